@@ -1,0 +1,147 @@
+//! Co-ops: listing, founding, their public page and their settings.
+
+use coopkit_domain::coop::NewCoop;
+use coopkit_domain::validation::Collector;
+use coopkit_domain::{
+    ClassKey, CoopName, CoopSettings, MemberClassSpec, MembershipStatus, Role, Slug,
+};
+use coopkit_store::{Coop, CoopSummary, MemberClass, Membership, Person};
+
+use crate::{App, AppError, Result};
+
+/// What founders describe when they start a co-op on this server.
+#[derive(Debug, Clone)]
+pub struct FoundCoop {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub profile: String,
+    pub settings: CoopSettings,
+    pub classes: Vec<MemberClassSpec>,
+    /// The class the founder joins, as its first admin.
+    pub founder_class: String,
+}
+
+/// A co-op's page as one viewer sees it.
+#[derive(Debug, Clone)]
+pub struct CoopPage {
+    pub coop: Coop,
+    pub classes: Vec<MemberClass>,
+    pub active_members: i64,
+    /// The viewer's own membership, in whatever standing.
+    pub viewer_membership: Option<Membership>,
+}
+
+impl CoopPage {
+    /// Whether the viewer may see the member list.
+    pub fn viewer_is_member(&self) -> bool {
+        self.viewer_membership
+            .as_ref()
+            .is_some_and(|m| m.status.is_active())
+    }
+
+    /// Whether the viewer admits and declines applicants.
+    pub fn viewer_decides_applications(&self) -> bool {
+        self.viewer_membership
+            .as_ref()
+            .is_some_and(|m| m.status.is_active() && m.role.can_decide_applications())
+    }
+}
+
+impl App {
+    /// Every co-op hosted here: public.
+    pub async fn list_coops(&self) -> Result<Vec<CoopSummary>> {
+        Ok(self.store.list_coops().await?)
+    }
+
+    /// A co-op's public page, with the viewer's own standing if logged in.
+    pub async fn coop_page(&self, viewer: Option<&Person>, slug: &str) -> Result<CoopPage> {
+        let coop = self.coop(slug).await?;
+        let classes = self.store.member_classes(coop.id).await?;
+        let viewer_membership = match viewer {
+            Some(person) => self.store.membership(coop.id, person.id).await?,
+            None => None,
+        };
+        let active_members = self
+            .store
+            .count_members(coop.id, MembershipStatus::Active)
+            .await?;
+        Ok(CoopPage {
+            coop,
+            classes,
+            active_members,
+            viewer_membership,
+        })
+    }
+
+    /// Starts a co-op with `founder` as its first admin.
+    pub async fn found_coop(&self, founder: &Person, form: FoundCoop) -> Result<Coop> {
+        let mut errors = Collector::new();
+        let slug = errors.check("slug", Slug::parse(&form.slug));
+        let name = errors.check("name", CoopName::parse(&form.name));
+        let founder_class = errors.check("founder_class", ClassKey::parse(&form.founder_class));
+        let (slug, name) = errors.finish_with(slug.zip(name))?;
+        let new = NewCoop {
+            slug,
+            name,
+            description: form.description.trim().to_owned(),
+            profile: form.profile.trim().to_owned(),
+            settings: form.settings,
+            classes: form.classes,
+        };
+        new.validate()?;
+        let founder_class = founder_class
+            .filter(|key| new.classes.iter().any(|class| &class.key == key))
+            .ok_or_else(|| AppError::invalid("founder_class", "class-unknown"))?;
+        let coop = self
+            .store
+            .create_coop(&new, founder.id, &founder_class, self.clock.now())
+            .await?;
+        tracing::info!(coop = %coop.slug, founder = %founder.id, "co-op founded");
+        Ok(coop)
+    }
+
+    /// Changes the bylaws' settings: admins only.
+    pub async fn update_coop_settings(
+        &self,
+        actor: &Person,
+        slug: &str,
+        settings: CoopSettings,
+    ) -> Result<Coop> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Admin).await?;
+        settings.validate()?;
+        self.store.update_coop_settings(coop.id, &settings).await?;
+        self.coop(slug).await
+    }
+
+    pub(crate) async fn coop(&self, slug: &str) -> Result<Coop> {
+        self.store
+            .coop_by_slug(slug)
+            .await?
+            .ok_or(AppError::NotFound("co-op"))
+    }
+
+    /// The actor's active membership, if their role is at least `role`.
+    pub(crate) async fn require_role(
+        &self,
+        coop: &Coop,
+        actor: &Person,
+        role: Role,
+    ) -> Result<Membership> {
+        let membership = self
+            .store
+            .membership(coop.id, actor.id)
+            .await?
+            .filter(|m| m.status.is_active())
+            .ok_or(AppError::Forbidden("members-only"))?;
+        if membership.role < role {
+            return Err(AppError::Forbidden(match role {
+                Role::Admin => "admins-only",
+                Role::Coordinator => "coordinators-only",
+                Role::Member => "members-only",
+            }));
+        }
+        Ok(membership)
+    }
+}

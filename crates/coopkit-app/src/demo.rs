@@ -1,0 +1,397 @@
+//! Believable demo data: a babysitting co-op of about 150 families that
+//! trades time tokens, a cleaners' worker co-op with its customers, and a
+//! photographers' co-op with artist and staff classes.
+//!
+//! Loaded through the store in bulk: every demo account shares one
+//! argon2id hash (of [`DEMO_PASSWORD`]), so loading takes one hash rather
+//! than two hundred.
+
+use coopkit_domain::coop::NewCoop;
+use coopkit_domain::{
+    ClassKey, CoopName, CoopSettings, DisplayName, DuesPeriod, Email, Locale, MemberClassSpec,
+    MembershipStatus, Password, PersonId, Role, Slug, Timestamp,
+};
+use coopkit_store::{NewPerson, Person};
+
+use crate::auth::hash_password;
+use crate::{App, AppError, Result};
+
+/// The password of every demo account. Demo data only: never on a real
+/// server.
+pub const DEMO_PASSWORD: &str = "cooperate-2026";
+
+/// A demo login to print for people trying coopkit.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    pub email: String,
+    pub who: &'static str,
+}
+
+const FIRST_NAMES: [&str; 30] = [
+    "Ana", "Ben", "Chloé", "Dmitri", "Esther", "Farid", "Grace", "Hiro", "Imani", "Jonas", "Kavya",
+    "Luis", "Maya", "Nadia", "Oren", "Priya", "Quinn", "Rosa", "Samir", "Tamsin", "Uma", "Víctor",
+    "Wren", "Xiomara", "Yusuf", "Zofia", "Aoife", "Bongani", "Carmen", "Dev",
+];
+
+const SURNAMES: [&str; 25] = [
+    "Okafor",
+    "Lindqvist",
+    "García",
+    "Nakamura",
+    "Haddad",
+    "O'Brien",
+    "Kowalski",
+    "Mensah",
+    "Fernández",
+    "Chen",
+    "Novak",
+    "Adeyemi",
+    "Rossi",
+    "Brennan",
+    "Silva",
+    "Petrov",
+    "Nguyen",
+    "Moreau",
+    "Kaur",
+    "Jensen",
+    "Alvarez",
+    "Tanaka",
+    "Abara",
+    "Dubois",
+    "Walsh",
+];
+
+/// The i-th demo family: a name and an address, distinct for i < 750.
+fn family(i: usize) -> (String, String) {
+    let first = FIRST_NAMES[i % FIRST_NAMES.len()];
+    let surname = SURNAMES[(i / FIRST_NAMES.len() + i) % SURNAMES.len()];
+    let name = format!("{first} {surname}");
+    let email = format!(
+        "{}.{}.{i}@families.example",
+        ascii_slug(first),
+        ascii_slug(surname)
+    );
+    (name, email)
+}
+
+fn ascii_slug(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            'á' | 'à' => Some('a'),
+            'é' | 'è' => Some('e'),
+            'í' => Some('i'),
+            'ó' => Some('o'),
+            'ú' => Some('u'),
+            c if c.is_ascii_alphabetic() => Some(c.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn class(
+    key: &str,
+    name: &str,
+    description: &str,
+    open: bool,
+    approval: bool,
+) -> Result<MemberClassSpec> {
+    Ok(MemberClassSpec {
+        key: ClassKey::parse(key).map_err(|code| AppError::invalid("key", code))?,
+        name: name.to_owned(),
+        description: description.to_owned(),
+        open_to_join: open,
+        requires_approval: approval,
+    })
+}
+
+/// Demo co-ops already present: the demo is loaded once.
+pub const SITTERS: &str = "capitol-hill-sitters";
+
+impl App {
+    /// Loads the demo co-ops unless they are already there. Returns the
+    /// logins to print.
+    pub async fn load_demo(&self) -> Result<Vec<DemoLogin>> {
+        let logins = vec![
+            DemoLogin {
+                email: "ana@sitters.example".into(),
+                who: "admin of Capitol Hill Sitters",
+            },
+            DemoLogin {
+                email: "ben@sitters.example".into(),
+                who: "coordinator of Capitol Hill Sitters: approves new families",
+            },
+            DemoLogin {
+                email: family(0).1,
+                who: "a member family of Capitol Hill Sitters",
+            },
+            DemoLogin {
+                email: "rosa@brighthomes.example".into(),
+                who: "admin of Bright Homes Cleaning, also a photographer at Lens Commons",
+            },
+            DemoLogin {
+                email: "newcomer@example.org".into(),
+                who: "no co-op yet: try joining one",
+            },
+        ];
+        if self.store.coop_by_slug(SITTERS).await?.is_some() {
+            return Ok(logins);
+        }
+        let password =
+            Password::parse(DEMO_PASSWORD).map_err(|code| AppError::invalid("password", code))?;
+        let hash = hash_password(&password)?;
+        let mut clock = DemoClock(self.clock.now().plus_millis(-400 * DAY_MS));
+        let person = |name: &str, email: &str, locale: Locale| -> Result<NewPerson> {
+            Ok(NewPerson {
+                email: Email::parse(email).map_err(|code| AppError::invalid("email", code))?,
+                display_name: DisplayName::parse(name)
+                    .map_err(|code| AppError::invalid("name", code))?,
+                password_hash: hash.clone(),
+                locale,
+            })
+        };
+
+        let ana = self
+            .store
+            .create_person(
+                &person("Ana Ortiz", "ana@sitters.example", Locale::En)?,
+                clock.tick(),
+            )
+            .await?;
+        let ben = self
+            .store
+            .create_person(
+                &person("Ben Okafor", "ben@sitters.example", Locale::En)?,
+                clock.tick(),
+            )
+            .await?;
+        let rosa = self
+            .store
+            .create_person(
+                &person("Rosa Fernández", "rosa@brighthomes.example", Locale::Es)?,
+                clock.tick(),
+            )
+            .await?;
+        self.store
+            .create_person(
+                &person("Sam Newcomer", "newcomer@example.org", Locale::En)?,
+                clock.tick(),
+            )
+            .await?;
+
+        // Capitol Hill Sitters: about 150 families trading half-hour tokens.
+        let sitters = NewCoop {
+            slug: slug(SITTERS)?,
+            name: coop_name("Capitol Hill Sitters")?,
+            description: "A babysitting co-op of about 150 families who sit for each other and pay in time tokens.".into(),
+            profile: "Families earn one token for each half hour they sit for another family, and spend tokens when they go out. \
+                      New families receive 20 tokens on joining and return them on leaving.\n\n\
+                      Dues are paid in tokens and keep the co-op's coordinators going. No money changes hands."
+                .into(),
+            settings: CoopSettings {
+                joining_requires_approval: true,
+                dues_amount: 8,
+                dues_currency: "HOUR".into(),
+                dues_period: DuesPeriod::Yearly,
+            },
+            classes: vec![class("family", "Family", "A household that sits and is sat for.", true, true)?],
+        };
+        let sitters = self
+            .store
+            .create_coop(&sitters, ana.id, &class_key("family")?, clock.tick())
+            .await?;
+        let family_class = self.store.member_classes(sitters.id).await?.remove(0).id;
+        let ben_membership = self
+            .store
+            .apply_for_membership(
+                sitters.id,
+                ben.id,
+                family_class,
+                MembershipStatus::Active,
+                clock.tick(),
+            )
+            .await?;
+        self.store
+            .set_role(sitters.id, ben_membership.id, Role::Coordinator)
+            .await?;
+        for i in 0..150 {
+            let (name, email) = family(i);
+            let locale = if i % 5 == 0 { Locale::Es } else { Locale::En };
+            let member = self
+                .store
+                .create_person(&person(&name, &email, locale)?, clock.tick())
+                .await?;
+            // The last few are still waiting for a coordinator.
+            let status = if i < 146 {
+                MembershipStatus::Active
+            } else {
+                MembershipStatus::Pending
+            };
+            self.store
+                .apply_for_membership(sitters.id, member.id, family_class, status, clock.tick())
+                .await?;
+        }
+
+        // Bright Homes: cleaners who own their co-op, and the households
+        // who book them. Multi-stakeholder: workers and customers.
+        let bright = NewCoop {
+            slug: slug("bright-homes")?,
+            name: coop_name("Bright Homes Cleaning Co-op")?,
+            description: "Cleaners who own their co-op. Households book them directly; the co-op takes no commission.".into(),
+            profile: "Every cleaner is a worker-owner with one vote. Households who book us can join as customer members and \
+                      have a say in how the service runs.\n\nThe co-op lives on members' dues, not on a cut of each booking."
+                .into(),
+            settings: CoopSettings {
+                joining_requires_approval: false,
+                dues_amount: 500,
+                dues_currency: "GBP".into(),
+                dues_period: DuesPeriod::Monthly,
+            },
+            classes: vec![
+                class("worker", "Worker-owner", "Cleaners who work for and own the co-op.", true, true)?,
+                class("customer", "Customer member", "Households who book cleaning.", true, false)?,
+            ],
+        };
+        let bright = self
+            .store
+            .create_coop(&bright, rosa.id, &class_key("worker")?, clock.tick())
+            .await?;
+        let bright_classes = self.store.member_classes(bright.id).await?;
+        self.join_many(
+            bright.id,
+            bright_classes[0].id,
+            &demo_people(self, &person, &mut clock, "brighthomes", 11).await?,
+            &mut clock,
+        )
+        .await?;
+        self.join_many(
+            bright.id,
+            bright_classes[1].id,
+            &demo_people(self, &person, &mut clock, "households", 24).await?,
+            &mut clock,
+        )
+        .await?;
+
+        // Lens Commons: photographers selling their work, with staff.
+        let lens = NewCoop {
+            slug: slug("lens-commons")?,
+            name: coop_name("Lens Commons")?,
+            description: "An artist-owned stock photography co-op that returns its surplus to its photographers.".into(),
+            profile: "Photographers license their work through the co-op and share its surplus in proportion to their sales. \
+                      Staff are members too, admitted by the board."
+                .into(),
+            settings: CoopSettings {
+                joining_requires_approval: true,
+                dues_amount: 2000,
+                dues_currency: "GBP".into(),
+                dues_period: DuesPeriod::Yearly,
+            },
+            classes: vec![
+                class("artist", "Artist", "Photographers who license their work through the co-op.", true, true)?,
+                class("staff", "Staff", "People who run the co-op day to day; admitted by the board.", false, true)?,
+            ],
+        };
+        let photographer = self
+            .store
+            .create_person(
+                &person("Kwame Mensah", "kwame@lenscommons.example", Locale::En)?,
+                clock.tick(),
+            )
+            .await?;
+        let lens = self
+            .store
+            .create_coop(&lens, photographer.id, &class_key("artist")?, clock.tick())
+            .await?;
+        let lens_classes = self.store.member_classes(lens.id).await?;
+        self.join_many(
+            lens.id,
+            lens_classes[0].id,
+            &demo_people(self, &person, &mut clock, "lenscommons", 18).await?,
+            &mut clock,
+        )
+        .await?;
+        self.join_many(lens.id, lens_classes[0].id, &[rosa.id], &mut clock)
+            .await?;
+        self.join_many(
+            lens.id,
+            lens_classes[1].id,
+            &demo_people(self, &person, &mut clock, "lensstaff", 3).await?,
+            &mut clock,
+        )
+        .await?;
+
+        tracing::info!("demo data loaded");
+        Ok(logins)
+    }
+
+    async fn join_many(
+        &self,
+        coop: coopkit_domain::CoopId,
+        class: coopkit_domain::MemberClassId,
+        people: &[PersonId],
+        clock: &mut DemoClock,
+    ) -> Result<()> {
+        for person in people {
+            self.store
+                .apply_for_membership(coop, *person, class, MembershipStatus::Active, clock.tick())
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Spreads the demo's history over the past year, an hour a step.
+struct DemoClock(Timestamp);
+
+impl DemoClock {
+    fn tick(&mut self) -> Timestamp {
+        self.0 = self.0.plus_millis(60 * 60 * 1000);
+        self.0
+    }
+}
+
+async fn demo_people(
+    app: &App,
+    person: &impl Fn(&str, &str, Locale) -> Result<NewPerson>,
+    clock: &mut DemoClock,
+    domain: &str,
+    count: usize,
+) -> Result<Vec<PersonId>> {
+    let mut ids = Vec::with_capacity(count);
+    for i in 0..count {
+        // Offset into the name lists so each co-op has its own people.
+        let (name, _) = family(i * 7 + domain.len() * 31);
+        let email = format!("{}{i}@{domain}.example", ascii_slug(&name));
+        let created: Person = app
+            .store
+            .create_person(&person(&name, &email, Locale::En)?, clock.tick())
+            .await?;
+        ids.push(created.id);
+    }
+    Ok(ids)
+}
+
+fn slug(raw: &str) -> Result<Slug> {
+    Slug::parse(raw).map_err(|code| AppError::invalid("slug", code))
+}
+
+fn coop_name(raw: &str) -> Result<CoopName> {
+    CoopName::parse(raw).map_err(|code| AppError::invalid("name", code))
+}
+
+fn class_key(raw: &str) -> Result<ClassKey> {
+    ClassKey::parse(raw).map_err(|code| AppError::invalid("class", code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_families_are_distinct() {
+        let emails: std::collections::HashSet<_> = (0..150).map(|i| family(i).1).collect();
+        assert_eq!(emails.len(), 150);
+        assert!(emails.iter().all(|e| Email::parse(e).is_ok()));
+    }
+}

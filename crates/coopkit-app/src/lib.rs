@@ -1,0 +1,83 @@
+//! coopkit's use cases. Each public method is one thing a person can do;
+//! it decides whether they may, then asks the store. The web layer
+//! translates requests into these calls and their results into responses,
+//! and decides nothing.
+
+mod auth;
+mod coops;
+pub mod demo;
+mod error;
+mod memberships;
+
+use std::sync::Arc;
+
+use coopkit_domain::Clock;
+use coopkit_store::Store;
+
+pub use auth::{hash_password, new_secret, ApiToken, LoginAttempt, SessionToken, SignUp};
+pub use coops::{CoopPage, FoundCoop};
+pub use error::{AppError, Result};
+pub use memberships::JoinOutcome;
+
+/// The records use cases hand back, re-exported so that the web layer
+/// needs no dependency on the store.
+pub mod records {
+    pub use coopkit_store::{
+        Coop, CoopSummary, LeaveOutcome, MemberClass, MemberListing, Membership, Person,
+        PersonalMembership,
+    };
+}
+pub use coopkit_store::StoreError;
+
+/// Knobs that are policy rather than code; the CLI fills them from config.
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    /// How long a login lasts without logging in again.
+    pub session_ttl_ms: i64,
+    /// The window over which failed logins are counted.
+    pub login_window_ms: i64,
+    /// Failed logins allowed per address in the window.
+    pub login_failures_per_email_max: i64,
+    /// Failed logins allowed per client address in the window (one
+    /// client guessing at many accounts).
+    pub login_failures_per_client_max: i64,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            session_ttl_ms: 30 * 24 * 60 * 60 * 1000,
+            login_window_ms: 15 * 60 * 1000,
+            login_failures_per_email_max: 5,
+            login_failures_per_client_max: 20,
+        }
+    }
+}
+
+/// The application: the store, the clock and the policy. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct App {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    config: Arc<AppConfig>,
+}
+
+impl App {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
+        Self {
+            store,
+            clock,
+            config: Arc::new(config),
+        }
+    }
+
+    /// The store, for start-up tasks (demo data) and health checks; request
+    /// handling goes through the use cases instead.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+}

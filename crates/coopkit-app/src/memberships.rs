@@ -1,0 +1,108 @@
+//! Joining, admitting, leaving, and seeing who belongs.
+
+use coopkit_domain::{join_outcome, MembershipId, MembershipStatus, Role};
+use coopkit_store::{LeaveOutcome, MemberListing, Membership, Person, PersonalMembership};
+
+use crate::{App, AppError, Result};
+
+/// The result of applying to join.
+#[derive(Debug, Clone)]
+pub struct JoinOutcome {
+    pub membership: Membership,
+    /// True when the bylaws admitted the applicant at once.
+    pub admitted: bool,
+}
+
+impl App {
+    /// Applies to join a co-op in a class. Depending on the bylaws the
+    /// applicant is in at once or waits for a coordinator.
+    pub async fn join(&self, actor: &Person, slug: &str, class_key: &str) -> Result<JoinOutcome> {
+        let coop = self.coop(slug).await?;
+        let classes = self.store.member_classes(coop.id).await?;
+        let class = classes
+            .iter()
+            .find(|class| class.spec.key.as_str() == class_key.trim())
+            .ok_or_else(|| AppError::invalid("class", "class-unknown"))?;
+        let status = join_outcome(&coop.settings, &class.spec)
+            .map_err(|code| AppError::invalid("class", code))?;
+        let membership = self
+            .store
+            .apply_for_membership(coop.id, actor.id, class.id, status, self.clock.now())
+            .await?;
+        tracing::info!(coop = %coop.slug, person = %actor.id, status = status.as_str(), "applied to join");
+        Ok(JoinOutcome {
+            admitted: membership.status.is_active(),
+            membership,
+        })
+    }
+
+    /// Admits or declines a pending application: coordinators and admins.
+    pub async fn decide_application(
+        &self,
+        actor: &Person,
+        slug: &str,
+        membership: MembershipId,
+        admit: bool,
+    ) -> Result<Membership> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Coordinator).await?;
+        let decision = if admit {
+            MembershipStatus::Active
+        } else {
+            MembershipStatus::Declined
+        };
+        let decided = self
+            .store
+            .decide_application(coop.id, membership, decision, actor.id, self.clock.now())
+            .await?
+            .ok_or(AppError::NotFound("application"))?;
+        tracing::info!(coop = %coop.slug, membership = %membership, by = %actor.id, decision = decision.as_str(), "application decided");
+        Ok(decided)
+    }
+
+    /// Leaves a co-op (or withdraws an application).
+    pub async fn leave(&self, actor: &Person, slug: &str) -> Result<()> {
+        let coop = self.coop(slug).await?;
+        match self
+            .store
+            .leave_coop(coop.id, actor.id, self.clock.now())
+            .await?
+        {
+            LeaveOutcome::Left => Ok(()),
+            LeaveOutcome::NotAMember => Err(AppError::NotFound("membership")),
+            LeaveOutcome::LastAdmin => Err(AppError::Conflict {
+                field: "membership",
+                code: "last-admin",
+            }),
+        }
+    }
+
+    /// The active members: visible to active members only.
+    pub async fn member_list(&self, actor: &Person, slug: &str) -> Result<Vec<MemberListing>> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        Ok(self
+            .store
+            .members(coop.id, MembershipStatus::Active)
+            .await?)
+    }
+
+    /// Applications waiting for a decision: coordinators and admins.
+    pub async fn pending_applications(
+        &self,
+        actor: &Person,
+        slug: &str,
+    ) -> Result<Vec<MemberListing>> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Coordinator).await?;
+        Ok(self
+            .store
+            .members(coop.id, MembershipStatus::Pending)
+            .await?)
+    }
+
+    /// Every co-op the actor belongs to, applied to, or left.
+    pub async fn my_memberships(&self, actor: &Person) -> Result<Vec<PersonalMembership>> {
+        Ok(self.store.memberships_of(actor.id).await?)
+    }
+}

@@ -1,0 +1,239 @@
+//! A co-op's bylaws, as settings: its member classes, who may join which,
+//! whether joining needs approval, and dues.
+
+use serde::{Deserialize, Serialize};
+
+use crate::membership::MembershipStatus;
+use crate::validation::{Collector, Invalid};
+use crate::values::{ClassKey, Slug};
+
+/// How often dues fall due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DuesPeriod {
+    Monthly,
+    Yearly,
+}
+
+impl DuesPeriod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DuesPeriod::Monthly => "monthly",
+            DuesPeriod::Yearly => "yearly",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        match raw {
+            "monthly" => Ok(DuesPeriod::Monthly),
+            "yearly" => Ok(DuesPeriod::Yearly),
+            _ => Err("dues-period-unknown"),
+        }
+    }
+}
+
+/// Settings that stand for a co-op's bylaws.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoopSettings {
+    /// Whether a coordinator must approve every new member. A class may
+    /// require approval even when this is off, never the other way round.
+    pub joining_requires_approval: bool,
+    /// Dues in the minor unit of `dues_currency` (cents, or time tokens):
+    /// an integer, never a float. Zero means no dues.
+    pub dues_amount: i64,
+    /// A currency code such as `GBP` or `HOUR`; the ledger gives it meaning.
+    pub dues_currency: String,
+    pub dues_period: DuesPeriod,
+}
+
+impl CoopSettings {
+    pub fn validate(&self) -> Result<(), Invalid> {
+        let mut errors = Collector::new();
+        if self.dues_amount < 0 {
+            errors.push("dues_amount", "must-not-be-negative");
+        }
+        let code = &self.dues_currency;
+        if !(3..=8).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+            errors.push("dues_currency", "currency-code-format");
+        }
+        errors.finish()
+    }
+}
+
+impl CoopSettings {
+    /// The dues as people read them ("5.00" for 500 pence), or `None` when
+    /// there are none. Integer arithmetic only.
+    pub fn dues_display(&self) -> Option<String> {
+        if self.dues_amount == 0 {
+            return None;
+        }
+        Some(format_minor_units(
+            self.dues_amount,
+            minor_unit_digits(&self.dues_currency),
+        ))
+    }
+}
+
+/// Decimal places of a currency's minor unit: two for the ISO 4217 money
+/// currencies coopkit's co-ops use, none for tokens counted whole.
+pub fn minor_unit_digits(currency: &str) -> u32 {
+    match currency {
+        "GBP" | "EUR" | "USD" | "CAD" | "AUD" | "NZD" | "CHF" | "SEK" | "NOK" | "DKK" | "MXN"
+        | "BRL" | "ARS" | "COP" | "ZAR" | "INR" => 2,
+        _ => 0,
+    }
+}
+
+/// `amount` minor units as a decimal with `digits` places: 1234, 2 → "12.34".
+pub fn format_minor_units(amount: i64, digits: u32) -> String {
+    if digits == 0 {
+        return amount.to_string();
+    }
+    let scale = 10_u64.pow(digits);
+    let sign = if amount < 0 { "-" } else { "" };
+    let magnitude = amount.unsigned_abs();
+    format!(
+        "{sign}{}.{:0width$}",
+        magnitude / scale,
+        magnitude % scale,
+        width = digits as usize
+    )
+}
+
+impl Default for CoopSettings {
+    fn default() -> Self {
+        Self {
+            joining_requires_approval: true,
+            dues_amount: 0,
+            dues_currency: "HOUR".to_owned(),
+            dues_period: DuesPeriod::Yearly,
+        }
+    }
+}
+
+/// A member class as a co-op defines it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberClassSpec {
+    pub key: ClassKey,
+    pub name: String,
+    pub description: String,
+    /// Whether anyone may apply to this class. Closed classes (investors
+    /// admitted by resolution, say) are filled by admins only.
+    pub open_to_join: bool,
+    /// Whether applications to this class always need approval, whatever
+    /// the co-op-wide setting says.
+    pub requires_approval: bool,
+}
+
+/// What joining a class leads to: refused, waiting for approval, or in.
+pub fn join_outcome(
+    settings: &CoopSettings,
+    class: &MemberClassSpec,
+) -> Result<MembershipStatus, &'static str> {
+    if !class.open_to_join {
+        return Err("class-closed");
+    }
+    if settings.joining_requires_approval || class.requires_approval {
+        Ok(MembershipStatus::Pending)
+    } else {
+        Ok(MembershipStatus::Active)
+    }
+}
+
+/// A co-op as first described by its founders.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewCoop {
+    pub slug: Slug,
+    pub name: crate::values::CoopName,
+    pub description: String,
+    pub profile: String,
+    pub settings: CoopSettings,
+    pub classes: Vec<MemberClassSpec>,
+}
+
+impl NewCoop {
+    /// A co-op needs at least one class, and class keys are unique in it.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        let mut errors = Collector::new();
+        if let Err(Invalid(mut settings)) = self.settings.validate() {
+            errors.push_all(&mut settings);
+        }
+        if self.classes.is_empty() {
+            errors.push("classes", "at-least-one-class");
+        }
+        for (i, class) in self.classes.iter().enumerate() {
+            if self.classes[..i].iter().any(|c| c.key == class.key) {
+                errors.push(&format!("classes[{i}].key"), "duplicate");
+            }
+        }
+        errors.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn class(open: bool, approval: bool) -> MemberClassSpec {
+        MemberClassSpec {
+            key: ClassKey::parse("worker").unwrap(),
+            name: "Worker".into(),
+            description: String::new(),
+            open_to_join: open,
+            requires_approval: approval,
+        }
+    }
+
+    #[test]
+    fn joining_follows_the_bylaws() {
+        let open = CoopSettings {
+            joining_requires_approval: false,
+            ..CoopSettings::default()
+        };
+        let strict = CoopSettings::default();
+        assert_eq!(
+            join_outcome(&open, &class(true, false)),
+            Ok(MembershipStatus::Active)
+        );
+        assert_eq!(
+            join_outcome(&open, &class(true, true)),
+            Ok(MembershipStatus::Pending)
+        );
+        assert_eq!(
+            join_outcome(&strict, &class(true, false)),
+            Ok(MembershipStatus::Pending)
+        );
+        assert_eq!(
+            join_outcome(&open, &class(false, false)),
+            Err("class-closed")
+        );
+    }
+
+    #[test]
+    fn minor_units_format_exactly() {
+        assert_eq!(format_minor_units(500, 2), "5.00");
+        assert_eq!(format_minor_units(7, 2), "0.07");
+        assert_eq!(format_minor_units(-1234, 2), "-12.34");
+        assert_eq!(format_minor_units(i64::MIN, 2), "-92233720368547758.08");
+        assert_eq!(format_minor_units(4, 0), "4");
+        let settings = CoopSettings {
+            dues_amount: 1500,
+            dues_currency: "GBP".into(),
+            ..CoopSettings::default()
+        };
+        assert_eq!(settings.dues_display().as_deref(), Some("15.00"));
+        assert_eq!(CoopSettings::default().dues_display(), None);
+    }
+
+    #[test]
+    fn settings_refuse_negative_dues_and_odd_currencies() {
+        let bad = CoopSettings {
+            dues_amount: -1,
+            dues_currency: "gbp".into(),
+            ..CoopSettings::default()
+        };
+        let Invalid(errors) = bad.validate().unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["dues_amount", "dues_currency"]);
+    }
+}

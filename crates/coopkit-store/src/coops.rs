@@ -1,0 +1,142 @@
+//! Co-ops, their member classes and their bylaws' settings.
+
+use coopkit_domain::coop::NewCoop;
+use coopkit_domain::{ClassKey, CoopId, CoopSettings, MembershipStatus, PersonId, Role, Timestamp};
+
+use crate::records::{
+    all, maybe, Coop, CoopRow, CoopSummary, CoopSummaryRow, MemberClass, MemberClassRow,
+};
+use crate::{on_pool, BeginWrite, Result, Store, StoreError};
+
+const COOP_COLUMNS: &str = "coop.id, coop.slug, coop.name, coop.description, coop.profile, \
+     coop.joining_requires_approval, coop.dues_amount, coop.dues_currency, coop.dues_period, \
+     coop.created_at";
+
+const CLASS_COLUMNS: &str = "id, coop_id, key, name, description, open_to_join, requires_approval";
+
+impl Store {
+    /// Founds a co-op: the co-op, its classes, and its founder as an active
+    /// admin in `founder_class`, in one transaction. [`StoreError::Conflict`]
+    /// on `slug` when the slug is taken.
+    pub async fn create_coop(
+        &self,
+        new: &NewCoop,
+        founder: PersonId,
+        founder_class: &ClassKey,
+        now: Timestamp,
+    ) -> Result<Coop> {
+        let insert_coop = format!(
+            "INSERT INTO coop (slug, name, description, profile, joining_requires_approval, \
+             dues_amount, dues_currency, dues_period, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COOP_COLUMNS}"
+        );
+        let row: CoopRow = on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let row: CoopRow = sqlx::query_as(&insert_coop)
+                .bind(new.slug.as_str())
+                .bind(new.name.as_str())
+                .bind(&new.description)
+                .bind(&new.profile)
+                .bind(new.settings.joining_requires_approval)
+                .bind(new.settings.dues_amount)
+                .bind(&new.settings.dues_currency)
+                .bind(new.settings.dues_period.as_str())
+                .bind(now.as_millis())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(StoreError::conflict_as("slug"))?;
+            let mut founder_class_id = None;
+            for (position, class) in new.classes.iter().enumerate() {
+                let class_id: i64 = sqlx::query_scalar(
+                    "INSERT INTO member_class \
+                     (coop_id, key, name, description, open_to_join, requires_approval, position) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(row.id)
+                .bind(class.key.as_str())
+                .bind(&class.name)
+                .bind(&class.description)
+                .bind(class.open_to_join)
+                .bind(class.requires_approval)
+                .bind(position as i64)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(StoreError::conflict_as("class key"))?;
+                if &class.key == founder_class {
+                    founder_class_id = Some(class_id);
+                }
+            }
+            let Some(founder_class_id) = founder_class_id else {
+                return Err(StoreError::Corrupt(format!(
+                    "founder class {founder_class} is not among the co-op's classes"
+                )));
+            };
+            sqlx::query(
+                "INSERT INTO membership (coop_id, person_id, class_id, role, status, applied_at, decided_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6)",
+            )
+            .bind(row.id)
+            .bind(founder.0)
+            .bind(founder_class_id)
+            .bind(Role::Admin.as_str())
+            .bind(MembershipStatus::Active.as_str())
+            .bind(now.as_millis())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            row
+        });
+        row.try_into()
+    }
+
+    /// Every co-op with its count of active members, by name.
+    pub async fn list_coops(&self) -> Result<Vec<CoopSummary>> {
+        let sql = format!(
+            "SELECT {COOP_COLUMNS}, \
+               (SELECT count(*) FROM membership m WHERE m.coop_id = coop.id AND m.status = 'active') \
+               AS active_members \
+             FROM coop ORDER BY lower(coop.name), coop.id"
+        );
+        let rows: Vec<CoopSummaryRow> =
+            on_pool!(self, |pool| sqlx::query_as(&sql).fetch_all(pool).await)?;
+        all(rows)
+    }
+
+    pub async fn coop_by_slug(&self, slug: &str) -> Result<Option<Coop>> {
+        let sql = format!("SELECT {COOP_COLUMNS} FROM coop WHERE slug = $1");
+        let row: Option<CoopRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql).bind(slug).fetch_optional(pool).await
+        })?;
+        maybe(row)
+    }
+
+    /// A co-op's member classes, in the order its founders listed them.
+    pub async fn member_classes(&self, coop: CoopId) -> Result<Vec<MemberClass>> {
+        let sql = format!(
+            "SELECT {CLASS_COLUMNS} FROM member_class WHERE coop_id = $1 ORDER BY position"
+        );
+        let rows: Vec<MemberClassRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql).bind(coop.0).fetch_all(pool).await
+        })?;
+        all(rows)
+    }
+
+    /// Replaces a co-op's bylaws' settings.
+    pub async fn update_coop_settings(&self, coop: CoopId, settings: &CoopSettings) -> Result<()> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE coop SET joining_requires_approval = $1, dues_amount = $2, \
+                 dues_currency = $3, dues_period = $4 WHERE id = $5",
+            )
+            .bind(settings.joining_requires_approval)
+            .bind(settings.dues_amount)
+            .bind(&settings.dues_currency)
+            .bind(settings.dues_period.as_str())
+            .bind(coop.0)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+}

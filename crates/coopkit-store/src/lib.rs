@@ -1,0 +1,94 @@
+//! coopkit's storage: one [`Store`] over SQLite (the default: one file,
+//! nothing to install) or PostgreSQL (production, several app servers).
+//!
+//! Each query is written once, in SQL both engines accept (`$1`
+//! placeholders, `RETURNING`, `ON CONFLICT`), and compiled for both through
+//! [`on_pool!`]; only the migrations differ per backend. See
+//! ARCHITECTURE.md for why this is an enum rather than a trait object.
+
+mod connect;
+mod coops;
+mod error;
+mod memberships;
+mod people;
+pub mod records;
+mod sessions;
+
+pub use connect::{Backend, DatabaseLocation};
+pub use error::StoreError;
+pub use records::*;
+
+use sqlx::{PgPool, SqlitePool};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The database behind coopkit. Cheap to clone: it holds a pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: Pool,
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to whichever pool the store holds. The
+/// body is compiled once per backend, so one query text serves both.
+macro_rules! on_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite($pool) => $body,
+            $crate::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Opening a transaction that will write. SQLite must take its write lock
+/// up front (`BEGIN IMMEDIATE`): a deferred transaction that reads and then
+/// writes fails with SQLITE_BUSY, without waiting, when another writer got
+/// there first.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        Ok(self.begin().await?)
+    }
+}
+
+impl Store {
+    /// Which engine this store runs on.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Answers when the database answers; for `/healthz`.
+    pub async fn ping(&self) -> Result<()> {
+        on_pool!(self, |pool| sqlx::query("SELECT 1")
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Closes every connection, waiting for queries under way.
+    pub async fn close(&self) {
+        on_pool!(self, |pool| pool.close().await)
+    }
+}

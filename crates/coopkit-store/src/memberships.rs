@@ -1,0 +1,241 @@
+//! Memberships: applying, deciding, leaving, and who belongs.
+//!
+//! Every statement names the co-op it acts in, so an id from another co-op
+//! matches nothing.
+
+use coopkit_domain::{
+    CoopId, MemberClassId, MembershipId, MembershipStatus, PersonId, Role, Timestamp,
+};
+
+use crate::records::{
+    all, maybe, LeaveOutcome, MemberListing, MemberListingRow, Membership, MembershipRow,
+    PersonalMembership, PersonalMembershipRow,
+};
+use crate::{on_pool, BeginWrite, Result, Store, StoreError};
+
+const MEMBERSHIP_COLUMNS: &str = "membership.id, membership.coop_id, membership.person_id, \
+     membership.class_id, membership.role, membership.status, membership.applied_at, \
+     membership.decided_at";
+
+impl Store {
+    /// This person's membership of this co-op, in whatever standing.
+    pub async fn membership(&self, coop: CoopId, person: PersonId) -> Result<Option<Membership>> {
+        let sql = format!(
+            "SELECT {MEMBERSHIP_COLUMNS} FROM membership WHERE coop_id = $1 AND person_id = $2"
+        );
+        let row: Option<MembershipRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(coop.0)
+                .bind(person.0)
+                .fetch_optional(pool)
+                .await
+        })?;
+        maybe(row)
+    }
+
+    /// Records an application as `status` (pending, or active when the
+    /// bylaws admit without approval), as an ordinary member of `class`.
+    ///
+    /// Someone who was declined or left applies again on the same row; for
+    /// someone already pending or active this is [`StoreError::Conflict`]
+    /// on `membership`. One statement, so two racing applications cannot
+    /// both succeed.
+    pub async fn apply_for_membership(
+        &self,
+        coop: CoopId,
+        person: PersonId,
+        class: MemberClassId,
+        status: MembershipStatus,
+        now: Timestamp,
+    ) -> Result<Membership> {
+        let sql = format!(
+            "INSERT INTO membership (coop_id, person_id, class_id, role, status, applied_at, decided_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (coop_id, person_id) DO UPDATE \
+               SET class_id = excluded.class_id, role = excluded.role, status = excluded.status, \
+                   applied_at = excluded.applied_at, decided_at = excluded.decided_at, decided_by = NULL \
+               WHERE membership.status IN ($8, $9) \
+             RETURNING {MEMBERSHIP_COLUMNS}"
+        );
+        let decided_at = status.is_active().then_some(now.as_millis());
+        let row: Option<MembershipRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(coop.0)
+                .bind(person.0)
+                .bind(class.0)
+                .bind(Role::Member.as_str())
+                .bind(status.as_str())
+                .bind(now.as_millis())
+                .bind(decided_at)
+                .bind(MembershipStatus::Declined.as_str())
+                .bind(MembershipStatus::Left.as_str())
+                .fetch_optional(pool)
+                .await
+        })?;
+        match row {
+            Some(row) => row.try_into(),
+            None => Err(StoreError::Conflict { what: "membership" }),
+        }
+    }
+
+    /// Admits (`Active`) or declines a pending application in this co-op.
+    /// `None` when there is no such pending application here.
+    pub async fn decide_application(
+        &self,
+        coop: CoopId,
+        membership: MembershipId,
+        decision: MembershipStatus,
+        decided_by: PersonId,
+        now: Timestamp,
+    ) -> Result<Option<Membership>> {
+        let sql = format!(
+            "UPDATE membership SET status = $1, decided_at = $2, decided_by = $3 \
+             WHERE id = $4 AND coop_id = $5 AND status = $6 \
+             RETURNING {MEMBERSHIP_COLUMNS}"
+        );
+        let row: Option<MembershipRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(decision.as_str())
+                .bind(now.as_millis())
+                .bind(decided_by.0)
+                .bind(membership.0)
+                .bind(coop.0)
+                .bind(MembershipStatus::Pending.as_str())
+                .fetch_optional(pool)
+                .await
+        })?;
+        maybe(row)
+    }
+
+    /// Ends a pending or active membership, unless it is the co-op's last
+    /// active admin: a co-op must always have someone who can run it.
+    pub async fn leave_coop(
+        &self,
+        coop: CoopId,
+        person: PersonId,
+        now: Timestamp,
+    ) -> Result<LeaveOutcome> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let current: Option<(String, String)> = sqlx::query_as(
+                "SELECT role, status FROM membership WHERE coop_id = $1 AND person_id = $2",
+            )
+            .bind(coop.0)
+            .bind(person.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((role, status)) = current else {
+                return Ok(LeaveOutcome::NotAMember);
+            };
+            let status = MembershipStatus::parse(&status)
+                .map_err(|_| StoreError::corrupt("membership.status", &status))?;
+            if !matches!(status, MembershipStatus::Active | MembershipStatus::Pending) {
+                return Ok(LeaveOutcome::NotAMember);
+            }
+            if status.is_active() && role == Role::Admin.as_str() {
+                let other_admins: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM membership \
+                     WHERE coop_id = $1 AND person_id <> $2 AND role = $3 AND status = $4",
+                )
+                .bind(coop.0)
+                .bind(person.0)
+                .bind(Role::Admin.as_str())
+                .bind(MembershipStatus::Active.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+                if other_admins == 0 {
+                    return Ok(LeaveOutcome::LastAdmin);
+                }
+            }
+            sqlx::query(
+                "UPDATE membership SET status = $1, decided_at = $2 WHERE coop_id = $3 AND person_id = $4",
+            )
+            .bind(MembershipStatus::Left.as_str())
+            .bind(now.as_millis())
+            .bind(coop.0)
+            .bind(person.0)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(LeaveOutcome::Left)
+        })
+    }
+
+    /// Gives an active member of this co-op a role. `None` when there is no
+    /// such active membership here.
+    pub async fn set_role(
+        &self,
+        coop: CoopId,
+        membership: MembershipId,
+        role: Role,
+    ) -> Result<Option<Membership>> {
+        let sql = format!(
+            "UPDATE membership SET role = $1 WHERE id = $2 AND coop_id = $3 AND status = $4 \
+             RETURNING {MEMBERSHIP_COLUMNS}"
+        );
+        let row: Option<MembershipRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(role.as_str())
+                .bind(membership.0)
+                .bind(coop.0)
+                .bind(MembershipStatus::Active.as_str())
+                .fetch_optional(pool)
+                .await
+        })?;
+        maybe(row)
+    }
+
+    /// Memberships of this co-op in this standing, by name.
+    pub async fn members(
+        &self,
+        coop: CoopId,
+        status: MembershipStatus,
+    ) -> Result<Vec<MemberListing>> {
+        let sql = format!(
+            "SELECT {MEMBERSHIP_COLUMNS}, person.display_name, \
+                    member_class.key AS class_key, member_class.name AS class_name \
+             FROM membership \
+             JOIN person ON person.id = membership.person_id \
+             JOIN member_class ON member_class.id = membership.class_id \
+             WHERE membership.coop_id = $1 AND membership.status = $2 \
+             ORDER BY lower(person.display_name), membership.id"
+        );
+        let rows: Vec<MemberListingRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(coop.0)
+                .bind(status.as_str())
+                .fetch_all(pool)
+                .await
+        })?;
+        all(rows)
+    }
+
+    /// How many memberships of this co-op are in this standing.
+    pub async fn count_members(&self, coop: CoopId, status: MembershipStatus) -> Result<i64> {
+        let count: i64 = on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT count(*) FROM membership WHERE coop_id = $1 AND status = $2")
+                .bind(coop.0)
+                .bind(status.as_str())
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(count)
+    }
+
+    /// Every membership a person holds or held, by co-op name.
+    pub async fn memberships_of(&self, person: PersonId) -> Result<Vec<PersonalMembership>> {
+        let sql = format!(
+            "SELECT {MEMBERSHIP_COLUMNS}, coop.slug AS coop_slug, coop.name AS coop_name, \
+                    member_class.key AS class_key, member_class.name AS class_name \
+             FROM membership \
+             JOIN coop ON coop.id = membership.coop_id \
+             JOIN member_class ON member_class.id = membership.class_id \
+             WHERE membership.person_id = $1 \
+             ORDER BY lower(coop.name), coop.id"
+        );
+        let rows: Vec<PersonalMembershipRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql).bind(person.0).fetch_all(pool).await
+        })?;
+        all(rows)
+    }
+}

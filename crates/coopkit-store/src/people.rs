@@ -1,0 +1,72 @@
+//! People: the logins behind memberships.
+
+use coopkit_domain::{Email, Locale, PersonId, Timestamp};
+
+use crate::records::{maybe, NewPerson, Person, PersonRow};
+use crate::{on_pool, Result, Store, StoreError};
+
+const PERSON_COLUMNS: &str = "id, email, display_name, locale, created_at";
+
+impl Store {
+    /// Signs a person up. [`StoreError::Conflict`] on `email` when the
+    /// address is taken.
+    pub async fn create_person(&self, new: &NewPerson, now: Timestamp) -> Result<Person> {
+        let sql = format!(
+            "INSERT INTO person (email, display_name, password_hash, locale, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING {PERSON_COLUMNS}"
+        );
+        let row: PersonRow = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(new.email.as_str())
+                .bind(new.display_name.as_str())
+                .bind(&new.password_hash)
+                .bind(new.locale.code())
+                .bind(now.as_millis())
+                .fetch_one(pool)
+                .await
+        })
+        .map_err(StoreError::conflict_as("email"))?;
+        row.try_into()
+    }
+
+    pub async fn person(&self, id: PersonId) -> Result<Option<Person>> {
+        let sql = format!("SELECT {PERSON_COLUMNS} FROM person WHERE id = $1");
+        let row: Option<PersonRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql).bind(id.0).fetch_optional(pool).await
+        })?;
+        maybe(row)
+    }
+
+    /// The person with this address and their password hash, for logging in.
+    pub async fn person_with_password(&self, email: &Email) -> Result<Option<(Person, String)>> {
+        let sql = format!("SELECT {PERSON_COLUMNS}, password_hash FROM person WHERE email = $1");
+        let row: Option<(String, PersonRow)> = on_pool!(self, |pool| {
+            sqlx::query(&sql)
+                .bind(email.as_str())
+                .fetch_optional(pool)
+                .await?
+                .map(|row| {
+                    use sqlx::{FromRow, Row};
+                    Ok::<_, sqlx::Error>((
+                        row.try_get("password_hash")?,
+                        PersonRow::from_row(&row)?,
+                    ))
+                })
+                .transpose()
+        })?;
+        row.map(|(hash, person)| Ok((person.try_into()?, hash)))
+            .transpose()
+    }
+
+    pub async fn set_locale(&self, id: PersonId, locale: Locale) -> Result<()> {
+        on_pool!(self, |pool| {
+            sqlx::query("UPDATE person SET locale = $1 WHERE id = $2")
+                .bind(locale.code())
+                .bind(id.0)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+}

@@ -1,0 +1,292 @@
+//! What the store hands back: domain values with their ids and times.
+//!
+//! Rows are read into private `*Row` structs of plain column types, then
+//! checked into these records; a stored value that no longer parses is
+//! reported as [`StoreError::Corrupt`], never passed on.
+
+use coopkit_domain::{
+    ClassKey, CoopId, CoopSettings, DisplayName, DuesPeriod, Email, Locale, MemberClassId,
+    MemberClassSpec, MembershipId, MembershipStatus, PersonId, Role, Slug, Timestamp,
+};
+
+use crate::StoreError;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    pub id: PersonId,
+    pub email: Email,
+    pub display_name: String,
+    pub locale: Locale,
+    pub created_at: Timestamp,
+}
+
+/// A person about to sign up; the password is already hashed.
+#[derive(Clone, Debug)]
+pub struct NewPerson {
+    pub email: Email,
+    pub display_name: DisplayName,
+    pub password_hash: String,
+    pub locale: Locale,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Coop {
+    pub id: CoopId,
+    pub slug: Slug,
+    pub name: String,
+    pub description: String,
+    pub profile: String,
+    pub settings: CoopSettings,
+    pub created_at: Timestamp,
+}
+
+/// A co-op as listed publicly, with how many active members it has.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CoopSummary {
+    pub coop: Coop,
+    pub active_members: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberClass {
+    pub id: MemberClassId,
+    pub coop_id: CoopId,
+    pub spec: MemberClassSpec,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Membership {
+    pub id: MembershipId,
+    pub coop_id: CoopId,
+    pub person_id: PersonId,
+    pub class_id: MemberClassId,
+    pub role: Role,
+    pub status: MembershipStatus,
+    pub applied_at: Timestamp,
+    pub decided_at: Option<Timestamp>,
+}
+
+/// A membership with what a member list shows beside it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberListing {
+    pub membership: Membership,
+    pub display_name: String,
+    pub class_key: ClassKey,
+    pub class_name: String,
+}
+
+/// One of a person's memberships, with the co-op it is in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonalMembership {
+    pub membership: Membership,
+    pub coop_slug: Slug,
+    pub coop_name: String,
+    pub class_key: ClassKey,
+    pub class_name: String,
+}
+
+/// What happened when someone tried to leave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeaveOutcome {
+    Left,
+    NotAMember,
+    /// The co-op would be left without an admin.
+    LastAdmin,
+}
+
+fn parsed<T>(
+    column: &str,
+    raw: &str,
+    parse: fn(&str) -> Result<T, &'static str>,
+) -> Result<T, StoreError> {
+    parse(raw).map_err(|_| StoreError::corrupt(column, raw))
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PersonRow {
+    id: i64,
+    email: String,
+    display_name: String,
+    locale: String,
+    created_at: i64,
+}
+
+impl TryFrom<PersonRow> for Person {
+    type Error = StoreError;
+    fn try_from(row: PersonRow) -> Result<Self, StoreError> {
+        Ok(Person {
+            id: PersonId(row.id),
+            email: parsed("person.email", &row.email, Email::parse)?,
+            display_name: row.display_name,
+            locale: parsed("person.locale", &row.locale, Locale::parse)?,
+            created_at: Timestamp(row.created_at),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CoopRow {
+    pub(crate) id: i64,
+    slug: String,
+    name: String,
+    description: String,
+    profile: String,
+    joining_requires_approval: bool,
+    dues_amount: i64,
+    dues_currency: String,
+    dues_period: String,
+    created_at: i64,
+}
+
+impl TryFrom<CoopRow> for Coop {
+    type Error = StoreError;
+    fn try_from(row: CoopRow) -> Result<Self, StoreError> {
+        Ok(Coop {
+            id: CoopId(row.id),
+            slug: parsed("coop.slug", &row.slug, Slug::parse)?,
+            name: row.name,
+            description: row.description,
+            profile: row.profile,
+            settings: CoopSettings {
+                joining_requires_approval: row.joining_requires_approval,
+                dues_amount: row.dues_amount,
+                dues_currency: row.dues_currency,
+                dues_period: parsed("coop.dues_period", &row.dues_period, DuesPeriod::parse)?,
+            },
+            created_at: Timestamp(row.created_at),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CoopSummaryRow {
+    #[sqlx(flatten)]
+    coop: CoopRow,
+    active_members: i64,
+}
+
+impl TryFrom<CoopSummaryRow> for CoopSummary {
+    type Error = StoreError;
+    fn try_from(row: CoopSummaryRow) -> Result<Self, StoreError> {
+        Ok(CoopSummary {
+            coop: row.coop.try_into()?,
+            active_members: row.active_members,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MemberClassRow {
+    id: i64,
+    coop_id: i64,
+    key: String,
+    name: String,
+    description: String,
+    open_to_join: bool,
+    requires_approval: bool,
+}
+
+impl TryFrom<MemberClassRow> for MemberClass {
+    type Error = StoreError;
+    fn try_from(row: MemberClassRow) -> Result<Self, StoreError> {
+        Ok(MemberClass {
+            id: MemberClassId(row.id),
+            coop_id: CoopId(row.coop_id),
+            spec: MemberClassSpec {
+                key: parsed("member_class.key", &row.key, ClassKey::parse)?,
+                name: row.name,
+                description: row.description,
+                open_to_join: row.open_to_join,
+                requires_approval: row.requires_approval,
+            },
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MembershipRow {
+    id: i64,
+    coop_id: i64,
+    person_id: i64,
+    class_id: i64,
+    role: String,
+    status: String,
+    applied_at: i64,
+    decided_at: Option<i64>,
+}
+
+impl TryFrom<MembershipRow> for Membership {
+    type Error = StoreError;
+    fn try_from(row: MembershipRow) -> Result<Self, StoreError> {
+        Ok(Membership {
+            id: MembershipId(row.id),
+            coop_id: CoopId(row.coop_id),
+            person_id: PersonId(row.person_id),
+            class_id: MemberClassId(row.class_id),
+            role: parsed("membership.role", &row.role, Role::parse)?,
+            status: parsed("membership.status", &row.status, MembershipStatus::parse)?,
+            applied_at: Timestamp(row.applied_at),
+            decided_at: row.decided_at.map(Timestamp),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MemberListingRow {
+    #[sqlx(flatten)]
+    membership: MembershipRow,
+    display_name: String,
+    class_key: String,
+    class_name: String,
+}
+
+impl TryFrom<MemberListingRow> for MemberListing {
+    type Error = StoreError;
+    fn try_from(row: MemberListingRow) -> Result<Self, StoreError> {
+        Ok(MemberListing {
+            membership: row.membership.try_into()?,
+            display_name: row.display_name,
+            class_key: parsed("member_class.key", &row.class_key, ClassKey::parse)?,
+            class_name: row.class_name,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PersonalMembershipRow {
+    #[sqlx(flatten)]
+    membership: MembershipRow,
+    coop_slug: String,
+    coop_name: String,
+    class_key: String,
+    class_name: String,
+}
+
+impl TryFrom<PersonalMembershipRow> for PersonalMembership {
+    type Error = StoreError;
+    fn try_from(row: PersonalMembershipRow) -> Result<Self, StoreError> {
+        Ok(PersonalMembership {
+            membership: row.membership.try_into()?,
+            coop_slug: parsed("coop.slug", &row.coop_slug, Slug::parse)?,
+            coop_name: row.coop_name,
+            class_key: parsed("member_class.key", &row.class_key, ClassKey::parse)?,
+            class_name: row.class_name,
+        })
+    }
+}
+
+/// Checks every row of a query into its record.
+pub(crate) fn all<R, T>(rows: Vec<R>) -> Result<Vec<T>, StoreError>
+where
+    T: TryFrom<R, Error = StoreError>,
+{
+    rows.into_iter().map(T::try_from).collect()
+}
+
+/// Checks an optional row into its record.
+pub(crate) fn maybe<R, T>(row: Option<R>) -> Result<Option<T>, StoreError>
+where
+    T: TryFrom<R, Error = StoreError>,
+{
+    row.map(T::try_from).transpose()
+}

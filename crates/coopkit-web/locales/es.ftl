@@ -1,0 +1,130 @@
+# coopkit, español.
+
+app-tagline = Plataformas de propiedad de sus socios, gestionadas por ellos.
+skip-to-content = Saltar al contenido
+nav-main = Principal
+nav-coops = Cooperativas
+nav-login = Entrar
+nav-signup = Crear cuenta
+nav-logout = Salir
+nav-account = Mi cuenta
+language-label = Idioma
+language-switch = Cambiar idioma
+footer-text = coopkit es software libre para cooperativas de plataforma. Los datos de las cooperativas son abiertos.
+
+home-title = Cooperativas en este servidor
+home-intro = Cada cooperativa es de sus socios y la gestionan ellos: una persona, un voto.
+home-empty = Todavía no hay cooperativas.
+coop-members-count = { $count ->
+    [one] 1 socio
+   *[other] { $count } socios
+}
+
+coop-about = Acerca de
+coop-classes = Clases de socios
+coop-class-open = Abierta a solicitudes
+coop-class-closed = Solo por invitación
+coop-class-approval = Requiere aprobación
+coop-bylaws = Normas de admisión
+coop-joining-approval = Una coordinadora aprueba a cada nuevo socio.
+coop-joining-open = Quien solicita una clase abierta entra de inmediato.
+coop-dues = Cuotas
+coop-dues-none = Sin cuotas.
+coop-dues-monthly = { $amount } { $currency } al mes
+coop-dues-yearly = { $amount } { $currency } al año
+coop-join-title = Unirse a esta cooperativa
+coop-join-class = Clase de socio
+coop-join-submit = Solicitar el ingreso
+coop-join-login = Entra o crea una cuenta para unirte a esta cooperativa.
+coop-status-pending = Tu solicitud espera a una coordinadora.
+coop-status-active = Eres socio de esta cooperativa.
+coop-status-declined = Tu solicitud fue rechazada. Puedes volver a solicitarlo.
+coop-status-left = Dejaste esta cooperativa. Puedes volver a unirte.
+coop-leave = Dejar esta cooperativa
+coop-withdraw = Retirar mi solicitud
+coop-members-link = Lista de socios
+coop-approvals-link = Solicitudes por decidir
+
+role-member = socio
+role-coordinator = coordinación
+role-admin = administración
+status-pending = pendiente de aprobación
+status-active = socio
+status-declined = rechazada
+status-left = baja
+
+members-title = Socios de { $coop }
+members-name = Nombre
+members-class = Clase
+members-role = Función
+members-since = Socio desde
+approvals-title = Solicitudes a { $coop }
+approvals-empty = No hay solicitudes pendientes.
+approvals-applied = Solicitada el
+approvals-admit = Admitir
+approvals-decline = Rechazar
+approvals-actions = Decisión
+
+field-email = Correo electrónico
+field-display-name = Tu nombre, tal como lo verán los socios
+field-password = Contraseña
+field-password-hint = Al menos 10 caracteres. Una frase de varias palabras es fácil de recordar y difícil de adivinar.
+signup-title = Crear una cuenta
+signup-intro = Una sola cuenta para todas las cooperativas de este servidor.
+signup-submit = Crear la cuenta
+signup-have-account = ¿Ya tienes cuenta? Entra.
+login-title = Entrar
+login-submit = Entrar
+login-no-account = ¿Aún no tienes cuenta? Créala.
+
+account-title = Mi cuenta
+account-memberships = Mis cooperativas
+account-no-memberships = Todavía no perteneces a ninguna cooperativa.
+account-status = Estado
+account-language = Idioma
+account-language-save = Guardar idioma
+account-tokens = Claves de API
+account-tokens-intro = Una clave permite que un programa use la API JSON en tu nombre. Mantenla en secreto.
+account-token-name = Nombre de la clave
+account-token-create = Crear clave
+account-token-created = Esta es tu nueva clave. Cópiala ahora: no se volverá a mostrar.
+
+error-page-title = Algo salió mal
+error-not-found = No encontramos esa página.
+error-forbidden = No tienes permiso para hacer eso.
+error-unauthenticated = Primero tienes que entrar.
+error-rate-limited = Demasiados intentos. Espera { $minutes } minutos y vuelve a intentarlo.
+error-internal = Algo falló de nuestro lado. No se cambió nada.
+error-bad-request = No se pudo leer la petición.
+error-csrf = Este formulario ha caducado. Recarga la página y vuelve a intentarlo.
+error-members-only = Solo los socios de esta cooperativa pueden verlo.
+error-coordinators-only = Solo la coordinación de la cooperativa puede hacerlo.
+error-admins-only = Solo la administración de la cooperativa puede hacerlo.
+error-required = Este campo es obligatorio.
+error-too-short = Es demasiado corto.
+error-too-long = Es demasiado largo.
+error-control-characters = Contiene caracteres no permitidos.
+error-email-format = No parece una dirección de correo.
+error-password-too-short = Usa al menos 10 caracteres.
+error-password-unhashable = Esta contraseña no se puede usar.
+error-slug-length = Usa de 2 a 48 caracteres.
+error-slug-format = Usa minúsculas, cifras y guiones sueltos, empezando por una letra.
+error-email-taken = Ya existe una cuenta con esta dirección.
+error-slug-taken = Este nombre corto ya está en uso.
+error-already-member = Ya perteneces a esta cooperativa o ya lo solicitaste.
+error-last-admin = Eres la última persona administradora: nombra a otra antes de irte.
+error-class-unknown = Elige una de las clases de socios de esta cooperativa.
+error-class-closed = Esta clase es solo por invitación.
+error-login-failed = El correo o la contraseña no son correctos.
+error-locale-unknown = Este idioma no está disponible.
+error-token-name = Da a la clave un nombre de 1 a 80 caracteres.
+error-must-not-be-negative = No puede ser negativo.
+error-currency-code-format = Usa de 3 a 8 mayúsculas, como EUR u HORA.
+error-dues-period-unknown = Elige mensual o anual.
+error-at-least-one-class = Una cooperativa necesita al menos una clase de socios.
+error-duplicate = Aparece dos veces.
+error-invalid-value = Este valor no tiene el tipo o la forma correctos.
+error-missing-field = Este campo es obligatorio.
+error-unknown-field = Este campo no forma parte de la petición.
+error-malformed-json = El cuerpo no es JSON válido.
+error-unsupported-media-type = Envía el cuerpo como application/json.

@@ -1,0 +1,76 @@
+//! The JSON API under `/api/v1`, and its OpenAPI 3.1 document at
+//! `/api/openapi.json`. Routes are registered through utoipa-axum, so a
+//! route cannot exist without its entry in the document.
+
+mod coops;
+pub mod dto;
+pub mod extract;
+mod people;
+
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::{ApiError, WebError};
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "coopkit",
+        description = "Co-ops, members and memberships. Errors are RFC 9457 problem documents.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "coops", description = "Co-ops hosted on this server"),
+        (name = "memberships", description = "Joining, leaving, admitting"),
+        (name = "people", description = "Accounts and API tokens"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+fn documented_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(coops::list_coops, coops::found_coop))
+        .routes(routes!(coops::get_coop))
+        .routes(routes!(coops::list_members))
+        .routes(routes!(coops::join, coops::leave))
+        .routes(routes!(coops::list_applications))
+        .routes(routes!(coops::decide_application))
+        .routes(routes!(people::me))
+        .routes(routes!(people::sign_up))
+        .routes(routes!(people::create_token))
+}
+
+/// The API routes and `/api/openapi.json`.
+pub fn routes() -> Router<AppState> {
+    let (router, doc) = documented_routes().split_for_parts();
+    let doc = serde_json::to_value(&doc).unwrap_or_default();
+    router.route("/api/openapi.json", get(move || async move { Json(doc) }))
+}
+
+/// The OpenAPI document, generated from the routes' annotations.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented_routes().split_for_parts().1
+}
+
+/// The answer for an `/api/` path that matches no route.
+pub async fn not_found() -> ApiError {
+    ApiError(WebError::App(coopkit_app::AppError::NotFound("route")))
+}

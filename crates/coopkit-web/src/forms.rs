@@ -1,0 +1,53 @@
+//! Form bodies, accepted only with the CSRF token of the page they came
+//! from (the double-submit pattern: the token is in a SameSite=Strict,
+//! host-only cookie and in a hidden field; another site can set neither).
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::header::CONTENT_TYPE;
+use serde::de::DeserializeOwned;
+use subtle::ConstantTimeEq;
+
+use crate::error::{PageError, WebError};
+use crate::viewer::Viewer;
+
+/// A form whose CSRF token matched.
+#[derive(Debug)]
+pub struct CsrfForm<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let viewer = request
+            .extensions()
+            .get::<Viewer>()
+            .cloned()
+            .ok_or(PageError(WebError::BadRequest))?;
+        let is_form = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if !is_form {
+            return Err(PageError(WebError::UnsupportedMediaType));
+        }
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(|_| PageError(WebError::BadRequest))?;
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&body).map_err(|_| PageError(WebError::BadRequest))?;
+        let sent = pairs
+            .iter()
+            .find(|(name, _)| name == "csrf")
+            .map(|(_, value)| value.as_bytes())
+            .unwrap_or_default();
+        if !bool::from(sent.ct_eq(viewer.csrf.as_bytes())) {
+            tracing::warn!(path = %viewer.here, "form refused: CSRF token missing or wrong");
+            return Err(PageError(WebError::Csrf));
+        }
+        serde_urlencoded::from_bytes(&body)
+            .map(CsrfForm)
+            .map_err(|_| PageError(WebError::BadRequest))
+    }
+}

@@ -1,0 +1,250 @@
+//! Translations with Fluent. Every string a person reads comes from
+//! `locales/<lang>.ftl`; code and templates name messages by key.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use coopkit_domain::Locale;
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use unic_langid::LanguageIdentifier;
+
+const SOURCES: [(Locale, &str); 2] = [
+    (Locale::En, include_str!("../locales/en.ftl")),
+    (Locale::Es, include_str!("../locales/es.ftl")),
+];
+
+/// Every language's messages, parsed once at start-up.
+#[derive(Clone)]
+pub struct I18n {
+    bundles: Arc<HashMap<Locale, FluentBundle<FluentResource>>>,
+}
+
+impl std::fmt::Debug for I18n {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("I18n")
+            .field("locales", &self.bundles.len())
+            .finish()
+    }
+}
+
+/// A Fluent file that does not parse is a build defect; this says which.
+#[derive(Debug, thiserror::Error)]
+#[error("locales/{locale}.ftl: {detail}")]
+pub struct BadMessages {
+    locale: &'static str,
+    detail: String,
+}
+
+impl I18n {
+    pub fn load() -> Result<Self, BadMessages> {
+        let mut bundles = HashMap::new();
+        for (locale, source) in SOURCES {
+            let bad = |detail: String| BadMessages {
+                locale: locale.code(),
+                detail,
+            };
+            let resource = FluentResource::try_new(source.to_owned())
+                .map_err(|(_, errors)| bad(format!("{errors:?}")))?;
+            let lang: LanguageIdentifier =
+                locale.code().parse().map_err(|e| bad(format!("{e:?}")))?;
+            let mut bundle = FluentBundle::new_concurrent(vec![lang]);
+            // Isolation marks around arguments confuse plain-text readers
+            // (screen readers announce them, tests see them); our messages
+            // are single-direction.
+            bundle.set_use_isolating(false);
+            bundle
+                .add_resource(resource)
+                .map_err(|errors| bad(format!("{errors:?}")))?;
+            bundles.insert(locale, bundle);
+        }
+        Ok(Self {
+            bundles: Arc::new(bundles),
+        })
+    }
+
+    /// The messages compiled into this binary, parsed on first use. A
+    /// unit test proves they parse, so the empty fallback never ships.
+    pub fn global() -> &'static I18n {
+        static GLOBAL: std::sync::LazyLock<I18n> = std::sync::LazyLock::new(|| {
+            I18n::load().unwrap_or_else(|error| {
+                tracing::error!(%error, "translations failed to load; showing message keys");
+                I18n {
+                    bundles: Arc::new(HashMap::new()),
+                }
+            })
+        });
+        &GLOBAL
+    }
+
+    /// A translator for one request.
+    pub fn tr(&self, locale: Locale) -> Tr {
+        Tr {
+            locale,
+            i18n: self.clone(),
+        }
+    }
+
+    /// The message keys of a locale, for checking that every language has
+    /// every message.
+    pub fn keys(locale: Locale) -> Vec<String> {
+        SOURCES
+            .iter()
+            .filter(|(l, _)| *l == locale)
+            .flat_map(|(_, source)| source.lines())
+            .filter_map(|line| line.split_once(" ="))
+            .map(|(key, _)| key.trim().to_owned())
+            .filter(|key| !key.is_empty() && !key.starts_with('#') && !key.starts_with(' '))
+            .collect()
+    }
+
+    fn format(&self, locale: Locale, key: &str, args: Option<&FluentArgs<'_>>) -> String {
+        let lookup = |locale: Locale| {
+            let bundle = self.bundles.get(&locale)?;
+            let pattern = bundle.get_message(key)?.value()?;
+            let mut errors = Vec::new();
+            let text = bundle.format_pattern(pattern, args, &mut errors);
+            if !errors.is_empty() {
+                tracing::warn!(
+                    key,
+                    locale = locale.code(),
+                    ?errors,
+                    "message formatted with errors"
+                );
+            }
+            Some(text.into_owned())
+        };
+        lookup(locale)
+            .or_else(|| lookup(Locale::En))
+            .unwrap_or_else(|| {
+                tracing::warn!(key, "missing message");
+                key.to_owned()
+            })
+    }
+}
+
+/// Picks the language for a request: the person's setting, else the
+/// language cookie, else the browser's Accept-Language.
+pub fn negotiate(
+    person_setting: Option<Locale>,
+    cookie: Option<&str>,
+    accept_language: Option<&str>,
+) -> Locale {
+    if let Some(locale) = person_setting {
+        return locale;
+    }
+    if let Some(locale) = cookie.and_then(|c| Locale::parse(c).ok()) {
+        return locale;
+    }
+    let requested = fluent_langneg::accepted_languages::parse(accept_language.unwrap_or(""));
+    let available: Vec<LanguageIdentifier> = Locale::ALL
+        .iter()
+        .filter_map(|l| l.code().parse().ok())
+        .collect();
+    let default: Option<LanguageIdentifier> = Locale::En.code().parse().ok();
+    let chosen = fluent_langneg::negotiate_languages(
+        &requested,
+        &available,
+        default.as_ref(),
+        fluent_langneg::NegotiationStrategy::Lookup,
+    );
+    chosen
+        .first()
+        .and_then(|lang| Locale::parse(lang.language.as_str()).ok())
+        .unwrap_or_default()
+}
+
+/// Translates for one request's language.
+#[derive(Clone, Debug)]
+pub struct Tr {
+    pub locale: Locale,
+    i18n: I18n,
+}
+
+impl Tr {
+    pub fn t(&self, key: &str) -> String {
+        self.i18n.format(self.locale, key, None)
+    }
+
+    /// A message with one text argument.
+    pub fn t_str(&self, key: &str, name: &str, value: &str) -> String {
+        self.t_args(key, &[(name, value)])
+    }
+
+    /// A message with text arguments.
+    pub fn t_args(&self, key: &str, values: &[(&str, &str)]) -> String {
+        let mut args = FluentArgs::new();
+        for (name, value) in values {
+            args.set(name.to_string(), FluentValue::from(value.to_string()));
+        }
+        self.i18n.format(self.locale, key, Some(&args))
+    }
+
+    /// A message with one number argument (plurals choose by it).
+    /// Takes the number by value or by reference, as templates pass it.
+    pub fn t_num(&self, key: &str, name: &str, value: impl std::borrow::Borrow<i64>) -> String {
+        let mut args = FluentArgs::new();
+        args.set(name.to_owned(), FluentValue::from(*value.borrow()));
+        self.i18n.format(self.locale, key, Some(&args))
+    }
+
+    /// The message for a validation or conflict code from the domain.
+    pub fn error(&self, code: &str) -> String {
+        self.t(&format!("error-{code}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_language_has_every_message() {
+        let english = I18n::keys(Locale::En);
+        assert!(
+            english.len() > 50,
+            "expected the English file to be read, got {english:?}"
+        );
+        for locale in Locale::ALL {
+            let keys = I18n::keys(locale);
+            let missing: Vec<_> = english.iter().filter(|k| !keys.contains(k)).collect();
+            let extra: Vec<_> = keys.iter().filter(|k| !english.contains(k)).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "{locale:?}: missing {missing:?}, extra {extra:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn messages_load_and_translate() {
+        let i18n = I18n::load().unwrap();
+        assert_eq!(i18n.tr(Locale::En).t("nav-login"), "Log in");
+        assert_eq!(i18n.tr(Locale::Es).t("nav-login"), "Entrar");
+        assert_eq!(
+            i18n.tr(Locale::En).t_num("coop-members-count", "count", 1),
+            "1 member"
+        );
+        assert_eq!(
+            i18n.tr(Locale::Es)
+                .t_num("coop-members-count", "count", 150),
+            "150 socios"
+        );
+        assert_eq!(i18n.tr(Locale::Es).t("no-such-key"), "no-such-key");
+    }
+
+    #[test]
+    fn language_choice_prefers_the_setting_then_the_cookie_then_the_browser() {
+        assert_eq!(
+            negotiate(Some(Locale::Es), Some("en"), Some("en")),
+            Locale::Es
+        );
+        assert_eq!(negotiate(None, Some("es"), Some("en")), Locale::Es);
+        assert_eq!(
+            negotiate(None, None, Some("es-MX,es;q=0.9,en;q=0.5")),
+            Locale::Es
+        );
+        assert_eq!(negotiate(None, None, Some("fr-FR, de;q=0.8")), Locale::En);
+        assert_eq!(negotiate(None, Some("xx"), None), Locale::En);
+    }
+}

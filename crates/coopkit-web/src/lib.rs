@@ -1,0 +1,109 @@
+//! coopkit's HTTP face: server-rendered pages for people and a JSON API for
+//! programs, over the same use cases. This layer translates requests and
+//! responses and decides nothing; see ARCHITECTURE.md for one request
+//! traced through it.
+
+mod api;
+mod cookies;
+mod error;
+mod forms;
+mod i18n;
+mod pages;
+mod security;
+mod viewer;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use axum::extract::{Request, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use coopkit_app::App;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+pub use api::openapi;
+pub use cookies::CookiePolicy;
+pub use error::{FieldProblem, Problem};
+pub use i18n::{I18n, Tr};
+
+/// Request bodies past this are refused before they are read: the largest
+/// form or JSON body coopkit takes is a co-op's founding document.
+const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub app: App,
+    pub cookies: CookiePolicy,
+    /// How long the session cookie lives, matching the session's expiry.
+    pub session_ttl_s: i64,
+}
+
+/// The whole site: pages, API, health and static files.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(pages::routes(state.clone()))
+        .merge(api::routes())
+        .route("/healthz", get(health))
+        .route("/static/app.css", get(stylesheet))
+        .layer(axum::middleware::from_fn(api_not_found))
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Unknown `/api/` paths answer as the API does, with a problem document,
+/// rather than with the HTML page for people.
+async fn api_not_found(request: Request, next: axum::middleware::Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let is_page_404 = response.status() == StatusCode::NOT_FOUND
+        && response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"));
+    if is_api && is_page_404 {
+        return api::not_found().await.into_response();
+    }
+    response
+}
+
+/// 200 when the database answers, 503 when it does not.
+async fn health(State(state): State<AppState>) -> Response {
+    match state.app.store().ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(error) => {
+            tracing::error!(%error, "health check: database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+    }
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/app.css"),
+    )
+        .into_response()
+}
+
+/// Serves until `shutdown` completes, then finishes the requests under way.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

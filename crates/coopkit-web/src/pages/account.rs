@@ -1,0 +1,89 @@
+//! A person's own page: their co-ops and their API tokens.
+
+use askama::Template;
+use axum::extract::State;
+use coopkit_domain::MembershipStatus;
+use serde::Deserialize;
+
+use super::coop::role_key;
+use super::{render, render_with, FormErrors, PageResult};
+use crate::forms::CsrfForm;
+use crate::viewer::Viewer;
+use crate::AppState;
+
+struct MembershipRow {
+    coop_slug: String,
+    coop_name: String,
+    class_name: String,
+    role_key: &'static str,
+    status_key: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountView<'a> {
+    v: &'a Viewer,
+    memberships: Vec<MembershipRow>,
+    new_token: Option<String>,
+    errors: FormErrors,
+}
+
+async fn account_view<'a>(
+    state: &AppState,
+    v: &'a Viewer,
+    new_token: Option<String>,
+    errors: FormErrors,
+) -> Result<AccountView<'a>, crate::error::PageError> {
+    let person = v.person()?;
+    let memberships = state
+        .app
+        .my_memberships(person)
+        .await?
+        .into_iter()
+        .map(|m| MembershipRow {
+            coop_slug: m.coop_slug.to_string(),
+            coop_name: m.coop_name,
+            class_name: m.class_name,
+            role_key: role_key(m.membership.role),
+            status_key: match m.membership.status {
+                MembershipStatus::Pending => "status-pending",
+                MembershipStatus::Active => "status-active",
+                MembershipStatus::Declined => "status-declined",
+                MembershipStatus::Left => "status-left",
+            },
+        })
+        .collect();
+    Ok(AccountView {
+        v,
+        memberships,
+        new_token,
+        errors,
+    })
+}
+
+pub async fn show(State(state): State<AppState>, v: Viewer) -> PageResult {
+    render(&account_view(&state, &v, None, FormErrors::default()).await?)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TokenForm {
+    name: String,
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    v: Viewer,
+    CsrfForm(form): CsrfForm<TokenForm>,
+) -> PageResult {
+    let person = v.person()?;
+    match state.app.create_api_token(person, &form.name).await {
+        Ok(token) => {
+            render(&account_view(&state, &v, Some(token.secret), FormErrors::default()).await?)
+        }
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            render_with(status, &account_view(&state, &v, None, errors).await?)
+        }
+    }
+}

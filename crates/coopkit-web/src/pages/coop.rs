@@ -1,0 +1,228 @@
+//! A co-op's page, joining and leaving, its member list and approvals.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect};
+use coopkit_app::records::MemberListing;
+use coopkit_app::{AppError, CoopPage};
+use coopkit_domain::{MembershipId, MembershipStatus, Role};
+use serde::Deserialize;
+
+use super::{render, render_with, FormErrors, PageResult};
+use crate::forms::CsrfForm;
+use crate::viewer::Viewer;
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "coop.html")]
+struct CoopView<'a> {
+    v: &'a Viewer,
+    page: CoopPage,
+    status_message: Option<String>,
+    dues: String,
+    can_apply: bool,
+    can_leave: bool,
+    errors: FormErrors,
+}
+
+impl<'a> CoopView<'a> {
+    fn new(v: &'a Viewer, page: CoopPage, errors: FormErrors) -> Self {
+        let status = page.viewer_membership.as_ref().map(|m| m.status);
+        let status_message = status.map(|status| {
+            v.tr.t(match status {
+                MembershipStatus::Pending => "coop-status-pending",
+                MembershipStatus::Active => "coop-status-active",
+                MembershipStatus::Declined => "coop-status-declined",
+                MembershipStatus::Left => "coop-status-left",
+            })
+        });
+        let any_open_class = page.classes.iter().any(|c| c.spec.open_to_join);
+        let can_apply = any_open_class && status.is_none_or(MembershipStatus::may_apply_again);
+        let can_leave = matches!(
+            status,
+            Some(MembershipStatus::Active | MembershipStatus::Pending)
+        );
+        let settings = &page.coop.settings;
+        let dues = match settings.dues_display() {
+            None => v.tr.t("coop-dues-none"),
+            Some(amount) => {
+                let key = format!("coop-dues-{}", settings.dues_period.as_str());
+                v.tr.t_args(
+                    &key,
+                    &[("amount", &amount), ("currency", &settings.dues_currency)],
+                )
+            }
+        };
+        Self {
+            v,
+            page,
+            status_message,
+            dues,
+            can_apply,
+            can_leave,
+            errors,
+        }
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+) -> PageResult {
+    let page = state.app.coop_page(v.person.as_ref(), &slug).await?;
+    render(&CoopView::new(&v, page, FormErrors::default()))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct JoinForm {
+    class: String,
+}
+
+pub async fn join(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    CsrfForm(form): CsrfForm<JoinForm>,
+) -> PageResult {
+    let person = v.person()?;
+    match state.app.join(person, &slug, &form.class).await {
+        Ok(_) => Ok(Redirect::to(&format!("/c/{slug}")).into_response()),
+        Err(error) => show_with_errors(&state, &v, &slug, error).await,
+    }
+}
+
+pub async fn leave(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    CsrfForm(_): CsrfForm<super::session::Empty>,
+) -> PageResult {
+    let person = v.person()?;
+    match state.app.leave(person, &slug).await {
+        Ok(()) => Ok(Redirect::to(&format!("/c/{slug}")).into_response()),
+        Err(error) => show_with_errors(&state, &v, &slug, error).await,
+    }
+}
+
+/// The co-op page again, with what was wrong with the form sent from it.
+async fn show_with_errors(state: &AppState, v: &Viewer, slug: &str, error: AppError) -> PageResult {
+    let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+    let page = state.app.coop_page(v.person.as_ref(), slug).await?;
+    render_with(status, &CoopView::new(v, page, errors))
+}
+
+/// A row of the member or applications table, ready to show.
+struct MemberRow {
+    membership_id: MembershipId,
+    display_name: String,
+    class_name: String,
+    role_key: &'static str,
+    date: String,
+}
+
+impl From<MemberListing> for MemberRow {
+    fn from(listing: MemberListing) -> Self {
+        let m = &listing.membership;
+        let since = m.decided_at.unwrap_or(m.applied_at);
+        MemberRow {
+            membership_id: m.id,
+            role_key: role_key(m.role),
+            date: since.date_utc(),
+            display_name: listing.display_name,
+            class_name: listing.class_name,
+        }
+    }
+}
+
+pub(super) fn role_key(role: Role) -> &'static str {
+    match role {
+        Role::Member => "role-member",
+        Role::Coordinator => "role-coordinator",
+        Role::Admin => "role-admin",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "members.html")]
+struct MembersView<'a> {
+    v: &'a Viewer,
+    title: String,
+    coop_slug: String,
+    coop_name: String,
+    members: Vec<MemberRow>,
+}
+
+pub async fn members(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+) -> PageResult {
+    let person = v.person()?;
+    let listings = state.app.member_list(person, &slug).await?;
+    let page = state.app.coop_page(Some(person), &slug).await?;
+    render(&MembersView {
+        title: v.tr.t_str("members-title", "coop", &page.coop.name),
+        v: &v,
+        coop_slug: slug,
+        coop_name: page.coop.name,
+        members: listings.into_iter().map(MemberRow::from).collect(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "approvals.html")]
+struct ApprovalsView<'a> {
+    v: &'a Viewer,
+    title: String,
+    coop_slug: String,
+    coop_name: String,
+    applications: Vec<MemberRow>,
+}
+
+pub async fn approvals(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+) -> PageResult {
+    let person = v.person()?;
+    let pending = state.app.pending_applications(person, &slug).await?;
+    let page = state.app.coop_page(Some(person), &slug).await?;
+    render(&ApprovalsView {
+        title: v.tr.t_str("approvals-title", "coop", &page.coop.name),
+        v: &v,
+        coop_slug: slug,
+        coop_name: page.coop.name,
+        applications: pending.into_iter().map(MemberRow::from).collect(),
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DecisionForm {
+    decision: String,
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((slug, membership)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<DecisionForm>,
+) -> PageResult {
+    let person = v.person()?;
+    let membership = membership
+        .parse()
+        .map(MembershipId)
+        .map_err(|_| AppError::NotFound("application"))?;
+    let admit = match form.decision.as_str() {
+        "admit" => true,
+        "decline" => false,
+        _ => return Err(AppError::invalid("decision", "invalid-value").into()),
+    };
+    state
+        .app
+        .decide_application(person, &slug, membership, admit)
+        .await?;
+    Ok(Redirect::to(&format!("/c/{slug}/approvals")).into_response())
+}

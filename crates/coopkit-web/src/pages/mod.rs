@@ -1,0 +1,123 @@
+//! Server-rendered pages. Handlers call one use case each and render its
+//! result; failures go back as [`PageError`] and the viewer middleware
+//! renders them.
+
+mod account;
+mod coop;
+mod session;
+
+use askama::Template;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use coopkit_app::records::CoopSummary;
+use coopkit_app::AppError;
+
+use crate::error::{PageError, WebError};
+use crate::i18n::Tr;
+use crate::viewer::{self, Viewer};
+use crate::AppState;
+
+pub type PageResult = Result<Response, PageError>;
+
+pub fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/signup", get(session::signup_form).post(session::signup))
+        .route("/login", get(session::login_form).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/lang", post(session::switch_language))
+        .route("/account", get(account::show))
+        .route("/account/tokens", post(account::create_token))
+        .route("/c/{slug}", get(coop::show))
+        .route("/c/{slug}/join", post(coop::join))
+        .route("/c/{slug}/leave", post(coop::leave))
+        .route("/c/{slug}/members", get(coop::members))
+        .route("/c/{slug}/approvals", get(coop::approvals))
+        .route("/c/{slug}/approvals/{membership}", post(coop::decide))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state, viewer::resolve))
+}
+
+/// Renders a template as a 200 page.
+fn render(template: &impl Template) -> PageResult {
+    render_with(StatusCode::OK, template)
+}
+
+fn render_with(status: StatusCode, template: &impl Template) -> PageResult {
+    match template.render() {
+        Ok(html) => Ok((status, Html(html)).into_response()),
+        Err(error) => {
+            tracing::error!(%error, "template failed to render");
+            Err(PageError(WebError::App(AppError::Internal(
+                "template failed",
+            ))))
+        }
+    }
+}
+
+/// The translated message of each field that failed, for a form shown
+/// again.
+#[derive(Debug, Default)]
+pub struct FormErrors(Vec<(String, String)>);
+
+impl FormErrors {
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(name, _)| name == field)
+            .map(|(_, message)| message.as_str())
+    }
+
+    /// Field errors to show on the form, with the status to show them
+    /// with; any other failure goes on as a page error.
+    fn from_error(error: AppError, tr: &Tr) -> Result<(StatusCode, FormErrors), PageError> {
+        let failure = WebError::App(error);
+        let details = failure.failure();
+        if details.fields.is_empty() {
+            return Err(PageError(failure));
+        }
+        let messages = details
+            .fields
+            .iter()
+            .map(|e| (e.field.clone(), tr.error(e.code)))
+            .collect();
+        Ok((details.status, FormErrors(messages)))
+    }
+}
+
+/// The client's address, for per-client login limits. Absent when the
+/// server was not started with connection info (some tests).
+#[derive(Debug)]
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let addr = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string());
+        Ok(ClientAddr(addr))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct Home<'a> {
+    v: &'a Viewer,
+    coops: Vec<CoopSummary>,
+}
+
+async fn home(State(state): State<AppState>, v: Viewer) -> PageResult {
+    let coops = state.app.list_coops().await?;
+    render(&Home { v: &v, coops })
+}
+
+async fn not_found() -> PageError {
+    PageError(WebError::App(AppError::NotFound("page")))
+}

@@ -1,0 +1,230 @@
+//! Configuration, in layers: built-in defaults, then a TOML file, then
+//! `COOPKIT__SECTION__KEY` environment variables, then command-line flags.
+//! `coopkit config` prints the defaults as a commented starting file.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub server: Server,
+    pub database: Database,
+    pub security: Security,
+    pub log: Log,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Server {
+    /// Address and port to listen on.
+    pub addr: SocketAddr,
+    /// Mark cookies Secure (and use `__Host-` names). Browsers accept Secure
+    /// cookies over HTTPS and from localhost; turn this off only for a
+    /// server reached over plain HTTP on a private network.
+    pub secure_cookies: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Database {
+    /// Where the SQLite database (and later, uploaded files) live.
+    pub data_dir: PathBuf,
+    /// A `postgres://` URL. When set, PostgreSQL is used instead of the
+    /// SQLite file in `data_dir`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Security {
+    /// Days a login lasts.
+    pub session_days: i64,
+    /// Minutes over which failed logins are counted.
+    pub login_window_minutes: i64,
+    /// Failed logins allowed per email address in the window.
+    pub login_failures_per_email_max: i64,
+    /// Failed logins allowed per client address in the window.
+    pub login_failures_per_client_max: i64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Log {
+    /// `text` for people, `json` for log collectors.
+    pub format: String,
+    /// A tracing filter, such as `info` or `coopkit=debug,tower_http=info`.
+    /// `RUST_LOG` overrides it.
+    pub filter: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            server: Server {
+                addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+                secure_cookies: true,
+            },
+            database: Database {
+                data_dir: PathBuf::from("coopkit-data"),
+                url: None,
+            },
+            security: Security {
+                session_days: 30,
+                login_window_minutes: 15,
+                login_failures_per_email_max: 5,
+                login_failures_per_client_max: 20,
+            },
+            log: Log {
+                format: "text".into(),
+                filter: "info".into(),
+            },
+        }
+    }
+}
+
+/// Values given on the command line, which win over every other layer.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub addr: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl Config {
+    pub fn load(file: Option<&Path>, overrides: Overrides) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            anyhow::ensure!(
+                file.is_file(),
+                "the config file {} does not exist",
+                file.display()
+            );
+            figment = figment.merge(Toml::file(file));
+        }
+        figment = figment.merge(Env::prefixed("COOPKIT__").split("__"));
+        if let Some(addr) = overrides.addr {
+            figment = figment.merge(Serialized::default("server.addr", addr));
+        }
+        if let Some(dir) = overrides.data_dir {
+            figment = figment.merge(Serialized::default("database.data_dir", dir));
+        }
+        if let Some(url) = overrides.url {
+            figment = figment.merge(Serialized::default("database.url", url));
+        }
+        let config: Config = figment.extract().context("invalid configuration")?;
+        anyhow::ensure!(
+            matches!(config.log.format.as_str(), "text" | "json"),
+            "invalid configuration: log.format must be \"text\" or \"json\", not {:?}",
+            config.log.format
+        );
+        Ok(config)
+    }
+
+    /// The defaults as a TOML file, each key with its explanation.
+    pub fn defaults_toml() -> String {
+        let documented = [
+            ("[server]", ""),
+            ("addr", "Address and port to listen on."),
+            ("secure_cookies", "Mark cookies Secure (with __Host- names). Browsers accept them over HTTPS and from localhost; turn off only for plain HTTP on a private network."),
+            ("[database]", ""),
+            ("data_dir", "Where the SQLite database lives."),
+            ("[security]", ""),
+            ("session_days", "Days a login lasts."),
+            ("login_window_minutes", "Minutes over which failed logins are counted."),
+            ("login_failures_per_email_max", "Failed logins allowed per email address in the window."),
+            ("login_failures_per_client_max", "Failed logins allowed per client address in the window."),
+            ("[log]", ""),
+            ("format", "\"text\" for people, \"json\" for log collectors."),
+            ("filter", "A tracing filter such as \"info\" or \"coopkit=debug\". RUST_LOG overrides it."),
+        ];
+        let rendered = toml::to_string(&Config::default()).unwrap_or_default();
+        let mut out = String::from(
+            "# coopkit configuration: every key with its default.\n\
+             # Any key can also be set as COOPKIT__SECTION__KEY, e.g. COOPKIT__SERVER__ADDR.\n\
+             # To use PostgreSQL, add under [database]: url = \"postgres://user:password@host/db\"\n",
+        );
+        for line in rendered.lines() {
+            let key = line.split(" = ").next().unwrap_or_default().trim();
+            if let Some((_, doc)) = documented.iter().find(|(k, _)| *k == key) {
+                if !doc.is_empty() {
+                    out.push_str(&format!("# {doc}\n"));
+                }
+            }
+            if line.starts_with('[') && !out.ends_with("\n\n") {
+                out.push('\n');
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_defaults_file_is_current() {
+        let committed = include_str!("../../../config/defaults.toml");
+        assert_eq!(
+            committed,
+            Config::defaults_toml(),
+            "config/defaults.toml is stale: run `coopkit config > config/defaults.toml`"
+        );
+    }
+
+    #[test]
+    fn the_defaults_file_loads_back_to_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("coopkit.toml");
+        std::fs::write(&file, Config::defaults_toml()).unwrap();
+        let loaded = Config::load(Some(&file), Overrides::default()).unwrap();
+        assert_eq!(loaded.server.addr, Config::default().server.addr);
+        assert_eq!(loaded.security.session_days, 30);
+    }
+
+    #[test]
+    fn flags_win_over_files_and_unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("coopkit.toml");
+        std::fs::write(&file, "[server]\naddr = \"127.0.0.1:9000\"\n").unwrap();
+        let overrides = Overrides {
+            addr: Some("127.0.0.1:9100".parse().unwrap()),
+            ..Overrides::default()
+        };
+        assert_eq!(
+            Config::load(Some(&file), overrides)
+                .unwrap()
+                .server
+                .addr
+                .port(),
+            9100
+        );
+        assert_eq!(
+            Config::load(Some(&file), Overrides::default())
+                .unwrap()
+                .server
+                .addr
+                .port(),
+            9000
+        );
+
+        std::fs::write(&file, "[server]\nadress = \"127.0.0.1:9000\"\n").unwrap();
+        let error = format!(
+            "{:#}",
+            Config::load(Some(&file), Overrides::default()).unwrap_err()
+        );
+        assert!(error.contains("adress"), "{error}");
+    }
+}

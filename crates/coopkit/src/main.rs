@@ -1,0 +1,271 @@
+//! The `coopkit` command.
+
+mod config;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use coopkit_app::{App, AppConfig};
+use coopkit_domain::SystemClock;
+use coopkit_store::{DatabaseLocation, Store};
+use coopkit_web::{AppState, CookiePolicy};
+
+use crate::config::{Config, Overrides};
+
+/// Software for platform co-operatives: members and governance, a
+/// verifiable ledger, a services marketplace, and an open-data directory.
+#[derive(Debug, Parser)]
+#[command(name = "coopkit", version)]
+struct Cli {
+    /// A TOML configuration file (see `coopkit config`).
+    #[arg(long, global = true, env = "COOPKIT_CONFIG")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the co-ops in a data directory, or in PostgreSQL.
+    Serve(DatabaseArgs),
+    /// Load the demo co-ops into the data directory's SQLite database (once) and serve them.
+    Demo(DemoArgs),
+    /// Bring the database schema up to date, and exit.
+    Migrate(DatabaseArgs),
+    /// Print every configuration key with its default, as TOML.
+    Config,
+}
+
+#[derive(Debug, clap::Args)]
+struct DatabaseArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long)]
+    addr: Option<SocketAddr>,
+    /// Data directory holding the SQLite database [default: ./coopkit-data].
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Use PostgreSQL at this URL instead of SQLite.
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct DemoArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long)]
+    addr: Option<SocketAddr>,
+    /// Data directory holding the SQLite database [default: ./coopkit-data].
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // One sentence: what we were doing, then why it failed.
+            eprintln!("coopkit: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config_file = cli.config.as_deref();
+    match cli.command {
+        Command::Config => {
+            print(&Config::defaults_toml())?;
+            Ok(())
+        }
+        Command::Migrate(args) => {
+            let config = Config::load(config_file, args.into())?;
+            init_logging(&config);
+            let location = database_location(&config)?;
+            let store = Store::open(&location).await?;
+            let version = store.schema_version().await?.unwrap_or(0);
+            print(&format!(
+                "{} is at schema version {version}\n",
+                location.redacted()
+            ))?;
+            store.close().await;
+            Ok(())
+        }
+        Command::Serve(args) => {
+            let config = Config::load(config_file, args.into())?;
+            init_logging(&config);
+            let (app, location) = open_app(&config).await?;
+            tracing::info!(database = %location.redacted(), "serving");
+            serve(&config, app, &[]).await
+        }
+        Command::Demo(args) => {
+            let overrides = Overrides {
+                addr: args.addr,
+                data_dir: args.data,
+                url: None,
+            };
+            let mut config = Config::load(config_file, overrides)?;
+            // The demo is the embedded database, whatever the config says.
+            config.database.url = None;
+            init_logging(&config);
+            let (app, _) = open_app(&config).await?;
+            let logins = app.load_demo().await.context("cannot load the demo data")?;
+            let mut lines = vec![
+                String::from("Demo logins (password for all: ")
+                    + coopkit_app::demo::DEMO_PASSWORD
+                    + "):",
+            ];
+            lines.extend(
+                logins
+                    .iter()
+                    .map(|l| format!("  {:<40} {}", l.email, l.who)),
+            );
+            serve(&config, app, &lines).await
+        }
+    }
+}
+
+impl From<DatabaseArgs> for Overrides {
+    fn from(args: DatabaseArgs) -> Self {
+        Overrides {
+            addr: args.addr,
+            data_dir: args.data,
+            url: args.database_url,
+        }
+    }
+}
+
+fn print(text: &str) -> anyhow::Result<()> {
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+fn init_logging(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&config.log.filter))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if config.log.format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn database_location(config: &Config) -> anyhow::Result<DatabaseLocation> {
+    if let Some(url) = &config.database.url {
+        return Ok(DatabaseLocation::Postgres(url.clone()));
+    }
+    let dir = &config.database.data_dir;
+    ensure_writable(dir)?;
+    Ok(DatabaseLocation::SqliteFile(dir.join("coopkit.sqlite")))
+}
+
+/// Fails with one sentence if `dir` cannot be created or written, before
+/// SQLite gives a vaguer message.
+fn ensure_writable(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    let probe = dir.join(".coopkit-write-test");
+    std::fs::write(&probe, b"")
+        .with_context(|| format!("cannot write to the data directory {}", dir.display()))?;
+    std::fs::remove_file(&probe)
+        .with_context(|| format!("cannot write to the data directory {}", dir.display()))?;
+    Ok(())
+}
+
+async fn open_app(config: &Config) -> anyhow::Result<(App, DatabaseLocation)> {
+    let location = database_location(config)?;
+    let store = Store::open(&location).await?;
+    let minutes_ms = 60 * 1000;
+    let app_config = AppConfig {
+        session_ttl_ms: config.security.session_days * 24 * 60 * minutes_ms,
+        login_window_ms: config.security.login_window_minutes * minutes_ms,
+        login_failures_per_email_max: config.security.login_failures_per_email_max,
+        login_failures_per_client_max: config.security.login_failures_per_client_max,
+    };
+    Ok((App::new(store, Arc::new(SystemClock), app_config), location))
+}
+
+async fn serve(config: &Config, app: App, banner: &[String]) -> anyhow::Result<()> {
+    let addr = config.server.addr;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let bound = listener.local_addr()?;
+    let mut message = format!("coopkit is serving at http://{bound}/\n");
+    for line in banner {
+        message.push_str(line);
+        message.push('\n');
+    }
+    print(&message)?;
+
+    let purge = tokio::spawn(purge_expired_periodically(app.clone()));
+    let state = AppState {
+        session_ttl_s: config.security.session_days * 24 * 60 * 60,
+        app: app.clone(),
+        cookies: CookiePolicy {
+            secure: config.server.secure_cookies,
+        },
+    };
+    coopkit_web::serve(listener, state, shutdown_signal())
+        .await
+        .context("the server stopped")?;
+    purge.abort();
+    app.store().close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Forgets expired sessions every hour, so the table does not grow forever.
+async fn purge_expired_periodically(app: App) {
+    let mut every_hour = tokio::time::interval(Duration::from_secs(60 * 60));
+    loop {
+        every_hour.tick().await;
+        match app.purge_expired().await {
+            Ok(count) => tracing::debug!(count, "expired sessions purged"),
+            Err(error) => tracing::warn!(%error, "could not purge expired sessions"),
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM; the server then finishes what it is
+/// doing and stops.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
