@@ -1,1 +1,146 @@
+//! Test support: fresh databases on both backends, a real server on port
+//! 0, a clock the test controls, and a client that behaves like a browser
+//! with cookies and forms.
+//!
+//! PostgreSQL runs when `COOPKIT_TEST_POSTGRES_URL` names a server the
+//! tests may create databases on (`scripts/test` starts one). With
+//! `COOPKIT_REQUIRE_POSTGRES=1`, its absence fails the tests instead of
+//! skipping the PostgreSQL half.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test support: fail loudly
+
+mod client;
+
+use std::sync::Arc;
+
+use coopkit_app::{App, AppConfig};
+use coopkit_domain::{ManualClock, Timestamp};
+use coopkit_store::{Backend, DatabaseLocation, Store};
+use coopkit_web::{AppState, CookiePolicy};
+
+pub use client::{Client, Reply};
+
+/// 2026-11-21T12:00:00Z: tests start here, so dates in pages are fixed.
+pub const TEST_START: Timestamp = Timestamp::from_millis(1_795_262_400_000);
+
+/// The backends to run a test on: SQLite always, PostgreSQL when
+/// configured.
+pub fn backends() -> Vec<Backend> {
+    let mut backends = vec![Backend::Sqlite];
+    match std::env::var("COOPKIT_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => backends.push(Backend::Postgres),
+        _ => assert!(
+            std::env::var("COOPKIT_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "COOPKIT_REQUIRE_POSTGRES=1 but COOPKIT_TEST_POSTGRES_URL is not set"
+        ),
+    }
+    backends
+}
+
+/// A fresh, empty, migrated database. The SQLite file lives as long as
+/// this value; a PostgreSQL database is created with a random name on the
+/// test server (a throwaway cluster, dropped with it).
+#[derive(Debug)]
+pub struct TestDb {
+    pub store: Store,
+    pub location: DatabaseLocation,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> TestDb {
+        let (location, dir) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                (
+                    DatabaseLocation::SqliteFile(dir.path().join("test.sqlite")),
+                    Some(dir),
+                )
+            }
+            Backend::Postgres => (
+                DatabaseLocation::Postgres(fresh_postgres_database().await),
+                None,
+            ),
+        };
+        let store = Store::open(&location).await.expect("open test database");
+        TestDb {
+            store,
+            location,
+            _dir: dir,
+        }
+    }
+}
+
+async fn fresh_postgres_database() -> String {
+    use sqlx::Connection;
+    let admin_url = std::env::var("COOPKIT_TEST_POSTGRES_URL").expect("COOPKIT_TEST_POSTGRES_URL");
+    let name = format!("coopkit_test_{}", &coopkit_app::new_secret()[..16]);
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .expect("connect to the test PostgreSQL server");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create test database");
+    let mut url = url::Url::parse(&admin_url).expect("COOPKIT_TEST_POSTGRES_URL is a URL");
+    url.set_path(&name);
+    url.to_string()
+}
+
+/// A coopkit server running in this process on a free port.
+#[derive(Debug)]
+pub struct TestServer {
+    pub base_url: String,
+    pub app: App,
+    pub clock: ManualClock,
+    pub db: TestDb,
+    _server: tokio::task::JoinHandle<()>,
+}
+
+impl TestServer {
+    pub async fn spawn(backend: Backend) -> TestServer {
+        Self::spawn_with(backend, AppConfig::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, config: AppConfig) -> TestServer {
+        let db = TestDb::new(backend).await;
+        let clock = ManualClock::at(TEST_START);
+        let app = App::new(db.store.clone(), Arc::new(clock.clone()), config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base_url = format!("http://{}", listener.local_addr().expect("local address"));
+        let state = AppState {
+            app: app.clone(),
+            cookies: CookiePolicy { secure: true },
+            session_ttl_s: 3600,
+        };
+        let server = tokio::spawn(async move {
+            coopkit_web::serve(listener, state, std::future::pending())
+                .await
+                .expect("server");
+        });
+        TestServer {
+            base_url,
+            app,
+            clock,
+            db,
+            _server: server,
+        }
+    }
+
+    /// A client with an empty cookie jar.
+    pub fn client(&self) -> Client {
+        Client::new(&self.base_url)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.store.backend()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self._server.abort();
+    }
+}

@@ -52,8 +52,9 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, WebError> {
         if inner.is_syntax() || inner.is_eof() {
             return syntax(&inner);
         }
-        // serde reports a missing or unknown field at its parent's path,
-        // with the field's name in the message: put the two together.
+        // serde reports a missing field at its parent's path, with the
+        // field's name in the message: put the two together. (An unknown
+        // field's path already ends with its name.)
         let named = |prefix: &str| {
             detail
                 .strip_prefix(prefix)
@@ -68,8 +69,8 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, WebError> {
         };
         let (field, code) = if let Some(field) = named("missing field `") {
             (field, "missing-field")
-        } else if let Some(field) = named("unknown field `") {
-            (field, "unknown-field")
+        } else if detail.starts_with("unknown field `") {
+            (path, "unknown-field")
         } else {
             (path, "invalid-value")
         };

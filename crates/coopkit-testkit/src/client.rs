@@ -1,0 +1,227 @@
+//! An HTTP client for tests that keeps cookies like a browser, does not
+//! follow redirects (so tests see them), and fills in a form's CSRF token
+//! from its cookie the way our pages do.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use reqwest::header::{HeaderMap, AUTHORIZATION, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::StatusCode;
+
+#[derive(Clone, Debug)]
+pub struct Client {
+    base_url: String,
+    http: reqwest::Client,
+    cookies: Arc<Mutex<HashMap<String, String>>>,
+    bearer: Option<String>,
+    accept_language: Option<String>,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get(LOCATION).and_then(|v| v.to_str().ok())
+    }
+
+    /// The raw `Set-Cookie` values, to check their attributes.
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+
+    #[track_caller]
+    pub fn assert_status(&self, expected: u16) -> &Self {
+        assert_eq!(
+            self.status.as_u16(),
+            expected,
+            "unexpected status; body: {}",
+            self.body
+        );
+        self
+    }
+}
+
+impl Client {
+    pub fn new(base_url: &str) -> Client {
+        Client {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("HTTP client"),
+            cookies: Arc::default(),
+            bearer: None,
+            accept_language: None,
+        }
+    }
+
+    /// The same client, sending `Authorization: Bearer <token>`.
+    pub fn with_bearer(&self, token: &str) -> Client {
+        Client {
+            bearer: Some(token.to_owned()),
+            ..self.clone()
+        }
+    }
+
+    pub fn with_accept_language(&self, value: &str) -> Client {
+        Client {
+            accept_language: Some(value.to_owned()),
+            ..self.clone()
+        }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.lock().unwrap().get(name).cloned()
+    }
+
+    pub fn forget_cookies(&self) {
+        self.cookies.lock().unwrap().clear();
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base_url));
+        let cookies = self.cookies.lock().unwrap();
+        if !cookies.is_empty() {
+            let header: Vec<String> = cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            request = request.header(COOKIE, header.join("; "));
+        }
+        if let Some(token) = &self.bearer {
+            request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+        }
+        if let Some(lang) = &self.accept_language {
+            request = request.header("accept-language", lang);
+        }
+        request
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        {
+            let mut jar = self.cookies.lock().unwrap();
+            for set in headers.get_all(SET_COOKIE) {
+                let set = set.to_str().unwrap_or_default();
+                let pair = set.split(';').next().unwrap_or_default();
+                if let Some((name, value)) = pair.split_once('=') {
+                    if value.is_empty() || set.contains("Max-Age=0") {
+                        jar.remove(name);
+                    } else {
+                        jar.insert(name.to_owned(), value.to_owned());
+                    }
+                }
+            }
+        }
+        let body = response.text().await.unwrap_or_default();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(self.request(reqwest::Method::GET, path)).await
+    }
+
+    /// Posts a form as a page would: with the CSRF token from the cookie
+    /// (fetching a page first if there is none yet).
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        if self.csrf().is_none() {
+            self.get("/").await;
+        }
+        let csrf = self.csrf().unwrap_or_default();
+        let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        self.post_form_raw(path, &form).await
+    }
+
+    /// Posts exactly these fields, with no CSRF token added.
+    pub async fn post_form_raw(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let body = serde_urlencoded_pairs(fields);
+        self.send(
+            self.request(reqwest::Method::POST, path)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body),
+        )
+        .await
+    }
+
+    fn csrf(&self) -> Option<String> {
+        self.cookie("__Host-coopkit_csrf")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> Reply {
+        self.send(self.request(reqwest::Method::POST, path).json(body))
+            .await
+    }
+
+    /// Posts a body as-is with a content type, for malformed-input tests.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: &str) -> Reply {
+        self.send(
+            self.request(reqwest::Method::POST, path)
+                .header("content-type", content_type)
+                .body(body.to_owned()),
+        )
+        .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(self.request(reqwest::Method::DELETE, path)).await
+    }
+
+    /// Signs up through the page and stays logged in.
+    pub async fn sign_up(&self, name: &str, email: &str, password: &str) -> Reply {
+        let reply = self
+            .post_form(
+                "/signup",
+                &[
+                    ("display_name", name),
+                    ("email", email),
+                    ("password", password),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status.as_u16(), 303, "sign up failed: {}", reply.body);
+        reply
+    }
+
+    pub async fn log_in(&self, email: &str, password: &str) -> Reply {
+        self.post_form("/login", &[("email", email), ("password", password)])
+            .await
+    }
+
+    /// An API token for this account, through the API.
+    pub async fn api_token(&self, email: &str, password: &str) -> String {
+        let reply = self
+            .post_json(
+                "/api/v1/tokens",
+                &serde_json::json!({"email": email, "password": password, "name": "tests"}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "token: {}", reply.body);
+        reply.json()["token"].as_str().expect("token").to_owned()
+    }
+}
+
+fn serde_urlencoded_pairs(fields: &[(&str, &str)]) -> String {
+    let mut url = url::Url::parse("http://x/").expect("static URL");
+    url.query_pairs_mut().extend_pairs(fields);
+    url.query().unwrap_or_default().to_owned()
+}

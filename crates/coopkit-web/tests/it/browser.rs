@@ -1,0 +1,225 @@
+//! The real pages in headless Chromium, through WebDriver: sign up, join a
+//! co-op, a coordinator approves (in Spanish), the member sees the list.
+//!
+//! Needs `chromium` and `chromedriver` (Debian's packages; scripts/test
+//! installs them). Without them the test fails when
+//! `COOPKIT_REQUIRE_BROWSER=1`, and is skipped with a message otherwise.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use coopkit_testkit::TestServer;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+use crate::fixtures::{coop, email_of, PASSWORD};
+
+struct Browser {
+    client: Client,
+    driver: tokio::process::Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn start() -> Option<Browser> {
+        let required = std::env::var("COOPKIT_REQUIRE_BROWSER").as_deref() == Ok("1");
+        let found = which("chromedriver").zip(which("chromium"));
+        let Some((driver_path, chromium_path)) = found else {
+            assert!(
+                !required,
+                "COOPKIT_REQUIRE_BROWSER=1 but chromium or chromedriver is missing"
+            );
+            eprintln!("skipping the browser test: chromium or chromedriver is not installed");
+            return None;
+        };
+        let port = free_port();
+        let driver = tokio::process::Command::new(driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start chromedriver");
+        let profile = tempfile::tempdir().unwrap();
+        let capabilities = serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": chromium_path,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=420,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_error = None;
+        for _ in 0..50 {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Some(Browser {
+                        client,
+                        driver,
+                        _profile: profile,
+                    })
+                }
+                Err(error) => last_error = Some(error),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("chromedriver did not start: {last_error:?}");
+    }
+
+    async fn fill(&self, id: &str, value: &str) {
+        let field = self.client.find(Locator::Id(id)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    async fn text(&self) -> String {
+        match self.client.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            // Between two pages there may be no body to read yet.
+            Err(_) => String::new(),
+        }
+    }
+
+    /// The page's text once it contains `needle`: a click that submits a
+    /// form returns before the next page has loaded.
+    async fn wait_for_text(&self, needle: &str) -> String {
+        let mut text = String::new();
+        for _ in 0..100 {
+            text = self.text().await;
+            if text.contains(needle) {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page never showed {needle:?}; it shows:\n{text}");
+    }
+
+    async fn stop(mut self) {
+        let _ = self.client.close().await;
+        let _ = self.driver.kill().await;
+    }
+}
+
+fn which(program: &str) -> Option<String> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(program))
+            .find(|path| path.is_file())
+            .map(|path| path.display().to_string())
+    })
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test]
+async fn sign_up_join_approve_and_see_the_members_in_chromium() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let server = TestServer::spawn(coopkit_store::Backend::Sqlite).await;
+    coop(&server, "story-sitters", "Sofia Coordinator", true).await;
+    let base = &server.base_url;
+    let b = &browser;
+
+    // A parent signs up, in English.
+    b.client.goto(&format!("{base}/signup")).await.unwrap();
+    b.wait_for_text("Create an account").await;
+    b.fill("display_name", "Pablo Parent").await;
+    b.fill("email", "pablo@example.coop").await;
+    b.fill("password", PASSWORD).await;
+    b.click("main form button[type=submit]").await;
+    b.wait_for_text("Pablo Parent").await;
+
+    // ... and applies to join.
+    b.client
+        .goto(&format!("{base}/c/story-sitters"))
+        .await
+        .unwrap();
+    b.wait_for_text("Join this co-op").await;
+    b.click("form[action='/c/story-sitters/join'] button").await;
+    b.wait_for_text("Your application is waiting for a coordinator.")
+        .await;
+    b.click("form[action='/logout'] button").await;
+    b.wait_for_text("Sign up").await;
+
+    // The coordinator logs in, switches to Spanish, and admits the parent.
+    b.client.goto(&format!("{base}/login")).await.unwrap();
+    b.fill("email", &email_of("Sofia Coordinator")).await;
+    b.fill("password", PASSWORD).await;
+    b.click("main form button[type=submit]").await;
+    b.wait_for_text("Sofia Coordinator").await;
+    b.client
+        .find(Locator::Css("#lang-choice option[value=es]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.click("form.lang button").await;
+    b.wait_for_text("Cooperativas en este servidor").await;
+    b.client
+        .goto(&format!("{base}/c/story-sitters/approvals"))
+        .await
+        .unwrap();
+    let queue = b.wait_for_text("Solicitudes a Co-op story-sitters").await;
+    assert!(queue.contains("Pablo Parent"), "{queue}");
+    b.click("button[value=admit]").await;
+    b.wait_for_text("No hay solicitudes pendientes.").await;
+    b.click("form[action='/logout'] button").await;
+    b.wait_for_text("Crear cuenta").await;
+
+    // The parent logs back in and sees the member list.
+    b.client
+        .goto(&format!("{base}/login?next=/c/story-sitters/members"))
+        .await
+        .unwrap();
+    b.wait_for_text("Entrar").await;
+    b.fill("email", "pablo@example.coop").await;
+    b.fill("password", PASSWORD).await;
+    b.click("main form button[type=submit]").await;
+    // The coordinator's Spanish stays in the browser's cookie, but Pablo's
+    // own setting (English, from signing up) wins once he is logged in.
+    let members = b.wait_for_text("Members of Co-op story-sitters").await;
+    assert!(
+        members.contains("Pablo Parent") && members.contains("Sofia Coordinator"),
+        "{members}"
+    );
+    let url = b.client.current_url().await.unwrap();
+    assert_eq!(url.path(), "/c/story-sitters/members");
+
+    let png = b.client.screenshot().await.unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG"),
+        "a screenshot of the member list"
+    );
+    if let Ok(dir) = std::env::var("COOPKIT_SCREENSHOT_DIR") {
+        std::fs::write(std::path::Path::new(&dir).join("members.png"), png).unwrap();
+    }
+    browser.stop().await;
+}

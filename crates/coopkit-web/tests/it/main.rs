@@ -1,0 +1,10 @@
+//! The web layer's tests against a real server on port 0, on SQLite and on
+//! PostgreSQL. One binary; each area is a module.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
+
+mod api;
+mod browser;
+mod fixtures;
+mod isolation;
+mod pages;

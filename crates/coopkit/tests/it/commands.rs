@@ -1,0 +1,282 @@
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const COOPKIT: &str = env!("CARGO_BIN_EXE_coopkit");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A coopkit server process, stopped with SIGTERM when dropped.
+struct Running {
+    child: Child,
+    base_url: String,
+    banner: String,
+}
+
+impl Running {
+    /// Starts `coopkit ARGS --addr 127.0.0.1:PORT` and waits for its banner.
+    fn start(args: &[&str]) -> Running {
+        let port = free_port();
+        let addr = format!("127.0.0.1:{port}");
+        let mut child = Command::new(COOPKIT)
+            .args(args)
+            .args(["--addr", &addr])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start coopkit");
+        let stdout = child.stdout.take().unwrap();
+        let mut banner = String::new();
+        let mut lines = BufReader::new(stdout).lines();
+        // The banner ends with the demo logins (demo) or the URL (serve).
+        while let Some(Ok(line)) = lines.next() {
+            banner.push_str(&line);
+            banner.push('\n');
+            if line.contains("newcomer@example.org")
+                || (line.contains("serving at") && !args.contains(&"demo"))
+            {
+                break;
+            }
+        }
+        assert!(
+            banner.contains(&format!("http://{addr}/")),
+            "banner: {banner}"
+        );
+        Running {
+            child,
+            base_url: format!("http://{addr}"),
+            banner,
+        }
+    }
+
+    async fn get(&self, path: &str) -> (u16, String) {
+        let response = reqwest::get(format!("{}{path}", self.base_url))
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    /// Sends SIGTERM and returns the exit code once the server has stopped.
+    fn terminate(mut self) -> Option<i32> {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("coopkit did not stop within 20 s of SIGTERM");
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(COOPKIT)
+        .args(args)
+        .output()
+        .expect("run coopkit");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn demo_serves_the_demo_coops_and_stops_cleanly() {
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().to_str().unwrap();
+    let server = Running::start(&["demo", "--data", data_dir]);
+    assert!(
+        server.banner.contains("ana@sitters.example"),
+        "{}",
+        server.banner
+    );
+    assert!(
+        server.banner.contains("cooperate-2026"),
+        "the demo password is printed"
+    );
+    assert!(data.path().join("coopkit.sqlite").is_file());
+
+    assert_eq!(server.get("/healthz").await.0, 200);
+    let (status, doc) = server.get("/api/openapi.json").await;
+    assert_eq!(status, 200);
+    let doc: Value = serde_json::from_str(&doc).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+
+    let (status, coops) = server.get("/api/v1/coops").await;
+    assert_eq!(status, 200);
+    let coops: Value = serde_json::from_str(&coops).unwrap();
+    let slugs: Vec<_> = coops
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["slug"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        slugs,
+        ["bright-homes", "capitol-hill-sitters", "lens-commons"]
+    );
+    for coop in coops.as_array().unwrap() {
+        assert!(!coop["name"].as_str().unwrap().is_empty());
+    }
+    let sitters = &coops[1];
+    let families = sitters["active_members"].as_i64().unwrap();
+    assert!(
+        (140..=160).contains(&families),
+        "about 150 families, got {families}"
+    );
+
+    // A demo login works.
+    let token = reqwest::Client::new()
+        .post(format!("{}/api/v1/tokens", server.base_url))
+        .json(&serde_json::json!({"email": "ben@sitters.example", "password": "cooperate-2026", "name": "test"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(token.status().as_u16(), 201);
+
+    assert_eq!(server.terminate(), Some(0), "graceful shutdown exits 0");
+
+    // Running the demo again on the same directory loads nothing twice.
+    let again = Running::start(&["demo", "--data", data_dir]);
+    let (_, coops) = again.get("/api/v1/coops").await;
+    let coops: Value = serde_json::from_str(&coops).unwrap();
+    assert_eq!(coops.as_array().unwrap().len(), 3);
+    assert_eq!(coops[1]["active_members"].as_i64().unwrap(), families);
+    assert_eq!(again.terminate(), Some(0));
+}
+
+#[tokio::test]
+async fn serve_and_migrate_on_postgresql() {
+    if std::env::var("COOPKIT_TEST_POSTGRES_URL").is_err() {
+        assert!(
+            std::env::var("COOPKIT_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "PostgreSQL required"
+        );
+        eprintln!("skipping: COOPKIT_TEST_POSTGRES_URL is not set");
+        return;
+    }
+    let db = coopkit_testkit::TestDb::new(coopkit_store::Backend::Postgres).await;
+    let coopkit_store::DatabaseLocation::Postgres(url) = &db.location else {
+        unreachable!()
+    };
+    let (code, stdout, stderr) = run(&["migrate", "--database-url", url]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("schema version 1"), "{stdout}");
+    let server = Running::start(&["serve", "--database-url", url]);
+    assert_eq!(server.get("/healthz").await.0, 200);
+    assert_eq!(server.get("/api/v1/coops").await, (200, "[]".to_owned()));
+    assert_eq!(server.terminate(), Some(0));
+}
+
+#[test]
+fn an_unusable_data_directory_is_one_clear_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let data = file.join("data");
+    let (code, stdout, stderr) = run(&["migrate", "--data", data.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty());
+    let sentence = stderr.trim();
+    assert!(!sentence.contains('\n'), "one line: {sentence}");
+    assert!(
+        sentence.starts_with(&format!(
+            "coopkit: cannot create the data directory {}",
+            data.display()
+        )),
+        "{sentence}"
+    );
+}
+
+#[test]
+fn an_unreachable_database_is_one_clear_sentence_without_the_password() {
+    let port = free_port(); // nothing listens there
+    let url = format!("postgres://coop:s3cret-password@127.0.0.1:{port}/coopkit");
+    let (code, _, stderr) = run(&["migrate", "--database-url", &url]);
+    assert_eq!(code, 1);
+    let sentence = stderr.trim();
+    assert!(!sentence.contains('\n'), "one line: {sentence}");
+    assert!(
+        sentence.contains(&format!(
+            "cannot open the database at postgres://coop:***@127.0.0.1:{port}/coopkit"
+        )),
+        "{sentence}"
+    );
+    assert!(!sentence.contains("s3cret"), "{sentence}");
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_coopkit_is_refused() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    assert_eq!(run(&["migrate", "--data", data]).0, 0);
+    let file = dir.path().join("coopkit.sqlite");
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (999, 'future', TRUE, x'00', 0)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+
+    let (code, _, stderr) = run(&["migrate", "--data", data]);
+    assert_eq!(code, 1);
+    let sentence = stderr.trim();
+    assert!(!sentence.contains('\n'), "one line: {sentence}");
+    assert!(
+        sentence.contains("was written by a newer coopkit (schema version 999"),
+        "{sentence}"
+    );
+}
+
+#[test]
+fn configuration_comes_from_a_file_and_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let from_env = dir.path().join("from-env");
+    let output = Command::new(COOPKIT)
+        .arg("migrate")
+        .env("COOPKIT__DATABASE__DATA_DIR", &from_env)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(from_env.join("coopkit.sqlite").is_file());
+
+    let config = dir.path().join("coopkit.toml");
+    std::fs::write(
+        &config,
+        "[database]\ndata_dir = \"elsewhere\"\ncolour = \"green\"\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = run(&["--config", config.to_str().unwrap(), "migrate"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("colour"),
+        "unknown keys are named: {stderr}"
+    );
+    assert!(!Path::new("elsewhere").exists());
+}

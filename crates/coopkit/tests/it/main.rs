@@ -1,0 +1,6 @@
+//! The `coopkit` binary as people run it: as a subprocess, with real
+//! flags, real files and real signals.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
+
+mod commands;
