@@ -40,6 +40,13 @@ impl CoopPage {
             .is_some_and(|m| m.status.is_active())
     }
 
+    /// Whether the viewer changes settings and roles (an active admin).
+    pub fn viewer_changes_settings(&self) -> bool {
+        self.viewer_membership
+            .as_ref()
+            .is_some_and(|m| m.status.is_active() && m.role.can_change_settings())
+    }
+
     /// Whether the viewer admits and declines applicants.
     pub fn viewer_decides_applications(&self) -> bool {
         self.viewer_membership

@@ -24,7 +24,7 @@ pub use memberships::JoinOutcome;
 pub mod records {
     pub use coopkit_store::{
         Coop, CoopSummary, LeaveOutcome, MemberClass, MemberListing, Membership, Person,
-        PersonalMembership,
+        PersonalMembership, RoleChange,
     };
 }
 pub use coopkit_store::StoreError;

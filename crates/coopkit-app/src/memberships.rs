@@ -1,7 +1,9 @@
 //! Joining, admitting, leaving, and seeing who belongs.
 
 use coopkit_domain::{join_outcome, MembershipId, MembershipStatus, Role};
-use coopkit_store::{LeaveOutcome, MemberListing, Membership, Person, PersonalMembership};
+use coopkit_store::{
+    LeaveOutcome, MemberListing, Membership, Person, PersonalMembership, RoleChange,
+};
 
 use crate::{App, AppError, Result};
 
@@ -72,6 +74,30 @@ impl App {
             LeaveOutcome::NotAMember => Err(AppError::NotFound("membership")),
             LeaveOutcome::LastAdmin => Err(AppError::Conflict {
                 field: "membership",
+                code: "last-admin",
+            }),
+        }
+    }
+
+    /// Gives a member a role: admins only. The last admin cannot be
+    /// demoted, so a co-op always has someone who can run it.
+    pub async fn change_role(
+        &self,
+        actor: &Person,
+        slug: &str,
+        membership: MembershipId,
+        role: Role,
+    ) -> Result<Membership> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Admin).await?;
+        match self.store.set_role(coop.id, membership, role).await? {
+            RoleChange::Changed(changed) => {
+                tracing::info!(coop = %coop.slug, membership = %membership, by = %actor.id, role = role.as_str(), "role changed");
+                Ok(changed)
+            }
+            RoleChange::NotFound => Err(AppError::NotFound("membership")),
+            RoleChange::LastAdmin => Err(AppError::Conflict {
+                field: "role",
                 code: "last-admin",
             }),
         }

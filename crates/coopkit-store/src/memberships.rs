@@ -9,7 +9,7 @@ use coopkit_domain::{
 
 use crate::records::{
     all, maybe, LeaveOutcome, MemberListing, MemberListingRow, Membership, MembershipRow,
-    PersonalMembership, PersonalMembershipRow,
+    PersonalMembership, PersonalMembershipRow, RoleChange,
 };
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
@@ -161,28 +161,56 @@ impl Store {
         })
     }
 
-    /// Gives an active member of this co-op a role. `None` when there is no
-    /// such active membership here.
+    /// Gives an active member of this co-op a role, unless that would leave
+    /// the co-op without an active admin.
     pub async fn set_role(
         &self,
         coop: CoopId,
         membership: MembershipId,
         role: Role,
-    ) -> Result<Option<Membership>> {
+    ) -> Result<RoleChange> {
         let sql = format!(
             "UPDATE membership SET role = $1 WHERE id = $2 AND coop_id = $3 AND status = $4 \
              RETURNING {MEMBERSHIP_COLUMNS}"
         );
-        let row: Option<MembershipRow> = on_pool!(self, |pool| {
-            sqlx::query_as(&sql)
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let current: Option<String> = sqlx::query_scalar(
+                "SELECT role FROM membership WHERE id = $1 AND coop_id = $2 AND status = $3",
+            )
+            .bind(membership.0)
+            .bind(coop.0)
+            .bind(MembershipStatus::Active.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(current) = current else {
+                return Ok(RoleChange::NotFound);
+            };
+            if current == Role::Admin.as_str() && role != Role::Admin {
+                let other_admins: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM membership \
+                     WHERE coop_id = $1 AND id <> $2 AND role = $3 AND status = $4",
+                )
+                .bind(coop.0)
+                .bind(membership.0)
+                .bind(Role::Admin.as_str())
+                .bind(MembershipStatus::Active.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+                if other_admins == 0 {
+                    return Ok(RoleChange::LastAdmin);
+                }
+            }
+            let row: MembershipRow = sqlx::query_as(&sql)
                 .bind(role.as_str())
                 .bind(membership.0)
                 .bind(coop.0)
                 .bind(MembershipStatus::Active.as_str())
-                .fetch_optional(pool)
-                .await
-        })?;
-        maybe(row)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(RoleChange::Changed(row.try_into()?))
+        })
     }
 
     /// Memberships of this co-op in this standing, by name.

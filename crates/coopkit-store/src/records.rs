@@ -94,6 +94,16 @@ pub enum LeaveOutcome {
     LastAdmin,
 }
 
+/// What happened when an admin changed someone's role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoleChange {
+    Changed(Membership),
+    /// No active membership with that id in this co-op.
+    NotFound,
+    /// The change would leave the co-op without an active admin.
+    LastAdmin,
+}
+
 fn parsed<T>(
     column: &str,
     raw: &str,

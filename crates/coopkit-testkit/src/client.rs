@@ -172,12 +172,35 @@ impl Client {
             .await
     }
 
+    pub async fn put_json(&self, path: &str, body: &serde_json::Value) -> Reply {
+        self.send(self.request(reqwest::Method::PUT, path).json(body))
+            .await
+    }
+
     /// Posts a body as-is with a content type, for malformed-input tests.
     pub async fn post_raw(&self, path: &str, content_type: &str, body: &str) -> Reply {
         self.send(
             self.request(reqwest::Method::POST, path)
                 .header("content-type", content_type)
                 .body(body.to_owned()),
+        )
+        .await
+    }
+
+    /// Posts arbitrary bytes, for robustness tests. PUT for the API paths
+    /// that take PUT, POST otherwise.
+    pub async fn post_bytes(&self, path: &str, content_type: &str, body: Vec<u8>) -> Reply {
+        let method = if path.ends_with("/role") && path.starts_with("/api/")
+            || path.ends_with("/settings")
+        {
+            reqwest::Method::PUT
+        } else {
+            reqwest::Method::POST
+        };
+        self.send(
+            self.request(method, path)
+                .header("content-type", content_type)
+                .body(body),
         )
         .await
     }

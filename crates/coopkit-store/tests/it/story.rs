@@ -3,7 +3,7 @@ use coopkit_domain::{
     ClassKey, CoopName, CoopSettings, DisplayName, DuesPeriod, Email, Locale, MemberClassSpec,
     MembershipId, MembershipStatus, PersonId, Role, Slug, Timestamp,
 };
-use coopkit_store::{LeaveOutcome, NewPerson, Person, Store, StoreError};
+use coopkit_store::{LeaveOutcome, NewPerson, Person, RoleChange, Store, StoreError};
 use coopkit_testkit::{backends, TestDb};
 
 const T0: Timestamp = Timestamp::from_millis(1_700_000_000_000);
@@ -273,9 +273,42 @@ async fn memberships_move_through_their_life() {
         let promoted = store
             .set_role(coop.id, applied.id, Role::Coordinator)
             .await
-            .unwrap()
             .unwrap();
+        let RoleChange::Changed(promoted) = promoted else {
+            panic!("{backend:?}: {promoted:?}")
+        };
         assert_eq!(promoted.role, Role::Coordinator);
+        // The only admin cannot be demoted; once there is a second, they can.
+        let founder = store.membership(coop.id, admin.id).await.unwrap().unwrap();
+        assert_eq!(
+            store
+                .set_role(coop.id, founder.id, Role::Member)
+                .await
+                .unwrap(),
+            RoleChange::LastAdmin
+        );
+        assert!(matches!(
+            store
+                .set_role(coop.id, applied.id, Role::Admin)
+                .await
+                .unwrap(),
+            RoleChange::Changed(_)
+        ));
+        assert!(matches!(
+            store
+                .set_role(coop.id, founder.id, Role::Member)
+                .await
+                .unwrap(),
+            RoleChange::Changed(_)
+        ));
+        store
+            .set_role(coop.id, founder.id, Role::Admin)
+            .await
+            .unwrap();
+        store
+            .set_role(coop.id, applied.id, Role::Coordinator)
+            .await
+            .unwrap();
 
         let mine = store.memberships_of(bea.id).await.unwrap();
         assert_eq!(mine.len(), 1);
@@ -340,7 +373,7 @@ async fn every_membership_statement_is_scoped_to_its_coop() {
         assert_eq!(cross, None, "{backend:?}");
         assert_eq!(
             store.set_role(a.id, in_b.id, Role::Admin).await.unwrap(),
-            None
+            RoleChange::NotFound
         );
         assert_eq!(
             store
@@ -364,7 +397,7 @@ async fn every_membership_statement_is_scoped_to_its_coop() {
                 .set_role(b.id, MembershipId(i64::MAX), Role::Admin)
                 .await
                 .unwrap(),
-            None
+            RoleChange::NotFound
         );
     }
 }

@@ -5,12 +5,12 @@ use axum::http::StatusCode;
 use axum::Json;
 use coopkit_app::{AppError, FoundCoop};
 use coopkit_domain::validation::Collector;
-use coopkit_domain::{ClassKey, CoopSettings, DuesPeriod, MemberClassSpec, MembershipId};
+use coopkit_domain::{ClassKey, CoopSettings, DuesPeriod, MemberClassSpec, MembershipId, Role};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::dto::{
-    CoopDto, CoopSummaryDto, FoundCoopRequest, JoinRequest, MemberDto, MembershipStateDto,
+    CoopDto, CoopSummaryDto, DuesDto, FoundCoopRequest, JoinRequest, MemberDto, MembershipStateDto,
 };
 use super::extract::{ApiCaller, ApiJson};
 use crate::error::{ApiError, Problem};
@@ -217,4 +217,76 @@ pub async fn decide_application(
         .decide_application(&person, &slug, id, admit)
         .await?;
     Ok(Json(decided.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleRequest {
+    /// `member`, `coordinator` or `admin`.
+    pub role: String,
+}
+
+/// Changes a member's role: admins only. The last admin cannot be demoted.
+#[utoipa::path(put, path = "/api/v1/coops/{slug}/members/{id}/role", tag = "memberships",
+    security(("bearer" = [])),
+    params(("slug" = String, Path), ("id" = i64, Path, description = "The membership id")),
+    request_body = RoleRequest,
+    responses(
+        (status = 200, body = MembershipStateDto),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such active member in this co-op", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The last admin cannot be demoted", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn change_role(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    Path((slug, id)): Path<(String, String)>,
+    ApiJson(request): ApiJson<RoleRequest>,
+) -> Result<Json<MembershipStateDto>, ApiError> {
+    let id = id
+        .parse()
+        .map(MembershipId)
+        .map_err(|_| AppError::NotFound("membership"))?;
+    let role = Role::parse(&request.role).map_err(|code| AppError::invalid("role", code))?;
+    let changed = state.app.change_role(&person, &slug, id, role).await?;
+    Ok(Json(changed.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsRequest {
+    pub joining_requires_approval: bool,
+    pub dues: DuesDto,
+}
+
+/// Replaces the co-op's bylaws' settings: admins only.
+#[utoipa::path(put, path = "/api/v1/coops/{slug}/settings", tag = "coops",
+    security(("bearer" = [])),
+    params(("slug" = String, Path)),
+    request_body = SettingsRequest,
+    responses(
+        (status = 200, body = CoopDto),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update_settings(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    Path(slug): Path<String>,
+    ApiJson(request): ApiJson<SettingsRequest>,
+) -> Result<Json<CoopDto>, ApiError> {
+    let period = DuesPeriod::parse(&request.dues.period)
+        .map_err(|code| AppError::invalid("dues.period", code))?;
+    let settings = CoopSettings {
+        joining_requires_approval: request.joining_requires_approval,
+        dues_amount: request.dues.amount,
+        dues_currency: request.dues.currency,
+        dues_period: period,
+    };
+    state
+        .app
+        .update_coop_settings(&person, &slug, settings)
+        .await?;
+    let page = state.app.coop_page(Some(&person), &slug).await?;
+    Ok(Json(page.into()))
 }

@@ -49,6 +49,8 @@ fn documented_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(coops::list_coops, coops::found_coop))
         .routes(routes!(coops::get_coop))
+        .routes(routes!(coops::update_settings))
+        .routes(routes!(coops::change_role))
         .routes(routes!(coops::list_members))
         .routes(routes!(coops::join, coops::leave))
         .routes(routes!(coops::list_applications))

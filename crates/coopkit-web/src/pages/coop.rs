@@ -2,6 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::records::MemberListing;
 use coopkit_app::{AppError, CoopPage};
@@ -144,6 +145,13 @@ pub(super) fn role_key(role: Role) -> &'static str {
     }
 }
 
+/// The roles an admin can give, with their message keys, in order.
+const ROLES: [(&str, &str); 3] = [
+    ("member", "role-member"),
+    ("coordinator", "role-coordinator"),
+    ("admin", "role-admin"),
+];
+
 #[derive(Template)]
 #[template(path = "members.html")]
 struct MembersView<'a> {
@@ -152,6 +160,9 @@ struct MembersView<'a> {
     coop_slug: String,
     coop_name: String,
     members: Vec<MemberRow>,
+    can_change_roles: bool,
+    roles: [(&'static str, &'static str); 3],
+    error: Option<String>,
 }
 
 pub async fn members(
@@ -159,16 +170,60 @@ pub async fn members(
     v: Viewer,
     Path(slug): Path<String>,
 ) -> PageResult {
+    members_page(&state, &v, slug, StatusCode::OK, None).await
+}
+
+async fn members_page(
+    state: &AppState,
+    v: &Viewer,
+    slug: String,
+    status: StatusCode,
+    error: Option<String>,
+) -> PageResult {
     let person = v.person()?;
     let listings = state.app.member_list(person, &slug).await?;
     let page = state.app.coop_page(Some(person), &slug).await?;
-    render(&MembersView {
-        title: v.tr.t_str("members-title", "coop", &page.coop.name),
-        v: &v,
-        coop_slug: slug,
-        coop_name: page.coop.name,
-        members: listings.into_iter().map(MemberRow::from).collect(),
-    })
+    render_with(
+        status,
+        &MembersView {
+            title: v.tr.t_str("members-title", "coop", &page.coop.name),
+            v,
+            can_change_roles: page.viewer_changes_settings(),
+            coop_slug: slug,
+            coop_name: page.coop.name,
+            members: listings.into_iter().map(MemberRow::from).collect(),
+            roles: ROLES,
+            error,
+        },
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RoleForm {
+    role: String,
+}
+
+pub async fn change_role(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((slug, membership)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<RoleForm>,
+) -> PageResult {
+    let person = v.person()?;
+    let membership = membership
+        .parse()
+        .map(MembershipId)
+        .map_err(|_| AppError::NotFound("membership"))?;
+    let role = Role::parse(&form.role).map_err(|code| AppError::invalid("role", code))?;
+    match state.app.change_role(person, &slug, membership, role).await {
+        Ok(_) => Ok(Redirect::to(&format!("/c/{slug}/members")).into_response()),
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            let message = errors.get("role").map(str::to_owned);
+            members_page(&state, &v, slug, status, message).await
+        }
+    }
 }
 
 #[derive(Template)]

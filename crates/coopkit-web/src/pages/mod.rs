@@ -36,6 +36,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/c/{slug}/join", post(coop::join))
         .route("/c/{slug}/leave", post(coop::leave))
         .route("/c/{slug}/members", get(coop::members))
+        .route(
+            "/c/{slug}/members/{membership}/role",
+            post(coop::change_role),
+        )
         .route("/c/{slug}/approvals", get(coop::approvals))
         .route("/c/{slug}/approvals/{membership}", post(coop::decide))
         .fallback(not_found)

@@ -363,3 +363,86 @@ async fn bad_input_names_the_field_and_writes_nothing() {
         );
     }
 }
+
+#[tokio::test]
+async fn admins_change_roles_and_settings() {
+    for backend in backends() {
+        let server = TestServer::spawn(backend).await;
+        let admin = coop(&server, "rolers", "Rae Admin", false).await;
+        let member_client = member(&server, "rolers", &admin, "Max Member").await;
+        let members = admin.get("/api/v1/coops/rolers/members").await.json();
+        let id_of = |name: &str| {
+            members
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["display_name"] == name)
+                .unwrap()["membership_id"]
+                .as_i64()
+                .unwrap()
+        };
+        let (admin_id, max_id) = (id_of("Rae Admin"), id_of("Max Member"));
+
+        // Members cannot hand out roles; admins can.
+        let path = format!("/api/v1/coops/rolers/members/{max_id}/role");
+        let body = json!({"role": "coordinator"});
+        member_client
+            .put_json(&path, &body)
+            .await
+            .assert_status(403);
+        let changed = admin.put_json(&path, &body).await;
+        changed.assert_status(200);
+        assert_eq!(changed.json()["role"], "coordinator");
+        admin
+            .put_json(&path, &json!({"role": "owner"}))
+            .await
+            .assert_status(422);
+
+        // The only admin cannot step down; with a second admin, they can.
+        let own = format!("/api/v1/coops/rolers/members/{admin_id}/role");
+        let refused = admin.put_json(&own, &json!({"role": "member"})).await;
+        refused.assert_status(409);
+        assert_eq!(refused.json()["errors"][0]["code"], "last-admin");
+        admin
+            .put_json(&path, &json!({"role": "admin"}))
+            .await
+            .assert_status(200);
+        admin
+            .put_json(&own, &json!({"role": "member"}))
+            .await
+            .assert_status(200);
+        admin
+            .delete("/api/v1/coops/rolers/membership")
+            .await
+            .assert_status(204);
+
+        // Settings: admins only, validated, and shown back.
+        let settings = json!({"joining_requires_approval": true, "dues": {"amount": 1500, "currency": "EUR", "period": "yearly"}});
+        admin
+            .put_json("/api/v1/coops/rolers/settings", &settings)
+            .await
+            .assert_status(403);
+        let updated = member_client
+            .put_json("/api/v1/coops/rolers/settings", &settings)
+            .await;
+        updated.assert_status(200);
+        assert_eq!(updated.json()["dues"]["currency"], "EUR");
+        assert_eq!(updated.json()["joining_requires_approval"], true);
+        let bad = json!({"joining_requires_approval": true, "dues": {"amount": -1, "currency": "euro", "period": "yearly"}});
+        let refused = member_client
+            .put_json("/api/v1/coops/rolers/settings", &bad)
+            .await;
+        refused.assert_status(422);
+        let fields: Vec<_> = refused.json()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(fields, ["dues_amount", "dues_currency"], "{backend:?}");
+        assert_eq!(
+            server.client().get("/api/v1/coops/rolers").await.json()["dues"]["amount"],
+            1500
+        );
+    }
+}

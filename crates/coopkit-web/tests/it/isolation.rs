@@ -86,6 +86,48 @@ async fn members_of_one_coop_cannot_reach_another() {
             "{backend:?}: a co-op's public page lists no members"
         );
 
+        // Roles and settings of B are out of A's admin's reach too.
+        let bea_id = admin_b
+            .get("/api/v1/coops/coop-b/members")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["display_name"] == "Bea B")
+            .unwrap()["membership_id"]
+            .as_i64()
+            .unwrap();
+        admin_a
+            .put_json(
+                &format!("/api/v1/coops/coop-b/members/{bea_id}/role"),
+                &json!({"role": "admin"}),
+            )
+            .await
+            .assert_status(403);
+        admin_a
+            .put_json(
+                &format!("/api/v1/coops/coop-a/members/{bea_id}/role"),
+                &json!({"role": "admin"}),
+            )
+            .await
+            .assert_status(404);
+        page_a
+            .post_form(
+                &format!("/c/coop-a/members/{bea_id}/role"),
+                &[("role", "admin")],
+            )
+            .await
+            .assert_status(404);
+        admin_a
+            .put_json("/api/v1/coops/coop-b/settings", &json!({"joining_requires_approval": false, "dues": {"amount": 0, "currency": "GBP", "period": "yearly"}}))
+            .await
+            .assert_status(403);
+        assert_eq!(
+            server.client().get("/api/v1/coops/coop-b").await.json()["joining_requires_approval"],
+            true
+        );
+
         // The application is untouched.
         let b_queue = admin_b
             .get("/api/v1/coops/coop-b/applications")

@@ -8,3 +8,4 @@ mod browser;
 mod fixtures;
 mod isolation;
 mod pages;
+mod robustness;

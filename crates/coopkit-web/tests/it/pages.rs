@@ -208,6 +208,31 @@ async fn a_member_joins_a_coordinator_approves_and_the_member_sees_the_list() {
             "dates from the test clock"
         );
 
+        // Only the admin sees the role forms; promoting Mo shows at once.
+        assert!(!list.body.contains("/role\""), "members get no role form");
+        let admin_list = admin.get("/c/weavers/members").await;
+        assert!(admin_list
+            .body
+            .contains(&format!("/c/weavers/members/{id}/role")));
+        admin
+            .post_form(
+                &format!("/c/weavers/members/{id}/role"),
+                &[("role", "coordinator")],
+            )
+            .await
+            .assert_status(303);
+        assert!(
+            member.get("/c/weavers/approvals").await.status.is_success(),
+            "{backend:?}: a coordinator now"
+        );
+        member
+            .post_form(
+                &format!("/c/weavers/members/{id}/role"),
+                &[("role", "admin")],
+            )
+            .await
+            .assert_status(403);
+
         // Leaving ends access to the list.
         member
             .post_form("/c/weavers/leave", &[])
