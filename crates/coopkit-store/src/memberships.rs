@@ -17,6 +17,11 @@ const MEMBERSHIP_COLUMNS: &str = "membership.id, membership.coop_id, membership.
      membership.class_id, membership.role, membership.status, membership.applied_at, \
      membership.decided_at";
 
+/// Active admins of co-op $1 other than membership $2 ($3 = 'admin',
+/// $4 = 'active'): a co-op must keep at least one.
+const OTHER_ACTIVE_ADMINS: &str =
+    "SELECT count(*) FROM membership WHERE coop_id = $1 AND id <> $2 AND role = $3 AND status = $4";
+
 impl Store {
     /// This person's membership of this co-op, in whatever standing.
     pub async fn membership(&self, coop: CoopId, person: PersonId) -> Result<Option<Membership>> {
@@ -117,14 +122,14 @@ impl Store {
     ) -> Result<LeaveOutcome> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let current: Option<(String, String)> = sqlx::query_as(
-                "SELECT role, status FROM membership WHERE coop_id = $1 AND person_id = $2",
+            let current: Option<(i64, String, String)> = sqlx::query_as(
+                "SELECT id, role, status FROM membership WHERE coop_id = $1 AND person_id = $2",
             )
             .bind(coop.0)
             .bind(person.0)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some((role, status)) = current else {
+            let Some((id, role, status)) = current else {
                 return Ok(LeaveOutcome::NotAMember);
             };
             let status = MembershipStatus::parse(&status)
@@ -133,16 +138,13 @@ impl Store {
                 return Ok(LeaveOutcome::NotAMember);
             }
             if status.is_active() && role == Role::Admin.as_str() {
-                let other_admins: i64 = sqlx::query_scalar(
-                    "SELECT count(*) FROM membership \
-                     WHERE coop_id = $1 AND person_id <> $2 AND role = $3 AND status = $4",
-                )
-                .bind(coop.0)
-                .bind(person.0)
-                .bind(Role::Admin.as_str())
-                .bind(MembershipStatus::Active.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
+                let other_admins: i64 = sqlx::query_scalar(OTHER_ACTIVE_ADMINS)
+                    .bind(coop.0)
+                    .bind(id)
+                    .bind(Role::Admin.as_str())
+                    .bind(MembershipStatus::Active.as_str())
+                    .fetch_one(&mut *tx)
+                    .await?;
                 if other_admins == 0 {
                     return Ok(LeaveOutcome::LastAdmin);
                 }
@@ -187,16 +189,13 @@ impl Store {
                 return Ok(RoleChange::NotFound);
             };
             if current == Role::Admin.as_str() && role != Role::Admin {
-                let other_admins: i64 = sqlx::query_scalar(
-                    "SELECT count(*) FROM membership \
-                     WHERE coop_id = $1 AND id <> $2 AND role = $3 AND status = $4",
-                )
-                .bind(coop.0)
-                .bind(membership.0)
-                .bind(Role::Admin.as_str())
-                .bind(MembershipStatus::Active.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
+                let other_admins: i64 = sqlx::query_scalar(OTHER_ACTIVE_ADMINS)
+                    .bind(coop.0)
+                    .bind(membership.0)
+                    .bind(Role::Admin.as_str())
+                    .bind(MembershipStatus::Active.as_str())
+                    .fetch_one(&mut *tx)
+                    .await?;
                 if other_admins == 0 {
                     return Ok(RoleChange::LastAdmin);
                 }

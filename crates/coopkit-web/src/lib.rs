@@ -9,6 +9,7 @@ mod error;
 mod forms;
 mod i18n;
 mod pages;
+mod params;
 mod security;
 mod viewer;
 

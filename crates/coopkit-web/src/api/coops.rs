@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use coopkit_app::{AppError, FoundCoop};
 use coopkit_domain::validation::Collector;
-use coopkit_domain::{ClassKey, CoopSettings, DuesPeriod, MemberClassSpec, MembershipId, Role};
+use coopkit_domain::{ClassKey, CoopSettings, DuesPeriod, MemberClassSpec, Role};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -14,6 +14,7 @@ use super::dto::{
 };
 use super::extract::{ApiCaller, ApiJson};
 use crate::error::{ApiError, Problem};
+use crate::params::membership_id;
 use crate::AppState;
 
 /// Every co-op hosted on this server.
@@ -207,10 +208,7 @@ pub async fn decide_application(
     Path((slug, id)): Path<(String, String)>,
     ApiJson(request): ApiJson<DecisionRequest>,
 ) -> Result<Json<MembershipStateDto>, ApiError> {
-    let id = id
-        .parse()
-        .map(MembershipId)
-        .map_err(|_| AppError::NotFound("application"))?;
+    let id = membership_id(&id, "application")?;
     let admit = matches!(request.decision, Decision::Admit);
     let decided = state
         .app
@@ -243,10 +241,7 @@ pub async fn change_role(
     Path((slug, id)): Path<(String, String)>,
     ApiJson(request): ApiJson<RoleRequest>,
 ) -> Result<Json<MembershipStateDto>, ApiError> {
-    let id = id
-        .parse()
-        .map(MembershipId)
-        .map_err(|_| AppError::NotFound("membership"))?;
+    let id = membership_id(&id, "membership")?;
     let role = Role::parse(&request.role).map_err(|code| AppError::invalid("role", code))?;
     let changed = state.app.change_role(&person, &slug, id, role).await?;
     Ok(Json(changed.into()))

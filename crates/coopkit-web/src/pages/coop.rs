@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::{render, render_with, FormErrors, PageResult};
 use crate::forms::CsrfForm;
+use crate::params::membership_id;
 use crate::viewer::Viewer;
 use crate::AppState;
 
@@ -211,10 +212,7 @@ pub async fn change_role(
     CsrfForm(form): CsrfForm<RoleForm>,
 ) -> PageResult {
     let person = v.person()?;
-    let membership = membership
-        .parse()
-        .map(MembershipId)
-        .map_err(|_| AppError::NotFound("membership"))?;
+    let membership = membership_id(&membership, "membership")?;
     let role = Role::parse(&form.role).map_err(|code| AppError::invalid("role", code))?;
     match state.app.change_role(person, &slug, membership, role).await {
         Ok(_) => Ok(Redirect::to(&format!("/c/{slug}/members")).into_response()),
@@ -266,10 +264,7 @@ pub async fn decide(
     CsrfForm(form): CsrfForm<DecisionForm>,
 ) -> PageResult {
     let person = v.person()?;
-    let membership = membership
-        .parse()
-        .map(MembershipId)
-        .map_err(|_| AppError::NotFound("application"))?;
+    let membership = membership_id(&membership, "application")?;
     let admit = match form.decision.as_str() {
         "admit" => true,
         "decline" => false,
