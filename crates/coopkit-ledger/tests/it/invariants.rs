@@ -1,0 +1,145 @@
+//! Property tests: whatever is submitted, in whatever order, the ledger
+//! stays double-entry, never breaches a limit, and its journal rebuilds it.
+
+use std::collections::BTreeMap;
+
+use coopkit_ledger::journal::replay;
+use coopkit_ledger::ledger::{Applied, Ledger};
+use coopkit_ledger::{AccountId, BatchRecord, CurrencyCode, Event, Limit};
+use proptest::prelude::*;
+
+use crate::support::*;
+
+const ACCOUNTS: u64 = 6;
+
+fn currencies() -> [CurrencyCode; 2] {
+    [hour(), CurrencyCode::parse("BRISTOL").unwrap()]
+}
+
+/// Accounts 1..=6: 1 and 4 are issuance accounts; the rest have random
+/// limits. Odd ids hold HOUR, even ids BRISTOL... except that 1..3 and
+/// 4..6 share a currency each, so most transfers can succeed.
+fn open_accounts() -> impl Strategy<Value = Vec<Event>> {
+    let limit = prop_oneof![Just(Limit::Unlimited), (0u64..50).prop_map(Limit::AtMost)];
+    proptest::collection::vec((limit.clone(), limit), 4).prop_map(|limits| {
+        let [hour, bristol] = currencies();
+        let mut events = vec![issuance(1, &hour), issuance(4, &bristol)];
+        for (i, (debit_limit, cap)) in limits.into_iter().enumerate() {
+            let id = [2, 3, 5, 6][i];
+            let currency = if id < 4 { &hour } else { &bristol };
+            events.push(member(id, currency, debit_limit, cap));
+        }
+        events
+    })
+}
+
+fn event() -> impl Strategy<Value = Event> {
+    let account = 1..=ACCOUNTS;
+    let id = 1u128..40;
+    let amount = prop_oneof![0u64..30, Just(u64::MAX)];
+    prop_oneof![
+        4 => (id.clone(), account.clone(), account.clone(), amount.clone()).prop_map(|(i, d, c, a)| mv(i, d, c, a)),
+        2 => (id.clone(), account.clone(), account, amount.clone(), proptest::option::of(0u64..3))
+            .prop_map(|(i, d, c, a, t)| hold(i, d, c, a, t)),
+        2 => (id.clone(), id.clone(), proptest::option::of(amount)).prop_map(|(i, p, a)| post(i, p, a)),
+        1 => (id.clone(), id.clone()).prop_map(|(i, p)| void(i, p)),
+        1 => id.prop_map(|p| Event::Expire { pending: coopkit_ledger::TransferId(p) }),
+    ]
+}
+
+fn batch() -> impl Strategy<Value = Vec<Event>> {
+    proptest::collection::vec((event(), proptest::bool::weighted(0.25)), 0..8).prop_map(|events| {
+        events
+            .into_iter()
+            .map(|(e, l)| if l { linked(e) } else { e })
+            .collect()
+    })
+}
+
+/// Every invariant the ledger promises, checked from the accounts up
+/// rather than trusted from the running totals.
+fn check_invariants(ledger: &Ledger) -> Result<(), TestCaseError> {
+    let mut sums: BTreeMap<CurrencyCode, (i128, u128, u128)> = BTreeMap::new();
+    for (account, b) in ledger.accounts() {
+        let sum = sums.entry(account.currency.clone()).or_default();
+        sum.0 += b.balance();
+        sum.1 += b.debits_pending;
+        sum.2 += b.credits_pending;
+        if let Limit::AtMost(limit) = account.debit_limit {
+            prop_assert!(
+                b.debits_posted + b.debits_pending <= b.credits_posted + u128::from(limit),
+                "{account:?} {b:?} past its debit limit"
+            );
+        }
+        if let Limit::AtMost(cap) = account.balance_cap {
+            prop_assert!(
+                b.credits_posted + b.credits_pending <= b.debits_posted + u128::from(cap),
+                "{account:?} {b:?} past its cap"
+            );
+        }
+    }
+    for (currency, (balance, debits_pending, credits_pending)) in sums {
+        prop_assert_eq!(balance, 0, "{} does not sum to zero", currency);
+        prop_assert_eq!(
+            debits_pending,
+            credits_pending,
+            "{} holds do not match",
+            currency
+        );
+    }
+    for totals in ledger.totals().values() {
+        prop_assert!(totals.is_balanced());
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn balances_sum_to_zero_and_limits_hold(accounts in open_accounts(), batches in proptest::collection::vec(batch(), 1..12)) {
+        let mut ledger = Ledger::new();
+        let mut records: Vec<BatchRecord> = Vec::new();
+        records.extend(ledger.apply(accounts, T0).record);
+        for (i, batch) in batches.into_iter().enumerate() {
+            let now = T0.plus_millis(i as i64);
+            let outcome = ledger.apply(batch.clone(), now);
+            prop_assert_eq!(outcome.results.len(), batch.len());
+            check_invariants(&ledger)?;
+            if let Some(record) = outcome.record {
+                let new = outcome.results.iter().filter(|r| **r == Ok(Applied::New)).count();
+                prop_assert_eq!(record.events.len(), new, "the record holds exactly the new events");
+
+                // Submitting what was accepted again changes nothing.
+                let again = ledger.apply(record.events.clone(), now);
+                prop_assert!(again.results.iter().all(|r| *r == Ok(Applied::Replayed)), "{:?}", again.results);
+                prop_assert!(again.record.is_none());
+                records.push(record);
+            }
+        }
+
+        // The journal alone rebuilds the same ledger.
+        let rebuilt = replay(records.iter().enumerate().map(|(i, r)| (i + 1, r))).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(rebuilt.head(), ledger.head());
+        for id in 1..=ACCOUNTS {
+            prop_assert_eq!(rebuilt.account(AccountId(id)).map(|a| a.1), ledger.account(AccountId(id)).map(|a| a.1));
+        }
+    }
+
+    #[test]
+    fn batch_order_within_unrelated_accounts_does_not_change_balances(amounts in proptest::collection::vec(1u64..20, 1..10)) {
+        // Issuance pays members in any order: the final balances agree.
+        let h = hour();
+        let open = vec![issuance(1, &h), member(2, &h, Limit::AtMost(0), Limit::Unlimited), member(3, &h, Limit::AtMost(0), Limit::Unlimited)];
+        let events: Vec<Event> = amounts.iter().enumerate().map(|(i, a)| mv(i as u128 + 1, 1, 2 + (i as u64 % 2), *a)).collect();
+        let mut forward = Ledger::new();
+        forward.apply(open.clone(), T0);
+        forward.apply(events.clone(), T0);
+        let mut backward = Ledger::new();
+        backward.apply(open, T0);
+        backward.apply(events.into_iter().rev().collect(), T0);
+        for id in 1..=3 {
+            prop_assert_eq!(forward.account(AccountId(id)).map(|a| a.1), backward.account(AccountId(id)).map(|a| a.1));
+        }
+    }
+}

@@ -1,0 +1,373 @@
+use coopkit_ledger::journal::{replay, Broken};
+use coopkit_ledger::ledger::{Applied, Ledger};
+use coopkit_ledger::{AccountId, Event, Limit, Refusal};
+
+use crate::support::*;
+
+/// A ledger with issuance (1) and members 2, 3 (debit limit 10, cap 100)
+/// and 4 (no credit, cap 20), each member given 50 hours... except 4.
+fn sitters() -> Ledger {
+    let mut ledger = Ledger::new();
+    let h = hour();
+    let outcome = ledger.apply(
+        vec![
+            issuance(1, &h),
+            member(2, &h, Limit::AtMost(10), Limit::AtMost(100)),
+            member(3, &h, Limit::AtMost(10), Limit::AtMost(100)),
+            member(4, &h, Limit::AtMost(0), Limit::AtMost(20)),
+            mv(1, 1, 2, 50),
+            mv(2, 1, 3, 50),
+        ],
+        T0,
+    );
+    assert!(
+        outcome.results.iter().all(|r| *r == Ok(Applied::New)),
+        "{:?}",
+        outcome.results
+    );
+    ledger
+}
+
+fn balance(ledger: &Ledger, id: u64) -> i128 {
+    ledger.account(AccountId(id)).unwrap().1.balance()
+}
+
+fn refusal(ledger: &mut Ledger, event: Event) -> Refusal {
+    let outcome = ledger.apply(vec![event], T0);
+    assert!(outcome.record.is_none(), "a refused event writes nothing");
+    outcome.results[0].unwrap_err()
+}
+
+#[test]
+fn every_refusal_names_its_reason() {
+    let mut l = sitters();
+    assert_eq!(refusal(&mut l, mv(0, 2, 3, 1)), Refusal::IdZero);
+    assert_eq!(refusal(&mut l, mv(10, 2, 3, 0)), Refusal::AmountZero);
+    assert_eq!(refusal(&mut l, mv(10, 2, 2, 1)), Refusal::SameAccount);
+    assert_eq!(
+        refusal(&mut l, mv(10, 9, 3, 1)),
+        Refusal::DebitAccountUnknown
+    );
+    assert_eq!(
+        refusal(&mut l, mv(10, 2, 9, 1)),
+        Refusal::CreditAccountUnknown
+    );
+    assert_eq!(
+        refusal(&mut l, mv(10, 2, 3, 61)),
+        Refusal::ExceedsDebitLimit,
+        "50 held + 10 credit"
+    );
+    assert_eq!(
+        refusal(&mut l, mv(10, 2, 4, 21)),
+        Refusal::ExceedsBalanceCap
+    );
+    assert_eq!(
+        refusal(&mut l, post(10, 99, None)),
+        Refusal::PendingNotFound
+    );
+    assert_eq!(
+        refusal(&mut l, post(10, 1, None)),
+        Refusal::NotPending,
+        "transfer 1 is a move"
+    );
+
+    let gbp = coopkit_ledger::CurrencyCode::parse("GBP").unwrap();
+    l.apply(
+        vec![member(5, &gbp, Limit::AtMost(0), Limit::Unlimited)],
+        T0,
+    );
+    assert_eq!(refusal(&mut l, mv(10, 2, 5, 1)), Refusal::CurrencyMismatch);
+
+    let mut long = mv(10, 2, 3, 1);
+    if let Event::Transfer(t) = &mut long {
+        t.memo = "x".repeat(257);
+    }
+    assert_eq!(refusal(&mut l, long), Refusal::TextTooLong);
+
+    l.apply(
+        vec![
+            member(6, &hour(), Limit::AtMost(0), Limit::Unlimited),
+            Event::CloseAccount {
+                account: AccountId(6),
+            },
+        ],
+        T0,
+    );
+    assert_eq!(
+        refusal(&mut l, mv(10, 2, 6, 1)),
+        Refusal::CreditAccountClosed
+    );
+    assert_eq!(
+        refusal(
+            &mut l,
+            Event::CloseAccount {
+                account: AccountId(2)
+            }
+        ),
+        Refusal::AccountNotEmpty
+    );
+    assert_eq!(
+        refusal(
+            &mut l,
+            Event::CloseAccount {
+                account: AccountId(77)
+            }
+        ),
+        Refusal::AccountUnknown
+    );
+    assert_eq!(
+        refusal(&mut l, member(2, &gbp, Limit::AtMost(0), Limit::Unlimited)),
+        Refusal::AccountExists
+    );
+}
+
+#[test]
+fn mutual_credit_goes_down_to_the_limit_and_no_further() {
+    let mut l = sitters();
+    // Member 2 hands back 60 of its 50: ten hours in debt, its credit line.
+    assert_eq!(
+        l.apply(vec![mv(10, 2, 1, 60)], T0).results[0],
+        Ok(Applied::New)
+    );
+    assert_eq!(balance(&l, 2), -10);
+    assert_eq!(refusal(&mut l, mv(11, 2, 1, 1)), Refusal::ExceedsDebitLimit);
+    // A plain account (limit 0) cannot go below zero at all.
+    assert_eq!(refusal(&mut l, mv(12, 4, 3, 1)), Refusal::ExceedsDebitLimit);
+    // Raising the limit is an event too.
+    l.apply(
+        vec![Event::SetLimits {
+            account: AccountId(2),
+            debit_limit: Limit::AtMost(20),
+            balance_cap: Limit::AtMost(100),
+        }],
+        T0,
+    );
+    assert_eq!(
+        l.apply(vec![mv(11, 2, 1, 10)], T0).results[0],
+        Ok(Applied::New)
+    );
+    assert_eq!(balance(&l, 2), -20);
+}
+
+#[test]
+fn holds_count_against_limits_then_post_in_part_or_void() {
+    let mut l = sitters();
+    // A booking holds 40 of member 2's 50.
+    assert_eq!(
+        l.apply(vec![hold(10, 2, 3, 40, None)], T0).results[0],
+        Ok(Applied::New)
+    );
+    let (_, b) = l.account(AccountId(2)).unwrap();
+    assert_eq!((b.balance(), b.available()), (50, 10));
+    assert_eq!(
+        refusal(&mut l, mv(11, 2, 3, 21)),
+        Refusal::ExceedsDebitLimit,
+        "10 left + 10 credit"
+    );
+
+    // The sit took less time than booked: post 30, release the rest.
+    assert_eq!(
+        refusal(&mut l, post(12, 10, Some(41))),
+        Refusal::PostExceedsPending
+    );
+    assert_eq!(
+        l.apply(vec![post(12, 10, Some(30))], T0).results[0],
+        Ok(Applied::New)
+    );
+    assert_eq!((balance(&l, 2), balance(&l, 3)), (20, 80));
+    assert_eq!(l.account(AccountId(2)).unwrap().1.debits_pending, 0);
+    assert_eq!(
+        refusal(&mut l, post(13, 10, None)),
+        Refusal::PendingAlreadyPosted
+    );
+    assert_eq!(refusal(&mut l, void(13, 10)), Refusal::PendingAlreadyPosted);
+
+    // A cancelled booking: void releases everything.
+    l.apply(vec![hold(20, 3, 2, 15, None)], T0);
+    assert_eq!(l.apply(vec![void(21, 20)], T0).results[0], Ok(Applied::New));
+    assert_eq!(
+        refusal(&mut l, post(22, 20, None)),
+        Refusal::PendingAlreadyVoided
+    );
+    assert_eq!(l.account(AccountId(3)).unwrap().1.available(), 80);
+}
+
+#[test]
+fn holds_lapse_at_their_timeout() {
+    let mut l = sitters();
+    l.apply(vec![hold(10, 2, 3, 40, Some(60_000))], T0);
+    assert!(l.expired_holds(T0.plus_millis(59_999)).is_empty());
+    let due = l.expired_holds(T0.plus_millis(60_000));
+    assert_eq!(due, vec![coopkit_ledger::TransferId(10)]);
+    // Posting after the deadline is refused even before the expiry runs.
+    assert_eq!(
+        l.apply(vec![post(11, 10, None)], T0.plus_millis(60_000))
+            .results[0],
+        Err(Refusal::PendingExpired)
+    );
+    let expired = l.apply(
+        vec![Event::Expire { pending: due[0] }],
+        T0.plus_millis(60_000),
+    );
+    assert_eq!(expired.results[0], Ok(Applied::New));
+    assert_eq!(l.account(AccountId(2)).unwrap().1.available(), 50);
+    assert!(l.expired_holds(T0.plus_millis(120_000)).is_empty());
+}
+
+#[test]
+fn resubmitting_a_transfer_changes_nothing() {
+    let mut l = sitters();
+    let first = l.apply(vec![mv(10, 2, 3, 5)], T0);
+    assert_eq!(first.results[0], Ok(Applied::New));
+    let again = l.apply(vec![mv(10, 2, 3, 5)], T0.plus_millis(1000));
+    assert_eq!(again.results[0], Ok(Applied::Replayed));
+    assert!(again.record.is_none(), "a replay extends no chain");
+    assert_eq!(balance(&l, 2), 45);
+    assert_eq!(
+        l.transfer(coopkit_ledger::TransferId(10))
+            .unwrap()
+            .timestamp,
+        T0,
+        "the first result stands"
+    );
+    assert_eq!(
+        refusal(&mut l, mv(10, 2, 3, 6)),
+        Refusal::ExistsWithDifferentFields
+    );
+}
+
+#[test]
+fn a_linked_chain_commits_all_or_nothing() {
+    let mut l = sitters();
+    let head = l.head();
+    // 2 pays 3, then 3 pays 4 more than 4's cap allows: neither happens.
+    let outcome = l.apply(
+        vec![linked(mv(10, 2, 3, 5)), mv(11, 3, 4, 25), mv(12, 2, 3, 1)],
+        T0,
+    );
+    assert_eq!(
+        outcome.results,
+        vec![
+            Err(Refusal::LinkedEventFailed),
+            Err(Refusal::ExceedsBalanceCap),
+            Ok(Applied::New)
+        ]
+    );
+    assert_eq!(
+        (balance(&l, 2), balance(&l, 3), balance(&l, 4)),
+        (49, 51, 0)
+    );
+    assert!(
+        l.transfer(coopkit_ledger::TransferId(10)).is_none(),
+        "the linked transfer left no record"
+    );
+    let record = outcome.record.unwrap();
+    assert_eq!(
+        record.events.len(),
+        1,
+        "only the unlinked transfer is journaled"
+    );
+    assert_eq!(record.prev_hash, head);
+
+    // The failing link comes first: the ones after it fail too.
+    let outcome = l.apply(
+        vec![
+            linked(mv(20, 4, 3, 1)),
+            linked(mv(21, 2, 3, 1)),
+            mv(22, 2, 3, 1),
+        ],
+        T0,
+    );
+    assert_eq!(
+        outcome.results,
+        vec![
+            Err(Refusal::ExceedsDebitLimit),
+            Err(Refusal::LinkedEventFailed),
+            Err(Refusal::LinkedEventFailed)
+        ]
+    );
+    assert!(outcome.record.is_none());
+
+    // A batch may not end inside a chain.
+    let outcome = l.apply(vec![mv(30, 2, 3, 1), linked(mv(31, 2, 3, 1))], T0);
+    assert_eq!(
+        outcome.results,
+        vec![Ok(Applied::New), Err(Refusal::LinkedChainOpen)]
+    );
+    assert_eq!(balance(&l, 2), 48);
+}
+
+#[test]
+fn oversized_batches_are_refused_whole() {
+    let mut l = sitters();
+    let events: Vec<_> = (0..=coopkit_ledger::BATCH_MAX as u128)
+        .map(|i| mv(100 + i, 2, 3, 1))
+        .collect();
+    let outcome = l.apply(events, T0);
+    assert!(outcome
+        .results
+        .iter()
+        .all(|r| *r == Err(Refusal::BatchTooLarge)));
+    assert!(outcome.record.is_none());
+}
+
+#[test]
+fn the_journal_replays_and_tampering_is_found() {
+    let mut l = Ledger::new();
+    let h = hour();
+    let mut records = Vec::new();
+    for batch in [
+        vec![
+            issuance(1, &h),
+            member(2, &h, Limit::AtMost(10), Limit::Unlimited),
+            member(3, &h, Limit::AtMost(10), Limit::Unlimited),
+        ],
+        vec![mv(1, 1, 2, 20), hold(2, 2, 3, 5, None)],
+        vec![post(3, 2, Some(4)), mv(4, 3, 2, 1)],
+    ] {
+        records.push(l.apply(batch, T0).record.unwrap());
+    }
+    let numbered = || records.iter().enumerate().map(|(i, r)| (i + 1, r));
+    let rebuilt = replay(numbered()).unwrap();
+    assert_eq!(rebuilt.head(), l.head());
+    for id in 1..=3 {
+        assert_eq!(
+            rebuilt.account(AccountId(id)).unwrap().1,
+            l.account(AccountId(id)).unwrap().1
+        );
+    }
+
+    // Change an amount: the hash no longer matches.
+    let mut altered = records.clone();
+    if let Event::Transfer(t) = &mut altered[1].events[0] {
+        t.kind = coopkit_ledger::TransferKind::Move {
+            debit: AccountId(1),
+            credit: AccountId(2),
+            amount: 2000,
+        };
+    }
+    let broken = replay(altered.iter().enumerate().map(|(i, r)| (i + 1, r))).unwrap_err();
+    assert_eq!(broken, Broken::HashMismatch { line: 2, seq: 1 });
+
+    // Re-hash the altered batch: the next one no longer chains onto it.
+    altered[1] = coopkit_ledger::BatchRecord::seal(
+        1,
+        altered[1].timestamp,
+        altered[1].prev_hash,
+        altered[1].events.clone(),
+    );
+    let broken = replay(altered.iter().enumerate().map(|(i, r)| (i + 1, r))).unwrap_err();
+    assert_eq!(broken, Broken::ChainBroken { line: 3, seq: 2 });
+
+    // Drop a batch: out of order.
+    let dropped = [&records[0], &records[2]];
+    let broken = replay(dropped.into_iter().enumerate().map(|(i, r)| (i + 1, r))).unwrap_err();
+    assert_eq!(
+        broken,
+        Broken::OutOfOrder {
+            line: 2,
+            seq: 2,
+            expected_seq: 1
+        }
+    );
+}
