@@ -11,7 +11,10 @@ use coopkit_domain::{
     ClassKey, CoopName, CoopSettings, DisplayName, DuesPeriod, Email, Locale, MemberClassSpec,
     MembershipStatus, Password, PersonId, Role, Slug, Timestamp,
 };
-use coopkit_store::{NewPerson, Person};
+use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, TransferId};
+use coopkit_store::{Currency, CurrencyKind, NewPerson, Person};
+
+use crate::ledger::{Instruction, Payment};
 
 use crate::auth::hash_password;
 use crate::{App, AppError, Result};
@@ -213,6 +216,7 @@ impl App {
         self.store
             .set_role(sitters.id, ben_membership.id, Role::Coordinator)
             .await?;
+        let mut families = Vec::with_capacity(150);
         for i in 0..150 {
             let (name, email) = family(i);
             let locale = if i % 5 == 0 { Locale::Es } else { Locale::En };
@@ -229,7 +233,11 @@ impl App {
             self.store
                 .apply_for_membership(sitters.id, member.id, family_class, status, clock.tick())
                 .await?;
+            if status.is_active() {
+                families.push(member.id);
+            }
         }
+        self.demo_sitting_tokens(sitters.id, &families).await?;
 
         // Bright Homes: cleaners who own their co-op, and the households
         // who book them. Multi-stakeholder: workers and customers.
@@ -321,6 +329,72 @@ impl App {
 
         tracing::info!("demo data loaded");
         Ok(logins)
+    }
+
+    /// The historical Capitol Hill rules: scrip with no credit, 20 tokens
+    /// (half-hours) to each family on joining; then a year of sittings.
+    async fn demo_sitting_tokens(
+        &self,
+        coop: coopkit_domain::CoopId,
+        families: &[PersonId],
+    ) -> Result<()> {
+        let hour =
+            CurrencyCode::parse("HALFHOUR").map_err(|code| AppError::invalid("code", code))?;
+        let currency = Currency {
+            code: hour.clone(),
+            name: "Sitting token (half an hour)".into(),
+            kind: CurrencyKind::Time,
+            scale: 0,
+            default_debit_limit: Some(0),
+            default_balance_cap: None,
+        };
+        self.store.create_currency(coop, &currency).await?;
+        let payment = |id: u128, from, to, amount, memo: &str, cause: &str| {
+            Instruction::Pay(Payment {
+                id: TransferId(id),
+                currency: hour.clone(),
+                from,
+                to,
+                amount,
+                hold: None,
+                linked: false,
+                memo: memo.to_owned(),
+                cause: cause.to_owned(),
+            })
+        };
+        let mut instructions: Vec<_> = families
+            .iter()
+            .enumerate()
+            .map(|(i, family)| {
+                let issuance = AccountOwner::Coop(CoopAccount::Issuance);
+                payment(
+                    i as u128 + 1,
+                    issuance,
+                    AccountOwner::Member(*family),
+                    20,
+                    "Tokens on joining",
+                    "joining",
+                )
+            })
+            .collect();
+        let n = families.len();
+        for k in 0..400usize {
+            let (from, to) = (families[(k * 37) % n], families[(k * 53 + 1) % n]);
+            if from != to {
+                let id = 10_000 + k as u128;
+                let amount = 2 + (k % 5) as u64;
+                instructions.push(payment(
+                    id,
+                    AccountOwner::Member(from),
+                    AccountOwner::Member(to),
+                    amount,
+                    "Evening sitting",
+                    "sitting",
+                ));
+            }
+        }
+        self.ledger.submit(coop, instructions).await?;
+        Ok(())
     }
 
     async fn join_many(

@@ -7,6 +7,7 @@ mod auth;
 mod coops;
 pub mod demo;
 mod error;
+pub mod ledger;
 mod memberships;
 
 use std::sync::Arc;
@@ -23,8 +24,8 @@ pub use memberships::JoinOutcome;
 /// needs no dependency on the store.
 pub mod records {
     pub use coopkit_store::{
-        Coop, CoopSummary, LeaveOutcome, MemberClass, MemberListing, Membership, Person,
-        PersonalMembership, RoleChange,
+        Coop, CoopSummary, Currency, CurrencyKind, LeaveOutcome, MemberClass, MemberListing,
+        Membership, Person, PersonalMembership, RoleChange,
     };
 }
 pub use coopkit_store::StoreError;
@@ -60,14 +61,19 @@ pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
     config: Arc<AppConfig>,
+    ledger: ledger::LedgerWriter,
 }
 
 impl App {
+    /// Makes the application and starts its ledger writer task, so it
+    /// must be called inside a Tokio runtime.
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
+        let ledger = ledger::LedgerWriter::start(store.clone(), clock.clone());
         Self {
             store,
             clock,
             config: Arc::new(config),
+            ledger,
         }
     }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, AccountId, Balances, CurrencyCode, Limit};
 use crate::journal::{BatchRecord, Event, Hash};
-use crate::transfer::{Refusal, Transfer, TransferId, TransferKind, TEXT_MAX_BYTES};
+use crate::transfer::{Refusal, Transfer, TransferId, TransferKind, AMOUNT_MAX, TEXT_MAX_BYTES};
 
 /// The most events one batch may carry.
 pub const BATCH_MAX: usize = 8190;
@@ -431,6 +431,9 @@ impl Ledger {
     ) -> Result<CurrencyCode, Refusal> {
         if amount == 0 {
             return Err(Refusal::AmountZero);
+        }
+        if amount > AMOUNT_MAX {
+            return Err(Refusal::AmountTooLarge);
         }
         if debit == credit {
             return Err(Refusal::SameAccount);

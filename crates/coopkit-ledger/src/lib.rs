@@ -21,4 +21,4 @@ pub mod transfer;
 pub use account::{Account, AccountId, AccountOwner, Balances, CoopAccount, CurrencyCode, Limit};
 pub use journal::{BatchRecord, Event, Hash};
 pub use ledger::{Applied, BatchOutcome, Ledger, Totals, TransferRecord, BATCH_MAX};
-pub use transfer::{Refusal, Transfer, TransferId, TransferKind};
+pub use transfer::{Refusal, Transfer, TransferId, TransferKind, AMOUNT_MAX};

@@ -77,6 +77,10 @@ pub struct Transfer {
     pub cause: String,
 }
 
+/// The largest amount of one transfer: what a signed 64-bit column holds,
+/// on every database coopkit runs on.
+pub const AMOUNT_MAX: u64 = i64::MAX as u64;
+
 /// The longest memo or cause, in bytes.
 pub const TEXT_MAX_BYTES: usize = 256;
 
@@ -88,6 +92,8 @@ pub enum Refusal {
     IdZero,
     #[error("the amount must be more than zero")]
     AmountZero,
+    #[error("the amount is larger than 9223372036854775807")]
+    AmountTooLarge,
     #[error("the debit and credit accounts are the same")]
     SameAccount,
     #[error("the debit account does not exist")]
@@ -140,6 +146,7 @@ impl Refusal {
         match self {
             Refusal::IdZero => "id-zero",
             Refusal::AmountZero => "amount-zero",
+            Refusal::AmountTooLarge => "amount-too-large",
             Refusal::SameAccount => "same-account",
             Refusal::DebitAccountUnknown => "debit-account-unknown",
             Refusal::CreditAccountUnknown => "credit-account-unknown",

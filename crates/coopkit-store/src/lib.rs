@@ -9,6 +9,7 @@
 mod connect;
 mod coops;
 mod error;
+mod ledger;
 mod memberships;
 mod people;
 pub mod records;
@@ -16,6 +17,7 @@ mod sessions;
 
 pub use connect::{Backend, DatabaseLocation};
 pub use error::StoreError;
+pub use ledger::{Currency, CurrencyKind, LedgerAppend, StatementLine};
 pub use records::*;
 
 use sqlx::{PgPool, SqlitePool};

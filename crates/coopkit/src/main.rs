@@ -34,26 +34,61 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the co-ops in a data directory, or in PostgreSQL.
-    Serve(DatabaseArgs),
+    Serve(ServeArgs),
     /// Load the demo co-ops into the data directory's SQLite database (once) and serve them.
     Demo(DemoArgs),
     /// Bring the database schema up to date, and exit.
     Migrate(DatabaseArgs),
     /// Print every configuration key with its default, as TOML.
     Config,
+    /// Export or verify a co-op's ledger journal.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum LedgerCommand {
+    /// Write a co-op's journal as JSON Lines (to standard output, or --out).
+    Export {
+        /// The co-op's slug.
+        #[arg(long)]
+        coop: String,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Check a journal: every hash in the chain, every event against the
+    /// ledger's rules, every currency summing to zero. Give a file, or a
+    /// database to check every co-op in it.
+    Verify {
+        /// A JSON Lines journal from `coopkit ledger export` or a co-op's
+        /// ledger page.
+        #[arg(long, conflicts_with_all = ["data", "database_url"])]
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, clap::Args)]
 struct DatabaseArgs {
-    /// Address to listen on [default: 127.0.0.1:8080].
-    #[arg(long)]
-    addr: Option<SocketAddr>,
     /// Data directory holding the SQLite database [default: ./coopkit-data].
     #[arg(long)]
     data: Option<PathBuf>,
     /// Use PostgreSQL at this URL instead of SQLite.
     #[arg(long)]
     database_url: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long)]
+    addr: Option<SocketAddr>,
+    #[command(flatten)]
+    database: DatabaseArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -106,6 +141,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!(database = %location.redacted(), "serving");
             serve(&config, app, &[]).await
         }
+        Command::Ledger(command) => ledger(config_file, command).await,
         Command::Demo(args) => {
             let overrides = Overrides {
                 addr: args.addr,
@@ -133,12 +169,95 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+async fn ledger(config_file: Option<&Path>, command: LedgerCommand) -> anyhow::Result<()> {
+    use coopkit_ledger::journal::{replay, to_json_lines, verify_json_lines};
+    match command {
+        LedgerCommand::Export {
+            coop,
+            out,
+            database,
+        } => {
+            let config = Config::load(config_file, database.into())?;
+            let (app, _) = open_app(&config).await?;
+            let journal = app
+                .journal_for_operator(&coop)
+                .await
+                .with_context(|| format!("cannot read the journal of {coop}"))?;
+            let text = to_json_lines(&journal);
+            match out {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => print(&text)?,
+            }
+            Ok(())
+        }
+        LedgerCommand::Verify {
+            file: Some(file), ..
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let ledger = verify_json_lines(&text)
+                .map_err(|broken| anyhow::anyhow!("{}: {broken}", file.display()))?;
+            print(&verified(&file.display().to_string(), &ledger))?;
+            Ok(())
+        }
+        LedgerCommand::Verify {
+            file: None,
+            database,
+        } => {
+            let config = Config::load(config_file, database.into())?;
+            let (app, location) = open_app(&config).await?;
+            let mut report = String::new();
+            for summary in app.list_coops().await? {
+                let slug = summary.coop.slug.to_string();
+                let journal = app.journal_for_operator(&slug).await?;
+                let ledger = replay(journal.iter().enumerate().map(|(i, b)| (i + 1, b))).map_err(
+                    |broken| {
+                        anyhow::anyhow!(
+                            "the journal of {slug} in {} does not verify: {broken}",
+                            location.redacted()
+                        )
+                    },
+                )?;
+                report.push_str(&verified(&slug, &ledger));
+            }
+            print(&report)?;
+            Ok(())
+        }
+    }
+}
+
+/// One line saying what was checked.
+fn verified(name: &str, ledger: &coopkit_ledger::Ledger) -> String {
+    let currencies: Vec<String> = ledger
+        .totals()
+        .keys()
+        .map(|c| format!("{c} sums to 0"))
+        .collect();
+    format!(
+        "{name}: verified {} journal batch(es), head {}{}{}\n",
+        ledger.next_seq(),
+        ledger.head(),
+        if currencies.is_empty() { "" } else { "; " },
+        currencies.join(", ")
+    )
+}
+
 impl From<DatabaseArgs> for Overrides {
     fn from(args: DatabaseArgs) -> Self {
         Overrides {
-            addr: args.addr,
+            addr: None,
             data_dir: args.data,
             url: args.database_url,
+        }
+    }
+}
+
+impl From<ServeArgs> for Overrides {
+    fn from(args: ServeArgs) -> Self {
+        Overrides {
+            addr: args.addr,
+            ..args.database.into()
         }
     }
 }

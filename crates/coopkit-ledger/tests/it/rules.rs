@@ -43,6 +43,10 @@ fn every_refusal_names_its_reason() {
     let mut l = sitters();
     assert_eq!(refusal(&mut l, mv(0, 2, 3, 1)), Refusal::IdZero);
     assert_eq!(refusal(&mut l, mv(10, 2, 3, 0)), Refusal::AmountZero);
+    assert_eq!(
+        refusal(&mut l, mv(10, 1, 3, i64::MAX as u64 + 1)),
+        Refusal::AmountTooLarge
+    );
     assert_eq!(refusal(&mut l, mv(10, 2, 2, 1)), Refusal::SameAccount);
     assert_eq!(
         refusal(&mut l, mv(10, 9, 3, 1)),

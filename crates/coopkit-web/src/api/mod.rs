@@ -5,6 +5,7 @@
 mod coops;
 pub mod dto;
 pub mod extract;
+mod ledger;
 mod people;
 
 use axum::routing::get;
@@ -29,6 +30,7 @@ use crate::AppState;
         (name = "coops", description = "Co-ops hosted on this server"),
         (name = "memberships", description = "Joining, leaving, admitting"),
         (name = "people", description = "Accounts and API tokens"),
+        (name = "ledger", description = "Currencies, transfers, balances and the verifiable journal"),
     )
 )]
 struct ApiDoc;
@@ -58,6 +60,11 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(people::me))
         .routes(routes!(people::sign_up))
         .routes(routes!(people::create_token))
+        .routes(routes!(ledger::list_currencies, ledger::define_currency))
+        .routes(routes!(ledger::submit_transfers))
+        .routes(routes!(ledger::my_balances))
+        .routes(routes!(ledger::my_statement))
+        .routes(routes!(ledger::journal))
 }
 
 /// The API routes and `/api/openapi.json`.

@@ -7,5 +7,6 @@ mod api;
 mod browser;
 mod fixtures;
 mod isolation;
+mod ledger;
 mod pages;
 mod robustness;

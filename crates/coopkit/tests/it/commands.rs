@@ -153,6 +153,34 @@ async fn demo_serves_the_demo_coops_and_stops_cleanly() {
         .unwrap();
     assert_eq!(token.status().as_u16(), 201);
 
+    // The demo's token ledger exports and verifies offline; tampering fails.
+    let journal = data.path().join("journal.jsonl");
+    let (code, _, stderr) = run(&[
+        "ledger",
+        "export",
+        "--coop",
+        "capitol-hill-sitters",
+        "--data",
+        data_dir,
+        "--out",
+        journal.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) = run(&["ledger", "verify", "--file", journal.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("HALFHOUR sums to 0"), "{stdout}");
+    let (code, stdout, _) = run(&["ledger", "verify", "--data", data_dir]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("capitol-hill-sitters: verified 1 journal batch(es)"),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(&journal).unwrap();
+    std::fs::write(&journal, text.replacen("\"amount\":20", "\"amount\":21", 1)).unwrap();
+    let (code, _, stderr) = run(&["ledger", "verify", "--file", journal.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("line 1: batch 0 was altered"), "{stderr}");
+
     assert_eq!(server.terminate(), Some(0), "graceful shutdown exits 0");
 
     // Running the demo again on the same directory loads nothing twice.
@@ -180,7 +208,18 @@ async fn serve_and_migrate_on_postgresql() {
     };
     let (code, stdout, stderr) = run(&["migrate", "--database-url", url]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("schema version 1"), "{stdout}");
+    let migrations = std::fs::read_dir(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../coopkit-store/migrations/postgres"
+    ))
+    .unwrap()
+    .count();
+    assert!(
+        stdout
+            .trim_end()
+            .ends_with(&format!("schema version {migrations}")),
+        "{stdout}"
+    );
     let server = Running::start(&["serve", "--database-url", url]);
     assert_eq!(server.get("/healthz").await.0, 200);
     assert_eq!(server.get("/api/v1/coops").await, (200, "[]".to_owned()));

@@ -1,0 +1,222 @@
+//! The ledger's use cases: currencies, paying and issuing, balances,
+//! statements and the journal. Who may move what is decided here; whether
+//! the ledger allows it, in `coopkit-ledger`, inside the writer.
+
+mod writer;
+
+use coopkit_domain::validation::Collector;
+use coopkit_domain::{PersonId, Role};
+use coopkit_ledger::journal::BatchRecord;
+use coopkit_ledger::ledger::Applied;
+use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, Refusal, TransferId};
+use coopkit_store::{Currency, CurrencyKind, Person, StatementLine};
+
+pub use writer::{AccountView, Instruction, LedgerWriter, Payment};
+
+use crate::{App, AppError, Result};
+
+/// A currency as an admin defines it.
+#[derive(Clone, Debug)]
+pub struct CurrencyForm {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub scale: u8,
+    pub default_debit_limit: Option<u64>,
+    pub default_balance_cap: Option<u64>,
+}
+
+/// One transfer a member asks for: from their own account (or, for
+/// coordinators, from the co-op's issuance account) to a member.
+#[derive(Clone, Debug)]
+pub struct TransferForm {
+    pub id: TransferId,
+    pub currency: String,
+    pub to: PersonId,
+    pub amount: u64,
+    /// Pay from the co-op's issuance account instead of the caller's own
+    /// (coordinators only): issuing new tokens.
+    pub from_issuance: bool,
+    pub linked: bool,
+    pub memo: String,
+    pub cause: String,
+}
+
+/// A member's account in one currency, as they see it.
+#[derive(Clone, Debug)]
+pub struct Holding {
+    pub currency: Currency,
+    pub view: AccountView,
+}
+
+impl App {
+    /// Defines a currency: admins only.
+    pub async fn define_currency(
+        &self,
+        actor: &Person,
+        slug: &str,
+        form: CurrencyForm,
+    ) -> Result<Currency> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Admin).await?;
+        let mut errors = Collector::new();
+        let code = errors.check("code", CurrencyCode::parse(form.code.trim()));
+        let kind = errors.check("kind", CurrencyKind::parse(form.kind.trim()));
+        let name = form.name.trim();
+        if name.is_empty() || name.chars().count() > 60 {
+            errors.push("name", "too-long");
+        }
+        if form.scale > 6 {
+            errors.push("scale", "scale-range");
+        }
+        let (code, kind) = errors.finish_with(code.zip(kind))?;
+        let currency = Currency {
+            code,
+            name: name.to_owned(),
+            kind,
+            scale: form.scale,
+            default_debit_limit: form.default_debit_limit,
+            default_balance_cap: form.default_balance_cap,
+        };
+        self.store
+            .create_currency(coop.id, &currency)
+            .await
+            .map_err(|error| match error {
+                coopkit_store::StoreError::Conflict { .. } => AppError::Conflict {
+                    field: "code",
+                    code: "currency-taken",
+                },
+                other => other.into(),
+            })?;
+        self.ledger.forget(coop.id).await;
+        Ok(currency)
+    }
+
+    /// A co-op's currencies: public, like its dues.
+    pub async fn currencies(&self, slug: &str) -> Result<Vec<Currency>> {
+        let coop = self.coop(slug).await?;
+        Ok(self.store.currencies(coop.id).await?)
+    }
+
+    /// Submits transfers, all of one co-op. Members pay from their own
+    /// accounts to other active members; coordinators may also issue from
+    /// the co-op's issuance account. Returns one result per transfer, after
+    /// the batch is durable.
+    pub async fn transfer(
+        &self,
+        actor: &Person,
+        slug: &str,
+        forms: Vec<TransferForm>,
+    ) -> Result<Vec<Result<Applied, Refusal>>> {
+        let coop = self.coop(slug).await?;
+        let membership = self.require_role(&coop, actor, Role::Member).await?;
+        let mut instructions = Vec::with_capacity(forms.len());
+        let mut refused = Vec::with_capacity(forms.len());
+        for form in forms {
+            let currency = CurrencyCode::parse(form.currency.trim())
+                .map_err(|code| AppError::invalid("currency", code))?;
+            let from = if form.from_issuance {
+                if !membership.role.can_decide_applications() {
+                    return Err(AppError::Forbidden("coordinators-only"));
+                }
+                AccountOwner::Coop(CoopAccount::Issuance)
+            } else {
+                AccountOwner::Member(actor.id)
+            };
+            // Only active members of this co-op can receive.
+            let recipient_active = self
+                .store
+                .membership(coop.id, form.to)
+                .await?
+                .is_some_and(|m| m.status.is_active());
+            refused.push((!recipient_active).then_some(Refusal::CreditAccountUnknown));
+            instructions.push(Instruction::Pay(Payment {
+                id: form.id,
+                currency,
+                from,
+                to: AccountOwner::Member(form.to),
+                amount: form.amount,
+                hold: None,
+                linked: form.linked,
+                memo: form.memo,
+                cause: form.cause,
+            }));
+        }
+        if refused.iter().any(Option::is_some) {
+            // Refuse the whole submission rather than submit part of a chain.
+            return Ok(refused
+                .into_iter()
+                .map(|r| Err(r.unwrap_or(Refusal::LinkedEventFailed)))
+                .collect());
+        }
+        self.ledger.submit(coop.id, instructions).await
+    }
+
+    /// The caller's own accounts in this co-op, one per currency used.
+    pub async fn my_holdings(&self, actor: &Person, slug: &str) -> Result<Vec<Holding>> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        let currencies = self.store.currencies(coop.id).await?;
+        let accounts = self.ledger.accounts(coop.id).await?;
+        Ok(currencies
+            .into_iter()
+            .filter_map(|currency| {
+                let view = accounts
+                    .iter()
+                    .find(|v| {
+                        v.account.currency == currency.code
+                            && v.account.owner == AccountOwner::Member(actor.id)
+                    })?
+                    .clone();
+                Some(Holding { currency, view })
+            })
+            .collect())
+    }
+
+    /// Every account of the co-op: coordinators and admins.
+    pub async fn coop_accounts(&self, actor: &Person, slug: &str) -> Result<Vec<AccountView>> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Coordinator).await?;
+        self.ledger.accounts(coop.id).await
+    }
+
+    /// The caller's statement in one currency, newest first, from after
+    /// the cursor `before` (see [`coopkit_store::Store::account_statement`]).
+    pub async fn my_statement(
+        &self,
+        actor: &Person,
+        slug: &str,
+        currency: &str,
+        before: Option<(u64, TransferId)>,
+        limit: u32,
+    ) -> Result<Vec<StatementLine>> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        let code =
+            CurrencyCode::parse(currency).map_err(|code| AppError::invalid("currency", code))?;
+        let accounts = self.ledger.accounts(coop.id).await?;
+        let Some(mine) = accounts.iter().find(|v| {
+            v.account.currency == code && v.account.owner == AccountOwner::Member(actor.id)
+        }) else {
+            return Ok(Vec::new());
+        };
+        Ok(self
+            .store
+            .account_statement(coop.id, mine.account.id, before, limit.clamp(1, 500))
+            .await?)
+    }
+
+    /// The co-op's whole journal, for any member to download and verify.
+    pub async fn journal(&self, actor: &Person, slug: &str) -> Result<Vec<BatchRecord>> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        self.ledger.journal(coop.id).await
+    }
+
+    /// The journal of a co-op by slug, for the command line (no actor: the
+    /// operator of the server).
+    pub async fn journal_for_operator(&self, slug: &str) -> Result<Vec<BatchRecord>> {
+        let coop = self.coop(slug).await?;
+        Ok(self.store.ledger_journal(coop.id).await?)
+    }
+}

@@ -1,0 +1,478 @@
+//! The ledger writer: one task per database that owns every co-op's ledger
+//! in memory. Concurrent submissions queue on its channel; it takes all
+//! that are waiting (up to a batch), applies them per co-op, commits every
+//! resulting journal batch in one database transaction, and answers each
+//! submitter only after that commit returned (group commit).
+//!
+//! Because one task owns the ledgers, validation against balances needs no
+//! locks, and queries answered by the same task only ever see committed
+//! state.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use coopkit_domain::{Clock, CoopId};
+use coopkit_ledger::journal::{replay, BatchRecord};
+use coopkit_ledger::ledger::{Applied, Ledger, BATCH_MAX};
+use coopkit_ledger::{
+    Account, AccountId, AccountOwner, Balances, CoopAccount, CurrencyCode, Event, Limit, Refusal,
+    Transfer, TransferId, TransferKind,
+};
+use coopkit_store::{Currency, LedgerAppend, Store};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{AppError, Result};
+
+/// What a submitter asks the ledger to do. Payments name owners, not
+/// account numbers: the writer opens an owner's account in a currency the
+/// first time it is needed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Instruction {
+    Pay(Payment),
+    Post {
+        id: TransferId,
+        pending: TransferId,
+        amount: Option<u64>,
+    },
+    Void {
+        id: TransferId,
+        pending: TransferId,
+    },
+}
+
+/// Value moving from one owner to another, now or as a hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Payment {
+    pub id: TransferId,
+    pub currency: CurrencyCode,
+    pub from: AccountOwner,
+    pub to: AccountOwner,
+    pub amount: u64,
+    /// `Some(timeout)` holds the amount instead of moving it; `Some(None)`
+    /// holds it until posted or voided.
+    pub hold: Option<Option<u64>>,
+    pub linked: bool,
+    pub memo: String,
+    pub cause: String,
+}
+
+/// An account with its balances, as queries return it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountView {
+    pub account: Account,
+    pub balances: Balances,
+}
+
+type Results = Vec<Result<Applied, Refusal>>;
+
+enum Command {
+    Submit {
+        coop: CoopId,
+        instructions: Vec<Instruction>,
+        reply: oneshot::Sender<Result<Results>>,
+    },
+    Accounts {
+        coop: CoopId,
+        reply: oneshot::Sender<Result<Vec<AccountView>>>,
+    },
+    Journal {
+        coop: CoopId,
+        reply: oneshot::Sender<Result<Vec<BatchRecord>>>,
+    },
+    Forget {
+        coop: CoopId,
+    },
+}
+
+/// A handle to the writer task; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct LedgerWriter {
+    commands: mpsc::Sender<Command>,
+}
+
+/// Submissions waiting beyond this make submitters wait for room, so a
+/// flood cannot exhaust memory.
+const QUEUE_DEPTH: usize = 16 * 1024;
+
+impl LedgerWriter {
+    /// Starts the writer task on the current Tokio runtime.
+    pub fn start(store: Store, clock: Arc<dyn Clock>) -> LedgerWriter {
+        let (commands, queue) = mpsc::channel(QUEUE_DEPTH);
+        let task = Writer {
+            store,
+            clock,
+            ledgers: HashMap::new(),
+        };
+        tokio::spawn(task.run(queue));
+        LedgerWriter { commands }
+    }
+
+    async fn ask<T>(
+        &self,
+        command: impl FnOnce(oneshot::Sender<Result<T>>) -> Command,
+    ) -> Result<T> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(command(reply))
+            .await
+            .map_err(|_| AppError::Internal("the ledger writer has stopped"))?;
+        answer
+            .await
+            .map_err(|_| AppError::Internal("the ledger writer dropped a request"))?
+    }
+
+    /// Submits instructions for one co-op; returns one result per
+    /// instruction once the batch holding them is durable.
+    pub async fn submit(&self, coop: CoopId, instructions: Vec<Instruction>) -> Result<Results> {
+        self.ask(|reply| Command::Submit {
+            coop,
+            instructions,
+            reply,
+        })
+        .await
+    }
+
+    /// Every account of a co-op with its committed balances.
+    pub async fn accounts(&self, coop: CoopId) -> Result<Vec<AccountView>> {
+        self.ask(|reply| Command::Accounts { coop, reply }).await
+    }
+
+    /// The co-op's journal as committed.
+    pub async fn journal(&self, coop: CoopId) -> Result<Vec<BatchRecord>> {
+        self.ask(|reply| Command::Journal { coop, reply }).await
+    }
+
+    /// Drops a co-op's ledger from memory, so the next use reloads it
+    /// (after its currencies change, say).
+    pub async fn forget(&self, coop: CoopId) {
+        let _ = self.commands.send(Command::Forget { coop }).await;
+    }
+}
+
+/// A co-op's ledger with what the writer needs beside it.
+struct CoopLedger {
+    ledger: Ledger,
+    currencies: HashMap<CurrencyCode, Currency>,
+    by_owner: HashMap<(CurrencyCode, AccountOwner), AccountId>,
+    next_account: u64,
+}
+
+impl CoopLedger {
+    fn new(ledger: Ledger, currencies: Vec<Currency>) -> CoopLedger {
+        let by_owner: HashMap<_, _> = ledger
+            .accounts()
+            .map(|(account, _)| ((account.currency.clone(), account.owner), account.id))
+            .collect();
+        let next_account = by_owner.values().map(|id| id.0).max().unwrap_or(0) + 1;
+        CoopLedger {
+            ledger,
+            currencies: currencies
+                .into_iter()
+                .map(|c| (c.code.clone(), c))
+                .collect(),
+            by_owner,
+            next_account,
+        }
+    }
+
+    /// The owner's account in this currency, opening it (as an event
+    /// pushed onto `events`) if it does not exist yet.
+    fn account_for(
+        &mut self,
+        currency: &CurrencyCode,
+        owner: AccountOwner,
+        events: &mut Vec<Event>,
+    ) -> Option<AccountId> {
+        if let Some(id) = self.by_owner.get(&(currency.clone(), owner)) {
+            return Some(*id);
+        }
+        let defaults = self.currencies.get(currency)?;
+        let limit = |value: Option<u64>| value.map_or(Limit::Unlimited, Limit::AtMost);
+        let (debit_limit, balance_cap) = match owner {
+            // Issuance is where tokens come from: it may go as low as needed.
+            AccountOwner::Coop(CoopAccount::Issuance) => (Limit::Unlimited, Limit::Unlimited),
+            AccountOwner::Coop(_) => (Limit::AtMost(0), Limit::Unlimited),
+            AccountOwner::Member(_) => (
+                limit(defaults.default_debit_limit),
+                limit(defaults.default_balance_cap),
+            ),
+        };
+        let id = AccountId(self.next_account);
+        self.next_account += 1;
+        self.by_owner.insert((currency.clone(), owner), id);
+        events.push(Event::OpenAccount(Account {
+            id,
+            currency: currency.clone(),
+            owner,
+            debit_limit,
+            balance_cap,
+            closed: false,
+        }));
+        Some(id)
+    }
+
+    /// Turns one instruction into its transfer event, pushing onto
+    /// `openings` any account it needs opened first.
+    /// `Err` when it cannot even be expressed (an unknown currency).
+    fn events_for(
+        &mut self,
+        instruction: &Instruction,
+        openings: &mut Vec<Event>,
+    ) -> Result<Event, Refusal> {
+        let transfer = |id, kind, linked, memo: &str, cause: &str| {
+            Event::Transfer(Transfer {
+                id,
+                kind,
+                linked,
+                memo: memo.to_owned(),
+                cause: cause.to_owned(),
+            })
+        };
+        match instruction {
+            Instruction::Pay(p) => {
+                let debit = self
+                    .account_for(&p.currency, p.from, openings)
+                    .ok_or(Refusal::DebitAccountUnknown)?;
+                let credit = self
+                    .account_for(&p.currency, p.to, openings)
+                    .ok_or(Refusal::CreditAccountUnknown)?;
+                let kind = match p.hold {
+                    None => TransferKind::Move {
+                        debit,
+                        credit,
+                        amount: p.amount,
+                    },
+                    Some(timeout_ms) => TransferKind::Hold {
+                        debit,
+                        credit,
+                        amount: p.amount,
+                        timeout_ms,
+                    },
+                };
+                Ok(transfer(p.id, kind, p.linked, &p.memo, &p.cause))
+            }
+            Instruction::Post {
+                id,
+                pending,
+                amount,
+            } => Ok(transfer(
+                *id,
+                TransferKind::Post {
+                    pending: *pending,
+                    amount: *amount,
+                },
+                false,
+                "",
+                "",
+            )),
+            Instruction::Void { id, pending } => Ok(transfer(
+                *id,
+                TransferKind::Void { pending: *pending },
+                false,
+                "",
+                "",
+            )),
+        }
+    }
+}
+
+struct Writer {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    ledgers: HashMap<CoopId, CoopLedger>,
+}
+
+/// Where one submission's events sit in its co-op's merged batch.
+struct Pending {
+    coop: CoopId,
+    /// Index in the merged events of each instruction's transfer, or the
+    /// refusal it got before reaching the ledger.
+    slots: Vec<Result<usize, Refusal>>,
+    reply: oneshot::Sender<Result<Results>>,
+}
+
+impl Writer {
+    async fn run(mut self, mut queue: mpsc::Receiver<Command>) {
+        while let Some(first) = queue.recv().await {
+            let mut submissions = Vec::new();
+            let mut waiting_events = 0;
+            let mut next = Some(first);
+            while let Some(command) = next.take() {
+                match command {
+                    Command::Submit {
+                        coop,
+                        instructions,
+                        reply,
+                    } => {
+                        waiting_events += instructions.len();
+                        submissions.push((coop, instructions, reply));
+                    }
+                    other => self.answer(other).await,
+                }
+                if waiting_events < BATCH_MAX / 2 {
+                    next = queue.try_recv().ok();
+                }
+            }
+            if !submissions.is_empty() {
+                self.commit(submissions).await;
+            }
+        }
+    }
+
+    async fn answer(&mut self, command: Command) {
+        match command {
+            Command::Accounts { coop, reply } => {
+                let views = self.loaded(coop).await.map(|c| {
+                    let mut views: Vec<_> = c
+                        .ledger
+                        .accounts()
+                        .map(|(account, balances)| AccountView {
+                            account: account.clone(),
+                            balances,
+                        })
+                        .collect();
+                    views.sort_by_key(|v| v.account.id);
+                    views
+                });
+                let _ = reply.send(views);
+            }
+            Command::Journal { coop, reply } => {
+                // The journal is read from the store: it is what was
+                // committed, which is what a member should be able to check.
+                let _ = reply.send(
+                    self.store
+                        .ledger_journal(coop)
+                        .await
+                        .map_err(AppError::from),
+                );
+            }
+            Command::Forget { coop } => {
+                self.ledgers.remove(&coop);
+            }
+            Command::Submit { .. } => {}
+        }
+    }
+
+    /// The co-op's ledger, replayed from its journal on first use.
+    async fn loaded(&mut self, coop: CoopId) -> Result<&mut CoopLedger> {
+        if !self.ledgers.contains_key(&coop) {
+            let journal = self.store.ledger_journal(coop).await?;
+            let ledger =
+                replay(journal.iter().enumerate().map(|(i, b)| (i + 1, b))).map_err(|broken| {
+                    tracing::error!(coop = %coop, %broken, "the stored journal does not verify");
+                    AppError::Internal("the co-op's ledger journal does not verify")
+                })?;
+            let currencies = self.store.currencies(coop).await?;
+            self.ledgers
+                .insert(coop, CoopLedger::new(ledger, currencies));
+        }
+        self.ledgers
+            .get_mut(&coop)
+            .ok_or(AppError::Internal("ledger vanished while loading"))
+    }
+
+    async fn commit(
+        &mut self,
+        submissions: Vec<(CoopId, Vec<Instruction>, oneshot::Sender<Result<Results>>)>,
+    ) {
+        let now = self.clock.now();
+        let mut merged: HashMap<CoopId, Vec<Event>> = HashMap::new();
+        let mut pending = Vec::with_capacity(submissions.len());
+        for (coop, instructions, reply) in submissions {
+            let coop_ledger = match self.loaded(coop).await {
+                Ok(c) => c,
+                Err(error) => {
+                    let _ = reply.send(Err(error));
+                    continue;
+                }
+            };
+            // A submission may not leave a chain open into the next one.
+            let open_chain = instructions
+                .last()
+                .is_some_and(|i| matches!(i, Instruction::Pay(p) if p.linked));
+            // Accounts are opened ahead of the submission's transfers, so an
+            // opening never falls between two linked transfers.
+            let mut openings = Vec::new();
+            let mut transfers = Vec::with_capacity(instructions.len());
+            let mut slots = Vec::with_capacity(instructions.len());
+            for instruction in &instructions {
+                if open_chain {
+                    slots.push(Err(Refusal::LinkedChainOpen));
+                    continue;
+                }
+                match coop_ledger.events_for(instruction, &mut openings) {
+                    Ok(event) => {
+                        slots.push(Ok(transfers.len()));
+                        transfers.push(event);
+                    }
+                    Err(refusal) => slots.push(Err(refusal)),
+                }
+            }
+            let events = merged.entry(coop).or_default();
+            let base = events.len() + openings.len();
+            events.extend(openings);
+            events.extend(transfers);
+            let slots = slots
+                .into_iter()
+                .map(|slot| slot.map(|i| base + i))
+                .collect();
+            pending.push(Pending { coop, slots, reply });
+        }
+
+        let mut outcomes: HashMap<CoopId, Results> = HashMap::new();
+        let mut records: Vec<(CoopId, BatchRecord)> = Vec::new();
+        for (coop, events) in merged {
+            let Some(coop_ledger) = self.ledgers.get_mut(&coop) else {
+                continue;
+            };
+            let outcome = coop_ledger.ledger.apply(events, now);
+            outcomes.insert(coop, outcome.results);
+            records.extend(outcome.record.map(|r| (coop, r)));
+        }
+        let appends: Vec<LedgerAppend<'_>> = records
+            .iter()
+            .map(|(coop, record)| LedgerAppend {
+                coop: *coop,
+                record,
+                transfers: record
+                    .events
+                    .iter()
+                    .filter_map(|event| match event {
+                        Event::Transfer(t) => {
+                            self.ledgers.get(coop).and_then(|c| c.ledger.transfer(t.id))
+                        }
+                        _ => None,
+                    })
+                    .collect(),
+            })
+            .collect();
+        if let Err(error) = self.store.append_ledger_batches(&appends).await {
+            // Memory ran ahead of the database: forget it, so the next use
+            // reloads what was committed.
+            tracing::error!(%error, "ledger batch not committed");
+            for (coop, _) in &records {
+                self.ledgers.remove(coop);
+            }
+            for p in pending {
+                let _ = p.reply.send(Err(AppError::Internal(
+                    "the ledger could not commit; nothing was written",
+                )));
+            }
+            return;
+        }
+        for p in pending {
+            let results = outcomes.get(&p.coop);
+            let answer = p
+                .slots
+                .iter()
+                .map(|slot| match slot {
+                    Ok(index) => results
+                        .and_then(|r| r.get(*index).copied())
+                        .unwrap_or(Err(Refusal::LinkedEventFailed)),
+                    Err(refusal) => Err(*refusal),
+                })
+                .collect();
+            let _ = p.reply.send(Ok(answer));
+        }
+    }
+}

@@ -1,0 +1,42 @@
+-- The ledger. The journal (ledger_batch) is the source of truth: every
+-- committed batch of events, hash-chained, append-only. ledger_transfer
+-- repeats each transfer as a row so statements can be paged by account;
+-- it is written in the same transaction as its batch.
+
+CREATE TABLE ledger_currency (
+    coop_id             INTEGER NOT NULL REFERENCES coop (id) ON DELETE CASCADE,
+    code                TEXT    NOT NULL,
+    name                TEXT    NOT NULL,
+    kind                TEXT    NOT NULL CHECK (kind IN ('time', 'money', 'community')),
+    scale               INTEGER NOT NULL CHECK (scale BETWEEN 0 AND 6),
+    -- NULL means unlimited.
+    default_debit_limit INTEGER CHECK (default_debit_limit >= 0),
+    default_balance_cap INTEGER CHECK (default_balance_cap >= 0),
+    PRIMARY KEY (coop_id, code)
+);
+
+CREATE TABLE ledger_batch (
+    coop_id   INTEGER NOT NULL REFERENCES coop (id) ON DELETE CASCADE,
+    seq       INTEGER NOT NULL CHECK (seq >= 0),
+    at        INTEGER NOT NULL,
+    prev_hash BLOB    NOT NULL,
+    hash      BLOB    NOT NULL,
+    events    TEXT    NOT NULL,
+    PRIMARY KEY (coop_id, seq)
+);
+
+CREATE TABLE ledger_transfer (
+    coop_id INTEGER NOT NULL REFERENCES coop (id) ON DELETE CASCADE,
+    id      TEXT    NOT NULL,
+    seq     INTEGER NOT NULL,
+    at      INTEGER NOT NULL,
+    kind    TEXT    NOT NULL,
+    debit   INTEGER NOT NULL,
+    credit  INTEGER NOT NULL,
+    amount  INTEGER NOT NULL CHECK (amount > 0),
+    memo    TEXT    NOT NULL,
+    cause   TEXT    NOT NULL,
+    PRIMARY KEY (coop_id, id)
+);
+CREATE INDEX ledger_transfer_debit ON ledger_transfer (coop_id, debit, seq);
+CREATE INDEX ledger_transfer_credit ON ledger_transfer (coop_id, credit, seq);

@@ -1,0 +1,352 @@
+//! The ledger over HTTP: currencies, transfers, balances, statements and
+//! the journal.
+
+use axum::extract::{Path, Query, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use coopkit_app::ledger::{CurrencyForm, TransferForm};
+use coopkit_app::AppError;
+use coopkit_domain::PersonId;
+use coopkit_ledger::ledger::{Applied, BATCH_MAX};
+use coopkit_ledger::{Limit, TransferId};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::extract::{ApiCaller, ApiJson};
+use crate::error::{ApiError, Problem};
+use crate::AppState;
+
+/// A currency of a co-op. Amounts in it are integers of its minor unit
+/// (`scale` decimal places).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CurrencyDto {
+    /// Three to eight capital letters or digits: `HOUR`, `GBP`.
+    pub code: String,
+    pub name: String,
+    /// `time`, `money` or `community`.
+    pub kind: String,
+    pub scale: u8,
+    /// How far below zero a member's balance may go; absent: unlimited.
+    #[serde(default)]
+    pub default_debit_limit: Option<u64>,
+    /// How high a member's balance may rise; absent: unlimited.
+    #[serde(default)]
+    pub default_balance_cap: Option<u64>,
+}
+
+impl From<coopkit_app::records::Currency> for CurrencyDto {
+    fn from(c: coopkit_app::records::Currency) -> Self {
+        Self {
+            code: c.code.to_string(),
+            name: c.name,
+            kind: c.kind.as_str().to_owned(),
+            scale: c.scale,
+            default_debit_limit: c.default_debit_limit,
+            default_balance_cap: c.default_balance_cap,
+        }
+    }
+}
+
+/// The co-op's currencies.
+#[utoipa::path(get, path = "/api/v1/coops/{slug}/currencies", tag = "ledger",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = [CurrencyDto]), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_currencies(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<Vec<CurrencyDto>>, ApiError> {
+    let currencies = state.app.currencies(&slug).await?;
+    Ok(Json(currencies.into_iter().map(Into::into).collect()))
+}
+
+/// Defines a currency: admins only.
+#[utoipa::path(post, path = "/api/v1/coops/{slug}/currencies", tag = "ledger",
+    security(("bearer" = [])),
+    params(("slug" = String, Path)),
+    request_body = CurrencyDto,
+    responses(
+        (status = 201, body = CurrencyDto),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn define_currency(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    Path(slug): Path<String>,
+    ApiJson(request): ApiJson<CurrencyDto>,
+) -> Result<(StatusCode, Json<CurrencyDto>), ApiError> {
+    let form = CurrencyForm {
+        code: request.code,
+        name: request.name,
+        kind: request.kind,
+        scale: request.scale,
+        default_debit_limit: request.default_debit_limit,
+        default_balance_cap: request.default_balance_cap,
+    };
+    let currency = state.app.define_currency(&person, &slug, form).await?;
+    Ok((StatusCode::CREATED, Json(currency.into())))
+}
+
+/// One transfer in a batch.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    /// Chosen by the client, a decimal number below 2^128 as a string;
+    /// resubmitting the same id with the same fields returns the first
+    /// result instead of paying twice.
+    #[schema(value_type = String)]
+    pub id: TransferId,
+    pub currency: String,
+    /// The person id of the member to pay.
+    pub to: i64,
+    /// In the currency's minor unit; more than zero.
+    pub amount: u64,
+    #[serde(default)]
+    pub memo: String,
+    /// What caused it, for machines: `booking:42`.
+    #[serde(default)]
+    pub cause: String,
+    /// Stand or fall with the next transfer in the batch.
+    #[serde(default)]
+    pub linked: bool,
+    /// Issue new tokens from the co-op's issuance account (coordinators).
+    #[serde(default)]
+    pub from_issuance: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferBatch {
+    pub transfers: Vec<TransferRequest>,
+}
+
+/// What became of one transfer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferResult {
+    #[schema(value_type = String)]
+    pub id: TransferId,
+    /// `created`, `exists` (the same transfer was made before), or the
+    /// code of the reason it was refused (`exceeds-debit-limit`…).
+    pub status: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferBatchResult {
+    pub results: Vec<TransferResult>,
+}
+
+/// Submits a batch of transfers. Answers once the batch is durable, with
+/// one result per transfer; refused transfers name their reason.
+#[utoipa::path(post, path = "/api/v1/coops/{slug}/transfers", tag = "ledger",
+    security(("bearer" = [])),
+    params(("slug" = String, Path)),
+    request_body = TransferBatch,
+    responses(
+        (status = 200, body = TransferBatchResult),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed batch: nothing was submitted", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn submit_transfers(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    Path(slug): Path<String>,
+    ApiJson(batch): ApiJson<TransferBatch>,
+) -> Result<Json<TransferBatchResult>, ApiError> {
+    if batch.transfers.len() > BATCH_MAX {
+        return Err(AppError::invalid("transfers", "batch-too-large").into());
+    }
+    let ids: Vec<TransferId> = batch.transfers.iter().map(|t| t.id).collect();
+    let forms = batch
+        .transfers
+        .into_iter()
+        .map(|t| TransferForm {
+            id: t.id,
+            currency: t.currency,
+            to: PersonId(t.to),
+            amount: t.amount,
+            from_issuance: t.from_issuance,
+            linked: t.linked,
+            memo: t.memo,
+            cause: t.cause,
+        })
+        .collect();
+    let results = state.app.transfer(&person, &slug, forms).await?;
+    let results = ids
+        .into_iter()
+        .zip(results)
+        .map(|(id, result)| TransferResult {
+            id,
+            status: match result {
+                Ok(Applied::New) => "created".to_owned(),
+                Ok(Applied::Replayed) => "exists".to_owned(),
+                Err(refusal) => refusal.code().to_owned(),
+            },
+        })
+        .collect();
+    Ok(Json(TransferBatchResult { results }))
+}
+
+/// One of the caller's accounts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BalanceDto {
+    pub currency: String,
+    pub account: u64,
+    /// Posted credits less posted debits, in minor units.
+    #[schema(value_type = i64)]
+    pub balance: i128,
+    /// The balance less outgoing holds: what can be counted on.
+    #[schema(value_type = i64)]
+    pub available: i128,
+    /// Absent: unlimited.
+    pub debit_limit: Option<u64>,
+    pub balance_cap: Option<u64>,
+}
+
+fn limit(l: Limit) -> Option<u64> {
+    match l {
+        Limit::Unlimited => None,
+        Limit::AtMost(v) => Some(v),
+    }
+}
+
+/// The caller's balances in this co-op.
+#[utoipa::path(get, path = "/api/v1/coops/{slug}/balances", tag = "ledger",
+    security(("bearer" = [])),
+    params(("slug" = String, Path)),
+    responses((status = 200, body = [BalanceDto]), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn my_balances(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    Path(slug): Path<String>,
+) -> Result<Json<Vec<BalanceDto>>, ApiError> {
+    let holdings = state.app.my_holdings(&person, &slug).await?;
+    Ok(Json(
+        holdings
+            .into_iter()
+            .map(|h| BalanceDto {
+                currency: h.currency.code.to_string(),
+                account: h.view.account.id.0,
+                balance: h.view.balances.balance(),
+                available: h.view.balances.available(),
+                debit_limit: limit(h.view.account.debit_limit),
+                balance_cap: limit(h.view.account.balance_cap),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StatementQuery {
+    pub currency: String,
+    /// Where the previous page ended: its `next_before`.
+    pub before: Option<String>,
+    /// At most this many lines (1 to 500; 50 when absent).
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatementLineDto {
+    #[schema(value_type = String)]
+    pub id: TransferId,
+    /// `move`, `hold`, `post` or `void`.
+    pub kind: String,
+    /// Positive when the caller received, negative when they paid.
+    pub amount: i64,
+    pub other_account: u64,
+    pub at: i64,
+    pub seq: u64,
+    pub memo: String,
+    pub cause: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatementDto {
+    pub lines: Vec<StatementLineDto>,
+    /// Pass as `before` for the next page; absent on the last page.
+    pub next_before: Option<String>,
+}
+
+/// The caller's statement in one currency, newest first.
+#[utoipa::path(get, path = "/api/v1/coops/{slug}/statement", tag = "ledger",
+    security(("bearer" = [])),
+    params(("slug" = String, Path), StatementQuery),
+    responses((status = 200, body = StatementDto), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn my_statement(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    Path(slug): Path<String>,
+    Query(query): Query<StatementQuery>,
+) -> Result<Json<StatementDto>, ApiError> {
+    let limit = query.limit.unwrap_or(50);
+    let holdings = state.app.my_holdings(&person, &slug).await?;
+    let mine = holdings
+        .iter()
+        .find(|h| h.currency.code.as_str() == query.currency)
+        .map(|h| h.view.account.id);
+    let before = query.before.as_deref().map(parse_cursor).transpose()?;
+    let lines = state
+        .app
+        .my_statement(&person, &slug, &query.currency, before, limit)
+        .await?;
+    let full = lines.len() >= limit.clamp(1, 500) as usize;
+    let next_before = lines
+        .last()
+        .filter(|_| full)
+        .map(|l| format!("{}:{}", l.seq, l.id));
+    let lines = lines
+        .into_iter()
+        .map(|l| {
+            let received = Some(l.credit) == mine;
+            let signed = i64::try_from(l.amount).unwrap_or(i64::MAX);
+            StatementLineDto {
+                id: l.id,
+                kind: l.kind,
+                amount: if received { signed } else { -signed },
+                other_account: if received { l.debit.0 } else { l.credit.0 },
+                at: l.at.as_millis(),
+                seq: l.seq,
+                memo: l.memo,
+                cause: l.cause,
+            }
+        })
+        .collect();
+    Ok(Json(StatementDto { lines, next_before }))
+}
+
+/// A statement cursor, `SEQ:ID`.
+fn parse_cursor(raw: &str) -> Result<(u64, TransferId), AppError> {
+    raw.split_once(':')
+        .and_then(|(seq, id)| Some((seq.parse().ok()?, TransferId(id.parse().ok()?))))
+        .ok_or_else(|| AppError::invalid("before", "invalid-value"))
+}
+
+/// The co-op's journal as JSON Lines: one hash-chained batch per line.
+/// `coopkit ledger verify --file` checks it offline.
+#[utoipa::path(get, path = "/api/v1/coops/{slug}/journal", tag = "ledger",
+    security(("bearer" = [])),
+    params(("slug" = String, Path)),
+    responses((status = 200, description = "JSON Lines", content_type = "application/jsonl"), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn journal(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    Path(slug): Path<String>,
+) -> Result<Response, ApiError> {
+    let batches = state.app.journal(&person, &slug).await?;
+    let body = coopkit_ledger::journal::to_json_lines(&batches);
+    Ok((
+        [
+            (CONTENT_TYPE, "application/jsonl".to_owned()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{slug}-journal.jsonl\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}

@@ -1,0 +1,299 @@
+//! The ledger through the API, on SQLite and PostgreSQL.
+
+use coopkit_testkit::{backends, Client, TestServer};
+use serde_json::{json, Value};
+
+use crate::fixtures::{coop, member};
+
+async fn person_id(client: &Client) -> i64 {
+    client.get("/api/v1/me").await.json()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+fn pay(id: u64, to: i64, amount: u64) -> Value {
+    json!({"id": id.to_string(), "currency": "HOUR", "to": to, "amount": amount, "memo": "an evening's sitting"})
+}
+
+async fn submit(client: &Client, transfers: Vec<Value>) -> Vec<String> {
+    let reply = client
+        .post_json(
+            "/api/v1/coops/sitters/transfers",
+            &json!({"transfers": transfers}),
+        )
+        .await;
+    reply.assert_status(200);
+    reply.json()["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn balance(client: &Client) -> i64 {
+    let balances = client.get("/api/v1/coops/sitters/balances").await.json();
+    balances
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["currency"] == "HOUR")
+        .map_or(0, |b| b["balance"].as_i64().unwrap())
+}
+
+/// A babysitting co-op with an HOUR currency (credit line 10, cap 100),
+/// its admin (a coordinator too), and two members.
+async fn sitters(server: &TestServer) -> (Client, Client, Client) {
+    let admin = coop(server, "sitters", "Ada Admin", false).await;
+    let created = admin
+        .post_json(
+            "/api/v1/coops/sitters/currencies",
+            &json!({"code": "HOUR", "name": "Hour", "kind": "time", "scale": 0, "default_debit_limit": 10, "default_balance_cap": 100}),
+        )
+        .await;
+    created.assert_status(201);
+    let ana = member(server, "sitters", &admin, "Ana Parent").await;
+    let ben = member(server, "sitters", &admin, "Ben Parent").await;
+    (admin, ana, ben)
+}
+
+#[tokio::test]
+async fn members_pay_each_other_within_their_limits() {
+    for backend in backends() {
+        let server = TestServer::spawn(backend).await;
+        let (admin, ana, ben) = sitters(&server).await;
+        let (ana_id, ben_id) = (person_id(&ana).await, person_id(&ben).await);
+
+        let currencies = server
+            .client()
+            .get("/api/v1/coops/sitters/currencies")
+            .await
+            .json();
+        assert_eq!(currencies[0]["code"], "HOUR");
+        ana.post_json(
+            "/api/v1/coops/sitters/currencies",
+            &json!({"code": "GBP", "name": "Pound", "kind": "money", "scale": 2}),
+        )
+        .await
+        .assert_status(403);
+        let taken = admin
+            .post_json(
+                "/api/v1/coops/sitters/currencies",
+                &json!({"code": "HOUR", "name": "Again", "kind": "time", "scale": 0}),
+            )
+            .await;
+        taken.assert_status(409);
+        let bad = admin
+            .post_json(
+                "/api/v1/coops/sitters/currencies",
+                &json!({"code": "hour", "name": "", "kind": "barter", "scale": 0}),
+            )
+            .await;
+        bad.assert_status(422);
+        let fields: Vec<_> = bad.json()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(fields, ["code", "kind", "name"]);
+
+        // The coordinator issues 20 hours to Ana; a member cannot issue.
+        let mut issue = pay(1, ana_id, 20);
+        issue["from_issuance"] = json!(true);
+        assert_eq!(submit(&admin, vec![issue.clone()]).await, ["created"]);
+        let mut forged = pay(2, ana_id, 20);
+        forged["from_issuance"] = json!(true);
+        ana.post_json(
+            "/api/v1/coops/sitters/transfers",
+            &json!({"transfers": [forged]}),
+        )
+        .await
+        .assert_status(403);
+
+        // Ana pays Ben for an evening.
+        assert_eq!(submit(&ana, vec![pay(3, ben_id, 5)]).await, ["created"]);
+        assert_eq!(
+            (balance(&ana).await, balance(&ben).await),
+            (15, 5),
+            "{backend:?}"
+        );
+
+        // The same transfer again changes nothing; a changed one is refused.
+        assert_eq!(submit(&ana, vec![pay(3, ben_id, 5)]).await, ["exists"]);
+        assert_eq!(
+            submit(&ana, vec![pay(3, ben_id, 6)]).await,
+            ["exists-with-different-fields"]
+        );
+        assert_eq!(balance(&ana).await, 15);
+
+        // Mutual credit: Ana may go to -10, not below.
+        assert_eq!(
+            submit(&ana, vec![pay(4, ben_id, 26)]).await,
+            ["exceeds-debit-limit"]
+        );
+        assert_eq!(submit(&ana, vec![pay(4, ben_id, 25)]).await, ["created"]);
+        assert_eq!(balance(&ana).await, -10);
+
+        // A linked chain stands or falls together.
+        let mut first = pay(5, ana_id, 1);
+        first["linked"] = json!(true);
+        assert_eq!(
+            submit(&ben, vec![first, pay(6, ana_id, 1000)]).await,
+            ["linked-event-failed", "exceeds-debit-limit"]
+        );
+        assert_eq!(balance(&ben).await, 30);
+
+        // Bad amounts are refused with their reason.
+        assert_eq!(submit(&ben, vec![pay(7, ana_id, 0)]).await, ["amount-zero"]);
+        assert_eq!(
+            submit(&ben, vec![pay(8, ana_id, i64::MAX as u64 + 1)]).await,
+            ["amount-too-large"]
+        );
+        let overflow = ben
+            .post_raw("/api/v1/coops/sitters/transfers", "application/json", r#"{"transfers": [{"id": "9", "currency": "HOUR", "to": 1, "amount": 18446744073709551616}]}"#)
+            .await;
+        overflow.assert_status(422);
+        assert_eq!(overflow.json()["errors"][0]["field"], "transfers[0].amount");
+        let bad_id = ben
+            .post_json(
+                "/api/v1/coops/sitters/transfers",
+                &json!({"transfers": [{"id": "ten", "currency": "HOUR", "to": 1, "amount": 1}]}),
+            )
+            .await;
+        bad_id.assert_status(422);
+        assert_eq!(bad_id.json()["errors"][0]["field"], "transfers[0].id");
+
+        // Only members of this co-op are paid.
+        let outsider = crate::fixtures::api_person(&server, "Otis Outsider").await;
+        let outsider_id = person_id(&outsider).await;
+        assert_eq!(
+            submit(&ben, vec![pay(10, outsider_id, 1)]).await,
+            ["credit-account-unknown"]
+        );
+        outsider
+            .post_json(
+                "/api/v1/coops/sitters/transfers",
+                &json!({"transfers": [pay(11, ben_id, 1)]}),
+            )
+            .await
+            .assert_status(403);
+        outsider
+            .get("/api/v1/coops/sitters/balances")
+            .await
+            .assert_status(403);
+
+        // Statements: newest first, signed from the reader's side, paged.
+        let page = ana
+            .get("/api/v1/coops/sitters/statement?currency=HOUR&limit=2")
+            .await
+            .json();
+        let amounts: Vec<_> = page["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["amount"].as_i64().unwrap())
+            .collect();
+        assert_eq!(amounts, [-25, -5]);
+        let next = page["next_before"].as_str().unwrap().to_owned();
+        let rest = ana
+            .get(&format!(
+                "/api/v1/coops/sitters/statement?currency=HOUR&limit=2&before={next}"
+            ))
+            .await
+            .json();
+        let amounts: Vec<_> = rest["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["amount"].as_i64().unwrap())
+            .collect();
+        assert_eq!(amounts, [20]);
+        assert!(rest["next_before"].is_null());
+    }
+}
+
+#[tokio::test]
+async fn the_journal_verifies_offline_and_rebuilds_the_balances() {
+    for backend in backends() {
+        let server = TestServer::spawn(backend).await;
+        let (admin, ana, ben) = sitters(&server).await;
+        let (ana_id, ben_id) = (person_id(&ana).await, person_id(&ben).await);
+        let mut issue = pay(1, ana_id, 50);
+        issue["from_issuance"] = json!(true);
+        submit(&admin, vec![issue]).await;
+
+        // Concurrent payers: every transfer lands exactly once.
+        let mut tasks = Vec::new();
+        for worker in 0..8u64 {
+            let (ana, ben) = (ana.clone(), ben.clone());
+            tasks.push(tokio::spawn(async move {
+                for i in 0..10u64 {
+                    let id = 1000 + worker * 100 + i;
+                    let (payer, to) = if i % 2 == 0 {
+                        (&ana, ben_id)
+                    } else {
+                        (&ben, ana_id)
+                    };
+                    let status = submit(payer, vec![pay(id, to, 1)]).await;
+                    assert!(
+                        status == ["created"] || status == ["exceeds-debit-limit"],
+                        "{status:?}"
+                    );
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let (ana_balance, ben_balance) = (balance(&ana).await, balance(&ben).await);
+        assert_eq!(
+            ana_balance + ben_balance,
+            50,
+            "{backend:?}: nothing created or lost"
+        );
+
+        let download = ben.get("/api/v1/coops/sitters/journal").await;
+        download.assert_status(200);
+        assert_eq!(download.headers["content-type"], "application/jsonl");
+        let rebuilt = coopkit_ledger::journal::verify_json_lines(&download.body)
+            .expect("the journal verifies");
+        let mut member_balances: Vec<i128> = rebuilt
+            .accounts()
+            .filter(|(a, _)| matches!(a.owner, coopkit_ledger::AccountOwner::Member(_)))
+            .map(|(_, b)| b.balance())
+            .collect();
+        member_balances.sort();
+        let mut expected = vec![i128::from(ana_balance), i128::from(ben_balance)];
+        expected.sort();
+        assert_eq!(member_balances, expected);
+
+        // Tampering with one amount is found, with its line.
+        let tampered = download
+            .body
+            .replacen("\"amount\":50", "\"amount\":5000", 1);
+        assert_ne!(tampered, download.body);
+        let broken = coopkit_ledger::journal::verify_json_lines(&tampered).unwrap_err();
+        assert!(broken.to_string().contains("altered"), "{broken}");
+
+        // A new writer on the same database replays the journal to the same balances.
+        let fresh = coopkit_app::App::new(
+            server.db.store.clone(),
+            std::sync::Arc::new(server.clock.clone()),
+            coopkit_app::AppConfig::default(),
+        );
+        let ana_person = server
+            .db
+            .store
+            .person(coopkit_domain::PersonId(ana_id))
+            .await
+            .unwrap()
+            .unwrap();
+        let holdings = fresh.my_holdings(&ana_person, "sitters").await.unwrap();
+        assert_eq!(
+            holdings[0].view.balances.balance(),
+            i128::from(ana_balance),
+            "{backend:?}"
+        );
+    }
+}
