@@ -13,7 +13,10 @@ pub mod validation;
 pub mod values;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
-pub use coop::{join_outcome, CoopSettings, DuesPeriod, MemberClassSpec, NewCoop};
+pub use coop::{
+    format_minor_units, join_outcome, parse_minor_units, CoopSettings, DuesPeriod, MemberClassSpec,
+    NewCoop,
+};
 pub use ids::{ApiTokenId, CoopId, MemberClassId, MembershipId, PersonId};
 pub use membership::{MembershipStatus, Role};
 pub use validation::{FieldError, Invalid};

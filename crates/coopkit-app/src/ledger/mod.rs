@@ -49,7 +49,114 @@ pub struct Holding {
     pub view: AccountView,
 }
 
+/// Who is on the other side of a statement line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Counterparty {
+    Member(String),
+    Coop(CoopAccount),
+    /// Someone no longer a member: their name is no longer shown.
+    FormerMember,
+}
+
+/// A statement line from the reader's side.
+#[derive(Clone, Debug)]
+pub struct StatementEntry {
+    pub line: StatementLine,
+    /// True when the reader received the amount.
+    pub received: bool,
+    pub counterparty: Counterparty,
+}
+
+/// What a member's ledger page shows.
+#[derive(Clone, Debug)]
+pub struct LedgerOverview {
+    pub currencies: Vec<Currency>,
+    pub holdings: Vec<Holding>,
+    /// Active members the reader can pay, by name: (person, name).
+    pub payees: Vec<(PersonId, String)>,
+    pub is_admin: bool,
+    pub may_issue: bool,
+}
+
+/// A fresh transfer id for a form: 128 random bits, so that submitting the
+/// same form twice (a double click, a reload) pays once.
+pub fn new_transfer_id() -> TransferId {
+    let hex = crate::new_secret();
+    TransferId(u128::from_str_radix(&hex[..32], 16).unwrap_or(1).max(1))
+}
+
 impl App {
+    /// Everything a member's ledger page shows but the statement.
+    pub async fn ledger_overview(&self, actor: &Person, slug: &str) -> Result<LedgerOverview> {
+        let coop = self.coop(slug).await?;
+        let membership = self.require_role(&coop, actor, Role::Member).await?;
+        let holdings = self.my_holdings(actor, slug).await?;
+        let payees = self
+            .store
+            .members(coop.id, coopkit_domain::MembershipStatus::Active)
+            .await?
+            .into_iter()
+            .filter(|m| m.membership.person_id != actor.id)
+            .map(|m| (m.membership.person_id, m.display_name))
+            .collect();
+        Ok(LedgerOverview {
+            currencies: self.store.currencies(coop.id).await?,
+            holdings,
+            payees,
+            is_admin: membership.role.can_change_settings(),
+            may_issue: membership.role.can_decide_applications(),
+        })
+    }
+
+    /// The reader's statement with the other party of each line named.
+    pub async fn my_statement_entries(
+        &self,
+        actor: &Person,
+        slug: &str,
+        currency: &str,
+        before: Option<(u64, TransferId)>,
+        limit: u32,
+    ) -> Result<Vec<StatementEntry>> {
+        let lines = self
+            .my_statement(actor, slug, currency, before, limit)
+            .await?;
+        let coop = self.coop(slug).await?;
+        let accounts = self.ledger.accounts(coop.id).await?;
+        let names: std::collections::HashMap<PersonId, String> = self
+            .store
+            .members(coop.id, coopkit_domain::MembershipStatus::Active)
+            .await?
+            .into_iter()
+            .map(|m| (m.membership.person_id, m.display_name))
+            .collect();
+        let owner = |id| {
+            accounts
+                .iter()
+                .find(|v| v.account.id == id)
+                .map(|v| v.account.owner)
+        };
+        Ok(lines
+            .into_iter()
+            .map(|line| {
+                let received = owner(line.credit) == Some(AccountOwner::Member(actor.id));
+                let other = if received { line.debit } else { line.credit };
+                let counterparty = match owner(other) {
+                    Some(AccountOwner::Coop(account)) => Counterparty::Coop(account),
+                    Some(AccountOwner::Member(person)) => names
+                        .get(&person)
+                        .cloned()
+                        .map_or(Counterparty::FormerMember, Counterparty::Member),
+                    None => Counterparty::FormerMember,
+                };
+                StatementEntry {
+                    line,
+                    received,
+                    counterparty,
+                }
+            })
+            .collect())
+    }
+
     /// Defines a currency: admins only.
     pub async fn define_currency(
         &self,

@@ -4,6 +4,7 @@
 
 mod account;
 mod coop;
+mod ledger;
 mod session;
 
 use askama::Template;
@@ -41,6 +42,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
             post(coop::change_role),
         )
         .route("/c/{slug}/approvals", get(coop::approvals))
+        .route("/c/{slug}/ledger", get(ledger::show))
+        .route("/c/{slug}/ledger/pay", post(ledger::pay))
+        .route("/c/{slug}/ledger/currencies", post(ledger::define_currency))
+        .route("/c/{slug}/ledger/journal", get(ledger::journal))
         .route("/c/{slug}/approvals/{membership}", post(coop::decide))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, viewer::resolve))

@@ -297,3 +297,141 @@ async fn the_journal_verifies_offline_and_rebuilds_the_balances() {
         );
     }
 }
+
+fn hidden_value(body: &str, name: &str) -> String {
+    let marker = format!(r#"name="{name}" value=""#);
+    body.split(&marker)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_member_pays_another_from_the_page_and_both_statements_change() {
+    for backend in backends() {
+        let server = TestServer::spawn(backend).await;
+        let (admin, ana_api, ben_api) = sitters(&server).await;
+        let (ana_id, ben_id) = (person_id(&ana_api).await, person_id(&ben_api).await);
+        let mut issue = pay(1, ana_id, 20);
+        issue["from_issuance"] = json!(true);
+        submit(&admin, vec![issue]).await;
+
+        let ana = server.client();
+        ana.log_in(
+            &crate::fixtures::email_of("Ana Parent"),
+            crate::fixtures::PASSWORD,
+        )
+        .await
+        .assert_status(303);
+        let page = ana.get("/c/sitters/ledger").await;
+        page.assert_status(200);
+        assert!(page.body.contains(r#"id="balance-1">20<"#), "{}", page.body);
+        let form_id = hidden_value(&page.body, "id");
+        assert!(
+            form_id.parse::<u128>().is_ok(),
+            "a fresh transfer id in the form: {form_id:?}"
+        );
+
+        let ben_text = ben_id.to_string();
+        let fields = [
+            ("id", form_id.as_str()),
+            ("currency", "HOUR"),
+            ("to", ben_text.as_str()),
+            ("amount", "5"),
+            ("memo", "Friday evening"),
+        ];
+        let paid = ana.post_form("/c/sitters/ledger/pay", &fields).await;
+        paid.assert_status(303);
+        let after = ana.get(paid.location().unwrap()).await;
+        assert!(after.body.contains("Payment made."));
+        assert!(after.body.contains(r#"id="balance-1">15<"#), "{backend:?}");
+        assert!(
+            after.body.contains("Friday evening")
+                && after.body.contains("Ben Parent")
+                && after.body.contains("−5")
+        );
+
+        // Sending the same form again (a double click) pays once.
+        ana.post_form("/c/sitters/ledger/pay", &fields)
+            .await
+            .assert_status(303);
+        assert!(ana
+            .get("/c/sitters/ledger")
+            .await
+            .body
+            .contains(r#"id="balance-1">15<"#));
+
+        // Ben's statement shows the same payment from his side.
+        let ben = server.client();
+        ben.log_in(
+            &crate::fixtures::email_of("Ben Parent"),
+            crate::fixtures::PASSWORD,
+        )
+        .await
+        .assert_status(303);
+        let bens = ben.get("/c/sitters/ledger").await;
+        assert!(bens.body.contains(r#"id="balance-1">5<"#), "{backend:?}");
+        assert!(bens.body.contains("Ana Parent") && bens.body.contains("+5"));
+
+        // Refusals come back on the form, in words.
+        let fresh = hidden_value(&ana.get("/c/sitters/ledger").await.body, "id");
+        let too_much = ana
+            .post_form(
+                "/c/sitters/ledger/pay",
+                &[
+                    ("id", fresh.as_str()),
+                    ("currency", "HOUR"),
+                    ("to", ben_text.as_str()),
+                    ("amount", "26"),
+                    ("memo", ""),
+                ],
+            )
+            .await;
+        too_much.assert_status(422);
+        assert!(too_much
+            .body
+            .contains("Not enough in your account for this, even with your credit line."));
+        assert!(
+            too_much.body.contains(r#"value="26""#),
+            "the typed amount is kept"
+        );
+        let precise = ana
+            .post_form(
+                "/c/sitters/ledger/pay",
+                &[
+                    ("id", fresh.as_str()),
+                    ("currency", "HOUR"),
+                    ("to", ben_text.as_str()),
+                    ("amount", "1.5"),
+                    ("memo", ""),
+                ],
+            )
+            .await;
+        precise.assert_status(422);
+        assert!(precise
+            .body
+            .contains("This currency has fewer decimal places."));
+
+        // Any member downloads the journal and it verifies.
+        let journal = ben.get("/c/sitters/ledger/journal").await;
+        journal.assert_status(200);
+        coopkit_ledger::journal::verify_json_lines(&journal.body)
+            .expect("the page's journal verifies");
+
+        // Outsiders see none of it.
+        let outsider = server.client();
+        outsider
+            .sign_up(
+                "Olga Outsider",
+                "olga@example.coop",
+                crate::fixtures::PASSWORD,
+            )
+            .await;
+        outsider.get("/c/sitters/ledger").await.assert_status(403);
+        outsider
+            .get("/c/sitters/ledger/journal")
+            .await
+            .assert_status(403);
+    }
+}

@@ -1,0 +1,367 @@
+//! A member's ledger page: balances, paying a member, the statement, the
+//! journal download; and for admins, the co-op's currencies.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Redirect};
+use coopkit_app::ledger::{
+    new_transfer_id, Counterparty, CurrencyForm, LedgerOverview, StatementEntry, TransferForm,
+};
+use coopkit_app::records::Currency;
+use coopkit_app::AppError;
+use coopkit_domain::{format_minor_units, parse_minor_units, PersonId};
+use coopkit_ledger::ledger::Applied;
+use coopkit_ledger::{CoopAccount, Limit, TransferId};
+use serde::Deserialize;
+
+use super::{render_with, FormErrors, PageResult};
+use crate::forms::CsrfForm;
+use crate::viewer::Viewer;
+use crate::AppState;
+
+/// Statement lines per page.
+const STATEMENT_PAGE: u32 = 20;
+
+struct BalanceRow {
+    currency: String,
+    balance: String,
+    available: String,
+    credit_line: String,
+    cap: String,
+}
+
+struct LineRow {
+    date: String,
+    memo: String,
+    counterparty: String,
+    amount: String,
+    received: bool,
+}
+
+#[derive(Template)]
+#[template(path = "ledger.html")]
+struct LedgerView<'a> {
+    v: &'a Viewer,
+    slug: String,
+    title: String,
+    overview: LedgerOverview,
+    balances: Vec<BalanceRow>,
+    currency: Option<Currency>,
+    lines: Vec<LineRow>,
+    older: Option<String>,
+    transfer_id: String,
+    /// (code, name, kind) of each currency, for admins.
+    currency_rows: Vec<(String, String, String)>,
+    notice: Option<String>,
+    errors: FormErrors,
+    amount: String,
+    memo: String,
+}
+
+fn amount_text(amount: i128, scale: u8) -> String {
+    let amount = i64::try_from(amount).unwrap_or(if amount < 0 { i64::MIN } else { i64::MAX });
+    format_minor_units(amount, u32::from(scale))
+}
+
+fn limit_text(limit: Limit, scale: u8, tr: &crate::Tr) -> String {
+    match limit {
+        Limit::Unlimited => tr.t("ledger-unlimited"),
+        Limit::AtMost(amount) => amount_text(i128::from(amount), scale),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LedgerQuery {
+    currency: String,
+    before: String,
+    done: String,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    Query(query): Query<LedgerQuery>,
+) -> PageResult {
+    let notice = match query.done.as_str() {
+        "paid" => Some(v.tr.t("ledger-paid")),
+        "currency" => Some(v.tr.t("ledger-currency-created")),
+        _ => None,
+    };
+    let view = ledger_view(
+        &state,
+        &v,
+        slug,
+        &query.currency,
+        &query.before,
+        notice,
+        FormErrors::default(),
+        "",
+        "",
+    )
+    .await?;
+    render_with(axum::http::StatusCode::OK, &view)
+}
+
+#[allow(clippy::too_many_arguments)] // a view's parts, each shown as given
+async fn ledger_view<'a>(
+    state: &AppState,
+    v: &'a Viewer,
+    slug: String,
+    currency: &str,
+    before: &str,
+    notice: Option<String>,
+    errors: FormErrors,
+    amount: &str,
+    memo: &str,
+) -> Result<LedgerView<'a>, crate::error::PageError> {
+    let person = v.person()?;
+    let overview = state.app.ledger_overview(person, &slug).await?;
+    let page = state.app.coop_page(Some(person), &slug).await?;
+    let chosen = overview
+        .currencies
+        .iter()
+        .find(|c| c.code.as_str() == currency)
+        .or_else(|| overview.currencies.first())
+        .cloned();
+    let balances = overview
+        .holdings
+        .iter()
+        .map(|h| BalanceRow {
+            currency: h.currency.name.clone(),
+            balance: amount_text(h.view.balances.balance(), h.currency.scale),
+            available: amount_text(h.view.balances.available(), h.currency.scale),
+            credit_line: limit_text(h.view.account.debit_limit, h.currency.scale, &v.tr),
+            cap: limit_text(h.view.account.balance_cap, h.currency.scale, &v.tr),
+        })
+        .collect();
+    let cursor = before
+        .split_once(':')
+        .and_then(|(seq, id)| Some((seq.parse().ok()?, TransferId(id.parse().ok()?))));
+    let (lines, older) = match &chosen {
+        Some(c) => {
+            let entries = state
+                .app
+                .my_statement_entries(person, &slug, c.code.as_str(), cursor, STATEMENT_PAGE)
+                .await?;
+            let older = (entries.len() == STATEMENT_PAGE as usize)
+                .then(|| {
+                    entries
+                        .last()
+                        .map(|e| format!("{}:{}", e.line.seq, e.line.id))
+                })
+                .flatten();
+            (
+                entries
+                    .into_iter()
+                    .map(|e| line_row(e, c.scale, &v.tr))
+                    .collect(),
+                older,
+            )
+        }
+        None => (Vec::new(), None),
+    };
+    let currency_rows = overview
+        .currencies
+        .iter()
+        .map(|c| {
+            let kind = v.tr.t(&format!("currency-kind-{}", c.kind.as_str()));
+            (c.code.to_string(), c.name.clone(), kind)
+        })
+        .collect();
+    Ok(LedgerView {
+        currency_rows,
+        title: v.tr.t_str("ledger-title", "coop", &page.coop.name),
+        v,
+        slug,
+        overview,
+        balances,
+        currency: chosen,
+        lines,
+        older,
+        transfer_id: new_transfer_id().to_string(),
+        notice,
+        errors,
+        amount: amount.to_owned(),
+        memo: memo.to_owned(),
+    })
+}
+
+fn line_row(entry: StatementEntry, scale: u8, tr: &crate::Tr) -> LineRow {
+    let amount = amount_text(i128::from(entry.line.amount), scale);
+    LineRow {
+        date: entry.line.at.date_utc(),
+        memo: entry.line.memo,
+        counterparty: match entry.counterparty {
+            Counterparty::Member(name) => name,
+            Counterparty::Coop(CoopAccount::Issuance) => tr.t("ledger-coop-issuance"),
+            Counterparty::Coop(_) => tr.t("ledger-coop"),
+            Counterparty::FormerMember => tr.t("ledger-former-member"),
+        },
+        amount: if entry.received {
+            format!("+{amount}")
+        } else {
+            format!("−{amount}")
+        },
+        received: entry.received,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PayForm {
+    id: String,
+    currency: String,
+    to: String,
+    amount: String,
+    memo: String,
+    issue: String,
+}
+
+pub async fn pay(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    CsrfForm(form): CsrfForm<PayForm>,
+) -> PageResult {
+    let person = v.person()?;
+    let currencies = state.app.currencies(&slug).await?;
+    let outcome = async {
+        let currency = currencies
+            .iter()
+            .find(|c| c.code.as_str() == form.currency)
+            .ok_or_else(|| AppError::invalid("currency", "currency-code-format"))?;
+        let amount = parse_minor_units(&form.amount, u32::from(currency.scale))
+            .map_err(|code| AppError::invalid("amount", code))?;
+        let to = form
+            .to
+            .parse()
+            .map(PersonId)
+            .map_err(|_| AppError::invalid("to", "required"))?;
+        let id = form
+            .id
+            .parse()
+            .map(TransferId)
+            .map_err(|_| AppError::invalid("amount", "invalid-value"))?;
+        let transfer = TransferForm {
+            id,
+            currency: form.currency.clone(),
+            to,
+            amount,
+            from_issuance: form.issue == "yes",
+            linked: false,
+            memo: form.memo.trim().to_owned(),
+            cause: String::new(),
+        };
+        let results = state.app.transfer(person, &slug, vec![transfer]).await?;
+        match results.first() {
+            Some(Ok(Applied::New | Applied::Replayed)) => Ok(()),
+            Some(Err(refusal)) => Err(AppError::invalid("amount", refusal.code())),
+            None => Err(AppError::Internal("the ledger gave no result")),
+        }
+    }
+    .await;
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/c/{slug}/ledger?currency={}&done=paid",
+            form.currency
+        ))
+        .into_response()),
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            let view = ledger_view(
+                &state,
+                &v,
+                slug,
+                &form.currency,
+                "",
+                None,
+                errors,
+                &form.amount,
+                &form.memo,
+            )
+            .await?;
+            render_with(status, &view)
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CurrencyFormFields {
+    code: String,
+    name: String,
+    kind: String,
+    scale: String,
+    debit_limit: String,
+    balance_cap: String,
+}
+
+pub async fn define_currency(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    CsrfForm(form): CsrfForm<CurrencyFormFields>,
+) -> PageResult {
+    let person = v.person()?;
+    let outcome = async {
+        let scale: u8 = form
+            .scale
+            .trim()
+            .parse()
+            .map_err(|_| AppError::invalid("scale", "scale-range"))?;
+        let optional = |field: &str, text: &str| -> Result<Option<u64>, AppError> {
+            if text.trim().is_empty() {
+                return Ok(None);
+            }
+            parse_minor_units(text, u32::from(scale))
+                .map(Some)
+                .map_err(|code| AppError::invalid(field, code))
+        };
+        let currency = CurrencyForm {
+            code: form.code.clone(),
+            name: form.name.clone(),
+            kind: form.kind.clone(),
+            scale,
+            default_debit_limit: optional("debit_limit", &form.debit_limit)?,
+            default_balance_cap: optional("balance_cap", &form.balance_cap)?,
+        };
+        state.app.define_currency(person, &slug, currency).await
+    }
+    .await;
+    match outcome {
+        Ok(currency) => Ok(Redirect::to(&format!(
+            "/c/{slug}/ledger?currency={}&done=currency",
+            currency.code
+        ))
+        .into_response()),
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            let view = ledger_view(&state, &v, slug, "", "", None, errors, "", "").await?;
+            render_with(status, &view)
+        }
+    }
+}
+
+/// The journal, for any member to check with `coopkit ledger verify`.
+pub async fn journal(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+) -> PageResult {
+    let person = v.person()?;
+    let batches = state.app.journal(person, &slug).await?;
+    Ok((
+        [
+            (CONTENT_TYPE, "application/jsonl".to_owned()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{slug}-journal.jsonl\""),
+            ),
+        ],
+        coopkit_ledger::journal::to_json_lines(&batches),
+    )
+        .into_response())
+}
