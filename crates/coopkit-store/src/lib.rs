@@ -6,6 +6,7 @@
 //! [`on_pool!`]; only the migrations differ per backend. See
 //! ARCHITECTURE.md for why this is an enum rather than a trait object.
 
+mod baseline;
 mod connect;
 mod coops;
 mod error;
@@ -15,6 +16,7 @@ mod people;
 pub mod records;
 mod sessions;
 
+pub use baseline::BaselineOutcome;
 pub use connect::{Backend, DatabaseLocation};
 pub use error::StoreError;
 pub use ledger::{Currency, CurrencyKind, LedgerAppend, StatementLine};

@@ -1,5 +1,6 @@
 //! The `coopkit` command.
 
+mod bench;
 mod config;
 
 use std::io::Write;
@@ -44,6 +45,16 @@ enum Command {
     /// Export or verify a co-op's ledger journal.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// Measure how fast coopkit does its work (build with --release).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Durable transfers per second through the ledger writer, against one
+    /// database transaction per transfer.
+    Ledger(bench::LedgerBench),
 }
 
 #[derive(Debug, Subcommand)]
@@ -142,6 +153,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             serve(&config, app, &[]).await
         }
         Command::Ledger(command) => ledger(config_file, command).await,
+        Command::Bench(BenchCommand::Ledger(args)) => {
+            let report = bench::run(args).await?;
+            print(&report)
+        }
         Command::Demo(args) => {
             let overrides = Overrides {
                 addr: args.addr,

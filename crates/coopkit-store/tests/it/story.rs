@@ -6,7 +6,7 @@ use coopkit_domain::{
 use coopkit_store::{LeaveOutcome, NewPerson, Person, RoleChange, Store, StoreError};
 use coopkit_testkit::{backends, TestDb};
 
-const T0: Timestamp = Timestamp::from_millis(1_700_000_000_000);
+pub const T0: Timestamp = Timestamp::from_millis(1_700_000_000_000);
 
 fn new_person(name: &str, email: &str) -> NewPerson {
     NewPerson {
@@ -27,7 +27,7 @@ fn class(key: &str, open: bool) -> MemberClassSpec {
     }
 }
 
-fn new_coop(slug: &str) -> NewCoop {
+pub fn new_coop(slug: &str) -> NewCoop {
     NewCoop {
         slug: Slug::parse(slug).unwrap(),
         name: CoopName::parse(&format!("The {slug} co-op")).unwrap(),
@@ -43,7 +43,7 @@ fn new_coop(slug: &str) -> NewCoop {
     }
 }
 
-async fn person(store: &Store, name: &str) -> Person {
+pub async fn person(store: &Store, name: &str) -> Person {
     let email = format!("{}@example.coop", name.to_lowercase());
     store
         .create_person(&new_person(name, &email), T0)

@@ -319,3 +319,40 @@ fn configuration_comes_from_a_file_and_the_environment() {
     );
     assert!(!Path::new("elsewhere").exists());
 }
+
+#[test]
+fn the_ledger_benchmark_reports_every_field_and_balances() {
+    // Tiny sizes: this checks the command works, not how fast it is
+    // (BENCHMARKS.md holds the measurements).
+    let (code, stdout, stderr) = run(&[
+        "bench",
+        "ledger",
+        "--accounts",
+        "50",
+        "--transfers",
+        "500",
+        "--naive-transfers",
+        "40",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let report: Value = serde_json::from_str(stdout.trim()).unwrap();
+    for field in [
+        "backend",
+        "accounts",
+        "transfers",
+        "seconds",
+        "transfers_per_s",
+        "naive_transfers_per_s",
+    ] {
+        assert!(!report[field].is_null(), "{field} missing: {report}");
+    }
+    assert_eq!(report["backend"], "sqlite");
+    assert_eq!(report["accounts"], 50);
+    let (created, refused) = (
+        report["created"].as_u64().unwrap(),
+        report["refused"].as_u64().unwrap(),
+    );
+    assert_eq!(created + refused, 500);
+    assert!(report["transfers_per_s"].as_f64().unwrap() > 0.0);
+}

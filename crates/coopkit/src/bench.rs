@@ -1,0 +1,310 @@
+//! `coopkit bench ledger`: how fast the ledger writer commits durable
+//! transfers, against the baseline of one locked, checked database
+//! transaction per transfer, in the same process on the same database.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use coopkit_app::ledger::{Instruction, LedgerWriter, Payment};
+use coopkit_domain::coop::NewCoop;
+use coopkit_domain::{
+    ClassKey, Clock, CoopName, CoopSettings, DisplayName, Email, Locale, MemberClassSpec, PersonId,
+    Slug, SystemClock,
+};
+use coopkit_ledger::ledger::Applied;
+use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, TransferId};
+use coopkit_store::{BaselineOutcome, Currency, CurrencyKind, DatabaseLocation, NewPerson, Store};
+use serde::Serialize;
+
+#[derive(Debug, clap::Args)]
+pub struct LedgerBench {
+    /// Member accounts to spread transfers over.
+    #[arg(long, default_value_t = 100_000)]
+    accounts: u64,
+    /// Transfers to commit through the ledger writer.
+    #[arg(long, default_value_t = 2_000_000)]
+    transfers: u64,
+    /// Concurrent clients submitting.
+    #[arg(long, default_value_t = 8)]
+    clients: u64,
+    /// Transfers per client request (the API takes up to 8,190).
+    #[arg(long, default_value_t = 1000)]
+    request: u64,
+    /// Transfers for the baseline (one transaction each); it is slow, so
+    /// fewer are enough for a steady rate.
+    #[arg(long, default_value_t = 20_000)]
+    naive_transfers: u64,
+    /// Benchmark PostgreSQL at this URL (a scratch database: the benchmark
+    /// adds a co-op and fills the baseline tables) instead of a temporary
+    /// SQLite file.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Print one JSON object instead of a sentence.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    backend: &'static str,
+    accounts: u64,
+    transfers: u64,
+    created: u64,
+    refused: u64,
+    seconds: f64,
+    transfers_per_s: f64,
+    naive_transfers: u64,
+    naive_seconds: f64,
+    naive_transfers_per_s: f64,
+    speedup: f64,
+    clients: u64,
+    request: u64,
+}
+
+/// A small deterministic generator (xorshift64*), so every run moves the
+/// same value between the same accounts.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Two different account numbers in 1..=n.
+    fn pair(&mut self, n: u64) -> (u64, u64) {
+        let a = self.next() % n + 1;
+        let b = (a + self.next() % (n - 1)) % n + 1;
+        (a, b)
+    }
+}
+
+/// A temporary SQLite directory, removed when the benchmark ends.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub async fn run(args: LedgerBench) -> anyhow::Result<String> {
+    anyhow::ensure!(args.accounts >= 2, "--accounts must be at least 2");
+    anyhow::ensure!(
+        args.clients >= 1 && args.request >= 1,
+        "--clients and --request must be at least 1"
+    );
+    let (location, _scratch) = match &args.database_url {
+        Some(url) => (DatabaseLocation::Postgres(url.clone()), None),
+        None => {
+            let dir = std::env::temp_dir().join(format!("coopkit-bench-{}", std::process::id()));
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            (
+                DatabaseLocation::SqliteFile(dir.join("bench.sqlite")),
+                Some(Scratch(dir)),
+            )
+        }
+    };
+    let store = Store::open(&location).await?;
+    let backend = store.backend().as_str();
+    let coop = bench_coop(&store).await?;
+    let currency = CurrencyCode::parse("BENCH").map_err(anyhow::Error::msg)?;
+    store
+        .create_currency(
+            coop,
+            &Currency {
+                code: currency.clone(),
+                name: "Benchmark token".into(),
+                kind: CurrencyKind::Community,
+                scale: 0,
+                default_debit_limit: Some(1_000_000),
+                default_balance_cap: None,
+            },
+        )
+        .await?;
+    let writer = LedgerWriter::start(store.clone(), Arc::new(SystemClock));
+    let pay = |id: u128, from: AccountOwner, to: AccountOwner, amount: u64| {
+        Instruction::Pay(Payment {
+            id: TransferId(id),
+            currency: currency.clone(),
+            from,
+            to,
+            amount,
+            hold: None,
+            linked: false,
+            memo: String::new(),
+            cause: String::new(),
+        })
+    };
+    let member = |n: u64| AccountOwner::Member(PersonId(n as i64));
+
+    // Untimed: open every account with an issue of 1,000 tokens.
+    let issuance = AccountOwner::Coop(CoopAccount::Issuance);
+    let opening: Vec<u64> = (1..=args.accounts).collect();
+    for chunk in opening.chunks(4000) {
+        let batch = chunk
+            .iter()
+            .map(|n| pay(u128::from(*n), issuance, member(*n), 1000))
+            .collect();
+        writer.submit(coop, batch).await?;
+    }
+
+    // Timed: clients submit their share of random transfers concurrently.
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for client in 0..args.clients {
+        let writer = writer.clone();
+        let share =
+            args.transfers / args.clients + u64::from(client < args.transfers % args.clients);
+        let requests: Vec<Vec<Instruction>> = {
+            let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (client + 1));
+            let first_id = 1_000_000_000_000_u128 * u128::from(client + 1);
+            (0..share)
+                .map(|i| {
+                    let (from, to) = rng.pair(args.accounts);
+                    pay(
+                        first_id + u128::from(i),
+                        member(from),
+                        member(to),
+                        1 + rng.next() % 10,
+                    )
+                })
+                .collect::<Vec<_>>()
+                .chunks(args.request as usize)
+                .map(<[Instruction]>::to_vec)
+                .collect()
+        };
+        tasks.push(tokio::spawn(async move {
+            let (mut created, mut refused) = (0u64, 0u64);
+            for request in requests {
+                for result in writer.submit(coop, request).await? {
+                    match result {
+                        Ok(Applied::New) => created += 1,
+                        _ => refused += 1,
+                    }
+                }
+            }
+            anyhow::Ok((created, refused))
+        }));
+    }
+    let (mut created, mut refused) = (0, 0);
+    for task in tasks {
+        let (c, r) = task.await??;
+        created += c;
+        refused += r;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+
+    // The ledger still balances.
+    let accounts = writer.accounts(coop).await?;
+    let sum: i128 = accounts.iter().map(|v| v.balances.balance()).sum();
+    anyhow::ensure!(
+        sum == 0,
+        "the ledger does not sum to zero after the benchmark: {sum}"
+    );
+
+    // The baseline, on the same database.
+    store.baseline_setup(args.accounts, 1_000_000).await?;
+    let naive_started = Instant::now();
+    let mut tasks = Vec::new();
+    for client in 0..args.clients {
+        let store = store.clone();
+        let share = args.naive_transfers / args.clients;
+        tasks.push(tokio::spawn(async move {
+            let mut rng = Rng(0xD1B5_4A32_D192_ED03 ^ (client + 1));
+            for i in 0..share {
+                let (from, to) = rng.pair(args.accounts);
+                let id = (client * share + i + 1) as i64;
+                let amount = (1 + rng.next() % 10) as i64;
+                if store
+                    .baseline_transfer(id, from as i64, to as i64, amount)
+                    .await?
+                    == BaselineOutcome::Refused
+                {
+                    anyhow::bail!("the baseline refused a transfer it should have made");
+                }
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    let naive_seconds = naive_started.elapsed().as_secs_f64();
+    let naive_done = args.naive_transfers / args.clients * args.clients;
+    anyhow::ensure!(
+        store.baseline_balance_sum().await? == 0,
+        "the baseline does not sum to zero"
+    );
+    store.close().await;
+
+    let transfers_per_s = args.transfers as f64 / seconds;
+    let naive_transfers_per_s = naive_done as f64 / naive_seconds;
+    let report = Report {
+        backend,
+        accounts: args.accounts,
+        transfers: args.transfers,
+        created,
+        refused,
+        seconds,
+        transfers_per_s,
+        naive_transfers: naive_done,
+        naive_seconds,
+        naive_transfers_per_s,
+        speedup: transfers_per_s / naive_transfers_per_s,
+        clients: args.clients,
+        request: args.request,
+    };
+    Ok(if args.json {
+        serde_json::to_string(&report)? + "\n"
+    } else {
+        format!(
+            "{backend}: {} transfers over {} accounts in {seconds:.2} s: {transfers_per_s:.0} transfers/s \
+             ({created} made, {refused} refused); one transaction each: {naive_transfers_per_s:.0} transfers/s; \
+             {:.1}x\n",
+            args.transfers, args.accounts, report.speedup
+        )
+    })
+}
+
+/// A co-op of its own for each run, so runs on one database do not mix.
+async fn bench_coop(store: &Store) -> anyhow::Result<coopkit_domain::CoopId> {
+    let tag = coopkit_app::new_secret()[..10].to_owned();
+    let bad = |what: &str| anyhow::anyhow!("invalid benchmark {what}");
+    let founder = store
+        .create_person(
+            &NewPerson {
+                email: Email::parse(&format!("bench-{tag}@example.org"))
+                    .map_err(|_| bad("email"))?,
+                display_name: DisplayName::parse("Benchmark").map_err(|_| bad("name"))?,
+                password_hash: "!".into(),
+                locale: Locale::En,
+            },
+            SystemClock.now(),
+        )
+        .await?;
+    let class = ClassKey::parse("member").map_err(|_| bad("class"))?;
+    let coop = NewCoop {
+        slug: Slug::parse(&format!("bench-{tag}")).map_err(|_| bad("slug"))?,
+        name: CoopName::parse("Benchmark co-op").map_err(|_| bad("name"))?,
+        description: String::new(),
+        profile: String::new(),
+        settings: CoopSettings::default(),
+        classes: vec![MemberClassSpec {
+            key: class.clone(),
+            name: "Member".into(),
+            description: String::new(),
+            open_to_join: false,
+            requires_approval: true,
+        }],
+    };
+    Ok(store
+        .create_coop(&coop, founder.id, &class, SystemClock.now())
+        .await?
+        .id)
+}
