@@ -108,55 +108,6 @@ impl App {
         })
     }
 
-    /// The reader's statement with the other party of each line named.
-    pub async fn my_statement_entries(
-        &self,
-        actor: &Person,
-        slug: &str,
-        currency: &str,
-        before: Option<(u64, TransferId)>,
-        limit: u32,
-    ) -> Result<Vec<StatementEntry>> {
-        let lines = self
-            .my_statement(actor, slug, currency, before, limit)
-            .await?;
-        let coop = self.coop(slug).await?;
-        let accounts = self.ledger.accounts(coop.id).await?;
-        let names: std::collections::HashMap<PersonId, String> = self
-            .store
-            .members(coop.id, coopkit_domain::MembershipStatus::Active)
-            .await?
-            .into_iter()
-            .map(|m| (m.membership.person_id, m.display_name))
-            .collect();
-        let owner = |id| {
-            accounts
-                .iter()
-                .find(|v| v.account.id == id)
-                .map(|v| v.account.owner)
-        };
-        Ok(lines
-            .into_iter()
-            .map(|line| {
-                let received = owner(line.credit) == Some(AccountOwner::Member(actor.id));
-                let other = if received { line.debit } else { line.credit };
-                let counterparty = match owner(other) {
-                    Some(AccountOwner::Coop(account)) => Counterparty::Coop(account),
-                    Some(AccountOwner::Member(person)) => names
-                        .get(&person)
-                        .cloned()
-                        .map_or(Counterparty::FormerMember, Counterparty::Member),
-                    None => Counterparty::FormerMember,
-                };
-                StatementEntry {
-                    line,
-                    received,
-                    counterparty,
-                }
-            })
-            .collect())
-    }
-
     /// Defines a currency: admins only.
     pub async fn define_currency(
         &self,
@@ -288,7 +239,8 @@ impl App {
     }
 
     /// The caller's statement in one currency, newest first, from after
-    /// the cursor `before` (see [`coopkit_store::Store::account_statement`]).
+    /// the cursor `before` (see [`coopkit_store::Store::account_statement`]),
+    /// with the other party of each line named.
     pub async fn my_statement(
         &self,
         actor: &Person,
@@ -296,7 +248,7 @@ impl App {
         currency: &str,
         before: Option<(u64, TransferId)>,
         limit: u32,
-    ) -> Result<Vec<StatementLine>> {
+    ) -> Result<Vec<StatementEntry>> {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Member).await?;
         let code =
@@ -307,10 +259,43 @@ impl App {
         }) else {
             return Ok(Vec::new());
         };
-        Ok(self
+        let lines = self
             .store
             .account_statement(coop.id, mine.account.id, before, limit.clamp(1, 500))
-            .await?)
+            .await?;
+        let names: std::collections::HashMap<PersonId, String> = self
+            .store
+            .members(coop.id, coopkit_domain::MembershipStatus::Active)
+            .await?
+            .into_iter()
+            .map(|m| (m.membership.person_id, m.display_name))
+            .collect();
+        let owner = |id| {
+            accounts
+                .iter()
+                .find(|v| v.account.id == id)
+                .map(|v| v.account.owner)
+        };
+        Ok(lines
+            .into_iter()
+            .map(|line| {
+                let received = line.credit == mine.account.id;
+                let other = if received { line.debit } else { line.credit };
+                let counterparty = match owner(other) {
+                    Some(AccountOwner::Coop(account)) => Counterparty::Coop(account),
+                    Some(AccountOwner::Member(person)) => names
+                        .get(&person)
+                        .cloned()
+                        .map_or(Counterparty::FormerMember, Counterparty::Member),
+                    None => Counterparty::FormerMember,
+                };
+                StatementEntry {
+                    line,
+                    received,
+                    counterparty,
+                }
+            })
+            .collect())
     }
 
     /// The co-op's whole journal, for any member to download and verify.

@@ -283,35 +283,33 @@ pub async fn my_statement(
     Query(query): Query<StatementQuery>,
 ) -> Result<Json<StatementDto>, ApiError> {
     let limit = query.limit.unwrap_or(50);
-    let holdings = state.app.my_holdings(&person, &slug).await?;
-    let mine = holdings
-        .iter()
-        .find(|h| h.currency.code.as_str() == query.currency)
-        .map(|h| h.view.account.id);
     let before = query.before.as_deref().map(parse_cursor).transpose()?;
-    let lines = state
+    let entries = state
         .app
         .my_statement(&person, &slug, &query.currency, before, limit)
         .await?;
-    let full = lines.len() >= limit.clamp(1, 500) as usize;
-    let next_before = lines
+    let full = entries.len() >= limit.clamp(1, 500) as usize;
+    let next_before = entries
         .last()
         .filter(|_| full)
-        .map(|l| format!("{}:{}", l.seq, l.id));
-    let lines = lines
+        .map(|e| format!("{}:{}", e.line.seq, e.line.id));
+    let lines = entries
         .into_iter()
-        .map(|l| {
-            let received = Some(l.credit) == mine;
-            let signed = i64::try_from(l.amount).unwrap_or(i64::MAX);
+        .map(|e| {
+            let signed = i64::try_from(e.line.amount).unwrap_or(i64::MAX);
             StatementLineDto {
-                id: l.id,
-                kind: l.kind,
-                amount: if received { signed } else { -signed },
-                other_account: if received { l.debit.0 } else { l.credit.0 },
-                at: l.at.as_millis(),
-                seq: l.seq,
-                memo: l.memo,
-                cause: l.cause,
+                id: e.line.id,
+                kind: e.line.kind,
+                amount: if e.received { signed } else { -signed },
+                other_account: if e.received {
+                    e.line.debit.0
+                } else {
+                    e.line.credit.0
+                },
+                at: e.line.at.as_millis(),
+                seq: e.line.seq,
+                memo: e.line.memo,
+                cause: e.line.cause,
             }
         })
         .collect();

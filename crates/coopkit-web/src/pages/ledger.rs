@@ -144,7 +144,7 @@ async fn ledger_view<'a>(
         Some(c) => {
             let entries = state
                 .app
-                .my_statement_entries(person, &slug, c.code.as_str(), cursor, STATEMENT_PAGE)
+                .my_statement(person, &slug, c.code.as_str(), cursor, STATEMENT_PAGE)
                 .await?;
             let older = (entries.len() == STATEMENT_PAGE as usize)
                 .then(|| {
