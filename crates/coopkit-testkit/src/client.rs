@@ -77,6 +77,11 @@ impl Client {
         }
     }
 
+    /// The bearer token this client sends, if any.
+    pub fn bearer(&self) -> Option<String> {
+        self.bearer.clone()
+    }
+
     pub fn with_accept_language(&self, value: &str) -> Client {
         Client {
             accept_language: Some(value.to_owned()),
@@ -165,6 +170,25 @@ impl Client {
 
     fn csrf(&self) -> Option<String> {
         self.cookie("__Host-coopkit_csrf")
+    }
+
+    /// Like [`Client::post_json`], but `None` when the server cannot be
+    /// reached, for tests that stop the server under the client.
+    pub async fn try_post_json(&self, path: &str, body: &serde_json::Value) -> Option<Reply> {
+        let response = self
+            .request(reqwest::Method::POST, path)
+            .json(body)
+            .send()
+            .await
+            .ok()?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.text().await.ok()?;
+        Some(Reply {
+            status,
+            headers,
+            body,
+        })
     }
 
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> Reply {

@@ -4,3 +4,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 mod commands;
+mod crash;
+mod support;
