@@ -27,6 +27,8 @@ pub enum Applied {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransferRecord {
     pub transfer: Transfer,
+    /// The sequence number of the batch that holds it.
+    pub seq: u64,
     pub timestamp: Timestamp,
     pub debit: AccountId,
     pub credit: AccountId,
@@ -68,6 +70,8 @@ enum Undo {
     Balances(AccountId, Balances),
     Account(AccountId, Option<Account>),
     Transfer(TransferId),
+    /// A transfer id was pushed onto this account's history.
+    History(AccountId),
     Hold(TransferId, Option<Hold>),
     Totals(CurrencyCode, Totals),
 }
@@ -83,6 +87,9 @@ struct Entry {
 pub struct Ledger {
     accounts: HashMap<AccountId, Entry>,
     transfers: HashMap<TransferId, TransferRecord>,
+    /// Each account's transfers in the order they were applied: statements
+    /// page through it, newest first.
+    history: HashMap<AccountId, Vec<TransferId>>,
     holds: HashMap<TransferId, Hold>,
     totals: BTreeMap<CurrencyCode, Totals>,
     head: Hash,
@@ -122,6 +129,30 @@ impl Ledger {
 
     pub fn transfer(&self, id: TransferId) -> Option<&TransferRecord> {
         self.transfers.get(&id)
+    }
+
+    /// A page of an account's statement, newest first: up to `limit`
+    /// transfers before position `before` in its history (from the newest
+    /// when `None`), and the position to continue from, if there is more.
+    pub fn statement(
+        &self,
+        account: AccountId,
+        before: Option<u64>,
+        limit: usize,
+    ) -> (Vec<&TransferRecord>, Option<u64>) {
+        let Some(history) = self.history.get(&account) else {
+            return (Vec::new(), None);
+        };
+        let end = before.map_or(history.len(), |b| {
+            usize::try_from(b).unwrap_or(usize::MAX).min(history.len())
+        });
+        let start = end.saturating_sub(limit);
+        let page = history[start..end]
+            .iter()
+            .rev()
+            .filter_map(|id| self.transfers.get(id))
+            .collect();
+        (page, (start > 0).then_some(start as u64))
     }
 
     /// Every currency's totals.
@@ -226,6 +257,11 @@ impl Ledger {
                 }
                 Undo::Transfer(id) => {
                     self.transfers.remove(&id);
+                }
+                Undo::History(account) => {
+                    if let Some(history) = self.history.get_mut(&account) {
+                        history.pop();
+                    }
                 }
                 Undo::Hold(id, None) => {
                     self.holds.remove(&id);
@@ -412,6 +448,7 @@ impl Ledger {
         };
         let record = TransferRecord {
             transfer: transfer.clone(),
+            seq: self.next_seq,
             timestamp: now,
             debit,
             credit,
@@ -419,6 +456,10 @@ impl Ledger {
         };
         self.transfers.insert(transfer.id, record);
         undo.push(Undo::Transfer(transfer.id));
+        for account in [debit, credit] {
+            self.history.entry(account).or_default().push(transfer.id);
+            undo.push(Undo::History(account));
+        }
         Ok(Applied::New)
     }
 

@@ -59,6 +59,18 @@ pub enum TransferKind {
     Void { pending: TransferId },
 }
 
+impl TransferKind {
+    /// The kind's name, as written in the journal.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TransferKind::Move { .. } => "move",
+            TransferKind::Hold { .. } => "hold",
+            TransferKind::Post { .. } => "post",
+            TransferKind::Void { .. } => "void",
+        }
+    }
+}
+
 /// A transfer as submitted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transfer {

@@ -4,8 +4,7 @@
 
 use coopkit_domain::{CoopId, Timestamp};
 use coopkit_ledger::journal::BatchRecord;
-use coopkit_ledger::ledger::TransferRecord;
-use coopkit_ledger::{AccountId, CurrencyCode, Hash, TransferId, TransferKind};
+use coopkit_ledger::{CurrencyCode, Hash};
 
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
@@ -49,39 +48,11 @@ impl CurrencyKind {
     }
 }
 
-/// One committed batch of one co-op, with the transfers it made.
+/// One committed batch of one co-op.
 #[derive(Debug)]
 pub struct LedgerAppend<'a> {
     pub coop: CoopId,
     pub record: &'a BatchRecord,
-    pub transfers: Vec<&'a TransferRecord>,
-}
-
-/// A line of an account's statement.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StatementLine {
-    pub id: TransferId,
-    pub seq: u64,
-    pub at: Timestamp,
-    pub kind: String,
-    pub debit: AccountId,
-    pub credit: AccountId,
-    pub amount: u64,
-    pub memo: String,
-    pub cause: String,
-}
-
-/// Rows per multi-row INSERT: well under SQLite's 32,766 and PostgreSQL's
-/// 65,535 bound parameters at ten columns a row.
-const TRANSFER_ROWS_PER_STATEMENT: usize = 1000;
-
-fn kind_name(kind: &TransferKind) -> &'static str {
-    match kind {
-        TransferKind::Move { .. } => "move",
-        TransferKind::Hold { .. } => "hold",
-        TransferKind::Post { .. } => "post",
-        TransferKind::Void { .. } => "void",
-    }
 }
 
 fn to_i64(value: u64, what: &str) -> Result<i64> {
@@ -156,7 +127,8 @@ impl Store {
 
     /// Appends committed batches, of one or several co-ops, in one
     /// transaction: when this returns, every batch is durable, and if it
-    /// fails, none is written.
+    /// fails, none is written. One row per batch, however many transfers
+    /// it holds: the cost of a commit hardly grows with its size.
     pub async fn append_ledger_batches(&self, appends: &[LedgerAppend<'_>]) -> Result<()> {
         if appends.is_empty() {
             return Ok(());
@@ -179,34 +151,6 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::conflict_as("ledger batch"))?;
-                for chunk in append.transfers.chunks(TRANSFER_ROWS_PER_STATEMENT) {
-                    let mut insert = sqlx::QueryBuilder::new(
-                        "INSERT INTO ledger_transfer (coop_id, id, seq, at, kind, debit, credit, amount, memo, cause) ",
-                    );
-                    let mut bad_amount = None;
-                    insert.push_values(chunk, |mut row, t| {
-                        let amount = i64::try_from(t.amount).unwrap_or_else(|_| {
-                            bad_amount = Some(t.amount);
-                            0
-                        });
-                        row.push_bind(append.coop.0)
-                            .push_bind(t.transfer.id.to_string())
-                            .push_bind(record.seq as i64)
-                            .push_bind(t.timestamp.as_millis())
-                            .push_bind(kind_name(&t.transfer.kind))
-                            .push_bind(t.debit.0 as i64)
-                            .push_bind(t.credit.0 as i64)
-                            .push_bind(amount)
-                            .push_bind(t.transfer.memo.clone())
-                            .push_bind(t.transfer.cause.clone());
-                    });
-                    if let Some(amount) = bad_amount {
-                        return Err(StoreError::Corrupt(format!(
-                            "transfer amount {amount} exceeds i64"
-                        )));
-                    }
-                    insert.build().execute(&mut *tx).await?;
-                }
             }
             tx.commit().await?;
             Ok(())
@@ -242,57 +186,6 @@ impl Store {
                     })?,
                     prev_hash: hash_of(prev_hash, "prev_hash")?,
                     hash: hash_of(hash, "hash")?,
-                })
-            })
-            .collect()
-    }
-
-    /// An account's statement, newest first: up to `limit` transfers
-    /// strictly after the cursor `before` (a line's batch sequence number
-    /// and transfer id) in that order, or from the newest when `None`.
-    pub async fn account_statement(
-        &self,
-        coop: CoopId,
-        account: AccountId,
-        before: Option<(u64, TransferId)>,
-        limit: u32,
-    ) -> Result<Vec<StatementLine>> {
-        type Row = (String, i64, i64, String, i64, i64, i64, String, String);
-        let account = to_i64(account.0, "account")?;
-        let (before_seq, before_id) = match before {
-            Some((seq, id)) => (to_i64(seq, "seq")?, id.to_string()),
-            None => (i64::MAX, String::new()),
-        };
-        let rows: Vec<Row> = on_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT id, seq, at, kind, debit, credit, amount, memo, cause FROM ledger_transfer \
-                 WHERE coop_id = $1 AND (debit = $2 OR credit = $2) \
-                   AND (seq < $3 OR (seq = $3 AND id < $4)) \
-                 ORDER BY seq DESC, id DESC LIMIT $5",
-            )
-            .bind(coop.0)
-            .bind(account)
-            .bind(before_seq)
-            .bind(before_id)
-            .bind(i64::from(limit))
-            .fetch_all(pool)
-            .await
-        })?;
-        rows.into_iter()
-            .map(|(id, seq, at, kind, debit, credit, amount, memo, cause)| {
-                Ok(StatementLine {
-                    id: TransferId(
-                        id.parse()
-                            .map_err(|_| StoreError::corrupt("ledger_transfer.id", &id))?,
-                    ),
-                    seq: to_u64(seq, "seq")?,
-                    at: Timestamp(at),
-                    kind,
-                    debit: AccountId(to_u64(debit, "debit")?),
-                    credit: AccountId(to_u64(credit, "credit")?),
-                    amount: to_u64(amount, "amount")?,
-                    memo,
-                    cause,
                 })
             })
             .collect()

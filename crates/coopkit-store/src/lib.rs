@@ -19,7 +19,7 @@ mod sessions;
 pub use baseline::BaselineOutcome;
 pub use connect::{Backend, DatabaseLocation};
 pub use error::StoreError;
-pub use ledger::{Currency, CurrencyKind, LedgerAppend, StatementLine};
+pub use ledger::{Currency, CurrencyKind, LedgerAppend};
 pub use records::*;
 
 use sqlx::{PgPool, SqlitePool};

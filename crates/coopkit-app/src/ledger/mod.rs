@@ -7,9 +7,9 @@ mod writer;
 use coopkit_domain::validation::Collector;
 use coopkit_domain::{PersonId, Role};
 use coopkit_ledger::journal::BatchRecord;
-use coopkit_ledger::ledger::Applied;
+use coopkit_ledger::ledger::{Applied, TransferRecord};
 use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, Refusal, TransferId};
-use coopkit_store::{Currency, CurrencyKind, Person, StatementLine};
+use coopkit_store::{Currency, CurrencyKind, Person};
 
 pub use writer::{AccountView, Instruction, LedgerWriter, Payment};
 
@@ -61,10 +61,17 @@ pub enum Counterparty {
 /// A statement line from the reader's side.
 #[derive(Clone, Debug)]
 pub struct StatementEntry {
-    pub line: StatementLine,
+    pub line: TransferRecord,
     /// True when the reader received the amount.
     pub received: bool,
     pub counterparty: Counterparty,
+}
+
+/// A page of a statement, and where the next (older) one starts.
+#[derive(Clone, Debug)]
+pub struct StatementPage {
+    pub entries: Vec<StatementEntry>,
+    pub next_before: Option<u64>,
 }
 
 /// What a member's ledger page shows.
@@ -238,31 +245,36 @@ impl App {
         self.ledger.accounts(coop.id).await
     }
 
-    /// The caller's statement in one currency, newest first, from after
-    /// the cursor `before` (see [`coopkit_store::Store::account_statement`]),
-    /// with the other party of each line named.
+    /// The caller's statement in one currency, newest first: up to `limit`
+    /// lines before position `before` in their history (the previous page's
+    /// `next_before`), with the other party of each line named.
     pub async fn my_statement(
         &self,
         actor: &Person,
         slug: &str,
         currency: &str,
-        before: Option<(u64, TransferId)>,
+        before: Option<u64>,
         limit: u32,
-    ) -> Result<Vec<StatementEntry>> {
+    ) -> Result<StatementPage> {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Member).await?;
         let code =
             CurrencyCode::parse(currency).map_err(|code| AppError::invalid("currency", code))?;
         let accounts = self.ledger.accounts(coop.id).await?;
-        let Some(mine) = accounts.iter().find(|v| {
-            v.account.currency == code && v.account.owner == AccountOwner::Member(actor.id)
-        }) else {
-            return Ok(Vec::new());
+        let Some(mine) = accounts
+            .iter()
+            .find(|v| {
+                v.account.currency == code && v.account.owner == AccountOwner::Member(actor.id)
+            })
+            .map(|v| v.account.id)
+        else {
+            return Ok(StatementPage {
+                entries: Vec::new(),
+                next_before: None,
+            });
         };
-        let lines = self
-            .store
-            .account_statement(coop.id, mine.account.id, before, limit.clamp(1, 500))
-            .await?;
+        let limit = limit.clamp(1, 500) as usize;
+        let (lines, next_before) = self.ledger.statement(coop.id, mine, before, limit).await?;
         let names: std::collections::HashMap<PersonId, String> = self
             .store
             .members(coop.id, coopkit_domain::MembershipStatus::Active)
@@ -276,10 +288,10 @@ impl App {
                 .find(|v| v.account.id == id)
                 .map(|v| v.account.owner)
         };
-        Ok(lines
+        let entries = lines
             .into_iter()
             .map(|line| {
-                let received = line.credit == mine.account.id;
+                let received = line.credit == mine;
                 let other = if received { line.debit } else { line.credit };
                 let counterparty = match owner(other) {
                     Some(AccountOwner::Coop(account)) => Counterparty::Coop(account),
@@ -295,7 +307,11 @@ impl App {
                     counterparty,
                 }
             })
-            .collect())
+            .collect();
+        Ok(StatementPage {
+            entries,
+            next_before,
+        })
     }
 
     /// The co-op's whole journal, for any member to download and verify.

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use coopkit_domain::{Clock, CoopId};
 use coopkit_ledger::journal::{replay, BatchRecord};
-use coopkit_ledger::ledger::{Applied, Ledger, BATCH_MAX};
+use coopkit_ledger::ledger::{Applied, Ledger, TransferRecord, BATCH_MAX};
 use coopkit_ledger::{
     Account, AccountId, AccountOwner, Balances, CoopAccount, CurrencyCode, Event, Limit, Refusal,
     Transfer, TransferId, TransferKind,
@@ -79,6 +79,13 @@ enum Command {
         coop: CoopId,
         reply: oneshot::Sender<Result<Vec<BatchRecord>>>,
     },
+    Statement {
+        coop: CoopId,
+        account: AccountId,
+        before: Option<u64>,
+        limit: usize,
+        reply: oneshot::Sender<Result<(Vec<TransferRecord>, Option<u64>)>>,
+    },
     Forget {
         coop: CoopId,
     },
@@ -93,6 +100,9 @@ pub struct LedgerWriter {
 /// Submissions waiting beyond this make submitters wait for room, so a
 /// flood cannot exhaust memory.
 const QUEUE_DEPTH: usize = 16 * 1024;
+
+/// How often the writer looks for holds whose timeout has passed.
+const EXPIRY_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl LedgerWriter {
     /// Starts the writer task on the current Tokio runtime.
@@ -140,6 +150,25 @@ impl LedgerWriter {
     /// The co-op's journal as committed.
     pub async fn journal(&self, coop: CoopId) -> Result<Vec<BatchRecord>> {
         self.ask(|reply| Command::Journal { coop, reply }).await
+    }
+
+    /// A page of an account's statement, newest first, from before
+    /// position `before` in its history; and where the next page starts.
+    pub async fn statement(
+        &self,
+        coop: CoopId,
+        account: AccountId,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<(Vec<TransferRecord>, Option<u64>)> {
+        self.ask(|reply| Command::Statement {
+            coop,
+            account,
+            before,
+            limit,
+            reply,
+        })
+        .await
     }
 
     /// Drops a co-op's ledger from memory, so the next use reloads it
@@ -293,7 +322,19 @@ struct Pending {
 
 impl Writer {
     async fn run(mut self, mut queue: mpsc::Receiver<Command>) {
-        while let Some(first) = queue.recv().await {
+        let mut expiry = tokio::time::interval(EXPIRY_CHECK_EVERY);
+        expiry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let first = tokio::select! {
+                command = queue.recv() => match command {
+                    Some(command) => command,
+                    None => return,
+                },
+                _ = expiry.tick() => {
+                    self.expire_holds().await;
+                    continue;
+                }
+            };
             let mut submissions = Vec::new();
             let mut waiting_events = 0;
             let mut next = Some(first);
@@ -315,6 +356,44 @@ impl Writer {
             }
             if !submissions.is_empty() {
                 self.commit(submissions).await;
+            }
+        }
+    }
+
+    /// Releases holds whose time is up, as journaled `Expire` events, in
+    /// the co-ops whose ledgers are loaded (a ledger loaded later expires
+    /// its overdue holds on the next check).
+    async fn expire_holds(&mut self) {
+        let now = self.clock.now();
+        let mut records = Vec::new();
+        for (coop, coop_ledger) in &mut self.ledgers {
+            let due = coop_ledger.ledger.expired_holds(now);
+            if due.is_empty() {
+                continue;
+            }
+            let events = due
+                .into_iter()
+                .map(|pending| Event::Expire { pending })
+                .collect();
+            records.extend(
+                coop_ledger
+                    .ledger
+                    .apply(events, now)
+                    .record
+                    .map(|r| (*coop, r)),
+            );
+        }
+        let appends: Vec<_> = records
+            .iter()
+            .map(|(coop, record)| LedgerAppend {
+                coop: *coop,
+                record,
+            })
+            .collect();
+        if let Err(error) = self.store.append_ledger_batches(&appends).await {
+            tracing::error!(%error, "expired holds not committed");
+            for (coop, _) in &records {
+                self.ledgers.remove(coop);
             }
         }
     }
@@ -345,6 +424,19 @@ impl Writer {
                         .await
                         .map_err(AppError::from),
                 );
+            }
+            Command::Statement {
+                coop,
+                account,
+                before,
+                limit,
+                reply,
+            } => {
+                let page = self.loaded(coop).await.map(|c| {
+                    let (lines, next) = c.ledger.statement(account, before, limit);
+                    (lines.into_iter().cloned().collect(), next)
+                });
+                let _ = reply.send(page);
             }
             Command::Forget { coop } => {
                 self.ledgers.remove(&coop);
@@ -434,16 +526,6 @@ impl Writer {
             .map(|(coop, record)| LedgerAppend {
                 coop: *coop,
                 record,
-                transfers: record
-                    .events
-                    .iter()
-                    .filter_map(|event| match event {
-                        Event::Transfer(t) => {
-                            self.ledgers.get(coop).and_then(|c| c.ledger.transfer(t.id))
-                        }
-                        _ => None,
-                    })
-                    .collect(),
             })
             .collect();
         if let Err(error) = self.store.append_ledger_batches(&appends).await {

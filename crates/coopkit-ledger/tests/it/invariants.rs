@@ -123,6 +123,7 @@ proptest! {
         prop_assert_eq!(rebuilt.head(), ledger.head());
         for id in 1..=ACCOUNTS {
             prop_assert_eq!(rebuilt.account(AccountId(id)).map(|a| a.1), ledger.account(AccountId(id)).map(|a| a.1));
+            prop_assert_eq!(rebuilt.statement(AccountId(id), None, 1000), ledger.statement(AccountId(id), None, 1000));
         }
     }
 

@@ -375,3 +375,27 @@ fn the_journal_replays_and_tampering_is_found() {
         }
     );
 }
+
+#[test]
+fn statements_page_newest_first_and_forget_refused_chains() {
+    let mut l = sitters();
+    for i in 0..5 {
+        l.apply(vec![mv(100 + i, 2, 3, 1)], T0);
+    }
+    // A refused chain leaves no trace in anyone's history.
+    l.apply(vec![linked(mv(200, 2, 3, 1)), mv(201, 4, 3, 1)], T0);
+    let ids = |page: Vec<&coopkit_ledger::TransferRecord>| {
+        page.iter().map(|r| r.transfer.id.0).collect::<Vec<_>>()
+    };
+    let (first, next) = l.statement(AccountId(2), None, 3);
+    assert_eq!(ids(first), [104, 103, 102]);
+    let (second, next) = l.statement(AccountId(2), next, 3);
+    assert_eq!(ids(second), [101, 100, 1]);
+    assert_eq!(next, None, "the issue from batch 0 was the first line");
+    assert_eq!(
+        l.statement(AccountId(2), None, 1).0[0].seq,
+        5,
+        "each line knows its batch"
+    );
+    assert!(l.statement(AccountId(99), None, 3).0.is_empty());
+}

@@ -1,7 +1,7 @@
 -- The ledger. The journal (ledger_batch) is the source of truth: every
--- committed batch of events, hash-chained, append-only. ledger_transfer
--- repeats each transfer as a row so statements can be paged by account;
--- it is written in the same transaction as its batch.
+-- committed batch of events, hash-chained, append-only. Balances and
+-- statements are what replaying it gives; the ledger writer keeps them in
+-- memory (see ARCHITECTURE.md).
 
 CREATE TABLE ledger_currency (
     coop_id             INTEGER NOT NULL REFERENCES coop (id) ON DELETE CASCADE,
@@ -24,19 +24,3 @@ CREATE TABLE ledger_batch (
     events    TEXT    NOT NULL,
     PRIMARY KEY (coop_id, seq)
 );
-
-CREATE TABLE ledger_transfer (
-    coop_id INTEGER NOT NULL REFERENCES coop (id) ON DELETE CASCADE,
-    id      TEXT    NOT NULL,
-    seq     INTEGER NOT NULL,
-    at      INTEGER NOT NULL,
-    kind    TEXT    NOT NULL,
-    debit   INTEGER NOT NULL,
-    credit  INTEGER NOT NULL,
-    amount  INTEGER NOT NULL CHECK (amount > 0),
-    memo    TEXT    NOT NULL,
-    cause   TEXT    NOT NULL,
-    PRIMARY KEY (coop_id, id)
-);
-CREATE INDEX ledger_transfer_debit ON ledger_transfer (coop_id, debit, seq);
-CREATE INDEX ledger_transfer_credit ON ledger_transfer (coop_id, credit, seq);

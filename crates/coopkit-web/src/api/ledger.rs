@@ -244,7 +244,7 @@ pub async fn my_balances(
 pub struct StatementQuery {
     pub currency: String,
     /// Where the previous page ended: its `next_before`.
-    pub before: Option<String>,
+    pub before: Option<u64>,
     /// At most this many lines (1 to 500; 50 when absent).
     pub limit: Option<u32>,
 }
@@ -268,7 +268,7 @@ pub struct StatementLineDto {
 pub struct StatementDto {
     pub lines: Vec<StatementLineDto>,
     /// Pass as `before` for the next page; absent on the last page.
-    pub next_before: Option<String>,
+    pub next_before: Option<u64>,
 }
 
 /// The caller's statement in one currency, newest first.
@@ -282,45 +282,39 @@ pub async fn my_statement(
     Path(slug): Path<String>,
     Query(query): Query<StatementQuery>,
 ) -> Result<Json<StatementDto>, ApiError> {
-    let limit = query.limit.unwrap_or(50);
-    let before = query.before.as_deref().map(parse_cursor).transpose()?;
-    let entries = state
+    let page = state
         .app
-        .my_statement(&person, &slug, &query.currency, before, limit)
+        .my_statement(
+            &person,
+            &slug,
+            &query.currency,
+            query.before,
+            query.limit.unwrap_or(50),
+        )
         .await?;
-    let full = entries.len() >= limit.clamp(1, 500) as usize;
-    let next_before = entries
-        .last()
-        .filter(|_| full)
-        .map(|e| format!("{}:{}", e.line.seq, e.line.id));
-    let lines = entries
+    let lines = page
+        .entries
         .into_iter()
         .map(|e| {
             let signed = i64::try_from(e.line.amount).unwrap_or(i64::MAX);
             StatementLineDto {
-                id: e.line.id,
-                kind: e.line.kind,
+                id: e.line.transfer.id,
+                kind: e.line.transfer.kind.name().to_owned(),
                 amount: if e.received { signed } else { -signed },
                 other_account: if e.received {
                     e.line.debit.0
                 } else {
                     e.line.credit.0
                 },
-                at: e.line.at.as_millis(),
+                at: e.line.timestamp.as_millis(),
                 seq: e.line.seq,
-                memo: e.line.memo,
-                cause: e.line.cause,
+                memo: e.line.transfer.memo,
+                cause: e.line.transfer.cause,
             }
         })
         .collect();
+    let next_before = page.next_before;
     Ok(Json(StatementDto { lines, next_before }))
-}
-
-/// A statement cursor, `SEQ:ID`.
-fn parse_cursor(raw: &str) -> Result<(u64, TransferId), AppError> {
-    raw.split_once(':')
-        .and_then(|(seq, id)| Some((seq.parse().ok()?, TransferId(id.parse().ok()?))))
-        .ok_or_else(|| AppError::invalid("before", "invalid-value"))
 }
 
 /// The co-op's journal as JSON Lines: one hash-chained batch per line.

@@ -137,29 +137,24 @@ async fn ledger_view<'a>(
             cap: limit_text(h.view.account.balance_cap, h.currency.scale, &v.tr),
         })
         .collect();
-    let cursor = before
-        .split_once(':')
-        .and_then(|(seq, id)| Some((seq.parse().ok()?, TransferId(id.parse().ok()?))));
     let (lines, older) = match &chosen {
         Some(c) => {
-            let entries = state
+            let page = state
                 .app
-                .my_statement(person, &slug, c.code.as_str(), cursor, STATEMENT_PAGE)
+                .my_statement(
+                    person,
+                    &slug,
+                    c.code.as_str(),
+                    before.parse().ok(),
+                    STATEMENT_PAGE,
+                )
                 .await?;
-            let older = (entries.len() == STATEMENT_PAGE as usize)
-                .then(|| {
-                    entries
-                        .last()
-                        .map(|e| format!("{}:{}", e.line.seq, e.line.id))
-                })
-                .flatten();
-            (
-                entries
-                    .into_iter()
-                    .map(|e| line_row(e, c.scale, &v.tr))
-                    .collect(),
-                older,
-            )
+            let lines = page
+                .entries
+                .into_iter()
+                .map(|e| line_row(e, c.scale, &v.tr))
+                .collect();
+            (lines, page.next_before.map(|n| n.to_string()))
         }
         None => (Vec::new(), None),
     };
@@ -192,8 +187,8 @@ async fn ledger_view<'a>(
 fn line_row(entry: StatementEntry, scale: u8, tr: &crate::Tr) -> LineRow {
     let amount = amount_text(i128::from(entry.line.amount), scale);
     LineRow {
-        date: entry.line.at.date_utc(),
-        memo: entry.line.memo,
+        date: entry.line.timestamp.date_utc(),
+        memo: entry.line.transfer.memo,
         counterparty: match entry.counterparty {
             Counterparty::Member(name) => name,
             Counterparty::Coop(CoopAccount::Issuance) => tr.t("ledger-coop-issuance"),

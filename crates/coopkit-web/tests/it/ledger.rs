@@ -195,7 +195,7 @@ async fn members_pay_each_other_within_their_limits() {
             .map(|l| l["amount"].as_i64().unwrap())
             .collect();
         assert_eq!(amounts, [-25, -5]);
-        let next = page["next_before"].as_str().unwrap().to_owned();
+        let next = page["next_before"].as_u64().unwrap();
         let rest = ana
             .get(&format!(
                 "/api/v1/coops/sitters/statement?currency=HOUR&limit=2&before={next}"

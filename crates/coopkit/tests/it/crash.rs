@@ -148,7 +148,7 @@ async fn acknowledged_transfers_survive_sigkill() {
         let statement_lines = {
             let mut total = 0;
             for (client, _) in &members {
-                let mut before: Option<String> = None;
+                let mut before: Option<u64> = None;
                 loop {
                     let path = match &before {
                         Some(cursor) => format!("/api/v1/coops/crashers/statement?currency=HOUR&limit=500&before={cursor}"),
@@ -160,8 +160,8 @@ async fn acknowledged_transfers_survive_sigkill() {
                         .await
                         .json();
                     total += page["lines"].as_array().unwrap().len();
-                    match page["next_before"].as_str() {
-                        Some(cursor) => before = Some(cursor.to_owned()),
+                    match page["next_before"].as_u64() {
+                        Some(cursor) => before = Some(cursor),
                         None => break,
                     }
                 }

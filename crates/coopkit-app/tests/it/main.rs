@@ -1,0 +1,5 @@
+//! Use cases against real databases, without HTTP.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
+
+mod holds;
