@@ -192,8 +192,9 @@ impl App {
                 .into(),
             settings: CoopSettings {
                 joining_requires_approval: true,
+                // Dues are paid in the co-op's own scrip: 8 half-hours a year.
                 dues_amount: 8,
-                dues_currency: "HOUR".into(),
+                dues_currency: "HALFHOUR".into(),
                 dues_period: DuesPeriod::Yearly,
             },
             classes: vec![class("family", "Family", "A household that sits and is sat for.", true, true)?],
@@ -347,6 +348,7 @@ impl App {
             scale: 0,
             default_debit_limit: Some(0),
             default_balance_cap: None,
+            policy: Default::default(),
         };
         self.store.create_currency(coop, &currency).await?;
         let payment = |id: u128, from, to, amount, memo: &str, cause: &str| {

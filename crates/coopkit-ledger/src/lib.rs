@@ -16,6 +16,7 @@
 pub mod account;
 pub mod journal;
 pub mod ledger;
+pub mod policy;
 pub mod transfer;
 
 pub use account::{Account, AccountId, AccountOwner, Balances, CoopAccount, CurrencyCode, Limit};

@@ -4,6 +4,7 @@
 
 use coopkit_domain::{CoopId, Timestamp};
 use coopkit_ledger::journal::BatchRecord;
+use coopkit_ledger::policy::Policy;
 use coopkit_ledger::{CurrencyCode, Hash};
 
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
@@ -20,6 +21,8 @@ pub struct Currency {
     /// `None`: unlimited.
     pub default_debit_limit: Option<u64>,
     pub default_balance_cap: Option<u64>,
+    /// Issuance and demurrage, applied each month by `coopkit ledger tick`.
+    pub policy: Policy,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,10 +78,12 @@ impl Store {
             .default_balance_cap
             .map(|v| to_i64(v, "cap"))
             .transpose()?;
+        let issuance = to_i64(currency.policy.issuance_per_month, "issuance")?;
+        let threshold = to_i64(currency.policy.demurrage_threshold, "threshold")?;
         on_pool!(self, |pool| {
             sqlx::query(
-                "INSERT INTO ledger_currency (coop_id, code, name, kind, scale, default_debit_limit, default_balance_cap) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO ledger_currency (coop_id, code, name, kind, scale, default_debit_limit, default_balance_cap, \
+                 issuance_per_month, demurrage_bp, demurrage_threshold) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(coop.0)
             .bind(currency.code.as_str())
@@ -87,6 +92,9 @@ impl Store {
             .bind(i16::from(currency.scale))
             .bind(limit)
             .bind(cap)
+            .bind(issuance)
+            .bind(i64::from(currency.policy.demurrage_bp))
+            .bind(threshold)
             .execute(pool)
             .await
             .map(|done| done.rows_affected())
@@ -97,10 +105,21 @@ impl Store {
 
     /// A co-op's currencies, by code.
     pub async fn currencies(&self, coop: CoopId) -> Result<Vec<Currency>> {
-        type Row = (String, String, String, i16, Option<i64>, Option<i64>);
+        type Row = (
+            String,
+            String,
+            String,
+            i16,
+            Option<i64>,
+            Option<i64>,
+            i64,
+            i64,
+            i64,
+        );
         let rows: Vec<Row> = on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT code, name, kind, scale, default_debit_limit, default_balance_cap \
+                "SELECT code, name, kind, scale, default_debit_limit, default_balance_cap, \
+                 issuance_per_month, demurrage_bp, demurrage_threshold \
                  FROM ledger_currency WHERE coop_id = $1 ORDER BY code",
             )
             .bind(coop.0)
@@ -108,20 +127,32 @@ impl Store {
             .await
         })?;
         rows.into_iter()
-            .map(|(code, name, kind, scale, limit, cap)| {
-                Ok(Currency {
-                    code: CurrencyCode::parse(&code)
-                        .map_err(|_| StoreError::corrupt("ledger_currency.code", &code))?,
-                    name,
-                    kind: CurrencyKind::parse(&kind)
-                        .map_err(|_| StoreError::corrupt("ledger_currency.kind", &kind))?,
-                    scale: u8::try_from(scale).map_err(|_| {
-                        StoreError::corrupt("ledger_currency.scale", &scale.to_string())
-                    })?,
-                    default_debit_limit: limit.map(|v| to_u64(v, "limit")).transpose()?,
-                    default_balance_cap: cap.map(|v| to_u64(v, "cap")).transpose()?,
-                })
-            })
+            .map(
+                |(code, name, kind, scale, limit, cap, issuance, demurrage_bp, threshold)| {
+                    Ok(Currency {
+                        code: CurrencyCode::parse(&code)
+                            .map_err(|_| StoreError::corrupt("ledger_currency.code", &code))?,
+                        name,
+                        kind: CurrencyKind::parse(&kind)
+                            .map_err(|_| StoreError::corrupt("ledger_currency.kind", &kind))?,
+                        scale: u8::try_from(scale).map_err(|_| {
+                            StoreError::corrupt("ledger_currency.scale", &scale.to_string())
+                        })?,
+                        default_debit_limit: limit.map(|v| to_u64(v, "limit")).transpose()?,
+                        default_balance_cap: cap.map(|v| to_u64(v, "cap")).transpose()?,
+                        policy: Policy {
+                            issuance_per_month: to_u64(issuance, "issuance")?,
+                            demurrage_bp: u16::try_from(demurrage_bp).map_err(|_| {
+                                StoreError::corrupt(
+                                    "ledger_currency.demurrage_bp",
+                                    &demurrage_bp.to_string(),
+                                )
+                            })?,
+                            demurrage_threshold: to_u64(threshold, "threshold")?,
+                        },
+                    })
+                },
+            )
             .collect()
     }
 

@@ -191,3 +191,5 @@ error-currency-kind-unknown = Choose time, money or community currency.
 error-currency-taken = This co-op already has a currency with this code.
 error-scale-range = Use 0 to 6 decimal places.
 error-linked-event-failed = Another payment in the same batch was refused.
+error-demurrage-range = Use 0 to 10000 basis points (0% to 100%).
+error-period-format = Write a month as YYYY-MM, such as 2026-11.

@@ -190,3 +190,5 @@ error-currency-kind-unknown = Elige tiempo, dinero o moneda social.
 error-currency-taken = Esta cooperativa ya tiene una moneda con este código.
 error-scale-range = Usa de 0 a 6 decimales.
 error-linked-event-failed = Otro pago del mismo lote fue rechazado.
+error-demurrage-range = Usa de 0 a 10000 puntos básicos (del 0 % al 100 %).
+error-period-format = Escribe un mes como AAAA-MM, por ejemplo 2026-11.

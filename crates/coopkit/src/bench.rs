@@ -124,6 +124,7 @@ pub async fn run(args: LedgerBench) -> anyhow::Result<String> {
                 scale: 0,
                 default_debit_limit: Some(1_000_000),
                 default_balance_cap: None,
+                policy: Default::default(),
             },
         )
         .await?;

@@ -70,6 +70,18 @@ enum LedgerCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Apply one month's policies to a co-op (issuance, demurrage, dues).
+    /// Running it twice for the same month changes nothing the second time.
+    Tick {
+        /// The co-op's slug.
+        #[arg(long)]
+        coop: String,
+        /// The month, as YYYY-MM.
+        #[arg(long)]
+        period: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// Check a journal: every hash in the chain, every event against the
     /// ledger's rules, every currency summing to zero. Give a file, or a
     /// database to check every co-op in it.
@@ -205,6 +217,28 @@ async fn ledger(config_file: Option<&Path>, command: LedgerCommand) -> anyhow::R
                 None => print(&text)?,
             }
             Ok(())
+        }
+        LedgerCommand::Tick {
+            coop,
+            period,
+            database,
+        } => {
+            let config = Config::load(config_file, database.into())?;
+            let (app, _) = open_app(&config).await?;
+            let report = app
+                .tick(&coop, &period)
+                .await
+                .with_context(|| format!("cannot apply {period} to {coop}"))?;
+            let mut text = format!(
+                "{coop} {period}: {} transfers made, {} already made, {} refused\n",
+                report.applied,
+                report.already,
+                report.refused.len()
+            );
+            for (person, reason) in &report.refused {
+                text.push_str(&format!("  person {person}: {reason}\n"));
+            }
+            print(&text)
         }
         LedgerCommand::Verify {
             file: Some(file), ..

@@ -64,6 +64,7 @@ async fn holds_lapse_on_their_own_and_the_lapse_is_journaled() {
                     scale: 0,
                     default_debit_limit: Some(0),
                     default_balance_cap: None,
+                    policy: Default::default(),
                 },
             )
             .await

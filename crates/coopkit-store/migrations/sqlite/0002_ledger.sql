@@ -12,6 +12,12 @@ CREATE TABLE ledger_currency (
     -- NULL means unlimited.
     default_debit_limit INTEGER CHECK (default_debit_limit >= 0),
     default_balance_cap INTEGER CHECK (default_balance_cap >= 0),
+    -- Policies applied each month by `coopkit ledger tick`: tokens issued to
+    -- every active member; demurrage in basis points of the balance above
+    -- the threshold, paid to the co-op's fees account.
+    issuance_per_month  INTEGER NOT NULL DEFAULT 0 CHECK (issuance_per_month >= 0),
+    demurrage_bp        INTEGER NOT NULL DEFAULT 0 CHECK (demurrage_bp BETWEEN 0 AND 10000),
+    demurrage_threshold INTEGER NOT NULL DEFAULT 0 CHECK (demurrage_threshold >= 0),
     PRIMARY KEY (coop_id, code)
 );
 

@@ -63,6 +63,7 @@ async fn currencies_and_the_journal_round_trip() {
             scale: 0,
             default_debit_limit: Some(5),
             default_balance_cap: None,
+            policy: Default::default(),
         };
         store.create_currency(coop.id, &hour).await.unwrap();
         let again = store.create_currency(coop.id, &hour).await;

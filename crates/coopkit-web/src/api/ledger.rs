@@ -10,6 +10,7 @@ use coopkit_app::ledger::{CurrencyForm, TransferForm};
 use coopkit_app::AppError;
 use coopkit_domain::PersonId;
 use coopkit_ledger::ledger::{Applied, BATCH_MAX};
+use coopkit_ledger::policy::Policy;
 use coopkit_ledger::{Limit, TransferId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -35,6 +36,14 @@ pub struct CurrencyDto {
     /// How high a member's balance may rise; absent: unlimited.
     #[serde(default)]
     pub default_balance_cap: Option<u64>,
+    /// Tokens issued to every active member each month (`coopkit ledger tick`).
+    #[serde(default)]
+    pub issuance_per_month: u64,
+    /// Monthly demurrage in basis points of the balance above the threshold.
+    #[serde(default)]
+    pub demurrage_bp: u16,
+    #[serde(default)]
+    pub demurrage_threshold: u64,
 }
 
 impl From<coopkit_app::records::Currency> for CurrencyDto {
@@ -46,6 +55,9 @@ impl From<coopkit_app::records::Currency> for CurrencyDto {
             scale: c.scale,
             default_debit_limit: c.default_debit_limit,
             default_balance_cap: c.default_balance_cap,
+            issuance_per_month: c.policy.issuance_per_month,
+            demurrage_bp: c.policy.demurrage_bp,
+            demurrage_threshold: c.policy.demurrage_threshold,
         }
     }
 }
@@ -86,6 +98,11 @@ pub async fn define_currency(
         scale: request.scale,
         default_debit_limit: request.default_debit_limit,
         default_balance_cap: request.default_balance_cap,
+        policy: Policy {
+            issuance_per_month: request.issuance_per_month,
+            demurrage_bp: request.demurrage_bp,
+            demurrage_threshold: request.demurrage_threshold,
+        },
     };
     let currency = state.app.define_currency(&person, &slug, form).await?;
     Ok((StatusCode::CREATED, Json(currency.into())))

@@ -322,6 +322,8 @@ pub async fn define_currency(
             scale,
             default_debit_limit: optional("debit_limit", &form.debit_limit)?,
             default_balance_cap: optional("balance_cap", &form.balance_cap)?,
+            // Monthly policies are set through the API for now.
+            policy: Default::default(),
         };
         state.app.define_currency(person, &slug, currency).await
     }

@@ -1,0 +1,160 @@
+use coopkit_app::ledger::TransferForm;
+use coopkit_app::{App, AppConfig};
+use coopkit_domain::coop::NewCoop;
+use coopkit_domain::{
+    ClassKey, CoopName, CoopSettings, DisplayName, DuesPeriod, Email, Locale, ManualClock,
+    MemberClassSpec, MembershipStatus, PersonId, Slug,
+};
+use coopkit_ledger::policy::Policy;
+use coopkit_ledger::{CurrencyCode, TransferId};
+use coopkit_store::{Currency, CurrencyKind, NewPerson, Store};
+use coopkit_testkit::{backends, TestDb, TEST_START};
+
+async fn person(store: &Store, name: &str) -> PersonId {
+    store
+        .create_person(
+            &NewPerson {
+                email: Email::parse(&format!("{name}@example.coop")).unwrap(),
+                display_name: DisplayName::parse(name).unwrap(),
+                password_hash: "!".into(),
+                locale: Locale::En,
+            },
+            TEST_START,
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+#[tokio::test]
+async fn a_month_applies_once_however_often_it_is_ticked() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let store = db.store.clone();
+        let founder = person(&store, "founder").await;
+        let key = ClassKey::parse("member").unwrap();
+        let settings = CoopSettings {
+            joining_requires_approval: false,
+            dues_amount: 2,
+            dues_currency: "HOUR".into(),
+            dues_period: DuesPeriod::Monthly,
+        };
+        let coop = store
+            .create_coop(
+                &NewCoop {
+                    slug: Slug::parse("tickers").unwrap(),
+                    name: CoopName::parse("Tickers").unwrap(),
+                    description: String::new(),
+                    profile: String::new(),
+                    settings,
+                    classes: vec![MemberClassSpec {
+                        key: key.clone(),
+                        name: "M".into(),
+                        description: String::new(),
+                        open_to_join: true,
+                        requires_approval: false,
+                    }],
+                },
+                founder,
+                &key,
+                TEST_START,
+            )
+            .await
+            .unwrap();
+        let class = store.member_classes(coop.id).await.unwrap()[0].id;
+        let (rich, poor) = (person(&store, "rich").await, person(&store, "poor").await);
+        for member in [rich, poor] {
+            store
+                .apply_for_membership(coop.id, member, class, MembershipStatus::Active, TEST_START)
+                .await
+                .unwrap();
+        }
+        let hour = CurrencyCode::parse("HOUR").unwrap();
+        store
+            .create_currency(
+                coop.id,
+                &Currency {
+                    code: hour.clone(),
+                    name: "Hour".into(),
+                    kind: CurrencyKind::Time,
+                    scale: 0,
+                    default_debit_limit: Some(0),
+                    default_balance_cap: None,
+                    // 4 tokens a month to everyone; 1% a month on balances above 10.
+                    policy: Policy {
+                        issuance_per_month: 4,
+                        demurrage_bp: 100,
+                        demurrage_threshold: 10,
+                    },
+                },
+            )
+            .await
+            .unwrap();
+        let app = App::new(
+            store.clone(),
+            std::sync::Arc::new(ManualClock::at(TEST_START)),
+            AppConfig::default(),
+        );
+        let as_person = |id| {
+            let store = store.clone();
+            async move { store.person(id).await.unwrap().unwrap() }
+        };
+        let balance = |id| {
+            let app = app.clone();
+            async move {
+                let holdings = app
+                    .my_holdings(&as_person(id).await, "tickers")
+                    .await
+                    .unwrap();
+                holdings.first().map_or(0, |h| h.view.balances.balance())
+            }
+        };
+
+        // The founder (an admin) issues 210 tokens to "rich" first.
+        let issued = app
+            .transfer(
+                &as_person(founder).await,
+                "tickers",
+                vec![TransferForm {
+                    id: TransferId(1),
+                    currency: "HOUR".into(),
+                    to: rich,
+                    amount: 210,
+                    from_issuance: true,
+                    linked: false,
+                    memo: String::new(),
+                    cause: String::new(),
+                }],
+            )
+            .await
+            .unwrap();
+        assert!(issued[0].is_ok());
+
+        // Issuance for 3 members, demurrage for "rich" (1% of the 200 above
+        // 10), dues of 2 for 3 members, after their issuance.
+        let first = app.tick("tickers", "2026-11").await.unwrap();
+        assert_eq!(
+            (first.applied, first.already, first.refused.len()),
+            (7, 0, 0),
+            "{backend:?}: {first:?}"
+        );
+        assert_eq!(balance(rich).await, 210 + 4 - 2 - 2, "{backend:?}");
+        assert_eq!(balance(poor).await, 4 - 2);
+        assert_eq!(balance(founder).await, 4 - 2);
+
+        // Ticking the same month again changes nothing.
+        let second = app.tick("tickers", "2026-11").await.unwrap();
+        assert_eq!(
+            (second.applied, second.already),
+            (0, 7),
+            "{backend:?}: {second:?}"
+        );
+        assert_eq!((balance(rich).await, balance(poor).await), (210, 2));
+
+        // The next month applies again; a month that does not exist is refused.
+        let december = app.tick("tickers", "2026-12").await.unwrap();
+        assert_eq!(december.applied, 7, "{december:?}");
+        assert_eq!(balance(poor).await, 4);
+        assert!(app.tick("tickers", "2026-13").await.is_err());
+    }
+}
