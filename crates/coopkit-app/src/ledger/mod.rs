@@ -340,7 +340,9 @@ impl App {
             }));
         }
         if refused.iter().any(Option::is_some) {
-            // Refuse the whole submission rather than submit part of a chain.
+            // Refuse the whole submission: submitting the rest could split
+            // a linked chain, and a batch that names a stranger is more
+            // likely a mistake than a wish to pay the others.
             return Ok(refused
                 .into_iter()
                 .map(|r| Err(r.unwrap_or(Refusal::LinkedEventFailed)))

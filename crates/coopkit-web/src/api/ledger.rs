@@ -157,7 +157,10 @@ pub struct TransferBatchResult {
 }
 
 /// Submits a batch of transfers. Answers once the batch is durable, with
-/// one result per transfer; refused transfers name their reason.
+/// one result per transfer; refused transfers name their reason. A batch
+/// that pays someone who is not an active member of the co-op is refused
+/// whole: that transfer gets `credit-account-unknown` and every other
+/// transfer of the batch `linked-event-failed`, and nothing is made.
 #[utoipa::path(post, path = "/api/v1/coops/{slug}/transfers", tag = "ledger",
     security(("bearer" = [])),
     params(("slug" = String, Path)),
