@@ -171,6 +171,17 @@ async fn members_pay_each_other_within_their_limits() {
             submit(&ben, vec![pay(10, outsider_id, 1)]).await,
             ["credit-account-unknown"]
         );
+        // A batch that names a stranger is refused whole.
+        let before = balance(&ana).await;
+        assert_eq!(
+            submit(&ben, vec![pay(12, ana_id, 1), pay(13, outsider_id, 1)]).await,
+            ["linked-event-failed", "credit-account-unknown"]
+        );
+        assert_eq!(
+            balance(&ana).await,
+            before,
+            "{backend:?}: nothing of it was made"
+        );
         outsider
             .post_json(
                 "/api/v1/coops/sitters/transfers",
