@@ -383,17 +383,28 @@ impl Writer {
                     .map(|r| (*coop, r)),
             );
         }
-        let appends: Vec<_> = records
+        self.persist(&records).await;
+    }
+
+    /// Commits the records in one transaction. If that fails, memory has
+    /// run ahead of the database: the co-ops concerned are forgotten, so
+    /// their next use replays what was committed. Returns whether it held.
+    async fn persist(&mut self, records: &[(CoopId, BatchRecord)]) -> bool {
+        let appends: Vec<LedgerAppend<'_>> = records
             .iter()
             .map(|(coop, record)| LedgerAppend {
                 coop: *coop,
                 record,
             })
             .collect();
-        if let Err(error) = self.store.append_ledger_batches(&appends).await {
-            tracing::error!(%error, "expired holds not committed");
-            for (coop, _) in &records {
-                self.ledgers.remove(coop);
+        match self.store.append_ledger_batches(&appends).await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::error!(%error, "ledger batches not committed");
+                for (coop, _) in records {
+                    self.ledgers.remove(coop);
+                }
+                false
             }
         }
     }
@@ -521,20 +532,7 @@ impl Writer {
             outcomes.insert(coop, outcome.results);
             records.extend(outcome.record.map(|r| (coop, r)));
         }
-        let appends: Vec<LedgerAppend<'_>> = records
-            .iter()
-            .map(|(coop, record)| LedgerAppend {
-                coop: *coop,
-                record,
-            })
-            .collect();
-        if let Err(error) = self.store.append_ledger_batches(&appends).await {
-            // Memory ran ahead of the database: forget it, so the next use
-            // reloads what was committed.
-            tracing::error!(%error, "ledger batch not committed");
-            for (coop, _) in &records {
-                self.ledgers.remove(coop);
-            }
+        if !self.persist(&records).await {
             for p in pending {
                 let _ = p.reply.send(Err(AppError::Internal(
                     "the ledger could not commit; nothing was written",
