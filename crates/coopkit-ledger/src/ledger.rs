@@ -36,6 +36,26 @@ pub struct TransferRecord {
     pub amount: u64,
 }
 
+/// Where a hold stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HoldStatus {
+    Open,
+    Posted,
+    Voided,
+    Expired,
+}
+
+impl HoldStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HoldStatus::Open => "open",
+            HoldStatus::Posted => "posted",
+            HoldStatus::Voided => "voided",
+            HoldStatus::Expired => "expired",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Hold {
     Open {
@@ -129,6 +149,17 @@ impl Ledger {
 
     pub fn transfer(&self, id: TransferId) -> Option<&TransferRecord> {
         self.transfers.get(&id)
+    }
+
+    /// Where the hold made by transfer `id` stands; `None` when `id` is
+    /// not a hold.
+    pub fn hold_status(&self, id: TransferId) -> Option<HoldStatus> {
+        self.holds.get(&id).map(|hold| match hold {
+            Hold::Open { .. } => HoldStatus::Open,
+            Hold::Posted => HoldStatus::Posted,
+            Hold::Voided => HoldStatus::Voided,
+            Hold::Expired => HoldStatus::Expired,
+        })
     }
 
     /// A page of an account's statement, newest first: up to `limit`

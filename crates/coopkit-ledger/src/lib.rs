@@ -14,6 +14,7 @@
 //! credits.
 
 pub mod account;
+pub mod checkpoint;
 pub mod journal;
 pub mod ledger;
 pub mod policy;
@@ -21,5 +22,5 @@ pub mod transfer;
 
 pub use account::{Account, AccountId, AccountOwner, Balances, CoopAccount, CurrencyCode, Limit};
 pub use journal::{BatchRecord, Event, Hash};
-pub use ledger::{Applied, BatchOutcome, Ledger, Totals, TransferRecord, BATCH_MAX};
+pub use ledger::{Applied, BatchOutcome, HoldStatus, Ledger, Totals, TransferRecord, BATCH_MAX};
 pub use transfer::{Refusal, Transfer, TransferId, TransferKind, AMOUNT_MAX};

@@ -3,6 +3,7 @@
 //! decided, durably, and hands it back.
 
 use coopkit_domain::{CoopId, Timestamp};
+use coopkit_ledger::checkpoint::{Checkpoint, PublicKey, Signature};
 use coopkit_ledger::journal::BatchRecord;
 use coopkit_ledger::policy::Policy;
 use coopkit_ledger::{CurrencyCode, Hash};
@@ -217,6 +218,62 @@ impl Store {
                     })?,
                     prev_hash: hash_of(prev_hash, "prev_hash")?,
                     hash: hash_of(hash, "hash")?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl Store {
+    /// Keeps a signed checkpoint. Signing the same batch with the same key
+    /// again gives the same signature, so a repeat changes nothing.
+    pub async fn add_checkpoint(&self, coop: CoopId, checkpoint: &Checkpoint) -> Result<()> {
+        let seq = to_i64(checkpoint.seq, "seq")?;
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO ledger_checkpoint (coop_id, seq, signed_for, hash, public_key, signature) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            )
+            .bind(coop.0)
+            .bind(seq)
+            .bind(&checkpoint.coop)
+            .bind(&checkpoint.hash.0[..])
+            .bind(&checkpoint.public_key.0[..])
+            .bind(&checkpoint.signature.0[..])
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// A co-op's checkpoints, oldest batch first.
+    pub async fn checkpoints(&self, coop: CoopId) -> Result<Vec<Checkpoint>> {
+        type Row = (i64, String, Vec<u8>, Vec<u8>, Vec<u8>);
+        let rows: Vec<Row> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT seq, signed_for, hash, public_key, signature FROM ledger_checkpoint \
+                 WHERE coop_id = $1 ORDER BY seq, public_key",
+            )
+            .bind(coop.0)
+            .fetch_all(pool)
+            .await
+        })?;
+        rows.into_iter()
+            .map(|(seq, coop, hash, public_key, signature)| {
+                let corrupt = |column: &str| {
+                    StoreError::Corrupt(format!(
+                        "ledger_checkpoint.{column} of batch {seq} has the wrong length"
+                    ))
+                };
+                Ok(Checkpoint {
+                    seq: to_u64(seq, "seq")?,
+                    coop,
+                    hash: Hash(hash.try_into().map_err(|_| corrupt("hash"))?),
+                    public_key: PublicKey(
+                        public_key.try_into().map_err(|_| corrupt("public_key"))?,
+                    ),
+                    signature: Signature(signature.try_into().map_err(|_| corrupt("signature"))?),
                 })
             })
             .collect()

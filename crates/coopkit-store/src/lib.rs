@@ -12,6 +12,7 @@ mod coops;
 mod error;
 mod ledger;
 mod memberships;
+mod payment_requests;
 mod people;
 pub mod records;
 mod sessions;
@@ -20,6 +21,7 @@ pub use baseline::BaselineOutcome;
 pub use connect::{Backend, DatabaseLocation};
 pub use error::StoreError;
 pub use ledger::{Currency, CurrencyKind, LedgerAppend};
+pub use payment_requests::PaymentRequest;
 pub use records::*;
 
 use sqlx::{PgPool, SqlitePool};

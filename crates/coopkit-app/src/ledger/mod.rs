@@ -2,6 +2,10 @@
 //! statements and the journal. Who may move what is decided here; whether
 //! the ledger allows it, in `coopkit-ledger`, inside the writer.
 
+mod checkpoints;
+mod holds;
+mod limits;
+mod requests;
 mod writer;
 
 use coopkit_domain::validation::Collector;
@@ -12,7 +16,10 @@ use coopkit_ledger::policy::Policy;
 use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, Refusal, TransferId};
 use coopkit_store::{Currency, CurrencyKind, Person};
 
-pub use writer::{AccountView, Instruction, LedgerWriter, Payment};
+pub use checkpoints::new_coop_key;
+pub use holds::Settlement;
+pub use requests::{PaymentRequestForm, PaymentRequestView};
+pub use writer::{AccountView, Instruction, LedgerWriter, Payment, TransferView};
 
 use crate::{App, AppError, Result};
 
@@ -39,6 +46,9 @@ pub struct TransferForm {
     /// Pay from the co-op's issuance account instead of the caller's own
     /// (coordinators only): issuing new tokens.
     pub from_issuance: bool,
+    /// `Some` holds the amount instead of moving it, until posted, voided
+    /// or, with `Some(Some(ms))`, that many milliseconds have passed.
+    pub hold: Option<Option<u64>>,
     pub linked: bool,
     pub memo: String,
     pub cause: String,
@@ -333,7 +343,7 @@ impl App {
                 from,
                 to: AccountOwner::Member(form.to),
                 amount: form.amount,
-                hold: None,
+                hold: form.hold,
                 linked: form.linked,
                 memo: form.memo,
                 cause: form.cause,

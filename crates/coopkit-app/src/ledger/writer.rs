@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use coopkit_domain::{Clock, CoopId};
 use coopkit_ledger::journal::{replay, BatchRecord};
-use coopkit_ledger::ledger::{Applied, Ledger, TransferRecord, BATCH_MAX};
+use coopkit_ledger::ledger::{Applied, HoldStatus, Ledger, TransferRecord, BATCH_MAX};
 use coopkit_ledger::{
     Account, AccountId, AccountOwner, Balances, CoopAccount, CurrencyCode, Event, Limit, Refusal,
     Transfer, TransferId, TransferKind,
@@ -37,6 +37,14 @@ pub enum Instruction {
     Void {
         id: TransferId,
         pending: TransferId,
+    },
+    /// Overrides the currency's default limits for one owner's account,
+    /// opening it if needed.
+    SetLimits {
+        currency: CurrencyCode,
+        owner: AccountOwner,
+        debit_limit: Limit,
+        balance_cap: Limit,
     },
 }
 
@@ -63,6 +71,18 @@ pub struct AccountView {
     pub balances: Balances,
 }
 
+/// A transfer found by id, with the owners and state a use case needs to
+/// decide who may act on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransferView {
+    pub record: TransferRecord,
+    pub currency: CurrencyCode,
+    pub debit_owner: AccountOwner,
+    pub credit_owner: AccountOwner,
+    /// `Some` when the transfer made a hold.
+    pub hold: Option<HoldStatus>,
+}
+
 type Results = Vec<Result<Applied, Refusal>>;
 
 enum Command {
@@ -78,6 +98,11 @@ enum Command {
     Journal {
         coop: CoopId,
         reply: oneshot::Sender<Result<Vec<BatchRecord>>>,
+    },
+    Transfer {
+        coop: CoopId,
+        id: TransferId,
+        reply: oneshot::Sender<Result<Option<TransferView>>>,
     },
     Statement {
         coop: CoopId,
@@ -150,6 +175,12 @@ impl LedgerWriter {
     /// The co-op's journal as committed.
     pub async fn journal(&self, coop: CoopId) -> Result<Vec<BatchRecord>> {
         self.ask(|reply| Command::Journal { coop, reply }).await
+    }
+
+    /// A transfer of this co-op by id, as committed.
+    pub async fn transfer(&self, coop: CoopId, id: TransferId) -> Result<Option<TransferView>> {
+        self.ask(|reply| Command::Transfer { coop, id, reply })
+            .await
     }
 
     /// A page of an account's statement, newest first, from before
@@ -240,7 +271,7 @@ impl CoopLedger {
         Some(id)
     }
 
-    /// Turns one instruction into its transfer event, pushing onto
+    /// Turns one instruction into its event, pushing onto
     /// `openings` any account it needs opened first.
     /// `Err` when it cannot even be expressed (an unknown currency).
     fn events_for(
@@ -301,6 +332,18 @@ impl CoopLedger {
                 "",
                 "",
             )),
+            Instruction::SetLimits {
+                currency,
+                owner,
+                debit_limit,
+                balance_cap,
+            } => Ok(Event::SetLimits {
+                account: self
+                    .account_for(currency, *owner, openings)
+                    .ok_or(Refusal::AccountUnknown)?,
+                debit_limit: *debit_limit,
+                balance_cap: *balance_cap,
+            }),
         }
     }
 }
@@ -435,6 +478,21 @@ impl Writer {
                         .await
                         .map_err(AppError::from),
                 );
+            }
+            Command::Transfer { coop, id, reply } => {
+                let view = self.loaded(coop).await.map(|c| {
+                    let record = c.ledger.transfer(id)?.clone();
+                    let (debit, _) = c.ledger.account(record.debit)?;
+                    let (credit, _) = c.ledger.account(record.credit)?;
+                    Some(TransferView {
+                        currency: debit.currency.clone(),
+                        debit_owner: debit.owner,
+                        credit_owner: credit.owner,
+                        hold: c.ledger.hold_status(id),
+                        record,
+                    })
+                });
+                let _ = reply.send(view);
             }
             Command::Statement {
                 coop,

@@ -4,3 +4,5 @@
 
 mod holds;
 mod policy;
+mod requests;
+mod support;

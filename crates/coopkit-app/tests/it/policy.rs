@@ -2,29 +2,15 @@ use coopkit_app::ledger::TransferForm;
 use coopkit_app::{App, AppConfig};
 use coopkit_domain::coop::NewCoop;
 use coopkit_domain::{
-    ClassKey, CoopName, CoopSettings, DisplayName, DuesPeriod, Email, Locale, ManualClock,
-    MemberClassSpec, MembershipStatus, PersonId, Slug,
+    ClassKey, CoopName, CoopSettings, DuesPeriod, ManualClock, MemberClassSpec, MembershipStatus,
+    Slug,
 };
 use coopkit_ledger::policy::Policy;
 use coopkit_ledger::{CurrencyCode, TransferId};
-use coopkit_store::{Currency, CurrencyKind, NewPerson, Store};
+use coopkit_store::{Currency, CurrencyKind};
 use coopkit_testkit::{backends, TestDb, TEST_START};
 
-async fn person(store: &Store, name: &str) -> PersonId {
-    store
-        .create_person(
-            &NewPerson {
-                email: Email::parse(&format!("{name}@example.coop")).unwrap(),
-                display_name: DisplayName::parse(name).unwrap(),
-                password_hash: "!".into(),
-                locale: Locale::En,
-            },
-            TEST_START,
-        )
-        .await
-        .unwrap()
-        .id
-}
+use crate::support::person;
 
 #[tokio::test]
 async fn a_month_applies_once_however_often_it_is_ticked() {
@@ -121,6 +107,7 @@ async fn a_month_applies_once_however_often_it_is_ticked() {
                     to: rich,
                     amount: 210,
                     from_issuance: true,
+                    hold: None,
                     linked: false,
                     memo: String::new(),
                     cause: String::new(),

@@ -1,6 +1,6 @@
 use coopkit_ledger::journal::{replay, Broken};
 use coopkit_ledger::ledger::{Applied, Ledger};
-use coopkit_ledger::{AccountId, Event, Limit, Refusal};
+use coopkit_ledger::{AccountId, Event, HoldStatus, Limit, Refusal, TransferId};
 
 use crate::support::*;
 
@@ -163,6 +163,8 @@ fn holds_count_against_limits_then_post_in_part_or_void() {
     );
     let (_, b) = l.account(AccountId(2)).unwrap();
     assert_eq!((b.balance(), b.available()), (50, 10));
+    assert_eq!(l.hold_status(TransferId(10)), Some(HoldStatus::Open));
+    assert_eq!(l.hold_status(TransferId(11)), None, "not a hold");
     assert_eq!(
         refusal(&mut l, mv(11, 2, 3, 21)),
         Refusal::ExceedsDebitLimit,
@@ -179,6 +181,7 @@ fn holds_count_against_limits_then_post_in_part_or_void() {
         Ok(Applied::New)
     );
     assert_eq!((balance(&l, 2), balance(&l, 3)), (20, 80));
+    assert_eq!(l.hold_status(TransferId(10)), Some(HoldStatus::Posted));
     assert_eq!(l.account(AccountId(2)).unwrap().1.debits_pending, 0);
     assert_eq!(
         refusal(&mut l, post(13, 10, None)),
@@ -189,6 +192,7 @@ fn holds_count_against_limits_then_post_in_part_or_void() {
     // A cancelled booking: void releases everything.
     l.apply(vec![hold(20, 3, 2, 15, None)], T0);
     assert_eq!(l.apply(vec![void(21, 20)], T0).results[0], Ok(Applied::New));
+    assert_eq!(l.hold_status(TransferId(20)), Some(HoldStatus::Voided));
     assert_eq!(
         refusal(&mut l, post(22, 20, None)),
         Refusal::PendingAlreadyVoided
@@ -214,6 +218,7 @@ fn holds_lapse_at_their_timeout() {
         T0.plus_millis(60_000),
     );
     assert_eq!(expired.results[0], Ok(Applied::New));
+    assert_eq!(l.hold_status(due[0]), Some(HoldStatus::Expired));
     assert_eq!(l.account(AccountId(2)).unwrap().1.available(), 50);
     assert!(l.expired_holds(T0.plus_millis(120_000)).is_empty());
 }

@@ -133,6 +133,20 @@ pub struct TransferRequest {
     /// Issue new tokens from the co-op's issuance account (coordinators).
     #[serde(default)]
     pub from_issuance: bool,
+    /// Hold the amount instead of moving it: it counts against the payer's
+    /// limit until posted or voided (`/transfers/{id}/post`, `/void`).
+    #[serde(default)]
+    pub hold: Option<HoldRequest>,
+}
+
+/// How long a hold lasts.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldRequest {
+    /// The hold lapses (is released) after this many seconds; absent: it
+    /// lasts until posted or voided.
+    #[serde(default)]
+    pub timeout_seconds: Option<u64>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -189,6 +203,9 @@ pub async fn submit_transfers(
             to: PersonId(t.to),
             amount: t.amount,
             from_issuance: t.from_issuance,
+            hold: t
+                .hold
+                .map(|h| h.timeout_seconds.map(|s| s.saturating_mul(1000))),
             linked: t.linked,
             memo: t.memo,
             cause: t.cause,

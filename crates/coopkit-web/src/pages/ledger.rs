@@ -246,6 +246,7 @@ pub async fn pay(
             to,
             amount,
             from_issuance: form.issue == "yes",
+            hold: None,
             linked: false,
             memo: form.memo.trim().to_owned(),
             cause: String::new(),

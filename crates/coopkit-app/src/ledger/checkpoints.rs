@@ -1,0 +1,50 @@
+//! Signed checkpoints of a co-op's journal. The co-op's signing key is
+//! held by whoever the co-op trusts with it, not by the server: the
+//! operator signs with `coopkit ledger checkpoint --key FILE`, and only the
+//! public key and signature are stored, for every member to download.
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use coopkit_domain::Role;
+use coopkit_ledger::checkpoint::{Checkpoint, CoopKey};
+use coopkit_store::Person;
+
+use crate::{App, AppError, Result};
+
+/// A fresh signing key from the operating system's random source.
+pub fn new_coop_key() -> CoopKey {
+    let mut secret = [0u8; 32];
+    OsRng.fill_bytes(&mut secret);
+    CoopKey::from_secret(secret)
+}
+
+impl App {
+    /// Signs the head of a co-op's journal (its latest batch) and keeps the
+    /// checkpoint. For the operator, so no actor. Signing the same head
+    /// with the same key again changes nothing.
+    pub async fn sign_checkpoint(&self, slug: &str, key: &CoopKey) -> Result<Checkpoint> {
+        let coop = self.coop(slug).await?;
+        let journal = self.ledger.journal(coop.id).await?;
+        let head = journal.last().ok_or(AppError::Conflict {
+            field: "journal",
+            code: "journal-empty",
+        })?;
+        let checkpoint = key.sign(coop.slug.as_str(), head);
+        self.store.add_checkpoint(coop.id, &checkpoint).await?;
+        tracing::info!(coop = %coop.slug, seq = checkpoint.seq, key = %checkpoint.public_key, "ledger checkpoint signed");
+        Ok(checkpoint)
+    }
+
+    /// The co-op's checkpoints, oldest first: any member may check them
+    /// against the journal.
+    pub async fn checkpoints(&self, actor: &Person, slug: &str) -> Result<Vec<Checkpoint>> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        Ok(self.store.checkpoints(coop.id).await?)
+    }
+
+    /// The checkpoints of a co-op by slug, for the command line.
+    pub async fn checkpoints_for_operator(&self, slug: &str) -> Result<Vec<Checkpoint>> {
+        let coop = self.coop(slug).await?;
+        Ok(self.store.checkpoints(coop.id).await?)
+    }
+}
