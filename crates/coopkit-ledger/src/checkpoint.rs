@@ -184,6 +184,30 @@ pub fn check(
     Ok(())
 }
 
+/// Checkpoints as JSON Lines, one per line.
+pub fn to_json_lines(checkpoints: &[Checkpoint]) -> String {
+    let mut out = String::new();
+    for checkpoint in checkpoints {
+        // Strings and integers only: this cannot fail.
+        out.push_str(&serde_json::to_string(checkpoint).unwrap_or_default());
+        out.push('\n');
+    }
+    out
+}
+
+/// Reads checkpoints from JSON Lines; the error names the line (from 1).
+/// Blank lines are skipped.
+pub fn from_json_lines(text: &str) -> Result<Vec<Checkpoint>, String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(index, line)| {
+            serde_json::from_str(line)
+                .map_err(|e| format!("line {}: not a checkpoint: {e}", index + 1))
+        })
+        .collect()
+}
+
 impl std::fmt::Display for PublicKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&hex::encode(self.0))
@@ -306,11 +330,15 @@ mod tests {
         let journal = journal(1);
         let key = key(3);
         let checkpoint = key.sign("sitters", &journal[0]);
-        let json = serde_json::to_string(&checkpoint).unwrap();
+        let lines = to_json_lines(&[checkpoint.clone(), checkpoint.clone()]);
         assert_eq!(
-            serde_json::from_str::<Checkpoint>(&json).unwrap(),
-            checkpoint
+            from_json_lines(&lines).unwrap(),
+            vec![checkpoint.clone(); 2]
         );
+        let damaged = lines.replacen("\"seq\":0", "\"seq\":\"zero\"", 1);
+        assert!(from_json_lines(&damaged)
+            .unwrap_err()
+            .starts_with("line 1: "));
         let again = CoopKey::parse(&format!("  {}\n", key.secret_hex())).unwrap();
         assert_eq!(again.public_key(), key.public_key());
         assert_eq!(key.public_key().to_string().parse(), Ok(key.public_key()));

@@ -137,6 +137,13 @@ pub fn to_json_lines(batches: &[BatchRecord]) -> String {
 /// Reads and replays a JSON Lines journal, checking it whole. Blank lines
 /// are skipped; line numbers in errors count from 1.
 pub fn verify_json_lines(text: &str) -> Result<Ledger, Broken> {
+    let batches = read_json_lines(text)?;
+    replay(batches.iter().map(|(line, batch)| (*line, batch)))
+}
+
+/// Reads a JSON Lines journal without checking it: each batch with its
+/// line number (from 1). Blank lines are skipped.
+pub fn read_json_lines(text: &str) -> Result<Vec<(usize, BatchRecord)>, Broken> {
     let mut batches = Vec::new();
     for (index, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -148,7 +155,7 @@ pub fn verify_json_lines(text: &str) -> Result<Ledger, Broken> {
         })?;
         batches.push((index + 1, batch));
     }
-    replay(batches.iter().map(|(line, batch)| (*line, batch)))
+    Ok(batches)
 }
 
 /// Where and why a journal fails to verify.
