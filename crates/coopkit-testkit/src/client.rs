@@ -216,6 +216,7 @@ impl Client {
     pub async fn post_bytes(&self, path: &str, content_type: &str, body: Vec<u8>) -> Reply {
         let method = if path.ends_with("/role") && path.starts_with("/api/")
             || path.ends_with("/settings")
+            || path.starts_with("/api/") && path.contains("/limits/")
         {
             reqwest::Method::PUT
         } else {

@@ -114,6 +114,7 @@ impl TestServer {
             app: app.clone(),
             cookies: CookiePolicy { secure: true },
             session_ttl_s: 3600,
+            public_url: None,
         };
         let server = tokio::spawn(async move {
             coopkit_web::serve(listener, state, std::future::pending())

@@ -42,6 +42,9 @@ pub struct AppState {
     pub cookies: CookiePolicy,
     /// How long the session cookie lives, matching the session's expiry.
     pub session_ttl_s: i64,
+    /// Where people reach this server (`https://coop.example.org`), for
+    /// links that leave the browser; `None`: from the request's Host.
+    pub public_url: Option<String>,
 }
 
 /// The whole site: pages, API, health and static files.

@@ -28,6 +28,10 @@ pub struct Server {
     /// cookies over HTTPS and from localhost; turn this off only for a
     /// server reached over plain HTTP on a private network.
     pub secure_cookies: bool,
+    /// The address people reach this server at, such as
+    /// `https://coop.example.org`, for links that leave the browser
+    /// (payment QR codes). Empty: taken from each request's Host header.
+    pub public_url: String,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -70,6 +74,7 @@ impl Default for Config {
             server: Server {
                 addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
                 secure_cookies: true,
+                public_url: String::new(),
             },
             database: Database {
                 data_dir: PathBuf::from("coopkit-data"),
@@ -123,6 +128,13 @@ impl Config {
         }
         let config: Config = figment.extract().context("invalid configuration")?;
         anyhow::ensure!(
+            config.server.public_url.is_empty()
+                || url::Url::parse(&config.server.public_url)
+                    .is_ok_and(|u| matches!(u.scheme(), "http" | "https")),
+            "invalid configuration: server.public_url must be an http(s) URL, not {:?}",
+            config.server.public_url
+        );
+        anyhow::ensure!(
             matches!(config.log.format.as_str(), "text" | "json"),
             "invalid configuration: log.format must be \"text\" or \"json\", not {:?}",
             config.log.format
@@ -136,6 +148,7 @@ impl Config {
             ("[server]", ""),
             ("addr", "Address and port to listen on."),
             ("secure_cookies", "Mark cookies Secure (with __Host- names). Browsers accept them over HTTPS and from localhost; turn off only for plain HTTP on a private network."),
+            ("public_url", "The address people reach this server at, such as \"https://coop.example.org\", for links in payment QR codes. Empty: taken from each request's Host header."),
             ("[database]", ""),
             ("data_dir", "Where the SQLite database lives."),
             ("[security]", ""),

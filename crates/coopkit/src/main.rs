@@ -520,6 +520,8 @@ async fn serve(config: &Config, app: App, banner: &[String]) -> anyhow::Result<(
         cookies: CookiePolicy {
             secure: config.server.secure_cookies,
         },
+        public_url: Some(config.server.public_url.trim_end_matches('/').to_owned())
+            .filter(|url| !url.is_empty()),
     };
     coopkit_web::serve(listener, state, shutdown_signal())
         .await

@@ -6,12 +6,12 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use coopkit_app::ledger::{CurrencyForm, TransferForm};
+use coopkit_app::ledger::{AccountView, CurrencyForm, TransferForm};
 use coopkit_app::AppError;
 use coopkit_domain::PersonId;
 use coopkit_ledger::ledger::{Applied, BATCH_MAX};
 use coopkit_ledger::policy::Policy;
-use coopkit_ledger::{Limit, TransferId};
+use coopkit_ledger::{Limit, Refusal, TransferId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -165,6 +165,20 @@ pub struct TransferResult {
     pub status: String,
 }
 
+impl TransferResult {
+    pub(super) fn new(id: TransferId, result: Result<Applied, Refusal>) -> Self {
+        let status = match result {
+            Ok(Applied::New) => "created",
+            Ok(Applied::Replayed) => "exists",
+            Err(refusal) => refusal.code(),
+        };
+        TransferResult {
+            id,
+            status: status.to_owned(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TransferBatchResult {
     pub results: Vec<TransferResult>,
@@ -215,14 +229,7 @@ pub async fn submit_transfers(
     let results = ids
         .into_iter()
         .zip(results)
-        .map(|(id, result)| TransferResult {
-            id,
-            status: match result {
-                Ok(Applied::New) => "created".to_owned(),
-                Ok(Applied::Replayed) => "exists".to_owned(),
-                Err(refusal) => refusal.code().to_owned(),
-            },
-        })
+        .map(|(id, result)| TransferResult::new(id, result))
         .collect();
     Ok(Json(TransferBatchResult { results }))
 }
@@ -250,6 +257,19 @@ fn limit(l: Limit) -> Option<u64> {
     }
 }
 
+impl From<AccountView> for BalanceDto {
+    fn from(view: AccountView) -> Self {
+        BalanceDto {
+            currency: view.account.currency.to_string(),
+            account: view.account.id.0,
+            balance: view.balances.balance(),
+            available: view.balances.available(),
+            debit_limit: limit(view.account.debit_limit),
+            balance_cap: limit(view.account.balance_cap),
+        }
+    }
+}
+
 /// The caller's balances in this co-op.
 #[utoipa::path(get, path = "/api/v1/coops/{slug}/balances", tag = "ledger",
     security(("bearer" = [])),
@@ -261,19 +281,82 @@ pub async fn my_balances(
     Path(slug): Path<String>,
 ) -> Result<Json<Vec<BalanceDto>>, ApiError> {
     let holdings = state.app.my_holdings(&person, &slug).await?;
+    Ok(Json(holdings.into_iter().map(|h| h.view.into()).collect()))
+}
+
+/// One account of the co-op, as coordinators see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountDto {
+    pub owner: super::holds::OwnerDto,
+    #[serde(flatten)]
+    pub balance: BalanceDto,
+}
+
+/// Every account of the co-op, members' and its own: coordinators and
+/// admins.
+#[utoipa::path(get, path = "/api/v1/coops/{slug}/accounts", tag = "ledger",
+    security(("bearer" = [])),
+    params(("slug" = String, Path)),
+    responses((status = 200, body = [AccountDto]), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn coop_accounts(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    Path(slug): Path<String>,
+) -> Result<Json<Vec<AccountDto>>, ApiError> {
+    let accounts = state.app.coop_accounts(&person, &slug).await?;
     Ok(Json(
-        holdings
+        accounts
             .into_iter()
-            .map(|h| BalanceDto {
-                currency: h.currency.code.to_string(),
-                account: h.view.account.id.0,
-                balance: h.view.balances.balance(),
-                available: h.view.balances.available(),
-                debit_limit: limit(h.view.account.debit_limit),
-                balance_cap: limit(h.view.account.balance_cap),
+            .map(|view| AccountDto {
+                owner: view.account.owner.into(),
+                balance: view.into(),
             })
             .collect(),
     ))
+}
+
+/// A member's limits in one currency. Absent: unlimited.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsRequest {
+    #[serde(default)]
+    pub debit_limit: Option<u64>,
+    #[serde(default)]
+    pub balance_cap: Option<u64>,
+}
+
+/// Sets one member's limits in a currency, in place of the currency's
+/// defaults: admins only. They bind from the next transfer on.
+#[utoipa::path(put, path = "/api/v1/coops/{slug}/members/{person}/limits/{currency}", tag = "ledger",
+    security(("bearer" = [])),
+    params(("slug" = String, Path), ("person" = i64, Path), ("currency" = String, Path)),
+    request_body = LimitsRequest,
+    responses(
+        (status = 200, body = BalanceDto),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn set_limits(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((slug, member, currency)): Path<(String, String, String)>,
+    ApiJson(request): ApiJson<LimitsRequest>,
+) -> Result<Json<BalanceDto>, ApiError> {
+    let member = crate::params::person_id(&member, "member")?;
+    let to_limit = |value: Option<u64>| value.map_or(Limit::Unlimited, Limit::AtMost);
+    let view = state
+        .app
+        .set_limits(
+            &caller,
+            &slug,
+            member,
+            &currency,
+            to_limit(request.debit_limit),
+            to_limit(request.balance_cap),
+        )
+        .await?;
+    Ok(Json(view.into()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -354,6 +437,37 @@ pub async fn my_statement(
     Ok(Json(StatementDto { lines, next_before }))
 }
 
+/// The co-op's signed checkpoints as JSON Lines, for
+/// `coopkit ledger verify --file journal.jsonl --checkpoints FILE`.
+#[utoipa::path(get, path = "/api/v1/coops/{slug}/checkpoints", tag = "ledger",
+    security(("bearer" = [])),
+    params(("slug" = String, Path)),
+    responses((status = 200, description = "JSON Lines", content_type = "application/jsonl"), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn checkpoints(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    Path(slug): Path<String>,
+) -> Result<Response, ApiError> {
+    let signed = state.app.checkpoints(&person, &slug).await?;
+    let body = coopkit_ledger::checkpoint::to_json_lines(&signed);
+    Ok(json_lines(&format!("{slug}-checkpoints.jsonl"), body))
+}
+
+/// A JSON Lines download.
+pub fn json_lines(filename: &str, body: String) -> Response {
+    (
+        [
+            (CONTENT_TYPE, "application/jsonl".to_owned()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 /// The co-op's journal as JSON Lines: one hash-chained batch per line.
 /// `coopkit ledger verify --file` checks it offline.
 #[utoipa::path(get, path = "/api/v1/coops/{slug}/journal", tag = "ledger",
@@ -367,15 +481,5 @@ pub async fn journal(
 ) -> Result<Response, ApiError> {
     let batches = state.app.journal(&person, &slug).await?;
     let body = coopkit_ledger::journal::to_json_lines(&batches);
-    Ok((
-        [
-            (CONTENT_TYPE, "application/jsonl".to_owned()),
-            (
-                CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{slug}-journal.jsonl\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(json_lines(&format!("{slug}-journal.jsonl"), body))
 }

@@ -5,7 +5,9 @@
 mod coops;
 pub mod dto;
 pub mod extract;
+mod holds;
 mod ledger;
+mod payment_requests;
 mod people;
 
 use axum::routing::get;
@@ -65,6 +67,15 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ledger::my_balances))
         .routes(routes!(ledger::my_statement))
         .routes(routes!(ledger::journal))
+        .routes(routes!(ledger::checkpoints))
+        .routes(routes!(ledger::coop_accounts))
+        .routes(routes!(ledger::set_limits))
+        .routes(routes!(holds::get))
+        .routes(routes!(holds::post))
+        .routes(routes!(holds::void))
+        .routes(routes!(payment_requests::create))
+        .routes(routes!(payment_requests::get))
+        .routes(routes!(payment_requests::pay))
 }
 
 /// The API routes and `/api/openapi.json`.

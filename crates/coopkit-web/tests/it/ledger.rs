@@ -5,17 +5,17 @@ use serde_json::{json, Value};
 
 use crate::fixtures::{coop, member};
 
-async fn person_id(client: &Client) -> i64 {
+pub(crate) async fn person_id(client: &Client) -> i64 {
     client.get("/api/v1/me").await.json()["id"]
         .as_i64()
         .unwrap()
 }
 
-fn pay(id: u64, to: i64, amount: u64) -> Value {
+pub(crate) fn pay(id: u64, to: i64, amount: u64) -> Value {
     json!({"id": id.to_string(), "currency": "HOUR", "to": to, "amount": amount, "memo": "an evening's sitting"})
 }
 
-async fn submit(client: &Client, transfers: Vec<Value>) -> Vec<String> {
+pub(crate) async fn submit(client: &Client, transfers: Vec<Value>) -> Vec<String> {
     let reply = client
         .post_json(
             "/api/v1/coops/sitters/transfers",
@@ -31,7 +31,7 @@ async fn submit(client: &Client, transfers: Vec<Value>) -> Vec<String> {
         .collect()
 }
 
-async fn balance(client: &Client) -> i64 {
+pub(crate) async fn balance(client: &Client) -> i64 {
     let balances = client.get("/api/v1/coops/sitters/balances").await.json();
     balances
         .as_array()
@@ -43,7 +43,7 @@ async fn balance(client: &Client) -> i64 {
 
 /// A babysitting co-op with an HOUR currency (credit line 10, cap 100),
 /// its admin (a coordinator too), and two members.
-async fn sitters(server: &TestServer) -> (Client, Client, Client) {
+pub(crate) async fn sitters(server: &TestServer) -> (Client, Client, Client) {
     let admin = coop(server, "sitters", "Ada Admin", false).await;
     let created = admin
         .post_json(

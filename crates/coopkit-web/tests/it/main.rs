@@ -10,3 +10,4 @@ mod isolation;
 mod ledger;
 mod pages;
 mod robustness;
+mod settlement;

@@ -6,7 +6,7 @@ use proptest::prelude::*;
 
 use crate::fixtures::coop;
 
-const JSON_ENDPOINTS: [&str; 7] = [
+const JSON_ENDPOINTS: [&str; 14] = [
     "/api/v1/people",
     "/api/v1/tokens",
     "/api/v1/coops",
@@ -14,6 +14,13 @@ const JSON_ENDPOINTS: [&str; 7] = [
     "/api/v1/coops/fuzzed/applications/1",
     "/api/v1/coops/fuzzed/members/1/role",
     "/api/v1/coops/fuzzed/settings",
+    "/api/v1/coops/fuzzed/currencies",
+    "/api/v1/coops/fuzzed/transfers",
+    "/api/v1/coops/fuzzed/transfers/1/post",
+    "/api/v1/coops/fuzzed/transfers/1/void",
+    "/api/v1/coops/fuzzed/members/1/limits/LETS",
+    "/api/v1/coops/fuzzed/payment-requests",
+    "/api/v1/coops/fuzzed/payment-requests/1/pay",
 ];
 
 const FORM_ENDPOINTS: [&str; 9] = [
