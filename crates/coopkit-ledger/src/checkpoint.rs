@@ -295,12 +295,12 @@ mod tests {
             Err(CheckpointBroken::BadSignature { index: 1 })
         );
         assert!(matches!(
-            check(&[good.clone()], "cleaners", &journal, None),
+            check(std::slice::from_ref(&good), "cleaners", &journal, None),
             Err(CheckpointBroken::OtherCoop { index: 1, .. })
         ));
         assert!(matches!(
             check(
-                &[good.clone()],
+                std::slice::from_ref(&good),
                 "sitters",
                 &journal,
                 Some(&key(8).public_key())
@@ -308,7 +308,7 @@ mod tests {
             Err(CheckpointBroken::Untrusted { index: 1, .. })
         ));
         assert_eq!(
-            check(&[good.clone()], "sitters", &journal[..1], None),
+            check(std::slice::from_ref(&good), "sitters", &journal[..1], None),
             Err(CheckpointBroken::BeyondJournal {
                 index: 1,
                 seq: 1,
