@@ -7,6 +7,7 @@ pub mod dto;
 pub mod extract;
 mod holds;
 mod ledger;
+pub(crate) use ledger::json_lines;
 mod payment_requests;
 mod people;
 

@@ -3,7 +3,6 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::ledger::{
     new_transfer_id, Counterparty, CurrencyForm, LedgerOverview, StatementEntry, TransferForm,
@@ -12,10 +11,12 @@ use coopkit_app::records::Currency;
 use coopkit_app::AppError;
 use coopkit_domain::{format_minor_units, parse_minor_units, PersonId};
 use coopkit_ledger::ledger::Applied;
+use coopkit_ledger::policy::Policy;
 use coopkit_ledger::{CoopAccount, Limit, TransferId};
 use serde::Deserialize;
 
 use super::{render_with, FormErrors, PageResult};
+use crate::api::json_lines;
 use crate::forms::CsrfForm;
 use crate::viewer::Viewer;
 use crate::AppState;
@@ -59,12 +60,12 @@ struct LedgerView<'a> {
     memo: String,
 }
 
-fn amount_text(amount: i128, scale: u8) -> String {
+pub(super) fn amount_text(amount: i128, scale: u8) -> String {
     let amount = i64::try_from(amount).unwrap_or(if amount < 0 { i64::MIN } else { i64::MAX });
     format_minor_units(amount, u32::from(scale))
 }
 
-fn limit_text(limit: Limit, scale: u8, tr: &crate::Tr) -> String {
+pub(super) fn limit_text(limit: Limit, scale: u8, tr: &crate::Tr) -> String {
     match limit {
         Limit::Unlimited => tr.t("ledger-unlimited"),
         Limit::AtMost(amount) => amount_text(i128::from(amount), scale),
@@ -293,6 +294,9 @@ pub struct CurrencyFormFields {
     scale: String,
     debit_limit: String,
     balance_cap: String,
+    issuance_per_month: String,
+    demurrage_bp: String,
+    demurrage_threshold: String,
 }
 
 pub async fn define_currency(
@@ -316,6 +320,20 @@ pub async fn define_currency(
                 .map(Some)
                 .map_err(|code| AppError::invalid(field, code))
         };
+        let policy = Policy {
+            issuance_per_month: optional("issuance_per_month", &form.issuance_per_month)?
+                .unwrap_or(0),
+            demurrage_bp: if form.demurrage_bp.trim().is_empty() {
+                0
+            } else {
+                form.demurrage_bp
+                    .trim()
+                    .parse()
+                    .map_err(|_| AppError::invalid("demurrage_bp", "demurrage-range"))?
+            },
+            demurrage_threshold: optional("demurrage_threshold", &form.demurrage_threshold)?
+                .unwrap_or(0),
+        };
         let currency = CurrencyForm {
             code: form.code.clone(),
             name: form.name.clone(),
@@ -323,8 +341,7 @@ pub async fn define_currency(
             scale,
             default_debit_limit: optional("debit_limit", &form.debit_limit)?,
             default_balance_cap: optional("balance_cap", &form.balance_cap)?,
-            // Monthly policies are set through the API for now.
-            policy: Default::default(),
+            policy,
         };
         state.app.define_currency(person, &slug, currency).await
     }
@@ -351,15 +368,18 @@ pub async fn journal(
 ) -> PageResult {
     let person = v.person()?;
     let batches = state.app.journal(person, &slug).await?;
-    Ok((
-        [
-            (CONTENT_TYPE, "application/jsonl".to_owned()),
-            (
-                CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{slug}-journal.jsonl\""),
-            ),
-        ],
-        coopkit_ledger::journal::to_json_lines(&batches),
-    )
-        .into_response())
+    let body = coopkit_ledger::journal::to_json_lines(&batches);
+    Ok(json_lines(&format!("{slug}-journal.jsonl"), body))
+}
+
+/// The co-op's signed checkpoints, to check the journal against.
+pub async fn checkpoints(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+) -> PageResult {
+    let person = v.person()?;
+    let signed = state.app.checkpoints(person, &slug).await?;
+    let body = coopkit_ledger::checkpoint::to_json_lines(&signed);
+    Ok(json_lines(&format!("{slug}-checkpoints.jsonl"), body))
 }

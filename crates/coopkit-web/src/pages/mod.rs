@@ -3,8 +3,10 @@
 //! renders them.
 
 mod account;
+mod accounts;
 mod coop;
 mod ledger;
+mod requests;
 mod session;
 
 use askama::Template;
@@ -46,6 +48,15 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/c/{slug}/ledger/pay", post(ledger::pay))
         .route("/c/{slug}/ledger/currencies", post(ledger::define_currency))
         .route("/c/{slug}/ledger/journal", get(ledger::journal))
+        .route("/c/{slug}/ledger/checkpoints", get(ledger::checkpoints))
+        .route("/c/{slug}/ledger/accounts", get(accounts::show))
+        .route("/c/{slug}/ledger/limits", post(accounts::set_limits))
+        .route(
+            "/c/{slug}/requests",
+            get(requests::index).post(requests::create),
+        )
+        .route("/c/{slug}/requests/{id}", get(requests::show))
+        .route("/c/{slug}/requests/{id}/pay", post(requests::pay))
         .route("/c/{slug}/approvals/{membership}", post(coop::decide))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, viewer::resolve))

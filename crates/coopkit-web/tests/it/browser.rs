@@ -223,3 +223,109 @@ async fn sign_up_join_approve_and_see_the_members_in_chromium() {
     }
     browser.stop().await;
 }
+
+impl Browser {
+    async fn log_in(&self, base: &str, name: &str) {
+        self.client.goto(&format!("{base}/login")).await.unwrap();
+        self.fill("email", &email_of(name)).await;
+        self.fill("password", PASSWORD).await;
+        self.click("main form button[type=submit]").await;
+        self.wait_for_text(name).await;
+    }
+
+    async fn log_out(&self) {
+        self.click("form[action='/logout'] button").await;
+        self.wait_for_text("Sign up").await;
+    }
+}
+
+/// Reads the QR code in a PNG screenshot, as a phone's camera app would.
+fn scan(png_bytes: &[u8]) -> String {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png_bytes))
+        .read_info()
+        .unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut pixels).unwrap();
+    let channels = frame.color_type.samples();
+    let (width, height) = (frame.width as usize, frame.height as usize);
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| {
+        // The first channel is enough for a black and white code.
+        pixels[y * frame.line_size + x * channels]
+    });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the screenshot");
+    grids[0].decode().unwrap().1
+}
+
+#[tokio::test]
+async fn a_shop_shows_a_qr_code_and_a_member_scans_it_and_pays() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let server = TestServer::spawn(coopkit_store::Backend::Sqlite).await;
+    let shop = coop(&server, "market", "Sam Shop", false).await;
+    shop.post_json(
+        "/api/v1/coops/market/currencies",
+        &serde_json::json!({"code": "LETS", "name": "Lets", "kind": "community", "scale": 2, "default_debit_limit": 2000}),
+    )
+    .await
+    .assert_status(201);
+    crate::fixtures::member(&server, "market", &shop, "Ana Parent").await;
+    let base = &server.base_url;
+    let b = &browser;
+
+    // At the till, the shop asks for 4.50 for a loaf of bread.
+    b.log_in(base, "Sam Shop").await;
+    b.client
+        .goto(&format!("{base}/c/market/requests"))
+        .await
+        .unwrap();
+    b.wait_for_text("Ask to be paid").await;
+    b.fill("amount", "4.50").await;
+    b.fill("memo", "a loaf of bread").await;
+    b.click("main form button[type=submit]").await;
+    b.wait_for_text("Scan this code with a phone to pay.").await;
+    let request_url = b.client.current_url().await.unwrap();
+    let qr = b
+        .client
+        .find(Locator::Css("figure.qr svg"))
+        .await
+        .unwrap()
+        .screenshot()
+        .await
+        .unwrap();
+    let scanned = scan(&qr);
+    assert_eq!(
+        scanned,
+        request_url.as_str(),
+        "the code holds the page's address"
+    );
+
+    // Ana scans it, logs in on her phone, and pays with one tap.
+    b.log_out().await;
+    b.log_in(base, "Ana Parent").await;
+    b.client.goto(&scanned).await.unwrap();
+    b.wait_for_text("Pay Sam Shop now").await;
+    b.click("#pay-request").await;
+    let paid = b.wait_for_text("Paid").await;
+    assert!(
+        paid.contains("4.50") && paid.contains("a loaf of bread"),
+        "{paid}"
+    );
+
+    // The till's page shows the payment, and both statements hold it.
+    b.log_out().await;
+    b.log_in(base, "Sam Shop").await;
+    b.client.goto(request_url.as_str()).await.unwrap();
+    b.wait_for_text("Paid").await;
+    b.client
+        .goto(&format!("{base}/c/market/ledger"))
+        .await
+        .unwrap();
+    let ledger = b.wait_for_text("a loaf of bread").await;
+    assert!(
+        ledger.contains("+4.50") && ledger.contains("Ana Parent"),
+        "{ledger}"
+    );
+    browser.stop().await;
+}

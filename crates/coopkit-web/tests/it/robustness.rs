@@ -23,7 +23,7 @@ const JSON_ENDPOINTS: [&str; 14] = [
     "/api/v1/coops/fuzzed/payment-requests/1/pay",
 ];
 
-const FORM_ENDPOINTS: [&str; 9] = [
+const FORM_ENDPOINTS: [&str; 14] = [
     "/signup",
     "/login",
     "/lang",
@@ -32,6 +32,11 @@ const FORM_ENDPOINTS: [&str; 9] = [
     "/c/fuzzed/leave",
     "/c/fuzzed/approvals/1",
     "/c/fuzzed/members/1/role",
+    "/c/fuzzed/ledger/pay",
+    "/c/fuzzed/ledger/currencies",
+    "/c/fuzzed/ledger/limits",
+    "/c/fuzzed/requests",
+    "/c/fuzzed/requests/1/pay",
     "/logout",
 ];
 

@@ -184,3 +184,143 @@ async fn holds_are_settled_by_their_payer_and_requests_are_paid_once() {
             .assert_status(403);
     }
 }
+
+async fn page_client(server: &TestServer, name: &str) -> Client {
+    let client = server.client();
+    client
+        .log_in(&crate::fixtures::email_of(name), crate::fixtures::PASSWORD)
+        .await
+        .assert_status(303);
+    client
+}
+
+#[tokio::test]
+async fn requests_limits_and_policies_from_the_pages() {
+    for backend in backends() {
+        let server = TestServer::spawn(backend).await;
+        let (admin_api, ana_api, _) = sitters(&server).await;
+        let ana_id = person_id(&ana_api).await.to_string();
+        let (admin, ana, ben) = (
+            page_client(&server, "Ada Admin").await,
+            page_client(&server, "Ana Parent").await,
+            page_client(&server, "Ben Parent").await,
+        );
+
+        // Ben asks for 3 hours; the page shows him a QR code and Ana a button.
+        let made = ben
+            .post_form(
+                "/c/sitters/requests",
+                &[("currency", "HOUR"), ("amount", "3"), ("memo", "Sunday")],
+            )
+            .await;
+        made.assert_status(303);
+        let page = made.location().unwrap().to_owned();
+        assert!(page.starts_with("/c/sitters/requests/"), "{page}");
+        let shown = ben.get(&page).await;
+        assert!(shown.body.contains("<svg") && shown.body.contains("http-equiv=\"refresh\""));
+        let payers_view = ana.get(&page).await;
+        assert!(
+            !payers_view.body.contains("<svg") && payers_view.body.contains("Pay Ben Parent now")
+        );
+        ana.post_form(&format!("{page}/pay"), &[])
+            .await
+            .assert_status(303);
+        let late = admin.post_form(&format!("{page}/pay"), &[]).await;
+        late.assert_status(409);
+        assert!(
+            late.body.contains("Someone has already paid this request."),
+            "{}",
+            late.body
+        );
+        assert!(ben.get(&page).await.body.contains("Paid"));
+        assert!(ben.get("/c/sitters/requests").await.body.contains("Sunday"));
+        let bad = ben
+            .post_form(
+                "/c/sitters/requests",
+                &[("currency", "HOUR"), ("amount", "0")],
+            )
+            .await;
+        bad.assert_status(422);
+        assert!(bad.body.contains("The amount must be more than zero."));
+
+        // Coordinators see every account; an admin raises Ana's credit line.
+        ana.get("/c/sitters/ledger/accounts")
+            .await
+            .assert_status(403);
+        let accounts = admin.get("/c/sitters/ledger/accounts").await;
+        accounts.assert_status(200);
+        assert!(accounts.body.contains("Ana Parent") && accounts.body.contains("Ben Parent"));
+        let set = admin
+            .post_form(
+                "/c/sitters/ledger/limits",
+                &[
+                    ("member", &ana_id),
+                    ("currency", "HOUR"),
+                    ("debit_limit", "50"),
+                    ("balance_cap", ""),
+                ],
+            )
+            .await;
+        set.assert_status(303);
+        assert!(admin
+            .get(set.location().unwrap())
+            .await
+            .body
+            .contains("Limits set."));
+        let balances = ana_api.get("/api/v1/coops/sitters/balances").await.json();
+        assert_eq!(balances[0]["debit_limit"], 50);
+        assert_eq!(balances[0]["balance_cap"], serde_json::Value::Null);
+        let wrong = admin
+            .post_form(
+                "/c/sitters/ledger/limits",
+                &[
+                    ("member", &ana_id),
+                    ("currency", "HOUR"),
+                    ("debit_limit", "lots"),
+                ],
+            )
+            .await;
+        wrong.assert_status(422);
+        assert!(wrong.body.contains("Write an amount such as 12 or 12.50."));
+
+        // A currency with monthly policies, from the admin's form.
+        let currency = |demurrage: &'static str| {
+            [
+                ("code", "GBP"),
+                ("name", "Pound"),
+                ("kind", "money"),
+                ("scale", "2"),
+                ("issuance_per_month", "10.00"),
+                ("demurrage_bp", demurrage),
+                ("demurrage_threshold", "100"),
+            ]
+        };
+        let refused = admin
+            .post_form("/c/sitters/ledger/currencies", &currency("20000"))
+            .await;
+        refused.assert_status(422);
+        assert!(refused.body.contains("Use 0 to 10000 basis points"));
+        admin
+            .post_form("/c/sitters/ledger/currencies", &currency("50"))
+            .await
+            .assert_status(303);
+        let currencies = admin_api
+            .get("/api/v1/coops/sitters/currencies")
+            .await
+            .json();
+        let gbp = currencies
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == "GBP")
+            .unwrap();
+        assert_eq!(
+            (
+                &gbp["issuance_per_month"],
+                &gbp["demurrage_bp"],
+                &gbp["demurrage_threshold"]
+            ),
+            (&json!(1000), &json!(50), &json!(10000))
+        );
+    }
+}

@@ -1,0 +1,189 @@
+//! The co-op's accounts for coordinators: every member's and the co-op's
+//! own, with balances and limits; admins set a member's limits here.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use coopkit_app::records::Currency;
+use coopkit_app::AppError;
+use coopkit_domain::{parse_minor_units, PersonId};
+use coopkit_ledger::{AccountOwner, Limit};
+use serde::Deserialize;
+
+use super::ledger::{amount_text, limit_text};
+use super::{render_with, FormErrors, PageResult};
+use crate::forms::CsrfForm;
+use crate::viewer::Viewer;
+use crate::AppState;
+
+struct AccountRow {
+    owner: String,
+    currency: String,
+    balance: String,
+    available: String,
+    credit_line: String,
+    cap: String,
+}
+
+#[derive(Template)]
+#[template(path = "accounts.html")]
+struct AccountsPage<'a> {
+    v: &'a Viewer,
+    slug: String,
+    rows: Vec<AccountRow>,
+    is_admin: bool,
+    /// (person id, name) of each active member, for the limits form.
+    members: Vec<(PersonId, String)>,
+    currencies: Vec<Currency>,
+    errors: FormErrors,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AccountsQuery {
+    done: String,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    Query(query): Query<AccountsQuery>,
+) -> PageResult {
+    let notice = (query.done == "limits").then(|| v.tr.t("accounts-limits-set"));
+    let page = accounts_page(&state, &v, slug, FormErrors::default(), notice).await?;
+    render_with(StatusCode::OK, &page)
+}
+
+async fn accounts_page<'a>(
+    state: &AppState,
+    v: &'a Viewer,
+    slug: String,
+    errors: FormErrors,
+    notice: Option<String>,
+) -> Result<AccountsPage<'a>, crate::error::PageError> {
+    let person = v.person()?;
+    let accounts = state.app.coop_accounts(person, &slug).await?;
+    let overview = state.app.ledger_overview(person, &slug).await?;
+    let members: Vec<(PersonId, String)> = state
+        .app
+        .member_list(person, &slug)
+        .await?
+        .into_iter()
+        .map(|m| (m.membership.person_id, m.display_name))
+        .collect();
+    let names: HashMap<PersonId, &str> = members
+        .iter()
+        .map(|(id, name)| (*id, name.as_str()))
+        .collect();
+    let scales: HashMap<String, (u8, String)> = overview
+        .currencies
+        .iter()
+        .map(|c| (c.code.to_string(), (c.scale, c.name.clone())))
+        .collect();
+    let rows = accounts
+        .into_iter()
+        .map(|view| {
+            let (scale, currency) = scales
+                .get(view.account.currency.as_str())
+                .cloned()
+                .unwrap_or((0, view.account.currency.to_string()));
+            let owner = match view.account.owner {
+                AccountOwner::Member(id) => names
+                    .get(&id)
+                    .map_or_else(|| v.tr.t("ledger-former-member"), |n| (*n).to_owned()),
+                AccountOwner::Coop(account) => {
+                    let name = serde_json::to_value(account)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default();
+                    v.tr.t(&format!("accounts-coop-{name}"))
+                }
+            };
+            AccountRow {
+                owner,
+                currency,
+                balance: amount_text(view.balances.balance(), scale),
+                available: amount_text(view.balances.available(), scale),
+                credit_line: limit_text(view.account.debit_limit, scale, &v.tr),
+                cap: limit_text(view.account.balance_cap, scale, &v.tr),
+            }
+        })
+        .collect();
+    Ok(AccountsPage {
+        v,
+        slug,
+        rows,
+        is_admin: overview.is_admin,
+        members,
+        currencies: overview.currencies,
+        errors,
+        notice,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LimitsForm {
+    member: String,
+    currency: String,
+    debit_limit: String,
+    balance_cap: String,
+}
+
+pub async fn set_limits(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    CsrfForm(form): CsrfForm<LimitsForm>,
+) -> PageResult {
+    let person = v.person()?;
+    let outcome = async {
+        let currencies = state.app.currencies(&slug).await?;
+        let currency = currencies
+            .iter()
+            .find(|c| c.code.as_str() == form.currency)
+            .ok_or_else(|| AppError::invalid("currency", "currency-unknown"))?;
+        let member = form
+            .member
+            .parse()
+            .map(PersonId)
+            .map_err(|_| AppError::invalid("member", "required"))?;
+        let limit = |field: &str, text: &str| -> Result<Limit, AppError> {
+            if text.trim().is_empty() {
+                return Ok(Limit::Unlimited);
+            }
+            parse_minor_units(text, u32::from(currency.scale))
+                .map(Limit::AtMost)
+                .map_err(|code| AppError::invalid(field, code))
+        };
+        let debit_limit = limit("debit_limit", &form.debit_limit)?;
+        let balance_cap = limit("balance_cap", &form.balance_cap)?;
+        state
+            .app
+            .set_limits(
+                person,
+                &slug,
+                member,
+                &form.currency,
+                debit_limit,
+                balance_cap,
+            )
+            .await
+    }
+    .await;
+    match outcome {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/c/{slug}/ledger/accounts?done=limits")).into_response())
+        }
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            let page = accounts_page(&state, &v, slug, errors, None).await?;
+            render_with(status, &page)
+        }
+    }
+}
