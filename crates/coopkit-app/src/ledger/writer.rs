@@ -18,7 +18,7 @@ use coopkit_ledger::{
     Account, AccountId, AccountOwner, Balances, CoopAccount, CurrencyCode, Event, Limit, Refusal,
     Transfer, TransferId, TransferKind,
 };
-use coopkit_store::{Currency, LedgerAppend, Store};
+use coopkit_store::{Currency, LedgerAppend, Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{AppError, Result};
@@ -354,13 +354,15 @@ struct Writer {
     ledgers: HashMap<CoopId, CoopLedger>,
 }
 
+/// A submission waiting for the next group commit.
+type Submission = (CoopId, Vec<Instruction>, oneshot::Sender<Result<Results>>);
+
 /// Where one submission's events sit in its co-op's merged batch.
 struct Pending {
     coop: CoopId,
     /// Index in the merged events of each instruction's transfer, or the
     /// refusal it got before reaching the ledger.
     slots: Vec<Result<usize, Refusal>>,
-    reply: oneshot::Sender<Result<Results>>,
 }
 
 impl Writer {
@@ -426,13 +428,14 @@ impl Writer {
                     .map(|r| (*coop, r)),
             );
         }
-        self.persist(&records).await;
+        // On failure the ledgers are forgotten; the holds expire again on reload.
+        let _ = self.persist(&records).await;
     }
 
     /// Commits the records in one transaction. If that fails, memory has
     /// run ahead of the database: the co-ops concerned are forgotten, so
-    /// their next use replays what was committed. Returns whether it held.
-    async fn persist(&mut self, records: &[(CoopId, BatchRecord)]) -> bool {
+    /// their next use replays what was committed.
+    async fn persist(&mut self, records: &[(CoopId, BatchRecord)]) -> Result<(), StoreError> {
         let appends: Vec<LedgerAppend<'_>> = records
             .iter()
             .map(|(coop, record)| LedgerAppend {
@@ -440,16 +443,14 @@ impl Writer {
                 record,
             })
             .collect();
-        match self.store.append_ledger_batches(&appends).await {
-            Ok(()) => true,
-            Err(error) => {
-                tracing::error!(%error, "ledger batches not committed");
-                for (coop, _) in records {
-                    self.ledgers.remove(coop);
-                }
-                false
+        let committed = self.store.append_ledger_batches(&appends).await;
+        if let Err(error) = &committed {
+            tracing::error!(%error, "ledger batches not committed");
+            for (coop, _) in records {
+                self.ledgers.remove(coop);
             }
         }
+        committed
     }
 
     async fn answer(&mut self, command: Command) {
@@ -532,18 +533,52 @@ impl Writer {
             .ok_or(AppError::Internal("ledger vanished while loading"))
     }
 
-    async fn commit(
+    /// Applies the submissions and commits their batches, then answers
+    /// each submitter. If another writer (another app server on the same
+    /// database) committed first, the journal's (co-op, seq) key refuses
+    /// the whole transaction; the ledgers are reloaded with what that
+    /// writer committed and the submissions judged once more against it.
+    async fn commit(&mut self, submissions: Vec<Submission>) {
+        let (work, replies): (Vec<_>, Vec<_>) = submissions
+            .into_iter()
+            .map(|(coop, instructions, reply)| ((coop, instructions), reply))
+            .unzip();
+        let mut answers = self.apply_and_persist(&work).await;
+        if matches!(answers, Err(StoreError::Conflict { .. })) {
+            tracing::warn!("another ledger writer committed first; reloaded and retrying");
+            answers = self.apply_and_persist(&work).await;
+        }
+        match answers {
+            Ok(answers) => {
+                for (reply, answer) in replies.into_iter().zip(answers) {
+                    let _ = reply.send(answer);
+                }
+            }
+            Err(_) => {
+                for reply in replies {
+                    let _ = reply.send(Err(AppError::Internal(
+                        "the ledger could not commit; nothing was written",
+                    )));
+                }
+            }
+        }
+    }
+
+    /// One attempt at a group commit: each submission's answer, or the
+    /// store's error when the batches could not be committed (nothing was).
+    async fn apply_and_persist(
         &mut self,
-        submissions: Vec<(CoopId, Vec<Instruction>, oneshot::Sender<Result<Results>>)>,
-    ) {
+        work: &[(CoopId, Vec<Instruction>)],
+    ) -> Result<Vec<Result<Results>>, StoreError> {
         let now = self.clock.now();
         let mut merged: HashMap<CoopId, Vec<Event>> = HashMap::new();
-        let mut pending = Vec::with_capacity(submissions.len());
-        for (coop, instructions, reply) in submissions {
+        let mut pending: Vec<Result<Pending>> = Vec::with_capacity(work.len());
+        for (coop, instructions) in work {
+            let coop = *coop;
             let coop_ledger = match self.loaded(coop).await {
                 Ok(c) => c,
                 Err(error) => {
-                    let _ = reply.send(Err(error));
+                    pending.push(Err(error));
                     continue;
                 }
             };
@@ -556,7 +591,7 @@ impl Writer {
             let mut openings = Vec::new();
             let mut transfers = Vec::with_capacity(instructions.len());
             let mut slots = Vec::with_capacity(instructions.len());
-            for instruction in &instructions {
+            for instruction in instructions {
                 if open_chain {
                     slots.push(Err(Refusal::LinkedChainOpen));
                     continue;
@@ -577,7 +612,7 @@ impl Writer {
                 .into_iter()
                 .map(|slot| slot.map(|i| base + i))
                 .collect();
-            pending.push(Pending { coop, slots, reply });
+            pending.push(Ok(Pending { coop, slots }));
         }
 
         let mut outcomes: HashMap<CoopId, Results> = HashMap::new();
@@ -590,27 +625,22 @@ impl Writer {
             outcomes.insert(coop, outcome.results);
             records.extend(outcome.record.map(|r| (coop, r)));
         }
-        if !self.persist(&records).await {
-            for p in pending {
-                let _ = p.reply.send(Err(AppError::Internal(
-                    "the ledger could not commit; nothing was written",
-                )));
-            }
-            return;
-        }
-        for p in pending {
-            let results = outcomes.get(&p.coop);
-            let answer = p
-                .slots
-                .iter()
-                .map(|slot| match slot {
-                    Ok(index) => results
-                        .and_then(|r| r.get(*index).copied())
-                        .unwrap_or(Err(Refusal::LinkedEventFailed)),
-                    Err(refusal) => Err(*refusal),
-                })
-                .collect();
-            let _ = p.reply.send(Ok(answer));
-        }
+        self.persist(&records).await?;
+        Ok(pending
+            .into_iter()
+            .map(|p| {
+                let p = p?;
+                let results = outcomes.get(&p.coop);
+                Ok(p.slots
+                    .iter()
+                    .map(|slot| match slot {
+                        Ok(index) => results
+                            .and_then(|r| r.get(*index).copied())
+                            .unwrap_or(Err(Refusal::LinkedEventFailed)),
+                        Err(refusal) => Err(*refusal),
+                    })
+                    .collect())
+            })
+            .collect())
     }
 }

@@ -6,3 +6,4 @@ mod holds;
 mod policy;
 mod requests;
 mod support;
+mod two_writers;
