@@ -32,6 +32,16 @@ struct BalanceRow {
     cap: String,
 }
 
+struct CurrencyRow {
+    code: String,
+    name: String,
+    kind: String,
+    credit_line: String,
+    cap: String,
+    issuance: String,
+    demurrage: String,
+}
+
 struct LineRow {
     date: String,
     memo: String,
@@ -52,8 +62,8 @@ struct LedgerView<'a> {
     lines: Vec<LineRow>,
     older: Option<String>,
     transfer_id: String,
-    /// (code, name, kind) of each currency, for admins.
-    currency_rows: Vec<(String, String, String)>,
+    /// Each currency with its defaults and policies, for admins.
+    currency_rows: Vec<CurrencyRow>,
     notice: Option<String>,
     errors: FormErrors,
     amount: String,
@@ -163,8 +173,27 @@ async fn ledger_view<'a>(
         .currencies
         .iter()
         .map(|c| {
-            let kind = v.tr.t(&format!("currency-kind-{}", c.kind.as_str()));
-            (c.code.to_string(), c.name.clone(), kind)
+            let limit = |value: Option<u64>| {
+                limit_text(
+                    value.map_or(Limit::Unlimited, Limit::AtMost),
+                    c.scale,
+                    &v.tr,
+                )
+            };
+            let amount = |value: u64| amount_text(i128::from(value), c.scale);
+            CurrencyRow {
+                code: c.code.to_string(),
+                name: c.name.clone(),
+                kind: v.tr.t(&format!("currency-kind-{}", c.kind.as_str())),
+                credit_line: limit(c.default_debit_limit),
+                cap: limit(c.default_balance_cap),
+                issuance: amount(c.policy.issuance_per_month),
+                demurrage: format!(
+                    "{} bp > {}",
+                    c.policy.demurrage_bp,
+                    amount(c.policy.demurrage_threshold)
+                ),
+            }
         })
         .collect();
     Ok(LedgerView {

@@ -304,6 +304,11 @@ async fn requests_limits_and_policies_from_the_pages() {
             .post_form("/c/sitters/ledger/currencies", &currency("50"))
             .await
             .assert_status(303);
+        let page = admin.get("/c/sitters/ledger").await.body;
+        assert!(
+            page.contains(r#"<td class="num">10.00</td><td class="num">50 bp &#62; 100.00</td>"#),
+            "the admin's currency table shows the policies: {page}"
+        );
         let currencies = admin_api
             .get("/api/v1/coops/sitters/currencies")
             .await
