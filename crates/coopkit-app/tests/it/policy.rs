@@ -1,16 +1,12 @@
 use coopkit_app::ledger::TransferForm;
 use coopkit_app::{App, AppConfig};
-use coopkit_domain::coop::NewCoop;
-use coopkit_domain::{
-    ClassKey, CoopName, CoopSettings, DuesPeriod, ManualClock, MemberClassSpec, MembershipStatus,
-    Slug,
-};
+use coopkit_domain::{CoopSettings, DuesPeriod, ManualClock};
 use coopkit_ledger::policy::Policy;
 use coopkit_ledger::{CurrencyCode, TransferId};
 use coopkit_store::{Currency, CurrencyKind};
 use coopkit_testkit::{backends, TestDb, TEST_START};
 
-use crate::support::person;
+use crate::support::{coop_with, person};
 
 #[tokio::test]
 async fn a_month_applies_once_however_often_it_is_ticked() {
@@ -18,47 +14,18 @@ async fn a_month_applies_once_however_often_it_is_ticked() {
         let db = TestDb::new(backend).await;
         let store = db.store.clone();
         let founder = person(&store, "founder").await;
-        let key = ClassKey::parse("member").unwrap();
         let settings = CoopSettings {
             joining_requires_approval: false,
             dues_amount: 2,
             dues_currency: "HOUR".into(),
             dues_period: DuesPeriod::Monthly,
         };
-        let coop = store
-            .create_coop(
-                &NewCoop {
-                    slug: Slug::parse("tickers").unwrap(),
-                    name: CoopName::parse("Tickers").unwrap(),
-                    description: String::new(),
-                    profile: String::new(),
-                    settings,
-                    classes: vec![MemberClassSpec {
-                        key: key.clone(),
-                        name: "M".into(),
-                        description: String::new(),
-                        open_to_join: true,
-                        requires_approval: false,
-                    }],
-                },
-                founder,
-                &key,
-                TEST_START,
-            )
-            .await
-            .unwrap();
-        let class = store.member_classes(coop.id).await.unwrap()[0].id;
         let (rich, poor) = (person(&store, "rich").await, person(&store, "poor").await);
-        for member in [rich, poor] {
-            store
-                .apply_for_membership(coop.id, member, class, MembershipStatus::Active, TEST_START)
-                .await
-                .unwrap();
-        }
+        let coop = coop_with(&store, "tickers", settings, founder, &[rich, poor]).await;
         let hour = CurrencyCode::parse("HOUR").unwrap();
         store
             .create_currency(
-                coop.id,
+                coop,
                 &Currency {
                     code: hour.clone(),
                     name: "Hour".into(),

@@ -14,7 +14,7 @@ use coopkit_ledger::{AccountOwner, Limit};
 use serde::Deserialize;
 
 use super::ledger::{amount_text, limit_text};
-use super::{render_with, FormErrors, PageResult};
+use super::{form_currency, render_with, FormErrors, PageResult};
 use crate::forms::CsrfForm;
 use crate::viewer::Viewer;
 use crate::AppState;
@@ -143,11 +143,7 @@ pub async fn set_limits(
 ) -> PageResult {
     let person = v.person()?;
     let outcome = async {
-        let currencies = state.app.currencies(&slug).await?;
-        let currency = currencies
-            .iter()
-            .find(|c| c.code.as_str() == form.currency)
-            .ok_or_else(|| AppError::invalid("currency", "currency-unknown"))?;
+        let currency = form_currency(&state, &slug, &form.currency).await?;
         let member = form
             .member
             .parse()

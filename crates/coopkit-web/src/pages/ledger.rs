@@ -15,7 +15,7 @@ use coopkit_ledger::policy::Policy;
 use coopkit_ledger::{CoopAccount, Limit, TransferId};
 use serde::Deserialize;
 
-use super::{render_with, FormErrors, PageResult};
+use super::{form_currency, render_with, FormErrors, PageResult};
 use crate::api::json_lines;
 use crate::forms::CsrfForm;
 use crate::viewer::Viewer;
@@ -252,12 +252,8 @@ pub async fn pay(
     CsrfForm(form): CsrfForm<PayForm>,
 ) -> PageResult {
     let person = v.person()?;
-    let currencies = state.app.currencies(&slug).await?;
     let outcome = async {
-        let currency = currencies
-            .iter()
-            .find(|c| c.code.as_str() == form.currency)
-            .ok_or_else(|| AppError::invalid("currency", "currency-code-format"))?;
+        let currency = form_currency(&state, &slug, &form.currency).await?;
         let amount = parse_minor_units(&form.amount, u32::from(currency.scale))
             .map_err(|code| AppError::invalid("amount", code))?;
         let to = form

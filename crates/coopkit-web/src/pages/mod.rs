@@ -109,6 +109,21 @@ impl FormErrors {
     }
 }
 
+/// The co-op's currency a form names, or an error on its `currency` field.
+async fn form_currency(
+    state: &AppState,
+    slug: &str,
+    code: &str,
+) -> Result<coopkit_app::records::Currency, AppError> {
+    state
+        .app
+        .currencies(slug)
+        .await?
+        .into_iter()
+        .find(|c| c.code.as_str() == code)
+        .ok_or_else(|| AppError::invalid("currency", "currency-unknown"))
+}
+
 /// The client's address, for per-client login limits. Absent when the
 /// server was not started with connection info (some tests).
 #[derive(Debug)]

@@ -16,7 +16,7 @@ use qrcode::render::svg;
 use qrcode::QrCode;
 use serde::Deserialize;
 
-use super::{render_with, FormErrors, PageResult};
+use super::{form_currency, render_with, FormErrors, PageResult};
 use crate::forms::CsrfForm;
 use crate::params::transfer_id;
 use crate::viewer::Viewer;
@@ -117,11 +117,7 @@ pub async fn create(
 ) -> PageResult {
     let person = v.person()?;
     let outcome = async {
-        let currencies = state.app.currencies(&slug).await?;
-        let currency = currencies
-            .iter()
-            .find(|c| c.code.as_str() == form.currency)
-            .ok_or_else(|| AppError::invalid("currency", "currency-unknown"))?;
+        let currency = form_currency(&state, &slug, &form.currency).await?;
         let amount = parse_minor_units(&form.amount, u32::from(currency.scale))
             .map_err(|code| AppError::invalid("amount", code))?;
         let request = PaymentRequestForm {
