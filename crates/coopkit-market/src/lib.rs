@@ -1,0 +1,16 @@
+//! The services marketplace's rules, free of I/O: what a booking costs,
+//! whether it fits a provider's week, and how a booking moves from
+//! requested to settled. The use cases (`coopkit-app`) load and store
+//! bookings and move value in the ledger as [`booking::Effect`] says.
+//!
+//! Times are the co-op's wall-clock time, as milliseconds in a
+//! [`coopkit_domain::Timestamp`]: a sitting "Friday 19:00 to 23:00" is
+//! entered, stored and compared as such, whatever the server's zone.
+
+pub mod availability;
+pub mod booking;
+pub mod price;
+
+pub use availability::{WeeklySlot, Window};
+pub use booking::{Action, BookingFacts, BookingState, Effect, Party, Payment, Refusal, Step};
+pub use price::Price;
