@@ -8,6 +8,7 @@ mod coops;
 pub mod demo;
 mod error;
 pub mod ledger;
+pub mod market;
 mod memberships;
 
 use std::sync::Arc;

@@ -5,7 +5,6 @@
 //! each id already there and changes nothing.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::account::{AccountOwner, CurrencyCode};
 use crate::transfer::TransferId;
@@ -91,14 +90,11 @@ pub fn policy_transfer_id(
         AccountOwner::Member(person) => format!("member:{}", person.0),
         AccountOwner::Coop(account) => format!("coop:{account:?}"),
     };
-    let digest = Sha256::digest(format!(
+    TransferId::derived(&format!(
         "coopkit-policy|{}|{}|{period}|{owner}",
         kind.as_str(),
         currency.as_str()
-    ));
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    TransferId(u128::from_be_bytes(bytes).max(1))
+    ))
 }
 
 #[cfg(test)]

@@ -25,6 +25,20 @@ impl<'de> Deserialize<'de> for TransferId {
     }
 }
 
+impl TransferId {
+    /// The id of a transfer the server makes on behalf of something with a
+    /// name (a month's issuance, a booking's hold): the first 128 bits of
+    /// the name's SHA-256, so doing the same thing twice names the same
+    /// transfer and the ledger's idempotency makes it happen once.
+    pub fn derived(name: &str) -> TransferId {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(name.as_bytes());
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        TransferId(u128::from_be_bytes(bytes).max(1))
+    }
+}
+
 impl std::fmt::Display for TransferId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)

@@ -20,6 +20,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::availability::Window;
 
+/// A booking's number, unique on the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct BookingId(pub i64);
+
+impl std::fmt::Display for BookingId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// How long after its end a confirmed booking settles by itself, unless
 /// one side disputes it.
 pub const AUTO_COMPLETE_AFTER_MS: i64 = 48 * 60 * 60 * 1000;

@@ -12,5 +12,7 @@ pub mod booking;
 pub mod price;
 
 pub use availability::{WeeklySlot, Window};
-pub use booking::{Action, BookingFacts, BookingState, Effect, Party, Payment, Refusal, Step};
+pub use booking::{
+    Action, BookingFacts, BookingId, BookingState, Effect, Party, Payment, Refusal, Step,
+};
 pub use price::Price;

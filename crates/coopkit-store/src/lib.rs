@@ -11,6 +11,7 @@ mod connect;
 mod coops;
 mod error;
 mod ledger;
+mod market;
 mod memberships;
 mod payment_requests;
 mod people;
@@ -21,6 +22,9 @@ pub use baseline::BaselineOutcome;
 pub use connect::{Backend, DatabaseLocation};
 pub use error::StoreError;
 pub use ledger::{Currency, CurrencyKind, LedgerAppend};
+pub use market::{
+    Booking, Category, Feedback, NewBooking, ProviderListing, ProviderProfile, Service, Stepped,
+};
 pub use payment_requests::PaymentRequest;
 pub use records::*;
 

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 mod holds;
+mod market;
 mod policy;
 mod requests;
 mod support;

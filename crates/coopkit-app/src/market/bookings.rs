@@ -1,0 +1,462 @@
+//! Bookings: asking a provider for their time, the provider's answer, the
+//! hold on the requester's tokens or money, completion, disputes and
+//! feedback. `coopkit-market` decides each step; here the step is stored
+//! first, then carried out in the ledger (ids derived from the booking, so
+//! doing it twice does it once), and [`App::market_tick`] finishes any
+//! ledger effect a crash interrupted.
+
+use coopkit_domain::{PersonId, Role, Timestamp};
+use coopkit_ledger::{AccountOwner, Applied, HoldStatus, Refusal as LedgerRefusal, TransferId};
+use coopkit_market::booking::step;
+use coopkit_market::{
+    availability, Action, BookingId, BookingState, Effect, Party, Payment, Window,
+};
+use coopkit_store::{Booking, Coop, Feedback, NewBooking, Person, Stepped};
+
+use crate::ledger::{Instruction, Payment as LedgerPayment};
+use crate::{App, AppError, Result};
+
+/// How far back [`App::market_tick`] looks for steps whose ledger effect a
+/// crash may have cut short.
+const RECONCILE_WINDOW_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+#[derive(Clone, Debug)]
+pub struct BookForm {
+    pub provider: PersonId,
+    pub category: String,
+    pub window: Window,
+    pub payment: Payment,
+    pub notes: String,
+}
+
+/// A booking with the names a page shows and the caller's side of it.
+#[derive(Clone, Debug)]
+pub struct BookingView {
+    pub booking: Booking,
+    pub requester_name: String,
+    pub provider_name: String,
+    pub party: Party,
+    pub feedback: Option<Feedback>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FeedbackForm {
+    pub went_well: String,
+    pub could_be_better: String,
+    pub would_book_again: bool,
+}
+
+/// What one run of [`App::market_tick`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MarketTick {
+    /// Bookings settled because their time had passed undisputed.
+    pub completed: usize,
+    /// Ledger effects carried out that a crash had cut short.
+    pub repaired: usize,
+}
+
+fn hold_id(booking: &Booking) -> TransferId {
+    booking.hold_id
+}
+
+fn effect_id(booking: &Booking, effect: &str) -> TransferId {
+    TransferId::derived(&format!(
+        "coopkit-booking|{}|{}|{effect}",
+        booking.coop, booking.id
+    ))
+}
+
+fn refused(refusal: coopkit_market::Refusal) -> AppError {
+    AppError::Conflict {
+        field: "booking",
+        code: refusal.code(),
+    }
+}
+
+impl App {
+    /// Asks a provider for their time. Refused, with nothing written, when
+    /// the window is in the past, outside the provider's week, on top of
+    /// one of their confirmed bookings, or beyond what the requester can
+    /// pay under their debit limit.
+    pub async fn book(&self, actor: &Person, slug: &str, form: BookForm) -> Result<Booking> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        if form.provider == actor.id {
+            return Err(refused(coopkit_market::Refusal::OwnBooking));
+        }
+        let provider_active = self
+            .store
+            .membership(coop.id, form.provider)
+            .await?
+            .is_some_and(|m| m.status.is_active());
+        let profile = match self.store.provider(coop.id, form.provider).await? {
+            Some(profile) if provider_active => profile,
+            _ => return Err(AppError::NotFound("provider")),
+        };
+        let service = profile
+            .services
+            .iter()
+            .find(|s| s.category == form.category)
+            .ok_or_else(|| AppError::invalid("category", "category-not-offered"))?;
+        if form.window.start.as_millis() <= self.clock.now().as_millis() {
+            return Err(refused(coopkit_market::Refusal::StartsInPast));
+        }
+        if !availability::covers(&profile.slots, form.window) {
+            return Err(refused(coopkit_market::Refusal::OutsideAvailability));
+        }
+        if !self
+            .store
+            .overlapping_bookings(coop.id, form.provider, form.window)
+            .await?
+            .is_empty()
+        {
+            return Err(refused(coopkit_market::Refusal::Overlaps));
+        }
+        let amount = service.price.for_window(form.window).map_err(refused)?;
+        if form.payment == Payment::Ledger {
+            self.check_means(&coop, actor, &service.currency, amount)
+                .await?;
+        }
+        if form.notes.len() > 1000 {
+            return Err(AppError::invalid("notes", "too-long"));
+        }
+        let new = NewBooking {
+            coop: coop.id,
+            requester: actor.id,
+            provider: form.provider,
+            category: form.category,
+            currency: service.currency.clone(),
+            amount,
+            payment: form.payment,
+            window: form.window,
+            notes: form.notes.trim().to_owned(),
+        };
+        let hold =
+            |id: BookingId| TransferId::derived(&format!("coopkit-booking|{}|{id}|hold", coop.id));
+        Ok(self
+            .store
+            .create_booking(&new, hold, self.clock.now())
+            .await?)
+    }
+
+    /// Refuses a booking the requester could not pay for now: their
+    /// available balance less the amount must stay within their limit.
+    async fn check_means(
+        &self,
+        coop: &Coop,
+        actor: &Person,
+        currency: &coopkit_ledger::CurrencyCode,
+        amount: u64,
+    ) -> Result<()> {
+        let accounts = self.ledger.accounts(coop.id).await?;
+        let mine = accounts.iter().find(|v| {
+            v.account.currency == *currency && v.account.owner == AccountOwner::Member(actor.id)
+        });
+        let (available, limit) = match mine {
+            Some(v) => (v.balances.available(), v.account.debit_limit),
+            None => {
+                let defaults = self.coop_currency(coop, currency).await?;
+                let limit = defaults.default_debit_limit.map_or(
+                    coopkit_ledger::Limit::Unlimited,
+                    coopkit_ledger::Limit::AtMost,
+                );
+                (0, limit)
+            }
+        };
+        if let coopkit_ledger::Limit::AtMost(limit) = limit {
+            if available - i128::from(amount) < -i128::from(limit) {
+                return Err(AppError::Conflict {
+                    field: "booking",
+                    code: LedgerRefusal::ExceedsDebitLimit.code(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// One booking, for its two sides and the co-op's coordinators.
+    pub async fn booking(&self, actor: &Person, slug: &str, id: BookingId) -> Result<BookingView> {
+        let coop = self.coop(slug).await?;
+        let role = self.require_role(&coop, actor, Role::Member).await?.role;
+        let booking = self
+            .store
+            .booking(coop.id, id)
+            .await?
+            .ok_or(AppError::NotFound("booking"))?;
+        let party = party_of(&booking, actor, role).ok_or(AppError::NotFound("booking"))?;
+        self.view(&coop, booking, party).await
+    }
+
+    async fn view(&self, coop: &Coop, booking: Booking, party: Party) -> Result<BookingView> {
+        let name = |id| async move {
+            Ok::<_, AppError>(
+                self.store
+                    .person(id)
+                    .await?
+                    .map(|p| p.display_name)
+                    .unwrap_or_default(),
+            )
+        };
+        Ok(BookingView {
+            requester_name: name(booking.requester).await?,
+            provider_name: name(booking.provider).await?,
+            feedback: self.store.feedback(coop.id, booking.id).await?,
+            party,
+            booking,
+        })
+    }
+
+    /// The caller's bookings in the co-op, as requester and as provider,
+    /// latest first.
+    pub async fn my_bookings(&self, actor: &Person, slug: &str) -> Result<Vec<BookingView>> {
+        let coop = self.coop(slug).await?;
+        let role = self.require_role(&coop, actor, Role::Member).await?.role;
+        let mut views = Vec::new();
+        for booking in self.store.bookings_of(coop.id, actor.id).await? {
+            if let Some(party) = party_of(&booking, actor, role) {
+                views.push(self.view(&coop, booking, party).await?);
+            }
+        }
+        Ok(views)
+    }
+
+    /// Takes a step on a booking as the caller: accept, decline, cancel,
+    /// mark done, dispute, or (coordinators) resolve a dispute.
+    pub async fn act_on_booking(
+        &self,
+        actor: &Person,
+        slug: &str,
+        id: BookingId,
+        action: Action,
+    ) -> Result<BookingView> {
+        let coop = self.coop(slug).await?;
+        let role = self.require_role(&coop, actor, Role::Member).await?.role;
+        let booking = self
+            .store
+            .booking(coop.id, id)
+            .await?
+            .ok_or(AppError::NotFound("booking"))?;
+        // A coordinator who is a side of the booking acts as that side:
+        // they cannot resolve a dispute about their own booking.
+        let party = party_of(&booking, actor, role).ok_or(AppError::NotFound("booking"))?;
+        let booking = self.take_step(booking, party, action).await?;
+        self.view(&coop, booking, party).await
+    }
+
+    /// Decides, stores, then carries out a step. A hold the ledger refuses
+    /// (the requester spent their credit since booking) undoes the step.
+    async fn take_step(&self, booking: Booking, party: Party, action: Action) -> Result<Booking> {
+        let now = self.clock.now();
+        let next = step(booking.facts, party, action, now).map_err(refused)?;
+        match self.store.step_booking(&booking, &next.facts, now).await? {
+            Stepped::Done => {}
+            Stepped::Stale => {
+                return Err(AppError::Conflict {
+                    field: "booking",
+                    code: "booking-changed",
+                })
+            }
+            Stepped::Overlaps => return Err(refused(coopkit_market::Refusal::Overlaps)),
+        }
+        let stepped = Booking {
+            facts: next.facts,
+            updated_at: now,
+            ..booking.clone()
+        };
+        if let Err(refusal) = self.carry_out(&stepped, next.effect).await? {
+            // Put the booking back as it was; the refusal says why.
+            self.store
+                .step_booking(&stepped, &booking.facts, now)
+                .await?;
+            return Err(AppError::Conflict {
+                field: "booking",
+                code: refusal.code(),
+            });
+        }
+        Ok(stepped)
+    }
+
+    /// The ledger side of a step. `Ok(Err(_))` is the ledger's refusal.
+    async fn carry_out(
+        &self,
+        booking: &Booking,
+        effect: Effect,
+    ) -> Result<std::result::Result<(), LedgerRefusal>> {
+        let instruction = match effect {
+            Effect::None => return Ok(Ok(())),
+            Effect::PlaceHold => Instruction::Pay(LedgerPayment {
+                id: hold_id(booking),
+                currency: booking.currency.clone(),
+                from: AccountOwner::Member(booking.requester),
+                to: AccountOwner::Member(booking.provider),
+                amount: booking.amount,
+                hold: Some(None),
+                linked: false,
+                memo: format!("booking {}", booking.id),
+                cause: format!("booking:{}", booking.id),
+            }),
+            Effect::PostHold => Instruction::Post {
+                id: effect_id(booking, "post"),
+                pending: hold_id(booking),
+                amount: None,
+            },
+            Effect::VoidHold => Instruction::Void {
+                id: effect_id(booking, "void"),
+                pending: hold_id(booking),
+            },
+        };
+        let result = self
+            .ledger
+            .submit(booking.coop, vec![instruction])
+            .await?
+            .pop()
+            .ok_or(AppError::Internal("the ledger answered an empty batch"))?;
+        Ok(match result {
+            Ok(Applied::New | Applied::Replayed) => Ok(()),
+            // Posting or voiding what is already so: done before.
+            Err(LedgerRefusal::PendingAlreadyPosted) if effect == Effect::PostHold => Ok(()),
+            Err(LedgerRefusal::PendingAlreadyVoided) if effect == Effect::VoidHold => Ok(()),
+            Err(refusal) => Err(refusal),
+        })
+    }
+
+    /// Settles confirmed bookings whose time passed undisputed, and
+    /// finishes any ledger effect a crash cut short, so the ledger agrees
+    /// with every booking's state. Run every minute by the server.
+    pub async fn market_tick(&self) -> Result<MarketTick> {
+        let now = self.clock.now();
+        let mut report = MarketTick::default();
+        let since = Timestamp(now.as_millis() - RECONCILE_WINDOW_MS);
+        for booking in self.store.bookings_to_reconcile(since).await? {
+            if booking.facts.payment == Payment::Cash {
+                if step(booking.facts, Party::Clock, Action::AutoComplete, now).is_ok() {
+                    self.take_step(booking, Party::Clock, Action::AutoComplete)
+                        .await?;
+                    report.completed += 1;
+                }
+                continue;
+            }
+            let hold = self
+                .ledger
+                .transfer(booking.coop, hold_id(&booking))
+                .await?
+                .and_then(|t| t.hold);
+            let wanted = match (booking.facts.state, hold) {
+                (BookingState::Confirmed | BookingState::Disputed, None) => Some(Effect::PlaceHold),
+                (BookingState::Settled, Some(HoldStatus::Open)) => Some(Effect::PostHold),
+                (
+                    BookingState::Requested
+                    | BookingState::Declined
+                    | BookingState::Cancelled
+                    | BookingState::Refunded,
+                    Some(HoldStatus::Open),
+                ) => Some(Effect::VoidHold),
+                _ => None,
+            };
+            if let Some(effect) = wanted {
+                if let Err(refusal) = self.carry_out(&booking, effect).await? {
+                    tracing::warn!(booking = %booking.id, %refusal, "could not repair a booking's hold");
+                } else {
+                    report.repaired += 1;
+                }
+                continue;
+            }
+            if step(booking.facts, Party::Clock, Action::AutoComplete, now).is_ok() {
+                match self
+                    .take_step(booking, Party::Clock, Action::AutoComplete)
+                    .await
+                {
+                    Ok(_) => report.completed += 1,
+                    Err(error) => tracing::warn!(%error, "could not complete a booking"),
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// The requester's feedback on a settled booking, once.
+    pub async fn leave_feedback(
+        &self,
+        actor: &Person,
+        slug: &str,
+        id: BookingId,
+        form: FeedbackForm,
+    ) -> Result<BookingView> {
+        let view = self.booking(actor, slug, id).await?;
+        if view.party != Party::Requester {
+            return Err(AppError::Forbidden("requester-reviews"));
+        }
+        if view.booking.facts.state != BookingState::Settled {
+            return Err(AppError::Conflict {
+                field: "booking",
+                code: "booking-not-completed",
+            });
+        }
+        let mut errors = coopkit_domain::validation::Collector::new();
+        for (field, text) in [
+            ("went_well", &form.went_well),
+            ("could_be_better", &form.could_be_better),
+        ] {
+            if text.chars().count() > 2000 {
+                errors.push(field, "too-long");
+            }
+        }
+        if form.went_well.trim().is_empty() {
+            errors.push("went_well", "required");
+        }
+        errors.finish()?;
+        self.store
+            .add_feedback(&Feedback {
+                booking: id,
+                went_well: form.went_well.trim().to_owned(),
+                could_be_better: form.could_be_better.trim().to_owned(),
+                would_book_again: form.would_book_again,
+                answer: String::new(),
+                created_at: self.clock.now(),
+            })
+            .await
+            .map_err(|error| match error {
+                coopkit_store::StoreError::Conflict { .. } => AppError::Conflict {
+                    field: "feedback",
+                    code: "feedback-given",
+                },
+                other => other.into(),
+            })?;
+        self.booking(actor, slug, id).await
+    }
+
+    /// The provider's answer to the feedback on their booking.
+    pub async fn answer_feedback(
+        &self,
+        actor: &Person,
+        slug: &str,
+        id: BookingId,
+        answer: &str,
+    ) -> Result<BookingView> {
+        let view = self.booking(actor, slug, id).await?;
+        if view.party != Party::Provider {
+            return Err(AppError::Forbidden("provider-answers"));
+        }
+        if answer.chars().count() > 2000 {
+            return Err(AppError::invalid("answer", "too-long"));
+        }
+        if !self.store.answer_feedback(id, answer.trim()).await? {
+            return Err(AppError::NotFound("feedback"));
+        }
+        self.booking(actor, slug, id).await
+    }
+}
+
+/// The caller's side of a booking; `None` for a member who is neither side
+/// nor a coordinator, to whom the booking does not exist.
+fn party_of(booking: &Booking, actor: &Person, role: Role) -> Option<Party> {
+    if booking.requester == actor.id {
+        Some(Party::Requester)
+    } else if booking.provider == actor.id {
+        Some(Party::Provider)
+    } else if role.can_decide_applications() {
+        Some(Party::Coordinator)
+    } else {
+        None
+    }
+}

@@ -1,0 +1,328 @@
+//! The marketplace's use cases: categories, provider profiles and search.
+//! Bookings and feedback are in [`bookings`].
+
+mod bookings;
+
+use std::collections::HashMap;
+
+use coopkit_domain::validation::Collector;
+use coopkit_domain::{PersonId, Role};
+use coopkit_ledger::CurrencyCode;
+use coopkit_market::{availability, Price, WeeklySlot, Window};
+use coopkit_store::{Category, Feedback, Person, ProviderListing, ProviderProfile, Service};
+
+pub use bookings::{BookForm, BookingView, FeedbackForm, MarketTick};
+
+use crate::{App, AppError, Result};
+
+/// The longest bio, in characters.
+const BIO_MAX: usize = 2000;
+
+/// A service as a provider enters it.
+#[derive(Clone, Debug)]
+pub struct ServiceForm {
+    pub category: String,
+    pub currency: String,
+    /// In the currency's minor unit, per `unit_minutes`.
+    pub price: u64,
+    pub unit_minutes: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct ProfileForm {
+    pub bio: String,
+    /// Language codes separated by commas or spaces: `en, es`.
+    pub languages: String,
+    pub services: Vec<ServiceForm>,
+    pub slots: Vec<WeeklySlot>,
+}
+
+/// How search orders providers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SortBy {
+    #[default]
+    Name,
+    /// Those the searcher booked most often first.
+    BookedBefore,
+    /// The highest share of "would book again" first.
+    Rating,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct SearchQuery {
+    pub words: String,
+    pub category: String,
+    pub language: String,
+    /// Only providers whose week covers this window and who are free then.
+    pub available: Option<Window>,
+    pub sort: SortBy,
+}
+
+/// What the public (the co-op's members) sees of a provider's feedback.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FeedbackSummary {
+    pub reviews: u32,
+    pub would_book_again: u32,
+}
+
+impl FeedbackSummary {
+    fn of(feedback: &[Feedback]) -> Self {
+        FeedbackSummary {
+            reviews: u32::try_from(feedback.len()).unwrap_or(u32::MAX),
+            would_book_again: u32::try_from(feedback.iter().filter(|f| f.would_book_again).count())
+                .unwrap_or(u32::MAX),
+        }
+    }
+
+    /// Per thousand, for sorting without floats; `None` without reviews.
+    pub fn per_mille(self) -> Option<u32> {
+        (self.reviews > 0).then(|| self.would_book_again * 1000 / self.reviews)
+    }
+}
+
+/// A provider in search results.
+#[derive(Clone, Debug)]
+pub struct ProviderCard {
+    pub listing: ProviderListing,
+    pub summary: FeedbackSummary,
+    /// How many of the searcher's bookings this provider settled.
+    pub booked_before: u32,
+}
+
+/// A provider's page.
+#[derive(Clone, Debug)]
+pub struct ProviderPage {
+    pub listing: ProviderListing,
+    pub summary: FeedbackSummary,
+    pub feedback: Vec<Feedback>,
+    pub categories: Vec<Category>,
+}
+
+fn valid_key(key: &str) -> bool {
+    (2..=40).contains(&key.len())
+        && key.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+        && !key.starts_with('-')
+}
+
+impl App {
+    /// Adds or renames the co-op's categories: admins only.
+    pub async fn set_categories(
+        &self,
+        actor: &Person,
+        slug: &str,
+        categories: &[(String, String)],
+    ) -> Result<()> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Admin).await?;
+        let mut errors = Collector::new();
+        for (i, (key, name)) in categories.iter().enumerate() {
+            if !valid_key(key) {
+                errors.push(&format!("categories[{i}].key"), "category-key-format");
+            }
+            if name.trim().is_empty() || name.chars().count() > 60 {
+                errors.push(&format!("categories[{i}].name"), "too-long");
+            }
+        }
+        errors.finish()?;
+        let categories: Vec<Category> = categories
+            .iter()
+            .map(|(key, name)| Category {
+                key: key.clone(),
+                name: name.trim().to_owned(),
+            })
+            .collect();
+        Ok(self.store.set_categories(coop.id, &categories).await?)
+    }
+
+    /// The co-op's service categories, for its members.
+    pub async fn categories(&self, actor: &Person, slug: &str) -> Result<Vec<Category>> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        Ok(self.store.categories(coop.id).await?)
+    }
+
+    /// The caller's own provider profile in the co-op, if any.
+    pub async fn my_profile(&self, actor: &Person, slug: &str) -> Result<Option<ProviderProfile>> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        Ok(self.store.provider(coop.id, actor.id).await?)
+    }
+
+    /// Creates or replaces the caller's provider profile: any active
+    /// member may offer services.
+    pub async fn save_profile(
+        &self,
+        actor: &Person,
+        slug: &str,
+        form: ProfileForm,
+    ) -> Result<ProviderProfile> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        let categories = self.store.categories(coop.id).await?;
+        let currencies = self.store.currencies(coop.id).await?;
+        let mut errors = Collector::new();
+        let bio = form.bio.trim();
+        if bio.chars().count() > BIO_MAX {
+            errors.push("bio", "too-long");
+        }
+        let languages: Vec<String> = form
+            .languages
+            .split([',', ' '])
+            .map(|l| l.trim().to_ascii_lowercase())
+            .filter(|l| !l.is_empty())
+            .collect();
+        if languages
+            .iter()
+            .any(|l| !(2..=3).contains(&l.len()) || !l.bytes().all(|b| b.is_ascii_lowercase()))
+        {
+            errors.push("languages", "language-code-format");
+        }
+        let mut services = Vec::with_capacity(form.services.len());
+        for (i, service) in form.services.iter().enumerate() {
+            let field = |name: &str| format!("services[{i}].{name}");
+            if !categories.iter().any(|c| c.key == service.category) {
+                errors.push(&field("category"), "category-unknown");
+            }
+            if services
+                .iter()
+                .any(|s: &Service| s.category == service.category)
+            {
+                errors.push(&field("category"), "duplicate");
+            }
+            let currency = CurrencyCode::parse(&service.currency)
+                .ok()
+                .filter(|code| currencies.iter().any(|c| c.code == *code));
+            if currency.is_none() {
+                errors.push(&field("currency"), "currency-unknown");
+            }
+            let price = errors.check(
+                &field("price"),
+                Price::new(service.price, service.unit_minutes),
+            );
+            if let (Some(currency), Some(price)) = (currency, price) {
+                services.push(Service {
+                    category: service.category.clone(),
+                    currency,
+                    price,
+                });
+            }
+        }
+        let mut slots = form.slots.clone();
+        slots.sort_by_key(|s| (s.weekday, s.start_minute));
+        if slots
+            .windows(2)
+            .any(|w| w[0].weekday == w[1].weekday && w[1].start_minute < w[0].end_minute)
+        {
+            errors.push("slots", "slots-overlap");
+        }
+        errors.finish()?;
+        let profile = ProviderProfile {
+            person: actor.id,
+            bio: bio.to_owned(),
+            languages,
+            services,
+            slots,
+        };
+        self.store
+            .save_provider(coop.id, &profile, self.clock.now())
+            .await?;
+        Ok(profile)
+    }
+
+    /// Providers of the co-op that match the query, for its members.
+    pub async fn search_providers(
+        &self,
+        actor: &Person,
+        slug: &str,
+        query: &SearchQuery,
+    ) -> Result<Vec<ProviderCard>> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        let category = Some(query.category.as_str()).filter(|c| !c.is_empty());
+        let words: Vec<String> = query
+            .words
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        let mut booked: HashMap<PersonId, u32> = HashMap::new();
+        for booking in self.store.bookings_of(coop.id, actor.id).await? {
+            if booking.requester == actor.id
+                && booking.facts.state == coopkit_market::BookingState::Settled
+            {
+                *booked.entry(booking.provider).or_default() += 1;
+            }
+        }
+        let mut cards = Vec::new();
+        for listing in self.store.providers(coop.id, category).await? {
+            let text = format!("{} {}", listing.display_name, listing.profile.bio).to_lowercase();
+            if !words.iter().all(|w| text.contains(w.as_str())) {
+                continue;
+            }
+            if !query.language.is_empty() && !listing.profile.languages.contains(&query.language) {
+                continue;
+            }
+            if let Some(window) = query.available {
+                let free = availability::covers(&listing.profile.slots, window)
+                    && self
+                        .store
+                        .overlapping_bookings(coop.id, listing.profile.person, window)
+                        .await?
+                        .is_empty();
+                if !free {
+                    continue;
+                }
+            }
+            let feedback = self
+                .store
+                .feedback_for(coop.id, listing.profile.person)
+                .await?;
+            cards.push(ProviderCard {
+                summary: FeedbackSummary::of(&feedback),
+                booked_before: booked.get(&listing.profile.person).copied().unwrap_or(0),
+                listing,
+            });
+        }
+        match query.sort {
+            SortBy::Name => {}
+            SortBy::BookedBefore => cards.sort_by(|a, b| b.booked_before.cmp(&a.booked_before)),
+            SortBy::Rating => {
+                cards.sort_by(|a, b| b.summary.per_mille().cmp(&a.summary.per_mille()))
+            }
+        }
+        Ok(cards)
+    }
+
+    /// A provider's profile, services, availability and feedback.
+    pub async fn provider_page(
+        &self,
+        actor: &Person,
+        slug: &str,
+        provider: PersonId,
+    ) -> Result<ProviderPage> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        let active = self
+            .store
+            .membership(coop.id, provider)
+            .await?
+            .is_some_and(|m| m.status.is_active());
+        let (Some(profile), Some(person), true) = (
+            self.store.provider(coop.id, provider).await?,
+            self.store.person(provider).await?,
+            active,
+        ) else {
+            return Err(AppError::NotFound("provider"));
+        };
+        let listing = ProviderListing {
+            profile,
+            display_name: person.display_name,
+        };
+        let feedback = self.store.feedback_for(coop.id, provider).await?;
+        Ok(ProviderPage {
+            listing,
+            summary: FeedbackSummary::of(&feedback),
+            feedback,
+            categories: self.store.categories(coop.id).await?,
+        })
+    }
+}

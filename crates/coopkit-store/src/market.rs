@@ -1,0 +1,658 @@
+//! The marketplace's records: categories, provider profiles, bookings and
+//! feedback. The rules (what a booking costs, which step is allowed) live
+//! in `coopkit-market`; here a step is stored only if the booking is still
+//! as the rules saw it (compare and set).
+
+use coopkit_domain::{CoopId, PersonId, Timestamp};
+use coopkit_ledger::{CurrencyCode, TransferId};
+use coopkit_market::{BookingFacts, BookingId, BookingState, Payment, Price, WeeklySlot, Window};
+
+use crate::{on_pool, BeginWrite, Result, Store, StoreError};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Category {
+    /// Lower-case letters and hyphens: `babysitting`.
+    pub key: String,
+    pub name: String,
+}
+
+/// One service a provider offers, at a price.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Service {
+    pub category: String,
+    pub currency: CurrencyCode,
+    pub price: Price,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderProfile {
+    pub person: PersonId,
+    pub bio: String,
+    /// Language codes: `en`, `es`.
+    pub languages: Vec<String>,
+    pub services: Vec<Service>,
+    pub slots: Vec<WeeklySlot>,
+}
+
+/// A provider as search shows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderListing {
+    pub profile: ProviderProfile,
+    pub display_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewBooking {
+    pub coop: CoopId,
+    pub requester: PersonId,
+    pub provider: PersonId,
+    pub category: String,
+    pub currency: CurrencyCode,
+    pub amount: u64,
+    pub payment: Payment,
+    pub window: Window,
+    pub notes: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Booking {
+    pub id: BookingId,
+    pub coop: CoopId,
+    pub requester: PersonId,
+    pub provider: PersonId,
+    pub category: String,
+    pub currency: CurrencyCode,
+    pub amount: u64,
+    pub facts: BookingFacts,
+    /// The ledger transfer that holds the amount while the booking runs.
+    pub hold_id: TransferId,
+    pub notes: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Feedback {
+    pub booking: BookingId,
+    pub went_well: String,
+    pub could_be_better: String,
+    pub would_book_again: bool,
+    /// The provider's answer; empty until they give one.
+    pub answer: String,
+    pub created_at: Timestamp,
+}
+
+/// What became of a compare-and-set step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stepped {
+    Done,
+    /// The booking changed since it was read (another tab, the other
+    /// side): nothing was written.
+    Stale,
+    /// Confirming would double-book the provider: nothing was written.
+    Overlaps,
+}
+
+const BOOKING_COLUMNS: &str = "id, coop_id, requester_id, provider_id, category, currency, amount, \
+    payment, starts_at, ends_at, state, requester_done, provider_done, hold_id, notes, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+struct BookingRow {
+    id: i64,
+    coop_id: i64,
+    requester_id: i64,
+    provider_id: i64,
+    category: String,
+    currency: String,
+    amount: i64,
+    payment: String,
+    starts_at: i64,
+    ends_at: i64,
+    state: String,
+    requester_done: bool,
+    provider_done: bool,
+    hold_id: String,
+    notes: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+fn booking_from(row: BookingRow) -> Result<Booking> {
+    let corrupt = |column: &str, value: &str| StoreError::corrupt(column, value);
+    Ok(Booking {
+        id: BookingId(row.id),
+        coop: CoopId(row.coop_id),
+        requester: PersonId(row.requester_id),
+        provider: PersonId(row.provider_id),
+        currency: CurrencyCode::parse(&row.currency)
+            .map_err(|_| corrupt("booking.currency", &row.currency))?,
+        category: row.category,
+        amount: u64::try_from(row.amount)
+            .map_err(|_| corrupt("booking.amount", &row.amount.to_string()))?,
+        facts: BookingFacts {
+            state: BookingState::parse(&row.state)
+                .ok_or_else(|| corrupt("booking.state", &row.state))?,
+            window: Window::new(Timestamp(row.starts_at), Timestamp(row.ends_at))
+                .map_err(|_| corrupt("booking.ends_at", &row.ends_at.to_string()))?,
+            payment: Payment::parse(&row.payment)
+                .ok_or_else(|| corrupt("booking.payment", &row.payment))?,
+            requester_done: row.requester_done,
+            provider_done: row.provider_done,
+        },
+        hold_id: TransferId(
+            row.hold_id
+                .parse()
+                .map_err(|_| corrupt("booking.hold_id", &row.hold_id))?,
+        ),
+        notes: row.notes,
+        created_at: Timestamp(row.created_at),
+        updated_at: Timestamp(row.updated_at),
+    })
+}
+
+fn to_i64(value: u64, column: &str) -> Result<i64> {
+    i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{column} {value} exceeds i64")))
+}
+
+impl Store {
+    /// Adds the categories, renaming those whose key exists.
+    pub async fn set_categories(&self, coop: CoopId, categories: &[Category]) -> Result<()> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            for category in categories {
+                sqlx::query(
+                    "INSERT INTO market_category (coop_id, key, name) VALUES ($1, $2, $3) \
+                     ON CONFLICT (coop_id, key) DO UPDATE SET name = excluded.name",
+                )
+                .bind(coop.0)
+                .bind(&category.key)
+                .bind(&category.name)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    pub async fn categories(&self, coop: CoopId) -> Result<Vec<Category>> {
+        let rows: Vec<(String, String)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT key, name FROM market_category WHERE coop_id = $1 ORDER BY name")
+                .bind(coop.0)
+                .fetch_all(pool)
+                .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(key, name)| Category { key, name })
+            .collect())
+    }
+
+    /// Creates or replaces a member's provider profile, services and
+    /// availability in one transaction.
+    pub async fn save_provider(
+        &self,
+        coop: CoopId,
+        profile: &ProviderProfile,
+        now: Timestamp,
+    ) -> Result<()> {
+        let person = profile.person.0;
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO provider (coop_id, person_id, bio, languages, updated_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (coop_id, person_id) DO UPDATE SET bio = excluded.bio, \
+                 languages = excluded.languages, updated_at = excluded.updated_at",
+            )
+            .bind(coop.0)
+            .bind(person)
+            .bind(&profile.bio)
+            .bind(profile.languages.join(","))
+            .bind(now.as_millis())
+            .execute(&mut *tx)
+            .await?;
+            for table in ["provider_service", "provider_slot"] {
+                sqlx::query(&format!(
+                    "DELETE FROM {table} WHERE coop_id = $1 AND person_id = $2"
+                ))
+                .bind(coop.0)
+                .bind(person)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for service in &profile.services {
+                sqlx::query(
+                    "INSERT INTO provider_service (coop_id, person_id, category, currency, price, unit_minutes) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(coop.0)
+                .bind(person)
+                .bind(&service.category)
+                .bind(service.currency.as_str())
+                .bind(to_i64(service.price.amount, "price")?)
+                .bind(i64::from(service.price.unit_minutes))
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::conflict_as("service"))?;
+            }
+            for slot in &profile.slots {
+                sqlx::query(
+                    "INSERT INTO provider_slot (coop_id, person_id, weekday, start_minute, end_minute) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(coop.0)
+                .bind(person)
+                .bind(i64::from(slot.weekday))
+                .bind(i64::from(slot.start_minute))
+                .bind(i64::from(slot.end_minute))
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::conflict_as("slot"))?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// The active providers of a co-op, with their services and slots; in
+    /// `category` only, when given. Search narrows these further.
+    pub async fn providers(
+        &self,
+        coop: CoopId,
+        category: Option<&str>,
+    ) -> Result<Vec<ProviderListing>> {
+        let rows: Vec<(i64, String, String, String)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT p.person_id, p.bio, p.languages, person.display_name FROM provider p \
+                 JOIN person ON person.id = p.person_id \
+                 JOIN membership m ON m.coop_id = p.coop_id AND m.person_id = p.person_id AND m.status = 'active' \
+                 WHERE p.coop_id = $1 AND ($2 = '' OR EXISTS (SELECT 1 FROM provider_service s \
+                   WHERE s.coop_id = p.coop_id AND s.person_id = p.person_id AND s.category = $2)) \
+                 ORDER BY person.display_name, p.person_id",
+            )
+            .bind(coop.0)
+            .bind(category.unwrap_or(""))
+            .fetch_all(pool)
+            .await
+        })?;
+        let (services, slots) = self.provider_details(coop, None).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(person, bio, languages, display_name)| {
+                let person = PersonId(person);
+                ProviderListing {
+                    profile: ProviderProfile {
+                        person,
+                        bio,
+                        languages: split_languages(&languages),
+                        services: services
+                            .iter()
+                            .filter(|(p, _)| *p == person)
+                            .map(|(_, s)| s.clone())
+                            .collect(),
+                        slots: slots
+                            .iter()
+                            .filter(|(p, _)| *p == person)
+                            .map(|(_, s)| *s)
+                            .collect(),
+                    },
+                    display_name,
+                }
+            })
+            .collect())
+    }
+
+    /// One member's provider profile in a co-op, if they have one.
+    pub async fn provider(
+        &self,
+        coop: CoopId,
+        person: PersonId,
+    ) -> Result<Option<ProviderProfile>> {
+        let row: Option<(String, String)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT bio, languages FROM provider WHERE coop_id = $1 AND person_id = $2",
+            )
+            .bind(coop.0)
+            .bind(person.0)
+            .fetch_optional(pool)
+            .await
+        })?;
+        let Some((bio, languages)) = row else {
+            return Ok(None);
+        };
+        let (services, slots) = self.provider_details(coop, Some(person)).await?;
+        Ok(Some(ProviderProfile {
+            person,
+            bio,
+            languages: split_languages(&languages),
+            services: services.into_iter().map(|(_, s)| s).collect(),
+            slots: slots.into_iter().map(|(_, s)| s).collect(),
+        }))
+    }
+
+    #[allow(clippy::type_complexity)] // two lists, each keyed by person
+    async fn provider_details(
+        &self,
+        coop: CoopId,
+        person: Option<PersonId>,
+    ) -> Result<(Vec<(PersonId, Service)>, Vec<(PersonId, WeeklySlot)>)> {
+        let who = person.map_or(0, |p| p.0);
+        let services: Vec<(i64, String, String, i64, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT person_id, category, currency, price, unit_minutes FROM provider_service \
+                 WHERE coop_id = $1 AND ($2 = 0 OR person_id = $2) ORDER BY person_id, category",
+            )
+            .bind(coop.0)
+            .bind(who)
+            .fetch_all(pool)
+            .await
+        })?;
+        let slots: Vec<(i64, i64, i64, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT person_id, weekday, start_minute, end_minute FROM provider_slot \
+                 WHERE coop_id = $1 AND ($2 = 0 OR person_id = $2) ORDER BY person_id, weekday, start_minute",
+            )
+            .bind(coop.0)
+            .bind(who)
+            .fetch_all(pool)
+            .await
+        })?;
+        let services = services
+            .into_iter()
+            .map(|(person, category, currency, price, unit)| {
+                let corrupt = || StoreError::corrupt("provider_service.price", &price.to_string());
+                let price = Price::new(
+                    u64::try_from(price).map_err(|_| corrupt())?,
+                    u32::try_from(unit).map_err(|_| corrupt())?,
+                )
+                .map_err(|_| corrupt())?;
+                Ok((
+                    PersonId(person),
+                    Service {
+                        category,
+                        currency: CurrencyCode::parse(&currency).map_err(|_| {
+                            StoreError::corrupt("provider_service.currency", &currency)
+                        })?,
+                        price,
+                    },
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let slots = slots
+            .into_iter()
+            .map(|(person, weekday, start, end)| {
+                let slot = u8::try_from(weekday)
+                    .ok()
+                    .zip(u16::try_from(start).ok().zip(u16::try_from(end).ok()))
+                    .and_then(|(d, (s, e))| WeeklySlot::new(d, s, e).ok())
+                    .ok_or_else(|| {
+                        StoreError::corrupt("provider_slot", &format!("{weekday} {start}-{end}"))
+                    })?;
+                Ok((PersonId(person), slot))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((services, slots))
+    }
+
+    /// Records a requested booking; the hold id is derived by the caller
+    /// from the new booking's id and set with [`Store::set_hold_id`].
+    pub async fn create_booking(
+        &self,
+        new: &NewBooking,
+        hold_id: impl Fn(BookingId) -> TransferId,
+        now: Timestamp,
+    ) -> Result<Booking> {
+        let amount = to_i64(new.amount, "amount")?;
+        let row: BookingRow = on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO booking (coop_id, requester_id, provider_id, category, currency, amount, payment, \
+                 starts_at, ends_at, state, requester_done, provider_done, hold_id, notes, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'requested', FALSE, FALSE, '', $10, $11, $11) RETURNING id",
+            )
+            .bind(new.coop.0)
+            .bind(new.requester.0)
+            .bind(new.provider.0)
+            .bind(&new.category)
+            .bind(new.currency.as_str())
+            .bind(amount)
+            .bind(new.payment.as_str())
+            .bind(new.window.start.as_millis())
+            .bind(new.window.end.as_millis())
+            .bind(&new.notes)
+            .bind(now.as_millis())
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE booking SET hold_id = $1 WHERE id = $2")
+                .bind(hold_id(BookingId(id)).to_string())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let row = sqlx::query_as(&format!(
+                "SELECT {BOOKING_COLUMNS} FROM booking WHERE id = $1"
+            ))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(row)
+        })?;
+        booking_from(row)
+    }
+
+    /// A booking of this co-op.
+    pub async fn booking(&self, coop: CoopId, id: BookingId) -> Result<Option<Booking>> {
+        let row: Option<BookingRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {BOOKING_COLUMNS} FROM booking WHERE id = $1 AND coop_id = $2"
+            ))
+            .bind(id.0)
+            .bind(coop.0)
+            .fetch_optional(pool)
+            .await
+        })?;
+        row.map(booking_from).transpose()
+    }
+
+    /// A member's bookings in a co-op, as requester or provider, soonest
+    /// first.
+    pub async fn bookings_of(&self, coop: CoopId, person: PersonId) -> Result<Vec<Booking>> {
+        let rows: Vec<BookingRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {BOOKING_COLUMNS} FROM booking WHERE coop_id = $1 \
+                 AND (requester_id = $2 OR provider_id = $2) ORDER BY starts_at DESC, id DESC LIMIT 200"
+            ))
+            .bind(coop.0)
+            .bind(person.0)
+            .fetch_all(pool)
+            .await
+        })?;
+        rows.into_iter().map(booking_from).collect()
+    }
+
+    /// The provider's bookings that hold their time and overlap `window`.
+    pub async fn overlapping_bookings(
+        &self,
+        coop: CoopId,
+        provider: PersonId,
+        window: Window,
+    ) -> Result<Vec<BookingId>> {
+        let rows: Vec<(i64,)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id FROM booking WHERE coop_id = $1 AND provider_id = $2 \
+                 AND state IN ('confirmed', 'disputed') AND starts_at < $4 AND $3 < ends_at",
+            )
+            .bind(coop.0)
+            .bind(provider.0)
+            .bind(window.start.as_millis())
+            .bind(window.end.as_millis())
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows.into_iter().map(|(id,)| BookingId(id)).collect())
+    }
+
+    /// Bookings whose ledger effect may be unfinished or due: confirmed
+    /// ones (to complete when their time comes) and any changed since
+    /// `since` (a crash between a step and its ledger effect).
+    pub async fn bookings_to_reconcile(&self, since: Timestamp) -> Result<Vec<Booking>> {
+        let rows: Vec<BookingRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {BOOKING_COLUMNS} FROM booking WHERE state = 'confirmed' OR updated_at >= $1 ORDER BY id"
+            ))
+            .bind(since.as_millis())
+            .fetch_all(pool)
+            .await
+        })?;
+        rows.into_iter().map(booking_from).collect()
+    }
+
+    /// Stores a step's result if the booking is still as `before` says.
+    /// Confirming also checks, in the same transaction and with the
+    /// provider's row locked, that the provider's time is still free.
+    pub async fn step_booking(
+        &self,
+        booking: &Booking,
+        after: &BookingFacts,
+        now: Timestamp,
+    ) -> Result<Stepped> {
+        let before = &booking.facts;
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            if after.state.holds_time() && !before.state.holds_time() {
+                // Serialises confirmations for one provider (a row lock on
+                // PostgreSQL; SQLite's write lock already does).
+                sqlx::query(
+                    "UPDATE provider SET updated_at = updated_at WHERE coop_id = $1 AND person_id = $2",
+                )
+                .bind(booking.coop.0)
+                .bind(booking.provider.0)
+                .execute(&mut *tx)
+                .await?;
+                let (clashes,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM booking WHERE coop_id = $1 AND provider_id = $2 AND id <> $3 \
+                     AND state IN ('confirmed', 'disputed') AND starts_at < $5 AND $4 < ends_at",
+                )
+                .bind(booking.coop.0)
+                .bind(booking.provider.0)
+                .bind(booking.id.0)
+                .bind(before.window.start.as_millis())
+                .bind(before.window.end.as_millis())
+                .fetch_one(&mut *tx)
+                .await?;
+                if clashes > 0 {
+                    return Ok(Stepped::Overlaps);
+                }
+            }
+            let changed = sqlx::query(
+                "UPDATE booking SET state = $1, requester_done = $2, provider_done = $3, updated_at = $4 \
+                 WHERE id = $5 AND coop_id = $6 AND state = $7 AND requester_done = $8 AND provider_done = $9",
+            )
+            .bind(after.state.as_str())
+            .bind(after.requester_done)
+            .bind(after.provider_done)
+            .bind(now.as_millis())
+            .bind(booking.id.0)
+            .bind(booking.coop.0)
+            .bind(before.state.as_str())
+            .bind(before.requester_done)
+            .bind(before.provider_done)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed != 1 {
+                return Ok(Stepped::Stale);
+            }
+            tx.commit().await?;
+            Ok(Stepped::Done)
+        })
+    }
+
+    /// Keeps the requester's feedback on a booking; a second one is a
+    /// conflict on `feedback`.
+    pub async fn add_feedback(&self, feedback: &Feedback) -> Result<()> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO booking_feedback (booking_id, went_well, could_be_better, would_book_again, answer, created_at) \
+                 VALUES ($1, $2, $3, $4, '', $5)",
+            )
+            .bind(feedback.booking.0)
+            .bind(&feedback.went_well)
+            .bind(&feedback.could_be_better)
+            .bind(feedback.would_book_again)
+            .bind(feedback.created_at.as_millis())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })
+        .map_err(StoreError::conflict_as("feedback"))?;
+        Ok(())
+    }
+
+    /// The provider's answer to feedback on their booking.
+    pub async fn answer_feedback(&self, booking: BookingId, answer: &str) -> Result<bool> {
+        let changed = on_pool!(self, |pool| {
+            sqlx::query("UPDATE booking_feedback SET answer = $1 WHERE booking_id = $2")
+                .bind(answer)
+                .bind(booking.0)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(changed == 1)
+    }
+
+    /// Feedback on one booking of this co-op.
+    pub async fn feedback(&self, coop: CoopId, booking: BookingId) -> Result<Option<Feedback>> {
+        Ok(self
+            .feedback_where("b.coop_id = $1 AND f.booking_id = $2", coop, booking.0)
+            .await?
+            .pop())
+    }
+
+    /// Feedback a provider received in a co-op, newest first.
+    pub async fn feedback_for(&self, coop: CoopId, provider: PersonId) -> Result<Vec<Feedback>> {
+        self.feedback_where("b.coop_id = $1 AND b.provider_id = $2", coop, provider.0)
+            .await
+    }
+
+    async fn feedback_where(
+        &self,
+        condition: &str,
+        coop: CoopId,
+        value: i64,
+    ) -> Result<Vec<Feedback>> {
+        let rows: Vec<(i64, String, String, bool, String, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT f.booking_id, f.went_well, f.could_be_better, f.would_book_again, f.answer, f.created_at \
+                 FROM booking_feedback f JOIN booking b ON b.id = f.booking_id WHERE {condition} \
+                 ORDER BY f.created_at DESC, f.booking_id DESC"
+            ))
+            .bind(coop.0)
+            .bind(value)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(booking, went_well, could_be_better, again, answer, at)| Feedback {
+                    booking: BookingId(booking),
+                    went_well,
+                    could_be_better,
+                    would_book_again: again,
+                    answer,
+                    created_at: Timestamp(at),
+                },
+            )
+            .collect())
+    }
+}
+
+fn split_languages(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
