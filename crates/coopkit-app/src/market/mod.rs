@@ -284,10 +284,8 @@ impl App {
         }
         match query.sort {
             SortBy::Name => {}
-            SortBy::BookedBefore => cards.sort_by(|a, b| b.booked_before.cmp(&a.booked_before)),
-            SortBy::Rating => {
-                cards.sort_by(|a, b| b.summary.per_mille().cmp(&a.summary.per_mille()))
-            }
+            SortBy::BookedBefore => cards.sort_by_key(|c| std::cmp::Reverse(c.booked_before)),
+            SortBy::Rating => cards.sort_by_key(|c| std::cmp::Reverse(c.summary.per_mille())),
         }
         Ok(cards)
     }
