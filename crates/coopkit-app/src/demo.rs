@@ -12,7 +12,10 @@ use coopkit_domain::{
     MembershipStatus, Password, PersonId, Role, Slug, Timestamp,
 };
 use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, TransferId};
-use coopkit_store::{Currency, CurrencyKind, NewPerson, Person};
+use coopkit_market::{Price, WeeklySlot};
+use coopkit_store::{
+    Category, Currency, CurrencyKind, NewPerson, Person, ProviderProfile, Service,
+};
 
 use crate::ledger::{Instruction, Payment};
 
@@ -220,7 +223,7 @@ impl App {
         let mut families = Vec::with_capacity(150);
         for i in 0..150 {
             let (name, email) = family(i);
-            let locale = if i % 5 == 0 { Locale::Es } else { Locale::En };
+            let locale = if i % 5 == 4 { Locale::Es } else { Locale::En };
             let member = self
                 .store
                 .create_person(&person(&name, &email, locale)?, clock.tick())
@@ -239,6 +242,8 @@ impl App {
             }
         }
         self.demo_sitting_tokens(sitters.id, &families).await?;
+        self.demo_market(sitters.id, ben.id, &families, clock.tick())
+            .await?;
 
         // Bright Homes: cleaners who own their co-op, and the households
         // who book them. Multi-stakeholder: workers and customers.
@@ -396,6 +401,77 @@ impl App {
             }
         }
         self.ledger.submit(coop, instructions).await?;
+        Ok(())
+    }
+
+    /// Sitters who offer their evenings: Ben every evening, and every
+    /// sixth family on a weekday evening and one weekend night each.
+    async fn demo_market(
+        &self,
+        coop: coopkit_domain::CoopId,
+        ben: PersonId,
+        families: &[PersonId],
+        now: Timestamp,
+    ) -> Result<()> {
+        self.store
+            .set_categories(
+                coop,
+                &[
+                    Category {
+                        key: "babysitting".into(),
+                        name: "Babysitting".into(),
+                    },
+                    Category {
+                        key: "homework-help".into(),
+                        name: "Homework help".into(),
+                    },
+                ],
+            )
+            .await?;
+        let slot = |day: u8, from: u16, to: u16| {
+            WeeklySlot::new(day, from * 60, to * 60)
+                .map_err(|code| AppError::invalid("slots", code))
+        };
+        let sitting = |category: &str| -> Result<Service> {
+            Ok(Service {
+                category: category.into(),
+                currency: CurrencyCode::parse("HALFHOUR")
+                    .map_err(|code| AppError::invalid("currency", code))?,
+                // One token per half hour, the Capitol Hill rule.
+                price: Price::new(1, 30).map_err(|code| AppError::invalid("price", code))?,
+            })
+        };
+        let bios = [
+            "Two kids of our own; happy to read bedtime stories.",
+            "Nurse on day shifts, free most evenings. First-aid trained.",
+            "Retired teacher. Board games, homework, early nights.",
+            "Student at the university nearby; bilingual household.",
+        ];
+        let mut profiles = vec![ProviderProfile {
+            person: ben,
+            bio: "Coordinator and father of three. Evenings are my sitting time.".into(),
+            languages: vec!["en".into()],
+            services: vec![sitting("babysitting")?, sitting("homework-help")?],
+            slots: (0..7).map(|day| slot(day, 17, 24)).collect::<Result<_>>()?,
+        }];
+        for (i, family) in families.iter().enumerate().filter(|(i, _)| i % 6 == 3) {
+            let weekday = (i % 5) as u8;
+            let weekend = 4 + (i % 2) as u8;
+            profiles.push(ProviderProfile {
+                person: *family,
+                bio: bios[i % bios.len()].into(),
+                languages: if i % 5 == 0 {
+                    vec!["en".into(), "es".into()]
+                } else {
+                    vec!["en".into()]
+                },
+                services: vec![sitting("babysitting")?],
+                slots: vec![slot(weekday, 18, 23)?, slot(weekend, 18, 24)?],
+            });
+        }
+        for profile in &profiles {
+            self.store.save_provider(coop, profile, now).await?;
+        }
         Ok(())
     }
 

@@ -25,8 +25,9 @@ pub use memberships::JoinOutcome;
 /// needs no dependency on the store.
 pub mod records {
     pub use coopkit_store::{
-        Coop, CoopSummary, Currency, CurrencyKind, LeaveOutcome, MemberClass, MemberListing,
-        Membership, Person, PersonalMembership, RoleChange,
+        Booking, Category, Coop, CoopSummary, Currency, CurrencyKind, Feedback, LeaveOutcome,
+        MemberClass, MemberListing, Membership, Person, PersonalMembership, ProviderListing,
+        ProviderProfile, RoleChange,
     };
 }
 pub use coopkit_store::StoreError;
@@ -68,6 +69,11 @@ pub struct App {
 impl App {
     /// Makes the application and starts its ledger writer task, so it
     /// must be called inside a Tokio runtime.
+    /// What time it is, by the app's clock (a test's clock in tests).
+    pub fn now(&self) -> coopkit_domain::Timestamp {
+        self.clock.now()
+    }
+
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
         let ledger = ledger::LedgerWriter::start(store.clone(), clock.clone());
         Self {

@@ -31,13 +31,44 @@ impl Timestamp {
 
     /// The calendar date in UTC, as `YYYY-MM-DD`.
     pub fn date_utc(self) -> String {
+        self.formatted(time::macros::format_description!("[year]-[month]-[day]"))
+    }
+}
+
+impl Timestamp {
+    /// Reads a wall-clock time as a form's `datetime-local` field sends
+    /// it, `YYYY-MM-DDTHH:MM`, taken as UTC: coopkit keeps a co-op's
+    /// bookings in the co-op's own wall-clock time.
+    pub fn parse_wall_clock(text: &str) -> Result<Timestamp, &'static str> {
+        let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+        let at =
+            time::PrimitiveDateTime::parse(text.trim(), format).map_err(|_| "datetime-format")?;
+        let nanos = at.assume_utc().unix_timestamp_nanos();
+        i64::try_from(nanos / 1_000_000)
+            .map(Timestamp)
+            .map_err(|_| "datetime-format")
+    }
+
+    /// The wall-clock time as `YYYY-MM-DD HH:MM`.
+    pub fn wall_clock(self) -> String {
+        self.formatted(time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute]"
+        ))
+    }
+
+    /// As a `datetime-local` field's value: `YYYY-MM-DDTHH:MM`.
+    pub fn wall_clock_field(self) -> String {
+        self.formatted(time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]"
+        ))
+    }
+
+    fn formatted(self, format: &[time::format_description::BorrowedFormatItem<'_>]) -> String {
         let nanos = i128::from(self.0) * 1_000_000;
-        match time::OffsetDateTime::from_unix_timestamp_nanos(nanos) {
-            Ok(at) => at
-                .format(time::macros::format_description!("[year]-[month]-[day]"))
-                .unwrap_or_default(),
-            Err(_) => String::new(),
-        }
+        time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+            .ok()
+            .and_then(|at| at.format(format).ok())
+            .unwrap_or_default()
     }
 }
 
@@ -102,5 +133,25 @@ mod tests {
         let before_midnight = Timestamp(1_795_305_599_999);
         assert_eq!(before_midnight.date_utc(), "2026-11-21");
         assert_eq!(before_midnight.plus_millis(1).date_utc(), "2026-11-22");
+    }
+
+    #[test]
+    fn wall_clock_times_round_trip_through_forms() {
+        let friday = Timestamp::parse_wall_clock("2026-11-27T19:00").unwrap();
+        assert_eq!(friday.wall_clock(), "2026-11-27 19:00");
+        assert_eq!(friday.wall_clock_field(), "2026-11-27T19:00");
+        for bad in [
+            "",
+            "2026-11-27",
+            "2026-13-01T10:00",
+            "2026-11-27T25:00",
+            "tomorrow",
+        ] {
+            assert_eq!(
+                Timestamp::parse_wall_clock(bad),
+                Err("datetime-format"),
+                "{bad}"
+            );
+        }
     }
 }

@@ -514,6 +514,7 @@ async fn serve(config: &Config, app: App, banner: &[String]) -> anyhow::Result<(
     print(&message)?;
 
     let purge = tokio::spawn(purge_expired_periodically(app.clone()));
+    let market = tokio::spawn(market_tick_periodically(app.clone()));
     let state = AppState {
         session_ttl_s: config.security.session_days * 24 * 60 * 60,
         app: app.clone(),
@@ -527,6 +528,7 @@ async fn serve(config: &Config, app: App, banner: &[String]) -> anyhow::Result<(
         .await
         .context("the server stopped")?;
     purge.abort();
+    market.abort();
     app.store().close().await;
     tracing::info!("stopped");
     Ok(())
@@ -540,6 +542,26 @@ async fn purge_expired_periodically(app: App) {
         match app.purge_expired().await {
             Ok(count) => tracing::debug!(count, "expired sessions purged"),
             Err(error) => tracing::warn!(%error, "could not purge expired sessions"),
+        }
+    }
+}
+
+/// Settles bookings whose time passed undisputed, and finishes any
+/// booking's ledger step a crash cut short.
+async fn market_tick_periodically(app: App) {
+    let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        every_minute.tick().await;
+        match app.market_tick().await {
+            Ok(report) if report != Default::default() => {
+                tracing::info!(
+                    completed = report.completed,
+                    repaired = report.repaired,
+                    "market tick"
+                )
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "market tick failed"),
         }
     }
 }

@@ -4,8 +4,10 @@
 
 mod account;
 mod accounts;
+mod bookings;
 mod coop;
 mod ledger;
+mod market;
 mod requests;
 mod session;
 
@@ -57,6 +59,27 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/c/{slug}/requests/{id}", get(requests::show))
         .route("/c/{slug}/requests/{id}/pay", post(requests::pay))
+        .route("/c/{slug}/market", get(market::search))
+        .route("/c/{slug}/market/categories", post(market::add_category))
+        .route(
+            "/c/{slug}/market/profile",
+            get(market::profile).post(market::save_profile),
+        )
+        .route("/c/{slug}/market/providers/{person}", get(market::provider))
+        .route(
+            "/c/{slug}/market/bookings",
+            get(bookings::list).post(bookings::book),
+        )
+        .route("/c/{slug}/market/bookings/{id}", get(bookings::show))
+        .route(
+            "/c/{slug}/market/bookings/{id}/feedback",
+            post(bookings::feedback),
+        )
+        .route(
+            "/c/{slug}/market/bookings/{id}/answer",
+            post(bookings::answer),
+        )
+        .route("/c/{slug}/market/bookings/{id}/{step}", post(bookings::act))
         .route("/c/{slug}/approvals/{membership}", post(coop::decide))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, viewer::resolve))

@@ -329,3 +329,128 @@ async fn a_shop_shows_a_qr_code_and_a_member_scans_it_and_pays() {
     );
     browser.stop().await;
 }
+
+/// A family's posted balance in the demo's sitting tokens.
+async fn tokens(server: &TestServer, email: &str) -> i128 {
+    let email = coopkit_domain::Email::parse(email).unwrap();
+    let (person, _) = server
+        .db
+        .store
+        .person_with_password(&email)
+        .await
+        .unwrap()
+        .unwrap();
+    server
+        .app
+        .my_holdings(&person, coopkit_app::demo::SITTERS)
+        .await
+        .unwrap()
+        .first()
+        .map_or(0, |h| h.view.balances.balance())
+}
+
+#[tokio::test]
+async fn in_the_demo_a_family_books_a_sitter_who_accepts_and_both_settle_it() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let server = TestServer::spawn(coopkit_store::Backend::Sqlite).await;
+    let logins = server.app.load_demo().await.unwrap();
+    let family = logins[2].email.clone();
+    let ben = "ben@sitters.example";
+    let (family_before, ben_before) = (tokens(&server, &family).await, tokens(&server, ben).await);
+    let base = &server.base_url;
+    let market = format!("{base}/c/capitol-hill-sitters/market");
+    let b = &browser;
+    let log_in = |email: String| async move {
+        b.client.goto(&format!("{base}/login")).await.unwrap();
+        b.fill("email", &email).await;
+        b.fill("password", coopkit_app::demo::DEMO_PASSWORD).await;
+        b.click("main form button[type=submit]").await;
+        b.wait_for_text("Log out").await;
+    };
+
+    // The family searches for a sitter and finds Ben.
+    log_in(family.clone()).await;
+    b.client.goto(&market).await.unwrap();
+    b.wait_for_text("Services").await;
+    b.fill("q", "coordinator").await;
+    b.click("form[role=search] button").await;
+    b.wait_for_text("1 providers").await;
+    b.click(".card h3 a").await;
+    b.wait_for_text("Ben Okafor").await;
+
+    // They ask for Friday evening, 19:00 to 22:00: six half-hour tokens.
+    let friday = next_friday(server.app.now());
+    for (id, hour) in [("from", 19), ("to", 22)] {
+        let value = friday.plus_millis(hour * HOUR).wall_clock_field();
+        b.client
+            .execute(
+                "document.getElementById(arguments[0]).value = arguments[1];",
+                vec![serde_json::json!(id), serde_json::json!(value)],
+            )
+            .await
+            .unwrap();
+    }
+    b.fill("notes", "Two children, asleep by eight").await;
+    b.click("#book-submit").await;
+    b.wait_for_text("Waiting for the provider").await;
+    let booking_url = b.client.current_url().await.unwrap();
+    b.log_out().await;
+
+    // Ben accepts: the family's tokens are held, not yet paid.
+    log_in(ben.to_owned()).await;
+    b.client.goto(booking_url.as_str()).await.unwrap();
+    b.wait_for_text("Two children, asleep by eight").await;
+    b.click("#booking-accept").await;
+    b.wait_for_text("Confirmed").await;
+    assert_eq!(
+        tokens(&server, &family).await,
+        family_before,
+        "held, not moved"
+    );
+
+    // The evening passes. Ben says it happened, then the family does.
+    server
+        .clock
+        .advance_ms(friday.plus_millis(23 * HOUR).as_millis() - server.app.now().as_millis());
+    b.client.goto(booking_url.as_str()).await.unwrap();
+    b.click("#booking-done").await;
+    b.wait_for_text("Confirmed").await;
+    b.log_out().await;
+    log_in(family.clone()).await;
+    b.client.goto(booking_url.as_str()).await.unwrap();
+    b.click("#booking-done").await;
+    b.wait_for_text("Done and paid").await;
+    assert_eq!(tokens(&server, &family).await, family_before - 6);
+    assert_eq!(tokens(&server, ben).await, ben_before + 6);
+
+    // The family says how it went; Ben's page shows it to everyone.
+    b.fill("went_well", "The children loved the story time")
+        .await;
+    b.fill("could_be_better", "Nothing to add").await;
+    b.click("#feedback-submit").await;
+    b.wait_for_text("The children loved the story time").await;
+    b.client.goto(&market).await.unwrap();
+    b.fill("q", "coordinator").await;
+    b.click("form[role=search] button").await;
+    let results = b.wait_for_text("1 of 1 would book again").await;
+    assert!(results.contains("Ben Okafor"), "{results}");
+    b.click(".card h3 a").await;
+    let page = b.wait_for_text("The children loved the story time").await;
+    assert!(page.contains("1 of 1 would book again"), "{page}");
+    browser.stop().await;
+}
+
+const HOUR: i64 = 3_600_000;
+
+/// Midnight starting the first Friday after `now`.
+fn next_friday(now: coopkit_domain::Timestamp) -> coopkit_domain::Timestamp {
+    const DAY: i64 = 24 * HOUR;
+    let mut day =
+        coopkit_domain::Timestamp(now.as_millis() - now.as_millis().rem_euclid(DAY) + DAY);
+    while coopkit_market::availability::weekday(day) != 4 {
+        day = day.plus_millis(DAY);
+    }
+    day
+}

@@ -1,0 +1,352 @@
+//! Bookings as pages: booking a provider, the member's bookings, and one
+//! booking with the steps its viewer may take and its feedback.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use coopkit_app::market::{BookForm, BookingView, FeedbackForm};
+use coopkit_app::AppError;
+use coopkit_domain::format_minor_units;
+use coopkit_market::{Action, BookingId, BookingState, Party, Payment};
+use serde::Deserialize;
+
+use super::market::{provider_view, window_of};
+use super::{render_with, FormErrors, PageResult};
+use crate::forms::CsrfForm;
+use crate::params::person_id;
+use crate::viewer::Viewer;
+use crate::AppState;
+
+/// A booking as a row or a page shows it.
+struct BookingRow {
+    path: String,
+    id: i64,
+    requester: String,
+    provider: String,
+    when: String,
+    price: String,
+    state: String,
+    state_key: &'static str,
+    notes: String,
+    cash: bool,
+    /// (action path segment, label) of each step the viewer may take now.
+    actions: Vec<(&'static str, String)>,
+    /// The viewer may leave feedback.
+    may_review: bool,
+    /// The viewer (the provider) may answer the feedback.
+    may_answer: bool,
+    feedback: Option<coopkit_app::records::Feedback>,
+}
+
+async fn row(state: &AppState, slug: &str, view: BookingView, tr: &crate::Tr) -> BookingRow {
+    let b = &view.booking;
+    let scale = state
+        .app
+        .currencies(slug)
+        .await
+        .ok()
+        .and_then(|cs| cs.into_iter().find(|c| c.code == b.currency))
+        .map_or((0, b.currency.to_string()), |c| {
+            (u32::from(c.scale), c.name)
+        });
+    let amount = i64::try_from(b.amount).unwrap_or(i64::MAX);
+    let s = b.facts.state;
+    let started = state.app.now().as_millis() >= b.facts.window.start.as_millis();
+    let mut actions: Vec<(&'static str, &str)> = Vec::new();
+    match (view.party, s) {
+        (Party::Provider, BookingState::Requested) => {
+            actions.extend([("accept", "booking-accept"), ("decline", "booking-decline")])
+        }
+        (Party::Requester | Party::Provider, BookingState::Requested | BookingState::Confirmed)
+            if !started =>
+        {
+            actions.push(("cancel", "booking-cancel"))
+        }
+        (Party::Requester | Party::Provider, BookingState::Confirmed) => {
+            let done = match view.party {
+                Party::Requester => b.facts.requester_done,
+                _ => b.facts.provider_done,
+            };
+            if !done {
+                actions.push(("done", "booking-done"));
+            }
+            actions.push(("dispute", "booking-dispute"));
+        }
+        (Party::Coordinator, BookingState::Disputed) => actions.extend([
+            ("pay", "booking-resolve-pay"),
+            ("refund", "booking-resolve-refund"),
+        ]),
+        _ => {}
+    }
+    BookingRow {
+        path: format!("/c/{slug}/market/bookings/{}", b.id),
+        id: b.id.0,
+        requester: view.requester_name.clone(),
+        provider: view.provider_name.clone(),
+        when: format!(
+            "{} – {}",
+            b.facts.window.start.wall_clock(),
+            b.facts.window.end.wall_clock()
+        ),
+        price: format!("{} {}", format_minor_units(amount, scale.0), scale.1),
+        state: tr.t(&format!("booking-state-{}", s.as_str())),
+        state_key: s.as_str(),
+        notes: b.notes.clone(),
+        cash: b.facts.payment == Payment::Cash,
+        actions: actions
+            .into_iter()
+            .map(|(path, key)| (path, tr.t(key)))
+            .collect(),
+        may_review: view.party == Party::Requester
+            && s == BookingState::Settled
+            && view.feedback.is_none(),
+        may_answer: view.party == Party::Provider
+            && view.feedback.as_ref().is_some_and(|f| f.answer.is_empty()),
+        feedback: view.feedback,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct BookFields {
+    provider: String,
+    category: String,
+    from: String,
+    to: String,
+    payment: String,
+    notes: String,
+}
+
+pub async fn book(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    CsrfForm(form): CsrfForm<BookFields>,
+) -> PageResult {
+    let person = v.person()?;
+    let outcome = async {
+        let provider = person_id(&form.provider, "provider")?;
+        let window = window_of(&form.from, &form.to)?;
+        let payment = Payment::parse(&form.payment).unwrap_or(Payment::Ledger);
+        let booking = BookForm {
+            provider,
+            category: form.category.clone(),
+            window,
+            payment,
+            notes: form.notes.clone(),
+        };
+        state.app.book(person, &slug, booking).await
+    }
+    .await;
+    match outcome {
+        Ok(booking) => {
+            Ok(Redirect::to(&format!("/c/{slug}/market/bookings/{}", booking.id)).into_response())
+        }
+        Err(error) => {
+            let (status, errors) = match error {
+                // A refusal of the booking as a whole shows by the button.
+                AppError::Conflict { code, .. } => (
+                    StatusCode::CONFLICT,
+                    FormErrors::from_error(AppError::invalid("booking", code), &v.tr)?.1,
+                ),
+                other => FormErrors::from_error(other, &v.tr)?,
+            };
+            let view = provider_view(
+                &state,
+                &v,
+                slug,
+                &form.provider,
+                errors,
+                &form.from,
+                &form.to,
+            )
+            .await?;
+            render_with(status, &view)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "bookings.html")]
+struct BookingsPage<'a> {
+    v: &'a Viewer,
+    slug: String,
+    rows: Vec<BookingRow>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+) -> PageResult {
+    let person = v.person()?;
+    let views = state.app.my_bookings(person, &slug).await?;
+    let mut rows = Vec::with_capacity(views.len());
+    for view in views {
+        rows.push(row(&state, &slug, view, &v.tr).await);
+    }
+    render_with(StatusCode::OK, &BookingsPage { v: &v, slug, rows })
+}
+
+#[derive(Template)]
+#[template(path = "booking.html")]
+struct BookingPage<'a> {
+    v: &'a Viewer,
+    slug: String,
+    b: BookingRow,
+    error: Option<String>,
+    errors: FormErrors,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((slug, id)): Path<(String, String)>,
+) -> PageResult {
+    booking_page(
+        &state,
+        &v,
+        slug,
+        &id,
+        None,
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn booking_page(
+    state: &AppState,
+    v: &Viewer,
+    slug: String,
+    id: &str,
+    error: Option<String>,
+    errors: FormErrors,
+    status: StatusCode,
+) -> PageResult {
+    let person = v.person()?;
+    let id = booking_id(id)?;
+    let view = state.app.booking(person, &slug, id).await?;
+    let b = row(state, &slug, view, &v.tr).await;
+    render_with(
+        status,
+        &BookingPage {
+            v,
+            slug,
+            b,
+            error,
+            errors,
+        },
+    )
+}
+
+fn booking_id(segment: &str) -> Result<BookingId, AppError> {
+    segment
+        .parse()
+        .map(BookingId)
+        .map_err(|_| AppError::NotFound("booking"))
+}
+
+/// One step on a booking: `/c/{slug}/market/bookings/{id}/{step}`.
+pub async fn act(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((slug, id, step)): Path<(String, String, String)>,
+    CsrfForm(_): CsrfForm<super::session::Empty>,
+) -> PageResult {
+    let person = v.person()?;
+    let action = match step.as_str() {
+        "accept" => Action::Accept,
+        "decline" => Action::Decline,
+        "cancel" => Action::Cancel,
+        "done" => Action::MarkDone,
+        "dispute" => Action::Dispute,
+        "pay" => Action::Resolve { pay: true },
+        "refund" => Action::Resolve { pay: false },
+        _ => return Err(AppError::NotFound("page").into()),
+    };
+    let booking = booking_id(&id)?;
+    match state
+        .app
+        .act_on_booking(person, &slug, booking, action)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/c/{slug}/market/bookings/{id}")).into_response()),
+        Err(AppError::Conflict { code, .. }) => {
+            let error = Some(v.tr.error(code));
+            booking_page(
+                &state,
+                &v,
+                slug,
+                &id,
+                error,
+                FormErrors::default(),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct FeedbackFields {
+    went_well: String,
+    could_be_better: String,
+    again: String,
+}
+
+pub async fn feedback(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((slug, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<FeedbackFields>,
+) -> PageResult {
+    let person = v.person()?;
+    let booking = booking_id(&id)?;
+    let review = FeedbackForm {
+        went_well: form.went_well,
+        could_be_better: form.could_be_better,
+        would_book_again: form.again == "yes",
+    };
+    match state
+        .app
+        .leave_feedback(person, &slug, booking, review)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/c/{slug}/market/bookings/{id}")).into_response()),
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            booking_page(&state, &v, slug, &id, None, errors, status).await
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AnswerFields {
+    answer: String,
+}
+
+pub async fn answer(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((slug, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<AnswerFields>,
+) -> PageResult {
+    let person = v.person()?;
+    let booking = booking_id(&id)?;
+    match state
+        .app
+        .answer_feedback(person, &slug, booking, &form.answer)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/c/{slug}/market/bookings/{id}")).into_response()),
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            booking_page(&state, &v, slug, &id, None, errors, status).await
+        }
+    }
+}

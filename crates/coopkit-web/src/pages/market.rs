@@ -1,0 +1,442 @@
+//! The marketplace's pages: search, a provider's page with the booking
+//! form, the member's own provider profile, and the co-op's categories.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use coopkit_app::market::{ProfileForm, ProviderCard, SearchQuery, ServiceForm, SortBy};
+use coopkit_app::records::{Category, Currency, ProviderProfile};
+use coopkit_app::AppError;
+use coopkit_domain::{format_minor_units, parse_minor_units, Timestamp};
+use coopkit_market::{WeeklySlot, Window};
+use serde::Deserialize;
+
+use super::{render_with, FormErrors, PageResult};
+use crate::forms::CsrfForm;
+use crate::params::person_id;
+use crate::viewer::Viewer;
+use crate::AppState;
+
+const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// A service as a page shows it: "Babysitting · 1 Half hour per 30 min".
+pub(super) struct ServiceRow {
+    pub category: String,
+    pub category_name: String,
+    pub price: String,
+}
+
+pub(super) fn service_rows(
+    profile: &ProviderProfile,
+    categories: &[Category],
+    currencies: &[Currency],
+    tr: &crate::Tr,
+) -> Vec<ServiceRow> {
+    profile
+        .services
+        .iter()
+        .map(|s| {
+            let currency = currencies.iter().find(|c| c.code == s.currency);
+            let scale = currency.map_or(0, |c| u32::from(c.scale));
+            let amount = i64::try_from(s.price.amount).unwrap_or(i64::MAX);
+            ServiceRow {
+                category: s.category.clone(),
+                category_name: categories
+                    .iter()
+                    .find(|c| c.key == s.category)
+                    .map_or_else(|| s.category.clone(), |c| c.name.clone()),
+                price: tr.t_args(
+                    "market-price",
+                    &[
+                        ("amount", &format_minor_units(amount, scale)),
+                        (
+                            "currency",
+                            &currency.map_or(s.currency.to_string(), |c| c.name.clone()),
+                        ),
+                        ("minutes", &s.price.unit_minutes.to_string()),
+                    ],
+                ),
+            }
+        })
+        .collect()
+}
+
+/// Weekly slots as lines a person reads and writes: `fri 18:00-24:00`.
+pub(super) fn slot_lines(slots: &[WeeklySlot]) -> String {
+    slots
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {:02}:{:02}-{:02}:{:02}",
+                WEEKDAYS[usize::from(s.weekday)],
+                s.start_minute / 60,
+                s.start_minute % 60,
+                s.end_minute / 60,
+                s.end_minute % 60
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn parse_slot_lines(text: &str) -> Result<Vec<WeeklySlot>, AppError> {
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            let (day, times) = line.trim().split_once(' ').ok_or("slot-format")?;
+            let weekday = WEEKDAYS
+                .iter()
+                .position(|d| day.trim().to_ascii_lowercase().starts_with(d))
+                .ok_or("slot-format")?;
+            let (from, to) = times.trim().split_once('-').ok_or("slot-format")?;
+            let weekday = u8::try_from(weekday).map_err(|_| "slot-format")?;
+            WeeklySlot::new(
+                weekday,
+                WeeklySlot::parse_time(from)?,
+                WeeklySlot::parse_time(to)?,
+            )
+        })
+        .collect::<Result<_, &'static str>>()
+        .map_err(|code| AppError::invalid("slots", code))
+}
+
+#[derive(Template)]
+#[template(path = "market.html")]
+struct MarketPage<'a> {
+    v: &'a Viewer,
+    slug: String,
+    categories: Vec<Category>,
+    cards: Vec<(ProviderCard, Vec<ServiceRow>)>,
+    query: MarketQuery,
+    is_admin: bool,
+    errors: FormErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MarketQuery {
+    pub q: String,
+    pub category: String,
+    pub language: String,
+    pub from: String,
+    pub to: String,
+    pub sort: String,
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    Query(query): Query<MarketQuery>,
+) -> PageResult {
+    let person = v.person()?;
+    let mut errors = FormErrors::default();
+    let available = if query.from.is_empty() && query.to.is_empty() {
+        None
+    } else {
+        match window_of(&query.from, &query.to) {
+            Ok(window) => Some(window),
+            Err(error) => {
+                errors = FormErrors::from_error(error, &v.tr)?.1;
+                None
+            }
+        }
+    };
+    let search = SearchQuery {
+        words: query.q.clone(),
+        category: query.category.clone(),
+        language: query.language.trim().to_ascii_lowercase(),
+        available,
+        sort: match query.sort.as_str() {
+            "booked" => SortBy::BookedBefore,
+            "rating" => SortBy::Rating,
+            _ => SortBy::Name,
+        },
+    };
+    let cards = state.app.search_providers(person, &slug, &search).await?;
+    let categories = state.app.categories(person, &slug).await?;
+    let currencies = state.app.currencies(&slug).await?;
+    let overview = state.app.ledger_overview(person, &slug).await?;
+    let cards = cards
+        .into_iter()
+        .map(|card| {
+            let rows = service_rows(&card.listing.profile, &categories, &currencies, &v.tr);
+            (card, rows)
+        })
+        .collect();
+    render_with(
+        StatusCode::OK,
+        &MarketPage {
+            v: &v,
+            slug,
+            categories,
+            cards,
+            query,
+            is_admin: overview.is_admin,
+            errors,
+        },
+    )
+}
+
+/// A booking window from two `datetime-local` fields.
+pub(super) fn window_of(from: &str, to: &str) -> Result<Window, AppError> {
+    let start =
+        Timestamp::parse_wall_clock(from).map_err(|code| AppError::invalid("from", code))?;
+    let end = Timestamp::parse_wall_clock(to).map_err(|code| AppError::invalid("to", code))?;
+    Window::new(start, end).map_err(|refusal| AppError::invalid("to", refusal.code()))
+}
+
+#[derive(Template)]
+#[template(path = "provider.html")]
+struct ProviderView<'a> {
+    v: &'a Viewer,
+    slug: String,
+    page: coopkit_app::market::ProviderPage,
+    services: Vec<ServiceRow>,
+    slots: String,
+    is_self: bool,
+    errors: FormErrors,
+    from: String,
+    to: String,
+}
+
+pub async fn provider(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((slug, provider)): Path<(String, String)>,
+) -> PageResult {
+    let view = provider_view(&state, &v, slug, &provider, FormErrors::default(), "", "").await?;
+    render_with(StatusCode::OK, &view)
+}
+
+pub(super) async fn provider_view<'a>(
+    state: &AppState,
+    v: &'a Viewer,
+    slug: String,
+    provider: &str,
+    errors: FormErrors,
+    from: &str,
+    to: &str,
+) -> Result<impl Template + 'a, crate::error::PageError> {
+    let person = v.person()?;
+    let provider = person_id(provider, "provider")?;
+    let page = state.app.provider_page(person, &slug, provider).await?;
+    let currencies = state.app.currencies(&slug).await?;
+    Ok(ProviderView {
+        services: service_rows(&page.listing.profile, &page.categories, &currencies, &v.tr),
+        slots: slot_lines(&page.listing.profile.slots),
+        is_self: provider == person.id,
+        v,
+        slug,
+        page,
+        errors,
+        from: from.to_owned(),
+        to: to.to_owned(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "market_profile.html")]
+struct ProfilePage<'a> {
+    v: &'a Viewer,
+    slug: String,
+    /// Per category: (key, name, price, currency code, unit minutes).
+    rows: Vec<(String, String, String, String, String)>,
+    currencies: Vec<Currency>,
+    bio: String,
+    languages: String,
+    slots: String,
+    errors: FormErrors,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ProfileQuery {
+    done: String,
+}
+
+pub async fn profile(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    Query(query): Query<ProfileQuery>,
+) -> PageResult {
+    let person = v.person()?;
+    let mine = state.app.my_profile(person, &slug).await?;
+    let categories = state.app.categories(person, &slug).await?;
+    let currencies = state.app.currencies(&slug).await?;
+    let rows = categories
+        .iter()
+        .map(|c| {
+            let service = mine
+                .as_ref()
+                .and_then(|p| p.services.iter().find(|s| s.category == c.key));
+            let scale = |code: &coopkit_ledger::CurrencyCode| {
+                currencies
+                    .iter()
+                    .find(|x| x.code == *code)
+                    .map_or(0, |x| u32::from(x.scale))
+            };
+            (
+                c.key.clone(),
+                c.name.clone(),
+                service.map_or_else(String::new, |s| {
+                    format_minor_units(
+                        i64::try_from(s.price.amount).unwrap_or(i64::MAX),
+                        scale(&s.currency),
+                    )
+                }),
+                service.map_or_else(String::new, |s| s.currency.to_string()),
+                service.map_or_else(|| "60".to_owned(), |s| s.price.unit_minutes.to_string()),
+            )
+        })
+        .collect();
+    let page = ProfilePage {
+        v: &v,
+        slug,
+        rows,
+        currencies,
+        bio: mine.as_ref().map(|p| p.bio.clone()).unwrap_or_default(),
+        languages: mine
+            .as_ref()
+            .map(|p| p.languages.join(", "))
+            .unwrap_or_default(),
+        slots: mine
+            .as_ref()
+            .map(|p| slot_lines(&p.slots))
+            .unwrap_or_default(),
+        errors: FormErrors::default(),
+        notice: (query.done == "saved").then(|| v.tr.t("market-profile-saved")),
+    };
+    render_with(StatusCode::OK, &page)
+}
+
+pub async fn save_profile(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let person = v.person()?;
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let outcome = async {
+        let categories = state.app.categories(person, &slug).await?;
+        let currencies = state.app.currencies(&slug).await?;
+        let mut services = Vec::new();
+        for category in &categories {
+            let price = field(&format!("price_{}", category.key));
+            if price.trim().is_empty() {
+                continue;
+            }
+            let code = field(&format!("currency_{}", category.key));
+            let currency = currencies
+                .iter()
+                .find(|c| c.code.as_str() == code)
+                .ok_or_else(|| {
+                    AppError::invalid(&format!("currency_{}", category.key), "currency-unknown")
+                })?;
+            let amount = parse_minor_units(price, u32::from(currency.scale))
+                .map_err(|code| AppError::invalid(&format!("price_{}", category.key), code))?;
+            let unit_minutes = field(&format!("unit_{}", category.key))
+                .trim()
+                .parse()
+                .map_err(|_| {
+                    AppError::invalid(&format!("unit_{}", category.key), "unit-minutes-range")
+                })?;
+            services.push(ServiceForm {
+                category: category.key.clone(),
+                currency: code.to_owned(),
+                price: amount,
+                unit_minutes,
+            });
+        }
+        let form = ProfileForm {
+            bio: field("bio").to_owned(),
+            languages: field("languages").to_owned(),
+            services,
+            slots: parse_slot_lines(field("slots"))?,
+        };
+        state.app.save_profile(person, &slug, form).await
+    }
+    .await;
+    match outcome {
+        Ok(_) => Ok(Redirect::to(&format!("/c/{slug}/market/profile?done=saved")).into_response()),
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            let categories = state.app.categories(person, &slug).await?;
+            let rows = categories
+                .iter()
+                .map(|c| {
+                    let k = &c.key;
+                    (
+                        k.clone(),
+                        c.name.clone(),
+                        field(&format!("price_{k}")).to_owned(),
+                        field(&format!("currency_{k}")).to_owned(),
+                        field(&format!("unit_{k}")).to_owned(),
+                    )
+                })
+                .collect();
+            let page = ProfilePage {
+                v: &v,
+                currencies: state.app.currencies(&slug).await?,
+                slug,
+                rows,
+                bio: field("bio").to_owned(),
+                languages: field("languages").to_owned(),
+                slots: field("slots").to_owned(),
+                errors,
+                notice: None,
+            };
+            render_with(status, &page)
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CategoryForm {
+    key: String,
+    name: String,
+}
+
+/// Adds a category (admins), from the market page.
+pub async fn add_category(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    CsrfForm(form): CsrfForm<CategoryForm>,
+) -> PageResult {
+    let person = v.person()?;
+    let key = form.key.trim().to_ascii_lowercase();
+    state
+        .app
+        .set_categories(person, &slug, &[(key, form.name)])
+        .await
+        .map_err(|error| match error {
+            // Name the form's fields, not the list's.
+            AppError::Invalid(invalid) => AppError::Invalid(coopkit_domain::Invalid(
+                invalid
+                    .0
+                    .into_iter()
+                    .map(|e| {
+                        let field = if e.field.ends_with(".key") {
+                            "key"
+                        } else {
+                            "name"
+                        };
+                        coopkit_domain::FieldError::new(field, e.code)
+                    })
+                    .collect(),
+            )),
+            other => other,
+        })?;
+    Ok(Redirect::to(&format!("/c/{slug}/market")).into_response())
+}
