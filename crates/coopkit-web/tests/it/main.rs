@@ -8,6 +8,7 @@ mod browser;
 mod fixtures;
 mod isolation;
 mod ledger;
+mod market;
 mod pages;
 mod robustness;
 mod settlement;

@@ -23,7 +23,7 @@ const JSON_ENDPOINTS: [&str; 14] = [
     "/api/v1/coops/fuzzed/payment-requests/1/pay",
 ];
 
-const FORM_ENDPOINTS: [&str; 14] = [
+const FORM_ENDPOINTS: [&str; 19] = [
     "/signup",
     "/login",
     "/lang",
@@ -37,6 +37,11 @@ const FORM_ENDPOINTS: [&str; 14] = [
     "/c/fuzzed/ledger/limits",
     "/c/fuzzed/requests",
     "/c/fuzzed/requests/1/pay",
+    "/c/fuzzed/market/categories",
+    "/c/fuzzed/market/profile",
+    "/c/fuzzed/market/bookings",
+    "/c/fuzzed/market/bookings/1/accept",
+    "/c/fuzzed/market/bookings/1/feedback",
     "/logout",
 ];
 

@@ -185,7 +185,7 @@ async fn holds_are_settled_by_their_payer_and_requests_are_paid_once() {
     }
 }
 
-async fn page_client(server: &TestServer, name: &str) -> Client {
+pub(crate) async fn page_client(server: &TestServer, name: &str) -> Client {
     let client = server.client();
     client
         .log_in(&crate::fixtures::email_of(name), crate::fixtures::PASSWORD)

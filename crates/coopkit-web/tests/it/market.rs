@@ -1,0 +1,182 @@
+//! The marketplace's pages on SQLite and PostgreSQL: categories, a
+//! provider's profile, search, booking and its refusals, and who may see
+//! what.
+
+use coopkit_domain::Timestamp;
+use coopkit_testkit::{backends, TestServer, TEST_START};
+
+use crate::fixtures::coop;
+use crate::ledger::sitters;
+use crate::settlement::page_client;
+
+const HOUR: i64 = 3_600_000;
+
+fn next_friday() -> Timestamp {
+    const DAY: i64 = 24 * HOUR;
+    let now = TEST_START.as_millis();
+    let mut day = Timestamp(now - now.rem_euclid(DAY) + DAY);
+    while coopkit_market::availability::weekday(day) != 4 {
+        day = day.plus_millis(DAY);
+    }
+    day
+}
+
+fn at(friday: Timestamp, hour: i64) -> String {
+    friday.plus_millis(hour * HOUR).wall_clock_field()
+}
+
+#[tokio::test]
+async fn members_offer_search_book_and_accept_through_the_pages() {
+    for backend in backends() {
+        let server = TestServer::spawn(backend).await;
+        let (_, ana_api, ben_api) = sitters(&server).await;
+        let ben_id = ben_api.get("/api/v1/me").await.json()["id"]
+            .as_i64()
+            .unwrap()
+            .to_string();
+        let (admin, ana, ben) = (
+            page_client(&server, "Ada Admin").await,
+            page_client(&server, "Ana Parent").await,
+            page_client(&server, "Ben Parent").await,
+        );
+
+        // The admin adds a category; members cannot.
+        ana.post_form(
+            "/c/sitters/market/categories",
+            &[("key", "cleaning"), ("name", "Cleaning")],
+        )
+        .await
+        .assert_status(403);
+        admin
+            .post_form(
+                "/c/sitters/market/categories",
+                &[("key", "babysitting"), ("name", "Babysitting")],
+            )
+            .await
+            .assert_status(303);
+
+        // Ben offers Friday evenings at one HOUR token an hour.
+        let profile = |slots: &'static str| {
+            [
+                ("bio", "Retired teacher, loves board games"),
+                ("languages", "en, es"),
+                ("price_babysitting", "1"),
+                ("currency_babysitting", "HOUR"),
+                ("unit_babysitting", "60"),
+                ("slots", slots),
+            ]
+        };
+        let bad = ben
+            .post_form("/c/sitters/market/profile", &profile("friday 25:00-26:00"))
+            .await;
+        bad.assert_status(422);
+        assert!(
+            bad.body.contains("Write a time such as 18:30."),
+            "{}",
+            bad.body
+        );
+        assert!(
+            bad.body.contains("Retired teacher"),
+            "what was typed is kept"
+        );
+        ben.post_form(
+            "/c/sitters/market/profile",
+            &profile("fri 18:00-24:00\nsat 00:00-02:00"),
+        )
+        .await
+        .assert_status(303);
+        let mine = ben.get("/c/sitters/market/profile").await;
+        assert!(
+            mine.body.contains("fri 18:00-24:00\nsat 00:00-02:00"),
+            "{}",
+            mine.body
+        );
+
+        // Ana finds him by service and language, not by a word he never wrote.
+        let found = ana
+            .get("/c/sitters/market?category=babysitting&language=es")
+            .await;
+        assert!(
+            found.body.contains("Ben Parent") && found.body.contains("1 Hour per 60 minutes"),
+            "{}",
+            found.body
+        );
+        assert!(found.body.contains("1 providers"), "{}", found.body);
+        assert!(ana
+            .get("/c/sitters/market?q=chess")
+            .await
+            .body
+            .contains("0 providers"));
+
+        // Booking: refusals come back on the provider's page, in words.
+        let friday = next_friday();
+        let book = |from: String, to: String| {
+            let ben_id = ben_id.clone();
+            let ana = &ana;
+            async move {
+                ana.post_form(
+                    "/c/sitters/market/bookings",
+                    &[
+                        ("provider", ben_id.as_str()),
+                        ("category", "babysitting"),
+                        ("from", from.as_str()),
+                        ("to", to.as_str()),
+                        ("payment", "ledger"),
+                        ("notes", ""),
+                    ],
+                )
+                .await
+            }
+        };
+        let past = book(at(friday, -7 * 24 + 19), at(friday, -7 * 24 + 21)).await;
+        past.assert_status(409);
+        assert!(
+            past.body.contains("This time has already begun."),
+            "{}",
+            past.body
+        );
+        let early = book(at(friday, 15), at(friday, 17)).await;
+        assert!(early.body.contains("The provider is not available then."));
+        let backwards = book(at(friday, 21), at(friday, 19)).await;
+        backwards.assert_status(422);
+        assert!(backwards
+            .body
+            .contains("The end must come after the start."));
+        let made = book(at(friday, 19), at(friday, 22)).await;
+        made.assert_status(303);
+        let page = made.location().unwrap().to_owned();
+
+        // Only its two sides (and coordinators) see it; another co-op's
+        // members see nothing of this co-op at all.
+        coop(&server, "elsewhere", "Olga Outsider", false).await;
+        let olga = page_client(&server, "Olga Outsider").await;
+        olga.get(&page).await.assert_status(403);
+        olga.get("/c/sitters/market").await.assert_status(403);
+        admin.get(&page).await.assert_status(200);
+
+        // Ben accepts; the page says so and Ana's tokens are held.
+        let shown = ben.get(&page).await;
+        assert!(shown.body.contains("Waiting for the provider") && shown.body.contains("3 Hour"));
+        ana.post_form(&format!("{page}/accept"), &[])
+            .await
+            .assert_status(409);
+        ben.post_form(&format!("{page}/accept"), &[])
+            .await
+            .assert_status(303);
+        assert!(ana.get(&page).await.body.contains("Confirmed"));
+        let balances = ana_api.get("/api/v1/coops/sitters/balances").await.json();
+        assert_eq!(
+            (
+                balances[0]["balance"].as_i64(),
+                balances[0]["available"].as_i64()
+            ),
+            (Some(0), Some(-3)),
+            "held, not moved"
+        );
+        assert!(ana
+            .get("/c/sitters/market/bookings")
+            .await
+            .body
+            .contains("Ben Parent"));
+    }
+}
