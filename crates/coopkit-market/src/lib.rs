@@ -9,6 +9,7 @@
 
 pub mod availability;
 pub mod booking;
+pub mod matching;
 pub mod price;
 
 pub use availability::{WeeklySlot, Window};

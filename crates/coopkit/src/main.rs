@@ -54,7 +54,9 @@ enum Command {
 enum BenchCommand {
     /// Durable transfers per second through the ledger writer, against one
     /// database transaction per transfer.
-    Ledger(bench::LedgerBench),
+    Ledger(bench::ledger::LedgerBench),
+    /// The matching engine on a generated city, against first-come asking.
+    Match(bench::matching::MatchBench),
 }
 
 #[derive(Debug, Subcommand)]
@@ -197,9 +199,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Ledger(command) => ledger(config_file, command).await,
         Command::Bench(BenchCommand::Ledger(args)) => {
-            let report = bench::run(args).await?;
+            let report = bench::ledger::run(args).await?;
             print(&report)
         }
+        Command::Bench(BenchCommand::Match(args)) => print(&bench::matching::run(args)?),
         Command::Demo(args) => {
             let overrides = Overrides {
                 addr: args.addr,

@@ -265,6 +265,42 @@ fn the_ledger_benchmark_reports_every_field_and_balances() {
     assert!(report["transfers_per_s"].as_f64().unwrap() > 0.0);
 }
 
+#[test]
+fn the_matching_benchmark_reports_every_field_and_a_bad_size_is_refused() {
+    let args = [
+        "bench",
+        "match",
+        "--providers",
+        "2000",
+        "--requests",
+        "800",
+        "--json",
+    ];
+    let (code, stdout, stderr) = run(&args);
+    assert_eq!(code, 0, "{stderr}");
+    let report: Value = serde_json::from_str(stdout.trim()).unwrap();
+    for field in ["seconds", "served", "greedy_served"] {
+        assert!(!report[field].is_null(), "{field} missing: {report}");
+    }
+    let (served, greedy) = (
+        report["served"].as_u64().unwrap(),
+        report["greedy_served"].as_u64().unwrap(),
+    );
+    assert!(served <= 800 && greedy <= 800 && served > 0, "{report}");
+    let (_, again, _) = run(&args);
+    let again: Value = serde_json::from_str(again.trim()).unwrap();
+    assert_eq!(
+        again["served"], report["served"],
+        "the same seed, the same city"
+    );
+    let (code, _, stderr) = run(&["bench", "match", "--providers", "0"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("--providers must be at least 1"),
+        "{stderr}"
+    );
+}
+
 /// Signs the demo sitters' journal, then checks that a copy whose history
 /// was rewritten (and re-chained, so the chain alone still verifies) is
 /// caught by the checkpoint, and that only the co-op's key is trusted.
