@@ -12,9 +12,10 @@ use coopkit_domain::{
     MembershipStatus, Password, PersonId, Role, Slug, Timestamp,
 };
 use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, TransferId};
+use coopkit_market::matching::Point;
 use coopkit_market::{Price, WeeklySlot};
 use coopkit_store::{
-    Category, Currency, CurrencyKind, NewPerson, Person, ProviderProfile, Service,
+    Category, Currency, CurrencyKind, NewPerson, Person, ProviderProfile, Service, ServiceArea,
 };
 
 use crate::ledger::{Instruction, Payment};
@@ -453,6 +454,10 @@ impl App {
             languages: vec!["en".into()],
             services: vec![sitting("babysitting")?, sitting("homework-help")?],
             slots: (0..7).map(|day| slot(day, 17, 24)).collect::<Result<_>>()?,
+            area: Some(ServiceArea {
+                place: CAPITOL_HILL,
+                radius_m: 3_000,
+            }),
         }];
         for (i, family) in families.iter().enumerate().filter(|(i, _)| i % 6 == 3) {
             let weekday = (i % 5) as u8;
@@ -467,6 +472,10 @@ impl App {
                 },
                 services: vec![sitting("babysitting")?],
                 slots: vec![slot(weekday, 18, 23)?, slot(weekend, 18, 24)?],
+                area: Some(ServiceArea {
+                    place: near_capitol_hill(i),
+                    radius_m: 1_500 + (i % 4) as u32 * 500,
+                }),
             });
         }
         for profile in &profiles {
@@ -492,6 +501,24 @@ impl App {
 }
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Lincoln Park, Capitol Hill, Washington DC.
+const CAPITOL_HILL: Point = Point {
+    lat_e6: 38_889_900,
+    lon_e6: -76_990_500,
+};
+
+/// A home within about a kilometre and a half of Lincoln Park, spread by
+/// the family's number.
+pub fn near_capitol_hill(i: usize) -> Point {
+    // Up to ±13,500 millionths of a degree: ±1.5 km north-south, ±1.2 km
+    // east-west at this latitude.
+    let spread = |k: usize| ((k * 7_919) % 27_001) as i32 - 13_500;
+    Point {
+        lat_e6: CAPITOL_HILL.lat_e6 + spread(i),
+        lon_e6: CAPITOL_HILL.lon_e6 + spread(i * 31 + 7),
+    }
+}
 
 /// Spreads the demo's history over the past year, an hour a step.
 struct DemoClock(Timestamp);

@@ -27,7 +27,7 @@ pub mod records {
     pub use coopkit_store::{
         Booking, Category, Coop, CoopSummary, Currency, CurrencyKind, Feedback, LeaveOutcome,
         MemberClass, MemberListing, Membership, Person, PersonalMembership, ProviderListing,
-        ProviderProfile, RoleChange,
+        ProviderProfile, RoleChange, ServiceArea,
     };
 }
 pub use coopkit_store::StoreError;

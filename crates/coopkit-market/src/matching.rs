@@ -58,6 +58,8 @@ pub struct Request {
     pub favourites: Vec<PersonId>,
     /// Providers the requester booked before.
     pub past_providers: Vec<PersonId>,
+    /// Providers who already said no to this request.
+    pub declined: Vec<PersonId>,
 }
 
 /// A provider as the engine sees them.
@@ -350,6 +352,7 @@ impl Candidates {
             .filter(move |&p| {
                 let provider = &providers[p as usize];
                 provider.person != request.requester
+                    && !request.declined.contains(&provider.person)
                     && provider
                         .balance_cap
                         .is_none_or(|cap| provider.balance < cap)
@@ -513,12 +516,12 @@ impl Assignment {
         let mut moved = true;
         while moved {
             moved = false;
-            for l in 0..edges.len() {
+            for (l, candidates) in edges.iter().enumerate() {
                 let Some(current) = self.left[l] else {
                     continue;
                 };
                 // Edges are sorted cheapest first: look only before the current one.
-                for edge in edges[l].iter().take_while(|e| e.right != current) {
+                for edge in candidates.iter().take_while(|e| e.right != current) {
                     if self.right[edge.right as usize].is_none() {
                         self.right[current as usize] = None;
                         self.pair(l, edge.right);

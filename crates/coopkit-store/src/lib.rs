@@ -9,6 +9,7 @@
 mod baseline;
 mod connect;
 mod coops;
+mod dispatch;
 mod error;
 mod ledger;
 mod market;
@@ -20,10 +21,12 @@ mod sessions;
 
 pub use baseline::BaselineOutcome;
 pub use connect::{Backend, DatabaseLocation};
+pub use dispatch::{NewRequest, Offer, OpenRequest, RequestId};
 pub use error::StoreError;
 pub use ledger::{Currency, CurrencyKind, LedgerAppend};
 pub use market::{
-    Booking, Category, Feedback, NewBooking, ProviderListing, ProviderProfile, Service, Stepped,
+    Booking, Category, Feedback, NewBooking, ProviderListing, ProviderProfile, Service,
+    ServiceArea, Stepped,
 };
 pub use payment_requests::PaymentRequest;
 pub use records::*;

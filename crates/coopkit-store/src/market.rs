@@ -3,8 +3,11 @@
 //! in `coopkit-market`; here a step is stored only if the booking is still
 //! as the rules saw it (compare and set).
 
+use std::collections::HashMap;
+
 use coopkit_domain::{CoopId, PersonId, Timestamp};
 use coopkit_ledger::{CurrencyCode, TransferId};
+use coopkit_market::matching::Point;
 use coopkit_market::{BookingFacts, BookingId, BookingState, Payment, Price, WeeklySlot, Window};
 
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
@@ -32,7 +35,20 @@ pub struct ProviderProfile {
     pub languages: Vec<String>,
     pub services: Vec<Service>,
     pub slots: Vec<WeeklySlot>,
+    /// Where they work from and how far they travel; `None`: anywhere.
+    pub area: Option<ServiceArea>,
 }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServiceArea {
+    pub place: Point,
+    pub radius_m: u32,
+}
+
+/// A provider row: person, bio, languages, latitude, longitude, radius.
+type ProviderRow = (i64, String, String, Option<i64>, Option<i64>, i64);
+/// A provider row and the provider's display name.
+type ListingRow = (i64, String, String, Option<i64>, Option<i64>, i64, String);
 
 /// A provider as search shows them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -200,15 +216,20 @@ impl Store {
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             sqlx::query(
-                "INSERT INTO provider (coop_id, person_id, bio, languages, updated_at) VALUES ($1, $2, $3, $4, $5) \
+                "INSERT INTO provider (coop_id, person_id, bio, languages, updated_at, lat_e6, lon_e6, radius_m) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                  ON CONFLICT (coop_id, person_id) DO UPDATE SET bio = excluded.bio, \
-                 languages = excluded.languages, updated_at = excluded.updated_at",
+                 languages = excluded.languages, updated_at = excluded.updated_at, \
+                 lat_e6 = excluded.lat_e6, lon_e6 = excluded.lon_e6, radius_m = excluded.radius_m",
             )
             .bind(coop.0)
             .bind(person)
             .bind(&profile.bio)
             .bind(profile.languages.join(","))
             .bind(now.as_millis())
+            .bind(profile.area.map(|a| i64::from(a.place.lat_e6)))
+            .bind(profile.area.map(|a| i64::from(a.place.lon_e6)))
+            .bind(profile.area.map_or(0, |a| i64::from(a.radius_m)))
             .execute(&mut *tx)
             .await?;
             for table in ["provider_service", "provider_slot"] {
@@ -261,41 +282,27 @@ impl Store {
         coop: CoopId,
         category: Option<&str>,
     ) -> Result<Vec<ProviderListing>> {
-        let rows: Vec<(i64, String, String, String)> = on_pool!(self, |pool| {
+        let rows: Vec<ListingRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT p.person_id, p.bio, p.languages, person.display_name FROM provider p \
-                 JOIN person ON person.id = p.person_id \
-                 JOIN membership m ON m.coop_id = p.coop_id AND m.person_id = p.person_id AND m.status = 'active' \
-                 WHERE p.coop_id = $1 AND ($2 = '' OR EXISTS (SELECT 1 FROM provider_service s \
-                   WHERE s.coop_id = p.coop_id AND s.person_id = p.person_id AND s.category = $2)) \
-                 ORDER BY person.display_name, p.person_id",
-            )
-            .bind(coop.0)
-            .bind(category.unwrap_or(""))
-            .fetch_all(pool)
-            .await
+                    "SELECT p.person_id, p.bio, p.languages, p.lat_e6, p.lon_e6, p.radius_m, person.display_name \
+                     FROM provider p JOIN person ON person.id = p.person_id \
+                     JOIN membership m ON m.coop_id = p.coop_id AND m.person_id = p.person_id AND m.status = 'active' \
+                     WHERE p.coop_id = $1 AND ($2 = '' OR EXISTS (SELECT 1 FROM provider_service s \
+                       WHERE s.coop_id = p.coop_id AND s.person_id = p.person_id AND s.category = $2)) \
+                     ORDER BY person.display_name, p.person_id",
+                )
+                .bind(coop.0)
+                .bind(category.unwrap_or(""))
+                .fetch_all(pool)
+                .await
         })?;
-        let (services, slots) = self.provider_details(coop, None).await?;
+        let mut details = self.provider_details(coop, None).await?;
         Ok(rows
             .into_iter()
-            .map(|(person, bio, languages, display_name)| {
-                let person = PersonId(person);
+            .map(|(person, bio, languages, lat, lon, radius, display_name)| {
+                let row = (person, bio, languages, lat, lon, radius);
                 ProviderListing {
-                    profile: ProviderProfile {
-                        person,
-                        bio,
-                        languages: split_languages(&languages),
-                        services: services
-                            .iter()
-                            .filter(|(p, _)| *p == person)
-                            .map(|(_, s)| s.clone())
-                            .collect(),
-                        slots: slots
-                            .iter()
-                            .filter(|(p, _)| *p == person)
-                            .map(|(_, s)| *s)
-                            .collect(),
-                    },
+                    profile: profile_from(row, &mut details),
                     display_name,
                 }
             })
@@ -308,34 +315,25 @@ impl Store {
         coop: CoopId,
         person: PersonId,
     ) -> Result<Option<ProviderProfile>> {
-        let row: Option<(String, String)> = on_pool!(self, |pool| {
+        let row: Option<ProviderRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT bio, languages FROM provider WHERE coop_id = $1 AND person_id = $2",
+                "SELECT person_id, bio, languages, lat_e6, lon_e6, radius_m FROM provider \
+                 WHERE coop_id = $1 AND person_id = $2",
             )
             .bind(coop.0)
             .bind(person.0)
             .fetch_optional(pool)
             .await
         })?;
-        let Some((bio, languages)) = row else {
+        let Some(row) = row else {
             return Ok(None);
         };
-        let (services, slots) = self.provider_details(coop, Some(person)).await?;
-        Ok(Some(ProviderProfile {
-            person,
-            bio,
-            languages: split_languages(&languages),
-            services: services.into_iter().map(|(_, s)| s).collect(),
-            slots: slots.into_iter().map(|(_, s)| s).collect(),
-        }))
+        let mut details = self.provider_details(coop, Some(person)).await?;
+        Ok(Some(profile_from(row, &mut details)))
     }
 
-    #[allow(clippy::type_complexity)] // two lists, each keyed by person
-    async fn provider_details(
-        &self,
-        coop: CoopId,
-        person: Option<PersonId>,
-    ) -> Result<(Vec<(PersonId, Service)>, Vec<(PersonId, WeeklySlot)>)> {
+    /// Each provider's services and slots, by person.
+    async fn provider_details(&self, coop: CoopId, person: Option<PersonId>) -> Result<Details> {
         let who = person.map_or(0, |p| p.0);
         let services: Vec<(i64, String, String, i64, i64)> = on_pool!(self, |pool| {
             sqlx::query_as(
@@ -391,7 +389,14 @@ impl Store {
                 Ok((PersonId(person), slot))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok((services, slots))
+        let mut details = Details::new();
+        for (person, service) in services {
+            details.entry(person).or_default().0.push(service);
+        }
+        for (person, slot) in slots {
+            details.entry(person).or_default().1.push(slot);
+        }
+        Ok(details)
     }
 
     /// Records a requested booking; the hold id is derived by the caller
@@ -490,6 +495,47 @@ impl Store {
             .await
         })?;
         Ok(rows.into_iter().map(|(id,)| BookingId(id)).collect())
+    }
+
+    /// Every provider's time taken by bookings that end after `after`.
+    pub async fn busy_windows(
+        &self,
+        coop: CoopId,
+        after: Timestamp,
+    ) -> Result<Vec<(PersonId, Window)>> {
+        let rows: Vec<(i64, i64, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT provider_id, starts_at, ends_at FROM booking WHERE coop_id = $1 \
+                 AND state IN ('confirmed', 'disputed') AND ends_at > $2",
+            )
+            .bind(coop.0)
+            .bind(after.as_millis())
+            .fetch_all(pool)
+            .await
+        })?;
+        rows.into_iter()
+            .map(|(provider, starts, ends)| {
+                let window = Window::new(Timestamp(starts), Timestamp(ends))
+                    .map_err(|_| StoreError::corrupt("booking.ends_at", &ends.to_string()))?;
+                Ok((PersonId(provider), window))
+            })
+            .collect()
+    }
+
+    /// Who booked whom, and had it settled, in a co-op: (requester, provider).
+    pub async fn settled_pairs(&self, coop: CoopId) -> Result<Vec<(PersonId, PersonId)>> {
+        let rows: Vec<(i64, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT DISTINCT requester_id, provider_id FROM booking WHERE coop_id = $1 AND state = 'settled'",
+            )
+            .bind(coop.0)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(r, p)| (PersonId(r), PersonId(p)))
+            .collect())
     }
 
     /// Bookings whose ledger effect may be unfinished or due: confirmed
@@ -646,6 +692,34 @@ impl Store {
                 },
             )
             .collect())
+    }
+}
+
+type Details = HashMap<PersonId, (Vec<Service>, Vec<WeeklySlot>)>;
+
+fn profile_from(
+    (person, bio, languages, lat, lon, radius): ProviderRow,
+    details: &mut Details,
+) -> ProviderProfile {
+    let person = PersonId(person);
+    let (services, slots) = details.remove(&person).unwrap_or_default();
+    let area = match (lat, lon) {
+        (Some(lat), Some(lon)) => Some(ServiceArea {
+            place: Point {
+                lat_e6: i32::try_from(lat).unwrap_or_default(),
+                lon_e6: i32::try_from(lon).unwrap_or_default(),
+            },
+            radius_m: u32::try_from(radius).unwrap_or_default(),
+        }),
+        _ => None,
+    };
+    ProviderProfile {
+        person,
+        bio,
+        languages: split_languages(&languages),
+        services,
+        slots,
+        area,
     }
 }
 

@@ -81,6 +81,16 @@ impl App {
     pub async fn book(&self, actor: &Person, slug: &str, form: BookForm) -> Result<Booking> {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Member).await?;
+        self.place_booking(&coop, actor, form).await
+    }
+
+    /// Records a requested booking for `actor` after every check.
+    pub(super) async fn place_booking(
+        &self,
+        coop: &Coop,
+        actor: &Person,
+        form: BookForm,
+    ) -> Result<Booking> {
         if form.provider == actor.id {
             return Err(refused(coopkit_market::Refusal::OwnBooking));
         }
@@ -114,7 +124,7 @@ impl App {
         }
         let amount = service.price.for_window(form.window).map_err(refused)?;
         if form.payment == Payment::Ledger {
-            self.check_means(&coop, actor, &service.currency, amount)
+            self.check_means(coop, actor, &service.currency, amount)
                 .await?;
         }
         if form.notes.len() > 1000 {
@@ -176,6 +186,19 @@ impl App {
 
     /// One booking, for its two sides and the co-op's coordinators.
     pub async fn booking(&self, actor: &Person, slug: &str, id: BookingId) -> Result<BookingView> {
+        let (coop, booking, party) = self.booking_of(actor, slug, id).await?;
+        self.view(&coop, booking, party).await
+    }
+
+    /// The booking and the caller's side of it. A coordinator who is a
+    /// side of the booking acts as that side: they cannot resolve a
+    /// dispute about their own booking.
+    async fn booking_of(
+        &self,
+        actor: &Person,
+        slug: &str,
+        id: BookingId,
+    ) -> Result<(Coop, Booking, Party)> {
         let coop = self.coop(slug).await?;
         let role = self.require_role(&coop, actor, Role::Member).await?.role;
         let booking = self
@@ -184,7 +207,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("booking"))?;
         let party = party_of(&booking, actor, role).ok_or(AppError::NotFound("booking"))?;
-        self.view(&coop, booking, party).await
+        Ok((coop, booking, party))
     }
 
     async fn view(&self, coop: &Coop, booking: Booking, party: Party) -> Result<BookingView> {
@@ -229,23 +252,19 @@ impl App {
         id: BookingId,
         action: Action,
     ) -> Result<BookingView> {
-        let coop = self.coop(slug).await?;
-        let role = self.require_role(&coop, actor, Role::Member).await?.role;
-        let booking = self
-            .store
-            .booking(coop.id, id)
-            .await?
-            .ok_or(AppError::NotFound("booking"))?;
-        // A coordinator who is a side of the booking acts as that side:
-        // they cannot resolve a dispute about their own booking.
-        let party = party_of(&booking, actor, role).ok_or(AppError::NotFound("booking"))?;
+        let (coop, booking, party) = self.booking_of(actor, slug, id).await?;
         let booking = self.take_step(booking, party, action).await?;
         self.view(&coop, booking, party).await
     }
 
     /// Decides, stores, then carries out a step. A hold the ledger refuses
     /// (the requester spent their credit since booking) undoes the step.
-    async fn take_step(&self, booking: Booking, party: Party, action: Action) -> Result<Booking> {
+    pub(super) async fn take_step(
+        &self,
+        booking: Booking,
+        party: Party,
+        action: Action,
+    ) -> Result<Booking> {
         let now = self.clock.now();
         let next = step(booking.facts, party, action, now).map_err(refused)?;
         match self.store.step_booking(&booking, &next.facts, now).await? {

@@ -2,16 +2,21 @@
 //! Bookings and feedback are in [`bookings`].
 
 mod bookings;
+mod dispatch;
 
 use std::collections::HashMap;
 
 use coopkit_domain::validation::Collector;
 use coopkit_domain::{PersonId, Role};
 use coopkit_ledger::CurrencyCode;
+use coopkit_market::matching::Point;
 use coopkit_market::{availability, Price, WeeklySlot, Window};
-use coopkit_store::{Category, Feedback, Person, ProviderListing, ProviderProfile, Service};
+use coopkit_store::{
+    Category, Feedback, Person, ProviderListing, ProviderProfile, Service, ServiceArea,
+};
 
 pub use bookings::{BookForm, BookingView, FeedbackForm, MarketTick};
+pub use dispatch::{BoardRow, OfferToMe, RequestForm};
 
 use crate::{App, AppError, Result};
 
@@ -35,6 +40,18 @@ pub struct ProfileForm {
     pub languages: String,
     pub services: Vec<ServiceForm>,
     pub slots: Vec<WeeklySlot>,
+    /// Where they work from and how far they travel; the matching engine
+    /// offers work only to providers who give one.
+    pub area: Option<ServiceArea>,
+}
+
+/// The farthest a provider may say they travel.
+const RADIUS_MAX_M: u32 = 100_000;
+
+/// Whether a point is on Earth.
+pub(crate) fn valid_point(point: Point) -> bool {
+    (-90_000_000..=90_000_000).contains(&point.lat_e6)
+        && (-180_000_000..=180_000_000).contains(&point.lon_e6)
 }
 
 /// How search orders providers.
@@ -215,6 +232,14 @@ impl App {
         {
             errors.push("slots", "slots-overlap");
         }
+        if let Some(area) = form.area {
+            if !valid_point(area.place) {
+                errors.push("area", "place-range");
+            }
+            if area.radius_m == 0 || area.radius_m > RADIUS_MAX_M {
+                errors.push("radius", "radius-range");
+            }
+        }
         errors.finish()?;
         let profile = ProviderProfile {
             person: actor.id,
@@ -222,6 +247,7 @@ impl App {
             languages,
             services,
             slots,
+            area: form.area,
         };
         self.store
             .save_provider(coop.id, &profile, self.clock.now())

@@ -50,6 +50,7 @@ fn request(id: i64, day: i64, from: i64, to: i64, place: Point) -> Request {
         language: None,
         favourites: Vec::new(),
         past_providers: Vec::new(),
+        declined: Vec::new(),
     }
 }
 

@@ -6,9 +6,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::market::{ProfileForm, ProviderCard, SearchQuery, ServiceForm, SortBy};
-use coopkit_app::records::{Category, Currency, ProviderProfile};
+use coopkit_app::records::{Category, Currency, ProviderProfile, ServiceArea};
 use coopkit_app::AppError;
 use coopkit_domain::{format_minor_units, parse_minor_units, Timestamp};
+use coopkit_market::matching::Point;
 use coopkit_market::{WeeklySlot, Window};
 use serde::Deserialize;
 
@@ -247,8 +248,28 @@ struct ProfilePage<'a> {
     bio: String,
     languages: String,
     slots: String,
+    /// Latitude, longitude (degrees) and radius (km) as typed.
+    area: (String, String, String),
     errors: FormErrors,
     notice: Option<String>,
+}
+
+/// A service area as the form shows it.
+fn area_fields(area: Option<ServiceArea>) -> (String, String, String) {
+    let degrees = |e6: i32| {
+        let sign = if e6 < 0 { "-" } else { "" };
+        format!(
+            "{sign}{}",
+            format_minor_units(i64::from(e6.unsigned_abs()), 6)
+        )
+    };
+    area.map_or_else(Default::default, |a| {
+        (
+            degrees(a.place.lat_e6),
+            degrees(a.place.lon_e6),
+            format_minor_units(i64::from(a.radius_m), 3),
+        )
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -307,6 +328,7 @@ pub async fn profile(
             .as_ref()
             .map(|p| slot_lines(&p.slots))
             .unwrap_or_default(),
+        area: area_fields(mine.as_ref().and_then(|p| p.area)),
         errors: FormErrors::default(),
         notice: (query.done == "saved").then(|| v.tr.t("market-profile-saved")),
     };
@@ -362,6 +384,7 @@ pub async fn save_profile(
             languages: field("languages").to_owned(),
             services,
             slots: parse_slot_lines(field("slots"))?,
+            area: area_of(field("lat"), field("lon"), field("radius_km"))?,
         };
         state.app.save_profile(person, &slug, form).await
     }
@@ -392,12 +415,50 @@ pub async fn save_profile(
                 bio: field("bio").to_owned(),
                 languages: field("languages").to_owned(),
                 slots: field("slots").to_owned(),
+                area: (
+                    field("lat").to_owned(),
+                    field("lon").to_owned(),
+                    field("radius_km").to_owned(),
+                ),
                 errors,
                 notice: None,
             };
             render_with(status, &page)
         }
     }
+}
+
+/// Degrees as a form gives them (`38.8899`, `-76.9905`), exactly, in
+/// millionths: no floating point between the form and the database.
+pub(super) fn degrees_e6(text: &str, field: &str) -> Result<i32, AppError> {
+    let text = text.trim();
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let magnitude = parse_minor_units(digits, 6)
+        .ok()
+        .and_then(|v| i32::try_from(v).ok())
+        .ok_or_else(|| AppError::invalid(field, "place-range"))?;
+    Ok(if negative { -magnitude } else { magnitude })
+}
+
+/// A service area from its three fields; all empty: none.
+fn area_of(lat: &str, lon: &str, radius_km: &str) -> Result<Option<ServiceArea>, AppError> {
+    if [lat, lon, radius_km].iter().all(|f| f.trim().is_empty()) {
+        return Ok(None);
+    }
+    let radius_m = parse_minor_units(radius_km, 3)
+        .ok()
+        .and_then(|v| u32::try_from(v).ok())
+        .ok_or_else(|| AppError::invalid("radius_km", "radius-range"))?;
+    Ok(Some(ServiceArea {
+        place: Point {
+            lat_e6: degrees_e6(lat, "lat")?,
+            lon_e6: degrees_e6(lon, "lon")?,
+        },
+        radius_m,
+    }))
 }
 
 #[derive(Debug, Default, Deserialize)]

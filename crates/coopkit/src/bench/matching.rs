@@ -148,6 +148,7 @@ fn city(args: &MatchBench) -> anyhow::Result<(Vec<Request>, Vec<Provider>)> {
             language: (random.below(3) == 0).then(|| "es".to_owned()),
             favourites: Vec::new(),
             past_providers: Vec::new(),
+            declined: Vec::new(),
         });
     }
     Ok((requests, providers))

@@ -1,0 +1,349 @@
+//! Requests for help and the dispatch board: a member posts what they
+//! need; a coordinator asks the matching engine to propose providers for
+//! every open request at once; each proposal is an offer the provider
+//! accepts (which books and confirms them) or declines. Nobody is given
+//! work without saying yes.
+
+use std::collections::HashMap;
+
+use coopkit_domain::{PersonId, Role};
+use coopkit_ledger::{AccountOwner, Limit};
+use coopkit_market::matching::{propose, Point, Provider, Reason, Request};
+use coopkit_market::{Action, Party, Payment, Window};
+use coopkit_store::{Booking, NewRequest, Offer, OpenRequest, Person, RequestId};
+
+use super::bookings::BookForm;
+use super::valid_point;
+use crate::{App, AppError, Result};
+
+#[derive(Clone, Debug)]
+pub struct RequestForm {
+    pub category: String,
+    pub window: Window,
+    pub place: Point,
+    /// A language code, or empty for any.
+    pub language: String,
+    pub notes: String,
+}
+
+/// An open request with the names and offers the board shows.
+#[derive(Clone, Debug)]
+pub struct BoardRow {
+    pub request: OpenRequest,
+    pub requester_name: String,
+    /// (provider name, offer).
+    pub offers: Vec<(String, Offer)>,
+}
+
+/// An offer to the caller, with the request it is for.
+#[derive(Clone, Debug)]
+pub struct OfferToMe {
+    pub request: OpenRequest,
+    pub requester_name: String,
+    pub offer: Offer,
+}
+
+/// Reasons as stored with an offer: short codes a page translates.
+fn reason_codes(reasons: &[Reason]) -> String {
+    reasons
+        .iter()
+        .map(|reason| match reason {
+            Reason::Favourite => "favourite".to_owned(),
+            Reason::BookedBefore => "booked-before".to_owned(),
+            Reason::Near { metres } => format!("near:{metres}"),
+            Reason::SharedLanguage => "language".to_owned(),
+            Reason::NeedsWork { balance } => format!("needs-work:{balance}"),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+impl App {
+    /// Posts a request for help, for providers to be offered.
+    pub async fn post_request(
+        &self,
+        actor: &Person,
+        slug: &str,
+        form: RequestForm,
+    ) -> Result<RequestId> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        let mut errors = coopkit_domain::validation::Collector::new();
+        if !self
+            .store
+            .categories(coop.id)
+            .await?
+            .iter()
+            .any(|c| c.key == form.category)
+        {
+            errors.push("category", "category-unknown");
+        }
+        if form.window.start.as_millis() <= self.clock.now().as_millis() {
+            errors.push("from", "booking-in-past");
+        }
+        if !valid_point(form.place) {
+            errors.push("lat", "place-range");
+        }
+        if form.notes.chars().count() > 1000 {
+            errors.push("notes", "too-long");
+        }
+        errors.finish()?;
+        let new = NewRequest {
+            coop: coop.id,
+            requester: actor.id,
+            category: form.category,
+            window: form.window,
+            place: form.place,
+            language: form.language.trim().to_ascii_lowercase(),
+            notes: form.notes.trim().to_owned(),
+        };
+        Ok(self.store.create_request(&new, self.clock.now()).await?)
+    }
+
+    /// Asks the matching engine for a provider for every open request, and
+    /// offers each proposal to its provider. Coordinators only. Returns how
+    /// many new offers were made.
+    pub async fn run_matching(&self, actor: &Person, slug: &str) -> Result<usize> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Coordinator).await?;
+        let now = self.clock.now();
+        let open = self.store.open_requests(coop.id, now).await?;
+        let already = self.store.offers(coop.id).await?;
+        // A request someone was offered and has not answered waits for them.
+        let waiting: Vec<RequestId> = already
+            .iter()
+            .filter(|o| o.answer == "offered")
+            .map(|o| o.request)
+            .collect();
+        let open: Vec<OpenRequest> = open
+            .into_iter()
+            .filter(|r| !waiting.contains(&r.id))
+            .collect();
+        let settled = self.store.settled_pairs(coop.id).await?;
+        let mut requests = Vec::with_capacity(open.len());
+        for r in &open {
+            requests.push(Request {
+                requester: r.request.requester,
+                category: r.request.category.clone(),
+                window: r.request.window,
+                place: r.request.place,
+                language: Some(r.request.language.clone()).filter(|l| !l.is_empty()),
+                favourites: self.store.favourites(coop.id, r.request.requester).await?,
+                past_providers: settled
+                    .iter()
+                    .filter(|(requester, _)| *requester == r.request.requester)
+                    .map(|(_, provider)| *provider)
+                    .collect(),
+                declined: already
+                    .iter()
+                    .filter(|o| o.request == r.id)
+                    .map(|o| o.provider)
+                    .collect(),
+            });
+        }
+        let accounts = self.ledger.accounts(coop.id).await?;
+        let mut busy: HashMap<PersonId, Vec<Window>> = HashMap::new();
+        for (provider, window) in self.store.busy_windows(coop.id, now).await? {
+            busy.entry(provider).or_default().push(window);
+        }
+        let providers: Vec<Provider> = self
+            .store
+            .providers(coop.id, None)
+            .await?
+            .into_iter()
+            .filter_map(|listing| {
+                let profile = listing.profile;
+                let area = profile.area?;
+                // Balances in the currency of their first service.
+                let currency = profile.services.first().map(|s| s.currency.clone());
+                let account = accounts.iter().find(|v| {
+                    Some(&v.account.currency) == currency.as_ref()
+                        && v.account.owner == AccountOwner::Member(profile.person)
+                });
+                let balance = account.map_or(0, |v| {
+                    i64::try_from(v.balances.balance()).unwrap_or(i64::MAX)
+                });
+                let balance_cap = account.and_then(|v| match v.account.balance_cap {
+                    Limit::Unlimited => None,
+                    Limit::AtMost(cap) => Some(i64::try_from(cap).unwrap_or(i64::MAX)),
+                });
+                Some(Provider {
+                    person: profile.person,
+                    categories: profile
+                        .services
+                        .iter()
+                        .map(|s| s.category.clone())
+                        .collect(),
+                    slots: profile.slots,
+                    busy: busy.remove(&profile.person).unwrap_or_default(),
+                    place: area.place,
+                    radius_m: area.radius_m,
+                    languages: profile.languages,
+                    balance,
+                    balance_cap,
+                })
+            })
+            .collect();
+        let matching = propose(&requests, &providers);
+        let offers: Vec<Offer> = matching
+            .proposals
+            .into_iter()
+            .map(|p| Offer {
+                request: open[p.request].id,
+                provider: p.provider,
+                reasons: reason_codes(&p.reasons),
+                answer: "offered".to_owned(),
+            })
+            .collect();
+        self.store.add_offers(&offers, now).await?;
+        tracing::info!(coop = %coop.slug, open = open.len(), offers = offers.len(), "matching run");
+        Ok(offers.len())
+    }
+
+    /// The dispatch board: open requests with their offers and answers.
+    /// Coordinators only.
+    pub async fn dispatch_board(&self, actor: &Person, slug: &str) -> Result<Vec<BoardRow>> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Coordinator).await?;
+        let offers = self.store.offers(coop.id).await?;
+        let mut rows = Vec::new();
+        for request in self.store.open_requests(coop.id, self.clock.now()).await? {
+            let mut with_names = Vec::new();
+            for offer in offers.iter().filter(|o| o.request == request.id) {
+                with_names.push((self.name_of(offer.provider).await?, offer.clone()));
+            }
+            rows.push(BoardRow {
+                requester_name: self.name_of(request.request.requester).await?,
+                offers: with_names,
+                request,
+            });
+        }
+        Ok(rows)
+    }
+
+    /// Offers waiting for the caller's answer.
+    pub async fn my_offers(&self, actor: &Person, slug: &str) -> Result<Vec<OfferToMe>> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        let mut mine = Vec::new();
+        for offer in self.store.offers(coop.id).await? {
+            if offer.provider != actor.id || offer.answer != "offered" {
+                continue;
+            }
+            if let Some(request) = self.store.request(coop.id, offer.request).await? {
+                if request.booking.is_none() {
+                    mine.push(OfferToMe {
+                        requester_name: self.name_of(request.request.requester).await?,
+                        request,
+                        offer,
+                    });
+                }
+            }
+        }
+        Ok(mine)
+    }
+
+    /// The provider's answer to an offer. Yes books them for the request
+    /// and confirms it (holding the requester's tokens); no leaves the
+    /// request open for the next run.
+    pub async fn answer_offer(
+        &self,
+        actor: &Person,
+        slug: &str,
+        request: RequestId,
+        accept: bool,
+    ) -> Result<Option<Booking>> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        let open = self
+            .store
+            .request(coop.id, request)
+            .await?
+            .ok_or(AppError::NotFound("request"))?;
+        let offered = self
+            .store
+            .offers(coop.id)
+            .await?
+            .into_iter()
+            .any(|o| o.request == request && o.provider == actor.id && o.answer == "offered");
+        if !offered {
+            return Err(AppError::NotFound("offer"));
+        }
+        if !accept {
+            self.store
+                .answer_offer(request, actor.id, "declined")
+                .await?;
+            return Ok(None);
+        }
+        if open.booking.is_some() {
+            return Err(AppError::Conflict {
+                field: "request",
+                code: "request-taken",
+            });
+        }
+        let requester = self
+            .store
+            .person(open.request.requester)
+            .await?
+            .ok_or(AppError::NotFound("request"))?;
+        let form = BookForm {
+            provider: actor.id,
+            category: open.request.category.clone(),
+            window: open.request.window,
+            payment: Payment::Ledger,
+            notes: open.request.notes.clone(),
+        };
+        let booking = self.place_booking(&coop, &requester, form).await?;
+        if !self.store.close_request(request, booking.id).await? {
+            // Another provider took it a moment earlier: withdraw ours.
+            self.take_step(booking, Party::Provider, Action::Decline)
+                .await?;
+            return Err(AppError::Conflict {
+                field: "request",
+                code: "request-taken",
+            });
+        }
+        self.store
+            .answer_offer(request, actor.id, "accepted")
+            .await?;
+        let confirmed = self
+            .take_step(booking, Party::Provider, Action::Accept)
+            .await?;
+        Ok(Some(confirmed))
+    }
+
+    /// Marks or unmarks a provider as one of the caller's favourites.
+    pub async fn set_favourite(
+        &self,
+        actor: &Person,
+        slug: &str,
+        provider: PersonId,
+        favourite: bool,
+    ) -> Result<()> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        if self.store.provider(coop.id, provider).await?.is_none() {
+            return Err(AppError::NotFound("provider"));
+        }
+        Ok(self
+            .store
+            .set_favourite(coop.id, actor.id, provider, favourite)
+            .await?)
+    }
+
+    /// The caller's favourite providers in the co-op.
+    pub async fn my_favourites(&self, actor: &Person, slug: &str) -> Result<Vec<PersonId>> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        Ok(self.store.favourites(coop.id, actor.id).await?)
+    }
+
+    async fn name_of(&self, person: PersonId) -> Result<String> {
+        Ok(self
+            .store
+            .person(person)
+            .await?
+            .map(|p| p.display_name)
+            .unwrap_or_default())
+    }
+}

@@ -1,0 +1,269 @@
+//! Favourites, open requests and the matching engine's proposals.
+
+use coopkit_domain::{CoopId, PersonId, Timestamp};
+use coopkit_market::matching::Point;
+use coopkit_market::{BookingId, Window};
+
+use crate::{on_pool, BeginWrite, Result, Store, StoreError};
+
+/// A request's number, unique on the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RequestId(pub i64);
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewRequest {
+    pub coop: CoopId,
+    pub requester: PersonId,
+    pub category: String,
+    pub window: Window,
+    pub place: Point,
+    /// A language code, or empty for any.
+    pub language: String,
+    pub notes: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenRequest {
+    pub id: RequestId,
+    pub request: NewRequest,
+    /// The booking that answered it; `None` while open.
+    pub booking: Option<BookingId>,
+    pub created_at: Timestamp,
+}
+
+/// The engine's offer of a request to a provider.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Offer {
+    pub request: RequestId,
+    pub provider: PersonId,
+    /// Why, as the engine said it: `favourite, near 800 m`.
+    pub reasons: String,
+    /// `offered`, `accepted` or `declined`.
+    pub answer: String,
+}
+
+type RequestRow = (
+    i64,
+    i64,
+    i64,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    Option<i64>,
+    i64,
+);
+
+const REQUEST_COLUMNS: &str =
+    "id, coop_id, requester_id, category, starts_at, ends_at, lat_e6, lon_e6, \
+    language, notes, booking_id, created_at";
+
+fn request_from(row: RequestRow) -> Result<OpenRequest> {
+    let (id, coop, requester, category, starts, ends, lat, lon, language, notes, booking, at) = row;
+    let coordinate = |value: i64| {
+        i32::try_from(value)
+            .map_err(|_| StoreError::corrupt("market_request.lat_e6", &value.to_string()))
+    };
+    Ok(OpenRequest {
+        id: RequestId(id),
+        request: NewRequest {
+            coop: CoopId(coop),
+            requester: PersonId(requester),
+            category,
+            window: Window::new(Timestamp(starts), Timestamp(ends))
+                .map_err(|_| StoreError::corrupt("market_request.ends_at", &ends.to_string()))?,
+            place: Point {
+                lat_e6: coordinate(lat)?,
+                lon_e6: coordinate(lon)?,
+            },
+            language,
+            notes,
+        },
+        booking: booking.map(BookingId),
+        created_at: Timestamp(at),
+    })
+}
+
+impl Store {
+    /// Marks or unmarks a provider as one of a member's favourites.
+    pub async fn set_favourite(
+        &self,
+        coop: CoopId,
+        person: PersonId,
+        provider: PersonId,
+        favourite: bool,
+    ) -> Result<()> {
+        let sql = if favourite {
+            "INSERT INTO favourite (coop_id, person_id, provider_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
+        } else {
+            "DELETE FROM favourite WHERE coop_id = $1 AND person_id = $2 AND provider_id = $3"
+        };
+        on_pool!(self, |pool| {
+            sqlx::query(sql)
+                .bind(coop.0)
+                .bind(person.0)
+                .bind(provider.0)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// A member's favourite providers in a co-op.
+    pub async fn favourites(&self, coop: CoopId, person: PersonId) -> Result<Vec<PersonId>> {
+        let rows: Vec<(i64,)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT provider_id FROM favourite WHERE coop_id = $1 AND person_id = $2 ORDER BY provider_id",
+            )
+            .bind(coop.0)
+            .bind(person.0)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows.into_iter().map(|(id,)| PersonId(id)).collect())
+    }
+
+    pub async fn create_request(&self, new: &NewRequest, now: Timestamp) -> Result<RequestId> {
+        let (id,): (i64,) = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "INSERT INTO market_request (coop_id, requester_id, category, starts_at, ends_at, lat_e6, lon_e6, \
+                 language, notes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            )
+            .bind(new.coop.0)
+            .bind(new.requester.0)
+            .bind(&new.category)
+            .bind(new.window.start.as_millis())
+            .bind(new.window.end.as_millis())
+            .bind(i64::from(new.place.lat_e6))
+            .bind(i64::from(new.place.lon_e6))
+            .bind(&new.language)
+            .bind(&new.notes)
+            .bind(now.as_millis())
+            .fetch_one(pool)
+            .await
+        })?;
+        Ok(RequestId(id))
+    }
+
+    /// A request of this co-op.
+    pub async fn request(&self, coop: CoopId, id: RequestId) -> Result<Option<OpenRequest>> {
+        let row: Option<RequestRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {REQUEST_COLUMNS} FROM market_request WHERE id = $1 AND coop_id = $2"
+            ))
+            .bind(id.0)
+            .bind(coop.0)
+            .fetch_optional(pool)
+            .await
+        })?;
+        row.map(request_from).transpose()
+    }
+
+    /// The co-op's requests nobody has taken that have not started yet,
+    /// soonest first.
+    pub async fn open_requests(&self, coop: CoopId, now: Timestamp) -> Result<Vec<OpenRequest>> {
+        let rows: Vec<RequestRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {REQUEST_COLUMNS} FROM market_request WHERE coop_id = $1 AND booking_id IS NULL \
+                 AND starts_at > $2 ORDER BY starts_at, id"
+            ))
+            .bind(coop.0)
+            .bind(now.as_millis())
+            .fetch_all(pool)
+            .await
+        })?;
+        rows.into_iter().map(request_from).collect()
+    }
+
+    /// Keeps new offers; offers already made (and their answers) stay.
+    pub async fn add_offers(&self, offers: &[Offer], now: Timestamp) -> Result<()> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            for offer in offers {
+                sqlx::query(
+                    "INSERT INTO proposal (request_id, provider_id, reasons, answer, created_at) \
+                     VALUES ($1, $2, $3, 'offered', $4) ON CONFLICT DO NOTHING",
+                )
+                .bind(offer.request.0)
+                .bind(offer.provider.0)
+                .bind(&offer.reasons)
+                .bind(now.as_millis())
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Every offer on the co-op's requests, newest request first.
+    pub async fn offers(&self, coop: CoopId) -> Result<Vec<Offer>> {
+        let rows: Vec<(i64, i64, String, String)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT p.request_id, p.provider_id, p.reasons, p.answer FROM proposal p \
+                 JOIN market_request r ON r.id = p.request_id WHERE r.coop_id = $1 \
+                 ORDER BY p.request_id DESC, p.created_at",
+            )
+            .bind(coop.0)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(request, provider, reasons, answer)| Offer {
+                request: RequestId(request),
+                provider: PersonId(provider),
+                reasons,
+                answer,
+            })
+            .collect())
+    }
+
+    /// Records a provider's answer to an open offer. `false` when there
+    /// was no open offer (answered already, or never made).
+    pub async fn answer_offer(
+        &self,
+        request: RequestId,
+        provider: PersonId,
+        answer: &str,
+    ) -> Result<bool> {
+        let changed = on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE proposal SET answer = $1 WHERE request_id = $2 AND provider_id = $3 AND answer = 'offered'",
+            )
+            .bind(answer)
+            .bind(request.0)
+            .bind(provider.0)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(changed == 1)
+    }
+
+    /// Closes a request with the booking that answers it; `false` if
+    /// another provider took it first.
+    pub async fn close_request(&self, id: RequestId, booking: BookingId) -> Result<bool> {
+        let changed = on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE market_request SET booking_id = $1 WHERE id = $2 AND booking_id IS NULL",
+            )
+            .bind(booking.0)
+            .bind(id.0)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(changed == 1)
+    }
+}
