@@ -26,8 +26,8 @@ pub use memberships::JoinOutcome;
 pub mod records {
     pub use coopkit_store::{
         Booking, Category, Coop, CoopSummary, Currency, CurrencyKind, Feedback, LeaveOutcome,
-        MemberClass, MemberListing, Membership, Person, PersonalMembership, ProviderListing,
-        ProviderProfile, RoleChange, ServiceArea,
+        MemberClass, MemberListing, Membership, OpenRequest, Person, PersonalMembership,
+        ProviderListing, ProviderProfile, RequestId, RoleChange, ServiceArea,
     };
 }
 pub use coopkit_store::StoreError;

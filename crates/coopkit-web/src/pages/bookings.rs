@@ -173,6 +173,7 @@ struct BookingsPage<'a> {
     v: &'a Viewer,
     slug: String,
     rows: Vec<BookingRow>,
+    offers: Vec<super::dispatch::OfferRow>,
 }
 
 pub async fn list(
@@ -186,7 +187,16 @@ pub async fn list(
     for view in views {
         rows.push(row(&state, &slug, view, &v.tr).await);
     }
-    render_with(StatusCode::OK, &BookingsPage { v: &v, slug, rows })
+    let offers = super::dispatch::offer_rows(state.app.my_offers(person, &slug).await?, &v.tr);
+    render_with(
+        StatusCode::OK,
+        &BookingsPage {
+            v: &v,
+            slug,
+            rows,
+            offers,
+        },
+    )
 }
 
 #[derive(Template)]

@@ -111,6 +111,7 @@ struct MarketPage<'a> {
     cards: Vec<(ProviderCard, Vec<ServiceRow>)>,
     query: MarketQuery,
     is_admin: bool,
+    is_coordinator: bool,
     errors: FormErrors,
 }
 
@@ -175,6 +176,7 @@ pub async fn search(
             cards,
             query,
             is_admin: overview.is_admin,
+            is_coordinator: overview.may_issue,
             errors,
         },
     )
@@ -197,6 +199,7 @@ struct ProviderView<'a> {
     services: Vec<ServiceRow>,
     slots: String,
     is_self: bool,
+    is_favourite: bool,
     errors: FormErrors,
     from: String,
     to: String,
@@ -228,6 +231,11 @@ pub(super) async fn provider_view<'a>(
         services: service_rows(&page.listing.profile, &page.categories, &currencies, &v.tr),
         slots: slot_lines(&page.listing.profile.slots),
         is_self: provider == person.id,
+        is_favourite: state
+            .app
+            .my_favourites(person, &slug)
+            .await?
+            .contains(&provider),
         v,
         slug,
         page,

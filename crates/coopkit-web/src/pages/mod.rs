@@ -6,6 +6,7 @@ mod account;
 mod accounts;
 mod bookings;
 mod coop;
+mod dispatch;
 mod ledger;
 mod market;
 mod requests;
@@ -66,6 +67,22 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(market::profile).post(market::save_profile),
         )
         .route("/c/{slug}/market/providers/{person}", get(market::provider))
+        .route(
+            "/c/{slug}/market/providers/{person}/favourite",
+            post(dispatch::favourite),
+        )
+        .route(
+            "/c/{slug}/market/help",
+            get(dispatch::help_form).post(dispatch::post_help),
+        )
+        .route(
+            "/c/{slug}/market/dispatch",
+            get(dispatch::board).post(dispatch::run),
+        )
+        .route(
+            "/c/{slug}/market/offers/{request}/{answer}",
+            post(dispatch::answer),
+        )
         .route(
             "/c/{slug}/market/bookings",
             get(bookings::list).post(bookings::book),

@@ -180,3 +180,130 @@ async fn members_offer_search_book_and_accept_through_the_pages() {
             .contains("Ben Parent"));
     }
 }
+
+#[tokio::test]
+async fn a_request_for_help_is_offered_from_the_dispatch_board_and_taken_with_one_tap() {
+    for backend in backends() {
+        let server = TestServer::spawn(backend).await;
+        let (_, _, ben_api) = sitters(&server).await;
+        let ben_id = ben_api.get("/api/v1/me").await.json()["id"]
+            .as_i64()
+            .unwrap()
+            .to_string();
+        let (admin, ana, ben) = (
+            page_client(&server, "Ada Admin").await,
+            page_client(&server, "Ana Parent").await,
+            page_client(&server, "Ben Parent").await,
+        );
+        admin
+            .post_form(
+                "/c/sitters/market/categories",
+                &[("key", "babysitting"), ("name", "Babysitting")],
+            )
+            .await
+            .assert_status(303);
+        let area = |lat: &'static str| {
+            [
+                ("bio", "Evenings free"),
+                ("languages", "en"),
+                ("price_babysitting", "1"),
+                ("currency_babysitting", "HOUR"),
+                ("unit_babysitting", "60"),
+                ("slots", "fri 18:00-24:00"),
+                ("lat", lat),
+                ("lon", "-76.9905"),
+                ("radius_km", "2"),
+            ]
+        };
+        let wrong = ben
+            .post_form("/c/sitters/market/profile", &area("north"))
+            .await;
+        wrong.assert_status(422);
+        assert!(wrong
+            .body
+            .contains("Give a latitude and a longitude in degrees"));
+        ben.post_form("/c/sitters/market/profile", &area("38.8899"))
+            .await
+            .assert_status(303);
+        assert!(ben
+            .get("/c/sitters/market/profile")
+            .await
+            .body
+            .contains(r#"value="38.889900""#));
+
+        // Ana marks Ben a favourite and asks for Friday evening.
+        let provider_page = format!("/c/sitters/market/providers/{ben_id}");
+        ana.post_form(
+            &format!("{provider_page}/favourite"),
+            &[("favourite", "yes")],
+        )
+        .await
+        .assert_status(303);
+        assert!(ana
+            .get(&provider_page)
+            .await
+            .body
+            .contains("Remove from my favourites"));
+        let friday = next_friday();
+        let (from, to) = (at(friday, 19), at(friday, 21));
+        let help = |lat: &'static str| {
+            let (from, to) = (from.clone(), to.clone());
+            let ana = &ana;
+            async move {
+                ana.post_form(
+                    "/c/sitters/market/help",
+                    &[
+                        ("category", "babysitting"),
+                        ("from", from.as_str()),
+                        ("to", to.as_str()),
+                        ("lat", lat),
+                        ("lon", "-76.9910"),
+                        ("language", ""),
+                        ("notes", "one toddler"),
+                    ],
+                )
+                .await
+            }
+        };
+        help("91").await.assert_status(422);
+        help("38.8905").await.assert_status(303);
+
+        // Only coordinators dispatch; the engine offers it to Ben.
+        ana.get("/c/sitters/market/dispatch")
+            .await
+            .assert_status(403);
+        let run = admin.post_form("/c/sitters/market/dispatch", &[]).await;
+        run.assert_status(303);
+        let board = admin.get(run.location().unwrap()).await;
+        assert!(board.body.contains("1 new offers made."), "{}", board.body);
+        assert!(
+            board.body.contains("Ben Parent")
+                && board.body.contains("a favourite of theirs")
+                && board.body.contains("waiting for an answer"),
+            "{}",
+            board.body
+        );
+
+        // Ben sees the offer with his bookings and says yes.
+        let offers = ben.get("/c/sitters/market/bookings").await;
+        assert!(offers.body.contains("Offers for you") && offers.body.contains("one toddler"));
+        let request = offers
+            .body
+            .split("/c/sitters/market/offers/")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap()
+            .to_owned();
+        let yes = ben
+            .post_form(&format!("/c/sitters/market/offers/{request}/yes"), &[])
+            .await;
+        yes.assert_status(303);
+        let booking = ben.get(yes.location().unwrap()).await;
+        assert!(booking.body.contains("Confirmed") && booking.body.contains("Ana Parent"));
+        assert!(admin
+            .get("/c/sitters/market/dispatch")
+            .await
+            .body
+            .contains("No open requests."));
+    }
+}

@@ -23,7 +23,7 @@ const JSON_ENDPOINTS: [&str; 14] = [
     "/api/v1/coops/fuzzed/payment-requests/1/pay",
 ];
 
-const FORM_ENDPOINTS: [&str; 19] = [
+const FORM_ENDPOINTS: [&str; 23] = [
     "/signup",
     "/login",
     "/lang",
@@ -42,6 +42,10 @@ const FORM_ENDPOINTS: [&str; 19] = [
     "/c/fuzzed/market/bookings",
     "/c/fuzzed/market/bookings/1/accept",
     "/c/fuzzed/market/bookings/1/feedback",
+    "/c/fuzzed/market/help",
+    "/c/fuzzed/market/dispatch",
+    "/c/fuzzed/market/offers/1/yes",
+    "/c/fuzzed/market/providers/1/favourite",
     "/logout",
 ];
 

@@ -1,0 +1,279 @@
+//! Requests for help, offers to providers, the coordinators' dispatch
+//! board, and favourites.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use coopkit_app::market::{BoardRow, OfferToMe, RequestForm};
+use coopkit_app::records::Category;
+use coopkit_app::AppError;
+use coopkit_market::matching::Point;
+use serde::Deserialize;
+
+use super::market::{degrees_e6, window_of};
+use super::{render_with, FormErrors, PageResult};
+use crate::forms::CsrfForm;
+use crate::params::person_id;
+use crate::viewer::Viewer;
+use crate::AppState;
+
+/// Reasons as the engine stored them (`favourite,near:800`), in words.
+pub(super) fn reasons_text(codes: &str, tr: &crate::Tr) -> String {
+    codes
+        .split(',')
+        .filter(|code| !code.is_empty())
+        .map(|code| match code.split_once(':') {
+            Some(("near", metres)) => tr.t_args("reason-near", &[("metres", metres)]),
+            Some(("needs-work", balance)) => {
+                tr.t_args("reason-needs-work", &[("balance", balance)])
+            }
+            _ => tr.t(&format!("reason-{code}")),
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+fn when(request: &coopkit_app::records::OpenRequest) -> String {
+    format!(
+        "{} – {}",
+        request.request.window.start.wall_clock(),
+        request.request.window.end.wall_clock()
+    )
+}
+
+#[derive(Template)]
+#[template(path = "request_help.html")]
+struct HelpPage<'a> {
+    v: &'a Viewer,
+    slug: String,
+    categories: Vec<Category>,
+    errors: FormErrors,
+    form: HelpFields,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct HelpFields {
+    category: String,
+    from: String,
+    to: String,
+    lat: String,
+    lon: String,
+    language: String,
+    notes: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DoneQuery {
+    done: String,
+}
+
+pub async fn help_form(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    Query(query): Query<DoneQuery>,
+) -> PageResult {
+    let person = v.person()?;
+    let page = HelpPage {
+        categories: state.app.categories(person, &slug).await?,
+        notice: (query.done == "posted").then(|| v.tr.t("help-posted")),
+        v: &v,
+        slug,
+        errors: FormErrors::default(),
+        form: HelpFields::default(),
+    };
+    render_with(StatusCode::OK, &page)
+}
+
+pub async fn post_help(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    CsrfForm(form): CsrfForm<HelpFields>,
+) -> PageResult {
+    let person = v.person()?;
+    let outcome = async {
+        let request = RequestForm {
+            category: form.category.clone(),
+            window: window_of(&form.from, &form.to)?,
+            place: Point {
+                lat_e6: degrees_e6(&form.lat, "lat")?,
+                lon_e6: degrees_e6(&form.lon, "lon")?,
+            },
+            language: form.language.clone(),
+            notes: form.notes.clone(),
+        };
+        state.app.post_request(person, &slug, request).await
+    }
+    .await;
+    match outcome {
+        Ok(_) => Ok(Redirect::to(&format!("/c/{slug}/market/help?done=posted")).into_response()),
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            let page = HelpPage {
+                categories: state.app.categories(person, &slug).await?,
+                v: &v,
+                slug,
+                errors,
+                form,
+                notice: None,
+            };
+            render_with(status, &page)
+        }
+    }
+}
+
+/// An offer as the provider's page shows it.
+pub(super) struct OfferRow {
+    pub request: i64,
+    pub requester: String,
+    pub when: String,
+    pub category: String,
+    pub notes: String,
+    pub reasons: String,
+}
+
+pub(super) fn offer_rows(offers: Vec<OfferToMe>, tr: &crate::Tr) -> Vec<OfferRow> {
+    offers
+        .into_iter()
+        .map(|o| OfferRow {
+            request: o.request.id.0,
+            when: when(&o.request),
+            requester: o.requester_name,
+            category: o.request.request.category.clone(),
+            notes: o.request.request.notes.clone(),
+            reasons: reasons_text(&o.offer.reasons, tr),
+        })
+        .collect()
+}
+
+/// A provider's answer to an offer: `/c/{slug}/market/offers/{request}/{yes|no}`.
+pub async fn answer(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((slug, request, answer)): Path<(String, String, String)>,
+    CsrfForm(_): CsrfForm<super::session::Empty>,
+) -> PageResult {
+    let person = v.person()?;
+    let accept = match answer.as_str() {
+        "yes" => true,
+        "no" => false,
+        _ => return Err(AppError::NotFound("page").into()),
+    };
+    let request = request
+        .parse()
+        .map(coopkit_app::records::RequestId)
+        .map_err(|_| AppError::NotFound("offer"))?;
+    match state
+        .app
+        .answer_offer(person, &slug, request, accept)
+        .await?
+    {
+        Some(booking) => {
+            Ok(Redirect::to(&format!("/c/{slug}/market/bookings/{}", booking.id)).into_response())
+        }
+        None => Ok(Redirect::to(&format!("/c/{slug}/market/bookings")).into_response()),
+    }
+}
+
+struct BoardView {
+    requester: String,
+    when: String,
+    category: String,
+    /// (provider, reasons in words, answer in words).
+    offers: Vec<(String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "dispatch.html")]
+struct DispatchPage<'a> {
+    v: &'a Viewer,
+    slug: String,
+    rows: Vec<BoardView>,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct BoardQuery {
+    offered: Option<usize>,
+}
+
+pub async fn board(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    Query(query): Query<BoardQuery>,
+) -> PageResult {
+    let person = v.person()?;
+    let rows = state
+        .app
+        .dispatch_board(person, &slug)
+        .await?
+        .into_iter()
+        .map(|row: BoardRow| BoardView {
+            when: when(&row.request),
+            category: row.request.request.category.clone(),
+            requester: row.requester_name,
+            offers: row
+                .offers
+                .into_iter()
+                .map(|(name, offer)| {
+                    (
+                        name,
+                        reasons_text(&offer.reasons, &v.tr),
+                        v.tr.t(&format!("offer-{}", offer.answer)),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    let notice = query.offered.map(|count| {
+        v.tr.t_args("dispatch-offered", &[("count", &count.to_string())])
+    });
+    render_with(
+        StatusCode::OK,
+        &DispatchPage {
+            v: &v,
+            slug,
+            rows,
+            notice,
+        },
+    )
+}
+
+pub async fn run(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    CsrfForm(_): CsrfForm<super::session::Empty>,
+) -> PageResult {
+    let person = v.person()?;
+    let offered = state.app.run_matching(person, &slug).await?;
+    Ok(Redirect::to(&format!("/c/{slug}/market/dispatch?offered={offered}")).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct FavouriteForm {
+    favourite: String,
+}
+
+pub async fn favourite(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((slug, provider)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<FavouriteForm>,
+) -> PageResult {
+    let person = v.person()?;
+    let id = person_id(&provider, "provider")?;
+    state
+        .app
+        .set_favourite(person, &slug, id, form.favourite == "yes")
+        .await?;
+    Ok(Redirect::to(&format!("/c/{slug}/market/providers/{provider}")).into_response())
+}
