@@ -72,7 +72,7 @@ pub fn new_secret() -> String {
     hex::encode(bytes)
 }
 
-fn digest(secret: &str) -> [u8; 32] {
+pub(crate) fn digest(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.as_bytes()).into()
 }
 

@@ -9,6 +9,7 @@
 
 pub mod availability;
 pub mod booking;
+pub mod ical;
 pub mod matching;
 pub mod price;
 

@@ -266,4 +266,51 @@ impl Store {
         })?;
         Ok(changed == 1)
     }
+
+    /// Gives a member a new calendar link in a co-op, replacing any
+    /// earlier one (which stops working).
+    pub async fn set_calendar_token(
+        &self,
+        coop: CoopId,
+        person: PersonId,
+        token_hash: &[u8; 32],
+        now: Timestamp,
+    ) -> Result<()> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("DELETE FROM calendar_feed WHERE coop_id = $1 AND person_id = $2")
+                .bind(coop.0)
+                .bind(person.0)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO calendar_feed (token_hash, coop_id, person_id, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&token_hash[..])
+            .bind(coop.0)
+            .bind(person.0)
+            .bind(now.as_millis())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Whose calendar link this is: the co-op, its name, and the member.
+    pub async fn calendar_owner(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> Result<Option<(CoopId, String, PersonId)>> {
+        let row: Option<(i64, String, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT f.coop_id, c.name, f.person_id FROM calendar_feed f \
+                 JOIN coop c ON c.id = f.coop_id WHERE f.token_hash = $1",
+            )
+            .bind(&token_hash[..])
+            .fetch_optional(pool)
+            .await
+        })?;
+        Ok(row.map(|(coop, name, person)| (CoopId(coop), name, PersonId(person))))
+    }
 }

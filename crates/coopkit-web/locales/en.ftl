@@ -381,3 +381,7 @@ reason-needs-work = low balance ({ $balance }): needs the work
 favourite-add = Add to my favourites
 favourite-remove = Remove from my favourites
 error-request-taken = Another provider has just taken this request.
+calendar-make = Get a private calendar link
+calendar-title = Your private calendar link
+calendar-intro = Add this address to your calendar app (as a subscription, "from URL") to see your bookings there.
+calendar-private = Anyone with this link can see your bookings: keep it to yourself. Making a new link stops this one.

@@ -380,3 +380,7 @@ reason-needs-work = saldo bajo ({ $balance }): necesita el trabajo
 favourite-add = Añadir a mis favoritas
 favourite-remove = Quitar de mis favoritas
 error-request-taken = Otra proveedora acaba de aceptar esta petición.
+calendar-make = Obtener un enlace privado de calendario
+calendar-title = Tu enlace privado de calendario
+calendar-intro = Añade esta dirección a tu app de calendario (como suscripción, «desde URL») para ver allí tus reservas.
+calendar-private = Quien tenga este enlace puede ver tus reservas: guárdalo para ti. Crear un enlace nuevo anula este.

@@ -347,3 +347,76 @@ impl App {
             .unwrap_or_default())
     }
 }
+
+/// The prefix of calendar link secrets, so a leaked one is recognisable.
+const CALENDAR_PREFIX: &str = "cal_";
+
+impl App {
+    /// A new private calendar link secret for the caller's bookings in the
+    /// co-op; the previous one stops working. Shown once: only its digest
+    /// is kept.
+    pub async fn new_calendar_secret(&self, actor: &Person, slug: &str) -> Result<String> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        let secret = format!("{CALENDAR_PREFIX}{}", crate::new_secret());
+        self.store
+            .set_calendar_token(
+                coop.id,
+                actor.id,
+                &crate::auth::digest(&secret),
+                self.clock.now(),
+            )
+            .await?;
+        Ok(secret)
+    }
+
+    /// The iCalendar feed behind a calendar link: the member's bookings in
+    /// that co-op, as requester and as provider. The secret is the only
+    /// credential (calendar apps send no cookies); a member who left the
+    /// co-op gets nothing.
+    pub async fn calendar_feed(&self, secret: &str) -> Result<String> {
+        use coopkit_market::ical::{feed, Event};
+        let not_found = AppError::NotFound("calendar");
+        if !secret.starts_with(CALENDAR_PREFIX) {
+            return Err(not_found);
+        }
+        let (coop, coop_name, person) = self
+            .store
+            .calendar_owner(&crate::auth::digest(secret))
+            .await?
+            .ok_or(AppError::NotFound("calendar"))?;
+        let active = self
+            .store
+            .membership(coop, person)
+            .await?
+            .is_some_and(|m| m.status.is_active());
+        if !active {
+            return Err(not_found);
+        }
+        let mut events = Vec::new();
+        for booking in self.store.bookings_of(coop, person).await? {
+            use coopkit_market::BookingState as S;
+            if matches!(booking.facts.state, S::Declined) {
+                continue;
+            }
+            let (other, role) = if booking.requester == person {
+                (booking.provider, "provider")
+            } else {
+                (booking.requester, "requester")
+            };
+            events.push(Event {
+                uid: format!("booking-{}@{}", booking.id, coop),
+                start: booking.facts.window.start,
+                end: booking.facts.window.end,
+                summary: format!(
+                    "{} ({role}: {})",
+                    booking.category,
+                    self.name_of(other).await?
+                ),
+                description: booking.notes.clone(),
+                cancelled: matches!(booking.facts.state, S::Cancelled | S::Refunded),
+            });
+        }
+        Ok(feed(&coop_name, &events, self.clock.now()))
+    }
+}

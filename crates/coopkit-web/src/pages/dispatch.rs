@@ -277,3 +277,47 @@ pub async fn favourite(
         .await?;
     Ok(Redirect::to(&format!("/c/{slug}/market/providers/{provider}")).into_response())
 }
+
+#[derive(Template)]
+#[template(path = "calendar.html")]
+struct CalendarPage<'a> {
+    v: &'a Viewer,
+    slug: String,
+    link: String,
+}
+
+/// Makes the caller a new private calendar link and shows it, once.
+pub async fn calendar_link(
+    State(state): State<AppState>,
+    v: Viewer,
+    headers: axum::http::HeaderMap,
+    Path(slug): Path<String>,
+    CsrfForm(_): CsrfForm<super::session::Empty>,
+) -> PageResult {
+    let person = v.person()?;
+    let secret = state.app.new_calendar_secret(person, &slug).await?;
+    let link = format!(
+        "{}/calendar/{secret}.ics",
+        super::requests::public_base(&state, &headers)
+    );
+    render_with(StatusCode::OK, &CalendarPage { v: &v, slug, link })
+}
+
+/// The feed behind a calendar link.
+pub async fn calendar_feed(State(state): State<AppState>, Path(file): Path<String>) -> PageResult {
+    let secret = file
+        .strip_suffix(".ics")
+        .ok_or(AppError::NotFound("calendar"))?;
+    let body = state.app.calendar_feed(secret).await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "private, no-store"),
+        ],
+        body,
+    )
+        .into_response())
+}

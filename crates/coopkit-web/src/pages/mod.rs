@@ -60,6 +60,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/c/{slug}/requests/{id}", get(requests::show))
         .route("/c/{slug}/requests/{id}/pay", post(requests::pay))
+        .route("/c/{slug}/market/calendar", post(dispatch::calendar_link))
+        .route("/calendar/{file}", get(dispatch::calendar_feed))
         .route("/c/{slug}/market", get(market::search))
         .route("/c/{slug}/market/categories", post(market::add_category))
         .route(

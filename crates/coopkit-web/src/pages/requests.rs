@@ -200,7 +200,7 @@ pub async fn pay(
 /// Where phones reach this server: the configured public address, or the
 /// Host the browser used. Loopback hosts are plain HTTP (the demo);
 /// others HTTPS whenever cookies are Secure, as they then must be.
-fn public_base(state: &AppState, headers: &HeaderMap) -> String {
+pub(super) fn public_base(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(url) = &state.public_url {
         return url.clone();
     }

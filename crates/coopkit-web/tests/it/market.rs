@@ -178,6 +178,44 @@ async fn members_offer_search_book_and_accept_through_the_pages() {
             .await
             .body
             .contains("Ben Parent"));
+
+        // Ana's calendar app subscribes to a private link, without cookies.
+        let calendar_link = || async {
+            let page = ana.post_form("/c/sitters/market/calendar", &[]).await;
+            page.assert_status(200);
+            let link = page
+                .body
+                .split(r#"id="calendar-link" readonly value=""#)
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .unwrap()
+                .to_owned();
+            format!("/calendar/{}", link.split("/calendar/").nth(1).unwrap())
+        };
+        let first = calendar_link().await;
+        let feed = server.client().get(&first).await;
+        feed.assert_status(200);
+        assert!(
+            feed.body.starts_with("BEGIN:VCALENDAR\r\n"),
+            "{}",
+            feed.body
+        );
+        assert!(
+            feed.body
+                .contains("SUMMARY:babysitting (provider: Ben Parent)"),
+            "{}",
+            feed.body
+        );
+        let start = format!("DTSTART:{}00", at(friday, 19).replace(['-', ':'], ""));
+        assert!(feed.body.contains(&start), "{}", feed.body);
+        let second = calendar_link().await;
+        server.client().get(&first).await.assert_status(404);
+        server.client().get(&second).await.assert_status(200);
+        server
+            .client()
+            .get("/calendar/cal_0000.ics")
+            .await
+            .assert_status(404);
     }
 }
 

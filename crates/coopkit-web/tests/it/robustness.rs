@@ -23,7 +23,7 @@ const JSON_ENDPOINTS: [&str; 14] = [
     "/api/v1/coops/fuzzed/payment-requests/1/pay",
 ];
 
-const FORM_ENDPOINTS: [&str; 23] = [
+const FORM_ENDPOINTS: [&str; 24] = [
     "/signup",
     "/login",
     "/lang",
@@ -46,6 +46,7 @@ const FORM_ENDPOINTS: [&str; 23] = [
     "/c/fuzzed/market/dispatch",
     "/c/fuzzed/market/offers/1/yes",
     "/c/fuzzed/market/providers/1/favourite",
+    "/c/fuzzed/market/calendar",
     "/logout",
 ];
 
