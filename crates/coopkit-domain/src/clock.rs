@@ -49,6 +49,16 @@ impl Timestamp {
             .map_err(|_| "datetime-format")
     }
 
+    /// Reads a calendar day, `YYYY-MM-DD`, as its first millisecond.
+    pub fn parse_date(text: &str) -> Result<Timestamp, &'static str> {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        let day = time::Date::parse(text.trim(), format).map_err(|_| "date-format")?;
+        let nanos = day.midnight().assume_utc().unix_timestamp_nanos();
+        i64::try_from(nanos / 1_000_000)
+            .map(Timestamp)
+            .map_err(|_| "date-format")
+    }
+
     /// The wall-clock time as `YYYY-MM-DD HH:MM`.
     pub fn wall_clock(self) -> String {
         self.formatted(time::macros::format_description!(
@@ -140,6 +150,9 @@ mod tests {
         let friday = Timestamp::parse_wall_clock("2026-11-27T19:00").unwrap();
         assert_eq!(friday.wall_clock(), "2026-11-27 19:00");
         assert_eq!(friday.wall_clock_field(), "2026-11-27T19:00");
+        let day = Timestamp::parse_date("2026-11-27").unwrap();
+        assert_eq!(day.wall_clock(), "2026-11-27 00:00");
+        assert_eq!(Timestamp::parse_date("2026-02-30"), Err("date-format"));
         for bad in [
             "",
             "2026-11-27",

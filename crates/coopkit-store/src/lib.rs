@@ -25,7 +25,7 @@ pub use dispatch::{NewRequest, Offer, OpenRequest, RequestId};
 pub use error::StoreError;
 pub use ledger::{Currency, CurrencyKind, LedgerAppend};
 pub use market::{
-    Booking, Category, Feedback, NewBooking, ProviderListing, ProviderProfile, Service,
+    Badge, Booking, Category, Feedback, NewBooking, ProviderListing, ProviderProfile, Service,
     ServiceArea, Stepped,
 };
 pub use payment_requests::PaymentRequest;

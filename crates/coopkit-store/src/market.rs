@@ -730,3 +730,67 @@ fn split_languages(text: &str) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// A check a coordinator confirmed for a provider.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Badge {
+    pub label: String,
+    /// `YYYY-MM-DD`.
+    pub done_on: String,
+    pub confirmed_by: PersonId,
+    pub confirmed_by_name: String,
+}
+
+impl Store {
+    /// Records a badge, replacing one with the same label.
+    pub async fn set_badge(
+        &self,
+        coop: CoopId,
+        provider: PersonId,
+        label: &str,
+        done_on: &str,
+        confirmed_by: PersonId,
+        now: Timestamp,
+    ) -> Result<()> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO provider_badge (coop_id, person_id, label, done_on, confirmed_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (coop_id, person_id, label) DO UPDATE SET \
+                 done_on = excluded.done_on, confirmed_by = excluded.confirmed_by, created_at = excluded.created_at",
+            )
+            .bind(coop.0)
+            .bind(provider.0)
+            .bind(label)
+            .bind(done_on)
+            .bind(confirmed_by.0)
+            .bind(now.as_millis())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// A provider's badges in a co-op, by label.
+    pub async fn badges(&self, coop: CoopId, provider: PersonId) -> Result<Vec<Badge>> {
+        let rows: Vec<(String, String, i64, String)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT b.label, b.done_on, b.confirmed_by, p.display_name FROM provider_badge b \
+                 JOIN person p ON p.id = b.confirmed_by WHERE b.coop_id = $1 AND b.person_id = $2 ORDER BY b.label",
+            )
+            .bind(coop.0)
+            .bind(provider.0)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(label, done_on, by, name)| Badge {
+                label,
+                done_on,
+                confirmed_by: PersonId(by),
+                confirmed_by_name: name,
+            })
+            .collect())
+    }
+}

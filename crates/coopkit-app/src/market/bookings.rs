@@ -211,18 +211,9 @@ impl App {
     }
 
     async fn view(&self, coop: &Coop, booking: Booking, party: Party) -> Result<BookingView> {
-        let name = |id| async move {
-            Ok::<_, AppError>(
-                self.store
-                    .person(id)
-                    .await?
-                    .map(|p| p.display_name)
-                    .unwrap_or_default(),
-            )
-        };
         Ok(BookingView {
-            requester_name: name(booking.requester).await?,
-            provider_name: name(booking.provider).await?,
+            requester_name: self.name_of(booking.requester).await?,
+            provider_name: self.name_of(booking.provider).await?,
             feedback: self.store.feedback(coop.id, booking.id).await?,
             party,
             booking,
@@ -477,5 +468,78 @@ fn party_of(booking: &Booking, actor: &Person, role: Role) -> Option<Party> {
         Some(Party::Coordinator)
     } else {
         None
+    }
+}
+
+/// One month of a provider's settled work.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MonthOfWork {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub minutes: u64,
+    /// Earned per currency code, in minor units, through the ledger.
+    pub earned: Vec<(String, u64)>,
+    /// Earned per currency code in cash, recorded but outside the ledger.
+    pub cash: Vec<(String, u64)>,
+}
+
+/// What a provider's dashboard shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProviderDashboard {
+    /// Oldest month first.
+    pub months: Vec<MonthOfWork>,
+    /// Clients who booked more than once: (name, settled bookings).
+    pub repeat_clients: Vec<(String, u32)>,
+}
+
+fn add_to(totals: &mut Vec<(String, u64)>, currency: &str, amount: u64) {
+    match totals.iter_mut().find(|(c, _)| c == currency) {
+        Some((_, total)) => *total = total.saturating_add(amount),
+        None => totals.push((currency.to_owned(), amount)),
+    }
+}
+
+impl App {
+    /// The caller's work as a provider in the co-op: settled bookings by
+    /// the month they started, and the clients who came back.
+    pub async fn provider_dashboard(
+        &self,
+        actor: &Person,
+        slug: &str,
+    ) -> Result<ProviderDashboard> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        let mut months: Vec<MonthOfWork> = Vec::new();
+        let mut clients: std::collections::BTreeMap<PersonId, u32> = Default::default();
+        let mut bookings = self.store.bookings_of(coop.id, actor.id).await?;
+        bookings.retain(|b| b.provider == actor.id && b.facts.state == BookingState::Settled);
+        bookings.sort_by_key(|b| b.facts.window.start);
+        for booking in bookings {
+            let month = booking.facts.window.start.date_utc()[..7].to_owned();
+            if months.last().is_none_or(|m| m.month != month) {
+                months.push(MonthOfWork {
+                    month,
+                    ..MonthOfWork::default()
+                });
+            }
+            if let Some(row) = months.last_mut() {
+                row.minutes += booking.facts.window.minutes();
+                let totals = match booking.facts.payment {
+                    Payment::Ledger => &mut row.earned,
+                    Payment::Cash => &mut row.cash,
+                };
+                add_to(totals, booking.currency.as_str(), booking.amount);
+            }
+            *clients.entry(booking.requester).or_default() += 1;
+        }
+        let mut repeat_clients = Vec::new();
+        for (client, count) in clients.into_iter().filter(|(_, n)| *n > 1) {
+            repeat_clients.push((self.name_of(client).await?, count));
+        }
+        repeat_clients.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(ProviderDashboard {
+            months,
+            repeat_clients,
+        })
     }
 }

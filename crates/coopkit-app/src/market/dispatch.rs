@@ -338,7 +338,7 @@ impl App {
         Ok(self.store.favourites(coop.id, actor.id).await?)
     }
 
-    async fn name_of(&self, person: PersonId) -> Result<String> {
+    pub(super) async fn name_of(&self, person: PersonId) -> Result<String> {
         Ok(self
             .store
             .person(person)

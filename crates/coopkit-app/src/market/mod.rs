@@ -12,10 +12,12 @@ use coopkit_ledger::CurrencyCode;
 use coopkit_market::matching::Point;
 use coopkit_market::{availability, Price, WeeklySlot, Window};
 use coopkit_store::{
-    Category, Feedback, Person, ProviderListing, ProviderProfile, Service, ServiceArea,
+    Badge, Category, Feedback, Person, ProviderListing, ProviderProfile, Service, ServiceArea,
 };
 
-pub use bookings::{BookForm, BookingView, FeedbackForm, MarketTick};
+pub use bookings::{
+    BookForm, BookingView, FeedbackForm, MarketTick, MonthOfWork, ProviderDashboard,
+};
 pub use dispatch::{BoardRow, OfferToMe, RequestForm};
 
 use crate::{App, AppError, Result};
@@ -110,6 +112,7 @@ pub struct ProviderCard {
 #[derive(Clone, Debug)]
 pub struct ProviderPage {
     pub listing: ProviderListing,
+    pub badges: Vec<Badge>,
     pub summary: FeedbackSummary,
     pub feedback: Vec<Feedback>,
     pub categories: Vec<Category>,
@@ -316,6 +319,49 @@ impl App {
         Ok(cards)
     }
 
+    /// Records that a check made outside coopkit (a background check, a
+    /// first-aid course) was done for a provider on `done_on`
+    /// (`YYYY-MM-DD`, not in the future). Coordinators only; the badge
+    /// names who confirmed it.
+    pub async fn confirm_badge(
+        &self,
+        actor: &Person,
+        slug: &str,
+        provider: PersonId,
+        label: &str,
+        done_on: &str,
+    ) -> Result<()> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Coordinator).await?;
+        if self.store.provider(coop.id, provider).await?.is_none() {
+            return Err(AppError::NotFound("provider"));
+        }
+        let mut errors = Collector::new();
+        let label = label.trim();
+        if label.is_empty() || label.chars().count() > 80 {
+            errors.push("label", "too-long");
+        }
+        match coopkit_domain::Timestamp::parse_date(done_on) {
+            Ok(day) if day.as_millis() > self.clock.now().as_millis() => {
+                errors.push("done_on", "date-in-future")
+            }
+            Ok(_) => {}
+            Err(code) => errors.push("done_on", code),
+        }
+        errors.finish()?;
+        self.store
+            .set_badge(
+                coop.id,
+                provider,
+                label,
+                done_on.trim(),
+                actor.id,
+                self.clock.now(),
+            )
+            .await?;
+        Ok(())
+    }
+
     /// A provider's profile, services, availability and feedback.
     pub async fn provider_page(
         &self,
@@ -343,6 +389,7 @@ impl App {
         };
         let feedback = self.store.feedback_for(coop.id, provider).await?;
         Ok(ProviderPage {
+            badges: self.store.badges(coop.id, provider).await?,
             listing,
             summary: FeedbackSummary::of(&feedback),
             feedback,

@@ -334,6 +334,11 @@ async fn a_sitting_is_booked_held_completed_paid_and_reviewed() {
             .await
             .unwrap();
         assert_eq!(answered.feedback.unwrap().answer, "Thank you!");
+        let dashboard = s.app.provider_dashboard(&s.ben, "sitters").await.unwrap();
+        assert_eq!(dashboard.months.len(), 1);
+        assert_eq!(dashboard.months[0].minutes, 240);
+        assert_eq!(dashboard.months[0].earned, vec![("HALFHOUR".to_owned(), 8)]);
+        assert!(dashboard.repeat_clients.is_empty(), "Ana booked once");
         let page = s
             .app
             .provider_page(&s.carol, "sitters", s.ben.id)
@@ -504,6 +509,13 @@ async fn cancellations_disputes_silence_and_crashes_all_end_with_the_ledger_in_s
             (s.balance(&s.ana).await.0, s.balance(&s.ben).await.0),
             (-4, 4)
         );
+        let dashboard = s.app.provider_dashboard(&s.ben, "sitters").await.unwrap();
+        let minutes: u64 = dashboard.months.iter().map(|m| m.minutes).sum();
+        assert_eq!(
+            minutes, 120,
+            "the two settled evenings, not the cancelled or refunded"
+        );
+        assert_eq!(dashboard.repeat_clients, vec![("ana".to_owned(), 2)]);
     }
 }
 

@@ -200,6 +200,7 @@ struct ProviderView<'a> {
     slots: String,
     is_self: bool,
     is_favourite: bool,
+    is_coordinator: bool,
     errors: FormErrors,
     from: String,
     to: String,
@@ -231,6 +232,7 @@ pub(super) async fn provider_view<'a>(
         services: service_rows(&page.listing.profile, &page.categories, &currencies, &v.tr),
         slots: slot_lines(&page.listing.profile.slots),
         is_self: provider == person.id,
+        is_coordinator: state.app.ledger_overview(person, &slug).await?.may_issue,
         is_favourite: state
             .app
             .my_favourites(person, &slug)
@@ -471,6 +473,38 @@ fn area_of(lat: &str, lon: &str, radius_km: &str) -> Result<Option<ServiceArea>,
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+pub struct BadgeForm {
+    label: String,
+    done_on: String,
+}
+
+/// A coordinator confirms a check for a provider.
+pub async fn add_badge(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((slug, provider)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<BadgeForm>,
+) -> PageResult {
+    let person = v.person()?;
+    let id = person_id(&provider, "provider")?;
+    match state
+        .app
+        .confirm_badge(person, &slug, id, &form.label, &form.done_on)
+        .await
+    {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/c/{slug}/market/providers/{provider}")).into_response())
+        }
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            let view = provider_view(&state, &v, slug, &provider, errors, "", "").await?;
+            render_with(status, &view)
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct CategoryForm {
     key: String,
     name: String,
@@ -508,4 +542,106 @@ pub async fn add_category(
             other => other,
         })?;
     Ok(Redirect::to(&format!("/c/{slug}/market")).into_response())
+}
+
+/// A bar of the hours chart: its month, height and place, in SVG units.
+struct Bar {
+    month: String,
+    hours: String,
+    x: usize,
+    y: u64,
+    height: u64,
+}
+
+/// A month of work as the table shows it.
+struct MonthRow {
+    month: String,
+    hours: String,
+    earned: String,
+    cash: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage<'a> {
+    v: &'a Viewer,
+    slug: String,
+    months: Vec<MonthRow>,
+    bars: Vec<Bar>,
+    chart_width: usize,
+    repeat_clients: Vec<(String, u32)>,
+}
+
+/// The chart's drawing height, in SVG units.
+const CHART_HEIGHT: u64 = 120;
+const BAR_STEP: usize = 48;
+
+/// The caller's work as a provider: hours and earnings by month, with a
+/// chart, and the clients who came back.
+pub async fn dashboard(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+) -> PageResult {
+    let person = v.person()?;
+    let dashboard = state.app.provider_dashboard(person, &slug).await?;
+    let currencies = state.app.currencies(&slug).await?;
+    let amounts = |totals: &[(String, u64)]| {
+        totals
+            .iter()
+            .map(|(code, amount)| {
+                let currency = currencies.iter().find(|c| c.code.as_str() == code);
+                let scale = currency.map_or(0, |c| u32::from(c.scale));
+                let name = currency.map_or(code.as_str(), |c| c.name.as_str());
+                let amount = i64::try_from(*amount).unwrap_or(i64::MAX);
+                format!("{} {name}", format_minor_units(amount, scale))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let hours =
+        |minutes: u64| format_minor_units(i64::try_from(minutes * 100 / 60).unwrap_or(i64::MAX), 2);
+    let most = dashboard
+        .months
+        .iter()
+        .map(|m| m.minutes)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let bars = dashboard
+        .months
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let height = m.minutes * CHART_HEIGHT / most;
+            Bar {
+                month: m.month.clone(),
+                hours: hours(m.minutes),
+                x: i * BAR_STEP + 8,
+                y: CHART_HEIGHT - height + 10,
+                height,
+            }
+        })
+        .collect::<Vec<_>>();
+    let months = dashboard
+        .months
+        .iter()
+        .map(|m| MonthRow {
+            month: m.month.clone(),
+            hours: hours(m.minutes),
+            earned: amounts(&m.earned),
+            cash: amounts(&m.cash),
+        })
+        .collect();
+    render_with(
+        StatusCode::OK,
+        &DashboardPage {
+            v: &v,
+            slug,
+            months,
+            chart_width: bars.len() * BAR_STEP + 16,
+            bars,
+            repeat_clients: dashboard.repeat_clients,
+        },
+    )
 }

@@ -61,6 +61,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/c/{slug}/requests/{id}", get(requests::show))
         .route("/c/{slug}/requests/{id}/pay", post(requests::pay))
         .route("/c/{slug}/market/calendar", post(dispatch::calendar_link))
+        .route("/c/{slug}/market/dashboard", get(market::dashboard))
         .route("/calendar/{file}", get(dispatch::calendar_feed))
         .route("/c/{slug}/market", get(market::search))
         .route("/c/{slug}/market/categories", post(market::add_category))
@@ -69,6 +70,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(market::profile).post(market::save_profile),
         )
         .route("/c/{slug}/market/providers/{person}", get(market::provider))
+        .route(
+            "/c/{slug}/market/providers/{person}/badges",
+            post(market::add_badge),
+        )
         .route(
             "/c/{slug}/market/providers/{person}/favourite",
             post(dispatch::favourite),

@@ -92,6 +92,30 @@ async fn members_offer_search_book_and_accept_through_the_pages() {
             mine.body
         );
 
+        // A coordinator records his background check; members cannot.
+        let badges = format!("/c/sitters/market/providers/{ben_id}/badges");
+        let check = |date: &'static str| [("label", "Background check"), ("done_on", date)];
+        ana.post_form(&badges, &check("2026-10-01"))
+            .await
+            .assert_status(403);
+        let future = admin.post_form(&badges, &check("2027-01-01")).await;
+        future.assert_status(422);
+        assert!(future.body.contains("This date has not come yet."));
+        admin
+            .post_form(&badges, &check("2026-10-01"))
+            .await
+            .assert_status(303);
+        let shown = ana
+            .get(&format!("/c/sitters/market/providers/{ben_id}"))
+            .await;
+        assert!(
+            shown
+                .body
+                .contains("Background check: done on 2026-10-01, confirmed by Ada Admin"),
+            "{}",
+            shown.body
+        );
+
         // Ana finds him by service and language, not by a word he never wrote.
         let found = ana
             .get("/c/sitters/market?category=babysitting&language=es")
@@ -216,6 +240,28 @@ async fn members_offer_search_book_and_accept_through_the_pages() {
             .get("/calendar/cal_0000.ics")
             .await
             .assert_status(404);
+
+        // The evening passes; both mark it done; Ben's dashboard counts it.
+        server
+            .clock
+            .advance_ms(friday.plus_millis(23 * HOUR).as_millis() - TEST_START.as_millis());
+        ana.post_form(&format!("{page}/done"), &[])
+            .await
+            .assert_status(303);
+        ben.post_form(&format!("{page}/done"), &[])
+            .await
+            .assert_status(303);
+        assert!(ana.get(&page).await.body.contains("Done and paid"));
+        let dashboard = ben.get("/c/sitters/market/dashboard").await;
+        let month = &at(friday, 19)[..7];
+        assert!(
+            dashboard.body.contains(&format!(
+                r#"<tr><td>{month}</td><td class="num">3.00</td><td class="num">3 Hour</td>"#
+            )),
+            "{}",
+            dashboard.body
+        );
+        assert!(dashboard.body.contains("<rect "), "the chart has its bar");
     }
 }
 

@@ -23,7 +23,7 @@ const JSON_ENDPOINTS: [&str; 14] = [
     "/api/v1/coops/fuzzed/payment-requests/1/pay",
 ];
 
-const FORM_ENDPOINTS: [&str; 24] = [
+const FORM_ENDPOINTS: [&str; 25] = [
     "/signup",
     "/login",
     "/lang",
@@ -47,6 +47,7 @@ const FORM_ENDPOINTS: [&str; 24] = [
     "/c/fuzzed/market/offers/1/yes",
     "/c/fuzzed/market/providers/1/favourite",
     "/c/fuzzed/market/calendar",
+    "/c/fuzzed/market/providers/1/badges",
     "/logout",
 ];
 
