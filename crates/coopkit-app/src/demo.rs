@@ -458,6 +458,7 @@ impl App {
                 place: CAPITOL_HILL,
                 radius_m: 3_000,
             }),
+            days_off: Vec::new(),
         }];
         for (i, family) in families.iter().enumerate().filter(|(i, _)| i % 6 == 3) {
             let weekday = (i % 5) as u8;
@@ -476,6 +477,7 @@ impl App {
                     place: near_capitol_hill(i),
                     radius_m: 1_500 + (i % 4) as u32 * 500,
                 }),
+                days_off: Vec::new(),
             });
         }
         for profile in &profiles {

@@ -121,6 +121,25 @@ pub fn covers(slots: &[WeeklySlot], window: Window) -> bool {
     true
 }
 
+/// Whether the provider works through the whole window: their week
+/// covers it and it touches none of their days off (each given as the
+/// first millisecond of the day).
+pub fn available(slots: &[WeeklySlot], days_off: &[Timestamp], window: Window) -> bool {
+    covers(slots, window)
+        && days_off.iter().all(|day| {
+            let away = Window {
+                start: *day,
+                end: day.plus_millis(DAY_MS),
+            };
+            !away.overlaps(window)
+        })
+}
+
+/// The day away that holds `at`, as its first millisecond.
+pub fn day_of(at: Timestamp) -> Timestamp {
+    Timestamp(at.as_millis() - at.as_millis().rem_euclid(DAY_MS))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,6 +195,28 @@ mod tests {
             window(at(4, 19, 0), at(5, 1, 0))
         ));
         assert!(!covers(&[], window(at(4, 19, 0), at(4, 20, 0))));
+    }
+
+    #[test]
+    fn a_day_off_takes_the_whole_day_out_of_the_week() {
+        let friday_evening = [WeeklySlot::new(4, 18 * 60, 24 * 60).unwrap()];
+        let evening = window(at(4, 19, 0), at(4, 22, 0));
+        assert!(available(&friday_evening, &[], evening));
+        assert!(!available(
+            &friday_evening,
+            &[day_of(at(4, 12, 0))],
+            evening
+        ));
+        assert!(
+            available(&friday_evening, &[day_of(at(3, 12, 0))], evening),
+            "the day before"
+        );
+        let next_week = window(at(11, 19, 0), at(11, 22, 0));
+        assert!(available(
+            &friday_evening,
+            &[day_of(at(4, 0, 0))],
+            next_week
+        ));
     }
 
     #[test]

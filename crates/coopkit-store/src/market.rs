@@ -37,6 +37,8 @@ pub struct ProviderProfile {
     pub slots: Vec<WeeklySlot>,
     /// Where they work from and how far they travel; `None`: anywhere.
     pub area: Option<ServiceArea>,
+    /// Whole days away, each as its first millisecond, in order.
+    pub days_off: Vec<Timestamp>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -232,7 +234,7 @@ impl Store {
             .bind(profile.area.map_or(0, |a| i64::from(a.radius_m)))
             .execute(&mut *tx)
             .await?;
-            for table in ["provider_service", "provider_slot"] {
+            for table in ["provider_service", "provider_slot", "provider_day_off"] {
                 sqlx::query(&format!(
                     "DELETE FROM {table} WHERE coop_id = $1 AND person_id = $2"
                 ))
@@ -269,6 +271,17 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::conflict_as("slot"))?;
+            }
+            for day in &profile.days_off {
+                sqlx::query(
+                    "INSERT INTO provider_day_off (coop_id, person_id, day) VALUES ($1, $2, $3) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(coop.0)
+                .bind(person)
+                .bind(day.as_millis())
+                .execute(&mut *tx)
+                .await?;
             }
             tx.commit().await?;
             Ok(())
@@ -355,6 +368,16 @@ impl Store {
             .fetch_all(pool)
             .await
         })?;
+        let days_off: Vec<(i64, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT person_id, day FROM provider_day_off \
+                 WHERE coop_id = $1 AND ($2 = 0 OR person_id = $2) ORDER BY person_id, day",
+            )
+            .bind(coop.0)
+            .bind(who)
+            .fetch_all(pool)
+            .await
+        })?;
         let services = services
             .into_iter()
             .map(|(person, category, currency, price, unit)| {
@@ -391,10 +414,17 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         let mut details = Details::new();
         for (person, service) in services {
-            details.entry(person).or_default().0.push(service);
+            details.entry(person).or_default().services.push(service);
         }
         for (person, slot) in slots {
-            details.entry(person).or_default().1.push(slot);
+            details.entry(person).or_default().slots.push(slot);
+        }
+        for (person, day) in days_off {
+            details
+                .entry(PersonId(person))
+                .or_default()
+                .days_off
+                .push(Timestamp(day));
         }
         Ok(details)
     }
@@ -695,14 +725,26 @@ impl Store {
     }
 }
 
-type Details = HashMap<PersonId, (Vec<Service>, Vec<WeeklySlot>)>;
+/// A provider's services, slots and days off.
+#[derive(Default)]
+struct ProviderDetails {
+    services: Vec<Service>,
+    slots: Vec<WeeklySlot>,
+    days_off: Vec<Timestamp>,
+}
+
+type Details = HashMap<PersonId, ProviderDetails>;
 
 fn profile_from(
     (person, bio, languages, lat, lon, radius): ProviderRow,
     details: &mut Details,
 ) -> ProviderProfile {
     let person = PersonId(person);
-    let (services, slots) = details.remove(&person).unwrap_or_default();
+    let ProviderDetails {
+        services,
+        slots,
+        days_off,
+    } = details.remove(&person).unwrap_or_default();
     let area = match (lat, lon) {
         (Some(lat), Some(lon)) => Some(ServiceArea {
             place: Point {
@@ -720,6 +762,7 @@ fn profile_from(
         services,
         slots,
         area,
+        days_off,
     }
 }
 

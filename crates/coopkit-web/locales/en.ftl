@@ -402,3 +402,5 @@ dashboard-earned = Earned
 dashboard-cash = In cash
 dashboard-repeat = Clients who came back
 dashboard-no-repeat = Nobody has booked you twice yet.
+market-days-off = Days away
+market-days-off-hint = One date a line, such as 2026-12-24. Nobody can book you on those days.

@@ -401,3 +401,5 @@ dashboard-earned = Ganado
 dashboard-cash = En efectivo
 dashboard-repeat = Clientes que volvieron
 dashboard-no-repeat = Nadie te ha reservado dos veces todavía.
+market-days-off = Días fuera
+market-days-off-hint = Una fecha por línea, como 2026-12-24. Nadie puede reservarte esos días.

@@ -111,7 +111,7 @@ impl App {
         if form.window.start.as_millis() <= self.clock.now().as_millis() {
             return Err(refused(coopkit_market::Refusal::StartsInPast));
         }
-        if !availability::covers(&profile.slots, form.window) {
+        if !availability::available(&profile.slots, &profile.days_off, form.window) {
             return Err(refused(coopkit_market::Refusal::OutsideAvailability));
         }
         if !self

@@ -175,7 +175,15 @@ impl App {
                         .map(|s| s.category.clone())
                         .collect(),
                     slots: profile.slots,
-                    busy: busy.remove(&profile.person).unwrap_or_default(),
+                    // Days away are busy all day.
+                    busy: busy
+                        .remove(&profile.person)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .chain(profile.days_off.iter().filter_map(|day| {
+                            Window::new(*day, day.plus_millis(24 * 60 * 60 * 1000)).ok()
+                        }))
+                        .collect(),
                     place: area.place,
                     radius_m: area.radius_m,
                     languages: profile.languages,

@@ -45,6 +45,8 @@ pub struct ProfileForm {
     /// Where they work from and how far they travel; the matching engine
     /// offers work only to providers who give one.
     pub area: Option<ServiceArea>,
+    /// Whole days away from their usual week.
+    pub days_off: Vec<coopkit_domain::Timestamp>,
 }
 
 /// The farthest a provider may say they travel.
@@ -251,6 +253,16 @@ impl App {
             services,
             slots,
             area: form.area,
+            days_off: {
+                let mut days: Vec<_> = form
+                    .days_off
+                    .iter()
+                    .map(|d| availability::day_of(*d))
+                    .collect();
+                days.sort();
+                days.dedup();
+                days
+            },
         };
         self.store
             .save_provider(coop.id, &profile, self.clock.now())
@@ -291,7 +303,8 @@ impl App {
                 continue;
             }
             if let Some(window) = query.available {
-                let free = availability::covers(&listing.profile.slots, window)
+                let profile = &listing.profile;
+                let free = availability::available(&profile.slots, &profile.days_off, window)
                     && self
                         .store
                         .overlapping_bookings(coop.id, listing.profile.person, window)

@@ -158,6 +158,7 @@ async fn sitters(db: &TestDb) -> Sitters {
                 WeeklySlot::new(5, 0, 2 * 60).unwrap(),
             ],
             area: None,
+            days_off: Vec::new(),
         },
     )
     .await
@@ -427,6 +428,44 @@ async fn every_refusal_names_its_reason_and_leaves_nothing_held() {
             .booking;
         assert_eq!(after.facts.state, BookingState::Requested);
         assert_eq!(s.hold(&booking).await, None);
+
+        // Ben takes the next Friday off: it can no longer be booked.
+        let mut profile = s.app.my_profile(&s.ben, "sitters").await.unwrap().unwrap();
+        let next_week = evening(friday, 1, 19, 20);
+        profile.days_off = vec![next_week.start];
+        s.app
+            .save_profile(
+                &s.ben,
+                "sitters",
+                ProfileForm {
+                    bio: profile.bio,
+                    languages: profile.languages.join(","),
+                    services: vec![ServiceForm {
+                        category: "babysitting".into(),
+                        currency: "HALFHOUR".into(),
+                        price: 1,
+                        unit_minutes: 30,
+                    }],
+                    slots: profile.slots,
+                    area: None,
+                    days_off: profile.days_off,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            refusal(book(&s.ben, next_week)).await,
+            "booking-outside-availability"
+        );
+        assert!(s
+            .app
+            .book(
+                &s.carol,
+                "sitters",
+                book(&s.ben, evening(friday, 2, 19, 20))
+            )
+            .await
+            .is_ok());
     }
 }
 
@@ -563,6 +602,7 @@ async fn the_engine_offers_requests_and_only_a_yes_books_anyone() {
                             },
                             radius_m: 2_000,
                         }),
+                        days_off: Vec::new(),
                     },
                 )
                 .await

@@ -260,6 +260,8 @@ struct ProfilePage<'a> {
     slots: String,
     /// Latitude, longitude (degrees) and radius (km) as typed.
     area: (String, String, String),
+    /// One `YYYY-MM-DD` a line.
+    days_off: String,
     errors: FormErrors,
     notice: Option<String>,
 }
@@ -339,6 +341,16 @@ pub async fn profile(
             .map(|p| slot_lines(&p.slots))
             .unwrap_or_default(),
         area: area_fields(mine.as_ref().and_then(|p| p.area)),
+        days_off: mine
+            .as_ref()
+            .map(|p| {
+                p.days_off
+                    .iter()
+                    .map(|d| d.date_utc())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .unwrap_or_default(),
         errors: FormErrors::default(),
         notice: (query.done == "saved").then(|| v.tr.t("market-profile-saved")),
     };
@@ -395,6 +407,12 @@ pub async fn save_profile(
             services,
             slots: parse_slot_lines(field("slots"))?,
             area: area_of(field("lat"), field("lon"), field("radius_km"))?,
+            days_off: field("days_off")
+                .lines()
+                .filter(|line| !line.trim().is_empty())
+                .map(Timestamp::parse_date)
+                .collect::<Result<_, _>>()
+                .map_err(|code| AppError::invalid("days_off", code))?,
         };
         state.app.save_profile(person, &slug, form).await
     }
@@ -430,6 +448,7 @@ pub async fn save_profile(
                     field("lon").to_owned(),
                     field("radius_km").to_owned(),
                 ),
+                days_off: field("days_off").to_owned(),
                 errors,
                 notice: None,
             };

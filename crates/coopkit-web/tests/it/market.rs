@@ -79,6 +79,11 @@ async fn members_offer_search_book_and_accept_through_the_pages() {
             bad.body.contains("Retired teacher"),
             "what was typed is kept"
         );
+        let mut away = profile("fri 18:00-24:00").to_vec();
+        away.push(("days_off", "someday"));
+        let bad_day = ben.post_form("/c/sitters/market/profile", &away).await;
+        bad_day.assert_status(422);
+        assert!(bad_day.body.contains("Choose a date."), "{}", bad_day.body);
         ben.post_form(
             "/c/sitters/market/profile",
             &profile("fri 18:00-24:00\nsat 00:00-02:00"),
