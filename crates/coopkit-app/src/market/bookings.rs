@@ -46,6 +46,9 @@ pub struct FeedbackForm {
     pub would_book_again: bool,
 }
 
+/// The most bookings one series makes: a school term of weeks.
+const SERIES_MAX: u8 = 12;
+
 /// What one run of [`App::market_tick`] did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MarketTick {
@@ -84,6 +87,50 @@ impl App {
         self.place_booking(&coop, actor, form).await
     }
 
+    /// Books the same time with the same provider `times` times, every
+    /// `every_weeks` weeks (1 or 2): each a booking of its own, which the
+    /// provider accepts or declines. Every date is checked before any is
+    /// written, so a clash on the third leaves none behind.
+    pub async fn book_series(
+        &self,
+        actor: &Person,
+        slug: &str,
+        form: BookForm,
+        every_weeks: u8,
+        times: u8,
+    ) -> Result<Vec<Booking>> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        if !(1..=2).contains(&every_weeks) {
+            return Err(AppError::invalid("repeat", "repeat-range"));
+        }
+        if !(2..=SERIES_MAX).contains(&times) {
+            return Err(AppError::invalid("times", "times-range"));
+        }
+        let week = 7 * 24 * 60 * 60 * 1000 * i64::from(every_weeks);
+        let mut checked = Vec::with_capacity(usize::from(times));
+        for n in 0..i64::from(times) {
+            let window = Window::new(
+                form.window.start.plus_millis(n * week),
+                form.window.end.plus_millis(n * week),
+            )
+            .map_err(refused)?;
+            let one = BookForm {
+                window,
+                notes: format!("{} ({}/{times})", form.notes.trim(), n + 1)
+                    .trim()
+                    .to_owned(),
+                ..form.clone()
+            };
+            checked.push(self.check_booking(&coop, actor, one).await?);
+        }
+        let mut bookings = Vec::with_capacity(checked.len());
+        for new in checked {
+            bookings.push(self.create_booking(&coop, new).await?);
+        }
+        Ok(bookings)
+    }
+
     /// Records a requested booking for `actor` after every check.
     pub(super) async fn place_booking(
         &self,
@@ -91,6 +138,26 @@ impl App {
         actor: &Person,
         form: BookForm,
     ) -> Result<Booking> {
+        let new = self.check_booking(coop, actor, form).await?;
+        self.create_booking(coop, new).await
+    }
+
+    async fn create_booking(&self, coop: &Coop, new: NewBooking) -> Result<Booking> {
+        let hold =
+            |id: BookingId| TransferId::derived(&format!("coopkit-booking|{}|{id}|hold", coop.id));
+        Ok(self
+            .store
+            .create_booking(&new, hold, self.clock.now())
+            .await?)
+    }
+
+    /// Every check a booking must pass, without writing anything.
+    async fn check_booking(
+        &self,
+        coop: &Coop,
+        actor: &Person,
+        form: BookForm,
+    ) -> Result<NewBooking> {
         if form.provider == actor.id {
             return Err(refused(coopkit_market::Refusal::OwnBooking));
         }
@@ -130,7 +197,7 @@ impl App {
         if form.notes.len() > 1000 {
             return Err(AppError::invalid("notes", "too-long"));
         }
-        let new = NewBooking {
+        Ok(NewBooking {
             coop: coop.id,
             requester: actor.id,
             provider: form.provider,
@@ -140,13 +207,7 @@ impl App {
             payment: form.payment,
             window: form.window,
             notes: form.notes.trim().to_owned(),
-        };
-        let hold =
-            |id: BookingId| TransferId::derived(&format!("coopkit-booking|{}|{id}|hold", coop.id));
-        Ok(self
-            .store
-            .create_booking(&new, hold, self.clock.now())
-            .await?)
+        })
     }
 
     /// Refuses a booking the requester could not pay for now: their

@@ -699,3 +699,78 @@ async fn the_engine_offers_requests_and_only_a_yes_books_anyone() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_weekly_series_is_booked_whole_or_not_at_all() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let s = sitters(&db).await;
+        let friday = next_friday(TEST_START);
+        let series = s
+            .app
+            .book_series(
+                &s.ana,
+                "sitters",
+                book(&s.ben, evening(friday, 0, 19, 20)),
+                1,
+                3,
+            )
+            .await
+            .unwrap();
+        let starts: Vec<i64> = series
+            .iter()
+            .map(|b| b.facts.window.start.as_millis())
+            .collect();
+        assert_eq!(starts[1] - starts[0], 7 * DAY);
+        assert_eq!(starts[2] - starts[1], 7 * DAY);
+        assert!(series[2].notes.ends_with("(3/3)"), "{}", series[2].notes);
+
+        // Carol holds Ben's evening in three weeks: her fortnightly series
+        // of three would clash on its second date, so none of it is made.
+        let clash = s
+            .app
+            .book(
+                &s.carol,
+                "sitters",
+                book(&s.ben, evening(friday, 3, 21, 22)),
+            )
+            .await
+            .unwrap();
+        s.act(&s.ben, &clash, Action::Accept).await.unwrap();
+        let before = s.app.my_bookings(&s.carol, "sitters").await.unwrap().len();
+        let refused = s
+            .app
+            .book_series(
+                &s.carol,
+                "sitters",
+                book(&s.ben, evening(friday, 1, 21, 22)),
+                2,
+                3,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(code(refused), "booking-overlaps");
+        assert_eq!(
+            s.app.my_bookings(&s.carol, "sitters").await.unwrap().len(),
+            before
+        );
+        for (every, times, field) in [
+            (3, 3, "repeat-range"),
+            (1, 13, "times-range"),
+            (1, 1, "times-range"),
+        ] {
+            let error = s
+                .app
+                .book_series(
+                    &s.carol,
+                    "sitters",
+                    book(&s.ben, evening(friday, 1, 21, 22)),
+                    every,
+                    times,
+                )
+                .await
+                .unwrap_err();
+            assert_eq!(code(error), field);
+        }
+    }
+}

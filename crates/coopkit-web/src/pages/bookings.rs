@@ -116,6 +116,9 @@ pub struct BookFields {
     to: String,
     payment: String,
     notes: String,
+    /// `none`, `weekly` or `fortnightly`.
+    repeat: String,
+    times: String,
 }
 
 pub async fn book(
@@ -136,13 +139,35 @@ pub async fn book(
             payment,
             notes: form.notes.clone(),
         };
-        state.app.book(person, &slug, booking).await
+        let every_weeks = match form.repeat.as_str() {
+            "weekly" => 1,
+            "fortnightly" => 2,
+            _ => {
+                return state
+                    .app
+                    .book(person, &slug, booking)
+                    .await
+                    .map(|b| vec![b])
+            }
+        };
+        let times = form
+            .times
+            .trim()
+            .parse()
+            .map_err(|_| AppError::invalid("times", "times-range"))?;
+        state
+            .app
+            .book_series(person, &slug, booking, every_weeks, times)
+            .await
     }
     .await;
     match outcome {
-        Ok(booking) => {
-            Ok(Redirect::to(&format!("/c/{slug}/market/bookings/{}", booking.id)).into_response())
-        }
+        Ok(bookings) if bookings.len() == 1 => Ok(Redirect::to(&format!(
+            "/c/{slug}/market/bookings/{}",
+            bookings[0].id
+        ))
+        .into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/c/{slug}/market/bookings")).into_response()),
         Err(error) => {
             let (status, errors) = match error {
                 // A refusal of the booking as a whole shows by the button.
