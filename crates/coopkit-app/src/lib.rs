@@ -27,7 +27,7 @@ pub mod records {
     pub use coopkit_store::{
         Booking, Category, Coop, CoopSummary, Currency, CurrencyKind, Feedback, LeaveOutcome,
         MemberClass, MemberListing, Membership, OpenRequest, Person, PersonalMembership,
-        ProviderListing, ProviderProfile, RequestId, RoleChange, ServiceArea,
+        ProviderListing, ProviderProfile, RequestId, RoleChange, ServiceArea, TaskId,
     };
 }
 pub use coopkit_store::StoreError;

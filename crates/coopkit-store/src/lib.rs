@@ -18,6 +18,7 @@ mod payment_requests;
 mod people;
 pub mod records;
 mod sessions;
+mod tasks;
 
 pub use baseline::BaselineOutcome;
 pub use connect::{Backend, DatabaseLocation};
@@ -30,6 +31,7 @@ pub use market::{
 };
 pub use payment_requests::PaymentRequest;
 pub use records::*;
+pub use tasks::{NewTask, Task, TaskId};
 
 use sqlx::{PgPool, SqlitePool};
 

@@ -3,6 +3,7 @@
 
 mod bookings;
 mod dispatch;
+mod tasks;
 
 use std::collections::HashMap;
 
@@ -19,6 +20,7 @@ pub use bookings::{
     BookForm, BookingView, FeedbackForm, MarketTick, MonthOfWork, ProviderDashboard,
 };
 pub use dispatch::{BoardRow, OfferToMe, RequestForm};
+pub use tasks::{TaskForm, TaskStep, TaskView};
 
 use crate::{App, AppError, Result};
 

@@ -11,6 +11,7 @@ mod ledger;
 mod market;
 mod requests;
 mod session;
+mod tasks;
 
 use askama::Template;
 use axum::extract::{FromRequestParts, State};
@@ -62,6 +63,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/c/{slug}/requests/{id}/pay", post(requests::pay))
         .route("/c/{slug}/market/calendar", post(dispatch::calendar_link))
         .route("/c/{slug}/market/dashboard", get(market::dashboard))
+        .route("/c/{slug}/market/tasks", get(tasks::list).post(tasks::post))
+        .route("/c/{slug}/market/tasks/{id}/{step}", post(tasks::step))
         .route("/calendar/{file}", get(dispatch::calendar_feed))
         .route("/c/{slug}/market", get(market::search))
         .route("/c/{slug}/market/categories", post(market::add_category))

@@ -396,3 +396,83 @@ async fn a_request_for_help_is_offered_from_the_dispatch_board_and_taken_with_on
             .contains("No open requests."));
     }
 }
+
+#[tokio::test]
+async fn a_task_is_posted_claimed_delivered_and_paid_from_the_pages() {
+    for backend in backends() {
+        let server = TestServer::spawn(backend).await;
+        let (_, ana_api, _) = sitters(&server).await;
+        let (admin, ana, ben) = (
+            page_client(&server, "Ada Admin").await,
+            page_client(&server, "Ana Parent").await,
+            page_client(&server, "Ben Parent").await,
+        );
+        let friday = at(next_friday(), 12);
+        let post = |bounty: &'static str, deadline: String| {
+            let ana = &ana;
+            async move {
+                ana.post_form(
+                    "/c/sitters/market/tasks",
+                    &[
+                        ("title", "Fix the gate"),
+                        ("description", "It sticks"),
+                        ("currency", "HOUR"),
+                        ("bounty", bounty),
+                        ("deadline", deadline.as_str()),
+                    ],
+                )
+                .await
+            }
+        };
+        let bad = post("lots", friday.clone()).await;
+        bad.assert_status(422);
+        assert!(bad.body.contains("Write an amount such as 12 or 12.50."));
+        let late = post("2", at(next_friday(), -14 * 24)).await;
+        late.assert_status(422);
+        assert!(
+            late.body.contains("Choose a time in the future."),
+            "{}",
+            late.body
+        );
+        post("2", friday).await.assert_status(303);
+        let list = ben.get("/c/sitters/market/tasks").await;
+        assert!(
+            list.body.contains("Fix the gate · 2 Hour")
+                && list.body.contains("Open: anyone may claim it.")
+        );
+        let id = list
+            .body
+            .split(r#"id="task-"#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_owned();
+        let step = |who: &'static str, name: &'static str| {
+            let client = match who {
+                "ana" => &ana,
+                "ben" => &ben,
+                _ => &admin,
+            };
+            let path = format!("/c/sitters/market/tasks/{id}/{name}");
+            async move { client.post_form(&path, &[]).await }
+        };
+        let own = step("ana", "claim").await;
+        own.assert_status(409);
+        assert!(own.body.contains("You posted this task"));
+        step("ben", "claim").await.assert_status(303);
+        assert!(ana
+            .get("/c/sitters/market/tasks")
+            .await
+            .body
+            .contains("Claimed by Ben Parent."));
+        step("ben", "deliver").await.assert_status(303);
+        step("admin", "accept").await.assert_status(303);
+        assert!(ana
+            .get("/c/sitters/market/tasks")
+            .await
+            .body
+            .contains("Done by Ben Parent and paid."));
+        let balances = ana_api.get("/api/v1/coops/sitters/balances").await.json();
+        assert_eq!(balances[0]["balance"], -2);
+    }
+}

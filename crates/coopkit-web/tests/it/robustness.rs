@@ -23,7 +23,7 @@ const JSON_ENDPOINTS: [&str; 14] = [
     "/api/v1/coops/fuzzed/payment-requests/1/pay",
 ];
 
-const FORM_ENDPOINTS: [&str; 25] = [
+const FORM_ENDPOINTS: [&str; 27] = [
     "/signup",
     "/login",
     "/lang",
@@ -48,6 +48,8 @@ const FORM_ENDPOINTS: [&str; 25] = [
     "/c/fuzzed/market/providers/1/favourite",
     "/c/fuzzed/market/calendar",
     "/c/fuzzed/market/providers/1/badges",
+    "/c/fuzzed/market/tasks",
+    "/c/fuzzed/market/tasks/1/claim",
     "/logout",
 ];
 
