@@ -10,6 +10,7 @@ mod error;
 pub mod ledger;
 pub mod market;
 mod memberships;
+pub mod referrals;
 
 use std::sync::Arc;
 

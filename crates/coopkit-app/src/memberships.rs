@@ -59,6 +59,9 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("application"))?;
         tracing::info!(coop = %coop.slug, membership = %membership, by = %actor.id, decision = decision.as_str(), "application decided");
+        if admit {
+            self.reward_referral(&coop, decided.person_id).await?;
+        }
         Ok(decided)
     }
 

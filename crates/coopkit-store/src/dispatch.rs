@@ -314,3 +314,127 @@ impl Store {
         Ok(row.map(|(coop, name, person)| (CoopId(coop), name, PersonId(person))))
     }
 }
+
+/// Who invited whom into a co-op.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Referral {
+    pub person: PersonId,
+    pub referrer: PersonId,
+    pub rewarded: bool,
+    pub created_at: Timestamp,
+}
+
+impl Store {
+    /// Records who invited `person`; the first invitation stands.
+    pub async fn add_referral(
+        &self,
+        coop: CoopId,
+        person: PersonId,
+        referrer: PersonId,
+        now: Timestamp,
+    ) -> Result<()> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO referral (coop_id, person_id, referrer_id, created_at, rewarded) \
+                 VALUES ($1, $2, $3, $4, FALSE) ON CONFLICT DO NOTHING",
+            )
+            .bind(coop.0)
+            .bind(person.0)
+            .bind(referrer.0)
+            .bind(now.as_millis())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// A co-op's referrals, newest first.
+    pub async fn referrals(&self, coop: CoopId) -> Result<Vec<Referral>> {
+        let rows: Vec<(i64, i64, bool, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT person_id, referrer_id, rewarded, created_at FROM referral WHERE coop_id = $1 \
+                 ORDER BY created_at DESC, person_id",
+            )
+            .bind(coop.0)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(person, referrer, rewarded, at)| Referral {
+                person: PersonId(person),
+                referrer: PersonId(referrer),
+                rewarded,
+                created_at: Timestamp(at),
+            })
+            .collect())
+    }
+
+    /// Marks a referral rewarded; `false` if it already was (or is none).
+    pub async fn mark_referral_rewarded(&self, coop: CoopId, person: PersonId) -> Result<bool> {
+        let changed = on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE referral SET rewarded = TRUE WHERE coop_id = $1 AND person_id = $2 AND rewarded = FALSE",
+            )
+            .bind(coop.0)
+            .bind(person.0)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(changed == 1)
+    }
+
+    /// Sets the co-op's referral bonus; `None` removes it.
+    pub async fn set_referral_bonus(
+        &self,
+        coop: CoopId,
+        bonus: Option<(&coopkit_ledger::CurrencyCode, u64)>,
+    ) -> Result<()> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("DELETE FROM referral_bonus WHERE coop_id = $1")
+                .bind(coop.0)
+                .execute(&mut *tx)
+                .await?;
+            if let Some((currency, amount)) = bonus {
+                let amount = i64::try_from(amount)
+                    .map_err(|_| StoreError::Corrupt(format!("bonus {amount} exceeds i64")))?;
+                sqlx::query(
+                    "INSERT INTO referral_bonus (coop_id, currency, amount) VALUES ($1, $2, $3)",
+                )
+                .bind(coop.0)
+                .bind(currency.as_str())
+                .bind(amount)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// The co-op's referral bonus, if it pays one.
+    pub async fn referral_bonus(
+        &self,
+        coop: CoopId,
+    ) -> Result<Option<(coopkit_ledger::CurrencyCode, u64)>> {
+        let row: Option<(String, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT currency, amount FROM referral_bonus WHERE coop_id = $1")
+                .bind(coop.0)
+                .fetch_optional(pool)
+                .await
+        })?;
+        row.map(|(currency, amount)| {
+            Ok((
+                coopkit_ledger::CurrencyCode::parse(&currency)
+                    .map_err(|_| StoreError::corrupt("referral_bonus.currency", &currency))?,
+                u64::try_from(amount).map_err(|_| {
+                    StoreError::corrupt("referral_bonus.amount", &amount.to_string())
+                })?,
+            ))
+        })
+        .transpose()
+    }
+}

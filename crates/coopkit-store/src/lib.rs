@@ -22,7 +22,7 @@ mod tasks;
 
 pub use baseline::BaselineOutcome;
 pub use connect::{Backend, DatabaseLocation};
-pub use dispatch::{NewRequest, Offer, OpenRequest, RequestId};
+pub use dispatch::{NewRequest, Offer, OpenRequest, Referral, RequestId};
 pub use error::StoreError;
 pub use ledger::{Currency, CurrencyKind, LedgerAppend};
 pub use market::{

@@ -346,7 +346,7 @@ impl App {
         Ok(self.store.favourites(coop.id, actor.id).await?)
     }
 
-    pub(super) async fn name_of(&self, person: PersonId) -> Result<String> {
+    pub(crate) async fn name_of(&self, person: PersonId) -> Result<String> {
         Ok(self
             .store
             .person(person)

@@ -40,6 +40,9 @@ struct AccountsPage<'a> {
     currencies: Vec<Currency>,
     errors: FormErrors,
     notice: Option<String>,
+    referrals: Vec<coopkit_app::referrals::ReferralRow>,
+    /// The bonus's currency code and amount, as the form shows them.
+    bonus: (String, String),
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -54,7 +57,11 @@ pub async fn show(
     Path(slug): Path<String>,
     Query(query): Query<AccountsQuery>,
 ) -> PageResult {
-    let notice = (query.done == "limits").then(|| v.tr.t("accounts-limits-set"));
+    let notice = match query.done.as_str() {
+        "limits" => Some(v.tr.t("accounts-limits-set")),
+        "bonus" => Some(v.tr.t("referral-bonus-set")),
+        _ => None,
+    };
     let page = accounts_page(&state, &v, slug, FormErrors::default(), notice).await?;
     render_with(StatusCode::OK, &page)
 }
@@ -114,7 +121,20 @@ async fn accounts_page<'a>(
             }
         })
         .collect();
+    let bonus = match state.app.referral_bonus(person, &slug).await? {
+        Some((code, amount)) => {
+            let scale = overview
+                .currencies
+                .iter()
+                .find(|c| c.code == code)
+                .map_or(0, |c| c.scale);
+            (code.to_string(), amount_text(i128::from(amount), scale))
+        }
+        None => (String::new(), "0".to_owned()),
+    };
     Ok(AccountsPage {
+        referrals: state.app.referrals(person, &slug).await?,
+        bonus,
         v,
         slug,
         rows,
@@ -124,6 +144,43 @@ async fn accounts_page<'a>(
         errors,
         notice,
     })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct BonusForm {
+    currency: String,
+    bonus: String,
+}
+
+/// Sets the referral bonus (admins).
+pub async fn set_bonus(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    CsrfForm(form): CsrfForm<BonusForm>,
+) -> PageResult {
+    let person = v.person()?;
+    let outcome = async {
+        let currency = form_currency(&state, &slug, &form.currency).await?;
+        let amount = parse_minor_units(&form.bonus, u32::from(currency.scale))
+            .map_err(|code| AppError::invalid("bonus", code))?;
+        state
+            .app
+            .set_referral_bonus(person, &slug, &form.currency, amount)
+            .await
+    }
+    .await;
+    match outcome {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/c/{slug}/ledger/accounts?done=bonus")).into_response())
+        }
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            let page = accounts_page(&state, &v, slug, errors, None).await?;
+            render_with(status, &page)
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,7 +1,7 @@
 //! A co-op's page, joining and leaving, its member list and approvals.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::records::MemberListing;
@@ -25,6 +25,8 @@ struct CoopView<'a> {
     can_apply: bool,
     can_leave: bool,
     errors: FormErrors,
+    /// The member whose invitation brought the visitor here, if any.
+    referrer: String,
 }
 
 impl<'a> CoopView<'a> {
@@ -63,23 +65,40 @@ impl<'a> CoopView<'a> {
             can_apply,
             can_leave,
             errors,
+            referrer: String::new(),
         }
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct InvitationQuery {
+    #[serde(rename = "ref")]
+    referrer: String,
 }
 
 pub async fn show(
     State(state): State<AppState>,
     v: Viewer,
     Path(slug): Path<String>,
+    Query(invitation): Query<InvitationQuery>,
 ) -> PageResult {
     let page = state.app.coop_page(v.person.as_ref(), &slug).await?;
-    render(&CoopView::new(&v, page, FormErrors::default()))
+    let mut view = CoopView::new(&v, page, FormErrors::default());
+    // Only digits pass into the page: the invitation is a member's id.
+    if invitation.referrer.bytes().all(|b| b.is_ascii_digit()) {
+        view.referrer = invitation.referrer;
+    }
+    render(&view)
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct JoinForm {
     class: String,
+    /// The inviting member's id, from an invitation link.
+    #[serde(rename = "ref")]
+    referrer: String,
 }
 
 pub async fn join(
@@ -90,7 +109,15 @@ pub async fn join(
 ) -> PageResult {
     let person = v.person()?;
     match state.app.join(person, &slug, &form.class).await {
-        Ok(_) => Ok(Redirect::to(&format!("/c/{slug}")).into_response()),
+        Ok(_) => {
+            if let Ok(referrer) = form.referrer.parse() {
+                state
+                    .app
+                    .record_referral(person, &slug, coopkit_domain::PersonId(referrer))
+                    .await?;
+            }
+            Ok(Redirect::to(&format!("/c/{slug}")).into_response())
+        }
         Err(error) => show_with_errors(&state, &v, &slug, error).await,
     }
 }

@@ -476,3 +476,76 @@ async fn a_task_is_posted_claimed_delivered_and_paid_from_the_pages() {
         assert_eq!(balances[0]["balance"], -2);
     }
 }
+
+#[tokio::test]
+async fn an_invitation_is_remembered_and_thanked_with_the_bonus() {
+    for backend in backends() {
+        let server = TestServer::spawn(backend).await;
+        let (_, ana_api, _) = sitters(&server).await;
+        let ana_id = ana_api.get("/api/v1/me").await.json()["id"]
+            .as_i64()
+            .unwrap();
+        let (admin, ana) = (
+            page_client(&server, "Ada Admin").await,
+            page_client(&server, "Ana Parent").await,
+        );
+        ana.post_form(
+            "/c/sitters/ledger/referral-bonus",
+            &[("currency", "HOUR"), ("bonus", "2")],
+        )
+        .await
+        .assert_status(403);
+        admin
+            .post_form(
+                "/c/sitters/ledger/referral-bonus",
+                &[("currency", "HOUR"), ("bonus", "2")],
+            )
+            .await
+            .assert_status(303);
+
+        // Ana shares her link; Nina follows it and joins.
+        let link = format!("/c/sitters?ref={ana_id}");
+        assert!(ana
+            .get("/c/sitters")
+            .await
+            .body
+            .contains(&link.replace('&', "&amp;")));
+        crate::fixtures::api_person(&server, "Nina Newcomer").await;
+        let nina = page_client(&server, "Nina Newcomer").await;
+        let invited = nina.get(&link).await;
+        assert!(invited
+            .body
+            .contains(&format!(r#"name="ref" value="{ana_id}""#)));
+        let ana_text = ana_id.to_string();
+        nina.post_form(
+            "/c/sitters/join",
+            &[("class", "worker"), ("ref", ana_text.as_str())],
+        )
+        .await
+        .assert_status(303);
+
+        // The co-op sees who invited whom; Ana got her bonus, once.
+        let accounts = admin.get("/c/sitters/ledger/accounts").await;
+        assert!(
+            accounts
+                .body
+                .contains("Ana Parent → Nina Newcomer (bonus paid)"),
+            "{}",
+            accounts.body
+        );
+        let balances = ana_api.get("/api/v1/coops/sitters/balances").await.json();
+        assert_eq!(balances[0]["balance"], 2);
+        // Leaving and joining again does not pay twice.
+        nina.post_form("/c/sitters/leave", &[])
+            .await
+            .assert_status(303);
+        nina.post_form(
+            "/c/sitters/join",
+            &[("class", "worker"), ("ref", ana_text.as_str())],
+        )
+        .await
+        .assert_status(303);
+        let balances = ana_api.get("/api/v1/coops/sitters/balances").await.json();
+        assert_eq!(balances[0]["balance"], 2);
+    }
+}

@@ -23,7 +23,7 @@ const JSON_ENDPOINTS: [&str; 14] = [
     "/api/v1/coops/fuzzed/payment-requests/1/pay",
 ];
 
-const FORM_ENDPOINTS: [&str; 27] = [
+const FORM_ENDPOINTS: [&str; 28] = [
     "/signup",
     "/login",
     "/lang",
@@ -50,6 +50,7 @@ const FORM_ENDPOINTS: [&str; 27] = [
     "/c/fuzzed/market/providers/1/badges",
     "/c/fuzzed/market/tasks",
     "/c/fuzzed/market/tasks/1/claim",
+    "/c/fuzzed/ledger/referral-bonus",
     "/logout",
 ];
 
