@@ -448,3 +448,5 @@ referral-bonus = Referral bonus
 referral-bonus-hint = Paid from the co-op's issuance account to the member who invited, once the new member is in. 0 for none.
 referral-bonus-save = Set the bonus
 referral-bonus-set = Referral bonus set.
+market-near = Near (optional)
+market-sort-distance = Distance

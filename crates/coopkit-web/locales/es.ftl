@@ -447,3 +447,5 @@ referral-bonus = Bonificación por invitar
 referral-bonus-hint = Se paga desde la cuenta de emisión de la cooperativa a quien invitó, cuando el nuevo miembro entre. 0 para ninguna.
 referral-bonus-save = Fijar la bonificación
 referral-bonus-set = Bonificación fijada.
+market-near = Cerca de (opcional)
+market-sort-distance = Distancia

@@ -69,6 +69,8 @@ pub enum SortBy {
     BookedBefore,
     /// The highest share of "would book again" first.
     Rating,
+    /// The nearest to `SearchQuery::near` first; those without an area last.
+    Distance,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -78,6 +80,9 @@ pub struct SearchQuery {
     pub language: String,
     /// Only providers whose week covers this window and who are free then.
     pub available: Option<Window>,
+    /// Where the service is wanted: distances are measured from here, and
+    /// providers whose area does not reach it are left out.
+    pub near: Option<Point>,
     pub sort: SortBy,
 }
 
@@ -110,6 +115,8 @@ pub struct ProviderCard {
     pub summary: FeedbackSummary,
     /// How many of the searcher's bookings this provider settled.
     pub booked_before: u32,
+    /// Metres from the searcher's place to the provider's, when both are known.
+    pub metres: Option<u32>,
 }
 
 /// A provider's page.
@@ -320,7 +327,15 @@ impl App {
                 .store
                 .feedback_for(coop.id, listing.profile.person)
                 .await?;
+            let metres = query
+                .near
+                .zip(listing.profile.area)
+                .map(|(near, area)| (near.metres_to(area.place), area.radius_m));
+            if metres.is_some_and(|(metres, radius)| metres > radius) {
+                continue;
+            }
             cards.push(ProviderCard {
+                metres: metres.map(|(metres, _)| metres),
                 summary: FeedbackSummary::of(&feedback),
                 booked_before: booked.get(&listing.profile.person).copied().unwrap_or(0),
                 listing,
@@ -330,6 +345,7 @@ impl App {
             SortBy::Name => {}
             SortBy::BookedBefore => cards.sort_by_key(|c| std::cmp::Reverse(c.booked_before)),
             SortBy::Rating => cards.sort_by_key(|c| std::cmp::Reverse(c.summary.per_mille())),
+            SortBy::Distance => cards.sort_by_key(|c| c.metres.unwrap_or(u32::MAX)),
         }
         Ok(cards)
     }

@@ -608,6 +608,30 @@ async fn the_engine_offers_requests_and_only_a_yes_books_anyone() {
                 .await
                 .unwrap();
         }
+        // Searching near Ana's home finds the nearest first; from across
+        // town, nobody reaches.
+        let near = |lat_e6| coopkit_app::market::SearchQuery {
+            near: Some(Point { lat_e6, ..home }),
+            sort: coopkit_app::market::SortBy::Distance,
+            ..Default::default()
+        };
+        let found = s
+            .app
+            .search_providers(&s.ana, "sitters", &near(home.lat_e6))
+            .await
+            .unwrap();
+        let names: Vec<(&str, u32)> = found
+            .iter()
+            .map(|c| (c.listing.display_name.as_str(), c.metres.unwrap() / 100))
+            .collect();
+        assert_eq!(names, [("ben", 2), ("carol", 9)], "hundreds of metres");
+        let far = s
+            .app
+            .search_providers(&s.ana, "sitters", &near(home.lat_e6 + 90_000))
+            .await
+            .unwrap();
+        assert!(far.is_empty(), "10 km north is beyond everyone's radius");
+
         let friday = next_friday(TEST_START);
         let request = s
             .app

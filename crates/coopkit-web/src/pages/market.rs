@@ -124,6 +124,8 @@ pub struct MarketQuery {
     pub from: String,
     pub to: String,
     pub sort: String,
+    pub lat: String,
+    pub lon: String,
 }
 
 pub async fn search(
@@ -145,7 +147,19 @@ pub async fn search(
             }
         }
     };
+    let near = if query.lat.is_empty() && query.lon.is_empty() {
+        None
+    } else {
+        match (degrees_e6(&query.lat, "lat"), degrees_e6(&query.lon, "lon")) {
+            (Ok(lat_e6), Ok(lon_e6)) => Some(Point { lat_e6, lon_e6 }),
+            (Err(error), _) | (_, Err(error)) => {
+                errors = FormErrors::from_error(error, &v.tr)?.1;
+                None
+            }
+        }
+    };
     let search = SearchQuery {
+        near,
         words: query.q.clone(),
         category: query.category.clone(),
         language: query.language.trim().to_ascii_lowercase(),
@@ -153,6 +167,7 @@ pub async fn search(
         sort: match query.sort.as_str() {
             "booked" => SortBy::BookedBefore,
             "rating" => SortBy::Rating,
+            "distance" => SortBy::Distance,
             _ => SortBy::Name,
         },
     };
