@@ -2,7 +2,7 @@
 //! transfer is allowed (the ledger does, in memory); it keeps what was
 //! decided, durably, and hands it back.
 
-use coopkit_domain::{CoopId, Timestamp};
+use coopkit_domain::{CoopId, PersonId, Timestamp};
 use coopkit_ledger::checkpoint::{Checkpoint, PublicKey, Signature};
 use coopkit_ledger::journal::BatchRecord;
 use coopkit_ledger::policy::Policy;
@@ -277,5 +277,48 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+impl Store {
+    /// Records dues paid in cash; recording the same period twice keeps
+    /// the first record.
+    pub async fn record_cash_dues(
+        &self,
+        coop: CoopId,
+        person: PersonId,
+        period: &str,
+        recorded_by: PersonId,
+        now: Timestamp,
+    ) -> Result<()> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO dues_paid_in_cash (coop_id, person_id, period, recorded_by, recorded_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            )
+            .bind(coop.0)
+            .bind(person.0)
+            .bind(period)
+            .bind(recorded_by.0)
+            .bind(now.as_millis())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// Who paid a period's dues in cash.
+    pub async fn cash_dues(&self, coop: CoopId, period: &str) -> Result<Vec<PersonId>> {
+        let rows: Vec<(i64,)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT person_id FROM dues_paid_in_cash WHERE coop_id = $1 AND period = $2 ORDER BY person_id",
+            )
+            .bind(coop.0)
+            .bind(period)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows.into_iter().map(|(id,)| PersonId(id)).collect())
     }
 }

@@ -301,10 +301,11 @@ async fn ledger(config_file: Option<&Path>, command: LedgerCommand) -> anyhow::R
                 .await
                 .with_context(|| format!("cannot apply {period} to {coop}"))?;
             let mut text = format!(
-                "{coop} {period}: {} transfers made, {} already made, {} refused\n",
+                "{coop} {period}: {} transfers made, {} already made, {} refused, {} dues paid in cash\n",
                 report.applied,
                 report.already,
-                report.refused.len()
+                report.refused.len(),
+                report.paid_in_cash
             );
             for (person, reason) in &report.refused {
                 text.push_str(&format!("  person {person}: {reason}\n"));

@@ -114,6 +114,8 @@ pub struct TickReport {
     /// Transfers refused, with the reason: a member without the means to
     /// pay dues, say.
     pub refused: Vec<(PersonId, &'static str)>,
+    /// Members whose dues for the period were recorded as paid in cash.
+    pub paid_in_cash: usize,
 }
 
 impl App {
@@ -186,6 +188,7 @@ impl App {
             }
         }
         let settings = &coop.settings;
+        let mut cash_payers = 0;
         let dues_due = match settings.dues_period {
             coopkit_domain::DuesPeriod::Monthly => true,
             coopkit_domain::DuesPeriod::Yearly => period.month == 1,
@@ -197,7 +200,9 @@ impl App {
             (dues_due, dues_currency, u64::try_from(settings.dues_amount))
         {
             if amount > 0 {
-                for person in &members {
+                let in_cash = self.store.cash_dues(coop.id, &period.to_string()).await?;
+                cash_payers = in_cash.iter().filter(|p| members.contains(p)).count();
+                for person in members.iter().filter(|p| !in_cash.contains(p)) {
                     let owner = AccountOwner::Member(*person);
                     push(
                         PolicyKind::Dues,
@@ -215,7 +220,10 @@ impl App {
         } else {
             self.ledger.submit(coop.id, instructions).await?
         };
-        let mut report = TickReport::default();
+        let mut report = TickReport {
+            paid_in_cash: cash_payers,
+            ..TickReport::default()
+        };
         for (result, person) in results.into_iter().zip(payers) {
             match result {
                 Ok(Applied::New) => report.applied += 1,
@@ -297,6 +305,38 @@ impl App {
             })?;
         self.ledger.forget(coop.id).await;
         Ok(currency)
+    }
+
+    /// Records that a member paid a period's dues in cash (`YYYY-MM`; for
+    /// yearly dues, January of the year), so the monthly tick does not
+    /// charge their account for it. Coordinators only.
+    pub async fn record_cash_dues(
+        &self,
+        actor: &Person,
+        slug: &str,
+        member: PersonId,
+        period: &str,
+    ) -> Result<()> {
+        use coopkit_ledger::policy::Period;
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Coordinator).await?;
+        let period = Period::parse(period).map_err(|code| AppError::invalid("period", code))?;
+        if coop.settings.dues_period == coopkit_domain::DuesPeriod::Yearly && period.month != 1 {
+            return Err(AppError::invalid("period", "yearly-dues-january"));
+        }
+        if self.store.membership(coop.id, member).await?.is_none() {
+            return Err(AppError::NotFound("member"));
+        }
+        self.store
+            .record_cash_dues(
+                coop.id,
+                member,
+                &period.to_string(),
+                actor.id,
+                self.clock.now(),
+            )
+            .await?;
+        Ok(())
     }
 
     /// A co-op's currencies: public, like its dues.

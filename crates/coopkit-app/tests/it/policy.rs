@@ -110,5 +110,29 @@ async fn a_month_applies_once_however_often_it_is_ticked() {
         assert_eq!(december.applied, 7, "{december:?}");
         assert_eq!(balance(poor).await, 4);
         assert!(app.tick("tickers", "2026-13").await.is_err());
+
+        // "poor" pays January's dues in cash: the tick charges everyone else.
+        let founder_person = as_person(founder).await;
+        let poor_person = as_person(poor).await;
+        assert!(matches!(
+            app.record_cash_dues(&poor_person, "tickers", poor, "2027-01")
+                .await,
+            Err(coopkit_app::AppError::Forbidden(_))
+        ));
+        assert!(matches!(
+            app.record_cash_dues(&founder_person, "tickers", poor, "2027-1")
+                .await,
+            Err(coopkit_app::AppError::Invalid(_))
+        ));
+        app.record_cash_dues(&founder_person, "tickers", poor, "2027-01")
+            .await
+            .unwrap();
+        let january = app.tick("tickers", "2027-01").await.unwrap();
+        assert_eq!(
+            (january.applied, january.paid_in_cash),
+            (6, 1),
+            "{january:?}"
+        );
+        assert_eq!(balance(poor).await, 4 + 4, "issued, not charged");
     }
 }

@@ -60,6 +60,7 @@ pub async fn show(
     let notice = match query.done.as_str() {
         "limits" => Some(v.tr.t("accounts-limits-set")),
         "bonus" => Some(v.tr.t("referral-bonus-set")),
+        "dues" => Some(v.tr.t("cash-dues-recorded")),
         _ => None,
     };
     let page = accounts_page(&state, &v, slug, FormErrors::default(), notice).await?;
@@ -144,6 +145,43 @@ async fn accounts_page<'a>(
         errors,
         notice,
     })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CashDuesForm {
+    member: String,
+    period: String,
+}
+
+/// Records dues paid in cash (coordinators).
+pub async fn cash_dues(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    CsrfForm(form): CsrfForm<CashDuesForm>,
+) -> PageResult {
+    let person = v.person()?;
+    let outcome = async {
+        let member = form
+            .member
+            .parse()
+            .map(PersonId)
+            .map_err(|_| AppError::invalid("member", "required"))?;
+        state
+            .app
+            .record_cash_dues(person, &slug, member, form.period.trim())
+            .await
+    }
+    .await;
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/c/{slug}/ledger/accounts?done=dues")).into_response()),
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            let page = accounts_page(&state, &v, slug, errors, None).await?;
+            render_with(status, &page)
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -56,6 +56,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/c/{slug}/ledger/accounts", get(accounts::show))
         .route("/c/{slug}/ledger/limits", post(accounts::set_limits))
         .route("/c/{slug}/ledger/referral-bonus", post(accounts::set_bonus))
+        .route("/c/{slug}/ledger/cash-dues", post(accounts::cash_dues))
         .route(
             "/c/{slug}/requests",
             get(requests::index).post(requests::create),

@@ -503,6 +503,34 @@ async fn an_invitation_is_remembered_and_thanked_with_the_bonus() {
             .await
             .assert_status(303);
 
+        // A coordinator records Ana's December dues, paid in cash.
+        let ana_text = ana_id.to_string();
+        let dues = |period: &'static str| {
+            let fields = [("member", ana_text.clone()), ("period", period.to_owned())];
+            let admin = &admin;
+            async move {
+                let fields: Vec<(&str, &str)> =
+                    fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                admin
+                    .post_form("/c/sitters/ledger/cash-dues", &fields)
+                    .await
+            }
+        };
+        let wrong = dues("December").await;
+        wrong.assert_status(422);
+        assert!(
+            wrong.body.contains("Write a month as YYYY-MM"),
+            "{}",
+            wrong.body
+        );
+        let recorded = dues("2026-12").await;
+        recorded.assert_status(303);
+        assert!(admin
+            .get(recorded.location().unwrap())
+            .await
+            .body
+            .contains("Cash dues recorded."));
+
         // Ana shares her link; Nina follows it and joins.
         let link = format!("/c/sitters?ref={ana_id}");
         assert!(ana
@@ -516,7 +544,6 @@ async fn an_invitation_is_remembered_and_thanked_with_the_bonus() {
         assert!(invited
             .body
             .contains(&format!(r#"name="ref" value="{ana_id}""#)));
-        let ana_text = ana_id.to_string();
         nina.post_form(
             "/c/sitters/join",
             &[("class", "worker"), ("ref", ana_text.as_str())],

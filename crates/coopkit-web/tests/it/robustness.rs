@@ -23,7 +23,7 @@ const JSON_ENDPOINTS: [&str; 14] = [
     "/api/v1/coops/fuzzed/payment-requests/1/pay",
 ];
 
-const FORM_ENDPOINTS: [&str; 28] = [
+const FORM_ENDPOINTS: [&str; 29] = [
     "/signup",
     "/login",
     "/lang",
@@ -51,6 +51,7 @@ const FORM_ENDPOINTS: [&str; 28] = [
     "/c/fuzzed/market/tasks",
     "/c/fuzzed/market/tasks/1/claim",
     "/c/fuzzed/ledger/referral-bonus",
+    "/c/fuzzed/ledger/cash-dues",
     "/logout",
 ];
 
