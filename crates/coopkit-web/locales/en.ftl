@@ -457,3 +457,4 @@ cash-dues-period-hint = The month, such as 2026-12; for yearly dues, January of 
 cash-dues-record = Record the payment
 cash-dues-recorded = Cash dues recorded.
 error-yearly-dues-january = Yearly dues are recorded for January of the year.
+booking-book-again = Book again

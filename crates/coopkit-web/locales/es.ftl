@@ -456,3 +456,4 @@ cash-dues-period-hint = El mes, como 2026-12; para cuotas anuales, enero del añ
 cash-dues-record = Registrar el pago
 cash-dues-recorded = Cuotas en efectivo registradas.
 error-yearly-dues-january = Las cuotas anuales se registran en enero del año.
+booking-book-again = Reservar de nuevo

@@ -551,11 +551,21 @@ async fn purge_expired_periodically(app: App) {
 }
 
 /// Settles bookings whose time passed undisputed, and finishes any
-/// booking's ledger step a crash cut short.
+/// booking's ledger step a crash cut short; every hour, also offers open
+/// requests to providers (the scheduled matching run).
 async fn market_tick_periodically(app: App) {
     let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+    let mut minutes = 0u32;
     loop {
         every_minute.tick().await;
+        if minutes % 60 == 0 {
+            match app.match_all_coops().await {
+                Ok(0) => {}
+                Ok(offers) => tracing::info!(offers, "scheduled matching run"),
+                Err(error) => tracing::warn!(%error, "scheduled matching run failed"),
+            }
+        }
+        minutes = minutes.wrapping_add(1);
         match app.market_tick().await {
             Ok(report) if report != Default::default() => {
                 tracing::info!(

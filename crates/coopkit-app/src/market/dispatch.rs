@@ -106,6 +106,27 @@ impl App {
     pub async fn run_matching(&self, actor: &Person, slug: &str) -> Result<usize> {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Coordinator).await?;
+        self.match_requests(&coop).await
+    }
+
+    /// The scheduled run: matching for every co-op with open requests, as
+    /// the server does every hour. Returns the offers made.
+    pub async fn match_all_coops(&self) -> Result<usize> {
+        let mut offers = 0;
+        for summary in self.store.list_coops().await? {
+            if !self
+                .store
+                .open_requests(summary.coop.id, self.clock.now())
+                .await?
+                .is_empty()
+            {
+                offers += self.match_requests(&summary.coop).await?;
+            }
+        }
+        Ok(offers)
+    }
+
+    async fn match_requests(&self, coop: &coopkit_store::Coop) -> Result<usize> {
         let now = self.clock.now();
         let open = self.store.open_requests(coop.id, now).await?;
         let already = self.store.offers(coop.id).await?;

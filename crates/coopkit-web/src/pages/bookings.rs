@@ -36,6 +36,8 @@ struct BookingRow {
     may_review: bool,
     /// The viewer (the provider) may answer the feedback.
     may_answer: bool,
+    /// For the requester of a completed booking: the provider's page.
+    book_again: Option<String>,
     feedback: Option<coopkit_app::records::Feedback>,
 }
 
@@ -101,6 +103,8 @@ async fn row(state: &AppState, slug: &str, view: BookingView, tr: &crate::Tr) ->
         may_review: view.party == Party::Requester
             && s == BookingState::Settled
             && view.feedback.is_none(),
+        book_again: (view.party == Party::Requester && s == BookingState::Settled)
+            .then(|| format!("/c/{slug}/market/providers/{}#book", b.provider)),
         may_answer: view.party == Party::Provider
             && view.feedback.as_ref().is_some_and(|f| f.answer.is_empty()),
         feedback: view.feedback,

@@ -256,7 +256,19 @@ async fn members_offer_search_book_and_accept_through_the_pages() {
         ben.post_form(&format!("{page}/done"), &[])
             .await
             .assert_status(303);
-        assert!(ana.get(&page).await.body.contains("Done and paid"));
+        let settled = ana.get(&page).await;
+        assert!(settled.body.contains("Done and paid"));
+        assert!(
+            settled.body.contains(&format!(
+                r#"href="/c/sitters/market/providers/{ben_id}#book" id="book-again""#
+            )),
+            "{}",
+            settled.body
+        );
+        assert!(
+            !ben.get(&page).await.body.contains("book-again"),
+            "only for who booked"
+        );
         let dashboard = ben.get("/c/sitters/market/dashboard").await;
         let month = &at(friday, 19)[..7];
         assert!(
