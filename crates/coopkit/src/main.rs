@@ -558,7 +558,7 @@ async fn market_tick_periodically(app: App) {
     let mut minutes = 0u32;
     loop {
         every_minute.tick().await;
-        if minutes % 60 == 0 {
+        if minutes.is_multiple_of(60) {
             match app.match_all_coops().await {
                 Ok(0) => {}
                 Ok(offers) => tracing::info!(offers, "scheduled matching run"),
