@@ -3,7 +3,7 @@
 //! what.
 
 use coopkit_domain::Timestamp;
-use coopkit_testkit::{backends, TestServer, TEST_START};
+use coopkit_testkit::{backends, Client, TestServer, TEST_START};
 
 use crate::fixtures::coop;
 use crate::ledger::sitters;
@@ -25,20 +25,42 @@ fn at(friday: Timestamp, hour: i64) -> String {
     friday.plus_millis(hour * HOUR).wall_clock_field()
 }
 
+/// The sitters co-op of `crate::ledger::sitters`, its admin and two
+/// members logged in on the pages, and the members' API clients and ids.
+struct Sitters {
+    admin: Client,
+    ana: Client,
+    ben: Client,
+    ana_api: Client,
+    ana_id: i64,
+    ben_id: String,
+}
+
+async fn logged_in(server: &TestServer) -> Sitters {
+    let (_, ana_api, ben_api) = sitters(server).await;
+    let id = |json: serde_json::Value| json["id"].as_i64().unwrap();
+    Sitters {
+        ana_id: id(ana_api.get("/api/v1/me").await.json()),
+        ben_id: id(ben_api.get("/api/v1/me").await.json()).to_string(),
+        admin: page_client(server, "Ada Admin").await,
+        ana: page_client(server, "Ana Parent").await,
+        ben: page_client(server, "Ben Parent").await,
+        ana_api,
+    }
+}
+
 #[tokio::test]
 async fn members_offer_search_book_and_accept_through_the_pages() {
     for backend in backends() {
         let server = TestServer::spawn(backend).await;
-        let (_, ana_api, ben_api) = sitters(&server).await;
-        let ben_id = ben_api.get("/api/v1/me").await.json()["id"]
-            .as_i64()
-            .unwrap()
-            .to_string();
-        let (admin, ana, ben) = (
-            page_client(&server, "Ada Admin").await,
-            page_client(&server, "Ana Parent").await,
-            page_client(&server, "Ben Parent").await,
-        );
+        let Sitters {
+            admin,
+            ana,
+            ben,
+            ana_api,
+            ben_id,
+            ..
+        } = logged_in(&server).await;
 
         // The admin adds a category; members cannot.
         ana.post_form(
@@ -286,16 +308,13 @@ async fn members_offer_search_book_and_accept_through_the_pages() {
 async fn a_request_for_help_is_offered_from_the_dispatch_board_and_taken_with_one_tap() {
     for backend in backends() {
         let server = TestServer::spawn(backend).await;
-        let (_, _, ben_api) = sitters(&server).await;
-        let ben_id = ben_api.get("/api/v1/me").await.json()["id"]
-            .as_i64()
-            .unwrap()
-            .to_string();
-        let (admin, ana, ben) = (
-            page_client(&server, "Ada Admin").await,
-            page_client(&server, "Ana Parent").await,
-            page_client(&server, "Ben Parent").await,
-        );
+        let Sitters {
+            admin,
+            ana,
+            ben,
+            ben_id,
+            ..
+        } = logged_in(&server).await;
         admin
             .post_form(
                 "/c/sitters/market/categories",
@@ -413,12 +432,13 @@ async fn a_request_for_help_is_offered_from_the_dispatch_board_and_taken_with_on
 async fn a_task_is_posted_claimed_delivered_and_paid_from_the_pages() {
     for backend in backends() {
         let server = TestServer::spawn(backend).await;
-        let (_, ana_api, _) = sitters(&server).await;
-        let (admin, ana, ben) = (
-            page_client(&server, "Ada Admin").await,
-            page_client(&server, "Ana Parent").await,
-            page_client(&server, "Ben Parent").await,
-        );
+        let Sitters {
+            admin,
+            ana,
+            ben,
+            ana_api,
+            ..
+        } = logged_in(&server).await;
         let friday = at(next_friday(), 12);
         let post = |bounty: &'static str, deadline: String| {
             let ana = &ana;
@@ -493,14 +513,13 @@ async fn a_task_is_posted_claimed_delivered_and_paid_from_the_pages() {
 async fn an_invitation_is_remembered_and_thanked_with_the_bonus() {
     for backend in backends() {
         let server = TestServer::spawn(backend).await;
-        let (_, ana_api, _) = sitters(&server).await;
-        let ana_id = ana_api.get("/api/v1/me").await.json()["id"]
-            .as_i64()
-            .unwrap();
-        let (admin, ana) = (
-            page_client(&server, "Ada Admin").await,
-            page_client(&server, "Ana Parent").await,
-        );
+        let Sitters {
+            admin,
+            ana,
+            ana_api,
+            ana_id,
+            ..
+        } = logged_in(&server).await;
         ana.post_form(
             "/c/sitters/ledger/referral-bonus",
             &[("currency", "HOUR"), ("bonus", "2")],
