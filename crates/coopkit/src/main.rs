@@ -45,6 +45,8 @@ enum Command {
     /// Export or verify a co-op's ledger journal.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// Count a BLT ballot file and print the result, round by round.
+    Count(CountArgs),
     /// Measure how fast coopkit does its work (build with --release).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -129,6 +131,24 @@ enum LedgerCommand {
 }
 
 #[derive(Debug, clap::Args)]
+struct CountArgs {
+    /// plurality, approval or irv.
+    #[arg(long, value_parser = ["plurality", "approval", "irv"])]
+    method: String,
+    /// Seats to fill [default: the file's].
+    #[arg(long)]
+    seats: Option<usize>,
+    /// The seed of any draw to break a tie; it is printed with the result.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Print JSON: `elected`, `rounds`, `quota` and the rest.
+    #[arg(long)]
+    json: bool,
+    /// The ballots, in BLT format.
+    file: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
 struct DatabaseArgs {
     /// Data directory holding the SQLite database [default: ./coopkit-data].
     #[arg(long)]
@@ -203,6 +223,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print(&report)
         }
         Command::Bench(BenchCommand::Match(args)) => print(&bench::matching::run(args)?),
+        Command::Count(args) => print(&count(args)?),
         Command::Demo(args) => {
             let overrides = Overrides {
                 addr: args.addr,
@@ -377,6 +398,51 @@ async fn ledger(config_file: Option<&Path>, command: LedgerCommand) -> anyhow::R
             Ok(())
         }
     }
+}
+
+/// Counts a ballot file; nothing is counted from a file that did not
+/// parse whole.
+fn count(args: CountArgs) -> anyhow::Result<String> {
+    use coopkit_governance::count::{count, Action, Method};
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let election = coopkit_governance::blt::parse(&text)
+        .map_err(|error| anyhow::anyhow!("{}: {error}", args.file.display()))?;
+    let method = Method::parse(&args.method)
+        .ok_or_else(|| anyhow::anyhow!("unknown method {:?}", args.method))?;
+    let seats = args.seats.unwrap_or(election.seats);
+    anyhow::ensure!(
+        (1..=election.candidates.len()).contains(&seats),
+        "--seats must be from 1 to the {} candidates",
+        election.candidates.len()
+    );
+    let outcome = count(&election, method, seats, args.seed);
+    if args.json {
+        return Ok(format!("{}\n", serde_json::to_string(&outcome)?));
+    }
+    let mut text = format!(
+        "{}: elected {}\n",
+        election.title,
+        outcome.elected.join(", ")
+    );
+    for round in &outcome.rounds {
+        let votes: Vec<String> = round
+            .votes
+            .iter()
+            .map(|(name, v)| format!("{name} {v}"))
+            .collect();
+        let (verb, who) = match &round.action {
+            Action::Elected(who) => ("elected", who),
+            Action::Excluded(who) => ("excluded", who),
+        };
+        text.push_str(&format!(
+            "round {}: {}; {verb} {}\n",
+            round.number,
+            votes.join(", "),
+            who.join(", ")
+        ));
+    }
+    Ok(text)
 }
 
 /// One line saying which checkpoints held.

@@ -409,3 +409,37 @@ fn signed_checkpoints_catch_a_rewritten_history(data: &Path) {
     assert_eq!(code, 1);
     assert!(stderr.contains("history was rewritten"), "{stderr}");
 }
+
+#[test]
+fn count_reads_a_blt_file_and_names_the_line_of_a_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tennessee.blt");
+    std::fs::write(
+        &file,
+        "4 1\n42 1 2 3 4 0\n26 2 3 4 1 0\n15 3 4 2 1 0\n17 4 3 2 1 0\n0\n\
+         \"Memphis\"\n\"Nashville\"\n\"Chattanooga\"\n\"Knoxville\"\n\"Capital of Tennessee\"\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let (code, stdout, stderr) = run(&["count", "--method", "irv", path, "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let outcome: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(outcome["elected"], serde_json::json!(["Knoxville"]));
+    assert_eq!(outcome["rounds"].as_array().unwrap().len(), 3);
+    assert!(!outcome["quota"].is_null());
+    let (_, stdout, _) = run(&["count", "--method", "plurality", path]);
+    assert!(
+        stdout.starts_with("Capital of Tennessee: elected Memphis"),
+        "{stdout}"
+    );
+
+    std::fs::write(&file, "4 1\n42 1 2 9 0\n0\n").unwrap();
+    let (code, _, stderr) = run(&["count", "--method", "irv", path]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("line 2: the ballot names candidate 9"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(&["count", "--method", "borda", path]);
+    assert_eq!(code, 2, "clap refuses an unknown method: {stderr}");
+}

@@ -1,0 +1,207 @@
+//! BLT ballot files:
+//!
+//! ```text
+//! 4 2            candidates, seats
+//! -2             withdrawn candidates (optional), as negative numbers
+//! 3 1 3 0        a weight, preferences by candidate number, 0
+//! 2 2 1 0
+//! 0              end of ballots
+//! "Ana"          a name per candidate, in order
+//! "Ben"
+//! "Carol"
+//! "Dev"
+//! "Board 2026"   the title
+//! ```
+
+/// One ballot: preferences by candidate index (from 0), best first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ballot {
+    /// How many identical ballots this line stands for.
+    pub weight: u64,
+    pub preferences: Vec<usize>,
+}
+
+/// An election as a BLT file describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Election {
+    pub candidates: Vec<String>,
+    pub seats: usize,
+    /// Candidate indices withdrawn before the count.
+    pub withdrawn: Vec<usize>,
+    pub ballots: Vec<Ballot>,
+    pub title: String,
+}
+
+/// Where and why a BLT file is wrong. Nothing is counted from a file that
+/// did not parse whole.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {reason}")]
+pub struct ParseError {
+    pub line: usize,
+    pub reason: String,
+}
+
+fn error(line: usize, reason: impl Into<String>) -> ParseError {
+    ParseError {
+        line,
+        reason: reason.into(),
+    }
+}
+
+/// The largest election this reads: far beyond any co-op, small enough
+/// that a hostile file cannot make the count run for ever.
+const CANDIDATES_MAX: usize = 1_000;
+
+/// Reads a BLT file.
+pub fn parse(text: &str) -> Result<Election, ParseError> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line.trim()))
+        .filter(|(_, line)| !line.is_empty() && !line.starts_with('#'));
+    let (first, header) = lines.next().ok_or_else(|| error(1, "the file is empty"))?;
+    let numbers: Vec<&str> = header.split_whitespace().collect();
+    let [candidates, seats] = numbers[..] else {
+        return Err(error(
+            first,
+            "the first line must be two numbers: candidates and seats",
+        ));
+    };
+    let number = |text: &str, line, what: &str| {
+        text.parse::<usize>()
+            .map_err(|_| error(line, format!("{what} must be a whole number, not {text:?}")))
+    };
+    let candidates = number(candidates, first, "the number of candidates")?;
+    let seats = number(seats, first, "the number of seats")?;
+    if candidates == 0 || candidates > CANDIDATES_MAX {
+        return Err(error(
+            first,
+            format!("there must be 1 to {CANDIDATES_MAX} candidates"),
+        ));
+    }
+    if seats == 0 || seats > candidates {
+        return Err(error(
+            first,
+            "there must be at least one seat, and no more seats than candidates",
+        ));
+    }
+    let mut withdrawn = Vec::new();
+    let mut ballots = Vec::new();
+    let mut ended = false;
+    let mut last = first;
+    for (line, text) in lines.by_ref() {
+        last = line;
+        let fields: Vec<&str> = text.split_whitespace().collect();
+        if fields == ["0"] {
+            ended = true;
+            break;
+        }
+        if ballots.is_empty() && fields.iter().all(|f| f.starts_with('-')) {
+            for field in fields {
+                let n = number(&field[1..], line, "a withdrawn candidate")?;
+                if n == 0 || n > candidates {
+                    return Err(error(
+                        line,
+                        format!("there is no candidate {n} to withdraw"),
+                    ));
+                }
+                withdrawn.push(n - 1);
+            }
+            continue;
+        }
+        if text.starts_with('"') {
+            return Err(error(
+                line,
+                "the ballots must end with a line holding 0 before the names",
+            ));
+        }
+        let (weight, rest) = fields
+            .split_first()
+            .ok_or_else(|| error(line, "a ballot line is empty"))?;
+        let weight = weight.parse::<u64>().map_err(|_| {
+            error(
+                line,
+                format!("a ballot's weight must be a whole number, not {weight:?}"),
+            )
+        })?;
+        if rest.last() != Some(&"0") {
+            return Err(error(line, "a ballot must end with 0"));
+        }
+        let mut preferences = Vec::with_capacity(rest.len() - 1);
+        for field in &rest[..rest.len() - 1] {
+            let n = number(field, line, "a preference")?;
+            if n == 0 || n > candidates {
+                return Err(error(
+                    line,
+                    format!("the ballot names candidate {n}, but there are {candidates}"),
+                ));
+            }
+            if preferences.contains(&(n - 1)) {
+                return Err(error(line, format!("the ballot names candidate {n} twice")));
+            }
+            preferences.push(n - 1);
+        }
+        ballots.push(Ballot {
+            weight,
+            preferences,
+        });
+    }
+    if !ended {
+        return Err(error(last, "the ballots must end with a line holding 0"));
+    }
+    let mut names = Vec::with_capacity(candidates);
+    let mut title = String::new();
+    for (line, text) in lines {
+        let name = text
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .ok_or_else(|| error(line, "a name must be in double quotes"))?;
+        if names.len() < candidates {
+            names.push(name.to_owned());
+        } else if title.is_empty() {
+            title = name.to_owned();
+        } else {
+            return Err(error(line, "there is more after the title"));
+        }
+    }
+    if names.len() < candidates {
+        return Err(error(
+            last,
+            format!("{candidates} candidates but {} names", names.len()),
+        ));
+    }
+    Ok(Election {
+        candidates: names,
+        seats,
+        withdrawn,
+        ballots,
+        title,
+    })
+}
+
+/// Writes an election as a BLT file that [`parse`] reads back unchanged.
+pub fn write(election: &Election) -> String {
+    let mut out = format!("{} {}\n", election.candidates.len(), election.seats);
+    if !election.withdrawn.is_empty() {
+        let withdrawn: Vec<String> = election
+            .withdrawn
+            .iter()
+            .map(|c| format!("-{}", c + 1))
+            .collect();
+        out.push_str(&withdrawn.join(" "));
+        out.push('\n');
+    }
+    for ballot in &election.ballots {
+        out.push_str(&ballot.weight.to_string());
+        for c in &ballot.preferences {
+            out.push_str(&format!(" {}", c + 1));
+        }
+        out.push_str(" 0\n");
+    }
+    out.push_str("0\n");
+    for name in &election.candidates {
+        out.push_str(&format!("\"{}\"\n", name.replace('"', "'")));
+    }
+    out.push_str(&format!("\"{}\"\n", election.title.replace('"', "'")));
+    out
+}

@@ -1,0 +1,344 @@
+//! Counting methods. Each returns who was elected, in order, and every
+//! round: the votes of each candidate still in the count and what the
+//! round decided.
+//!
+//! Ties are broken by a documented rule: the candidate who had more (or,
+//! for an exclusion, fewer) votes in the latest earlier round where the
+//! two differed; if they never differed, a draw from a seeded generator,
+//! whose seed is part of the outcome, so anyone can repeat it.
+
+use serde::Serialize;
+
+use crate::blt::Election;
+
+/// Votes in hundred-thousandths: 1 vote is `Votes(100_000)`. Five decimal
+/// places, as the Scottish STV rules count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Votes(pub u64);
+
+impl Votes {
+    pub const ONE: Votes = Votes(100_000);
+
+    fn of(ballots: u64) -> Votes {
+        Votes(ballots.saturating_mul(Votes::ONE.0))
+    }
+
+    /// So many of these votes.
+    pub fn times(self, n: u64) -> Votes {
+        Votes(self.0.saturating_mul(n))
+    }
+}
+
+impl std::fmt::Display for Votes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{:05}", self.0 / Votes::ONE.0, self.0 % Votes::ONE.0)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// The most first preferences win the seats.
+    Plurality,
+    /// Every candidate a ballot names is approved; the most approvals win.
+    Approval,
+    /// Instant runoff: the fewest first preferences are excluded, round by
+    /// round, until a candidate has a majority of the votes still in play
+    /// (or, for several seats, until only as many remain as there are seats).
+    Irv,
+}
+
+impl Method {
+    pub fn parse(text: &str) -> Option<Method> {
+        match text {
+            "plurality" => Some(Method::Plurality),
+            "approval" => Some(Method::Approval),
+            "irv" => Some(Method::Irv),
+            _ => None,
+        }
+    }
+}
+
+/// What a round decided.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "candidates")]
+pub enum Action {
+    Elected(Vec<String>),
+    Excluded(Vec<String>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Round {
+    pub number: usize,
+    /// Each continuing candidate's votes this round, by name, in the
+    /// order of the ballot file.
+    pub votes: Vec<(String, Votes)>,
+    /// Votes no longer on any continuing candidate's pile.
+    pub exhausted: Votes,
+    pub action: Action,
+    /// When a tie was broken by lot, the candidates that tied.
+    pub tie_broken_by_lot: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    pub method: Method,
+    pub seats: usize,
+    /// In the order of election.
+    pub elected: Vec<String>,
+    pub rounds: Vec<Round>,
+    /// The votes needed to win outright, where the method has one.
+    pub quota: Option<Votes>,
+    /// The seed of any draw, published with the result.
+    pub seed: u64,
+}
+
+/// Counts an election by `method` for `seats` seats. Deterministic: the
+/// same ballots (in any order) and seed give the same outcome.
+pub fn count(election: &Election, method: Method, seats: usize, seed: u64) -> Outcome {
+    let seats = seats.clamp(1, election.candidates.len().max(1));
+    let mut counter = Counter {
+        election,
+        history: Vec::new(),
+        draw: Draw(seed),
+    };
+    let (elected, rounds, quota) = match method {
+        Method::Plurality => counter.by_score(seats, |ballot| {
+            ballot.preferences.first().copied().into_iter().collect()
+        }),
+        Method::Approval => counter.by_score(seats, |ballot| ballot.preferences.clone()),
+        Method::Irv => counter.runoff(seats),
+    };
+    Outcome {
+        method,
+        seats,
+        elected: elected
+            .into_iter()
+            .map(|c| election.candidates[c].clone())
+            .collect(),
+        rounds,
+        quota,
+        seed,
+    }
+}
+
+/// A small, well-mixed generator (SplitMix64) for drawing lots.
+struct Draw(u64);
+
+impl Draw {
+    fn pick(&mut self, among: usize) -> usize {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        // `among` is small; the remainder fits.
+        (z % among.max(1) as u64) as usize
+    }
+}
+
+struct Counter<'a> {
+    election: &'a Election,
+    /// Every candidate's votes in each round so far, for breaking ties.
+    history: Vec<Vec<Votes>>,
+    draw: Draw,
+}
+
+impl Counter<'_> {
+    fn continuing(&self) -> Vec<usize> {
+        (0..self.election.candidates.len())
+            .filter(|c| !self.election.withdrawn.contains(c))
+            .collect()
+    }
+
+    fn round(
+        &self,
+        number: usize,
+        totals: &[Votes],
+        among: &[usize],
+        exhausted: Votes,
+        action: Action,
+        lot: Vec<usize>,
+    ) -> Round {
+        let name = |c: usize| self.election.candidates[c].clone();
+        Round {
+            number,
+            votes: among.iter().map(|&c| (name(c), totals[c])).collect(),
+            exhausted,
+            action,
+            tie_broken_by_lot: lot.into_iter().map(name).collect(),
+        }
+    }
+
+    /// Among tied candidates, the one to pick: most votes (or fewest, when
+    /// `fewest`) in the latest earlier round where they differed; else by
+    /// lot. Returns it and, if lots were drawn, who tied.
+    fn break_tie(&mut self, tied: &[usize], fewest: bool) -> (usize, Vec<usize>) {
+        let mut tied = tied.to_vec();
+        for past in self.history.iter().rev() {
+            let key = |c: &usize| past[*c];
+            let best = if fewest {
+                tied.iter().map(key).min()
+            } else {
+                tied.iter().map(key).max()
+            };
+            tied.retain(|c| Some(past[*c]) == best);
+            if tied.len() == 1 {
+                return (tied[0], Vec::new());
+            }
+        }
+        tied.sort_unstable();
+        let chosen = tied[self.draw.pick(tied.len())];
+        (chosen, tied)
+    }
+
+    /// Plurality and approval: one round of scores, the top `seats` win.
+    fn by_score(
+        &mut self,
+        seats: usize,
+        marks: impl Fn(&crate::blt::Ballot) -> Vec<usize>,
+    ) -> (Vec<usize>, Vec<Round>, Option<Votes>) {
+        let n = self.election.candidates.len();
+        let mut totals = vec![Votes::default(); n];
+        let mut exhausted = Votes::default();
+        let continuing = self.continuing();
+        for ballot in &self.election.ballots {
+            let marked: Vec<usize> = marks(ballot)
+                .into_iter()
+                .filter(|c| continuing.contains(c))
+                .collect();
+            if marked.is_empty() {
+                exhausted.0 += Votes::of(ballot.weight).0;
+            }
+            for c in marked {
+                totals[c].0 += Votes::of(ballot.weight).0;
+            }
+        }
+        let mut remaining = continuing.clone();
+        let mut elected = Vec::new();
+        let mut lots = Vec::new();
+        while elected.len() < seats && !remaining.is_empty() {
+            let best = remaining
+                .iter()
+                .map(|&c| totals[c])
+                .max()
+                .unwrap_or_default();
+            let tied: Vec<usize> = remaining
+                .iter()
+                .copied()
+                .filter(|&c| totals[c] == best)
+                .collect();
+            let (chosen, lot) = if tied.len() > 1 && elected.len() + tied.len() > seats {
+                self.break_tie(&tied, false)
+            } else {
+                (tied[0], Vec::new())
+            };
+            lots.extend(lot);
+            elected.push(chosen);
+            remaining.retain(|&c| c != chosen);
+        }
+        lots.sort_unstable();
+        lots.dedup();
+        let round = self.round(
+            1,
+            &totals,
+            &continuing,
+            exhausted,
+            Action::Elected(
+                elected
+                    .iter()
+                    .map(|&c| self.election.candidates[c].clone())
+                    .collect(),
+            ),
+            lots,
+        );
+        (elected, vec![round], None)
+    }
+
+    /// Instant runoff.
+    fn runoff(&mut self, seats: usize) -> (Vec<usize>, Vec<Round>, Option<Votes>) {
+        let n = self.election.candidates.len();
+        let mut continuing = self.continuing();
+        let mut rounds = Vec::new();
+        let mut quota = None;
+        loop {
+            let mut totals = vec![Votes::default(); n];
+            let mut exhausted = Votes::default();
+            for ballot in &self.election.ballots {
+                match ballot.preferences.iter().find(|c| continuing.contains(c)) {
+                    Some(&c) => totals[c].0 += Votes::of(ballot.weight).0,
+                    None => exhausted.0 += Votes::of(ballot.weight).0,
+                }
+            }
+            let active: u64 = continuing.iter().map(|&c| totals[c].0).sum();
+            // More than half of the votes still in play.
+            let majority = Votes(active / 2 + 1);
+            if quota.is_none() {
+                quota = Some(majority);
+            }
+            let number = rounds.len() + 1;
+            let leader = continuing
+                .iter()
+                .copied()
+                .max_by_key(|&c| (totals[c], std::cmp::Reverse(c)));
+            if seats == 1 {
+                if let Some(winner) =
+                    leader.filter(|&c| totals[c] >= majority || continuing.len() == 1)
+                {
+                    let name = self.election.candidates[winner].clone();
+                    rounds.push(self.round(
+                        number,
+                        &totals,
+                        &continuing,
+                        exhausted,
+                        Action::Elected(vec![name]),
+                        Vec::new(),
+                    ));
+                    return (vec![winner], rounds, quota);
+                }
+            } else if continuing.len() <= seats {
+                let names = continuing
+                    .iter()
+                    .map(|&c| self.election.candidates[c].clone())
+                    .collect();
+                rounds.push(self.round(
+                    number,
+                    &totals,
+                    &continuing,
+                    exhausted,
+                    Action::Elected(names),
+                    Vec::new(),
+                ));
+                let mut elected = continuing.clone();
+                elected.sort_by_key(|&c| std::cmp::Reverse(totals[c]));
+                return (elected, rounds, quota);
+            }
+            let fewest = continuing
+                .iter()
+                .map(|&c| totals[c])
+                .min()
+                .unwrap_or_default();
+            let tied: Vec<usize> = continuing
+                .iter()
+                .copied()
+                .filter(|&c| totals[c] == fewest)
+                .collect();
+            let (out, lot) = if tied.len() > 1 {
+                self.break_tie(&tied, true)
+            } else {
+                (tied[0], Vec::new())
+            };
+            let name = self.election.candidates[out].clone();
+            rounds.push(self.round(
+                number,
+                &totals,
+                &continuing,
+                exhausted,
+                Action::Excluded(vec![name]),
+                lot,
+            ));
+            self.history.push(totals);
+            continuing.retain(|&c| c != out);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+use coopkit_governance::blt::{parse, write};
+
+const TENNESSEE: &str = "\
+4 1
+42 1 2 3 4 0
+26 2 3 4 1 0
+15 3 4 2 1 0
+17 4 3 2 1 0
+0
+\"Memphis\"
+\"Nashville\"
+\"Chattanooga\"
+\"Knoxville\"
+\"Capital of Tennessee\"
+";
+
+#[test]
+fn a_blt_file_reads_and_writes_back_unchanged() {
+    let election = parse(TENNESSEE).unwrap();
+    assert_eq!(election.candidates.len(), 4);
+    assert_eq!(election.seats, 1);
+    assert_eq!(election.ballots[1].weight, 26);
+    assert_eq!(election.ballots[1].preferences, [1, 2, 3, 0]);
+    assert_eq!(election.title, "Capital of Tennessee");
+    assert_eq!(parse(&write(&election)).unwrap(), election);
+    let withdrawn = parse("3 1\n-2\n1 1 3 0\n0\n\"A\"\n\"B\"\n\"C\"\n\"T\"\n").unwrap();
+    assert_eq!(withdrawn.withdrawn, [1]);
+    assert_eq!(parse(&write(&withdrawn)).unwrap(), withdrawn);
+}
+
+#[test]
+fn every_malformed_file_names_its_line() {
+    let cases = [
+        ("", 1, "empty"),
+        ("4\n", 1, "two numbers"),
+        (
+            "2 3\n0\n\"A\"\n\"B\"\n\"T\"\n",
+            1,
+            "no more seats than candidates",
+        ),
+        (
+            "2 1\n1 1 3 0\n0\n\"A\"\n\"B\"\n\"T\"\n",
+            2,
+            "names candidate 3, but there are 2",
+        ),
+        ("2 1\n1 1 1 0\n0\n\"A\"\n\"B\"\n\"T\"\n", 2, "twice"),
+        ("2 1\n1 1 2\n0\n\"A\"\n\"B\"\n\"T\"\n", 2, "must end with 0"),
+        ("2 1\nx 1 0\n0\n\"A\"\n\"B\"\n\"T\"\n", 2, "weight"),
+        ("2 1\n1 1 0\n\"A\"\n\"B\"\n", 3, "before the names"),
+        ("2 1\n1 1 0\n", 2, "must end with a line holding 0"),
+        (
+            "2 1\n1 1 0\n0\nA\n\"B\"\n\"T\"\n",
+            4,
+            "a name must be in double quotes",
+        ),
+        ("2 1\n1 1 0\n0\n\"A\"\n", 3, "2 candidates but 1 names"),
+        (
+            "2 1\n1 1 0\n0\n\"A\"\n\"B\"\n\"T\"\n\"more\"\n",
+            7,
+            "more after the title",
+        ),
+        (
+            "2 1\n-3\n0\n\"A\"\n\"B\"\n\"T\"\n",
+            2,
+            "no candidate 3 to withdraw",
+        ),
+    ];
+    for (text, line, reason) in cases {
+        let error = parse(text).unwrap_err();
+        assert_eq!(error.line, line, "{text:?}: {error}");
+        assert!(error.reason.contains(reason), "{text:?}: {error}");
+    }
+}

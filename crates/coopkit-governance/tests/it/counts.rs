@@ -1,0 +1,130 @@
+use coopkit_governance::blt::{parse, write, Ballot, Election};
+use coopkit_governance::count::{count, Action, Method, Votes};
+use proptest::prelude::*;
+
+/// The instant-runoff example of Wikipedia's "Instant-runoff voting"
+/// article (the capital of Tennessee), where plurality and instant runoff
+/// disagree: Memphis leads on first preferences, Knoxville wins the runoff.
+const TENNESSEE: &str = "\
+4 1
+42 1 2 3 4 0
+26 2 3 4 1 0
+15 3 4 2 1 0
+17 4 3 2 1 0
+0
+\"Memphis\"
+\"Nashville\"
+\"Chattanooga\"
+\"Knoxville\"
+\"Capital of Tennessee\"
+";
+
+#[test]
+fn plurality_and_runoff_disagree_as_published() {
+    let election = parse(TENNESSEE).unwrap();
+    assert_eq!(
+        count(&election, Method::Plurality, 1, 7).elected,
+        ["Memphis"]
+    );
+    let runoff = count(&election, Method::Irv, 1, 7);
+    assert_eq!(runoff.elected, ["Knoxville"]);
+    let actions: Vec<&Action> = runoff.rounds.iter().map(|r| &r.action).collect();
+    assert_eq!(
+        actions,
+        [
+            &Action::Excluded(vec!["Chattanooga".into()]),
+            &Action::Excluded(vec!["Nashville".into()]),
+            &Action::Elected(vec!["Knoxville".into()]),
+        ]
+    );
+    let last = runoff.rounds.last().unwrap();
+    assert_eq!(
+        last.votes,
+        [
+            ("Memphis".into(), Votes::ONE.times(42)),
+            ("Knoxville".into(), Votes::ONE.times(58))
+        ]
+    );
+    assert_eq!(
+        runoff.quota,
+        Some(Votes(5_000_001)),
+        "more than half of 100 votes"
+    );
+}
+
+#[test]
+fn approval_counts_every_candidate_named_and_ties_are_drawn_from_the_seed() {
+    let election = parse("3 2\n3 1 2 0\n1 2 0\n1 3 0\n0\n\"A\"\n\"B\"\n\"C\"\n\"T\"\n").unwrap();
+    let outcome = count(&election, Method::Approval, 2, 1);
+    assert_eq!(outcome.elected, ["B", "A"]);
+    // A and C tie for the last of two seats with B: the draw decides, the
+    // same way every time for a given seed, and says so.
+    let tied = parse("3 2\n1 1 2 0\n1 2 3 0\n0\n\"A\"\n\"B\"\n\"C\"\n\"T\"\n").unwrap();
+    let first = count(&tied, Method::Approval, 2, 42);
+    assert_eq!(first.elected[0], "B");
+    assert_eq!(first.rounds[0].tie_broken_by_lot, ["A", "C"]);
+    assert_eq!(count(&tied, Method::Approval, 2, 42), first);
+    let seeds: std::collections::BTreeSet<String> = (0..20)
+        .map(|seed| count(&tied, Method::Approval, 2, seed).elected[1].clone())
+        .collect();
+    assert_eq!(seeds.len(), 2, "both can win a draw");
+}
+
+fn election() -> impl Strategy<Value = Election> {
+    (2usize..6).prop_flat_map(|n| {
+        let ballot = (
+            1u64..5,
+            Just((0..n).collect::<Vec<_>>()).prop_shuffle(),
+            0..=n,
+        )
+            .prop_map(|(weight, order, len)| Ballot {
+                weight,
+                preferences: order[..len].to_vec(),
+            });
+        (prop::collection::vec(ballot, 1..40), 1..=n).prop_map(move |(ballots, seats)| Election {
+            candidates: (0..n).map(|c| format!("C{c}")).collect(),
+            seats,
+            withdrawn: Vec::new(),
+            ballots,
+            title: "Random".into(),
+        })
+    })
+}
+
+fn method() -> impl Strategy<Value = Method> {
+    prop_oneof![
+        Just(Method::Plurality),
+        Just(Method::Approval),
+        Just(Method::Irv)
+    ]
+}
+
+proptest! {
+    /// The order ballots arrive in changes nothing; the exported BLT
+    /// counts the same as the live ballots; and in every round of a runoff
+    /// the votes still in play plus those exhausted add up to all votes.
+    #[test]
+    fn counts_ignore_ballot_order_survive_export_and_conserve_votes(
+        election in election(),
+        method in method(),
+        seed in any::<u64>(),
+        rotation in 0usize..40,
+    ) {
+        let outcome = count(&election, method, election.seats, seed);
+        let mut shuffled = election.clone();
+        let len = shuffled.ballots.len();
+        shuffled.ballots.rotate_left(rotation % len);
+        shuffled.ballots.reverse();
+        prop_assert_eq!(&count(&shuffled, method, election.seats, seed), &outcome);
+        let exported = parse(&write(&election)).unwrap();
+        prop_assert_eq!(&count(&exported, method, election.seats, seed), &outcome);
+        prop_assert_eq!(outcome.elected.len(), election.seats);
+        if method == Method::Irv {
+            let total: u64 = election.ballots.iter().map(|b| b.weight * Votes::ONE.0).sum();
+            for round in &outcome.rounds {
+                let in_play: u64 = round.votes.iter().map(|(_, v)| v.0).sum();
+                prop_assert_eq!(in_play + round.exhausted.0, total);
+            }
+        }
+    }
+}
