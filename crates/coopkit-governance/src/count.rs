@@ -46,6 +46,12 @@ pub enum Method {
     /// round, until a candidate has a majority of the votes still in play
     /// (or, for several seats, until only as many remain as there are seats).
     Irv,
+    /// Single transferable vote by the rules of Scottish local government
+    /// elections (2007): Droop quota, surpluses transferred by the weighted
+    /// inclusive Gregory method, values to five decimal places with the
+    /// remainder ignored; ties by the earliest stage at which the tied
+    /// candidates differed, then by lot.
+    ScottishStv,
 }
 
 impl Method {
@@ -54,6 +60,7 @@ impl Method {
             "plurality" => Some(Method::Plurality),
             "approval" => Some(Method::Approval),
             "irv" => Some(Method::Irv),
+            "scottish-stv" => Some(Method::ScottishStv),
             _ => None,
         }
     }
@@ -65,6 +72,8 @@ impl Method {
 pub enum Action {
     Elected(Vec<String>),
     Excluded(Vec<String>),
+    /// An elected candidate's votes above the quota passed on.
+    SurplusTransferred(Vec<String>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -108,6 +117,7 @@ pub fn count(election: &Election, method: Method, seats: usize, seed: u64) -> Ou
         }),
         Method::Approval => counter.by_score(seats, |ballot| ballot.preferences.clone()),
         Method::Irv => counter.runoff(seats),
+        Method::ScottishStv => counter.scottish_stv(seats),
     };
     Outcome {
         method,
@@ -171,11 +181,17 @@ impl Counter<'_> {
     }
 
     /// Among tied candidates, the one to pick: most votes (or fewest, when
-    /// `fewest`) in the latest earlier round where they differed; else by
-    /// lot. Returns it and, if lots were drawn, who tied.
-    fn break_tie(&mut self, tied: &[usize], fewest: bool) -> (usize, Vec<usize>) {
+    /// `fewest`) in the latest earlier round where they differed (the
+    /// earliest, when `earliest`, as the Scottish rules say); else by lot.
+    /// Returns it and, if lots were drawn, who tied.
+    fn break_tie(&mut self, tied: &[usize], fewest: bool, earliest: bool) -> (usize, Vec<usize>) {
         let mut tied = tied.to_vec();
-        for past in self.history.iter().rev() {
+        let history: Vec<&Vec<Votes>> = if earliest {
+            self.history.iter().collect()
+        } else {
+            self.history.iter().rev().collect()
+        };
+        for past in history {
             let key = |c: &usize| past[*c];
             let best = if fewest {
                 tied.iter().map(key).min()
@@ -229,7 +245,7 @@ impl Counter<'_> {
                 .filter(|&c| totals[c] == best)
                 .collect();
             let (chosen, lot) = if tied.len() > 1 && elected.len() + tied.len() > seats {
-                self.break_tie(&tied, false)
+                self.break_tie(&tied, false, false)
             } else {
                 (tied[0], Vec::new())
             };
@@ -324,7 +340,7 @@ impl Counter<'_> {
                 .filter(|&c| totals[c] == fewest)
                 .collect();
             let (out, lot) = if tied.len() > 1 {
-                self.break_tie(&tied, true)
+                self.break_tie(&tied, true, false)
             } else {
                 (tied[0], Vec::new())
             };
@@ -340,5 +356,207 @@ impl Counter<'_> {
             self.history.push(totals);
             continuing.retain(|&c| c != out);
         }
+    }
+}
+
+/// Ballot papers that share a ballot line, a position and a value, moving
+/// together: `count` papers at `value` each, at preference `next`.
+#[derive(Clone, Copy, Debug)]
+struct Parcel {
+    ballot: usize,
+    next: usize,
+    value: u64,
+    count: u64,
+}
+
+impl Counter<'_> {
+    /// Scottish STV. Every stage is a round; a candidate elected with a
+    /// surplus keeps exactly the quota once the surplus is transferred.
+    fn scottish_stv(&mut self, seats: usize) -> (Vec<usize>, Vec<Round>, Option<Votes>) {
+        let n = self.election.candidates.len();
+        let mut continuing = self.continuing();
+        let total_papers: u64 = self.election.ballots.iter().map(|b| b.weight).sum();
+        // Droop: the votes divided by one more than the seats, fractions
+        // ignored, plus one.
+        let quota = Votes::of(total_papers / (seats as u64 + 1) + 1);
+        let mut piles: Vec<Vec<Parcel>> = vec![Vec::new(); n];
+        let mut exhausted = 0u64;
+        for (ballot, b) in self.election.ballots.iter().enumerate() {
+            let parcel = Parcel {
+                ballot,
+                next: 0,
+                value: Votes::ONE.0,
+                count: b.weight,
+            };
+            match self.place(parcel, &continuing) {
+                Some((c, parcel)) => piles[c].push(parcel),
+                None => exhausted += Votes::of(b.weight).0,
+            }
+        }
+        let mut elected: Vec<usize> = Vec::new();
+        // Elected candidates whose surplus is still to be transferred.
+        let mut pending: Vec<usize> = Vec::new();
+        let mut settled_at: Vec<Option<Votes>> = vec![None; n];
+        let mut rounds = Vec::new();
+        loop {
+            let totals: Vec<Votes> = (0..n)
+                .map(|c| {
+                    settled_at[c]
+                        .unwrap_or_else(|| Votes(piles[c].iter().map(|p| p.value * p.count).sum()))
+                })
+                .collect();
+            let shown: Vec<usize> = {
+                let mut shown = elected.clone();
+                shown.extend(continuing.iter().copied());
+                shown.sort_unstable();
+                shown
+            };
+            let number = rounds.len() + 1;
+            // Elect everyone at or above the quota, most votes first.
+            let mut reached: Vec<usize> = continuing
+                .iter()
+                .copied()
+                .filter(|&c| totals[c] >= quota)
+                .collect();
+            reached.sort_by_key(|&c| (std::cmp::Reverse(totals[c]), c));
+            if !reached.is_empty() {
+                let names = reached
+                    .iter()
+                    .map(|&c| self.election.candidates[c].clone())
+                    .collect();
+                rounds.push(self.round(
+                    number,
+                    &totals,
+                    &shown,
+                    Votes(exhausted),
+                    Action::Elected(names),
+                    Vec::new(),
+                ));
+                for c in reached {
+                    continuing.retain(|&x| x != c);
+                    elected.push(c);
+                    pending.push(c);
+                }
+                self.history.push(totals);
+                if elected.len() >= seats {
+                    break;
+                }
+                continue;
+            }
+            // As many continuing as seats left: they are elected.
+            if continuing.len() + elected.len() <= seats {
+                let mut rest = continuing.clone();
+                rest.sort_by_key(|&c| (std::cmp::Reverse(totals[c]), c));
+                let names = rest
+                    .iter()
+                    .map(|&c| self.election.candidates[c].clone())
+                    .collect();
+                rounds.push(self.round(
+                    number,
+                    &totals,
+                    &shown,
+                    Votes(exhausted),
+                    Action::Elected(names),
+                    Vec::new(),
+                ));
+                elected.extend(rest);
+                break;
+            }
+            // The largest surplus first.
+            let surplus = |c: usize| totals[c].0.saturating_sub(quota.0);
+            pending.retain(|&c| surplus(c) > 0);
+            if let Some(largest) = pending.iter().map(|&c| surplus(c)).max() {
+                let tied: Vec<usize> = pending
+                    .iter()
+                    .copied()
+                    .filter(|&c| surplus(c) == largest)
+                    .collect();
+                let (from, lot) = if tied.len() > 1 {
+                    self.break_tie(&tied, false, true)
+                } else {
+                    (tied[0], Vec::new())
+                };
+                pending.retain(|&c| c != from);
+                let name = self.election.candidates[from].clone();
+                rounds.push(self.round(
+                    number,
+                    &totals,
+                    &shown,
+                    Votes(exhausted),
+                    Action::SurplusTransferred(vec![name]),
+                    lot,
+                ));
+                self.history.push(totals.clone());
+                let value_total = totals[from].0;
+                for parcel in std::mem::take(&mut piles[from]) {
+                    // Each paper at its value times surplus over the
+                    // candidate's total, to five places, the rest ignored.
+                    let value = u64::try_from(
+                        u128::from(parcel.value) * u128::from(largest)
+                            / u128::from(value_total.max(1)),
+                    )
+                    .unwrap_or(0);
+                    let moved = Parcel {
+                        value,
+                        next: parcel.next + 1,
+                        ..parcel
+                    };
+                    match self.place(moved, &continuing) {
+                        Some((c, parcel)) => piles[c].push(parcel),
+                        None => exhausted += value * parcel.count,
+                    }
+                }
+                settled_at[from] = Some(quota);
+                continue;
+            }
+            // Otherwise the fewest votes are excluded.
+            let fewest = continuing
+                .iter()
+                .map(|&c| totals[c])
+                .min()
+                .unwrap_or_default();
+            let tied: Vec<usize> = continuing
+                .iter()
+                .copied()
+                .filter(|&c| totals[c] == fewest)
+                .collect();
+            let (out, lot) = if tied.len() > 1 {
+                self.break_tie(&tied, true, true)
+            } else {
+                (tied[0], Vec::new())
+            };
+            let name = self.election.candidates[out].clone();
+            rounds.push(self.round(
+                number,
+                &totals,
+                &shown,
+                Votes(exhausted),
+                Action::Excluded(vec![name]),
+                lot,
+            ));
+            self.history.push(totals);
+            continuing.retain(|&c| c != out);
+            for parcel in std::mem::take(&mut piles[out]) {
+                let moved = Parcel {
+                    next: parcel.next + 1,
+                    ..parcel
+                };
+                match self.place(moved, &continuing) {
+                    Some((c, parcel)) => piles[c].push(parcel),
+                    None => exhausted += parcel.value * parcel.count,
+                }
+            }
+        }
+        (elected, rounds, Some(quota))
+    }
+
+    /// The continuing candidate a parcel goes to, from its `next`
+    /// preference on, and the parcel pointing there; `None` when it names
+    /// no continuing candidate (non-transferable).
+    fn place(&self, parcel: Parcel, continuing: &[usize]) -> Option<(usize, Parcel)> {
+        let preferences = &self.election.ballots[parcel.ballot].preferences;
+        (parcel.next..preferences.len())
+            .find(|&i| continuing.contains(&preferences[i]))
+            .map(|i| (preferences[i], Parcel { next: i, ..parcel }))
     }
 }

@@ -132,8 +132,8 @@ enum LedgerCommand {
 
 #[derive(Debug, clap::Args)]
 struct CountArgs {
-    /// plurality, approval or irv.
-    #[arg(long, value_parser = ["plurality", "approval", "irv"])]
+    /// plurality, approval, irv or scottish-stv.
+    #[arg(long, value_parser = ["plurality", "approval", "irv", "scottish-stv"])]
     method: String,
     /// Seats to fill [default: the file's].
     #[arg(long)]
@@ -434,6 +434,7 @@ fn count(args: CountArgs) -> anyhow::Result<String> {
         let (verb, who) = match &round.action {
             Action::Elected(who) => ("elected", who),
             Action::Excluded(who) => ("excluded", who),
+            Action::SurplusTransferred(who) => ("transferred the surplus of", who),
         };
         text.push_str(&format!(
             "round {}: {}; {verb} {}\n",

@@ -70,6 +70,71 @@ fn approval_counts_every_candidate_named_and_ties_are_drawn_from_the_seed() {
     assert_eq!(seeds.len(), 2, "both can win a draw");
 }
 
+/// The single transferable vote example of Wikipedia's "Single
+/// transferable vote" article: 20 voters choose three of five foods. The
+/// quota is 6; Chocolate's surplus of 6 goes on at half value; Pear is
+/// excluded, which elects Orange; Bonbon is excluded, which leaves
+/// Strawberry alone for the last seat.
+const FOOD: &str = "\
+5 3
+4 1 0
+2 2 1 0
+8 3 4 0
+4 3 5 0
+1 4 0
+1 5 0
+0
+\"Orange\"
+\"Pear\"
+\"Chocolate\"
+\"Strawberry\"
+\"Bonbon\"
+\"Food for the party\"
+";
+
+#[test]
+fn scottish_stv_counts_the_published_example() {
+    let election = parse(FOOD).unwrap();
+    let outcome = count(&election, Method::ScottishStv, 3, 1);
+    assert_eq!(outcome.elected, ["Chocolate", "Orange", "Strawberry"]);
+    assert_eq!(outcome.quota, Some(Votes::ONE.times(6)));
+    let actions: Vec<&Action> = outcome.rounds.iter().map(|r| &r.action).collect();
+    assert_eq!(
+        actions,
+        [
+            &Action::Elected(vec!["Chocolate".into()]),
+            &Action::SurplusTransferred(vec!["Chocolate".into()]),
+            &Action::Excluded(vec!["Pear".into()]),
+            &Action::Elected(vec!["Orange".into()]),
+            &Action::Excluded(vec!["Bonbon".into()]),
+            &Action::Elected(vec!["Strawberry".into()]),
+        ]
+    );
+    // After the surplus: Strawberry 1 + 8 × 0.5, Bonbon 1 + 4 × 0.5.
+    let third = &outcome.rounds[2].votes;
+    let votes = |name: &str| third.iter().find(|(n, _)| n == name).unwrap().1;
+    assert_eq!(votes("Strawberry"), Votes::ONE.times(5));
+    assert_eq!(votes("Bonbon"), Votes::ONE.times(3));
+    assert_eq!(
+        votes("Chocolate"),
+        Votes::ONE.times(6),
+        "the quota, surplus gone"
+    );
+    assert_eq!(votes("Strawberry").to_string(), "5.00000");
+}
+
+#[test]
+fn surplus_values_are_cut_to_five_places() {
+    // Two seats of 8 votes: the quota is 3; A has 7, a surplus of 4, so
+    // each of A's 7 papers goes on at 4/7 = 0.571428…, cut to 0.57142.
+    let election = parse("3 2\n7 1 2 0\n1 3 0\n0\n\"A\"\n\"B\"\n\"C\"\n\"T\"\n").unwrap();
+    let outcome = count(&election, Method::ScottishStv, 2, 1);
+    assert_eq!(outcome.quota, Some(Votes::ONE.times(3)));
+    let after = &outcome.rounds[2].votes;
+    let b = after.iter().find(|(n, _)| n == "B").unwrap().1;
+    assert_eq!(b, Votes(7 * 57_142));
+}
+
 fn election() -> impl Strategy<Value = Election> {
     (2usize..6).prop_flat_map(|n| {
         let ballot = (
@@ -95,7 +160,8 @@ fn method() -> impl Strategy<Value = Method> {
     prop_oneof![
         Just(Method::Plurality),
         Just(Method::Approval),
-        Just(Method::Irv)
+        Just(Method::Irv),
+        Just(Method::ScottishStv)
     ]
 }
 
@@ -119,6 +185,17 @@ proptest! {
         let exported = parse(&write(&election)).unwrap();
         prop_assert_eq!(&count(&exported, method, election.seats, seed), &outcome);
         prop_assert_eq!(outcome.elected.len(), election.seats);
+        if method == Method::ScottishStv {
+            // Votes are conserved but for the fractions the rules ignore:
+            // at most a hundred-thousandth per ballot line per round.
+            let total: u64 = election.ballots.iter().map(|b| b.weight * Votes::ONE.0).sum();
+            let lines = election.ballots.len() as u64;
+            for round in &outcome.rounds {
+                let counted: u64 = round.votes.iter().map(|(_, v)| v.0).sum::<u64>() + round.exhausted.0;
+                prop_assert!(counted <= total, "{} > {}", counted, total);
+                prop_assert!(total - counted <= lines * round.number as u64, "lost {}", total - counted);
+            }
+        }
         if method == Method::Irv {
             let total: u64 = election.ballots.iter().map(|b| b.weight * Votes::ONE.0).sum();
             for round in &outcome.rounds {
