@@ -686,6 +686,28 @@ impl Store {
             .pop())
     }
 
+    /// For every provider of a co-op with feedback: (reviews, would book
+    /// again), in one query for search.
+    pub async fn feedback_counts(&self, coop: CoopId) -> Result<HashMap<PersonId, (u32, u32)>> {
+        let rows: Vec<(i64, i64, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT b.provider_id, COUNT(*), SUM(CASE WHEN f.would_book_again THEN 1 ELSE 0 END) \
+                 FROM booking_feedback f JOIN booking b ON b.id = f.booking_id \
+                 WHERE b.coop_id = $1 GROUP BY b.provider_id",
+            )
+            .bind(coop.0)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(provider, reviews, again)| {
+                let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+                (PersonId(provider), (count(reviews), count(again)))
+            })
+            .collect())
+    }
+
     /// Feedback a provider received in a co-op, newest first.
     pub async fn feedback_for(&self, coop: CoopId, provider: PersonId) -> Result<Vec<Feedback>> {
         self.feedback_where("b.coop_id = $1 AND b.provider_id = $2", coop, provider.0)

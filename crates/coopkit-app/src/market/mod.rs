@@ -302,6 +302,7 @@ impl App {
                 *booked.entry(booking.provider).or_default() += 1;
             }
         }
+        let feedback = self.store.feedback_counts(coop.id).await?;
         let mut cards = Vec::new();
         for listing in self.store.providers(coop.id, category).await? {
             let text = format!("{} {}", listing.display_name, listing.profile.bio).to_lowercase();
@@ -323,10 +324,6 @@ impl App {
                     continue;
                 }
             }
-            let feedback = self
-                .store
-                .feedback_for(coop.id, listing.profile.person)
-                .await?;
             let metres = query
                 .near
                 .zip(listing.profile.area)
@@ -336,7 +333,13 @@ impl App {
             }
             cards.push(ProviderCard {
                 metres: metres.map(|(metres, _)| metres),
-                summary: FeedbackSummary::of(&feedback),
+                summary: feedback
+                    .get(&listing.profile.person)
+                    .map(|&(reviews, would_book_again)| FeedbackSummary {
+                        reviews,
+                        would_book_again,
+                    })
+                    .unwrap_or_default(),
                 booked_before: booked.get(&listing.profile.person).copied().unwrap_or(0),
                 listing,
             });

@@ -335,6 +335,17 @@ async fn a_sitting_is_booked_held_completed_paid_and_reviewed() {
             .await
             .unwrap();
         assert_eq!(answered.feedback.unwrap().answer, "Thank you!");
+        let cards = s
+            .app
+            .search_providers(&s.carol, "sitters", &SearchQuery::default())
+            .await
+            .unwrap();
+        let summary = cards[0].summary;
+        assert_eq!(
+            (summary.reviews, summary.would_book_again),
+            (1, 1),
+            "search shows it too"
+        );
         let dashboard = s.app.provider_dashboard(&s.ben, "sitters").await.unwrap();
         assert_eq!(dashboard.months.len(), 1);
         assert_eq!(dashboard.months[0].minutes, 240);
