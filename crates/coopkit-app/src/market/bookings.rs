@@ -58,10 +58,6 @@ pub struct MarketTick {
     pub repaired: usize,
 }
 
-fn hold_id(booking: &Booking) -> TransferId {
-    booking.hold_id
-}
-
 fn effect_id(booking: &Booking, effect: &str) -> TransferId {
     TransferId::derived(&format!(
         "coopkit-booking|{}|{}|{effect}",
@@ -356,7 +352,7 @@ impl App {
         let instruction = match effect {
             Effect::None => return Ok(Ok(())),
             Effect::PlaceHold => Instruction::Pay(LedgerPayment {
-                id: hold_id(booking),
+                id: booking.hold_id,
                 currency: booking.currency.clone(),
                 from: AccountOwner::Member(booking.requester),
                 to: AccountOwner::Member(booking.provider),
@@ -368,12 +364,12 @@ impl App {
             }),
             Effect::PostHold => Instruction::Post {
                 id: effect_id(booking, "post"),
-                pending: hold_id(booking),
+                pending: booking.hold_id,
                 amount: None,
             },
             Effect::VoidHold => Instruction::Void {
                 id: effect_id(booking, "void"),
-                pending: hold_id(booking),
+                pending: booking.hold_id,
             },
         };
         let result = self
@@ -409,7 +405,7 @@ impl App {
             }
             let hold = self
                 .ledger
-                .transfer(booking.coop, hold_id(&booking))
+                .transfer(booking.coop, booking.hold_id)
                 .await?
                 .and_then(|t| t.hold);
             let wanted = match (booking.facts.state, hold) {
