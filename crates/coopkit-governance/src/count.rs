@@ -11,10 +11,20 @@ use serde::Serialize;
 
 use crate::blt::Election;
 
+mod meek;
+
 /// Votes in hundred-thousandths: 1 vote is `Votes(100_000)`. Five decimal
 /// places, as the Scottish STV rules count.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Votes(pub u64);
+
+/// As the exact decimal ("1353.00000"): a JSON number would invite
+/// readers to parse it as a float.
+impl Serialize for Votes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
 
 impl Votes {
     pub const ONE: Votes = Votes(100_000);
@@ -52,6 +62,9 @@ pub enum Method {
     /// remainder ignored; ties by the earliest stage at which the tied
     /// candidates differed, then by lot.
     ScottishStv,
+    /// Single transferable vote by Meek's method, to the reference rule
+    /// of the Proportional Representation Foundation (see [`meek`]).
+    MeekStv,
 }
 
 impl Method {
@@ -61,6 +74,7 @@ impl Method {
             "approval" => Some(Method::Approval),
             "irv" => Some(Method::Irv),
             "scottish-stv" => Some(Method::ScottishStv),
+            "meek-stv" => Some(Method::MeekStv),
             _ => None,
         }
     }
@@ -84,6 +98,10 @@ pub struct Round {
     pub votes: Vec<(String, Votes)>,
     /// Votes no longer on any continuing candidate's pile.
     pub exhausted: Votes,
+    /// What each candidate gained (or, negative, lost) since the round
+    /// before, in hundred-thousandths: the transfers that made this round.
+    /// Empty for the first round.
+    pub transfers: Vec<(String, i64)>,
     pub action: Action,
     /// When a tie was broken by lot, the candidates that tied.
     pub tie_broken_by_lot: Vec<String>,
@@ -111,14 +129,16 @@ pub fn count(election: &Election, method: Method, seats: usize, seed: u64) -> Ou
         history: Vec::new(),
         draw: Draw(seed),
     };
-    let (elected, rounds, quota) = match method {
+    let (elected, mut rounds, quota) = match method {
         Method::Plurality => counter.by_score(seats, |ballot| {
             ballot.preferences.first().copied().into_iter().collect()
         }),
         Method::Approval => counter.by_score(seats, |ballot| ballot.preferences.clone()),
         Method::Irv => counter.runoff(seats),
         Method::ScottishStv => counter.scottish_stv(seats),
+        Method::MeekStv => counter.meek_stv(seats),
     };
+    with_transfers(&mut rounds);
     Outcome {
         method,
         seats,
@@ -129,6 +149,42 @@ pub fn count(election: &Election, method: Method, seats: usize, seed: u64) -> Ou
         rounds,
         quota,
         seed,
+    }
+}
+
+/// Fills each round's transfers from the votes of the round before; a
+/// candidate no longer shown (excluded) gave up all it had.
+fn with_transfers(rounds: &mut [Round]) {
+    for i in 1..rounds.len() {
+        let now: std::collections::HashMap<&str, u64> = rounds[i]
+            .votes
+            .iter()
+            .map(|(name, v)| (name.as_str(), v.0))
+            .collect();
+        let mut names: Vec<&str> = rounds[i - 1]
+            .votes
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect();
+        for (name, _) in &rounds[i].votes {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
+        let before: std::collections::HashMap<&str, u64> = rounds[i - 1]
+            .votes
+            .iter()
+            .map(|(name, v)| (name.as_str(), v.0))
+            .collect();
+        let transfers = names
+            .into_iter()
+            .filter_map(|name| {
+                let change = i128::from(now.get(name).copied().unwrap_or(0))
+                    - i128::from(before.get(name).copied().unwrap_or(0));
+                (change != 0).then(|| (name.to_owned(), i64::try_from(change).unwrap_or(0)))
+            })
+            .collect();
+        rounds[i].transfers = transfers;
     }
 }
 
@@ -175,6 +231,7 @@ impl Counter<'_> {
             number,
             votes: among.iter().map(|&c| (name(c), totals[c])).collect(),
             exhausted,
+            transfers: Vec::new(),
             action,
             tie_broken_by_lot: lot.into_iter().map(name).collect(),
         }

@@ -59,6 +59,8 @@ enum BenchCommand {
     Ledger(bench::ledger::LedgerBench),
     /// The matching engine on a generated city, against first-come asking.
     Match(bench::matching::MatchBench),
+    /// A counting method on a large generated election.
+    Count(bench::count::CountBench),
 }
 
 #[derive(Debug, Subcommand)]
@@ -132,8 +134,8 @@ enum LedgerCommand {
 
 #[derive(Debug, clap::Args)]
 struct CountArgs {
-    /// plurality, approval, irv or scottish-stv.
-    #[arg(long, value_parser = ["plurality", "approval", "irv", "scottish-stv"])]
+    /// plurality, approval, irv, scottish-stv or meek-stv.
+    #[arg(long, value_parser = ["plurality", "approval", "irv", "scottish-stv", "meek-stv"])]
     method: String,
     /// Seats to fill [default: the file's].
     #[arg(long)]
@@ -223,6 +225,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print(&report)
         }
         Command::Bench(BenchCommand::Match(args)) => print(&bench::matching::run(args)?),
+        Command::Bench(BenchCommand::Count(args)) => print(&bench::count::run(args)?),
         Command::Count(args) => print(&count(args)?),
         Command::Demo(args) => {
             let overrides = Overrides {

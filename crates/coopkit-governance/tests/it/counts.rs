@@ -161,7 +161,8 @@ fn method() -> impl Strategy<Value = Method> {
         Just(Method::Plurality),
         Just(Method::Approval),
         Just(Method::Irv),
-        Just(Method::ScottishStv)
+        Just(Method::ScottishStv),
+        Just(Method::MeekStv)
     ]
 }
 
@@ -194,6 +195,16 @@ proptest! {
                 let counted: u64 = round.votes.iter().map(|(_, v)| v.0).sum::<u64>() + round.exhausted.0;
                 prop_assert!(counted <= total, "{} > {}", counted, total);
                 prop_assert!(total - counted <= lines * round.number as u64, "lost {}", total - counted);
+            }
+        }
+        if method == Method::MeekStv {
+            // Counted at nine places and shown cut to five: at most a
+            // hundred-thousandth lost per candidate shown, and the exhausted.
+            let total: u64 = election.ballots.iter().map(|b| b.weight * Votes::ONE.0).sum();
+            for round in &outcome.rounds {
+                let counted: u64 = round.votes.iter().map(|(_, v)| v.0).sum::<u64>() + round.exhausted.0;
+                prop_assert!(counted <= total, "{} > {}", counted, total);
+                prop_assert!(total - counted <= round.votes.len() as u64 + 1, "lost {}", total - counted);
             }
         }
         if method == Method::Irv {

@@ -4,3 +4,4 @@
 
 mod blt;
 mod counts;
+mod reference;

@@ -8,6 +8,8 @@ use coopkit_market::matching::{first_come, propose, Point, Provider, Request};
 use coopkit_market::{WeeklySlot, Window};
 use serde::Serialize;
 
+use super::Random;
+
 #[derive(Debug, clap::Args)]
 pub struct MatchBench {
     #[arg(long, default_value_t = 100_000)]
@@ -44,34 +46,11 @@ const HOUR: i64 = 3_600_000;
 /// Monday 5 January 2026, 00:00: the week the requests fall in.
 const MONDAY: i64 = 1_767_571_200_000;
 
-/// SplitMix64: a small, well-mixed generator, so the benchmark needs no
-/// dependency and a seed always makes the same city.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n`.
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn between(&mut self, low: i64, high: i64) -> i64 {
-        low + self.below(u64::try_from(high - low).unwrap_or(0)) as i64
-    }
-
-    /// A point in a city 20 km across (Manchester's centre, as it happens).
-    fn place(&mut self) -> Point {
-        Point {
-            lat_e6: 53_480_000 + self.between(-90_000, 90_000) as i32,
-            lon_e6: -2_240_000 + self.between(-150_000, 150_000) as i32,
-        }
+/// A point in a city 20 km across (Manchester's centre, as it happens).
+fn place(random: &mut Random) -> Point {
+    Point {
+        lat_e6: 53_480_000 + random.between(-90_000, 90_000) as i32,
+        lon_e6: -2_240_000 + random.between(-150_000, 150_000) as i32,
     }
 }
 
@@ -116,7 +95,7 @@ fn city(args: &MatchBench) -> anyhow::Result<(Vec<Request>, Vec<Provider>)> {
             categories,
             slots,
             busy: Vec::new(),
-            place: random.place(),
+            place: place(&mut random),
             radius_m: random.between(500, 2_500) as u32,
             languages,
             balance: random.between(-10, 40),
@@ -144,7 +123,7 @@ fn city(args: &MatchBench) -> anyhow::Result<(Vec<Request>, Vec<Provider>)> {
             requester: PersonId(10_000_000 + i64::from(i)),
             category: category(&mut random, 2),
             window,
-            place: random.place(),
+            place: place(&mut random),
             language: (random.below(3) == 0).then(|| "es".to_owned()),
             favourites: Vec::new(),
             past_providers: Vec::new(),

@@ -426,7 +426,12 @@ fn count_reads_a_blt_file_and_names_the_line_of_a_bad_one() {
     let outcome: Value = serde_json::from_str(stdout.trim()).unwrap();
     assert_eq!(outcome["elected"], serde_json::json!(["Knoxville"]));
     assert_eq!(outcome["rounds"].as_array().unwrap().len(), 3);
-    assert!(!outcome["quota"].is_null());
+    assert_eq!(outcome["quota"], "50.00001", "exact decimals, not floats");
+    assert_eq!(
+        outcome["rounds"][1]["transfers"],
+        serde_json::json!([["Chattanooga", -1_500_000], ["Knoxville", 1_500_000]]),
+        "Chattanooga's 15 votes went to Knoxville"
+    );
     let (_, stdout, _) = run(&["count", "--method", "plurality", path]);
     assert!(
         stdout.starts_with("Capital of Tennessee: elected Memphis"),
