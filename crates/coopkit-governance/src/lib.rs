@@ -8,6 +8,8 @@
 
 pub mod blt;
 pub mod count;
+pub mod decision;
 
 pub use blt::{Ballot, Election, ParseError};
 pub use count::{count, Action, Method, Outcome, Round, Votes};
+pub use decision::{decide, Choice, ClassRules, ClassTally, ClassWeight, Decision, Rule};

@@ -4,4 +4,5 @@
 
 mod blt;
 mod counts;
+mod decisions;
 mod reference;
