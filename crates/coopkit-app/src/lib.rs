@@ -7,6 +7,7 @@ mod auth;
 mod coops;
 pub mod demo;
 mod error;
+pub mod governance;
 pub mod ledger;
 pub mod market;
 mod memberships;
@@ -27,8 +28,8 @@ pub use memberships::JoinOutcome;
 pub mod records {
     pub use coopkit_store::{
         Booking, Category, Coop, CoopSummary, Currency, CurrencyKind, Feedback, LeaveOutcome,
-        MemberClass, MemberListing, Membership, OpenRequest, Person, PersonalMembership,
-        ProviderListing, ProviderProfile, RequestId, RoleChange, ServiceArea, TaskId,
+        MemberClass, MemberListing, Membership, OpenRequest, Person, PersonalMembership, Proposal,
+        ProposalId, ProviderListing, ProviderProfile, RequestId, RoleChange, ServiceArea, TaskId,
     };
 }
 pub use coopkit_store::StoreError;

@@ -185,16 +185,14 @@ pub fn decide(
     let (mut share, mut weight) = (0u128, 0u128);
     for r in &results {
         let cast = u128::from(r.tally.yes + r.tally.no);
-        if cast > 0 {
-            share += u128::from(r.weight_ppm) * u128::from(r.tally.yes) * FINE / cast;
+        if let Some(part) =
+            (u128::from(r.weight_ppm) * u128::from(r.tally.yes) * FINE).checked_div(cast)
+        {
+            share += part;
             weight += u128::from(r.weight_ppm);
         }
     }
-    let yes_ppm = if weight == 0 {
-        0
-    } else {
-        share / weight / (FINE / PPM)
-    };
+    let yes_ppm = share.checked_div(weight).unwrap_or(0) / (FINE / PPM);
     let passes_overall = if rules.weights.is_empty() && rules.cap.is_none() {
         // Plain one member, one vote: exact counts.
         let yes: u64 = classes.iter().map(|c| c.yes).sum();
@@ -235,11 +233,9 @@ fn weights(classes: &[ClassTally], rules: &ClassRules) -> Vec<u64> {
         classes
             .iter()
             .map(|c| {
-                if cast == 0 {
-                    0
-                } else {
-                    u128::from(c.yes + c.no) * PPM / cast
-                }
+                (u128::from(c.yes + c.no) * PPM)
+                    .checked_div(cast)
+                    .unwrap_or(0)
             })
             .collect()
     } else {
@@ -261,11 +257,9 @@ fn weights(classes: &[ClassTally], rules: &ClassRules) -> Vec<u64> {
                 let excess = weights[i] - limit;
                 weights[i] = limit;
                 let others: u128 = weights.iter().sum::<u128>() - limit;
-                if others > 0 {
-                    for (j, w) in weights.iter_mut().enumerate() {
-                        if j != i {
-                            *w += excess * *w / others;
-                        }
+                for (j, w) in weights.iter_mut().enumerate() {
+                    if j != i {
+                        *w += (excess * *w).checked_div(others).unwrap_or(0);
                     }
                 }
             }

@@ -110,6 +110,14 @@ impl Store {
         maybe(row)
     }
 
+    pub async fn coop_by_id(&self, id: CoopId) -> Result<Option<Coop>> {
+        let sql = format!("SELECT {COOP_COLUMNS} FROM coop WHERE id = $1");
+        let row: Option<CoopRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql).bind(id.0).fetch_optional(pool).await
+        })?;
+        maybe(row)
+    }
+
     /// A co-op's member classes, in the order its founders listed them.
     pub async fn member_classes(&self, coop: CoopId) -> Result<Vec<MemberClass>> {
         let sql = format!(

@@ -11,6 +11,7 @@ mod connect;
 mod coops;
 mod dispatch;
 mod error;
+mod governance;
 mod ledger;
 mod market;
 mod memberships;
@@ -24,6 +25,9 @@ pub use baseline::BaselineOutcome;
 pub use connect::{Backend, DatabaseLocation};
 pub use dispatch::{NewRequest, Offer, OpenRequest, Referral, RequestId};
 pub use error::StoreError;
+pub use governance::{
+    CastBallot, Comment, NewProposal, Proposal, ProposalId, RollEntry, StoredBallot,
+};
 pub use ledger::{Currency, CurrencyKind, LedgerAppend};
 pub use market::{
     Badge, Booking, Category, Feedback, NewBooking, ProviderListing, ProviderProfile, Service,

@@ -1,0 +1,475 @@
+//! Proposals and votes: members propose and discuss; voting opens at a set
+//! time on a roll frozen then, each member votes once (and may change the
+//! vote until closing), ballots are secret, and at closing the result is
+//! counted, recorded and the anonymous ballots published for recounting.
+
+mod ballots;
+
+use coopkit_domain::validation::Collector;
+use coopkit_domain::{Role, Timestamp};
+use coopkit_governance::count::{count, Method, Outcome};
+use coopkit_governance::decision::{decide, ClassRules, ClassTally, Decision, Rule};
+use coopkit_governance::{Ballot, Election};
+use coopkit_store::{Comment, Coop, NewProposal, Person, Proposal, ProposalId, RollEntry};
+use serde::{Deserialize, Serialize};
+
+pub use ballots::{BallotsFile, Receipt, VoteForm};
+
+use crate::{App, AppError, Result};
+
+/// The kinds of proposal, as the bylaws of most co-ops name them.
+pub const KINDS: [&str; 5] = ["motion", "bylaw", "budget", "election", "allocation"];
+/// How a motion passes.
+pub const MOTION_METHODS: [&str; 3] = ["majority", "supermajority", "consent"];
+/// How an election is counted.
+pub const ELECTION_METHODS: [&str; 5] =
+    ["plurality", "approval", "irv", "scottish-stv", "meek-stv"];
+
+#[derive(Clone, Debug)]
+pub struct ProposalForm {
+    pub title: String,
+    pub body: String,
+    pub kind: String,
+    pub method: String,
+    /// An election's candidates.
+    pub options: Vec<String>,
+    pub seats: u32,
+    /// Only this class votes; `None`: every member.
+    pub class_key: Option<String>,
+    pub quorum_percent: u32,
+    /// A supermajority's threshold, such as 2 of 3.
+    pub threshold: Option<(u32, u32)>,
+    pub opens_at: Timestamp,
+    pub closes_at: Timestamp,
+}
+
+/// What a proposal's record says about how it is decided: the rule and
+/// the bylaws' class rules at the time it was made.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct Rules {
+    #[serde(default)]
+    pub rule: Option<Rule>,
+    #[serde(default)]
+    pub classes: ClassRules,
+}
+
+/// The counted result of a closed proposal.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ProposalOutcome {
+    Motion {
+        decision: Decision,
+        /// The reasons given with blocks, without names.
+        block_reasons: Vec<String>,
+    },
+    Election {
+        outcome: Outcome,
+        eligible: u64,
+        voted: u64,
+        quorum_met: bool,
+    },
+}
+
+impl ProposalOutcome {
+    pub fn passed(&self) -> bool {
+        match self {
+            ProposalOutcome::Motion { decision, .. } => decision.passed,
+            ProposalOutcome::Election { quorum_met, .. } => *quorum_met,
+        }
+    }
+}
+
+/// A proposal with what its page shows.
+#[derive(Clone, Debug)]
+pub struct ProposalView {
+    pub proposal: Proposal,
+    pub author_name: String,
+    pub class_name: Option<String>,
+    /// On the roll, once voting opened.
+    pub eligible: usize,
+    pub voted: usize,
+    /// The viewer's line on the roll, if they are on it.
+    pub mine: Option<RollEntry>,
+    pub comments: Vec<Comment>,
+    pub outcome: Option<ProposalOutcome>,
+    pub rules: ClassRules,
+    pub threshold: Option<(u32, u32)>,
+    pub can_vote: bool,
+}
+
+fn is_election(method: &str) -> bool {
+    ELECTION_METHODS.contains(&method)
+}
+
+impl App {
+    pub async fn create_proposal(
+        &self,
+        actor: &Person,
+        slug: &str,
+        form: ProposalForm,
+    ) -> Result<ProposalId> {
+        let coop = self.coop(slug).await?;
+        let role = self.require_role(&coop, actor, Role::Member).await?.role;
+        let now = self.clock.now();
+        let mut errors = Collector::new();
+        let title = form.title.trim();
+        if title.is_empty() || title.chars().count() > 160 {
+            errors.push("title", "too-long");
+        }
+        if form.body.chars().count() > 20_000 {
+            errors.push("body", "too-long");
+        }
+        if !KINDS.contains(&form.kind.as_str()) {
+            errors.push("kind", "unknown-kind");
+        } else if form.kind != "motion" && form.kind != "bylaw" && !role.can_decide_applications() {
+            // Elections, budgets and allocations are the board's to put.
+            return Err(AppError::Forbidden("coordinators-only"));
+        }
+        let election = form.kind == "election";
+        let options: Vec<String> = form
+            .options
+            .iter()
+            .map(|o| o.trim().to_owned())
+            .filter(|o| !o.is_empty())
+            .collect();
+        if election {
+            if !is_election(&form.method) {
+                errors.push("method", "unknown-method");
+            }
+            let distinct: std::collections::BTreeSet<&String> = options.iter().collect();
+            if options.len() < 2 || distinct.len() != options.len() || options.len() > 100 {
+                errors.push("options", "options-two-or-more-distinct");
+            }
+            if form.seats == 0 || form.seats as usize >= options.len().max(1) {
+                errors.push("seats", "seats-fewer-than-candidates");
+            }
+        } else if !MOTION_METHODS.contains(&form.method.as_str()) {
+            errors.push("method", "unknown-method");
+        }
+        let rule = match form.method.as_str() {
+            "majority" => Some(Rule::Majority),
+            "consent" => Some(Rule::Consent),
+            "supermajority" => {
+                let (numerator, denominator) = form.threshold.unwrap_or((2, 3));
+                let rule = Rule::Supermajority {
+                    numerator,
+                    denominator,
+                };
+                for (field, code) in rule.problems() {
+                    errors.push(field, code);
+                }
+                Some(rule)
+            }
+            _ => None,
+        };
+        if form.quorum_percent > 100 {
+            errors.push("quorum_percent", "percent-out-of-range");
+        }
+        if form.closes_at.as_millis() <= form.opens_at.as_millis() {
+            errors.push("closes_at", "closes-before-opening");
+        }
+        if form.closes_at.as_millis() <= now.as_millis() {
+            errors.push("closes_at", "date-in-past");
+        }
+        let classes = self.store.member_classes(coop.id).await?;
+        let class_key = form.class_key.filter(|k| !k.is_empty());
+        if let Some(key) = &class_key {
+            if !classes.iter().any(|c| c.spec.key.as_str() == key) {
+                errors.push("class_key", "unknown-class");
+            }
+        }
+        errors.finish()?;
+        let rules = Rules {
+            rule,
+            classes: self.class_rules_of(&coop).await?,
+        };
+        let new = NewProposal {
+            coop: coop.id,
+            author: actor.id,
+            title: title.to_owned(),
+            body: form.body.trim().to_owned(),
+            kind: form.kind,
+            method: form.method,
+            rules: serde_json::to_string(&rules).map_err(|_| AppError::Internal("rules"))?,
+            options: if election { options } else { Vec::new() },
+            seats: if election { form.seats } else { 1 },
+            class_key,
+            quorum_percent: form.quorum_percent,
+            opens_at: Timestamp(form.opens_at.as_millis().max(now.as_millis())),
+            closes_at: form.closes_at,
+            seed: random_seed(),
+            allocation: None,
+        };
+        let id = self.store.create_proposal(&new, now).await?;
+        self.refresh_proposal(&coop, id).await?;
+        Ok(id)
+    }
+
+    /// The co-op's proposals, newest first, for its members.
+    pub async fn proposals(&self, actor: &Person, slug: &str) -> Result<Vec<Proposal>> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        for proposal in self.store.proposals(coop.id).await? {
+            self.refresh_proposal(&coop, proposal.id).await?;
+        }
+        Ok(self.store.proposals(coop.id).await?)
+    }
+
+    pub async fn proposal(
+        &self,
+        actor: &Person,
+        slug: &str,
+        id: ProposalId,
+    ) -> Result<ProposalView> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        let proposal = self.refresh_proposal(&coop, id).await?;
+        let roll = self.store.roll(id).await?;
+        let rules = rules_of(&proposal)?;
+        let classes = self.store.member_classes(coop.id).await?;
+        let class_name = proposal.proposal.class_key.as_ref().map(|key| {
+            classes
+                .iter()
+                .find(|c| c.spec.key.as_str() == key)
+                .map_or_else(|| key.clone(), |c| c.spec.name.clone())
+        });
+        let mine = roll.iter().find(|e| e.person == actor.id).cloned();
+        let now = self.clock.now();
+        let outcome = if proposal.state == "closed" {
+            Some(self.outcome_of(&proposal, &roll).await?)
+        } else {
+            None
+        };
+        Ok(ProposalView {
+            author_name: self.name_of(proposal.proposal.author).await?,
+            class_name,
+            eligible: roll.len(),
+            voted: roll.iter().filter(|e| e.voted_at.is_some()).count(),
+            can_vote: mine.is_some()
+                && proposal.state == "open"
+                && now.as_millis() < proposal.proposal.closes_at.as_millis(),
+            mine,
+            comments: self.store.comments(id).await?,
+            outcome,
+            threshold: match rules.rule {
+                Some(Rule::Supermajority {
+                    numerator,
+                    denominator,
+                }) => Some((numerator, denominator)),
+                _ => None,
+            },
+            rules: rules.classes,
+            proposal,
+        })
+    }
+
+    pub async fn comment_on_proposal(
+        &self,
+        actor: &Person,
+        slug: &str,
+        id: ProposalId,
+        body: &str,
+    ) -> Result<()> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        let proposal = self.find_proposal(&coop, id).await?;
+        let body = body.trim();
+        if body.is_empty() || body.chars().count() > 4000 {
+            return Err(AppError::invalid("body", "too-long"));
+        }
+        if proposal.state == "closed" {
+            return Err(AppError::Conflict {
+                field: "proposal",
+                code: "proposal-closed",
+            });
+        }
+        Ok(self
+            .store
+            .add_comment(id, actor.id, body, self.clock.now())
+            .await?)
+    }
+
+    /// The co-op's class rules for votes (the bylaws' settings).
+    pub async fn class_rules(&self, actor: &Person, slug: &str) -> Result<ClassRules> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        self.class_rules_of(&coop).await
+    }
+
+    /// Admins set the class rules; proposals made afterwards use them.
+    pub async fn set_class_rules(
+        &self,
+        actor: &Person,
+        slug: &str,
+        rules: ClassRules,
+    ) -> Result<()> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Admin).await?;
+        let mut errors = Collector::new();
+        for (field, code) in rules.problems() {
+            errors.push(field, code);
+        }
+        let keys: Vec<String> = self
+            .store
+            .member_classes(coop.id)
+            .await?
+            .into_iter()
+            .map(|c| c.spec.key.as_str().to_owned())
+            .collect();
+        let named = rules
+            .weights
+            .iter()
+            .map(|w| &w.class)
+            .chain(rules.cap.iter().map(|c| &c.class));
+        if named.into_iter().any(|k| !keys.contains(k)) {
+            errors.push("weights", "unknown-class");
+        }
+        errors.finish()?;
+        let json = serde_json::to_string(&rules).map_err(|_| AppError::Internal("rules"))?;
+        Ok(self.store.set_class_rules(coop.id, &json).await?)
+    }
+
+    async fn class_rules_of(&self, coop: &Coop) -> Result<ClassRules> {
+        let json = self.store.class_rules(coop.id).await?;
+        serde_json::from_str(&json).map_err(|_| AppError::Internal("class rules"))
+    }
+
+    /// Opens and closes every proposal whose time has come; the server
+    /// calls it each minute. Pages also refresh the proposal they show, so
+    /// nothing waits for the tick.
+    pub async fn governance_tick(&self) -> Result<usize> {
+        let due = self.store.due_proposals(self.clock.now()).await?;
+        for (coop, id) in &due {
+            if let Some(coop) = self.store.coop_by_id(*coop).await? {
+                self.refresh_proposal(&coop, *id).await?;
+            }
+        }
+        Ok(due.len())
+    }
+
+    pub(crate) async fn find_proposal(&self, coop: &Coop, id: ProposalId) -> Result<Proposal> {
+        self.store
+            .proposal(coop.id, id)
+            .await?
+            .ok_or(AppError::NotFound("proposal"))
+    }
+
+    /// Brings a proposal's state up to the clock: opens it (freezing the
+    /// roll) once its opening time has come, and closes it (counting and
+    /// recording the result) once its closing time has.
+    pub(crate) async fn refresh_proposal(&self, coop: &Coop, id: ProposalId) -> Result<Proposal> {
+        let now = self.clock.now().as_millis();
+        let mut proposal = self.find_proposal(coop, id).await?;
+        if proposal.state == "scheduled" && proposal.proposal.opens_at.as_millis() <= now {
+            let secret = crate::new_secret();
+            self.store
+                .open_proposal(coop.id, id, secret.as_bytes())
+                .await?;
+            proposal = self.find_proposal(coop, id).await?;
+        }
+        if proposal.state == "open" && proposal.proposal.closes_at.as_millis() <= now {
+            let roll = self.store.roll(id).await?;
+            let outcome = self.outcome_of(&proposal, &roll).await?;
+            let record =
+                serde_json::to_string(&outcome).map_err(|_| AppError::Internal("result"))?;
+            if self.store.close_proposal(id, &record).await? {
+                tracing::info!(coop = %coop.slug, proposal = %id, passed = outcome.passed(), "voting closed");
+            }
+            proposal = self.find_proposal(coop, id).await?;
+        }
+        Ok(proposal)
+    }
+
+    /// Counts a proposal's ballots against its roll.
+    async fn outcome_of(&self, proposal: &Proposal, roll: &[RollEntry]) -> Result<ProposalOutcome> {
+        let ballots = self.store.ballots(proposal.id).await?;
+        let rules = rules_of(proposal)?;
+        let eligible = roll.len() as u64;
+        let voted = ballots.len() as u64;
+        let quorum = proposal.proposal.quorum_percent;
+        if let Some(rule) = rules.rule {
+            let mut tallies: Vec<ClassTally> = Vec::new();
+            for entry in roll {
+                match tallies.iter_mut().find(|t| t.class == entry.class_key) {
+                    Some(t) => t.eligible += 1,
+                    None => tallies.push(ClassTally {
+                        class: entry.class_key.clone(),
+                        eligible: 1,
+                        ..ClassTally::default()
+                    }),
+                }
+            }
+            let mut block_reasons = Vec::new();
+            for ballot in &ballots {
+                let Some(tally) = tallies.iter_mut().find(|t| t.class == ballot.class_key) else {
+                    continue;
+                };
+                match ballot.choice.as_str() {
+                    "yes" => tally.yes += 1,
+                    "no" => tally.no += 1,
+                    "abstain" => tally.abstain += 1,
+                    "block" => {
+                        tally.block += 1;
+                        block_reasons.push(ballot.reason.clone());
+                    }
+                    _ => {}
+                }
+            }
+            tallies.sort_by(|a, b| a.class.cmp(&b.class));
+            block_reasons.sort();
+            return Ok(ProposalOutcome::Motion {
+                decision: decide(rule, quorum, &tallies, &rules.classes),
+                block_reasons,
+            });
+        }
+        let election = election_of(proposal, &ballots)?;
+        let method =
+            Method::parse(&proposal.proposal.method).ok_or(AppError::Internal("method"))?;
+        Ok(ProposalOutcome::Election {
+            outcome: count(
+                &election,
+                method,
+                proposal.proposal.seats as usize,
+                proposal.proposal.seed,
+            ),
+            eligible,
+            voted,
+            quorum_met: u128::from(voted) * 100 >= u128::from(quorum) * u128::from(eligible),
+        })
+    }
+}
+
+pub(crate) fn rules_of(proposal: &Proposal) -> Result<Rules> {
+    serde_json::from_str(&proposal.proposal.rules).map_err(|_| AppError::Internal("proposal rules"))
+}
+
+/// An election's ballots as a BLT election, in the stored (receipt) order.
+pub(crate) fn election_of(
+    proposal: &Proposal,
+    ballots: &[coopkit_store::StoredBallot],
+) -> Result<Election> {
+    let ballots = ballots
+        .iter()
+        .map(|b| {
+            let preferences: Vec<usize> =
+                serde_json::from_str(&b.choice).map_err(|_| AppError::Internal("ballot"))?;
+            Ok(Ballot {
+                weight: 1,
+                preferences,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Election {
+        candidates: proposal.proposal.options.clone(),
+        seats: proposal.proposal.seats as usize,
+        withdrawn: Vec::new(),
+        ballots,
+        title: proposal.proposal.title.clone(),
+    })
+}
+
+/// A seed for drawing lots, fixed (and shown) before anyone votes.
+fn random_seed() -> u64 {
+    let secret = crate::new_secret();
+    u64::from_str_radix(&secret[..16], 16).unwrap_or(0)
+}

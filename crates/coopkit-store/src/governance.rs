@@ -1,0 +1,488 @@
+//! Proposals, their frozen rolls, secret ballots and comments.
+//!
+//! A ballot row names no person. While voting is open it carries a voter
+//! tag (a keyed hash of the voter under the proposal's secret), which lets
+//! a member change their vote and the database refuse a second one; at
+//! closing the secret and the tags are erased together, after which no
+//! one, operators included, can tie a ballot to a voter.
+
+use coopkit_domain::{CoopId, PersonId, Timestamp};
+
+use crate::{on_pool, BeginWrite, Result, Store, StoreError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProposalId(pub i64);
+
+impl std::fmt::Display for ProposalId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewProposal {
+    pub coop: CoopId,
+    pub author: PersonId,
+    pub title: String,
+    pub body: String,
+    pub kind: String,
+    pub method: String,
+    /// JSON, as the governance crate writes it.
+    pub rules: String,
+    pub options: Vec<String>,
+    pub seats: u32,
+    pub class_key: Option<String>,
+    pub quorum_percent: u32,
+    pub opens_at: Timestamp,
+    pub closes_at: Timestamp,
+    pub seed: u64,
+    pub allocation: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Proposal {
+    pub id: ProposalId,
+    pub proposal: NewProposal,
+    /// `scheduled`, `open` or `closed`.
+    pub state: String,
+    /// JSON, once closed.
+    pub result: Option<String>,
+    pub created_at: Timestamp,
+}
+
+#[derive(sqlx::FromRow)]
+struct ProposalRow {
+    id: i64,
+    coop_id: i64,
+    author_id: i64,
+    title: String,
+    body: String,
+    kind: String,
+    method: String,
+    rules: String,
+    options: String,
+    seats: i64,
+    class_key: Option<String>,
+    quorum_percent: i64,
+    opens_at: i64,
+    closes_at: i64,
+    state: String,
+    seed: i64,
+    result: Option<String>,
+    allocation_id: Option<i64>,
+    created_at: i64,
+}
+
+const PROPOSAL_COLUMNS: &str = "id, coop_id, author_id, title, body, kind, method, rules, options, \
+     seats, class_key, quorum_percent, opens_at, closes_at, state, seed, result, allocation_id, created_at";
+
+impl TryFrom<ProposalRow> for Proposal {
+    type Error = StoreError;
+
+    fn try_from(row: ProposalRow) -> Result<Self> {
+        let options: Vec<String> = serde_json::from_str(&row.options)
+            .map_err(|_| StoreError::corrupt("proposal.options", &row.options))?;
+        let small = |what: &'static str, n: i64| {
+            u32::try_from(n).map_err(|_| StoreError::corrupt(what, &n.to_string()))
+        };
+        Ok(Proposal {
+            id: ProposalId(row.id),
+            proposal: NewProposal {
+                coop: CoopId(row.coop_id),
+                author: PersonId(row.author_id),
+                title: row.title,
+                body: row.body,
+                kind: row.kind,
+                method: row.method,
+                rules: row.rules,
+                options,
+                seats: small("proposal.seats", row.seats)?,
+                class_key: row.class_key,
+                quorum_percent: small("proposal.quorum_percent", row.quorum_percent)?,
+                opens_at: Timestamp(row.opens_at),
+                closes_at: Timestamp(row.closes_at),
+                // Stored as the same 64 bits, signed.
+                seed: row.seed as u64,
+                allocation: row.allocation_id,
+            },
+            state: row.state,
+            result: row.result,
+            created_at: Timestamp(row.created_at),
+        })
+    }
+}
+
+/// A ballot as stored: no voter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredBallot {
+    pub class_key: String,
+    pub choice: String,
+    pub reason: String,
+    pub receipt_hash: Vec<u8>,
+}
+
+/// One line of the roll.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RollEntry {
+    pub person: PersonId,
+    pub class_key: String,
+    pub voted_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comment {
+    pub author: PersonId,
+    pub author_name: String,
+    pub body: String,
+    pub created_at: Timestamp,
+}
+
+/// A vote to record: the choice, the voter's tag and the new receipt.
+#[derive(Clone, Debug)]
+pub struct CastBallot<'a> {
+    pub proposal: ProposalId,
+    pub person: PersonId,
+    pub voter_tag: &'a [u8],
+    pub receipt_hash: &'a [u8],
+    pub choice: &'a str,
+    pub reason: &'a str,
+}
+
+impl Store {
+    pub async fn create_proposal(&self, new: &NewProposal, now: Timestamp) -> Result<ProposalId> {
+        let options = serde_json::to_string(&new.options)
+            .map_err(|_| StoreError::Corrupt("proposal options".into()))?;
+        let (id,): (i64,) = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "INSERT INTO governance_proposal (coop_id, author_id, title, body, kind, method, rules, options, seats, \
+                 class_key, quorum_percent, opens_at, closes_at, state, seed, allocation_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'scheduled', $14, $15, $16) \
+                 RETURNING id",
+            )
+            .bind(new.coop.0)
+            .bind(new.author.0)
+            .bind(&new.title)
+            .bind(&new.body)
+            .bind(&new.kind)
+            .bind(&new.method)
+            .bind(&new.rules)
+            .bind(&options)
+            .bind(i64::from(new.seats))
+            .bind(&new.class_key)
+            .bind(i64::from(new.quorum_percent))
+            .bind(new.opens_at.as_millis())
+            .bind(new.closes_at.as_millis())
+            .bind(new.seed as i64)
+            .bind(new.allocation)
+            .bind(now.as_millis())
+            .fetch_one(pool)
+            .await
+        })?;
+        Ok(ProposalId(id))
+    }
+
+    /// A co-op's proposals, newest first.
+    pub async fn proposals(&self, coop: CoopId) -> Result<Vec<Proposal>> {
+        let rows: Vec<ProposalRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {PROPOSAL_COLUMNS} FROM governance_proposal WHERE coop_id = $1 ORDER BY created_at DESC, id DESC"
+            ))
+            .bind(coop.0)
+            .fetch_all(pool)
+            .await
+        })?;
+        rows.into_iter().map(Proposal::try_from).collect()
+    }
+
+    pub async fn proposal(&self, coop: CoopId, id: ProposalId) -> Result<Option<Proposal>> {
+        let row: Option<ProposalRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {PROPOSAL_COLUMNS} FROM governance_proposal WHERE id = $1 AND coop_id = $2"
+            ))
+            .bind(id.0)
+            .bind(coop.0)
+            .fetch_optional(pool)
+            .await
+        })?;
+        row.map(Proposal::try_from).transpose()
+    }
+
+    /// Proposals whose opening or closing time has come, in any co-op.
+    pub async fn due_proposals(&self, now: Timestamp) -> Result<Vec<(CoopId, ProposalId)>> {
+        let rows: Vec<(i64, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT coop_id, id FROM governance_proposal \
+                 WHERE (state = 'scheduled' AND opens_at <= $1) OR (state = 'open' AND closes_at <= $1) \
+                 ORDER BY id",
+            )
+            .bind(now.as_millis())
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(coop, id)| (CoopId(coop), ProposalId(id)))
+            .collect())
+    }
+
+    /// Opens voting and freezes the roll: the active members then (of the
+    /// proposal's class, if it has one), in one transaction. `false` if it
+    /// was not scheduled (another server opened it first).
+    pub async fn open_proposal(&self, coop: CoopId, id: ProposalId, secret: &[u8]) -> Result<bool> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let opened = sqlx::query(
+                "UPDATE governance_proposal SET state = 'open', ballot_secret = $1 \
+                 WHERE id = $2 AND coop_id = $3 AND state = 'scheduled'",
+            )
+            .bind(secret)
+            .bind(id.0)
+            .bind(coop.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if opened == 0 {
+                return Ok(false);
+            }
+            sqlx::query(
+                "INSERT INTO governance_roll (proposal_id, person_id, class_key) \
+                 SELECT p.id, m.person_id, c.key FROM governance_proposal p \
+                 JOIN membership m ON m.coop_id = p.coop_id AND m.status = 'active' \
+                 JOIN member_class c ON c.id = m.class_id \
+                 WHERE p.id = $1 AND (p.class_key IS NULL OR p.class_key = c.key)",
+            )
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    pub async fn ballot_secret(&self, id: ProposalId) -> Result<Option<Vec<u8>>> {
+        let secret: Option<Option<Vec<u8>>> = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT ballot_secret FROM governance_proposal WHERE id = $1 AND state = 'open'",
+            )
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await
+        })?;
+        Ok(secret.flatten())
+    }
+
+    /// Records a vote, or replaces the voter's earlier one, in one
+    /// statement that the database refuses unless the voter is on the roll
+    /// and voting is open: `false` then, and nothing is written.
+    pub async fn cast_ballot(&self, cast: &CastBallot<'_>, now: Timestamp) -> Result<bool> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let written = sqlx::query(
+                "INSERT INTO governance_ballot (proposal_id, voter_tag, receipt_hash, class_key, choice, reason) \
+                 SELECT r.proposal_id, $1, $2, r.class_key, $3, $4 \
+                 FROM governance_roll r JOIN governance_proposal p ON p.id = r.proposal_id \
+                 WHERE r.proposal_id = $5 AND r.person_id = $6 AND p.state = 'open' \
+                   AND p.opens_at <= $7 AND p.closes_at > $7 \
+                 ON CONFLICT (proposal_id, voter_tag) DO UPDATE \
+                   SET receipt_hash = excluded.receipt_hash, choice = excluded.choice, reason = excluded.reason",
+            )
+            .bind(cast.voter_tag)
+            .bind(cast.receipt_hash)
+            .bind(cast.choice)
+            .bind(cast.reason)
+            .bind(cast.proposal.0)
+            .bind(cast.person.0)
+            .bind(now.as_millis())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if written == 0 {
+                return Ok(false);
+            }
+            sqlx::query(
+                "UPDATE governance_roll SET voted_at = $1 WHERE proposal_id = $2 AND person_id = $3",
+            )
+            .bind(now.as_millis())
+            .bind(cast.proposal.0)
+            .bind(cast.person.0)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// Closes voting: writes the result and erases the secret and every
+    /// voter tag, together. `false` if it was not open.
+    pub async fn close_proposal(&self, id: ProposalId, result: &str) -> Result<bool> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let closed = sqlx::query(
+                "UPDATE governance_proposal SET state = 'closed', result = $1, ballot_secret = NULL \
+                 WHERE id = $2 AND state = 'open'",
+            )
+            .bind(result)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if closed == 0 {
+                return Ok(false);
+            }
+            sqlx::query("UPDATE governance_ballot SET voter_tag = NULL WHERE proposal_id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    pub async fn roll(&self, id: ProposalId) -> Result<Vec<RollEntry>> {
+        let rows: Vec<(i64, String, Option<i64>)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT person_id, class_key, voted_at FROM governance_roll WHERE proposal_id = $1 ORDER BY person_id",
+            )
+            .bind(id.0)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(person, class_key, voted_at)| RollEntry {
+                person: PersonId(person),
+                class_key,
+                voted_at: voted_at.map(Timestamp),
+            })
+            .collect())
+    }
+
+    pub async fn roll_entry(&self, id: ProposalId, person: PersonId) -> Result<Option<RollEntry>> {
+        let row: Option<(String, Option<i64>)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT class_key, voted_at FROM governance_roll WHERE proposal_id = $1 AND person_id = $2",
+            )
+            .bind(id.0)
+            .bind(person.0)
+            .fetch_optional(pool)
+            .await
+        })?;
+        Ok(row.map(|(class_key, voted_at)| RollEntry {
+            person,
+            class_key,
+            voted_at: voted_at.map(Timestamp),
+        }))
+    }
+
+    /// The ballots, in a fixed order that says nothing of who cast them
+    /// or when: by receipt hash.
+    pub async fn ballots(&self, id: ProposalId) -> Result<Vec<StoredBallot>> {
+        let rows: Vec<(String, String, String, Vec<u8>)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT class_key, choice, reason, receipt_hash FROM governance_ballot \
+                 WHERE proposal_id = $1 ORDER BY receipt_hash",
+            )
+            .bind(id.0)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(class_key, choice, reason, receipt_hash)| StoredBallot {
+                class_key,
+                choice,
+                reason,
+                receipt_hash,
+            })
+            .collect())
+    }
+
+    pub async fn ballot_by_receipt(
+        &self,
+        id: ProposalId,
+        receipt_hash: &[u8],
+    ) -> Result<Option<StoredBallot>> {
+        let row: Option<(String, String, String)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT class_key, choice, reason FROM governance_ballot WHERE proposal_id = $1 AND receipt_hash = $2",
+            )
+            .bind(id.0)
+            .bind(receipt_hash)
+            .fetch_optional(pool)
+            .await
+        })?;
+        Ok(row.map(|(class_key, choice, reason)| StoredBallot {
+            class_key,
+            choice,
+            reason,
+            receipt_hash: receipt_hash.to_vec(),
+        }))
+    }
+
+    pub async fn add_comment(
+        &self,
+        id: ProposalId,
+        author: PersonId,
+        body: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO governance_comment (proposal_id, author_id, body, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id.0)
+            .bind(author.0)
+            .bind(body)
+            .bind(now.as_millis())
+            .execute(pool)
+            .await
+            .map(|d| d.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    pub async fn comments(&self, id: ProposalId) -> Result<Vec<Comment>> {
+        let rows: Vec<(i64, String, String, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT c.author_id, p.display_name, c.body, c.created_at FROM governance_comment c \
+                 JOIN person p ON p.id = c.author_id WHERE c.proposal_id = $1 ORDER BY c.id",
+            )
+            .bind(id.0)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(author, author_name, body, at)| Comment {
+                author: PersonId(author),
+                author_name,
+                body,
+                created_at: Timestamp(at),
+            })
+            .collect())
+    }
+}
+
+impl Store {
+    /// The co-op's class rules for votes, as JSON.
+    pub async fn class_rules(&self, coop: CoopId) -> Result<String> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT class_rules FROM coop WHERE id = $1")
+                .bind(coop.0)
+                .fetch_one(pool)
+                .await
+        })?)
+    }
+
+    pub async fn set_class_rules(&self, coop: CoopId, rules: &str) -> Result<()> {
+        on_pool!(self, |pool| {
+            sqlx::query("UPDATE coop SET class_rules = $1 WHERE id = $2")
+                .bind(rules)
+                .bind(coop.0)
+                .execute(pool)
+                .await
+                .map(|d| d.rows_affected())
+        })?;
+        Ok(())
+    }
+}
