@@ -621,8 +621,9 @@ async fn purge_expired_periodically(app: App) {
 }
 
 /// Settles bookings whose time passed undisputed, and finishes any
-/// booking's ledger step a crash cut short; every hour, also offers open
-/// requests to providers (the scheduled matching run).
+/// booking's ledger step a crash cut short; opens and closes votes; every
+/// hour, also offers open requests to providers (the scheduled matching
+/// run).
 async fn market_tick_periodically(app: App) {
     let mut every_minute = tokio::time::interval(Duration::from_secs(60));
     let mut minutes = 0u32;
@@ -646,6 +647,10 @@ async fn market_tick_periodically(app: App) {
             }
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "market tick failed"),
+        }
+        // Opens and closes votes on time even when nobody looks.
+        if let Err(error) = app.governance_tick().await {
+            tracing::warn!(%error, "governance tick failed");
         }
     }
 }

@@ -9,6 +9,7 @@ mod coop;
 mod dispatch;
 mod ledger;
 mod market;
+mod proposals;
 mod requests;
 mod session;
 mod tasks;
@@ -109,6 +110,22 @@ pub fn routes(state: AppState) -> Router<AppState> {
             post(bookings::answer),
         )
         .route("/c/{slug}/market/bookings/{id}/{step}", post(bookings::act))
+        .route(
+            "/c/{slug}/proposals",
+            get(proposals::list).post(proposals::create),
+        )
+        .route("/c/{slug}/proposals/rules", post(proposals::set_rules))
+        .route("/c/{slug}/proposals/{id}", get(proposals::show))
+        .route("/c/{slug}/proposals/{id}/vote", post(proposals::vote))
+        .route(
+            "/c/{slug}/proposals/{id}/comments",
+            post(proposals::comment),
+        )
+        .route(
+            "/c/{slug}/proposals/{id}/receipt",
+            post(proposals::check_receipt),
+        )
+        .route("/c/{slug}/proposals/{id}/ballots", get(proposals::ballots))
         .route("/c/{slug}/approvals/{membership}", post(coop::decide))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, viewer::resolve))

@@ -10,5 +10,6 @@ mod isolation;
 mod ledger;
 mod market;
 mod pages;
+mod proposals;
 mod robustness;
 mod settlement;

@@ -23,7 +23,7 @@ const JSON_ENDPOINTS: [&str; 14] = [
     "/api/v1/coops/fuzzed/payment-requests/1/pay",
 ];
 
-const FORM_ENDPOINTS: [&str; 29] = [
+const FORM_ENDPOINTS: [&str; 34] = [
     "/signup",
     "/login",
     "/lang",
@@ -52,6 +52,11 @@ const FORM_ENDPOINTS: [&str; 29] = [
     "/c/fuzzed/market/tasks/1/claim",
     "/c/fuzzed/ledger/referral-bonus",
     "/c/fuzzed/ledger/cash-dues",
+    "/c/fuzzed/proposals",
+    "/c/fuzzed/proposals/rules",
+    "/c/fuzzed/proposals/1/vote",
+    "/c/fuzzed/proposals/1/comments",
+    "/c/fuzzed/proposals/1/receipt",
     "/logout",
 ];
 

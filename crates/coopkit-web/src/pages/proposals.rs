@@ -1,0 +1,754 @@
+//! Proposals and votes as pages: the list with the form to propose, and
+//! each proposal's page with its text, discussion, ballot, receipt check
+//! and, once closed, its result: turnout, quorum, classes, and for
+//! elections every round as a table and a chart.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect};
+use coopkit_app::governance::{
+    ProposalForm, ProposalOutcome, ProposalView, VoteForm, ELECTION_METHODS, KINDS, MOTION_METHODS,
+};
+use coopkit_app::records::{Proposal, ProposalId};
+use coopkit_app::AppError;
+use coopkit_domain::Timestamp;
+use coopkit_governance::count::{Action, Outcome};
+use coopkit_governance::decision::{ClassRules, ClassWeight};
+use serde::Deserialize;
+
+use super::{render_with, FormErrors, PageResult};
+use crate::forms::CsrfForm;
+use crate::viewer::Viewer;
+use crate::AppState;
+
+struct ProposalRow {
+    id: i64,
+    title: String,
+    kind: String,
+    state: String,
+    closes: String,
+}
+
+#[derive(Template)]
+#[template(path = "proposals.html")]
+struct ProposalsPage<'a> {
+    v: &'a Viewer,
+    slug: String,
+    rows: Vec<ProposalRow>,
+    kinds: Vec<(&'static str, String)>,
+    methods: Vec<(&'static str, String)>,
+    classes: Vec<(String, String)>,
+    rules: String,
+    errors: FormErrors,
+}
+
+fn row(p: &Proposal, tr: &crate::Tr) -> ProposalRow {
+    ProposalRow {
+        id: p.id.0,
+        title: p.proposal.title.clone(),
+        kind: tr.t(&format!("proposal-kind-{}", p.proposal.kind)),
+        state: tr.t(&format!("proposal-state-{}", p.state)),
+        closes: p.proposal.closes_at.wall_clock(),
+    }
+}
+
+/// "workers 50%, consumers 30%; investors at most 20%; must pass in
+/// every class", for people.
+fn describe_rules(rules: &ClassRules, tr: &crate::Tr) -> String {
+    let mut parts = Vec::new();
+    if !rules.weights.is_empty() {
+        let weights: Vec<String> = rules
+            .weights
+            .iter()
+            .map(|w| format!("{} {}%", w.class, w.percent))
+            .collect();
+        parts.push(tr.t_args("rules-weights", &[("weights", &weights.join(", "))]));
+    }
+    if let Some(cap) = &rules.cap {
+        let percent = cap.percent.to_string();
+        parts.push(tr.t_args(
+            "rules-cap",
+            &[("class", cap.class.as_str()), ("percent", percent.as_str())],
+        ));
+    }
+    if rules.every_class {
+        parts.push(tr.t("rules-every-class"));
+    }
+    if parts.is_empty() {
+        tr.t("rules-plain")
+    } else {
+        parts.join("; ")
+    }
+}
+
+async fn list_page(
+    state: &AppState,
+    v: &Viewer,
+    slug: String,
+    errors: FormErrors,
+    status: StatusCode,
+) -> PageResult {
+    let person = v.person()?;
+    let proposals = state.app.proposals(person, &slug).await?;
+    let rules = state.app.class_rules(person, &slug).await?;
+    let classes = state
+        .app
+        .coop_page(Some(person), &slug)
+        .await?
+        .classes
+        .into_iter()
+        .map(|c| (c.spec.key.as_str().to_owned(), c.spec.name))
+        .collect();
+    let tr = &v.tr;
+    render_with(
+        status,
+        &ProposalsPage {
+            v,
+            rows: proposals.iter().map(|p| row(p, tr)).collect(),
+            kinds: KINDS
+                .iter()
+                .map(|k| (*k, tr.t(&format!("proposal-kind-{k}"))))
+                .collect(),
+            methods: MOTION_METHODS
+                .iter()
+                .chain(ELECTION_METHODS.iter())
+                .map(|m| (*m, tr.t(&format!("proposal-method-{m}"))))
+                .collect(),
+            classes,
+            rules: describe_rules(&rules, tr),
+            errors,
+            slug,
+        },
+    )
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+) -> PageResult {
+    list_page(&state, &v, slug, FormErrors::default(), StatusCode::OK).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ProposalFields {
+    title: String,
+    body: String,
+    kind: String,
+    method: String,
+    /// An election's candidates, one per line.
+    options: String,
+    seats: String,
+    class_key: String,
+    quorum: String,
+    /// A supermajority as "2/3".
+    threshold: String,
+    opens: String,
+    closes: String,
+}
+
+fn number(field: &str, text: &str, default: u32) -> Result<u32, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(default);
+    }
+    text.parse()
+        .map_err(|_| AppError::invalid(field, "number-format"))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    CsrfForm(form): CsrfForm<ProposalFields>,
+) -> PageResult {
+    let person = v.person()?;
+    let outcome = async {
+        let when = |field: &str, text: &str| {
+            if text.trim().is_empty() {
+                Ok(state.app.now())
+            } else {
+                Timestamp::parse_wall_clock(text).map_err(|code| AppError::invalid(field, code))
+            }
+        };
+        let threshold = match form.threshold.trim().split_once('/') {
+            Some((n, d)) => Some((number("threshold", n, 2)?, number("threshold", d, 3)?)),
+            None if form.threshold.trim().is_empty() => None,
+            None => return Err(AppError::invalid("threshold", "number-format")),
+        };
+        let proposal = ProposalForm {
+            title: form.title.clone(),
+            body: form.body.clone(),
+            kind: form.kind.clone(),
+            method: form.method.clone(),
+            options: form.options.lines().map(str::to_owned).collect(),
+            seats: number("seats", &form.seats, 1)?,
+            class_key: Some(form.class_key.clone()),
+            quorum_percent: number("quorum", &form.quorum, 0)?,
+            threshold,
+            opens_at: when("opens", &form.opens)?,
+            closes_at: Timestamp::parse_wall_clock(&form.closes)
+                .map_err(|code| AppError::invalid("closes", code))?,
+        };
+        state.app.create_proposal(person, &slug, proposal).await
+    }
+    .await;
+    match outcome {
+        Ok(id) => Ok(Redirect::to(&format!("/c/{slug}/proposals/{id}")).into_response()),
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            list_page(&state, &v, slug, errors, status).await
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RulesFields {
+    every_class: String,
+    /// "workers=50, consumers=30, investors=20"
+    weights: String,
+    /// "investors=20"
+    cap: String,
+}
+
+fn class_weight(field: &str, text: &str) -> Result<ClassWeight, AppError> {
+    let (class, percent) = text
+        .split_once('=')
+        .ok_or_else(|| AppError::invalid(field, "weights-format"))?;
+    Ok(ClassWeight {
+        class: class.trim().to_owned(),
+        percent: number(field, percent, 0)?,
+    })
+}
+
+/// Admins set the bylaws' class rules for votes.
+pub async fn set_rules(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    CsrfForm(form): CsrfForm<RulesFields>,
+) -> PageResult {
+    let person = v.person()?;
+    let outcome = async {
+        let weights = form
+            .weights
+            .split(',')
+            .filter(|w| !w.trim().is_empty())
+            .map(|w| class_weight("weights", w))
+            .collect::<Result<Vec<_>, _>>()?;
+        let cap = match form.cap.trim() {
+            "" => None,
+            text => Some(class_weight("cap", text)?),
+        };
+        let rules = ClassRules {
+            every_class: form.every_class == "yes",
+            weights,
+            cap,
+        };
+        state.app.set_class_rules(person, &slug, rules).await
+    }
+    .await;
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/c/{slug}/proposals")).into_response()),
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            list_page(&state, &v, slug, errors, status).await
+        }
+    }
+}
+
+/// One round of an election, for the table.
+struct RoundRow {
+    number: usize,
+    action: String,
+    /// Votes per candidate, in the order of the header ("" when out).
+    votes: Vec<String>,
+    exhausted: String,
+}
+
+/// A line per candidate across the rounds.
+struct ChartLine {
+    name: String,
+    points: String,
+    colour: &'static str,
+    /// Where its label goes.
+    label_y: i64,
+}
+
+struct ClassRow {
+    name: String,
+    eligible: u64,
+    yes: u64,
+    no: u64,
+    abstain: u64,
+    block: u64,
+    weight: String,
+    passed: bool,
+}
+
+struct ResultView {
+    passed: bool,
+    headline: String,
+    turnout: String,
+    quorum: String,
+    classes: Vec<ClassRow>,
+    block_reasons: Vec<String>,
+    candidates: Vec<String>,
+    rounds: Vec<RoundRow>,
+    chart: Vec<ChartLine>,
+    quota: String,
+    seed: String,
+    file: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "proposal.html")]
+struct ProposalPage<'a> {
+    v: &'a Viewer,
+    slug: String,
+    p: ProposalView,
+    kind: String,
+    method: String,
+    state_name: String,
+    /// Candidates with their numbers, for the ballot.
+    options: Vec<(usize, String)>,
+    ranked: bool,
+    plurality: bool,
+    voted_before: bool,
+    consent: bool,
+    rules: String,
+    result: Option<ResultView>,
+    receipt: Option<String>,
+    checked: Option<String>,
+    errors: FormErrors,
+    error: Option<String>,
+}
+
+const COLOURS: [&str; 8] = [
+    "#1b6ca8", "#c0392b", "#2e8b57", "#8e44ad", "#d68910", "#16a085", "#7f8c8d", "#a04000",
+];
+const CHART_W: i64 = 560;
+const CHART_H: i64 = 220;
+
+fn rounds_chart(outcome: &Outcome, candidates: &[String]) -> Vec<ChartLine> {
+    let n = outcome.rounds.len().max(2) as i64 - 1;
+    let top = outcome
+        .rounds
+        .iter()
+        .flat_map(|r| r.votes.iter().map(|(_, v)| v.0))
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let y =
+        |votes: u64| CHART_H - (i128::from(votes) * i128::from(CHART_H) / i128::from(top)) as i64;
+    candidates
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let mut last = CHART_H;
+            let points: Vec<String> = outcome
+                .rounds
+                .iter()
+                .enumerate()
+                .filter_map(|(r, round)| {
+                    let votes = round.votes.iter().find(|(c, _)| c == name)?.1;
+                    last = y(votes.0);
+                    Some(format!("{},{}", r as i64 * CHART_W / n, last))
+                })
+                .collect();
+            ChartLine {
+                name: name.clone(),
+                points: points.join(" "),
+                colour: COLOURS[i % COLOURS.len()],
+                label_y: last,
+            }
+        })
+        .collect()
+}
+
+fn result_view(p: &ProposalView, tr: &crate::Tr) -> Option<ResultView> {
+    let outcome = p.outcome.as_ref()?;
+    let percent =
+        |part: u64, whole: u64| format!("{}%", (part * 100).checked_div(whole).unwrap_or(0));
+    let quorum_text = |met: bool| {
+        tr.t_args(
+            if met {
+                "proposal-quorum-met"
+            } else {
+                "proposal-quorum-missed"
+            },
+            &[(
+                "percent",
+                p.proposal.proposal.quorum_percent.to_string().as_str(),
+            )],
+        )
+    };
+    let seed = p.proposal.proposal.seed.to_string();
+    Some(match outcome {
+        ProposalOutcome::Motion {
+            decision,
+            block_reasons,
+        } => ResultView {
+            passed: decision.passed,
+            headline: match decision.failed_by.as_deref() {
+                None => tr.t("proposal-passed"),
+                Some(reason) => tr.t_args(
+                    "proposal-failed",
+                    &[(
+                        "reason",
+                        tr.t(&format!(
+                            "proposal-failed-{}",
+                            reason.split(':').next().unwrap_or(reason)
+                        ))
+                        .as_str(),
+                    )],
+                ),
+            },
+            turnout: format!(
+                "{} / {} ({})",
+                decision.voted,
+                decision.eligible,
+                percent(decision.voted, decision.eligible)
+            ),
+            quorum: quorum_text(decision.quorum_met),
+            classes: decision
+                .classes
+                .iter()
+                .map(|c| ClassRow {
+                    name: c.tally.class.clone(),
+                    eligible: c.tally.eligible,
+                    yes: c.tally.yes,
+                    no: c.tally.no,
+                    abstain: c.tally.abstain,
+                    block: c.tally.block,
+                    weight: format!(
+                        "{}.{}%",
+                        c.weight_ppm / 10_000,
+                        c.weight_ppm % 10_000 / 1_000
+                    ),
+                    passed: c.passed,
+                })
+                .collect(),
+            block_reasons: block_reasons.clone(),
+            candidates: Vec::new(),
+            rounds: Vec::new(),
+            chart: Vec::new(),
+            quota: String::new(),
+            seed,
+            file: "csv",
+        },
+        ProposalOutcome::Election {
+            outcome,
+            eligible,
+            voted,
+            quorum_met,
+        } => {
+            let candidates = p.proposal.proposal.options.clone();
+            let rounds = outcome
+                .rounds
+                .iter()
+                .map(|r| {
+                    let (key, who) = match &r.action {
+                        Action::Elected(who) => ("round-elected", who),
+                        Action::Excluded(who) => ("round-excluded", who),
+                        Action::SurplusTransferred(who) => ("round-surplus", who),
+                    };
+                    RoundRow {
+                        number: r.number,
+                        action: tr.t_args(key, &[("names", who.join(", ").as_str())]),
+                        votes: candidates
+                            .iter()
+                            .map(|c| {
+                                r.votes
+                                    .iter()
+                                    .find(|(name, _)| name == c)
+                                    .map_or_else(String::new, |(_, v)| v.to_string())
+                            })
+                            .collect(),
+                        exhausted: r.exhausted.to_string(),
+                    }
+                })
+                .collect();
+            ResultView {
+                passed: *quorum_met,
+                headline: if *quorum_met {
+                    tr.t_args(
+                        "proposal-elected",
+                        &[("names", outcome.elected.join(", ").as_str())],
+                    )
+                } else {
+                    tr.t("proposal-election-void")
+                },
+                turnout: format!("{voted} / {eligible} ({})", percent(*voted, *eligible)),
+                quorum: quorum_text(*quorum_met),
+                classes: Vec::new(),
+                block_reasons: Vec::new(),
+                chart: rounds_chart(outcome, &candidates),
+                candidates,
+                rounds,
+                quota: outcome.quota.map(|q| q.to_string()).unwrap_or_default(),
+                seed,
+                file: if matches!(
+                    p.proposal.proposal.method.as_str(),
+                    "irv" | "scottish-stv" | "meek-stv"
+                ) {
+                    "blt"
+                } else {
+                    "csv"
+                },
+            }
+        }
+    })
+}
+
+#[derive(Default)]
+struct Extras {
+    receipt: Option<String>,
+    checked: Option<String>,
+    errors: FormErrors,
+    error: Option<String>,
+}
+
+async fn proposal_page(
+    state: &AppState,
+    v: &Viewer,
+    slug: String,
+    id: ProposalId,
+    extras: Extras,
+    status: StatusCode,
+) -> PageResult {
+    let person = v.person()?;
+    let p = state.app.proposal(person, &slug, id).await?;
+    let tr = &v.tr;
+    let method = p.proposal.proposal.method.clone();
+    render_with(
+        status,
+        &ProposalPage {
+            v,
+            kind: tr.t(&format!("proposal-kind-{}", p.proposal.proposal.kind)),
+            method: tr.t(&format!("proposal-method-{method}")),
+            state_name: tr.t(&format!("proposal-state-{}", p.proposal.state)),
+            options: p
+                .proposal
+                .proposal
+                .options
+                .iter()
+                .cloned()
+                .enumerate()
+                .collect(),
+            ranked: matches!(method.as_str(), "irv" | "scottish-stv" | "meek-stv"),
+            plurality: method == "plurality",
+            voted_before: p.mine.as_ref().is_some_and(|m| m.voted_at.is_some()),
+            consent: method == "consent",
+            rules: describe_rules(&p.rules, tr),
+            result: result_view(&p, tr),
+            receipt: extras.receipt,
+            checked: extras.checked,
+            errors: extras.errors,
+            error: extras.error,
+            slug,
+            p,
+        },
+    )
+}
+
+fn proposal_id(id: &str) -> Result<ProposalId, AppError> {
+    id.parse()
+        .map(ProposalId)
+        .map_err(|_| AppError::NotFound("proposal"))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((slug, id)): Path<(String, String)>,
+) -> PageResult {
+    let id = proposal_id(&id)?;
+    proposal_page(&state, &v, slug, id, Extras::default(), StatusCode::OK).await
+}
+
+/// A ballot as the page sends it: `choice` and `reason` for motions;
+/// `pick` (plurality) or `rank_N` per candidate N (ranks for ranked
+/// methods, "1" for each approved) for elections.
+fn vote_form(fields: &[(String, String)]) -> Result<VoteForm, AppError> {
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let mut ranking: Vec<(u32, usize)> = Vec::new();
+    let pick = field("pick");
+    if !pick.is_empty() {
+        let pick = pick
+            .parse()
+            .map_err(|_| AppError::invalid("ranking", "ranking-invalid"))?;
+        ranking.push((1, pick));
+    }
+    for (name, value) in fields {
+        let Some(candidate) = name.strip_prefix("rank_") else {
+            continue;
+        };
+        if value.trim().is_empty() {
+            continue;
+        }
+        let candidate = candidate
+            .parse()
+            .map_err(|_| AppError::invalid("ranking", "ranking-invalid"))?;
+        let rank = value
+            .trim()
+            .parse()
+            .map_err(|_| AppError::invalid("ranking", "ranking-invalid"))?;
+        ranking.push((rank, candidate));
+    }
+    ranking.sort_unstable();
+    Ok(VoteForm {
+        choice: field("choice"),
+        ranking: ranking.into_iter().map(|(_, c)| c).collect(),
+        reason: field("reason"),
+    })
+}
+
+pub async fn vote(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((slug, id)): Path<(String, String)>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let person = v.person()?;
+    let id = proposal_id(&id)?;
+    // Two candidates given the same rank on a ranked ballot say nothing
+    // of which comes first.
+    let outcome = async {
+        let form = vote_form(&fields)?;
+        let ranks: Vec<&String> = fields
+            .iter()
+            .filter(|(n, v)| n.starts_with("rank_") && !v.trim().is_empty())
+            .map(|(_, v)| v)
+            .collect();
+        let distinct: std::collections::BTreeSet<&&String> = ranks.iter().collect();
+        let approval = fields.iter().any(|(n, _)| n == "approval");
+        if !approval && distinct.len() != ranks.len() {
+            return Err(AppError::invalid("ranking", "ranking-invalid"));
+        }
+        state.app.vote(person, &slug, id, form).await
+    }
+    .await;
+    match outcome {
+        Ok(receipt) => {
+            let extras = Extras {
+                receipt: Some(receipt.0),
+                ..Extras::default()
+            };
+            proposal_page(&state, &v, slug, id, extras, StatusCode::OK).await
+        }
+        Err(AppError::Conflict { code, .. }) => {
+            let extras = Extras {
+                error: Some(v.tr.error(code)),
+                ..Extras::default()
+            };
+            proposal_page(&state, &v, slug, id, extras, StatusCode::CONFLICT).await
+        }
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            let extras = Extras {
+                errors,
+                ..Extras::default()
+            };
+            proposal_page(&state, &v, slug, id, extras, status).await
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CommentFields {
+    body: String,
+}
+
+pub async fn comment(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((slug, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<CommentFields>,
+) -> PageResult {
+    let person = v.person()?;
+    let id = proposal_id(&id)?;
+    match state
+        .app
+        .comment_on_proposal(person, &slug, id, &form.body)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/c/{slug}/proposals/{id}#comments")).into_response()),
+        Err(AppError::Conflict { code, .. }) => {
+            let extras = Extras {
+                error: Some(v.tr.error(code)),
+                ..Extras::default()
+            };
+            proposal_page(&state, &v, slug, id, extras, StatusCode::CONFLICT).await
+        }
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            let extras = Extras {
+                errors,
+                ..Extras::default()
+            };
+            proposal_page(&state, &v, slug, id, extras, status).await
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReceiptFields {
+    receipt: String,
+}
+
+pub async fn check_receipt(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((slug, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<ReceiptFields>,
+) -> PageResult {
+    let person = v.person()?;
+    let id = proposal_id(&id)?;
+    let found = state
+        .app
+        .check_receipt(person, &slug, id, &form.receipt)
+        .await?;
+    let checked = Some(match found {
+        Some(choice) => v.tr.t_args("receipt-found", &[("choice", choice.as_str())]),
+        None => v.tr.t("receipt-not-found"),
+    });
+    let extras = Extras {
+        checked,
+        ..Extras::default()
+    };
+    proposal_page(&state, &v, slug, id, extras, StatusCode::OK).await
+}
+
+/// The anonymous ballots of a closed proposal, as a download.
+pub async fn ballots(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((slug, id)): Path<(String, String)>,
+) -> PageResult {
+    let person = v.person()?;
+    let id = proposal_id(&id)?;
+    let file = state.app.published_ballots(person, &slug, id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, file.content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", file.name),
+            ),
+        ],
+        file.body,
+    )
+        .into_response())
+}

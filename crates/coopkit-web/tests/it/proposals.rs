@@ -1,0 +1,197 @@
+//! Proposals and votes through the pages, on SQLite and PostgreSQL.
+
+use coopkit_testkit::{backends, Client, TestServer, TEST_START};
+
+use crate::fixtures::coop;
+use crate::ledger::sitters;
+use crate::settlement::page_client;
+
+const DAY: i64 = 24 * 3_600_000;
+
+fn in_days(days: i64) -> String {
+    TEST_START.plus_millis(days * DAY).wall_clock_field()
+}
+
+/// The text of the element with this id, tags stripped.
+fn text_of(html: &str, id: &str) -> String {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in {html}"));
+    let open = start + html[start..].find('>').unwrap() + 1;
+    let close = open + html[open..].find("</").unwrap();
+    html[open..close].trim().to_owned()
+}
+
+async fn propose(client: &Client, fields: &[(&str, &str)]) -> String {
+    let reply = client.post_form("/c/sitters/proposals", fields).await;
+    reply.assert_status(303);
+    reply.location().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn members_propose_discuss_vote_in_secret_and_see_the_count() {
+    for backend in backends() {
+        let server = TestServer::spawn(backend).await;
+        sitters(&server).await;
+        let (admin, ana, ben) = (
+            page_client(&server, "Ada Admin").await,
+            page_client(&server, "Ana Parent").await,
+            page_client(&server, "Ben Parent").await,
+        );
+        let closes = in_days(2);
+
+        // Ana proposes a motion; a member cannot call an election.
+        let motion = propose(
+            &ana,
+            &[
+                ("title", "Evening rates"),
+                ("body", "Evenings count as one and a half hours."),
+                ("kind", "motion"),
+                ("method", "majority"),
+                ("quorum", "50"),
+                ("closes", &closes),
+            ],
+        )
+        .await;
+        let refused = ana
+            .post_form(
+                "/c/sitters/proposals",
+                &[
+                    ("title", "Board"),
+                    ("kind", "election"),
+                    ("method", "irv"),
+                    ("options", "A\nB"),
+                    ("closes", &closes),
+                ],
+            )
+            .await;
+        refused.assert_status(403);
+        let bad = ana
+            .post_form(
+                "/c/sitters/proposals",
+                &[
+                    ("title", "x"),
+                    ("kind", "motion"),
+                    ("method", "majority"),
+                    ("closes", "soon"),
+                ],
+            )
+            .await;
+        bad.assert_status(422);
+
+        let page = ana.get(&motion).await;
+        page.assert_status(200);
+        assert_eq!(text_of(&page.body, "proposal-state"), "Voting open");
+
+        // Ana votes yes and gets a receipt; Ben cannot block a majority
+        // vote, and votes no.
+        let voted = ana
+            .post_form(&format!("{motion}/vote"), &[("choice", "yes")])
+            .await;
+        voted.assert_status(200);
+        let receipt = text_of(&voted.body, "receipt-code");
+        assert_eq!(receipt.len(), 24, "{receipt}");
+        ben.post_form(
+            &format!("{motion}/vote"),
+            &[("choice", "block"), ("reason", "no")],
+        )
+        .await
+        .assert_status(422);
+        ben.post_form(&format!("{motion}/vote"), &[("choice", "no")])
+            .await
+            .assert_status(200);
+        let checked = ana
+            .post_form(&format!("{motion}/receipt"), &[("receipt", &receipt)])
+            .await;
+        assert_eq!(
+            text_of(&checked.body, "receipt-result"),
+            "This ballot is recorded: yes."
+        );
+        ben.post_form(
+            &format!("{motion}/comments"),
+            &[("body", "Too dear for us.")],
+        )
+        .await
+        .assert_status(303);
+        assert!(ana.get(&motion).await.body.contains("Too dear for us."));
+        // Nothing is published before closing; no one outside sees it.
+        admin
+            .get(&format!("{motion}/ballots"))
+            .await
+            .assert_status(409);
+        coop(&server, "elsewhere", "Olga Outsider", false).await;
+        let outsider = page_client(&server, "Olga Outsider").await;
+        outsider.get(&motion).await.assert_status(403);
+
+        // The bylaws' class rules are the admins' and must add up.
+        let wrong = admin
+            .post_form("/c/sitters/proposals/rules", &[("weights", "member=90")])
+            .await;
+        wrong.assert_status(422);
+        assert!(wrong.body.contains("The weights must add up to 100."));
+        ana.post_form("/c/sitters/proposals/rules", &[("every_class", "yes")])
+            .await
+            .assert_status(403);
+
+        // An election by instant runoff, put by the admin.
+        let election = propose(
+            &admin,
+            &[
+                ("title", "Coordinator 2027"),
+                ("kind", "election"),
+                ("method", "irv"),
+                ("options", "Rosa\nSam\nTia"),
+                ("seats", "1"),
+                ("quorum", "0"),
+                ("closes", &closes),
+            ],
+        )
+        .await;
+        for (client, ranks) in [
+            (&admin, [("rank_0", "1"), ("rank_1", "2"), ("rank_2", "")]),
+            (&ana, [("rank_0", ""), ("rank_1", "1"), ("rank_2", "2")]),
+            (&ben, [("rank_0", "1"), ("rank_1", ""), ("rank_2", "2")]),
+        ] {
+            client
+                .post_form(&format!("{election}/vote"), &ranks)
+                .await
+                .assert_status(200);
+        }
+        admin
+            .post_form(
+                &format!("{election}/vote"),
+                &[("rank_0", "1"), ("rank_1", "1")],
+            )
+            .await
+            .assert_status(422);
+
+        // Two days on, both are closed and counted.
+        server.clock.advance_ms(2 * DAY);
+        let page = ana.get(&motion).await;
+        assert_eq!(text_of(&page.body, "proposal-state"), "Closed");
+        assert_eq!(
+            text_of(&page.body, "result-headline"),
+            "Not passed: not enough votes in favour."
+        );
+        let csv = ana.get(&format!("{motion}/ballots")).await;
+        csv.assert_status(200);
+        let lines: Vec<&str> = csv.body.lines().collect();
+        assert_eq!(lines[0], "receipt_sha256,class,choice,reason");
+        assert_eq!(lines.len(), 3);
+        assert!(!csv.body.contains("Ana"), "no names in the ballots");
+
+        let page = ben.get(&election).await;
+        let headline = text_of(&page.body, "result-headline");
+        assert_eq!(headline, "Elected: Rosa.", "two first preferences of three");
+        assert!(page.body.contains("id=\"rounds\""));
+        assert!(page.body.contains("<polyline"));
+        let blt = ben.get(&format!("{election}/ballots")).await;
+        blt.assert_status(200);
+        let parsed = coopkit_governance::blt::parse(&blt.body).unwrap();
+        assert_eq!(parsed.candidates, ["Rosa", "Sam", "Tia"]);
+        assert_eq!(parsed.ballots.len(), 3);
+        let recount =
+            coopkit_governance::count::count(&parsed, coopkit_governance::count::Method::Irv, 1, 0);
+        assert_eq!(headline, format!("Elected: {}.", recount.elected[0]));
+    }
+}
