@@ -11,6 +11,7 @@ pub mod governance;
 pub mod ledger;
 pub mod market;
 mod memberships;
+pub mod patronage;
 pub mod referrals;
 
 use std::sync::Arc;

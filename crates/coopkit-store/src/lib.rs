@@ -15,6 +15,7 @@ mod governance;
 mod ledger;
 mod market;
 mod memberships;
+mod patronage;
 mod payment_requests;
 mod people;
 pub mod records;
@@ -33,6 +34,7 @@ pub use market::{
     Badge, Booking, Category, Feedback, NewBooking, ProviderListing, ProviderProfile, Service,
     ServiceArea, Stepped,
 };
+pub use patronage::{AllocationLine, AllocationRecord, BookedPatronage, NewAllocation};
 pub use payment_requests::PaymentRequest;
 pub use records::*;
 pub use tasks::{NewTask, Task, TaskId};

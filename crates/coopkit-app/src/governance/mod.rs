@@ -102,6 +102,8 @@ fn is_election(method: &str) -> bool {
 }
 
 impl App {
+    /// A member proposes a motion or bylaw change; coordinators also put
+    /// elections and budgets. Allocations come from closing a year.
     pub async fn create_proposal(
         &self,
         actor: &Person,
@@ -109,6 +111,20 @@ impl App {
         form: ProposalForm,
     ) -> Result<ProposalId> {
         let coop = self.coop(slug).await?;
+        if form.kind == "allocation" {
+            return Err(AppError::invalid("kind", "allocation-from-year-close"));
+        }
+        self.create_proposal_record(&coop, actor, form, None).await
+    }
+
+    pub(crate) async fn create_proposal_record(
+        &self,
+        coop: &Coop,
+        actor: &Person,
+        form: ProposalForm,
+        allocation: Option<i64>,
+    ) -> Result<ProposalId> {
+        let coop = coop.clone();
         let role = self.require_role(&coop, actor, Role::Member).await?.role;
         let now = self.clock.now();
         let mut errors = Collector::new();
@@ -198,7 +214,7 @@ impl App {
             opens_at: Timestamp(form.opens_at.as_millis().max(now.as_millis())),
             closes_at: form.closes_at,
             seed: random_seed(),
-            allocation: None,
+            allocation,
         };
         let id = self.store.create_proposal(&new, now).await?;
         self.refresh_proposal(&coop, id).await?;
@@ -376,6 +392,24 @@ impl App {
                 tracing::info!(coop = %coop.slug, proposal = %id, passed = outcome.passed(), "voting closed");
             }
             proposal = self.find_proposal(coop, id).await?;
+        }
+        // An approved allocation is posted once its vote has closed; this
+        // runs again until it is (say, after a crash in between).
+        if let (Some(allocation), "closed") =
+            (proposal.proposal.allocation, proposal.state.as_str())
+        {
+            let pending = self
+                .store
+                .allocation(coop.id, allocation)
+                .await?
+                .is_some_and(|a| a.state == "proposed");
+            if pending {
+                let roll = self.store.roll(id).await?;
+                let passed = self.outcome_of(&proposal, &roll).await?.passed();
+                if let Err(error) = self.settle_allocation(coop, allocation, passed).await {
+                    tracing::warn!(%error, coop = %coop.slug, allocation, "allocation not settled yet");
+                }
+            }
         }
         Ok(proposal)
     }

@@ -5,6 +5,7 @@
 mod governance;
 mod holds;
 mod market;
+mod patronage;
 mod policy;
 mod requests;
 mod support;

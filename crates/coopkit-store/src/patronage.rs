@@ -1,0 +1,311 @@
+//! Fiscal year closes: the bylaws' patronage rules, each year's
+//! allocation and its lines, and the patronage the bookings record.
+
+use coopkit_domain::{CoopId, PersonId, Timestamp};
+
+use crate::{on_pool, BeginWrite, Result, Store, StoreError};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAllocation {
+    pub coop: CoopId,
+    pub year: String,
+    pub period_start: Timestamp,
+    pub period_end: Timestamp,
+    pub net: i64,
+    pub currency: String,
+    pub capital_currency: String,
+    /// JSON.
+    pub rules: String,
+    /// JSON.
+    pub result: String,
+    pub created_by: PersonId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AllocationRecord {
+    pub id: i64,
+    pub allocation: NewAllocation,
+    /// `proposed`, `posted` or `rejected`.
+    pub state: String,
+    pub proposal: Option<i64>,
+    pub created_at: Timestamp,
+}
+
+/// One member's line of a year's allocation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AllocationLine {
+    pub person: PersonId,
+    pub class_key: String,
+    pub patronage: u64,
+    pub share_ppm: u64,
+    pub amount: u64,
+    pub cash: u64,
+    pub retained: u64,
+}
+
+/// What the settled bookings of a period say each member did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BookedPatronage {
+    pub person: PersonId,
+    /// Minutes of work as provider.
+    pub minutes: u64,
+    /// Earned as provider, in the given currency's minor units.
+    pub sales: u64,
+    /// Paid as requester, in the given currency's minor units.
+    pub purchases: u64,
+}
+
+#[derive(sqlx::FromRow)]
+struct AllocationRow {
+    id: i64,
+    coop_id: i64,
+    year: String,
+    period_start: i64,
+    period_end: i64,
+    net: i64,
+    currency: String,
+    capital_currency: String,
+    rules: String,
+    result: String,
+    state: String,
+    proposal_id: Option<i64>,
+    created_by: i64,
+    created_at: i64,
+}
+
+const ALLOCATION_COLUMNS: &str = "id, coop_id, year, period_start, period_end, net, currency, \
+    capital_currency, rules, result, state, proposal_id, created_by, created_at";
+
+impl From<AllocationRow> for AllocationRecord {
+    fn from(row: AllocationRow) -> Self {
+        AllocationRecord {
+            id: row.id,
+            allocation: NewAllocation {
+                coop: CoopId(row.coop_id),
+                year: row.year,
+                period_start: Timestamp(row.period_start),
+                period_end: Timestamp(row.period_end),
+                net: row.net,
+                currency: row.currency,
+                capital_currency: row.capital_currency,
+                rules: row.rules,
+                result: row.result,
+                created_by: PersonId(row.created_by),
+            },
+            state: row.state,
+            proposal: row.proposal_id,
+            created_at: Timestamp(row.created_at),
+        }
+    }
+}
+
+type LineRow = (i64, String, i64, i64, i64, i64, i64);
+
+fn line_from(row: LineRow) -> Result<AllocationLine> {
+    let (person, class_key, patronage, share_ppm, amount, cash, retained) = row;
+    let unsigned = |what: &'static str, n: i64| {
+        u64::try_from(n).map_err(|_| StoreError::corrupt(what, &n.to_string()))
+    };
+    Ok(AllocationLine {
+        person: PersonId(person),
+        class_key,
+        patronage: unsigned("patronage_line.patronage", patronage)?,
+        share_ppm: unsigned("patronage_line.share_ppm", share_ppm)?,
+        amount: unsigned("patronage_line.amount", amount)?,
+        cash: unsigned("patronage_line.cash", cash)?,
+        retained: unsigned("patronage_line.retained", retained)?,
+    })
+}
+
+fn signed(what: &str, n: u64) -> Result<i64> {
+    i64::try_from(n).map_err(|_| StoreError::Corrupt(format!("{what} {n} exceeds i64")))
+}
+
+impl Store {
+    /// The co-op's patronage rules as JSON; empty when never set.
+    pub async fn patronage_rules(&self, coop: CoopId) -> Result<String> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT patronage_rules FROM coop WHERE id = $1")
+                .bind(coop.0)
+                .fetch_one(pool)
+                .await
+        })?)
+    }
+
+    pub async fn set_patronage_rules(&self, coop: CoopId, rules: &str) -> Result<()> {
+        on_pool!(self, |pool| {
+            sqlx::query("UPDATE coop SET patronage_rules = $1 WHERE id = $2")
+                .bind(rules)
+                .bind(coop.0)
+                .execute(pool)
+                .await
+                .map(|d| d.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// Each member's work, sales and purchases in the co-op's bookings
+    /// settled in `[from, to)`, by person.
+    pub async fn booked_patronage(
+        &self,
+        coop: CoopId,
+        from: Timestamp,
+        to: Timestamp,
+        currency: &str,
+    ) -> Result<Vec<BookedPatronage>> {
+        let rows: Vec<(i64, i64, i64, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT person, CAST(SUM(minutes) AS BIGINT), CAST(SUM(sales) AS BIGINT), \
+                        CAST(SUM(purchases) AS BIGINT) FROM ( \
+                   SELECT provider_id AS person, (ends_at - starts_at) / 60000 AS minutes, \
+                          CASE WHEN currency = $4 THEN amount ELSE 0 END AS sales, 0 AS purchases \
+                   FROM booking WHERE coop_id = $1 AND state = 'settled' AND ends_at >= $2 AND ends_at < $3 \
+                   UNION ALL \
+                   SELECT requester_id, 0, 0, CASE WHEN currency = $4 THEN amount ELSE 0 END \
+                   FROM booking WHERE coop_id = $1 AND state = 'settled' AND ends_at >= $2 AND ends_at < $3 \
+                 ) AS done GROUP BY person ORDER BY person",
+            )
+            .bind(coop.0)
+            .bind(from.as_millis())
+            .bind(to.as_millis())
+            .bind(currency)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(person, minutes, sales, purchases)| BookedPatronage {
+                person: PersonId(person),
+                minutes: u64::try_from(minutes).unwrap_or(0),
+                sales: u64::try_from(sales).unwrap_or(0),
+                purchases: u64::try_from(purchases).unwrap_or(0),
+            })
+            .collect())
+    }
+
+    /// Records a year's allocation and its lines together. `None` if the
+    /// co-op already has one for that year.
+    pub async fn create_allocation(
+        &self,
+        new: &NewAllocation,
+        lines: &[AllocationLine],
+        now: Timestamp,
+    ) -> Result<Option<i64>> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let exists: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM patronage_allocation WHERE coop_id = $1 AND year = $2",
+            )
+            .bind(new.coop.0)
+            .bind(&new.year)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if exists.is_some() {
+                return Ok(None);
+            }
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO patronage_allocation (coop_id, year, period_start, period_end, net, currency, \
+                 capital_currency, rules, result, state, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'proposed', $10, $11) RETURNING id",
+            )
+            .bind(new.coop.0)
+            .bind(&new.year)
+            .bind(new.period_start.as_millis())
+            .bind(new.period_end.as_millis())
+            .bind(new.net)
+            .bind(&new.currency)
+            .bind(&new.capital_currency)
+            .bind(&new.rules)
+            .bind(&new.result)
+            .bind(new.created_by.0)
+            .bind(now.as_millis())
+            .fetch_one(&mut *tx)
+            .await?;
+            for line in lines {
+                sqlx::query(
+                    "INSERT INTO patronage_line (allocation_id, person_id, class_key, patronage, share_ppm, \
+                     amount, cash, retained) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(id)
+                .bind(line.person.0)
+                .bind(&line.class_key)
+                .bind(signed("patronage", line.patronage)?)
+                .bind(signed("share", line.share_ppm)?)
+                .bind(signed("amount", line.amount)?)
+                .bind(signed("cash", line.cash)?)
+                .bind(signed("retained", line.retained)?)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(Some(id))
+        })
+    }
+
+    pub async fn link_allocation_proposal(&self, id: i64, proposal: i64) -> Result<()> {
+        on_pool!(self, |pool| {
+            sqlx::query("UPDATE patronage_allocation SET proposal_id = $1 WHERE id = $2")
+                .bind(proposal)
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|d| d.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// Moves an allocation from one state to another; `false` if it was
+    /// not in `from` (another server moved it first).
+    pub async fn step_allocation(&self, id: i64, from: &str, to: &str) -> Result<bool> {
+        let moved = on_pool!(self, |pool| {
+            sqlx::query("UPDATE patronage_allocation SET state = $1 WHERE id = $2 AND state = $3")
+                .bind(to)
+                .bind(id)
+                .bind(from)
+                .execute(pool)
+                .await
+                .map(|d| d.rows_affected())
+        })?;
+        Ok(moved == 1)
+    }
+
+    /// The co-op's allocations, latest year first.
+    pub async fn allocations(&self, coop: CoopId) -> Result<Vec<AllocationRecord>> {
+        let rows: Vec<AllocationRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {ALLOCATION_COLUMNS} FROM patronage_allocation WHERE coop_id = $1 \
+                 ORDER BY period_end DESC, id DESC"
+            ))
+            .bind(coop.0)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows.into_iter().map(AllocationRecord::from).collect())
+    }
+
+    pub async fn allocation(&self, coop: CoopId, id: i64) -> Result<Option<AllocationRecord>> {
+        let row: Option<AllocationRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {ALLOCATION_COLUMNS} FROM patronage_allocation WHERE id = $1 AND coop_id = $2"
+            ))
+            .bind(id)
+            .bind(coop.0)
+            .fetch_optional(pool)
+            .await
+        })?;
+        Ok(row.map(AllocationRecord::from))
+    }
+
+    pub async fn allocation_lines(&self, id: i64) -> Result<Vec<AllocationLine>> {
+        let rows: Vec<LineRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT person_id, class_key, patronage, share_ppm, amount, cash, retained \
+                 FROM patronage_line WHERE allocation_id = $1 ORDER BY class_key, person_id",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await
+        })?;
+        rows.into_iter().map(line_from).collect()
+    }
+}
