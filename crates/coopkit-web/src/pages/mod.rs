@@ -9,6 +9,7 @@ mod coop;
 mod dispatch;
 mod ledger;
 mod market;
+mod patronage;
 mod proposals;
 mod requests;
 mod session;
@@ -126,6 +127,17 @@ pub fn routes(state: AppState) -> Router<AppState> {
             post(proposals::check_receipt),
         )
         .route("/c/{slug}/proposals/{id}/ballots", get(proposals::ballots))
+        .route("/c/{slug}/patronage", get(patronage::show))
+        .route(
+            "/c/{slug}/patronage/settings",
+            post(patronage::save_settings),
+        )
+        .route("/c/{slug}/patronage/close", post(patronage::close_year))
+        .route("/c/{slug}/patronage/{id}", get(patronage::allocation))
+        .route(
+            "/c/{slug}/patronage/{id}/statement.csv",
+            get(patronage::statement),
+        )
         .route("/c/{slug}/approvals/{membership}", post(coop::decide))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, viewer::resolve))

@@ -108,6 +108,8 @@ async fn list_page(
             rows: proposals.iter().map(|p| row(p, tr)).collect(),
             kinds: KINDS
                 .iter()
+                // Allocations come from closing a year.
+                .filter(|k| **k != "allocation")
                 .map(|k| (*k, tr.t(&format!("proposal-kind-{k}"))))
                 .collect(),
             methods: MOTION_METHODS

@@ -454,3 +454,207 @@ fn next_friday(now: coopkit_domain::Timestamp) -> coopkit_domain::Timestamp {
     }
     day
 }
+
+impl Browser {
+    /// Sets a field's value directly: date pickers do not take typing the
+    /// same way in every locale.
+    async fn set(&self, id: &str, value: &str) {
+        self.client
+            .execute(
+                "document.getElementById(arguments[0]).value = arguments[1];",
+                vec![serde_json::json!(id), serde_json::json!(value)],
+            )
+            .await
+            .unwrap();
+    }
+
+    async fn choose(&self, id: &str, value: &str) {
+        self.client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .select_by_value(value)
+            .await
+            .unwrap();
+    }
+
+    async fn text_of(&self, id: &str) -> String {
+        self.client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// Ranks candidates on an open ballot (`(number, rank)`) and casts it.
+    async fn rank_and_vote(&self, url: &str, ranks: &[(usize, &str)]) {
+        self.client.goto(url).await.unwrap();
+        self.wait_for_text("Your vote").await;
+        for (candidate, rank) in ranks {
+            self.choose(&format!("rank-{candidate}"), rank).await;
+        }
+        self.click("#vote-submit").await;
+        self.wait_for_text("Keep this receipt code").await;
+    }
+
+    async fn vote_yes(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+        self.wait_for_text("Your vote").await;
+        self.click("#choice-yes").await;
+        self.click("#vote-submit").await;
+        self.wait_for_text("Keep this receipt code").await;
+    }
+}
+
+/// A settled cash booking of `hours` hours, `days` after the test start.
+async fn worked(server: &TestServer, provider: i64, client: i64, hours: i64, days: i64) {
+    use coopkit_market::{BookingFacts, BookingState, Payment, Window};
+    let store = &server.db.store;
+    let coop = store.coop_by_slug("cleaners").await.unwrap().unwrap().id;
+    let start = coopkit_testkit::TEST_START.plus_millis(days * 86_400_000);
+    let window = Window::new(start, start.plus_millis(hours * 3_600_000)).unwrap();
+    let booking = store
+        .create_booking(
+            &coopkit_store::NewBooking {
+                coop,
+                requester: coopkit_domain::PersonId(client),
+                provider: coopkit_domain::PersonId(provider),
+                category: "cleaning".into(),
+                currency: coopkit_ledger::CurrencyCode::parse("USD").unwrap(),
+                amount: 2_500 * hours as u64,
+                payment: Payment::Cash,
+                window,
+                notes: String::new(),
+            },
+            |id| coopkit_ledger::TransferId::derived(&format!("browser-booking-{}", id.0)),
+            coopkit_testkit::TEST_START,
+        )
+        .await
+        .unwrap();
+    let settled = BookingFacts {
+        state: BookingState::Settled,
+        window,
+        payment: Payment::Cash,
+        requester_done: true,
+        provider_done: true,
+    };
+    store
+        .step_booking(&booking, &settled, coopkit_testkit::TEST_START)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn members_elect_a_board_by_stv_and_approve_the_years_surplus_in_chromium() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let server = TestServer::spawn(coopkit_store::Backend::Sqlite).await;
+    let admin = coop(&server, "cleaners", "Ada Admin", false).await;
+    for (code, name) in [("USD", "Dollar"), ("CAPITAL", "Members' capital")] {
+        admin
+            .post_json(
+                "/api/v1/coops/cleaners/currencies",
+                &serde_json::json!({"code": code, "name": name, "kind": "money", "scale": 2}),
+            )
+            .await
+            .assert_status(201);
+    }
+    let id = |json: serde_json::Value| json["id"].as_i64().unwrap();
+    let ada = id(admin.get("/api/v1/me").await.json());
+    let bo = crate::fixtures::member(&server, "cleaners", &admin, "Bo Cleaner").await;
+    let cy = crate::fixtures::member(&server, "cleaners", &admin, "Cy Cleaner").await;
+    let (bo, cy) = (
+        id(bo.get("/api/v1/me").await.json()),
+        id(cy.get("/api/v1/me").await.json()),
+    );
+    // Bo cleaned for 30 hours this year, Cy for 10.
+    worked(&server, bo, ada, 30, 10).await;
+    worked(&server, cy, ada, 10, 20).await;
+    let base = &server.base_url;
+    let b = &browser;
+    let start = coopkit_testkit::TEST_START;
+    let in_days = |days: i64| start.plus_millis(days * 86_400_000);
+
+    // The admin calls the board election: two seats, Scottish STV.
+    b.log_in(base, "Ada Admin").await;
+    b.client
+        .goto(&format!("{base}/c/cleaners/proposals"))
+        .await
+        .unwrap();
+    b.wait_for_text("Make a proposal").await;
+    b.fill("title", "Board 2027").await;
+    b.choose("kind", "election").await;
+    b.choose("method", "scottish-stv").await;
+    b.fill("options", "Rosa\nSam\nTia").await;
+    b.fill("seats", "2").await;
+    b.set("closes", &in_days(3).wall_clock_field()).await;
+    b.click("#propose-submit").await;
+    b.wait_for_text("Voting open").await;
+    let election = b.client.current_url().await.unwrap().to_string();
+    b.rank_and_vote(&election, &[(0, "1"), (2, "2")]).await;
+
+    // The bylaws' rules, then the year's close, put to the vote.
+    b.client
+        .goto(&format!("{base}/c/cleaners/patronage"))
+        .await
+        .unwrap();
+    b.wait_for_text("The bylaws' rules for closing a year")
+        .await;
+    b.fill("reserve_percent", "30").await;
+    b.fill("pools", "worker=100:hours").await;
+    b.fill("cash_percent", "20").await;
+    b.fill("currency", "USD").await;
+    b.fill("capital_currency", "CAPITAL").await;
+    b.click("#settings-submit").await;
+    b.wait_for_text("Reserve 30%").await;
+    b.fill("year", "2027").await;
+    b.set("start", &start.date_utc()).await;
+    b.set("end", &in_days(365).date_utc()).await;
+    b.fill("net", "10000.00").await;
+    b.set("vote_closes", &in_days(3).wall_clock_field()).await;
+    b.click("#close-submit").await;
+    b.wait_for_text("Surplus allocation 2027").await;
+    let allocation = b.client.current_url().await.unwrap().to_string();
+    assert_eq!(b.text_of("allocation-reserve").await, "3000.00 USD");
+    b.click("#allocation-vote").await;
+    b.wait_for_text("Net surplus 10000.00 USD").await;
+    let allocation_vote = b.client.current_url().await.unwrap().to_string();
+    b.log_out().await;
+
+    // Bo and Cy vote on both.
+    for (name, ranks) in [
+        ("Bo Cleaner", [(0, "1"), (1, "2")]),
+        ("Cy Cleaner", [(1, "1"), (0, "2")]),
+    ] {
+        b.log_in(base, name).await;
+        b.rank_and_vote(&election, &ranks).await;
+        b.vote_yes(&allocation_vote).await;
+        b.log_out().await;
+    }
+
+    // Three days on, the votes have closed.
+    server.clock.advance_ms(3 * 86_400_000);
+    b.log_in(base, "Bo Cleaner").await;
+    b.client.goto(&election).await.unwrap();
+    b.wait_for_text("Elected: Rosa, Sam.").await;
+    b.client
+        .find(Locator::Id("rounds-chart"))
+        .await
+        .expect("the rounds as a chart");
+    b.client.goto(&allocation).await.unwrap();
+    b.wait_for_text("Approved and posted to the ledger").await;
+    assert_eq!(b.text_of("my-amount").await, "5250.00 USD");
+    assert_eq!(b.text_of("my-cash").await, "1050.00 USD");
+    assert_eq!(b.text_of("my-retained").await, "4200.00 USD");
+    assert!(b.text_of("notice").await.contains("Bo Cleaner"));
+    // The ledger page shows the cash part paid in.
+    b.client
+        .goto(&format!("{base}/c/cleaners/ledger"))
+        .await
+        .unwrap();
+    b.wait_for_text("1050.00").await;
+    browser.stop().await;
+}

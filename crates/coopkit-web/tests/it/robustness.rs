@@ -23,7 +23,7 @@ const JSON_ENDPOINTS: [&str; 14] = [
     "/api/v1/coops/fuzzed/payment-requests/1/pay",
 ];
 
-const FORM_ENDPOINTS: [&str; 34] = [
+const FORM_ENDPOINTS: [&str; 36] = [
     "/signup",
     "/login",
     "/lang",
@@ -57,6 +57,8 @@ const FORM_ENDPOINTS: [&str; 34] = [
     "/c/fuzzed/proposals/1/vote",
     "/c/fuzzed/proposals/1/comments",
     "/c/fuzzed/proposals/1/receipt",
+    "/c/fuzzed/patronage/settings",
+    "/c/fuzzed/patronage/close",
     "/logout",
 ];
 
