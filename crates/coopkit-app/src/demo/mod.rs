@@ -20,6 +20,8 @@ use coopkit_store::{
 
 use crate::ledger::{Instruction, Payment};
 
+mod governance;
+
 use crate::auth::hash_password;
 use crate::{App, AppError, Result};
 
@@ -245,6 +247,7 @@ impl App {
         self.demo_sitting_tokens(sitters.id, &families).await?;
         self.demo_market(sitters.id, ben.id, &families, clock.tick())
             .await?;
+        self.demo_sitters_votes(ben.id, &families).await?;
 
         // Bright Homes: cleaners who own their co-op, and the households
         // who book them. Multi-stakeholder: workers and customers.
@@ -271,20 +274,12 @@ impl App {
             .create_coop(&bright, rosa.id, &class_key("worker")?, clock.tick())
             .await?;
         let bright_classes = self.store.member_classes(bright.id).await?;
-        self.join_many(
-            bright.id,
-            bright_classes[0].id,
-            &demo_people(self, &person, &mut clock, "brighthomes", 11).await?,
-            &mut clock,
-        )
-        .await?;
-        self.join_many(
-            bright.id,
-            bright_classes[1].id,
-            &demo_people(self, &person, &mut clock, "households", 24).await?,
-            &mut clock,
-        )
-        .await?;
+        let workers = demo_people(self, &person, &mut clock, "brighthomes", 11).await?;
+        self.join_many(bright.id, bright_classes[0].id, &workers, &mut clock)
+            .await?;
+        let households = demo_people(self, &person, &mut clock, "households", 24).await?;
+        self.join_many(bright.id, bright_classes[1].id, &households, &mut clock)
+            .await?;
 
         // Lens Commons: photographers selling their work, with staff.
         let lens = NewCoop {
@@ -317,13 +312,9 @@ impl App {
             .create_coop(&lens, photographer.id, &class_key("artist")?, clock.tick())
             .await?;
         let lens_classes = self.store.member_classes(lens.id).await?;
-        self.join_many(
-            lens.id,
-            lens_classes[0].id,
-            &demo_people(self, &person, &mut clock, "lenscommons", 18).await?,
-            &mut clock,
-        )
-        .await?;
+        let artists = demo_people(self, &person, &mut clock, "lenscommons", 18).await?;
+        self.join_many(lens.id, lens_classes[0].id, &artists, &mut clock)
+            .await?;
         self.join_many(lens.id, lens_classes[0].id, &[rosa.id], &mut clock)
             .await?;
         self.join_many(
@@ -333,6 +324,10 @@ impl App {
             &mut clock,
         )
         .await?;
+
+        self.demo_bright_year(bright.id, rosa.id, &workers, &households)
+            .await?;
+        self.demo_lens_votes(photographer.id, &artists).await?;
 
         tracing::info!("demo data loaded");
         Ok(logins)
