@@ -133,6 +133,39 @@ async fn members_propose_discuss_vote_in_secret_and_see_the_count() {
             .await
             .assert_status(403);
 
+        // Rules that add up are taken, shown, and copied into proposals;
+        // a vote for investors only has a roll of investors only.
+        admin
+            .post_form(
+                "/c/sitters/proposals/rules",
+                &[
+                    ("weights", "worker=70, investor=30"),
+                    ("cap", "investor=25"),
+                ],
+            )
+            .await
+            .assert_status(303);
+        let investors = propose(
+            &admin,
+            &[
+                ("title", "Investor dividend policy"),
+                ("kind", "motion"),
+                ("method", "supermajority"),
+                ("threshold", "3/4"),
+                ("class_key", "investor"),
+                ("closes", &closes),
+            ],
+        )
+        .await;
+        let page = ana.get(&investors).await;
+        assert!(page
+            .body
+            .contains("weights worker 70%, investor 30%; investor at most 25%"));
+        assert_eq!(text_of(&page.body, "proposal-turnout"), "0 / 0");
+        ana.post_form(&format!("{investors}/vote"), &[("choice", "yes")])
+            .await
+            .assert_status(403);
+
         // An election by instant runoff, put by the admin.
         let election = propose(
             &admin,
