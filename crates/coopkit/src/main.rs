@@ -2,6 +2,7 @@
 
 mod bench;
 mod config;
+mod directory;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -47,6 +48,9 @@ enum Command {
     Ledger(LedgerCommand),
     /// Count a BLT ballot file and print the result, round by round.
     Count(CountArgs),
+    /// Compare lists of co-ops: which rows are the same organisation.
+    #[command(subcommand)]
+    Directory(directory::DirectoryCommand),
     /// Measure how fast coopkit does its work (build with --release).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -61,6 +65,9 @@ enum BenchCommand {
     Match(bench::matching::MatchBench),
     /// A counting method on a large generated election.
     Count(bench::count::CountBench),
+    /// The linker on the Co-operatives UK 2017 and 2023 lists, scored
+    /// against their withheld ids.
+    Link(bench::link::LinkBench),
 }
 
 #[derive(Debug, Subcommand)]
@@ -226,6 +233,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Bench(BenchCommand::Match(args)) => print(&bench::matching::run(args)?),
         Command::Bench(BenchCommand::Count(args)) => print(&bench::count::run(args)?),
+        Command::Bench(BenchCommand::Link(args)) => print(&bench::link::run(args)?),
+        Command::Directory(command) => print(&directory::run(command)?),
         Command::Count(args) => print(&count(args)?),
         Command::Demo(args) => {
             let overrides = Overrides {

@@ -3,6 +3,7 @@
 
 pub mod count;
 pub mod ledger;
+pub mod link;
 pub mod matching;
 
 /// SplitMix64: a small, well-mixed generator, so the benchmarks need no

@@ -448,3 +448,66 @@ fn count_reads_a_blt_file_and_names_the_line_of_a_bad_one() {
     let (code, _, stderr) = run(&["count", "--method", "borda", path]);
     assert_eq!(code, 2, "clap refuses an unknown method: {stderr}");
 }
+
+#[test]
+fn directory_link_writes_the_pairs_and_names_the_row_of_a_bad_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let map = dir.path().join("map.toml");
+    std::fs::write(
+        &map,
+        "[columns]\nid = \"ID\"\nname = \"Name\"\npostcode = \"Postcode\"\n",
+    )
+    .unwrap();
+    let left = dir.path().join("left.csv");
+    let right = dir.path().join("right.csv");
+    std::fs::write(
+        &left,
+        "ID,Name,Postcode\na1,Suma Wholefoods Ltd,HX5 9DA\na2,Unicorn Grocery Limited,M21 0BN\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &right,
+        "ID,Name,Postcode\nb1,Unicorn Grocery Ltd.,M21 0BN\nb2,SUMA WHOLEFOODS,HX5 9DA\nb3,Leeds Bread,LS6 1AA\n",
+    )
+    .unwrap();
+    let out = dir.path().join("pairs.csv");
+    let args = |out: &std::path::Path| {
+        vec![
+            "directory".to_owned(),
+            "link".to_owned(),
+            "--left".to_owned(),
+            left.display().to_string(),
+            "--right".to_owned(),
+            right.display().to_string(),
+            "--map".to_owned(),
+            map.display().to_string(),
+            "--out".to_owned(),
+            out.display().to_string(),
+        ]
+    };
+    let owned = args(&out);
+    let (code, stdout, stderr) = run(&owned.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("2 pairs linked"), "{stdout}");
+    let pairs = std::fs::read_to_string(&out).unwrap();
+    let mut lines: Vec<&str> = pairs.lines().collect();
+    assert_eq!(lines.remove(0), "left_id,right_id,score");
+    let mut ids: Vec<String> = lines
+        .iter()
+        .map(|l| l.split(',').take(2).collect::<Vec<_>>().join(","))
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["a1,b2", "a2,b1"]);
+
+    // A ragged row: the error names the file and the row; nothing is written.
+    std::fs::write(&right, "ID,Name,Postcode\nb1,Unicorn\n").unwrap();
+    let fresh = dir.path().join("fresh.csv");
+    let owned = args(&fresh);
+    let (code, _, stderr) = run(&owned.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("right.csv: row 1: 2 fields where the header has 3"),
+        "{stderr}"
+    );
+    assert!(!fresh.exists());
+}

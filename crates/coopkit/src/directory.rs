@@ -1,0 +1,105 @@
+//! `coopkit directory ...`: comparing lists of co-ops as plain files, for
+//! people who only want to know which rows are the same organisation.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use coopkit_directory::{link, read_csv, LinkConfig, Mapping, Record};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum DirectoryCommand {
+    /// Link one list against another: writes `left_id,right_id,score` for
+    /// every pair judged the same organisation.
+    Link(LinkArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LinkArgs {
+    #[arg(long)]
+    left: PathBuf,
+    /// The left list's column mapping: a TOML file with a [columns]
+    /// table, or a built-in name (coops-uk-2017, essglobal-standard).
+    #[arg(long)]
+    left_map: Option<String>,
+    #[arg(long)]
+    right: PathBuf,
+    #[arg(long)]
+    right_map: Option<String>,
+    /// One mapping for both lists, when they share their columns.
+    #[arg(long)]
+    map: Option<String>,
+    #[arg(long)]
+    out: PathBuf,
+    /// The least score (log2 odds) for a pair to be linked.
+    #[arg(long, default_value_t = 0.0)]
+    threshold: f64,
+}
+
+/// A mapping by built-in name or from a TOML file.
+pub fn mapping(spec: &str) -> anyhow::Result<Mapping> {
+    match spec {
+        "coops-uk-2017" => Ok(Mapping::coops_uk_2017()),
+        "essglobal-standard" => Ok(Mapping::essglobal_standard()),
+        path => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the mapping {path}"))?;
+            Mapping::from_toml(&text).map_err(|e| anyhow::anyhow!("{path}: {e}"))
+        }
+    }
+}
+
+/// Reads a list; an error names the file and the row.
+pub fn read_list(path: &Path, mapping: &Mapping) -> anyhow::Result<Vec<Record>> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    read_csv(&bytes, mapping).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+pub fn run(command: DirectoryCommand) -> anyhow::Result<String> {
+    match command {
+        DirectoryCommand::Link(args) => {
+            let pick = |own: &Option<String>| {
+                own.as_deref()
+                    .or(args.map.as_deref())
+                    .ok_or_else(|| anyhow::anyhow!("give --left-map and --right-map, or --map"))
+                    .and_then(mapping)
+            };
+            let left = read_list(&args.left, &pick(&args.left_map)?)?;
+            let right = read_list(&args.right, &pick(&args.right_map)?)?;
+            let config = LinkConfig {
+                threshold: args.threshold,
+                ..LinkConfig::default()
+            };
+            let pairs = link(&left, &right, &config);
+            let mut out = String::from("left_id,right_id,score\n");
+            for pair in &pairs {
+                out.push_str(&format!(
+                    "{},{},{:.2}\n",
+                    csv_field(&left[pair.left].id),
+                    csv_field(&right[pair.right].id),
+                    pair.score
+                ));
+            }
+            // Written whole, then renamed: no half-written file stays.
+            let partial = args.out.with_extension("partial");
+            std::fs::write(&partial, out)
+                .with_context(|| format!("cannot write {}", partial.display()))?;
+            std::fs::rename(&partial, &args.out)
+                .with_context(|| format!("cannot write {}", args.out.display()))?;
+            Ok(format!(
+                "{} pairs linked between {} and {} rows; written to {}\n",
+                pairs.len(),
+                left.len(),
+                right.len(),
+                args.out.display()
+            ))
+        }
+    }
+}
