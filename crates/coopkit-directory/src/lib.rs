@@ -9,4 +9,4 @@ pub mod mapping;
 pub mod normalize;
 
 pub use link::{link, LinkConfig, Pair};
-pub use mapping::{read_csv, Field, Mapping, ReadError, Record};
+pub use mapping::{read_csv, Field, ListFacts, Mapping, ReadError, Record};

@@ -13,35 +13,48 @@
 //!    evidence either way.
 //! 3. **Scoring** (Fellegi–Sunter). Each level's weight is log2(m/u): `u`,
 //!    how often random pairs of the two lists agree at that level, is
-//!    measured on a fixed sample of random pairs; `m`, how often true
-//!    matches do, starts from [`M_PRIORS`]. An exact name is worth less
+//!    measured on a fixed sample of random pairs (from [`U_PRIORS`], so a
+//!    short list is not judged on a handful of pairs); `m`, how often true
+//!    matches do, is [`M_PRIORS`] for now. The prior odds of a match are
+//!    one per row of the shorter list among the candidates. An exact name is worth less
 //!    the more organisations share it (term-frequency adjustment), so
 //!    "Royal British Legion Club" alone proves little.
+//!    A list known to hold only current organisations is never linked to
+//!    a row the other list says was dissolved.
 //! 4. **One to one.** Pairs are taken best first; a row already linked is
 //!    not linked again, so a shared registered office does not chain
 //!    several organisations together.
 
 use std::collections::{HashMap, HashSet};
 
-use crate::mapping::Record;
+use crate::mapping::{ListFacts, Record};
 use crate::normalize;
 
 #[derive(Clone, Debug)]
 pub struct LinkConfig {
     /// Pairs scoring below this (log2 odds of a match) are not linked.
+    /// The default asks for odds of 16 to 1: the comparisons are scored
+    /// as if independent, which overstates agreement (a club's name and
+    /// street move together), and 4 is where the 2017 and 2023 lists
+    /// split best.
     pub threshold: f64,
     /// Blocking keys shared by more rows than this on one side are skipped.
     pub block_max: usize,
     /// Random pairs sampled to measure `u`.
     pub sample: usize,
+    /// What is known of each list as a whole.
+    pub left: ListFacts,
+    pub right: ListFacts,
 }
 
 impl Default for LinkConfig {
     fn default() -> Self {
         LinkConfig {
-            threshold: 0.0,
+            threshold: 4.0,
             block_max: 200,
             sample: 20_000,
+            left: ListFacts::default(),
+            right: ListFacts::default(),
         }
     }
 }
@@ -55,8 +68,7 @@ pub struct Pair {
     pub score: f64,
 }
 
-/// The comparisons, each with its number of levels (0 = disagree).
-const LEVELS: [usize; 6] = [5, 3, 2, 3, 2, 2];
+// The comparisons, in the order of the priors; level 0 is disagreement.
 const NAME: usize = 0;
 const POSTCODE: usize = 1;
 const COMPANY: usize = 2;
@@ -69,13 +81,27 @@ const PHONE: usize = 5;
 /// company numbers, domains and phones almost never differ between two
 /// records of one organisation, but streets are written many ways.
 pub const M_PRIORS: [&[f64]; 6] = [
-    &[0.01, 0.02, 0.04, 0.08, 0.85],
+    &[0.002, 0.005, 0.03, 0.07, 0.893],
     &[0.12, 0.08, 0.80],
     &[0.01, 0.99],
     &[0.2, 0.2, 0.6],
     &[0.05, 0.95],
     &[0.05, 0.95],
 ];
+
+/// How often random pairs of two lists of co-ops agree at each level, as
+/// measured on the Co-operatives UK lists: the starting point for `u`.
+pub const U_PRIORS: [&[f64]; 6] = [
+    &[0.985, 0.01, 0.003, 0.001, 0.001],
+    &[0.995, 0.0045, 0.0005],
+    &[0.9999, 0.0001],
+    &[0.98, 0.015, 0.005],
+    &[0.999, 0.001],
+    &[0.999, 0.001],
+];
+
+/// How many random pairs the priors count for.
+const U_PSEUDO_PAIRS: f64 = 1_000.0;
 
 struct Prepared {
     names: Vec<String>,
@@ -232,7 +258,11 @@ pub fn link(left: &[Record], right: &[Record], config: &LinkConfig) -> Vec<Pair>
         total: (lp.len() + rp.len()) as f64,
     };
     let mut name_count: HashMap<&str, usize> = HashMap::new();
+    let mut postcode_count: HashMap<&str, usize> = HashMap::new();
     for p in lp.iter().chain(&rp) {
+        if !p.postcode.is_empty() {
+            *postcode_count.entry(&p.postcode).or_default() += 1;
+        }
         let words: HashSet<&str> = p.names.iter().flat_map(|n| n.split(' ')).collect();
         for word in words {
             *rarity.count.entry(word.to_owned()).or_default() += 1;
@@ -242,15 +272,18 @@ pub fn link(left: &[Record], right: &[Record], config: &LinkConfig) -> Vec<Pair>
         }
     }
 
-    // Blocking.
+    // Blocking. A list of current organisations holds none that the
+    // other list says were dissolved.
+    let left_may = |i: usize| !(config.right.current && left[i].dissolved);
+    let right_may = |j: usize| !(config.left.current && right[j].dissolved);
     let mut index: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, p) in lp.iter().enumerate() {
+    for (i, p) in lp.iter().enumerate().filter(|(i, _)| left_may(*i)) {
         for key in keys(p, &rarity) {
             index.entry(key).or_default().push(i);
         }
     }
     let mut candidates: Vec<(usize, usize)> = Vec::new();
-    for (j, p) in rp.iter().enumerate() {
+    for (j, p) in rp.iter().enumerate().filter(|(j, _)| right_may(*j)) {
         let mut mine: Vec<usize> = keys(p, &rarity)
             .iter()
             .filter_map(|k| index.get(k))
@@ -264,10 +297,16 @@ pub fn link(left: &[Record], right: &[Record], config: &LinkConfig) -> Vec<Pair>
     }
 
     // u: agreement among random pairs.
-    let mut counts: Vec<Vec<f64>> = LEVELS.iter().map(|&l| vec![1.0; l]).collect();
+    // Starting from typical agreement, worth U_PSEUDO_PAIRS pairs, so
+    // short lists, with few random pairs to learn from, are judged sanely.
+    let mut counts: Vec<Vec<f64>> = U_PRIORS
+        .iter()
+        .map(|u| u.iter().map(|share| share * U_PSEUDO_PAIRS).collect())
+        .collect();
     // "coopkit" in ASCII: any fixed seed does.
     let mut draw = Draw(0x0063_6F6F_706B_6974);
-    for _ in 0..config.sample {
+    let possible = lp.len().saturating_mul(rp.len());
+    for _ in 0..config.sample.min(possible) {
         let (i, j) = (draw.below(lp.len()), draw.below(rp.len()));
         for (f, level) in compare(&lp[i], &rp[j], &rarity).iter().enumerate() {
             if let Some(level) = level {
@@ -286,18 +325,12 @@ pub fn link(left: &[Record], right: &[Record], config: &LinkConfig) -> Vec<Pair>
                 .collect()
         })
         .collect();
-    let prior = {
-        let expected = lp.len().min(rp.len()) as f64;
-        let odds = expected / (candidates.len() as f64 - expected).max(1.0);
-        odds.log2()
-    };
-
     // Score, then take pairs best first, one to one.
     let mut scored: Vec<Pair> = candidates
         .into_iter()
         .map(|(i, j)| {
             let levels = compare(&lp[i], &rp[j], &rarity);
-            let mut score = prior;
+            let mut score = 0.0;
             for (f, level) in levels.iter().enumerate() {
                 if let Some(level) = level {
                     score += weights[f][*level];
@@ -315,14 +348,30 @@ pub fn link(left: &[Record], right: &[Record], config: &LinkConfig) -> Vec<Pair>
                     .unwrap_or(2);
                 score -= (shared as f64 / 2.0).log2().max(0.0);
             }
+            if levels[POSTCODE] == Some(2) {
+                // Likewise a shared registered office: many co-ops use
+                // one accountant's or federation's address.
+                let shared = postcode_count
+                    .get(lp[i].postcode.as_str())
+                    .copied()
+                    .unwrap_or(2);
+                score -= (shared as f64 / 2.0).log2().max(0.0);
+            }
             Pair {
                 left: i,
                 right: j,
                 score,
             }
         })
-        .filter(|p| p.score >= config.threshold)
         .collect();
+    // The prior odds of a match: at most one per row of the shorter list,
+    // among all the candidates.
+    let expected = lp.len().min(rp.len()) as f64;
+    let prior = (expected / (scored.len() as f64 - expected).max(1.0)).log2();
+    for pair in &mut scored {
+        pair.score += prior;
+    }
+    scored.retain(|p| p.score >= config.threshold);
     scored.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)

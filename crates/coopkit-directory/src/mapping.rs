@@ -33,6 +33,11 @@ pub enum Field {
     Lon,
     /// A company registry number (Companies House and the like).
     CompanyNumber,
+    /// Live, dead, dissolved…: a value naming an end marks the
+    /// organisation dissolved.
+    Status,
+    /// The date it was dissolved, if it was.
+    Dissolved,
 }
 
 impl Field {
@@ -52,14 +57,27 @@ impl Field {
             Field::Lat => "lat",
             Field::Lon => "lon",
             Field::CompanyNumber => "company_number",
+            Field::Status => "status",
+            Field::Dissolved => "dissolved",
         }
     }
 }
 
-/// Which column holds each field.
+/// Which column holds each field, and what the list is.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct Mapping {
     pub columns: BTreeMap<Field, String>,
+    #[serde(default)]
+    pub list: ListFacts,
+}
+
+/// What is known of a list as a whole.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct ListFacts {
+    /// It lists only organisations that were alive when it was made, so
+    /// none of its rows is an organisation dissolved before then.
+    #[serde(default)]
+    pub current: bool,
 }
 
 /// One organisation as a list gives it. Missing fields are empty.
@@ -77,6 +95,8 @@ pub struct Record {
     pub phone: String,
     pub email: String,
     pub company_number: String,
+    /// The list says it was dissolved.
+    pub dissolved: bool,
     /// Degrees, when the list has a valid point.
     pub point: Option<(f64, f64)>,
 }
@@ -111,6 +131,8 @@ impl Mapping {
             (Field::Region, "Registered State/Province"),
             (Field::Postcode, "Registered Postcode"),
             (Field::CompanyNumber, "Registered Number"),
+            (Field::Status, "Registered Status"),
+            (Field::Dissolved, "Dissolved Date"),
         ])
     }
 
@@ -131,11 +153,20 @@ impl Mapping {
             (Field::Lon, "Longitude"),
             (Field::CompanyNumber, "Companies House Number"),
         ])
+        .current()
+    }
+
+    /// Marks the list as one of organisations alive when it was made (the
+    /// ESSGlobal pipeline publishes current members only).
+    pub fn current(mut self) -> Mapping {
+        self.list.current = true;
+        self
     }
 
     fn of(pairs: &[(Field, &str)]) -> Mapping {
         Mapping {
             columns: pairs.iter().map(|(f, c)| (*f, (*c).to_owned())).collect(),
+            list: ListFacts::default(),
         }
     }
 
@@ -210,6 +241,18 @@ pub fn read_csv(bytes: &[u8], mapping: &Mapping) -> Result<Vec<Record>, ReadErro
             }
             _ => None,
         };
+        let status = get(Field::Status).to_lowercase();
+        let dissolved = !get(Field::Dissolved).is_empty()
+            || [
+                "dead",
+                "dissolved",
+                "closed",
+                "inactive",
+                "struck",
+                "deregistered",
+            ]
+            .iter()
+            .any(|word| status.contains(word));
         let id = get(Field::Id);
         records.push(Record {
             id: if id.is_empty() {
@@ -228,6 +271,7 @@ pub fn read_csv(bytes: &[u8], mapping: &Mapping) -> Result<Vec<Record>, ReadErro
             phone: get(Field::Phone),
             email: get(Field::Email),
             company_number: get(Field::CompanyNumber),
+            dissolved,
             point,
         });
     }

@@ -31,7 +31,7 @@ pub struct LinkArgs {
     #[arg(long)]
     out: PathBuf,
     /// The least score (log2 odds) for a pair to be linked.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = LinkConfig::default().threshold)]
     threshold: f64,
 }
 
@@ -71,10 +71,13 @@ pub fn run(command: DirectoryCommand) -> anyhow::Result<String> {
                     .ok_or_else(|| anyhow::anyhow!("give --left-map and --right-map, or --map"))
                     .and_then(mapping)
             };
-            let left = read_list(&args.left, &pick(&args.left_map)?)?;
-            let right = read_list(&args.right, &pick(&args.right_map)?)?;
+            let (left_map, right_map) = (pick(&args.left_map)?, pick(&args.right_map)?);
+            let left = read_list(&args.left, &left_map)?;
+            let right = read_list(&args.right, &right_map)?;
             let config = LinkConfig {
                 threshold: args.threshold,
+                left: left_map.list,
+                right: right_map.list,
                 ..LinkConfig::default()
             };
             let pairs = link(&left, &right, &config);

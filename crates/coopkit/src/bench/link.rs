@@ -15,7 +15,7 @@ pub struct LinkBench {
     /// Where the shared data files are.
     #[arg(long, default_value = "../shared/data")]
     data: PathBuf,
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = LinkConfig::default().threshold)]
     threshold: f64,
     /// Print one JSON object instead of a sentence.
     #[arg(long)]
@@ -40,19 +40,19 @@ pub fn run(args: LinkBench) -> anyhow::Result<String> {
     let right_path = args.data.join("coopsuk_2023-Q2_essglobal_standard.csv");
     // The linker reads the lists without their ids (rows are numbered
     // instead); the ids are read apart, only to score the result.
-    let left = read_list(&left_path, &Mapping::coops_uk_2017().without(Field::Id))?;
-    let right = read_list(
-        &right_path,
-        &Mapping::essglobal_standard().without(Field::Id),
-    )?;
-    let left_ids = read_list(&left_path, &Mapping::coops_uk_2017())?;
-    let right_ids = read_list(&right_path, &Mapping::essglobal_standard())?;
+    let (left_map, right_map) = (Mapping::coops_uk_2017(), Mapping::essglobal_standard());
+    let left = read_list(&left_path, &left_map.clone().without(Field::Id))?;
+    let right = read_list(&right_path, &right_map.clone().without(Field::Id))?;
+    let left_ids = read_list(&left_path, &left_map)?;
+    let right_ids = read_list(&right_path, &right_map)?;
     let started = Instant::now();
     let pairs = link(
         &left,
         &right,
         &LinkConfig {
             threshold: args.threshold,
+            left: left_map.list,
+            right: right_map.list,
             ..LinkConfig::default()
         },
     );
