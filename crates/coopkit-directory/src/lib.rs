@@ -8,5 +8,5 @@ pub mod link;
 pub mod mapping;
 pub mod normalize;
 
-pub use link::{link, LinkConfig, Pair};
+pub use link::{cluster, dedupe, link, LinkConfig, Pair};
 pub use mapping::{read_csv, Field, ListFacts, Mapping, ReadError, Record};

@@ -248,6 +248,69 @@ impl Draw {
 /// Links `left` to `right`: the pairs judged the same organisation, each
 /// row in at most one pair, best first.
 pub fn link(left: &[Record], right: &[Record], config: &LinkConfig) -> Vec<Pair> {
+    let scored = scored(left, right, false, config);
+    let (mut left_used, mut right_used) = (vec![false; left.len()], vec![false; right.len()]);
+    scored
+        .into_iter()
+        .filter(|p| {
+            let free = !left_used[p.left] && !right_used[p.right];
+            if free {
+                left_used[p.left] = true;
+                right_used[p.right] = true;
+            }
+            free
+        })
+        .collect()
+}
+
+/// Finds the duplicates within one list: a cluster number for every row
+/// (the row number of the cluster's first row). Two clusters join only if
+/// most pairs across them are linked, so a chain of look-alikes (A like
+/// B, B like C, A nothing like C) does not make one cluster.
+pub fn dedupe(records: &[Record], config: &LinkConfig) -> Vec<usize> {
+    cluster(records.len(), &scored(records, records, true, config))
+}
+
+/// Clusters `rows` rows from linked pairs, strongest first: two clusters
+/// join only if more than half the pairs across them are linked.
+pub fn cluster(rows: usize, pairs: &[Pair]) -> Vec<usize> {
+    let linked: HashSet<(usize, usize)> = pairs
+        .iter()
+        .map(|p| (p.left.min(p.right), p.left.max(p.right)))
+        .collect();
+    let mut cluster: Vec<usize> = (0..rows).collect();
+    let mut members: HashMap<usize, Vec<usize>> = (0..rows).map(|i| (i, vec![i])).collect();
+    let mut order: Vec<&Pair> = pairs.iter().collect();
+    order.sort_by(|a, b| b.score.total_cmp(&a.score));
+    for p in order {
+        let (a, b) = (cluster[p.left], cluster[p.right]);
+        if a == b {
+            continue;
+        }
+        let (ma, mb) = (&members[&a], &members[&b]);
+        let across = ma.len() * mb.len();
+        let agreeing = ma
+            .iter()
+            .flat_map(|&x| mb.iter().map(move |&y| (x.min(y), x.max(y))))
+            .filter(|pair| linked.contains(pair))
+            .count();
+        if agreeing * 2 <= across && across > 1 {
+            continue;
+        }
+        let (keep, gone) = (a.min(b), a.max(b));
+        let moved = members.remove(&gone).unwrap_or_default();
+        for &row in &moved {
+            cluster[row] = keep;
+        }
+        members.entry(keep).or_default().extend(moved);
+    }
+    cluster
+}
+
+/// Every candidate pair scoring at least the threshold, best first. With
+/// `same`, left and right are one list and each pair comes once (left row
+/// before right row).
+fn scored(left: &[Record], right: &[Record], same: bool, config: &LinkConfig) -> Vec<Pair> {
     if left.is_empty() || right.is_empty() {
         return Vec::new();
     }
@@ -274,8 +337,8 @@ pub fn link(left: &[Record], right: &[Record], config: &LinkConfig) -> Vec<Pair>
 
     // Blocking. A list of current organisations holds none that the
     // other list says were dissolved.
-    let left_may = |i: usize| !(config.right.current && left[i].dissolved);
-    let right_may = |j: usize| !(config.left.current && right[j].dissolved);
+    let left_may = |i: usize| same || !(config.right.current && left[i].dissolved);
+    let right_may = |j: usize| same || !(config.left.current && right[j].dissolved);
     let mut index: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, p) in lp.iter().enumerate().filter(|(i, _)| left_may(*i)) {
         for key in keys(p, &rarity) {
@@ -293,7 +356,7 @@ pub fn link(left: &[Record], right: &[Record], config: &LinkConfig) -> Vec<Pair>
             .collect();
         mine.sort_unstable();
         mine.dedup();
-        candidates.extend(mine.into_iter().map(|i| (i, j)));
+        candidates.extend(mine.into_iter().filter(|&i| !same || i < j).map(|i| (i, j)));
     }
 
     // u: agreement among random pairs.
@@ -308,6 +371,10 @@ pub fn link(left: &[Record], right: &[Record], config: &LinkConfig) -> Vec<Pair>
     let possible = lp.len().saturating_mul(rp.len());
     for _ in 0..config.sample.min(possible) {
         let (i, j) = (draw.below(lp.len()), draw.below(rp.len()));
+        if same && i == j {
+            // A row agrees with itself on everything: no evidence of chance.
+            continue;
+        }
         for (f, level) in compare(&lp[i], &rp[j], &rarity).iter().enumerate() {
             if let Some(level) = level {
                 counts[f][*level] += 1.0;
@@ -364,10 +431,18 @@ pub fn link(left: &[Record], right: &[Record], config: &LinkConfig) -> Vec<Pair>
             }
         })
         .collect();
-    // The prior odds of a match: at most one per row of the shorter list,
-    // among all the candidates.
-    let expected = lp.len().min(rp.len()) as f64;
-    let prior = (expected / (scored.len() as f64 - expected).max(1.0)).log2();
+    // The prior odds of a match. Between two lists: at most one per row
+    // of the shorter list, among all the candidates. Within one list no
+    // count bounds the duplicates, so a share of rows is assumed.
+    let prior = if same {
+        // About one row in a hundred repeats another in a list people
+        // keep by hand: the share seen in the Co-operatives UK exports.
+        let expected = lp.len() as f64 / 100.0;
+        (expected / (scored.len() as f64 - expected).max(1.0)).log2()
+    } else {
+        let expected = lp.len().min(rp.len()) as f64;
+        (expected / (scored.len() as f64 - expected).max(1.0)).log2()
+    };
     for pair in &mut scored {
         pair.score += prior;
     }
@@ -378,16 +453,5 @@ pub fn link(left: &[Record], right: &[Record], config: &LinkConfig) -> Vec<Pair>
             .then(a.left.cmp(&b.left))
             .then(a.right.cmp(&b.right))
     });
-    let (mut left_used, mut right_used) = (vec![false; lp.len()], vec![false; rp.len()]);
     scored
-        .into_iter()
-        .filter(|p| {
-            let free = !left_used[p.left] && !right_used[p.right];
-            if free {
-                left_used[p.left] = true;
-                right_used[p.right] = true;
-            }
-            free
-        })
-        .collect()
 }

@@ -97,3 +97,58 @@ fn renamed_and_moved_organisations_link_and_namesakes_do_not() {
     rights.dedup();
     assert_eq!(rights.len(), linked.len());
 }
+
+#[test]
+fn duplicates_within_a_list_cluster_together() {
+    let mapping = Mapping::from_toml(MAP).unwrap();
+    let mut rows = String::from("ID,Name,Postcode,Web\n");
+    // Forty distinct co-ops, so the list has a background to measure.
+    let syllables = ["ka", "lo", "mi", "nu", "pe", "ra", "si", "tu"];
+    for i in 0..40usize {
+        let word: String = [i % 8, (i / 8) % 8, (i * 3 + 1) % 8]
+            .iter()
+            .map(|&k| syllables[k])
+            .collect();
+        rows.push_str(&format!("x{i},{word} Bakery,AB{i} 1CD,\n"));
+    }
+    rows.push_str(
+        "d1,Unicorn Grocery Limited,M21 0BN,unicorn-grocery.coop\n\
+         d2,UNICORN GROCERY LTD,M21 0BN,https://www.unicorn-grocery.coop\n\
+         d3,Unicorn Grocery,M21 0BN,\n\
+         s1,Suma Wholefoods,HX5 9DA,\n",
+    );
+    let records = read_csv(rows.as_bytes(), &mapping).unwrap();
+    let clusters = coopkit_directory::dedupe(&records, &LinkConfig::default());
+    let of = |id: &str| clusters[records.iter().position(|r| r.id == id).unwrap()];
+    assert_eq!(of("d1"), of("d2"));
+    assert_eq!(of("d1"), of("d3"));
+    assert_ne!(of("d1"), of("s1"));
+    assert_ne!(of("x1"), of("x2"));
+    let distinct: std::collections::BTreeSet<usize> = clusters.iter().copied().collect();
+    assert_eq!(distinct.len(), 42, "40 singles, Unicorn, Suma");
+}
+
+#[test]
+fn a_chain_of_look_alikes_is_not_one_cluster() {
+    use coopkit_directory::{cluster, Pair};
+    let pair = |left, right, score| Pair { left, right, score };
+    // 0 is like 1, 1 like 2, but 0 nothing like 2; 3 and 4 are alike, and
+    // 5 is like both of them.
+    let clusters = cluster(
+        6,
+        &[
+            pair(0, 1, 20.0),
+            pair(1, 2, 15.0),
+            pair(3, 4, 12.0),
+            pair(3, 5, 9.0),
+            pair(4, 5, 8.0),
+        ],
+    );
+    assert_eq!(clusters[0], clusters[1]);
+    assert_ne!(
+        clusters[1], clusters[2],
+        "2 agrees with half of {{0, 1}} only"
+    );
+    assert_eq!(clusters[3], clusters[4]);
+    assert_eq!(clusters[3], clusters[5]);
+}

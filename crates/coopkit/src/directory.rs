@@ -4,13 +4,29 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use coopkit_directory::{link, read_csv, LinkConfig, Mapping, Record};
+use coopkit_directory::{dedupe, link, read_csv, LinkConfig, Mapping, Record};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum DirectoryCommand {
     /// Link one list against another: writes `left_id,right_id,score` for
     /// every pair judged the same organisation.
     Link(LinkArgs),
+    /// Find the duplicates within one list: writes `id,cluster` for every
+    /// row, rows of one organisation sharing the cluster (the id of its
+    /// first row).
+    Dedupe(DedupeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DedupeArgs {
+    file: PathBuf,
+    /// The list's column mapping (a TOML file or a built-in name).
+    #[arg(long)]
+    map: String,
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, default_value_t = LinkConfig::default().threshold)]
+    threshold: f64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -62,8 +78,45 @@ fn csv_field(text: &str) -> String {
     }
 }
 
+/// Writes a whole file under a temporary name, then renames it: no
+/// half-written file stays behind.
+fn write_whole(path: &Path, text: String) -> anyhow::Result<()> {
+    let partial = path.with_extension("partial");
+    std::fs::write(&partial, text)
+        .with_context(|| format!("cannot write {}", partial.display()))?;
+    std::fs::rename(&partial, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
 pub fn run(command: DirectoryCommand) -> anyhow::Result<String> {
     match command {
+        DirectoryCommand::Dedupe(args) => {
+            let records = read_list(&args.file, &mapping(&args.map)?)?;
+            let config = LinkConfig {
+                threshold: args.threshold,
+                ..LinkConfig::default()
+            };
+            let clusters = dedupe(&records, &config);
+            let mut out = String::from("id,cluster\n");
+            for (record, &first) in records.iter().zip(&clusters) {
+                out.push_str(&format!(
+                    "{},{}\n",
+                    csv_field(&record.id),
+                    csv_field(&records[first].id)
+                ));
+            }
+            write_whole(&args.out, out)?;
+            let groups = clusters
+                .iter()
+                .enumerate()
+                .filter(|(row, first)| row != *first)
+                .count();
+            Ok(format!(
+                "{} rows, {} of them duplicates of an earlier row; written to {}\n",
+                records.len(),
+                groups,
+                args.out.display()
+            ))
+        }
         DirectoryCommand::Link(args) => {
             let pick = |own: &Option<String>| {
                 own.as_deref()
@@ -90,12 +143,7 @@ pub fn run(command: DirectoryCommand) -> anyhow::Result<String> {
                     pair.score
                 ));
             }
-            // Written whole, then renamed: no half-written file stays.
-            let partial = args.out.with_extension("partial");
-            std::fs::write(&partial, out)
-                .with_context(|| format!("cannot write {}", partial.display()))?;
-            std::fs::rename(&partial, &args.out)
-                .with_context(|| format!("cannot write {}", args.out.display()))?;
+            write_whole(&args.out, out)?;
             Ok(format!(
                 "{} pairs linked between {} and {} rows; written to {}\n",
                 pairs.len(),

@@ -510,4 +510,27 @@ fn directory_link_writes_the_pairs_and_names_the_row_of_a_bad_file() {
         "{stderr}"
     );
     assert!(!fresh.exists());
+
+    // Duplicates within one list.
+    std::fs::write(
+        &left,
+        "ID,Name,Postcode\na1,Suma Wholefoods Ltd,HX5 9DA\na2,SUMA WHOLEFOODS,HX5 9DA\na3,Unicorn Grocery,M21 0BN\n",
+    )
+    .unwrap();
+    let clusters = dir.path().join("clusters.csv");
+    let (code, stdout, stderr) = run(&[
+        "directory",
+        "dedupe",
+        left.to_str().unwrap(),
+        "--map",
+        map.to_str().unwrap(),
+        "--out",
+        clusters.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("3 rows, 1 of them"), "{stdout}");
+    assert_eq!(
+        std::fs::read_to_string(&clusters).unwrap(),
+        "id,cluster\na1,a1\na2,a1\na3,a3\n"
+    );
 }
