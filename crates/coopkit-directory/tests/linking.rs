@@ -102,10 +102,10 @@ fn renamed_and_moved_organisations_link_and_namesakes_do_not() {
 fn duplicates_within_a_list_cluster_together() {
     let mapping = Mapping::from_toml(MAP).unwrap();
     let mut rows = String::from("ID,Name,Postcode,Web\n");
-    // Forty distinct co-ops, so the list has a background to measure.
+    // Two hundred distinct co-ops, so the list has a background to measure.
     let syllables = ["ka", "lo", "mi", "nu", "pe", "ra", "si", "tu"];
-    for i in 0..40usize {
-        let word: String = [i % 8, (i / 8) % 8, (i * 3 + 1) % 8]
+    for i in 0..200usize {
+        let word: String = [i % 8, (i / 8) % 8, (i / 64) % 8]
             .iter()
             .map(|&k| syllables[k])
             .collect();
@@ -125,7 +125,7 @@ fn duplicates_within_a_list_cluster_together() {
     assert_ne!(of("d1"), of("s1"));
     assert_ne!(of("x1"), of("x2"));
     let distinct: std::collections::BTreeSet<usize> = clusters.iter().copied().collect();
-    assert_eq!(distinct.len(), 42, "40 singles, Unicorn, Suma");
+    assert_eq!(distinct.len(), 202, "200 singles, Unicorn, Suma");
 }
 
 #[test]
