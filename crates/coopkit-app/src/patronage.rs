@@ -15,7 +15,9 @@ use coopkit_domain::validation::Collector;
 use coopkit_domain::{MembershipStatus, Role, Timestamp};
 use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, TransferId};
 use coopkit_patronage::{allocate, Allocation, Bylaws, Measure, Patronage};
-use coopkit_store::{AllocationLine, AllocationRecord, Coop, NewAllocation, Person, ProposalId};
+use coopkit_store::{
+    AllocationLine, AllocationRecord, Coop, CoopRules, NewAllocation, Person, ProposalId,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::governance::ProposalForm;
@@ -89,7 +91,7 @@ impl App {
     }
 
     async fn settings_of(&self, coop: &Coop) -> Result<Option<PatronageSettings>> {
-        let json = self.store.patronage_rules(coop.id).await?;
+        let json = self.store.coop_rules(coop.id, CoopRules::Patronage).await?;
         if json.is_empty() {
             return Ok(None);
         }
@@ -137,7 +139,10 @@ impl App {
         }
         let json =
             serde_json::to_string(&settings).map_err(|_| AppError::Internal("patronage rules"))?;
-        Ok(self.store.set_patronage_rules(coop.id, &json).await?)
+        Ok(self
+            .store
+            .set_coop_rules(coop.id, CoopRules::Patronage, &json)
+            .await?)
     }
 
     /// Computes a year's allocation from the bookings and puts it to the
@@ -451,7 +456,7 @@ impl App {
         actor: &Person,
         slug: &str,
         id: i64,
-    ) -> Result<crate::governance::BallotsFile> {
+    ) -> Result<crate::governance::Download> {
         let view = self.allocation(actor, slug, id).await?;
         let line = view.mine.ok_or(AppError::NotFound("statement"))?;
         let money = |n: u64| {
@@ -471,7 +476,7 @@ impl App {
             view.record.allocation.currency,
             view.record.state,
         );
-        Ok(crate::governance::BallotsFile {
+        Ok(crate::governance::Download {
             name: format!("patronage-{}-{}.csv", view.record.allocation.year, slug),
             content_type: "text/csv; charset=utf-8",
             body,

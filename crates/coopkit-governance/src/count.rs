@@ -217,6 +217,13 @@ impl Counter<'_> {
             .collect()
     }
 
+    fn names(&self, candidates: &[usize]) -> Vec<String> {
+        candidates
+            .iter()
+            .map(|&c| self.election.candidates[c].clone())
+            .collect()
+    }
+
     fn round(
         &self,
         number: usize,
@@ -317,12 +324,7 @@ impl Counter<'_> {
             &totals,
             &continuing,
             exhausted,
-            Action::Elected(
-                elected
-                    .iter()
-                    .map(|&c| self.election.candidates[c].clone())
-                    .collect(),
-            ),
+            Action::Elected(self.names(&elected)),
             lots,
         );
         (elected, vec![round], None)
@@ -370,10 +372,7 @@ impl Counter<'_> {
                     return (vec![winner], rounds, quota);
                 }
             } else if continuing.len() <= seats {
-                let names = continuing
-                    .iter()
-                    .map(|&c| self.election.candidates[c].clone())
-                    .collect();
+                let names = self.names(&continuing);
                 rounds.push(self.round(
                     number,
                     &totals,
@@ -477,10 +476,7 @@ impl Counter<'_> {
                 .collect();
             reached.sort_by_key(|&c| (std::cmp::Reverse(totals[c]), c));
             if !reached.is_empty() {
-                let names = reached
-                    .iter()
-                    .map(|&c| self.election.candidates[c].clone())
-                    .collect();
+                let names = self.names(&reached);
                 rounds.push(self.round(
                     number,
                     &totals,
@@ -504,10 +500,7 @@ impl Counter<'_> {
             if continuing.len() + elected.len() <= seats {
                 let mut rest = continuing.clone();
                 rest.sort_by_key(|&c| (std::cmp::Reverse(totals[c]), c));
-                let names = rest
-                    .iter()
-                    .map(|&c| self.election.candidates[c].clone())
-                    .collect();
+                let names = self.names(&rest);
                 rounds.push(self.round(
                     number,
                     &totals,

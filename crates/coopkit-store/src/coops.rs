@@ -110,6 +110,28 @@ impl Store {
         maybe(row)
     }
 
+    /// A co-op's rules of one kind, as the JSON the use cases wrote; empty
+    /// when never set.
+    pub async fn coop_rules(&self, coop: CoopId, rules: CoopRules) -> Result<String> {
+        let sql = format!("SELECT {} FROM coop WHERE id = $1", rules.column());
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_scalar(&sql).bind(coop.0).fetch_one(pool).await
+        })?)
+    }
+
+    pub async fn set_coop_rules(&self, coop: CoopId, rules: CoopRules, json: &str) -> Result<()> {
+        let sql = format!("UPDATE coop SET {} = $1 WHERE id = $2", rules.column());
+        on_pool!(self, |pool| {
+            sqlx::query(&sql)
+                .bind(json)
+                .bind(coop.0)
+                .execute(pool)
+                .await
+                .map(|d| d.rows_affected())
+        })?;
+        Ok(())
+    }
+
     pub async fn coop_by_id(&self, id: CoopId) -> Result<Option<Coop>> {
         let sql = format!("SELECT {COOP_COLUMNS} FROM coop WHERE id = $1");
         let row: Option<CoopRow> = on_pool!(self, |pool| {
@@ -146,5 +168,23 @@ impl Store {
             .map(|done| done.rows_affected())
         })?;
         Ok(())
+    }
+}
+
+/// Bylaws' rules a co-op keeps as JSON, each in its own column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CoopRules {
+    /// Class weights, a cap, pass in every class: for votes.
+    Class,
+    /// Reserve, class pools, cash part: for closing a year.
+    Patronage,
+}
+
+impl CoopRules {
+    fn column(self) -> &'static str {
+        match self {
+            CoopRules::Class => "class_rules",
+            CoopRules::Patronage => "patronage_rules",
+        }
     }
 }

@@ -462,27 +462,3 @@ impl Store {
             .collect())
     }
 }
-
-impl Store {
-    /// The co-op's class rules for votes, as JSON.
-    pub async fn class_rules(&self, coop: CoopId) -> Result<String> {
-        Ok(on_pool!(self, |pool| {
-            sqlx::query_scalar("SELECT class_rules FROM coop WHERE id = $1")
-                .bind(coop.0)
-                .fetch_one(pool)
-                .await
-        })?)
-    }
-
-    pub async fn set_class_rules(&self, coop: CoopId, rules: &str) -> Result<()> {
-        on_pool!(self, |pool| {
-            sqlx::query("UPDATE coop SET class_rules = $1 WHERE id = $2")
-                .bind(rules)
-                .bind(coop.0)
-                .execute(pool)
-                .await
-                .map(|d| d.rows_affected())
-        })?;
-        Ok(())
-    }
-}

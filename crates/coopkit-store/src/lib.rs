@@ -24,6 +24,7 @@ mod tasks;
 
 pub use baseline::BaselineOutcome;
 pub use connect::{Backend, DatabaseLocation};
+pub use coops::CoopRules;
 pub use dispatch::{NewRequest, Offer, OpenRequest, Referral, RequestId};
 pub use error::StoreError;
 pub use governance::{

@@ -122,28 +122,6 @@ fn signed(what: &str, n: u64) -> Result<i64> {
 }
 
 impl Store {
-    /// The co-op's patronage rules as JSON; empty when never set.
-    pub async fn patronage_rules(&self, coop: CoopId) -> Result<String> {
-        Ok(on_pool!(self, |pool| {
-            sqlx::query_scalar("SELECT patronage_rules FROM coop WHERE id = $1")
-                .bind(coop.0)
-                .fetch_one(pool)
-                .await
-        })?)
-    }
-
-    pub async fn set_patronage_rules(&self, coop: CoopId, rules: &str) -> Result<()> {
-        on_pool!(self, |pool| {
-            sqlx::query("UPDATE coop SET patronage_rules = $1 WHERE id = $2")
-                .bind(rules)
-                .bind(coop.0)
-                .execute(pool)
-                .await
-                .map(|d| d.rows_affected())
-        })?;
-        Ok(())
-    }
-
     /// Each member's work, sales and purchases in the co-op's bookings
     /// settled in `[from, to)`, by person.
     pub async fn booked_patronage(

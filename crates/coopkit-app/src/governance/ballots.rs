@@ -25,7 +25,7 @@ pub struct Receipt(pub String);
 
 /// The anonymous ballots of a closed proposal, for anyone to recount.
 #[derive(Clone, Debug)]
-pub struct BallotsFile {
+pub struct Download {
     pub name: String,
     pub content_type: &'static str,
     pub body: String,
@@ -179,7 +179,7 @@ impl App {
         actor: &Person,
         slug: &str,
         id: ProposalId,
-    ) -> Result<BallotsFile> {
+    ) -> Result<Download> {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Member).await?;
         let proposal = self.refresh_proposal(&coop, id).await?;
@@ -196,7 +196,7 @@ impl App {
         );
         if ranked {
             let election = election_of(&proposal, &ballots)?;
-            return Ok(BallotsFile {
+            return Ok(Download {
                 name: format!("{}-proposal-{id}.blt", coop.slug),
                 content_type: "text/plain; charset=utf-8",
                 body: coopkit_governance::blt::write(&election),
@@ -223,7 +223,7 @@ impl App {
                 csv_field(&ballot.reason)
             ));
         }
-        Ok(BallotsFile {
+        Ok(Download {
             name: format!("{}-proposal-{id}.csv", coop.slug),
             content_type: "text/csv; charset=utf-8",
             body,

@@ -10,10 +10,12 @@ use coopkit_domain::{Role, Timestamp};
 use coopkit_governance::count::{count, Method, Outcome};
 use coopkit_governance::decision::{decide, ClassRules, ClassTally, Decision, Rule};
 use coopkit_governance::{Ballot, Election};
-use coopkit_store::{Comment, Coop, NewProposal, Person, Proposal, ProposalId, RollEntry};
+use coopkit_store::{
+    Comment, Coop, CoopRules, NewProposal, Person, Proposal, ProposalId, RollEntry,
+};
 use serde::{Deserialize, Serialize};
 
-pub use ballots::{BallotsFile, Receipt, VoteForm};
+pub use ballots::{Download, Receipt, VoteForm};
 
 use crate::{App, AppError, Result};
 
@@ -342,11 +344,14 @@ impl App {
         }
         errors.finish()?;
         let json = serde_json::to_string(&rules).map_err(|_| AppError::Internal("rules"))?;
-        Ok(self.store.set_class_rules(coop.id, &json).await?)
+        Ok(self
+            .store
+            .set_coop_rules(coop.id, CoopRules::Class, &json)
+            .await?)
     }
 
     async fn class_rules_of(&self, coop: &Coop) -> Result<ClassRules> {
-        let json = self.store.class_rules(coop.id).await?;
+        let json = self.store.coop_rules(coop.id, CoopRules::Class).await?;
         serde_json::from_str(&json).map_err(|_| AppError::Internal("class rules"))
     }
 

@@ -96,10 +96,7 @@ impl Counter<'_> {
             let exhausted = shown(total - votes.iter().sum::<u128>());
             let number = rounds.len() + 1;
             if !newly.is_empty() {
-                let names = newly
-                    .iter()
-                    .map(|&c| self.election.candidates[c].clone())
-                    .collect();
+                let names = self.names(&newly);
                 rounds.push(self.round(
                     number,
                     &totals,
@@ -150,10 +147,7 @@ impl Counter<'_> {
             rest.truncate(seats - elected.len());
             let totals: Vec<Votes> = votes.iter().map(|&v| shown(v)).collect();
             let among: Vec<usize> = (0..n).filter(|&c| state[c] != State::Out).collect();
-            let names = rest
-                .iter()
-                .map(|&c| self.election.candidates[c].clone())
-                .collect();
+            let names = self.names(&rest);
             rounds.push(self.round(
                 rounds.len() + 1,
                 &totals,

@@ -143,6 +143,24 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .layer(axum::middleware::from_fn_with_state(state, viewer::resolve))
 }
 
+/// A file to save, such as published ballots or a statement.
+fn download(file: coopkit_app::governance::Download) -> Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                file.content_type.to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", file.name),
+            ),
+        ],
+        file.body,
+    )
+        .into_response()
+}
+
 /// Renders a template as a 200 page.
 fn render(template: &impl Template) -> PageResult {
     render_with(StatusCode::OK, template)

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::patronage::{AllocationView, CloseYearForm, PatronageSettings};
 use coopkit_app::AppError;
@@ -435,15 +435,5 @@ pub async fn statement(
         .app
         .allocation_statement_csv(person, &slug, id)
         .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, file.content_type.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", file.name),
-            ),
-        ],
-        file.body,
-    )
-        .into_response())
+    Ok(super::download(file))
 }

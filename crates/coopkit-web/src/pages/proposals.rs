@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::governance::{
     ProposalForm, ProposalOutcome, ProposalView, VoteForm, ELECTION_METHODS, KINDS, MOTION_METHODS,
@@ -557,6 +557,36 @@ async fn proposal_page(
     )
 }
 
+/// The proposal's page again, saying why a form on it was refused.
+async fn refused(
+    state: &AppState,
+    v: &Viewer,
+    slug: String,
+    id: ProposalId,
+    error: AppError,
+) -> PageResult {
+    let (extras, status) = match error {
+        AppError::Conflict { code, .. } => (
+            Extras {
+                error: Some(v.tr.error(code)),
+                ..Extras::default()
+            },
+            StatusCode::CONFLICT,
+        ),
+        error => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            (
+                Extras {
+                    errors,
+                    ..Extras::default()
+                },
+                status,
+            )
+        }
+    };
+    proposal_page(state, v, slug, id, extras, status).await
+}
+
 fn proposal_id(id: &str) -> Result<ProposalId, AppError> {
     id.parse()
         .map(ProposalId)
@@ -648,21 +678,7 @@ pub async fn vote(
             };
             proposal_page(&state, &v, slug, id, extras, StatusCode::OK).await
         }
-        Err(AppError::Conflict { code, .. }) => {
-            let extras = Extras {
-                error: Some(v.tr.error(code)),
-                ..Extras::default()
-            };
-            proposal_page(&state, &v, slug, id, extras, StatusCode::CONFLICT).await
-        }
-        Err(error) => {
-            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
-            let extras = Extras {
-                errors,
-                ..Extras::default()
-            };
-            proposal_page(&state, &v, slug, id, extras, status).await
-        }
+        Err(error) => refused(&state, &v, slug, id, error).await,
     }
 }
 
@@ -686,21 +702,7 @@ pub async fn comment(
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/c/{slug}/proposals/{id}#comments")).into_response()),
-        Err(AppError::Conflict { code, .. }) => {
-            let extras = Extras {
-                error: Some(v.tr.error(code)),
-                ..Extras::default()
-            };
-            proposal_page(&state, &v, slug, id, extras, StatusCode::CONFLICT).await
-        }
-        Err(error) => {
-            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
-            let extras = Extras {
-                errors,
-                ..Extras::default()
-            };
-            proposal_page(&state, &v, slug, id, extras, status).await
-        }
+        Err(error) => refused(&state, &v, slug, id, error).await,
     }
 }
 
@@ -742,15 +744,5 @@ pub async fn ballots(
     let person = v.person()?;
     let id = proposal_id(&id)?;
     let file = state.app.published_ballots(person, &slug, id).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, file.content_type.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", file.name),
-            ),
-        ],
-        file.body,
-    )
-        .into_response())
+    Ok(super::download(file))
 }
