@@ -9,18 +9,19 @@
 //! 2. **Comparing.** Each candidate pair gets a level per comparison:
 //!    names (equal; cosine of their words weighted by rarity, in bands),
 //!    postcode (equal, same district, different), street, company number,
-//!    website domain, phone. A missing value on either side is no
-//!    evidence either way.
+//!    website domain, phone, legal form, ownership, industry code. A
+//!    missing value on either side is no evidence either way.
 //! 3. **Scoring** (Fellegi–Sunter). Each level's weight is log2(m/u): `u`,
 //!    how often random pairs of the two lists agree at that level, is
 //!    measured on a fixed sample of random pairs (from [`U_PRIORS`], so a
 //!    short list is not judged on a handful of pairs); `m`, how often true
 //!    matches do, is [`M_PRIORS`] for now. The prior odds of a match are
-//!    one per row of the shorter list among the candidates. An exact name is worth less
-//!    the more organisations share it (term-frequency adjustment), so
-//!    "Royal British Legion Club" alone proves little.
-//!    A list known to hold only current organisations is never linked to
-//!    a row the other list says was dissolved.
+//!    one per row of the shorter list among the candidates. An exact name
+//!    or a postcode is worth less the more organisations share it
+//!    (term-frequency adjustment), so "Royal British Legion Club" or an
+//!    accountant's address alone proves little. A list known to hold only
+//!    current organisations is never linked to a row the other list says
+//!    was dissolved.
 //! 4. **One to one.** Pairs are taken best first; a row already linked is
 //!    not linked again, so a shared registered office does not chain
 //!    several organisations together.
@@ -32,11 +33,8 @@ use crate::normalize;
 
 #[derive(Clone, Debug)]
 pub struct LinkConfig {
-    /// Pairs scoring below this (log2 odds of a match) are not linked.
-    /// The default asks for odds of 16 to 1: the comparisons are scored
-    /// as if independent, which overstates agreement (a club's name and
-    /// street move together), and 4 is where the 2017 and 2023 lists
-    /// split best.
+    /// Pairs scoring below this (log2 odds of a match) are not linked:
+    /// by default, pairs more likely the same organisation than not.
     pub threshold: f64,
     /// Blocking keys shared by more rows than this on one side are skipped.
     pub block_max: usize,
@@ -50,7 +48,7 @@ pub struct LinkConfig {
 impl Default for LinkConfig {
     fn default() -> Self {
         LinkConfig {
-            threshold: 4.0,
+            threshold: 0.0,
             block_max: 200,
             sample: 20_000,
             left: ListFacts::default(),
@@ -75,29 +73,40 @@ const COMPANY: usize = 2;
 const STREET: usize = 3;
 const DOMAIN: usize = 4;
 const PHONE: usize = 5;
+const LEGAL_FORM: usize = 6;
+const OWNERSHIP: usize = 7;
+const SIC: usize = 8;
 
 /// How often true matches agree at each level, before the data speaks:
 /// names are mostly kept (85% exact); 80% keep their postcode exactly;
 /// company numbers, domains and phones almost never differ between two
 /// records of one organisation, but streets are written many ways.
-pub const M_PRIORS: [&[f64]; 6] = [
+pub const M_PRIORS: [&[f64]; 9] = [
     &[0.002, 0.005, 0.03, 0.07, 0.893],
     &[0.12, 0.08, 0.80],
     &[0.01, 0.99],
     &[0.2, 0.2, 0.6],
     &[0.05, 0.95],
     &[0.05, 0.95],
+    // Legal form and ownership seldom change; an industry code often
+    // does (a new code, a new line of work).
+    &[0.01, 0.99],
+    &[0.01, 0.99],
+    &[0.25, 0.75],
 ];
 
 /// How often random pairs of two lists of co-ops agree at each level, as
 /// measured on the Co-operatives UK lists: the starting point for `u`.
-pub const U_PRIORS: [&[f64]; 6] = [
+pub const U_PRIORS: [&[f64]; 9] = [
     &[0.985, 0.01, 0.003, 0.001, 0.001],
     &[0.995, 0.0045, 0.0005],
     &[0.9999, 0.0001],
     &[0.98, 0.015, 0.005],
     &[0.999, 0.001],
     &[0.999, 0.001],
+    &[0.3, 0.7],
+    &[0.6, 0.4],
+    &[0.95, 0.05],
 ];
 
 /// How many random pairs the priors count for.
@@ -110,6 +119,9 @@ struct Prepared {
     street: String,
     domain: String,
     phone: String,
+    legal_form: String,
+    ownership: String,
+    sic: String,
 }
 
 fn prepare(record: &Record) -> Prepared {
@@ -126,6 +138,16 @@ fn prepare(record: &Record) -> Prepared {
         street: normalize::name(&record.street),
         domain: normalize::domain(&record.website),
         phone: normalize::phone(&record.phone),
+        legal_form: record.legal_form.trim().to_lowercase(),
+        ownership: record.ownership.trim().to_lowercase(),
+        sic: record
+            .sic
+            .chars()
+            .filter(char::is_ascii_digit)
+            // "UKSIC07-4711" carries the scheme's year: keep the code.
+            .skip(if record.sic.contains("SIC07") { 2 } else { 0 })
+            .take(4)
+            .collect(),
     }
 }
 
@@ -186,7 +208,7 @@ fn keys(p: &Prepared, rarity: &Rarity) -> Vec<String> {
     keys
 }
 
-type Levels = [Option<usize>; 6];
+type Levels = [Option<usize>; 9];
 
 fn compare(a: &Prepared, b: &Prepared, rarity: &Rarity) -> Levels {
     let mut name = 0;
@@ -221,13 +243,16 @@ fn compare(a: &Prepared, b: &Prepared, rarity: &Rarity) -> Levels {
             usize::from(rarity.cosine(&a.street, &b.street) >= 0.6)
         }
     });
-    let mut levels = [None; 6];
+    let mut levels = [None; 9];
     levels[NAME] = (!a.names.is_empty() && !b.names.is_empty()).then_some(name);
     levels[POSTCODE] = postcode;
     levels[COMPANY] = equal(&a.company, &b.company);
     levels[STREET] = street;
     levels[DOMAIN] = equal(&a.domain, &b.domain);
     levels[PHONE] = equal(&a.phone, &b.phone);
+    levels[LEGAL_FORM] = equal(&a.legal_form, &b.legal_form);
+    levels[OWNERSHIP] = equal(&a.ownership, &b.ownership);
+    levels[SIC] = equal(&a.sic, &b.sic);
     levels
 }
 

@@ -33,6 +33,13 @@ pub enum Field {
     Lon,
     /// A company registry number (Companies House and the like).
     CompanyNumber,
+    /// Society, company, partnership…
+    LegalForm,
+    /// Who owns it: workers, consumers, producers, a multi-stakeholder mix…
+    Ownership,
+    /// An industry code (UK SIC 2007 and the like); the first four
+    /// digits are compared.
+    Sic,
     /// Live, dead, dissolved…: a value naming an end marks the
     /// organisation dissolved.
     Status,
@@ -57,6 +64,9 @@ impl Field {
             Field::Lat => "lat",
             Field::Lon => "lon",
             Field::CompanyNumber => "company_number",
+            Field::LegalForm => "legal_form",
+            Field::Ownership => "ownership",
+            Field::Sic => "sic",
             Field::Status => "status",
             Field::Dissolved => "dissolved",
         }
@@ -95,6 +105,9 @@ pub struct Record {
     pub phone: String,
     pub email: String,
     pub company_number: String,
+    pub legal_form: String,
+    pub ownership: String,
+    pub sic: String,
     /// The list says it was dissolved.
     pub dissolved: bool,
     /// Degrees, when the list has a valid point.
@@ -131,6 +144,9 @@ impl Mapping {
             (Field::Region, "Registered State/Province"),
             (Field::Postcode, "Registered Postcode"),
             (Field::CompanyNumber, "Registered Number"),
+            (Field::LegalForm, "Legal Form"),
+            (Field::Ownership, "Ownership Classification"),
+            (Field::Sic, "SIC Code"),
             (Field::Status, "Registered Status"),
             (Field::Dissolved, "Dissolved Date"),
         ])
@@ -152,6 +168,9 @@ impl Mapping {
             (Field::Lat, "Latitude"),
             (Field::Lon, "Longitude"),
             (Field::CompanyNumber, "Companies House Number"),
+            (Field::LegalForm, "Legal Form"),
+            (Field::Ownership, "Ownership Classification"),
+            (Field::Sic, "SIC Code"),
         ])
         .current()
     }
@@ -271,6 +290,9 @@ pub fn read_csv(bytes: &[u8], mapping: &Mapping) -> Result<Vec<Record>, ReadErro
             phone: get(Field::Phone),
             email: get(Field::Email),
             company_number: get(Field::CompanyNumber),
+            legal_form: get(Field::LegalForm),
+            ownership: get(Field::Ownership),
+            sic: get(Field::Sic),
             dissolved,
             point,
         });
