@@ -17,6 +17,13 @@ pub struct LinkBench {
     data: PathBuf,
     #[arg(long, default_value_t = LinkConfig::default().threshold)]
     threshold: f64,
+    /// Instead of the real lists, dedupe this many generated records with
+    /// known duplicates.
+    #[arg(long)]
+    synthetic: Option<usize>,
+    /// The generator's seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
     /// Print one JSON object instead of a sentence.
     #[arg(long)]
     json: bool,
@@ -36,6 +43,14 @@ struct Report {
 }
 
 pub fn run(args: LinkBench) -> anyhow::Result<String> {
+    if let Some(records) = args.synthetic {
+        let report = super::synthetic::run(records, args.seed)?;
+        return Ok(if args.json {
+            format!("{}\n", serde_json::to_string(&report)?)
+        } else {
+            format!("{report}\n")
+        });
+    }
     let left_path = args.data.join("coopsuk_2017-06_organisations.csv");
     let right_path = args.data.join("coopsuk_2023-Q2_essglobal_standard.csv");
     // The linker reads the lists without their ids (rows are numbered

@@ -5,6 +5,7 @@ pub mod count;
 pub mod ledger;
 pub mod link;
 pub mod matching;
+pub mod synthetic;
 
 /// SplitMix64: a small, well-mixed generator, so the benchmarks need no
 /// dependency and a seed always makes the same data.
