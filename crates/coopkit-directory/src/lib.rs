@@ -1,12 +1,23 @@
-//! The open-data directory's engine: lists of organisations come in as
-//! CSV read through a column mapping, are normalised, and are compared and
-//! linked (one list against another) by an unsupervised probabilistic
-//! score. Works on plain records, so the same engine serves the command
-//! line (`coopkit directory link`) and, later, the server.
+//! The open-data directory's engine: lists of organisations come in (CSV
+//! through a column mapping, GeoJSON with OpenStreetMap tags, Murmurations
+//! profiles), are normalised, compared and linked by an unsupervised
+//! probabilistic score, merged field by field, and go out again as CSV,
+//! GeoJSON, JSON-LD and Murmurations profiles. Works on plain records, so
+//! the same engine serves the command line and the server.
 
+pub mod fields;
+pub mod geojson;
+pub mod jsonld;
 pub mod link;
 pub mod mapping;
+pub mod merge;
+pub mod murmurations;
 pub mod normalize;
 
+pub use geojson::read_geojson;
 pub use link::{cluster, dedupe, link, LinkConfig, Pair};
-pub use mapping::{read_csv, Field, ListFacts, Mapping, ReadError, Record};
+pub use mapping::{
+    read_csv, read_csv_rows, Field, ListFacts, Mapping, Problem, ReadError, Reading, Record,
+};
+pub use merge::{survive, Merged, Statement};
+pub use murmurations::read_murmurations;

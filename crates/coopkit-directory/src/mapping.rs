@@ -11,7 +11,9 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
 
 /// coopkit's fields a list can fill.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
@@ -45,10 +47,21 @@ pub enum Field {
     Status,
     /// The date it was dissolved, if it was.
     Dissolved,
+    Description,
+    /// Its organisational structure (an ESSGlobal term or free text).
+    Structure,
+    /// Its main activity (an ICA or ESSGlobal term, or free text).
+    Activity,
+    /// Who its members are (an ESSGlobal base membership type).
+    MembershipType,
+    /// The date it was founded or registered.
+    Founded,
+    Twitter,
+    Facebook,
 }
 
 impl Field {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Field::Id => "id",
             Field::Name => "name",
@@ -69,6 +82,13 @@ impl Field {
             Field::Sic => "sic",
             Field::Status => "status",
             Field::Dissolved => "dissolved",
+            Field::Description => "description",
+            Field::Structure => "structure",
+            Field::Activity => "activity",
+            Field::MembershipType => "membership_type",
+            Field::Founded => "founded",
+            Field::Twitter => "twitter",
+            Field::Facebook => "facebook",
         }
     }
 }
@@ -82,20 +102,28 @@ pub struct Mapping {
 }
 
 /// What is known of a list as a whole.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct ListFacts {
     /// It lists only organisations that were alive when it was made, so
     /// none of its rows is an organisation dissolved before then.
     #[serde(default)]
     pub current: bool,
+    /// The country (ISO 3166 alpha-2) of rows that name none: a national
+    /// register does not repeat it on every row.
+    #[serde(default)]
+    pub country: Option<String>,
 }
 
 /// One organisation as a list gives it. Missing fields are empty.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Record {
+    /// The list's own identifier for the row (its row number if it has
+    /// none).
     pub id: String,
     pub name: String,
     pub other_name: String,
+    pub description: String,
     pub street: String,
     pub locality: String,
     pub region: String,
@@ -108,10 +136,120 @@ pub struct Record {
     pub legal_form: String,
     pub ownership: String,
     pub sic: String,
+    pub structure: String,
+    pub activity: String,
+    pub membership_type: String,
+    pub founded: String,
+    /// Twitter, Facebook and other profiles, as links or handles.
+    pub social: Vec<String>,
     /// The list says it was dissolved.
     pub dissolved: bool,
-    /// Degrees, when the list has a valid point.
+    pub dissolved_on: String,
+    /// Latitude and longitude in degrees, when the list has a valid point.
     pub point: Option<(f64, f64)>,
+}
+
+/// A list read as far as it could be: the rows that were read (with their
+/// row numbers) and every problem met, so nothing is dropped silently.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Reading {
+    pub rows: Vec<(usize, Record)>,
+    pub problems: Vec<Problem>,
+}
+
+/// Something wrong with one row. A row with a `skipped` problem was not
+/// read; otherwise the row was read without the field named.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// Counting data rows (or features) from 1.
+    pub row: usize,
+    pub field: Option<String>,
+    pub reason: String,
+    pub skipped: bool,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "row {}", self.row)?;
+        if let Some(field) = &self.field {
+            write!(f, ", field {field}")?;
+        }
+        write!(
+            f,
+            ": {}{}",
+            self.reason,
+            if self.skipped { " (row skipped)" } else { "" }
+        )
+    }
+}
+
+impl Reading {
+    /// Notes a problem with a row.
+    pub fn problem(&mut self, row: usize, field: Option<&str>, reason: String, skipped: bool) {
+        self.problems.push(Problem {
+            row,
+            field: field.map(str::to_owned),
+            reason,
+            skipped,
+        });
+    }
+
+    /// Keeps a row read, unless an earlier row has its id: a list names
+    /// each organisation once, and its id is how a re-import finds it.
+    pub fn keep(&mut self, row: usize, record: Record, seen: &mut HashMap<String, usize>) {
+        if let Some(first) = seen.get(&record.id) {
+            let reason = format!("repeats the id {:?} of row {first}", record.id);
+            self.problem(row, Some("id"), reason, true);
+            return;
+        }
+        seen.insert(record.id.clone(), row);
+        self.rows.push((row, record));
+    }
+
+    /// The rows read, or the first problem that skipped a row.
+    pub fn whole(self) -> Result<Vec<Record>, ReadError> {
+        match self.problems.into_iter().find(|p| p.skipped) {
+            Some(p) => Err(ReadError::Row {
+                row: p.row,
+                reason: match p.field {
+                    Some(field) => format!("{field}: {}", p.reason),
+                    None => p.reason,
+                },
+            }),
+            None => Ok(self.rows.into_iter().map(|(_, r)| r).collect()),
+        }
+    }
+}
+
+/// A latitude and longitude if both are numbers on the globe.
+pub fn point(lat: &str, lon: &str) -> Result<Option<(f64, f64)>, String> {
+    let (lat, lon) = (lat.trim(), lon.trim());
+    if lat.is_empty() && lon.is_empty() {
+        return Ok(None);
+    }
+    match (lat.parse::<f64>(), lon.parse::<f64>()) {
+        (Ok(la), Ok(lo)) if (-90.0..=90.0).contains(&la) && (-180.0..=180.0).contains(&lo) => {
+            Ok(Some((la, lo)))
+        }
+        _ => Err(format!(
+            "({lat}, {lon}) is not a latitude and longitude on the globe"
+        )),
+    }
+}
+
+/// Whether a status names an end: "Dead", "Dissolved", "Struck off"…
+pub fn status_ends(status: &str) -> bool {
+    let status = status.to_lowercase();
+    [
+        "dead",
+        "dissolved",
+        "closed",
+        "inactive",
+        "struck",
+        "deregistered",
+    ]
+    .iter()
+    .any(|word| status.contains(word))
 }
 
 /// Why a list cannot be read, and where: `row` counts data rows from 1
@@ -126,6 +264,24 @@ pub enum ReadError {
     Unmapped(&'static str),
     #[error("row {row}: {reason}")]
     Row { row: usize, reason: String },
+    #[error("not valid JSON at line {line}, column {column}: {reason}")]
+    Json {
+        line: usize,
+        column: usize,
+        reason: String,
+    },
+    #[error("{0}")]
+    Shape(String),
+}
+
+impl From<serde_json::Error> for ReadError {
+    fn from(e: serde_json::Error) -> Self {
+        ReadError::Json {
+            line: e.line(),
+            column: e.column(),
+            reason: e.to_string(),
+        }
+    }
 }
 
 impl Mapping {
@@ -148,8 +304,10 @@ impl Mapping {
             (Field::Ownership, "Ownership Classification"),
             (Field::Sic, "SIC Code"),
             (Field::Status, "Registered Status"),
+            (Field::Founded, "Incorporation Date"),
             (Field::Dissolved, "Dissolved Date"),
         ])
+        .in_country("GB")
     }
 
     /// The ESSGlobal "standard CSV" of the Digital Commons Co-op pipeline.
@@ -165,12 +323,20 @@ impl Mapping {
             (Field::Website, "Website"),
             (Field::Phone, "Phone"),
             (Field::Email, "Email"),
-            (Field::Lat, "Latitude"),
-            (Field::Lon, "Longitude"),
+            // The pipeline leaves the precise point empty and gives the
+            // postcode's centroid.
+            (Field::Lat, "Geo Container Latitude"),
+            (Field::Lon, "Geo Container Longitude"),
             (Field::CompanyNumber, "Companies House Number"),
             (Field::LegalForm, "Legal Form"),
             (Field::Ownership, "Ownership Classification"),
             (Field::Sic, "SIC Code"),
+            (Field::Description, "Description"),
+            (Field::Structure, "Organisational Structure"),
+            (Field::Activity, "Primary Activity"),
+            (Field::MembershipType, "Membership Type"),
+            (Field::Twitter, "Twitter"),
+            (Field::Facebook, "Facebook"),
         ])
         .current()
     }
@@ -179,6 +345,12 @@ impl Mapping {
     /// ESSGlobal pipeline publishes current members only).
     pub fn current(mut self) -> Mapping {
         self.list.current = true;
+        self
+    }
+
+    /// Rows that name no country are in this one.
+    pub fn in_country(mut self, country: &str) -> Mapping {
+        self.list.country = Some(country.to_owned());
         self
     }
 
@@ -200,12 +372,20 @@ impl Mapping {
 /// Reads a whole CSV list. A file that cannot be read whole is refused
 /// with the first row and reason; rows without a name are refused too.
 pub fn read_csv(bytes: &[u8], mapping: &Mapping) -> Result<Vec<Record>, ReadError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+    read_csv_rows(bytes, mapping)?.whole()
+}
+
+/// Reads a CSV list as far as it can: a row that cannot be read (wrong
+/// number of fields, bad UTF-8, no name, an id met before) is skipped and
+/// reported; a bad point is reported and left out. Only a file whose
+/// header or mapping is wrong is refused whole.
+pub fn read_csv_rows(bytes: &[u8], mapping: &Mapping) -> Result<Reading, ReadError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
     let headers = reader
         .headers()
         .map_err(|e| ReadError::Row {
             row: 0,
-            reason: e.to_string(),
+            reason: csv_reason(&e),
         })?
         .clone();
     if !mapping.columns.contains_key(&Field::Name) {
@@ -222,58 +402,87 @@ pub fn read_csv(bytes: &[u8], mapping: &Mapping) -> Result<Vec<Record>, ReadErro
             })?;
         index.insert(*field, at);
     }
-    let mut records = Vec::new();
-    for (i, row) in reader.records().enumerate() {
-        let row_number = i + 1;
-        let row = row.map_err(|e| ReadError::Row {
-            row: row_number,
-            reason: match e.kind() {
-                csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_owned(),
-                csv::ErrorKind::UnequalLengths {
-                    expected_len, len, ..
-                } => format!("{len} fields where the header has {expected_len}"),
-                _ => e.to_string(),
-            },
-        })?;
-        let get = |field: Field| {
-            index
-                .get(&field)
-                .and_then(|&at| row.get(at))
-                .map(|v| v.trim().to_owned())
-                .unwrap_or_default()
-        };
+    let mut reading = Reading::default();
+    let mut seen = HashMap::new();
+    let mut row = csv::ByteRecord::new();
+    let mut row_number = 0;
+    loop {
+        row_number += 1;
+        match reader.read_byte_record(&mut row) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                reading.problem(row_number, None, csv_reason(&e), true);
+                // An unbalanced quote runs to the end of the file: the
+                // reader cannot find the next row, so stop here.
+                if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                    break;
+                }
+                continue;
+            }
+        }
+        if row.len() != headers.len() {
+            if let Some(column) = row.iter().position(|field| field.contains(&b'\n')) {
+                // An unbalanced quote swallows the rows after it: nothing
+                // after this point can be trusted, so refuse the file.
+                return Err(ReadError::Row {
+                    row: row_number,
+                    reason: format!(
+                        "unbalanced quote: field {} runs on to line {} of the file",
+                        headers.get(column).unwrap_or("?"),
+                        reader.position().line()
+                    ),
+                });
+            }
+            let reason = format!(
+                "{} fields where the header has {}",
+                row.len(),
+                headers.len()
+            );
+            reading.problem(row_number, None, reason, true);
+            continue;
+        }
+        let mut text = BTreeMap::new();
+        let mut bad_utf8 = None;
+        for (field, &at) in &index {
+            let raw = row.get(at).unwrap_or_default();
+            match std::str::from_utf8(raw) {
+                Ok(value) => {
+                    text.insert(*field, value.trim().to_owned());
+                }
+                Err(_) => bad_utf8 = Some(*field),
+            }
+        }
+        if let Some(field) = bad_utf8 {
+            let reason = "not valid UTF-8".to_owned();
+            reading.problem(row_number, Some(field.name()), reason, true);
+            continue;
+        }
+        let mut get = |field: Field| text.remove(&field).unwrap_or_default();
         let name = get(Field::Name);
         if name.is_empty() {
-            return Err(ReadError::Row {
-                row: row_number,
-                reason: "no name".to_owned(),
-            });
+            reading.problem(row_number, Some("name"), "no name".to_owned(), true);
+            continue;
         }
-        let point = match (
-            get(Field::Lat).parse::<f64>(),
-            get(Field::Lon).parse::<f64>(),
-        ) {
-            (Ok(lat), Ok(lon))
-                if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
-            {
-                Some((lat, lon))
+        let point = match point(&get(Field::Lat), &get(Field::Lon)) {
+            Ok(point) => point,
+            Err(reason) => {
+                reading.problem(row_number, Some("lat/lon"), reason, false);
+                None
             }
-            _ => None,
         };
-        let status = get(Field::Status).to_lowercase();
-        let dissolved = !get(Field::Dissolved).is_empty()
-            || [
-                "dead",
-                "dissolved",
-                "closed",
-                "inactive",
-                "struck",
-                "deregistered",
-            ]
-            .iter()
-            .any(|word| status.contains(word));
+        let dissolved_on = get(Field::Dissolved);
+        let dissolved = !dissolved_on.is_empty() || status_ends(&get(Field::Status));
         let id = get(Field::Id);
-        records.push(Record {
+        let country = match get(Field::Country) {
+            c if c.is_empty() => mapping.list.country.clone().unwrap_or_default(),
+            c => c,
+        };
+        let social = [get(Field::Twitter), get(Field::Facebook)]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect();
+        let record = Record {
             id: if id.is_empty() {
                 row_number.to_string()
             } else {
@@ -281,11 +490,12 @@ pub fn read_csv(bytes: &[u8], mapping: &Mapping) -> Result<Vec<Record>, ReadErro
             },
             name,
             other_name: get(Field::OtherName),
+            description: get(Field::Description),
             street: get(Field::Street),
             locality: get(Field::Locality),
             region: get(Field::Region),
             postcode: get(Field::Postcode),
-            country: get(Field::Country),
+            country,
             website: get(Field::Website),
             phone: get(Field::Phone),
             email: get(Field::Email),
@@ -293,9 +503,26 @@ pub fn read_csv(bytes: &[u8], mapping: &Mapping) -> Result<Vec<Record>, ReadErro
             legal_form: get(Field::LegalForm),
             ownership: get(Field::Ownership),
             sic: get(Field::Sic),
+            structure: get(Field::Structure),
+            activity: get(Field::Activity),
+            membership_type: get(Field::MembershipType),
+            founded: get(Field::Founded),
+            social,
             dissolved,
+            dissolved_on,
             point,
-        });
+        };
+        reading.keep(row_number, record, &mut seen);
     }
-    Ok(records)
+    Ok(reading)
+}
+
+fn csv_reason(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_owned(),
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("{len} fields where the header has {expected_len}"),
+        _ => e.to_string(),
+    }
 }

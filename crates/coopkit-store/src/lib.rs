@@ -9,6 +9,7 @@
 mod baseline;
 mod connect;
 mod coops;
+mod directory;
 mod dispatch;
 mod error;
 mod governance;
@@ -25,6 +26,10 @@ mod tasks;
 pub use baseline::BaselineOutcome;
 pub use connect::{Backend, DatabaseLocation};
 pub use coops::CoopRules;
+pub use directory::{
+    Decision, DirectoryOrg, DirectorySource, DirectoryWrite, Edit, FieldChange, HistoryEntry,
+    NewSource, Review, SourceRecord,
+};
 pub use dispatch::{NewRequest, Offer, OpenRequest, Referral, RequestId};
 pub use error::StoreError;
 pub use governance::{

@@ -1,0 +1,230 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
+
+//! Lists in (CSV, GeoJSON, Murmurations), organisations out, and how the
+//! values of several sources survive a merge.
+
+use coopkit_directory::{
+    geojson, jsonld, murmurations, read_csv_rows, read_geojson, read_murmurations, survive,
+    Mapping, ReadError, Record, Statement,
+};
+
+fn shared(file: &str) -> Vec<u8> {
+    let path = format!("{}/../../../shared/data/{file}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(path).expect("the shared data is there")
+}
+
+#[test]
+fn the_real_lists_read_whole_and_say_what_they_could_not_read() {
+    let uk2017 = read_csv_rows(
+        &shared("coopsuk_2017-06_organisations.csv"),
+        &Mapping::coops_uk_2017(),
+    )
+    .unwrap();
+    assert_eq!(
+        uk2017.rows.len() + uk2017.problems.iter().filter(|p| p.skipped).count(),
+        8371
+    );
+    let (row, coop) = &uk2017.rows[0];
+    assert_eq!(*row, 1);
+    assert_eq!(coop.name, "Co-operative Group Limited");
+    assert_eq!(coop.country, "GB", "the register's country fills the rows");
+    assert_eq!(coop.founded, "11/8/1863");
+
+    let uk2023 = read_csv_rows(
+        &shared("coopsuk_2023-Q2_essglobal_standard.csv"),
+        &Mapping::essglobal_standard(),
+    )
+    .unwrap();
+    assert_eq!(
+        uk2023.rows.len() + uk2023.problems.iter().filter(|p| p.skipped).count(),
+        7387
+    );
+    assert!(
+        uk2023
+            .rows
+            .iter()
+            .filter(|(_, r)| r.point.is_some())
+            .count()
+            > 7000
+    );
+
+    let susy = read_geojson(&shared("transformap_susy_ssedas_2020.geojson")).unwrap();
+    assert_eq!(susy.rows.len(), 1794);
+    assert!(susy.problems.is_empty(), "{:?}", susy.problems);
+    let food_bank = &susy.rows[0].1;
+    assert_eq!(food_bank.name, "Bulgarian Food Bank");
+    assert_eq!(food_bank.country, "BG");
+    assert_eq!(food_bank.street, "бул. Васил Левски 106");
+    assert_eq!(food_bank.id, "e98fb9126657fd09e8c7e43217000e20");
+    let (lat, lon) = food_bank.point.unwrap();
+    assert!((lat - 42.698).abs() < 0.001 && (lon - 23.335).abs() < 0.001);
+}
+
+const MAP: &str = "[columns]\nid = \"ID\"\nname = \"Name\"\nlat = \"Lat\"\nlon = \"Lon\"\n";
+
+#[test]
+fn broken_rows_are_reported_by_row_and_field_and_the_rest_is_read() {
+    let mut csv =
+        b"ID,Name,Lat,Lon\n1,Alpha,51.5,-0.1\n2,Beta,51.5\n3,,51,0\n4,Delta,95,0\n1,Again,0,0\n5,"
+            .to_vec();
+    csv.extend_from_slice(&[0xff, 0xfe]);
+    csv.extend_from_slice(b",1,1\n6,Zeta,1,1\n");
+    let reading = read_csv_rows(&csv, &Mapping::from_toml(MAP).unwrap()).unwrap();
+    let read: Vec<&str> = reading.rows.iter().map(|(_, r)| r.name.as_str()).collect();
+    assert_eq!(read, ["Alpha", "Delta", "Zeta"]);
+    let said: Vec<String> = reading.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        said,
+        [
+            "row 2: 3 fields where the header has 4 (row skipped)",
+            "row 3, field name: no name (row skipped)",
+            "row 4, field lat/lon: (95, 0) is not a latitude and longitude on the globe",
+            "row 5, field id: repeats the id \"1\" of row 1 (row skipped)",
+            "row 6, field name: not valid UTF-8 (row skipped)",
+        ]
+    );
+}
+
+#[test]
+fn an_unbalanced_quote_refuses_the_file_and_a_missing_column_is_named() {
+    let csv = b"ID,Name,Lat,Lon\n1,Alpha,1,1\n2,\"Beta,1,1\n3,Gamma,1,1\n";
+    let refused = read_csv_rows(csv, &Mapping::from_toml(MAP).unwrap()).unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .starts_with("row 2: unbalanced quote: field Name runs on"),
+        "{refused}"
+    );
+    let wrong = Mapping::from_toml("[columns]\nname = \"Title\"\n").unwrap();
+    assert_eq!(
+        read_csv_rows(csv, &wrong).unwrap_err(),
+        ReadError::MissingColumn {
+            field: "name",
+            column: "Title".to_owned()
+        }
+    );
+}
+
+#[test]
+fn invalid_geojson_says_where_and_bad_features_are_reported() {
+    let broken = read_geojson(b"{\"type\": \"FeatureCollection\",\n \"features\": [}").unwrap_err();
+    assert!(
+        matches!(broken, ReadError::Json { line: 2, .. }),
+        "{broken}"
+    );
+    let not_collection = read_geojson(b"{\"type\": \"Feature\"}").unwrap_err();
+    assert!(not_collection.to_string().contains("FeatureCollection"));
+    let features = br#"{"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "Far"}, "geometry": {"type": "Point", "coordinates": [200, 10]}},
+        {"type": "Feature", "properties": {}, "geometry": null},
+        {"type": "Feature", "properties": {"name": "Here", "contact:website": "https://here.coop"}, "geometry": {"type": "Point", "coordinates": [-0.1, 51.5]}}
+    ]}"#;
+    let reading = read_geojson(features).unwrap();
+    assert_eq!(reading.rows.len(), 2);
+    assert_eq!(reading.rows[0].1.point, None);
+    assert_eq!(reading.rows[1].1.point, Some((51.5, -0.1)));
+    assert_eq!(reading.rows[1].1.website, "https://here.coop");
+    let said: Vec<String> = reading.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        said,
+        [
+            "row 1, field geometry: coordinates [200, 10] are not a longitude and latitude on the globe",
+            "row 2, field name: no name (row skipped)",
+        ]
+    );
+}
+
+fn sample() -> Record {
+    Record {
+        id: "7".to_owned(),
+        name: "Suma Wholefoods".to_owned(),
+        description: "Workers' co-operative wholesaler".to_owned(),
+        street: "Lacy Way".to_owned(),
+        locality: "Elland".to_owned(),
+        postcode: "HX5 9DB".to_owned(),
+        country: "GB".to_owned(),
+        website: "https://www.suma.coop".to_owned(),
+        email: "info@suma.coop".to_owned(),
+        structure: "https://dev.lod.coop/essglobal/2.1/standard/organisational-structure/OS130"
+            .to_owned(),
+        social: vec!["https://twitter.com/sumawholesale".to_owned()],
+        point: Some((53.68, -1.83)),
+        ..Record::default()
+    }
+}
+
+#[test]
+fn murmurations_profiles_go_out_and_come_back() {
+    let profile = murmurations::profile(&sample());
+    assert_eq!(profile["linked_schemas"][0], murmurations::SCHEMA);
+    assert_eq!(profile["geolocation"]["lat"], 53.68);
+    assert_eq!(profile["status"], "active");
+    let bytes = serde_json::to_vec(&vec![profile]).unwrap();
+    let back = read_murmurations(&bytes).unwrap();
+    assert!(back.problems.is_empty());
+    let record = &back.rows[0].1;
+    assert_eq!(record.name, "Suma Wholefoods");
+    assert_eq!(record.website, "https://www.suma.coop");
+    assert_eq!(record.email, "info@suma.coop");
+    assert_eq!(record.point, Some((53.68, -1.83)));
+    assert_eq!(record.social, sample().social);
+    assert!(read_murmurations(b"42").is_err());
+}
+
+#[test]
+fn json_ld_and_geojson_carry_the_fields() {
+    let doc = jsonld::document("https://example.org/directory/7", &sample());
+    assert_eq!(doc["@type"], "Organization");
+    assert_eq!(doc["@context"]["@vocab"], "https://schema.org/");
+    assert_eq!(doc["address"]["postalCode"], "HX5 9DB");
+    assert_eq!(doc["geo"]["latitude"], 53.68);
+    assert_eq!(
+        doc["essglobal:organisationalStructure"]["@id"],
+        "https://dev.lod.coop/essglobal/2.1/standard/organisational-structure/OS130"
+    );
+    let feature = geojson::feature("https://example.org/directory/7", &sample()).unwrap();
+    assert_eq!(
+        feature["geometry"]["coordinates"][0], -1.83,
+        "longitude first"
+    );
+    assert!(geojson::feature("x", &Record::default()).is_none());
+}
+
+#[test]
+fn the_newest_statement_of_each_field_survives_and_empty_erases_nothing() {
+    let old = Record {
+        name: "SUMA WHOLEFOODS LIMITED".to_owned(),
+        phone: "01422 313840".to_owned(),
+        postcode: "HX5 9DB".to_owned(),
+        ..Record::default()
+    };
+    let new = Record {
+        name: "Suma Wholefoods".to_owned(),
+        postcode: "HX5 9DX".to_owned(),
+        ..Record::default()
+    };
+    let statements = [
+        Statement {
+            source: 2,
+            as_of: 2023,
+            record: &new,
+        },
+        Statement {
+            source: 1,
+            as_of: 2017,
+            record: &old,
+        },
+    ];
+    let merged = survive(&statements);
+    assert_eq!(merged.record.name, "Suma Wholefoods");
+    assert_eq!(merged.record.postcode, "HX5 9DX");
+    assert_eq!(
+        merged.record.phone, "01422 313840",
+        "kept from the older list"
+    );
+    assert_eq!(merged.provenance["phone"], (1, 2017));
+    assert_eq!(merged.provenance["name"], (2, 2023));
+    let mut reversed = statements;
+    reversed.reverse();
+    assert_eq!(survive(&reversed), merged, "order does not matter");
+}

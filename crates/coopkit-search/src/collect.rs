@@ -1,0 +1,203 @@
+//! One pass over the matches that gives a page, the total and the facet
+//! counts together, after the exact radius test: so they always agree.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::{Column, StrColumn};
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+
+use crate::{distance_km, Facet, Page};
+
+pub(crate) struct PageCollector {
+    pub offset: usize,
+    pub limit: usize,
+    pub facets: Vec<Facet>,
+    /// Latitude, longitude, km: the box query found the candidates.
+    pub circle: Option<(f64, f64, f64)>,
+}
+
+/// A match; ordered so that the heap's top is the worst kept.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Hit {
+    score: Score,
+    id: u64,
+}
+
+impl Ord for Hit {
+    /// Better is a higher score, then a lower id; "greater" is worse.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .score
+            .total_cmp(&self.score)
+            .then(self.id.cmp(&other.id))
+    }
+}
+
+impl PartialOrd for Hit {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Hit {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Hit {}
+
+pub(crate) struct SegmentFruit {
+    total: usize,
+    hits: Vec<Hit>,
+    facets: Vec<(Facet, HashMap<String, u64>)>,
+}
+
+/// A segment's points, and the circle they must fall in.
+pub(crate) struct Radius {
+    lat: Column<f64>,
+    lon: Column<f64>,
+    centre: (f64, f64),
+    km: f64,
+}
+
+pub(crate) struct SegmentPage {
+    ids: Column<u64>,
+    circle: Option<Radius>,
+    facets: Vec<(Facet, Option<StrColumn>, Vec<u64>)>,
+    keep: usize,
+    total: usize,
+    top: BinaryHeap<Hit>,
+}
+
+impl Collector for PageCollector {
+    type Fruit = Page;
+    type Child = SegmentPage;
+
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<SegmentPage> {
+        let fast = segment.fast_fields();
+        let circle = match self.circle {
+            Some((lat, lon, km)) => Some(Radius {
+                lat: fast.f64("lat")?,
+                lon: fast.f64("lon")?,
+                centre: (lat, lon),
+                km,
+            }),
+            None => None,
+        };
+        let mut facets = Vec::with_capacity(self.facets.len());
+        for facet in &self.facets {
+            let column = fast.str(facet.name())?;
+            let terms = column.as_ref().map_or(0, |c| c.num_terms());
+            facets.push((*facet, column, vec![0; terms]));
+        }
+        Ok(SegmentPage {
+            ids: fast.u64("id")?,
+            circle,
+            facets,
+            keep: self.offset.saturating_add(self.limit),
+            total: 0,
+            top: BinaryHeap::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<Page> {
+        let mut page = Page::default();
+        let mut hits = Vec::new();
+        let mut counts: BTreeMap<Facet, HashMap<String, u64>> = BTreeMap::new();
+        for fruit in fruits {
+            page.total += fruit.total;
+            hits.extend(fruit.hits);
+            for (facet, values) in fruit.facets {
+                let merged = counts.entry(facet).or_default();
+                for (value, n) in values {
+                    *merged.entry(value).or_default() += n;
+                }
+            }
+        }
+        hits.sort();
+        page.ids = hits
+            .into_iter()
+            .skip(self.offset)
+            .take(self.limit)
+            .filter_map(|h| i64::try_from(h.id).ok())
+            .collect();
+        for (facet, values) in counts {
+            let mut values: Vec<(String, u64)> = values.into_iter().collect();
+            // Most common first, then by name, so the order is stable.
+            values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            page.facets.insert(facet, values);
+        }
+        Ok(page)
+    }
+}
+
+impl SegmentCollector for SegmentPage {
+    type Fruit = SegmentFruit;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        if let Some(r) = &self.circle {
+            match (r.lat.first(doc), r.lon.first(doc)) {
+                (Some(lat), Some(lon)) if distance_km((lat, lon), r.centre) <= r.km => {}
+                _ => return,
+            }
+        }
+        self.total += 1;
+        for (_, column, counts) in &mut self.facets {
+            if let Some(column) = column {
+                for ord in column.term_ords(doc) {
+                    if let Some(n) = usize::try_from(ord).ok().and_then(|i| counts.get_mut(i)) {
+                        *n += 1;
+                    }
+                }
+            }
+        }
+        if self.keep == 0 {
+            return;
+        }
+        let Some(id) = self.ids.first(doc) else {
+            return;
+        };
+        let hit = Hit { score, id };
+        if self.top.len() < self.keep {
+            self.top.push(hit);
+        } else if self.top.peek().is_some_and(|worst| hit < *worst) {
+            self.top.pop();
+            self.top.push(hit);
+        }
+    }
+
+    fn harvest(self) -> SegmentFruit {
+        let facets = self
+            .facets
+            .into_iter()
+            .map(|(facet, column, counts)| {
+                let mut values = HashMap::new();
+                if let Some(column) = column {
+                    let mut text = String::new();
+                    for (ord, n) in counts.into_iter().enumerate() {
+                        if n > 0 && column.ord_to_str(ord as u64, &mut text).unwrap_or(false) {
+                            values.insert(text.clone(), n);
+                        }
+                    }
+                }
+                (facet, values)
+            })
+            .collect();
+        SegmentFruit {
+            total: self.total,
+            hits: self.top.into_vec(),
+            facets,
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! The directory's search index: full text on names, descriptions and
+//! places, facets (country, region, legal form, activity, structure,
+//! source), a bounding box or a radius. It lives in memory and is rebuilt
+//! from the database when the server starts, then kept current as
+//! organisations change; the database stays the only record.
+//!
+//! The area is part of the query, not a filter on a page of results, so a
+//! page, the total and the facet counts always agree: paging through a box
+//! with any limit visits every organisation in it exactly once.
+
+mod collect;
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::Mutex;
+
+use coopkit_directory::Record;
+use tantivy::query::{
+    AllQuery, BooleanQuery, Occur, Query as TantivyQuery, QueryParser, RangeQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, Schema, FAST, INDEXED, STRING, TEXT};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use collect::PageCollector;
+
+#[derive(Debug, thiserror::Error)]
+#[error("search index: {0}")]
+pub struct SearchError(#[from] tantivy::TantivyError);
+
+pub type Result<T> = std::result::Result<T, SearchError>;
+
+/// What results can be counted and narrowed by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Facet {
+    Country,
+    Region,
+    LegalForm,
+    Activity,
+    Structure,
+    Source,
+}
+
+impl Facet {
+    pub const ALL: [Facet; 6] = [
+        Facet::Country,
+        Facet::Region,
+        Facet::LegalForm,
+        Facet::Activity,
+        Facet::Structure,
+        Facet::Source,
+    ];
+
+    /// The name used in the index, in URLs and in the API.
+    pub fn name(self) -> &'static str {
+        match self {
+            Facet::Country => "country",
+            Facet::Region => "region",
+            Facet::LegalForm => "legal_form",
+            Facet::Activity => "activity",
+            Facet::Structure => "structure",
+            Facet::Source => "source",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Facet> {
+        Facet::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    fn values(self, record: &Record, sources: &[String]) -> Vec<String> {
+        let value = match self {
+            Facet::Country => &record.country,
+            Facet::Region => &record.region,
+            Facet::LegalForm => &record.legal_form,
+            Facet::Activity => &record.activity,
+            Facet::Structure => &record.structure,
+            Facet::Source => return sources.to_vec(),
+        };
+        if value.is_empty() {
+            Vec::new()
+        } else {
+            vec![value.clone()]
+        }
+    }
+}
+
+/// Where to look, in degrees.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Area {
+    /// South, west, north, east; west greater than east crosses the 180th
+    /// meridian.
+    Box {
+        south: f64,
+        west: f64,
+        north: f64,
+        east: f64,
+    },
+    /// Within `km` of a point, by great-circle distance.
+    Circle { lat: f64, lon: f64, km: f64 },
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Query {
+    /// Words, all of which must match (a name, a description, a place).
+    pub text: String,
+    /// Facet values, all of which must hold.
+    pub filters: Vec<(Facet, String)>,
+    pub area: Option<Area>,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// One page of results: the organisation ids, best first (ties by id),
+/// how many match in all, and the facet counts over all of them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Page {
+    pub total: usize,
+    pub ids: Vec<i64>,
+    pub facets: BTreeMap<Facet, Vec<(String, u64)>>,
+}
+
+struct Fields {
+    id: Field,
+    name: Field,
+    other_name: Field,
+    description: Field,
+    place: Field,
+    lat: Field,
+    lon: Field,
+    facets: Vec<(Facet, Field)>,
+}
+
+/// The index. Searches run concurrently; writes take turns.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex").finish_non_exhaustive()
+    }
+}
+
+/// Memory the writer may buffer before it writes a segment.
+const WRITER_HEAP: usize = 100_000_000;
+
+impl SearchIndex {
+    /// An empty index in memory.
+    pub fn new() -> Result<SearchIndex> {
+        let mut schema = Schema::builder();
+        let fields = Fields {
+            id: schema.add_u64_field("id", INDEXED | FAST),
+            name: schema.add_text_field("name", TEXT),
+            other_name: schema.add_text_field("other_name", TEXT),
+            description: schema.add_text_field("description", TEXT),
+            place: schema.add_text_field("place", TEXT),
+            lat: schema.add_f64_field("lat", INDEXED | FAST),
+            lon: schema.add_f64_field("lon", INDEXED | FAST),
+            facets: Facet::ALL
+                .into_iter()
+                .map(|f| (f, schema.add_text_field(f.name(), STRING | FAST)))
+                .collect(),
+        };
+        let index = Index::create_in_ram(schema.build());
+        let writer = index.writer_with_num_threads(1, WRITER_HEAP)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+        })
+    }
+
+    /// Adds or replaces organisations (with the names of the sources that
+    /// list them) and makes the change visible.
+    pub fn upsert<'a>(
+        &self,
+        orgs: impl IntoIterator<Item = (i64, &'a Record, &'a [String])>,
+    ) -> Result<()> {
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        for (id, record, sources) in orgs {
+            writer.delete_term(Term::from_field_u64(self.fields.id, as_key(id)));
+            writer.add_document(self.document(id, record, sources))?;
+        }
+        self.commit(&mut writer)
+    }
+
+    /// Takes organisations out (merged into another, say).
+    pub fn remove(&self, ids: &[i64]) -> Result<()> {
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        for id in ids {
+            writer.delete_term(Term::from_field_u64(self.fields.id, as_key(*id)));
+        }
+        self.commit(&mut writer)
+    }
+
+    fn commit(&self, writer: &mut IndexWriter) -> Result<()> {
+        writer.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    fn document(&self, id: i64, record: &Record, sources: &[String]) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_u64(f.id, as_key(id));
+        doc.add_text(f.name, &record.name);
+        doc.add_text(f.other_name, &record.other_name);
+        doc.add_text(f.description, &record.description);
+        for place in [&record.locality, &record.region, &record.postcode] {
+            doc.add_text(f.place, place);
+        }
+        if let Some((lat, lon)) = record.point {
+            doc.add_f64(f.lat, lat);
+            doc.add_f64(f.lon, lon);
+        }
+        for (facet, field) in &f.facets {
+            for value in facet.values(record, sources) {
+                doc.add_text(*field, value);
+            }
+        }
+        doc
+    }
+
+    /// How many organisations the index holds.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn search(&self, query: &Query) -> Result<Page> {
+        let searcher = self.reader.searcher();
+        let tantivy_query = self.query(query);
+        let collector = PageCollector {
+            offset: query.offset,
+            limit: query.limit,
+            facets: Facet::ALL.to_vec(),
+            circle: match query.area {
+                Some(Area::Circle { lat, lon, km }) => Some((lat, lon, km)),
+                _ => None,
+            },
+        };
+        Ok(searcher.search(tantivy_query.as_ref(), &collector)?)
+    }
+
+    fn query(&self, query: &Query) -> Box<dyn TantivyQuery> {
+        let f = &self.fields;
+        let mut parts: Vec<(Occur, Box<dyn TantivyQuery>)> = Vec::new();
+        if !query.text.trim().is_empty() {
+            let mut parser = QueryParser::for_index(
+                &self.index,
+                vec![f.name, f.other_name, f.description, f.place],
+            );
+            parser.set_conjunction_by_default();
+            parser.set_field_boost(f.name, 3.0);
+            parser.set_field_boost(f.other_name, 2.0);
+            // Lenient: whatever a person types is a query, never an error.
+            let (text, _) = parser.parse_query_lenient(&query.text);
+            parts.push((Occur::Must, text));
+        }
+        for (facet, value) in &query.filters {
+            if let Some((_, field)) = f.facets.iter().find(|(g, _)| g == facet) {
+                let term = Term::from_field_text(*field, value);
+                parts.push((
+                    Occur::Must,
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                ));
+            }
+        }
+        if let Some(area) = query.area {
+            let (south, west, north, east) = match area {
+                Area::Box {
+                    south,
+                    west,
+                    north,
+                    east,
+                } => (south, west, north, east),
+                Area::Circle { lat, lon, km } => circle_box(lat, lon, km),
+            };
+            parts.push((Occur::Must, self.range(f.lat, south, north)));
+            if west <= east {
+                parts.push((Occur::Must, self.range(f.lon, west, east)));
+            } else {
+                let either = BooleanQuery::new(vec![
+                    (Occur::Should, self.range(f.lon, west, 180.0)),
+                    (Occur::Should, self.range(f.lon, -180.0, east)),
+                ]);
+                parts.push((Occur::Must, Box::new(either)));
+            }
+        }
+        if parts.is_empty() {
+            return Box::new(AllQuery);
+        }
+        Box::new(BooleanQuery::new(parts))
+    }
+
+    fn range(&self, field: Field, from: f64, to: f64) -> Box<dyn TantivyQuery> {
+        Box::new(RangeQuery::new(
+            Bound::Included(Term::from_field_f64(field, from)),
+            Bound::Included(Term::from_field_f64(field, to)),
+        ))
+    }
+}
+
+/// Ids are positive; the index keys them as u64.
+fn as_key(id: i64) -> u64 {
+    u64::try_from(id).unwrap_or(0)
+}
+
+const EARTH_KM: f64 = 6_371.0;
+
+/// The box around a circle: every point within `km` lies inside it.
+fn circle_box(lat: f64, lon: f64, km: f64) -> (f64, f64, f64, f64) {
+    let dlat = (km / EARTH_KM).to_degrees();
+    let south = (lat - dlat).max(-90.0);
+    let north = (lat + dlat).min(90.0);
+    // Near a pole, or for a very large circle, every longitude is in.
+    let widest = lat.abs() + dlat;
+    if widest >= 89.0 {
+        return (south, -180.0, north, 180.0);
+    }
+    let dlon = (km / (EARTH_KM * widest.to_radians().cos())).to_degrees();
+    if dlon >= 180.0 {
+        return (south, -180.0, north, 180.0);
+    }
+    let wrap = |x: f64| {
+        if x > 180.0 {
+            x - 360.0
+        } else if x < -180.0 {
+            x + 360.0
+        } else {
+            x
+        }
+    };
+    (south, wrap(lon - dlon), north, wrap(lon + dlon))
+}
+
+/// Great-circle distance in km (haversine).
+pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (lat1, lon1) = (a.0.to_radians(), a.1.to_radians());
+    let (lat2, lon2) = (b.0.to_radians(), b.1.to_radians());
+    let h = ((lat2 - lat1) / 2.0).sin().powi(2)
+        + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
+    2.0 * EARTH_KM * h.sqrt().min(1.0).asin()
+}

@@ -1,0 +1,165 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
+
+//! The index over the real Co-operatives UK 2023 list: words, facets,
+//! boxes and radii, and pages that never lose or repeat a result.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use coopkit_directory::{read_csv, Mapping, Record};
+use coopkit_search::{distance_km, Area, Facet, Query, SearchIndex};
+use proptest::prelude::*;
+
+fn records() -> &'static Vec<Record> {
+    static RECORDS: OnceLock<Vec<Record>> = OnceLock::new();
+    RECORDS.get_or_init(|| {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/data/coopsuk_2023-Q2_essglobal_standard.csv"
+        );
+        let bytes = std::fs::read(path).expect("the shared data is there");
+        read_csv(&bytes, &Mapping::essglobal_standard()).expect("the 2023 list reads")
+    })
+}
+
+fn index() -> &'static SearchIndex {
+    static INDEX: OnceLock<SearchIndex> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let index = SearchIndex::new().expect("an index");
+        let sources = vec!["Co-operatives UK 2023".to_owned()];
+        index
+            .upsert(
+                records()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (i as i64 + 1, r, sources.as_slice())),
+            )
+            .expect("indexed");
+        index
+    })
+}
+
+fn all(query: &Query) -> Vec<i64> {
+    let page = index()
+        .search(&Query {
+            offset: 0,
+            limit: usize::MAX / 2,
+            ..query.clone()
+        })
+        .expect("searched");
+    assert_eq!(page.ids.len(), page.total);
+    page.ids
+}
+
+#[test]
+fn words_find_names_and_every_match_is_counted_once() {
+    assert_eq!(index().len() as usize, records().len());
+    let page = index()
+        .search(&Query {
+            text: "bakery".to_owned(),
+            limit: 10,
+            ..Query::default()
+        })
+        .expect("searched");
+    let expected = records()
+        .iter()
+        .filter(|r| {
+            format!("{} {} {}", r.name, r.description, r.locality)
+                .to_lowercase()
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| w == "bakery")
+        })
+        .count();
+    assert!(expected > 0);
+    assert_eq!(page.total, expected);
+    let first = &records()[page.ids[0] as usize - 1];
+    assert!(
+        first.name.to_lowercase().contains("bakery"),
+        "{}",
+        first.name
+    );
+}
+
+#[test]
+fn facets_count_what_the_filter_then_finds() {
+    let page = index()
+        .search(&Query {
+            limit: 0,
+            ..Query::default()
+        })
+        .expect("searched");
+    let legal = &page.facets[&Facet::LegalForm];
+    let (form, count) = legal.first().expect("legal forms are counted");
+    assert_eq!(form, "Society");
+    let society = records()
+        .iter()
+        .filter(|r| r.legal_form == "Society")
+        .count();
+    assert_eq!(*count as usize, society);
+    let filtered = index()
+        .search(&Query {
+            filters: vec![(Facet::LegalForm, form.clone())],
+            limit: 0,
+            ..Query::default()
+        })
+        .expect("searched");
+    assert_eq!(filtered.total, society);
+    assert_eq!(
+        page.facets[&Facet::Source],
+        vec![("Co-operatives UK 2023".to_owned(), records().len() as u64)]
+    );
+}
+
+#[test]
+fn a_radius_finds_exactly_the_points_within_it() {
+    // Manchester, where many co-ops are registered.
+    let (lat, lon, km) = (53.4808, -2.2426, 5.0);
+    let found: BTreeSet<i64> = all(&Query {
+        area: Some(Area::Circle { lat, lon, km }),
+        ..Query::default()
+    })
+    .into_iter()
+    .collect();
+    let expected: BTreeSet<i64> = records()
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.point.is_some_and(|p| distance_km(p, (lat, lon)) <= km))
+        .map(|(i, _)| i as i64 + 1)
+        .collect();
+    assert!(expected.len() > 50, "{}", expected.len());
+    assert_eq!(found, expected);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Any box, any words, any page size: the pages together are the
+    /// whole result, each organisation once, in the same order.
+    #[test]
+    fn pages_of_a_box_never_lose_a_result(
+        south in 50.0f64..56.0,
+        west in -5.0f64..1.0,
+        height in 0.05f64..3.0,
+        width in 0.05f64..3.0,
+        words in prop::sample::select(vec!["", "housing", "community", "limited", "farm"]),
+        limit in 1usize..40,
+    ) {
+        let area = Area::Box { south, west, north: south + height, east: west + width };
+        let query = Query { text: words.to_owned(), area: Some(area), ..Query::default() };
+        let whole = all(&query);
+        let mut paged = Vec::new();
+        let mut offset = 0;
+        loop {
+            let page = index().search(&Query { offset, limit, ..query.clone() }).expect("searched");
+            prop_assert_eq!(page.total, whole.len());
+            if page.ids.is_empty() { break; }
+            offset += page.ids.len();
+            paged.extend(page.ids);
+        }
+        prop_assert_eq!(&paged, &whole);
+        for id in whole {
+            let (lat, lon) = records()[id as usize - 1].point.expect("only points are in a box");
+            prop_assert!(lat >= south && lat <= south + height && lon >= west && lon <= west + width);
+        }
+    }
+}

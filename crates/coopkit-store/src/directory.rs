@@ -1,0 +1,586 @@
+//! The open-data directory's tables: sources (the lists imported), their
+//! records, the organisations those describe, each shown field's history,
+//! the review queue and suggested edits. Records are JSON the directory
+//! crate reads; the store keeps them whole and decides nothing about them.
+
+use coopkit_domain::{PersonId, Timestamp};
+
+use crate::{on_pool, BeginWrite, Pool, Result, Store, StoreError};
+
+/// A list as imported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirectorySource {
+    pub id: i64,
+    pub name: String,
+    pub format: String,
+    pub licence: String,
+    pub attribution: String,
+    pub imported_at: Timestamp,
+    pub rows_read: i64,
+    /// JSON: the problems the last import met.
+    pub report: String,
+}
+
+/// What an import says of its source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewSource {
+    pub name: String,
+    pub format: String,
+    pub licence: String,
+    pub attribution: String,
+}
+
+/// An organisation as shown: its merged record and each field's
+/// provenance, both JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirectoryOrg {
+    pub id: i64,
+    pub record: String,
+    pub provenance: String,
+    pub merged_into: Option<i64>,
+    pub updated_at: Timestamp,
+}
+
+/// One source's record of an organisation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceRecord {
+    pub source: i64,
+    pub key: String,
+    pub org: i64,
+    pub row: i64,
+    pub as_of: Timestamp,
+    pub record: String,
+}
+
+/// A change to a shown field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldChange {
+    pub field: String,
+    pub old: String,
+    pub new: String,
+}
+
+/// A recorded change, with who made it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub change: FieldChange,
+    pub source: Option<String>,
+    pub person: Option<String>,
+    pub at: Timestamp,
+}
+
+/// Everything one import writes, decided before the transaction opens.
+/// Organisations it creates take the ids `first_new_id..`, which
+/// [`Store::next_directory_org_id`] gave under no lock, so the store
+/// checks them again under its write lock.
+#[derive(Clone, Debug, Default)]
+pub struct DirectoryWrite {
+    pub source: Option<NewSource>,
+    pub rows_read: i64,
+    pub report: String,
+    /// Shown organisations, new and changed, with the changes to record.
+    pub orgs: Vec<(DirectoryOrg, Vec<FieldChange>)>,
+    pub new_orgs: usize,
+    /// Records to insert or replace (their `source` is ignored when the
+    /// write names a source: they belong to it).
+    pub records: Vec<SourceRecord>,
+    /// Pairs of organisations for a person to look at.
+    pub reviews: Vec<(i64, i64, i64)>,
+    /// Organisations found to be another (merged away).
+    pub merged: Vec<(i64, i64)>,
+    /// The person whose decision this is, for the history.
+    pub person: Option<PersonId>,
+    /// The decision this write carries out, taken only if still open.
+    pub decision: Option<Decision>,
+}
+
+/// A moderator's answer to a pair in the review queue or a suggested edit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Review { id: i64, accepted: bool },
+    Edit { id: i64, accepted: bool },
+}
+
+/// A pair waiting for, or given, a decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Review {
+    pub id: i64,
+    pub left: i64,
+    pub right: i64,
+    pub score_milli: i64,
+    pub state: String,
+}
+
+/// A suggested edit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub id: i64,
+    pub org: i64,
+    pub field: String,
+    pub value: String,
+    pub note: String,
+    pub person: PersonId,
+    pub state: String,
+    pub created_at: Timestamp,
+}
+
+type SourceRow = (i64, String, String, String, String, i64, i64, String);
+
+fn source_from(row: SourceRow) -> DirectorySource {
+    let (id, name, format, licence, attribution, imported_at, rows_read, report) = row;
+    DirectorySource {
+        id,
+        name,
+        format,
+        licence,
+        attribution,
+        imported_at: Timestamp(imported_at),
+        rows_read,
+        report,
+    }
+}
+
+const SOURCE_COLUMNS: &str =
+    "id, name, format, licence, attribution, imported_at, rows_read, report";
+
+type OrgRow = (i64, String, String, Option<i64>, i64);
+
+fn org_from((id, record, provenance, merged_into, updated_at): OrgRow) -> DirectoryOrg {
+    DirectoryOrg {
+        id,
+        record,
+        provenance,
+        merged_into,
+        updated_at: Timestamp(updated_at),
+    }
+}
+
+type RecordRow = (i64, String, i64, i64, i64, String);
+
+fn record_from((source, key, org, row, as_of, record): RecordRow) -> SourceRecord {
+    SourceRecord {
+        source,
+        key,
+        org,
+        row,
+        as_of: Timestamp(as_of),
+        record,
+    }
+}
+
+/// Rows per multi-row INSERT: well under SQLite's limit of bound values.
+const BATCH: usize = 2_000;
+
+impl Store {
+    pub async fn is_directory_moderator(&self, person: PersonId) -> Result<bool> {
+        let found: Option<i64> = on_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT person_id FROM directory_moderator WHERE person_id = $1"
+        )
+        .bind(person.0)
+        .fetch_optional(pool)
+        .await)?;
+        Ok(found.is_some())
+    }
+
+    pub async fn grant_directory_moderator(&self, person: PersonId, now: Timestamp) -> Result<()> {
+        on_pool!(self, |pool| sqlx::query(
+            "INSERT INTO directory_moderator (person_id, granted_at) VALUES ($1, $2) \
+             ON CONFLICT (person_id) DO NOTHING"
+        )
+        .bind(person.0)
+        .bind(now.as_millis())
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    pub async fn directory_sources(&self) -> Result<Vec<DirectorySource>> {
+        let sql = format!("SELECT {SOURCE_COLUMNS} FROM directory_source ORDER BY name");
+        let rows: Vec<SourceRow> =
+            on_pool!(self, |pool| sqlx::query_as(&sql).fetch_all(pool).await)?;
+        Ok(rows.into_iter().map(source_from).collect())
+    }
+
+    pub async fn directory_source(&self, name: &str) -> Result<Option<DirectorySource>> {
+        let sql = format!("SELECT {SOURCE_COLUMNS} FROM directory_source WHERE name = $1");
+        let row: Option<SourceRow> = on_pool!(self, |pool| sqlx::query_as(&sql)
+            .bind(name)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(row.map(source_from))
+    }
+
+    /// The keys a source already has, and the organisation each names.
+    pub async fn directory_source_keys(&self, source: i64) -> Result<Vec<(String, i64)>> {
+        Ok(on_pool!(self, |pool| sqlx::query_as(
+            "SELECT source_key, org_id FROM directory_record WHERE source_id = $1"
+        )
+        .bind(source)
+        .fetch_all(pool)
+        .await)?)
+    }
+
+    /// The organisations shown (not merged away), `limit` at a time after
+    /// id `after`, in id order: for downloads and index builds that must
+    /// not hold a million rows at once.
+    pub async fn directory_orgs_after(&self, after: i64, limit: i64) -> Result<Vec<DirectoryOrg>> {
+        let rows: Vec<OrgRow> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT id, record, provenance, merged_into, updated_at FROM directory_org \
+             WHERE id > $1 AND merged_into IS NULL ORDER BY id LIMIT $2"
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await)?;
+        Ok(rows.into_iter().map(org_from).collect())
+    }
+
+    /// Organisations by id, merged or not, in id order.
+    pub async fn directory_orgs(&self, ids: &[i64]) -> Result<Vec<DirectoryOrg>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(BATCH) {
+            let rows: Vec<OrgRow> = on_pool!(self, |pool| {
+                let mut select = sqlx::QueryBuilder::new(
+                    "SELECT id, record, provenance, merged_into, updated_at FROM directory_org WHERE id IN (",
+                );
+                let mut list = select.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                select.push(") ORDER BY id");
+                select.build_query_as().fetch_all(pool).await
+            })?;
+            found.extend(rows.into_iter().map(org_from));
+        }
+        found.sort_by_key(|o| o.id);
+        Ok(found)
+    }
+
+    /// Every source's record of these organisations.
+    pub async fn directory_records_of(&self, orgs: &[i64]) -> Result<Vec<SourceRecord>> {
+        let mut found = Vec::new();
+        for chunk in orgs.chunks(BATCH) {
+            let rows: Vec<RecordRow> = on_pool!(self, |pool| {
+                let mut select = sqlx::QueryBuilder::new(
+                    "SELECT source_id, source_key, org_id, row_number, as_of, record \
+                     FROM directory_record WHERE org_id IN (",
+                );
+                let mut list = select.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                select.push(") ORDER BY org_id, source_id, source_key");
+                select.build_query_as().fetch_all(pool).await
+            })?;
+            found.extend(rows.into_iter().map(record_from));
+        }
+        Ok(found)
+    }
+
+    /// The id the next new organisation would take. A hint: the write
+    /// checks it again under the lock.
+    pub async fn next_directory_org_id(&self) -> Result<i64> {
+        let max: Option<i64> = on_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT MAX(id) FROM directory_org"
+        )
+        .fetch_one(pool)
+        .await)?;
+        Ok(max.unwrap_or(0) + 1)
+    }
+
+    /// Writes an import, a merge or an accepted edit whole, or nothing.
+    /// Fails with a conflict when another write took the new ids first.
+    pub async fn write_directory(
+        &self,
+        write: &DirectoryWrite,
+        first_new_id: i64,
+        now: Timestamp,
+    ) -> Result<i64> {
+        // SQLite's BEGIN IMMEDIATE already holds the only write lock.
+        let lock = match self.pool {
+            Pool::Sqlite(_) => None,
+            Pool::Postgres(_) => Some("LOCK TABLE directory_org IN EXCLUSIVE MODE"),
+        };
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            if let Some(lock) = lock {
+                sqlx::query(lock).execute(&mut *tx).await?;
+            }
+            let max: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM directory_org")
+                .fetch_one(&mut *tx)
+                .await?;
+            if write.new_orgs > 0 && max.unwrap_or(0) + 1 != first_new_id {
+                return Err(StoreError::Conflict {
+                    what: "directory organisation ids",
+                });
+            }
+            if let Some(decision) = write.decision {
+                let (table, id, accepted) = match decision {
+                    Decision::Review { id, accepted } => ("directory_review", id, accepted),
+                    Decision::Edit { id, accepted } => ("directory_edit", id, accepted),
+                };
+                let decide = format!(
+                    "UPDATE {table} SET state = $2, decided_by = $3, decided_at = $4 \
+                     WHERE id = $1 AND state = 'open'"
+                );
+                let done = sqlx::query(&decide)
+                    .bind(id)
+                    .bind(if accepted { "accepted" } else { "rejected" })
+                    .bind(write.person.map(|p| p.0))
+                    .bind(now.as_millis())
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::Conflict { what: "decision" });
+                }
+            }
+            let source: Option<i64> = match &write.source {
+                None => None,
+                Some(source) => Some(
+                    sqlx::query_scalar(
+                        "INSERT INTO directory_source \
+                         (name, format, licence, attribution, imported_at, rows_read, report) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                         ON CONFLICT (name) DO UPDATE SET format = excluded.format, \
+                           licence = excluded.licence, attribution = excluded.attribution, \
+                           imported_at = excluded.imported_at, rows_read = excluded.rows_read, \
+                           report = excluded.report \
+                         RETURNING id",
+                    )
+                    .bind(&source.name)
+                    .bind(&source.format)
+                    .bind(&source.licence)
+                    .bind(&source.attribution)
+                    .bind(now.as_millis())
+                    .bind(write.rows_read)
+                    .bind(&write.report)
+                    .fetch_one(&mut *tx)
+                    .await?,
+                ),
+            };
+            let (new, changed): (Vec<_>, Vec<_>) = write
+                .orgs
+                .iter()
+                .partition(|(org, _)| org.id >= first_new_id && write.new_orgs > 0);
+            for chunk in new.chunks(BATCH) {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO directory_org (id, record, provenance, merged_into, updated_at) ",
+                );
+                insert.push_values(chunk, |mut row, (org, _)| {
+                    row.push_bind(org.id)
+                        .push_bind(&org.record)
+                        .push_bind(&org.provenance)
+                        .push_bind(org.merged_into)
+                        .push_bind(now.as_millis());
+                });
+                insert.build().execute(&mut *tx).await?;
+            }
+            for (org, _) in &changed {
+                sqlx::query(
+                    "UPDATE directory_org SET record = $2, provenance = $3, updated_at = $4 WHERE id = $1",
+                )
+                .bind(org.id)
+                .bind(&org.record)
+                .bind(&org.provenance)
+                .bind(now.as_millis())
+                .execute(&mut *tx)
+                .await?;
+            }
+            for (gone, into) in &write.merged {
+                sqlx::query("UPDATE directory_record SET org_id = $2 WHERE org_id = $1")
+                    .bind(gone)
+                    .bind(into)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "UPDATE directory_org SET merged_into = $2, updated_at = $3 WHERE id = $1",
+                )
+                .bind(gone)
+                .bind(into)
+                .bind(now.as_millis())
+                .execute(&mut *tx)
+                .await?;
+            }
+            for chunk in write.records.chunks(BATCH) {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO directory_record (source_id, source_key, org_id, row_number, as_of, record) ",
+                );
+                insert.push_values(chunk, |mut row, record| {
+                    row.push_bind(source.unwrap_or(record.source))
+                        .push_bind(&record.key)
+                        .push_bind(record.org)
+                        .push_bind(record.row)
+                        .push_bind(record.as_of.as_millis())
+                        .push_bind(&record.record);
+                });
+                insert.push(
+                    " ON CONFLICT (source_id, source_key) DO UPDATE SET org_id = excluded.org_id, \
+                     row_number = excluded.row_number, as_of = excluded.as_of, record = excluded.record",
+                );
+                insert.build().execute(&mut *tx).await?;
+            }
+            let history: Vec<(i64, &FieldChange)> = write
+                .orgs
+                .iter()
+                .flat_map(|(org, changes)| changes.iter().map(move |c| (org.id, c)))
+                .collect();
+            for chunk in history.chunks(BATCH) {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO directory_history (org_id, field, old_value, new_value, source_id, person_id, at) ",
+                );
+                insert.push_values(chunk, |mut row, (org, change)| {
+                    row.push_bind(*org)
+                        .push_bind(&change.field)
+                        .push_bind(&change.old)
+                        .push_bind(&change.new)
+                        .push_bind(source)
+                        .push_bind(write.person.map(|p| p.0))
+                        .push_bind(now.as_millis());
+                });
+                insert.build().execute(&mut *tx).await?;
+            }
+            for (left, right, score) in &write.reviews {
+                sqlx::query(
+                    "INSERT INTO directory_review (left_org, right_org, score_milli, state, created_at) \
+                     VALUES ($1, $2, $3, 'open', $4) ON CONFLICT (left_org, right_org) DO NOTHING",
+                )
+                .bind(left)
+                .bind(right)
+                .bind(score)
+                .bind(now.as_millis())
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(source.unwrap_or(0))
+        })
+    }
+
+    pub async fn directory_history(&self, org: i64) -> Result<Vec<HistoryEntry>> {
+        let rows: Vec<HistoryRow> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT h.field, h.old_value, h.new_value, s.name, p.display_name, h.at \
+                 FROM directory_history h \
+                 LEFT JOIN directory_source s ON s.id = h.source_id \
+                 LEFT JOIN person p ON p.id = h.person_id \
+                 WHERE h.org_id = $1 ORDER BY h.id DESC"
+        )
+        .bind(org)
+        .fetch_all(pool)
+        .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(field, old, new, source, person, at)| HistoryEntry {
+                change: FieldChange { field, old, new },
+                source,
+                person,
+                at: Timestamp(at),
+            })
+            .collect())
+    }
+
+    pub async fn directory_reviews(&self, state: &str, limit: i64) -> Result<Vec<Review>> {
+        let rows: Vec<(i64, i64, i64, i64, String)> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT id, left_org, right_org, score_milli, state FROM directory_review \
+             WHERE state = $1 ORDER BY score_milli DESC, id LIMIT $2"
+        )
+        .bind(state)
+        .bind(limit)
+        .fetch_all(pool)
+        .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, left, right, score_milli, state)| Review {
+                id,
+                left,
+                right,
+                score_milli,
+                state,
+            })
+            .collect())
+    }
+
+    pub async fn directory_review(&self, id: i64) -> Result<Option<Review>> {
+        let row: Option<(i64, i64, i64, i64, String)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+            "SELECT id, left_org, right_org, score_milli, state FROM directory_review WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        })?;
+        Ok(row.map(|(id, left, right, score_milli, state)| Review {
+            id,
+            left,
+            right,
+            score_milli,
+            state,
+        }))
+    }
+
+    pub async fn suggest_directory_edit(
+        &self,
+        org: i64,
+        field: &str,
+        value: &str,
+        note: &str,
+        person: PersonId,
+        now: Timestamp,
+    ) -> Result<i64> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_scalar(
+            "INSERT INTO directory_edit (org_id, field, value, note, person_id, state, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 'open', $6) RETURNING id"
+        )
+        .bind(org)
+        .bind(field)
+        .bind(value)
+        .bind(note)
+        .bind(person.0)
+        .bind(now.as_millis())
+        .fetch_one(pool)
+        .await
+        })?)
+    }
+
+    pub async fn directory_edits(&self, state: &str, limit: i64) -> Result<Vec<Edit>> {
+        let rows: Vec<EditRow> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT id, org_id, field, value, note, person_id, state, created_at \
+             FROM directory_edit WHERE state = $1 ORDER BY id LIMIT $2"
+        )
+        .bind(state)
+        .bind(limit)
+        .fetch_all(pool)
+        .await)?;
+        Ok(rows.into_iter().map(edit_from).collect())
+    }
+
+    pub async fn directory_edit(&self, id: i64) -> Result<Option<Edit>> {
+        let row: Option<EditRow> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT id, org_id, field, value, note, person_id, state, created_at \
+             FROM directory_edit WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?;
+        Ok(row.map(edit_from))
+    }
+}
+
+type HistoryRow = (String, String, String, Option<String>, Option<String>, i64);
+
+type EditRow = (i64, i64, String, String, String, i64, String, i64);
+
+fn edit_from(row: EditRow) -> Edit {
+    let (id, org, field, value, note, person, state, created_at) = row;
+    Edit {
+        id,
+        org,
+        field,
+        value,
+        note,
+        person: PersonId(person),
+        state,
+        created_at: Timestamp(created_at),
+    }
+}
