@@ -34,6 +34,10 @@ pub enum AppError {
     #[error("too many attempts; retry after {retry_after_s} s")]
     RateLimited { retry_after_s: i64 },
 
+    /// A file could not be read; `reason` says where (row, field).
+    #[error("{file}: {reason}")]
+    Unreadable { file: String, reason: String },
+
     /// A failure inside the server, not caused by the request.
     #[error("internal error: {0}")]
     Internal(&'static str),

@@ -6,6 +6,7 @@
 mod auth;
 mod coops;
 pub mod demo;
+pub mod directory;
 mod error;
 pub mod governance;
 pub mod ledger;
@@ -14,7 +15,7 @@ mod memberships;
 pub mod patronage;
 pub mod referrals;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use coopkit_domain::Clock;
 use coopkit_store::Store;
@@ -67,6 +68,8 @@ pub struct App {
     clock: Arc<dyn Clock>,
     config: Arc<AppConfig>,
     ledger: ledger::LedgerWriter,
+    /// The directory's search index, made when first needed.
+    directory: Arc<OnceLock<Arc<coopkit_search::SearchIndex>>>,
 }
 
 impl App {
@@ -84,7 +87,24 @@ impl App {
             clock,
             config: Arc::new(config),
             ledger,
+            directory: Arc::default(),
         }
+    }
+
+    /// The directory's search index (empty until
+    /// [`App::rebuild_directory_index`] or an import fills it).
+    pub(crate) fn search_index(&self) -> Result<Arc<coopkit_search::SearchIndex>> {
+        if let Some(index) = self.directory.get() {
+            return Ok(index.clone());
+        }
+        let index = coopkit_search::SearchIndex::new()
+            .map_err(|_| AppError::Internal("the search index could not be made"))?;
+        // Two first callers may race; the index kept is the first set.
+        let _ = self.directory.set(Arc::new(index));
+        self.directory
+            .get()
+            .cloned()
+            .ok_or(AppError::Internal("the search index could not be made"))
     }
 
     /// The store, for start-up tasks (demo data) and health checks; request

@@ -66,6 +66,7 @@ pub fn read_geojson(bytes: &[u8]) -> Result<Reading, ReadError> {
             .filter_map(|k| text(tags.get(*k)))
             .collect();
         let dissolved_on = tag(&["end_date"]);
+        let country = reading.country(row, &tag(&["addr:country"]));
         let record = Record {
             id,
             name,
@@ -75,7 +76,7 @@ pub fn read_geojson(bytes: &[u8]) -> Result<Reading, ReadError> {
             locality: tag(&["addr:city", "addr:place"]),
             region: tag(&["addr:state", "addr:province", "addr:county"]),
             postcode: tag(&["addr:postcode"]),
-            country: tag(&["addr:country"]).to_uppercase(),
+            country,
             website: tag(&["contact:website", "website", "url"]),
             phone: tag(&["contact:phone", "phone"]),
             email: tag(&["contact:email", "email"]),

@@ -194,6 +194,25 @@ impl Reading {
         });
     }
 
+    /// A country as an ISO 3166 code; one that names no country known is
+    /// reported and left out rather than guessed.
+    pub fn country(&mut self, row: usize, text: &str) -> String {
+        if text.trim().is_empty() {
+            return String::new();
+        }
+        match crate::normalize::country(text) {
+            Some(code) => code,
+            None => {
+                let reason = format!(
+                    "{:?} is not a country coopkit knows (ISO 3166)",
+                    text.trim()
+                );
+                self.problem(row, Some("country"), reason, false);
+                String::new()
+            }
+        }
+    }
+
     /// Keeps a row read, unless an earlier row has its id: a list names
     /// each organisation once, and its id is how a re-import finds it.
     pub fn keep(&mut self, row: usize, record: Record, seen: &mut HashMap<String, usize>) {
@@ -476,7 +495,7 @@ pub fn read_csv_rows(bytes: &[u8], mapping: &Mapping) -> Result<Reading, ReadErr
         let id = get(Field::Id);
         let country = match get(Field::Country) {
             c if c.is_empty() => mapping.list.country.clone().unwrap_or_default(),
-            c => c,
+            c => reading.country(row_number, &c),
         };
         let social = [get(Field::Twitter), get(Field::Facebook)]
             .into_iter()

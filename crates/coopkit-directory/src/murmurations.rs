@@ -74,6 +74,7 @@ pub fn read_murmurations(bytes: &[u8]) -> Result<Reading, ReadError> {
             .find(|s| !s.is_empty())
             .unwrap_or_else(|| row.to_string());
         let status = field("status");
+        let country = reading.country(row, &field("country_iso_3166"));
         let record = Record {
             id,
             name,
@@ -83,7 +84,7 @@ pub fn read_murmurations(bytes: &[u8]) -> Result<Reading, ReadError> {
             locality: field("locality"),
             region: field("region"),
             postcode: field("postal_code"),
-            country: field("country_iso_3166").to_uppercase(),
+            country,
             website,
             phone: field("telephone"),
             email: contact("email"),

@@ -50,7 +50,31 @@ fn the_real_lists_read_whole_and_say_what_they_could_not_read() {
 
     let susy = read_geojson(&shared("transformap_susy_ssedas_2020.geojson")).unwrap();
     assert_eq!(susy.rows.len(), 1794);
-    assert!(susy.problems.is_empty(), "{:?}", susy.problems);
+    let unknown: Vec<(usize, &str)> = susy
+        .problems
+        .iter()
+        .map(|p| (p.row, p.field.as_deref().unwrap_or("")))
+        .collect();
+    // Misspelt countries ("Frace", "Italu") and a city in the country
+    // field are reported, and the rows kept.
+    assert_eq!(
+        unknown,
+        [
+            (18, "country"),
+            (161, "country"),
+            (517, "country"),
+            (724, "country"),
+            (727, "country"),
+            (1442, "country")
+        ]
+    );
+    assert!(susy.problems.iter().all(|p| !p.skipped));
+    let austria = susy.rows.iter().filter(|(_, r)| r.country == "AT").count();
+    assert_eq!(
+        austria,
+        225 + 34 + 26,
+        "Österreich, Austria and AT are one country"
+    );
     let food_bank = &susy.rows[0].1;
     assert_eq!(food_bank.name, "Bulgarian Food Bank");
     assert_eq!(food_bank.country, "BG");

@@ -24,6 +24,9 @@ pub struct DirectorySource {
 /// What an import says of its source.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewSource {
+    /// The source's id if it exists, else the one
+    /// [`Store::next_directory_ids`] gave.
+    pub id: i64,
     pub name: String,
     pub format: String,
     pub licence: String,
@@ -71,8 +74,8 @@ pub struct HistoryEntry {
 
 /// Everything one import writes, decided before the transaction opens.
 /// Organisations it creates take the ids `first_new_id..`, which
-/// [`Store::next_directory_org_id`] gave under no lock, so the store
-/// checks them again under its write lock.
+/// [`Store::next_directory_ids`] gave under no lock, so the store checks
+/// them (and a new source's id) again under its write lock.
 #[derive(Clone, Debug, Default)]
 pub struct DirectoryWrite {
     pub source: Option<NewSource>,
@@ -278,15 +281,18 @@ impl Store {
         Ok(found)
     }
 
-    /// The id the next new organisation would take. A hint: the write
-    /// checks it again under the lock.
-    pub async fn next_directory_org_id(&self) -> Result<i64> {
-        let max: Option<i64> = on_pool!(self, |pool| sqlx::query_scalar(
-            "SELECT MAX(id) FROM directory_org"
+    /// The ids the next new organisation and the next new source would
+    /// take. A hint: the write checks them again under the lock.
+    pub async fn next_directory_ids(&self) -> Result<(i64, i64)> {
+        let (org, source): (Option<i64>, Option<i64>) =
+            on_pool!(self, |pool| {
+                sqlx::query_as(
+            "SELECT (SELECT MAX(id) FROM directory_org), (SELECT MAX(id) FROM directory_source)"
         )
         .fetch_one(pool)
-        .await)?;
-        Ok(max.unwrap_or(0) + 1)
+        .await
+            })?;
+        Ok((org.unwrap_or(0) + 1, source.unwrap_or(0) + 1))
     }
 
     /// Writes an import, a merge or an accepted edit whole, or nothing.
@@ -337,11 +343,23 @@ impl Store {
             }
             let source: Option<i64> = match &write.source {
                 None => None,
-                Some(source) => Some(
+                Some(source) => Some({
+                    let (found, max): (Option<i64>, Option<i64>) = sqlx::query_as(
+                        "SELECT (SELECT id FROM directory_source WHERE name = $1), \
+                                (SELECT MAX(id) FROM directory_source)",
+                    )
+                    .bind(&source.name)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if found.unwrap_or(max.unwrap_or(0) + 1) != source.id {
+                        return Err(StoreError::Conflict {
+                            what: "directory source ids",
+                        });
+                    }
                     sqlx::query_scalar(
                         "INSERT INTO directory_source \
-                         (name, format, licence, attribution, imported_at, rows_read, report) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                         (id, name, format, licence, attribution, imported_at, rows_read, report) \
+                         VALUES ($8, $1, $2, $3, $4, $5, $6, $7) \
                          ON CONFLICT (name) DO UPDATE SET format = excluded.format, \
                            licence = excluded.licence, attribution = excluded.attribution, \
                            imported_at = excluded.imported_at, rows_read = excluded.rows_read, \
@@ -355,9 +373,10 @@ impl Store {
                     .bind(now.as_millis())
                     .bind(write.rows_read)
                     .bind(&write.report)
+                    .bind(source.id)
                     .fetch_one(&mut *tx)
-                    .await?,
-                ),
+                    .await?
+                }),
             };
             let (new, changed): (Vec<_>, Vec<_>) = write
                 .orgs

@@ -44,7 +44,7 @@ impl StoreError {
         }
     }
 
-    pub(crate) fn corrupt(column: &str, value: &str) -> StoreError {
+    pub fn corrupt(column: &str, value: &str) -> StoreError {
         StoreError::Corrupt(format!("{column} = {value:?}"))
     }
 }

@@ -128,6 +128,7 @@ error-dues-period-unknown = Choose monthly or yearly.
 error-at-least-one-class = A co-op needs at least one member class.
 error-duplicate = This appears twice.
 error-invalid-value = This value has the wrong type or form.
+error-unreadable-file = The file could not be read.
 error-missing-field = This field is required.
 error-unknown-field = This field is not part of the request.
 error-malformed-json = The body is not valid JSON.

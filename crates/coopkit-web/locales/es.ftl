@@ -127,6 +127,7 @@ error-dues-period-unknown = Elige mensual o anual.
 error-at-least-one-class = Una cooperativa necesita al menos una clase de socios.
 error-duplicate = Aparece dos veces.
 error-invalid-value = Este valor no tiene el tipo o la forma correctos.
+error-unreadable-file = No se pudo leer el archivo.
 error-missing-field = Este campo es obligatorio.
 error-unknown-field = Este campo no forma parte de la petición.
 error-malformed-json = El cuerpo no es JSON válido.

@@ -93,6 +93,10 @@ impl WebError {
                     retry_after_s: Some(*retry_after_s),
                     ..Failure::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited")
                 },
+                AppError::Unreadable { .. } => Failure {
+                    detail: Some(error.to_string()),
+                    ..Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "unreadable-file")
+                },
                 AppError::Store(StoreError::Unreachable { .. }) => {
                     tracing::error!(%error, "database unreachable");
                     Failure::new(StatusCode::SERVICE_UNAVAILABLE, "internal")

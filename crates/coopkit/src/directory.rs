@@ -4,7 +4,11 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use coopkit_app::directory::{ImportList, ListFormat, Stage};
+use coopkit_app::App;
 use coopkit_directory::{dedupe, link, read_csv, LinkConfig, Mapping, Record};
+use coopkit_domain::Timestamp;
+use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum DirectoryCommand {
@@ -15,6 +19,40 @@ pub enum DirectoryCommand {
     /// row, rows of one organisation sharing the cluster (the id of its
     /// first row).
     Dedupe(DedupeArgs),
+    /// Import a list into the directory's database as a source: rows it
+    /// gave before are updated by their ids, new rows are linked to the
+    /// organisations other sources list or become new ones.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    file: PathBuf,
+    /// csv (with --map), geojson (OpenStreetMap tags) or murmurations.
+    #[arg(long)]
+    format: String,
+    /// The CSV's column mapping: a TOML file or a built-in name.
+    #[arg(long)]
+    map: Option<String>,
+    /// The source's name; importing under it again updates its rows.
+    #[arg(long)]
+    source: String,
+    /// The licence the list is under, as its publisher states it.
+    #[arg(long, default_value = "")]
+    licence: String,
+    /// The attribution the licence requires, shown with every download.
+    #[arg(long, default_value = "")]
+    attribution: String,
+    /// The date the list describes (YYYY-MM-DD); newer lists' values win
+    /// [default: today].
+    #[arg(long)]
+    as_of: Option<String>,
+    /// Where to write the report of rows that could not be read (CSV)
+    /// [default: FILE's name.report.csv, in the current directory].
+    #[arg(long)]
+    report: Option<PathBuf>,
+    #[command(flatten)]
+    pub database: crate::DatabaseArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -87,8 +125,78 @@ fn write_whole(path: &Path, text: String) -> anyhow::Result<()> {
     std::fs::rename(&partial, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
-pub fn run(command: DirectoryCommand) -> anyhow::Result<String> {
+/// Imports a list, with a progress bar on standard error, and writes the
+/// report of the rows that could not be read beside it.
+async fn import(app: &App, args: ImportArgs) -> anyhow::Result<String> {
+    let format = match args.format.as_str() {
+        "csv" => ListFormat::Csv(mapping(
+            args.map
+                .as_deref()
+                .ok_or_else(|| anyhow::anyhow!("a CSV list needs --map"))?,
+        )?),
+        "geojson" => ListFormat::GeoJson,
+        "murmurations" => ListFormat::Murmurations,
+        other => anyhow::bail!("--format {other:?}: give csv, geojson or murmurations"),
+    };
+    let as_of = match &args.as_of {
+        Some(date) => Timestamp::parse_date(date)
+            .map_err(|_| anyhow::anyhow!("--as-of {date:?}: give a date as YYYY-MM-DD"))?,
+        None => app.now(),
+    };
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let list = ImportList {
+        source: args.source.clone(),
+        file: args.file.display().to_string(),
+        format,
+        licence: args.licence,
+        attribution: args.attribution,
+        as_of,
+    };
+    let bar = ProgressBar::new(Stage::ALL.len() as u64).with_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let tell = |stage: Stage| {
+        let at = Stage::ALL.iter().position(|s| *s == stage).unwrap_or(0);
+        bar.set_position(at as u64);
+        bar.set_message(stage.name());
+    };
+    let report = app.import_list_telling(&list, &bytes, &tell).await;
+    bar.finish_and_clear();
+    let report = report.map_err(|e| anyhow::anyhow!("nothing was imported: {e}"))?;
+    // Beside where it runs, not beside the list: lists are often read
+    // from places one cannot write to.
+    let report_path = args.report.unwrap_or_else(|| {
+        let stem = args.file.file_stem().unwrap_or_default().to_string_lossy();
+        PathBuf::from(format!("{stem}.report.csv"))
+    });
+    write_whole(&report_path, report.problems_csv())?;
+    Ok(format!(
+        "{}: {} rows read ({} updated, {} linked to known organisations, {} new), \
+         {} skipped, {} pairs to review; {} problems written to {}\n",
+        report.source,
+        report.rows_read,
+        report.updated,
+        report.linked,
+        report.created,
+        report.rows_skipped,
+        report.to_review,
+        report.problems.len(),
+        report_path.display()
+    ))
+}
+
+pub async fn run(config_file: Option<&Path>, command: DirectoryCommand) -> anyhow::Result<String> {
     match command {
+        DirectoryCommand::Import(args) => {
+            let config = crate::Config::load(config_file, args.database.clone().into())?;
+            crate::init_logging(&config);
+            let (app, _) = crate::open_app(&config).await?;
+            let said = import(&app, args).await;
+            app.store().close().await;
+            said
+        }
         DirectoryCommand::Dedupe(args) => {
             let records = read_list(&args.file, &mapping(&args.map)?)?;
             let config = LinkConfig {

@@ -157,8 +157,8 @@ struct CountArgs {
     file: PathBuf,
 }
 
-#[derive(Debug, clap::Args)]
-struct DatabaseArgs {
+#[derive(Clone, Debug, clap::Args)]
+pub(crate) struct DatabaseArgs {
     /// Data directory holding the SQLite database [default: ./coopkit-data].
     #[arg(long)]
     data: Option<PathBuf>,
@@ -234,7 +234,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Match(args)) => print(&bench::matching::run(args)?),
         Command::Bench(BenchCommand::Count(args)) => print(&bench::count::run(args)?),
         Command::Bench(BenchCommand::Link(args)) => print(&bench::link::run(args)?),
-        Command::Directory(command) => print(&directory::run(command)?),
+        Command::Directory(command) => print(&directory::run(config_file, command).await?),
         Command::Count(args) => print(&count(args)?),
         Command::Demo(args) => {
             let overrides = Overrides {
@@ -570,7 +570,7 @@ fn ensure_writable(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn open_app(config: &Config) -> anyhow::Result<(App, DatabaseLocation)> {
+pub(crate) async fn open_app(config: &Config) -> anyhow::Result<(App, DatabaseLocation)> {
     let location = database_location(config)?;
     let store = Store::open(&location).await?;
     let minutes_ms = 60 * 1000;

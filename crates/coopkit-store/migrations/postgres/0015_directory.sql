@@ -7,8 +7,11 @@ CREATE TABLE directory_moderator (
     granted_at BIGINT  NOT NULL
 );
 
+-- Source and organisation ids are given by the importer under the write
+-- lock, so that a million new organisations go in as batches and their
+-- rows and provenance can name them before they are written.
 CREATE TABLE directory_source (
-    id          BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id          BIGINT  PRIMARY KEY,
     name        TEXT    NOT NULL UNIQUE,
     -- 'csv', 'geojson', 'murmurations', 'edits', 'hosted'.
     format      TEXT    NOT NULL,
@@ -20,8 +23,6 @@ CREATE TABLE directory_source (
     report      TEXT    NOT NULL
 );
 
--- Ids are given by the importer under the write lock, so that a million
--- new organisations go in as batches and their rows can name them.
 CREATE TABLE directory_org (
     id          BIGINT  PRIMARY KEY,
     -- JSON: the record shown, and each field's source and date.

@@ -1,0 +1,529 @@
+//! The open-data directory: lists come in (each a source), are linked to
+//! the organisations already known, merged field by field, searched, and
+//! go out again as open data.
+//!
+//! An import is decided in memory and written in one transaction: either
+//! the whole list is in, with its report, or the directory is as it was.
+
+mod search;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use coopkit_directory::{
+    fields, link, read_csv_rows, read_geojson, read_murmurations, survive, LinkConfig, Mapping,
+    Problem, ReadError, Reading, Record, Statement,
+};
+use coopkit_domain::{PersonId, Timestamp};
+use coopkit_search::SearchIndex;
+use coopkit_store::{
+    DirectoryOrg, DirectoryWrite, FieldChange, NewSource, SourceRecord, StoreError,
+};
+use serde::{Deserialize, Serialize};
+
+pub use coopkit_search::{Area, Facet, Query};
+pub use search::{DirectoryHit, DirectoryPage, PAGE_MAX};
+
+use crate::{App, AppError, Result};
+
+/// Pairs the linker gives at least these log2 odds (4 to 1) are merged
+/// without asking.
+pub const MERGE_SCORE: f64 = 2.0;
+/// Pairs between this (1 to 4) and [`MERGE_SCORE`] wait for a person.
+pub const REVIEW_SCORE: f64 = -2.0;
+
+/// The formats a list can come in.
+#[derive(Clone, Debug)]
+pub enum ListFormat {
+    Csv(Mapping),
+    GeoJson,
+    Murmurations,
+}
+
+impl ListFormat {
+    fn name(&self) -> &'static str {
+        match self {
+            ListFormat::Csv(_) => "csv",
+            ListFormat::GeoJson => "geojson",
+            ListFormat::Murmurations => "murmurations",
+        }
+    }
+}
+
+/// A list to import.
+#[derive(Clone, Debug)]
+pub struct ImportList {
+    /// The source's name: importing under the same name again updates
+    /// its rows by their ids.
+    pub source: String,
+    /// The file's name, for messages.
+    pub file: String,
+    pub format: ListFormat,
+    pub licence: String,
+    pub attribution: String,
+    /// The date the list describes: newer lists' values win.
+    pub as_of: Timestamp,
+}
+
+/// The steps of an import, in order, for a progress bar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Reading,
+    Linking,
+    Merging,
+    Writing,
+    Indexing,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 5] = [
+        Stage::Reading,
+        Stage::Linking,
+        Stage::Merging,
+        Stage::Writing,
+        Stage::Indexing,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Reading => "reading",
+            Stage::Linking => "linking to the organisations known",
+            Stage::Merging => "merging field by field",
+            Stage::Writing => "writing",
+            Stage::Indexing => "indexing",
+        }
+    }
+}
+
+/// Told each stage as an import reaches it.
+pub type Progress<'a> = &'a (dyn Fn(Stage) + Send + Sync);
+
+/// What an import did.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ImportReport {
+    pub source: String,
+    pub rows_read: usize,
+    pub rows_skipped: usize,
+    /// Rows that became new organisations.
+    pub created: usize,
+    /// Rows linked to an organisation another source lists.
+    pub linked: usize,
+    /// Rows the source had already given, read again.
+    pub updated: usize,
+    /// Pairs put in the review queue.
+    pub to_review: usize,
+    pub problems: Vec<Problem>,
+}
+
+impl ImportReport {
+    /// The report as CSV: one line per problem.
+    pub fn problems_csv(&self) -> String {
+        let mut out = csv::Writer::from_writer(Vec::new());
+        let _ = out.write_record(["row", "field", "reason", "skipped"]);
+        for p in &self.problems {
+            let row = p.row.to_string();
+            let skipped = if p.skipped { "yes" } else { "no" };
+            let _ = out.write_record([&row, p.field.as_deref().unwrap_or(""), &p.reason, skipped]);
+        }
+        String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+/// What is kept beside each organisation's shown record.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Provenance {
+    /// Each field's source id and date.
+    pub fields: BTreeMap<String, (i64, i64)>,
+    /// Every source that lists it.
+    pub sources: BTreeSet<i64>,
+}
+
+/// An organisation as the directory shows it.
+#[derive(Clone, Debug)]
+pub struct Organisation {
+    pub id: i64,
+    pub record: Record,
+    pub provenance: Provenance,
+    pub merged_into: Option<i64>,
+}
+
+impl Organisation {
+    pub(crate) fn from_stored(org: &DirectoryOrg) -> Result<Organisation> {
+        let record = serde_json::from_str(&org.record)
+            .map_err(|_| StoreError::corrupt("directory_org.record", &org.id.to_string()))?;
+        let provenance = serde_json::from_str(&org.provenance)
+            .map_err(|_| StoreError::corrupt("directory_org.provenance", &org.id.to_string()))?;
+        Ok(Organisation {
+            id: org.id,
+            record,
+            provenance,
+            merged_into: org.merged_into,
+        })
+    }
+}
+
+fn json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|_| AppError::Internal("a record that is not JSON"))
+}
+
+impl App {
+    /// Reads a list and merges it into the directory. Whoever may call
+    /// this is decided by the caller: the operator at the command line, or
+    /// [`App::import_list_as`] for a moderator.
+    pub async fn import_list(&self, list: &ImportList, bytes: &[u8]) -> Result<ImportReport> {
+        self.import_list_telling(list, bytes, &|_| {}).await
+    }
+
+    /// [`App::import_list`], telling `progress` each stage it reaches.
+    pub async fn import_list_telling(
+        &self,
+        list: &ImportList,
+        bytes: &[u8],
+        progress: Progress<'_>,
+    ) -> Result<ImportReport> {
+        progress(Stage::Reading);
+        let unreadable = |e: ReadError| AppError::Unreadable {
+            file: list.file.clone(),
+            reason: e.to_string(),
+        };
+        let reading: Reading = match &list.format {
+            ListFormat::Csv(mapping) => read_csv_rows(bytes, mapping).map_err(unreadable)?,
+            ListFormat::GeoJson => read_geojson(bytes).map_err(unreadable)?,
+            ListFormat::Murmurations => read_murmurations(bytes).map_err(unreadable)?,
+        };
+        if list.source.trim().is_empty() {
+            return Err(AppError::invalid("source", "required"));
+        }
+        // Another import may take the new ids first; plan again then.
+        for _ in 0..3 {
+            match self.plan_and_write_import(list, &reading, progress).await {
+                Err(AppError::Store(StoreError::Conflict { .. })) => continue,
+                done => return done,
+            }
+        }
+        Err(AppError::Conflict {
+            field: "source",
+            code: "busy",
+        })
+    }
+
+    /// [`App::import_list`] for a person, who must be a moderator.
+    pub async fn import_list_as(
+        &self,
+        person: PersonId,
+        list: &ImportList,
+        bytes: &[u8],
+    ) -> Result<ImportReport> {
+        self.require_moderator(person).await?;
+        self.import_list(list, bytes).await
+    }
+
+    pub(crate) async fn require_moderator(&self, person: PersonId) -> Result<()> {
+        if self.store.is_directory_moderator(person).await? {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("not-moderator"))
+        }
+    }
+
+    async fn plan_and_write_import(
+        &self,
+        list: &ImportList,
+        reading: &Reading,
+        progress: Progress<'_>,
+    ) -> Result<ImportReport> {
+        progress(Stage::Linking);
+        let now = self.clock.now();
+        let (first_new_id, next_source) = self.store.next_directory_ids().await?;
+        let source = self.store.directory_source(&list.source).await?;
+        let known: HashMap<String, i64> = match &source {
+            Some(source) => self
+                .store
+                .directory_source_keys(source.id)
+                .await?
+                .into_iter()
+                .collect(),
+            None => HashMap::new(),
+        };
+        let mut report = ImportReport {
+            source: list.source.clone(),
+            rows_read: reading.rows.len(),
+            rows_skipped: reading.problems.iter().filter(|p| p.skipped).count(),
+            problems: reading.problems.clone(),
+            ..ImportReport::default()
+        };
+
+        // Which organisation each row describes: the one it named before,
+        // one another source lists, or a new one.
+        let mut target: Vec<Option<i64>> = reading
+            .rows
+            .iter()
+            .map(|(_, r)| known.get(&r.id).copied())
+            .collect();
+        report.updated = target.iter().filter(|t| t.is_some()).count();
+        let fresh: Vec<usize> = (0..target.len()).filter(|&i| target[i].is_none()).collect();
+        let mut reviews = Vec::new();
+        if !fresh.is_empty() {
+            let taken: BTreeSet<i64> = known.values().copied().collect();
+            let others: Vec<Organisation> = self
+                .directory_everything()
+                .await?
+                .into_iter()
+                .filter(|o| !taken.contains(&o.id))
+                .collect();
+            if !others.is_empty() {
+                let left: Vec<Record> = fresh.iter().map(|&i| reading.rows[i].1.clone()).collect();
+                let right: Vec<Record> = others.iter().map(|o| o.record.clone()).collect();
+                let config = LinkConfig {
+                    threshold: REVIEW_SCORE,
+                    ..LinkConfig::default()
+                };
+                for pair in link(&left, &right, &config) {
+                    let row = fresh[pair.left];
+                    let org = others[pair.right].id;
+                    if pair.score >= MERGE_SCORE {
+                        target[row] = Some(org);
+                        report.linked += 1;
+                    } else {
+                        reviews.push((org, row, (pair.score * 1000.0).round() as i64));
+                    }
+                }
+            }
+        }
+        let mut new_orgs = BTreeSet::new();
+        for (id, slot) in (first_new_id..).zip(target.iter_mut().filter(|t| t.is_none())) {
+            *slot = Some(id);
+            new_orgs.insert(id);
+        }
+        report.created = new_orgs.len();
+        let target: Vec<i64> = target.into_iter().map(|t| t.unwrap_or(0)).collect();
+        let reviews: Vec<(i64, i64, i64)> = reviews
+            .into_iter()
+            .map(|(org, row, score)| (org, target[row], score))
+            .collect();
+        report.to_review = reviews.len();
+
+        // This source's records, then every record of the organisations
+        // they touch, merged again.
+        progress(Stage::Merging);
+        let source_id = source.as_ref().map_or(next_source, |s| s.id);
+        let mut records = Vec::with_capacity(reading.rows.len());
+        for ((row, record), org) in reading.rows.iter().zip(&target) {
+            records.push(SourceRecord {
+                source: source_id,
+                key: record.id.clone(),
+                org: *org,
+                row: *row as i64,
+                as_of: list.as_of,
+                record: json(record)?,
+            });
+        }
+        let touched: Vec<i64> = target
+            .iter()
+            .copied()
+            .filter(|id| !new_orgs.contains(id))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let write = DirectoryWrite {
+            source: Some(NewSource {
+                id: source_id,
+                name: list.source.clone(),
+                format: list.format.name().to_owned(),
+                licence: list.licence.clone(),
+                attribution: list.attribution.clone(),
+            }),
+            rows_read: reading.rows.len() as i64,
+            report: json(&report.problems)?,
+            orgs: self
+                .remerge(&touched, &new_orgs, &records, source_id, now)
+                .await?,
+            new_orgs: new_orgs.len(),
+            records,
+            reviews,
+            ..DirectoryWrite::default()
+        };
+        progress(Stage::Writing);
+        self.store
+            .write_directory(&write, first_new_id, now)
+            .await?;
+        progress(Stage::Indexing);
+        let changed: Vec<i64> = write.orgs.iter().map(|(o, _)| o.id).collect();
+        self.reindex(&changed).await?;
+        Ok(report)
+    }
+
+    /// The shown record of each organisation after `incoming` records
+    /// (of source `source`) replace what that source said before, with
+    /// the changes to its fields.
+    async fn remerge(
+        &self,
+        existing: &[i64],
+        new: &BTreeSet<i64>,
+        incoming: &[SourceRecord],
+        source: i64,
+        now: Timestamp,
+    ) -> Result<Vec<(DirectoryOrg, Vec<FieldChange>)>> {
+        let mut statements: BTreeMap<i64, Vec<(i64, i64, Record)>> = BTreeMap::new();
+        for stored in self.store.directory_records_of(existing).await? {
+            if stored.source == source {
+                continue;
+            }
+            let record: Record = serde_json::from_str(&stored.record)
+                .map_err(|_| StoreError::corrupt("directory_record.record", &stored.key))?;
+            statements.entry(stored.org).or_default().push((
+                stored.source,
+                stored.as_of.as_millis(),
+                record,
+            ));
+        }
+        for record in incoming {
+            let parsed: Record = serde_json::from_str(&record.record)
+                .map_err(|_| AppError::Internal("a record that is not JSON"))?;
+            statements.entry(record.org).or_default().push((
+                source,
+                record.as_of.as_millis(),
+                parsed,
+            ));
+        }
+        let shown: HashMap<i64, Organisation> = self
+            .store
+            .directory_orgs(existing)
+            .await?
+            .iter()
+            .map(Organisation::from_stored)
+            .map(|o| o.map(|o| (o.id, o)))
+            .collect::<Result<_>>()?;
+        let mut orgs = Vec::with_capacity(statements.len());
+        for (id, said) in statements {
+            let merged = survive(
+                &said
+                    .iter()
+                    .map(|(source, as_of, record)| Statement {
+                        source: *source,
+                        as_of: *as_of,
+                        record,
+                    })
+                    .collect::<Vec<_>>(),
+            );
+            let mut record = merged.record;
+            record.id = id.to_string();
+            let provenance = Provenance {
+                fields: merged.provenance,
+                sources: said.iter().map(|(s, _, _)| *s).collect(),
+            };
+            let changes = match shown.get(&id) {
+                Some(before) if !new.contains(&id) => fields::diff(&before.record, &record)
+                    .into_iter()
+                    .map(|(field, old, new)| FieldChange {
+                        field: field.to_owned(),
+                        old,
+                        new,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            orgs.push((
+                DirectoryOrg {
+                    id,
+                    record: json(&record)?,
+                    provenance: json(&provenance)?,
+                    merged_into: None,
+                    updated_at: now,
+                },
+                changes,
+            ));
+        }
+        Ok(orgs)
+    }
+
+    /// Every organisation shown, read a page at a time.
+    pub(crate) async fn directory_everything(&self) -> Result<Vec<Organisation>> {
+        let mut all = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = self.store.directory_orgs_after(after, 5_000).await?;
+            let Some(last) = page.last() else {
+                return Ok(all);
+            };
+            after = last.id;
+            for org in &page {
+                all.push(Organisation::from_stored(org)?);
+            }
+        }
+    }
+
+    /// The names of the sources, by id.
+    async fn source_names(&self) -> Result<HashMap<i64, String>> {
+        Ok(self
+            .store
+            .directory_sources()
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect())
+    }
+
+    /// Brings the search index up to date for these organisations.
+    async fn reindex(&self, ids: &[i64]) -> Result<()> {
+        let names = self.source_names().await?;
+        let mut upsert = Vec::new();
+        let mut remove = Vec::new();
+        for stored in self.store.directory_orgs(ids).await? {
+            let org = Organisation::from_stored(&stored)?;
+            if org.merged_into.is_some() {
+                remove.push(org.id);
+            } else {
+                upsert.push(org);
+            }
+        }
+        let index = self.search_index()?;
+        tokio::task::spawn_blocking(move || index_orgs(&index, &upsert, &names, &remove))
+            .await
+            .map_err(|_| AppError::Internal("the search index task stopped"))?
+    }
+
+    /// Builds the search index from the database: the server does this
+    /// when it starts.
+    pub async fn rebuild_directory_index(&self) -> Result<u64> {
+        let names = self.source_names().await?;
+        let all = self.directory_everything().await?;
+        let index = self.search_index()?;
+        tokio::task::spawn_blocking(move || {
+            index_orgs(&index, &all, &names, &[])?;
+            Ok(index.len())
+        })
+        .await
+        .map_err(|_| AppError::Internal("the search index task stopped"))?
+    }
+}
+
+fn index_orgs(
+    index: &Arc<SearchIndex>,
+    orgs: &[Organisation],
+    names: &HashMap<i64, String>,
+    remove: &[i64],
+) -> Result<()> {
+    let sources: Vec<Vec<String>> = orgs
+        .iter()
+        .map(|o| {
+            o.provenance
+                .sources
+                .iter()
+                .filter_map(|s| names.get(s).cloned())
+                .collect()
+        })
+        .collect();
+    let failed = |_| AppError::Internal("the search index refused a write");
+    index
+        .upsert(
+            orgs.iter()
+                .zip(&sources)
+                .map(|(o, s)| (o.id, &o.record, s.as_slice())),
+        )
+        .map_err(failed)?;
+    if !remove.is_empty() {
+        index.remove(remove).map_err(failed)?;
+    }
+    Ok(())
+}
