@@ -5,6 +5,7 @@ use crate::mapping::{point, Record};
 
 /// Every field an organisation shows, in the order downloads list them.
 pub const FIELDS: [&str; 24] = [
+    "id",
     "name",
     "other_name",
     "description",
@@ -28,7 +29,6 @@ pub const FIELDS: [&str; 24] = [
     "founded",
     "dissolved_on",
     "status",
-    "id",
 ];
 
 macro_rules! text_fields {

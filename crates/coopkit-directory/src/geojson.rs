@@ -128,10 +128,8 @@ fn geometry_point(geometry: &Value) -> Result<(f64, f64), String> {
 }
 
 /// A GeoJSON Feature for an organisation, with coopkit's fields as
-/// properties. `None` when it has no point: RFC 7946 allows a null
-/// geometry, but a map has nothing to show.
-pub fn feature(uri: &str, record: &Record) -> Option<Value> {
-    let (lat, lon) = record.point?;
+/// properties; its geometry is null when it has no point (RFC 7946 §3.2).
+pub fn feature(uri: &str, record: &Record) -> Value {
     let mut properties = Map::new();
     properties.insert("id".to_owned(), json!(uri));
     for (key, value) in [
@@ -147,12 +145,16 @@ pub fn feature(uri: &str, record: &Record) -> Option<Value> {
             properties.insert(key.to_owned(), json!(value));
         }
     }
-    Some(json!({
+    let geometry = match record.point {
+        Some((lat, lon)) => json!({ "type": "Point", "coordinates": [round6(lon), round6(lat)] }),
+        None => Value::Null,
+    };
+    json!({
         "type": "Feature",
         "id": uri,
-        "geometry": { "type": "Point", "coordinates": [round6(lon), round6(lat)] },
+        "geometry": geometry,
         "properties": properties,
-    }))
+    })
 }
 
 /// RFC 7946 §11.2: six decimal places (about 10 cm) are plenty.

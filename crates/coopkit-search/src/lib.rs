@@ -75,11 +75,13 @@ impl Facet {
             Facet::Structure => &record.structure,
             Facet::Source => return sources.to_vec(),
         };
-        if value.is_empty() {
-            Vec::new()
-        } else {
-            vec![value.clone()]
-        }
+        // Lists give several activities as "food_cooperative; fairtrade_shop".
+        value
+            .split(';')
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect()
     }
 }
 

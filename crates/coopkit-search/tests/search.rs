@@ -15,7 +15,7 @@ fn records() -> &'static Vec<Record> {
     RECORDS.get_or_init(|| {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/data/coopsuk_2023-Q2_essglobal_standard.csv"
+            "/../../data/coopsuk_2023-Q2_essglobal_standard.csv"
         );
         let bytes = std::fs::read(path).expect("the shared data is there");
         read_csv(&bytes, &Mapping::essglobal_standard()).expect("the 2023 list reads")

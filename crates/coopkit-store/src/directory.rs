@@ -284,14 +284,13 @@ impl Store {
     /// The ids the next new organisation and the next new source would
     /// take. A hint: the write checks them again under the lock.
     pub async fn next_directory_ids(&self) -> Result<(i64, i64)> {
-        let (org, source): (Option<i64>, Option<i64>) =
-            on_pool!(self, |pool| {
-                sqlx::query_as(
+        let (org, source): (Option<i64>, Option<i64>) = on_pool!(self, |pool| {
+            sqlx::query_as(
             "SELECT (SELECT MAX(id) FROM directory_org), (SELECT MAX(id) FROM directory_source)"
         )
         .fetch_one(pool)
         .await
-            })?;
+        })?;
         Ok((org.unwrap_or(0) + 1, source.unwrap_or(0) + 1))
     }
 

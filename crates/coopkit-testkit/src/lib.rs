@@ -115,6 +115,7 @@ impl TestServer {
             cookies: CookiePolicy { secure: true },
             session_ttl_s: 3600,
             public_url: None,
+            directory: Default::default(),
         };
         let server = tokio::spawn(async move {
             coopkit_web::serve(listener, state, std::future::pending())

@@ -5,6 +5,7 @@
 
 mod api;
 mod cookies;
+mod directory;
 mod error;
 mod forms;
 mod i18n;
@@ -17,7 +18,8 @@ use std::future::Future;
 use std::net::SocketAddr;
 
 use axum::extract::{Request, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, HOST};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -45,6 +47,73 @@ pub struct AppState {
     /// Where people reach this server (`https://coop.example.org`), for
     /// links that leave the browser; `None`: from the request's Host.
     pub public_url: Option<String>,
+    pub directory: DirectorySettings,
+}
+
+/// The directory's map and open-data settings.
+#[derive(Clone, Debug)]
+pub struct DirectorySettings {
+    /// The map's tile server, as a Leaflet URL template.
+    pub tiles: String,
+    /// The attribution the tile server requires.
+    pub tiles_attribution: String,
+    /// The licence the directory's data is published under.
+    pub licence: OpenLicence,
+}
+
+impl Default for DirectorySettings {
+    fn default() -> Self {
+        DirectorySettings {
+            tiles: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".to_owned(),
+            tiles_attribution: "© OpenStreetMap contributors".to_owned(),
+            licence: OpenLicence::Odbl,
+        }
+    }
+}
+
+/// The open licences the directory can be published under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenLicence {
+    /// Open Database Licence 1.0: share-alike, as OpenStreetMap.
+    Odbl,
+    /// Creative Commons Attribution 4.0.
+    CcBy,
+}
+
+impl OpenLicence {
+    pub fn parse(name: &str) -> Option<OpenLicence> {
+        match name {
+            "ODbL-1.0" => Some(OpenLicence::Odbl),
+            "CC-BY-4.0" => Some(OpenLicence::CcBy),
+            _ => None,
+        }
+    }
+}
+
+impl DirectorySettings {
+    pub fn licence_name(&self) -> &'static str {
+        match self.licence {
+            OpenLicence::Odbl => "ODbL-1.0",
+            OpenLicence::CcBy => "CC-BY-4.0",
+        }
+    }
+
+    pub fn licence_url(&self) -> &'static str {
+        match self.licence {
+            OpenLicence::Odbl => "https://opendatacommons.org/licenses/odbl/1-0/",
+            OpenLicence::CcBy => "https://creativecommons.org/licenses/by/4.0/",
+        }
+    }
+
+    /// The tile server's origin, for the map page's content policy.
+    pub fn tiles_origin(&self) -> String {
+        let rest = self.tiles.split_once("://").map_or("", |(_, r)| r);
+        let scheme = self.tiles.split_once("://").map_or("https", |(s, _)| s);
+        let host = rest.split('/').next().unwrap_or_default();
+        // Tile templates may spread over subdomains: {s}.tile.example.org.
+        let host = host.replace("{s}", "*");
+        format!("{scheme}://{host}")
+    }
 }
 
 /// The whole site: pages, API, health and static files.
@@ -52,6 +121,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes(state.clone()))
         .merge(api::routes())
+        .merge(directory::routes())
         .route("/healthz", get(health))
         .route("/static/app.css", get(stylesheet))
         .layer(axum::middleware::from_fn(api_not_found))
@@ -110,4 +180,25 @@ pub async fn serve(
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// Where phones reach this server: the configured public address, or the
+/// Host the browser used. Loopback hosts are plain HTTP (the demo);
+/// others HTTPS whenever cookies are Secure, as they then must be.
+pub(crate) fn public_base(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.public_url {
+        return url.clone();
+    }
+    let host = headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
+    let loopback = matches!(name, "localhost" | "[::1]") || name.starts_with("127.");
+    let scheme = if state.cookies.secure && !loopback {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
 }

@@ -17,6 +17,8 @@ pub struct Config {
     pub database: Database,
     pub security: Security,
     pub log: Log,
+    #[serde(default)]
+    pub directory: Directory,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -60,6 +62,29 @@ pub struct Security {
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+pub struct Directory {
+    /// The map's tile server, as a URL template with {z}, {x} and {y}.
+    pub tiles: String,
+    /// The attribution the tile server requires, shown on the map.
+    pub tiles_attribution: String,
+    /// The open licence the directory is published under: `ODbL-1.0` or
+    /// `CC-BY-4.0`.
+    pub licence: String,
+}
+
+impl Default for Directory {
+    fn default() -> Self {
+        let settings = coopkit_web::DirectorySettings::default();
+        Directory {
+            licence: settings.licence_name().to_owned(),
+            tiles: settings.tiles,
+            tiles_attribution: settings.tiles_attribution,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct Log {
     /// `text` for people, `json` for log collectors.
     pub format: String,
@@ -90,6 +115,7 @@ impl Default for Config {
                 format: "text".into(),
                 filter: "info".into(),
             },
+            directory: Directory::default(),
         }
     }
 }

@@ -187,6 +187,68 @@ async fn import(app: &App, args: ImportArgs) -> anyhow::Result<String> {
     ))
 }
 
+/// The demo's directory: the real lists in `data/`, imported once, in
+/// the order they were made so the newer values win.
+pub async fn import_demo_lists(app: &App, data: &Path) -> anyhow::Result<()> {
+    if !app.directory_sources().await?.is_empty() {
+        return Ok(());
+    }
+    if !data.is_dir() {
+        tracing::warn!(path = %data.display(), "no demo lists there; the directory stays empty");
+        return Ok(());
+    }
+    let uk = "Contains Co-operatives UK open data (ODC-By 1.0)";
+    let lists = [
+        (
+            "coopsuk_2017-06_organisations.csv",
+            "Co-operatives UK 2017",
+            ListFormat::Csv(Mapping::coops_uk_2017()),
+            "ODC-By 1.0",
+            uk,
+            "2017-06-30",
+        ),
+        (
+            "transformap_susy_ssedas_2020.geojson",
+            "TransforMap SUSY 2020",
+            ListFormat::GeoJson,
+            "Public Domain",
+            "",
+            "2020-01-01",
+        ),
+        (
+            "coopsuk_2023-Q2_essglobal_standard.csv",
+            "Co-operatives UK 2023",
+            ListFormat::Csv(Mapping::essglobal_standard()),
+            "ODC-By 1.0",
+            uk,
+            "2023-06-30",
+        ),
+    ];
+    for (file, source, format, licence, attribution, as_of) in lists {
+        let path = data.join(file);
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let list = ImportList {
+            source: source.to_owned(),
+            file: path.display().to_string(),
+            format,
+            licence: licence.to_owned(),
+            attribution: attribution.to_owned(),
+            as_of: Timestamp::parse_date(as_of).map_err(|e| anyhow::anyhow!("{as_of}: {e}"))?,
+        };
+        let report = app.import_list(&list, &bytes).await?;
+        tracing::info!(
+            source,
+            rows = report.rows_read,
+            new = report.created,
+            linked = report.linked,
+            to_review = report.to_review,
+            "demo list imported"
+        );
+    }
+    Ok(())
+}
+
 pub async fn run(config_file: Option<&Path>, command: DirectoryCommand) -> anyhow::Result<String> {
     match command {
         DirectoryCommand::Import(args) => {

@@ -184,6 +184,9 @@ struct DemoArgs {
     /// Data directory holding the SQLite database [default: ./coopkit-data].
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Where the real co-op lists for the demo's directory are.
+    #[arg(long, default_value = "data")]
+    lists: PathBuf,
 }
 
 #[tokio::main]
@@ -248,6 +251,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             init_logging(&config);
             let (app, _) = open_app(&config).await?;
             let logins = app.load_demo().await.context("cannot load the demo data")?;
+            directory::import_demo_lists(&app, &args.lists)
+                .await
+                .context("cannot load the demo's directory")?;
             let mut lines = vec![
                 String::from("Demo logins (password for all: ")
                     + coopkit_app::demo::DEMO_PASSWORD
@@ -596,6 +602,17 @@ async fn serve(config: &Config, app: App, banner: &[String]) -> anyhow::Result<(
     }
     print(&message)?;
 
+    let licence = coopkit_web::OpenLicence::parse(&config.directory.licence).ok_or_else(|| {
+        anyhow::anyhow!(
+            "directory.licence = {:?}: give ODbL-1.0 or CC-BY-4.0",
+            config.directory.licence
+        )
+    })?;
+    let organisations = app
+        .rebuild_directory_index()
+        .await
+        .context("cannot build the directory's search index")?;
+    tracing::info!(organisations, "directory indexed");
     let purge = tokio::spawn(purge_expired_periodically(app.clone()));
     let market = tokio::spawn(market_tick_periodically(app.clone()));
     let state = AppState {
@@ -606,6 +623,11 @@ async fn serve(config: &Config, app: App, banner: &[String]) -> anyhow::Result<(
         },
         public_url: Some(config.server.public_url.trim_end_matches('/').to_owned())
             .filter(|url| !url.is_empty()),
+        directory: coopkit_web::DirectorySettings {
+            tiles: config.directory.tiles.clone(),
+            tiles_attribution: config.directory.tiles_attribution.clone(),
+            licence,
+        },
     };
     coopkit_web::serve(listener, state, shutdown_signal())
         .await

@@ -123,7 +123,7 @@ impl App {
         let logins = vec![
             DemoLogin {
                 email: "ana@sitters.example".into(),
-                who: "admin of Capitol Hill Sitters",
+                who: "admin of Capitol Hill Sitters; moderates the directory",
             },
             DemoLogin {
                 email: "ben@sitters.example".into(),
@@ -165,6 +165,9 @@ impl App {
                 &person("Ana Ortiz", "ana@sitters.example", Locale::En)?,
                 clock.tick(),
             )
+            .await?;
+        self.store
+            .grant_directory_moderator(ana.id, clock.tick())
             .await?;
         let ben = self
             .store

@@ -5,6 +5,7 @@
 //! An import is decided in memory and written in one transaction: either
 //! the whole list is in, with its report, or the directory is as it was.
 
+mod moderation;
 mod search;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -22,6 +23,7 @@ use coopkit_store::{
 use serde::{Deserialize, Serialize};
 
 pub use coopkit_search::{Area, Facet, Query};
+pub use moderation::{EditView, ReviewView, EDITS_SOURCE};
 pub use search::{DirectoryHit, DirectoryPage, PAGE_MAX};
 
 use crate::{App, AppError, Result};
@@ -160,6 +162,51 @@ impl Organisation {
             merged_into: org.merged_into,
         })
     }
+}
+
+/// An organisation as `said` (source, date, record) shows it, with the
+/// changes from what it showed `before` (nothing for a new one).
+fn merge(
+    id: i64,
+    said: &[(i64, i64, Record)],
+    before: Option<&Record>,
+    now: Timestamp,
+) -> Result<(DirectoryOrg, Vec<FieldChange>)> {
+    let statements: Vec<Statement> = said
+        .iter()
+        .map(|(source, as_of, record)| Statement {
+            source: *source,
+            as_of: *as_of,
+            record,
+        })
+        .collect();
+    let merged = survive(&statements);
+    let mut record = merged.record;
+    record.id = id.to_string();
+    let provenance = Provenance {
+        fields: merged.provenance,
+        sources: said.iter().map(|(s, _, _)| *s).collect(),
+    };
+    let changes = before
+        .map(|before| {
+            fields::diff(before, &record)
+                .into_iter()
+                .map(|(field, old, new)| FieldChange {
+                    field: field.to_owned(),
+                    old,
+                    new,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let org = DirectoryOrg {
+        id,
+        record: json(&record)?,
+        provenance: json(&provenance)?,
+        merged_into: None,
+        updated_at: now,
+    };
+    Ok((org, changes))
 }
 
 fn json<T: Serialize>(value: &T) -> Result<String> {
@@ -318,6 +365,11 @@ impl App {
                 record: json(record)?,
             });
         }
+        let incoming: Vec<(i64, &Record)> = target
+            .iter()
+            .zip(&reading.rows)
+            .map(|(org, (_, record))| (*org, record))
+            .collect();
         let touched: Vec<i64> = target
             .iter()
             .copied()
@@ -336,7 +388,7 @@ impl App {
             rows_read: reading.rows.len() as i64,
             report: json(&report.problems)?,
             orgs: self
-                .remerge(&touched, &new_orgs, &records, source_id, now)
+                .remerge(&touched, &new_orgs, &incoming, source_id, list.as_of, now)
                 .await?,
             new_orgs: new_orgs.len(),
             records,
@@ -360,8 +412,9 @@ impl App {
         &self,
         existing: &[i64],
         new: &BTreeSet<i64>,
-        incoming: &[SourceRecord],
+        incoming: &[(i64, &Record)],
         source: i64,
+        as_of: Timestamp,
         now: Timestamp,
     ) -> Result<Vec<(DirectoryOrg, Vec<FieldChange>)>> {
         let mut statements: BTreeMap<i64, Vec<(i64, i64, Record)>> = BTreeMap::new();
@@ -377,13 +430,11 @@ impl App {
                 record,
             ));
         }
-        for record in incoming {
-            let parsed: Record = serde_json::from_str(&record.record)
-                .map_err(|_| AppError::Internal("a record that is not JSON"))?;
-            statements.entry(record.org).or_default().push((
+        for (org, record) in incoming {
+            statements.entry(*org).or_default().push((
                 source,
-                record.as_of.as_millis(),
-                parsed,
+                as_of.as_millis(),
+                (*record).clone(),
             ));
         }
         let shown: HashMap<i64, Organisation> = self
@@ -396,43 +447,8 @@ impl App {
             .collect::<Result<_>>()?;
         let mut orgs = Vec::with_capacity(statements.len());
         for (id, said) in statements {
-            let merged = survive(
-                &said
-                    .iter()
-                    .map(|(source, as_of, record)| Statement {
-                        source: *source,
-                        as_of: *as_of,
-                        record,
-                    })
-                    .collect::<Vec<_>>(),
-            );
-            let mut record = merged.record;
-            record.id = id.to_string();
-            let provenance = Provenance {
-                fields: merged.provenance,
-                sources: said.iter().map(|(s, _, _)| *s).collect(),
-            };
-            let changes = match shown.get(&id) {
-                Some(before) if !new.contains(&id) => fields::diff(&before.record, &record)
-                    .into_iter()
-                    .map(|(field, old, new)| FieldChange {
-                        field: field.to_owned(),
-                        old,
-                        new,
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
-            orgs.push((
-                DirectoryOrg {
-                    id,
-                    record: json(&record)?,
-                    provenance: json(&provenance)?,
-                    merged_into: None,
-                    updated_at: now,
-                },
-                changes,
-            ));
+            let before = shown.get(&id).filter(|_| !new.contains(&id));
+            orgs.push(merge(id, &said, before.map(|o| &o.record), now)?);
         }
         Ok(orgs)
     }

@@ -11,7 +11,7 @@ use coopkit_domain::{ManualClock, Timestamp};
 use coopkit_testkit::{backends, TestDb, TEST_START};
 
 fn shared(file: &str) -> Vec<u8> {
-    let path = format!("{}/../../../shared/data/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../../data/{file}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(path).expect("the shared data is there")
 }
 

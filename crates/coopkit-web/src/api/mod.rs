@@ -3,6 +3,7 @@
 //! route cannot exist without its entry in the document.
 
 mod coops;
+mod directory;
 pub mod dto;
 pub mod extract;
 mod holds;
@@ -34,6 +35,7 @@ use crate::AppState;
         (name = "memberships", description = "Joining, leaving, admitting"),
         (name = "people", description = "Accounts and API tokens"),
         (name = "ledger", description = "Currencies, transfers, balances and the verifiable journal"),
+        (name = "directory", description = "The open-data directory of co-ops"),
     )
 )]
 struct ApiDoc;
@@ -77,6 +79,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(payment_requests::create))
         .routes(routes!(payment_requests::get))
         .routes(routes!(payment_requests::pay))
+        .routes(routes!(directory::search))
 }
 
 /// The API routes and `/api/openapi.json`.

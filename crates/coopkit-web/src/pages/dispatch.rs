@@ -298,7 +298,7 @@ pub async fn calendar_link(
     let secret = state.app.new_calendar_secret(person, &slug).await?;
     let link = format!(
         "{}/calendar/{secret}.ics",
-        super::requests::public_base(&state, &headers)
+        crate::public_base(&state, &headers)
     );
     render_with(StatusCode::OK, &CalendarPage { v: &v, slug, link })
 }

@@ -6,6 +6,7 @@ mod account;
 mod accounts;
 mod bookings;
 mod coop;
+mod directory;
 mod dispatch;
 mod ledger;
 mod market;
@@ -139,6 +140,14 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(patronage::statement),
         )
         .route("/c/{slug}/approvals/{membership}", post(coop::decide))
+        .route("/directory", get(directory::search))
+        .route("/directory/map", get(directory::map))
+        .route("/directory/org/{id}", get(directory::org))
+        .route("/directory/org/{id}/jsonld", get(directory::org_jsonld))
+        .route("/directory/org/{id}/edits", post(directory::suggest))
+        .route("/directory/review", get(directory::review))
+        .route("/directory/review/{id}", post(directory::decide_review))
+        .route("/directory/edits/{id}", post(directory::decide_edit))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, viewer::resolve))
 }

@@ -4,7 +4,6 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::header::HOST;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::ledger::{PaymentRequestForm, PaymentRequestView};
@@ -19,6 +18,7 @@ use serde::Deserialize;
 use super::{form_currency, render_with, FormErrors, PageResult};
 use crate::forms::CsrfForm;
 use crate::params::transfer_id;
+use crate::public_base;
 use crate::viewer::Viewer;
 use crate::AppState;
 
@@ -195,27 +195,6 @@ pub async fn pay(
     };
     let error = Some(v.tr.error(refusal));
     request_page(&state, &v, &headers, slug, &id, error, StatusCode::CONFLICT).await
-}
-
-/// Where phones reach this server: the configured public address, or the
-/// Host the browser used. Loopback hosts are plain HTTP (the demo);
-/// others HTTPS whenever cookies are Secure, as they then must be.
-pub(super) fn public_base(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &state.public_url {
-        return url.clone();
-    }
-    let host = headers
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
-    let loopback = matches!(name, "localhost" | "[::1]") || name.starts_with("127.");
-    let scheme = if state.cookies.secure && !loopback {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}")
 }
 
 /// The link as an SVG QR code, ready to inline; `None` if it is too long

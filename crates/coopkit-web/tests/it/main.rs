@@ -5,6 +5,7 @@
 
 mod api;
 mod browser;
+mod directory;
 mod fixtures;
 mod isolation;
 mod ledger;

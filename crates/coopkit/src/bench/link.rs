@@ -13,7 +13,7 @@ use crate::directory::read_list;
 #[derive(Debug, clap::Args)]
 pub struct LinkBench {
     /// Where the shared data files are.
-    #[arg(long, default_value = "../shared/data")]
+    #[arg(long, default_value = "data")]
     data: PathBuf,
     #[arg(long, default_value_t = LinkConfig::default().threshold)]
     threshold: f64,

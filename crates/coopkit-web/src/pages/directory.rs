@@ -1,0 +1,595 @@
+//! The directory as pages: search with facets, each organisation with the
+//! source of every field and its history, the map, and the moderators'
+//! queues (pairs to review, suggested edits).
+
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::header::CONTENT_SECURITY_POLICY;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect};
+use coopkit_app::directory::{Facet, Organisation};
+use coopkit_app::AppError;
+use coopkit_directory::fields::FIELDS;
+use coopkit_directory::jsonld;
+use serde::Deserialize;
+
+use super::{render, render_with, FormErrors, PageResult};
+use crate::directory::opendata::{org_uri, Format};
+use crate::directory::params::{SearchParams, PER_PAGE};
+use crate::forms::CsrfForm;
+use crate::viewer::Viewer;
+use crate::{public_base, AppState};
+
+struct FacetLink {
+    label: String,
+    title: String,
+    count: u64,
+    href: String,
+    selected: bool,
+}
+
+struct FacetBox {
+    key: &'static str,
+    title: String,
+    values: Vec<FacetLink>,
+}
+
+struct HitRow {
+    id: i64,
+    name: String,
+    place: String,
+    legal_form: String,
+}
+
+struct SourceRow {
+    name: String,
+    licence: String,
+    attribution: String,
+    rows: i64,
+    imported: String,
+}
+
+/// Facet values shown before "more" would be needed.
+const FACET_VALUES: usize = 12;
+
+#[derive(Template)]
+#[template(path = "directory.html")]
+struct SearchPage<'a> {
+    v: &'a Viewer,
+    q: String,
+    bbox: String,
+    near: String,
+    total: usize,
+    hits: Vec<HitRow>,
+    facets: Vec<FacetBox>,
+    page: usize,
+    pages: usize,
+    prev: Option<String>,
+    next: Option<String>,
+    encoded: String,
+    downloads: Vec<(&'static str, String)>,
+    sources: Vec<SourceRow>,
+    licence_name: &'static str,
+    licence_url: &'static str,
+    moderator: bool,
+    error: Option<String>,
+}
+
+/// An ESSGlobal term is a URI; its last segment names it well enough.
+fn label(value: &str) -> String {
+    if value.starts_with("http://") || value.starts_with("https://") {
+        value.rsplit('/').next().unwrap_or(value).to_owned()
+    } else {
+        value.to_owned()
+    }
+}
+
+fn place(org: &Organisation) -> String {
+    let r = &org.record;
+    [&r.locality, &r.region, &r.postcode, &r.country]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn is_moderator(state: &AppState, v: &Viewer) -> Result<bool, AppError> {
+    match &v.person {
+        Some(person) => state.app.is_directory_moderator(person.id).await,
+        None => Ok(false),
+    }
+}
+
+/// `GET /directory`.
+pub async fn search(
+    State(state): State<AppState>,
+    v: Viewer,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    let params = SearchParams::parse(raw.as_deref())?;
+    let (status, page, error) = match params.query(PER_PAGE) {
+        Ok(query) => (
+            StatusCode::OK,
+            Some(state.app.search_directory(&query).await?),
+            None,
+        ),
+        Err(AppError::Invalid(invalid)) => {
+            let code = invalid.0.first().map_or("invalid-value", |e| e.code);
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some(v.tr.error(code)),
+            )
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let encoded = params.encoded();
+    let link = |p: &SearchParams, page: usize| {
+        let query = p.encoded();
+        match (query.is_empty(), page) {
+            (true, 1) => "/directory".to_owned(),
+            (true, _) => format!("/directory?page={page}"),
+            (false, 1) => format!("/directory?{query}"),
+            (false, _) => format!("/directory?{query}&page={page}"),
+        }
+    };
+    let (total, hits, facets) = match page {
+        Some(page) => (page.total, page.hits, page.facets),
+        None => Default::default(),
+    };
+    let current = params.page.unwrap_or(1).max(1);
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let facets = Facet::ALL
+        .into_iter()
+        .map(|facet| FacetBox {
+            key: facet.name(),
+            title: v.tr.t(&format!("directory-facet-{}", facet.name())),
+            values: facets
+                .get(&facet)
+                .map(|values| {
+                    values
+                        .iter()
+                        .take(FACET_VALUES)
+                        .map(|(value, count)| FacetLink {
+                            label: label(value),
+                            title: value.clone(),
+                            count: *count,
+                            href: link(&params.toggled(facet, value), 1),
+                            selected: params.filters().contains(&(facet, value.clone())),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+        .filter(|f| !f.values.is_empty())
+        .collect();
+    let sources = state
+        .app
+        .directory_sources()
+        .await?
+        .into_iter()
+        .map(|s| SourceRow {
+            name: s.name,
+            licence: s.licence,
+            attribution: s.attribution,
+            rows: s.rows_read,
+            imported: s.imported_at.date_utc(),
+        })
+        .collect();
+    let suffix = if encoded.is_empty() {
+        String::new()
+    } else {
+        format!("?{encoded}")
+    };
+    let page = SearchPage {
+        v: &v,
+        q: params.q.clone(),
+        bbox: params.bbox.clone().unwrap_or_default(),
+        near: params.near.clone().unwrap_or_default(),
+        total,
+        hits: hits
+            .iter()
+            .map(|o| HitRow {
+                id: o.id,
+                name: o.record.name.clone(),
+                place: place(o),
+                legal_form: o.record.legal_form.clone(),
+            })
+            .collect(),
+        facets,
+        page: current,
+        pages,
+        prev: (current > 1).then(|| link(&params, current - 1)),
+        next: (current < pages).then(|| link(&params, current + 1)),
+        downloads: Format::ALL
+            .iter()
+            .map(|f| {
+                let label = match f {
+                    Format::Csv => "CSV",
+                    Format::Json => "JSON",
+                    Format::GeoJson => "GeoJSON",
+                    Format::JsonLd => "JSON-LD",
+                };
+                (
+                    label,
+                    format!("/open-data/directory.{}{suffix}", f.extension()),
+                )
+            })
+            .collect(),
+        encoded: suffix,
+        sources,
+        licence_name: state.directory.licence_name(),
+        licence_url: state.directory.licence_url(),
+        moderator: is_moderator(&state, &v).await?,
+        error,
+    };
+    render_with(status, &page)
+}
+
+struct FieldRow {
+    key: &'static str,
+    label: String,
+    value: String,
+    source: String,
+    as_of: String,
+}
+
+struct HistoryRow {
+    when: String,
+    field: String,
+    old: String,
+    new: String,
+    by: String,
+}
+
+#[derive(Template)]
+#[template(path = "directory_org.html")]
+struct OrgPage<'a> {
+    v: &'a Viewer,
+    id: i64,
+    name: String,
+    fields: Vec<FieldRow>,
+    sources: Vec<String>,
+    history: Vec<HistoryRow>,
+    editable: Vec<(&'static str, String)>,
+    errors: FormErrors,
+    notice: Option<String>,
+}
+
+fn field_label(v: &Viewer, field: &str) -> String {
+    v.tr.t(&format!("directory-field-{}", field.replace('_', "-")))
+}
+
+async fn org_page(
+    state: &AppState,
+    v: &Viewer,
+    id: i64,
+    errors: FormErrors,
+    notice: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let org = state.app.directory_org(id).await?;
+    if org.id != id {
+        return Ok(Redirect::to(&format!("/directory/org/{}", org.id)).into_response());
+    }
+    let sources = state.app.directory_sources().await?;
+    let source_name = |id: i64| {
+        sources
+            .iter()
+            .find(|s| s.id == id)
+            .map_or_else(String::new, |s| s.name.clone())
+    };
+    let fields = FIELDS
+        .iter()
+        .filter(|f| **f != "id")
+        .filter_map(|f| {
+            let value = org.record.get(f);
+            if value.is_empty() {
+                return None;
+            }
+            let (source, as_of) = org
+                .provenance
+                .fields
+                .get(*f)
+                .map(|(s, at)| (source_name(*s), coopkit_domain::Timestamp(*at).date_utc()))
+                .unwrap_or_default();
+            Some(FieldRow {
+                key: f,
+                label: field_label(v, f),
+                value,
+                source,
+                as_of,
+            })
+        })
+        .collect();
+    let history = state
+        .app
+        .directory_history(org.id)
+        .await?
+        .into_iter()
+        .map(|h| HistoryRow {
+            when: h.at.date_utc(),
+            field: field_label(v, &h.change.field),
+            old: h.change.old,
+            new: h.change.new,
+            by: h.person.or(h.source).unwrap_or_default(),
+        })
+        .collect();
+    let page = OrgPage {
+        v,
+        id: org.id,
+        name: org.record.name.clone(),
+        fields,
+        sources: org
+            .provenance
+            .sources
+            .iter()
+            .map(|s| source_name(*s))
+            .collect(),
+        history,
+        editable: FIELDS
+            .iter()
+            .filter(|f| **f != "id")
+            .map(|f| (*f, field_label(v, f)))
+            .collect(),
+        errors,
+        notice,
+    };
+    render_with(status, &page)
+}
+
+fn org_id(segment: &str) -> Result<i64, AppError> {
+    segment
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(AppError::NotFound("organisation"))
+}
+
+/// `GET /directory/org/{id}`.
+pub async fn org(State(state): State<AppState>, v: Viewer, Path(id): Path<String>) -> PageResult {
+    org_page(
+        &state,
+        &v,
+        org_id(&id)?,
+        FormErrors::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `GET /directory/org/{id}/jsonld`: one organisation as schema.org and
+/// ESSGlobal JSON-LD.
+pub async fn org_jsonld(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> PageResult {
+    let org = state.app.directory_org(org_id(&id)?).await?;
+    let uri = org_uri(&public_base(&state, &headers), org.id);
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/ld+json")],
+        jsonld::document(&uri, &org.record).to_string(),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EditForm {
+    field: String,
+    value: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /directory/org/{id}/edits`: a suggestion, for moderators.
+pub async fn suggest(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<EditForm>,
+) -> PageResult {
+    let person = v.person()?;
+    let id = org_id(&id)?;
+    match state
+        .app
+        .suggest_edit(person.id, id, &form.field, &form.value, &form.note)
+        .await
+    {
+        Ok(_) => {
+            let notice = Some(v.tr.t("directory-edit-sent"));
+            org_page(
+                &state,
+                &v,
+                id,
+                FormErrors::default(),
+                notice,
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            org_page(&state, &v, id, errors, None, status).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "directory_map.html")]
+struct MapPage<'a> {
+    v: &'a Viewer,
+    q: String,
+    features: String,
+    back: String,
+    tiles: String,
+    attribution: String,
+}
+
+/// `GET /directory/map`: the search's organisations on a map. Its scripts
+/// are coopkit's own; its images come from the tile server too.
+pub async fn map(State(state): State<AppState>, v: Viewer, RawQuery(raw): RawQuery) -> PageResult {
+    let params = SearchParams::parse(raw.as_deref())?;
+    params.query(PER_PAGE)?;
+    let encoded = params.encoded();
+    let suffix = if encoded.is_empty() {
+        String::new()
+    } else {
+        format!("?{encoded}")
+    };
+    let page = MapPage {
+        v: &v,
+        q: params.q.clone(),
+        features: format!("/directory/map.geojson{suffix}"),
+        back: format!("/directory{suffix}"),
+        tiles: state.directory.tiles.clone(),
+        attribution: state.directory.tiles_attribution.clone(),
+    };
+    let mut response = render(&page)?;
+    let policy = format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: {}; \
+         connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        state.directory.tiles_origin()
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response
+            .headers_mut()
+            .insert(CONTENT_SECURITY_POLICY, value);
+    }
+    Ok(response)
+}
+
+struct ReviewRow {
+    id: i64,
+    odds: String,
+    left: i64,
+    right: i64,
+    rows: Vec<(String, String, String, bool)>,
+}
+
+struct EditRow {
+    id: i64,
+    org: i64,
+    org_name: String,
+    field: String,
+    old: String,
+    new: String,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "directory_review.html")]
+struct ReviewPage<'a> {
+    v: &'a Viewer,
+    reviews: Vec<ReviewRow>,
+    edits: Vec<EditRow>,
+}
+
+/// Pairs and edits shown at once.
+const QUEUE: i64 = 50;
+
+/// `GET /directory/review`: what waits for a moderator.
+pub async fn review(State(state): State<AppState>, v: Viewer) -> PageResult {
+    let person = v.person()?;
+    let reviews = state
+        .app
+        .review_queue(person.id, QUEUE)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let odds = 2f64.powf(r.review.score_milli as f64 / 1000.0);
+            ReviewRow {
+                id: r.review.id,
+                odds: if odds >= 1.0 {
+                    format!("{odds:.1} : 1")
+                } else {
+                    format!("1 : {:.1}", 1.0 / odds)
+                },
+                left: r.left.id,
+                right: r.right.id,
+                rows: FIELDS
+                    .iter()
+                    .filter(|f| **f != "id")
+                    .filter_map(|f| {
+                        let (a, b) = (r.left.record.get(f), r.right.record.get(f));
+                        (!a.is_empty() || !b.is_empty()).then(|| {
+                            let differs = a != b;
+                            (field_label(&v, f), a, b, differs)
+                        })
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let edits = state
+        .app
+        .open_edits(person.id, QUEUE)
+        .await?
+        .into_iter()
+        .map(|e| EditRow {
+            id: e.edit.id,
+            org: e.org.id,
+            org_name: e.org.record.name.clone(),
+            field: field_label(&v, &e.edit.field),
+            old: e.org.record.get(&e.edit.field),
+            new: e.edit.value,
+            note: e.edit.note,
+        })
+        .collect();
+    render(&ReviewPage {
+        v: &v,
+        reviews,
+        edits,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecisionForm {
+    decision: String,
+}
+
+fn accepted(form: &DecisionForm) -> Result<bool, AppError> {
+    match form.decision.as_str() {
+        "accept" => Ok(true),
+        "reject" => Ok(false),
+        _ => Err(AppError::invalid("decision", "invalid-value")),
+    }
+}
+
+fn queue_id(segment: &str, what: &'static str) -> Result<i64, AppError> {
+    segment.parse().map_err(|_| AppError::NotFound(what))
+}
+
+/// `POST /directory/review/{id}`: accept (one organisation) or reject.
+pub async fn decide_review(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<DecisionForm>,
+) -> PageResult {
+    let person = v.person()?;
+    let id = queue_id(&id, "review")?;
+    state
+        .app
+        .decide_review(person.id, id, accepted(&form)?)
+        .await?;
+    Ok(Redirect::to("/directory/review").into_response())
+}
+
+/// `POST /directory/edits/{id}`: accept or reject a suggested edit.
+pub async fn decide_edit(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<DecisionForm>,
+) -> PageResult {
+    let person = v.person()?;
+    let id = queue_id(&id, "edit")?;
+    state
+        .app
+        .decide_edit(person.id, id, accepted(&form)?)
+        .await?;
+    Ok(Redirect::to("/directory/review#edits").into_response())
+}

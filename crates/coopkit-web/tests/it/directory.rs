@@ -1,0 +1,281 @@
+//! The directory over HTTP, on each backend: search pages and the API agree
+//! and never lose a result between pages; the downloads are valid GeoJSON
+//! (RFC 7946), JSON-LD whose every term expands, CSV and JSON with every
+//! organisation once; the catalogue lists them with the sources'
+//! attributions.
+
+use std::collections::BTreeSet;
+
+use coopkit_app::directory::{ImportList, ListFormat};
+use coopkit_directory::Mapping;
+use coopkit_domain::Timestamp;
+use coopkit_testkit::{backends, TestServer};
+use proptest::prelude::*;
+use serde_json::Value;
+
+fn shared(file: &str) -> Vec<u8> {
+    let path = format!("{}/../../data/{file}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(path).expect("the repository's data")
+}
+
+pub async fn import_uk_2023(server: &TestServer) {
+    let list = ImportList {
+        source: "Co-operatives UK 2023".to_owned(),
+        file: "coopsuk_2023-Q2_essglobal_standard.csv".to_owned(),
+        format: ListFormat::Csv(Mapping::essglobal_standard()),
+        licence: "ODC-By 1.0".to_owned(),
+        attribution: "Contains Co-operatives UK open data".to_owned(),
+        as_of: Timestamp::parse_date("2023-06-30").unwrap(),
+    };
+    let bytes = shared("coopsuk_2023-Q2_essglobal_standard.csv");
+    server.app.import_list(&list, &bytes).await.unwrap();
+}
+
+/// RFC 7946: a FeatureCollection of Features, each with a Point geometry
+/// of [longitude, latitude] on the globe (or none) and a properties object.
+fn assert_geojson(document: &Value) -> usize {
+    assert_eq!(document["type"], "FeatureCollection");
+    assert!(document.get("crs").is_none(), "RFC 7946 removed crs");
+    let features = document["features"].as_array().expect("features");
+    for feature in features {
+        assert_eq!(feature["type"], "Feature");
+        assert!(feature["properties"].is_object());
+        let geometry = &feature["geometry"];
+        if geometry.is_null() {
+            continue;
+        }
+        assert_eq!(geometry["type"], "Point");
+        let position = geometry["coordinates"].as_array().unwrap();
+        assert_eq!(position.len(), 2);
+        let (lon, lat) = (position[0].as_f64().unwrap(), position[1].as_f64().unwrap());
+        assert!((-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat));
+    }
+    features.len()
+}
+
+/// Expands every property of a JSON-LD node against its context, as a
+/// processor would (JSON-LD 1.1 §5.2 IRI expansion): keywords stay, a
+/// compact IRI uses its prefix, a term uses the vocabulary. Returns the
+/// expanded property IRIs; panics on one that does not expand.
+fn expanded_properties(node: &Value, context: &Value, into: &mut BTreeSet<String>) {
+    let vocab = context["@vocab"].as_str().expect("a vocabulary");
+    match node {
+        Value::Object(map) => {
+            for (key, value) in map {
+                if key.starts_with('@') {
+                    assert!(
+                        ["@id", "@type", "@context", "@graph", "@value"].contains(&key.as_str()),
+                        "unknown keyword {key}"
+                    );
+                } else if let Some((prefix, local)) = key.split_once(':') {
+                    let namespace = context[prefix]
+                        .as_str()
+                        .unwrap_or_else(|| panic!("{key}: prefix {prefix} is not in the context"));
+                    into.insert(format!("{namespace}{local}"));
+                } else {
+                    into.insert(format!("{vocab}{key}"));
+                }
+                if key != "@context" {
+                    expanded_properties(value, context, into);
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|item| expanded_properties(item, context, into)),
+        _ => {}
+    }
+}
+
+/// The schema.org properties coopkit may use, from schema.org's own
+/// definitions of Organization, PostalAddress, GeoCoordinates and
+/// PropertyValue.
+const SCHEMA_ORG: [&str; 21] = [
+    "name",
+    "alternateName",
+    "description",
+    "url",
+    "email",
+    "telephone",
+    "foundingDate",
+    "dissolutionDate",
+    "address",
+    "streetAddress",
+    "addressLocality",
+    "addressRegion",
+    "postalCode",
+    "addressCountry",
+    "geo",
+    "latitude",
+    "longitude",
+    "sameAs",
+    "identifier",
+    "propertyID",
+    "value",
+];
+
+#[tokio::test]
+async fn search_pages_and_downloads_agree_and_validate() {
+    for backend in backends() {
+        let server = TestServer::spawn(backend).await;
+        import_uk_2023(&server).await;
+        let client = server.client();
+
+        // The API: words within a box, paged by 7 or by 200, is the same
+        // whole result.
+        let search = "q=housing&bbox=51,-3,54,0";
+        let pages = |limit: usize| {
+            let client = client.clone();
+            async move {
+                let mut results = Vec::new();
+                let mut totals = BTreeSet::new();
+                loop {
+                    let page = client
+                        .get(&format!(
+                            "/api/v1/directory/search?{search}&limit={limit}&offset={}",
+                            results.len()
+                        ))
+                        .await;
+                    page.assert_status(200);
+                    let page = page.json();
+                    totals.insert(page["total"].as_u64().unwrap() as usize);
+                    let got = page["results"].as_array().unwrap().clone();
+                    if got.is_empty() {
+                        return (totals, results, page);
+                    }
+                    results.extend(got);
+                }
+            }
+        };
+        let (totals, all, whole) = pages(200).await;
+        let total = all.len();
+        assert_eq!(totals, BTreeSet::from([total]));
+        assert!(total > 200, "more than one page of 200: {total}");
+        let (totals, paged, _) = pages(7).await;
+        assert_eq!(totals, BTreeSet::from([total]));
+        assert_eq!(paged, all);
+        let facets = &whole["facets"]["source"][0];
+        assert_eq!(facets["value"], "Co-operatives UK 2023");
+        assert_eq!(facets["count"].as_u64().unwrap() as usize, total);
+
+        let refused = client.get("/api/v1/directory/search?near=53,-2").await;
+        refused.assert_status(422);
+        assert_eq!(refused.json()["errors"][0]["field"], "near");
+
+        // The search page says the same.
+        let page = client.get("/directory?q=housing&bbox=51,-3,54,0").await;
+        page.assert_status(200);
+        assert!(page.body.contains(&format!("{total} organisations")));
+        let first = all[0]["name"].as_str().unwrap();
+        assert!(page
+            .body
+            .contains(&first.replace('&', "&amp;").replace('\'', "&#x27;")));
+
+        // Downloads of the same search: every organisation once.
+        let geojson = client
+            .get("/open-data/directory.geojson?q=housing&bbox=51,-3,54,0")
+            .await;
+        assert_eq!(geojson.headers["content-type"], "application/geo+json");
+        let geojson: Value = serde_json::from_str(&geojson.body).unwrap();
+        assert_eq!(assert_geojson(&geojson), total);
+        assert_eq!(
+            geojson["licence"]["attribution"][0],
+            "Contains Co-operatives UK open data"
+        );
+
+        let csv = client.get("/open-data/directory.csv?country=GB").await;
+        let mut reader = csv::Reader::from_reader(csv.body.as_bytes());
+        let uris: BTreeSet<String> = reader.records().map(|r| r.unwrap()[0].to_owned()).collect();
+        assert_eq!(
+            uris.len(),
+            7385,
+            "every British row once (two are in Jersey)"
+        );
+
+        let json = client.get("/open-data/directory.json").await.json();
+        assert_eq!(json["organisations"].as_array().unwrap().len(), 7387);
+        assert_eq!(json["licence"]["name"], "ODbL-1.0");
+
+        let jsonld = client
+            .get("/open-data/directory.jsonld?q=housing&bbox=51,-3,54,0")
+            .await;
+        assert_eq!(jsonld.headers["content-type"], "application/ld+json");
+        let jsonld: Value = serde_json::from_str(&jsonld.body).unwrap();
+        let graph = jsonld["@graph"].as_array().unwrap();
+        assert_eq!(graph.len(), total);
+        let mut properties = BTreeSet::new();
+        expanded_properties(&jsonld, &jsonld["@context"], &mut properties);
+        for property in &properties {
+            if let Some(term) = property.strip_prefix("https://schema.org/") {
+                assert!(SCHEMA_ORG.contains(&term), "schema.org has no {term}");
+            } else {
+                assert!(
+                    property.starts_with("https://w3id.org/essglobal/V2a/vocab/"),
+                    "{property}"
+                );
+            }
+        }
+        assert!(properties.contains("https://w3id.org/essglobal/V2a/vocab/organisationalStructure"));
+
+        // The catalogue lists the four downloads under the licence.
+        let catalog = client.get("/open-data/catalog.jsonld").await.json();
+        let dataset = &catalog["dcat:dataset"][0];
+        assert_eq!(dataset["dcat:distribution"].as_array().unwrap().len(), 4);
+        assert_eq!(
+            dataset["dct:license"]["@id"],
+            "https://opendatacommons.org/licenses/odbl/1-0/"
+        );
+        assert_eq!(
+            dataset["dct:provenance"][0]["dct:rights"],
+            "Contains Co-operatives UK open data"
+        );
+
+        // One organisation: its page names the source of each field.
+        let id = all[0]["id"].as_str().unwrap().rsplit('/').next().unwrap();
+        let org = client.get(&format!("/directory/org/{id}")).await;
+        org.assert_status(200);
+        assert!(org.body.contains("Co-operatives UK 2023"));
+        let node = client
+            .get(&format!("/directory/org/{id}/jsonld"))
+            .await
+            .json();
+        assert_eq!(node["@type"], "Organization");
+        client.get("/directory/org/0").await.assert_status(404);
+        client.get("/directory/org/x").await.assert_status(404);
+    }
+}
+
+#[test]
+fn any_query_string_gets_an_answer_not_a_failure() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(async {
+        let server = TestServer::spawn(backends()[0]).await;
+        import_uk_2023(&server).await;
+        server
+    });
+    let client = server.client();
+    let config = ProptestConfig {
+        cases: 64,
+        ..ProptestConfig::default()
+    };
+    let value = prop_oneof![
+        Just(String::new()),
+        "[-0-9.,]{0,24}",
+        "[a-z &%]{0,12}",
+        Just("NaN,1,2,3".to_owned()),
+        Just("1e400,0,1,1".to_owned()),
+    ];
+    let key = prop::sample::select(vec![
+        "q", "bbox", "near", "limit", "offset", "page", "country", "source",
+    ]);
+    proptest!(config, |(pairs in prop::collection::vec((key, value), 0..4), path in prop::sample::select(vec!["/api/v1/directory/search", "/directory", "/directory/map", "/directory/map.geojson", "/open-data/directory.csv"]))| {
+        let query = serde_urlencoded::to_string(&pairs).unwrap();
+        let reply = runtime.block_on(client.get(&format!("{path}?{query}")));
+        prop_assert!(
+            reply.status.as_u16() < 500,
+            "{path}?{query} answered {}: {}",
+            reply.status,
+            reply.body
+        );
+    });
+}
