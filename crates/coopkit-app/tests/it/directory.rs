@@ -10,6 +10,8 @@ use coopkit_directory::Mapping;
 use coopkit_domain::{ManualClock, Timestamp};
 use coopkit_testkit::{backends, TestDb, TEST_START};
 
+use crate::support::person;
+
 fn shared(file: &str) -> Vec<u8> {
     let path = format!("{}/../../data/{file}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(path).expect("the shared data is there")
@@ -107,6 +109,87 @@ async fn the_uk_lists_import_link_merge_and_update_by_their_ids() {
         assert_eq!((again.updated, again.created, again.linked), (8371, 0, 0));
         assert_eq!(total(&app, Query::default()).await, orgs);
         assert_eq!(app.rebuild_directory_index().await.unwrap(), orgs as u64);
+
+        // The pairs the linker was unsure of wait for a moderator.
+        let moderator = person(&db.store, "moderator").await;
+        let member = person(&db.store, "member").await;
+        assert!(matches!(
+            app.review_queue(member, 10).await,
+            Err(AppError::Forbidden("not-moderator"))
+        ));
+        app.grant_directory_moderator(moderator).await.unwrap();
+        let queue = app.review_queue(moderator, 100).await.unwrap();
+        assert_eq!(queue.len(), second.to_review);
+        let (same, different) = (&queue[0], &queue[1]);
+        app.decide_review(moderator, same.review.id, true)
+            .await
+            .unwrap();
+        assert_eq!(total(&app, Query::default()).await, orgs - 1);
+        let merged = app.directory_org(same.right.id).await.unwrap();
+        assert_eq!(merged.id, same.left.id, "the merged address leads on");
+        assert_eq!(merged.provenance.sources.len(), 2);
+        app.decide_review(moderator, different.review.id, false)
+            .await
+            .unwrap();
+        assert!(matches!(
+            app.decide_review(moderator, different.review.id, true)
+                .await,
+            Err(AppError::Conflict {
+                code: "already-decided",
+                ..
+            })
+        ));
+        assert_eq!(total(&app, Query::default()).await, orgs - 1);
+        assert_eq!(
+            app.review_queue(moderator, 100).await.unwrap().len(),
+            second.to_review - 2
+        );
+
+        // A member suggests a website; once a moderator accepts, it shows,
+        // says where it came from, and the history says who.
+        let org = merged.id;
+        assert!(matches!(
+            app.suggest_edit(member, org, "point", "north, east", "")
+                .await,
+            Err(AppError::Invalid(_))
+        ));
+        let edit = app
+            .suggest_edit(
+                member,
+                org,
+                "website",
+                "https://example.coop",
+                "their new site",
+            )
+            .await
+            .unwrap();
+        assert!(matches!(
+            app.decide_edit(member, edit, true).await,
+            Err(AppError::Forbidden(_))
+        ));
+        app.decide_edit(moderator, edit, true).await.unwrap();
+        let edited = app.directory_org(org).await.unwrap();
+        assert_eq!(edited.record.website, "https://example.coop");
+        let sources = app.directory_sources().await.unwrap();
+        let edits = sources.iter().find(|s| s.name == "coopkit edits").unwrap();
+        assert_eq!(edited.provenance.fields["website"].0, edits.id);
+        let history = app.directory_history(org).await.unwrap();
+        let change = history
+            .iter()
+            .find(|h| h.change.field == "website")
+            .unwrap();
+        assert_eq!(change.change.new, "https://example.coop");
+        assert_eq!(change.person.as_deref(), Some("moderator"));
+        let found = app
+            .search_directory(&Query {
+                text: edited.record.name.clone(),
+                filters: vec![(Facet::Source, "coopkit edits".to_owned())],
+                limit: 5,
+                ..Query::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(found.hits[0].id, org, "the index follows the edit");
     }
 }
 

@@ -422,6 +422,8 @@ pub async fn suggest(
 struct MapPage<'a> {
     v: &'a Viewer,
     q: String,
+    /// The search's other parameters, kept when the words change.
+    hidden: Vec<(&'static str, String)>,
     features: String,
     back: String,
     tiles: String,
@@ -439,9 +441,20 @@ pub async fn map(State(state): State<AppState>, v: Viewer, RawQuery(raw): RawQue
     } else {
         format!("?{encoded}")
     };
+    let mut hidden: Vec<(&'static str, String)> = params
+        .filters()
+        .into_iter()
+        .map(|(facet, value)| (facet.name(), value))
+        .collect();
+    for (key, value) in [("bbox", &params.bbox), ("near", &params.near)] {
+        if let Some(value) = value.clone().filter(|v| !v.is_empty()) {
+            hidden.push((key, value));
+        }
+    }
     let page = MapPage {
         v: &v,
         q: params.q.clone(),
+        hidden,
         features: format!("/directory/map.geojson{suffix}"),
         back: format!("/directory{suffix}"),
         tiles: state.directory.tiles.clone(),

@@ -18,6 +18,19 @@ fn shared(file: &str) -> Vec<u8> {
     std::fs::read(path).expect("the repository's data")
 }
 
+pub async fn import_uk_2017(server: &TestServer) {
+    let list = ImportList {
+        source: "Co-operatives UK 2017".to_owned(),
+        file: "coopsuk_2017-06_organisations.csv".to_owned(),
+        format: ListFormat::Csv(Mapping::coops_uk_2017()),
+        licence: "ODC-By 1.0".to_owned(),
+        attribution: "Contains Co-operatives UK open data".to_owned(),
+        as_of: Timestamp::parse_date("2017-06-30").unwrap(),
+    };
+    let bytes = shared("coopsuk_2017-06_organisations.csv");
+    server.app.import_list(&list, &bytes).await.unwrap();
+}
+
 pub async fn import_uk_2023(server: &TestServer) {
     let list = ImportList {
         source: "Co-operatives UK 2023".to_owned(),
