@@ -159,7 +159,7 @@ pub struct Reading {
 
 /// Something wrong with one row. A row with a `skipped` problem was not
 /// read; otherwise the row was read without the field named.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     /// Counting data rows (or features) from 1.
     pub row: usize,
@@ -440,19 +440,31 @@ pub fn read_csv_rows(bytes: &[u8], mapping: &Mapping) -> Result<Reading, ReadErr
                 continue;
             }
         }
+        // An unbalanced quote swallows the rows after it, to the end of
+        // the file: the row comes out short, or (when the quote opened
+        // its last field) ends the file without closing. Nothing after
+        // that point can be trusted, so the file is refused.
+        let multi_line = row.iter().position(|field| field.contains(&b'\n'));
+        let start = row.position().map_or(0, |p| p.byte() as usize);
+        let end = reader.position().byte() as usize;
+        let unclosed_at_end = end >= bytes.len()
+            && multi_line == Some(row.len().saturating_sub(1))
+            && !bytes
+                .get(start..end)
+                .unwrap_or_default()
+                .trim_ascii_end()
+                .ends_with(b"\"");
+        if let Some(column) = multi_line.filter(|_| row.len() != headers.len() || unclosed_at_end) {
+            return Err(ReadError::Row {
+                row: row_number,
+                reason: format!(
+                    "unbalanced quote: field {} runs on to line {} of the file",
+                    headers.get(column).unwrap_or("?"),
+                    reader.position().line()
+                ),
+            });
+        }
         if row.len() != headers.len() {
-            if let Some(column) = row.iter().position(|field| field.contains(&b'\n')) {
-                // An unbalanced quote swallows the rows after it: nothing
-                // after this point can be trusted, so refuse the file.
-                return Err(ReadError::Row {
-                    row: row_number,
-                    reason: format!(
-                        "unbalanced quote: field {} runs on to line {} of the file",
-                        headers.get(column).unwrap_or("?"),
-                        reader.position().line()
-                    ),
-                });
-            }
             let reason = format!(
                 "{} fields where the header has {}",
                 row.len(),

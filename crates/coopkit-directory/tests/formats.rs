@@ -119,6 +119,16 @@ fn an_unbalanced_quote_refuses_the_file_and_a_missing_column_is_named() {
             .starts_with("row 2: unbalanced quote: field Name runs on"),
         "{refused}"
     );
+    let names = Mapping::from_toml("[columns]\nid = \"ID\"\nname = \"Name\"\n").unwrap();
+    let at_the_end = read_csv_rows(b"ID,Name\n1,\"Unclosed\n2,Other\n", &names).unwrap_err();
+    assert!(
+        at_the_end
+            .to_string()
+            .starts_with("row 1: unbalanced quote"),
+        "{at_the_end}"
+    );
+    let closed = read_csv_rows(b"ID,Name\n1,\"Two\nlines\"\n", &names).unwrap();
+    assert_eq!(closed.rows[0].1.name, "Two\nlines");
     let wrong = Mapping::from_toml("[columns]\nname = \"Title\"\n").unwrap();
     assert_eq!(
         read_csv_rows(csv, &wrong).unwrap_err(),

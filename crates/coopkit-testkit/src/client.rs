@@ -157,6 +157,47 @@ impl Client {
         self.post_form_raw(path, &form).await
     }
 
+    /// Posts a form with a file (`multipart/form-data`) as a page would,
+    /// with the CSRF token from the cookie.
+    pub async fn post_upload(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &str, &[u8]),
+    ) -> Reply {
+        if self.csrf().is_none() {
+            self.get("/").await;
+        }
+        let csrf = self.csrf().unwrap_or_default();
+        let boundary = "coopkit-test-boundary-7d1f";
+        let mut body = Vec::new();
+        for (name, value) in [("csrf", csrf.as_str())].iter().chain(fields) {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        let (name, file_name, bytes) = file;
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.send(
+            self.request(reqwest::Method::POST, path)
+                .header(
+                    "content-type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(body),
+        )
+        .await
+    }
+
     /// Posts exactly these fields, with no CSRF token added.
     pub async fn post_form_raw(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
         let body = serde_urlencoded_pairs(fields);

@@ -51,3 +51,77 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
             .map_err(|_| PageError(WebError::BadRequest))
     }
 }
+
+/// A `multipart/form-data` form (one with a file), read whole, accepted
+/// only with the page's CSRF token like [`CsrfForm`].
+#[derive(Debug, Default)]
+pub struct CsrfUpload {
+    pub fields: Vec<(String, String)>,
+    /// The file field's name, file name and contents.
+    pub files: Vec<(String, String, Bytes)>,
+}
+
+impl CsrfUpload {
+    pub fn field(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    pub fn file(&self, name: &str) -> Option<(&str, &Bytes)> {
+        self.files
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, file, bytes)| (file.as_str(), bytes))
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for CsrfUpload {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let viewer = request
+            .extensions()
+            .get::<Viewer>()
+            .cloned()
+            .ok_or(PageError(WebError::BadRequest))?;
+        let mut multipart = axum::extract::Multipart::from_request(request, state)
+            .await
+            .map_err(|_| PageError(WebError::UnsupportedMediaType))?;
+        let mut upload = CsrfUpload::default();
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|_| PageError(WebError::BadRequest))?
+        {
+            let name = field.name().unwrap_or_default().to_owned();
+            match field.file_name().map(str::to_owned) {
+                Some(file) => {
+                    let bytes = field
+                        .bytes()
+                        .await
+                        .map_err(|_| PageError(WebError::BadRequest))?;
+                    upload.files.push((name, file, bytes));
+                }
+                None => {
+                    let text = field
+                        .text()
+                        .await
+                        .map_err(|_| PageError(WebError::BadRequest))?;
+                    upload.fields.push((name, text));
+                }
+            }
+        }
+        if !bool::from(
+            upload
+                .field("csrf")
+                .as_bytes()
+                .ct_eq(viewer.csrf.as_bytes()),
+        ) {
+            tracing::warn!(path = %viewer.here, "upload refused: CSRF token missing or wrong");
+            return Err(PageError(WebError::Csrf));
+        }
+        Ok(upload)
+    }
+}

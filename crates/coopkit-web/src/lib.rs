@@ -36,6 +36,8 @@ pub use i18n::{I18n, Tr};
 /// Request bodies past this are refused before they are read: the largest
 /// form or JSON body coopkit takes is a co-op's founding document.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
+/// Uploaded lists: the largest real list coopkit knows is 4 MB.
+const UPLOAD_LIMIT_BYTES: usize = 64 * 1024 * 1024;
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]
@@ -118,15 +120,18 @@ impl DirectorySettings {
 
 /// The whole site: pages, API, health and static files.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let small_bodies = Router::new()
         .merge(pages::routes(state.clone()))
         .merge(api::routes())
         .merge(directory::routes())
         .route("/healthz", get(health))
         .route("/static/app.css", get(stylesheet))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));
+    Router::new()
+        .merge(small_bodies)
+        .merge(pages::upload_routes(state.clone(), UPLOAD_LIMIT_BYTES))
         .layer(axum::middleware::from_fn(api_not_found))
         .layer(axum::middleware::from_fn(security::headers))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

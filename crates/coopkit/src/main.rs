@@ -68,6 +68,8 @@ enum BenchCommand {
     /// The linker on the Co-operatives UK 2017 and 2023 lists, scored
     /// against their withheld ids.
     Link(bench::link::LinkBench),
+    /// Import, index and search a generated directory.
+    Directory(bench::directory::DirectoryBench),
 }
 
 #[derive(Debug, Subcommand)]
@@ -237,6 +239,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Match(args)) => print(&bench::matching::run(args)?),
         Command::Bench(BenchCommand::Count(args)) => print(&bench::count::run(args)?),
         Command::Bench(BenchCommand::Link(args)) => print(&bench::link::run(args)?),
+        Command::Bench(BenchCommand::Directory(args)) => print(&bench::directory::run(args).await?),
         Command::Directory(command) => print(&directory::run(config_file, command).await?),
         Command::Count(args) => print(&count(args)?),
         Command::Demo(args) => {
@@ -614,7 +617,11 @@ async fn serve(config: &Config, app: App, banner: &[String]) -> anyhow::Result<(
         .context("cannot build the directory's search index")?;
     tracing::info!(organisations, "directory indexed");
     let purge = tokio::spawn(purge_expired_periodically(app.clone()));
-    let market = tokio::spawn(market_tick_periodically(app.clone()));
+    // Where the hosted co-ops' profiles say they are.
+    let base = Some(config.server.public_url.trim_end_matches('/').to_owned())
+        .filter(|url| !url.is_empty())
+        .unwrap_or_else(|| format!("http://{bound}"));
+    let market = tokio::spawn(market_tick_periodically(app.clone(), base));
     let state = AppState {
         session_ttl_s: config.security.session_days * 24 * 60 * 60,
         app: app.clone(),
@@ -652,10 +659,10 @@ async fn purge_expired_periodically(app: App) {
 }
 
 /// Settles bookings whose time passed undisputed, and finishes any
-/// booking's ledger step a crash cut short; opens and closes votes; every
-/// hour, also offers open requests to providers (the scheduled matching
-/// run).
-async fn market_tick_periodically(app: App) {
+/// booking's ledger step a crash cut short; opens and closes votes; lists
+/// newly hosted co-ops in the directory; every hour, also offers open
+/// requests to providers (the scheduled matching run).
+async fn market_tick_periodically(app: App, base: String) {
     let mut every_minute = tokio::time::interval(Duration::from_secs(60));
     let mut minutes = 0u32;
     loop {
@@ -682,6 +689,12 @@ async fn market_tick_periodically(app: App) {
         // Opens and closes votes on time even when nobody looks.
         if let Err(error) = app.governance_tick().await {
             tracing::warn!(%error, "governance tick failed");
+        }
+        // A co-op founded since puts itself in the directory.
+        match app.sync_hosted_coops(&base).await {
+            Ok(Some(report)) => tracing::info!(coops = report.rows_read, "hosted co-ops listed"),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "listing the hosted co-ops failed"),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! An import is decided in memory and written in one transaction: either
 //! the whole list is in, with its report, or the directory is as it was.
 
+mod hosted;
 mod moderation;
 mod search;
 
@@ -23,6 +24,7 @@ use coopkit_store::{
 use serde::{Deserialize, Serialize};
 
 pub use coopkit_search::{Area, Facet, Query};
+pub use hosted::HOSTED_SOURCE;
 pub use moderation::{EditView, ReviewView, EDITS_SOURCE};
 pub use search::{DirectoryHit, DirectoryPage, PAGE_MAX};
 
@@ -120,15 +122,19 @@ pub struct ImportReport {
 impl ImportReport {
     /// The report as CSV: one line per problem.
     pub fn problems_csv(&self) -> String {
-        let mut out = csv::Writer::from_writer(Vec::new());
-        let _ = out.write_record(["row", "field", "reason", "skipped"]);
-        for p in &self.problems {
-            let row = p.row.to_string();
-            let skipped = if p.skipped { "yes" } else { "no" };
-            let _ = out.write_record([&row, p.field.as_deref().unwrap_or(""), &p.reason, skipped]);
-        }
-        String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
+        problems_csv(&self.problems)
     }
+}
+
+fn problems_csv(problems: &[Problem]) -> String {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let _ = out.write_record(["row", "field", "reason", "skipped"]);
+    for p in problems {
+        let row = p.row.to_string();
+        let skipped = if p.skipped { "yes" } else { "no" };
+        let _ = out.write_record([&row, p.field.as_deref().unwrap_or(""), &p.reason, skipped]);
+    }
+    String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 /// What is kept beside each organisation's shown record.
@@ -251,6 +257,28 @@ impl App {
         Err(AppError::Conflict {
             field: "source",
             code: "busy",
+        })
+    }
+
+    /// The report of a source's last import, as CSV: public, like the
+    /// list it describes.
+    pub async fn source_report(&self, source: &str) -> Result<crate::governance::Download> {
+        let found = self
+            .store
+            .directory_source(source)
+            .await?
+            .ok_or(AppError::NotFound("source"))?;
+        let problems: Vec<Problem> = serde_json::from_str(&found.report)
+            .map_err(|_| StoreError::corrupt("directory_source.report", &found.name))?;
+        let file: String = found
+            .name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        Ok(crate::governance::Download {
+            name: format!("{file}.report.csv"),
+            content_type: "text/csv; charset=utf-8",
+            body: problems_csv(&problems),
         })
     }
 

@@ -17,6 +17,7 @@ pub fn routes() -> Router<AppState> {
         .route("/open-data/catalog.jsonld", get(opendata::catalog))
         .route("/open-data/{file}", get(opendata::download))
         .route("/directory/map.geojson", get(opendata::map_features))
+        .route("/c/{slug}/murmurations.json", get(opendata::coop_profile))
         .route("/static/map/{file}", get(map_asset))
 }
 

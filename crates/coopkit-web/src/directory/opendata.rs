@@ -325,3 +325,15 @@ pub async fn catalog(
     )
         .into_response())
 }
+
+/// `GET /c/{slug}/murmurations.json`: a hosted co-op's profile, for the
+/// Murmurations index.
+pub async fn coop_profile(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let base = public_base(&state, &headers);
+    let profile = state.app.coop_profile(&slug, &base).await?;
+    Ok(([(CONTENT_TYPE, "application/json")], profile.to_string()).into_response())
+}

@@ -148,7 +148,22 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/directory/review", get(directory::review))
         .route("/directory/review/{id}", post(directory::decide_review))
         .route("/directory/edits/{id}", post(directory::decide_edit))
+        .route("/directory/import", get(directory::import_form))
+        .route(
+            "/directory/sources/{name}/report.csv",
+            get(directory::source_report),
+        )
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state, viewer::resolve))
+}
+
+/// Routes that take large bodies: uploads of whole lists. The server's
+/// small body limit does not apply to them; this one does.
+pub fn upload_routes(state: AppState, limit: usize) -> Router<AppState> {
+    Router::new()
+        .route("/directory/import", post(directory::import))
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
         .layer(axum::middleware::from_fn_with_state(state, viewer::resolve))
 }
 

@@ -10,6 +10,8 @@ use coopkit_app::directory::{ImportList, ListFormat};
 use coopkit_directory::Mapping;
 use coopkit_domain::Timestamp;
 use coopkit_testkit::{backends, TestServer};
+
+use crate::fixtures::PASSWORD;
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -291,4 +293,116 @@ fn any_query_string_gets_an_answer_not_a_failure() {
             reply.body
         );
     });
+}
+
+#[tokio::test]
+async fn a_moderator_uploads_lists_and_hosted_coops_list_themselves() {
+    for backend in backends() {
+        let server = TestServer::spawn(backend).await;
+        let web = server.client();
+        web.sign_up("Mo", "mo@example.coop", PASSWORD).await;
+        web.get("/directory/import").await.assert_status(403);
+        let email = coopkit_domain::Email::parse("mo@example.coop").unwrap();
+        let (mo, _) = server
+            .app
+            .store()
+            .person_with_password(&email)
+            .await
+            .unwrap()
+            .unwrap();
+        server.app.grant_directory_moderator(mo.id).await.unwrap();
+        web.get("/directory/import").await.assert_status(200);
+
+        // A list with a feature off the globe and one without a name:
+        // imported, and both reported on the page and in the file.
+        let features = br#"{"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"name": "Far", "_id": "a"}, "geometry": {"type": "Point", "coordinates": [200, 10]}},
+            {"type": "Feature", "properties": {"_id": "b"}, "geometry": null},
+            {"type": "Feature", "properties": {"name": "Here", "_id": "c", "addr:country": "Deutschland"}, "geometry": {"type": "Point", "coordinates": [13.4, 52.5]}}
+        ]}"#;
+        let fields = [
+            ("source", "Berlin list"),
+            ("format", "geojson"),
+            ("licence", "CC0"),
+            ("attribution", ""),
+            ("as_of", "2024-01-31"),
+            ("mapping", ""),
+        ];
+        let page = web
+            .post_upload(
+                "/directory/import",
+                &fields,
+                ("file", "berlin.geojson", features),
+            )
+            .await;
+        page.assert_status(200);
+        assert!(
+            page.body.contains("Berlin list: 2 rows read, 1 skipped"),
+            "{}",
+            page.body
+        );
+        assert!(page
+            .body
+            .contains("coordinates [200, 10] are not a longitude and latitude"));
+        let report = web.get("/directory/sources/Berlin%20list/report.csv").await;
+        report.assert_status(200);
+        assert_eq!(
+            report.body,
+            "row,field,reason,skipped\n\
+             1,geometry,\"coordinates [200, 10] are not a longitude and latitude on the globe\",no\n\
+             2,name,no name,yes\n"
+        );
+        let here = web
+            .get("/api/v1/directory/search?q=here&country=DE")
+            .await
+            .json();
+        assert_eq!(here["total"], 1);
+
+        // A broken list changes nothing and says where it broke.
+        let broken = b"ID,Name\n1,\"Unclosed\n2,Other\n";
+        let fields = [
+            ("source", "Berlin list"),
+            ("format", "csv"),
+            ("mapping", "[columns]\nid = \"ID\"\nname = \"Name\"\n"),
+        ];
+        let page = web
+            .post_upload("/directory/import", &fields, ("file", "broken.csv", broken))
+            .await;
+        page.assert_status(422);
+        assert!(
+            page.body
+                .contains("Nothing was imported: broken.csv: row 1: unbalanced quote"),
+            "{}",
+            page.body
+        );
+        let all = web.get("/api/v1/directory/search").await.json();
+        assert_eq!(all["total"], 2);
+
+        // A co-op founded here publishes its profile and lists itself.
+        crate::fixtures::coop(&server, "bakers", "Ada", false).await;
+        let profile = web.get("/c/bakers/murmurations.json").await.json();
+        assert_eq!(profile["linked_schemas"][0], "organizations_schema-v1.0.0");
+        assert_eq!(profile["name"], "Co-op bakers");
+        let listed = server
+            .app
+            .sync_hosted_coops(&server.base_url)
+            .await
+            .unwrap();
+        assert_eq!(listed.map(|r| r.created), Some(1));
+        assert!(server
+            .app
+            .sync_hosted_coops(&server.base_url)
+            .await
+            .unwrap()
+            .is_none());
+        let found = web
+            .get("/api/v1/directory/search?q=bakers&source=Co-ops%20hosted%20here")
+            .await
+            .json();
+        assert_eq!(found["total"], 1);
+        assert_eq!(
+            found["results"][0]["website"],
+            format!("{}/c/bakers", server.base_url)
+        );
+    }
 }

@@ -2,6 +2,7 @@
 //! measured (as JSON with `--json`). Results go in BENCHMARKS.md.
 
 pub mod count;
+pub mod directory;
 pub mod ledger;
 pub mod link;
 pub mod matching;
