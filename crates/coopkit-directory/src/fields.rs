@@ -87,6 +87,16 @@ impl Record {
         }
     }
 
+    /// Whether a field has a value: [`Record::get`] without building it.
+    pub fn has(&self, field: &str) -> bool {
+        match field {
+            "point" => self.point.is_some(),
+            "social" => !self.social.is_empty(),
+            "status" => self.dissolved,
+            _ => text(self, field).is_some_and(|v| !v.is_empty()),
+        }
+    }
+
     /// Sets a field from text, or says why it cannot be.
     pub fn set(&mut self, field: &str, value: &str) -> Result<(), String> {
         let value = value.trim();

@@ -29,11 +29,25 @@ pub struct Merged {
 /// Merges statements field by field; among equally new statements, the
 /// lower source id wins, so the result never depends on their order.
 pub fn survive(statements: &[Statement<'_>]) -> Merged {
+    // One source (most organisations, and every one of a first import):
+    // it says everything shown.
+    if let [only] = statements {
+        let provenance = FIELDS
+            .iter()
+            .filter(|f| **f != "id" && only.record.has(f))
+            .map(|f| ((*f).to_owned(), (only.source, only.as_of)))
+            .collect();
+        let record = Record {
+            id: String::new(),
+            ..only.record.clone()
+        };
+        return Merged { record, provenance };
+    }
     let mut order: Vec<&Statement> = statements.iter().collect();
     order.sort_by_key(|s| (std::cmp::Reverse(s.as_of), s.source));
     let mut merged = Merged::default();
     for field in FIELDS.iter().filter(|f| **f != "id") {
-        if let Some(winner) = order.iter().find(|s| !s.record.get(field).is_empty()) {
+        if let Some(winner) = order.iter().find(|s| s.record.has(field)) {
             // Values come from a record already read, so they set back
             // without complaint.
             let _ = merged.record.set(field, &winner.record.get(field));

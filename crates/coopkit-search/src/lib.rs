@@ -146,7 +146,9 @@ impl std::fmt::Debug for SearchIndex {
 }
 
 /// Memory the writer may buffer before it writes a segment.
-const WRITER_HEAP: usize = 100_000_000;
+const WRITER_HEAP: usize = 200_000_000;
+/// Indexing threads: the machine coopkit is measured on has two cores.
+const WRITER_THREADS: usize = 2;
 
 impl SearchIndex {
     /// An empty index in memory.
@@ -166,7 +168,7 @@ impl SearchIndex {
                 .collect(),
         };
         let index = Index::create_in_ram(schema.build());
-        let writer = index.writer_with_num_threads(1, WRITER_HEAP)?;
+        let writer = index.writer_with_num_threads(WRITER_THREADS, WRITER_HEAP)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)

@@ -7,6 +7,7 @@
 
 mod hosted;
 mod moderation;
+mod reports;
 mod search;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -270,13 +271,8 @@ impl App {
             .ok_or(AppError::NotFound("source"))?;
         let problems: Vec<Problem> = serde_json::from_str(&found.report)
             .map_err(|_| StoreError::corrupt("directory_source.report", &found.name))?;
-        let file: String = found
-            .name
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-            .collect();
         Ok(crate::governance::Download {
-            name: format!("{file}.report.csv"),
+            name: format!("{}.report.csv", reports::file_name(&found.name)),
             content_type: "text/csv; charset=utf-8",
             body: problems_csv(&problems),
         })

@@ -707,3 +707,27 @@ pub async fn source_report(State(state): State<AppState>, Path(name): Path<Strin
     let file = state.app.source_report(&name).await?;
     Ok(super::download(file))
 }
+
+/// `GET /directory/sources/{name}/duplicates.csv`: the source's rows that
+/// look like duplicates of each other or of other lists' rows.
+pub async fn source_duplicates(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> PageResult {
+    Ok(super::download(state.app.source_duplicates(&name).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DiffParams {
+    a: String,
+    b: String,
+}
+
+/// `GET /directory/diff.csv?a=SOURCE&b=SOURCE`: two lists compared.
+pub async fn diff(State(state): State<AppState>, RawQuery(raw): RawQuery) -> PageResult {
+    let params: DiffParams = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|_| AppError::invalid("a", "required"))?;
+    Ok(super::download(
+        state.app.sources_diff(&params.a, &params.b).await?,
+    ))
+}

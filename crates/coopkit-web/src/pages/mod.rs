@@ -153,6 +153,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/directory/sources/{name}/report.csv",
             get(directory::source_report),
         )
+        .route(
+            "/directory/sources/{name}/duplicates.csv",
+            get(directory::source_duplicates),
+        )
+        .route("/directory/diff.csv", get(directory::diff))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, viewer::resolve))
 }

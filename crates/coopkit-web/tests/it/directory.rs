@@ -406,3 +406,72 @@ async fn a_moderator_uploads_lists_and_hosted_coops_list_themselves() {
         );
     }
 }
+
+#[tokio::test]
+async fn reports_name_duplicates_and_differences_between_lists() {
+    let server = TestServer::spawn(backends()[0]).await;
+    let map = Mapping::from_toml(
+        "[columns]\nid = \"ID\"\nname = \"Name\"\npostcode = \"Postcode\"\nwebsite = \"Web\"\n",
+    )
+    .unwrap();
+    let import = |source: &str, as_of: &str, csv: &'static [u8]| {
+        let list = ImportList {
+            source: source.to_owned(),
+            file: format!("{source}.csv"),
+            format: ListFormat::Csv(map.clone()),
+            licence: String::new(),
+            attribution: String::new(),
+            as_of: Timestamp::parse_date(as_of).unwrap(),
+        };
+        let app = server.app.clone();
+        async move { app.import_list(&list, csv).await.unwrap() }
+    };
+    import(
+        "Old",
+        "2020-01-01",
+        b"ID,Name,Postcode,Web\n1,Suma Wholefoods,HX5 9DB,https://suma.coop\n2,Unicorn Grocery,M21 0BN,https://unicorn.coop\n3,Gone Co-op,ZZ1 1ZZ,\n4,SUMA WHOLEFOODS LTD,HX5 9DB,https://suma.coop\n",
+    )
+    .await;
+    import(
+        "New",
+        "2024-01-01",
+        b"ID,Name,Postcode,Web\na,Suma Wholefoods,HX5 9DX,https://suma.coop\nb,Unicorn Grocery,M21 0BN,https://unicorn.coop\nc,Brand New Co-op,AB1 2CD,\n",
+    )
+    .await;
+    let client = server.client();
+
+    let duplicates = client.get("/directory/sources/Old/duplicates.csv").await;
+    duplicates.assert_status(200);
+    let lines: Vec<&str> = duplicates.body.lines().collect();
+    assert_eq!(lines[0], "id,duplicate_list,duplicate_id,organisation");
+    assert!(lines.iter().any(|l| l.starts_with("4,Old,1,")), "{lines:?}");
+    assert!(lines.iter().any(|l| l.starts_with("2,New,b,")), "{lines:?}");
+
+    let diff = client.get("/directory/diff.csv?a=Old&b=New").await;
+    diff.assert_status(200);
+    let body = diff.body;
+    assert!(body.contains("only in a,"), "{body}");
+    assert!(
+        body.lines()
+            .any(|l| l.starts_with("only in a,") && l.contains(",3,")),
+        "{body}"
+    );
+    assert!(
+        body.lines()
+            .any(|l| l.starts_with("only in b,") && l.contains(",c,")),
+        "{body}"
+    );
+    assert!(
+        body.lines()
+            .any(|l| l.starts_with("changed,") && l.ends_with(",postcode,HX5 9DB,HX5 9DX")),
+        "{body}"
+    );
+    client
+        .get("/directory/diff.csv?a=Old")
+        .await
+        .assert_status(422);
+    client
+        .get("/directory/diff.csv?a=Old&b=Nope")
+        .await
+        .assert_status(404);
+}
