@@ -11,6 +11,20 @@ use subtle::ConstantTimeEq;
 use crate::error::{PageError, WebError};
 use crate::viewer::Viewer;
 
+/// The viewer the page middleware put on the request: the token to match.
+fn viewer_of(request: &Request) -> Result<Viewer, PageError> {
+    request
+        .extensions()
+        .get::<Viewer>()
+        .cloned()
+        .ok_or(PageError(WebError::BadRequest))
+}
+
+/// Whether the token sent matches the page's, in constant time.
+fn token_matches(sent: &[u8], viewer: &Viewer) -> bool {
+    bool::from(sent.ct_eq(viewer.csrf.as_bytes()))
+}
+
 /// A form whose CSRF token matched.
 #[derive(Debug)]
 pub struct CsrfForm<T>(pub T);
@@ -19,11 +33,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
     type Rejection = PageError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let viewer = request
-            .extensions()
-            .get::<Viewer>()
-            .cloned()
-            .ok_or(PageError(WebError::BadRequest))?;
+        let viewer = viewer_of(&request)?;
         let is_form = request
             .headers()
             .get(CONTENT_TYPE)
@@ -42,7 +52,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
             .find(|(name, _)| name == "csrf")
             .map(|(_, value)| value.as_bytes())
             .unwrap_or_default();
-        if !bool::from(sent.ct_eq(viewer.csrf.as_bytes())) {
+        if !token_matches(sent, &viewer) {
             tracing::warn!(path = %viewer.here, "form refused: CSRF token missing or wrong");
             return Err(PageError(WebError::Csrf));
         }
@@ -81,11 +91,7 @@ impl<S: Send + Sync> FromRequest<S> for CsrfUpload {
     type Rejection = PageError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let viewer = request
-            .extensions()
-            .get::<Viewer>()
-            .cloned()
-            .ok_or(PageError(WebError::BadRequest))?;
+        let viewer = viewer_of(&request)?;
         let mut multipart = axum::extract::Multipart::from_request(request, state)
             .await
             .map_err(|_| PageError(WebError::UnsupportedMediaType))?;
@@ -113,12 +119,7 @@ impl<S: Send + Sync> FromRequest<S> for CsrfUpload {
                 }
             }
         }
-        if !bool::from(
-            upload
-                .field("csrf")
-                .as_bytes()
-                .ct_eq(viewer.csrf.as_bytes()),
-        ) {
+        if !token_matches(upload.field("csrf").as_bytes(), &viewer) {
             tracing::warn!(path = %viewer.here, "upload refused: CSRF token missing or wrong");
             return Err(PageError(WebError::Csrf));
         }

@@ -669,8 +669,8 @@ async fn the_directory_is_searched_mapped_reviewed_and_downloaded_in_chromium() 
     };
     let server = TestServer::spawn(coopkit_store::Backend::Sqlite).await;
     server.app.load_demo().await.unwrap();
-    crate::directory::import_uk_2017(&server).await;
-    crate::directory::import_uk_2023(&server).await;
+    crate::directory::import_uk(&server, 2017).await;
+    crate::directory::import_uk(&server, 2023).await;
     let base = &server.base_url;
     let b = &browser;
 

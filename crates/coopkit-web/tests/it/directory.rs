@@ -20,30 +20,28 @@ fn shared(file: &str) -> Vec<u8> {
     std::fs::read(path).expect("the repository's data")
 }
 
-pub async fn import_uk_2017(server: &TestServer) {
+/// Imports a real Co-operatives UK list: 2017 (the register's export) or
+/// 2023 (the ESSGlobal standard CSV), as of the middle of its year.
+pub async fn import_uk(server: &TestServer, year: u16) {
+    let (file, mapping) = match year {
+        2017 => (
+            "coopsuk_2017-06_organisations.csv",
+            Mapping::coops_uk_2017(),
+        ),
+        _ => (
+            "coopsuk_2023-Q2_essglobal_standard.csv",
+            Mapping::essglobal_standard(),
+        ),
+    };
     let list = ImportList {
-        source: "Co-operatives UK 2017".to_owned(),
-        file: "coopsuk_2017-06_organisations.csv".to_owned(),
-        format: ListFormat::Csv(Mapping::coops_uk_2017()),
+        source: format!("Co-operatives UK {year}"),
+        file: file.to_owned(),
+        format: ListFormat::Csv(mapping),
         licence: "ODC-By 1.0".to_owned(),
         attribution: "Contains Co-operatives UK open data".to_owned(),
-        as_of: Timestamp::parse_date("2017-06-30").unwrap(),
+        as_of: Timestamp::parse_date(&format!("{year}-06-30")).unwrap(),
     };
-    let bytes = shared("coopsuk_2017-06_organisations.csv");
-    server.app.import_list(&list, &bytes).await.unwrap();
-}
-
-pub async fn import_uk_2023(server: &TestServer) {
-    let list = ImportList {
-        source: "Co-operatives UK 2023".to_owned(),
-        file: "coopsuk_2023-Q2_essglobal_standard.csv".to_owned(),
-        format: ListFormat::Csv(Mapping::essglobal_standard()),
-        licence: "ODC-By 1.0".to_owned(),
-        attribution: "Contains Co-operatives UK open data".to_owned(),
-        as_of: Timestamp::parse_date("2023-06-30").unwrap(),
-    };
-    let bytes = shared("coopsuk_2023-Q2_essglobal_standard.csv");
-    server.app.import_list(&list, &bytes).await.unwrap();
+    server.app.import_list(&list, &shared(file)).await.unwrap();
 }
 
 /// RFC 7946: a FeatureCollection of Features, each with a Point geometry
@@ -133,7 +131,7 @@ const SCHEMA_ORG: [&str; 21] = [
 async fn search_pages_and_downloads_agree_and_validate() {
     for backend in backends() {
         let server = TestServer::spawn(backend).await;
-        import_uk_2023(&server).await;
+        import_uk(&server, 2023).await;
         let client = server.client();
 
         // The API: words within a box, paged by 7 or by 200, is the same
@@ -265,7 +263,7 @@ fn any_query_string_gets_an_answer_not_a_failure() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = runtime.block_on(async {
         let server = TestServer::spawn(backends()[0]).await;
-        import_uk_2023(&server).await;
+        import_uk(&server, 2023).await;
         server
     });
     let client = server.client();
