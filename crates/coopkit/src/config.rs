@@ -185,6 +185,10 @@ impl Config {
             ("[log]", ""),
             ("format", "\"text\" for people, \"json\" for log collectors."),
             ("filter", "A tracing filter such as \"info\" or \"coopkit=debug\". RUST_LOG overrides it."),
+            ("[directory]", ""),
+            ("tiles", "The directory map's tile server, a URL template with {z}, {x} and {y}."),
+            ("tiles_attribution", "The attribution the tile server requires, shown on the map."),
+            ("licence", "The open licence the directory is published under: \"ODbL-1.0\" or \"CC-BY-4.0\"."),
         ];
         let rendered = toml::to_string(&Config::default()).unwrap_or_default();
         let mut out = String::from(
