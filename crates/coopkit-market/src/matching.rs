@@ -209,25 +209,34 @@ pub fn propose(requests: &[Request], providers: &[Provider]) -> Matching {
 
 /// First come, first served: each request in turn, in the order posted,
 /// asks the eligible providers one by one (in no order of preference) and
-/// takes the first who is free. The baseline the engine is measured
-/// against.
-pub fn first_come(requests: &[Request], providers: &[Provider]) -> usize {
+/// takes the first who is free, in the order the providers are given.
+/// The baseline the engine is measured against.
+pub fn first_come(requests: &[Request], providers: &[Provider]) -> Matching {
     let candidates = Candidates::new(providers);
     let mut taken: HashMap<u32, Vec<Window>> = HashMap::new();
-    let mut served = 0;
-    for request in requests {
+    let mut result = Matching::default();
+    for (r, request) in requests.iter().enumerate() {
         let mut eligible: Vec<u32> = candidates.for_request(request, providers).collect();
         eligible.sort_unstable();
-        for p in eligible {
-            let windows = taken.entry(p).or_default();
-            if windows.iter().all(|w| !w.overlaps(request.window)) {
-                windows.push(request.window);
-                served += 1;
-                break;
+        let free = eligible.into_iter().find(|p| {
+            taken
+                .get(p)
+                .is_none_or(|ws| ws.iter().all(|w| !w.overlaps(request.window)))
+        });
+        match free {
+            Some(p) => {
+                taken.entry(p).or_default().push(request.window);
+                let provider = &providers[p as usize];
+                result.proposals.push(Proposal {
+                    request: r,
+                    provider: provider.person,
+                    reasons: reasons(request, provider),
+                });
             }
+            None => result.unserved.push(r),
         }
     }
-    served
+    result
 }
 
 /// Lower is better. Integers, so that ties break the same way everywhere.

@@ -140,7 +140,7 @@ pub fn run(args: MatchBench) -> anyhow::Result<String> {
     let matching = propose(&requests, &providers);
     let seconds = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let greedy_served = first_come(&requests, &providers);
+    let greedy_served = first_come(&requests, &providers).proposals.len();
     let greedy_seconds = started.elapsed().as_secs_f64();
     let report = Report {
         providers: args.providers,
