@@ -18,7 +18,12 @@
 //! the most possible; in general, scheduling with eligibility is NP-hard,
 //! and this is a bound-respecting approximation of it.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+// Fx hashing: the keys are small integers made here and a co-op's few
+// category names, nothing an outsider could aim collisions at, and SipHash
+// was most of the time spent indexing providers.
+use rustc_hash::FxHashMap as HashMap;
 
 use coopkit_domain::PersonId;
 
@@ -126,7 +131,7 @@ struct Edge {
 pub fn propose(requests: &[Request], providers: &[Provider]) -> Matching {
     let clusters = time_clusters(requests);
     let candidates = Candidates::new(providers);
-    let mut right_of: HashMap<(u32, u32), u32> = HashMap::new();
+    let mut right_of: HashMap<(u32, u32), u32> = HashMap::default();
     let edges: Vec<Vec<Edge>> = requests
         .iter()
         .enumerate()
@@ -168,7 +173,7 @@ pub fn propose(requests: &[Request], providers: &[Provider]) -> Matching {
             })
         })
         .collect();
-    let mut taken: HashMap<u32, Vec<Window>> = HashMap::new();
+    let mut taken: HashMap<u32, Vec<Window>> = HashMap::default();
     for (r, provider) in chosen.iter().enumerate() {
         if let Some(p) = provider {
             taken.entry(*p).or_default().push(requests[r].window);
@@ -213,7 +218,7 @@ pub fn propose(requests: &[Request], providers: &[Provider]) -> Matching {
 /// The baseline the engine is measured against.
 pub fn first_come(requests: &[Request], providers: &[Provider]) -> Matching {
     let candidates = Candidates::new(providers);
-    let mut taken: HashMap<u32, Vec<Window>> = HashMap::new();
+    let mut taken: HashMap<u32, Vec<Window>> = HashMap::default();
     let mut result = Matching::default();
     for (r, request) in requests.iter().enumerate() {
         let mut eligible: Vec<u32> = candidates.for_request(request, providers).collect();
@@ -316,8 +321,8 @@ struct Candidates {
 
 impl Candidates {
     fn new(providers: &[Provider]) -> Candidates {
-        let mut categories: HashMap<String, u32> = HashMap::new();
-        let mut by_cell: HashMap<(u32, i32, i32, u8), Vec<u32>> = HashMap::new();
+        let mut categories: HashMap<String, u32> = HashMap::default();
+        let mut by_cell: HashMap<(u32, i32, i32, u8), Vec<u32>> = HashMap::default();
         for (p, provider) in providers.iter().enumerate() {
             let p = u32::try_from(p).unwrap_or(u32::MAX);
             let ((x0, y0), (x1, y1)) = reach(provider);

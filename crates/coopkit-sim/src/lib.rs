@@ -13,12 +13,16 @@
 //! Deterministic: the same [`Params`] (seed included) give the same weeks
 //! on every machine.
 
+pub mod chart;
 pub mod metrics;
 pub mod model;
 pub mod params;
+pub mod report;
 pub mod runs;
 
 pub use metrics::{gini, Summary, Week};
 pub use model::{Run, Simulation};
 pub use params::{MatchingRule, ParamError, Params, PolicyName, Rules};
-pub use runs::{compare, repeat, Comparison, Estimate, Repeated, WeekMean};
+pub use runs::{
+    compare, compare_policies, repeat, Alternative, Comparison, Estimate, Repeated, WeekMean,
+};

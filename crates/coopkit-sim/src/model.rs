@@ -23,6 +23,9 @@ const FIRST_MONDAY_MS: i64 = 1_767_571_200_000;
 const CATEGORY: &str = "babysitting";
 /// Even a family flush with tokens sometimes sits, as a favour.
 const SIT_ANYWAY: f64 = 0.05;
+/// How far a sitter goes: across the whole neighbourhood (about two
+/// kilometres across), and no further, which keeps the engine's grid small.
+const TRAVEL_M: u32 = 3_000;
 /// How many past sitters a family remembers, for the engine to prefer.
 const REMEMBERED_SITTERS: usize = 3;
 
@@ -359,7 +362,7 @@ impl Simulation {
                         .collect(),
                     busy: outing.map(|(w, _)| w).into_iter().collect(),
                     place: family.place,
-                    radius_m: 5_000,
+                    radius_m: TRAVEL_M,
                     languages: Vec::new(),
                     balance: spendable - floor,
                     balance_cap: self

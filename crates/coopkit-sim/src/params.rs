@@ -112,10 +112,12 @@ impl PolicyName {
         }
     }
 
-    /// The policy's rules. The baseline is the Capitol Hill co-op's: 20
-    /// coupons on joining and nothing more. Each other policy changes what
-    /// its name says; `docs/simulation.md` explains the values.
-    pub fn rules(self) -> Rules {
+    /// The policy's rules for a run of `weeks`. The baseline is the
+    /// Capitol Hill co-op's: 20 coupons on joining and nothing more. Each
+    /// other policy changes what its name says; `docs/simulation.md`
+    /// explains the values. The one-time issue comes in week 26, or a
+    /// quarter of the way through a shorter run.
+    pub fn rules(self, weeks: u32) -> Rules {
         let baseline = Rules {
             joining_issue: 20,
             issue_once: None,
@@ -131,7 +133,7 @@ impl PolicyName {
             PolicyName::FixedScrip => baseline,
             PolicyName::IssueOnce => Rules {
                 issue_once: Some(IssueOnce {
-                    week: 26,
+                    week: 26.min(weeks / 4),
                     amount: 40,
                 }),
                 ..baseline
@@ -190,16 +192,17 @@ pub struct Params {
 impl Params {
     /// The Capitol Hill co-op under a policy: 150 families over two years.
     pub fn babysitting(policy: PolicyName) -> Params {
+        let weeks = 104;
         Params {
             families: 150,
-            weeks: 104,
+            weeks,
             seed: 1,
             outing_rate: 0.5,
             target_reserve: 40,
             free_evenings: 3,
             tokens_per_hour: 2,
             dues_per_month: 1,
-            rules: policy.rules(),
+            rules: policy.rules(weeks),
             matching: MatchingRule::Engine,
             starting_balances: None,
         }

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::metrics::{Summary, Week};
 use crate::model::{Run, Simulation};
-use crate::params::{ParamError, Params, PolicyName};
+use crate::params::{ParamError, Params, PolicyName, Rules};
 
 /// A mean over runs with its 95% confidence interval.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -37,6 +37,18 @@ impl Estimate {
     }
 }
 
+impl Estimate {
+    /// The interval cut to the values the figure can take: a share's
+    /// interval does not run below 0 or above 1.
+    pub fn within(self, low: f64, high: f64) -> Estimate {
+        Estimate {
+            mean: self.mean,
+            low: self.low.clamp(low, high),
+            high: self.high.clamp(low, high),
+        }
+    }
+}
+
 /// The 97.5th percentile of Student's t with `df` degrees of freedom.
 fn t_975(df: usize) -> f64 {
     const TABLE: [f64; 30] = [
@@ -63,6 +75,8 @@ pub struct Repeated {
     pub at_debit_limit: Estimate,
     pub above_cap: Estimate,
     pub idle: Estimate,
+    /// Tokens members hold at the end.
+    pub circulation: Estimate,
     /// Each week's figures, averaged over the runs.
     pub weekly: Vec<WeekMean>,
     /// What families can spend at the end, sorted, averaged rank by rank
@@ -103,65 +117,83 @@ impl WeekMean {
 
 /// Runs `params` with `runs` seeds from `params.seed` on, on every core.
 pub fn repeat(params: &Params, runs: u32) -> Result<Repeated, ParamError> {
-    if runs == 0 {
-        return Err(ParamError::new("runs", "at least one run".into()));
-    }
-    params.validate()?;
-    let seeds: Vec<u64> = (0..u64::from(runs))
-        .map(|i| params.seed.wrapping_add(i))
-        .collect();
-    let jobs: Vec<Params> = seeds
-        .iter()
-        .map(|seed| Params {
-            seed: *seed,
-            ..params.clone()
-        })
-        .collect();
-    let runs = run_all(jobs)?;
-    Ok(summarise(seeds, params, &runs))
+    compare(params, &[(String::new(), params.rules)], runs)?
+        .alternatives
+        .pop()
+        .map(|alternative| alternative.result)
+        .ok_or_else(|| ParamError::new("runs", "at least one run".into()))
 }
 
-/// Every policy with the same co-op and seeds.
+/// Several sets of rules run on the same co-op with the same seeds.
 #[derive(Clone, Debug, Serialize)]
 pub struct Comparison {
     pub runs: u32,
-    pub policies: Vec<(PolicyName, Repeated)>,
+    pub alternatives: Vec<Alternative>,
 }
 
-/// Runs each policy in `policies` over `runs` seeds, keeping everything
-/// in `params` but the rules.
-pub fn compare(
+/// One set of rules in a comparison, and how it did.
+#[derive(Clone, Debug, Serialize)]
+pub struct Alternative {
+    pub name: String,
+    pub rules: Rules,
+    pub result: Repeated,
+}
+
+/// Runs every named policy over `runs` seeds, keeping everything in
+/// `params` but the rules.
+pub fn compare_policies(
     params: &Params,
     policies: &[PolicyName],
+    runs: u32,
+) -> Result<Comparison, ParamError> {
+    let alternatives: Vec<(String, Rules)> = policies
+        .iter()
+        .map(|p| (p.name().to_owned(), p.rules(params.weeks)))
+        .collect();
+    compare(params, &alternatives, runs)
+}
+
+/// Runs each set of rules over `runs` seeds from `params.seed` on,
+/// keeping everything in `params` but the rules.
+pub fn compare(
+    params: &Params,
+    alternatives: &[(String, Rules)],
     runs: u32,
 ) -> Result<Comparison, ParamError> {
     if runs == 0 {
         return Err(ParamError::new("runs", "at least one run".into()));
     }
-    let mut jobs = Vec::new();
-    for policy in policies {
-        let with_policy = Params {
-            rules: policy.rules(),
-            ..params.clone()
-        };
-        with_policy.validate()?;
-        jobs.extend((0..u64::from(runs)).map(|i| Params {
-            seed: params.seed.wrapping_add(i),
-            ..with_policy.clone()
-        }));
-    }
-    let mut done = run_all(jobs)?.into_iter();
     let seeds: Vec<u64> = (0..u64::from(runs))
         .map(|i| params.seed.wrapping_add(i))
         .collect();
-    let policies = policies
+    let mut jobs = Vec::new();
+    let mut each = Vec::new();
+    for (_, rules) in alternatives {
+        let with_rules = Params {
+            rules: *rules,
+            ..params.clone()
+        };
+        with_rules.validate()?;
+        jobs.extend(seeds.iter().map(|seed| Params {
+            seed: *seed,
+            ..with_rules.clone()
+        }));
+        each.push(with_rules);
+    }
+    let mut done = run_all(jobs)?.into_iter();
+    let alternatives = alternatives
         .iter()
-        .map(|policy| {
+        .zip(&each)
+        .map(|((name, rules), params)| {
             let runs: Vec<Run> = done.by_ref().take(seeds.len()).collect();
-            (*policy, summarise(seeds.clone(), params, &runs))
+            Alternative {
+                name: name.clone(),
+                rules: *rules,
+                result: summarise(seeds.clone(), params, &runs),
+            }
         })
         .collect();
-    Ok(Comparison { runs, policies })
+    Ok(Comparison { runs, alternatives })
 }
 
 /// Runs each job, spread over the machine's cores; results in job order.
@@ -190,7 +222,7 @@ fn run_all(jobs: Vec<Params>) -> Result<Vec<Run>, ParamError> {
 
 fn summarise(seeds: Vec<u64>, params: &Params, runs: &[Run]) -> Repeated {
     let estimate = |f: fn(&Summary) -> f64| {
-        Estimate::of(&runs.iter().map(|r| f(&r.summary)).collect::<Vec<_>>())
+        Estimate::of(&runs.iter().map(|r| f(&r.summary)).collect::<Vec<_>>()).within(0.0, 1.0)
     };
     let n = runs.len().max(1) as f64;
     let weeks = params.weeks as usize;
@@ -215,6 +247,13 @@ fn summarise(seeds: Vec<u64>, params: &Params, runs: &[Run]) -> Repeated {
         at_debit_limit: estimate(|s| s.at_debit_limit),
         above_cap: estimate(|s| s.above_cap),
         idle: estimate(|s| s.idle),
+        circulation: Estimate::of(
+            &runs
+                .iter()
+                .map(|r| r.summary.circulation as f64)
+                .collect::<Vec<_>>(),
+        )
+        .within(0.0, f64::INFINITY),
         weekly,
         final_spendable,
     }

@@ -3,6 +3,7 @@
 mod bench;
 mod config;
 mod directory;
+mod simulate;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -51,6 +52,9 @@ enum Command {
     /// Compare lists of co-ops: which rows are the same organisation.
     #[command(subcommand)]
     Directory(directory::DirectoryCommand),
+    /// Try token policies on a simulated co-op before its members live them.
+    #[command(subcommand)]
+    Simulate(simulate::SimulateCommand),
     /// Measure how fast coopkit does its work (build with --release).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -242,6 +246,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Directory(args)) => print(&bench::directory::run(args).await?),
         Command::Directory(command) => print(&directory::run(config_file, command).await?),
         Command::Count(args) => print(&count(args)?),
+        Command::Simulate(command) => print(&simulate::run(command)?),
         Command::Demo(args) => {
             let overrides = Overrides {
                 addr: args.addr,

@@ -534,3 +534,124 @@ fn directory_link_writes_the_pairs_and_names_the_row_of_a_bad_file() {
         "id,cluster\na1,a1\na2,a1\na3,a3\n"
     );
 }
+
+#[test]
+fn simulate_prints_the_weeks_and_a_summary_and_compare_writes_tables_and_charts() {
+    let (code, out, err) = run(&[
+        "simulate",
+        "babysitting",
+        "--policy",
+        "mutual-credit",
+        "--families",
+        "40",
+        "--weeks",
+        "12",
+        "--seed",
+        "7",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let one: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(one["policy"], "mutual-credit");
+    assert_eq!(one["weeks"].as_array().unwrap().len(), 12);
+    let served: u64 = one["weeks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["served"].as_u64().unwrap())
+        .sum();
+    let wanted: u64 = one["weeks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["wanted"].as_u64().unwrap())
+        .sum();
+    let share = one["summary"]["served_share"].as_f64().unwrap();
+    assert!(
+        (share - served as f64 / wanted as f64).abs() < 1e-9,
+        "{share} vs {served}/{wanted}"
+    );
+    assert!(one["summary"]["gini"].as_f64().unwrap() > 0.0);
+    assert!(one.get("intervals").is_none());
+
+    let (code, out, err) = run(&[
+        "simulate",
+        "babysitting",
+        "--policy",
+        "fixed-scrip",
+        "--matching",
+        "first-come",
+        "--families",
+        "40",
+        "--weeks",
+        "12",
+        "--runs",
+        "3",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let three: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let interval = &three["intervals"]["served_share"];
+    assert!(interval["low"].as_f64().unwrap() <= interval["mean"].as_f64().unwrap());
+    assert!(interval["mean"].as_f64().unwrap() <= interval["high"].as_f64().unwrap());
+
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("compare");
+    let (code, out, err) = run(&[
+        "simulate",
+        "babysitting",
+        "--compare",
+        "--families",
+        "30",
+        "--weeks",
+        "16",
+        "--runs",
+        "2",
+        "--out",
+        folder.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("| mutual-credit |"), "{out}");
+    let csv = std::fs::read_to_string(folder.join("comparison.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 7, "a header and six policies: {csv}");
+    assert!(rows[0].starts_with("rules,runs,served_share,served_share_low,served_share_high"));
+    for chart in ["served-share.svg", "balances.svg"] {
+        let svg = std::fs::read_to_string(folder.join(chart)).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.matches("<polyline").count() == 6,
+            "{chart}"
+        );
+    }
+}
+
+#[test]
+fn impossible_simulation_parameters_name_the_flag_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("never");
+    for (args, flag) in [
+        (vec!["--families", "0"], "--families"),
+        (vec!["--outing-rate", "-0.2"], "--outing-rate"),
+        (
+            vec!["--policy", "mutual-credit", "--balance-cap", "30"],
+            "--balance-cap",
+        ),
+        (vec!["--policy", "printing-money"], "--policy"),
+        (vec!["--compare", "--weeks", "0"], "--weeks"),
+        (vec!["--compare", "--debit-limit", "10"], "--compare"),
+    ] {
+        let mut all = vec!["simulate", "babysitting", "--out", folder.to_str().unwrap()];
+        all.extend(args.iter());
+        let (code, out, err) = run(&all);
+        assert_ne!(code, 0, "{args:?}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert!(
+            err.starts_with("coopkit: ") && err.contains(flag),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(
+        !folder.exists(),
+        "nothing is written when the parameters are refused"
+    );
+}
