@@ -95,14 +95,16 @@ fn password_matches(password: &str, phc: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Runs argon2 off the async workers: one hash takes tens of milliseconds
-/// of CPU, which would stall every other request on a worker thread.
-async fn off_the_runtime<T: Send + 'static>(
+/// Runs CPU-bound work (argon2, a simulation) off the async workers: tens
+/// of milliseconds of CPU on a worker thread would stall every other
+/// request on it.
+pub(crate) async fn off_the_runtime<T: Send + 'static>(
+    what: &'static str,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T> {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|_| AppError::Internal("password hashing task failed"))
+        .map_err(|_| AppError::Internal(what))
 }
 
 impl App {
@@ -114,7 +116,10 @@ impl App {
         let password = errors.check("password", Password::parse(&form.password));
         let ((email, display_name), password) =
             errors.finish_with(email.zip(display_name).zip(password))?;
-        let password_hash = off_the_runtime(move || hash_password(&password)).await??;
+        let password_hash = off_the_runtime("password hashing task failed", move || {
+            hash_password(&password)
+        })
+        .await??;
         let new = NewPerson {
             email,
             display_name,
@@ -154,7 +159,10 @@ impl App {
             None => (None, dummy_hash().to_owned()),
         };
         let password = attempt.password;
-        let matches = off_the_runtime(move || password_matches(&password, &phc)).await?;
+        let matches = off_the_runtime("password checking task failed", move || {
+            password_matches(&password, &phc)
+        })
+        .await?;
         match person {
             Some(person) if matches => {
                 self.store.clear_login_failures(&email_key).await?;

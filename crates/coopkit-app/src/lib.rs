@@ -8,6 +8,7 @@ mod coops;
 pub mod demo;
 pub mod directory;
 mod error;
+pub mod forecasts;
 pub mod governance;
 pub mod ledger;
 pub mod market;

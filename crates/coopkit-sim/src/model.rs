@@ -203,19 +203,28 @@ impl Simulation {
             closed: false,
         };
         let rules = self.params.rules;
+        // Accounts open with room for the balances carried in (a real
+        // co-op's, under a tighter proposed rule); the rules' limits apply
+        // once they are in.
+        let deepest = self
+            .params
+            .starting_balances
+            .iter()
+            .flatten()
+            .map(|b| b.min(&0).unsigned_abs())
+            .max()
+            .unwrap_or(0);
         let mut events = vec![
             Event::OpenAccount(coop(ISSUANCE, CoopAccount::Issuance)),
             Event::OpenAccount(coop(DUES, CoopAccount::Dues)),
             Event::OpenAccount(coop(FEES, CoopAccount::Fees)),
         ];
-        // Accounts open without the cap, so a real co-op's balances above
-        // a proposed cap can be carried in; the cap applies from then on.
         events.extend(self.families.iter().map(|family| {
             Event::OpenAccount(Account {
                 id: family.account,
                 currency: currency.clone(),
                 owner: AccountOwner::Member(family.person),
-                debit_limit: Limit::AtMost(rules.debit_limit),
+                debit_limit: Limit::AtMost(rules.debit_limit.max(deepest)),
                 balance_cap: Limit::Unlimited,
                 closed: false,
             })
@@ -246,18 +255,16 @@ impl Simulation {
             .collect();
         self.apply(starting, now);
 
-        if let Some(cap) = rules.balance_cap {
-            let caps = self
-                .families
-                .iter()
-                .map(|family| Event::SetLimits {
-                    account: family.account,
-                    debit_limit: Limit::AtMost(rules.debit_limit),
-                    balance_cap: Limit::AtMost(cap),
-                })
-                .collect();
-            self.apply(caps, now);
-        }
+        let limits = self
+            .families
+            .iter()
+            .map(|family| Event::SetLimits {
+                account: family.account,
+                debit_limit: Limit::AtMost(rules.debit_limit),
+                balance_cap: rules.balance_cap.map_or(Limit::Unlimited, Limit::AtMost),
+            })
+            .collect();
+        self.apply(limits, now);
     }
 
     /// The month's rules: dues and demurrage to the co-op, issuance to

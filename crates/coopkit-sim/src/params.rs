@@ -185,7 +185,9 @@ pub struct Params {
     pub rules: Rules,
     pub matching: MatchingRule,
     /// Each family's balance at the start, instead of the joining issue:
-    /// a real co-op's balances, for a forecast.
+    /// a real co-op's balances, for a forecast. A balance already beyond
+    /// the rules' limit or cap stays, as it would when a co-op tightens
+    /// them: the family can only move back within them.
     pub starting_balances: Option<Vec<i64>>,
 }
 
@@ -280,17 +282,6 @@ impl Params {
                 return fail(
                     "starting-balances",
                     format!("{} balances for {} families", balances.len(), self.families),
-                );
-            }
-            let floor = -i64::try_from(rules.debit_limit).unwrap_or(i64::MAX);
-            if let Some((family, balance)) = balances.iter().enumerate().find(|(_, b)| **b < floor)
-            {
-                return fail(
-                    "starting-balances",
-                    format!(
-                        "family {}'s balance {balance} is below the debit limit",
-                        family + 1
-                    ),
                 );
             }
         }

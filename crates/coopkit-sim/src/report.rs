@@ -104,8 +104,34 @@ pub fn csv_table(comparison: &Comparison) -> String {
     out
 }
 
+/// A chart's words, so a page can give them in its reader's language.
+#[derive(Clone, Debug)]
+pub struct ChartText {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+}
+
+impl ChartText {
+    pub fn served_in_english(runs: u32) -> ChartText {
+        ChartText {
+            title: format!("Outings served of outings wanted, by week (mean of {runs} runs)"),
+            x_label: "week".into(),
+            y_label: "served share".into(),
+        }
+    }
+
+    pub fn balances_in_english() -> ChartText {
+        ChartText {
+            title: "Tokens each family can spend at the end, poorest to richest".into(),
+            x_label: "families, percentile".into(),
+            y_label: "balance plus debit limit (tokens)".into(),
+        }
+    }
+}
+
 /// The served share week by week, one line per set of rules.
-pub fn served_chart(comparison: &Comparison) -> String {
+pub fn served_chart(comparison: &Comparison, text: &ChartText) -> String {
     let series: Vec<Series> = comparison
         .alternatives
         .iter()
@@ -121,12 +147,9 @@ pub fn served_chart(comparison: &Comparison) -> String {
         .collect();
     line_chart(
         &Axes {
-            title: format!(
-                "Outings served of outings wanted, by week (mean of {} runs)",
-                comparison.runs
-            ),
-            x_label: "week".into(),
-            y_label: "served share".into(),
+            title: text.title.clone(),
+            x_label: text.x_label.clone(),
+            y_label: text.y_label.clone(),
             y_range: Some((0.0, 1.0)),
             y_percent: true,
         },
@@ -136,7 +159,7 @@ pub fn served_chart(comparison: &Comparison) -> String {
 
 /// What each family can spend at the end, poorest to richest: the
 /// balance distribution, one line per set of rules.
-pub fn balances_chart(comparison: &Comparison) -> String {
+pub fn balances_chart(comparison: &Comparison, text: &ChartText) -> String {
     let series: Vec<Series> = comparison
         .alternatives
         .iter()
@@ -156,9 +179,9 @@ pub fn balances_chart(comparison: &Comparison) -> String {
         .collect();
     line_chart(
         &Axes {
-            title: "Tokens each family can spend at the end, poorest to richest".into(),
-            x_label: "families, percentile".into(),
-            y_label: "balance plus debit limit (tokens)".into(),
+            title: text.title.clone(),
+            x_label: text.x_label.clone(),
+            y_label: text.y_label.clone(),
             y_range: None,
             y_percent: false,
         },

@@ -1,13 +1,13 @@
 //! Many runs: one policy over many seeds, and every policy side by side.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::metrics::{Summary, Week};
 use crate::model::{Run, Simulation};
 use crate::params::{ParamError, Params, PolicyName, Rules};
 
 /// A mean over runs with its 95% confidence interval.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
     pub mean: f64,
     pub low: f64,
@@ -66,7 +66,7 @@ fn t_975(df: usize) -> f64 {
 }
 
 /// One set of parameters run over several seeds.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Repeated {
     pub seeds: Vec<u64>,
     pub served_share: Estimate,
@@ -85,7 +85,7 @@ pub struct Repeated {
 }
 
 /// A week's figures averaged over runs: see [`Week`].
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct WeekMean {
     pub week: u32,
     pub wanted: f64,
@@ -125,14 +125,14 @@ pub fn repeat(params: &Params, runs: u32) -> Result<Repeated, ParamError> {
 }
 
 /// Several sets of rules run on the same co-op with the same seeds.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Comparison {
     pub runs: u32,
     pub alternatives: Vec<Alternative>,
 }
 
 /// One set of rules in a comparison, and how it did.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Alternative {
     pub name: String,
     pub rules: Rules,

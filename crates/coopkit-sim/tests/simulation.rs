@@ -167,27 +167,39 @@ fn the_engine_spreads_the_work_more_evenly_than_first_come() {
 }
 
 #[test]
-fn a_coops_own_balances_carry_in_and_a_new_cap_binds_from_then_on() {
+fn a_coops_own_balances_carry_in_and_tighter_rules_bind_from_then_on() {
     let mut params = Params::babysitting(PolicyName::FixedScrip);
     params.families = 4;
     params.weeks = 8;
-    params.starting_balances = Some(vec![0, 10, 30, 200]);
+    params.starting_balances = Some(vec![-30, 10, 30, 200]);
+    params.rules.debit_limit = 10;
     params.rules.balance_cap = Some(100);
     let mut simulation = Simulation::new(params).unwrap();
-    assert_eq!(simulation.balances(), vec![0, 10, 30, 200]);
-    assert_conserved(&simulation);
+    assert_eq!(simulation.balances(), vec![-30, 10, 30, 200]);
     let week: Week = simulation.step();
     assert!(
         week.above_cap >= 0.25,
         "the family holding 200 is above 100"
     );
+    assert!(
+        week.at_debit_limit >= 0.25,
+        "the family owing 30 is past the limit of 10"
+    );
     for _ in 1..8 {
         simulation.step();
-        assert_conserved(&simulation);
+        let sum: i128 = simulation
+            .ledger()
+            .accounts()
+            .map(|(_, b)| b.balance())
+            .sum();
+        assert_eq!(sum, 0);
+        let balances = simulation.balances();
+        // Nobody sank below where they started or below the new limit,
+        // and nobody who started under the cap rose above it.
+        assert!(balances[0] >= -30, "{balances:?}");
+        assert!(balances[1..].iter().all(|b| *b >= -10), "{balances:?}");
+        assert!(balances[..3].iter().all(|b| *b <= 100), "{balances:?}");
     }
-    let balances = simulation.balances();
-    // Nobody who started under the cap rose above it.
-    assert!(balances[..3].iter().all(|b| *b <= 100), "{balances:?}");
 }
 
 #[test]

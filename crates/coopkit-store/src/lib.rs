@@ -12,6 +12,7 @@ mod coops;
 mod directory;
 mod dispatch;
 mod error;
+mod forecasts;
 mod governance;
 mod ledger;
 mod market;
@@ -32,6 +33,7 @@ pub use directory::{
 };
 pub use dispatch::{NewRequest, Offer, OpenRequest, Referral, RequestId};
 pub use error::StoreError;
+pub use forecasts::{Forecast, NewForecast};
 pub use governance::{
     CastBallot, Comment, NewProposal, Proposal, ProposalId, RollEntry, StoredBallot,
 };

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use coopkit_sim::report::ChartText;
 use coopkit_sim::{
     compare, compare_policies, report, MatchingRule, ParamError, Params, PolicyName, Repeated,
     Simulation,
@@ -221,8 +222,14 @@ fn write_comparison(
     let files = [
         ("comparison.md", report::markdown_table(&comparison)),
         ("comparison.csv", report::csv_table(&comparison)),
-        ("served-share.svg", report::served_chart(&comparison)),
-        ("balances.svg", report::balances_chart(&comparison)),
+        (
+            "served-share.svg",
+            report::served_chart(&comparison, &ChartText::served_in_english(runs)),
+        ),
+        (
+            "balances.svg",
+            report::balances_chart(&comparison, &ChartText::balances_in_english()),
+        ),
     ];
     for (name, text) in &files {
         let path = out.join(name);

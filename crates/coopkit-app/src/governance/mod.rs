@@ -97,6 +97,8 @@ pub struct ProposalView {
     pub rules: ClassRules,
     pub threshold: Option<(u32, u32)>,
     pub can_vote: bool,
+    /// Forecasts of the rule change it proposes, if any.
+    pub forecasts: Vec<crate::forecasts::ForecastView>,
 }
 
 fn is_election(method: &str) -> bool {
@@ -277,6 +279,7 @@ impl App {
                 _ => None,
             },
             rules: rules.classes,
+            forecasts: self.forecasts_of_proposal(coop.id, proposal.id).await?,
             proposal,
         })
     }

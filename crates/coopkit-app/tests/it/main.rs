@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 mod directory;
+mod forecasts;
 mod governance;
 mod holds;
 mod market;

@@ -1,0 +1,369 @@
+//! Forecasting a change to a co-op's token rules: the simulator
+//! (`coopkit-sim`) run on the co-op's own members and balances, under the
+//! rules its currency has and under the proposed ones, kept and attached
+//! to the governance proposal that would make the change.
+
+use coopkit_domain::{DuesPeriod, MembershipStatus, Role, Timestamp};
+use coopkit_ledger::policy::Policy;
+use coopkit_ledger::AccountOwner;
+use coopkit_sim::params::IssueOnce;
+use coopkit_sim::{compare, Comparison, MatchingRule, ParamError, Params, Rules};
+use coopkit_store::{Currency, CurrencyKind, NewForecast, Person, ProposalId};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::off_the_runtime;
+use crate::governance::ProposalForm;
+use crate::{App, AppError, Result};
+
+/// How many seeds a forecast averages over.
+pub const FORECAST_RUNS: u32 = 10;
+/// The reserve members are taken to want, in hours of help: the model's
+/// (see docs/simulation.md).
+const RESERVE_HOURS: u64 = 20;
+/// The names the two sets of rules carry in a forecast's comparison.
+pub const CURRENT: &str = "current";
+pub const PROPOSED: &str = "proposed";
+
+/// A currency's rules as a coordinator can change them, in its minor units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRules {
+    pub debit_limit: u64,
+    pub balance_cap: Option<u64>,
+    pub issuance_per_month: u64,
+    pub demurrage_bp: u16,
+    pub demurrage_threshold: u64,
+    /// Tokens issued once to every member when the rules take effect.
+    pub issue_now: u64,
+}
+
+impl TokenRules {
+    fn to_sim(self) -> Rules {
+        Rules {
+            joining_issue: 0,
+            issue_once: (self.issue_now > 0).then_some(IssueOnce {
+                week: 0,
+                amount: self.issue_now,
+            }),
+            monthly: Policy {
+                issuance_per_month: self.issuance_per_month,
+                demurrage_bp: self.demurrage_bp,
+                demurrage_threshold: self.demurrage_threshold,
+            },
+            debit_limit: self.debit_limit,
+            balance_cap: self.balance_cap,
+        }
+    }
+}
+
+/// A currency the simulator can model, with what the form starts from.
+#[derive(Clone, Debug)]
+pub struct ForecastChoice {
+    pub currency: Currency,
+    /// Its rules now; `None` when they cannot be simulated (unlimited
+    /// credit).
+    pub current: Option<TokenRules>,
+    /// What an hour of help costs in it, from the co-op's own prices.
+    pub tokens_per_hour: u64,
+    pub members: usize,
+}
+
+/// What a coordinator asks for.
+#[derive(Clone, Debug)]
+pub struct RuleChangeForm {
+    pub currency: String,
+    pub weeks: u32,
+    pub tokens_per_hour: u64,
+    pub proposed: TokenRules,
+}
+
+/// What a forecast was run on, kept with it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ForecastSetup {
+    pub members: u32,
+    pub weeks: u32,
+    pub runs: u32,
+    pub tokens_per_hour: u64,
+    pub dues_per_month: u64,
+    pub current: TokenRules,
+    pub proposed: TokenRules,
+}
+
+/// A forecast as members see it.
+#[derive(Clone, Debug)]
+pub struct ForecastView {
+    pub id: i64,
+    pub currency: String,
+    pub proposal: Option<ProposalId>,
+    pub setup: ForecastSetup,
+    /// Two alternatives, [`CURRENT`] and [`PROPOSED`].
+    pub comparison: Comparison,
+    pub created_at: Timestamp,
+}
+
+/// How a forecast is put to the members.
+#[derive(Clone, Debug)]
+pub struct ProposeRuleChange {
+    pub title: String,
+    pub body: String,
+    pub closes_at: Timestamp,
+    pub quorum_percent: u32,
+}
+
+/// The simulator's refusal as a form error on the field that caused it.
+fn form_error(error: &ParamError) -> AppError {
+    let (field, code) = match error.parameter {
+        "families" => ("currency", "forecast-too-few-members"),
+        "weeks" => ("weeks", "forecast-weeks-range"),
+        "tokens-per-hour" => ("tokens_per_hour", "forecast-tokens-per-hour-range"),
+        "balance-cap" => ("balance_cap", "forecast-cap-too-low"),
+        "demurrage-bp" => ("demurrage_bp", "demurrage-range"),
+        _ => ("currency", "forecast-impossible"),
+    };
+    AppError::invalid(field, code)
+}
+
+impl App {
+    /// The currencies a coordinator can forecast a change to: time and
+    /// community currencies, which pay for hours of help.
+    pub async fn forecast_choices(
+        &self,
+        actor: &Person,
+        slug: &str,
+    ) -> Result<Vec<ForecastChoice>> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Coordinator).await?;
+        let members = self
+            .store
+            .members(coop.id, MembershipStatus::Active)
+            .await?
+            .len();
+        let providers = self.store.providers(coop.id, None).await?;
+        Ok(self
+            .store
+            .currencies(coop.id)
+            .await?
+            .into_iter()
+            .filter(|c| c.kind != CurrencyKind::Money)
+            .map(|currency| {
+                let prices: Vec<u64> = providers
+                    .iter()
+                    .flat_map(|p| &p.profile.services)
+                    .filter(|s| s.currency == currency.code)
+                    .map(|s| s.price.amount * 60 / u64::from(s.price.unit_minutes.max(1)))
+                    .filter(|per_hour| *per_hour > 0)
+                    .collect();
+                ForecastChoice {
+                    current: current_rules(&currency),
+                    tokens_per_hour: median(prices).unwrap_or(10u64.pow(u32::from(currency.scale))),
+                    members,
+                    currency,
+                }
+            })
+            .collect())
+    }
+
+    /// Runs the simulator on the co-op as it is, under its currency's
+    /// rules now and under `form.proposed`, and keeps the forecast.
+    /// Coordinators only.
+    pub async fn forecast_rule_change(
+        &self,
+        actor: &Person,
+        slug: &str,
+        form: RuleChangeForm,
+    ) -> Result<i64> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Coordinator).await?;
+        let currency = self
+            .store
+            .currencies(coop.id)
+            .await?
+            .into_iter()
+            .find(|c| c.code.as_str() == form.currency.trim() && c.kind != CurrencyKind::Money)
+            .ok_or_else(|| AppError::invalid("currency", "unknown-currency"))?;
+        let current = current_rules(&currency)
+            .ok_or_else(|| AppError::invalid("currency", "forecast-unlimited-credit"))?;
+        let members = self
+            .store
+            .members(coop.id, MembershipStatus::Active)
+            .await?;
+        let accounts = self.ledger.accounts(coop.id).await?;
+        let balances: Vec<i64> = members
+            .iter()
+            .map(|m| {
+                accounts
+                    .iter()
+                    .find(|a| {
+                        a.account.currency == currency.code
+                            && a.account.owner == AccountOwner::Member(m.membership.person_id)
+                    })
+                    .map_or(0, |a| {
+                        i64::try_from(a.balances.balance()).unwrap_or(i64::MAX)
+                    })
+            })
+            .collect();
+        let settings = &coop.settings;
+        let dues_per_month = match settings.dues_period {
+            _ if settings.dues_currency != currency.code.as_str() => 0,
+            DuesPeriod::Monthly => settings.dues_amount.unsigned_abs(),
+            // A year's dues spread over twelve months, rounded.
+            DuesPeriod::Yearly => (settings.dues_amount.unsigned_abs() + 6) / 12,
+        };
+        let setup = ForecastSetup {
+            members: u32::try_from(members.len()).unwrap_or(u32::MAX),
+            weeks: form.weeks,
+            runs: FORECAST_RUNS,
+            tokens_per_hour: form.tokens_per_hour,
+            dues_per_month,
+            current,
+            proposed: form.proposed,
+        };
+        let params = Params {
+            families: setup.members,
+            weeks: setup.weeks,
+            seed: 1,
+            target_reserve: RESERVE_HOURS.saturating_mul(setup.tokens_per_hour),
+            tokens_per_hour: setup.tokens_per_hour,
+            dues_per_month,
+            starting_balances: Some(balances),
+            matching: MatchingRule::Engine,
+            ..Params::babysitting(coopkit_sim::PolicyName::FixedScrip)
+        };
+        let alternatives = [
+            (CURRENT.to_owned(), current.to_sim()),
+            (PROPOSED.to_owned(), form.proposed.to_sim()),
+        ];
+        for (_, rules) in &alternatives {
+            Params {
+                rules: *rules,
+                ..params.clone()
+            }
+            .validate()
+            .map_err(|e| form_error(&e))?;
+        }
+        let comparison = off_the_runtime("the simulation did not finish", move || {
+            compare(&params, &alternatives, FORECAST_RUNS)
+        })
+        .await?
+        .map_err(|e| form_error(&e))?;
+        let new = NewForecast {
+            coop: coop.id,
+            currency: currency.code.as_str().to_owned(),
+            params: to_json(&setup)?,
+            result: to_json(&comparison)?,
+            created_by: actor.id,
+        };
+        Ok(self.store.create_forecast(&new, self.clock.now()).await?)
+    }
+
+    /// A forecast of the co-op's: its members may read it.
+    pub async fn forecast(&self, actor: &Person, slug: &str, id: i64) -> Result<ForecastView> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        let forecast = self
+            .store
+            .forecast(coop.id, id)
+            .await?
+            .ok_or(AppError::NotFound("forecast"))?;
+        view_of(forecast)
+    }
+
+    /// The forecasts attached to one of the co-op's proposals.
+    pub(crate) async fn forecasts_of_proposal(
+        &self,
+        coop: coopkit_domain::CoopId,
+        proposal: ProposalId,
+    ) -> Result<Vec<ForecastView>> {
+        self.store
+            .forecasts_of_proposal(coop, proposal)
+            .await?
+            .into_iter()
+            .map(view_of)
+            .collect()
+    }
+
+    /// Puts the rule change a forecast describes to the members' vote, as a
+    /// bylaw change decided by majority, with the forecast attached.
+    /// Coordinators only; a forecast goes with one proposal.
+    pub async fn propose_rule_change(
+        &self,
+        actor: &Person,
+        slug: &str,
+        id: i64,
+        form: ProposeRuleChange,
+    ) -> Result<ProposalId> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Coordinator).await?;
+        let forecast = self
+            .store
+            .forecast(coop.id, id)
+            .await?
+            .ok_or(AppError::NotFound("forecast"))?;
+        if forecast.proposal.is_some() {
+            return Err(AppError::Conflict {
+                field: "forecast",
+                code: "forecast-attached",
+            });
+        }
+        let proposal = self
+            .create_proposal_record(
+                &coop,
+                actor,
+                ProposalForm {
+                    title: form.title,
+                    body: form.body,
+                    kind: "bylaw".into(),
+                    method: "majority".into(),
+                    options: Vec::new(),
+                    seats: 1,
+                    class_key: None,
+                    quorum_percent: form.quorum_percent,
+                    threshold: None,
+                    opens_at: self.clock.now(),
+                    closes_at: form.closes_at,
+                },
+                None,
+            )
+            .await?;
+        if !self.store.attach_forecast(coop.id, id, proposal).await? {
+            return Err(AppError::Conflict {
+                field: "forecast",
+                code: "forecast-attached",
+            });
+        }
+        Ok(proposal)
+    }
+}
+
+/// A currency's rules now, as the simulator takes them; `None` when its
+/// members have unlimited credit, which no simulation can hold.
+fn current_rules(currency: &Currency) -> Option<TokenRules> {
+    Some(TokenRules {
+        debit_limit: currency.default_debit_limit?,
+        balance_cap: currency.default_balance_cap,
+        issuance_per_month: currency.policy.issuance_per_month,
+        demurrage_bp: currency.policy.demurrage_bp,
+        demurrage_threshold: currency.policy.demurrage_threshold,
+        issue_now: 0,
+    })
+}
+
+fn to_json(value: &impl Serialize) -> Result<String> {
+    serde_json::to_string(value).map_err(|_| AppError::Internal("a forecast could not be written"))
+}
+
+fn median(mut values: Vec<u64>) -> Option<u64> {
+    values.sort_unstable();
+    values.get(values.len() / 2).copied()
+}
+
+fn view_of(forecast: coopkit_store::Forecast) -> Result<ForecastView> {
+    let corrupt = |_| AppError::Internal("a stored forecast could not be read");
+    Ok(ForecastView {
+        id: forecast.id,
+        currency: forecast.forecast.currency,
+        proposal: forecast.proposal,
+        setup: serde_json::from_str(&forecast.forecast.params).map_err(corrupt)?,
+        comparison: serde_json::from_str(&forecast.forecast.result).map_err(corrupt)?,
+        created_at: forecast.created_at,
+    })
+}

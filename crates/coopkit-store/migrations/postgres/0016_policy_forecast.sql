@@ -1,0 +1,17 @@
+-- Forecasts of a token-rule change: the simulator run on a co-op's own
+-- members and balances under its current rules and under the proposed
+-- ones, kept so a governance proposal can show them to the members.
+CREATE TABLE policy_forecast (
+    id             BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    coop_id        BIGINT  NOT NULL REFERENCES coop (id) ON DELETE CASCADE,
+    currency       TEXT    NOT NULL,
+    -- JSON: the co-op as simulated, the current and the proposed rules.
+    params         TEXT    NOT NULL,
+    -- JSON: each set of rules' figures with their 95% intervals, and the
+    -- weekly series the charts are drawn from.
+    result         TEXT    NOT NULL,
+    proposal_id    BIGINT  REFERENCES governance_proposal (id),
+    created_by     BIGINT  NOT NULL REFERENCES person (id),
+    created_at     BIGINT  NOT NULL
+);
+CREATE INDEX policy_forecast_by_coop ON policy_forecast (coop_id, proposal_id);

@@ -1,0 +1,119 @@
+//! Forecasts of token-rule changes, and the proposals they are attached to.
+
+use coopkit_domain::{CoopId, PersonId, Timestamp};
+
+use crate::{on_pool, ProposalId, Result, Store, StoreError};
+
+/// A forecast as the simulator made it; the store keeps its JSON as it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewForecast {
+    pub coop: CoopId,
+    pub currency: String,
+    pub params: String,
+    pub result: String,
+    pub created_by: PersonId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Forecast {
+    pub id: i64,
+    pub forecast: NewForecast,
+    pub proposal: Option<ProposalId>,
+    pub created_at: Timestamp,
+}
+
+type ForecastRow = (i64, i64, String, String, String, Option<i64>, i64, i64);
+
+const COLUMNS: &str = "id, coop_id, currency, params, result, proposal_id, created_by, created_at";
+
+fn forecast_from(row: ForecastRow) -> Forecast {
+    let (id, coop, currency, params, result, proposal, by, at) = row;
+    Forecast {
+        id,
+        forecast: NewForecast {
+            coop: CoopId(coop),
+            currency,
+            params,
+            result,
+            created_by: PersonId(by),
+        },
+        proposal: proposal.map(ProposalId),
+        created_at: Timestamp(at),
+    }
+}
+
+impl Store {
+    pub async fn create_forecast(&self, new: &NewForecast, now: Timestamp) -> Result<i64> {
+        on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "INSERT INTO policy_forecast (coop_id, currency, params, result, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(new.coop.0)
+            .bind(&new.currency)
+            .bind(&new.params)
+            .bind(&new.result)
+            .bind(new.created_by.0)
+            .bind(now.as_millis())
+            .fetch_one(pool)
+            .await
+        })
+        .map_err(StoreError::from)
+    }
+
+    /// One of a co-op's forecasts; `None` for another co-op's.
+    pub async fn forecast(&self, coop: CoopId, id: i64) -> Result<Option<Forecast>> {
+        let row: Option<ForecastRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM policy_forecast WHERE coop_id = $1 AND id = $2"
+            ))
+            .bind(coop.0)
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+        })?;
+        Ok(row.map(forecast_from))
+    }
+
+    /// The forecasts attached to a proposal, oldest first.
+    pub async fn forecasts_of_proposal(
+        &self,
+        coop: CoopId,
+        proposal: ProposalId,
+    ) -> Result<Vec<Forecast>> {
+        let rows: Vec<ForecastRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM policy_forecast WHERE coop_id = $1 AND proposal_id = $2 ORDER BY id"
+            ))
+            .bind(coop.0)
+            .bind(proposal.0)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows.into_iter().map(forecast_from).collect())
+    }
+
+    /// Attaches a forecast to a proposal of the same co-op. `false` when
+    /// it is attached already (to this proposal or another).
+    pub async fn attach_forecast(
+        &self,
+        coop: CoopId,
+        id: i64,
+        proposal: ProposalId,
+    ) -> Result<bool> {
+        let changed = on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE policy_forecast SET proposal_id = $1 WHERE coop_id = $2 AND id = $3 \
+                 AND proposal_id IS NULL \
+                 AND EXISTS (SELECT 1 FROM governance_proposal p WHERE p.id = $1 AND p.coop_id = $2)",
+            )
+            .bind(proposal.0)
+            .bind(coop.0)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(changed == 1)
+    }
+}
