@@ -8,6 +8,7 @@ mod bookings;
 mod coop;
 mod directory;
 mod dispatch;
+mod forecasts;
 mod ledger;
 mod market;
 mod patronage;
@@ -128,6 +129,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
             post(proposals::check_receipt),
         )
         .route("/c/{slug}/proposals/{id}/ballots", get(proposals::ballots))
+        .route("/c/{slug}/forecasts/new", get(forecasts::new_form))
+        .route("/c/{slug}/forecasts", post(forecasts::run))
+        .route("/c/{slug}/forecasts/{id}", get(forecasts::show))
+        .route("/c/{slug}/forecasts/{id}/propose", post(forecasts::propose))
         .route("/c/{slug}/patronage", get(patronage::show))
         .route(
             "/c/{slug}/patronage/settings",

@@ -327,6 +327,7 @@ struct ProposalPage<'a> {
     checked: Option<String>,
     errors: FormErrors,
     error: Option<String>,
+    forecasts: Vec<super::forecasts::ForecastFigures>,
 }
 
 const COLOURS: [&str; 8] = [
@@ -526,6 +527,22 @@ async fn proposal_page(
     let p = state.app.proposal(person, &slug, id).await?;
     let tr = &v.tr;
     let method = p.proposal.proposal.method.clone();
+    let currencies = if p.forecasts.is_empty() {
+        Vec::new()
+    } else {
+        state.app.currencies(&slug).await?
+    };
+    let forecasts = p
+        .forecasts
+        .iter()
+        .map(|f| {
+            let scale = currencies
+                .iter()
+                .find(|c| c.code.as_str() == f.currency)
+                .map_or(0, |c| u32::from(c.scale));
+            super::forecasts::figures(f, scale, tr)
+        })
+        .collect();
     render_with(
         status,
         &ProposalPage {
@@ -551,6 +568,7 @@ async fn proposal_page(
             checked: extras.checked,
             errors: extras.errors,
             error: extras.error,
+            forecasts,
             slug,
             p,
         },

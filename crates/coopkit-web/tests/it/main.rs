@@ -7,6 +7,7 @@ mod api;
 mod browser;
 mod directory;
 mod fixtures;
+mod forecasts;
 mod isolation;
 mod ledger;
 mod market;

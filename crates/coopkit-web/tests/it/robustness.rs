@@ -23,7 +23,7 @@ const JSON_ENDPOINTS: [&str; 14] = [
     "/api/v1/coops/fuzzed/payment-requests/1/pay",
 ];
 
-const FORM_ENDPOINTS: [&str; 39] = [
+const FORM_ENDPOINTS: [&str; 41] = [
     "/signup",
     "/login",
     "/lang",
@@ -59,6 +59,8 @@ const FORM_ENDPOINTS: [&str; 39] = [
     "/c/fuzzed/proposals/1/receipt",
     "/c/fuzzed/patronage/settings",
     "/c/fuzzed/patronage/close",
+    "/c/fuzzed/forecasts",
+    "/c/fuzzed/forecasts/1/propose",
     "/directory/org/1/edits",
     "/directory/review/1",
     "/directory/edits/1",
