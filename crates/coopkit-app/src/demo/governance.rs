@@ -1,5 +1,5 @@
-//! The demo's votes and year-end: an open board election and a consent
-//! motion at the sitters' co-op, a bylaw change needing two thirds in
+//! The demo's votes and year-end: an open board election, a consent
+//! motion and a forecast rule change at the sitters' co-op, a bylaw change needing two thirds in
 //! every class at Lens Commons, and last year's surplus put to the vote at
 //! Bright Homes, from a year of cleaning bookings.
 
@@ -11,6 +11,7 @@ use coopkit_patronage::{Bylaws, ClassPool, LossRule, Measure};
 use coopkit_store::{Currency, CurrencyKind, NewBooking, Person};
 
 use super::DAY_MS;
+use crate::forecasts::{ProposeRuleChange, RuleChangeForm, TokenRules};
 use crate::governance::{ProposalForm, VoteForm};
 use crate::patronage::{CloseYearForm, PatronageSettings};
 use crate::{App, AppError, Result};
@@ -125,6 +126,49 @@ impl App {
             self.comment_on_proposal(&member, super::SITTERS, consent, text)
                 .await?;
         }
+        self.demo_sitters_forecast(&ben, now).await
+    }
+
+    /// The sitters' coordinator, worried that families hoard their
+    /// half-hours, forecasts mutual credit (balances may go 40 below
+    /// zero) on the co-op as it is, and puts it to the vote with the
+    /// forecast attached.
+    async fn demo_sitters_forecast(&self, coordinator: &Person, now: Timestamp) -> Result<()> {
+        let forecast = self
+            .forecast_rule_change(
+                coordinator,
+                super::SITTERS,
+                RuleChangeForm {
+                    currency: "HALFHOUR".into(),
+                    weeks: 52,
+                    tokens_per_hour: 2,
+                    proposed: TokenRules {
+                        debit_limit: 40,
+                        balance_cap: None,
+                        issuance_per_month: 0,
+                        demurrage_bp: 0,
+                        demurrage_threshold: 0,
+                        issue_now: 0,
+                    },
+                },
+            )
+            .await?;
+        self.propose_rule_change(
+            coordinator,
+            super::SITTERS,
+            forecast,
+            ProposeRuleChange {
+                title: "Mutual credit: let balances go 40 half-hours below zero".into(),
+                body:
+                    "Families hold on to their tokens and few go out. With mutual credit a family \
+                       can go out before it has earned, and earns it back by sitting. The forecast \
+                       compares a year under each rule."
+                        .into(),
+                closes_at: now.plus_millis(10 * DAY_MS),
+                quorum_percent: 30,
+            },
+        )
+        .await?;
         Ok(())
     }
 
