@@ -5,14 +5,15 @@
 
 use coopkit_domain::{DuesPeriod, MembershipStatus, Role, Timestamp};
 use coopkit_ledger::policy::Policy;
-use coopkit_ledger::AccountOwner;
+use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, Limit, TransferId};
 use coopkit_sim::params::IssueOnce;
 use coopkit_sim::{compare, Comparison, MatchingRule, ParamError, Params, Rules};
-use coopkit_store::{Currency, CurrencyKind, NewForecast, Person, ProposalId};
+use coopkit_store::{Coop, Currency, CurrencyKind, NewForecast, Person, ProposalId};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::off_the_runtime;
 use crate::governance::ProposalForm;
+use crate::ledger::{Instruction, Payment};
 use crate::{App, AppError, Result};
 
 /// How many seeds a forecast averages over.
@@ -94,6 +95,8 @@ pub struct ForecastView {
     pub id: i64,
     pub currency: String,
     pub proposal: Option<ProposalId>,
+    /// `enacted` or `rejected`, once the proposal's vote has closed.
+    pub outcome: Option<String>,
     pub setup: ForecastSetup,
     /// Two alternatives, [`CURRENT`] and [`PROPOSED`].
     pub comparison: Comparison,
@@ -332,6 +335,99 @@ impl App {
         }
         Ok(proposal)
     }
+
+    /// Carries out a closed vote on a proposal's forecasts, once each: if
+    /// it passed, the currency's rules become the proposed ones, for the
+    /// members' accounts now and for accounts opened later, and any
+    /// one-time issue is paid. Safe to run again after a crash in between:
+    /// the ledger's instructions are idempotent and the outcome is written
+    /// last.
+    pub(crate) async fn settle_forecasts(
+        &self,
+        coop: &Coop,
+        proposal: ProposalId,
+        passed: bool,
+    ) -> Result<()> {
+        for forecast in self.store.forecasts_of_proposal(coop.id, proposal).await? {
+            if forecast.outcome.is_some() {
+                continue;
+            }
+            if passed {
+                self.enact(coop, &view_of(forecast.clone())?).await?;
+            }
+            let outcome = if passed { "enacted" } else { "rejected" };
+            if self
+                .store
+                .settle_forecast(coop.id, forecast.id, outcome)
+                .await?
+            {
+                tracing::info!(coop = %coop.slug, forecast = forecast.id, outcome, "rule change settled");
+            }
+        }
+        Ok(())
+    }
+
+    async fn enact(&self, coop: &Coop, forecast: &ForecastView) -> Result<()> {
+        let code = CurrencyCode::parse(&forecast.currency)
+            .map_err(|_| AppError::Internal("a forecast names a malformed currency"))?;
+        let rules = forecast.setup.proposed;
+        let members = self
+            .store
+            .members(coop.id, MembershipStatus::Active)
+            .await?;
+        let mut instructions = Vec::with_capacity(members.len() * 2);
+        for member in &members {
+            let owner = AccountOwner::Member(member.membership.person_id);
+            instructions.push(Instruction::SetLimits {
+                currency: code.clone(),
+                owner,
+                debit_limit: Limit::AtMost(rules.debit_limit),
+                balance_cap: rules.balance_cap.map_or(Limit::Unlimited, Limit::AtMost),
+            });
+            if rules.issue_now > 0 {
+                instructions.push(Instruction::Pay(Payment {
+                    id: TransferId::derived(&format!(
+                        "coopkit-forecast|{}|{}|issue|{}",
+                        coop.id.0, forecast.id, member.membership.person_id.0
+                    )),
+                    currency: code.clone(),
+                    from: AccountOwner::Coop(CoopAccount::Issuance),
+                    to: owner,
+                    amount: rules.issue_now,
+                    hold: None,
+                    linked: false,
+                    memo: "Issued with the new rules".into(),
+                    cause: format!("forecast:{}", forecast.id),
+                }));
+            }
+        }
+        // Half the ledger's batch: a co-op of thousands goes in a few.
+        for chunk in instructions.chunks(coopkit_ledger::BATCH_MAX / 2) {
+            for result in self.ledger.submit(coop.id, chunk.to_vec()).await? {
+                if let Err(refusal) = result {
+                    // A member at a cap cannot take the one-time issue: the
+                    // rule, as the forecast assumed.
+                    tracing::info!(coop = %coop.slug, forecast = forecast.id, %refusal, "an instruction of the rule change was refused");
+                }
+            }
+        }
+        self.store
+            .set_currency_rules(
+                coop.id,
+                &code,
+                Some(rules.debit_limit),
+                rules.balance_cap,
+                &Policy {
+                    issuance_per_month: rules.issuance_per_month,
+                    demurrage_bp: rules.demurrage_bp,
+                    demurrage_threshold: rules.demurrage_threshold,
+                },
+            )
+            .await?;
+        // The writer keeps each currency's defaults; read them again.
+        self.ledger.forget(coop.id).await;
+        Ok(())
+    }
 }
 
 /// A currency's rules now, as the simulator takes them; `None` when its
@@ -362,6 +458,7 @@ fn view_of(forecast: coopkit_store::Forecast) -> Result<ForecastView> {
         id: forecast.id,
         currency: forecast.forecast.currency,
         proposal: forecast.proposal,
+        outcome: forecast.outcome,
         setup: serde_json::from_str(&forecast.forecast.params).map_err(corrupt)?,
         comparison: serde_json::from_str(&forecast.forecast.result).map_err(corrupt)?,
         created_at: forecast.created_at,

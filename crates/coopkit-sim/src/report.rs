@@ -132,49 +132,51 @@ impl ChartText {
 
 /// The served share week by week, one line per set of rules.
 pub fn served_chart(comparison: &Comparison, text: &ChartText) -> String {
-    let series: Vec<Series> = comparison
-        .alternatives
-        .iter()
-        .map(|a| Series {
-            name: a.name.clone(),
-            points: a
-                .result
-                .weekly
-                .iter()
-                .map(|w| (f64::from(w.week), w.served_share))
-                .collect(),
-        })
-        .collect();
-    line_chart(
-        &Axes {
-            title: text.title.clone(),
-            x_label: text.x_label.clone(),
-            y_label: text.y_label.clone(),
-            y_range: Some((0.0, 1.0)),
-            y_percent: true,
-        },
-        &series,
-    )
+    chart(comparison, text, YAxis::Share, |result| {
+        result
+            .weekly
+            .iter()
+            .map(|w| (f64::from(w.week), w.served_share))
+            .collect()
+    })
 }
 
 /// What each family can spend at the end, poorest to richest: the
 /// balance distribution, one line per set of rules.
 pub fn balances_chart(comparison: &Comparison, text: &ChartText) -> String {
+    chart(comparison, text, YAxis::Tokens, |result| {
+        let families = result.final_spendable.len().max(1) as f64;
+        result
+            .final_spendable
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (100.0 * (i as f64 + 0.5) / families, *s))
+            .collect()
+    })
+}
+
+/// What a chart's y axis counts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum YAxis {
+    /// A share, from 0 to 1, shown as a percentage.
+    Share,
+    /// Tokens, from zero to a round number above the largest.
+    Tokens,
+}
+
+/// A line per set of rules, its points taken from its result.
+fn chart(
+    comparison: &Comparison,
+    text: &ChartText,
+    y: YAxis,
+    points: impl Fn(&Repeated) -> Vec<(f64, f64)>,
+) -> String {
     let series: Vec<Series> = comparison
         .alternatives
         .iter()
-        .map(|a| {
-            let families = a.result.final_spendable.len().max(1) as f64;
-            Series {
-                name: a.name.clone(),
-                points: a
-                    .result
-                    .final_spendable
-                    .iter()
-                    .enumerate()
-                    .map(|(i, s)| (100.0 * (i as f64 + 0.5) / families, *s))
-                    .collect(),
-            }
+        .map(|a| Series {
+            name: a.name.clone(),
+            points: points(&a.result),
         })
         .collect();
     line_chart(
@@ -182,8 +184,8 @@ pub fn balances_chart(comparison: &Comparison, text: &ChartText) -> String {
             title: text.title.clone(),
             x_label: text.x_label.clone(),
             y_label: text.y_label.clone(),
-            y_range: None,
-            y_percent: false,
+            y_range: (y == YAxis::Share).then_some((0.0, 1.0)),
+            y_percent: y == YAxis::Share,
         },
         &series,
     )

@@ -19,15 +19,28 @@ pub struct Forecast {
     pub id: i64,
     pub forecast: NewForecast,
     pub proposal: Option<ProposalId>,
+    /// `enacted` or `rejected`, once the proposal's vote has closed.
+    pub outcome: Option<String>,
     pub created_at: Timestamp,
 }
 
-type ForecastRow = (i64, i64, String, String, String, Option<i64>, i64, i64);
+type ForecastRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    i64,
+    i64,
+);
 
-const COLUMNS: &str = "id, coop_id, currency, params, result, proposal_id, created_by, created_at";
+const COLUMNS: &str =
+    "id, coop_id, currency, params, result, proposal_id, outcome, created_by, created_at";
 
 fn forecast_from(row: ForecastRow) -> Forecast {
-    let (id, coop, currency, params, result, proposal, by, at) = row;
+    let (id, coop, currency, params, result, proposal, outcome, by, at) = row;
     Forecast {
         id,
         forecast: NewForecast {
@@ -38,6 +51,7 @@ fn forecast_from(row: ForecastRow) -> Forecast {
             created_by: PersonId(by),
         },
         proposal: proposal.map(ProposalId),
+        outcome,
         created_at: Timestamp(at),
     }
 }
@@ -108,6 +122,23 @@ impl Store {
                  AND EXISTS (SELECT 1 FROM governance_proposal p WHERE p.id = $1 AND p.coop_id = $2)",
             )
             .bind(proposal.0)
+            .bind(coop.0)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(changed == 1)
+    }
+
+    /// Records what the vote decided, once: `false` when it was recorded
+    /// already.
+    pub async fn settle_forecast(&self, coop: CoopId, id: i64, outcome: &str) -> Result<bool> {
+        let changed = on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE policy_forecast SET outcome = $1 WHERE coop_id = $2 AND id = $3 AND outcome IS NULL",
+            )
+            .bind(outcome)
             .bind(coop.0)
             .bind(id)
             .execute(pool)

@@ -105,6 +105,42 @@ impl Store {
     }
 
     /// A co-op's currencies, by code.
+    /// Changes a currency's default limits and monthly policy: what new
+    /// accounts open with and what the monthly tick applies.
+    pub async fn set_currency_rules(
+        &self,
+        coop: CoopId,
+        code: &CurrencyCode,
+        default_debit_limit: Option<u64>,
+        default_balance_cap: Option<u64>,
+        policy: &Policy,
+    ) -> Result<()> {
+        let limit = default_debit_limit
+            .map(|v| to_i64(v, "limit"))
+            .transpose()?;
+        let cap = default_balance_cap.map(|v| to_i64(v, "cap")).transpose()?;
+        let issuance = to_i64(policy.issuance_per_month, "issuance")?;
+        let threshold = to_i64(policy.demurrage_threshold, "threshold")?;
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE ledger_currency SET default_debit_limit = $1, default_balance_cap = $2, \
+                 issuance_per_month = $3, demurrage_bp = $4, demurrage_threshold = $5 \
+                 WHERE coop_id = $6 AND code = $7",
+            )
+            .bind(limit)
+            .bind(cap)
+            .bind(issuance)
+            .bind(i64::from(policy.demurrage_bp))
+            .bind(threshold)
+            .bind(coop.0)
+            .bind(code.as_str())
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })?;
+        Ok(())
+    }
+
     pub async fn currencies(&self, coop: CoopId) -> Result<Vec<Currency>> {
         type Row = (
             String,

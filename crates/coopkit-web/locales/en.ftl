@@ -824,3 +824,5 @@ error-forecast-cap-too-low = The cap must allow at least the longest evening of 
 error-forecast-impossible = These rules cannot be simulated.
 error-forecast-unlimited-credit = Its members have unlimited credit, which cannot be simulated; set a debit limit first.
 error-forecast-attached = This forecast is already attached to a proposal.
+forecast-outcome-enacted = The members approved this change: the currency has these rules now.
+forecast-outcome-rejected = The members did not approve this change: the rules stay as they were.

@@ -823,3 +823,5 @@ error-forecast-cap-too-low = El tope debe permitir al menos la tarde de ayuda m�
 error-forecast-impossible = Estas reglas no se pueden simular.
 error-forecast-unlimited-credit = Sus miembros tienen crédito ilimitado, que no se puede simular; fije antes un límite de débito.
 error-forecast-attached = Esta previsión ya está unida a una propuesta.
+forecast-outcome-enacted = Los miembros aprobaron este cambio: la moneda tiene ya estas reglas.
+forecast-outcome-rejected = Los miembros no aprobaron este cambio: las reglas siguen como estaban.

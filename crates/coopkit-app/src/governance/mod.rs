@@ -419,6 +419,22 @@ impl App {
                 }
             }
         }
+        // So is an approved rule change with its forecast attached.
+        if proposal.state == "closed" && proposal.proposal.kind == "bylaw" {
+            let pending = self
+                .store
+                .forecasts_of_proposal(coop.id, id)
+                .await?
+                .iter()
+                .any(|f| f.outcome.is_none());
+            if pending {
+                let roll = self.store.roll(id).await?;
+                let passed = self.outcome_of(&proposal, &roll).await?.passed();
+                if let Err(error) = self.settle_forecasts(coop, id, passed).await {
+                    tracing::warn!(%error, coop = %coop.slug, proposal = %id, "rule change not settled yet");
+                }
+            }
+        }
         Ok(proposal)
     }
 

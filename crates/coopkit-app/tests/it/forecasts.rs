@@ -5,10 +5,11 @@
 use std::sync::Arc;
 
 use coopkit_app::forecasts::{ProposeRuleChange, RuleChangeForm, TokenRules, CURRENT, PROPOSED};
+use coopkit_app::governance::VoteForm;
 use coopkit_app::ledger::TransferForm;
 use coopkit_app::{App, AppConfig, AppError};
 use coopkit_domain::{CoopId, CoopSettings, ManualClock, Timestamp};
-use coopkit_ledger::{CurrencyCode, TransferId};
+use coopkit_ledger::{AccountOwner, CurrencyCode, Limit, TransferId};
 use coopkit_store::{Currency, CurrencyKind, Store};
 use coopkit_testkit::{backends, TestDb, TEST_START};
 
@@ -48,7 +49,7 @@ fn mutual_credit() -> TokenRules {
         issuance_per_month: 0,
         demurrage_bp: 0,
         demurrage_threshold: 0,
-        issue_now: 0,
+        issue_now: 5,
     }
 }
 
@@ -205,5 +206,56 @@ async fn a_coordinator_forecasts_a_rule_change_and_puts_it_to_the_vote() {
                 ..
             })
         ));
+
+        // Nothing changes before the vote closes; once it passes, the
+        // currency's rules are the proposed ones, for every account, and
+        // the one-time issue is paid once.
+        for family in &families[..7] {
+            let voter = load(&store, *family).await;
+            app.vote(&voter, "sitters", proposal, yes()).await.unwrap();
+        }
+        let rules_now = || async {
+            let hour = app
+                .currencies("sitters")
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|c| c.code.as_str() == "HALFHOUR")
+                .unwrap();
+            let accounts = app.coop_accounts(&ada, "sitters").await.unwrap();
+            let account = accounts
+                .iter()
+                .find(|a| {
+                    a.account.currency == hour.code
+                        && a.account.owner == AccountOwner::Member(families[1])
+                })
+                .unwrap();
+            (
+                hour.default_debit_limit,
+                account.account.debit_limit,
+                account.balances.balance(),
+            )
+        };
+        assert_eq!(rules_now().await, (Some(0), Limit::AtMost(0), 20));
+        clock.advance_ms(7 * DAY);
+        for _ in 0..2 {
+            app.proposal(&member, "sitters", proposal).await.unwrap();
+        }
+        assert_eq!(rules_now().await, (Some(30), Limit::AtMost(30), 25));
+        assert_eq!(
+            app.forecast(&member, "sitters", id)
+                .await
+                .unwrap()
+                .outcome
+                .as_deref(),
+            Some("enacted")
+        );
+    }
+}
+
+fn yes() -> VoteForm {
+    VoteForm {
+        choice: "yes".into(),
+        ..VoteForm::default()
     }
 }

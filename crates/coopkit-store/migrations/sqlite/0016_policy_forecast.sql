@@ -11,6 +11,9 @@ CREATE TABLE policy_forecast (
     -- weekly series the charts are drawn from.
     result         TEXT    NOT NULL,
     proposal_id    INTEGER REFERENCES governance_proposal (id),
+    -- Once the proposal's vote has closed: 'enacted' (the currency's rules
+    -- became the proposed ones) or 'rejected'.
+    outcome        TEXT,
     created_by     INTEGER NOT NULL REFERENCES person (id),
     created_at     INTEGER NOT NULL
 );

@@ -43,6 +43,8 @@ pub struct RuleRow {
 pub struct ForecastFigures {
     pub id: i64,
     pub setup: String,
+    /// What the vote decided, once it closed.
+    pub outcome: Option<String>,
     pub rules: Vec<RuleRow>,
     pub rows: Vec<FigureRow>,
     pub served_svg: String,
@@ -85,6 +87,10 @@ pub fn figures(view: &ForecastView, scale: u32, tr: &crate::Tr) -> ForecastFigur
     let none = tr.t("forecast-none-value");
     ForecastFigures {
         id: view.id,
+        outcome: view
+            .outcome
+            .as_ref()
+            .map(|o| tr.t(&format!("forecast-outcome-{o}"))),
         setup: tr.t_args(
             "forecast-setup",
             &[

@@ -237,6 +237,16 @@ impl Browser {
         self.click("form[action='/logout'] button").await;
         self.wait_for_text("Sign up").await;
     }
+
+    /// Logs in as one of the demo's people.
+    async fn log_in_to_demo(&self, base: &str, email: &str) {
+        self.client.goto(&format!("{base}/login")).await.unwrap();
+        self.fill("email", email).await;
+        self.fill("password", coopkit_app::demo::DEMO_PASSWORD)
+            .await;
+        self.click("main form button[type=submit]").await;
+        self.wait_for_text("Log out").await;
+    }
 }
 
 /// Reads the QR code in a PNG screenshot, as a phone's camera app would.
@@ -362,13 +372,7 @@ async fn in_the_demo_a_family_books_a_sitter_who_accepts_and_both_settle_it() {
     let base = &server.base_url;
     let market = format!("{base}/c/capitol-hill-sitters/market");
     let b = &browser;
-    let log_in = |email: String| async move {
-        b.client.goto(&format!("{base}/login")).await.unwrap();
-        b.fill("email", &email).await;
-        b.fill("password", coopkit_app::demo::DEMO_PASSWORD).await;
-        b.click("main form button[type=submit]").await;
-        b.wait_for_text("Log out").await;
-    };
+    let log_in = |email: String| async move { b.log_in_to_demo(base, &email).await };
 
     // The family searches for a sitter and finds Ben.
     log_in(family.clone()).await;
@@ -749,11 +753,7 @@ async fn the_directory_is_searched_mapped_reviewed_and_downloaded_in_chromium() 
     );
 
     // A moderator decides the first pair in the review queue.
-    b.client.goto(&format!("{base}/login")).await.unwrap();
-    b.fill("email", "ana@sitters.example").await;
-    b.fill("password", coopkit_app::demo::DEMO_PASSWORD).await;
-    b.click("main form button[type=submit]").await;
-    b.wait_for_text("Log out").await;
+    b.log_in_to_demo(base, "ana@sitters.example").await;
     b.client
         .goto(&format!("{base}/directory/review"))
         .await
@@ -814,13 +814,7 @@ async fn a_coordinator_forecasts_mutual_credit_and_puts_it_to_the_vote_in_chromi
         .clone();
     let base = &server.base_url;
     let b = &browser;
-    let log_in = |email: String| async move {
-        b.client.goto(&format!("{base}/login")).await.unwrap();
-        b.fill("email", &email).await;
-        b.fill("password", coopkit_app::demo::DEMO_PASSWORD).await;
-        b.click("main form button[type=submit]").await;
-        b.wait_for_text("Log out").await;
-    };
+    let log_in = |email: String| async move { b.log_in_to_demo(base, &email).await };
 
     log_in("ben@sitters.example".into()).await;
     b.client
