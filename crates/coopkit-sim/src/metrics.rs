@@ -118,17 +118,13 @@ pub(crate) struct Tally {
 }
 
 impl Tally {
-    pub(crate) fn new(families: usize) -> Tally {
+    pub(crate) fn new(families: usize, wanted: u32) -> Tally {
         Tally {
-            wanted: 0,
+            wanted,
             asked: 0,
             served: 0,
             active: vec![false; families],
         }
-    }
-
-    pub(crate) fn wanted(&mut self) {
-        self.wanted += 1;
     }
 
     pub(crate) fn asked(&mut self, family: usize) {

@@ -6,6 +6,7 @@ use coopkit_ledger::{
     Account, AccountId, AccountOwner, CoopAccount, CurrencyCode, Event, Ledger, Limit, Transfer,
     TransferId, TransferKind,
 };
+use coopkit_market::availability::weekday;
 use coopkit_market::matching::{self, Point, Provider, Request};
 use coopkit_market::{WeeklySlot, Window};
 use rand::seq::{IndexedRandom, SliceRandom};
@@ -143,7 +144,7 @@ impl Simulation {
         }
 
         let plans = self.plan_week(now);
-        let requests: Vec<Request> = plans.requests.iter().map(|(_, r)| r.clone()).collect();
+        let requests: Vec<Request> = plans.requests.iter().map(|p| p.request.clone()).collect();
         let matching = match self.params.matching {
             MatchingRule::Engine => matching::propose(&requests, &plans.providers),
             MatchingRule::FirstCome => matching::first_come(&requests, &plans.providers),
@@ -151,24 +152,20 @@ impl Simulation {
         let mut sits = Vec::with_capacity(matching.proposals.len());
         let mut payments = Vec::with_capacity(matching.proposals.len());
         for proposal in &matching.proposals {
-            let (family, request) = &plans.requests[proposal.request];
+            let asked = &plans.requests[proposal.request];
             let sitter = self.family_of(proposal.provider);
-            let hours = request.window.minutes() / 60;
             payments.push(self.transfer(
-                self.families[*family].account,
+                self.families[asked.family].account,
                 self.families[sitter].account,
-                hours * self.params.tokens_per_hour,
+                asked.cost,
             ));
-            sits.push((*family, sitter));
+            sits.push((asked.family, sitter));
         }
         let results = self.apply(payments, now);
 
-        let mut tally = Tally::new(self.families.len());
-        for _ in &plans.wanted {
-            tally.wanted();
-        }
-        for (family, _) in &plans.requests {
-            tally.asked(*family);
+        let mut tally = Tally::new(self.families.len(), plans.wanted);
+        for asked in &plans.requests {
+            tally.asked(asked.family);
         }
         for ((family, sitter), result) in sits.into_iter().zip(results) {
             if result {
@@ -324,16 +321,17 @@ impl Simulation {
                 (window, hours * tokens_per_hour)
             });
             if let Some((window, cost)) = outing {
-                plans.wanted.push(i);
+                plans.wanted += 1;
                 // Spending what leaves less than the reserve is done
                 // reluctantly: the further below, the less likely.
                 let left = spendable - cost as i64;
                 let asks = left >= 0
                     && (left >= family.target || self.rng.random_range(0..family.target) < left);
                 if asks {
-                    plans.requests.push((
-                        i,
-                        Request {
+                    plans.requests.push(Asked {
+                        family: i,
+                        cost,
+                        request: Request {
                             requester: family.person,
                             category: CATEGORY.to_owned(),
                             window,
@@ -343,14 +341,14 @@ impl Simulation {
                             past_providers: family.past_sitters.clone(),
                             declined: Vec::new(),
                         },
-                    ));
+                    });
                 }
             }
             // Below the reserve, sitting is how to earn it back: certain
             // with nothing, even odds at the reserve, rare at twice it.
             let keen = 1.0 - spendable as f64 / (2 * family.target) as f64;
             if self.rng.random_bool(keen.clamp(SIT_ANYWAY, 1.0)) {
-                let out_on = outing.map(|(w, _)| matching_weekday(w.start));
+                let out_on = outing.map(|(w, _)| weekday(w.start));
                 let free: Vec<u8> = evenings
                     .choose_multiple(&mut self.rng, usize::from(self.params.free_evenings))
                     .copied()
@@ -465,13 +463,16 @@ impl Simulation {
 
 #[derive(Debug, Default)]
 struct Plans {
-    /// Families that want an evening out.
-    wanted: Vec<usize>,
-    /// The requests posted, with the family asking.
-    requests: Vec<(usize, Request)>,
+    /// How many families want an evening out.
+    wanted: u32,
+    requests: Vec<Asked>,
     providers: Vec<Provider>,
 }
 
-fn matching_weekday(at: Timestamp) -> u8 {
-    coopkit_market::availability::weekday(at)
+/// A request for a sitter, with the family asking and what it will pay.
+#[derive(Debug)]
+struct Asked {
+    family: usize,
+    cost: u64,
+    request: Request,
 }
