@@ -250,6 +250,42 @@ async fn a_coordinator_forecasts_a_rule_change_and_puts_it_to_the_vote() {
                 .as_deref(),
             Some("enacted")
         );
+
+        // A change the members do not approve (here, nobody votes: no
+        // quorum) leaves the rules as they are.
+        let capped = TokenRules {
+            balance_cap: Some(40),
+            ..mutual_credit()
+        };
+        let id = app
+            .forecast_rule_change(&ada, "sitters", form(capped))
+            .await
+            .unwrap();
+        let proposal = app
+            .propose_rule_change(
+                &ada,
+                "sitters",
+                id,
+                ProposeRuleChange {
+                    closes_at: Timestamp(TEST_START.as_millis() + 14 * DAY),
+                    ..propose()
+                },
+            )
+            .await
+            .unwrap();
+        clock.advance_ms(7 * DAY);
+        app.proposal(&member, "sitters", proposal).await.unwrap();
+        assert_eq!(
+            app.forecast(&member, "sitters", id)
+                .await
+                .unwrap()
+                .outcome
+                .as_deref(),
+            Some("rejected")
+        );
+        assert_eq!(rules_now().await, (Some(30), Limit::AtMost(30), 25));
+        let hour = app.currencies("sitters").await.unwrap();
+        assert_eq!(hour[0].default_balance_cap, None, "no cap came in");
     }
 }
 
