@@ -15,7 +15,7 @@ pub mod murmurations;
 pub mod normalize;
 
 pub use geojson::read_geojson;
-pub use link::{cluster, dedupe, link, LinkConfig, Pair};
+pub use link::{cluster, dedupe, link, LinkConfig, Pair, Reviewed};
 pub use mapping::{
     read_csv, read_csv_rows, Field, ListFacts, Mapping, Problem, ReadError, Reading, Record,
 };

@@ -51,13 +51,49 @@ pub fn tokens(text: &str) -> Vec<String> {
     clean.split_whitespace().map(str::to_owned).collect()
 }
 
+/// A legal word, or one of the long ones mistyped ("Limted",
+/// "Co-opertive"): lists typed by hand carry such slips, and a kept slip
+/// would look like a distinguishing word.
+fn is_legal_word(token: &str) -> bool {
+    LEGAL_WORDS.contains(&token)
+        || (token.len() >= 6
+            && LEGAL_WORDS
+                .iter()
+                .any(|w| w.len() >= 7 && one_edit_apart(token.as_bytes(), w.as_bytes())))
+}
+
 /// A name's distinguishing words, in order, joined by single spaces.
 pub fn name(text: &str) -> String {
     tokens(text)
         .into_iter()
-        .filter(|t| !LEGAL_WORDS.contains(&t.as_str()))
+        .filter(|t| !is_legal_word(t))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Whether two different texts are one slip of the keyboard apart: a
+/// letter changed, added or dropped, or two neighbouring letters swapped.
+/// Digits never slip: "Unit 1" and "Unit 2" are two places.
+pub fn one_edit_apart(a: &[u8], b: &[u8]) -> bool {
+    if a.len().abs_diff(b.len()) > 1 || a == b {
+        return false;
+    }
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let room = a.len().min(b.len()) - prefix;
+    let suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take(room)
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (x, y) = (&a[prefix..a.len() - suffix], &b[prefix..b.len() - suffix]);
+    let slipped = match (x.len(), y.len()) {
+        (1, 1) | (1, 0) | (0, 1) => true,
+        (2, 2) => x[0] == y[1] && x[1] == y[0],
+        _ => false,
+    };
+    slipped && x.iter().chain(y).all(u8::is_ascii_alphabetic)
 }
 
 /// "wc2h 9hj" → "WC2H9HJ".

@@ -152,3 +152,141 @@ fn a_chain_of_look_alikes_is_not_one_cluster() {
     assert_eq!(clusters[3], clusters[4]);
     assert_eq!(clusters[3], clusters[5]);
 }
+
+#[test]
+fn a_slip_of_the_keyboard_is_one_edit_and_digits_never_slip() {
+    use normalize::one_edit_apart;
+    assert!(one_edit_apart(b"bakery", b"bakrey"), "two letters swapped");
+    assert!(one_edit_apart(b"bakery", b"bakey"), "a letter dropped");
+    assert!(one_edit_apart(b"bakery", b"bakeery"), "a letter added");
+    assert!(one_edit_apart(b"bakery", b"bakary"), "a letter changed");
+    assert!(!one_edit_apart(b"bakery", b"bakery"), "equal is not a slip");
+    assert!(!one_edit_apart(b"bakery", b"barkey"), "two slips");
+    assert!(!one_edit_apart(b"unit1housing", b"unit2housing"));
+    assert!(!one_edit_apart(b"unithousing", b"unit2housing"));
+    // A mistyped legal word is still a legal word.
+    assert_eq!(
+        normalize::name("Alder Bakery Workers Co-opertive Limted"),
+        "alder bakery workers"
+    );
+}
+
+/// Distinct clubs and bakeries of invented towns, the `rows` of a
+/// background for the linker to measure chance agreement on: as in the
+/// real lists, the kinds of club are common words and the towns rare.
+fn background(rows: std::ops::Range<usize>, prefix: &str) -> String {
+    let syllables = ["ka", "lo", "mi", "nu", "pe", "ra", "si", "tu"];
+    let kinds = [
+        "Bakery",
+        "Royal British Legion Club",
+        "Constitutional Club",
+        "Royal Naval Association Club",
+        "Working Men's Club",
+    ];
+    rows.map(|i| {
+        let town: String = [i % 8, (i / 8) % 8, (i / 64) % 8]
+            .iter()
+            .map(|&k| syllables[k])
+            .collect();
+        let kind = kinds[i % kinds.len()];
+        format!("{prefix}{i},{town} {kind} Limited,{town},AB{i} 1CD\n")
+    })
+    .collect()
+}
+
+const PLACES: &str =
+    "[columns]\nid = \"ID\"\nname = \"Name\"\nlocality = \"Town\"\npostcode = \"Postcode\"\n";
+
+fn linked_ids(left: &str, right: &str) -> Vec<(String, String)> {
+    let mapping = Mapping::from_toml(PLACES).unwrap();
+    let header = "ID,Name,Town,Postcode\n";
+    let left = format!("{header}{}{left}", background(0..250, "l"));
+    let right = format!("{header}{}{right}", background(250..500, "r"));
+    let left = read_csv(left.as_bytes(), &mapping).unwrap();
+    let right = read_csv(right.as_bytes(), &mapping).unwrap();
+    link(&left, &right, &LinkConfig::default())
+        .iter()
+        .map(|p| (left[p.left].id.clone(), right[p.right].id.clone()))
+        .filter(|(l, _)| !l.starts_with('l'))
+        .collect()
+}
+
+#[test]
+fn slips_and_spacing_do_not_hide_a_match() {
+    let linked = linked_ids(
+        "a1,Holven Silin Bakery Co-operative Limited,Leeds,LS6 1AA\n\
+         a2,Tintre Tugartre Community Shop Limited,York,YO1 7LD\n",
+        "b1,Holvne Silin Bakery Co-operative Ltd,Leeds,LS6 2QQ\n\
+         b2,TINTR ETUGARTRE COMMUNITY SHOP LIMITED,York,YO1 7QQ\n",
+    );
+    assert!(linked.contains(&("a1".into(), "b1".into())), "{linked:?}");
+    assert!(linked.contains(&("a2".into(), "b2".into())), "{linked:?}");
+}
+
+#[test]
+fn a_shared_town_in_two_names_does_not_make_them_one_club() {
+    // Two clubs of one town, in one postcode district: the town's name
+    // in both says where they are, not that they are one. And the same
+    // kind of club in two towns is two clubs.
+    let linked = linked_ids(
+        "a1,Teddington Royal British Legion Club Limited,Teddington,TW11 8HH\n\
+         a2,Swindon Royal Naval Association Club Limited,Swindon,SN1 5BZ\n\
+         a3,Kinsley Royal British Legion Club Limited,Kinsley,WF9 5JF\n",
+        "b1,Teddington Constitutional Club Limited,Teddington,TW11 8TP\n\
+         b2,Lincoln Royal Naval Association Club Limited,Lincoln,LN6 7BG\n\
+         b3,Royal British Legion Club (Kinsley) Limited,Kinsley,WF9 5ED\n",
+    );
+    assert_eq!(
+        linked,
+        vec![("a3".to_owned(), "b3".to_owned())],
+        "only the club that moved down the road"
+    );
+}
+
+#[test]
+fn reviewed_pairs_teach_the_linker_what_a_match_looks_like() {
+    use coopkit_directory::Reviewed;
+    let mapping = Mapping::from_toml(PLACES).unwrap();
+    let header = "ID,Name,Town,Postcode\n";
+    // These two lists name a farm's grain store and its barn as one
+    // organisation, at two addresses: nothing in the priors expects it.
+    let left = format!(
+        "{header}{}a1,Kirkby Grain Store,Kirkby,LS6 1AA\n",
+        background(0..250, "l")
+    );
+    let right = format!(
+        "{header}{}b1,Kirkby Grain Barn,Kirkby,M21 0BN\n",
+        background(250..500, "r")
+    );
+    let left = read_csv(left.as_bytes(), &mapping).unwrap();
+    let right = read_csv(right.as_bytes(), &mapping).unwrap();
+    let record = |name: String, postcode: &str| coopkit_directory::Record {
+        name,
+        postcode: postcode.to_owned(),
+        ..Default::default()
+    };
+    // A moderator has accepted forty such pairs and rejected ten others.
+    let mut reviewed: Vec<Reviewed> = (0..40)
+        .map(|i| Reviewed {
+            left: record(format!("Farm{i} Grain Store"), &format!("DL{i} 1AA")),
+            right: record(format!("Farm{i} Grain Barn"), &format!("TS{i} 9ZZ")),
+            same: true,
+        })
+        .collect();
+    reviewed.extend((0..10).map(|i| Reviewed {
+        left: record(format!("Mill{i} Bakery"), "HX5 9DA"),
+        right: record(format!("Kiln{i} Pottery"), "HX5 9DA"),
+        same: false,
+    }));
+    let found = |config: &LinkConfig| {
+        link(&left, &right, config)
+            .into_iter()
+            .find(|p| left[p.left].id == "a1" && right[p.right].id == "b1")
+    };
+    assert_eq!(found(&LinkConfig::default()), None, "the priors alone");
+    let taught = found(&LinkConfig {
+        reviewed,
+        ..LinkConfig::default()
+    });
+    assert!(taught.is_some(), "after the reviews");
+}

@@ -88,13 +88,34 @@ pub struct DirectoryWrite {
     /// write names a source: they belong to it).
     pub records: Vec<SourceRecord>,
     /// Pairs of organisations for a person to look at.
-    pub reviews: Vec<(i64, i64, i64)>,
+    pub reviews: Vec<NewReview>,
     /// Organisations found to be another (merged away).
     pub merged: Vec<(i64, i64)>,
     /// The person whose decision this is, for the history.
     pub person: Option<PersonId>,
     /// The decision this write carries out, taken only if still open.
     pub decision: Option<Decision>,
+}
+
+/// A pair the linker doubts, for the review queue.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NewReview {
+    pub left: i64,
+    pub right: i64,
+    /// The linker's log2 odds that they are one, in thousandths.
+    pub score_milli: i64,
+    /// The two records as the linker compared them (JSON).
+    pub left_record: String,
+    pub right_record: String,
+}
+
+/// A decided pair from the review queue: the two records as the linker
+/// compared them (JSON) and whether they were found to be one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReviewedPair {
+    pub left_record: String,
+    pub right_record: String,
+    pub same: bool,
 }
 
 /// A moderator's answer to a pair in the review queue or a suggested edit.
@@ -458,15 +479,18 @@ impl Store {
                 });
                 insert.build().execute(&mut *tx).await?;
             }
-            for (left, right, score) in &write.reviews {
+            for review in &write.reviews {
                 sqlx::query(
-                    "INSERT INTO directory_review (left_org, right_org, score_milli, state, created_at) \
-                     VALUES ($1, $2, $3, 'open', $4) ON CONFLICT (left_org, right_org) DO NOTHING",
+                    "INSERT INTO directory_review \
+                     (left_org, right_org, score_milli, state, created_at, left_record, right_record) \
+                     VALUES ($1, $2, $3, 'open', $4, $5, $6) ON CONFLICT (left_org, right_org) DO NOTHING",
                 )
-                .bind(left)
-                .bind(right)
-                .bind(score)
+                .bind(review.left)
+                .bind(review.right)
+                .bind(review.score_milli)
                 .bind(now.as_millis())
+                .bind(&review.left_record)
+                .bind(&review.right_record)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -514,6 +538,27 @@ impl Store {
                 right,
                 score_milli,
                 state,
+            })
+            .collect())
+    }
+
+    /// The most recently decided pairs that kept their records, newest
+    /// first: what the linker learns from.
+    pub async fn directory_reviewed_pairs(&self, limit: i64) -> Result<Vec<ReviewedPair>> {
+        let rows: Vec<(String, String, String)> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT left_record, right_record, state FROM directory_review \
+             WHERE state <> 'open' AND left_record IS NOT NULL AND right_record IS NOT NULL \
+             ORDER BY decided_at DESC, id DESC LIMIT $1"
+        )
+        .bind(limit)
+        .fetch_all(pool)
+        .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(left_record, right_record, state)| ReviewedPair {
+                left_record,
+                right_record,
+                same: state == "accepted",
             })
             .collect())
     }

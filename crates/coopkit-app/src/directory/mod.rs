@@ -20,7 +20,7 @@ use coopkit_directory::{
 use coopkit_domain::{PersonId, Timestamp};
 use coopkit_search::SearchIndex;
 use coopkit_store::{
-    DirectoryOrg, DirectoryWrite, FieldChange, NewSource, SourceRecord, StoreError,
+    DirectoryOrg, DirectoryWrite, FieldChange, NewReview, NewSource, SourceRecord, StoreError,
 };
 use serde::{Deserialize, Serialize};
 
@@ -347,16 +347,26 @@ impl App {
                 let right: Vec<Record> = others.iter().map(|o| o.record.clone()).collect();
                 let config = LinkConfig {
                     threshold: REVIEW_SCORE,
+                    reviewed: self.reviewed_pairs().await?,
                     ..LinkConfig::default()
                 };
                 for pair in link(&left, &right, &config) {
                     let row = fresh[pair.left];
-                    let org = others[pair.right].id;
+                    let org = &others[pair.right];
                     if pair.score >= MERGE_SCORE {
-                        target[row] = Some(org);
+                        target[row] = Some(org.id);
                         report.linked += 1;
                     } else {
-                        reviews.push((org, row, (pair.score * 1000.0).round() as i64));
+                        reviews.push((
+                            row,
+                            NewReview {
+                                left: org.id,
+                                right: 0,
+                                score_milli: (pair.score * 1000.0).round() as i64,
+                                left_record: json(&org.record)?,
+                                right_record: json(&left[pair.left])?,
+                            },
+                        ));
                     }
                 }
             }
@@ -368,9 +378,12 @@ impl App {
         }
         report.created = new_orgs.len();
         let target: Vec<i64> = target.into_iter().map(|t| t.unwrap_or(0)).collect();
-        let reviews: Vec<(i64, i64, i64)> = reviews
+        let reviews: Vec<NewReview> = reviews
             .into_iter()
-            .map(|(org, row, score)| (org, target[row], score))
+            .map(|(row, review)| NewReview {
+                right: target[row],
+                ..review
+            })
             .collect();
         report.to_review = reviews.len();
 

@@ -1,10 +1,11 @@
 //! People improving the directory: moderators decide the pairs the linker
-//! was unsure of, members suggest edits and moderators accept or reject
-//! them. Every accepted change goes through survivorship like a list
-//! does, and leaves its history.
+//! was unsure of (and the linker learns from their decisions), members
+//! suggest edits and moderators accept or reject them. Every accepted
+//! change goes through survivorship like a list does, and leaves its
+//! history.
 
 use coopkit_directory::fields::FIELDS;
-use coopkit_directory::Record;
+use coopkit_directory::{Record, Reviewed};
 use coopkit_domain::PersonId;
 use coopkit_store::{
     Decision, DirectoryOrg, DirectoryWrite, Edit, FieldChange, HistoryEntry, NewSource, Review,
@@ -16,6 +17,9 @@ use crate::{App, AppError, Result};
 
 /// The source accepted edits are kept in, beside the imported lists.
 pub const EDITS_SOURCE: &str = "coopkit edits";
+
+/// How many of the latest decisions the linker learns from.
+const DECISIONS_LEARNT: i64 = 10_000;
 
 /// A pair in the review queue, with both organisations.
 #[derive(Clone, Debug)]
@@ -70,6 +74,26 @@ impl App {
             }
         }
         Ok(views)
+    }
+
+    /// The decided pairs, as examples for the linker.
+    pub(crate) async fn reviewed_pairs(&self) -> Result<Vec<Reviewed>> {
+        let read = |text: &str| -> Result<Record> {
+            serde_json::from_str(text)
+                .map_err(|_| StoreError::corrupt("directory_review", "a decided pair").into())
+        };
+        self.store
+            .directory_reviewed_pairs(DECISIONS_LEARNT)
+            .await?
+            .into_iter()
+            .map(|pair| {
+                Ok(Reviewed {
+                    left: read(&pair.left_record)?,
+                    right: read(&pair.right_record)?,
+                    same: pair.same,
+                })
+            })
+            .collect()
     }
 
     /// Accepting merges the right organisation into the left: its sources'

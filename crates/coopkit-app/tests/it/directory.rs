@@ -144,6 +144,34 @@ async fn the_uk_lists_import_link_merge_and_update_by_their_ids() {
             app.review_queue(moderator, 100).await.unwrap().len(),
             second.to_review - 2
         );
+        // Each decision keeps the two records as the linker compared them:
+        // an example it learns from at the next import.
+        let learnt = db.store.directory_reviewed_pairs(10).await.unwrap();
+        let names = |pair: &coopkit_store::ReviewedPair| {
+            let name = |json: &str| {
+                serde_json::from_str::<coopkit_directory::Record>(json)
+                    .unwrap()
+                    .name
+            };
+            (name(&pair.left_record), name(&pair.right_record), pair.same)
+        };
+        let mut learnt: Vec<_> = learnt.iter().map(names).collect();
+        learnt.sort_by_key(|(_, _, same)| *same);
+        assert_eq!(
+            learnt,
+            vec![
+                (
+                    different.left.record.name.clone(),
+                    different.right.record.name.clone(),
+                    false
+                ),
+                (
+                    same.left.record.name.clone(),
+                    same.right.record.name.clone(),
+                    true
+                ),
+            ]
+        );
 
         // A member suggests a website; once a moderator accepts, it shows,
         // says where it came from, and the history says who.
