@@ -5,12 +5,14 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, StrColumn};
+use tantivy::columnar::{Cardinality, Column, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crate::{distance_km, Facet, Page};
 
 pub(crate) struct PageCollector {
+    /// Rank by relevance; otherwise every match scores zero and ranks by id.
+    pub scored: bool,
     pub offset: usize,
     pub limit: usize,
     pub facets: Vec<Facet>,
@@ -70,6 +72,11 @@ pub(crate) struct SegmentPage {
     keep: usize,
     total: usize,
     top: BinaryHeap<Hit>,
+    /// Scored matches not yet counted in the facets.
+    pending: Vec<DocId>,
+    /// Room for a block's values: facet ordinals, organisation ids.
+    ords: Vec<Option<u64>>,
+    block_ids: Vec<Option<u64>>,
 }
 
 impl Collector for PageCollector {
@@ -104,11 +111,14 @@ impl Collector for PageCollector {
             keep: self.offset.saturating_add(self.limit),
             total: 0,
             top: BinaryHeap::new(),
+            pending: Vec::with_capacity(BLOCK),
+            ords: Vec::with_capacity(BLOCK),
+            block_ids: Vec::new(),
         })
     }
 
     fn requires_scoring(&self) -> bool {
-        true
+        self.scored
     }
 
     fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<Page> {
@@ -142,6 +152,59 @@ impl Collector for PageCollector {
     }
 }
 
+fn count(counts: &mut [u64], ord: u64) {
+    if let Some(n) = usize::try_from(ord).ok().and_then(|i| counts.get_mut(i)) {
+        *n += 1;
+    }
+}
+
+/// Matches are counted in blocks of this many: a facet's single values
+/// are read for a whole block at once.
+const BLOCK: usize = 1024;
+
+/// Counts each facet's values over `docs`.
+fn count_facets(
+    facets: &mut [(Facet, Option<StrColumn>, Vec<u64>)],
+    docs: &[DocId],
+    ords: &mut Vec<Option<u64>>,
+) {
+    for (_, column, counts) in facets {
+        let Some(column) = column else {
+            continue;
+        };
+        if column.ords().get_cardinality() == Cardinality::Multivalued {
+            for &doc in docs {
+                for ord in column.term_ords(doc) {
+                    count(counts, ord);
+                }
+            }
+        } else {
+            ords.clear();
+            ords.resize(docs.len(), None);
+            column.ords().first_vals(docs, ords);
+            for ord in ords.iter().flatten() {
+                count(counts, *ord);
+            }
+        }
+    }
+}
+
+impl SegmentPage {
+    fn offer(&mut self, hit: Hit) {
+        if self.top.len() < self.keep {
+            self.top.push(hit);
+        } else if self.top.peek().is_some_and(|worst| hit < *worst) {
+            self.top.pop();
+            self.top.push(hit);
+        }
+    }
+
+    fn flush(&mut self) {
+        count_facets(&mut self.facets, &self.pending, &mut self.ords);
+        self.pending.clear();
+    }
+}
+
 impl SegmentCollector for SegmentPage {
     type Fruit = SegmentFruit;
 
@@ -153,31 +216,44 @@ impl SegmentCollector for SegmentPage {
             }
         }
         self.total += 1;
-        for (_, column, counts) in &mut self.facets {
-            if let Some(column) = column {
-                for ord in column.term_ords(doc) {
-                    if let Some(n) = usize::try_from(ord).ok().and_then(|i| counts.get_mut(i)) {
-                        *n += 1;
-                    }
-                }
+        if self.keep > 0 {
+            if let Some(id) = self.ids.first(doc) {
+                self.offer(Hit { score, id });
             }
         }
-        if self.keep == 0 {
-            return;
-        }
-        let Some(id) = self.ids.first(doc) else {
-            return;
-        };
-        let hit = Hit { score, id };
-        if self.top.len() < self.keep {
-            self.top.push(hit);
-        } else if self.top.peek().is_some_and(|worst| hit < *worst) {
-            self.top.pop();
-            self.top.push(hit);
+        self.pending.push(doc);
+        if self.pending.len() >= BLOCK {
+            self.flush();
         }
     }
 
-    fn harvest(self) -> SegmentFruit {
+    /// Unscored matches come in blocks, read a column at a time.
+    fn collect_block(&mut self, docs: &[DocId]) {
+        if self.circle.is_some() {
+            for &doc in docs {
+                self.collect(doc, 0.0);
+            }
+            return;
+        }
+        self.total += docs.len();
+        count_facets(&mut self.facets, docs, &mut self.ords);
+        if self.keep > 0 {
+            let mut ids = std::mem::take(&mut self.block_ids);
+            ids.clear();
+            ids.resize(docs.len(), None);
+            self.ids.first_vals(docs, &mut ids);
+            for id in ids.iter().flatten() {
+                self.offer(Hit {
+                    score: 0.0,
+                    id: *id,
+                });
+            }
+            self.block_ids = ids;
+        }
+    }
+
+    fn harvest(mut self) -> SegmentFruit {
+        self.flush();
         let facets = self
             .facets
             .into_iter()

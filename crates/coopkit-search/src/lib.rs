@@ -137,6 +137,10 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
+    /// The whole directory's total and facet counts (the landing page's,
+    /// the most asked for and the costliest to count), for the searcher
+    /// generation they were counted on: any write makes a new one.
+    everything: Mutex<Option<(u64, Page)>>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -149,6 +153,8 @@ impl std::fmt::Debug for SearchIndex {
 const WRITER_HEAP: usize = 200_000_000;
 /// Indexing threads: the machine coopkit is measured on has two cores.
 const WRITER_THREADS: usize = 2;
+/// Threads one search reads segments with, likewise.
+const SEARCH_THREADS: usize = 2;
 
 impl SearchIndex {
     /// An empty index in memory.
@@ -167,7 +173,10 @@ impl SearchIndex {
                 .map(|f| (f, schema.add_text_field(f.name(), STRING | FAST)))
                 .collect(),
         };
-        let index = Index::create_in_ram(schema.build());
+        let mut index = Index::create_in_ram(schema.build());
+        // A broad search reads every segment: one thread per core reads
+        // them side by side.
+        index.set_multithread_executor(SEARCH_THREADS)?;
         let writer = index.writer_with_num_threads(WRITER_THREADS, WRITER_HEAP)?;
         let reader = index
             .reader_builder()
@@ -178,6 +187,7 @@ impl SearchIndex {
             reader,
             writer: Mutex::new(writer),
             fields,
+            everything: Mutex::new(None),
         })
     }
 
@@ -243,17 +253,51 @@ impl SearchIndex {
 
     pub fn search(&self, query: &Query) -> Result<Page> {
         let searcher = self.reader.searcher();
+        let everything =
+            query.text.trim().is_empty() && query.filters.is_empty() && query.area.is_none();
+        let generation = searcher.generation().generation_id();
+        let counted = everything
+            .then(|| {
+                let cache = self.everything.lock().unwrap_or_else(|e| e.into_inner());
+                cache
+                    .as_ref()
+                    .filter(|(of, _)| *of == generation)
+                    .map(|(_, page)| (page.total, page.facets.clone()))
+            })
+            .flatten();
         let tantivy_query = self.query(query);
         let collector = PageCollector {
+            // Without words every match ranks alike: no scores to compute.
+            scored: !query.text.trim().is_empty(),
             offset: query.offset,
             limit: query.limit,
-            facets: Facet::ALL.to_vec(),
+            facets: if counted.is_some() {
+                Vec::new()
+            } else {
+                Facet::ALL.to_vec()
+            },
             circle: match query.area {
                 Some(Area::Circle { lat, lon, km }) => Some((lat, lon, km)),
                 _ => None,
             },
         };
-        Ok(searcher.search(tantivy_query.as_ref(), &collector)?)
+        let mut page = searcher.search(tantivy_query.as_ref(), &collector)?;
+        match counted {
+            Some((total, facets)) => {
+                page.total = total;
+                page.facets = facets;
+            }
+            None if everything => {
+                let counts = Page {
+                    ids: Vec::new(),
+                    ..page.clone()
+                };
+                *self.everything.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some((generation, counts));
+            }
+            None => {}
+        }
+        Ok(page)
     }
 
     fn query(&self, query: &Query) -> Box<dyn TantivyQuery> {

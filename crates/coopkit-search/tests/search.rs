@@ -163,3 +163,54 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_whole_directory_counts_are_kept_only_until_the_index_changes() {
+    let index = SearchIndex::new().unwrap();
+    let sources = vec!["test".to_owned()];
+    let first: Vec<Record> = records()[..500].to_vec();
+    index
+        .upsert(
+            first
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (i as i64 + 1, r, sources.as_slice())),
+        )
+        .unwrap();
+    let everything = Query {
+        limit: 5,
+        ..Query::default()
+    };
+    let before = index.search(&everything).unwrap();
+    assert_eq!(before.total, 500);
+    // Asked again, the kept counts are those of a fresh count, and each
+    // page is its own.
+    let again = index
+        .search(&Query {
+            offset: 5,
+            ..everything.clone()
+        })
+        .unwrap();
+    assert_eq!((again.total, &again.facets), (before.total, &before.facets));
+    assert_eq!(again.ids, (6..=10).collect::<Vec<i64>>());
+    // A new organisation in a new country: the counts follow at once.
+    let newcomer = Record {
+        name: "Cooperativa Nueva".to_owned(),
+        country: "ES".to_owned(),
+        ..Record::default()
+    };
+    index
+        .upsert([(501, &newcomer, sources.as_slice())])
+        .unwrap();
+    let after = index.search(&everything).unwrap();
+    assert_eq!(after.total, 501);
+    assert!(after.facets[&Facet::Country].contains(&("ES".to_owned(), 1)));
+    // The narrowed searches count for themselves.
+    let spain = index
+        .search(&Query {
+            filters: vec![(Facet::Country, "ES".to_owned())],
+            ..everything
+        })
+        .unwrap();
+    assert_eq!((spain.total, spain.ids), (1, vec![501]));
+}

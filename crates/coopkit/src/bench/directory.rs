@@ -51,7 +51,16 @@ struct Report {
     query_p50_ms: f64,
     query_p99_ms: f64,
     query_max_ms: f64,
+    /// Each kind of query timed apart.
+    kinds: Vec<KindLatency>,
     peak_memory_mib: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+struct KindLatency {
+    kind: &'static str,
+    p50_ms: f64,
+    max_ms: f64,
 }
 
 const KINDS: [(&str, &str); 8] = [
@@ -188,6 +197,20 @@ fn generate(orgs: usize, random: &mut Random) -> (Vec<u8>, Vec<Town>) {
 
 /// The fixed mix: words alone, words and facets, facets alone, a box, a
 /// radius, words in a radius, a deep page.
+/// The kinds of query in [`mix`], in its order.
+const QUERY_KINDS: [&str; 10] = [
+    "a word",
+    "two words",
+    "a word and a country",
+    "a legal form",
+    "a country and an activity",
+    "a 0.5° box",
+    "a 10 km radius",
+    "a word, a 25 km radius and a legal form",
+    "a town's name",
+    "everything, at offset 1,000",
+];
+
 fn mix(towns: &[Town]) -> Vec<Query> {
     let near = |i: usize| &towns[i % towns.len()];
     let mut queries = Vec::new();
@@ -290,9 +313,19 @@ pub async fn run(args: DirectoryBench) -> anyhow::Result<String> {
     if args.json {
         return Ok(serde_json::to_string(&report)? + "\n");
     }
+    let kinds: String = report
+        .kinds
+        .iter()
+        .map(|k| {
+            format!(
+                "  {}: p50 {:.2} ms, max {:.2} ms\n",
+                k.kind, k.p50_ms, k.max_ms
+            )
+        })
+        .collect();
     Ok(format!(
         "{} organisations ({:.0} MiB of CSV) on {}: imported in {:.1} s ({:.0} rows/s), indexed in {:.1} s; \
-         {} searches: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; peak memory {} MiB\n",
+         {} searches: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; peak memory {} MiB\n{kinds}",
         report.orgs,
         report.csv_mib,
         report.backend,
@@ -354,12 +387,27 @@ async fn measure(
 
     let queries = mix(towns);
     let mut latencies = Vec::with_capacity(args.queries);
-    for query in queries.iter().cycle().take(args.queries) {
+    let mut by_kind: Vec<Vec<f64>> = vec![Vec::new(); QUERY_KINDS.len()];
+    for (n, query) in queries.iter().cycle().take(args.queries).enumerate() {
         let started = Instant::now();
         fresh.search_directory(query).await?;
-        latencies.push(started.elapsed().as_secs_f64() * 1_000.0);
+        let ms = started.elapsed().as_secs_f64() * 1_000.0;
+        latencies.push(ms);
+        by_kind[n % QUERY_KINDS.len()].push(ms);
     }
     latencies.sort_by(f64::total_cmp);
+    let kinds = QUERY_KINDS
+        .iter()
+        .zip(by_kind)
+        .map(|(kind, mut ms)| {
+            ms.sort_by(f64::total_cmp);
+            KindLatency {
+                kind,
+                p50_ms: percentile(&ms, 0.50),
+                max_ms: ms.last().copied().unwrap_or(0.0),
+            }
+        })
+        .collect();
     store.close().await;
     Ok(Report {
         backend,
@@ -372,6 +420,7 @@ async fn measure(
         query_p50_ms: percentile(&latencies, 0.50),
         query_p99_ms: percentile(&latencies, 0.99),
         query_max_ms: latencies.last().copied().unwrap_or(0.0),
+        kinds,
         peak_memory_mib: peak_memory_mib(),
     })
 }
