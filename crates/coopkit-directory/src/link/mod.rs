@@ -7,7 +7,9 @@
 //!    by more than [`LinkConfig::block_max`] rows on a side say too little
 //!    and are skipped.
 //! 2. **Comparing.** Each candidate pair gets a level per comparison:
-//!    names (equal; cosine of their words weighted by rarity, in bands),
+//!    names (equal; one slip apart or equal but for spaces; cosine of
+//!    their words weighted by rarity, in bands, a shared word naming the
+//!    record's own town counting for less),
 //!    postcode (equal, same district, different), street, company number,
 //!    website domain, phone, legal form, ownership, industry code. A
 //!    missing value on either side is no evidence either way.
@@ -18,25 +20,26 @@
 //!    matches do, starts from [`M_PRIORS`] and learns from the pairs people
 //!    have reviewed ([`LinkConfig::reviewed`]): each accepted pair is one
 //!    observation of `m`, each rejected one of `u`. The prior odds of a
-//!    match are one per row of the shorter list among the candidates. An exact name
-//!    or a postcode is worth less the more organisations share it
-//!    (term-frequency adjustment), so "Royal British Legion Club" or an
-//!    accountant's address alone proves little. A list known to hold only
+//!    match are one per row of the shorter list among the candidates. An
+//!    exact name, a postcode or a street is worth less the more
+//!    organisations share it (term-frequency adjustment), so "Royal
+//!    British Legion Club" or an accountant's address alone proves
+//!    little. A list known to hold only
 //!    current organisations is never linked to a row the other list says
 //!    was dissolved.
 //! 4. **One to one.** Pairs are taken best first; a row already linked is
 //!    not linked again, so a shared registered office does not chain
 //!    several organisations together.
 
+mod blocking;
 mod cluster;
+mod cores;
 mod prepare;
-
-use std::ops::Range;
-
-use rustc_hash::FxHashMap;
 
 use crate::mapping::{ListFacts, Record};
 use crate::normalize;
+use blocking::{Blocks, Finder};
+use cores::across_cores;
 use prepare::{cosine, Lists, Prepared, Text, ABSENT};
 
 pub use cluster::cluster;
@@ -194,163 +197,6 @@ fn compare(a: &Prepared, b: &Prepared, weight: &[f64]) -> Levels {
 fn nearly_equal(x: &Text, y: &Text) -> bool {
     x.letters == y.letters
         || (x.letters.len() >= 8 && normalize::one_edit_apart(&x.letters, &y.letters))
-}
-
-// Blocking keys: a kind of value in the high half, its number in the low.
-const NAME_KEY: u64 = 1 << 32;
-const WORD_KEY: u64 = 2 << 32;
-const POSTCODE_KEY: u64 = 3 << 32;
-const OTHER_KEY: u64 = 4 << 32;
-
-/// The blocking keys of a record: each whole name (its letters, so
-/// spacing does not matter) and its two rarest words, the postcode,
-/// company number, domain and phone.
-fn keys(p: &Prepared, word_count: &[u32], keys: &mut Vec<u64>) {
-    keys.clear();
-    for name in &p.names {
-        keys.push(NAME_KEY | u64::from(name.joined));
-        let mut rarest = [None::<(u32, u32)>; 2];
-        for &word in name.words.iter() {
-            let candidate = Some((word_count[word as usize], word));
-            if rarest[0].is_none() || candidate < rarest[0] {
-                rarest = [candidate, rarest[0]];
-            } else if rarest[1].is_none() || candidate < rarest[1] {
-                rarest[1] = candidate;
-            }
-        }
-        keys.extend(
-            rarest
-                .into_iter()
-                .flatten()
-                .map(|(_, w)| WORD_KEY | u64::from(w)),
-        );
-    }
-    if p.postcode != ABSENT {
-        keys.push(POSTCODE_KEY | u64::from(p.postcode));
-    }
-    for value in [p.company, p.domain, p.phone] {
-        if value != ABSENT {
-            keys.push(OTHER_KEY | u64::from(value));
-        }
-    }
-    keys.sort_unstable();
-    keys.dedup();
-}
-
-/// The left rows by blocking key, keys shared by too many rows left out.
-struct Blocks {
-    rows: Vec<u32>,
-    ranges: FxHashMap<u64, Range<u32>>,
-}
-
-impl Blocks {
-    fn new(
-        lists: &Lists,
-        left: &[Prepared],
-        may: impl Fn(usize) -> bool,
-        block_max: usize,
-    ) -> Blocks {
-        let mut entries: Vec<(u64, u32)> = Vec::with_capacity(left.len() * 6);
-        let mut mine = Vec::new();
-        for (i, p) in left.iter().enumerate().filter(|(i, _)| may(*i)) {
-            keys(p, &lists.word_count, &mut mine);
-            entries.extend(mine.iter().map(|&k| (k, i as u32)));
-        }
-        entries.sort_unstable();
-        let mut ranges = FxHashMap::default();
-        let mut start = 0;
-        while start < entries.len() {
-            let key = entries[start].0;
-            let end = start + entries[start..].partition_point(|e| e.0 == key);
-            if end - start <= block_max {
-                ranges.insert(key, start as u32..end as u32);
-            }
-            start = end;
-        }
-        Blocks {
-            rows: entries.into_iter().map(|(_, row)| row).collect(),
-            ranges,
-        }
-    }
-}
-
-/// What one thread needs to find a row's candidates.
-struct Finder<'a> {
-    blocks: &'a Blocks,
-    word_count: &'a [u32],
-    /// Per left row, the last right row (plus one) it was found for, so
-    /// each candidate is found once without sorting.
-    stamp: Vec<u32>,
-    keys: Vec<u64>,
-    found: Vec<u32>,
-}
-
-impl<'a> Finder<'a> {
-    fn new(blocks: &'a Blocks, word_count: &'a [u32], left_rows: usize) -> Self {
-        Finder {
-            blocks,
-            word_count,
-            stamp: vec![0; left_rows],
-            keys: Vec::new(),
-            found: Vec::new(),
-        }
-    }
-
-    /// The left rows sharing a block with right row `j` (with `same`,
-    /// only those before it).
-    fn candidates(&mut self, j: usize, p: &Prepared, same: bool) -> &[u32] {
-        keys(p, self.word_count, &mut self.keys);
-        self.found.clear();
-        let mark = j as u32 + 1;
-        for key in &self.keys {
-            let Some(range) = self.blocks.ranges.get(key) else {
-                continue;
-            };
-            for &i in &self.blocks.rows[range.start as usize..range.end as usize] {
-                if (!same || (i as usize) < j) && self.stamp[i as usize] != mark {
-                    self.stamp[i as usize] = mark;
-                    self.found.push(i);
-                }
-            }
-        }
-        &self.found
-    }
-}
-
-const CHUNK: usize = 1024;
-
-/// Runs `work` over `0..rows` in chunks spread across the machine's cores,
-/// each thread with its own state from `start`; returns the states.
-fn across_cores<S: Send>(
-    rows: usize,
-    start: impl Fn() -> S + Sync,
-    work: impl Fn(&mut S, Range<usize>) + Sync,
-) -> Vec<S> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(rows.div_ceil(CHUNK))
-        .max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let (start, work) = (&start, &work);
-                scope.spawn(move || {
-                    let mut state = start();
-                    for from in (t * CHUNK..rows).step_by(threads * CHUNK) {
-                        work(&mut state, from..(from + CHUNK).min(rows));
-                    }
-                    state
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
 }
 
 /// SplitMix64, for a sample that is the same on every run.
