@@ -44,6 +44,8 @@ struct Report {
     /// Reading, writing and merging, until the import starts indexing.
     import_seconds: f64,
     import_rows_per_s: f64,
+    /// Where the import's time went.
+    import_stages: Vec<StageTime>,
     /// Building the search index from the database, as a server does when
     /// it starts.
     index_seconds: f64,
@@ -54,6 +56,12 @@ struct Report {
     /// Each kind of query timed apart.
     kinds: Vec<KindLatency>,
     peak_memory_mib: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+struct StageTime {
+    stage: &'static str,
+    seconds: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -313,6 +321,11 @@ pub async fn run(args: DirectoryBench) -> anyhow::Result<String> {
     if args.json {
         return Ok(serde_json::to_string(&report)? + "\n");
     }
+    let stages: String = report
+        .import_stages
+        .iter()
+        .map(|s| format!("  import, {}: {:.1} s\n", s.stage, s.seconds))
+        .collect();
     let kinds: String = report
         .kinds
         .iter()
@@ -325,7 +338,7 @@ pub async fn run(args: DirectoryBench) -> anyhow::Result<String> {
         .collect();
     Ok(format!(
         "{} organisations ({:.0} MiB of CSV) on {}: imported in {:.1} s ({:.0} rows/s), indexed in {:.1} s; \
-         {} searches: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; peak memory {} MiB\n{kinds}",
+         {} searches: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; peak memory {} MiB\n{stages}{kinds}",
         report.orgs,
         report.csv_mib,
         report.backend,
@@ -361,22 +374,30 @@ async fn measure(
     };
     let app = App::new(store.clone(), clock, AppConfig::default());
     let started = Instant::now();
-    let indexing = std::sync::Mutex::new(None);
+    let stages = std::sync::Mutex::new(Vec::new());
     let tell = |stage: Stage| {
-        if stage == Stage::Indexing {
-            if let Ok(mut at) = indexing.lock() {
-                *at = Some(started.elapsed());
-            }
+        if let Ok(mut stages) = stages.lock() {
+            stages.push((stage, started.elapsed().as_secs_f64()));
         }
     };
     let imported = app.import_list_telling(&list, csv, &tell).await?;
+    let finished = started.elapsed().as_secs_f64();
     anyhow::ensure!(imported.created == args.orgs, "imported {imported:?}");
-    let import_seconds = indexing
-        .lock()
-        .ok()
-        .and_then(|at| *at)
-        .unwrap_or_else(|| started.elapsed())
-        .as_secs_f64();
+    let stages = stages.into_inner().unwrap_or_default();
+    // Each stage lasts until the next begins; the import, until indexing.
+    let import_seconds = stages
+        .iter()
+        .find(|(stage, _)| *stage == Stage::Indexing)
+        .map_or(finished, |(_, at)| *at);
+    let import_stages = stages
+        .iter()
+        .zip(stages.iter().skip(1).map(|(_, at)| *at).chain([finished]))
+        .filter(|((stage, _), _)| *stage != Stage::Indexing)
+        .map(|((stage, from), to)| StageTime {
+            stage: stage.name(),
+            seconds: to - from,
+        })
+        .collect();
 
     // A fresh app, as a server starting on this database.
     let fresh = App::new(store.clone(), Arc::new(SystemClock), AppConfig::default());
@@ -415,6 +436,7 @@ async fn measure(
         csv_mib: csv.len() as f64 / (1024.0 * 1024.0),
         import_seconds,
         import_rows_per_s: args.orgs as f64 / import_seconds,
+        import_stages,
         index_seconds,
         queries: latencies.len(),
         query_p50_ms: percentile(&latencies, 0.50),
