@@ -5,6 +5,7 @@
 //! GeoJSON, JSON-LD and Murmurations profiles. Works on plain records, so
 //! the same engine serves the command line and the server.
 
+pub mod cores;
 pub mod fields;
 pub mod geojson;
 pub mod jsonld;

@@ -114,38 +114,63 @@ pub struct ListFacts {
     pub country: Option<String>,
 }
 
-/// One organisation as a list gives it. Missing fields are empty.
+/// One organisation as a list gives it. Missing fields are empty, and are
+/// left out of its JSON (most lists fill a few of these fields).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Record {
     /// The list's own identifier for the row (its row number if it has
     /// none).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub id: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub other_name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub street: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub locality: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub region: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub postcode: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub country: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub website: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub phone: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub email: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub company_number: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub legal_form: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub ownership: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub sic: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub structure: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub activity: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub membership_type: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub founded: String,
     /// Twitter, Facebook and other profiles, as links or handles.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub social: Vec<String>,
     /// The list says it was dissolved.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub dissolved: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub dissolved_on: String,
     /// Latitude and longitude in degrees, when the list has a valid point.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub point: Option<(f64, f64)>,
 }
 

@@ -23,7 +23,7 @@ pub struct Statement<'a> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Merged {
     pub record: Record,
-    pub provenance: BTreeMap<String, (i64, i64)>,
+    pub provenance: BTreeMap<&'static str, (i64, i64)>,
 }
 
 /// Merges statements field by field; among equally new statements, the
@@ -35,7 +35,7 @@ pub fn survive(statements: &[Statement<'_>]) -> Merged {
         let provenance = FIELDS
             .iter()
             .filter(|f| **f != "id" && only.record.has(f))
-            .map(|f| ((*f).to_owned(), (only.source, only.as_of)))
+            .map(|f| (*f, (only.source, only.as_of)))
             .collect();
         let record = Record {
             id: String::new(),
@@ -53,7 +53,7 @@ pub fn survive(statements: &[Statement<'_>]) -> Merged {
             let _ = merged.record.set(field, &winner.record.get(field));
             merged
                 .provenance
-                .insert((*field).to_owned(), (winner.source, winner.as_of));
+                .insert(*field, (winner.source, winner.as_of));
         }
     }
     merged

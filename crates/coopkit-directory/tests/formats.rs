@@ -188,6 +188,36 @@ fn sample() -> Record {
 }
 
 #[test]
+fn a_record_is_kept_as_json_without_its_empty_fields() {
+    let text = serde_json::to_string(&Record {
+        id: "3".to_owned(),
+        name: "Unicorn Grocery".to_owned(),
+        point: Some((53.44, -2.27)),
+        ..Record::default()
+    })
+    .unwrap();
+    assert_eq!(
+        text,
+        r#"{"id":"3","name":"Unicorn Grocery","point":[53.44,-2.27]}"#
+    );
+    let whole = serde_json::to_string(&sample()).unwrap();
+    assert_eq!(serde_json::from_str::<Record>(&whole).unwrap(), sample());
+    // As databases written before kept it: every field, empty or not.
+    let mut every = serde_json::to_value(sample()).unwrap();
+    every["phone"] = "".into();
+    every["dissolved"] = false.into();
+    every["point"] = serde_json::Value::Null;
+    let read: Record = serde_json::from_value(every).unwrap();
+    assert_eq!(
+        read,
+        Record {
+            point: None,
+            ..sample()
+        }
+    );
+}
+
+#[test]
 fn murmurations_profiles_go_out_and_come_back() {
     let profile = murmurations::profile(&sample());
     assert_eq!(profile["linked_schemas"][0], murmurations::SCHEMA);

@@ -198,8 +198,14 @@ impl SearchIndex {
         orgs: impl IntoIterator<Item = (i64, &'a Record, &'a [String])>,
     ) -> Result<()> {
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        // Every write commits under this lock, so an index that shows no
+        // documents has none to replace: a server filling it as it starts
+        // leaves the deletions (a million, applied at the commit) out.
+        let replacing = !self.is_empty();
         for (id, record, sources) in orgs {
-            writer.delete_term(Term::from_field_u64(self.fields.id, as_key(id)));
+            if replacing {
+                writer.delete_term(Term::from_field_u64(self.fields.id, as_key(id)));
+            }
             writer.add_document(self.document(id, record, sources))?;
         }
         self.commit(&mut writer)

@@ -7,12 +7,14 @@
 
 mod hosted;
 mod moderation;
+mod provenance;
 mod reports;
 mod search;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+use coopkit_directory::cores::map_across_cores;
 use coopkit_directory::{
     fields, link, read_csv_rows, read_geojson, read_murmurations, survive, LinkConfig, Mapping,
     Problem, ReadError, Reading, Record, Statement,
@@ -22,11 +24,12 @@ use coopkit_search::SearchIndex;
 use coopkit_store::{
     DirectoryOrg, DirectoryWrite, FieldChange, NewReview, NewSource, SourceRecord, StoreError,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub use coopkit_search::{Area, Facet, Query};
 pub use hosted::HOSTED_SOURCE;
 pub use moderation::{EditView, ReviewView, EDITS_SOURCE};
+pub use provenance::Provenance;
 pub use search::{DirectoryHit, DirectoryPage, PAGE_MAX};
 
 use crate::{App, AppError, Result};
@@ -138,15 +141,6 @@ fn problems_csv(problems: &[Problem]) -> String {
     String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
-/// What is kept beside each organisation's shown record.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct Provenance {
-    /// Each field's source id and date.
-    pub fields: BTreeMap<String, (i64, i64)>,
-    /// Every source that lists it.
-    pub sources: BTreeSet<i64>,
-}
-
 /// An organisation as the directory shows it.
 #[derive(Clone, Debug)]
 pub struct Organisation {
@@ -171,28 +165,20 @@ impl Organisation {
     }
 }
 
-/// An organisation as `said` (source, date, record) shows it, with the
-/// changes from what it showed `before` (nothing for a new one).
+/// An organisation as `said` shows it, with the changes from what it
+/// showed `before` (nothing for a new one).
 fn merge(
     id: i64,
-    said: &[(i64, i64, Record)],
+    said: &[Statement<'_>],
     before: Option<&Record>,
     now: Timestamp,
 ) -> Result<(DirectoryOrg, Vec<FieldChange>)> {
-    let statements: Vec<Statement> = said
-        .iter()
-        .map(|(source, as_of, record)| Statement {
-            source: *source,
-            as_of: *as_of,
-            record,
-        })
-        .collect();
-    let merged = survive(&statements);
+    let merged = survive(said);
     let mut record = merged.record;
     record.id = id.to_string();
     let provenance = Provenance {
         fields: merged.provenance,
-        sources: said.iter().map(|(s, _, _)| *s).collect(),
+        sources: said.iter().map(|s| s.source).collect(),
     };
     let changes = before
         .map(|before| {
@@ -391,17 +377,19 @@ impl App {
         // they touch, merged again.
         progress(Stage::Merging);
         let source_id = source.as_ref().map_or(next_source, |s| s.id);
-        let mut records = Vec::with_capacity(reading.rows.len());
-        for ((row, record), org) in reading.rows.iter().zip(&target) {
-            records.push(SourceRecord {
+        let rows: Vec<_> = reading.rows.iter().zip(&target).collect();
+        let records = map_across_cores(&rows, |((row, record), org)| {
+            Ok(SourceRecord {
                 source: source_id,
                 key: record.id.clone(),
-                org: *org,
+                org: **org,
                 row: *row as i64,
                 as_of: list.as_of,
                 record: json(record)?,
-            });
-        }
+            })
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
         let incoming: Vec<(i64, &Record)> = target
             .iter()
             .zip(&reading.rows)
@@ -454,25 +442,14 @@ impl App {
         as_of: Timestamp,
         now: Timestamp,
     ) -> Result<Vec<(DirectoryOrg, Vec<FieldChange>)>> {
-        let mut statements: BTreeMap<i64, Vec<(i64, i64, Record)>> = BTreeMap::new();
-        for stored in self.store.directory_records_of(existing).await? {
-            if stored.source == source {
+        let mut stored = Vec::new();
+        for record in self.store.directory_records_of(existing).await? {
+            if record.source == source {
                 continue;
             }
-            let record: Record = serde_json::from_str(&stored.record)
-                .map_err(|_| StoreError::corrupt("directory_record.record", &stored.key))?;
-            statements.entry(stored.org).or_default().push((
-                stored.source,
-                stored.as_of.as_millis(),
-                record,
-            ));
-        }
-        for (org, record) in incoming {
-            statements.entry(*org).or_default().push((
-                source,
-                as_of.as_millis(),
-                (*record).clone(),
-            ));
+            let said: Record = serde_json::from_str(&record.record)
+                .map_err(|_| StoreError::corrupt("directory_record.record", &record.key))?;
+            stored.push((record.org, record.source, record.as_of.as_millis(), said));
         }
         let shown: HashMap<i64, Organisation> = self
             .store
@@ -482,12 +459,33 @@ impl App {
             .map(Organisation::from_stored)
             .map(|o| o.map(|o| (o.id, o)))
             .collect::<Result<_>>()?;
-        let mut orgs = Vec::with_capacity(statements.len());
-        for (id, said) in statements {
+        let mut said: Vec<(i64, Statement<'_>)> = stored
+            .iter()
+            .map(|(org, source, as_of, record)| (*org, *source, *as_of, record))
+            .chain(
+                incoming
+                    .iter()
+                    .map(|(org, record)| (*org, source, as_of.as_millis(), *record)),
+            )
+            .map(|(org, source, as_of, record)| {
+                let statement = Statement {
+                    source,
+                    as_of,
+                    record,
+                };
+                (org, statement)
+            })
+            .collect();
+        said.sort_by_key(|(org, _)| *org);
+        let by_org: Vec<&[(i64, Statement<'_>)]> = said.chunk_by(|a, b| a.0 == b.0).collect();
+        map_across_cores(&by_org, |statements| {
+            let id = statements[0].0;
+            let statements: Vec<Statement<'_>> = statements.iter().map(|(_, s)| *s).collect();
             let before = shown.get(&id).filter(|_| !new.contains(&id));
-            orgs.push(merge(id, &said, before.map(|o| &o.record), now)?);
-        }
-        Ok(orgs)
+            merge(id, &statements, before.map(|o| &o.record), now)
+        })
+        .into_iter()
+        .collect()
     }
 
     /// Every organisation shown, read a page at a time.
@@ -500,8 +498,8 @@ impl App {
                 return Ok(all);
             };
             after = last.id;
-            for org in &page {
-                all.push(Organisation::from_stored(org)?);
+            for org in map_across_cores(&page, Organisation::from_stored) {
+                all.push(org?);
             }
         }
     }

@@ -5,7 +5,7 @@
 //! history.
 
 use coopkit_directory::fields::FIELDS;
-use coopkit_directory::{Record, Reviewed};
+use coopkit_directory::{Record, Reviewed, Statement};
 use coopkit_domain::PersonId;
 use coopkit_store::{
     Decision, DirectoryOrg, DirectoryWrite, Edit, FieldChange, HistoryEntry, NewSource, Review,
@@ -257,12 +257,21 @@ impl App {
         records: &[SourceRecord],
     ) -> Result<(DirectoryOrg, Vec<FieldChange>)> {
         let before = self.directory_org(id).await?;
-        let mut said = Vec::with_capacity(records.len());
+        let mut read = Vec::with_capacity(records.len());
         for r in records {
             let record: Record = serde_json::from_str(&r.record)
                 .map_err(|_| StoreError::corrupt("directory_record.record", &r.key))?;
-            said.push((r.source, r.as_of.as_millis(), record));
+            read.push(record);
         }
+        let said: Vec<Statement<'_>> = records
+            .iter()
+            .zip(&read)
+            .map(|(r, record)| Statement {
+                source: r.source,
+                as_of: r.as_of.as_millis(),
+                record,
+            })
+            .collect();
         merge(id, &said, Some(&before.record), self.clock.now())
     }
 }

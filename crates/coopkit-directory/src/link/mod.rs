@@ -33,13 +33,12 @@
 
 mod blocking;
 mod cluster;
-mod cores;
 mod prepare;
 
+use crate::cores::across_cores;
 use crate::mapping::{ListFacts, Record};
 use crate::normalize;
 use blocking::{Blocks, Finder};
-use cores::across_cores;
 use prepare::{cosine, Lists, Prepared, Text, ABSENT};
 
 pub use cluster::cluster;
