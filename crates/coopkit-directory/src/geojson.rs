@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Map, Value};
 
-use crate::mapping::{status_ends, ReadError, Reading, Record};
+use crate::mapping::{on_globe, status_ends, ReadError, Reading, Record};
 
 /// Reads a FeatureCollection. Each feature is a row, counted from 1: one
 /// without a name is skipped and reported, one whose geometry is not a
@@ -113,16 +113,9 @@ fn geometry_point(geometry: &Value) -> Result<(f64, f64), String> {
         .ok_or("a Point without coordinates")?;
     // RFC 7946: longitude first.
     match coordinates.as_slice() {
-        [lon, lat, ..] => match (lon.as_f64(), lat.as_f64()) {
-            (Some(lon), Some(lat))
-                if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
-            {
-                Ok((lat, lon))
-            }
-            _ => Err(format!(
-                "coordinates [{lon}, {lat}] are not a longitude and latitude on the globe"
-            )),
-        },
+        [lon, lat, ..] => on_globe(lat.as_f64(), lon.as_f64()).ok_or_else(|| {
+            format!("coordinates [{lon}, {lat}] are not a longitude and latitude on the globe")
+        }),
         _ => Err("a Point needs [longitude, latitude]".to_owned()),
     }
 }

@@ -1,6 +1,6 @@
 //! The open-data directory's engine: lists of organisations come in (CSV
-//! through a column mapping, GeoJSON with OpenStreetMap tags, Murmurations
-//! profiles), are normalised, compared and linked by an unsupervised
+//! through a column mapping, GeoJSON with OpenStreetMap tags, JSON-LD in
+//! schema.org's terms, Murmurations profiles), are normalised, compared and linked by an unsupervised
 //! probabilistic score, merged field by field, and go out again as CSV,
 //! GeoJSON, JSON-LD and Murmurations profiles. Works on plain records, so
 //! the same engine serves the command line and the server.
@@ -16,6 +16,7 @@ pub mod murmurations;
 pub mod normalize;
 
 pub use geojson::read_geojson;
+pub use jsonld::read_jsonld;
 pub use link::{cluster, dedupe, link, LinkConfig, Pair, Reviewed};
 pub use mapping::{
     read_csv, read_csv_rows, Field, ListFacts, Mapping, Problem, ReadError, Reading, Record,

@@ -272,13 +272,16 @@ pub fn point(lat: &str, lon: &str) -> Result<Option<(f64, f64)>, String> {
         return Ok(None);
     }
     match (lat.parse::<f64>(), lon.parse::<f64>()) {
-        (Ok(la), Ok(lo)) if (-90.0..=90.0).contains(&la) && (-180.0..=180.0).contains(&lo) => {
-            Ok(Some((la, lo)))
-        }
-        _ => Err(format!(
-            "({lat}, {lon}) is not a latitude and longitude on the globe"
-        )),
+        (Ok(la), Ok(lo)) => on_globe(Some(la), Some(lo)).map(Some),
+        _ => None,
     }
+    .ok_or_else(|| format!("({lat}, {lon}) is not a latitude and longitude on the globe"))
+}
+
+/// A latitude and longitude, if both are given and on the globe.
+pub fn on_globe(lat: Option<f64>, lon: Option<f64>) -> Option<(f64, f64)> {
+    let (lat, lon) = (lat?, lon?);
+    ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
 }
 
 /// Whether a status names an end: "Dead", "Dissolved", "Struck off"…

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use serde_json::{json, Map, Value};
 
 use crate::geojson::text;
-use crate::mapping::{ReadError, Reading, Record};
+use crate::mapping::{on_globe, ReadError, Reading, Record};
 
 pub const SCHEMA: &str = "organizations_schema-v1.0.0";
 
@@ -42,18 +42,12 @@ pub fn read_murmurations(bytes: &[u8]) -> Result<Reading, ReadError> {
             None | Some(Value::Null) => None,
             Some(geo) => {
                 let coordinate = |key| geo.get(key).and_then(Value::as_f64);
-                match (coordinate("lat"), coordinate("lon")) {
-                    (Some(lat), Some(lon))
-                        if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
-                    {
-                        Some((lat, lon))
-                    }
-                    _ => {
-                        let reason = "needs \"lat\" and \"lon\" on the globe".to_owned();
-                        reading.problem(row, Some("geolocation"), reason, false);
-                        None
-                    }
+                let point = on_globe(coordinate("lat"), coordinate("lon"));
+                if point.is_none() {
+                    let reason = "needs \"lat\" and \"lon\" on the globe".to_owned();
+                    reading.problem(row, Some("geolocation"), reason, false);
                 }
+                point
             }
         };
         let contact = |key: &str| {

@@ -4,8 +4,8 @@
 //! values of several sources survive a merge.
 
 use coopkit_directory::{
-    geojson, jsonld, murmurations, read_csv_rows, read_geojson, read_murmurations, survive,
-    Mapping, ReadError, Record, Statement,
+    geojson, jsonld, murmurations, read_csv_rows, read_geojson, read_jsonld, read_murmurations,
+    survive, Mapping, ReadError, Record, Statement,
 };
 
 fn shared(file: &str) -> Vec<u8> {
@@ -252,6 +252,99 @@ fn json_ld_and_geojson_carry_the_fields() {
         "longitude first"
     );
     assert!(geojson::feature("x", &Record::default())["geometry"].is_null());
+}
+
+#[test]
+fn json_ld_comes_back_as_it_went_out() {
+    let uri = "https://example.org/directory/7";
+    let with_number = Record {
+        company_number: "IP01234R".to_owned(),
+        legal_form: "Society".to_owned(),
+        ..sample()
+    };
+    let document = serde_json::json!({
+        "@context": jsonld::context(),
+        "@graph": [jsonld::node(uri, &with_number)],
+    });
+    let reading = read_jsonld(document.to_string().as_bytes()).unwrap();
+    assert!(reading.problems.is_empty(), "{:?}", reading.problems);
+    assert_eq!(
+        reading.rows,
+        [(
+            1,
+            Record {
+                id: uri.to_owned(),
+                ..with_number
+            }
+        )]
+    );
+    // One document alone, with its own context, reads the same.
+    let one = jsonld::document(uri, &sample()).to_string();
+    assert_eq!(
+        read_jsonld(one.as_bytes()).unwrap().rows[0].1.name,
+        "Suma Wholefoods"
+    );
+}
+
+#[test]
+fn json_ld_as_others_publish_it_is_read_and_what_is_wrong_is_reported() {
+    let document = r#"[
+      {"@context": "http://schema.org", "@type": "Organization",
+       "schema:name": "Leeds Bread Co-op", "address": "Unit 2, Cross Green, Leeds",
+       "geo": {"latitude": "53.79", "longitude": "-1.51"},
+       "identifier": [{"@type": "PropertyValue", "propertyID": "Society number", "value": "31456R"}],
+       "sameAs": "https://twitter.com/leedsbread", "email": "mailto:hello@leedsbread.coop"},
+      {"@context": "https://schema.org/", "@id": "urn:x:2", "name": {"@value": "Oxford Co-op"},
+       "address": {"@type": "PostalAddress", "addressLocality": "Oxford",
+                   "addressCountry": {"@type": "Country", "name": "United Kingdom"}},
+       "geo": {"latitude": 95, "longitude": 0}},
+      {"@type": "Organization", "name": "No context"},
+      {"@context": "https://schema.org", "description": "No name"},
+      {"@context": "https://schema.org", "name": "Ruritania Co-op",
+       "address": {"addressCountry": "Ruritania"}}
+    ]"#;
+    let reading = read_jsonld(document.as_bytes()).unwrap();
+    let leeds = &reading.rows[0].1;
+    assert_eq!(leeds.id, "1", "no @id and no url: its row");
+    assert_eq!(leeds.street, "Unit 2, Cross Green, Leeds");
+    assert_eq!(leeds.point, Some((53.79, -1.51)));
+    assert_eq!(leeds.company_number, "31456R");
+    assert_eq!(leeds.social, ["https://twitter.com/leedsbread"]);
+    assert_eq!(leeds.email, "hello@leedsbread.coop");
+    let oxford = &reading.rows[1].1;
+    assert_eq!(
+        (oxford.id.as_str(), oxford.name.as_str()),
+        ("urn:x:2", "Oxford Co-op")
+    );
+    assert_eq!(
+        (oxford.locality.as_str(), oxford.country.as_str()),
+        ("Oxford", "GB")
+    );
+    assert_eq!(oxford.point, None);
+    assert_eq!(reading.rows.len(), 3);
+    let said: Vec<String> = reading.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(said.len(), 4, "{said:?}");
+    assert!(
+        said[0].starts_with("row 2, field geo: needs a latitude"),
+        "{said:?}"
+    );
+    assert!(
+        said[1].starts_with("row 3, field @context: no @context"),
+        "{said:?}"
+    );
+    assert_eq!(said[2], "row 4, field name: no name (row skipped)");
+    assert!(
+        said[3].starts_with("row 5, field country: \"Ruritania\""),
+        "{said:?}"
+    );
+
+    let elsewhere = r#"{"@context": "https://www.w3.org/ns/activitystreams", "@graph": []}"#;
+    let refused = read_jsonld(elsewhere.as_bytes()).unwrap_err().to_string();
+    assert!(refused.contains("is not schema.org's"), "{refused}");
+    let broken = read_jsonld(b"{\"@graph\": [\n  {\"name\": }\n]}")
+        .unwrap_err()
+        .to_string();
+    assert!(broken.starts_with("not valid JSON at line 2"), "{broken}");
 }
 
 #[test]

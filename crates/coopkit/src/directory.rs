@@ -28,7 +28,8 @@ pub enum DirectoryCommand {
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
     file: PathBuf,
-    /// csv (with --map), geojson (OpenStreetMap tags) or murmurations.
+    /// csv (with --map), geojson (OpenStreetMap tags), jsonld (schema.org)
+    /// or murmurations.
     #[arg(long)]
     format: String,
     /// The CSV's column mapping: a TOML file or a built-in name.
@@ -135,8 +136,9 @@ async fn import(app: &App, args: ImportArgs) -> anyhow::Result<String> {
                 .ok_or_else(|| anyhow::anyhow!("a CSV list needs --map"))?,
         )?),
         "geojson" => ListFormat::GeoJson,
+        "jsonld" => ListFormat::JsonLd,
         "murmurations" => ListFormat::Murmurations,
-        other => anyhow::bail!("--format {other:?}: give csv, geojson or murmurations"),
+        other => anyhow::bail!("--format {other:?}: give csv, geojson, jsonld or murmurations"),
     };
     let as_of = match &args.as_of {
         Some(date) => Timestamp::parse_date(date)

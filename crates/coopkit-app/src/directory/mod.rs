@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use coopkit_directory::cores::map_across_cores;
 use coopkit_directory::{
-    fields, link, read_csv_rows, read_geojson, read_murmurations, survive, LinkConfig, Mapping,
-    Problem, ReadError, Reading, Record, Statement,
+    fields, link, read_csv_rows, read_geojson, read_jsonld, read_murmurations, survive, LinkConfig,
+    Mapping, Problem, ReadError, Reading, Record, Statement,
 };
 use coopkit_domain::{PersonId, Timestamp};
 use coopkit_search::SearchIndex;
@@ -45,6 +45,8 @@ pub const REVIEW_SCORE: f64 = -2.0;
 pub enum ListFormat {
     Csv(Mapping),
     GeoJson,
+    /// schema.org terms, with ESSGlobal's.
+    JsonLd,
     Murmurations,
 }
 
@@ -53,6 +55,7 @@ impl ListFormat {
         match self {
             ListFormat::Csv(_) => "csv",
             ListFormat::GeoJson => "geojson",
+            ListFormat::JsonLd => "jsonld",
             ListFormat::Murmurations => "murmurations",
         }
     }
@@ -229,6 +232,7 @@ impl App {
         let reading: Reading = match &list.format {
             ListFormat::Csv(mapping) => read_csv_rows(bytes, mapping).map_err(unreadable)?,
             ListFormat::GeoJson => read_geojson(bytes).map_err(unreadable)?,
+            ListFormat::JsonLd => read_jsonld(bytes).map_err(unreadable)?,
             ListFormat::Murmurations => read_murmurations(bytes).map_err(unreadable)?,
         };
         if list.source.trim().is_empty() {

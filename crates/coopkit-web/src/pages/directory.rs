@@ -651,6 +651,7 @@ pub async fn import(
             Err(e) => return import_failed(&v, e.to_string()),
         },
         "geojson" => ListFormat::GeoJson,
+        "jsonld" => ListFormat::JsonLd,
         "murmurations" => ListFormat::Murmurations,
         _ => return Err(AppError::invalid("format", "invalid-value").into()),
     };

@@ -230,6 +230,58 @@ async fn search_pages_and_downloads_agree_and_validate() {
         }
         assert!(properties.contains("https://w3id.org/essglobal/V2a/vocab/organisationalStructure"));
 
+        // The download is a list another directory can import: every
+        // organisation comes back with its fields.
+        let elsewhere = TestServer::spawn(backend).await;
+        let list = ImportList {
+            source: "A neighbour's download".to_owned(),
+            file: "directory.jsonld".to_owned(),
+            format: ListFormat::JsonLd,
+            licence: "ODbL-1.0".to_owned(),
+            attribution: String::new(),
+            as_of: Timestamp::parse_date("2026-11-01").unwrap(),
+        };
+        let imported = elsewhere
+            .app
+            .import_list(&list, jsonld.to_string().as_bytes())
+            .await
+            .unwrap();
+        assert_eq!((imported.created, imported.problems.len()), (total, 0));
+        let first: i64 = all[0]["id"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let original = server.app.directory_org(first).await.unwrap().record;
+        let found = elsewhere
+            .app
+            .search_directory(&coopkit_app::directory::Query {
+                text: original.name.clone(),
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let same = found
+            .hits
+            .iter()
+            .find(|hit| {
+                hit.record.postcode == original.postcode && hit.record.name == original.name
+            })
+            .expect("the organisation came back");
+        // Neither vocabulary has a term for a SIC code or an ownership
+        // classification: those stay in the CSV and JSON downloads.
+        let comparable = |r: &coopkit_directory::Record| coopkit_directory::Record {
+            id: String::new(),
+            sic: String::new(),
+            ownership: String::new(),
+            ..r.clone()
+        };
+        assert_eq!(comparable(&same.record), comparable(&original));
+
         // The catalogue lists the four downloads under the licence.
         let catalog = client.get("/open-data/catalog.jsonld").await.json();
         let dataset = &catalog["dcat:dataset"][0];
