@@ -15,6 +15,9 @@ use std::collections::HashMap;
 
 use serde_json::{json, Map, Value};
 
+use crate::identifiers::{
+    registry_identifiers, COMPANIES_HOUSE, MUTUALS_REGISTER, REGISTERED_NUMBER,
+};
 use crate::mapping::{on_globe, status_ends, ReadError, Reading, Record};
 
 /// The names schema.org's vocabulary goes by, and the prefixes its terms
@@ -70,11 +73,12 @@ pub fn node(uri: &str, record: &Record) -> Value {
     if !record.social.is_empty() {
         node.insert("sameAs".to_owned(), json!(record.social));
     }
-    if !record.company_number.is_empty() {
-        node.insert(
-            "identifier".to_owned(),
-            json!({ "@type": "PropertyValue", "propertyID": "registered-number", "value": record.company_number }),
-        );
+    let identifiers: Vec<Value> = registry_identifiers(record)
+        .into_iter()
+        .map(|id| json!({ "@type": "PropertyValue", "propertyID": id.scheme, "value": id.value }))
+        .collect();
+    if !identifiers.is_empty() {
+        node.insert("identifier".to_owned(), Value::Array(identifiers));
     }
     for (key, value) in [
         ("essglobal:organisationalStructure", &record.structure),
@@ -304,8 +308,8 @@ fn read_node(row: usize, node: &Map<String, Value>, reading: &mut Reading) -> Op
 }
 
 /// The registered number among a node's identifiers: a PropertyValue
-/// named as coopkit writes it (or as a society or company number), or
-/// the identifier itself when it is plain text.
+/// whose scheme is a register (as coopkit writes them, or named a society
+/// or company number), or the identifier itself when it is plain text.
 fn registered_number(identifier: Option<&Value>) -> String {
     let values = match identifier {
         Some(Value::Array(values)) => values.iter().collect(),
@@ -316,10 +320,16 @@ fn registered_number(identifier: Option<&Value>) -> String {
         .into_iter()
         .find_map(|value| match value {
             Value::Object(property) => {
-                let id = text_of(term(property, &SCHEMA, "propertyID")).to_lowercase();
-                let named = ["registered-number", "society-number", "company-number"]
-                    .iter()
-                    .any(|n| id == *n || id.replace(' ', "-") == *n);
+                let id = text_of(term(property, &SCHEMA, "propertyID")).replace(' ', "-");
+                let named = [
+                    COMPANIES_HOUSE,
+                    MUTUALS_REGISTER,
+                    REGISTERED_NUMBER,
+                    "society-number",
+                    "company-number",
+                ]
+                .iter()
+                .any(|n| id.eq_ignore_ascii_case(n));
                 Some(text_of(term(property, &SCHEMA, "value"))).filter(|v| named && !v.is_empty())
             }
             Value::String(_) | Value::Number(_) => Some(text_of(Some(value))),

@@ -8,6 +8,7 @@
 pub mod cores;
 pub mod fields;
 pub mod geojson;
+pub mod identifiers;
 pub mod jsonld;
 pub mod link;
 pub mod mapping;

@@ -252,9 +252,37 @@ struct OrgPage<'a> {
     fields: Vec<FieldRow>,
     sources: Vec<String>,
     history: Vec<HistoryRow>,
+    identifiers: Vec<IdentifierRow>,
     editable: Vec<(&'static str, String)>,
     errors: FormErrors,
     notice: Option<String>,
+}
+
+#[derive(Debug)]
+struct IdentifierRow {
+    scheme: String,
+    value: String,
+    /// The register's own page for it, where it has one per entry.
+    link: Option<String>,
+}
+
+fn identifier_rows(v: &Viewer, record: &coopkit_directory::Record) -> Vec<IdentifierRow> {
+    use coopkit_directory::identifiers::{registry_identifiers, COMPANIES_HOUSE, COOP_DOMAIN};
+    registry_identifiers(record)
+        .into_iter()
+        .map(|id| IdentifierRow {
+            scheme: v.tr.t(&format!("directory-scheme-{}", id.scheme)),
+            link: match id.scheme {
+                COMPANIES_HOUSE => Some(format!(
+                    "https://find-and-update.company-information.service.gov.uk/company/{}",
+                    id.value
+                )),
+                COOP_DOMAIN => Some(format!("https://{}", id.value)),
+                _ => None,
+            },
+            value: id.value,
+        })
+        .collect()
 }
 
 fn field_label(v: &Viewer, field: &str) -> String {
@@ -328,6 +356,7 @@ async fn org_page(
             .map(|s| source_name(*s))
             .collect(),
         history,
+        identifiers: identifier_rows(v, &org.record),
         editable: FIELDS
             .iter()
             .filter(|f| **f != "id")

@@ -305,6 +305,30 @@ async fn search_pages_and_downloads_agree_and_validate() {
             .await
             .json();
         assert_eq!(node["@type"], "Organization");
+        // Its registry identifiers, with the register each belongs to.
+        let dynamix = client
+            .get("/api/v1/directory/search?q=dynamix&limit=1")
+            .await
+            .json();
+        let id = dynamix["results"][0]["id"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap();
+        let page = client.get(&format!("/directory/org/{id}")).await;
+        assert!(page.body.contains(
+            "Companies House: <a href=\"https://find-and-update.company-information.service.gov.uk/company/02413574\""
+        ), "{}", page.body);
+        assert!(page
+            .body
+            .contains(".coop domain: <a href=\"https://dynamix.coop\""));
+        let node = client
+            .get(&format!("/directory/org/{id}/jsonld"))
+            .await
+            .json();
+        assert_eq!(node["identifier"][0]["propertyID"], "GB-COH");
+        assert_eq!(node["identifier"][1]["value"], "dynamix.coop");
         client.get("/directory/org/0").await.assert_status(404);
         client.get("/directory/org/x").await.assert_status(404);
     }
