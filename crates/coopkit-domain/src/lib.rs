@@ -5,6 +5,7 @@
 //! are validated once, when they become one of these types; code that holds
 //! an [`Email`] never checks it again.
 
+pub mod apportion;
 pub mod clock;
 pub mod coop;
 pub mod ids;

@@ -1,6 +1,8 @@
-//! The services marketplace's rules, free of I/O: what a booking costs,
-//! whether it fits a provider's week, and how a booking moves from
-//! requested to settled. The use cases (`coopkit-app`) load and store
+//! The marketplace's rules, free of I/O: what a booking costs, whether it
+//! fits a provider's week, and how a booking moves from requested to
+//! settled; and for co-ops that sell creative work, who a sale pays
+//! ([`royalty`]) and what a play costs until the track is owned
+//! ([`stream`]). The use cases (`coopkit-app`) load and store
 //! bookings and move value in the ledger as [`booking::Effect`] says.
 //!
 //! Times are the co-op's wall-clock time, as milliseconds in a
@@ -12,6 +14,8 @@ pub mod booking;
 pub mod ical;
 pub mod matching;
 pub mod price;
+pub mod royalty;
+pub mod stream;
 
 pub use availability::{WeeklySlot, Window};
 pub use booking::{

@@ -17,6 +17,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use coopkit_domain::apportion::largest_remainder;
+
 /// What a class's patronage is measured in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -143,35 +145,6 @@ pub struct Allocation {
     pub members: Vec<MemberAllocation>,
     /// `cash-below-qualified` when the cash part is under 20%.
     pub warnings: Vec<String>,
-}
-
-/// Splits `whole` in proportion to `weights` by largest remainder: the
-/// parts sum to `whole` exactly; ties go to the earlier weight. All zero
-/// weights give all zero parts (and the whole undistributed).
-pub fn largest_remainder(whole: u64, weights: &[u64]) -> Vec<u64> {
-    let total: u128 = weights.iter().map(|&w| u128::from(w)).sum();
-    if total == 0 {
-        return vec![0; weights.len()];
-    }
-    let exact: Vec<(u128, u128)> = weights
-        .iter()
-        .map(|&w| {
-            let product = u128::from(whole) * u128::from(w);
-            (product / total, product % total)
-        })
-        .collect();
-    let mut parts: Vec<u64> = exact
-        .iter()
-        .map(|&(q, _)| u64::try_from(q).unwrap_or(u64::MAX))
-        .collect();
-    let given: u64 = parts.iter().sum();
-    let mut order: Vec<usize> = (0..weights.len()).collect();
-    // Largest remainder first; the earlier index on a tie.
-    order.sort_by(|&a, &b| exact[b].1.cmp(&exact[a].1).then(a.cmp(&b)));
-    for &i in order.iter().take((whole - given) as usize) {
-        parts[i] += 1;
-    }
-    parts
 }
 
 /// Closes a year with `net` (minor units; negative for a loss).
