@@ -4,7 +4,7 @@
 use crate::mapping::{point, Record};
 
 /// Every field an organisation shows, in the order downloads list them.
-pub const FIELDS: [&str; 24] = [
+pub const FIELDS: [&str; 25] = [
     "id",
     "name",
     "other_name",
@@ -23,6 +23,7 @@ pub const FIELDS: [&str; 24] = [
     "legal_form",
     "structure",
     "activity",
+    "sector",
     "membership_type",
     "ownership",
     "sic",
@@ -65,6 +66,7 @@ text_fields!(
     legal_form,
     structure,
     activity,
+    sector,
     membership_type,
     ownership,
     sic,

@@ -1,8 +1,9 @@
 //! Organisations as JSON-LD: schema.org `Organization` with the ESSGlobal
 //! vocabulary for what schema.org has no term for (organisational
-//! structure, activity, membership type), written and read. A SIC code
-//! and an ownership classification have a term in neither, so JSON-LD
-//! leaves them out; the CSV and JSON downloads carry them.
+//! structure, activity, membership type), written and read. A SIC code, a
+//! sector in words and an ownership classification have a term in
+//! neither, so JSON-LD leaves them out; the CSV and JSON downloads carry
+//! them.
 //!
 //! Reading takes documents in schema.org's terms, as publishers write
 //! them: one node, an array of nodes, or a `@graph`, with the terms bare

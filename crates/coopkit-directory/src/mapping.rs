@@ -52,6 +52,8 @@ pub enum Field {
     Structure,
     /// Its main activity (an ICA or ESSGlobal term, or free text).
     Activity,
+    /// Its sector in words, as the list names it ("Housing", "Retail").
+    Sector,
     /// Who its members are (an ESSGlobal base membership type).
     MembershipType,
     /// The date it was founded or registered.
@@ -85,6 +87,7 @@ impl Field {
             Field::Description => "description",
             Field::Structure => "structure",
             Field::Activity => "activity",
+            Field::Sector => "sector",
             Field::MembershipType => "membership_type",
             Field::Founded => "founded",
             Field::Twitter => "twitter",
@@ -157,6 +160,8 @@ pub struct Record {
     pub structure: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub activity: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub sector: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub membership_type: String,
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -350,6 +355,7 @@ impl Mapping {
             (Field::LegalForm, "Legal Form"),
             (Field::Ownership, "Ownership Classification"),
             (Field::Sic, "SIC Code"),
+            (Field::Sector, "Sector - Simplified, High Level"),
             (Field::Status, "Registered Status"),
             (Field::Founded, "Incorporation Date"),
             (Field::Dissolved, "Dissolved Date"),
@@ -381,6 +387,7 @@ impl Mapping {
             (Field::Description, "Description"),
             (Field::Structure, "Organisational Structure"),
             (Field::Activity, "Primary Activity"),
+            (Field::Sector, "Sector"),
             (Field::MembershipType, "Membership Type"),
             (Field::Twitter, "Twitter"),
             (Field::Facebook, "Facebook"),
@@ -564,6 +571,7 @@ pub fn read_csv_rows(bytes: &[u8], mapping: &Mapping) -> Result<Reading, ReadErr
             sic: get(Field::Sic),
             structure: get(Field::Structure),
             activity: get(Field::Activity),
+            sector: get(Field::Sector),
             membership_type: get(Field::MembershipType),
             founded: get(Field::Founded),
             social,

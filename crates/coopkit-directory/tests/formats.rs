@@ -29,6 +29,7 @@ fn the_real_lists_read_whole_and_say_what_they_could_not_read() {
     assert_eq!(coop.name, "Co-operative Group Limited");
     assert_eq!(coop.country, "GB", "the register's country fills the rows");
     assert_eq!(coop.founded, "11/8/1863");
+    assert_eq!(coop.sector, "Retail", "Co-operatives UK's sector, in words");
 
     let uk2023 = read_csv_rows(
         &shared("coopsuk_2023-Q2_essglobal_standard.csv"),
@@ -46,6 +47,16 @@ fn the_real_lists_read_whole_and_say_what_they_could_not_read() {
             .filter(|(_, r)| r.point.is_some())
             .count()
             > 7000
+    );
+    let housing = uk2023
+        .rows
+        .iter()
+        .filter(|(_, r)| r.activity.ends_with("/ICA210"))
+        .filter(|(_, r)| r.sector == "Housing")
+        .count();
+    assert_eq!(
+        housing, 743,
+        "the ICA's housing term, and the sector that names it"
     );
 
     let susy = read_geojson(&shared("transformap_susy_ssedas_2020.geojson")).unwrap();

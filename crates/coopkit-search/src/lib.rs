@@ -1,5 +1,5 @@
 //! The directory's search index: full text on names, descriptions and
-//! places, facets (country, region, legal form, activity, structure,
+//! places, facets (country, region, legal form, activity, sector, structure,
 //! source), a bounding box or a radius. It lives in memory and is rebuilt
 //! from the database when the server starts, then kept current as
 //! organisations change; the database stays the only record.
@@ -36,16 +36,18 @@ pub enum Facet {
     Region,
     LegalForm,
     Activity,
+    Sector,
     Structure,
     Source,
 }
 
 impl Facet {
-    pub const ALL: [Facet; 6] = [
+    pub const ALL: [Facet; 7] = [
         Facet::Country,
         Facet::Region,
         Facet::LegalForm,
         Facet::Activity,
+        Facet::Sector,
         Facet::Structure,
         Facet::Source,
     ];
@@ -57,6 +59,7 @@ impl Facet {
             Facet::Region => "region",
             Facet::LegalForm => "legal_form",
             Facet::Activity => "activity",
+            Facet::Sector => "sector",
             Facet::Structure => "structure",
             Facet::Source => "source",
         }
@@ -72,6 +75,7 @@ impl Facet {
             Facet::Region => &record.region,
             Facet::LegalForm => &record.legal_form,
             Facet::Activity => &record.activity,
+            Facet::Sector => &record.sector,
             Facet::Structure => &record.structure,
             Facet::Source => return sources.to_vec(),
         };

@@ -19,6 +19,7 @@ pub struct SearchParams {
     pub region: Option<String>,
     pub legal_form: Option<String>,
     pub activity: Option<String>,
+    pub sector: Option<String>,
     pub structure: Option<String>,
     pub source: Option<String>,
     /// A box: `south,west,north,east` in degrees.
@@ -76,6 +77,7 @@ impl SearchParams {
             (Facet::Region, &self.region),
             (Facet::LegalForm, &self.legal_form),
             (Facet::Activity, &self.activity),
+            (Facet::Sector, &self.sector),
             (Facet::Structure, &self.structure),
             (Facet::Source, &self.source),
         ]
@@ -163,6 +165,7 @@ impl SearchParams {
             Facet::Region => &mut next.region,
             Facet::LegalForm => &mut next.legal_form,
             Facet::Activity => &mut next.activity,
+            Facet::Sector => &mut next.sector,
             Facet::Structure => &mut next.structure,
             Facet::Source => &mut next.source,
         };

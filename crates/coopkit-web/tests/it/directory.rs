@@ -170,6 +170,7 @@ async fn search_pages_and_downloads_agree_and_validate() {
         let facets = &whole["facets"]["source"][0];
         assert_eq!(facets["value"], "Co-operatives UK 2023");
         assert_eq!(facets["count"].as_u64().unwrap() as usize, total);
+        assert_eq!(whole["facets"]["sector"][0]["value"], "Housing");
 
         let refused = client.get("/api/v1/directory/search?near=53,-2").await;
         refused.assert_status(422);
@@ -272,11 +273,13 @@ async fn search_pages_and_downloads_agree_and_validate() {
                 hit.record.postcode == original.postcode && hit.record.name == original.name
             })
             .expect("the organisation came back");
-        // Neither vocabulary has a term for a SIC code or an ownership
-        // classification: those stay in the CSV and JSON downloads.
+        // Neither vocabulary has a term for a SIC code, a sector in words
+        // or an ownership classification: those stay in the CSV and JSON
+        // downloads.
         let comparable = |r: &coopkit_directory::Record| coopkit_directory::Record {
             id: String::new(),
             sic: String::new(),
+            sector: String::new(),
             ownership: String::new(),
             ..r.clone()
         };
