@@ -361,9 +361,20 @@ impl App {
                 }
             }
         }
+        // New organisations are numbered in the order of their rows' keys,
+        // and the rows are written in that order (below), so both of the
+        // record table's indexes, by key and by organisation, grow at
+        // their ends instead of taking a million rows in scattered places.
+        let mut by_key: Vec<usize> = (0..target.len()).collect();
+        by_key.sort_unstable_by(|&a, &b| reading.rows[a].1.id.cmp(&reading.rows[b].1.id));
         let mut new_orgs = BTreeSet::new();
-        for (id, slot) in (first_new_id..).zip(target.iter_mut().filter(|t| t.is_none())) {
-            *slot = Some(id);
+        let unplaced: Vec<usize> = by_key
+            .iter()
+            .copied()
+            .filter(|&row| target[row].is_none())
+            .collect();
+        for (id, row) in (first_new_id..).zip(unplaced) {
+            target[row] = Some(id);
             new_orgs.insert(id);
         }
         report.created = new_orgs.len();
@@ -381,7 +392,10 @@ impl App {
         // they touch, merged again.
         progress(Stage::Merging);
         let source_id = source.as_ref().map_or(next_source, |s| s.id);
-        let rows: Vec<_> = reading.rows.iter().zip(&target).collect();
+        let rows: Vec<_> = by_key
+            .iter()
+            .map(|&i| (&reading.rows[i], &target[i]))
+            .collect();
         let records = map_across_cores(&rows, |((row, record), org)| {
             Ok(SourceRecord {
                 source: source_id,
