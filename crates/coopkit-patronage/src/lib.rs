@@ -14,6 +14,11 @@
 //! least `cash_percent` of the allocation, rounded up; US law (Subchapter T)
 //! asks for 20% for the allocation to be a qualified written notice, so a
 //! lower setting is allowed with a warning.
+//!
+//! What investors may receive on their capital is the other side of that
+//! rule, and capped: [`returns`].
+
+pub mod returns;
 
 use serde::{Deserialize, Serialize};
 
