@@ -4,6 +4,7 @@
 //! crate reads; the store keeps them whole and decides nothing about them.
 
 use coopkit_domain::{PersonId, Timestamp};
+use futures_util::{Stream, StreamExt};
 
 use crate::{on_pool, BeginWrite, Pool, Result, Store, StoreError};
 
@@ -72,21 +73,24 @@ pub struct HistoryEntry {
     pub at: Timestamp,
 }
 
-/// Everything one import writes, decided before the transaction opens.
-/// Organisations it creates take the ids `first_new_id..`, which
-/// [`Store::next_directory_ids`] gave under no lock, so the store checks
-/// them (and a new source's id) again under its write lock.
+/// Everything one import, merge or edit writes but its new rows, decided
+/// before the transaction opens. Organisations it creates take the ids
+/// `first_new_id..`, which [`Store::next_directory_ids`] gave under no
+/// lock, so the store checks them (and a new source's id) again under its
+/// write lock.
 #[derive(Clone, Debug, Default)]
 pub struct DirectoryWrite {
     pub source: Option<NewSource>,
     pub rows_read: i64,
     pub report: String,
-    /// Shown organisations, new and changed, with the changes to record.
+    /// Organisations already shown that changed, with the changes to
+    /// record.
     pub orgs: Vec<(DirectoryOrg, Vec<FieldChange>)>,
+    /// How many new organisations, and how many records, the write's
+    /// [`NewRows`] carry in all: a write that gets fewer was cut short and
+    /// is abandoned.
     pub new_orgs: usize,
-    /// Records to insert or replace (their `source` is ignored when the
-    /// write names a source: they belong to it).
-    pub records: Vec<SourceRecord>,
+    pub new_records: usize,
     /// Pairs of organisations for a person to look at.
     pub reviews: Vec<NewReview>,
     /// Organisations found to be another (merged away).
@@ -95,6 +99,16 @@ pub struct DirectoryWrite {
     pub person: Option<PersonId>,
     /// The decision this write carries out, taken only if still open.
     pub decision: Option<Decision>,
+}
+
+/// New organisations and records (to insert or replace) for a write, a
+/// batch of them: an import's are made while the batches before them are
+/// written. A record's `source` is ignored when the write names a source:
+/// it belongs to that one.
+#[derive(Clone, Debug, Default)]
+pub struct NewRows {
+    pub orgs: Vec<DirectoryOrg>,
+    pub records: Vec<SourceRecord>,
 }
 
 /// A pair the linker doubts, for the review queue.
@@ -315,11 +329,13 @@ impl Store {
         Ok((org.unwrap_or(0) + 1, source.unwrap_or(0) + 1))
     }
 
-    /// Writes an import, a merge or an accepted edit whole, or nothing.
-    /// Fails with a conflict when another write took the new ids first.
+    /// Writes an import, a merge or an accepted edit whole with the new
+    /// rows `rows` yields, or nothing. Fails with a conflict when another
+    /// write took the new ids first.
     pub async fn write_directory(
         &self,
         write: &DirectoryWrite,
+        mut rows: impl Stream<Item = NewRows> + Unpin + Send,
         first_new_id: i64,
         now: Timestamp,
     ) -> Result<i64> {
@@ -398,24 +414,7 @@ impl Store {
                     .await?
                 }),
             };
-            let (new, changed): (Vec<_>, Vec<_>) = write
-                .orgs
-                .iter()
-                .partition(|(org, _)| org.id >= first_new_id && write.new_orgs > 0);
-            for chunk in new.chunks(BATCH) {
-                let mut insert = sqlx::QueryBuilder::new(
-                    "INSERT INTO directory_org (id, record, provenance, merged_into, updated_at) ",
-                );
-                insert.push_values(chunk, |mut row, (org, _)| {
-                    row.push_bind(org.id)
-                        .push_bind(&org.record)
-                        .push_bind(&org.provenance)
-                        .push_bind(org.merged_into)
-                        .push_bind(now.as_millis());
-                });
-                insert.build().execute(&mut *tx).await?;
-            }
-            for (org, _) in &changed {
+            for (org, _) in &write.orgs {
                 sqlx::query(
                     "UPDATE directory_org SET record = $2, provenance = $3, updated_at = $4 WHERE id = $1",
                 )
@@ -441,23 +440,47 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            for chunk in write.records.chunks(BATCH) {
-                let mut insert = sqlx::QueryBuilder::new(
-                    "INSERT INTO directory_record (source_id, source_key, org_id, row_number, as_of, record) ",
-                );
-                insert.push_values(chunk, |mut row, record| {
-                    row.push_bind(source.unwrap_or(record.source))
-                        .push_bind(&record.key)
-                        .push_bind(record.org)
-                        .push_bind(record.row)
-                        .push_bind(record.as_of.as_millis())
-                        .push_bind(&record.record);
+            // Organisations before their records, which refer to them.
+            let (mut new_orgs, mut new_records) = (0, 0);
+            while let Some(batch) = rows.next().await {
+                new_orgs += batch.orgs.len();
+                new_records += batch.records.len();
+                for chunk in batch.orgs.chunks(BATCH) {
+                    let mut insert = sqlx::QueryBuilder::new(
+                        "INSERT INTO directory_org (id, record, provenance, merged_into, updated_at) ",
+                    );
+                    insert.push_values(chunk, |mut row, org| {
+                        row.push_bind(org.id)
+                            .push_bind(&org.record)
+                            .push_bind(&org.provenance)
+                            .push_bind(org.merged_into)
+                            .push_bind(now.as_millis());
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+                for chunk in batch.records.chunks(BATCH) {
+                    let mut insert = sqlx::QueryBuilder::new(
+                        "INSERT INTO directory_record (source_id, source_key, org_id, row_number, as_of, record) ",
+                    );
+                    insert.push_values(chunk, |mut row, record| {
+                        row.push_bind(source.unwrap_or(record.source))
+                            .push_bind(&record.key)
+                            .push_bind(record.org)
+                            .push_bind(record.row)
+                            .push_bind(record.as_of.as_millis())
+                            .push_bind(&record.record);
+                    });
+                    insert.push(
+                        " ON CONFLICT (source_id, source_key) DO UPDATE SET org_id = excluded.org_id, \
+                         row_number = excluded.row_number, as_of = excluded.as_of, record = excluded.record",
+                    );
+                    insert.build().execute(&mut *tx).await?;
+                }
+            }
+            if (new_orgs, new_records) != (write.new_orgs, write.new_records) {
+                return Err(StoreError::CutShort {
+                    what: "directory write",
                 });
-                insert.push(
-                    " ON CONFLICT (source_id, source_key) DO UPDATE SET org_id = excluded.org_id, \
-                     row_number = excluded.row_number, as_of = excluded.as_of, record = excluded.record",
-                );
-                insert.build().execute(&mut *tx).await?;
             }
             let history: Vec<(i64, &FieldChange)> = write
                 .orgs

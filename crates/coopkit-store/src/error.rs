@@ -9,6 +9,11 @@ pub enum StoreError {
     #[error("{what} already exists")]
     Conflict { what: &'static str },
 
+    /// The rows a write was to carry stopped coming before they were all
+    /// there (whoever made them failed); nothing was written.
+    #[error("the {what} was cut short; nothing was written")]
+    CutShort { what: &'static str },
+
     #[error("cannot open the database at {location}: {reason}")]
     Unreachable { location: String, reason: String },
 

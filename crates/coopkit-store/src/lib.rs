@@ -29,7 +29,7 @@ pub use connect::{Backend, DatabaseLocation};
 pub use coops::CoopRules;
 pub use directory::{
     Decision, DirectoryOrg, DirectorySource, DirectoryWrite, Edit, FieldChange, HistoryEntry,
-    NewReview, NewSource, Review, ReviewedPair, SourceRecord,
+    NewReview, NewRows, NewSource, Review, ReviewedPair, SourceRecord,
 };
 pub use dispatch::{NewRequest, Offer, OpenRequest, Referral, RequestId};
 pub use error::StoreError;

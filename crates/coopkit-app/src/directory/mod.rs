@@ -4,6 +4,8 @@
 //!
 //! An import is decided in memory and written in one transaction: either
 //! the whole list is in, with its report, or the directory is as it was.
+//! Its new organisations and records, the bulk of it, are turned to JSON a
+//! batch at a time while the batches before them are written.
 
 mod hosted;
 mod moderation;
@@ -22,9 +24,13 @@ use coopkit_directory::{
 use coopkit_domain::{PersonId, Timestamp};
 use coopkit_search::SearchIndex;
 use coopkit_store::{
-    DirectoryOrg, DirectoryWrite, FieldChange, NewReview, NewSource, SourceRecord, StoreError,
+    DirectoryOrg, DirectoryWrite, FieldChange, NewReview, NewRows, NewSource, SourceRecord,
+    StoreError,
 };
+use futures_util::{stream, Stream};
 use serde::Serialize;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 pub use coopkit_search::{Area, Facet, Query};
 pub use hosted::HOSTED_SOURCE;
@@ -205,6 +211,78 @@ fn merge(
     Ok((org, changes))
 }
 
+/// What an import's new organisations and its records are made from.
+struct NewRowsPlan {
+    reading: Arc<Reading>,
+    /// The organisation of each row.
+    target: Vec<i64>,
+    /// The rows in the order of their keys: the order they are written in.
+    by_key: Vec<usize>,
+    first_new_id: i64,
+    source: i64,
+    as_of: Timestamp,
+    now: Timestamp,
+}
+
+/// Rows made and sent to the database at a time; the channel holds two
+/// such batches, so at most three are in memory at once.
+const ROWS_PER_BATCH: usize = 8_192;
+
+impl NewRowsPlan {
+    /// Makes the rows a batch at a time on the other cores while the
+    /// database writes the batches before: a fresh import's new
+    /// organisations need nothing from each other. The task ends early,
+    /// without error, when the write stops taking batches.
+    fn start(
+        self,
+    ) -> (
+        impl Stream<Item = NewRows> + Unpin + Send,
+        JoinHandle<Result<()>>,
+    ) {
+        let (sender, mut receiver) = mpsc::channel(2);
+        let making = tokio::task::spawn_blocking(move || {
+            for rows in self.by_key.chunks(ROWS_PER_BATCH) {
+                let mut batch = NewRows::default();
+                for made in map_across_cores(rows, |&row| self.row(row)) {
+                    let (org, record) = made?;
+                    batch.orgs.extend(org);
+                    batch.records.push(record);
+                }
+                if sender.blocking_send(batch).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        });
+        (stream::poll_fn(move |cx| receiver.poll_recv(cx)), making)
+    }
+
+    /// A row's record, and its organisation when the row makes a new one.
+    fn row(&self, row: usize) -> Result<(Option<DirectoryOrg>, SourceRecord)> {
+        let (number, record) = &self.reading.rows[row];
+        let org = self.target[row];
+        let shown = if org >= self.first_new_id {
+            let said = Statement {
+                source: self.source,
+                as_of: self.as_of.as_millis(),
+                record,
+            };
+            Some(merge(org, &[said], None, self.now)?.0)
+        } else {
+            None
+        };
+        let record = SourceRecord {
+            source: self.source,
+            key: record.id.clone(),
+            org,
+            row: *number as i64,
+            as_of: self.as_of,
+            record: json(record)?,
+        };
+        Ok((shown, record))
+    }
+}
+
 fn json<T: Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|_| AppError::Internal("a record that is not JSON"))
 }
@@ -238,6 +316,7 @@ impl App {
         if list.source.trim().is_empty() {
             return Err(AppError::invalid("source", "required"));
         }
+        let reading = Arc::new(reading);
         // Another import may take the new ids first; plan again then.
         for _ in 0..3 {
             match self.plan_and_write_import(list, &reading, progress).await {
@@ -290,7 +369,7 @@ impl App {
     async fn plan_and_write_import(
         &self,
         list: &ImportList,
-        reading: &Reading,
+        reading: &Arc<Reading>,
         progress: Progress<'_>,
     ) -> Result<ImportReport> {
         progress(Stage::Linking);
@@ -388,35 +467,20 @@ impl App {
             .collect();
         report.to_review = reviews.len();
 
-        // This source's records, then every record of the organisations
-        // they touch, merged again.
+        // The organisations known before that this source's rows touch are
+        // merged again now, from every record of them; new ones are made
+        // while the database writes (below).
         progress(Stage::Merging);
         let source_id = source.as_ref().map_or(next_source, |s| s.id);
-        let rows: Vec<_> = by_key
-            .iter()
-            .map(|&i| (&reading.rows[i], &target[i]))
-            .collect();
-        let records = map_across_cores(&rows, |((row, record), org)| {
-            Ok(SourceRecord {
-                source: source_id,
-                key: record.id.clone(),
-                org: **org,
-                row: *row as i64,
-                as_of: list.as_of,
-                record: json(record)?,
-            })
-        })
-        .into_iter()
-        .collect::<Result<Vec<_>>>()?;
         let incoming: Vec<(i64, &Record)> = target
             .iter()
             .zip(&reading.rows)
+            .filter(|(org, _)| **org < first_new_id)
             .map(|(org, (_, record))| (*org, record))
             .collect();
-        let touched: Vec<i64> = target
+        let touched: Vec<i64> = incoming
             .iter()
-            .copied()
-            .filter(|id| !new_orgs.contains(id))
+            .map(|(org, _)| *org)
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
@@ -431,30 +495,45 @@ impl App {
             rows_read: reading.rows.len() as i64,
             report: json(&report.problems)?,
             orgs: self
-                .remerge(&touched, &new_orgs, &incoming, source_id, list.as_of, now)
+                .remerge(&touched, &incoming, source_id, list.as_of, now)
                 .await?,
             new_orgs: new_orgs.len(),
-            records,
+            new_records: reading.rows.len(),
             reviews,
             ..DirectoryWrite::default()
         };
         progress(Stage::Writing);
-        self.store
-            .write_directory(&write, first_new_id, now)
-            .await?;
+        let made = NewRowsPlan {
+            reading: Arc::clone(reading),
+            target,
+            by_key,
+            first_new_id,
+            source: source_id,
+            as_of: list.as_of,
+            now,
+        };
+        let (rows, making) = made.start();
+        let written = self
+            .store
+            .write_directory(&write, rows, first_new_id, now)
+            .await;
+        // When making the rows failed, that is why the write was cut short.
+        making
+            .await
+            .map_err(|_| AppError::Internal("making an import's rows"))??;
+        written?;
         progress(Stage::Indexing);
-        let changed: Vec<i64> = write.orgs.iter().map(|(o, _)| o.id).collect();
+        let changed: Vec<i64> = touched.into_iter().chain(new_orgs).collect();
         self.reindex(&changed).await?;
         Ok(report)
     }
 
-    /// The shown record of each organisation after `incoming` records
-    /// (of source `source`) replace what that source said before, with
-    /// the changes to its fields.
+    /// The shown record of each organisation known before after
+    /// `incoming` records (of source `source`) replace what that source
+    /// said before, with the changes to its fields.
     async fn remerge(
         &self,
         existing: &[i64],
-        new: &BTreeSet<i64>,
         incoming: &[(i64, &Record)],
         source: i64,
         as_of: Timestamp,
@@ -499,8 +578,7 @@ impl App {
         map_across_cores(&by_org, |statements| {
             let id = statements[0].0;
             let statements: Vec<Statement<'_>> = statements.iter().map(|(_, s)| *s).collect();
-            let before = shown.get(&id).filter(|_| !new.contains(&id));
-            merge(id, &statements, before.map(|o| &o.record), now)
+            merge(id, &statements, shown.get(&id).map(|o| &o.record), now)
         })
         .into_iter()
         .collect()

@@ -8,9 +8,10 @@ use coopkit_directory::fields::FIELDS;
 use coopkit_directory::{Record, Reviewed, Statement};
 use coopkit_domain::PersonId;
 use coopkit_store::{
-    Decision, DirectoryOrg, DirectoryWrite, Edit, FieldChange, HistoryEntry, NewSource, Review,
-    SourceRecord, StoreError,
+    Decision, DirectoryOrg, DirectoryWrite, Edit, FieldChange, HistoryEntry, NewRows, NewSource,
+    Review, SourceRecord, StoreError,
 };
+use futures_util::stream;
 
 use super::{json, merge, Organisation};
 use crate::{App, AppError, Result};
@@ -116,6 +117,7 @@ impl App {
             id,
             accepted: accept,
         };
+        let rows: Option<NewRows> = None;
         let mut write = DirectoryWrite {
             person: Some(person),
             decision: Some(decision),
@@ -131,7 +133,7 @@ impl App {
             write.merged = vec![(review.right, review.left)];
         }
         self.store
-            .write_directory(&write, 0, self.clock.now())
+            .write_directory(&write, stream::iter(rows), 0, self.clock.now())
             .await
             .map_err(decided_twice)?;
         self.reindex(&[review.left, review.right]).await
@@ -189,6 +191,7 @@ impl App {
             .directory_edit(id)
             .await?
             .ok_or(AppError::NotFound("edit"))?;
+        let mut rows = None;
         let mut write = DirectoryWrite {
             person: Some(person),
             decision: Some(Decision::Edit {
@@ -227,7 +230,11 @@ impl App {
             records.retain(|r| !(r.source == source_id && r.key == key));
             records.push(record.clone());
             write.orgs = vec![self.merged_org(org.id, &records).await?];
-            write.records = vec![record];
+            write.new_records = 1;
+            rows = Some(NewRows {
+                orgs: Vec::new(),
+                records: vec![record],
+            });
             write.source = Some(NewSource {
                 id: source_id,
                 name: EDITS_SOURCE.to_owned(),
@@ -239,7 +246,7 @@ impl App {
             write.rows_read = source.map_or(1, |s| s.rows_read + 1);
         }
         self.store
-            .write_directory(&write, 0, self.clock.now())
+            .write_directory(&write, stream::iter(rows), 0, self.clock.now())
             .await
             .map_err(decided_twice)?;
         self.reindex(&[org.id]).await
