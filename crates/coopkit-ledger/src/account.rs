@@ -67,6 +67,9 @@ pub enum CoopAccount {
     Fees,
     /// A fund members contribute to and vote to spend.
     Fund,
+    /// The co-op's part of sales and plays: its surplus, returned to its
+    /// members as patronage.
+    Sales,
 }
 
 /// Whose an account is.

@@ -151,6 +151,11 @@ impl Ledger {
         self.transfers.get(&id)
     }
 
+    /// Every transfer, in no order.
+    pub fn transfers(&self) -> impl Iterator<Item = &TransferRecord> {
+        self.transfers.values()
+    }
+
     /// Where the hold made by transfer `id` stands; `None` when `id` is
     /// not a hold.
     pub fn hold_status(&self, id: TransferId) -> Option<HoldStatus> {

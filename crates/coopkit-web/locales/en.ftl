@@ -105,6 +105,7 @@ error-coordinators-only = Only the co-op's coordinators can do this.
 error-admins-only = Only the co-op's admins can do this.
 error-required = This field is required.
 error-too-short = This is too short.
+error-cause-reserved = Causes beginning with “play:” are kept for plays of tracks.
 error-too-long = This is too long.
 error-control-characters = This contains characters that are not allowed.
 error-email-format = This does not look like an email address.

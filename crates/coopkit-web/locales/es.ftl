@@ -104,6 +104,7 @@ error-coordinators-only = Solo la coordinación de la cooperativa puede hacerlo.
 error-admins-only = Solo la administración de la cooperativa puede hacerlo.
 error-required = Este campo es obligatorio.
 error-too-short = Es demasiado corto.
+error-cause-reserved = Las causas que empiezan por «play:» se reservan para las reproducciones de pistas.
 error-too-long = Es demasiado largo.
 error-control-characters = Contiene caracteres no permitidos.
 error-email-format = No parece una dirección de correo.

@@ -74,6 +74,8 @@ enum BenchCommand {
     Link(bench::link::LinkBench),
     /// Import, index and search a generated directory.
     Directory(bench::directory::DirectoryBench),
+    /// Stream-to-own plays through the ledger, with their royalties.
+    Plays(bench::plays::PlaysBench),
 }
 
 #[derive(Debug, Subcommand)]
@@ -244,6 +246,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Count(args)) => print(&bench::count::run(args)?),
         Command::Bench(BenchCommand::Link(args)) => print(&bench::link::run(args)?),
         Command::Bench(BenchCommand::Directory(args)) => print(&bench::directory::run(args).await?),
+        Command::Bench(BenchCommand::Plays(args)) => print(&bench::plays::run(args).await?),
         Command::Directory(command) => print(&directory::run(config_file, command).await?),
         Command::Count(args) => print(&count(args)?),
         Command::Simulate(command) => print(&simulate::run(command)?),

@@ -5,6 +5,7 @@
 mod checkpoints;
 mod holds;
 mod limits;
+mod plays;
 mod requests;
 mod writer;
 
@@ -18,6 +19,7 @@ use coopkit_store::{Currency, CurrencyKind, Person};
 
 pub use checkpoints::new_coop_key;
 pub use holds::Settlement;
+pub use plays::Play;
 pub use requests::{PaymentRequestForm, PaymentRequestView};
 pub use writer::{AccountView, Instruction, LedgerWriter, Payment, TransferView};
 
@@ -362,6 +364,11 @@ impl App {
         for form in forms {
             let currency = CurrencyCode::parse(form.currency.trim())
                 .map_err(|code| AppError::invalid("currency", code))?;
+            // A member's own transfer must not pass for a play, or they
+            // could count plays they never paid for.
+            if form.cause.starts_with(plays::CAUSE_PREFIX) {
+                return Err(AppError::invalid("cause", "cause-reserved"));
+            }
             let from = if form.from_issuance {
                 if !membership.role.can_decide_applications() {
                     return Err(AppError::Forbidden("coordinators-only"));

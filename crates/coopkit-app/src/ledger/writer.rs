@@ -8,10 +8,11 @@
 //! locks, and queries answered by the same task only ever see committed
 //! state.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 use std::sync::Arc;
 
-use coopkit_domain::{Clock, CoopId};
+use coopkit_domain::{Clock, CoopId, PersonId};
 use coopkit_ledger::journal::{replay, BatchRecord};
 use coopkit_ledger::ledger::{Applied, HoldStatus, Ledger, TransferRecord, BATCH_MAX};
 use coopkit_ledger::{
@@ -21,6 +22,7 @@ use coopkit_ledger::{
 use coopkit_store::{Currency, LedgerAppend, Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
+use super::plays::{self, Play, PlayCounts};
 use crate::{AppError, Result};
 
 /// What a submitter asks the ledger to do. Payments name owners, not
@@ -38,6 +40,9 @@ pub enum Instruction {
         id: TransferId,
         pending: TransferId,
     },
+    /// A listener's play of a track: a chain of transfers when it costs
+    /// something, nothing when the track is already theirs.
+    Play(Play),
     /// Overrides the currency's default limits for one owner's account,
     /// opening it if needed.
     SetLimits {
@@ -46,6 +51,19 @@ pub enum Instruction {
         debit_limit: Limit,
         balance_cap: Limit,
     },
+}
+
+impl Instruction {
+    /// The most events the instruction can become, accounts it opens
+    /// included: what a batch must have room for.
+    fn most_events(&self) -> usize {
+        match self {
+            Instruction::Pay(_) => 3,
+            Instruction::Post { .. } | Instruction::Void { .. } => 1,
+            Instruction::SetLimits { .. } => 2,
+            Instruction::Play(play) => 2 * play.legs() + 1,
+        }
+    }
 }
 
 /// Value moving from one owner to another, now or as a hold.
@@ -110,6 +128,13 @@ enum Command {
         before: Option<u64>,
         limit: usize,
         reply: oneshot::Sender<Result<(Vec<TransferRecord>, Option<u64>)>>,
+    },
+    PlayCounts {
+        coop: CoopId,
+        currency: CurrencyCode,
+        listener: PersonId,
+        tracks: Vec<i64>,
+        reply: oneshot::Sender<Result<Vec<u32>>>,
     },
     Forget {
         coop: CoopId,
@@ -202,6 +227,24 @@ impl LedgerWriter {
         .await
     }
 
+    /// How many paid plays `listener` has made of each of `tracks`.
+    pub async fn play_counts(
+        &self,
+        coop: CoopId,
+        currency: CurrencyCode,
+        listener: PersonId,
+        tracks: Vec<i64>,
+    ) -> Result<Vec<u32>> {
+        self.ask(|reply| Command::PlayCounts {
+            coop,
+            currency,
+            listener,
+            tracks,
+            reply,
+        })
+        .await
+    }
+
     /// Drops a co-op's ledger from memory, so the next use reloads it
     /// (after its currencies change, say).
     pub async fn forget(&self, coop: CoopId) {
@@ -215,6 +258,7 @@ struct CoopLedger {
     currencies: HashMap<CurrencyCode, Currency>,
     by_owner: HashMap<(CurrencyCode, AccountOwner), AccountId>,
     next_account: u64,
+    plays: PlayCounts,
 }
 
 impl CoopLedger {
@@ -224,7 +268,12 @@ impl CoopLedger {
             .map(|(account, _)| ((account.currency.clone(), account.owner), account.id))
             .collect();
         let next_account = by_owner.values().map(|id| id.0).max().unwrap_or(0) + 1;
+        let mut plays = PlayCounts::default();
+        for record in ledger.transfers() {
+            plays.note(record.debit, &record.transfer.cause);
+        }
         CoopLedger {
+            plays,
             ledger,
             currencies: currencies
                 .into_iter()
@@ -271,46 +320,22 @@ impl CoopLedger {
         Some(id)
     }
 
-    /// Turns one instruction into its event, pushing onto
-    /// `openings` any account it needs opened first.
-    /// `Err` when it cannot even be expressed (an unknown currency).
-    fn events_for(
+    /// Turns one instruction into its events, pushed onto `transfers`,
+    /// pushing onto `openings` any account they need opened first.
+    /// `playing` holds the listeners and tracks of the plays already in
+    /// this batch: a play's price depends on the plays before it, so a
+    /// second play of one track by one listener waits for the next batch.
+    fn plan(
         &mut self,
         instruction: &Instruction,
         openings: &mut Vec<Event>,
-    ) -> Result<Event, Refusal> {
-        let transfer = |id, kind, linked, memo: &str, cause: &str| {
-            Event::Transfer(Transfer {
-                id,
-                kind,
-                linked,
-                memo: memo.to_owned(),
-                cause: cause.to_owned(),
-            })
-        };
-        match instruction {
-            Instruction::Pay(p) => {
-                let debit = self
-                    .account_for(&p.currency, p.from, openings)
-                    .ok_or(Refusal::DebitAccountUnknown)?;
-                let credit = self
-                    .account_for(&p.currency, p.to, openings)
-                    .ok_or(Refusal::CreditAccountUnknown)?;
-                let kind = match p.hold {
-                    None => TransferKind::Move {
-                        debit,
-                        credit,
-                        amount: p.amount,
-                    },
-                    Some(timeout_ms) => TransferKind::Hold {
-                        debit,
-                        credit,
-                        amount: p.amount,
-                        timeout_ms,
-                    },
-                };
-                Ok(transfer(p.id, kind, p.linked, &p.memo, &p.cause))
-            }
+        transfers: &mut Vec<Event>,
+        playing: &mut HashSet<(AccountId, i64)>,
+    ) -> Slot {
+        let start = transfers.len();
+        let event = match instruction {
+            Instruction::Play(play) => return self.plan_play(play, openings, transfers, playing),
+            Instruction::Pay(p) => self.payment(p, openings),
             Instruction::Post {
                 id,
                 pending,
@@ -337,13 +362,139 @@ impl CoopLedger {
                 owner,
                 debit_limit,
                 balance_cap,
-            } => Ok(Event::SetLimits {
-                account: self
-                    .account_for(currency, *owner, openings)
-                    .ok_or(Refusal::AccountUnknown)?,
-                debit_limit: *debit_limit,
-                balance_cap: *balance_cap,
-            }),
+            } => self
+                .account_for(currency, *owner, openings)
+                .ok_or(Refusal::AccountUnknown)
+                .map(|account| Event::SetLimits {
+                    account,
+                    debit_limit: *debit_limit,
+                    balance_cap: *balance_cap,
+                }),
+        };
+        match event {
+            Ok(event) => {
+                transfers.push(event);
+                Slot::Events(start..start + 1)
+            }
+            Err(refusal) => Slot::Settled(Err(refusal)),
+        }
+    }
+
+    fn payment(&mut self, p: &Payment, openings: &mut Vec<Event>) -> Result<Event, Refusal> {
+        let debit = self
+            .account_for(&p.currency, p.from, openings)
+            .ok_or(Refusal::DebitAccountUnknown)?;
+        let credit = self
+            .account_for(&p.currency, p.to, openings)
+            .ok_or(Refusal::CreditAccountUnknown)?;
+        let kind = match p.hold {
+            None => TransferKind::Move {
+                debit,
+                credit,
+                amount: p.amount,
+            },
+            Some(timeout_ms) => TransferKind::Hold {
+                debit,
+                credit,
+                amount: p.amount,
+                timeout_ms,
+            },
+        };
+        Ok(transfer(p.id, kind, p.linked, &p.memo, &p.cause))
+    }
+
+    fn plan_play(
+        &mut self,
+        play: &Play,
+        openings: &mut Vec<Event>,
+        transfers: &mut Vec<Event>,
+        playing: &mut HashSet<(AccountId, i64)>,
+    ) -> Slot {
+        let listener = AccountOwner::Member(play.listener);
+        let Some(debit) = self.account_for(&play.currency, listener, openings) else {
+            return Slot::Settled(Err(Refusal::DebitAccountUnknown));
+        };
+        if !playing.insert((debit, play.track)) {
+            return Slot::Later;
+        }
+        // Its legs' ids follow from its id alone, so a repeated play is
+        // found whatever its number would be now.
+        if (0..play.legs()).any(|leg| self.ledger.transfer(play.leg_id(leg)).is_some()) {
+            return Slot::Settled(Ok(Applied::Replayed));
+        }
+        let n = self.plays.count(debit, play.track);
+        let payments = play.payments(n);
+        if payments.is_empty() {
+            return Slot::Settled(Ok(Applied::New));
+        }
+        let cause = plays::cause(play.track, n);
+        let start = transfers.len();
+        let last = payments.len() - 1;
+        for (i, (leg, owner, amount)) in payments.into_iter().enumerate() {
+            let Some(credit) = self.account_for(&play.currency, owner, openings) else {
+                transfers.truncate(start);
+                return Slot::Settled(Err(Refusal::CreditAccountUnknown));
+            };
+            transfers.push(transfer(
+                play.leg_id(leg),
+                TransferKind::Move {
+                    debit,
+                    credit,
+                    amount,
+                },
+                i < last,
+                "",
+                &cause,
+            ));
+        }
+        Slot::Events(start..transfers.len())
+    }
+}
+
+fn transfer(id: TransferId, kind: TransferKind, linked: bool, memo: &str, cause: &str) -> Event {
+    Event::Transfer(Transfer {
+        id,
+        kind,
+        linked,
+        memo: memo.to_owned(),
+        cause: cause.to_owned(),
+    })
+}
+
+/// What became of one instruction while its batch was planned.
+#[derive(Clone, Debug)]
+enum Slot {
+    /// Its events, at these places in its co-op's part of the batch.
+    Events(Range<usize>),
+    /// Settled without the ledger: refused before it, a play already
+    /// recorded, or a free play.
+    Settled(Result<Applied, Refusal>),
+    /// Planned again in the next batch.
+    Later,
+}
+
+impl Slot {
+    /// The instruction's result from its events' results: the first
+    /// refusal that is not only a linked event's failure, if any.
+    fn result(&self, results: Option<&Results>) -> Outcome {
+        match self {
+            Slot::Settled(result) => Some(*result),
+            Slot::Later => None,
+            Slot::Events(range) => {
+                let Some(of_events) = results.and_then(|r| r.get(range.clone())) else {
+                    return Some(Err(Refusal::LinkedEventFailed));
+                };
+                // The first of the lowest: a refusal of its own before
+                // a failure for a linked one.
+                let refusal = of_events
+                    .iter()
+                    .filter_map(|r| r.err())
+                    .min_by_key(|r| *r == Refusal::LinkedEventFailed);
+                Some(match refusal {
+                    Some(refusal) => Err(refusal),
+                    None => of_events.first().copied().unwrap_or(Ok(Applied::New)),
+                })
+            }
         }
     }
 }
@@ -360,10 +511,11 @@ type Submission = (CoopId, Vec<Instruction>, oneshot::Sender<Result<Results>>);
 /// Where one submission's events sit in its co-op's merged batch.
 struct Pending {
     coop: CoopId,
-    /// Index in the merged events of each instruction's transfer, or the
-    /// refusal it got before reaching the ledger.
-    slots: Vec<Result<usize, Refusal>>,
+    slots: Vec<Slot>,
 }
+
+/// An instruction's result, or `None` while it waits for the next round.
+type Outcome = Option<Result<Applied, Refusal>>;
 
 impl Writer {
     async fn run(mut self, mut queue: mpsc::Receiver<Command>) {
@@ -508,6 +660,24 @@ impl Writer {
                 });
                 let _ = reply.send(page);
             }
+            Command::PlayCounts {
+                coop,
+                currency,
+                listener,
+                tracks,
+                reply,
+            } => {
+                let counts = self.loaded(coop).await.map(|c| {
+                    let owner = AccountOwner::Member(listener);
+                    match c.by_owner.get(&(currency, owner)) {
+                        Some(account) => {
+                            tracks.iter().map(|t| c.plays.count(*account, *t)).collect()
+                        }
+                        None => vec![0; tracks.len()],
+                    }
+                });
+                let _ = reply.send(counts);
+            }
             Command::Forget { coop } => {
                 self.ledgers.remove(&coop);
             }
@@ -538,40 +708,90 @@ impl Writer {
     /// database) committed first, the journal's (co-op, seq) key refuses
     /// the whole transaction; the ledgers are reloaded with what that
     /// writer committed and the submissions judged once more against it.
+    /// What a round leaves for later (a second play of a track by its
+    /// listener, a submission that would overfill the batch) is committed
+    /// in the next round, before anyone is answered.
     async fn commit(&mut self, submissions: Vec<Submission>) {
         let (work, replies): (Vec<_>, Vec<_>) = submissions
             .into_iter()
             .map(|(coop, instructions, reply)| ((coop, instructions), reply))
             .unzip();
-        let mut answers = self.apply_and_persist(&work).await;
-        if matches!(answers, Err(StoreError::Conflict { .. })) {
-            tracing::warn!("another ledger writer committed first; reloaded and retrying");
-            answers = self.apply_and_persist(&work).await;
+        let mut answers: Vec<Result<Vec<Outcome>>> = work
+            .iter()
+            .map(|(_, instructions)| Ok(vec![None; instructions.len()]))
+            .collect();
+        // Each round settles at least one submission's worth, so rounds end.
+        loop {
+            let open: Vec<(usize, Vec<usize>)> = answers
+                .iter()
+                .enumerate()
+                .filter_map(|(s, answer)| {
+                    let answer = answer.as_ref().ok()?;
+                    let open: Vec<usize> =
+                        (0..answer.len()).filter(|&i| answer[i].is_none()).collect();
+                    (!open.is_empty()).then_some((s, open))
+                })
+                .collect();
+            if open.is_empty() {
+                break;
+            }
+            let round: Vec<(CoopId, Vec<Instruction>)> = open
+                .iter()
+                .map(|(s, open)| {
+                    let (coop, instructions) = &work[*s];
+                    (
+                        *coop,
+                        open.iter().map(|&i| instructions[i].clone()).collect(),
+                    )
+                })
+                .collect();
+            let mut outcome = self.apply_and_persist(&round).await;
+            if matches!(outcome, Err(StoreError::Conflict { .. })) {
+                tracing::warn!("another ledger writer committed first; reloaded and retrying");
+                outcome = self.apply_and_persist(&round).await;
+            }
+            let Ok(outcome) = outcome else {
+                for (s, _) in &open {
+                    answers[*s] = Err(AppError::Internal(
+                        "the ledger could not commit; repeating the request is safe, \
+                         since its ids make it happen once",
+                    ));
+                }
+                break;
+            };
+            for ((s, open), outcome) in open.iter().zip(outcome) {
+                match (outcome, &mut answers[*s]) {
+                    (Ok(outcomes), Ok(answer)) => {
+                        for (&i, outcome) in open.iter().zip(outcomes) {
+                            answer[i] = outcome;
+                        }
+                    }
+                    (Err(error), answer) => *answer = Err(error),
+                    (Ok(_), Err(_)) => {}
+                }
+            }
         }
-        match answers {
-            Ok(answers) => {
-                for (reply, answer) in replies.into_iter().zip(answers) {
-                    let _ = reply.send(answer);
-                }
-            }
-            Err(_) => {
-                for reply in replies {
-                    let _ = reply.send(Err(AppError::Internal(
-                        "the ledger could not commit; nothing was written",
-                    )));
-                }
-            }
+        for (reply, answer) in replies.into_iter().zip(answers) {
+            let answer = answer.map(|outcomes| {
+                outcomes
+                    .into_iter()
+                    .map(|o| o.unwrap_or(Err(Refusal::LinkedEventFailed)))
+                    .collect()
+            });
+            let _ = reply.send(answer);
         }
     }
 
-    /// One attempt at a group commit: each submission's answer, or the
-    /// store's error when the batches could not be committed (nothing was).
+    /// One round of a group commit: each submission's outcomes, or the
+    /// store's error when the batches could not be committed (nothing of
+    /// this round was).
     async fn apply_and_persist(
         &mut self,
         work: &[(CoopId, Vec<Instruction>)],
-    ) -> Result<Vec<Result<Results>>, StoreError> {
+    ) -> Result<Vec<Result<Vec<Outcome>>>, StoreError> {
         let now = self.clock.now();
         let mut merged: HashMap<CoopId, Vec<Event>> = HashMap::new();
+        let mut playing: HashMap<CoopId, HashSet<(AccountId, i64)>> = HashMap::new();
         let mut pending: Vec<Result<Pending>> = Vec::with_capacity(work.len());
         for (coop, instructions) in work {
             let coop = *coop;
@@ -582,35 +802,45 @@ impl Writer {
                     continue;
                 }
             };
-            // A submission may not leave a chain open into the next one.
-            let open_chain = instructions
-                .last()
-                .is_some_and(|i| matches!(i, Instruction::Pay(p) if p.linked));
+            let events = merged.entry(coop).or_default();
+            // Judged before planning, which opens accounts: a submission
+            // that might overfill the batch waits whole for the next one.
+            let most: usize = instructions.iter().map(Instruction::most_events).sum();
+            if !events.is_empty() && events.len() + most > BATCH_MAX {
+                let slots = vec![Slot::Later; instructions.len()];
+                pending.push(Ok(Pending { coop, slots }));
+                continue;
+            }
+            // A submission may not leave a chain open into the next one,
+            // nor chain a payment into a play (which may wait a round).
+            let linked = |i: &Instruction| matches!(i, Instruction::Pay(p) if p.linked);
+            let open_chain = instructions.last().is_some_and(linked)
+                || (instructions.iter().any(linked)
+                    && instructions
+                        .iter()
+                        .any(|i| matches!(i, Instruction::Play(_))));
             // Accounts are opened ahead of the submission's transfers, so an
             // opening never falls between two linked transfers.
             let mut openings = Vec::new();
             let mut transfers = Vec::with_capacity(instructions.len());
             let mut slots = Vec::with_capacity(instructions.len());
+            let playing = playing.entry(coop).or_default();
             for instruction in instructions {
-                if open_chain {
-                    slots.push(Err(Refusal::LinkedChainOpen));
-                    continue;
-                }
-                match coop_ledger.events_for(instruction, &mut openings) {
-                    Ok(event) => {
-                        slots.push(Ok(transfers.len()));
-                        transfers.push(event);
-                    }
-                    Err(refusal) => slots.push(Err(refusal)),
-                }
+                slots.push(if open_chain {
+                    Slot::Settled(Err(Refusal::LinkedChainOpen))
+                } else {
+                    coop_ledger.plan(instruction, &mut openings, &mut transfers, playing)
+                });
             }
-            let events = merged.entry(coop).or_default();
             let base = events.len() + openings.len();
             events.extend(openings);
             events.extend(transfers);
             let slots = slots
                 .into_iter()
-                .map(|slot| slot.map(|i| base + i))
+                .map(|slot| match slot {
+                    Slot::Events(range) => Slot::Events(base + range.start..base + range.end),
+                    other => other,
+                })
                 .collect();
             pending.push(Ok(Pending { coop, slots }));
         }
@@ -622,6 +852,18 @@ impl Writer {
                 continue;
             };
             let outcome = coop_ledger.ledger.apply(events, now);
+            // Counted now; if the commit fails the ledger is forgotten and
+            // its counts rebuilt from what was committed.
+            for event in outcome.record.iter().flat_map(|r| &r.events) {
+                if let Event::Transfer(Transfer {
+                    kind: TransferKind::Move { debit, .. },
+                    cause,
+                    ..
+                }) = event
+                {
+                    coop_ledger.plays.note(*debit, cause);
+                }
+            }
             outcomes.insert(coop, outcome.results);
             records.extend(outcome.record.map(|r| (coop, r)));
         }
@@ -631,15 +873,7 @@ impl Writer {
             .map(|p| {
                 let p = p?;
                 let results = outcomes.get(&p.coop);
-                Ok(p.slots
-                    .iter()
-                    .map(|slot| match slot {
-                        Ok(index) => results
-                            .and_then(|r| r.get(*index).copied())
-                            .unwrap_or(Err(Refusal::LinkedEventFailed)),
-                        Err(refusal) => Err(*refusal),
-                    })
-                    .collect())
+                Ok(p.slots.iter().map(|slot| slot.result(results)).collect())
             })
             .collect())
     }

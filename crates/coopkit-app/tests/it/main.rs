@@ -8,6 +8,7 @@ mod governance;
 mod holds;
 mod market;
 mod patronage;
+mod plays;
 mod policy;
 mod requests;
 mod support;

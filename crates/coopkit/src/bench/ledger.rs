@@ -2,21 +2,17 @@
 //! transfers, against the baseline of one locked, checked database
 //! transaction per transfer, in the same process on the same database.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::Context;
 use coopkit_app::ledger::{Instruction, LedgerWriter, Payment};
-use coopkit_domain::coop::NewCoop;
-use coopkit_domain::{
-    ClassKey, Clock, CoopName, CoopSettings, DisplayName, Email, Locale, MemberClassSpec, PersonId,
-    Slug, SystemClock,
-};
+use coopkit_domain::{PersonId, SystemClock};
 use coopkit_ledger::ledger::Applied;
 use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, TransferId};
-use coopkit_store::{BaselineOutcome, Currency, CurrencyKind, DatabaseLocation, NewPerson, Store};
+use coopkit_store::{BaselineOutcome, Currency, CurrencyKind};
 use serde::Serialize;
+
+use super::{bench_coop, open_store};
 
 #[derive(Debug, clap::Args)]
 pub struct LedgerBench {
@@ -83,34 +79,13 @@ impl Rng {
     }
 }
 
-/// A temporary SQLite directory, removed when the benchmark ends.
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 pub async fn run(args: LedgerBench) -> anyhow::Result<String> {
     anyhow::ensure!(args.accounts >= 2, "--accounts must be at least 2");
     anyhow::ensure!(
         args.clients >= 1 && args.request >= 1,
         "--clients and --request must be at least 1"
     );
-    let (location, _scratch) = match &args.database_url {
-        Some(url) => (DatabaseLocation::Postgres(url.clone()), None),
-        None => {
-            let dir = std::env::temp_dir().join(format!("coopkit-bench-{}", std::process::id()));
-            std::fs::create_dir_all(&dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-            (
-                DatabaseLocation::SqliteFile(dir.join("bench.sqlite")),
-                Some(Scratch(dir)),
-            )
-        }
-    };
-    let store = Store::open(&location).await?;
+    let (store, _scratch) = open_store(args.database_url.as_deref()).await?;
     let backend = store.backend().as_str();
     let coop = bench_coop(&store).await?;
     let currency = CurrencyCode::parse("BENCH").map_err(anyhow::Error::msg)?;
@@ -271,41 +246,4 @@ pub async fn run(args: LedgerBench) -> anyhow::Result<String> {
             args.transfers, args.accounts, report.speedup
         )
     })
-}
-
-/// A co-op of its own for each run, so runs on one database do not mix.
-async fn bench_coop(store: &Store) -> anyhow::Result<coopkit_domain::CoopId> {
-    let tag = coopkit_app::new_secret()[..10].to_owned();
-    let bad = |what: &str| anyhow::anyhow!("invalid benchmark {what}");
-    let founder = store
-        .create_person(
-            &NewPerson {
-                email: Email::parse(&format!("bench-{tag}@example.org"))
-                    .map_err(|_| bad("email"))?,
-                display_name: DisplayName::parse("Benchmark").map_err(|_| bad("name"))?,
-                password_hash: "!".into(),
-                locale: Locale::En,
-            },
-            SystemClock.now(),
-        )
-        .await?;
-    let class = ClassKey::parse("member").map_err(|_| bad("class"))?;
-    let coop = NewCoop {
-        slug: Slug::parse(&format!("bench-{tag}")).map_err(|_| bad("slug"))?,
-        name: CoopName::parse("Benchmark co-op").map_err(|_| bad("name"))?,
-        description: String::new(),
-        profile: String::new(),
-        settings: CoopSettings::default(),
-        classes: vec![MemberClassSpec {
-            key: class.clone(),
-            name: "Member".into(),
-            description: String::new(),
-            open_to_join: false,
-            requires_approval: true,
-        }],
-    };
-    Ok(store
-        .create_coop(&coop, founder.id, &class, SystemClock.now())
-        .await?
-        .id)
 }
