@@ -4,6 +4,7 @@
 //! and decides nothing.
 
 mod auth;
+pub mod catalogue;
 mod coops;
 pub mod demo;
 pub mod directory;
@@ -49,6 +50,8 @@ pub struct AppConfig {
     /// Failed logins allowed per client address in the window (one
     /// client guessing at many accounts).
     pub login_failures_per_client_max: i64,
+    /// Where uploaded files are kept.
+    pub files_dir: std::path::PathBuf,
 }
 
 impl Default for AppConfig {
@@ -58,6 +61,7 @@ impl Default for AppConfig {
             login_window_ms: 15 * 60 * 1000,
             login_failures_per_email_max: 5,
             login_failures_per_client_max: 20,
+            files_dir: std::env::temp_dir().join("coopkit-files"),
         }
     }
 }
@@ -71,25 +75,36 @@ pub struct App {
     ledger: ledger::LedgerWriter,
     /// The directory's search index, made when first needed.
     directory: Arc<OnceLock<Arc<coopkit_search::SearchIndex>>>,
+    /// Uploaded works and previews.
+    files: Arc<dyn catalogue::FileStore>,
 }
 
 impl App {
-    /// Makes the application and starts its ledger writer task, so it
-    /// must be called inside a Tokio runtime.
     /// What time it is, by the app's clock (a test's clock in tests).
     pub fn now(&self) -> coopkit_domain::Timestamp {
         self.clock.now()
     }
 
+    /// Makes the application and starts its ledger writer task, so it
+    /// must be called inside a Tokio runtime. Files are kept in the
+    /// config's directory; [`App::with_files`] puts them elsewhere.
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
         let ledger = ledger::LedgerWriter::start(store.clone(), clock.clone());
+        let files = Arc::new(catalogue::DataDirFiles::new(config.files_dir.clone()));
         Self {
             store,
             clock,
             config: Arc::new(config),
             ledger,
             directory: Arc::default(),
+            files,
         }
+    }
+
+    /// The same application keeping its files in `files` (an
+    /// S3-compatible store, say).
+    pub fn with_files(self, files: Arc<dyn catalogue::FileStore>) -> Self {
+        Self { files, ..self }
     }
 
     /// The directory's search index (empty until

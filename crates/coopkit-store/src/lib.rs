@@ -7,6 +7,7 @@
 //! ARCHITECTURE.md for why this is an enum rather than a trait object.
 
 mod baseline;
+mod catalogue;
 mod connect;
 mod coops;
 mod directory;
@@ -25,6 +26,7 @@ mod sessions;
 mod tasks;
 
 pub use baseline::BaselineOutcome;
+pub use catalogue::{CatalogueSettings, Item, Licence, NewItem, NewOrder, Order, StoredFile};
 pub use connect::{Backend, DatabaseLocation};
 pub use coops::CoopRules;
 pub use directory::{

@@ -122,8 +122,10 @@ fn signed(what: &str, n: u64) -> Result<i64> {
 }
 
 impl Store {
-    /// Each member's work, sales and purchases in the co-op's bookings
-    /// settled in `[from, to)`, by person.
+    /// Each member's work, sales and purchases in `[from, to)`, by person:
+    /// from the bookings settled, and the catalogue's orders paid (a
+    /// creator's sale is the order's amount times their share, rounded
+    /// down; the buyer's purchase the whole amount).
     pub async fn booked_patronage(
         &self,
         coop: CoopId,
@@ -141,6 +143,17 @@ impl Store {
                    UNION ALL \
                    SELECT requester_id, 0, 0, CASE WHEN currency = $4 THEN amount ELSE 0 END \
                    FROM booking WHERE coop_id = $1 AND state = 'settled' AND ends_at >= $2 AND ends_at < $3 \
+                   UNION ALL \
+                   SELECT c.person_id, 0, o.amount * c.share_bp / 10000, 0 \
+                   FROM catalogue_order o JOIN catalogue_creator c ON c.item_id = o.item_id \
+                   JOIN catalogue_settings s ON s.coop_id = o.coop_id \
+                   WHERE o.coop_id = $1 AND o.state = 'paid' AND o.created_at >= $2 \
+                     AND o.created_at < $3 AND s.currency = $4 \
+                   UNION ALL \
+                   SELECT o.buyer_id, 0, 0, o.amount \
+                   FROM catalogue_order o JOIN catalogue_settings s ON s.coop_id = o.coop_id \
+                   WHERE o.coop_id = $1 AND o.state = 'paid' AND o.created_at >= $2 \
+                     AND o.created_at < $3 AND s.currency = $4 \
                  ) AS done GROUP BY person ORDER BY person",
             )
             .bind(coop.0)

@@ -596,6 +596,8 @@ pub(crate) async fn open_app(config: &Config) -> anyhow::Result<(App, DatabaseLo
         login_window_ms: config.security.login_window_minutes * minutes_ms,
         login_failures_per_email_max: config.security.login_failures_per_email_max,
         login_failures_per_client_max: config.security.login_failures_per_client_max,
+        // Uploads sit beside the SQLite file, whichever database is used.
+        files_dir: config.database.data_dir.join("files"),
     };
     Ok((App::new(store, Arc::new(SystemClock), app_config), location))
 }

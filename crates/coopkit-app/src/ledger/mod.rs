@@ -364,9 +364,11 @@ impl App {
         for form in forms {
             let currency = CurrencyCode::parse(form.currency.trim())
                 .map_err(|code| AppError::invalid("currency", code))?;
-            // A member's own transfer must not pass for a play, or they
-            // could count plays they never paid for.
-            if form.cause.starts_with(plays::CAUSE_PREFIX) {
+            // A member's own transfer must not pass for a play or a sale,
+            // or they could count plays they never paid for, or sales they
+            // never made toward their patronage.
+            let reserved = [plays::CAUSE_PREFIX, crate::catalogue::SALE_CAUSE_PREFIX];
+            if reserved.iter().any(|prefix| form.cause.starts_with(prefix)) {
                 return Err(AppError::invalid("cause", "cause-reserved"));
             }
             let from = if form.from_issuance {

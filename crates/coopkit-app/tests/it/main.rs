@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
+mod catalogue;
 mod directory;
 mod forecasts;
 mod governance;

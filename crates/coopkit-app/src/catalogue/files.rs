@@ -1,0 +1,105 @@
+//! Where uploaded files live: behind [`FileStore`], so an S3-compatible
+//! store can take the data directory's place. A file's key is the SHA-256
+//! of its content, so a key never changes meaning, an upload made twice is
+//! kept once, and a file is written aside and renamed into place: a
+//! half-written file never has a key.
+
+use std::io::{ErrorKind, Write};
+use std::path::PathBuf;
+
+use sha2::{Digest, Sha256};
+
+/// Files by key. Calls block; the use cases run them off the async
+/// threads.
+pub trait FileStore: Send + Sync + std::fmt::Debug {
+    /// Keeps `bytes`, returning their key.
+    fn put(&self, bytes: &[u8]) -> std::io::Result<String>;
+    /// The file with this key; `None` for a key it does not hold (or one
+    /// that is not a key at all).
+    fn get(&self, key: &str) -> std::io::Result<Option<Vec<u8>>>;
+}
+
+/// Files under a directory, in subdirectories by the key's first two
+/// characters.
+#[derive(Debug)]
+pub struct DataDirFiles {
+    root: PathBuf,
+}
+
+impl DataDirFiles {
+    pub fn new(root: impl Into<PathBuf>) -> DataDirFiles {
+        DataDirFiles { root: root.into() }
+    }
+
+    /// Where a key's file is; `None` unless `key` is 64 lower-case hex
+    /// digits, so no key can name a path outside the root.
+    fn path(&self, key: &str) -> Option<PathBuf> {
+        let is_key = key.len() == 64 && key.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        is_key.then(|| self.root.join(&key[..2]).join(key))
+    }
+}
+
+impl FileStore for DataDirFiles {
+    fn put(&self, bytes: &[u8]) -> std::io::Result<String> {
+        let key = hex::encode(Sha256::digest(bytes));
+        let path = self
+            .path(&key)
+            .ok_or_else(|| std::io::Error::other("a digest that is not a key"))?;
+        if path.exists() {
+            return Ok(key);
+        }
+        let dir = path.parent().unwrap_or(&self.root);
+        std::fs::create_dir_all(dir)?;
+        let aside = dir.join(format!(".{key}.{}", crate::new_secret()));
+        let written = (|| {
+            let mut file = std::fs::File::create(&aside)?;
+            file.write_all(bytes)?;
+            file.sync_all()?;
+            std::fs::rename(&aside, &path)
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&aside);
+        }
+        written.map(|()| key)
+    }
+
+    fn get(&self, key: &str) -> std::io::Result<Option<Vec<u8>>> {
+        let Some(path) = self.path(key) else {
+            return Ok(None);
+        };
+        match std::fs::read(path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(error) if error.kind() == ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_is_kept_once_under_its_digest_and_no_key_leaves_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = DataDirFiles::new(dir.path());
+        let key = files.put(b"a photo").unwrap();
+        assert_eq!(files.put(b"a photo").unwrap(), key);
+        assert_eq!(files.get(&key).unwrap().as_deref(), Some(&b"a photo"[..]));
+        assert_ne!(files.put(b"another").unwrap(), key);
+        let absent = "0".repeat(64);
+        assert_eq!(files.get(&absent).unwrap(), None);
+        for bad in ["../../etc/passwd", "", &key.to_uppercase(), &key[..63]] {
+            assert_eq!(files.get(bad).unwrap(), None, "{bad}");
+        }
+        let entries: Vec<_> = std::fs::read_dir(dir.path().join(&key[..2]))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            entries,
+            vec![std::ffi::OsString::from(&key)],
+            "nothing left aside"
+        );
+    }
+}

@@ -1,0 +1,464 @@
+//! A photo and music co-op's catalogue on both backends: listing works
+//! with shares, buying a licence paid as linked transfers, downloading by
+//! signed expiring link, goods with stock, plays until owned, and the
+//! creators' earnings.
+
+use std::io::Cursor;
+use std::sync::Arc;
+
+use coopkit_app::catalogue::{CatalogueQuery, CatalogueSetup, ItemForm, OrderForm, Upload};
+use coopkit_app::ledger::TransferForm;
+use coopkit_app::{App, AppConfig, AppError};
+use coopkit_domain::{CoopSettings, ManualClock, PersonId, Timestamp};
+use coopkit_ledger::{Applied, CurrencyCode, TransferId};
+use coopkit_store::{Currency, CurrencyKind, Licence, Person};
+use coopkit_testkit::{backends, TestDb, TEST_START};
+
+use crate::support::{coop_with, load, person};
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 80]));
+    let mut bytes = Cursor::new(Vec::new());
+    image.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
+    bytes.into_inner()
+}
+
+fn photo(title: &str, creators: Vec<(PersonId, u32)>) -> ItemForm {
+    ItemForm {
+        kind: "photo".into(),
+        title: title.into(),
+        description: "Morning light over the allotments".into(),
+        tags: "Light, allotments  garden".into(),
+        file: Upload {
+            name: "C:\\photos\\allotments.png".into(),
+            bytes: png(900, 600),
+        },
+        preview: None,
+        creators,
+        price: None,
+        stock: None,
+    }
+}
+
+struct Shop {
+    app: App,
+    clock: ManualClock,
+    admin: Person,
+    ana: Person,
+    bo: Person,
+    buyer: Person,
+    _files: tempfile::TempDir,
+}
+
+async fn shop(db: &TestDb) -> Shop {
+    let store = db.store.clone();
+    let [admin, ana, bo, buyer] = [
+        person(&store, "admin").await,
+        person(&store, "ana").await,
+        person(&store, "bo").await,
+        person(&store, "buyer").await,
+    ];
+    let coop = coop_with(
+        &store,
+        "lens",
+        CoopSettings::default(),
+        admin,
+        &[ana, bo, buyer],
+    )
+    .await;
+    store
+        .create_currency(
+            coop,
+            &Currency {
+                code: CurrencyCode::parse("CRD").unwrap(),
+                name: "Credit".into(),
+                kind: CurrencyKind::Money,
+                scale: 2,
+                default_debit_limit: Some(0),
+                default_balance_cap: None,
+                policy: Default::default(),
+            },
+        )
+        .await
+        .unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let clock = ManualClock::at(TEST_START);
+    let config = AppConfig {
+        files_dir: files.path().to_owned(),
+        ..AppConfig::default()
+    };
+    let app = App::new(store.clone(), Arc::new(clock.clone()), config);
+    let admin = load(&store, admin).await;
+    app.set_up_catalogue(
+        &admin,
+        "lens",
+        CatalogueSetup {
+            currency: "CRD".into(),
+            licence_rate_bp: 5_000,
+            play_rate_bp: 7_000,
+            goods_rate_bp: 9_000,
+        },
+    )
+    .await
+    .unwrap();
+    app.set_licence(
+        &admin,
+        "lens",
+        Licence {
+            kind: "photo".into(),
+            name: "standard".into(),
+            price: 1_001,
+            terms: "Web and print up to 10,000 copies.".into(),
+        },
+    )
+    .await
+    .unwrap();
+    Shop {
+        app,
+        clock,
+        admin,
+        ana: load(&store, ana).await,
+        bo: load(&store, bo).await,
+        buyer: load(&store, buyer).await,
+        _files: files,
+    }
+}
+
+impl Shop {
+    async fn credit(&self, to: &Person, amount: u64, id: u128) {
+        let issue = TransferForm {
+            id: TransferId(id),
+            currency: "CRD".into(),
+            to: to.id,
+            amount,
+            from_issuance: true,
+            hold: None,
+            linked: false,
+            memo: String::new(),
+            cause: "credits bought".into(),
+        };
+        let done = self
+            .app
+            .transfer(&self.admin, "lens", vec![issue])
+            .await
+            .unwrap();
+        assert_eq!(done, vec![Ok(Applied::New)]);
+    }
+
+    async fn balance(&self, who: &Person) -> i128 {
+        self.app
+            .my_holdings(who, "lens")
+            .await
+            .unwrap()
+            .iter()
+            .find(|h| h.currency.code.as_str() == "CRD")
+            .map_or(0, |h| h.view.balances.balance())
+    }
+}
+
+fn field_code(error: AppError) -> (String, &'static str) {
+    match error {
+        AppError::Invalid(invalid) => (invalid.0[0].field.clone(), invalid.0[0].code),
+        AppError::Conflict { field, code } => (field.to_owned(), code),
+        AppError::Forbidden(code) => ("forbidden".to_owned(), code),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_photo_licence_is_bought_whole_and_downloaded_by_its_buyer_alone() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let s = shop(&db).await;
+        let shares = vec![(s.ana.id, 6_000), (s.bo.id, 4_000)];
+
+        // Bad uploads are refused with the field and the reason.
+        let mut html = photo("Allotments", shares.clone());
+        html.file.bytes = b"<html>not a photo</html>".to_vec();
+        let refused = s.app.add_item(&s.ana, "lens", html).await.unwrap_err();
+        assert_eq!(
+            field_code(refused),
+            ("file".into(), "file-type-wrong"),
+            "{backend:?}"
+        );
+        let short = photo("Allotments", vec![(s.ana.id, 6_000), (s.bo.id, 3_000)]);
+        let refused = s.app.add_item(&s.ana, "lens", short).await.unwrap_err();
+        assert_eq!(field_code(refused), ("creators".into(), "shares-not-whole"));
+        let not_mine = photo("Allotments", vec![(s.bo.id, 10_000)]);
+        let refused = s.app.add_item(&s.ana, "lens", not_mine).await.unwrap_err();
+        assert_eq!(
+            field_code(refused),
+            ("creators".into(), "lister-not-creator")
+        );
+
+        let id = s
+            .app
+            .add_item(&s.ana, "lens", photo("Allotments", shares))
+            .await
+            .unwrap();
+        let view = s.app.item(None, "lens", id).await.unwrap();
+        let item = &view.listing.item;
+        assert_eq!(item.item.tags, vec!["allotments", "garden", "light"]);
+        assert_eq!(item.item.file.name, "allotments.png");
+        assert_eq!(item.creator_names, vec!["ana", "bo"]);
+        let preview = s.app.item_preview("lens", id).await.unwrap();
+        let thumb = image::load_from_memory(&preview.bytes).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (480, 320), "{backend:?}");
+
+        // Without credit the order is refused, and nothing is paid.
+        let order = |key: &str| OrderForm {
+            key: key.into(),
+            item: id,
+            licence: "standard".into(),
+            quantity: 1,
+        };
+        let refused = s.app.buy(&s.buyer, "lens", order("k1")).await.unwrap_err();
+        assert_eq!(field_code(refused), ("credit".into(), "not-enough-credit"));
+        let orders = s.app.my_orders(&s.buyer, "lens").await.unwrap();
+        assert_eq!(orders[0].state, "refused");
+        assert_eq!(s.balance(&s.ana).await, 0);
+
+        s.credit(&s.buyer, 5_000, 1).await;
+        let paid = s.app.buy(&s.buyer, "lens", order("k2")).await.unwrap();
+        assert_eq!(paid.state, "paid");
+        let again = s.app.buy(&s.buyer, "lens", order("k2")).await.unwrap();
+        assert_eq!(again.id, paid.id, "the same form is one order");
+        // 1,001 at 50%: the creators 501 (a half goes to them), 301 and
+        // 200 by largest remainder; the co-op 500.
+        assert_eq!(s.balance(&s.buyer).await, 5_000 - 1_001, "{backend:?}");
+        assert_eq!(s.balance(&s.ana).await, 301);
+        assert_eq!(s.balance(&s.bo).await, 200);
+        let earnings = s.app.my_earnings(&s.ana, "lens").await.unwrap();
+        assert_eq!(
+            (earnings[0].item, earnings[0].sales, earnings[0].plays),
+            (id, 301, 0)
+        );
+        // At year end the sale counts as patronage: the creators' by share
+        // of what was paid, the buyer's as a purchase.
+        let coop = s
+            .app
+            .store()
+            .coop_by_slug("lens")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let year = s
+            .app
+            .store()
+            .booked_patronage(
+                coop,
+                TEST_START,
+                Timestamp(TEST_START.as_millis() + 1),
+                "CRD",
+            )
+            .await
+            .unwrap();
+        let of = |p: &Person| {
+            year.iter()
+                .find(|b| b.person == p.id)
+                .map(|b| (b.sales, b.purchases))
+        };
+        assert_eq!(
+            (of(&s.ana), of(&s.bo), of(&s.buyer)),
+            (Some((600, 0)), Some((400, 0)), Some((0, 1_001))),
+            "{backend:?}"
+        );
+
+        let (expires, sig) = s
+            .app
+            .download_link(&s.buyer, "lens", paid.id)
+            .await
+            .unwrap();
+        let file = s
+            .app
+            .download(&s.buyer, "lens", paid.id, expires, &sig)
+            .await
+            .unwrap();
+        assert_eq!(file.bytes, png(900, 600));
+        assert_eq!(file.content_type, "image/png");
+        let theirs = s.app.download(&s.ana, "lens", paid.id, expires, &sig).await;
+        assert_eq!(
+            field_code(theirs.unwrap_err()),
+            ("forbidden".into(), "not-your-order")
+        );
+        let forged = s
+            .app
+            .download(&s.buyer, "lens", paid.id, expires + 1, &sig)
+            .await;
+        assert_eq!(
+            field_code(forged.unwrap_err()),
+            ("forbidden".into(), "link-invalid")
+        );
+        let link_for_other = s.app.download_link(&s.ana, "lens", paid.id).await;
+        assert_eq!(
+            field_code(link_for_other.unwrap_err()),
+            ("forbidden".into(), "not-your-order")
+        );
+        s.clock.advance_ms(61 * 60 * 1000);
+        let late = s
+            .app
+            .download(&s.buyer, "lens", paid.id, expires, &sig)
+            .await;
+        assert_eq!(
+            field_code(late.unwrap_err()),
+            ("forbidden".into(), "link-expired")
+        );
+    }
+}
+
+#[tokio::test]
+async fn goods_leave_stock_only_when_paid_and_badges_filter_the_catalogue() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let s = shop(&db).await;
+        let good = |title: &str, seller: &Person, stock: u64| ItemForm {
+            kind: "good".into(),
+            title: title.into(),
+            description: String::new(),
+            tags: "coffee".into(),
+            file: Upload {
+                name: "bag.png".into(),
+                bytes: png(60, 80),
+            },
+            preview: None,
+            creators: vec![(seller.id, 10_000)],
+            price: Some(450),
+            stock: Some(stock),
+        };
+        let beans = s
+            .app
+            .add_item(&s.ana, "lens", good("Beans", &s.ana, 2))
+            .await
+            .unwrap();
+        s.app
+            .add_item(&s.bo, "lens", good("Ground", &s.bo, 5))
+            .await
+            .unwrap();
+        s.app
+            .set_seller_badge(&s.admin, "lens", s.ana.id, "fair-trade", true)
+            .await
+            .unwrap();
+        let refused = s
+            .app
+            .set_seller_badge(&s.ana, "lens", s.ana.id, "featured", true)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            field_code(refused),
+            ("forbidden".into(), "coordinators-only")
+        );
+
+        let all = s
+            .app
+            .catalogue("lens", &CatalogueQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(all.listings.len(), 2);
+        assert_eq!(all.badges, vec![("fair-trade".to_owned(), 1)]);
+        let fair = CatalogueQuery {
+            badge: Some("fair-trade".into()),
+            ..CatalogueQuery::default()
+        };
+        let fair = s.app.catalogue("lens", &fair).await.unwrap();
+        let titles: Vec<&str> = fair
+            .listings
+            .iter()
+            .map(|l| l.item.item.title.as_str())
+            .collect();
+        assert_eq!(titles, vec!["Beans"], "{backend:?}");
+        assert_eq!(fair.kinds, vec![("good".to_owned(), 1)]);
+
+        let buy = |key: &str, quantity: u64| OrderForm {
+            key: key.into(),
+            item: beans,
+            licence: String::new(),
+            quantity,
+        };
+        // Refused for credit: the two bags go back on the shelf.
+        let refused = s.app.buy(&s.buyer, "lens", buy("a", 2)).await.unwrap_err();
+        assert_eq!(field_code(refused), ("credit".into(), "not-enough-credit"));
+        let stock = |app: &App| {
+            let app = app.clone();
+            async move {
+                app.item(None, "lens", beans)
+                    .await
+                    .unwrap()
+                    .listing
+                    .item
+                    .item
+                    .stock
+            }
+        };
+        assert_eq!(stock(&s.app).await, Some(2), "{backend:?}");
+        s.credit(&s.buyer, 2_000, 2).await;
+        let paid = s.app.buy(&s.buyer, "lens", buy("b", 2)).await.unwrap();
+        assert_eq!((paid.state.as_str(), paid.order.amount), ("paid", 900));
+        assert_eq!(stock(&s.app).await, Some(0));
+        // 90% to the seller, 10% to the co-op.
+        assert_eq!(s.balance(&s.ana).await, 810);
+        let gone = s.app.buy(&s.buyer, "lens", buy("c", 1)).await.unwrap_err();
+        assert_eq!(field_code(gone), ("quantity".into(), "out-of-stock"));
+        let nothing = s
+            .app
+            .download_link(&s.buyer, "lens", paid.id)
+            .await
+            .unwrap_err();
+        assert_eq!(field_code(nothing), ("order".into(), "nothing-to-download"));
+    }
+}
+
+#[tokio::test]
+async fn a_track_is_played_until_owned_and_its_creators_see_the_plays() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let s = shop(&db).await;
+        let mp3 = b"ID3\x04\x00\x00\x00\x00\x00\x00a song".to_vec();
+        let track = ItemForm {
+            kind: "track".into(),
+            title: "Harbour Song".into(),
+            description: String::new(),
+            tags: "folk".into(),
+            file: Upload {
+                name: "harbour.mp3".into(),
+                bytes: mp3.clone(),
+            },
+            preview: Some(Upload {
+                name: "harbour-clip.mp3".into(),
+                bytes: mp3,
+            }),
+            creators: vec![(s.bo.id, 10_000)],
+            price: None,
+            stock: None,
+        };
+        let id = s.app.add_item(&s.bo, "lens", track).await.unwrap();
+        let broke = s.app.play(&s.buyer, "lens", id, "p0").await.unwrap_err();
+        assert_eq!(field_code(broke), ("credit".into(), "not-enough-credit"));
+        s.credit(&s.buyer, 2_000, 3).await;
+        let mut standing = None;
+        for n in 0..11 {
+            let key = format!("p{n}");
+            standing = Some(s.app.play(&s.buyer, "lens", id, &key).await.unwrap());
+            // A reload of the page sends the same play again.
+            assert_eq!(
+                s.app.play(&s.buyer, "lens", id, &key).await.unwrap(),
+                standing.unwrap()
+            );
+        }
+        let standing = standing.unwrap();
+        assert!(
+            standing.owned && standing.left_to_own == 0,
+            "{backend:?}: {standing:?}"
+        );
+        assert_eq!(s.balance(&s.buyer).await, 2_000 - 1_022);
+        let shown = s.app.item(Some(&s.buyer), "lens", id).await.unwrap();
+        assert_eq!(shown.standing, Some(standing));
+        let earnings = s.app.my_earnings(&s.bo, "lens").await.unwrap();
+        assert_eq!(
+            (earnings[0].plays, earnings[0].sales),
+            (715, 0),
+            "{backend:?}"
+        );
+        assert_eq!(s.balance(&s.bo).await, 715);
+    }
+}
