@@ -20,13 +20,11 @@ use coopkit_ledger::ledger::Applied;
 use coopkit_ledger::{AccountOwner, CoopAccount, Refusal, TransferId};
 use coopkit_market::royalty::{split, Rate, Shares};
 use coopkit_market::stream::Standing;
-use coopkit_store::{
-    CatalogueSettings, Coop, Item, Licence, NewItem, NewOrder, Order, Person, StoreError,
-    StoredFile,
-};
+use coopkit_store::{Coop, NewItem, NewOrder, Person, StoreError, StoredFile};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+pub use coopkit_store::{CatalogueSettings, Item, Licence, Order};
 pub use files::{DataDirFiles, FileStore};
 pub use uploads::{accepted, sniff, thumbnail, Upload, KINDS, THUMBNAIL_SIDE};
 

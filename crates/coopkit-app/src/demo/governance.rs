@@ -8,7 +8,7 @@ use coopkit_governance::decision::ClassRules;
 use coopkit_ledger::{CurrencyCode, TransferId};
 use coopkit_market::{BookingFacts, BookingState, Payment, Window};
 use coopkit_patronage::{Bylaws, ClassPool, LossRule, Measure};
-use coopkit_store::{Currency, CurrencyKind, NewBooking, Person};
+use coopkit_store::{NewBooking, Person};
 
 use super::DAY_MS;
 use crate::forecasts::{ProposeRuleChange, RuleChangeForm, TokenRules};
@@ -41,7 +41,7 @@ fn motion(
 }
 
 impl App {
-    async fn person_record(&self, id: PersonId) -> Result<Person> {
+    pub(super) async fn person_record(&self, id: PersonId) -> Result<Person> {
         self.store
             .person(id)
             .await?
@@ -237,21 +237,7 @@ impl App {
     ) -> Result<()> {
         let now = self.clock.now();
         for (code, name) in [("GBP", "Pound sterling"), ("CAPITAL", "Members' capital")] {
-            self.store
-                .create_currency(
-                    coop,
-                    &Currency {
-                        code: CurrencyCode::parse(code)
-                            .map_err(|c| AppError::invalid("currency", c))?,
-                        name: name.into(),
-                        kind: CurrencyKind::Money,
-                        scale: 2,
-                        default_debit_limit: None,
-                        default_balance_cap: None,
-                        policy: Default::default(),
-                    },
-                )
-                .await?;
+            self.demo_currency(coop, code, name, 2, None).await?;
         }
         let gbp = CurrencyCode::parse("GBP").map_err(|c| AppError::invalid("currency", c))?;
         let year_start =

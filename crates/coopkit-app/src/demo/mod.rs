@@ -20,6 +20,7 @@ use coopkit_store::{
 
 use crate::ledger::{Instruction, Payment};
 
+mod catalogue;
 mod governance;
 
 use crate::auth::hash_password;
@@ -136,6 +137,11 @@ impl App {
             DemoLogin {
                 email: "rosa@brighthomes.example".into(),
                 who: "admin of Bright Homes Cleaning, also a photographer at Lens Commons",
+            },
+            DemoLogin {
+                email: "lena@harboursound.example".into(),
+                who:
+                    "a listener at Harbour Sound, with credits to stream tracks until she owns them",
             },
             DemoLogin {
                 email: "newcomer@example.org".into(),
@@ -328,9 +334,60 @@ impl App {
         )
         .await?;
 
+        // Harbour Sound: musicians and the listeners who own it with them.
+        let harbour = NewCoop {
+            slug: slug("harbour-sound")?,
+            name: coop_name("Harbour Sound")?,
+            description: "A music streaming co-op: listen to a track until you own it.".into(),
+            profile: "Each play of a track costs twice the last, from two thousandths of a credit, \
+                      until the tenth is free and the track is yours; 70% of every play goes to its musicians."
+                .into(),
+            settings: CoopSettings::default(),
+            classes: vec![
+                class("musician", "Musician", "Musicians who stream their work through the co-op.", true, false)?,
+                class("listener", "Listener", "Listeners who own the co-op with its musicians.", true, false)?,
+            ],
+        };
+        let mae = self
+            .store
+            .create_person(
+                &person("Mae Collins", "mae@harboursound.example", Locale::En)?,
+                clock.tick(),
+            )
+            .await?;
+        let harbour = self
+            .store
+            .create_coop(&harbour, mae.id, &class_key("musician")?, clock.tick())
+            .await?;
+        let harbour_classes = self.store.member_classes(harbour.id).await?;
+        let mut musicians = vec![mae.id];
+        musicians.extend(demo_people(self, &person, &mut clock, "harboursound", 2).await?);
+        self.join_many(
+            harbour.id,
+            harbour_classes[0].id,
+            &musicians[1..],
+            &mut clock,
+        )
+        .await?;
+        let lena = self
+            .store
+            .create_person(
+                &person("Lena Berg", "lena@harboursound.example", Locale::En)?,
+                clock.tick(),
+            )
+            .await?;
+        let mut listeners = vec![lena.id];
+        listeners.extend(demo_people(self, &person, &mut clock, "listeners", 5).await?);
+        self.join_many(harbour.id, harbour_classes[1].id, &listeners, &mut clock)
+            .await?;
+
         self.demo_bright_year(bright.id, rosa.id, &workers, &households)
             .await?;
         self.demo_lens_votes(photographer.id, &artists).await?;
+        self.demo_lens_catalogue(photographer.id, &artists, rosa.id)
+            .await?;
+        self.demo_harbour_catalogue(harbour.id, &musicians, &listeners)
+            .await?;
 
         tracing::info!("demo data loaded");
         Ok(logins)

@@ -5,6 +5,7 @@
 mod account;
 mod accounts;
 mod bookings;
+mod catalogue;
 mod coop;
 mod directory;
 mod dispatch;
@@ -133,6 +134,24 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/c/{slug}/forecasts", post(forecasts::run))
         .route("/c/{slug}/forecasts/{id}", get(forecasts::show))
         .route("/c/{slug}/forecasts/{id}/propose", post(forecasts::propose))
+        .route("/c/{slug}/catalogue", get(catalogue::show))
+        .route("/c/{slug}/catalogue/new", get(catalogue::new_form))
+        .route(
+            "/c/{slug}/catalogue/settings",
+            post(catalogue::save_settings),
+        )
+        .route(
+            "/c/{slug}/catalogue/licences",
+            post(catalogue::save_licence),
+        )
+        .route("/c/{slug}/catalogue/badges", post(catalogue::save_badge))
+        .route("/c/{slug}/catalogue/{id}", get(catalogue::item))
+        .route("/c/{slug}/catalogue/{id}/preview", get(catalogue::preview))
+        .route("/c/{slug}/catalogue/{id}/buy", post(catalogue::buy))
+        .route("/c/{slug}/catalogue/{id}/play", post(catalogue::play))
+        .route("/c/{slug}/orders", get(catalogue::orders))
+        .route("/c/{slug}/orders/{id}/download", get(catalogue::download))
+        .route("/c/{slug}/earnings", get(catalogue::earnings))
         .route("/c/{slug}/patronage", get(patronage::show))
         .route(
             "/c/{slug}/patronage/settings",
@@ -167,11 +186,12 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .layer(axum::middleware::from_fn_with_state(state, viewer::resolve))
 }
 
-/// Routes that take large bodies: uploads of whole lists. The server's
+/// Routes that take large bodies: uploads of whole lists and of works. The server's
 /// small body limit does not apply to them; this one does.
 pub fn upload_routes(state: AppState, limit: usize) -> Router<AppState> {
     Router::new()
         .route("/directory/import", post(directory::import))
+        .route("/c/{slug}/catalogue/items", post(catalogue::create))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
         .layer(axum::middleware::from_fn_with_state(state, viewer::resolve))
