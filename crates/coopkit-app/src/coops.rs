@@ -30,6 +30,8 @@ pub struct CoopPage {
     pub active_members: i64,
     /// The viewer's own membership, in whatever standing.
     pub viewer_membership: Option<Membership>,
+    /// Whether the co-op sells works or goods (has a catalogue).
+    pub has_catalogue: bool,
 }
 
 impl CoopPage {
@@ -73,11 +75,13 @@ impl App {
             .store
             .count_members(coop.id, MembershipStatus::Active)
             .await?;
+        let has_catalogue = self.store.catalogue_settings(coop.id).await?.is_some();
         Ok(CoopPage {
             coop,
             classes,
             active_members,
             viewer_membership,
+            has_catalogue,
         })
     }
 

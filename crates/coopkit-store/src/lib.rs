@@ -14,6 +14,7 @@ mod directory;
 mod dispatch;
 mod error;
 mod forecasts;
+mod fund;
 mod governance;
 mod ledger;
 mod market;
@@ -36,6 +37,7 @@ pub use directory::{
 pub use dispatch::{NewRequest, Offer, OpenRequest, Referral, RequestId};
 pub use error::StoreError;
 pub use forecasts::{Forecast, NewForecast};
+pub use fund::{NewProject, Project};
 pub use governance::{
     CastBallot, Comment, NewProposal, Proposal, ProposalId, RollEntry, StoredBallot,
 };

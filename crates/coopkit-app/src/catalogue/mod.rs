@@ -10,6 +10,7 @@
 //! linked chain, so an order is paid whole or not at all.
 
 mod files;
+mod fund;
 mod uploads;
 
 use std::collections::BTreeMap;
@@ -26,6 +27,7 @@ use sha2::Sha256;
 
 pub use coopkit_store::{CatalogueSettings, Item, Licence, Order};
 pub use files::{DataDirFiles, FileStore};
+pub use fund::{FundView, Project, ProjectForm};
 pub use uploads::{accepted, sniff, thumbnail, Upload, KINDS, THUMBNAIL_SIDE};
 
 use crate::ledger::{Instruction, Payment, Play};
@@ -217,7 +219,7 @@ impl App {
         Ok(())
     }
 
-    async fn catalogue_of(&self, coop: &Coop) -> Result<CatalogueSettings> {
+    pub(crate) async fn catalogue_of(&self, coop: &Coop) -> Result<CatalogueSettings> {
         self.store
             .catalogue_settings(coop.id)
             .await?

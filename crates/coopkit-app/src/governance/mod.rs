@@ -419,6 +419,21 @@ impl App {
                 }
             }
         }
+        // And a fund project's budget, once the fund holds it.
+        if proposal.state == "closed" {
+            let pending = self
+                .store
+                .fund_project_of(coop.id, id)
+                .await?
+                .is_some_and(|p| matches!(p.state.as_str(), "proposed" | "approved"));
+            if pending {
+                let roll = self.store.roll(id).await?;
+                let passed = self.outcome_of(&proposal, &roll).await?.passed();
+                if let Err(error) = self.settle_fund_project(coop, &proposal, passed).await {
+                    tracing::warn!(%error, coop = %coop.slug, proposal = %id, "fund project not settled yet");
+                }
+            }
+        }
         // So is an approved rule change with its forecast attached.
         if proposal.state == "closed" && proposal.proposal.kind == "bylaw" {
             let pending = self

@@ -6,7 +6,10 @@
 use std::io::Cursor;
 use std::sync::Arc;
 
-use coopkit_app::catalogue::{CatalogueQuery, CatalogueSetup, ItemForm, OrderForm, Upload};
+use coopkit_app::catalogue::{
+    CatalogueQuery, CatalogueSetup, FundView, ItemForm, OrderForm, ProjectForm, Upload,
+};
+use coopkit_app::governance::VoteForm;
 use coopkit_app::ledger::TransferForm;
 use coopkit_app::{App, AppConfig, AppError};
 use coopkit_domain::{CoopSettings, ManualClock, PersonId, Timestamp};
@@ -460,5 +463,81 @@ async fn a_track_is_played_until_owned_and_its_creators_see_the_plays() {
             "{backend:?}"
         );
         assert_eq!(s.balance(&s.bo).await, 715);
+    }
+}
+
+#[tokio::test]
+async fn the_members_fund_a_project_by_vote_and_the_fund_pays_it_when_it_can() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let s = shop(&db).await;
+        s.credit(&s.ana, 3_000, 4).await;
+        s.credit(&s.buyer, 3_000, 5).await;
+        s.app.pledge(&s.ana, "lens", 2_000, "p1").await.unwrap();
+        s.app.pledge(&s.ana, "lens", 2_000, "p1").await.unwrap();
+        let broke = s.app.pledge(&s.bo, "lens", 1, "p2").await.unwrap_err();
+        assert_eq!(field_code(broke), ("credit".into(), "not-enough-credit"));
+        let fund = s.app.fund(&s.ana, "lens").await.unwrap();
+        assert_eq!(
+            fund.balance, 2_000,
+            "{backend:?}: a pledge sent twice counts once"
+        );
+
+        let week = TEST_START.plus_millis(7 * 24 * 3_600_000);
+        let project = |title: &str, budget: u64| ProjectForm {
+            title: title.into(),
+            description: "A photo essay on the co-op's bakeries.".into(),
+            budget,
+            closes_at: week,
+        };
+        let (essay, essay_vote) = s
+            .app
+            .propose_project(&s.bo, "lens", project("Bakeries essay", 2_500))
+            .await
+            .unwrap();
+        let (_, idle_vote) = s
+            .app
+            .propose_project(&s.bo, "lens", project("Idle idea", 100))
+            .await
+            .unwrap();
+        let vote = |choice: &str| VoteForm {
+            choice: choice.into(),
+            ranking: Vec::new(),
+            reason: String::new(),
+        };
+        for member in [&s.ana, &s.bo, &s.buyer] {
+            s.app
+                .vote(member, "lens", essay_vote, vote("yes"))
+                .await
+                .unwrap();
+            s.app
+                .vote(member, "lens", idle_vote, vote("no"))
+                .await
+                .unwrap();
+        }
+        s.clock.advance_ms(8 * 24 * 3_600_000);
+
+        // Approved, but the fund holds 20.00 of the 25.00 asked: it waits.
+        let state = |fund: &FundView, id: i64| {
+            fund.projects
+                .iter()
+                .find(|p| p.id == id)
+                .unwrap()
+                .state
+                .clone()
+        };
+        let fund = s.app.fund(&s.ana, "lens").await.unwrap();
+        assert_eq!(state(&fund, essay), "approved", "{backend:?}");
+        assert!(fund.projects.iter().any(|p| p.state == "rejected"));
+        assert_eq!(s.balance(&s.bo).await, 0);
+
+        s.app.pledge(&s.buyer, "lens", 500, "p3").await.unwrap();
+        let fund = s.app.fund(&s.ana, "lens").await.unwrap();
+        assert_eq!(state(&fund, essay), "funded", "{backend:?}");
+        assert_eq!(fund.balance, 0);
+        assert_eq!(s.balance(&s.bo).await, 2_500, "paid once, from the fund");
+        let again = s.app.fund(&s.bo, "lens").await.unwrap();
+        assert_eq!(again.balance, 0);
+        assert_eq!(s.balance(&s.bo).await, 2_500);
     }
 }

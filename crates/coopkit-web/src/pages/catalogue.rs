@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use coopkit_app::catalogue::{
     CatalogueQuery, CatalogueSetup, Earning, FileDownload, ItemForm, ItemView, Licence, Listing,
-    Order, OrderForm, Upload, BADGES, KINDS,
+    Order, OrderForm, ProjectForm, Upload, BADGES, KINDS,
 };
 use coopkit_app::records::Currency;
 use coopkit_app::AppError;
@@ -338,6 +338,13 @@ struct ItemPage<'a> {
     errors: FormErrors,
 }
 
+/// A fresh name for what a form asks (an order, a play, a pledge), so the
+/// same form sent twice does it once; a licence's name may be added to it
+/// within the 64 bytes a key may have.
+fn form_key() -> String {
+    coopkit_app::new_secret().chars().take(32).collect()
+}
+
 /// Where a listener stands with a track, written out.
 struct StandingRow {
     plays: u32,
@@ -388,9 +395,7 @@ async fn item_page(
                 .collect(),
             stock: item.item.stock,
             standing: view.standing.as_ref().map(|s| standing_row(s, &money)),
-            // Each render names its orders and plays afresh; a licence's
-            // name is added to it, within the 64 bytes a key may have.
-            order_key: coopkit_app::new_secret().chars().take(32).collect(),
+            order_key: form_key(),
             errors,
             slug,
         },
@@ -698,4 +703,137 @@ pub async fn save_badge(
         )
         .await?;
     Ok(Redirect::to(&format!("/c/{slug}/catalogue")).into_response())
+}
+
+/// A project as the fund's page lists it.
+struct ProjectRow {
+    title: String,
+    creator: String,
+    budget: String,
+    state: String,
+    proposal: i64,
+}
+
+#[derive(Template)]
+#[template(path = "fund.html")]
+struct FundPage<'a> {
+    v: &'a Viewer,
+    slug: String,
+    balance: String,
+    projects: Vec<ProjectRow>,
+    key: String,
+    errors: FormErrors,
+}
+
+async fn fund_page(
+    state: &AppState,
+    v: &Viewer,
+    slug: String,
+    errors: FormErrors,
+    status: StatusCode,
+) -> PageResult {
+    let person = v.person()?;
+    let fund = state.app.fund(person, &slug).await?;
+    let money = Money::of(state, &slug, &fund.currency).await?;
+    let projects = fund
+        .projects
+        .iter()
+        .map(|p| ProjectRow {
+            title: p.project.title.clone(),
+            creator: p.creator_name.clone(),
+            budget: money.show(p.project.budget),
+            state: p.state.clone(),
+            proposal: p.project.proposal.0,
+        })
+        .collect();
+    let balance = money.show(u64::try_from(fund.balance).unwrap_or(0));
+    render_with(
+        status,
+        &FundPage {
+            v,
+            slug,
+            balance,
+            projects,
+            key: form_key(),
+            errors,
+        },
+    )
+}
+
+pub async fn fund(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+) -> PageResult {
+    fund_page(&state, &v, slug, FormErrors::default(), StatusCode::OK).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PledgeFields {
+    key: String,
+    amount: String,
+}
+
+pub async fn pledge(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    CsrfForm(fields): CsrfForm<PledgeFields>,
+) -> PageResult {
+    let person = v.person()?;
+    let outcome = async {
+        let (money, _) = Money::of_catalogue(&state, &slug).await?;
+        let amount = parse_minor_units(fields.amount.trim(), money.scale)
+            .map_err(|_| AppError::invalid("amount", "amount-invalid"))?;
+        state.app.pledge(person, &slug, amount, &fields.key).await
+    }
+    .await;
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/c/{slug}/fund")).into_response()),
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            fund_page(&state, &v, slug, errors, status).await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ProjectFields {
+    title: String,
+    description: String,
+    budget: String,
+    closes_on: String,
+}
+
+pub async fn propose_project(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    CsrfForm(fields): CsrfForm<ProjectFields>,
+) -> PageResult {
+    let person = v.person()?;
+    let outcome = async {
+        let (money, _) = Money::of_catalogue(&state, &slug).await?;
+        let budget = parse_minor_units(fields.budget.trim(), money.scale)
+            .map_err(|_| AppError::invalid("budget", "amount-invalid"))?;
+        let closes_at = coopkit_domain::Timestamp::parse_date(fields.closes_on.trim())
+            .map_err(|code| AppError::invalid("closes_on", code))?;
+        let form = ProjectForm {
+            title: fields.title,
+            description: fields.description,
+            budget,
+            closes_at,
+        };
+        state.app.propose_project(person, &slug, form).await
+    }
+    .await;
+    match outcome {
+        Ok((_, proposal)) => {
+            Ok(Redirect::to(&format!("/c/{slug}/proposals/{proposal}")).into_response())
+        }
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            fund_page(&state, &v, slug, errors, status).await
+        }
+    }
 }

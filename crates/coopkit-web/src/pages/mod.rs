@@ -152,6 +152,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/c/{slug}/orders", get(catalogue::orders))
         .route("/c/{slug}/orders/{id}/download", get(catalogue::download))
         .route("/c/{slug}/earnings", get(catalogue::earnings))
+        .route("/c/{slug}/fund", get(catalogue::fund))
+        .route("/c/{slug}/fund/pledges", post(catalogue::pledge))
+        .route("/c/{slug}/fund/projects", post(catalogue::propose_project))
         .route("/c/{slug}/patronage", get(patronage::show))
         .route(
             "/c/{slug}/patronage/settings",

@@ -954,7 +954,7 @@ impl Browser {
 }
 
 #[tokio::test]
-async fn a_photo_licence_is_bought_and_downloaded_and_a_track_played_until_owned_in_chromium() {
+async fn a_licence_is_bought_and_downloaded_a_track_played_until_owned_and_a_project_funded_in_chromium() {
     let Some(browser) = Browser::start().await else {
         return;
     };
@@ -1053,6 +1053,54 @@ async fn a_photo_licence_is_bought_and_downloaded_and_a_track_played_until_owned
     assert_eq!(
         balance_in(&server, lena, "harbour-sound", Some("HSC")).await,
         listened_before - 1_022
+    );
+
+    // Lena pledges to the fund; Mae proposes a recording day; both vote
+    // for it; when the vote closes the fund pays Mae the budget.
+    let fund = format!("{base}/c/harbour-sound/fund");
+    b.client.goto(&fund).await.unwrap();
+    b.fill("amount", "2.5").await;
+    b.click("#pledge-submit").await;
+    b.wait_for_text("2.500 HSC").await;
+    b.log_out().await;
+    let mae = "mae@harboursound.example";
+    b.log_in_to_demo(base, mae).await;
+    b.client.goto(&fund).await.unwrap();
+    b.fill("title", "A recording day at the harbour").await;
+    b.fill("budget", "2").await;
+    let tomorrow = server.app.now().plus_millis(24 * HOUR).date_utc();
+    b.client
+        .execute(
+            "document.getElementById('closes_on').value = arguments[0];",
+            vec![serde_json::json!(tomorrow)],
+        )
+        .await
+        .unwrap();
+    b.click("#project-submit").await;
+    b.wait_for_text("Fund: A recording day at the harbour")
+        .await;
+    let proposal = b.client.current_url().await.unwrap().to_string();
+    b.vote_yes(&proposal).await;
+    b.log_out().await;
+    b.log_in_to_demo(base, lena).await;
+    b.vote_yes(&proposal).await;
+    b.log_out().await;
+    let mae_before = balance_in(&server, mae, "harbour-sound", Some("HSC")).await;
+    server.clock.advance_ms(2 * 24 * HOUR);
+    b.log_in_to_demo(base, mae).await;
+    b.client.goto(&fund).await.unwrap();
+    b.wait_for_attr("#fund-projects tr[data-state]", "data-state", |s| {
+        s == "funded"
+    })
+    .await;
+    let page = b.wait_for_text("Funded").await;
+    assert!(
+        page.contains("0.500 HSC"),
+        "what is left in the fund: {page}"
+    );
+    assert_eq!(
+        balance_in(&server, mae, "harbour-sound", Some("HSC")).await,
+        mae_before + 2_000
     );
     browser.stop().await;
 }

@@ -38,7 +38,19 @@ async fn demo_serves_the_demo_coops_and_stops_cleanly() {
         .collect();
     assert_eq!(
         slugs,
-        ["bright-homes", "capitol-hill-sitters", "lens-commons"]
+        [
+            "bright-homes",
+            "capitol-hill-sitters",
+            "harbour-sound",
+            "lens-commons"
+        ]
+    );
+    // The demo's photos and tracks were kept beside the database.
+    assert!(
+        std::fs::read_dir(data.path().join("files"))
+            .unwrap()
+            .count()
+            > 0
     );
     for coop in coops.as_array().unwrap() {
         assert!(!coop["name"].as_str().unwrap().is_empty());
@@ -95,7 +107,7 @@ async fn demo_serves_the_demo_coops_and_stops_cleanly() {
     let again = Running::start(&["demo", "--data", data_dir]);
     let (_, coops) = again.get("/api/v1/coops").await;
     let coops: Value = serde_json::from_str(&coops).unwrap();
-    assert_eq!(coops.as_array().unwrap().len(), 3);
+    assert_eq!(coops.as_array().unwrap().len(), 4);
     assert_eq!(coops[1]["active_members"].as_i64().unwrap(), families);
     assert_eq!(again.terminate(), Some(0));
 }

@@ -1,0 +1,211 @@
+//! The co-op's fund: members pledge into its fund account, creators
+//! propose projects with budgets, the members vote on each as a proposal,
+//! and an approved budget is paid from the fund to its creator. Pledges
+//! and payments are ledger transfers; the fund's balance is its account's.
+
+use coopkit_domain::{Role, Timestamp};
+use coopkit_ledger::ledger::Applied;
+use coopkit_ledger::{AccountOwner, CoopAccount, Refusal, TransferId};
+use coopkit_store::{Coop, NewProject, Person, Proposal};
+
+pub use coopkit_store::Project;
+
+use super::refused;
+use crate::governance::ProposalForm;
+use crate::ledger::{Instruction, Payment};
+use crate::{App, AppError, Result};
+
+/// What a creator asks the fund for.
+#[derive(Clone, Debug)]
+pub struct ProjectForm {
+    pub title: String,
+    pub description: String,
+    /// In the catalogue currency's smallest unit.
+    pub budget: u64,
+    /// When the members' vote on it closes.
+    pub closes_at: Timestamp,
+}
+
+/// The fund as a member sees it.
+#[derive(Clone, Debug)]
+pub struct FundView {
+    pub currency: String,
+    /// What the fund account holds.
+    pub balance: i128,
+    pub projects: Vec<Project>,
+}
+
+impl App {
+    /// Moves `amount` from the member's account into the fund. `key`
+    /// names the pledge, so the same form sent twice pledges once.
+    pub async fn pledge(&self, actor: &Person, slug: &str, amount: u64, key: &str) -> Result<()> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        let settings = self.catalogue_of(&coop).await?;
+        let key = key.trim();
+        if key.is_empty() || key.len() > 64 {
+            return Err(AppError::invalid("key", "required"));
+        }
+        if amount == 0 || amount > coopkit_ledger::AMOUNT_MAX {
+            return Err(AppError::invalid("amount", "amount-zero"));
+        }
+        let pledge = Instruction::Pay(Payment {
+            id: TransferId::derived(&format!("pledge:{}:{}:{key}", coop.id.0, actor.id.0)),
+            currency: settings.currency,
+            from: AccountOwner::Member(actor.id),
+            to: AccountOwner::Coop(CoopAccount::Fund),
+            amount,
+            hold: None,
+            linked: false,
+            memo: "Pledge to the fund".into(),
+            cause: "pledge".into(),
+        });
+        match self.ledger.submit(coop.id, vec![pledge]).await?.first() {
+            Some(Ok(_)) => Ok(()),
+            Some(Err(refusal)) => Err(refused(*refusal)),
+            None => Err(AppError::Internal("a pledge without an answer")),
+        }
+    }
+
+    /// A member proposes a project; it is put to every member as a
+    /// majority vote, open now and closing at the form's time.
+    pub async fn propose_project(
+        &self,
+        actor: &Person,
+        slug: &str,
+        form: ProjectForm,
+    ) -> Result<(i64, coopkit_store::ProposalId)> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        let settings = self.catalogue_of(&coop).await?;
+        let title = form.title.trim();
+        if title.is_empty() || title.chars().count() > 120 {
+            return Err(AppError::invalid("title", "too-long"));
+        }
+        if form.budget == 0 || form.budget > coopkit_ledger::AMOUNT_MAX {
+            return Err(AppError::invalid("budget", "amount-zero"));
+        }
+        let scale = u32::from(self.coop_currency(&coop, &settings.currency).await?.scale);
+        let budget = coopkit_domain::format_minor_units(
+            i64::try_from(form.budget).unwrap_or(i64::MAX),
+            scale,
+        );
+        let proposal = self
+            .create_proposal_record(
+                &coop,
+                actor,
+                ProposalForm {
+                    title: format!("Fund: {title}"),
+                    body: format!(
+                        "{}\n\nBudget asked of the fund: {budget} {}.",
+                        form.description.trim(),
+                        settings.currency
+                    ),
+                    kind: "motion".into(),
+                    method: "majority".into(),
+                    options: Vec::new(),
+                    seats: 1,
+                    class_key: None,
+                    quorum_percent: 0,
+                    threshold: None,
+                    opens_at: self.clock.now(),
+                    closes_at: form.closes_at,
+                },
+                None,
+            )
+            .await?;
+        let project = NewProject {
+            coop: coop.id,
+            creator: actor.id,
+            title: title.to_owned(),
+            description: form.description.trim().to_owned(),
+            budget: form.budget,
+            proposal,
+        };
+        let id = self
+            .store
+            .create_fund_project(&project, self.clock.now())
+            .await?;
+        Ok((id, proposal))
+    }
+
+    /// The fund's balance and its projects, each brought up to date with
+    /// its vote (so an approved one is paid as soon as anyone looks).
+    pub async fn fund(&self, actor: &Person, slug: &str) -> Result<FundView> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        let settings = self.catalogue_of(&coop).await?;
+        for project in self.store.fund_projects(coop.id).await? {
+            if matches!(project.state.as_str(), "proposed" | "approved") {
+                self.refresh_proposal(&coop, project.project.proposal)
+                    .await?;
+            }
+        }
+        let balance = self
+            .ledger
+            .accounts(coop.id)
+            .await?
+            .iter()
+            .find(|v| {
+                v.account.owner == AccountOwner::Coop(CoopAccount::Fund)
+                    && v.account.currency == settings.currency
+            })
+            .map_or(0, |v| v.balances.balance());
+        Ok(FundView {
+            currency: settings.currency.as_str().to_owned(),
+            balance,
+            projects: self.store.fund_projects(coop.id).await?,
+        })
+    }
+
+    /// Settles the project a closed proposal decided: rejected, or
+    /// approved and paid from the fund once the fund holds its budget.
+    pub(crate) async fn settle_fund_project(
+        &self,
+        coop: &Coop,
+        proposal: &Proposal,
+        passed: bool,
+    ) -> Result<()> {
+        let Some(project) = self.store.fund_project_of(coop.id, proposal.id).await? else {
+            return Ok(());
+        };
+        if project.state == "proposed" {
+            let to = if passed { "approved" } else { "rejected" };
+            self.store
+                .step_fund_project(coop.id, project.id, "proposed", to)
+                .await?;
+            if !passed {
+                return Ok(());
+            }
+        } else if project.state != "approved" {
+            return Ok(());
+        }
+        let settings = self.catalogue_of(coop).await?;
+        let payment = Instruction::Pay(Payment {
+            id: TransferId::derived(&format!("fund:{}:{}", coop.id.0, project.id)),
+            currency: settings.currency,
+            from: AccountOwner::Coop(CoopAccount::Fund),
+            to: AccountOwner::Member(project.project.creator),
+            amount: project.project.budget,
+            hold: None,
+            linked: false,
+            memo: project.project.title.chars().take(100).collect(),
+            cause: format!("fund:{}", project.id),
+        });
+        match self.ledger.submit(coop.id, vec![payment]).await?.first() {
+            Some(Ok(Applied::New | Applied::Replayed)) => {
+                self.store
+                    .step_fund_project(coop.id, project.id, "approved", "funded")
+                    .await?;
+                tracing::info!(coop = %coop.slug, project = project.id, "fund project paid");
+            }
+            // Approved, and waiting for pledges to cover it.
+            Some(Err(Refusal::ExceedsDebitLimit)) => {}
+            Some(Err(refusal)) => {
+                tracing::warn!(coop = %coop.slug, project = project.id, code = refusal.code(), "fund project not paid");
+            }
+            None => {}
+        }
+        Ok(())
+    }
+}
