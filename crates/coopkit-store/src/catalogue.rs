@@ -18,6 +18,9 @@ pub struct CatalogueSettings {
     pub licence_rate_bp: u32,
     pub play_rate_bp: u32,
     pub goods_rate_bp: u32,
+    /// The most the fund pays an investor a year, as a part of their
+    /// pledged capital.
+    pub fund_return_cap_bp: u32,
 }
 
 /// A file as the item keeps it: its key in the file store, and what it is.
@@ -152,11 +155,13 @@ impl Store {
     ) -> Result<()> {
         on_pool!(self, |pool| sqlx::query(
             "INSERT INTO catalogue_settings \
-             (coop_id, currency, licence_rate_bp, play_rate_bp, goods_rate_bp, download_key) \
-             VALUES ($1, $2, $3, $4, $5, $6) \
+             (coop_id, currency, licence_rate_bp, play_rate_bp, goods_rate_bp, download_key, \
+              fund_return_cap_bp) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (coop_id) DO UPDATE SET currency = excluded.currency, \
                licence_rate_bp = excluded.licence_rate_bp, play_rate_bp = excluded.play_rate_bp, \
-               goods_rate_bp = excluded.goods_rate_bp"
+               goods_rate_bp = excluded.goods_rate_bp, \
+               fund_return_cap_bp = excluded.fund_return_cap_bp"
         )
         .bind(coop.0)
         .bind(settings.currency.as_str())
@@ -164,6 +169,7 @@ impl Store {
         .bind(i64::from(settings.play_rate_bp))
         .bind(i64::from(settings.goods_rate_bp))
         .bind(download_key)
+        .bind(i64::from(settings.fund_return_cap_bp))
         .execute(pool)
         .await
         .map(|_| ()))?;
@@ -172,14 +178,16 @@ impl Store {
 
     /// `None` for a co-op that sells nothing.
     pub async fn catalogue_settings(&self, coop: CoopId) -> Result<Option<CatalogueSettings>> {
-        let row: Option<(String, i64, i64, i64)> = on_pool!(self, |pool| sqlx::query_as(
-            "SELECT currency, licence_rate_bp, play_rate_bp, goods_rate_bp \
+        let row: Option<(String, i64, i64, i64, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+            "SELECT currency, licence_rate_bp, play_rate_bp, goods_rate_bp, fund_return_cap_bp \
              FROM catalogue_settings WHERE coop_id = $1"
         )
         .bind(coop.0)
         .fetch_optional(pool)
-        .await)?;
-        let Some((currency, licence, play, goods)) = row else {
+        .await
+        })?;
+        let Some((currency, licence, play, goods, returns)) = row else {
             return Ok(None);
         };
         let rate = |column: &str, value: i64| {
@@ -191,6 +199,7 @@ impl Store {
             licence_rate_bp: rate("catalogue_settings.licence_rate_bp", licence)?,
             play_rate_bp: rate("catalogue_settings.play_rate_bp", play)?,
             goods_rate_bp: rate("catalogue_settings.goods_rate_bp", goods)?,
+            fund_return_cap_bp: rate("catalogue_settings.fund_return_cap_bp", returns)?,
         }))
     }
 

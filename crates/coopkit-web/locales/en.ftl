@@ -953,3 +953,4 @@ fund-propose = Propose a project
 fund-closes-on = Voting closes on
 fund-closes-on-hint = Every member may vote until then; a majority approves it.
 catalogue-fund = The fund
+catalogue-fund-return-cap = Most the fund pays an investor a year (% of their capital)

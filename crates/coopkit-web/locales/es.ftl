@@ -952,3 +952,4 @@ fund-propose = Proponer un proyecto
 fund-closes-on = La votación cierra el
 fund-closes-on-hint = Todos los socios pueden votar hasta entonces; la mayoría lo aprueba.
 catalogue-fund = El fondo
+catalogue-fund-return-cap = Máximo que el fondo paga a un inversor al año (% de su capital)

@@ -15,6 +15,9 @@ use crate::governance::ProposalForm;
 use crate::ledger::{Instruction, Payment};
 use crate::{App, AppError, Result};
 
+/// The cause of a pledge: what counts as an investor's capital.
+const PLEDGE_CAUSE: &str = "pledge";
+
 /// What a creator asks the fund for.
 #[derive(Clone, Debug)]
 pub struct ProjectForm {
@@ -24,6 +27,17 @@ pub struct ProjectForm {
     pub budget: u64,
     /// When the members' vote on it closes.
     pub closes_at: Timestamp,
+}
+
+/// The class whose members' pledges are capital, paid returns.
+pub const INVESTOR_CLASS: &str = "investor";
+
+/// What one investor was paid from the fund for a year.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FundReturn {
+    pub investor: coopkit_domain::PersonId,
+    pub capital: u64,
+    pub paid: u64,
 }
 
 /// The fund as a member sees it.
@@ -58,7 +72,7 @@ impl App {
             hold: None,
             linked: false,
             memo: "Pledge to the fund".into(),
-            cause: "pledge".into(),
+            cause: PLEDGE_CAUSE.into(),
         });
         match self.ledger.submit(coop.id, vec![pledge]).await?.first() {
             Some(Ok(_)) => Ok(()),
@@ -156,6 +170,112 @@ impl App {
             balance,
             projects: self.store.fund_projects(coop.id).await?,
         })
+    }
+
+    /// Pays the fund's investors their returns for `year` out of `pool`:
+    /// in proportion to the capital each pledged, each at most the bylaws'
+    /// cap on their capital (`coopkit_patronage::returns`), in one linked
+    /// chain from the fund. What the caps leave stays in the fund. Paying
+    /// a year again pays nothing more. Coordinators only.
+    pub async fn pay_fund_returns(
+        &self,
+        actor: &Person,
+        slug: &str,
+        year: &str,
+        pool: u64,
+    ) -> Result<Vec<FundReturn>> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Coordinator).await?;
+        let settings = self.catalogue_of(&coop).await?;
+        let year = year.trim();
+        if year.is_empty() || year.len() > 20 {
+            return Err(AppError::invalid("year", "required"));
+        }
+        let accounts = self.ledger.accounts(coop.id).await?;
+        let fund = accounts.iter().find(|v| {
+            v.account.owner == AccountOwner::Coop(CoopAccount::Fund)
+                && v.account.currency == settings.currency
+        });
+        let mut capital: std::collections::BTreeMap<coopkit_ledger::AccountId, u64> =
+            std::collections::BTreeMap::new();
+        if let Some(fund) = fund {
+            let mut before = None;
+            loop {
+                let (lines, next) = self
+                    .ledger
+                    .statement(coop.id, fund.account.id, before, 1_000)
+                    .await?;
+                for line in lines
+                    .iter()
+                    .filter(|l| l.credit == fund.account.id && l.transfer.cause == PLEDGE_CAUSE)
+                {
+                    *capital.entry(line.debit).or_default() += line.amount;
+                }
+                match next {
+                    Some(next) => before = Some(next),
+                    None => break,
+                }
+            }
+        }
+        let investors: Vec<(coopkit_domain::PersonId, u64)> = self
+            .store
+            .members(coop.id, coopkit_domain::MembershipStatus::Active)
+            .await?
+            .into_iter()
+            .filter(|m| m.class_key.as_str() == INVESTOR_CLASS)
+            .filter_map(|m| {
+                let person = m.membership.person_id;
+                let account = accounts.iter().find(|v| {
+                    v.account.owner == AccountOwner::Member(person)
+                        && v.account.currency == settings.currency
+                })?;
+                Some((person, capital.get(&account.account.id).copied()?))
+            })
+            .collect();
+        let capitals: Vec<u64> = investors.iter().map(|(_, c)| *c).collect();
+        let returns = coopkit_patronage::returns::capped_returns(
+            pool,
+            &capitals,
+            settings.fund_return_cap_bp,
+        );
+        let paid: Vec<FundReturn> = investors
+            .iter()
+            .zip(&returns.paid)
+            .map(|((investor, capital), paid)| FundReturn {
+                investor: *investor,
+                capital: *capital,
+                paid: *paid,
+            })
+            .collect();
+        let legs: Vec<&FundReturn> = paid.iter().filter(|r| r.paid > 0).collect();
+        let last = legs.len().saturating_sub(1);
+        let chain: Vec<Instruction> = legs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                Instruction::Pay(Payment {
+                    id: TransferId::derived(&format!(
+                        "fund-return:{}:{year}:{}",
+                        coop.id.0, r.investor.0
+                    )),
+                    currency: settings.currency.clone(),
+                    from: AccountOwner::Coop(CoopAccount::Fund),
+                    to: AccountOwner::Member(r.investor),
+                    amount: r.paid,
+                    hold: None,
+                    linked: i < last,
+                    memo: format!("Return on capital, {year}"),
+                    cause: format!("fund-return:{year}"),
+                })
+            })
+            .collect();
+        if !chain.is_empty() {
+            let results = self.ledger.submit(coop.id, chain).await?;
+            if let Some(refusal) = results.iter().find_map(|r| r.err()) {
+                return Err(refused(refusal));
+            }
+        }
+        Ok(paid)
     }
 
     /// Settles the project a closed proposal decided: rejected, or

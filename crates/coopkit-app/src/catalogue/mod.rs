@@ -27,7 +27,7 @@ use sha2::Sha256;
 
 pub use coopkit_store::{CatalogueSettings, Item, Licence, Order};
 pub use files::{DataDirFiles, FileStore};
-pub use fund::{FundView, Project, ProjectForm};
+pub use fund::{FundReturn, FundView, Project, ProjectForm, INVESTOR_CLASS};
 pub use uploads::{accepted, sniff, thumbnail, Upload, KINDS, THUMBNAIL_SIDE};
 
 use crate::ledger::{Instruction, Payment, Play};
@@ -46,6 +46,9 @@ pub struct CatalogueSetup {
     pub licence_rate_bp: u32,
     pub play_rate_bp: u32,
     pub goods_rate_bp: u32,
+    /// The bylaws' cap on an investor's yearly return from the fund, as a
+    /// part of their pledged capital.
+    pub fund_return_cap_bp: u32,
 }
 
 /// A work or good as its creator lists it.
@@ -201,6 +204,7 @@ impl App {
             ("licence_rate_bp", setup.licence_rate_bp),
             ("play_rate_bp", setup.play_rate_bp),
             ("goods_rate_bp", setup.goods_rate_bp),
+            ("fund_return_cap_bp", setup.fund_return_cap_bp),
         ] {
             if Rate::new(rate).is_err() {
                 errors.push(field, "rate-above-whole");
@@ -212,6 +216,7 @@ impl App {
             licence_rate_bp: setup.licence_rate_bp,
             play_rate_bp: setup.play_rate_bp,
             goods_rate_bp: setup.goods_rate_bp,
+            fund_return_cap_bp: setup.fund_return_cap_bp,
         };
         self.store
             .set_catalogue_settings(coop.id, &settings, &crate::new_secret())

@@ -57,7 +57,9 @@ pub fn accepted(kind: &str) -> (&'static [&'static str], usize) {
             &["audio/mpeg", "audio/ogg", "audio/flac", "audio/wav"],
             60 * MIB,
         ),
-        "film" => (&["video/mp4", "video/webm"], 500 * MIB),
+        // Under the server's 64 MiB upload limit; longer films would need
+        // uploads streamed to the file store.
+        "film" => (&["video/mp4", "video/webm"], 60 * MIB),
         "text" => (&["application/pdf"], 20 * MIB),
         _ => (&[], 0),
     }

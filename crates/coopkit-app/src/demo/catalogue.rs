@@ -133,6 +133,7 @@ impl App {
                 licence_rate_bp: 5_000,
                 play_rate_bp: 7_000,
                 goods_rate_bp: 9_000,
+                fund_return_cap_bp: 500,
             },
         )
         .await?;
@@ -237,6 +238,7 @@ impl App {
                 licence_rate_bp: 5_000,
                 play_rate_bp: 7_000,
                 goods_rate_bp: 9_000,
+                fund_return_cap_bp: 500,
             },
         )
         .await?;

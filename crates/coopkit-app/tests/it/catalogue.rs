@@ -8,11 +8,16 @@ use std::sync::Arc;
 
 use coopkit_app::catalogue::{
     CatalogueQuery, CatalogueSetup, FundView, ItemForm, OrderForm, ProjectForm, Upload,
+    INVESTOR_CLASS,
 };
 use coopkit_app::governance::VoteForm;
 use coopkit_app::ledger::TransferForm;
 use coopkit_app::{App, AppConfig, AppError};
-use coopkit_domain::{CoopSettings, ManualClock, PersonId, Timestamp};
+use coopkit_domain::coop::NewCoop;
+use coopkit_domain::{
+    ClassKey, CoopName, CoopSettings, ManualClock, MemberClassSpec, MembershipStatus, PersonId,
+    Slug, Timestamp,
+};
 use coopkit_ledger::{Applied, CurrencyCode, TransferId};
 use coopkit_store::{Currency, CurrencyKind, Licence, Person};
 use coopkit_testkit::{backends, TestDb, TEST_START};
@@ -100,6 +105,7 @@ async fn shop(db: &TestDb) -> Shop {
             licence_rate_bp: 5_000,
             play_rate_bp: 7_000,
             goods_rate_bp: 9_000,
+            fund_return_cap_bp: 1_000,
         },
     )
     .await
@@ -184,6 +190,10 @@ async fn a_photo_licence_is_bought_whole_and_downloaded_by_its_buyer_alone() {
             ("file".into(), "file-type-wrong"),
             "{backend:?}"
         );
+        let mut huge = photo("Allotments", shares.clone());
+        huge.file.bytes.resize(26 * 1024 * 1024, 0);
+        let refused = s.app.add_item(&s.ana, "lens", huge).await.unwrap_err();
+        assert_eq!(field_code(refused), ("file".into(), "file-too-large"));
         let short = photo("Allotments", vec![(s.ana.id, 6_000), (s.bo.id, 3_000)]);
         let refused = s.app.add_item(&s.ana, "lens", short).await.unwrap_err();
         assert_eq!(field_code(refused), ("creators".into(), "shares-not-whole"));
@@ -539,5 +549,159 @@ async fn the_members_fund_a_project_by_vote_and_the_fund_pays_it_when_it_can() {
         let again = s.app.fund(&s.bo, "lens").await.unwrap();
         assert_eq!(again.balance, 0);
         assert_eq!(s.balance(&s.bo).await, 2_500);
+    }
+}
+
+#[tokio::test]
+async fn investors_returns_are_capped_by_the_bylaws_and_paid_once_a_year() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let store = db.store.clone();
+        let [founder, ivy, ian, sue] = [
+            person(&store, "founder").await,
+            person(&store, "ivy").await,
+            person(&store, "ian").await,
+            person(&store, "sue").await,
+        ];
+        let class = |key: &str| MemberClassSpec {
+            key: ClassKey::parse(key).unwrap(),
+            name: key.into(),
+            description: String::new(),
+            open_to_join: true,
+            requires_approval: false,
+        };
+        let coop = store
+            .create_coop(
+                &NewCoop {
+                    slug: Slug::parse("films").unwrap(),
+                    name: CoopName::parse("Films").unwrap(),
+                    description: String::new(),
+                    profile: String::new(),
+                    settings: CoopSettings::default(),
+                    classes: vec![class("supporter"), class("investor")],
+                },
+                founder,
+                &ClassKey::parse("supporter").unwrap(),
+                TEST_START,
+            )
+            .await
+            .unwrap();
+        let classes = store.member_classes(coop.id).await.unwrap();
+        let class_id = |key: &str| {
+            classes
+                .iter()
+                .find(|c| c.spec.key.as_str() == key)
+                .unwrap()
+                .id
+        };
+        for (who, key) in [
+            (ivy, INVESTOR_CLASS),
+            (ian, INVESTOR_CLASS),
+            (sue, "supporter"),
+        ] {
+            store
+                .apply_for_membership(
+                    coop.id,
+                    who,
+                    class_id(key),
+                    MembershipStatus::Active,
+                    TEST_START,
+                )
+                .await
+                .unwrap();
+        }
+        store
+            .create_currency(
+                coop.id,
+                &Currency {
+                    code: CurrencyCode::parse("CRD").unwrap(),
+                    name: "Credit".into(),
+                    kind: CurrencyKind::Money,
+                    scale: 2,
+                    default_debit_limit: Some(0),
+                    default_balance_cap: None,
+                    policy: Default::default(),
+                },
+            )
+            .await
+            .unwrap();
+        let app = App::new(
+            store.clone(),
+            Arc::new(ManualClock::at(TEST_START)),
+            AppConfig::default(),
+        );
+        let founder = load(&store, founder).await;
+        app.set_up_catalogue(
+            &founder,
+            "films",
+            CatalogueSetup {
+                currency: "CRD".into(),
+                licence_rate_bp: 5_000,
+                play_rate_bp: 7_000,
+                goods_rate_bp: 9_000,
+                fund_return_cap_bp: 1_000,
+            },
+        )
+        .await
+        .unwrap();
+        let (ivy, ian, sue) = (
+            load(&store, ivy).await,
+            load(&store, ian).await,
+            load(&store, sue).await,
+        );
+        for (n, (who, amount)) in [(&ivy, 10_000), (&ian, 1_000), (&sue, 5_000)]
+            .into_iter()
+            .enumerate()
+        {
+            let issue = TransferForm {
+                id: TransferId(100 + n as u128),
+                currency: "CRD".into(),
+                to: who.id,
+                amount,
+                from_issuance: true,
+                hold: None,
+                linked: false,
+                memo: String::new(),
+                cause: String::new(),
+            };
+            app.transfer(&founder, "films", vec![issue]).await.unwrap();
+            app.pledge(who, "films", amount, "all-in").await.unwrap();
+        }
+
+        // A pool of 20.00: the caps (10% of 100.00 and of 10.00) pay 10.00
+        // and 1.00; the supporter's pledge earns nothing; 9.00 stays.
+        let paid = app
+            .pay_fund_returns(&founder, "films", "2026", 2_000)
+            .await
+            .unwrap();
+        let by = |p: &Person| {
+            paid.iter()
+                .find(|r| r.investor == p.id)
+                .map(|r| (r.capital, r.paid))
+        };
+        assert_eq!(
+            (by(&ivy), by(&ian), by(&sue)),
+            (Some((10_000, 1_000)), Some((1_000, 100)), None),
+            "{backend:?}"
+        );
+        let again = app
+            .pay_fund_returns(&founder, "films", "2026", 2_000)
+            .await
+            .unwrap();
+        assert_eq!(again, paid);
+        let fund = app.fund(&founder, "films").await.unwrap();
+        assert_eq!(
+            fund.balance,
+            16_000 - 1_100,
+            "{backend:?}: a year is paid once"
+        );
+        let refused = app
+            .pay_fund_returns(&ivy, "films", "2027", 100)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            field_code(refused),
+            ("forbidden".into(), "coordinators-only")
+        );
     }
 }

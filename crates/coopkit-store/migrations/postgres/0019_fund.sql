@@ -14,3 +14,8 @@ CREATE TABLE fund_project (
     created_at  BIGINT  NOT NULL
 );
 CREATE INDEX fund_project_by_coop ON fund_project (coop_id, id);
+
+-- What the bylaws let the fund pay each investor a year: at most this part
+-- of their pledged capital, in basis points (0: the fund pays no returns).
+ALTER TABLE catalogue_settings ADD COLUMN fund_return_cap_bp BIGINT NOT NULL DEFAULT 0
+    CHECK (fund_return_cap_bp BETWEEN 0 AND 10000);

@@ -620,6 +620,7 @@ pub struct SettingsFields {
     licence_rate: String,
     play_rate: String,
     goods_rate: String,
+    fund_return_cap: String,
 }
 
 /// A percentage as typed ("50" or "62.5") in basis points.
@@ -642,6 +643,7 @@ pub async fn save_settings(
         licence_rate_bp: basis_points("licence_rate", &fields.licence_rate)?,
         play_rate_bp: basis_points("play_rate", &fields.play_rate)?,
         goods_rate_bp: basis_points("goods_rate", &fields.goods_rate)?,
+        fund_return_cap_bp: basis_points("fund_return_cap", &fields.fund_return_cap)?,
     };
     state.app.set_up_catalogue(person, &slug, setup).await?;
     Ok(Redirect::to(&format!("/c/{slug}/catalogue")).into_response())

@@ -954,7 +954,8 @@ impl Browser {
 }
 
 #[tokio::test]
-async fn a_licence_is_bought_and_downloaded_a_track_played_until_owned_and_a_project_funded_in_chromium() {
+async fn a_licence_is_bought_and_downloaded_a_track_played_until_owned_and_a_project_funded_in_chromium(
+) {
     let Some(browser) = Browser::start().await else {
         return;
     };
