@@ -36,6 +36,7 @@ pub const INVESTOR_CLASS: &str = "investor";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FundReturn {
     pub investor: coopkit_domain::PersonId,
+    pub name: String,
     pub capital: u64,
     pub paid: u64,
 }
@@ -217,7 +218,7 @@ impl App {
                 }
             }
         }
-        let investors: Vec<(coopkit_domain::PersonId, u64)> = self
+        let investors: Vec<(coopkit_domain::PersonId, String, u64)> = self
             .store
             .members(coop.id, coopkit_domain::MembershipStatus::Active)
             .await?
@@ -229,10 +230,11 @@ impl App {
                     v.account.owner == AccountOwner::Member(person)
                         && v.account.currency == settings.currency
                 })?;
-                Some((person, capital.get(&account.account.id).copied()?))
+                let pledged = capital.get(&account.account.id).copied()?;
+                Some((person, m.display_name, pledged))
             })
             .collect();
-        let capitals: Vec<u64> = investors.iter().map(|(_, c)| *c).collect();
+        let capitals: Vec<u64> = investors.iter().map(|(_, _, c)| *c).collect();
         let returns = coopkit_patronage::returns::capped_returns(
             pool,
             &capitals,
@@ -241,8 +243,9 @@ impl App {
         let paid: Vec<FundReturn> = investors
             .iter()
             .zip(&returns.paid)
-            .map(|((investor, capital), paid)| FundReturn {
+            .map(|((investor, name, capital), paid)| FundReturn {
                 investor: *investor,
+                name: name.clone(),
                 capital: *capital,
                 paid: *paid,
             })

@@ -225,6 +225,7 @@ impl App {
         coop: CoopId,
         musicians: &[PersonId],
         listeners: &[PersonId],
+        investor: PersonId,
     ) -> Result<()> {
         let slug = "harbour-sound";
         let admin = self.person_record(musicians[0]).await?;
@@ -291,8 +292,12 @@ impl App {
             let id = self.add_item(&lister, slug, form).await?;
             first.get_or_insert(id);
         }
-        let credits: Vec<(PersonId, u64)> = listeners.iter().map(|l| (*l, 5_000)).collect();
+        let mut credits: Vec<(PersonId, u64)> = listeners.iter().map(|l| (*l, 5_000)).collect();
+        credits.push((investor, 10_000));
         self.demo_credits(coop, "HSC", &credits).await?;
+        // The investor's capital in the fund, on which returns are capped.
+        let investor = self.person_record(investor).await?;
+        self.pledge(&investor, slug, 5_000, "demo-capital").await?;
         // A listener a few plays into the first track.
         let first = first.ok_or(AppError::Internal("a demo track"))?;
         let listener = self.person_record(listeners[1]).await?;

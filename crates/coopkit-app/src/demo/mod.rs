@@ -346,6 +346,7 @@ impl App {
             classes: vec![
                 class("musician", "Musician", "Musicians who stream their work through the co-op.", true, false)?,
                 class("listener", "Listener", "Listeners who own the co-op with its musicians.", true, false)?,
+                class("investor", "Investor", "Members who put capital into the fund; the bylaws cap their returns.", true, true)?,
             ],
         };
         let mae = self
@@ -380,13 +381,22 @@ impl App {
         listeners.extend(demo_people(self, &person, &mut clock, "listeners", 5).await?);
         self.join_many(harbour.id, harbour_classes[1].id, &listeners, &mut clock)
             .await?;
+        let omar = self
+            .store
+            .create_person(
+                &person("Omar Haddad", "omar@harboursound.example", Locale::En)?,
+                clock.tick(),
+            )
+            .await?;
+        self.join_many(harbour.id, harbour_classes[2].id, &[omar.id], &mut clock)
+            .await?;
 
         self.demo_bright_year(bright.id, rosa.id, &workers, &households)
             .await?;
         self.demo_lens_votes(photographer.id, &artists).await?;
         self.demo_lens_catalogue(photographer.id, &artists, rosa.id)
             .await?;
-        self.demo_harbour_catalogue(harbour.id, &musicians, &listeners)
+        self.demo_harbour_catalogue(harbour.id, &musicians, &listeners, omar.id)
             .await?;
 
         tracing::info!("demo data loaded");

@@ -15,8 +15,8 @@ use coopkit_app::ledger::TransferForm;
 use coopkit_app::{App, AppConfig, AppError};
 use coopkit_domain::coop::NewCoop;
 use coopkit_domain::{
-    ClassKey, CoopName, CoopSettings, ManualClock, MemberClassSpec, MembershipStatus, PersonId,
-    Slug, Timestamp,
+    ClassKey, CoopId, CoopName, CoopSettings, ManualClock, MemberClassSpec, MembershipStatus,
+    PersonId, Slug, Timestamp,
 };
 use coopkit_ledger::{Applied, CurrencyCode, TransferId};
 use coopkit_store::{Currency, CurrencyKind, Licence, Person};
@@ -48,6 +48,40 @@ fn photo(title: &str, creators: Vec<(PersonId, u32)>) -> ItemForm {
     }
 }
 
+/// A credit in hundredths that nobody may overdraw, and a catalogue paid
+/// in it: half of a licence and 70% of a play to the creators, 90% of goods
+/// to the seller, investors' returns capped at 10% of their capital.
+async fn open_catalogue(app: &App, admin: &Person, coop: CoopId, slug: &str) {
+    app.store()
+        .create_currency(
+            coop,
+            &Currency {
+                code: CurrencyCode::parse("CRD").unwrap(),
+                name: "Credit".into(),
+                kind: CurrencyKind::Money,
+                scale: 2,
+                default_debit_limit: Some(0),
+                default_balance_cap: None,
+                policy: Default::default(),
+            },
+        )
+        .await
+        .unwrap();
+    app.set_up_catalogue(
+        admin,
+        slug,
+        CatalogueSetup {
+            currency: "CRD".into(),
+            licence_rate_bp: 5_000,
+            play_rate_bp: 7_000,
+            goods_rate_bp: 9_000,
+            fund_return_cap_bp: 1_000,
+        },
+    )
+    .await
+    .unwrap();
+}
+
 struct Shop {
     app: App,
     clock: ManualClock,
@@ -74,21 +108,6 @@ async fn shop(db: &TestDb) -> Shop {
         &[ana, bo, buyer],
     )
     .await;
-    store
-        .create_currency(
-            coop,
-            &Currency {
-                code: CurrencyCode::parse("CRD").unwrap(),
-                name: "Credit".into(),
-                kind: CurrencyKind::Money,
-                scale: 2,
-                default_debit_limit: Some(0),
-                default_balance_cap: None,
-                policy: Default::default(),
-            },
-        )
-        .await
-        .unwrap();
     let files = tempfile::tempdir().unwrap();
     let clock = ManualClock::at(TEST_START);
     let config = AppConfig {
@@ -97,19 +116,7 @@ async fn shop(db: &TestDb) -> Shop {
     };
     let app = App::new(store.clone(), Arc::new(clock.clone()), config);
     let admin = load(&store, admin).await;
-    app.set_up_catalogue(
-        &admin,
-        "lens",
-        CatalogueSetup {
-            currency: "CRD".into(),
-            licence_rate_bp: 5_000,
-            play_rate_bp: 7_000,
-            goods_rate_bp: 9_000,
-            fund_return_cap_bp: 1_000,
-        },
-    )
-    .await
-    .unwrap();
+    open_catalogue(&app, &admin, coop, "lens").await;
     app.set_licence(
         &admin,
         "lens",
@@ -610,40 +617,13 @@ async fn investors_returns_are_capped_by_the_bylaws_and_paid_once_a_year() {
                 .await
                 .unwrap();
         }
-        store
-            .create_currency(
-                coop.id,
-                &Currency {
-                    code: CurrencyCode::parse("CRD").unwrap(),
-                    name: "Credit".into(),
-                    kind: CurrencyKind::Money,
-                    scale: 2,
-                    default_debit_limit: Some(0),
-                    default_balance_cap: None,
-                    policy: Default::default(),
-                },
-            )
-            .await
-            .unwrap();
         let app = App::new(
             store.clone(),
             Arc::new(ManualClock::at(TEST_START)),
             AppConfig::default(),
         );
         let founder = load(&store, founder).await;
-        app.set_up_catalogue(
-            &founder,
-            "films",
-            CatalogueSetup {
-                currency: "CRD".into(),
-                licence_rate_bp: 5_000,
-                play_rate_bp: 7_000,
-                goods_rate_bp: 9_000,
-                fund_return_cap_bp: 1_000,
-            },
-        )
-        .await
-        .unwrap();
+        open_catalogue(&app, &founder, coop.id, "films").await;
         let (ivy, ian, sue) = (
             load(&store, ivy).await,
             load(&store, ian).await,

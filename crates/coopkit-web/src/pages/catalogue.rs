@@ -724,6 +724,9 @@ struct FundPage<'a> {
     balance: String,
     projects: Vec<ProjectRow>,
     key: String,
+    coordinator: bool,
+    /// The returns just paid: investor's name, capital, paid.
+    returns: Vec<(String, String, String)>,
     errors: FormErrors,
 }
 
@@ -734,7 +737,23 @@ async fn fund_page(
     errors: FormErrors,
     status: StatusCode,
 ) -> PageResult {
+    fund_page_with(state, v, slug, Vec::new(), errors, status).await
+}
+
+async fn fund_page_with(
+    state: &AppState,
+    v: &Viewer,
+    slug: String,
+    returns: Vec<(String, String, String)>,
+    errors: FormErrors,
+    status: StatusCode,
+) -> PageResult {
     let person = v.person()?;
+    let coordinator = state
+        .app
+        .coop_page(Some(person), &slug)
+        .await?
+        .viewer_decides_applications();
     let fund = state.app.fund(person, &slug).await?;
     let money = Money::of(state, &slug, &fund.currency).await?;
     let projects = fund
@@ -757,6 +776,8 @@ async fn fund_page(
             balance,
             projects,
             key: form_key(),
+            coordinator,
+            returns,
             errors,
         },
     )
@@ -832,6 +853,53 @@ pub async fn propose_project(
     match outcome {
         Ok((_, proposal)) => {
             Ok(Redirect::to(&format!("/c/{slug}/proposals/{proposal}")).into_response())
+        }
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            fund_page(&state, &v, slug, errors, status).await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReturnsFields {
+    year: String,
+    pool: String,
+}
+
+pub async fn pay_returns(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    CsrfForm(fields): CsrfForm<ReturnsFields>,
+) -> PageResult {
+    let person = v.person()?;
+    let outcome = async {
+        let (money, _) = Money::of_catalogue(&state, &slug).await?;
+        let pool = parse_minor_units(fields.pool.trim(), money.scale)
+            .map_err(|_| AppError::invalid("pool", "amount-invalid"))?;
+        let paid = state
+            .app
+            .pay_fund_returns(person, &slug, &fields.year, pool)
+            .await?;
+        Ok::<_, AppError>(
+            paid.iter()
+                .map(|r| (r.name.clone(), money.show(r.capital), money.show(r.paid)))
+                .collect(),
+        )
+    }
+    .await;
+    match outcome {
+        Ok(returns) => {
+            fund_page_with(
+                &state,
+                &v,
+                slug,
+                returns,
+                FormErrors::default(),
+                StatusCode::OK,
+            )
+            .await
         }
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error, &v.tr)?;

@@ -155,6 +155,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/c/{slug}/fund", get(catalogue::fund))
         .route("/c/{slug}/fund/pledges", post(catalogue::pledge))
         .route("/c/{slug}/fund/projects", post(catalogue::propose_project))
+        .route("/c/{slug}/fund/returns", post(catalogue::pay_returns))
         .route("/c/{slug}/patronage", get(patronage::show))
         .route(
             "/c/{slug}/patronage/settings",

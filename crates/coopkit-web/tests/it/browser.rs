@@ -1062,7 +1062,8 @@ async fn a_licence_is_bought_and_downloaded_a_track_played_until_owned_and_a_pro
     b.client.goto(&fund).await.unwrap();
     b.fill("amount", "2.5").await;
     b.click("#pledge-submit").await;
-    b.wait_for_text("2.500 HSC").await;
+    // The demo's investor put in 5.000 before her 2.500.
+    b.wait_for_text("7.500 HSC").await;
     b.log_out().await;
     let mae = "mae@harboursound.example";
     b.log_in_to_demo(base, mae).await;
@@ -1096,12 +1097,24 @@ async fn a_licence_is_bought_and_downloaded_a_track_played_until_owned_and_a_pro
     .await;
     let page = b.wait_for_text("Funded").await;
     assert!(
-        page.contains("0.500 HSC"),
+        page.contains("5.500 HSC"),
         "what is left in the fund: {page}"
     );
     assert_eq!(
         balance_in(&server, mae, "harbour-sound", Some("HSC")).await,
         mae_before + 2_000
+    );
+
+    // Mae, the admin, pays the investor's returns for the year: the bylaws
+    // cap them at 5% of the 5.000 he put in.
+    b.fill("year", "2026").await;
+    b.fill("pool", "1").await;
+    b.click("#returns-submit").await;
+    let returns = b.wait_for_text("Omar Haddad").await;
+    assert!(returns.contains("0.250 HSC"), "{returns}");
+    assert!(
+        returns.contains("5.250 HSC"),
+        "what the fund keeps: {returns}"
     );
     browser.stop().await;
 }
