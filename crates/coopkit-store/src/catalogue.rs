@@ -86,7 +86,7 @@ pub struct NewOrder {
 pub struct Order {
     pub id: i64,
     pub order: NewOrder,
-    /// `pending`, `paid` or `refused`.
+    /// `pending`, `paid`, `refused`, or for goods `sent`.
     pub state: String,
     pub created_at: Timestamp,
 }
@@ -542,6 +542,38 @@ impl Store {
         .fetch_optional(pool)
         .await)?;
         row.map(order_from).transpose()
+    }
+
+    /// The paid and sent orders of goods `seller` sells, newest first.
+    pub async fn orders_to_seller(&self, coop: CoopId, seller: PersonId) -> Result<Vec<Order>> {
+        let rows: Vec<OrderRow> = on_pool!(self, |pool| sqlx::query_as(&format!(
+            "SELECT {ORDER_COLUMNS} FROM catalogue_order WHERE coop_id = $1 \
+               AND state IN ('paid', 'sent') AND licence = '' AND item_id IN \
+               (SELECT item_id FROM catalogue_creator WHERE person_id = $2) \
+             ORDER BY id DESC"
+        ))
+        .bind(coop.0)
+        .bind(seller.0)
+        .fetch_all(pool)
+        .await)?;
+        rows.into_iter().map(order_from).collect()
+    }
+
+    /// Marks a paid order of goods sent; false unless it was paid, of
+    /// goods, and `seller` sells them.
+    pub async fn mark_order_sent(&self, coop: CoopId, id: i64, seller: PersonId) -> Result<bool> {
+        let done = on_pool!(self, |pool| sqlx::query(
+            "UPDATE catalogue_order SET state = 'sent' \
+             WHERE coop_id = $1 AND id = $2 AND state = 'paid' AND licence = '' AND item_id IN \
+               (SELECT item_id FROM catalogue_creator WHERE person_id = $3)"
+        )
+        .bind(coop.0)
+        .bind(id)
+        .bind(seller.0)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))?;
+        Ok(done == 1)
     }
 
     /// A buyer's orders in a co-op, newest first.

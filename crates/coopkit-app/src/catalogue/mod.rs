@@ -698,6 +698,31 @@ impl App {
         Ok(self.store.orders_of(coop.id, actor.id).await?)
     }
 
+    /// The orders of goods the actor sells that are paid (to send) or sent.
+    pub async fn orders_to_send(&self, actor: &Person, slug: &str) -> Result<Vec<Order>> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        Ok(self.store.orders_to_seller(coop.id, actor.id).await?)
+    }
+
+    /// The seller says a paid order of their goods has been sent.
+    pub async fn mark_sent(&self, actor: &Person, slug: &str, order: i64) -> Result<()> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        if self.store.mark_order_sent(coop.id, order, actor.id).await? {
+            return Ok(());
+        }
+        match self.store.order(coop.id, order).await? {
+            None => Err(AppError::NotFound("order")),
+            Some(o) if o.state == "sent" => Ok(()),
+            Some(o) if o.state == "paid" => Err(AppError::Forbidden("not-your-sale")),
+            Some(_) => Err(AppError::Conflict {
+                field: "order",
+                code: "not-paid",
+            }),
+        }
+    }
+
     /// A link to download what a paid licence bought, good for
     /// [`DOWNLOAD_LINK_MS`]: its expiry and signature, as query
     /// parameters. Only the buyer gets one.

@@ -425,6 +425,26 @@ async fn goods_leave_stock_only_when_paid_and_badges_filter_the_catalogue() {
             .await
             .unwrap_err();
         assert_eq!(field_code(nothing), ("order".into(), "nothing-to-download"));
+
+        // The seller sees the order to send, and only she may say it went.
+        let to_send = s.app.orders_to_send(&s.ana, "lens").await.unwrap();
+        assert_eq!(
+            to_send.iter().map(|o| o.id).collect::<Vec<_>>(),
+            vec![paid.id]
+        );
+        assert!(s
+            .app
+            .orders_to_send(&s.bo, "lens")
+            .await
+            .unwrap()
+            .is_empty());
+        let not_hers = s.app.mark_sent(&s.bo, "lens", paid.id).await.unwrap_err();
+        assert_eq!(field_code(not_hers), ("forbidden".into(), "not-your-sale"));
+        s.app.mark_sent(&s.ana, "lens", paid.id).await.unwrap();
+        s.app.mark_sent(&s.ana, "lens", paid.id).await.unwrap();
+        let mine = s.app.my_orders(&s.buyer, "lens").await.unwrap();
+        let states: Vec<&str> = mine.iter().map(|o| o.state.as_str()).collect();
+        assert_eq!(states, vec!["sent", "refused"], "{backend:?}");
     }
 }
 

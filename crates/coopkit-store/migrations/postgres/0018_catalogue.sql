@@ -73,7 +73,8 @@ CREATE TABLE catalogue_badge (
 -- An order of a licence or of goods. `order_key` is the buyer's form's, so a
 -- repeated submission is the same order; the payment's transfer ids are
 -- derived from the order. `pending` holds the stock until the payment is
--- judged; `paid` or `refused` then.
+-- judged; `paid` or `refused` then; goods paid for are `sent` once their
+-- seller says so.
 CREATE TABLE catalogue_order (
     id         BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     coop_id    BIGINT  NOT NULL REFERENCES coop (id) ON DELETE CASCADE,
@@ -83,7 +84,7 @@ CREATE TABLE catalogue_order (
     licence    TEXT    NOT NULL,
     quantity   BIGINT  NOT NULL CHECK (quantity > 0),
     amount     BIGINT  NOT NULL CHECK (amount > 0),
-    state      TEXT    NOT NULL CHECK (state IN ('pending', 'paid', 'refused')),
+    state      TEXT    NOT NULL CHECK (state IN ('pending', 'paid', 'refused', 'sent')),
     created_at BIGINT  NOT NULL,
     UNIQUE (coop_id, order_key)
 );

@@ -73,7 +73,8 @@ CREATE TABLE catalogue_badge (
 -- An order of a licence or of goods. `order_key` is the buyer's form's, so a
 -- repeated submission is the same order; the payment's transfer ids are
 -- derived from the order. `pending` holds the stock until the payment is
--- judged; `paid` or `refused` then.
+-- judged; `paid` or `refused` then; goods paid for are `sent` once their
+-- seller says so.
 CREATE TABLE catalogue_order (
     id         INTEGER PRIMARY KEY,
     coop_id    INTEGER NOT NULL REFERENCES coop (id) ON DELETE CASCADE,
@@ -83,7 +84,7 @@ CREATE TABLE catalogue_order (
     licence    TEXT    NOT NULL,
     quantity   INTEGER NOT NULL CHECK (quantity > 0),
     amount     INTEGER NOT NULL CHECK (amount > 0),
-    state      TEXT    NOT NULL CHECK (state IN ('pending', 'paid', 'refused')),
+    state      TEXT    NOT NULL CHECK (state IN ('pending', 'paid', 'refused', 'sent')),
     created_at INTEGER NOT NULL,
     UNIQUE (coop_id, order_key)
 );

@@ -519,6 +519,8 @@ struct OrdersPage<'a> {
     v: &'a Viewer,
     slug: String,
     orders: Vec<OrderRow>,
+    /// Orders of the viewer's own goods, paid (to send) or sent.
+    to_send: Vec<OrderRow>,
 }
 
 pub async fn orders(
@@ -528,6 +530,12 @@ pub async fn orders(
 ) -> PageResult {
     let person = v.person()?;
     let (money, page) = Money::of_catalogue(&state, &slug).await?;
+    let title = |item: i64| {
+        page.listings
+            .iter()
+            .find(|l| l.item.id == item)
+            .map_or_else(String::new, |l| l.item.item.title.clone())
+    };
     let mut rows = Vec::new();
     for order in state.app.my_orders(person, &slug).await? {
         let Order {
@@ -536,11 +544,6 @@ pub async fn orders(
             state: status,
             ..
         } = order;
-        let title = page
-            .listings
-            .iter()
-            .find(|l| l.item.id == placed.item)
-            .map_or_else(String::new, |l| l.item.item.title.clone());
         let download = if status == "paid" && !placed.licence.is_empty() {
             let (expires, sig) = state.app.download_link(person, &slug, id).await?;
             Some(format!(
@@ -551,7 +554,7 @@ pub async fn orders(
         };
         rows.push(OrderRow {
             id,
-            title,
+            title: title(placed.item),
             licence: placed.licence,
             quantity: placed.quantity,
             amount: money.show(placed.amount),
@@ -559,11 +562,38 @@ pub async fn orders(
             download,
         });
     }
+    let to_send = state
+        .app
+        .orders_to_send(person, &slug)
+        .await?
+        .into_iter()
+        .map(|o| OrderRow {
+            id: o.id,
+            title: title(o.order.item),
+            licence: String::new(),
+            quantity: o.order.quantity,
+            amount: money.show(o.order.amount),
+            state: o.state,
+            download: None,
+        })
+        .collect();
     render(&OrdersPage {
         v: &v,
         slug,
         orders: rows,
+        to_send,
     })
+}
+
+pub async fn mark_sent(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((slug, id)): Path<(String, i64)>,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> PageResult {
+    let person = v.person()?;
+    state.app.mark_sent(person, &slug, id).await?;
+    Ok(Redirect::to(&format!("/c/{slug}/orders")).into_response())
 }
 
 #[derive(Debug, Deserialize)]

@@ -151,6 +151,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/c/{slug}/catalogue/{id}/play", post(catalogue::play))
         .route("/c/{slug}/orders", get(catalogue::orders))
         .route("/c/{slug}/orders/{id}/download", get(catalogue::download))
+        .route("/c/{slug}/orders/{id}/sent", post(catalogue::mark_sent))
         .route("/c/{slug}/earnings", get(catalogue::earnings))
         .route("/c/{slug}/fund", get(catalogue::fund))
         .route("/c/{slug}/fund/pledges", post(catalogue::pledge))

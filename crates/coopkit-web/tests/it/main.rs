@@ -5,6 +5,7 @@
 
 mod api;
 mod browser;
+mod catalogue;
 mod directory;
 mod fixtures;
 mod forecasts;
