@@ -31,9 +31,10 @@ pub use memberships::JoinOutcome;
 /// needs no dependency on the store.
 pub mod records {
     pub use coopkit_store::{
-        Booking, Category, Coop, CoopSummary, Currency, CurrencyKind, Feedback, LeaveOutcome,
-        MemberClass, MemberListing, Membership, OpenRequest, Person, PersonalMembership, Proposal,
-        ProposalId, ProviderListing, ProviderProfile, RequestId, RoleChange, ServiceArea, TaskId,
+        Booking, Category, Coop, CoopSummary, Currency, CurrencyKind, Feedback, HelpRequestId,
+        LeaveOutcome, MemberClass, MemberListing, Membership, OpenRequest, Person,
+        PersonalMembership, Proposal, ProposalId, ProviderListing, ProviderProfile, RoleChange,
+        ServiceArea, TaskId,
     };
 }
 pub use coopkit_store::StoreError;

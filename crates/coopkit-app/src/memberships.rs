@@ -93,7 +93,11 @@ impl App {
     ) -> Result<Membership> {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Admin).await?;
-        match self.store.set_role(coop.id, membership, role).await? {
+        match self
+            .store
+            .set_role(coop.id, membership, role, actor.id, self.clock.now())
+            .await?
+        {
             RoleChange::Changed(changed) => {
                 tracing::info!(coop = %coop.slug, membership = %membership, by = %actor.id, role = role.as_str(), "role changed");
                 Ok(changed)

@@ -38,3 +38,48 @@ id_type!(
     /// A bearer token for the JSON API.
     ApiTokenId
 );
+id_type!(
+    /// A booking in a co-op's marketplace.
+    BookingId
+);
+id_type!(
+    /// A member's request for help, matched to providers by the dispatch board.
+    HelpRequestId
+);
+id_type!(
+    /// A task with a bounty, claimed and delivered by a member.
+    TaskId
+);
+id_type!(
+    /// A proposal put to the members: a motion, a bylaw change, an election
+    /// or a surplus allocation.
+    ProposalId
+);
+id_type!(
+    /// A surplus allocation for one year.
+    AllocationId
+);
+id_type!(
+    /// A token-rule forecast made by the simulator.
+    ForecastId
+);
+id_type!(
+    /// A work or good in a co-op's catalogue.
+    ItemId
+);
+id_type!(
+    /// An order for a licence or a good.
+    OrderId
+);
+id_type!(
+    /// A project put to the members to be paid from the co-op's fund.
+    ProjectId
+);
+id_type!(
+    /// A pair of directory organisations a moderator is asked to judge.
+    ReviewId
+);
+id_type!(
+    /// An edit to a directory organisation, waiting for a moderator.
+    EditId
+);

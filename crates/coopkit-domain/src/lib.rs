@@ -8,6 +8,7 @@
 pub mod apportion;
 pub mod clock;
 pub mod coop;
+pub mod event;
 pub mod ids;
 pub mod membership;
 pub mod validation;
@@ -18,7 +19,11 @@ pub use coop::{
     format_minor_units, join_outcome, parse_minor_units, CoopSettings, DuesPeriod, MemberClassSpec,
     NewCoop,
 };
-pub use ids::{ApiTokenId, CoopId, MemberClassId, MembershipId, PersonId};
+pub use event::{Event, EventSeq, Happened, LoggedEvent, Subject};
+pub use ids::{
+    AllocationId, ApiTokenId, BookingId, CoopId, EditId, ForecastId, HelpRequestId, ItemId,
+    MemberClassId, MembershipId, OrderId, PersonId, ProjectId, ProposalId, ReviewId, TaskId,
+};
 pub use membership::{MembershipStatus, Role};
 pub use validation::{FieldError, Invalid};
 pub use values::{ClassKey, CoopName, DisplayName, Email, Locale, Password, Slug};

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::{Event, MemberClassId, MembershipId, PersonId};
+
 /// A member's role in one co-op. Roles order by power: an admin can do
 /// everything a coordinator can, and a coordinator everything a member can.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -89,9 +91,167 @@ impl MembershipStatus {
     }
 }
 
+/// What can happen to a membership.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MembershipAction {
+    /// The person applies; the bylaws say whether they are in at once.
+    Apply { admitted_at_once: bool },
+    /// A coordinator admits a pending applicant.
+    Admit,
+    /// A coordinator declines a pending applicant.
+    Decline,
+    /// The member leaves, or the applicant withdraws.
+    Leave,
+}
+
+/// Where a membership goes on `action`, from `before` (`None`: the person
+/// never applied), or the code of the refusal. The last-admin rule needs
+/// the co-op's other admins, so the store checks it as it writes.
+pub fn step(
+    before: Option<MembershipStatus>,
+    action: MembershipAction,
+) -> Result<MembershipStatus, &'static str> {
+    use MembershipAction as A;
+    use MembershipStatus as S;
+    match (before, action) {
+        (None | Some(S::Declined | S::Left), A::Apply { admitted_at_once }) => {
+            Ok(if admitted_at_once {
+                S::Active
+            } else {
+                S::Pending
+            })
+        }
+        (Some(S::Pending | S::Active), A::Apply { .. }) => Err("membership-exists"),
+        (Some(S::Pending), A::Admit) => Ok(S::Active),
+        (Some(S::Pending), A::Decline) => Ok(S::Declined),
+        (Some(S::Pending | S::Active), A::Leave) => Ok(S::Left),
+        (None | Some(S::Active | S::Declined | S::Left), A::Admit | A::Decline) => {
+            Err("application-not-pending")
+        }
+        (None | Some(S::Declined | S::Left), A::Leave) => Err("not-a-member"),
+    }
+}
+
+/// The event a step records: what `action` did to this membership.
+pub fn event(
+    membership: MembershipId,
+    person: PersonId,
+    class: MemberClassId,
+    action: MembershipAction,
+) -> Event {
+    match action {
+        MembershipAction::Apply {
+            admitted_at_once: true,
+        }
+        | MembershipAction::Admit => Event::MemberAdmitted { membership, person },
+        MembershipAction::Apply {
+            admitted_at_once: false,
+        } => Event::ApplicationReceived {
+            membership,
+            person,
+            class,
+        },
+        MembershipAction::Decline => Event::ApplicationDeclined { membership, person },
+        MembershipAction::Leave => Event::MemberLeft { membership, person },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn action() -> impl Strategy<Value = MembershipAction> {
+        prop_oneof![
+            any::<bool>().prop_map(|admitted_at_once| MembershipAction::Apply { admitted_at_once }),
+            Just(MembershipAction::Admit),
+            Just(MembershipAction::Decline),
+            Just(MembershipAction::Leave),
+        ]
+    }
+
+    proptest! {
+        /// Whatever is tried in whatever order: only a pending application
+        /// is decided, only someone outside applies, and a decision is
+        /// taken once per application.
+        #[test]
+        fn memberships_move_only_by_their_rules(actions in proptest::collection::vec(action(), 0..40)) {
+            let mut status = None;
+            let mut decisions_this_application = 0;
+            for action in actions {
+                match step(status, action) {
+                    Ok(next) => {
+                        match action {
+                            MembershipAction::Apply { .. } => {
+                                prop_assert!(status.is_none_or(MembershipStatus::may_apply_again));
+                                decisions_this_application = 0;
+                            }
+                            MembershipAction::Admit | MembershipAction::Decline => {
+                                prop_assert_eq!(status, Some(MembershipStatus::Pending));
+                                decisions_this_application += 1;
+                                prop_assert_eq!(decisions_this_application, 1);
+                            }
+                            MembershipAction::Leave => {
+                                prop_assert!(matches!(status, Some(MembershipStatus::Pending | MembershipStatus::Active)));
+                                prop_assert_eq!(next, MembershipStatus::Left);
+                            }
+                        }
+                        status = Some(next);
+                    }
+                    Err(_) => {
+                        // A refused step changes nothing; only these refuse.
+                        let refusable = match action {
+                            MembershipAction::Apply { .. } => status.is_some_and(|s| !s.may_apply_again()),
+                            MembershipAction::Admit | MembershipAction::Decline => status != Some(MembershipStatus::Pending),
+                            MembershipAction::Leave => !matches!(status, Some(MembershipStatus::Pending | MembershipStatus::Active)),
+                        };
+                        prop_assert!(refusable, "{action:?} refused from {status:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn each_step_has_its_event() {
+        let (m, p, c) = (MembershipId(1), PersonId(2), MemberClassId(3));
+        assert_eq!(
+            event(
+                m,
+                p,
+                c,
+                MembershipAction::Apply {
+                    admitted_at_once: false
+                }
+            )
+            .kind(),
+            "membership.applied"
+        );
+        assert_eq!(
+            event(
+                m,
+                p,
+                c,
+                MembershipAction::Apply {
+                    admitted_at_once: true
+                }
+            )
+            .kind(),
+            "membership.admitted"
+        );
+        assert_eq!(
+            event(m, p, c, MembershipAction::Admit).kind(),
+            "membership.admitted"
+        );
+        assert_eq!(
+            event(m, p, c, MembershipAction::Decline).kind(),
+            "membership.declined"
+        );
+        assert_eq!(
+            event(m, p, c, MembershipAction::Leave).kind(),
+            "membership.left"
+        );
+    }
 
     #[test]
     fn roles_nest() {

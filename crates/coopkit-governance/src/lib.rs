@@ -9,7 +9,9 @@
 pub mod blt;
 pub mod count;
 pub mod decision;
+pub mod proposal;
 
 pub use blt::{Ballot, Election, ParseError};
 pub use count::{count, Action, Method, Outcome, Round, Votes};
 pub use decision::{decide, Choice, ClassRules, ClassTally, ClassWeight, Decision, Rule};
+pub use proposal::{ProposalKind, ProposalState};

@@ -15,20 +15,12 @@
 //! that the cash was received. [`step`] decides; the caller carries out
 //! the [`Effect`] and stores the new state, both or neither.
 
-use coopkit_domain::Timestamp;
+use coopkit_domain::{Event, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::availability::Window;
 
-/// A booking's number, unique on the server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct BookingId(pub i64);
-
-impl std::fmt::Display for BookingId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
+pub use coopkit_domain::BookingId;
 
 /// How long after its end a confirmed booking settles by itself, unless
 /// one side disputes it.
@@ -205,6 +197,23 @@ impl Refusal {
             Refusal::NotStarted => "booking-not-started",
             Refusal::NotDue => "booking-not-due",
         }
+    }
+}
+
+/// The event of a step, told from the booking's facts before and after
+/// it. A step back (the caller undoing a step whose ledger effect was
+/// refused) is recorded as such, not as the step it returns to.
+pub fn event(booking: BookingId, before: &BookingFacts, after: &BookingFacts) -> Event {
+    use BookingState as S;
+    match (before.state, after.state) {
+        (S::Requested, S::Confirmed) => Event::BookingAccepted { booking },
+        (_, S::Declined) => Event::BookingDeclined { booking },
+        (_, S::Cancelled) => Event::BookingCancelled { booking },
+        (S::Confirmed, S::Disputed) => Event::BookingDisputed { booking },
+        (S::Confirmed | S::Disputed, S::Settled) => Event::BookingSettled { booking },
+        (S::Disputed, S::Refunded) => Event::BookingRefunded { booking },
+        (same, now) if same == now => Event::BookingMarkedDone { booking },
+        _ => Event::BookingStepUndone { booking },
     }
 }
 

@@ -16,9 +16,11 @@ pub mod matching;
 pub mod price;
 pub mod royalty;
 pub mod stream;
+pub mod task;
 
 pub use availability::{WeeklySlot, Window};
 pub use booking::{
     Action, BookingFacts, BookingId, BookingState, Effect, Party, Payment, Refusal, Step,
 };
 pub use price::Price;
+pub use task::{TaskAction, TaskActor, TaskEffect, TaskFacts, TaskRefusal, TaskState};

@@ -6,15 +6,7 @@ use coopkit_market::{BookingId, Window};
 
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
-/// A request's number, unique on the server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RequestId(pub i64);
-
-impl std::fmt::Display for RequestId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
+pub use coopkit_domain::HelpRequestId;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewRequest {
@@ -30,7 +22,7 @@ pub struct NewRequest {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OpenRequest {
-    pub id: RequestId,
+    pub id: HelpRequestId,
     pub request: NewRequest,
     /// The booking that answered it; `None` while open.
     pub booking: Option<BookingId>,
@@ -40,7 +32,7 @@ pub struct OpenRequest {
 /// The engine's offer of a request to a provider.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Offer {
-    pub request: RequestId,
+    pub request: HelpRequestId,
     pub provider: PersonId,
     /// Why, as the engine said it: `favourite, near 800 m`.
     pub reasons: String,
@@ -74,7 +66,7 @@ fn request_from(row: RequestRow) -> Result<OpenRequest> {
             .map_err(|_| StoreError::corrupt("market_request.lat_e6", &value.to_string()))
     };
     Ok(OpenRequest {
-        id: RequestId(id),
+        id: HelpRequestId(id),
         request: NewRequest {
             coop: CoopId(coop),
             requester: PersonId(requester),
@@ -133,7 +125,7 @@ impl Store {
         Ok(rows.into_iter().map(|(id,)| PersonId(id)).collect())
     }
 
-    pub async fn create_request(&self, new: &NewRequest, now: Timestamp) -> Result<RequestId> {
+    pub async fn create_request(&self, new: &NewRequest, now: Timestamp) -> Result<HelpRequestId> {
         let (id,): (i64,) = on_pool!(self, |pool| {
             sqlx::query_as(
                 "INSERT INTO market_request (coop_id, requester_id, category, starts_at, ends_at, lat_e6, lon_e6, \
@@ -152,11 +144,11 @@ impl Store {
             .fetch_one(pool)
             .await
         })?;
-        Ok(RequestId(id))
+        Ok(HelpRequestId(id))
     }
 
     /// A request of this co-op.
-    pub async fn request(&self, coop: CoopId, id: RequestId) -> Result<Option<OpenRequest>> {
+    pub async fn request(&self, coop: CoopId, id: HelpRequestId) -> Result<Option<OpenRequest>> {
         let row: Option<RequestRow> = on_pool!(self, |pool| {
             sqlx::query_as(&format!(
                 "SELECT {REQUEST_COLUMNS} FROM market_request WHERE id = $1 AND coop_id = $2"
@@ -221,7 +213,7 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(|(request, provider, reasons, answer)| Offer {
-                request: RequestId(request),
+                request: HelpRequestId(request),
                 provider: PersonId(provider),
                 reasons,
                 answer,
@@ -233,7 +225,7 @@ impl Store {
     /// was no open offer (answered already, or never made).
     pub async fn answer_offer(
         &self,
-        request: RequestId,
+        request: HelpRequestId,
         provider: PersonId,
         answer: &str,
     ) -> Result<bool> {
@@ -253,7 +245,7 @@ impl Store {
 
     /// Closes a request with the booking that answers it; `false` if
     /// another provider took it first.
-    pub async fn close_request(&self, id: RequestId, booking: BookingId) -> Result<bool> {
+    pub async fn close_request(&self, id: HelpRequestId, booking: BookingId) -> Result<bool> {
         let changed = on_pool!(self, |pool| {
             sqlx::query(
                 "UPDATE market_request SET booking_id = $1 WHERE id = $2 AND booking_id IS NULL",

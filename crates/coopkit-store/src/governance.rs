@@ -6,18 +6,13 @@
 //! closing the secret and the tags are erased together, after which no
 //! one, operators included, can tie a ballot to a voter.
 
-use coopkit_domain::{CoopId, PersonId, Timestamp};
+use coopkit_domain::{CoopId, Event, Happened, PersonId, Timestamp};
+use coopkit_governance::{ProposalKind, ProposalState};
 
+use crate::events::record_events;
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ProposalId(pub i64);
-
-impl std::fmt::Display for ProposalId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
+pub use coopkit_domain::ProposalId;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewProposal {
@@ -25,7 +20,7 @@ pub struct NewProposal {
     pub author: PersonId,
     pub title: String,
     pub body: String,
-    pub kind: String,
+    pub kind: ProposalKind,
     pub method: String,
     /// JSON, as the governance crate writes it.
     pub rules: String,
@@ -43,8 +38,7 @@ pub struct NewProposal {
 pub struct Proposal {
     pub id: ProposalId,
     pub proposal: NewProposal,
-    /// `scheduled`, `open` or `closed`.
-    pub state: String,
+    pub state: ProposalState,
     /// JSON, once closed.
     pub result: Option<String>,
     pub created_at: Timestamp,
@@ -92,7 +86,8 @@ impl TryFrom<ProposalRow> for Proposal {
                 author: PersonId(row.author_id),
                 title: row.title,
                 body: row.body,
-                kind: row.kind,
+                kind: ProposalKind::parse(&row.kind)
+                    .ok_or_else(|| StoreError::corrupt("proposal.kind", &row.kind))?,
                 method: row.method,
                 rules: row.rules,
                 options,
@@ -105,7 +100,8 @@ impl TryFrom<ProposalRow> for Proposal {
                 seed: row.seed as u64,
                 allocation: row.allocation_id,
             },
-            state: row.state,
+            state: ProposalState::parse(&row.state)
+                .ok_or_else(|| StoreError::corrupt("proposal.state", &row.state))?,
             result: row.result,
             created_at: Timestamp(row.created_at),
         })
@@ -152,18 +148,19 @@ impl Store {
     pub async fn create_proposal(&self, new: &NewProposal, now: Timestamp) -> Result<ProposalId> {
         let options = serde_json::to_string(&new.options)
             .map_err(|_| StoreError::Corrupt("proposal options".into()))?;
-        let (id,): (i64,) = on_pool!(self, |pool| {
-            sqlx::query_as(
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO governance_proposal (coop_id, author_id, title, body, kind, method, rules, options, seats, \
                  class_key, quorum_percent, opens_at, closes_at, state, seed, allocation_id, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'scheduled', $14, $15, $16) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
                  RETURNING id",
             )
             .bind(new.coop.0)
             .bind(new.author.0)
             .bind(&new.title)
             .bind(&new.body)
-            .bind(&new.kind)
+            .bind(new.kind.as_str())
             .bind(&new.method)
             .bind(&new.rules)
             .bind(&options)
@@ -172,13 +169,19 @@ impl Store {
             .bind(i64::from(new.quorum_percent))
             .bind(new.opens_at.as_millis())
             .bind(new.closes_at.as_millis())
+            .bind(ProposalState::Scheduled.as_str())
             .bind(new.seed as i64)
             .bind(new.allocation)
             .bind(now.as_millis())
-            .fetch_one(pool)
-            .await
-        })?;
-        Ok(ProposalId(id))
+            .fetch_one(&mut *tx)
+            .await?;
+            let event = Event::ProposalCreated {
+                proposal: ProposalId(id),
+            };
+            record_events!(tx, &[Happened::new(new.coop, Some(new.author), now, event)]);
+            tx.commit().await?;
+            Ok(ProposalId(id))
+        })
     }
 
     /// A co-op's proposals, newest first.
@@ -212,10 +215,12 @@ impl Store {
         let rows: Vec<(i64, i64)> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT coop_id, id FROM governance_proposal \
-                 WHERE (state = 'scheduled' AND opens_at <= $1) OR (state = 'open' AND closes_at <= $1) \
+                 WHERE (state = $2 AND opens_at <= $1) OR (state = $3 AND closes_at <= $1) \
                  ORDER BY id",
             )
             .bind(now.as_millis())
+            .bind(ProposalState::Scheduled.as_str())
+            .bind(ProposalState::Open.as_str())
             .fetch_all(pool)
             .await
         })?;
@@ -228,23 +233,31 @@ impl Store {
     /// Opens voting and freezes the roll: the active members then (of the
     /// proposal's class, if it has one), in one transaction. `false` if it
     /// was not scheduled (another server opened it first).
-    pub async fn open_proposal(&self, coop: CoopId, id: ProposalId, secret: &[u8]) -> Result<bool> {
+    pub async fn open_proposal(
+        &self,
+        coop: CoopId,
+        id: ProposalId,
+        secret: &[u8],
+        now: Timestamp,
+    ) -> Result<bool> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let opened = sqlx::query(
-                "UPDATE governance_proposal SET state = 'open', ballot_secret = $1 \
-                 WHERE id = $2 AND coop_id = $3 AND state = 'scheduled'",
+                "UPDATE governance_proposal SET state = $4, ballot_secret = $1 \
+                 WHERE id = $2 AND coop_id = $3 AND state = $5",
             )
             .bind(secret)
             .bind(id.0)
             .bind(coop.0)
+            .bind(ProposalState::Open.as_str())
+            .bind(ProposalState::Scheduled.as_str())
             .execute(&mut *tx)
             .await?
             .rows_affected();
             if opened == 0 {
                 return Ok(false);
             }
-            sqlx::query(
+            let eligible = sqlx::query(
                 "INSERT INTO governance_roll (proposal_id, person_id, class_key) \
                  SELECT p.id, m.person_id, c.key FROM governance_proposal p \
                  JOIN membership m ON m.coop_id = p.coop_id AND m.status = 'active' \
@@ -253,7 +266,13 @@ impl Store {
             )
             .bind(id.0)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected();
+            let event = Event::VoteOpened {
+                proposal: id,
+                eligible,
+            };
+            record_events!(tx, &[Happened::new(coop, None, now, event)]);
             tx.commit().await?;
             Ok(true)
         })
@@ -262,9 +281,10 @@ impl Store {
     pub async fn ballot_secret(&self, id: ProposalId) -> Result<Option<Vec<u8>>> {
         let secret: Option<Option<Vec<u8>>> = on_pool!(self, |pool| {
             sqlx::query_scalar(
-                "SELECT ballot_secret FROM governance_proposal WHERE id = $1 AND state = 'open'",
+                "SELECT ballot_secret FROM governance_proposal WHERE id = $1 AND state = $2",
             )
             .bind(id.0)
+            .bind(ProposalState::Open.as_str())
             .fetch_optional(pool)
             .await
         })?;
@@ -281,7 +301,7 @@ impl Store {
                 "INSERT INTO governance_ballot (proposal_id, voter_tag, receipt_hash, class_key, choice, reason) \
                  SELECT r.proposal_id, $1, $2, r.class_key, $3, $4 \
                  FROM governance_roll r JOIN governance_proposal p ON p.id = r.proposal_id \
-                 WHERE r.proposal_id = $5 AND r.person_id = $6 AND p.state = 'open' \
+                 WHERE r.proposal_id = $5 AND r.person_id = $6 AND p.state = $8 \
                    AND p.opens_at <= $7 AND p.closes_at > $7 \
                  ON CONFLICT (proposal_id, voter_tag) DO UPDATE \
                    SET receipt_hash = excluded.receipt_hash, choice = excluded.choice, reason = excluded.reason",
@@ -293,12 +313,18 @@ impl Store {
             .bind(cast.proposal.0)
             .bind(cast.person.0)
             .bind(now.as_millis())
+            .bind(ProposalState::Open.as_str())
             .execute(&mut *tx)
             .await?
             .rows_affected();
             if written == 0 {
                 return Ok(false);
             }
+            let (coop,): (i64,) =
+                sqlx::query_as("SELECT coop_id FROM governance_proposal WHERE id = $1")
+                    .bind(cast.proposal.0)
+                    .fetch_one(&mut *tx)
+                    .await?;
             sqlx::query(
                 "UPDATE governance_roll SET voted_at = $1 WHERE proposal_id = $2 AND person_id = $3",
             )
@@ -307,6 +333,11 @@ impl Store {
             .bind(cast.person.0)
             .execute(&mut *tx)
             .await?;
+            // Secret: the event names neither the voter nor the ballot.
+            let event = Event::BallotCast {
+                proposal: cast.proposal,
+            };
+            record_events!(tx, &[Happened::new(CoopId(coop), None, now, event)]);
             tx.commit().await?;
             Ok(true)
         })
@@ -314,25 +345,33 @@ impl Store {
 
     /// Closes voting: writes the result and erases the secret and every
     /// voter tag, together. `false` if it was not open.
-    pub async fn close_proposal(&self, id: ProposalId, result: &str) -> Result<bool> {
+    pub async fn close_proposal(
+        &self,
+        id: ProposalId,
+        result: &str,
+        now: Timestamp,
+    ) -> Result<bool> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let closed = sqlx::query(
-                "UPDATE governance_proposal SET state = 'closed', result = $1, ballot_secret = NULL \
-                 WHERE id = $2 AND state = 'open'",
+            let closed: Option<(i64,)> = sqlx::query_as(
+                "UPDATE governance_proposal SET state = $3, result = $1, ballot_secret = NULL \
+                 WHERE id = $2 AND state = $4 RETURNING coop_id",
             )
             .bind(result)
             .bind(id.0)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if closed == 0 {
+            .bind(ProposalState::Closed.as_str())
+            .bind(ProposalState::Open.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((coop,)) = closed else {
                 return Ok(false);
-            }
+            };
             sqlx::query("UPDATE governance_ballot SET voter_tag = NULL WHERE proposal_id = $1")
                 .bind(id.0)
                 .execute(&mut *tx)
                 .await?;
+            let event = Event::VoteClosed { proposal: id };
+            record_events!(tx, &[Happened::new(CoopId(coop), None, now, event)]);
             tx.commit().await?;
             Ok(true)
         })

@@ -13,6 +13,7 @@ mod coops;
 mod directory;
 mod dispatch;
 mod error;
+mod events;
 mod forecasts;
 mod fund;
 mod governance;
@@ -34,7 +35,7 @@ pub use directory::{
     Decision, DirectoryOrg, DirectorySource, DirectoryWrite, Edit, FieldChange, HistoryEntry,
     NewReview, NewRows, NewSource, Review, ReviewedPair, SourceRecord,
 };
-pub use dispatch::{NewRequest, Offer, OpenRequest, Referral, RequestId};
+pub use dispatch::{HelpRequestId, NewRequest, Offer, OpenRequest, Referral};
 pub use error::StoreError;
 pub use forecasts::{Forecast, NewForecast};
 pub use fund::{NewProject, Project};

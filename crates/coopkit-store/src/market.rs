@@ -5,11 +5,12 @@
 
 use std::collections::HashMap;
 
-use coopkit_domain::{CoopId, PersonId, Timestamp};
+use coopkit_domain::{CoopId, Event, Happened, PersonId, Timestamp};
 use coopkit_ledger::{CurrencyCode, TransferId};
 use coopkit_market::matching::Point;
 use coopkit_market::{BookingFacts, BookingId, BookingState, Payment, Price, WeeklySlot, Window};
 
+use crate::events::record_events;
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -435,6 +436,7 @@ impl Store {
         &self,
         new: &NewBooking,
         hold_id: impl Fn(BookingId) -> TransferId,
+        actor: PersonId,
         now: Timestamp,
     ) -> Result<Booking> {
         let amount = to_i64(new.amount, "amount")?;
@@ -469,6 +471,13 @@ impl Store {
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
+            let event = Event::BookingRequested {
+                booking: BookingId(id),
+                requester: new.requester,
+                provider: new.provider,
+                amount: new.amount,
+            };
+            record_events!(tx, &[Happened::new(new.coop, Some(actor), now, event)]);
             tx.commit().await?;
             Ok::<_, StoreError>(row)
         })?;
@@ -590,8 +599,11 @@ impl Store {
         &self,
         booking: &Booking,
         after: &BookingFacts,
+        actor: Option<PersonId>,
         now: Timestamp,
     ) -> Result<Stepped> {
+        let event = coopkit_market::booking::event(booking.id, &booking.facts, after);
+        let happened = [Happened::new(booking.coop, actor, now, event)];
         let before = &booking.facts;
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
@@ -639,6 +651,7 @@ impl Store {
             if changed != 1 {
                 return Ok(Stepped::Stale);
             }
+            record_events!(tx, &happened);
             tx.commit().await?;
             Ok(Stepped::Done)
         })

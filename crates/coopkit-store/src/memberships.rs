@@ -3,15 +3,24 @@
 //! Every statement names the co-op it acts in, so an id from another co-op
 //! matches nothing.
 
+use coopkit_domain::membership::{self, MembershipAction};
 use coopkit_domain::{
-    CoopId, MemberClassId, MembershipId, MembershipStatus, PersonId, Role, Timestamp,
+    CoopId, Event, Happened, MemberClassId, MembershipId, MembershipStatus, PersonId, Role,
+    Timestamp,
 };
 
+use crate::events::record_events;
 use crate::records::{
     all, maybe, LeaveOutcome, MemberListing, MemberListingRow, Membership, MembershipRow,
     PersonalMembership, PersonalMembershipRow, RoleChange,
 };
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
+
+/// The event of `action` on the membership as it now stands, by `actor`.
+fn happened(m: &Membership, action: MembershipAction, actor: PersonId, at: Timestamp) -> Happened {
+    let event = membership::event(m.id, m.person_id, m.class_id, action);
+    Happened::new(m.coop_id, Some(actor), at, event)
+}
 
 const MEMBERSHIP_COLUMNS: &str = "membership.id, membership.coop_id, membership.person_id, \
      membership.class_id, membership.role, membership.status, membership.applied_at, \
@@ -63,8 +72,12 @@ impl Store {
              RETURNING {MEMBERSHIP_COLUMNS}"
         );
         let decided_at = status.is_active().then_some(now.as_millis());
-        let row: Option<MembershipRow> = on_pool!(self, |pool| {
-            sqlx::query_as(&sql)
+        let action = MembershipAction::Apply {
+            admitted_at_once: status.is_active(),
+        };
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let row: Option<MembershipRow> = sqlx::query_as(&sql)
                 .bind(coop.0)
                 .bind(person.0)
                 .bind(class.0)
@@ -74,13 +87,16 @@ impl Store {
                 .bind(decided_at)
                 .bind(MembershipStatus::Declined.as_str())
                 .bind(MembershipStatus::Left.as_str())
-                .fetch_optional(pool)
-                .await
-        })?;
-        match row {
-            Some(row) => row.try_into(),
-            None => Err(StoreError::Conflict { what: "membership" }),
-        }
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(row) = row else {
+                return Err(StoreError::Conflict { what: "membership" });
+            };
+            let applied: Membership = row.try_into()?;
+            record_events!(tx, &[happened(&applied, action, person, now)]);
+            tx.commit().await?;
+            Ok(applied)
+        })
     }
 
     /// Admits (`Active`) or declines a pending application in this co-op.
@@ -98,18 +114,29 @@ impl Store {
              WHERE id = $4 AND coop_id = $5 AND status = $6 \
              RETURNING {MEMBERSHIP_COLUMNS}"
         );
-        let row: Option<MembershipRow> = on_pool!(self, |pool| {
-            sqlx::query_as(&sql)
+        let action = if decision.is_active() {
+            MembershipAction::Admit
+        } else {
+            MembershipAction::Decline
+        };
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let row: Option<MembershipRow> = sqlx::query_as(&sql)
                 .bind(decision.as_str())
                 .bind(now.as_millis())
                 .bind(decided_by.0)
                 .bind(membership.0)
                 .bind(coop.0)
                 .bind(MembershipStatus::Pending.as_str())
-                .fetch_optional(pool)
-                .await
-        })?;
-        maybe(row)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(decided) = maybe(row)? else {
+                return Ok(None);
+            };
+            record_events!(tx, &[happened(&decided, action, decided_by, now)]);
+            tx.commit().await?;
+            Ok(Some(decided))
+        })
     }
 
     /// Ends a pending or active membership, unless it is the co-op's last
@@ -122,14 +149,14 @@ impl Store {
     ) -> Result<LeaveOutcome> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let current: Option<(i64, String, String)> = sqlx::query_as(
-                "SELECT id, role, status FROM membership WHERE coop_id = $1 AND person_id = $2",
+            let current: Option<(i64, i64, String, String)> = sqlx::query_as(
+                "SELECT id, class_id, role, status FROM membership WHERE coop_id = $1 AND person_id = $2",
             )
             .bind(coop.0)
             .bind(person.0)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some((id, role, status)) = current else {
+            let Some((id, class, role, status)) = current else {
                 return Ok(LeaveOutcome::NotAMember);
             };
             let status = MembershipStatus::parse(&status)
@@ -158,6 +185,13 @@ impl Store {
             .bind(person.0)
             .execute(&mut *tx)
             .await?;
+            let event = membership::event(
+                MembershipId(id),
+                person,
+                MemberClassId(class),
+                MembershipAction::Leave,
+            );
+            record_events!(tx, &[Happened::new(coop, Some(person), now, event)]);
             tx.commit().await?;
             Ok(LeaveOutcome::Left)
         })
@@ -170,6 +204,8 @@ impl Store {
         coop: CoopId,
         membership: MembershipId,
         role: Role,
+        by: PersonId,
+        now: Timestamp,
     ) -> Result<RoleChange> {
         let sql = format!(
             "UPDATE membership SET role = $1 WHERE id = $2 AND coop_id = $3 AND status = $4 \
@@ -207,8 +243,15 @@ impl Store {
                 .bind(MembershipStatus::Active.as_str())
                 .fetch_one(&mut *tx)
                 .await?;
+            let changed: Membership = row.try_into()?;
+            let event = Event::RoleChanged {
+                membership,
+                person: changed.person_id,
+                role,
+            };
+            record_events!(tx, &[Happened::new(coop, Some(by), now, event)]);
             tx.commit().await?;
-            Ok(RoleChange::Changed(row.try_into()?))
+            Ok(RoleChange::Changed(changed))
         })
     }
 

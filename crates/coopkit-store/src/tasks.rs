@@ -1,20 +1,17 @@
 //! Tasks with a bounty. Whether the bounty is held, paid or released is
 //! the ledger's record; a task keeps who claimed it and how often it was
-//! claimed, from which the hold's id is derived.
+//! claimed, from which the hold's id is derived. Which step is allowed is
+//! `coopkit_market::task`'s to say; here a step is stored only if the task
+//! is still as that rule saw it.
 
-use coopkit_domain::{CoopId, PersonId, Timestamp};
+use coopkit_domain::{CoopId, Event, Happened, PersonId, Timestamp};
 use coopkit_ledger::CurrencyCode;
+use coopkit_market::{TaskFacts, TaskState};
 
-use crate::{on_pool, Result, Store, StoreError};
+use crate::events::record_events;
+use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TaskId(pub i64);
-
-impl std::fmt::Display for TaskId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
+pub use coopkit_domain::TaskId;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewTask {
@@ -32,79 +29,83 @@ pub struct NewTask {
 pub struct Task {
     pub id: TaskId,
     pub task: NewTask,
-    /// `open`, `claimed`, `delivered` or `accepted`.
-    pub state: String,
+    pub state: TaskState,
     pub claimed_by: Option<PersonId>,
     /// How many times it was claimed: each claim holds under its own id.
     pub claims: i64,
     pub created_at: Timestamp,
 }
 
-type TaskRow = (
-    i64,
-    i64,
-    i64,
-    bool,
-    String,
-    String,
-    String,
-    i64,
-    i64,
-    String,
-    Option<i64>,
-    i64,
-    i64,
-);
+impl Task {
+    /// What the task's rules need to know of it.
+    pub fn facts(&self) -> TaskFacts {
+        TaskFacts {
+            state: self.state,
+            poster: self.task.posted_by,
+            claimant: self.claimed_by,
+            claims: self.claims,
+            deadline: self.task.deadline,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct TaskRow {
+    id: i64,
+    coop_id: i64,
+    posted_by: i64,
+    from_fund: bool,
+    title: String,
+    description: String,
+    currency: String,
+    bounty: i64,
+    deadline: i64,
+    state: String,
+    claimed_by: Option<i64>,
+    claims: i64,
+    created_at: i64,
+}
 
 const TASK_COLUMNS: &str =
     "id, coop_id, posted_by, from_fund, title, description, currency, bounty, \
     deadline, state, claimed_by, claims, created_at";
 
-fn task_from(row: TaskRow) -> Result<Task> {
-    let (
-        id,
-        coop,
-        by,
-        fund,
-        title,
-        description,
-        currency,
-        bounty,
-        deadline,
-        state,
-        claimed,
-        claims,
-        at,
-    ) = row;
-    Ok(Task {
-        id: TaskId(id),
-        task: NewTask {
-            coop: CoopId(coop),
-            posted_by: PersonId(by),
-            from_fund: fund,
-            title,
-            description,
-            currency: CurrencyCode::parse(&currency)
-                .map_err(|_| StoreError::corrupt("task.currency", &currency))?,
-            bounty: u64::try_from(bounty)
-                .map_err(|_| StoreError::corrupt("task.bounty", &bounty.to_string()))?,
-            deadline: Timestamp(deadline),
-        },
-        state,
-        claimed_by: claimed.map(PersonId),
-        claims,
-        created_at: Timestamp(at),
-    })
+impl TryFrom<TaskRow> for Task {
+    type Error = StoreError;
+
+    fn try_from(row: TaskRow) -> Result<Self> {
+        Ok(Task {
+            id: TaskId(row.id),
+            task: NewTask {
+                coop: CoopId(row.coop_id),
+                posted_by: PersonId(row.posted_by),
+                from_fund: row.from_fund,
+                title: row.title,
+                description: row.description,
+                currency: CurrencyCode::parse(&row.currency)
+                    .map_err(|_| StoreError::corrupt("task.currency", &row.currency))?,
+                bounty: u64::try_from(row.bounty)
+                    .map_err(|_| StoreError::corrupt("task.bounty", &row.bounty.to_string()))?,
+                deadline: Timestamp(row.deadline),
+            },
+            state: TaskState::parse(&row.state)
+                .ok_or_else(|| StoreError::corrupt("task.state", &row.state))?,
+            claimed_by: row.claimed_by.map(PersonId),
+            claims: row.claims,
+            created_at: Timestamp(row.created_at),
+        })
+    }
 }
 
 impl Store {
     pub async fn create_task(&self, new: &NewTask, now: Timestamp) -> Result<TaskId> {
         let bounty = i64::try_from(new.bounty)
             .map_err(|_| StoreError::Corrupt(format!("bounty {} exceeds i64", new.bounty)))?;
-        let (id,): (i64,) = on_pool!(self, |pool| {
-            sqlx::query_as(
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO task (coop_id, posted_by, from_fund, title, description, currency, bounty, deadline, \
-                 state, claimed_by, claims, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', NULL, 0, $9) \
+                 state, claimed_by, claims, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, 0, $10) \
                  RETURNING id",
             )
             .bind(new.coop.0)
@@ -115,11 +116,21 @@ impl Store {
             .bind(new.currency.as_str())
             .bind(bounty)
             .bind(new.deadline.as_millis())
+            .bind(TaskState::Open.as_str())
             .bind(now.as_millis())
-            .fetch_one(pool)
-            .await
-        })?;
-        Ok(TaskId(id))
+            .fetch_one(&mut *tx)
+            .await?;
+            let event = Event::TaskPosted {
+                task: TaskId(id),
+                bounty: new.bounty,
+            };
+            record_events!(
+                tx,
+                &[Happened::new(new.coop, Some(new.posted_by), now, event)]
+            );
+            tx.commit().await?;
+            Ok(TaskId(id))
+        })
     }
 
     /// A co-op's tasks, soonest deadline first.
@@ -132,7 +143,7 @@ impl Store {
             .fetch_all(pool)
             .await
         })?;
-        rows.into_iter().map(task_from).collect()
+        rows.into_iter().map(Task::try_from).collect()
     }
 
     pub async fn task(&self, coop: CoopId, id: TaskId) -> Result<Option<Task>> {
@@ -145,34 +156,43 @@ impl Store {
             .fetch_optional(pool)
             .await
         })?;
-        row.map(task_from).transpose()
+        row.map(Task::try_from).transpose()
     }
 
-    /// Moves a task on if it is still as `task` says; `false` if it
-    /// changed meanwhile (someone else claimed it first).
+    /// Moves a task on to `after` if it is still as `task` says, and
+    /// records the step's event; `false` if it changed meanwhile
+    /// (someone else claimed it first).
     pub async fn step_task(
         &self,
         task: &Task,
-        state: &str,
-        claimed_by: Option<PersonId>,
-        claims: i64,
+        after: &TaskFacts,
+        actor: Option<PersonId>,
+        now: Timestamp,
     ) -> Result<bool> {
-        let changed = on_pool!(self, |pool| {
-            sqlx::query(
+        let event = coopkit_market::task::event(task.id, &task.facts(), after);
+        let happened = [Happened::new(task.task.coop, actor, now, event)];
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let changed = sqlx::query(
                 "UPDATE task SET state = $1, claimed_by = $2, claims = $3 \
                  WHERE id = $4 AND coop_id = $5 AND state = $6 AND claims = $7",
             )
-            .bind(state)
-            .bind(claimed_by.map(|p| p.0))
-            .bind(claims)
+            .bind(after.state.as_str())
+            .bind(after.claimant.map(|p| p.0))
+            .bind(after.claims)
             .bind(task.id.0)
             .bind(task.task.coop.0)
-            .bind(&task.state)
+            .bind(task.state.as_str())
             .bind(task.claims)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })?;
-        Ok(changed == 1)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed != 1 {
+                return Ok(false);
+            }
+            record_events!(tx, &happened);
+            tx.commit().await?;
+            Ok(true)
+        })
     }
 }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use coopkit_app::{App, AppConfig};
 use coopkit_domain::{ManualClock, Timestamp};
-use coopkit_store::{Backend, DatabaseLocation, Store};
+use coopkit_store::{DatabaseLocation, Store};
 use coopkit_web::{AppState, CookiePolicy};
 
 pub use client::{Client, Reply};
@@ -36,6 +36,50 @@ pub fn backends() -> Vec<Backend> {
     }
     backends
 }
+
+/// PostgreSQL, when a test server is configured; `None` (the test is
+/// skipped) when it is not and not required.
+pub fn postgres() -> Option<Backend> {
+    backends()
+        .contains(&Backend::Postgres)
+        .then_some(Backend::Postgres)
+}
+
+/// Declares `async fn name(backend: Backend)` and runs it as two test
+/// cases, `name::sqlite` and `name::postgres`, so one backend's failure
+/// never hides the other's result.
+///
+/// ```ignore
+/// each_backend! {
+///     async fn people_sign_up_once(backend: Backend) {
+///         let db = TestDb::new(backend).await;
+///         // …
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! each_backend {
+    ($($(#[$meta:meta])* async fn $name:ident($backend:ident: $ty:ty) $body:block)*) => {$(
+        $(#[$meta])*
+        async fn $name($backend: $ty) $body
+
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name($crate::Backend::Sqlite).await
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(backend) = $crate::postgres() {
+                    super::$name(backend).await
+                }
+            }
+        }
+    )*};
+}
+
+pub use coopkit_store::Backend;
 
 /// A fresh, empty, migrated database. The SQLite file lives as long as
 /// this value; a PostgreSQL database is created with a random name on the

@@ -266,6 +266,7 @@ impl App {
                             notes: String::new(),
                         },
                         |id| TransferId::derived(&format!("demo-bright-booking-{}", id.0)),
+                        households[(i * 5 + visit) % households.len()],
                         start,
                     )
                     .await?;
@@ -277,7 +278,7 @@ impl App {
                     provider_done: true,
                 };
                 self.store
-                    .step_booking(&booking, &settled, window.end)
+                    .step_booking(&booking, &settled, None, window.end)
                     .await?;
             }
         }

@@ -230,7 +230,13 @@ impl App {
             )
             .await?;
         self.store
-            .set_role(sitters.id, ben_membership.id, Role::Coordinator)
+            .set_role(
+                sitters.id,
+                ben_membership.id,
+                Role::Coordinator,
+                ana.id,
+                clock.tick(),
+            )
             .await?;
         let mut families = Vec::with_capacity(150);
         for i in 0..150 {

@@ -1,6 +1,7 @@
 //! Casting, checking and publishing secret ballots.
 
 use coopkit_domain::Role;
+use coopkit_governance::ProposalState;
 use coopkit_store::{CastBallot, Person, ProposalId};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
@@ -74,7 +75,7 @@ impl App {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Member).await?;
         let proposal = self.refresh_proposal(&coop, id).await?;
-        if proposal.state != "open" {
+        if proposal.state != ProposalState::Open {
             return Err(closed());
         }
         let rules = rules_of(&proposal)?;
@@ -183,7 +184,7 @@ impl App {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Member).await?;
         let proposal = self.refresh_proposal(&coop, id).await?;
-        if proposal.state != "closed" {
+        if proposal.state != ProposalState::Closed {
             return Err(AppError::Conflict {
                 field: "proposal",
                 code: "not-closed-yet",

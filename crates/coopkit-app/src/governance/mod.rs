@@ -9,7 +9,8 @@ use coopkit_domain::validation::Collector;
 use coopkit_domain::{Role, Timestamp};
 use coopkit_governance::count::{count, Method, Outcome};
 use coopkit_governance::decision::{decide, ClassRules, ClassTally, Decision, Rule};
-use coopkit_governance::{Ballot, Election};
+use coopkit_governance::proposal::{self, Schedule, Transition};
+use coopkit_governance::{Ballot, Election, ProposalKind, ProposalState};
 use coopkit_store::{
     Comment, Coop, CoopRules, NewProposal, Person, Proposal, ProposalId, RollEntry,
 };
@@ -19,8 +20,6 @@ pub use ballots::{Download, Receipt, VoteForm};
 
 use crate::{App, AppError, Result};
 
-/// The kinds of proposal, as the bylaws of most co-ops name them.
-pub const KINDS: [&str; 5] = ["motion", "bylaw", "budget", "election", "allocation"];
 /// How a motion passes.
 pub const MOTION_METHODS: [&str; 3] = ["majority", "supermajority", "consent"];
 /// How an election is counted.
@@ -115,7 +114,7 @@ impl App {
         form: ProposalForm,
     ) -> Result<ProposalId> {
         let coop = self.coop(slug).await?;
-        if form.kind == "allocation" {
+        if ProposalKind::parse(&form.kind) == Some(ProposalKind::Allocation) {
             return Err(AppError::invalid("kind", "allocation-from-year-close"));
         }
         self.create_proposal_record(&coop, actor, form, None).await
@@ -139,13 +138,15 @@ impl App {
         if form.body.chars().count() > 20_000 {
             errors.push("body", "too-long");
         }
-        if !KINDS.contains(&form.kind.as_str()) {
-            errors.push("kind", "unknown-kind");
-        } else if form.kind != "motion" && form.kind != "bylaw" && !role.can_decide_applications() {
-            // Elections, budgets and allocations are the board's to put.
-            return Err(AppError::Forbidden("coordinators-only"));
+        let kind = ProposalKind::parse(&form.kind);
+        match kind {
+            None => errors.push("kind", "unknown-kind"),
+            Some(kind) if !kind.open_to_members() && !role.can_decide_applications() => {
+                return Err(AppError::Forbidden("coordinators-only"));
+            }
+            Some(_) => {}
         }
-        let election = form.kind == "election";
+        let election = kind == Some(ProposalKind::Election);
         let options: Vec<String> = form
             .options
             .iter()
@@ -198,7 +199,7 @@ impl App {
                 errors.push("class_key", "unknown-class");
             }
         }
-        errors.finish()?;
+        let kind = errors.finish_with(kind)?;
         let rules = Rules {
             rule,
             classes: self.class_rules_of(&coop).await?,
@@ -208,7 +209,7 @@ impl App {
             author: actor.id,
             title: title.to_owned(),
             body: form.body.trim().to_owned(),
-            kind: form.kind,
+            kind,
             method: form.method,
             rules: serde_json::to_string(&rules).map_err(|_| AppError::Internal("rules"))?,
             options: if election { options } else { Vec::new() },
@@ -255,7 +256,7 @@ impl App {
         });
         let mine = roll.iter().find(|e| e.person == actor.id).cloned();
         let now = self.clock.now();
-        let outcome = if proposal.state == "closed" {
+        let outcome = if proposal.state == ProposalState::Closed {
             Some(self.outcome_of(&proposal, &roll).await?)
         } else {
             None
@@ -266,8 +267,7 @@ impl App {
             eligible: roll.len(),
             voted: roll.iter().filter(|e| e.voted_at.is_some()).count(),
             can_vote: mine.is_some()
-                && proposal.state == "open"
-                && now.as_millis() < proposal.proposal.closes_at.as_millis(),
+                && proposal::may_vote(proposal.state, schedule(&proposal), now.as_millis()),
             mine,
             comments: self.store.comments(id).await?,
             outcome,
@@ -298,7 +298,7 @@ impl App {
         if body.is_empty() || body.chars().count() > 4000 {
             return Err(AppError::invalid("body", "too-long"));
         }
-        if proposal.state == "closed" {
+        if !proposal::may_comment(proposal.state) {
             return Err(AppError::Conflict {
                 field: "proposal",
                 code: "proposal-closed",
@@ -382,30 +382,38 @@ impl App {
     /// roll) once its opening time has come, and closes it (counting and
     /// recording the result) once its closing time has.
     pub(crate) async fn refresh_proposal(&self, coop: &Coop, id: ProposalId) -> Result<Proposal> {
-        let now = self.clock.now().as_millis();
+        let now = self.clock.now();
         let mut proposal = self.find_proposal(coop, id).await?;
-        if proposal.state == "scheduled" && proposal.proposal.opens_at.as_millis() <= now {
-            let secret = crate::new_secret();
-            self.store
-                .open_proposal(coop.id, id, secret.as_bytes())
-                .await?;
-            proposal = self.find_proposal(coop, id).await?;
-        }
-        if proposal.state == "open" && proposal.proposal.closes_at.as_millis() <= now {
-            let roll = self.store.roll(id).await?;
-            let outcome = self.outcome_of(&proposal, &roll).await?;
-            let record =
-                serde_json::to_string(&outcome).map_err(|_| AppError::Internal("result"))?;
-            if self.store.close_proposal(id, &record).await? {
-                tracing::info!(coop = %coop.slug, proposal = %id, passed = outcome.passed(), "voting closed");
+        // At most two steps (open, then close), however late it is read.
+        for _ in 0..2 {
+            let Some(step) = proposal::due(proposal.state, schedule(&proposal), now.as_millis())
+            else {
+                break;
+            };
+            match step {
+                Transition::Open => {
+                    let secret = crate::new_secret();
+                    self.store
+                        .open_proposal(coop.id, id, secret.as_bytes(), now)
+                        .await?;
+                }
+                Transition::Close => {
+                    let roll = self.store.roll(id).await?;
+                    let outcome = self.outcome_of(&proposal, &roll).await?;
+                    let record = serde_json::to_string(&outcome)
+                        .map_err(|_| AppError::Internal("result"))?;
+                    if self.store.close_proposal(id, &record, now).await? {
+                        tracing::info!(coop = %coop.slug, proposal = %id, passed = outcome.passed(), "voting closed");
+                    }
+                }
             }
+            // Another server may have taken the step first: read what is.
             proposal = self.find_proposal(coop, id).await?;
         }
+        let closed = proposal.state == ProposalState::Closed;
         // An approved allocation is posted once its vote has closed; this
         // runs again until it is (say, after a crash in between).
-        if let (Some(allocation), "closed") =
-            (proposal.proposal.allocation, proposal.state.as_str())
-        {
+        if let (Some(allocation), true) = (proposal.proposal.allocation, closed) {
             let pending = self
                 .store
                 .allocation(coop.id, allocation)
@@ -420,7 +428,7 @@ impl App {
             }
         }
         // And a fund project's budget, once the fund holds it.
-        if proposal.state == "closed" {
+        if closed {
             let pending = self
                 .store
                 .fund_project_of(coop.id, id)
@@ -435,7 +443,7 @@ impl App {
             }
         }
         // So is an approved rule change with its forecast attached.
-        if proposal.state == "closed" && proposal.proposal.kind == "bylaw" {
+        if closed && proposal.proposal.kind == ProposalKind::Bylaw {
             let pending = self
                 .store
                 .forecasts_of_proposal(coop.id, id)
@@ -509,6 +517,13 @@ impl App {
             voted,
             quorum_met: u128::from(voted) * 100 >= u128::from(quorum) * u128::from(eligible),
         })
+    }
+}
+
+fn schedule(proposal: &Proposal) -> Schedule {
+    Schedule {
+        opens_at_ms: proposal.proposal.opens_at.as_millis(),
+        closes_at_ms: proposal.proposal.closes_at.as_millis(),
     }
 }
 

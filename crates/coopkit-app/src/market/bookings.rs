@@ -143,7 +143,7 @@ impl App {
             |id: BookingId| TransferId::derived(&format!("coopkit-booking|{}|{id}|hold", coop.id));
         Ok(self
             .store
-            .create_booking(&new, hold, self.clock.now())
+            .create_booking(&new, hold, new.requester, self.clock.now())
             .await?)
     }
 
@@ -301,21 +301,29 @@ impl App {
         action: Action,
     ) -> Result<BookingView> {
         let (coop, booking, party) = self.booking_of(actor, slug, id).await?;
-        let booking = self.take_step(booking, party, action).await?;
+        let booking = self
+            .take_step(booking, party, Some(actor.id), action)
+            .await?;
         self.view(&coop, booking, party).await
     }
 
-    /// Decides, stores, then carries out a step. A hold the ledger refuses
-    /// (the requester spent their credit since booking) undoes the step.
+    /// Decides, stores, then carries out a step, taken by `by` (`None`:
+    /// the server's clock). A hold the ledger refuses (the requester spent
+    /// their credit since booking) undoes the step.
     pub(super) async fn take_step(
         &self,
         booking: Booking,
         party: Party,
+        by: Option<PersonId>,
         action: Action,
     ) -> Result<Booking> {
         let now = self.clock.now();
         let next = step(booking.facts, party, action, now).map_err(refused)?;
-        match self.store.step_booking(&booking, &next.facts, now).await? {
+        match self
+            .store
+            .step_booking(&booking, &next.facts, by, now)
+            .await?
+        {
             Stepped::Done => {}
             Stepped::Stale => {
                 return Err(AppError::Conflict {
@@ -333,7 +341,7 @@ impl App {
         if let Err(refusal) = self.carry_out(&stepped, next.effect).await? {
             // Put the booking back as it was; the refusal says why.
             self.store
-                .step_booking(&stepped, &booking.facts, now)
+                .step_booking(&stepped, &booking.facts, by, now)
                 .await?;
             return Err(AppError::Conflict {
                 field: "booking",
@@ -397,7 +405,7 @@ impl App {
         for booking in self.store.bookings_to_reconcile(since).await? {
             if booking.facts.payment == Payment::Cash {
                 if step(booking.facts, Party::Clock, Action::AutoComplete, now).is_ok() {
-                    self.take_step(booking, Party::Clock, Action::AutoComplete)
+                    self.take_step(booking, Party::Clock, None, Action::AutoComplete)
                         .await?;
                     report.completed += 1;
                 }
@@ -430,7 +438,7 @@ impl App {
             }
             if step(booking.facts, Party::Clock, Action::AutoComplete, now).is_ok() {
                 match self
-                    .take_step(booking, Party::Clock, Action::AutoComplete)
+                    .take_step(booking, Party::Clock, None, Action::AutoComplete)
                     .await
                 {
                     Ok(_) => report.completed += 1,

@@ -10,7 +10,7 @@ use coopkit_domain::{PersonId, Role};
 use coopkit_ledger::{AccountOwner, Limit};
 use coopkit_market::matching::{propose, Point, Provider, Reason, Request};
 use coopkit_market::{Action, Party, Payment, Window};
-use coopkit_store::{Booking, NewRequest, Offer, OpenRequest, Person, RequestId};
+use coopkit_store::{Booking, HelpRequestId, NewRequest, Offer, OpenRequest, Person};
 
 use super::bookings::BookForm;
 use super::valid_point;
@@ -65,7 +65,7 @@ impl App {
         actor: &Person,
         slug: &str,
         form: RequestForm,
-    ) -> Result<RequestId> {
+    ) -> Result<HelpRequestId> {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Member).await?;
         let mut errors = coopkit_domain::validation::Collector::new();
@@ -131,7 +131,7 @@ impl App {
         let open = self.store.open_requests(coop.id, now).await?;
         let already = self.store.offers(coop.id).await?;
         // A request someone was offered and has not answered waits for them.
-        let waiting: Vec<RequestId> = already
+        let waiting: Vec<HelpRequestId> = already
             .iter()
             .filter(|o| o.answer == "offered")
             .map(|o| o.request)
@@ -279,7 +279,7 @@ impl App {
         &self,
         actor: &Person,
         slug: &str,
-        request: RequestId,
+        request: HelpRequestId,
         accept: bool,
     ) -> Result<Option<Booking>> {
         let coop = self.coop(slug).await?;
@@ -325,7 +325,7 @@ impl App {
         let booking = self.place_booking(&coop, &requester, form).await?;
         if !self.store.close_request(request, booking.id).await? {
             // Another provider took it a moment earlier: withdraw ours.
-            self.take_step(booking, Party::Provider, Action::Decline)
+            self.take_step(booking, Party::Provider, Some(actor.id), Action::Decline)
                 .await?;
             return Err(AppError::Conflict {
                 field: "request",
@@ -336,7 +336,7 @@ impl App {
             .answer_offer(request, actor.id, "accepted")
             .await?;
         let confirmed = self
-            .take_step(booking, Party::Provider, Action::Accept)
+            .take_step(booking, Party::Provider, Some(actor.id), Action::Accept)
             .await?;
         Ok(Some(confirmed))
     }

@@ -20,7 +20,7 @@ pub use bookings::{
     BookForm, BookingView, FeedbackForm, MarketTick, MonthOfWork, ProviderDashboard,
 };
 pub use dispatch::{BoardRow, OfferToMe, RequestForm};
-pub use tasks::{TaskForm, TaskStep, TaskView};
+pub use tasks::{TaskForm, TaskView};
 
 use crate::{App, AppError, Result};
 

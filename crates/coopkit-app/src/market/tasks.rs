@@ -10,6 +10,7 @@ use coopkit_domain::{Role, Timestamp};
 use coopkit_ledger::{
     AccountOwner, Applied, CoopAccount, CurrencyCode, HoldStatus, Refusal, TransferId,
 };
+use coopkit_market::{TaskAction, TaskActor, TaskEffect, TaskFacts, TaskRefusal, TaskState};
 use coopkit_store::{NewTask, Person, Task, TaskId};
 
 use crate::ledger::{Instruction, Payment};
@@ -26,17 +27,6 @@ pub struct TaskForm {
     pub from_fund: bool,
 }
 
-/// What can be done with a task.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TaskStep {
-    Claim,
-    Deliver,
-    Accept,
-    /// A coordinator lets the claim go: the hold is released and anyone
-    /// may claim the task again.
-    Release,
-}
-
 /// A task with the names and standing a page shows.
 #[derive(Clone, Debug)]
 pub struct TaskView {
@@ -45,6 +35,8 @@ pub struct TaskView {
     pub claimer_name: Option<String>,
     /// Its deadline passed before its work was accepted.
     pub expired: bool,
+    /// What the viewer may do with it now.
+    pub allowed: Vec<TaskAction>,
 }
 
 fn hold_id(task: &Task, claim: i64) -> TransferId {
@@ -52,6 +44,14 @@ fn hold_id(task: &Task, claim: i64) -> TransferId {
         "coopkit-task|{}|{}|claim|{claim}",
         task.task.coop, task.id
     ))
+}
+
+fn refused(refusal: TaskRefusal) -> AppError {
+    if refusal.is_forbidden() {
+        AppError::Forbidden(refusal.code())
+    } else {
+        conflict(refusal.code())
+    }
 }
 
 fn conflict(code: &'static str) -> AppError {
@@ -103,7 +103,11 @@ impl App {
     /// The co-op's tasks, for its members.
     pub async fn tasks(&self, actor: &Person, slug: &str) -> Result<Vec<TaskView>> {
         let coop = self.coop(slug).await?;
-        self.require_role(&coop, actor, Role::Member).await?;
+        let role = self.require_role(&coop, actor, Role::Member).await?.role;
+        let who = TaskActor {
+            person: actor.id,
+            coordinator: role.can_decide_applications(),
+        };
         let now = self.clock.now();
         let mut views = Vec::new();
         for task in self.store.tasks(coop.id).await? {
@@ -114,21 +118,23 @@ impl App {
             views.push(TaskView {
                 poster_name: self.name_of(task.task.posted_by).await?,
                 claimer_name,
-                expired: task.state != "accepted"
-                    && now.as_millis() >= task.task.deadline.as_millis(),
+                expired: task.state != TaskState::Accepted && now >= task.task.deadline,
+                allowed: coopkit_market::task::allowed(task.facts(), who, now),
                 task,
             });
         }
         Ok(views)
     }
 
-    /// Takes a step on a task as the caller.
+    /// Takes a step on a task as the caller: `coopkit_market::task::step`
+    /// decides, the step is stored with its event, then the ledger does
+    /// what the step says. A claim whose bounty cannot be held is put back.
     pub async fn task_step(
         &self,
         actor: &Person,
         slug: &str,
         id: TaskId,
-        step: TaskStep,
+        action: TaskAction,
     ) -> Result<()> {
         let coop = self.coop(slug).await?;
         let role = self.require_role(&coop, actor, Role::Member).await?.role;
@@ -138,24 +144,21 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("task"))?;
         let now = self.clock.now();
-        let before_deadline = now.as_millis() < task.task.deadline.as_millis();
-        let coordinator = role.can_decide_applications();
-        match (step, task.state.as_str()) {
-            (TaskStep::Claim, "open") => {
-                if !before_deadline {
-                    return Err(conflict("task-expired"));
-                }
-                if task.task.posted_by == actor.id {
-                    return Err(conflict("task-own"));
-                }
-                let claims = task.claims + 1;
-                if !self
-                    .store
-                    .step_task(&task, "claimed", Some(actor.id), claims)
-                    .await?
-                {
-                    return Err(conflict("task-changed"));
-                }
+        let who = TaskActor {
+            person: actor.id,
+            coordinator: role.can_decide_applications(),
+        };
+        let next = coopkit_market::task::step(task.facts(), who, action, now).map_err(refused)?;
+        if !self
+            .store
+            .step_task(&task, &next.facts, Some(actor.id), now)
+            .await?
+        {
+            return Err(conflict("task-changed"));
+        }
+        let instruction = match next.effect {
+            TaskEffect::None => return Ok(()),
+            TaskEffect::HoldBounty { claim } => {
                 let from = if task.task.from_fund {
                     AccountOwner::Coop(CoopAccount::Fund)
                 } else {
@@ -163,8 +166,8 @@ impl App {
                 };
                 let timeout =
                     u64::try_from(task.task.deadline.as_millis() - now.as_millis()).unwrap_or(0);
-                let hold = Instruction::Pay(Payment {
-                    id: hold_id(&task, claims),
+                Instruction::Pay(Payment {
+                    id: hold_id(&task, claim),
                     currency: task.task.currency.clone(),
                     from,
                     to: AccountOwner::Member(actor.id),
@@ -173,63 +176,45 @@ impl App {
                     linked: false,
                     memo: task.task.title.clone(),
                     cause: format!("task:{}", task.id),
-                });
-                if let Err(refusal) = self.single(coop.id, hold).await? {
-                    // The poster cannot cover the bounty: nobody can claim it.
-                    let claimed = Task {
-                        state: "claimed".into(),
-                        claimed_by: Some(actor.id),
-                        claims,
-                        ..task.clone()
-                    };
-                    self.store.step_task(&claimed, "open", None, claims).await?;
-                    return Err(conflict(refusal.code()));
-                }
-                Ok(())
+                })
             }
-            (TaskStep::Deliver, "claimed") => {
-                if task.claimed_by != Some(actor.id) {
-                    return Err(AppError::Forbidden("claimant-delivers"));
-                }
-                if !before_deadline {
-                    return Err(conflict("task-expired"));
-                }
-                self.moved(&task, "delivered", task.claimed_by).await
-            }
-            (TaskStep::Accept, "delivered") => {
-                if !coordinator || task.claimed_by == Some(actor.id) {
-                    return Err(AppError::Forbidden("coordinators-only"));
-                }
-                let post = Instruction::Post {
-                    id: TransferId::derived(&format!("coopkit-task|{}|{}|paid", coop.id, task.id)),
-                    pending: hold_id(&task, task.claims),
-                    amount: None,
+            TaskEffect::PostBounty => Instruction::Post {
+                id: TransferId::derived(&format!("coopkit-task|{}|{}|paid", coop.id, task.id)),
+                pending: hold_id(&task, task.claims),
+                amount: None,
+            },
+            TaskEffect::VoidBounty => Instruction::Void {
+                id: TransferId::derived(&format!(
+                    "coopkit-task|{}|{}|released|{}",
+                    coop.id, task.id, task.claims
+                )),
+                pending: hold_id(&task, task.claims),
+            },
+        };
+        match (next.effect, self.single(coop.id, instruction).await?) {
+            (_, Ok(())) => Ok(()),
+            // Already lapsed at the deadline: nothing is held to release.
+            (TaskEffect::VoidBounty, Err(Refusal::PendingExpired)) => Ok(()),
+            (TaskEffect::PostBounty, Err(Refusal::PendingExpired)) => Err(conflict("task-expired")),
+            (TaskEffect::HoldBounty { .. }, Err(refusal)) => {
+                // The poster cannot cover the bounty: nobody can claim it.
+                let claimed = Task {
+                    state: next.facts.state,
+                    claimed_by: next.facts.claimant,
+                    claims: next.facts.claims,
+                    ..task.clone()
                 };
-                match self.single(coop.id, post).await? {
-                    Ok(()) => self.moved(&task, "accepted", task.claimed_by).await,
-                    Err(Refusal::PendingExpired) => Err(conflict("task-expired")),
-                    Err(refusal) => Err(conflict(refusal.code())),
-                }
-            }
-            (TaskStep::Release, "claimed" | "delivered") => {
-                if !coordinator {
-                    return Err(AppError::Forbidden("coordinators-only"));
-                }
-                self.moved(&task, "open", None).await?;
-                let void = Instruction::Void {
-                    id: TransferId::derived(&format!(
-                        "coopkit-task|{}|{}|released|{}",
-                        coop.id, task.id, task.claims
-                    )),
-                    pending: hold_id(&task, task.claims),
+                let reopened = TaskFacts {
+                    state: TaskState::Open,
+                    claimant: None,
+                    ..next.facts
                 };
-                match self.single(coop.id, void).await? {
-                    // Already lapsed at the deadline: nothing is held.
-                    Ok(()) | Err(Refusal::PendingExpired) => Ok(()),
-                    Err(refusal) => Err(conflict(refusal.code())),
-                }
+                self.store
+                    .step_task(&claimed, &reopened, Some(actor.id), now)
+                    .await?;
+                Err(conflict(refusal.code()))
             }
-            _ => Err(conflict("task-wrong-state")),
+            (_, Err(refusal)) => Err(conflict(refusal.code())),
         }
     }
 
@@ -252,23 +237,6 @@ impl App {
             .transfer(coop.id, hold_id(&task, task.claims))
             .await?
             .and_then(|t| t.hold))
-    }
-
-    async fn moved(
-        &self,
-        task: &Task,
-        state: &str,
-        claimed_by: Option<coopkit_domain::PersonId>,
-    ) -> Result<()> {
-        if self
-            .store
-            .step_task(task, state, claimed_by, task.claims)
-            .await?
-        {
-            Ok(())
-        } else {
-            Err(conflict("task-changed"))
-        }
     }
 
     /// Submits one instruction; `Ok(Err(_))` is the ledger's refusal.

@@ -191,7 +191,10 @@ async fn a_coordinator_forecasts_a_rule_change_and_puts_it_to_the_vote() {
             .await
             .unwrap();
         let shown = app.proposal(&member, "sitters", proposal).await.unwrap();
-        assert_eq!(shown.proposal.proposal.kind, "bylaw");
+        assert_eq!(
+            shown.proposal.proposal.kind,
+            coopkit_governance::ProposalKind::Bylaw
+        );
         assert_eq!(shown.forecasts.len(), 1);
         assert_eq!(shown.forecasts[0].id, id);
         assert_eq!(

@@ -62,7 +62,10 @@ async fn a_motion_is_voted_on_a_frozen_roll_in_secret_and_counted_at_closing() {
             .await
             .unwrap();
         let view = app.proposal(&ada, "vans", id).await.unwrap();
-        assert_eq!(view.proposal.state, "scheduled");
+        assert_eq!(
+            view.proposal.state,
+            coopkit_governance::ProposalState::Scheduled
+        );
         assert!(matches!(
             app.vote(&ada, "vans", id, say("yes")).await,
             Err(AppError::Conflict {
@@ -135,7 +138,10 @@ async fn a_motion_is_voted_on_a_frozen_roll_in_secret_and_counted_at_closing() {
         clock.advance_ms(47 * HOUR);
         assert_eq!(app.governance_tick().await.unwrap(), 1);
         let view = app.proposal(&ada, "vans", id).await.unwrap();
-        assert_eq!(view.proposal.state, "closed");
+        assert_eq!(
+            view.proposal.state,
+            coopkit_governance::ProposalState::Closed
+        );
         assert!(store.ballot_secret(id).await.unwrap().is_none());
         let Some(ProposalOutcome::Motion { decision, .. }) = view.outcome else {
             panic!("a motion's outcome");

@@ -4,6 +4,7 @@
 
 mod catalogue;
 mod directory;
+mod events;
 mod forecasts;
 mod governance;
 mod holds;

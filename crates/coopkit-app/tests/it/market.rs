@@ -14,11 +14,11 @@ use coopkit_testkit::{backends, TestDb, TEST_START};
 
 use crate::support::{coop_with, load, person};
 
-const HOUR: i64 = 3_600_000;
+pub(crate) const HOUR: i64 = 3_600_000;
 const DAY: i64 = 24 * HOUR;
 
 /// Midnight starting the first Friday after `now`.
-fn next_friday(now: Timestamp) -> Timestamp {
+pub(crate) fn next_friday(now: Timestamp) -> Timestamp {
     let midnight = now.as_millis() - now.as_millis().rem_euclid(DAY);
     let mut day = Timestamp(midnight + DAY);
     while weekday(day) != 4 {
@@ -27,12 +27,12 @@ fn next_friday(now: Timestamp) -> Timestamp {
     day
 }
 
-fn evening(friday: Timestamp, week: i64, from: i64, to: i64) -> Window {
+pub(crate) fn evening(friday: Timestamp, week: i64, from: i64, to: i64) -> Window {
     let day = friday.plus_millis(week * 7 * DAY);
     Window::new(day.plus_millis(from * HOUR), day.plus_millis(to * HOUR)).unwrap()
 }
 
-fn book(provider: &Person, window: Window) -> BookForm {
+pub(crate) fn book(provider: &Person, window: Window) -> BookForm {
     BookForm {
         provider: provider.id,
         category: "babysitting".into(),
@@ -52,13 +52,13 @@ fn code(error: AppError) -> &'static str {
     }
 }
 
-struct Sitters {
-    app: App,
-    clock: ManualClock,
-    admin: Person,
-    ana: Person,
-    ben: Person,
-    carol: Person,
+pub(crate) struct Sitters {
+    pub app: App,
+    pub clock: ManualClock,
+    pub admin: Person,
+    pub ana: Person,
+    pub ben: Person,
+    pub carol: Person,
 }
 
 impl Sitters {
@@ -81,7 +81,7 @@ impl Sitters {
             })
     }
 
-    async fn act(
+    pub(crate) async fn act(
         &self,
         who: &Person,
         booking: &Booking,
@@ -94,7 +94,7 @@ impl Sitters {
     }
 }
 
-async fn sitters(db: &TestDb) -> Sitters {
+pub(crate) async fn sitters(db: &TestDb) -> Sitters {
     let store = db.store.clone();
     let ids = [
         person(&store, "admin").await,
@@ -538,6 +538,7 @@ async fn cancellations_disputes_silence_and_crashes_all_end_with_the_ledger_in_s
                     state: BookingState::Settled,
                     ..crashed.facts
                 },
+                None,
                 s.clock_now(),
             )
             .await
@@ -813,7 +814,8 @@ async fn a_weekly_series_is_booked_whole_or_not_at_all() {
 
 #[tokio::test]
 async fn a_bounty_is_held_from_the_claim_and_paid_only_for_accepted_work() {
-    use coopkit_app::market::{TaskForm, TaskStep};
+    use coopkit_app::market::TaskForm;
+    use coopkit_market::TaskAction;
     for backend in backends() {
         let db = TestDb::new(backend).await;
         let s = sitters(&db).await;
@@ -843,26 +845,26 @@ async fn a_bounty_is_held_from_the_claim_and_paid_only_for_accepted_work() {
             .await
             .unwrap();
         assert_eq!(
-            code(step("ana", paint, TaskStep::Claim).await.unwrap_err()),
+            code(step("ana", paint, TaskAction::Claim).await.unwrap_err()),
             "task-own"
         );
-        step("ben", paint, TaskStep::Claim).await.unwrap();
+        step("ben", paint, TaskAction::Claim).await.unwrap();
         assert_eq!(hold(paint).await.unwrap(), Some(HoldStatus::Open));
         assert_eq!(s.balance(&s.ana).await, (0, -6));
         assert_eq!(
-            code(step("carol", paint, TaskStep::Claim).await.unwrap_err()),
+            code(step("carol", paint, TaskAction::Claim).await.unwrap_err()),
             "task-wrong-state"
         );
         assert_eq!(
-            code(step("carol", paint, TaskStep::Deliver).await.unwrap_err()),
+            code(step("carol", paint, TaskAction::Deliver).await.unwrap_err()),
             "claimant-delivers"
         );
-        step("ben", paint, TaskStep::Deliver).await.unwrap();
+        step("ben", paint, TaskAction::Deliver).await.unwrap();
         assert_eq!(
-            code(step("ana", paint, TaskStep::Accept).await.unwrap_err()),
+            code(step("ana", paint, TaskAction::Accept).await.unwrap_err()),
             "coordinators-only"
         );
-        step("admin", paint, TaskStep::Accept).await.unwrap();
+        step("admin", paint, TaskAction::Accept).await.unwrap();
         assert_eq!(hold(paint).await.unwrap(), Some(HoldStatus::Posted));
         assert_eq!(
             (s.balance(&s.ana).await.0, s.balance(&s.ben).await.0),
@@ -885,7 +887,7 @@ async fn a_bounty_is_held_from_the_claim_and_paid_only_for_accepted_work() {
             .await
             .unwrap();
         assert_eq!(
-            code(step("ben", funded, TaskStep::Claim).await.unwrap_err()),
+            code(step("ben", funded, TaskAction::Claim).await.unwrap_err()),
             "exceeds-debit-limit"
         );
         assert_eq!(
@@ -906,9 +908,9 @@ async fn a_bounty_is_held_from_the_claim_and_paid_only_for_accepted_work() {
             .post_task(&s.ana, "sitters", task(2, 72, false))
             .await
             .unwrap();
-        step("ben", rake, TaskStep::Claim).await.unwrap();
-        step("admin", rake, TaskStep::Release).await.unwrap();
-        step("carol", rake, TaskStep::Claim).await.unwrap();
+        step("ben", rake, TaskAction::Claim).await.unwrap();
+        step("admin", rake, TaskAction::Release).await.unwrap();
+        step("carol", rake, TaskAction::Claim).await.unwrap();
         assert_eq!(
             hold(rake).await.unwrap(),
             Some(HoldStatus::Open),
@@ -920,7 +922,7 @@ async fn a_bounty_is_held_from_the_claim_and_paid_only_for_accepted_work() {
         tokio::time::sleep(std::time::Duration::from_millis(1_300)).await;
         assert_eq!(hold(rake).await.unwrap(), Some(HoldStatus::Expired));
         assert_eq!(
-            code(step("carol", rake, TaskStep::Deliver).await.unwrap_err()),
+            code(step("carol", rake, TaskAction::Deliver).await.unwrap_err()),
             "task-expired"
         );
         assert!(s

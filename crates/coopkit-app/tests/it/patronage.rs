@@ -61,6 +61,7 @@ async fn worked(
                 notes: String::new(),
             },
             |id| TransferId::derived(&format!("test-booking-{}", id.0)),
+            client,
             TEST_START,
         )
         .await
@@ -73,7 +74,7 @@ async fn worked(
         provider_done: true,
     };
     store
-        .step_booking(&booking, &settled, TEST_START)
+        .step_booking(&booking, &settled, None, TEST_START)
         .await
         .unwrap();
 }

@@ -258,3 +258,54 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Every step a party can take is recorded as the step it is: never as
+    /// a step taken back, and a booking is settled, refunded, declined or
+    /// cancelled at most once however often it is tried.
+    #[test]
+    fn each_step_is_recorded_as_what_it_did(
+        steps in proptest::collection::vec((action(), -10i64..200), 0..30),
+    ) {
+        let id = coopkit_market::BookingId(7);
+        let mut facts = booking(Payment::Ledger);
+        let mut endings = 0;
+        for ((party, action), hours) in steps {
+            if let Ok(next) = step(facts, party, action, START.plus_millis(hours * HOUR)) {
+                let event = coopkit_market::booking::event(id, &facts, &next.facts);
+                prop_assert_ne!(event.kind(), "booking.step_undone", "{:?} by {:?}", action, party);
+                prop_assert_eq!(event.subject().to_string(), "booking:7");
+                if matches!(
+                    event.kind(),
+                    "booking.settled" | "booking.refunded" | "booking.declined" | "booking.cancelled"
+                ) {
+                    endings += 1;
+                }
+                facts = next.facts;
+            }
+        }
+        prop_assert!(endings <= 1, "a booking ends once");
+    }
+}
+
+#[test]
+fn a_step_taken_back_is_recorded_as_undone() {
+    let id = coopkit_market::BookingId(7);
+    let requested = booking(Payment::Ledger);
+    let accepted = step(
+        requested,
+        Party::Provider,
+        Action::Accept,
+        START.plus_millis(-HOUR),
+    )
+    .unwrap()
+    .facts;
+    assert_eq!(
+        coopkit_market::booking::event(id, &requested, &accepted).kind(),
+        "booking.accepted"
+    );
+    assert_eq!(
+        coopkit_market::booking::event(id, &accepted, &requested).kind(),
+        "booking.step_undone"
+    );
+}

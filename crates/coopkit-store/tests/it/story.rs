@@ -271,7 +271,7 @@ async fn memberships_move_through_their_life() {
         );
 
         let promoted = store
-            .set_role(coop.id, applied.id, Role::Coordinator)
+            .set_role(coop.id, applied.id, Role::Coordinator, admin.id, T0)
             .await
             .unwrap();
         let RoleChange::Changed(promoted) = promoted else {
@@ -282,31 +282,31 @@ async fn memberships_move_through_their_life() {
         let founder = store.membership(coop.id, admin.id).await.unwrap().unwrap();
         assert_eq!(
             store
-                .set_role(coop.id, founder.id, Role::Member)
+                .set_role(coop.id, founder.id, Role::Member, admin.id, T0)
                 .await
                 .unwrap(),
             RoleChange::LastAdmin
         );
         assert!(matches!(
             store
-                .set_role(coop.id, applied.id, Role::Admin)
+                .set_role(coop.id, applied.id, Role::Admin, admin.id, T0)
                 .await
                 .unwrap(),
             RoleChange::Changed(_)
         ));
         assert!(matches!(
             store
-                .set_role(coop.id, founder.id, Role::Member)
+                .set_role(coop.id, founder.id, Role::Member, admin.id, T0)
                 .await
                 .unwrap(),
             RoleChange::Changed(_)
         ));
         store
-            .set_role(coop.id, founder.id, Role::Admin)
+            .set_role(coop.id, founder.id, Role::Admin, admin.id, T0)
             .await
             .unwrap();
         store
-            .set_role(coop.id, applied.id, Role::Coordinator)
+            .set_role(coop.id, applied.id, Role::Coordinator, admin.id, T0)
             .await
             .unwrap();
 
@@ -372,7 +372,10 @@ async fn every_membership_statement_is_scoped_to_its_coop() {
             .unwrap();
         assert_eq!(cross, None, "{backend:?}");
         assert_eq!(
-            store.set_role(a.id, in_b.id, Role::Admin).await.unwrap(),
+            store
+                .set_role(a.id, in_b.id, Role::Admin, admin_a.id, T0)
+                .await
+                .unwrap(),
             RoleChange::NotFound
         );
         assert_eq!(
@@ -394,7 +397,7 @@ async fn every_membership_statement_is_scoped_to_its_coop() {
         );
         assert_eq!(
             store
-                .set_role(b.id, MembershipId(i64::MAX), Role::Admin)
+                .set_role(b.id, MembershipId(i64::MAX), Role::Admin, admin_a.id, T0)
                 .await
                 .unwrap(),
             RoleChange::NotFound

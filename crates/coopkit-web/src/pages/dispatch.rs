@@ -166,7 +166,7 @@ pub async fn answer(
     };
     let request = request
         .parse()
-        .map(coopkit_app::records::RequestId)
+        .map(coopkit_app::records::HelpRequestId)
         .map_err(|_| AppError::NotFound("offer"))?;
     match state
         .app

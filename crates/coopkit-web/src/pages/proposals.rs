@@ -8,13 +8,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::governance::{
-    ProposalForm, ProposalOutcome, ProposalView, VoteForm, ELECTION_METHODS, KINDS, MOTION_METHODS,
+    ProposalForm, ProposalOutcome, ProposalView, VoteForm, ELECTION_METHODS, MOTION_METHODS,
 };
 use coopkit_app::records::{Proposal, ProposalId};
 use coopkit_app::AppError;
 use coopkit_domain::Timestamp;
 use coopkit_governance::count::{Action, Outcome};
 use coopkit_governance::decision::{ClassRules, ClassWeight};
+use coopkit_governance::{ProposalKind, ProposalState};
 use serde::Deserialize;
 
 use super::{render_with, FormErrors, PageResult};
@@ -47,8 +48,8 @@ fn row(p: &Proposal, tr: &crate::Tr) -> ProposalRow {
     ProposalRow {
         id: p.id.0,
         title: p.proposal.title.clone(),
-        kind: tr.t(&format!("proposal-kind-{}", p.proposal.kind)),
-        state: tr.t(&format!("proposal-state-{}", p.state)),
+        kind: tr.t(&format!("proposal-kind-{}", p.proposal.kind.as_str())),
+        state: tr.t(&format!("proposal-state-{}", p.state.as_str())),
         closes: p.proposal.closes_at.wall_clock(),
     }
 }
@@ -106,11 +107,11 @@ async fn list_page(
         &ProposalsPage {
             v,
             rows: proposals.iter().map(|p| row(p, tr)).collect(),
-            kinds: KINDS
-                .iter()
+            kinds: ProposalKind::ALL
+                .into_iter()
                 // Allocations come from closing a year.
-                .filter(|k| **k != "allocation")
-                .map(|k| (*k, tr.t(&format!("proposal-kind-{k}"))))
+                .filter(|k| *k != ProposalKind::Allocation)
+                .map(|k| (k.as_str(), tr.t(&format!("proposal-kind-{}", k.as_str()))))
                 .collect(),
             methods: MOTION_METHODS
                 .iter()
@@ -547,9 +548,12 @@ async fn proposal_page(
         status,
         &ProposalPage {
             v,
-            kind: tr.t(&format!("proposal-kind-{}", p.proposal.proposal.kind)),
+            kind: tr.t(&format!(
+                "proposal-kind-{}",
+                p.proposal.proposal.kind.as_str()
+            )),
             method: tr.t(&format!("proposal-method-{method}")),
-            state_name: tr.t(&format!("proposal-state-{}", p.proposal.state)),
+            state_name: tr.t(&format!("proposal-state-{}", p.proposal.state.as_str())),
             options: p
                 .proposal
                 .proposal

@@ -5,10 +5,11 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use coopkit_app::market::{TaskForm, TaskStep, TaskView};
+use coopkit_app::market::{TaskForm, TaskView};
 use coopkit_app::records::{Currency, TaskId};
 use coopkit_app::AppError;
 use coopkit_domain::{format_minor_units, parse_minor_units, Timestamp};
+use coopkit_market::{TaskAction, TaskState};
 use serde::Deserialize;
 
 use super::{form_currency, render_with, FormErrors, PageResult};
@@ -41,44 +42,20 @@ struct TasksPage<'a> {
     error: Option<String>,
 }
 
-fn row(
-    view: TaskView,
-    me: coopkit_domain::PersonId,
-    coordinator: bool,
-    currencies: &[Currency],
-    tr: &crate::Tr,
-) -> TaskRow {
+fn row(view: TaskView, currencies: &[Currency], tr: &crate::Tr) -> TaskRow {
     let task = &view.task;
     let currency = currencies.iter().find(|c| c.code == task.task.currency);
     let scale = currency.map_or(0, |c| u32::from(c.scale));
     let name = currency.map_or(task.task.currency.to_string(), |c| c.name.clone());
     let bounty = i64::try_from(task.task.bounty).unwrap_or(i64::MAX);
     let claimer = view.claimer_name.clone().unwrap_or_default();
-    let standing = if task.state == "accepted" {
-        tr.t_args("task-accepted", &[("name", &claimer)])
-    } else if view.expired {
-        tr.t("task-expired")
-    } else if task.state == "open" {
-        tr.t("task-open")
-    } else if task.state == "delivered" {
-        tr.t_args("task-delivered", &[("name", &claimer)])
-    } else {
-        tr.t_args("task-claimed", &[("name", &claimer)])
+    let standing = match task.state {
+        TaskState::Accepted => tr.t_args("task-accepted", &[("name", &claimer)]),
+        _ if view.expired => tr.t("task-expired"),
+        TaskState::Open => tr.t("task-open"),
+        TaskState::Delivered => tr.t_args("task-delivered", &[("name", &claimer)]),
+        TaskState::Claimed => tr.t_args("task-claimed", &[("name", &claimer)]),
     };
-    let mut steps: Vec<(&'static str, &str)> = Vec::new();
-    if !view.expired {
-        match task.state.as_str() {
-            "open" if task.task.posted_by != me => steps.push(("claim", "task-claim")),
-            "claimed" if task.claimed_by == Some(me) => steps.push(("deliver", "task-deliver")),
-            "delivered" if coordinator && task.claimed_by != Some(me) => {
-                steps.push(("accept", "task-accept"))
-            }
-            _ => {}
-        }
-    }
-    if coordinator && matches!(task.state.as_str(), "claimed" | "delivered") {
-        steps.push(("release", "task-release"));
-    }
     TaskRow {
         id: task.id.0,
         title: task.task.title.clone(),
@@ -91,9 +68,13 @@ fn row(
             view.poster_name.clone()
         },
         standing,
-        steps: steps
-            .into_iter()
-            .map(|(path, key)| (path, tr.t(key)))
+        steps: view
+            .allowed
+            .iter()
+            .map(|action| {
+                let path = action.as_str();
+                (path, tr.t(&format!("task-{path}")))
+            })
             .collect(),
     }
 }
@@ -114,7 +95,7 @@ async fn tasks_page(
         .tasks(person, &slug)
         .await?
         .into_iter()
-        .map(|view| row(view, person.id, coordinator, &currencies, &v.tr))
+        .map(|view| row(view, &currencies, &v.tr))
         .collect();
     render_with(
         status,
@@ -198,13 +179,7 @@ pub async fn step(
     CsrfForm(_): CsrfForm<super::session::Empty>,
 ) -> PageResult {
     let person = v.person()?;
-    let step = match step.as_str() {
-        "claim" => TaskStep::Claim,
-        "deliver" => TaskStep::Deliver,
-        "accept" => TaskStep::Accept,
-        "release" => TaskStep::Release,
-        _ => return Err(AppError::NotFound("page").into()),
-    };
+    let step = TaskAction::parse(&step).ok_or(AppError::NotFound("page"))?;
     let id = id
         .parse()
         .map(TaskId)

@@ -521,6 +521,7 @@ async fn worked(server: &TestServer, provider: i64, client: i64, hours: i64, day
                 notes: String::new(),
             },
             |id| coopkit_ledger::TransferId::derived(&format!("browser-booking-{}", id.0)),
+            coopkit_domain::PersonId(client),
             coopkit_testkit::TEST_START,
         )
         .await
@@ -533,7 +534,7 @@ async fn worked(server: &TestServer, provider: i64, client: i64, hours: i64, day
         provider_done: true,
     };
     store
-        .step_booking(&booking, &settled, coopkit_testkit::TEST_START)
+        .step_booking(&booking, &settled, None, coopkit_testkit::TEST_START)
         .await
         .unwrap();
 }

@@ -1,0 +1,167 @@
+//! Every transition of every feature records one event, in order, with
+//! who did it: walked through the use cases on each backend.
+
+use coopkit_app::governance::{ProposalForm, VoteForm};
+use coopkit_app::market::TaskForm;
+use coopkit_domain::{CoopId, EventSeq, LoggedEvent, PersonId, Timestamp};
+use coopkit_market::{Action, TaskAction};
+use coopkit_store::{Backend, Store};
+use coopkit_testkit::{each_backend, TestDb, TEST_START};
+
+use crate::market::{book, evening, next_friday, sitters, HOUR};
+
+async fn sitters_coop(store: &Store) -> CoopId {
+    store.coop_by_slug("sitters").await.unwrap().unwrap().id
+}
+
+/// The co-op's events about `subject` (`booking:3`), as (kind, actor).
+async fn story_of(
+    store: &Store,
+    coop: CoopId,
+    subject: &str,
+) -> Vec<(&'static str, Option<PersonId>)> {
+    let events: Vec<LoggedEvent> = store.events(coop, EventSeq(0), 1000).await.unwrap();
+    events
+        .iter()
+        .filter(|e| e.happened.event.subject().to_string() == subject)
+        .map(|e| (e.happened.event.kind(), e.happened.actor))
+        .collect()
+}
+
+each_backend! {
+    async fn a_booking_records_each_step(backend: Backend) {
+        let db = TestDb::new(backend).await;
+        let s = sitters(&db).await;
+        let coop = sitters_coop(&db.store).await;
+        let friday = next_friday(TEST_START);
+        let booking = s
+            .app
+            .book(&s.ana, "sitters", book(&s.ben, evening(friday, 0, 19, 23)))
+            .await
+            .unwrap();
+        // A refused step records nothing.
+        assert!(s.act(&s.ana, &booking, Action::Accept).await.is_err());
+        s.act(&s.ben, &booking, Action::Accept).await.unwrap();
+        let end = evening(friday, 0, 19, 23).end;
+        s.clock.advance_ms(end.as_millis() - s.app.now().as_millis());
+        s.act(&s.ana, &booking, Action::MarkDone).await.unwrap();
+        s.act(&s.ben, &booking, Action::MarkDone).await.unwrap();
+
+        assert_eq!(
+            story_of(&db.store, coop, &format!("booking:{}", booking.id)).await,
+            [
+                ("booking.requested", Some(s.ana.id)),
+                ("booking.accepted", Some(s.ben.id)),
+                ("booking.marked_done", Some(s.ana.id)),
+                ("booking.settled", Some(s.ben.id)),
+            ],
+            "{backend:?}"
+        );
+    }
+
+    async fn a_task_records_each_step(backend: Backend) {
+        let db = TestDb::new(backend).await;
+        let s = sitters(&db).await;
+        let coop = sitters_coop(&db.store).await;
+        let task = s
+            .app
+            .post_task(
+                &s.ana,
+                "sitters",
+                TaskForm {
+                    title: "Paint the play room".into(),
+                    description: String::new(),
+                    currency: "HALFHOUR".into(),
+                    bounty: 4,
+                    deadline: TEST_START.plus_millis(72 * HOUR),
+                    from_fund: false,
+                },
+            )
+            .await
+            .unwrap();
+        let step = |who, action| s.app.task_step(who, "sitters", task, action);
+        step(&s.ben, TaskAction::Claim).await.unwrap();
+        step(&s.admin, TaskAction::Release).await.unwrap();
+        step(&s.carol, TaskAction::Claim).await.unwrap();
+        // Ben's claim was let go: he cannot deliver Carol's.
+        assert!(step(&s.ben, TaskAction::Deliver).await.is_err());
+        step(&s.carol, TaskAction::Deliver).await.unwrap();
+        step(&s.admin, TaskAction::Accept).await.unwrap();
+
+        assert_eq!(
+            story_of(&db.store, coop, &format!("task:{task}")).await,
+            [
+                ("task.posted", Some(s.ana.id)),
+                ("task.claimed", Some(s.ben.id)),
+                ("task.released", Some(s.admin.id)),
+                ("task.claimed", Some(s.carol.id)),
+                ("task.delivered", Some(s.carol.id)),
+                ("task.accepted", Some(s.admin.id)),
+            ],
+            "{backend:?}"
+        );
+    }
+
+    async fn a_vote_records_its_opening_secret_ballots_and_closing(backend: Backend) {
+        let db = TestDb::new(backend).await;
+        let s = sitters(&db).await;
+        let coop = sitters_coop(&db.store).await;
+        let now = s.app.now();
+        let proposal = s
+            .app
+            .create_proposal(
+                &s.ana,
+                "sitters",
+                ProposalForm {
+                    title: "Meet monthly".into(),
+                    body: String::new(),
+                    kind: "motion".into(),
+                    method: "majority".into(),
+                    options: Vec::new(),
+                    seats: 1,
+                    class_key: None,
+                    quorum_percent: 0,
+                    threshold: None,
+                    opens_at: now,
+                    closes_at: Timestamp(now.as_millis() + 24 * HOUR),
+                },
+            )
+            .await
+            .unwrap();
+        let yes = VoteForm {
+            choice: "yes".into(),
+            ..VoteForm::default()
+        };
+        s.app.vote(&s.ben, "sitters", proposal, yes.clone()).await.unwrap();
+        s.app.vote(&s.carol, "sitters", proposal, yes.clone()).await.unwrap();
+        // Changing a vote is a ballot cast too.
+        s.app.vote(&s.ben, "sitters", proposal, yes).await.unwrap();
+        s.clock.advance_ms(24 * HOUR);
+        s.app.governance_tick().await.unwrap();
+        // Reading it again changes nothing: it closed once.
+        s.app.proposal(&s.ana, "sitters", proposal).await.unwrap();
+
+        assert_eq!(
+            story_of(&db.store, coop, &format!("proposal:{proposal}")).await,
+            [
+                ("proposal.created", Some(s.ana.id)),
+                ("vote.opened", None),
+                ("vote.ballot_cast", None),
+                ("vote.ballot_cast", None),
+                ("vote.ballot_cast", None),
+                ("vote.closed", None),
+            ],
+            "{backend:?}: the clock opens and closes; ballots name nobody"
+        );
+        let events = db.store.events(coop, EventSeq(0), 1000).await.unwrap();
+        let opened = events
+            .iter()
+            .find(|e| e.happened.event.kind() == "vote.opened")
+            .unwrap();
+        assert_eq!(
+            opened.happened.event,
+            coopkit_domain::Event::VoteOpened { proposal, eligible: 4 },
+            "the admin and three members are on the roll"
+        );
+    }
+}

@@ -1,0 +1,448 @@
+//! Every change of state is recorded as a typed fact: an [`Event`].
+//!
+//! A transition writes its event in the same transaction as the change
+//! itself, so the log never says more or less than happened. Later
+//! readers (notifications, webhooks, the audit log, a co-op's export) read
+//! it in order by its [`EventSeq`], from where they left off.
+//!
+//! An event holds ids and figures, never copies of personal data: a name
+//! or an address is looked up when it is shown, so erasing a person does
+//! not mean rewriting history.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    BookingId, CoopId, ItemId, MemberClassId, MembershipId, OrderId, PersonId, ProjectId,
+    ProposalId, Role, TaskId, Timestamp,
+};
+
+/// An event's place in the log: given in the order transactions commit,
+/// so a reader that has seen `n` has seen everything before it.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct EventSeq(pub i64);
+
+impl std::fmt::Display for EventSeq {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// What happened. The kind is the variant's name as written in the log
+/// and in webhooks (`booking.accepted`); its fields are the payload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data")]
+pub enum Event {
+    #[serde(rename = "membership.applied")]
+    ApplicationReceived {
+        membership: MembershipId,
+        person: PersonId,
+        class: MemberClassId,
+    },
+    #[serde(rename = "membership.admitted")]
+    MemberAdmitted {
+        membership: MembershipId,
+        person: PersonId,
+    },
+    #[serde(rename = "membership.declined")]
+    ApplicationDeclined {
+        membership: MembershipId,
+        person: PersonId,
+    },
+    #[serde(rename = "membership.left")]
+    MemberLeft {
+        membership: MembershipId,
+        person: PersonId,
+    },
+    #[serde(rename = "membership.role_changed")]
+    RoleChanged {
+        membership: MembershipId,
+        person: PersonId,
+        role: Role,
+    },
+
+    #[serde(rename = "booking.requested")]
+    BookingRequested {
+        booking: BookingId,
+        requester: PersonId,
+        provider: PersonId,
+        amount: u64,
+    },
+    #[serde(rename = "booking.accepted")]
+    BookingAccepted { booking: BookingId },
+    #[serde(rename = "booking.declined")]
+    BookingDeclined { booking: BookingId },
+    #[serde(rename = "booking.cancelled")]
+    BookingCancelled { booking: BookingId },
+    /// One side said the work was done; the other has not yet.
+    #[serde(rename = "booking.marked_done")]
+    BookingMarkedDone { booking: BookingId },
+    #[serde(rename = "booking.disputed")]
+    BookingDisputed { booking: BookingId },
+    #[serde(rename = "booking.settled")]
+    BookingSettled { booking: BookingId },
+    #[serde(rename = "booking.refunded")]
+    BookingRefunded { booking: BookingId },
+    /// A step was taken back because the ledger refused its effect (the
+    /// requester's credit could not be held, say).
+    #[serde(rename = "booking.step_undone")]
+    BookingStepUndone { booking: BookingId },
+
+    #[serde(rename = "task.posted")]
+    TaskPosted { task: TaskId, bounty: u64 },
+    #[serde(rename = "task.claimed")]
+    TaskClaimed { task: TaskId, claimant: PersonId },
+    #[serde(rename = "task.delivered")]
+    TaskDelivered { task: TaskId },
+    #[serde(rename = "task.accepted")]
+    TaskAccepted { task: TaskId },
+    /// The claim was let go (by a coordinator, or because the bounty could
+    /// not be held): the task is open again.
+    #[serde(rename = "task.released")]
+    TaskReleased { task: TaskId },
+
+    #[serde(rename = "proposal.created")]
+    ProposalCreated { proposal: ProposalId },
+    #[serde(rename = "vote.opened")]
+    VoteOpened { proposal: ProposalId, eligible: u64 },
+    /// A ballot was cast or changed. Secret: it names no voter, and its
+    /// actor is left empty.
+    #[serde(rename = "vote.ballot_cast")]
+    BallotCast { proposal: ProposalId },
+    #[serde(rename = "vote.closed")]
+    VoteClosed { proposal: ProposalId },
+
+    #[serde(rename = "order.placed")]
+    OrderPlaced {
+        order: OrderId,
+        item: ItemId,
+        amount: u64,
+    },
+    #[serde(rename = "order.paid")]
+    OrderPaid { order: OrderId },
+    #[serde(rename = "order.refused")]
+    OrderRefused { order: OrderId },
+    #[serde(rename = "order.sent")]
+    OrderSent { order: OrderId },
+
+    #[serde(rename = "project.proposed")]
+    ProjectProposed { project: ProjectId, budget: u64 },
+    #[serde(rename = "project.approved")]
+    ProjectApproved { project: ProjectId },
+    #[serde(rename = "project.rejected")]
+    ProjectRejected { project: ProjectId },
+    #[serde(rename = "project.funded")]
+    ProjectFunded { project: ProjectId },
+}
+
+/// What an event is about: its kind of entity and that entity's id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Subject {
+    Membership(MembershipId),
+    Booking(BookingId),
+    Task(TaskId),
+    Proposal(ProposalId),
+    Order(OrderId),
+    Project(ProjectId),
+}
+
+impl std::fmt::Display for Subject {
+    /// `booking:42`: how the log's `subject` column names it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Subject::Membership(id) => write!(f, "membership:{id}"),
+            Subject::Booking(id) => write!(f, "booking:{id}"),
+            Subject::Task(id) => write!(f, "task:{id}"),
+            Subject::Proposal(id) => write!(f, "proposal:{id}"),
+            Subject::Order(id) => write!(f, "order:{id}"),
+            Subject::Project(id) => write!(f, "project:{id}"),
+        }
+    }
+}
+
+impl Event {
+    /// Every kind, for those who choose which to hear of (webhooks).
+    pub const KINDS: &'static [&'static str] = &[
+        "membership.applied",
+        "membership.admitted",
+        "membership.declined",
+        "membership.left",
+        "membership.role_changed",
+        "booking.requested",
+        "booking.accepted",
+        "booking.declined",
+        "booking.cancelled",
+        "booking.marked_done",
+        "booking.disputed",
+        "booking.settled",
+        "booking.refunded",
+        "booking.step_undone",
+        "task.posted",
+        "task.claimed",
+        "task.delivered",
+        "task.accepted",
+        "task.released",
+        "proposal.created",
+        "vote.opened",
+        "vote.ballot_cast",
+        "vote.closed",
+        "order.placed",
+        "order.paid",
+        "order.refused",
+        "order.sent",
+        "project.proposed",
+        "project.approved",
+        "project.rejected",
+        "project.funded",
+    ];
+
+    /// The kind as the log and webhooks name it.
+    pub fn kind(&self) -> &'static str {
+        use Event as E;
+        match self {
+            E::ApplicationReceived { .. } => "membership.applied",
+            E::MemberAdmitted { .. } => "membership.admitted",
+            E::ApplicationDeclined { .. } => "membership.declined",
+            E::MemberLeft { .. } => "membership.left",
+            E::RoleChanged { .. } => "membership.role_changed",
+            E::BookingRequested { .. } => "booking.requested",
+            E::BookingAccepted { .. } => "booking.accepted",
+            E::BookingDeclined { .. } => "booking.declined",
+            E::BookingCancelled { .. } => "booking.cancelled",
+            E::BookingMarkedDone { .. } => "booking.marked_done",
+            E::BookingDisputed { .. } => "booking.disputed",
+            E::BookingSettled { .. } => "booking.settled",
+            E::BookingRefunded { .. } => "booking.refunded",
+            E::BookingStepUndone { .. } => "booking.step_undone",
+            E::TaskPosted { .. } => "task.posted",
+            E::TaskClaimed { .. } => "task.claimed",
+            E::TaskDelivered { .. } => "task.delivered",
+            E::TaskAccepted { .. } => "task.accepted",
+            E::TaskReleased { .. } => "task.released",
+            E::ProposalCreated { .. } => "proposal.created",
+            E::VoteOpened { .. } => "vote.opened",
+            E::BallotCast { .. } => "vote.ballot_cast",
+            E::VoteClosed { .. } => "vote.closed",
+            E::OrderPlaced { .. } => "order.placed",
+            E::OrderPaid { .. } => "order.paid",
+            E::OrderRefused { .. } => "order.refused",
+            E::OrderSent { .. } => "order.sent",
+            E::ProjectProposed { .. } => "project.proposed",
+            E::ProjectApproved { .. } => "project.approved",
+            E::ProjectRejected { .. } => "project.rejected",
+            E::ProjectFunded { .. } => "project.funded",
+        }
+    }
+
+    /// The entity the event changed.
+    pub fn subject(&self) -> Subject {
+        use Event as E;
+        match *self {
+            E::ApplicationReceived { membership, .. }
+            | E::MemberAdmitted { membership, .. }
+            | E::ApplicationDeclined { membership, .. }
+            | E::MemberLeft { membership, .. }
+            | E::RoleChanged { membership, .. } => Subject::Membership(membership),
+            E::BookingRequested { booking, .. }
+            | E::BookingAccepted { booking }
+            | E::BookingDeclined { booking }
+            | E::BookingCancelled { booking }
+            | E::BookingMarkedDone { booking }
+            | E::BookingDisputed { booking }
+            | E::BookingSettled { booking }
+            | E::BookingRefunded { booking }
+            | E::BookingStepUndone { booking } => Subject::Booking(booking),
+            E::TaskPosted { task, .. }
+            | E::TaskClaimed { task, .. }
+            | E::TaskDelivered { task }
+            | E::TaskAccepted { task }
+            | E::TaskReleased { task } => Subject::Task(task),
+            E::ProposalCreated { proposal }
+            | E::VoteOpened { proposal, .. }
+            | E::BallotCast { proposal }
+            | E::VoteClosed { proposal } => Subject::Proposal(proposal),
+            E::OrderPlaced { order, .. }
+            | E::OrderPaid { order }
+            | E::OrderRefused { order }
+            | E::OrderSent { order } => Subject::Order(order),
+            E::ProjectProposed { project, .. }
+            | E::ProjectApproved { project }
+            | E::ProjectRejected { project }
+            | E::ProjectFunded { project } => Subject::Project(project),
+        }
+    }
+
+    /// The payload as the log keeps it: the fields, without the kind.
+    pub fn data(&self) -> serde_json::Value {
+        let mut tagged = serde_json::to_value(self).unwrap_or_default();
+        tagged
+            .get_mut("data")
+            .map(serde_json::Value::take)
+            .unwrap_or_default()
+    }
+
+    /// Reads an event back from its kind and payload.
+    pub fn from_parts(kind: &str, data: serde_json::Value) -> Result<Event, serde_json::Error> {
+        serde_json::from_value(serde_json::json!({ "kind": kind, "data": data }))
+    }
+}
+
+/// An event with who caused it, where and when: what a transition hands
+/// the store to write beside its change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Happened {
+    pub coop: CoopId,
+    /// Who acted; `None` for the server itself (a clock's step) and for a
+    /// secret ballot.
+    pub actor: Option<PersonId>,
+    pub at: Timestamp,
+    pub event: Event,
+}
+
+impl Happened {
+    pub fn new(coop: CoopId, actor: Option<PersonId>, at: Timestamp, event: Event) -> Self {
+        Self {
+            coop,
+            actor,
+            at,
+            event,
+        }
+    }
+}
+
+/// An event as the log holds it, with its place in the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoggedEvent {
+    pub seq: EventSeq,
+    pub happened: Happened,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One of each kind, checked against [`Event::KINDS`].
+    fn one_of_each() -> Vec<Event> {
+        let m = MembershipId(1);
+        let p = PersonId(2);
+        let b = BookingId(3);
+        let t = TaskId(4);
+        let pr = ProposalId(5);
+        let o = OrderId(6);
+        let pj = ProjectId(7);
+        vec![
+            Event::ApplicationReceived {
+                membership: m,
+                person: p,
+                class: MemberClassId(8),
+            },
+            Event::MemberAdmitted {
+                membership: m,
+                person: p,
+            },
+            Event::ApplicationDeclined {
+                membership: m,
+                person: p,
+            },
+            Event::MemberLeft {
+                membership: m,
+                person: p,
+            },
+            Event::RoleChanged {
+                membership: m,
+                person: p,
+                role: Role::Coordinator,
+            },
+            Event::BookingRequested {
+                booking: b,
+                requester: p,
+                provider: PersonId(9),
+                amount: 300,
+            },
+            Event::BookingAccepted { booking: b },
+            Event::BookingDeclined { booking: b },
+            Event::BookingCancelled { booking: b },
+            Event::BookingMarkedDone { booking: b },
+            Event::BookingDisputed { booking: b },
+            Event::BookingSettled { booking: b },
+            Event::BookingRefunded { booking: b },
+            Event::BookingStepUndone { booking: b },
+            Event::TaskPosted { task: t, bounty: 5 },
+            Event::TaskClaimed {
+                task: t,
+                claimant: p,
+            },
+            Event::TaskDelivered { task: t },
+            Event::TaskAccepted { task: t },
+            Event::TaskReleased { task: t },
+            Event::ProposalCreated { proposal: pr },
+            Event::VoteOpened {
+                proposal: pr,
+                eligible: 12,
+            },
+            Event::BallotCast { proposal: pr },
+            Event::VoteClosed { proposal: pr },
+            Event::OrderPlaced {
+                order: o,
+                item: ItemId(10),
+                amount: 1200,
+            },
+            Event::OrderPaid { order: o },
+            Event::OrderRefused { order: o },
+            Event::OrderSent { order: o },
+            Event::ProjectProposed {
+                project: pj,
+                budget: 2000,
+            },
+            Event::ProjectApproved { project: pj },
+            Event::ProjectRejected { project: pj },
+            Event::ProjectFunded { project: pj },
+        ]
+    }
+
+    #[test]
+    fn every_kind_round_trips_through_its_parts() {
+        let events = one_of_each();
+        let kinds: std::collections::BTreeSet<_> = events.iter().map(Event::kind).collect();
+        let listed: std::collections::BTreeSet<_> = Event::KINDS.iter().copied().collect();
+        assert_eq!(kinds.len(), events.len(), "each example is its own kind");
+        assert_eq!(kinds, listed, "KINDS lists every kind once");
+        for event in events {
+            let tagged = serde_json::to_value(&event).unwrap();
+            assert_eq!(tagged["kind"], event.kind(), "serde's name is kind()");
+            let back = Event::from_parts(event.kind(), event.data()).unwrap();
+            assert_eq!(back, event);
+        }
+    }
+
+    #[test]
+    fn payloads_hold_ids_and_figures_only() {
+        let data = Event::BookingRequested {
+            booking: BookingId(3),
+            requester: PersonId(2),
+            provider: PersonId(9),
+            amount: 300,
+        }
+        .data();
+        assert_eq!(
+            data,
+            serde_json::json!({"booking": 3, "requester": 2, "provider": 9, "amount": 300})
+        );
+    }
+
+    #[test]
+    fn an_unknown_kind_is_refused() {
+        assert!(
+            Event::from_parts("booking.teleported", serde_json::json!({"booking": 1})).is_err()
+        );
+        assert!(Event::from_parts("booking.accepted", serde_json::json!({})).is_err());
+    }
+
+    #[test]
+    fn subjects_name_their_entity() {
+        let event = Event::OrderPaid { order: OrderId(6) };
+        assert_eq!(event.subject().to_string(), "order:6");
+    }
+}

@@ -1,0 +1,160 @@
+//! The event log: every change of state as a typed fact, written in the
+//! same transaction as the change, read in order by those who act on it.
+//!
+//! Numbers come from the one-row `event_sequence` table, taken under its
+//! row lock, so they follow the order transactions commit on both
+//! engines (see the migration for why an identity column would not).
+//! That lock is held until commit, so a transaction records its events
+//! last, after every other lock it takes: nothing then waits on a lock
+//! while holding the sequence.
+
+use coopkit_domain::{CoopId, Event, EventSeq, Happened, LoggedEvent, PersonId, Timestamp};
+
+use crate::{on_pool, BeginWrite, Result, Store, StoreError};
+
+/// Writes `$events` (a slice of [`Happened`]) inside the open transaction
+/// `$tx`. A macro, like [`on_pool!`], so one text serves both engines.
+macro_rules! record_events {
+    ($tx:expr, $events:expr) => {{
+        let events: &[coopkit_domain::Happened] = $events;
+        if !events.is_empty() {
+            let count = i64::try_from(events.len()).unwrap_or(i64::MAX);
+            let (last,): (i64,) = sqlx::query_as(
+                "UPDATE event_sequence SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq",
+            )
+            .bind(count)
+            .fetch_one(&mut *$tx)
+            .await?;
+            for (seq, happened) in (last - count + 1..).zip(events) {
+                sqlx::query(
+                    "INSERT INTO event (seq, coop_id, kind, subject, actor_id, at, data) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(seq)
+                .bind(happened.coop.0)
+                .bind(happened.event.kind())
+                .bind(happened.event.subject().to_string())
+                .bind(happened.actor.map(|p| p.0))
+                .bind(happened.at.as_millis())
+                .bind(happened.event.data().to_string())
+                .execute(&mut *$tx)
+                .await?;
+            }
+        }
+    }};
+}
+pub(crate) use record_events;
+
+const EVENT_COLUMNS: &str = "seq, coop_id, kind, actor_id, at, data";
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    seq: i64,
+    coop_id: i64,
+    kind: String,
+    actor_id: Option<i64>,
+    at: i64,
+    data: String,
+}
+
+impl TryFrom<EventRow> for LoggedEvent {
+    type Error = StoreError;
+
+    fn try_from(row: EventRow) -> Result<Self> {
+        let data = serde_json::from_str(&row.data)
+            .map_err(|_| StoreError::corrupt("event.data", &row.data))?;
+        let event = Event::from_parts(&row.kind, data)
+            .map_err(|_| StoreError::corrupt("event.kind", &row.kind))?;
+        Ok(LoggedEvent {
+            seq: EventSeq(row.seq),
+            happened: Happened {
+                coop: CoopId(row.coop_id),
+                actor: row.actor_id.map(PersonId),
+                at: Timestamp(row.at),
+                event,
+            },
+        })
+    }
+}
+
+fn logged(rows: Vec<EventRow>) -> Result<Vec<LoggedEvent>> {
+    rows.into_iter().map(LoggedEvent::try_from).collect()
+}
+
+impl Store {
+    /// Records events that change nothing else (a ballot cast, say, whose
+    /// own write had to happen apart). Prefer recording in the change's
+    /// own transaction.
+    pub async fn record(&self, events: &[Happened]) -> Result<()> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            record_events!(tx, events);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// A co-op's events after `after`, oldest first, at most `limit`.
+    pub async fn events(
+        &self,
+        coop: CoopId,
+        after: EventSeq,
+        limit: u32,
+    ) -> Result<Vec<LoggedEvent>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM event WHERE coop_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+        );
+        let rows: Vec<EventRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(coop.0)
+                .bind(after.0)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await
+        })?;
+        logged(rows)
+    }
+
+    /// The next events, of every co-op, that `consumer` has not read, at
+    /// most `limit`; its cursor moves past them in the same transaction.
+    ///
+    /// The cursor's row is locked while it is read and moved, so two app
+    /// servers reading for the same consumer take turns and never get the
+    /// same event. A consumer that must not lose an event to a crash
+    /// records what it will do with it (a delivery to make) before it
+    /// lets go, in a table of its own.
+    pub async fn claim_events(&self, consumer: &str, limit: u32) -> Result<Vec<LoggedEvent>> {
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM event WHERE seq > $1 ORDER BY seq LIMIT $2");
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO event_cursor (consumer, position) VALUES ($1, 0) \
+                 ON CONFLICT (consumer) DO NOTHING",
+            )
+            .bind(consumer)
+            .execute(&mut *tx)
+            .await?;
+            // An update that changes nothing, for its row lock.
+            let (position,): (i64,) = sqlx::query_as(
+                "UPDATE event_cursor SET position = position WHERE consumer = $1 RETURNING position",
+            )
+            .bind(consumer)
+            .fetch_one(&mut *tx)
+            .await?;
+            let rows: Vec<EventRow> = sqlx::query_as(&sql)
+                .bind(position)
+                .bind(i64::from(limit))
+                .fetch_all(&mut *tx)
+                .await?;
+            if let Some(last) = rows.last() {
+                sqlx::query("UPDATE event_cursor SET position = $1 WHERE consumer = $2")
+                    .bind(last.seq)
+                    .bind(consumer)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            logged(rows)
+        })
+    }
+}
