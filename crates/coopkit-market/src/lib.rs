@@ -11,6 +11,8 @@
 
 pub mod availability;
 pub mod booking;
+pub mod catalogue;
+pub mod fund;
 pub mod ical;
 pub mod matching;
 pub mod price;
@@ -22,5 +24,7 @@ pub use availability::{WeeklySlot, Window};
 pub use booking::{
     Action, BookingFacts, BookingId, BookingState, Effect, Party, Payment, Refusal, Step,
 };
+pub use catalogue::{ItemKind, OrderAction, OrderRefusal, OrderState};
+pub use fund::{ProjectAction, ProjectState};
 pub use price::Price;
 pub use task::{TaskAction, TaskActor, TaskEffect, TaskFacts, TaskRefusal, TaskState};

@@ -1,12 +1,13 @@
 //! A creator or goods co-op's catalogue: its settings, items (works and
-//! goods) with their creators' shares, licences, sellers' badges, and
-//! orders. Whether shares sum to the whole or a sale is paid is decided in
-//! the app; here an order holds its goods' stock until it is judged.
+//! goods) with their creators' shares, licences and sellers' badges.
+//! Whether shares sum to the whole or a sale is paid is decided in the
+//! app; orders are in `orders.rs`.
 
 use std::collections::HashMap;
 
-use coopkit_domain::{CoopId, PersonId, Timestamp};
+use coopkit_domain::{CoopId, ItemId, PersonId, Timestamp};
 use coopkit_ledger::CurrencyCode;
+use coopkit_market::ItemKind;
 
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
@@ -35,8 +36,7 @@ pub struct StoredFile {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewItem {
     pub coop: CoopId,
-    /// `photo`, `track`, `film`, `text` or `good`.
-    pub kind: String,
+    pub kind: ItemKind,
     pub title: String,
     pub description: String,
     pub tags: Vec<String>,
@@ -54,7 +54,7 @@ pub struct NewItem {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Item {
-    pub id: i64,
+    pub id: ItemId,
     pub item: NewItem,
     /// Each creator's display name, in the creators' order.
     pub creator_names: Vec<String>,
@@ -63,85 +63,103 @@ pub struct Item {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Licence {
-    pub kind: String,
+    /// The kind of work it licenses.
+    pub kind: ItemKind,
     pub name: String,
     pub price: u64,
     pub terms: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewOrder {
-    pub coop: CoopId,
-    /// The buyer's form's key: the same key is the same order.
-    pub key: String,
-    pub item: i64,
-    pub buyer: PersonId,
-    /// The licence bought; empty for goods.
-    pub licence: String,
-    pub quantity: u64,
-    pub amount: u64,
+#[derive(sqlx::FromRow)]
+struct ItemRow {
+    id: i64,
+    coop_id: i64,
+    kind: String,
+    title: String,
+    description: String,
+    tags: String,
+    file_key: String,
+    file_name: String,
+    file_type: String,
+    file_bytes: i64,
+    preview_key: String,
+    preview_type: String,
+    price: Option<i64>,
+    stock: Option<i64>,
+    created_by: i64,
+    created_at: i64,
 }
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Order {
-    pub id: i64,
-    pub order: NewOrder,
-    /// `pending`, `paid`, `refused`, or for goods `sent`.
-    pub state: String,
-    pub created_at: Timestamp,
-}
-
-type ItemRow = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    String,
-    Option<i64>,
-    Option<i64>,
-    i64,
-    i64,
-);
 
 const ITEM_COLUMNS: &str = "id, coop_id, kind, title, description, tags, file_key, file_name, \
     file_type, file_bytes, preview_key, preview_type, price, stock, created_by, created_at";
 
-type OrderRow = (i64, i64, String, i64, i64, String, i64, i64, String, i64);
+#[derive(sqlx::FromRow)]
+struct LicenceRow {
+    kind: String,
+    name: String,
+    price: i64,
+    terms: String,
+}
 
-const ORDER_COLUMNS: &str =
-    "id, coop_id, order_key, item_id, buyer_id, licence, quantity, amount, state, created_at";
+#[derive(sqlx::FromRow)]
+struct SettingsRow {
+    currency: String,
+    licence_rate_bp: i64,
+    play_rate_bp: i64,
+    goods_rate_bp: i64,
+    fund_return_cap_bp: i64,
+}
 
-fn unsigned(column: &str, value: i64) -> Result<u64> {
+pub(crate) fn unsigned(column: &str, value: i64) -> Result<u64> {
     u64::try_from(value).map_err(|_| StoreError::corrupt(column, &value.to_string()))
 }
 
-fn signed(value: u64) -> i64 {
+pub(crate) fn signed(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
-fn order_from(row: OrderRow) -> Result<Order> {
-    let (id, coop, key, item, buyer, licence, quantity, amount, state, at) = row;
-    Ok(Order {
-        id,
-        order: NewOrder {
-            coop: CoopId(coop),
-            key,
-            item,
-            buyer: PersonId(buyer),
-            licence,
-            quantity: unsigned("catalogue_order.quantity", quantity)?,
-            amount: unsigned("catalogue_order.amount", amount)?,
-        },
-        state,
-        created_at: Timestamp(at),
-    })
+pub(crate) fn item_kind(column: &str, text: &str) -> Result<ItemKind> {
+    ItemKind::parse(text).ok_or_else(|| StoreError::corrupt(column, text))
+}
+
+impl ItemRow {
+    /// The item, with its creators and their names in order.
+    fn into_item(self, creators: Vec<(PersonId, u32, String)>) -> Result<Item> {
+        let (shares, names) = creators
+            .into_iter()
+            .map(|(person, share, name)| ((person, share), name))
+            .unzip();
+        Ok(Item {
+            id: ItemId(self.id),
+            item: NewItem {
+                coop: CoopId(self.coop_id),
+                kind: item_kind("catalogue_item.kind", &self.kind)?,
+                title: self.title,
+                description: self.description,
+                tags: self.tags.split_whitespace().map(str::to_owned).collect(),
+                file: StoredFile {
+                    key: self.file_key,
+                    name: self.file_name,
+                    content_type: self.file_type,
+                    bytes: self.file_bytes,
+                },
+                preview_key: self.preview_key,
+                preview_type: self.preview_type,
+                price: self
+                    .price
+                    .map(|p| unsigned("catalogue_item.price", p))
+                    .transpose()?,
+                stock: self
+                    .stock
+                    .map(|s| unsigned("catalogue_item.stock", s))
+                    .transpose()?,
+                creators: shares,
+                created_by: PersonId(self.created_by),
+            },
+            creator_names: names,
+            created_at: Timestamp(self.created_at),
+        })
+    }
 }
 
 impl Store {
@@ -178,7 +196,7 @@ impl Store {
 
     /// `None` for a co-op that sells nothing.
     pub async fn catalogue_settings(&self, coop: CoopId) -> Result<Option<CatalogueSettings>> {
-        let row: Option<(String, i64, i64, i64, i64)> = on_pool!(self, |pool| {
+        let row: Option<SettingsRow> = on_pool!(self, |pool| {
             sqlx::query_as(
             "SELECT currency, licence_rate_bp, play_rate_bp, goods_rate_bp, fund_return_cap_bp \
              FROM catalogue_settings WHERE coop_id = $1"
@@ -187,19 +205,22 @@ impl Store {
         .fetch_optional(pool)
         .await
         })?;
-        let Some((currency, licence, play, goods, returns)) = row else {
+        let Some(row) = row else {
             return Ok(None);
         };
         let rate = |column: &str, value: i64| {
             u32::try_from(value).map_err(|_| StoreError::corrupt(column, &value.to_string()))
         };
         Ok(Some(CatalogueSettings {
-            currency: CurrencyCode::parse(&currency)
-                .map_err(|_| StoreError::corrupt("catalogue_settings.currency", &currency))?,
-            licence_rate_bp: rate("catalogue_settings.licence_rate_bp", licence)?,
-            play_rate_bp: rate("catalogue_settings.play_rate_bp", play)?,
-            goods_rate_bp: rate("catalogue_settings.goods_rate_bp", goods)?,
-            fund_return_cap_bp: rate("catalogue_settings.fund_return_cap_bp", returns)?,
+            currency: CurrencyCode::parse(&row.currency)
+                .map_err(|_| StoreError::corrupt("catalogue_settings.currency", &row.currency))?,
+            licence_rate_bp: rate("catalogue_settings.licence_rate_bp", row.licence_rate_bp)?,
+            play_rate_bp: rate("catalogue_settings.play_rate_bp", row.play_rate_bp)?,
+            goods_rate_bp: rate("catalogue_settings.goods_rate_bp", row.goods_rate_bp)?,
+            fund_return_cap_bp: rate(
+                "catalogue_settings.fund_return_cap_bp",
+                row.fund_return_cap_bp,
+            )?,
         }))
     }
 
@@ -215,7 +236,7 @@ impl Store {
     }
 
     /// Adds an item with its creators, both or neither.
-    pub async fn add_item(&self, new: &NewItem, now: Timestamp) -> Result<i64> {
+    pub async fn add_item(&self, new: &NewItem, now: Timestamp) -> Result<ItemId> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
@@ -226,7 +247,7 @@ impl Store {
                  RETURNING id",
             )
             .bind(new.coop.0)
-            .bind(&new.kind)
+            .bind(new.kind.as_str())
             .bind(&new.title)
             .bind(&new.description)
             .bind(new.tags.join(" "))
@@ -255,30 +276,30 @@ impl Store {
                 .await?;
             }
             tx.commit().await?;
-            Ok(id)
+            Ok(ItemId(id))
         })
     }
 
     /// A co-op's items, newest first; `kind` narrows them when given.
-    pub async fn items(&self, coop: CoopId, kind: Option<&str>) -> Result<Vec<Item>> {
+    pub async fn items(&self, coop: CoopId, kind: Option<ItemKind>) -> Result<Vec<Item>> {
         let rows: Vec<ItemRow> = on_pool!(self, |pool| sqlx::query_as(&format!(
             "SELECT {ITEM_COLUMNS} FROM catalogue_item \
              WHERE coop_id = $1 AND ($2 IS NULL OR kind = $2) ORDER BY id DESC"
         ))
         .bind(coop.0)
-        .bind(kind)
+        .bind(kind.map(ItemKind::as_str))
         .fetch_all(pool)
         .await)?;
         self.with_creators(rows).await
     }
 
     /// One of a co-op's items; `None` for another co-op's.
-    pub async fn item(&self, coop: CoopId, id: i64) -> Result<Option<Item>> {
+    pub async fn item(&self, coop: CoopId, id: ItemId) -> Result<Option<Item>> {
         let rows: Vec<ItemRow> = on_pool!(self, |pool| sqlx::query_as(&format!(
             "SELECT {ITEM_COLUMNS} FROM catalogue_item WHERE coop_id = $1 AND id = $2"
         ))
         .bind(coop.0)
-        .bind(id)
+        .bind(id.0)
         .fetch_all(pool)
         .await)?;
         Ok(self.with_creators(rows).await?.pop())
@@ -308,7 +329,7 @@ impl Store {
                 );
                 let mut ids = select.separated(", ");
                 for row in chunk {
-                    ids.push_bind(row.0);
+                    ids.push_bind(row.id);
                 }
                 select.push(") ORDER BY c.item_id, c.position");
                 select.build_query_as().fetch_all(pool).await
@@ -325,45 +346,8 @@ impl Store {
         }
         rows.into_iter()
             .map(|row| {
-                let (id, coop, kind, title, description, tags, file_key, file_name, file_type) = (
-                    row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8,
-                );
-                let (file_bytes, preview_key, preview_type, price, stock, by, at) =
-                    (row.9, row.10, row.11, row.12, row.13, row.14, row.15);
-                let (shares, names) = creators
-                    .remove(&id)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(person, share, name)| ((person, share), name))
-                    .unzip();
-                Ok(Item {
-                    id,
-                    item: NewItem {
-                        coop: CoopId(coop),
-                        kind,
-                        title,
-                        description,
-                        tags: tags.split_whitespace().map(str::to_owned).collect(),
-                        file: StoredFile {
-                            key: file_key,
-                            name: file_name,
-                            content_type: file_type,
-                            bytes: file_bytes,
-                        },
-                        preview_key,
-                        preview_type,
-                        price: price
-                            .map(|p| unsigned("catalogue_item.price", p))
-                            .transpose()?,
-                        stock: stock
-                            .map(|s| unsigned("catalogue_item.stock", s))
-                            .transpose()?,
-                        creators: shares,
-                        created_by: PersonId(by),
-                    },
-                    creator_names: names,
-                    created_at: Timestamp(at),
-                })
+                let creators = creators.remove(&row.id).unwrap_or_default();
+                row.into_item(creators)
             })
             .collect()
     }
@@ -376,7 +360,7 @@ impl Store {
                terms = excluded.terms"
         )
         .bind(coop.0)
-        .bind(&licence.kind)
+        .bind(licence.kind.as_str())
         .bind(&licence.name)
         .bind(signed(licence.price))
         .bind(&licence.terms)
@@ -387,22 +371,22 @@ impl Store {
     }
 
     /// The licences of a kind of work, cheapest first.
-    pub async fn licences(&self, coop: CoopId, kind: &str) -> Result<Vec<Licence>> {
-        let rows: Vec<(String, String, i64, String)> = on_pool!(self, |pool| sqlx::query_as(
+    pub async fn licences(&self, coop: CoopId, kind: ItemKind) -> Result<Vec<Licence>> {
+        let rows: Vec<LicenceRow> = on_pool!(self, |pool| sqlx::query_as(
             "SELECT kind, name, price, terms FROM catalogue_licence \
              WHERE coop_id = $1 AND kind = $2 ORDER BY price, name"
         )
         .bind(coop.0)
-        .bind(kind)
+        .bind(kind.as_str())
         .fetch_all(pool)
         .await)?;
         rows.into_iter()
-            .map(|(kind, name, price, terms)| {
+            .map(|row| {
                 Ok(Licence {
-                    kind,
-                    name,
-                    price: unsigned("catalogue_licence.price", price)?,
-                    terms,
+                    kind: item_kind("catalogue_licence.kind", &row.kind)?,
+                    name: row.name,
+                    price: unsigned("catalogue_licence.price", row.price)?,
+                    terms: row.terms,
                 })
             })
             .collect()
@@ -442,150 +426,5 @@ impl Store {
         .fetch_all(pool)
         .await)?;
         Ok(rows.into_iter().map(|(p, b)| (PersonId(p), b)).collect())
-    }
-
-    /// Records an order as pending, taking its goods from stock; the same
-    /// key gives back the order it made before. Fails with a conflict on
-    /// `stock` when too few are left.
-    pub async fn place_order(&self, new: &NewOrder, now: Timestamp) -> Result<Order> {
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let found: Option<OrderRow> = sqlx::query_as(&format!(
-                "SELECT {ORDER_COLUMNS} FROM catalogue_order WHERE coop_id = $1 AND order_key = $2"
-            ))
-            .bind(new.coop.0)
-            .bind(&new.key)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(row) = found {
-                return order_from(row);
-            }
-            let taken = sqlx::query(
-                "UPDATE catalogue_item SET stock = stock - $3 \
-                 WHERE coop_id = $1 AND id = $2 AND stock IS NOT NULL AND stock >= $3",
-            )
-            .bind(new.coop.0)
-            .bind(new.item)
-            .bind(signed(new.quantity))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            let stocked: Option<Option<i64>> = sqlx::query_scalar(
-                "SELECT stock FROM catalogue_item WHERE coop_id = $1 AND id = $2",
-            )
-            .bind(new.coop.0)
-            .bind(new.item)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if matches!(stocked, Some(Some(_))) && taken == 0 {
-                return Err(StoreError::Conflict { what: "stock" });
-            }
-            let row: OrderRow = sqlx::query_as(&format!(
-                "INSERT INTO catalogue_order (coop_id, order_key, item_id, buyer_id, licence, \
-                   quantity, amount, state, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8) RETURNING {ORDER_COLUMNS}"
-            ))
-            .bind(new.coop.0)
-            .bind(&new.key)
-            .bind(new.item)
-            .bind(new.buyer.0)
-            .bind(&new.licence)
-            .bind(signed(new.quantity))
-            .bind(signed(new.amount))
-            .bind(now.as_millis())
-            .fetch_one(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            order_from(row)
-        })
-    }
-
-    /// Settles a pending order as paid, or as refused with its goods put
-    /// back in stock. An order already settled is left as it is.
-    pub async fn settle_order(&self, coop: CoopId, id: i64, paid: bool) -> Result<()> {
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let settled = sqlx::query(
-                "UPDATE catalogue_order SET state = $3 \
-                 WHERE coop_id = $1 AND id = $2 AND state = 'pending'",
-            )
-            .bind(coop.0)
-            .bind(id)
-            .bind(if paid { "paid" } else { "refused" })
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if settled == 1 && !paid {
-                sqlx::query(
-                    "UPDATE catalogue_item SET stock = stock + \
-                       (SELECT quantity FROM catalogue_order WHERE id = $2) \
-                     WHERE coop_id = $1 AND stock IS NOT NULL AND \
-                       id = (SELECT item_id FROM catalogue_order WHERE id = $2)",
-                )
-                .bind(coop.0)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
-    }
-
-    /// One of a co-op's orders; `None` for another co-op's.
-    pub async fn order(&self, coop: CoopId, id: i64) -> Result<Option<Order>> {
-        let row: Option<OrderRow> = on_pool!(self, |pool| sqlx::query_as(&format!(
-            "SELECT {ORDER_COLUMNS} FROM catalogue_order WHERE coop_id = $1 AND id = $2"
-        ))
-        .bind(coop.0)
-        .bind(id)
-        .fetch_optional(pool)
-        .await)?;
-        row.map(order_from).transpose()
-    }
-
-    /// The paid and sent orders of goods `seller` sells, newest first.
-    pub async fn orders_to_seller(&self, coop: CoopId, seller: PersonId) -> Result<Vec<Order>> {
-        let rows: Vec<OrderRow> = on_pool!(self, |pool| sqlx::query_as(&format!(
-            "SELECT {ORDER_COLUMNS} FROM catalogue_order WHERE coop_id = $1 \
-               AND state IN ('paid', 'sent') AND licence = '' AND item_id IN \
-               (SELECT item_id FROM catalogue_creator WHERE person_id = $2) \
-             ORDER BY id DESC"
-        ))
-        .bind(coop.0)
-        .bind(seller.0)
-        .fetch_all(pool)
-        .await)?;
-        rows.into_iter().map(order_from).collect()
-    }
-
-    /// Marks a paid order of goods sent; false unless it was paid, of
-    /// goods, and `seller` sells them.
-    pub async fn mark_order_sent(&self, coop: CoopId, id: i64, seller: PersonId) -> Result<bool> {
-        let done = on_pool!(self, |pool| sqlx::query(
-            "UPDATE catalogue_order SET state = 'sent' \
-             WHERE coop_id = $1 AND id = $2 AND state = 'paid' AND licence = '' AND item_id IN \
-               (SELECT item_id FROM catalogue_creator WHERE person_id = $3)"
-        )
-        .bind(coop.0)
-        .bind(id)
-        .bind(seller.0)
-        .execute(pool)
-        .await
-        .map(|done| done.rows_affected()))?;
-        Ok(done == 1)
-    }
-
-    /// A buyer's orders in a co-op, newest first.
-    pub async fn orders_of(&self, coop: CoopId, buyer: PersonId) -> Result<Vec<Order>> {
-        let rows: Vec<OrderRow> = on_pool!(self, |pool| sqlx::query_as(&format!(
-            "SELECT {ORDER_COLUMNS} FROM catalogue_order WHERE coop_id = $1 AND buyer_id = $2 \
-             ORDER BY id DESC"
-        ))
-        .bind(coop.0)
-        .bind(buyer.0)
-        .fetch_all(pool)
-        .await)?;
-        rows.into_iter().map(order_from).collect()
     }
 }

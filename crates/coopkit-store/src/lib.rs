@@ -20,6 +20,7 @@ mod governance;
 mod ledger;
 mod market;
 mod memberships;
+mod orders;
 mod patronage;
 mod payment_requests;
 mod people;
@@ -28,7 +29,7 @@ mod sessions;
 mod tasks;
 
 pub use baseline::BaselineOutcome;
-pub use catalogue::{CatalogueSettings, Item, Licence, NewItem, NewOrder, Order, StoredFile};
+pub use catalogue::{CatalogueSettings, Item, Licence, NewItem, StoredFile};
 pub use connect::{Backend, DatabaseLocation};
 pub use coops::CoopRules;
 pub use directory::{
@@ -47,6 +48,7 @@ pub use market::{
     Badge, Booking, Category, Feedback, NewBooking, ProviderListing, ProviderProfile, Service,
     ServiceArea, Stepped,
 };
+pub use orders::{NewOrder, Order, OrderLine};
 pub use patronage::{AllocationLine, AllocationRecord, BookedPatronage, NewAllocation};
 pub use payment_requests::PaymentRequest;
 pub use records::*;

@@ -3,9 +3,10 @@
 //! and an approved budget is paid from the fund to its creator. Pledges
 //! and payments are ledger transfers; the fund's balance is its account's.
 
-use coopkit_domain::{Role, Timestamp};
+use coopkit_domain::{ProjectId, Role, Timestamp};
 use coopkit_ledger::ledger::Applied;
 use coopkit_ledger::{AccountOwner, CoopAccount, Refusal, TransferId};
+use coopkit_market::{ProjectAction, ProjectState};
 use coopkit_store::{Coop, NewProject, Person, Proposal};
 
 pub use coopkit_store::Project;
@@ -89,7 +90,7 @@ impl App {
         actor: &Person,
         slug: &str,
         form: ProjectForm,
-    ) -> Result<(i64, coopkit_store::ProposalId)> {
+    ) -> Result<(ProjectId, coopkit_store::ProposalId)> {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Member).await?;
         let settings = self.catalogue_of(&coop).await?;
@@ -151,7 +152,7 @@ impl App {
         self.require_role(&coop, actor, Role::Member).await?;
         let settings = self.catalogue_of(&coop).await?;
         for project in self.store.fund_projects(coop.id).await? {
-            if matches!(project.state.as_str(), "proposed" | "approved") {
+            if project.state.is_pending() {
                 self.refresh_proposal(&coop, project.project.proposal)
                     .await?;
             }
@@ -292,17 +293,23 @@ impl App {
         let Some(project) = self.store.fund_project_of(coop.id, proposal.id).await? else {
             return Ok(());
         };
-        if project.state == "proposed" {
-            let to = if passed { "approved" } else { "rejected" };
+        let now = self.clock.now();
+        let project = if project.state == ProjectState::Proposed {
             self.store
-                .step_fund_project(coop.id, project.id, "proposed", to)
+                .step_fund_project(&project, ProjectAction::Decided { passed }, now)
                 .await?;
             if !passed {
                 return Ok(());
             }
-        } else if project.state != "approved" {
+            Project {
+                state: ProjectState::Approved,
+                ..project
+            }
+        } else if project.state == ProjectState::Approved {
+            project
+        } else {
             return Ok(());
-        }
+        };
         let settings = self.catalogue_of(coop).await?;
         let payment = Instruction::Pay(Payment {
             id: TransferId::derived(&format!("fund:{}:{}", coop.id.0, project.id)),
@@ -318,14 +325,14 @@ impl App {
         match self.ledger.submit(coop.id, vec![payment]).await?.first() {
             Some(Ok(Applied::New | Applied::Replayed)) => {
                 self.store
-                    .step_fund_project(coop.id, project.id, "approved", "funded")
+                    .step_fund_project(&project, ProjectAction::Paid, now)
                     .await?;
-                tracing::info!(coop = %coop.slug, project = project.id, "fund project paid");
+                tracing::info!(coop = %coop.slug, project = %project.id, "fund project paid");
             }
             // Approved, and waiting for pledges to cover it.
             Some(Err(Refusal::ExceedsDebitLimit)) => {}
             Some(Err(refusal)) => {
-                tracing::warn!(coop = %coop.slug, project = project.id, code = refusal.code(), "fund project not paid");
+                tracing::warn!(coop = %coop.slug, project = %project.id, code = refusal.code(), "fund project not paid");
             }
             None => {}
         }

@@ -4,6 +4,7 @@
 
 use std::io::Cursor;
 
+use coopkit_market::ItemKind;
 use image::imageops::FilterType;
 use image::ImageFormat;
 
@@ -13,9 +14,6 @@ pub struct Upload {
     pub name: String,
     pub bytes: Vec<u8>,
 }
-
-/// The kinds of item a catalogue lists.
-pub const KINDS: [&str; 5] = ["photo", "track", "film", "text", "good"];
 
 /// The media type of a file from its signature; `None` when it is none of
 /// those coopkit accepts.
@@ -49,19 +47,18 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
 
 /// The media types a kind of item takes for its original, and the most
 /// bytes it may have.
-pub fn accepted(kind: &str) -> (&'static [&'static str], usize) {
+pub fn accepted(kind: ItemKind) -> (&'static [&'static str], usize) {
     const MIB: usize = 1024 * 1024;
     match kind {
-        "photo" | "good" => (&["image/jpeg", "image/png"], 25 * MIB),
-        "track" => (
+        ItemKind::Photo | ItemKind::Good => (&["image/jpeg", "image/png"], 25 * MIB),
+        ItemKind::Track => (
             &["audio/mpeg", "audio/ogg", "audio/flac", "audio/wav"],
             60 * MIB,
         ),
         // Under the server's 64 MiB upload limit; longer films would need
         // uploads streamed to the file store.
-        "film" => (&["video/mp4", "video/webm"], 60 * MIB),
-        "text" => (&["application/pdf"], 20 * MIB),
-        _ => (&[], 0),
+        ItemKind::Film => (&["video/mp4", "video/webm"], 60 * MIB),
+        ItemKind::Text => (&["application/pdf"], 20 * MIB),
     }
 }
 
@@ -107,9 +104,11 @@ mod tests {
         assert_eq!(sniff(b"\0\0\0\x18ftypmp42"), Some("video/mp4"));
         assert_eq!(sniff(b"<html>a photo</html>"), None);
         assert_eq!(sniff(b""), None);
-        let (photo, _) = accepted("photo");
+        let (photo, _) = accepted(ItemKind::Photo);
         assert!(photo.contains(&"image/png") && !photo.contains(&"audio/mpeg"));
-        assert!(accepted("poster").0.is_empty());
+        for kind in ItemKind::ALL {
+            assert!(!accepted(kind).0.is_empty(), "{kind:?} takes some file");
+        }
     }
 
     #[test]

@@ -7,9 +7,9 @@ use std::io::Cursor;
 
 use coopkit_domain::{CoopId, PersonId};
 use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, TransferId};
-use coopkit_store::{Currency, CurrencyKind, Licence};
+use coopkit_store::{Currency, CurrencyKind};
 
-use crate::catalogue::{CatalogueSetup, ItemForm, OrderForm, Upload};
+use crate::catalogue::{CatalogueSetup, ItemForm, LicenceForm, OrderForm, Upload};
 use crate::ledger::{Instruction, Payment};
 use crate::{App, AppError, Result};
 
@@ -149,7 +149,7 @@ impl App {
                 "Unlimited copies, products for resale, and advertising.",
             ),
         ] {
-            let licence = Licence {
+            let licence = LicenceForm {
                 kind: "photo".into(),
                 name: name.into(),
                 price,

@@ -7,8 +7,8 @@ use std::io::Cursor;
 use std::sync::Arc;
 
 use coopkit_app::catalogue::{
-    CatalogueQuery, CatalogueSetup, FundView, ItemForm, OrderForm, ProjectForm, Upload,
-    INVESTOR_CLASS,
+    CatalogueQuery, CatalogueSetup, FundView, ItemForm, LicenceForm, OrderForm, ProjectForm,
+    Upload, INVESTOR_CLASS,
 };
 use coopkit_app::governance::VoteForm;
 use coopkit_app::ledger::TransferForm;
@@ -19,7 +19,8 @@ use coopkit_domain::{
     PersonId, Slug, Timestamp,
 };
 use coopkit_ledger::{Applied, CurrencyCode, TransferId};
-use coopkit_store::{Currency, CurrencyKind, Licence, Person};
+use coopkit_market::OrderState;
+use coopkit_store::{Currency, CurrencyKind, Person};
 use coopkit_testkit::{backends, TestDb, TEST_START};
 
 use crate::support::{coop_with, load, person};
@@ -120,7 +121,7 @@ async fn shop(db: &TestDb) -> Shop {
     app.set_licence(
         &admin,
         "lens",
-        Licence {
+        LicenceForm {
             kind: "photo".into(),
             name: "standard".into(),
             price: 1_001,
@@ -235,12 +236,12 @@ async fn a_photo_licence_is_bought_whole_and_downloaded_by_its_buyer_alone() {
         let refused = s.app.buy(&s.buyer, "lens", order("k1")).await.unwrap_err();
         assert_eq!(field_code(refused), ("credit".into(), "not-enough-credit"));
         let orders = s.app.my_orders(&s.buyer, "lens").await.unwrap();
-        assert_eq!(orders[0].state, "refused");
+        assert_eq!(orders[0].order.state, OrderState::Refused);
         assert_eq!(s.balance(&s.ana).await, 0);
 
         s.credit(&s.buyer, 5_000, 1).await;
         let paid = s.app.buy(&s.buyer, "lens", order("k2")).await.unwrap();
-        assert_eq!(paid.state, "paid");
+        assert_eq!(paid.state, OrderState::Paid);
         let again = s.app.buy(&s.buyer, "lens", order("k2")).await.unwrap();
         assert_eq!(again.id, paid.id, "the same form is one order");
         // 1,001 at 50%: the creators 501 (a half goes to them), 301 and
@@ -324,7 +325,48 @@ async fn a_photo_licence_is_bought_whole_and_downloaded_by_its_buyer_alone() {
             field_code(late.unwrap_err()),
             ("forbidden".into(), "link-expired")
         );
+
+        // Each order's steps are in the log once: the form sent twice
+        // placed one order.
+        let orders = s.app.my_orders(&s.buyer, "lens").await.unwrap();
+        let (paid_id, refused_id) = (orders[0].order.id, orders[1].order.id);
+        assert_eq!(
+            order_story(&db, paid_id).await,
+            [
+                ("order.placed", Some(s.buyer.id)),
+                ("order.paid", Some(s.buyer.id))
+            ],
+            "{backend:?}"
+        );
+        assert_eq!(
+            order_story(&db, refused_id).await,
+            [
+                ("order.placed", Some(s.buyer.id)),
+                ("order.refused", Some(s.buyer.id))
+            ],
+            "{backend:?}"
+        );
     }
+}
+
+/// The log's events about one subject (`order:3`), as (kind, actor).
+async fn story(db: &TestDb, subject: String) -> Vec<(&'static str, Option<PersonId>)> {
+    let coop = db.store.coop_by_slug("lens").await.unwrap().unwrap().id;
+    db.store
+        .events(coop, coopkit_domain::EventSeq(0), 1_000)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.happened.event.subject().to_string() == subject)
+        .map(|e| (e.happened.event.kind(), e.happened.actor))
+        .collect()
+}
+
+async fn order_story(
+    db: &TestDb,
+    order: coopkit_domain::OrderId,
+) -> Vec<(&'static str, Option<PersonId>)> {
+    story(db, format!("order:{order}")).await
 }
 
 #[tokio::test]
@@ -429,7 +471,7 @@ async fn goods_leave_stock_only_when_paid_and_badges_filter_the_catalogue() {
         // The seller sees the order to send, and only she may say it went.
         let to_send = s.app.orders_to_send(&s.ana, "lens").await.unwrap();
         assert_eq!(
-            to_send.iter().map(|o| o.id).collect::<Vec<_>>(),
+            to_send.iter().map(|o| o.order.id).collect::<Vec<_>>(),
             vec![paid.id]
         );
         assert!(s
@@ -443,8 +485,19 @@ async fn goods_leave_stock_only_when_paid_and_badges_filter_the_catalogue() {
         s.app.mark_sent(&s.ana, "lens", paid.id).await.unwrap();
         s.app.mark_sent(&s.ana, "lens", paid.id).await.unwrap();
         let mine = s.app.my_orders(&s.buyer, "lens").await.unwrap();
-        let states: Vec<&str> = mine.iter().map(|o| o.state.as_str()).collect();
+        let states: Vec<&str> = mine.iter().map(|o| o.order.state.as_str()).collect();
         assert_eq!(states, vec!["sent", "refused"], "{backend:?}");
+        // Marked sent twice, sent once: by its seller.
+        let kinds: Vec<_> = order_story(&db, paid.id).await;
+        assert_eq!(
+            kinds,
+            [
+                ("order.placed", Some(s.buyer.id)),
+                ("order.paid", Some(s.buyer.id)),
+                ("order.sent", Some(s.ana.id)),
+            ],
+            "{backend:?}"
+        );
     }
 }
 
@@ -555,17 +608,17 @@ async fn the_members_fund_a_project_by_vote_and_the_fund_pays_it_when_it_can() {
         s.clock.advance_ms(8 * 24 * 3_600_000);
 
         // Approved, but the fund holds 20.00 of the 25.00 asked: it waits.
-        let state = |fund: &FundView, id: i64| {
+        let state = |fund: &FundView, id: coopkit_domain::ProjectId| {
             fund.projects
                 .iter()
                 .find(|p| p.id == id)
                 .unwrap()
                 .state
-                .clone()
+                .as_str()
         };
         let fund = s.app.fund(&s.ana, "lens").await.unwrap();
         assert_eq!(state(&fund, essay), "approved", "{backend:?}");
-        assert!(fund.projects.iter().any(|p| p.state == "rejected"));
+        assert!(fund.projects.iter().any(|p| p.state.as_str() == "rejected"));
         assert_eq!(s.balance(&s.bo).await, 0);
 
         s.app.pledge(&s.buyer, "lens", 500, "p3").await.unwrap();
@@ -576,6 +629,17 @@ async fn the_members_fund_a_project_by_vote_and_the_fund_pays_it_when_it_can() {
         let again = s.app.fund(&s.bo, "lens").await.unwrap();
         assert_eq!(again.balance, 0);
         assert_eq!(s.balance(&s.bo).await, 2_500);
+        // Proposed, approved, then funded once; the clock decides, so the
+        // steps after the proposal name nobody.
+        assert_eq!(
+            story(&db, format!("project:{essay}")).await,
+            [
+                ("project.proposed", Some(s.bo.id)),
+                ("project.approved", None),
+                ("project.funded", None),
+            ],
+            "{backend:?}"
+        );
     }
 }
 

@@ -10,6 +10,7 @@ mod coop;
 mod directory;
 mod dispatch;
 mod forecasts;
+mod fund;
 mod ledger;
 mod market;
 mod patronage;
@@ -153,10 +154,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/c/{slug}/orders/{id}/download", get(catalogue::download))
         .route("/c/{slug}/orders/{id}/sent", post(catalogue::mark_sent))
         .route("/c/{slug}/earnings", get(catalogue::earnings))
-        .route("/c/{slug}/fund", get(catalogue::fund))
-        .route("/c/{slug}/fund/pledges", post(catalogue::pledge))
-        .route("/c/{slug}/fund/projects", post(catalogue::propose_project))
-        .route("/c/{slug}/fund/returns", post(catalogue::pay_returns))
+        .route("/c/{slug}/fund", get(fund::fund))
+        .route("/c/{slug}/fund/pledges", post(fund::pledge))
+        .route("/c/{slug}/fund/projects", post(fund::propose_project))
+        .route("/c/{slug}/fund/returns", post(fund::pay_returns))
         .route("/c/{slug}/patronage", get(patronage::show))
         .route(
             "/c/{slug}/patronage/settings",

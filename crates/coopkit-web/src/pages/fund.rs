@@ -1,0 +1,219 @@
+//! The co-op's fund as a page: its balance and projects, pledges, a
+//! project put to the members' vote, and investors' capped returns.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use coopkit_app::catalogue::ProjectForm;
+use coopkit_app::AppError;
+use coopkit_domain::parse_minor_units;
+use coopkit_market::ProjectState;
+use serde::Deserialize;
+
+use super::catalogue::{form_key, Money};
+use super::{render_with, FormErrors, PageResult};
+use crate::forms::CsrfForm;
+use crate::viewer::Viewer;
+use crate::AppState;
+
+/// A project as the fund's page lists it.
+struct ProjectRow {
+    title: String,
+    creator: String,
+    budget: String,
+    state: ProjectState,
+    proposal: i64,
+}
+
+#[derive(Template)]
+#[template(path = "fund.html")]
+struct FundPage<'a> {
+    v: &'a Viewer,
+    slug: String,
+    balance: String,
+    projects: Vec<ProjectRow>,
+    key: String,
+    coordinator: bool,
+    /// The returns just paid: investor's name, capital, paid.
+    returns: Vec<(String, String, String)>,
+    errors: FormErrors,
+}
+
+async fn fund_page(
+    state: &AppState,
+    v: &Viewer,
+    slug: String,
+    errors: FormErrors,
+    status: StatusCode,
+) -> PageResult {
+    fund_page_with(state, v, slug, Vec::new(), errors, status).await
+}
+
+async fn fund_page_with(
+    state: &AppState,
+    v: &Viewer,
+    slug: String,
+    returns: Vec<(String, String, String)>,
+    errors: FormErrors,
+    status: StatusCode,
+) -> PageResult {
+    let person = v.person()?;
+    let coordinator = state
+        .app
+        .coop_page(Some(person), &slug)
+        .await?
+        .viewer_decides_applications();
+    let fund = state.app.fund(person, &slug).await?;
+    let money = Money::of(state, &slug, &fund.currency).await?;
+    let projects = fund
+        .projects
+        .iter()
+        .map(|p| ProjectRow {
+            title: p.project.title.clone(),
+            creator: p.creator_name.clone(),
+            budget: money.show(p.project.budget),
+            state: p.state,
+            proposal: p.project.proposal.0,
+        })
+        .collect();
+    let balance = money.show(u64::try_from(fund.balance).unwrap_or(0));
+    render_with(
+        status,
+        &FundPage {
+            v,
+            slug,
+            balance,
+            projects,
+            key: form_key(),
+            coordinator,
+            returns,
+            errors,
+        },
+    )
+}
+
+pub async fn fund(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+) -> PageResult {
+    fund_page(&state, &v, slug, FormErrors::default(), StatusCode::OK).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PledgeFields {
+    key: String,
+    amount: String,
+}
+
+pub async fn pledge(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    CsrfForm(fields): CsrfForm<PledgeFields>,
+) -> PageResult {
+    let person = v.person()?;
+    let outcome = async {
+        let money = Money::of_catalogue(&state, &slug).await?;
+        let amount = parse_minor_units(fields.amount.trim(), money.scale)
+            .map_err(|_| AppError::invalid("amount", "amount-invalid"))?;
+        state.app.pledge(person, &slug, amount, &fields.key).await
+    }
+    .await;
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/c/{slug}/fund")).into_response()),
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            fund_page(&state, &v, slug, errors, status).await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ProjectFields {
+    title: String,
+    description: String,
+    budget: String,
+    closes_on: String,
+}
+
+pub async fn propose_project(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    CsrfForm(fields): CsrfForm<ProjectFields>,
+) -> PageResult {
+    let person = v.person()?;
+    let outcome = async {
+        let money = Money::of_catalogue(&state, &slug).await?;
+        let budget = parse_minor_units(fields.budget.trim(), money.scale)
+            .map_err(|_| AppError::invalid("budget", "amount-invalid"))?;
+        let closes_at = coopkit_domain::Timestamp::parse_date(fields.closes_on.trim())
+            .map_err(|code| AppError::invalid("closes_on", code))?;
+        let form = ProjectForm {
+            title: fields.title,
+            description: fields.description,
+            budget,
+            closes_at,
+        };
+        state.app.propose_project(person, &slug, form).await
+    }
+    .await;
+    match outcome {
+        Ok((_, proposal)) => {
+            Ok(Redirect::to(&format!("/c/{slug}/proposals/{proposal}")).into_response())
+        }
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            fund_page(&state, &v, slug, errors, status).await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReturnsFields {
+    year: String,
+    pool: String,
+}
+
+pub async fn pay_returns(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(slug): Path<String>,
+    CsrfForm(fields): CsrfForm<ReturnsFields>,
+) -> PageResult {
+    let person = v.person()?;
+    let outcome = async {
+        let money = Money::of_catalogue(&state, &slug).await?;
+        let pool = parse_minor_units(fields.pool.trim(), money.scale)
+            .map_err(|_| AppError::invalid("pool", "amount-invalid"))?;
+        let paid = state
+            .app
+            .pay_fund_returns(person, &slug, &fields.year, pool)
+            .await?;
+        Ok::<_, AppError>(
+            paid.iter()
+                .map(|r| (r.name.clone(), money.show(r.capital), money.show(r.paid)))
+                .collect(),
+        )
+    }
+    .await;
+    match outcome {
+        Ok(returns) => {
+            fund_page_with(
+                &state,
+                &v,
+                slug,
+                returns,
+                FormErrors::default(),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            fund_page(&state, &v, slug, errors, status).await
+        }
+    }
+}
