@@ -104,7 +104,7 @@ pub(crate) async fn off_the_runtime<T: Send + 'static>(
 ) -> Result<T> {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|_| AppError::Internal(what))
+        .map_err(|_| AppError::internal(what))
 }
 
 impl App {

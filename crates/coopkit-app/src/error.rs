@@ -1,6 +1,9 @@
 use coopkit_domain::{FieldError, Invalid};
-use coopkit_store::StoreError;
+use coopkit_store::{Conflict, StoreError};
 use thiserror::Error;
+
+/// A failure's cause, kept for the log.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Why a use case did not happen. The web layer maps each variant to one
 /// status code, in one place.
@@ -38,36 +41,92 @@ pub enum AppError {
     #[error("{file}: {reason}")]
     Unreadable { file: String, reason: String },
 
-    /// A failure inside the server, not caused by the request.
-    #[error("internal error: {0}")]
-    Internal(&'static str),
+    /// Another server's write got there first (the ids an import planned,
+    /// a ledger batch's number): planning again may succeed.
+    #[error("overtaken by another write")]
+    Overtaken(#[source] StoreError),
 
-    #[error(transparent)]
-    Store(StoreError),
+    /// The database cannot be reached: the request may work later.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] StoreError),
+
+    /// A failure inside the server, not caused by the request: `what` was
+    /// being done, `source` what went wrong, logged where it becomes a 500.
+    #[error("internal error: {what}")]
+    Internal {
+        what: &'static str,
+        #[source]
+        source: Option<Cause>,
+    },
 }
 
 impl AppError {
     pub fn invalid(field: &str, code: &'static str) -> Self {
         AppError::Invalid(Invalid(vec![FieldError::new(field, code)]))
     }
+
+    /// A failure inside the server with no further cause.
+    pub fn internal(what: &'static str) -> Self {
+        AppError::Internal { what, source: None }
+    }
+
+    /// For `map_err`: a failure inside the server while doing `what`,
+    /// keeping the error that caused it.
+    pub fn because<E: Into<Cause>>(what: &'static str) -> impl FnOnce(E) -> AppError {
+        move |error| AppError::Internal {
+            what,
+            source: Some(error.into()),
+        }
+    }
+
+    /// The failure and every cause under it, as one line for the log.
+    pub fn chain(&self) -> String {
+        let mut line = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(error) = cause {
+            line.push_str(": ");
+            line.push_str(&error.to_string());
+            cause = error.source();
+        }
+        line
+    }
 }
 
+/// The field and code a person is told for each rule a write ran into.
+fn conflict(rule: Conflict) -> Option<(&'static str, &'static str)> {
+    Some(match rule {
+        Conflict::Email => ("email", "email-taken"),
+        Conflict::Slug => ("slug", "slug-taken"),
+        Conflict::Membership => ("class", "already-member"),
+        Conflict::Currency => ("code", "currency-taken"),
+        Conflict::Feedback => ("feedback", "feedback-given"),
+        Conflict::Stock => ("quantity", "out-of-stock"),
+        Conflict::Decision => ("decision", "already-decided"),
+        // Rules the use cases keep from being broken: one reaching a
+        // person is a bug.
+        Conflict::ClassKey
+        | Conflict::DirectoryIds
+        | Conflict::LedgerBatch
+        | Conflict::PaymentRequest
+        | Conflict::Service
+        | Conflict::Slot
+        | Conflict::Token => return None,
+    })
+}
+
+/// The one mapping from the store's errors to the use cases'.
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::Conflict { what: "email" } => AppError::Conflict {
-                field: "email",
-                code: "email-taken",
+            StoreError::Conflict(Conflict::DirectoryIds | Conflict::LedgerBatch) => {
+                AppError::Overtaken(error)
+            }
+            StoreError::Conflict(rule) => match conflict(rule) {
+                Some((field, code)) => AppError::Conflict { field, code },
+                None => AppError::because("a write the rules should have allowed")(error),
             },
-            StoreError::Conflict { what: "slug" } => AppError::Conflict {
-                field: "slug",
-                code: "slug-taken",
-            },
-            StoreError::Conflict { what: "membership" } => AppError::Conflict {
-                field: "class",
-                code: "already-member",
-            },
-            other => AppError::Store(other),
+            StoreError::Unreachable { .. } => AppError::Unavailable(error),
+            other => AppError::because("storage")(other),
         }
     }
 }

@@ -369,7 +369,7 @@ impl App {
 
     async fn enact(&self, coop: &Coop, forecast: &ForecastView) -> Result<()> {
         let code = CurrencyCode::parse(&forecast.currency)
-            .map_err(|_| AppError::Internal("a forecast names a malformed currency"))?;
+            .map_err(AppError::because("a forecast names a malformed currency"))?;
         let rules = forecast.setup.proposed;
         let members = self
             .store
@@ -444,7 +444,7 @@ fn current_rules(currency: &Currency) -> Option<TokenRules> {
 }
 
 fn to_json(value: &impl Serialize) -> Result<String> {
-    serde_json::to_string(value).map_err(|_| AppError::Internal("a forecast could not be written"))
+    serde_json::to_string(value).map_err(AppError::because("a forecast could not be written"))
 }
 
 fn median(mut values: Vec<u64>) -> Option<u64> {
@@ -453,7 +453,7 @@ fn median(mut values: Vec<u64>) -> Option<u64> {
 }
 
 fn view_of(forecast: coopkit_store::Forecast) -> Result<ForecastView> {
-    let corrupt = |_| AppError::Internal("a stored forecast could not be read");
+    let corrupt = |_| AppError::internal("a stored forecast could not be read");
     Ok(ForecastView {
         id: forecast.id,
         currency: forecast.forecast.currency,

@@ -37,7 +37,6 @@ pub mod records {
         ServiceArea, TaskId,
     };
 }
-pub use coopkit_store::StoreError;
 
 /// Knobs that are policy rather than code; the CLI fills them from config.
 #[derive(Clone, Debug)]
@@ -115,19 +114,24 @@ impl App {
             return Ok(index.clone());
         }
         let index = coopkit_search::SearchIndex::new()
-            .map_err(|_| AppError::Internal("the search index could not be made"))?;
+            .map_err(AppError::because("the search index could not be made"))?;
         // Two first callers may race; the index kept is the first set.
         let _ = self.directory.set(Arc::new(index));
         self.directory
             .get()
             .cloned()
-            .ok_or(AppError::Internal("the search index could not be made"))
+            .ok_or(AppError::internal("the search index could not be made"))
     }
 
-    /// The store, for start-up tasks (demo data) and health checks; request
-    /// handling goes through the use cases instead.
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// Answers when the database answers; for `/healthz`.
+    pub async fn ping(&self) -> Result<()> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// Closes the database's connections, waiting for queries under way:
+    /// the last thing a stopping server does.
+    pub async fn close(&self) {
+        self.store.close().await
     }
 
     pub fn clock(&self) -> &dyn Clock {

@@ -97,7 +97,7 @@ impl App {
         }
         serde_json::from_str(&json)
             .map(Some)
-            .map_err(|_| AppError::Internal("patronage rules"))
+            .map_err(AppError::because("patronage rules"))
     }
 
     /// Admins set the bylaws' rules for closing a year.
@@ -138,7 +138,7 @@ impl App {
                 .map_err(|_| AppError::invalid("capital_currency", "currency-unknown"))?;
         }
         let json =
-            serde_json::to_string(&settings).map_err(|_| AppError::Internal("patronage rules"))?;
+            serde_json::to_string(&settings).map_err(AppError::because("patronage rules"))?;
         Ok(self
             .store
             .set_coop_rules(coop.id, CoopRules::Patronage, &json)
@@ -217,8 +217,7 @@ impl App {
         let scale = u32::from(
             self.coop_currency(
                 &coop,
-                &CurrencyCode::parse(&settings.currency)
-                    .map_err(|_| AppError::Internal("currency"))?,
+                &CurrencyCode::parse(&settings.currency).map_err(AppError::because("currency"))?,
             )
             .await?
             .scale,
@@ -234,8 +233,8 @@ impl App {
             net: form.net,
             currency: settings.currency.clone(),
             capital_currency: settings.capital_currency.clone(),
-            rules: serde_json::to_string(&settings).map_err(|_| AppError::Internal("rules"))?,
-            result: serde_json::to_string(&allocation).map_err(|_| AppError::Internal("result"))?,
+            rules: serde_json::to_string(&settings).map_err(AppError::because("rules"))?,
+            result: serde_json::to_string(&allocation).map_err(AppError::because("result"))?,
             created_by: actor.id,
         };
         let now = self.clock.now();
@@ -319,11 +318,11 @@ impl App {
                 .ok_or(AppError::NotFound("allocation"))?;
         }
         let allocation: Allocation = serde_json::from_str(&record.allocation.result)
-            .map_err(|_| AppError::Internal("allocation"))?;
+            .map_err(AppError::because("allocation"))?;
         let settings: PatronageSettings = serde_json::from_str(&record.allocation.rules)
-            .map_err(|_| AppError::Internal("allocation rules"))?;
+            .map_err(AppError::because("allocation rules"))?;
         let currency = CurrencyCode::parse(&record.allocation.currency)
-            .map_err(|_| AppError::Internal("currency"))?;
+            .map_err(AppError::because("currency"))?;
         let scale = u32::from(self.coop_currency(&coop, &currency).await?.scale);
         let mut lines = Vec::new();
         for line in self.store.allocation_lines(id).await? {
@@ -368,11 +367,11 @@ impl App {
             return Ok(());
         }
         let allocation: Allocation = serde_json::from_str(&record.allocation.result)
-            .map_err(|_| AppError::Internal("allocation"))?;
+            .map_err(AppError::because("allocation"))?;
         let money = CurrencyCode::parse(&record.allocation.currency)
-            .map_err(|_| AppError::Internal("currency"))?;
+            .map_err(AppError::because("currency"))?;
         let capital = CurrencyCode::parse(&record.allocation.capital_currency)
-            .map_err(|_| AppError::Internal("currency"))?;
+            .map_err(AppError::because("currency"))?;
         let year = &record.allocation.year;
         let pay = |part: String, currency: &CurrencyCode, from, to, amount, memo: String| {
             Instruction::Pay(Payment {

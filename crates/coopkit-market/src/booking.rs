@@ -39,6 +39,16 @@ pub enum BookingState {
 }
 
 impl BookingState {
+    pub const ALL: [BookingState; 7] = [
+        BookingState::Requested,
+        BookingState::Declined,
+        BookingState::Confirmed,
+        BookingState::Cancelled,
+        BookingState::Disputed,
+        BookingState::Settled,
+        BookingState::Refunded,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             BookingState::Requested => "requested",
@@ -52,17 +62,7 @@ impl BookingState {
     }
 
     pub fn parse(text: &str) -> Option<BookingState> {
-        [
-            BookingState::Requested,
-            BookingState::Declined,
-            BookingState::Confirmed,
-            BookingState::Cancelled,
-            BookingState::Disputed,
-            BookingState::Settled,
-            BookingState::Refunded,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
     }
 
     /// Whether the booking holds the provider's time: overlapping bookings
@@ -126,6 +126,47 @@ pub enum Action {
     AutoComplete,
 }
 
+impl Action {
+    /// Every action a party may try, for [`allowed`].
+    pub const ALL: [Action; 8] = [
+        Action::Accept,
+        Action::Decline,
+        Action::Cancel,
+        Action::MarkDone,
+        Action::Dispute,
+        Action::Resolve { pay: true },
+        Action::Resolve { pay: false },
+        Action::AutoComplete,
+    ];
+
+    /// The action's name in paths and translation keys (`booking-done`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Accept => "accept",
+            Action::Decline => "decline",
+            Action::Cancel => "cancel",
+            Action::MarkDone => "done",
+            Action::Dispute => "dispute",
+            Action::Resolve { pay: true } => "pay",
+            Action::Resolve { pay: false } => "refund",
+            Action::AutoComplete => "auto-complete",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Action> {
+        Self::ALL.into_iter().find(|a| a.as_str() == text)
+    }
+}
+
+/// What `party` may do with the booking at `now`: the same rule as
+/// [`step`], so a page offers exactly the steps that would be accepted.
+pub fn allowed(facts: BookingFacts, party: Party, now: Timestamp) -> Vec<Action> {
+    Action::ALL
+        .into_iter()
+        .filter(|action| step(facts, party, *action, now).is_ok())
+        .collect()
+}
+
 /// What the ledger must do for a step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Effect {
@@ -179,6 +220,8 @@ pub enum Refusal {
     NotStarted,
     #[error("it is too early to complete the booking by itself")]
     NotDue,
+    #[error("you have already said the work was done")]
+    AlreadyMarkedDone,
 }
 
 impl Refusal {
@@ -196,6 +239,7 @@ impl Refusal {
             Refusal::AlreadyStarted => "booking-started",
             Refusal::NotStarted => "booking-not-started",
             Refusal::NotDue => "booking-not-due",
+            Refusal::AlreadyMarkedDone => "booking-already-done",
         }
     }
 }
@@ -271,10 +315,15 @@ pub fn step(
                 return Err(Refusal::NotStarted);
             }
             let mut next = facts;
-            match party {
-                Party::Requester => next.requester_done = true,
-                _ => next.provider_done = true,
+            let mark = match party {
+                Party::Requester => &mut next.requester_done,
+                _ => &mut next.provider_done,
+            };
+            // Saying it twice changes nothing, so it is not a step.
+            if *mark {
+                return Err(Refusal::AlreadyMarkedDone);
             }
+            *mark = true;
             if next.requester_done && next.provider_done {
                 next.state = S::Settled;
                 return Ok(Step {

@@ -3,6 +3,7 @@
 use coopkit_domain::coop::NewCoop;
 use coopkit_domain::{ClassKey, CoopId, CoopSettings, MembershipStatus, PersonId, Role, Timestamp};
 
+use crate::error::Conflict;
 use crate::records::{
     all, maybe, Coop, CoopRow, CoopSummary, CoopSummaryRow, MemberClass, MemberClassRow,
 };
@@ -44,7 +45,7 @@ impl Store {
                 .bind(now.as_millis())
                 .fetch_one(&mut *tx)
                 .await
-                .map_err(StoreError::conflict_as("slug"))?;
+                .map_err(StoreError::conflict_as(Conflict::Slug))?;
             let mut founder_class_id = None;
             for (position, class) in new.classes.iter().enumerate() {
                 let class_id: i64 = sqlx::query_scalar(
@@ -61,7 +62,7 @@ impl Store {
                 .bind(position as i64)
                 .fetch_one(&mut *tx)
                 .await
-                .map_err(StoreError::conflict_as("class key"))?;
+                .map_err(StoreError::conflict_as(Conflict::ClassKey))?;
                 if &class.key == founder_class {
                     founder_class_id = Some(class_id);
                 }

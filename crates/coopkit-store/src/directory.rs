@@ -6,6 +6,7 @@
 use coopkit_domain::{PersonId, Timestamp};
 use futures_util::{Stream, StreamExt};
 
+use crate::error::Conflict;
 use crate::{on_pool, BeginWrite, Pool, Result, Store, StoreError};
 
 /// A list as imported.
@@ -353,9 +354,7 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
             if write.new_orgs > 0 && max.unwrap_or(0) + 1 != first_new_id {
-                return Err(StoreError::Conflict {
-                    what: "directory organisation ids",
-                });
+                return Err(StoreError::Conflict(Conflict::DirectoryIds));
             }
             if let Some(decision) = write.decision {
                 let (table, id, accepted) = match decision {
@@ -374,7 +373,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 if done.rows_affected() != 1 {
-                    return Err(StoreError::Conflict { what: "decision" });
+                    return Err(StoreError::Conflict(Conflict::Decision));
                 }
             }
             let source: Option<i64> = match &write.source {
@@ -388,9 +387,7 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await?;
                     if found.unwrap_or(max.unwrap_or(0) + 1) != source.id {
-                        return Err(StoreError::Conflict {
-                            what: "directory source ids",
-                        });
+                        return Err(StoreError::Conflict(Conflict::DirectoryIds));
                     }
                     sqlx::query_scalar(
                         "INSERT INTO directory_source \

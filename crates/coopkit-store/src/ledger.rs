@@ -8,6 +8,7 @@ use coopkit_ledger::journal::BatchRecord;
 use coopkit_ledger::policy::Policy;
 use coopkit_ledger::{CurrencyCode, Hash};
 
+use crate::error::Conflict;
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 /// A currency as a co-op defines it.
@@ -100,7 +101,7 @@ impl Store {
             .await
             .map(|done| done.rows_affected())
         })
-        .map_err(StoreError::conflict_as("currency"))?;
+        .map_err(StoreError::conflict_as(Conflict::Currency))?;
         Ok(())
     }
 
@@ -218,7 +219,7 @@ impl Store {
                 .bind(events)
                 .execute(&mut *tx)
                 .await
-                .map_err(StoreError::conflict_as("ledger batch"))?;
+                .map_err(StoreError::conflict_as(Conflict::LedgerBatch))?;
             }
             tx.commit().await?;
             Ok(())

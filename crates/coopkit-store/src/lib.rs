@@ -7,6 +7,7 @@
 //! ARCHITECTURE.md for why this is an enum rather than a trait object.
 
 mod baseline;
+mod bookings;
 mod catalogue;
 mod connect;
 mod coops;
@@ -29,6 +30,7 @@ mod sessions;
 mod tasks;
 
 pub use baseline::BaselineOutcome;
+pub use bookings::{Booking, Feedback, NewBooking, Stepped};
 pub use catalogue::{CatalogueSettings, Item, Licence, NewItem, StoredFile};
 pub use connect::{Backend, DatabaseLocation};
 pub use coops::CoopRules;
@@ -37,17 +39,14 @@ pub use directory::{
     NewReview, NewRows, NewSource, Review, ReviewedPair, SourceRecord,
 };
 pub use dispatch::{HelpRequestId, NewRequest, Offer, OpenRequest, Referral};
-pub use error::StoreError;
+pub use error::{Conflict, StoreError};
 pub use forecasts::{Forecast, NewForecast};
 pub use fund::{NewProject, Project};
 pub use governance::{
     CastBallot, Comment, NewProposal, Proposal, ProposalId, RollEntry, StoredBallot,
 };
 pub use ledger::{Currency, CurrencyKind, LedgerAppend};
-pub use market::{
-    Badge, Booking, Category, Feedback, NewBooking, ProviderListing, ProviderProfile, Service,
-    ServiceArea, Stepped,
-};
+pub use market::{Badge, Category, ProviderListing, ProviderProfile, Service, ServiceArea};
 pub use orders::{NewOrder, Order, OrderLine};
 pub use patronage::{AllocationLine, AllocationRecord, BookedPatronage, NewAllocation};
 pub use payment_requests::PaymentRequest;

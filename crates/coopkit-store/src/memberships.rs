@@ -9,6 +9,7 @@ use coopkit_domain::{
     Timestamp,
 };
 
+use crate::error::Conflict;
 use crate::events::record_events;
 use crate::records::{
     all, maybe, LeaveOutcome, MemberListing, MemberListingRow, Membership, MembershipRow,
@@ -90,7 +91,7 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
             let Some(row) = row else {
-                return Err(StoreError::Conflict { what: "membership" });
+                return Err(StoreError::Conflict(Conflict::Membership));
             };
             let applied: Membership = row.try_into()?;
             record_events!(tx, &[happened(&applied, action, person, now)]);

@@ -8,6 +8,7 @@ use coopkit_market::catalogue::{self, OrderAction};
 use coopkit_market::OrderState;
 
 use crate::catalogue::{signed, unsigned};
+use crate::error::Conflict;
 use crate::events::record_events;
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
@@ -148,7 +149,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             if matches!(stocked, Some(Some(_))) && taken == 0 {
-                return Err(StoreError::Conflict { what: "stock" });
+                return Err(StoreError::Conflict(Conflict::Stock));
             }
             let row: OrderRow = sqlx::query_as(&format!(
                 "INSERT INTO catalogue_order (coop_id, order_key, item_id, buyer_id, licence, \

@@ -5,6 +5,7 @@
 use coopkit_domain::{CoopId, PersonId, Timestamp};
 use coopkit_ledger::{CurrencyCode, TransferId};
 
+use crate::error::Conflict;
 use crate::{on_pool, Result, Store, StoreError};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,7 +67,7 @@ impl Store {
             .await
             .map(|done| done.rows_affected())
         })
-        .map_err(StoreError::conflict_as("payment request"))?;
+        .map_err(StoreError::conflict_as(Conflict::PaymentRequest))?;
         Ok(())
     }
 

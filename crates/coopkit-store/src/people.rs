@@ -2,6 +2,7 @@
 
 use coopkit_domain::{Email, Locale, PersonId, Timestamp};
 
+use crate::error::Conflict;
 use crate::records::{maybe, NewPerson, Person, PersonRow};
 use crate::{on_pool, Result, Store, StoreError};
 
@@ -25,7 +26,7 @@ impl Store {
                 .fetch_one(pool)
                 .await
         })
-        .map_err(StoreError::conflict_as("email"))?;
+        .map_err(StoreError::conflict_as(Conflict::Email))?;
         row.try_into()
     }
 

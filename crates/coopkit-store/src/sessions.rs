@@ -3,6 +3,7 @@
 
 use coopkit_domain::{ApiTokenId, PersonId, Timestamp};
 
+use crate::error::Conflict;
 use crate::records::{maybe, Person, PersonRow};
 use crate::{on_pool, Result, Store, StoreError};
 
@@ -99,7 +100,7 @@ impl Store {
             .fetch_one(pool)
             .await
         })
-        .map_err(StoreError::conflict_as("token"))?;
+        .map_err(StoreError::conflict_as(Conflict::Token))?;
         Ok(ApiTokenId(id))
     }
 

@@ -5,7 +5,6 @@ use axum::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use coopkit_app::AppError;
-use coopkit_app::StoreError;
 use coopkit_domain::{FieldError, Locale};
 use serde::Serialize;
 
@@ -31,12 +30,6 @@ pub enum WebError {
 impl From<AppError> for WebError {
     fn from(error: AppError) -> Self {
         WebError::App(error)
-    }
-}
-
-impl From<StoreError> for WebError {
-    fn from(error: StoreError) -> Self {
-        WebError::App(AppError::Store(error))
     }
 }
 
@@ -97,12 +90,14 @@ impl WebError {
                     detail: Some(error.to_string()),
                     ..Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "unreadable-file")
                 },
-                AppError::Store(StoreError::Unreachable { .. }) => {
-                    tracing::error!(%error, "database unreachable");
+                AppError::Overtaken(_) => Failure::new(StatusCode::CONFLICT, "busy"),
+                // Logged here, once, with every cause under it.
+                AppError::Unavailable(_) => {
+                    tracing::error!(error = %error.chain(), "database unreachable");
                     Failure::new(StatusCode::SERVICE_UNAVAILABLE, "internal")
                 }
-                AppError::Internal(_) | AppError::Store(_) => {
-                    tracing::error!(%error, "request failed");
+                AppError::Internal { .. } => {
+                    tracing::error!(error = %error.chain(), "request failed");
                     Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal")
                 }
             },
@@ -166,12 +161,6 @@ macro_rules! wraps_web_error {
         impl From<AppError> for $face {
             fn from(error: AppError) -> Self {
                 $face(WebError::App(error))
-            }
-        }
-
-        impl From<StoreError> for $face {
-            fn from(error: StoreError) -> Self {
-                $face(WebError::App(AppError::Store(error)))
             }
         }
     )*};

@@ -216,6 +216,43 @@ mod tests {
         }
     }
 
+    /// Pages name states and kinds by keys made from their `as_str()`:
+    /// every variant of every one has its words in every language.
+    #[test]
+    fn every_state_and_kind_has_its_words() {
+        use coopkit_governance::{ProposalKind, ProposalState};
+        use coopkit_market::{BookingState, ItemKind, OrderState, ProjectState, TaskAction};
+        let made: Vec<String> = [
+            BookingState::ALL
+                .map(|s| format!("booking-state-{}", s.as_str()))
+                .to_vec(),
+            ProposalState::ALL
+                .map(|s| format!("proposal-state-{}", s.as_str()))
+                .to_vec(),
+            ProposalKind::ALL
+                .map(|k| format!("proposal-kind-{}", k.as_str()))
+                .to_vec(),
+            ItemKind::ALL
+                .map(|k| format!("catalogue-kind-{}", k.as_str()))
+                .to_vec(),
+            OrderState::ALL
+                .map(|s| format!("orders-state-{}", s.as_str()))
+                .to_vec(),
+            ProjectState::ALL
+                .map(|s| format!("fund-state-{}", s.as_str()))
+                .to_vec(),
+            TaskAction::ALL
+                .map(|a| format!("task-{}", a.as_str()))
+                .to_vec(),
+        ]
+        .concat();
+        for locale in Locale::ALL {
+            let keys = I18n::keys(locale);
+            let missing: Vec<_> = made.iter().filter(|k| !keys.contains(k)).collect();
+            assert!(missing.is_empty(), "{locale:?} lacks {missing:?}");
+        }
+    }
+
     #[test]
     fn messages_load_and_translate() {
         let i18n = I18n::load().unwrap();

@@ -155,7 +155,7 @@ async fn api_not_found(request: Request, next: axum::middleware::Next) -> Respon
 
 /// 200 when the database answers, 503 when it does not.
 async fn health(State(state): State<AppState>) -> Response {
-    match state.app.store().ping().await {
+    match state.app.ping().await {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),
         Err(error) => {
             tracing::error!(%error, "health check: database does not answer");

@@ -45,7 +45,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Viewer {
             .extensions
             .get::<Viewer>()
             .cloned()
-            .ok_or(PageError(WebError::App(coopkit_app::AppError::Internal(
+            .ok_or(PageError(WebError::App(coopkit_app::AppError::internal(
                 "page route without the viewer middleware",
             ))))
     }

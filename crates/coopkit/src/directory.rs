@@ -258,7 +258,7 @@ pub async fn run(config_file: Option<&Path>, command: DirectoryCommand) -> anyho
             crate::init_logging(&config);
             let (app, _) = crate::open_app(&config).await?;
             let said = import(&app, args).await;
-            app.store().close().await;
+            app.close().await;
             said
         }
         DirectoryCommand::Dedupe(args) => {

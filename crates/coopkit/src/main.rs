@@ -651,7 +651,7 @@ async fn serve(config: &Config, app: App, banner: &[String]) -> anyhow::Result<(
         .context("the server stopped")?;
     purge.abort();
     market.abort();
-    app.store().close().await;
+    app.close().await;
     tracing::info!("stopped");
     Ok(())
 }

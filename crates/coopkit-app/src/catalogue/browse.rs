@@ -164,8 +164,8 @@ impl App {
         let files = self.files.clone();
         tokio::task::spawn_blocking(move || files.get(&key))
             .await
-            .map_err(|_| AppError::Internal("reading a file"))?
-            .map_err(|_| AppError::Internal("the file store could not read a file"))?
-            .ok_or(AppError::Internal("a file the catalogue names is missing"))
+            .map_err(AppError::because("reading a file"))?
+            .map_err(AppError::because("the file store could not read a file"))?
+            .ok_or(AppError::internal("a file the catalogue names is missing"))
     }
 }

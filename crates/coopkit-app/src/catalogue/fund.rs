@@ -79,7 +79,7 @@ impl App {
         match self.ledger.submit(coop.id, vec![pledge]).await?.first() {
             Some(Ok(_)) => Ok(()),
             Some(Err(refusal)) => Err(refused(*refusal)),
-            None => Err(AppError::Internal("a pledge without an answer")),
+            None => Err(AppError::internal("a pledge without an answer")),
         }
     }
 

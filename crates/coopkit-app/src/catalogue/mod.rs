@@ -206,7 +206,7 @@ impl App {
         }
         errors.finish()?;
         let settings = CatalogueSettings {
-            currency: currency.map_err(|_| AppError::Internal("currency"))?,
+            currency: currency.map_err(AppError::because("currency"))?,
             licence_rate_bp: setup.licence_rate_bp,
             play_rate_bp: setup.play_rate_bp,
             goods_rate_bp: setup.goods_rate_bp,
@@ -365,7 +365,7 @@ impl App {
         }
         let kind = errors.finish_with(kind)?;
         let (Some(file_type), Some(_shares)) = (file_type, shares) else {
-            return Err(AppError::Internal("validated upload"));
+            return Err(AppError::internal("validated upload"));
         };
 
         let files = self.files.clone();
@@ -377,7 +377,7 @@ impl App {
             let stored = |bytes: &[u8]| {
                 files
                     .put(bytes)
-                    .map_err(|_| AppError::Internal("the file store could not keep a file"))
+                    .map_err(AppError::because("the file store could not keep a file"))
             };
             let key = stored(&original)?;
             let (preview_key, preview_type) = match (image, preview) {
@@ -395,7 +395,7 @@ impl App {
             Ok((key, preview_key, preview_type))
         })
         .await
-        .map_err(|_| AppError::Internal("storing an upload"))??;
+        .map_err(AppError::because("storing an upload"))??;
         let (key, preview_key, preview_type) = stored;
         let name: String = form
             .file

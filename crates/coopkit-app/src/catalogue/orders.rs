@@ -17,7 +17,7 @@ use crate::{App, AppError, Result};
 
 fn signature(key: &str, coop: &Coop, order: &Order, expires: i64) -> Result<Hmac<Sha256>> {
     let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes())
-        .map_err(|_| AppError::Internal("download key"))?;
+        .map_err(AppError::because("download key"))?;
     mac.update(
         format!(
             "download:{}:{}:{}:{expires}",
@@ -53,7 +53,7 @@ impl App {
             let price = item
                 .item
                 .price
-                .ok_or(AppError::Internal("a good without a price"))?;
+                .ok_or(AppError::internal("a good without a price"))?;
             (None, form.quantity, price, settings.goods_rate_bp)
         } else {
             let licence = self
@@ -88,14 +88,7 @@ impl App {
                 },
                 self.clock.now(),
             )
-            .await
-            .map_err(|error| match error {
-                StoreError::Conflict { what: "stock" } => AppError::Conflict {
-                    field: "quantity",
-                    code: "out-of-stock",
-                },
-                other => other.into(),
-            })?;
+            .await?;
         if order.state != OrderState::Pending {
             return Ok(order);
         }
@@ -103,7 +96,7 @@ impl App {
             .map_err(|_| StoreError::corrupt("catalogue_creator.share_bp", &item.id.to_string()))?;
         let divided = split(
             amount,
-            Rate::new(rate).map_err(|_| AppError::Internal("rate"))?,
+            Rate::new(rate).map_err(AppError::because("rate"))?,
             &shares,
         );
         let legs: Vec<(AccountOwner, u64)> = divided
@@ -146,7 +139,7 @@ impl App {
         self.store
             .order(coop.id, order.id)
             .await?
-            .ok_or(AppError::Internal("an order vanished"))
+            .ok_or(AppError::internal("an order vanished"))
     }
 
     /// The actor's orders in the co-op, newest first.

@@ -48,7 +48,7 @@ impl App {
             creators: Shares::new(item.item.creators.clone()).map_err(|_| {
                 StoreError::corrupt("catalogue_creator.share_bp", &track.to_string())
             })?,
-            rate: Rate::new(settings.play_rate_bp).map_err(|_| AppError::Internal("rate"))?,
+            rate: Rate::new(settings.play_rate_bp).map_err(AppError::because("rate"))?,
         };
         let result = self
             .ledger
@@ -57,7 +57,7 @@ impl App {
         match result.first() {
             Some(Ok(Applied::New | Applied::Replayed)) => {}
             Some(Err(refusal)) => return Err(refused(*refusal)),
-            None => return Err(AppError::Internal("a play without an answer")),
+            None => return Err(AppError::internal("a play without an answer")),
         }
         let counts = self
             .ledger

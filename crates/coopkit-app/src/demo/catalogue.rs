@@ -28,7 +28,7 @@ fn study(width: u32, height: u32, seed: u32) -> Result<Vec<u8>> {
     let mut png = Cursor::new(Vec::new());
     image
         .write_to(&mut png, image::ImageFormat::Png)
-        .map_err(|_| AppError::Internal("a demo photo"))?;
+        .map_err(AppError::because("a demo photo"))?;
     Ok(png.into_inner())
 }
 
@@ -107,7 +107,7 @@ impl App {
             })
             .collect();
         for result in self.ledger.submit(coop, issues).await? {
-            result.map_err(|_| AppError::Internal("demo credits"))?;
+            result.map_err(AppError::because("demo credits"))?;
         }
         Ok(())
     }
@@ -210,7 +210,7 @@ impl App {
         let buyer = self.person_record(artists[4]).await?;
         let order = OrderForm {
             key: "demo-first-sale".into(),
-            item: first.ok_or(AppError::Internal("a demo photo"))?,
+            item: first.ok_or(AppError::internal("a demo photo"))?,
             licence: "standard".into(),
             quantity: 1,
         };
@@ -299,7 +299,7 @@ impl App {
         let investor = self.person_record(investor).await?;
         self.pledge(&investor, slug, 5_000, "demo-capital").await?;
         // A listener a few plays into the first track.
-        let first = first.ok_or(AppError::Internal("a demo track"))?;
+        let first = first.ok_or(AppError::internal("a demo track"))?;
         let listener = self.person_record(listeners[1]).await?;
         for n in 0..4 {
             self.play(&listener, slug, first, &format!("demo-play-{n}"))

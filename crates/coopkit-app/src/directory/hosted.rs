@@ -55,7 +55,7 @@ impl App {
         }
         let profiles: Vec<Value> = coops.iter().map(|c| profile(base, c)).collect();
         let bytes = serde_json::to_vec(&profiles)
-            .map_err(|_| crate::AppError::Internal("profiles that are not JSON"))?;
+            .map_err(crate::AppError::because("profiles that are not JSON"))?;
         let list = ImportList {
             source: HOSTED_SOURCE.to_owned(),
             file: "hosted co-ops".to_owned(),

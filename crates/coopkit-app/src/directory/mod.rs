@@ -284,7 +284,7 @@ impl NewRowsPlan {
 }
 
 fn json<T: Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|_| AppError::Internal("a record that is not JSON"))
+    serde_json::to_string(value).map_err(AppError::because("a record that is not JSON"))
 }
 
 impl App {
@@ -320,7 +320,7 @@ impl App {
         // Another import may take the new ids first; plan again then.
         for _ in 0..3 {
             match self.plan_and_write_import(list, &reading, progress).await {
-                Err(AppError::Store(StoreError::Conflict { .. })) => continue,
+                Err(AppError::Overtaken(_)) => continue,
                 done => return done,
             }
         }
@@ -520,7 +520,7 @@ impl App {
         // When making the rows failed, that is why the write was cut short.
         making
             .await
-            .map_err(|_| AppError::Internal("making an import's rows"))??;
+            .map_err(AppError::because("making an import's rows"))??;
         written?;
         progress(Stage::Indexing);
         let changed: Vec<i64> = touched.into_iter().chain(new_orgs).collect();
@@ -627,7 +627,7 @@ impl App {
         let index = self.search_index()?;
         tokio::task::spawn_blocking(move || index_orgs(&index, &upsert, &names, &remove))
             .await
-            .map_err(|_| AppError::Internal("the search index task stopped"))?
+            .map_err(AppError::because("the search index task stopped"))?
     }
 
     /// Builds the search index from the database: the server does this
@@ -641,7 +641,7 @@ impl App {
             Ok(index.len())
         })
         .await
-        .map_err(|_| AppError::Internal("the search index task stopped"))?
+        .map_err(AppError::because("the search index task stopped"))?
     }
 }
 
@@ -661,7 +661,7 @@ fn index_orgs(
                 .collect()
         })
         .collect();
-    let failed = |_| AppError::Internal("the search index refused a write");
+    let failed = |_| AppError::internal("the search index refused a write");
     index
         .upsert(
             orgs.iter()

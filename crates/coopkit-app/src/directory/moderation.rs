@@ -134,8 +134,7 @@ impl App {
         }
         self.store
             .write_directory(&write, stream::iter(rows), 0, self.clock.now())
-            .await
-            .map_err(decided_twice)?;
+            .await?;
         self.reindex(&[review.left, review.right]).await
     }
 
@@ -247,8 +246,7 @@ impl App {
         }
         self.store
             .write_directory(&write, stream::iter(rows), 0, self.clock.now())
-            .await
-            .map_err(decided_twice)?;
+            .await?;
         self.reindex(&[org.id]).await
     }
 
@@ -280,16 +278,5 @@ impl App {
             })
             .collect();
         merge(id, &said, Some(&before.record), self.clock.now())
-    }
-}
-
-/// A decision taken by someone else in the meantime.
-fn decided_twice(error: StoreError) -> AppError {
-    match error {
-        StoreError::Conflict { what: "decision" } => AppError::Conflict {
-            field: "decision",
-            code: "already-decided",
-        },
-        other => other.into(),
     }
 }

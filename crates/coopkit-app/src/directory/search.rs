@@ -62,8 +62,8 @@ impl App {
         let query = query.clone();
         tokio::task::spawn_blocking(move || index.search(&query))
             .await
-            .map_err(|_| AppError::Internal("the search task stopped"))?
-            .map_err(|_| AppError::Internal("the search index failed"))
+            .map_err(AppError::because("the search task stopped"))?
+            .map_err(AppError::because("the search index failed"))
     }
 
     /// Organisations by id, in the order asked; merged ones are left out.

@@ -50,7 +50,7 @@ fn new_receipt() -> Receipt {
 
 fn voter_tag(secret: &[u8], person: &Person) -> Result<Vec<u8>> {
     let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret).map_err(|_| AppError::Internal("ballot secret"))?;
+        Hmac::<Sha256>::new_from_slice(secret).map_err(AppError::because("ballot secret"))?;
     mac.update(person.id.0.to_string().as_bytes());
     Ok(mac.finalize().into_bytes().to_vec())
 }
@@ -113,8 +113,8 @@ impl App {
                 if form.ranking.is_empty() || (plurality && form.ranking.len() != 1) {
                     return Err(AppError::invalid("ranking", "ranking-invalid"));
                 }
-                let json = serde_json::to_string(&form.ranking)
-                    .map_err(|_| AppError::Internal("ranking"))?;
+                let json =
+                    serde_json::to_string(&form.ranking).map_err(AppError::because("ranking"))?;
                 (json, String::new())
             }
         };
@@ -164,7 +164,7 @@ impl App {
             ballot.choice
         } else {
             let ranking: Vec<usize> =
-                serde_json::from_str(&ballot.choice).map_err(|_| AppError::Internal("ballot"))?;
+                serde_json::from_str(&ballot.choice).map_err(AppError::because("ballot"))?;
             ranking
                 .iter()
                 .filter_map(|&c| proposal.proposal.options.get(c).cloned())
@@ -208,8 +208,8 @@ impl App {
             let choice = if proposal.proposal.options.is_empty() {
                 ballot.choice.clone()
             } else {
-                let picks: Vec<usize> = serde_json::from_str(&ballot.choice)
-                    .map_err(|_| AppError::Internal("ballot"))?;
+                let picks: Vec<usize> =
+                    serde_json::from_str(&ballot.choice).map_err(AppError::because("ballot"))?;
                 picks
                     .iter()
                     .filter_map(|&c| proposal.proposal.options.get(c).cloned())

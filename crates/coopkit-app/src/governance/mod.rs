@@ -211,7 +211,7 @@ impl App {
             body: form.body.trim().to_owned(),
             kind,
             method: form.method,
-            rules: serde_json::to_string(&rules).map_err(|_| AppError::Internal("rules"))?,
+            rules: serde_json::to_string(&rules).map_err(AppError::because("rules"))?,
             options: if election { options } else { Vec::new() },
             seats: if election { form.seats } else { 1 },
             class_key,
@@ -346,7 +346,7 @@ impl App {
             errors.push("weights", "unknown-class");
         }
         errors.finish()?;
-        let json = serde_json::to_string(&rules).map_err(|_| AppError::Internal("rules"))?;
+        let json = serde_json::to_string(&rules).map_err(AppError::because("rules"))?;
         Ok(self
             .store
             .set_coop_rules(coop.id, CoopRules::Class, &json)
@@ -355,7 +355,7 @@ impl App {
 
     async fn class_rules_of(&self, coop: &Coop) -> Result<ClassRules> {
         let json = self.store.coop_rules(coop.id, CoopRules::Class).await?;
-        serde_json::from_str(&json).map_err(|_| AppError::Internal("class rules"))
+        serde_json::from_str(&json).map_err(AppError::because("class rules"))
     }
 
     /// Opens and closes every proposal whose time has come; the server
@@ -400,8 +400,8 @@ impl App {
                 Transition::Close => {
                     let roll = self.store.roll(id).await?;
                     let outcome = self.outcome_of(&proposal, &roll).await?;
-                    let record = serde_json::to_string(&outcome)
-                        .map_err(|_| AppError::Internal("result"))?;
+                    let record =
+                        serde_json::to_string(&outcome).map_err(AppError::because("result"))?;
                     if self.store.close_proposal(id, &record, now).await? {
                         tracing::info!(coop = %coop.slug, proposal = %id, passed = outcome.passed(), "voting closed");
                     }
@@ -505,7 +505,7 @@ impl App {
         }
         let election = election_of(proposal, &ballots)?;
         let method =
-            Method::parse(&proposal.proposal.method).ok_or(AppError::Internal("method"))?;
+            Method::parse(&proposal.proposal.method).ok_or(AppError::internal("method"))?;
         Ok(ProposalOutcome::Election {
             outcome: count(
                 &election,
@@ -528,7 +528,7 @@ fn schedule(proposal: &Proposal) -> Schedule {
 }
 
 pub(crate) fn rules_of(proposal: &Proposal) -> Result<Rules> {
-    serde_json::from_str(&proposal.proposal.rules).map_err(|_| AppError::Internal("proposal rules"))
+    serde_json::from_str(&proposal.proposal.rules).map_err(AppError::because("proposal rules"))
 }
 
 /// An election's ballots as a BLT election, in the stored (receipt) order.
@@ -540,7 +540,7 @@ pub(crate) fn election_of(
         .iter()
         .map(|b| {
             let preferences: Vec<usize> =
-                serde_json::from_str(&b.choice).map_err(|_| AppError::Internal("ballot"))?;
+                serde_json::from_str(&b.choice).map_err(AppError::because("ballot"))?;
             Ok(Ballot {
                 weight: 1,
                 preferences,

@@ -87,6 +87,6 @@ impl App {
         let mut results = self.ledger.submit(coop.id, vec![instruction]).await?;
         results
             .pop()
-            .ok_or(AppError::Internal("the ledger answered an empty batch"))
+            .ok_or(AppError::internal("the ledger answered an empty batch"))
     }
 }

@@ -50,14 +50,14 @@ impl App {
                     code: refusal.code(),
                 })
             }
-            None => return Err(AppError::Internal("the ledger answered an empty batch")),
+            None => return Err(AppError::internal("the ledger answered an empty batch")),
         }
         self.ledger
             .accounts(coop.id)
             .await?
             .into_iter()
             .find(|v| v.account.currency == code && v.account.owner == owner)
-            .ok_or(AppError::Internal(
+            .ok_or(AppError::internal(
                 "the account vanished after its limits were set",
             ))
     }

@@ -5,6 +5,7 @@
 mod checkpoints;
 mod holds;
 mod limits;
+mod planning;
 mod plays;
 mod requests;
 mod writer;
@@ -295,16 +296,7 @@ impl App {
             default_balance_cap: form.default_balance_cap,
             policy: form.policy,
         };
-        self.store
-            .create_currency(coop.id, &currency)
-            .await
-            .map_err(|error| match error {
-                coopkit_store::StoreError::Conflict { .. } => AppError::Conflict {
-                    field: "code",
-                    code: "currency-taken",
-                },
-                other => other.into(),
-            })?;
+        self.store.create_currency(coop.id, &currency).await?;
         self.ledger.forget(coop.id).await;
         Ok(currency)
     }

@@ -148,7 +148,7 @@ impl App {
             .submit(request.coop, vec![Instruction::Pay(payment)])
             .await?
             .pop()
-            .ok_or(AppError::Internal("the ledger answered an empty batch"))?;
+            .ok_or(AppError::internal("the ledger answered an empty batch"))?;
         match result {
             // Same id, different payer: someone else paid it first.
             Err(Refusal::ExistsWithDifferentFields) => Err(AppError::Conflict {

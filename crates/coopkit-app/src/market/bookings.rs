@@ -385,7 +385,7 @@ impl App {
             .submit(booking.coop, vec![instruction])
             .await?
             .pop()
-            .ok_or(AppError::Internal("the ledger answered an empty batch"))?;
+            .ok_or(AppError::internal("the ledger answered an empty batch"))?;
         Ok(match result {
             Ok(Applied::New | Applied::Replayed) => Ok(()),
             // Posting or voiding what is already so: done before.
@@ -489,14 +489,7 @@ impl App {
                 answer: String::new(),
                 created_at: self.clock.now(),
             })
-            .await
-            .map_err(|error| match error {
-                coopkit_store::StoreError::Conflict { .. } => AppError::Conflict {
-                    field: "feedback",
-                    code: "feedback-given",
-                },
-                other => other.into(),
-            })?;
+            .await?;
         self.booking(actor, slug, id).await
     }
 

@@ -250,7 +250,7 @@ impl App {
             .submit(coop, vec![instruction])
             .await?
             .pop()
-            .ok_or(AppError::Internal("the ledger answered an empty batch"))?;
+            .ok_or(AppError::internal("the ledger answered an empty batch"))?;
         Ok(result.map(|_: Applied| ()))
     }
 }

@@ -20,8 +20,8 @@ use coopkit_domain::{
 };
 use coopkit_ledger::{Applied, CurrencyCode, TransferId};
 use coopkit_market::OrderState;
-use coopkit_store::{Currency, CurrencyKind, Person};
-use coopkit_testkit::{backends, TestDb, TEST_START};
+use coopkit_store::{Currency, CurrencyKind, Person, Store};
+use coopkit_testkit::{each_backend, Backend, TestDb, TEST_START};
 
 use crate::support::{coop_with, load, person};
 
@@ -52,8 +52,8 @@ fn photo(title: &str, creators: Vec<(PersonId, u32)>) -> ItemForm {
 /// A credit in hundredths that nobody may overdraw, and a catalogue paid
 /// in it: half of a licence and 70% of a play to the creators, 90% of goods
 /// to the seller, investors' returns capped at 10% of their capital.
-async fn open_catalogue(app: &App, admin: &Person, coop: CoopId, slug: &str) {
-    app.store()
+async fn open_catalogue(app: &App, store: &Store, admin: &Person, coop: CoopId, slug: &str) {
+    store
         .create_currency(
             coop,
             &Currency {
@@ -117,7 +117,7 @@ async fn shop(db: &TestDb) -> Shop {
     };
     let app = App::new(store.clone(), Arc::new(clock.clone()), config);
     let admin = load(&store, admin).await;
-    open_catalogue(&app, &admin, coop, "lens").await;
+    open_catalogue(&app, &store, &admin, coop, "lens").await;
     app.set_licence(
         &admin,
         "lens",
@@ -182,9 +182,8 @@ fn field_code(error: AppError) -> (String, &'static str) {
     }
 }
 
-#[tokio::test]
-async fn a_photo_licence_is_bought_whole_and_downloaded_by_its_buyer_alone() {
-    for backend in backends() {
+each_backend! {
+    async fn a_photo_licence_is_bought_whole_and_downloaded_by_its_buyer_alone(backend: Backend) {
         let db = TestDb::new(backend).await;
         let s = shop(&db).await;
         let shares = vec![(s.ana.id, 6_000), (s.bo.id, 4_000)];
@@ -256,17 +255,9 @@ async fn a_photo_licence_is_bought_whole_and_downloaded_by_its_buyer_alone() {
         );
         // At year end the sale counts as patronage: the creators' by share
         // of what was paid, the buyer's as a purchase.
-        let coop = s
-            .app
-            .store()
-            .coop_by_slug("lens")
-            .await
-            .unwrap()
-            .unwrap()
-            .id;
-        let year = s
-            .app
-            .store()
+        let coop = db.store.coop_by_slug("lens").await.unwrap().unwrap().id;
+        let year = db
+            .store
             .booked_patronage(
                 coop,
                 TEST_START,
@@ -369,9 +360,8 @@ async fn order_story(
     story(db, format!("order:{order}")).await
 }
 
-#[tokio::test]
-async fn goods_leave_stock_only_when_paid_and_badges_filter_the_catalogue() {
-    for backend in backends() {
+each_backend! {
+    async fn goods_leave_stock_only_when_paid_and_badges_filter_the_catalogue(backend: Backend) {
         let db = TestDb::new(backend).await;
         let s = shop(&db).await;
         let good = |title: &str, seller: &Person, stock: u64| ItemForm {
@@ -501,9 +491,8 @@ async fn goods_leave_stock_only_when_paid_and_badges_filter_the_catalogue() {
     }
 }
 
-#[tokio::test]
-async fn a_track_is_played_until_owned_and_its_creators_see_the_plays() {
-    for backend in backends() {
+each_backend! {
+    async fn a_track_is_played_until_owned_and_its_creators_see_the_plays(backend: Backend) {
         let db = TestDb::new(backend).await;
         let s = shop(&db).await;
         let mp3 = b"ID3\x04\x00\x00\x00\x00\x00\x00a song".to_vec();
@@ -556,9 +545,8 @@ async fn a_track_is_played_until_owned_and_its_creators_see_the_plays() {
     }
 }
 
-#[tokio::test]
-async fn the_members_fund_a_project_by_vote_and_the_fund_pays_it_when_it_can() {
-    for backend in backends() {
+each_backend! {
+    async fn the_members_fund_a_project_by_vote_and_the_fund_pays_it_when_it_can(backend: Backend) {
         let db = TestDb::new(backend).await;
         let s = shop(&db).await;
         s.credit(&s.ana, 3_000, 4).await;
@@ -643,9 +631,8 @@ async fn the_members_fund_a_project_by_vote_and_the_fund_pays_it_when_it_can() {
     }
 }
 
-#[tokio::test]
-async fn investors_returns_are_capped_by_the_bylaws_and_paid_once_a_year() {
-    for backend in backends() {
+each_backend! {
+    async fn investors_returns_are_capped_by_the_bylaws_and_paid_once_a_year(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = db.store.clone();
         let [founder, ivy, ian, sue] = [
@@ -707,7 +694,7 @@ async fn investors_returns_are_capped_by_the_bylaws_and_paid_once_a_year() {
             AppConfig::default(),
         );
         let founder = load(&store, founder).await;
-        open_catalogue(&app, &founder, coop.id, "films").await;
+        open_catalogue(&app, &db.store, &founder, coop.id, "films").await;
         let (ivy, ian, sue) = (
             load(&store, ivy).await,
             load(&store, ian).await,

@@ -8,7 +8,7 @@ use coopkit_app::directory::{Facet, ImportList, ListFormat, Query};
 use coopkit_app::{App, AppConfig, AppError};
 use coopkit_directory::Mapping;
 use coopkit_domain::{ManualClock, Timestamp};
-use coopkit_testkit::{backends, TestDb, TEST_START};
+use coopkit_testkit::{each_backend, Backend, TestDb, TEST_START};
 
 use crate::support::person;
 
@@ -35,9 +35,8 @@ async fn total(app: &App, query: Query) -> usize {
         .total
 }
 
-#[tokio::test]
-async fn the_uk_lists_import_link_merge_and_update_by_their_ids() {
-    for backend in backends() {
+each_backend! {
+    async fn the_uk_lists_import_link_merge_and_update_by_their_ids(backend: Backend) {
         let db = TestDb::new(backend).await;
         let app = App::new(
             db.store.clone(),
@@ -224,9 +223,8 @@ async fn the_uk_lists_import_link_merge_and_update_by_their_ids() {
 const MAP: &str =
     "[columns]\nid = \"ID\"\nname = \"Name\"\npostcode = \"Postcode\"\nwebsite = \"Web\"\n";
 
-#[tokio::test]
-async fn a_broken_list_changes_nothing_and_a_changed_one_leaves_history() {
-    for backend in backends() {
+each_backend! {
+    async fn a_broken_list_changes_nothing_and_a_changed_one_leaves_history(backend: Backend) {
         let db = TestDb::new(backend).await;
         let clock = Arc::new(ManualClock::at(TEST_START));
         let app = App::new(db.store.clone(), clock.clone(), AppConfig::default());

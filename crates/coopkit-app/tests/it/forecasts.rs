@@ -11,7 +11,7 @@ use coopkit_app::{App, AppConfig, AppError};
 use coopkit_domain::{CoopId, CoopSettings, ManualClock, Timestamp};
 use coopkit_ledger::{AccountOwner, CurrencyCode, Limit, TransferId};
 use coopkit_store::{Currency, CurrencyKind, Store};
-use coopkit_testkit::{backends, TestDb, TEST_START};
+use coopkit_testkit::{each_backend, Backend, TestDb, TEST_START};
 
 use crate::support::{coop_with, load, person};
 
@@ -53,9 +53,8 @@ fn mutual_credit() -> TokenRules {
     }
 }
 
-#[tokio::test]
-async fn a_coordinator_forecasts_a_rule_change_and_puts_it_to_the_vote() {
-    for backend in backends() {
+each_backend! {
+    async fn a_coordinator_forecasts_a_rule_change_and_puts_it_to_the_vote(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = db.store.clone();
         let ada = person(&store, "ada").await;

@@ -7,7 +7,7 @@ use coopkit_app::{App, AppConfig, AppError};
 use coopkit_domain::{CoopSettings, ManualClock, MembershipStatus, Timestamp};
 use coopkit_governance::blt;
 use coopkit_governance::count::{count, Method};
-use coopkit_testkit::{backends, TestDb, TEST_START};
+use coopkit_testkit::{each_backend, Backend, TestDb, TEST_START};
 
 use crate::support::{coop_with, load, person};
 
@@ -36,9 +36,8 @@ fn say(choice: &str) -> VoteForm {
     }
 }
 
-#[tokio::test]
-async fn a_motion_is_voted_on_a_frozen_roll_in_secret_and_counted_at_closing() {
-    for backend in backends() {
+each_backend! {
+    async fn a_motion_is_voted_on_a_frozen_roll_in_secret_and_counted_at_closing(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = db.store.clone();
         let [ada, bo, cy, di] = [
@@ -179,9 +178,8 @@ fn clock_now(app: &App) -> Timestamp {
     app.now()
 }
 
-#[tokio::test]
-async fn a_board_election_counts_by_stv_and_its_published_ballots_recount_the_same() {
-    for backend in backends() {
+each_backend! {
+    async fn a_board_election_counts_by_stv_and_its_published_ballots_recount_the_same(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = db.store.clone();
         let mut people = Vec::new();

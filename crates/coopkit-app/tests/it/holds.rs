@@ -11,11 +11,10 @@ use coopkit_ledger::journal::Event;
 use coopkit_ledger::ledger::Applied;
 use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, TransferId};
 use coopkit_store::{Currency, CurrencyKind, NewPerson};
-use coopkit_testkit::{backends, TestDb, TEST_START};
+use coopkit_testkit::{each_backend, Backend, TestDb, TEST_START};
 
-#[tokio::test]
-async fn holds_lapse_on_their_own_and_the_lapse_is_journaled() {
-    for backend in backends() {
+each_backend! {
+    async fn holds_lapse_on_their_own_and_the_lapse_is_journaled(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = db.store.clone();
         let founder = store

@@ -4,6 +4,7 @@
 
 mod catalogue;
 mod directory;
+mod dispatch;
 mod events;
 mod forecasts;
 mod governance;
@@ -14,4 +15,5 @@ mod plays;
 mod policy;
 mod requests;
 mod support;
+mod tasks;
 mod two_writers;

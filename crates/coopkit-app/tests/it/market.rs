@@ -10,7 +10,7 @@ use coopkit_ledger::{CurrencyCode, HoldStatus, Limit};
 use coopkit_market::availability::weekday;
 use coopkit_market::{Action, BookingState, Payment, WeeklySlot, Window};
 use coopkit_store::{Booking, Currency, CurrencyKind, Person, Stepped};
-use coopkit_testkit::{backends, TestDb, TEST_START};
+use coopkit_testkit::{each_backend, Backend, TestDb, TEST_START};
 
 use crate::support::{coop_with, load, person};
 
@@ -42,7 +42,7 @@ pub(crate) fn book(provider: &Person, window: Window) -> BookForm {
     }
 }
 
-fn code(error: AppError) -> &'static str {
+pub(crate) fn code(error: AppError) -> &'static str {
     match error {
         AppError::Conflict { code, .. } => code,
         AppError::Invalid(invalid) => invalid.0[0].code,
@@ -62,7 +62,7 @@ pub(crate) struct Sitters {
 }
 
 impl Sitters {
-    async fn hold(&self, booking: &Booking) -> Option<HoldStatus> {
+    pub(crate) async fn hold(&self, booking: &Booking) -> Option<HoldStatus> {
         self.app
             .transfer_view(&self.admin, "sitters", booking.hold_id)
             .await
@@ -70,7 +70,7 @@ impl Sitters {
             .and_then(|t| t.hold)
     }
 
-    async fn balance(&self, who: &Person) -> (i128, i128) {
+    pub(crate) async fn balance(&self, who: &Person) -> (i128, i128) {
         self.app
             .my_holdings(who, "sitters")
             .await
@@ -173,9 +173,8 @@ pub(crate) async fn sitters(db: &TestDb) -> Sitters {
     }
 }
 
-#[tokio::test]
-async fn a_sitting_is_booked_held_completed_paid_and_reviewed() {
-    for backend in backends() {
+each_backend! {
+    async fn a_sitting_is_booked_held_completed_paid_and_reviewed(backend: Backend) {
         let db = TestDb::new(backend).await;
         let s = sitters(&db).await;
         let friday = next_friday(TEST_START);
@@ -373,9 +372,8 @@ async fn a_sitting_is_booked_held_completed_paid_and_reviewed() {
     }
 }
 
-#[tokio::test]
-async fn every_refusal_names_its_reason_and_leaves_nothing_held() {
-    for backend in backends() {
+each_backend! {
+    async fn every_refusal_names_its_reason_and_leaves_nothing_held(backend: Backend) {
         let db = TestDb::new(backend).await;
         let s = sitters(&db).await;
         let friday = next_friday(TEST_START);
@@ -480,9 +478,8 @@ async fn every_refusal_names_its_reason_and_leaves_nothing_held() {
     }
 }
 
-#[tokio::test]
-async fn cancellations_disputes_silence_and_crashes_all_end_with_the_ledger_in_step() {
-    for backend in backends() {
+each_backend! {
+    async fn cancellations_disputes_silence_and_crashes_all_end_with_the_ledger_in_step(backend: Backend) {
         let db = TestDb::new(backend).await;
         let s = sitters(&db).await;
         let friday = next_friday(TEST_START);
@@ -577,169 +574,8 @@ impl Sitters {
     }
 }
 
-#[tokio::test]
-async fn the_engine_offers_requests_and_only_a_yes_books_anyone() {
-    use coopkit_app::market::RequestForm;
-    use coopkit_market::matching::Point;
-    use coopkit_store::ServiceArea;
-    for backend in backends() {
-        let db = TestDb::new(backend).await;
-        let s = sitters(&db).await;
-        let home = Point {
-            lat_e6: 38_889_900,
-            lon_e6: -76_990_500,
-        };
-        // Ben and Carol both sit on Friday evenings near Ana; Ben is nearer.
-        for (who, metres_east) in [(&s.ben, 200), (&s.carol, 900)] {
-            let mut profile = s.app.my_profile(&s.ben, "sitters").await.unwrap().unwrap();
-            profile.person = who.id;
-            s.app
-                .save_profile(
-                    who,
-                    "sitters",
-                    ProfileForm {
-                        bio: format!("{} sits", who.display_name),
-                        languages: "en".into(),
-                        services: vec![ServiceForm {
-                            category: "babysitting".into(),
-                            currency: "HALFHOUR".into(),
-                            price: 1,
-                            unit_minutes: 30,
-                        }],
-                        slots: profile.slots.clone(),
-                        area: Some(ServiceArea {
-                            place: Point {
-                                lon_e6: home.lon_e6 + metres_east * 12,
-                                ..home
-                            },
-                            radius_m: 2_000,
-                        }),
-                        days_off: Vec::new(),
-                    },
-                )
-                .await
-                .unwrap();
-        }
-        // Searching near Ana's home finds the nearest first; from across
-        // town, nobody reaches.
-        let near = |lat_e6| coopkit_app::market::SearchQuery {
-            near: Some(Point { lat_e6, ..home }),
-            sort: coopkit_app::market::SortBy::Distance,
-            ..Default::default()
-        };
-        let found = s
-            .app
-            .search_providers(&s.ana, "sitters", &near(home.lat_e6))
-            .await
-            .unwrap();
-        let names: Vec<(&str, u32)> = found
-            .iter()
-            .map(|c| (c.listing.display_name.as_str(), c.metres.unwrap() / 100))
-            .collect();
-        assert_eq!(names, [("ben", 2), ("carol", 9)], "hundreds of metres");
-        let far = s
-            .app
-            .search_providers(&s.ana, "sitters", &near(home.lat_e6 + 90_000))
-            .await
-            .unwrap();
-        assert!(far.is_empty(), "10 km north is beyond everyone's radius");
-
-        let friday = next_friday(TEST_START);
-        let request = s
-            .app
-            .post_request(
-                &s.ana,
-                "sitters",
-                RequestForm {
-                    category: "babysitting".into(),
-                    window: evening(friday, 0, 19, 22),
-                    place: home,
-                    language: String::new(),
-                    notes: "two children".into(),
-                },
-            )
-            .await
-            .unwrap();
-        assert_eq!(
-            code(s.app.run_matching(&s.ana, "sitters").await.unwrap_err()),
-            "coordinators-only"
-        );
-
-        // The engine offers it to Ben, the nearest; nothing is booked yet.
-        assert_eq!(s.app.run_matching(&s.admin, "sitters").await.unwrap(), 1);
-        assert_eq!(
-            s.app.run_matching(&s.admin, "sitters").await.unwrap(),
-            0,
-            "the offer waits for Ben"
-        );
-        let offers = s.app.my_offers(&s.ben, "sitters").await.unwrap();
-        assert_eq!(offers.len(), 1);
-        assert!(
-            offers[0].offer.reasons.contains("near:"),
-            "{}",
-            offers[0].offer.reasons
-        );
-        assert!(s
-            .app
-            .my_bookings(&s.ana, "sitters")
-            .await
-            .unwrap()
-            .is_empty());
-
-        // Ben says no; the next run offers it to Carol, never Ben again.
-        assert!(s
-            .app
-            .answer_offer(&s.ben, "sitters", request, false)
-            .await
-            .unwrap()
-            .is_none());
-        // The scheduled run (every co-op) makes the next offer this time.
-        assert_eq!(s.app.match_all_coops().await.unwrap(), 1);
-        assert!(s.app.my_offers(&s.ben, "sitters").await.unwrap().is_empty());
-        let board = s.app.dispatch_board(&s.admin, "sitters").await.unwrap();
-        let answers: Vec<(&str, &str)> = board[0]
-            .offers
-            .iter()
-            .map(|(name, offer)| (name.as_str(), offer.answer.as_str()))
-            .collect();
-        assert_eq!(answers, [("ben", "declined"), ("carol", "offered")]);
-
-        // Carol says yes: she is booked and confirmed, Ana's tokens held.
-        let booking = s
-            .app
-            .answer_offer(&s.carol, "sitters", request, true)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            (booking.provider, booking.requester),
-            (s.carol.id, s.ana.id)
-        );
-        assert_eq!(booking.facts.state, BookingState::Confirmed);
-        assert_eq!(s.hold(&booking).await, Some(HoldStatus::Open));
-        assert!(
-            s.app
-                .dispatch_board(&s.admin, "sitters")
-                .await
-                .unwrap()
-                .is_empty(),
-            "no longer open"
-        );
-        assert_eq!(
-            code(
-                s.app
-                    .answer_offer(&s.ben, "sitters", request, true)
-                    .await
-                    .unwrap_err()
-            ),
-            "not-found"
-        );
-    }
-}
-
-#[tokio::test]
-async fn a_weekly_series_is_booked_whole_or_not_at_all() {
-    for backend in backends() {
+each_backend! {
+    async fn a_weekly_series_is_booked_whole_or_not_at_all(backend: Backend) {
         let db = TestDb::new(backend).await;
         let s = sitters(&db).await;
         let friday = next_friday(TEST_START);
@@ -809,133 +645,5 @@ async fn a_weekly_series_is_booked_whole_or_not_at_all() {
                 .unwrap_err();
             assert_eq!(code(error), field);
         }
-    }
-}
-
-#[tokio::test]
-async fn a_bounty_is_held_from_the_claim_and_paid_only_for_accepted_work() {
-    use coopkit_app::market::TaskForm;
-    use coopkit_market::TaskAction;
-    for backend in backends() {
-        let db = TestDb::new(backend).await;
-        let s = sitters(&db).await;
-        let task = |bounty, hours: i64, from_fund| TaskForm {
-            title: "Paint the play room".into(),
-            description: "Two coats, white".into(),
-            currency: "HALFHOUR".into(),
-            bounty,
-            deadline: TEST_START.plus_millis(hours * HOUR),
-            from_fund,
-        };
-        let step = |who: &'static str, id, step| {
-            let who = match who {
-                "ana" => &s.ana,
-                "ben" => &s.ben,
-                "carol" => &s.carol,
-                _ => &s.admin,
-            };
-            s.app.task_step(who, "sitters", id, step)
-        };
-        let hold = |id| s.app.task_hold(&s.admin, "sitters", id);
-
-        // Ana offers 6 tokens; Ben claims: the 6 are held from Ana.
-        let paint = s
-            .app
-            .post_task(&s.ana, "sitters", task(6, 72, false))
-            .await
-            .unwrap();
-        assert_eq!(
-            code(step("ana", paint, TaskAction::Claim).await.unwrap_err()),
-            "task-own"
-        );
-        step("ben", paint, TaskAction::Claim).await.unwrap();
-        assert_eq!(hold(paint).await.unwrap(), Some(HoldStatus::Open));
-        assert_eq!(s.balance(&s.ana).await, (0, -6));
-        assert_eq!(
-            code(step("carol", paint, TaskAction::Claim).await.unwrap_err()),
-            "task-wrong-state"
-        );
-        assert_eq!(
-            code(step("carol", paint, TaskAction::Deliver).await.unwrap_err()),
-            "claimant-delivers"
-        );
-        step("ben", paint, TaskAction::Deliver).await.unwrap();
-        assert_eq!(
-            code(step("ana", paint, TaskAction::Accept).await.unwrap_err()),
-            "coordinators-only"
-        );
-        step("admin", paint, TaskAction::Accept).await.unwrap();
-        assert_eq!(hold(paint).await.unwrap(), Some(HoldStatus::Posted));
-        assert_eq!(
-            (s.balance(&s.ana).await.0, s.balance(&s.ben).await.0),
-            (-6, 6)
-        );
-
-        // Only coordinators spend the fund, and only what is in it.
-        assert_eq!(
-            code(
-                s.app
-                    .post_task(&s.ana, "sitters", task(3, 72, true))
-                    .await
-                    .unwrap_err()
-            ),
-            "coordinators-only"
-        );
-        let funded = s
-            .app
-            .post_task(&s.admin, "sitters", task(3, 72, true))
-            .await
-            .unwrap();
-        assert_eq!(
-            code(step("ben", funded, TaskAction::Claim).await.unwrap_err()),
-            "exceeds-debit-limit"
-        );
-        assert_eq!(
-            hold(funded).await.unwrap(),
-            None,
-            "nothing held, the task is open again"
-        );
-        let views = s.app.tasks(&s.carol, "sitters").await.unwrap();
-        let view = views.iter().find(|v| v.task.id == funded).unwrap();
-        assert_eq!(
-            (view.task.state.as_str(), view.claimer_name.as_deref()),
-            ("open", None)
-        );
-
-        // A coordinator releases a claim; someone else may claim it again.
-        let rake = s
-            .app
-            .post_task(&s.ana, "sitters", task(2, 72, false))
-            .await
-            .unwrap();
-        step("ben", rake, TaskAction::Claim).await.unwrap();
-        step("admin", rake, TaskAction::Release).await.unwrap();
-        step("carol", rake, TaskAction::Claim).await.unwrap();
-        assert_eq!(
-            hold(rake).await.unwrap(),
-            Some(HoldStatus::Open),
-            "the second claim's hold"
-        );
-
-        // Nobody's work is accepted by the deadline: the hold lapses.
-        s.clock.advance_ms(73 * HOUR);
-        tokio::time::sleep(std::time::Duration::from_millis(1_300)).await;
-        assert_eq!(hold(rake).await.unwrap(), Some(HoldStatus::Expired));
-        assert_eq!(
-            code(step("carol", rake, TaskAction::Deliver).await.unwrap_err()),
-            "task-expired"
-        );
-        assert!(s
-            .app
-            .tasks(&s.ana, "sitters")
-            .await
-            .unwrap()
-            .iter()
-            .any(|v| v.task.id == rake && v.expired));
-        assert_eq!(
-            s.balance(&s.ana).await,
-            (-6, -6),
-            "the lapsed bounty never left"
-        );
     }
 }

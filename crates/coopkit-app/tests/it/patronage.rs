@@ -11,7 +11,7 @@ use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, TransferId};
 use coopkit_market::{BookingFacts, BookingState, Payment, Window};
 use coopkit_patronage::{Bylaws, ClassPool, LossRule, Measure};
 use coopkit_store::{Currency, CurrencyKind, NewBooking, Store};
-use coopkit_testkit::{backends, TestDb, TEST_START};
+use coopkit_testkit::{each_backend, Backend, TestDb, TEST_START};
 
 use crate::support::{coop_with, load, person};
 
@@ -93,9 +93,8 @@ async fn balance(
         .map_or(0, |v| v.balances.balance())
 }
 
-#[tokio::test]
-async fn a_year_closes_by_work_and_posts_only_after_the_members_approve() {
-    for backend in backends() {
+each_backend! {
+    async fn a_year_closes_by_work_and_posts_only_after_the_members_approve(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = db.store.clone();
         let [ada, bo, cy] = [

@@ -12,7 +12,7 @@ use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, Refusal, TransferI
 use coopkit_market::royalty::{Rate, Shares};
 use coopkit_market::stream::PRICE_TO_OWN;
 use coopkit_store::{Currency, CurrencyKind, Store};
-use coopkit_testkit::{backends, TestDb};
+use coopkit_testkit::{backends, each_backend, Backend, TestDb};
 
 use crate::support::{coop_with, load, person};
 
@@ -111,9 +111,8 @@ impl Music {
     }
 }
 
-#[tokio::test]
-async fn a_track_played_until_owned_costs_its_price_once_whatever_is_repeated() {
-    for backend in backends() {
+each_backend! {
+    async fn a_track_played_until_owned_costs_its_price_once_whatever_is_repeated(backend: Backend) {
         let db = TestDb::new(backend).await;
         let m = music(&db.store).await;
         let writer = LedgerWriter::start(m.store.clone(), Arc::new(SystemClock));

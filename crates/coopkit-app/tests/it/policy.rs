@@ -4,13 +4,12 @@ use coopkit_domain::{CoopSettings, DuesPeriod, ManualClock};
 use coopkit_ledger::policy::Policy;
 use coopkit_ledger::{CurrencyCode, TransferId};
 use coopkit_store::{Currency, CurrencyKind};
-use coopkit_testkit::{backends, TestDb, TEST_START};
+use coopkit_testkit::{each_backend, Backend, TestDb, TEST_START};
 
 use crate::support::{coop_with, person};
 
-#[tokio::test]
-async fn a_month_applies_once_however_often_it_is_ticked() {
-    for backend in backends() {
+each_backend! {
+    async fn a_month_applies_once_however_often_it_is_ticked(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = db.store.clone();
         let founder = person(&store, "founder").await;

@@ -9,7 +9,7 @@ use coopkit_domain::{CoopSettings, ManualClock};
 use coopkit_ledger::checkpoint;
 use coopkit_ledger::{Applied, CurrencyCode, HoldStatus, Limit, Refusal, TransferId};
 use coopkit_store::{Currency, CurrencyKind, Person};
-use coopkit_testkit::{backends, TestDb, TEST_START};
+use coopkit_testkit::{each_backend, Backend, TestDb, TEST_START};
 
 use crate::support::{coop_with, load, person};
 
@@ -29,9 +29,8 @@ async fn balance(app: &App, who: &Person) -> i128 {
         .map_or(0, |h| h.view.balances.balance())
 }
 
-#[tokio::test]
-async fn a_request_is_paid_once_and_limits_holds_and_checkpoints_follow_their_rules() {
-    for backend in backends() {
+each_backend! {
+    async fn a_request_is_paid_once_and_limits_holds_and_checkpoints_follow_their_rules(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = db.store.clone();
         let [shop, alice, bob, carol] = [

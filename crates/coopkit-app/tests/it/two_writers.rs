@@ -11,13 +11,12 @@ use coopkit_domain::{CoopSettings, ManualClock};
 use coopkit_ledger::journal::verify_json_lines;
 use coopkit_ledger::{Applied, CurrencyCode, TransferId};
 use coopkit_store::{Currency, CurrencyKind};
-use coopkit_testkit::{backends, TestDb, TEST_START};
+use coopkit_testkit::{each_backend, Backend, TestDb, TEST_START};
 
 use crate::support::{coop_with, load, person};
 
-#[tokio::test]
-async fn a_second_writer_never_forks_the_journal() {
-    for backend in backends() {
+each_backend! {
+    async fn a_second_writer_never_forks_the_journal(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = db.store.clone();
         let [founder, ana, ben] = [

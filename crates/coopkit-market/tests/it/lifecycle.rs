@@ -309,3 +309,30 @@ fn a_step_taken_back_is_recorded_as_undone() {
         "booking.step_undone"
     );
 }
+
+/// Saying "done" twice used to pass as a step that changed nothing, and
+/// was recorded as a second `booking.marked_done`.
+#[test]
+fn saying_done_twice_is_refused_not_taken_again() {
+    let confirmed = step(
+        booking(Payment::Ledger),
+        Party::Provider,
+        Action::Accept,
+        before(),
+    )
+    .unwrap()
+    .facts;
+    let half = step(confirmed, Party::Requester, Action::MarkDone, after()).unwrap();
+    assert_eq!(
+        step(half.facts, Party::Requester, Action::MarkDone, after()),
+        Err(Refusal::AlreadyMarkedDone)
+    );
+    assert!(
+        !coopkit_market::booking::allowed(half.facts, Party::Requester, after())
+            .contains(&Action::MarkDone)
+    );
+    assert!(
+        coopkit_market::booking::allowed(half.facts, Party::Provider, after())
+            .contains(&Action::MarkDone)
+    );
+}

@@ -3,7 +3,7 @@
 
 use coopkit_domain::Timestamp;
 use coopkit_store::{DirectoryOrg, DirectoryWrite, NewRows, NewSource, SourceRecord, StoreError};
-use coopkit_testkit::{backends, TestDb};
+use coopkit_testkit::{each_backend, Backend, TestDb};
 use futures_util::stream;
 
 use crate::story::T0;
@@ -52,9 +52,8 @@ fn batch(ids: std::ops::Range<i64>) -> NewRows {
     }
 }
 
-#[tokio::test]
-async fn a_write_whose_rows_stop_coming_writes_nothing() {
-    for backend in backends() {
+each_backend! {
+    async fn a_write_whose_rows_stop_coming_writes_nothing(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = &db.store;
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use coopkit_domain::{
     ClassKey, Event, EventSeq, LoggedEvent, MembershipStatus, PersonId, Role, Timestamp,
 };
-use coopkit_store::{Backend, Store, StoreError};
+use coopkit_store::{Backend, Conflict, Store, StoreError};
 use coopkit_testkit::{each_backend, TestDb};
 
 use crate::story::{new_coop, person, T0};
@@ -65,7 +65,7 @@ each_backend! {
             store
                 .apply_for_membership(coop.id, ana.id, class, MembershipStatus::Pending, later)
                 .await,
-            Err(StoreError::Conflict { what: "membership" })
+            Err(StoreError::Conflict(Conflict::Membership))
         ));
 
         let events = all_events(store, coop.id).await;

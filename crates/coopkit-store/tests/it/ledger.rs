@@ -6,8 +6,8 @@ use coopkit_ledger::{
     Account, AccountId, AccountOwner, CoopAccount, CurrencyCode, Event, Limit, Transfer,
     TransferId, TransferKind,
 };
-use coopkit_store::{Currency, CurrencyKind, LedgerAppend, StoreError};
-use coopkit_testkit::{backends, TestDb};
+use coopkit_store::{Conflict, Currency, CurrencyKind, LedgerAppend, StoreError};
+use coopkit_testkit::{each_backend, Backend, TestDb};
 
 use crate::story::{new_coop, person, T0};
 
@@ -40,9 +40,8 @@ fn mv(id: u128, debit: u64, credit: u64, amount: u64) -> Event {
     })
 }
 
-#[tokio::test]
-async fn currencies_and_the_journal_round_trip() {
-    for backend in backends() {
+each_backend! {
+    async fn currencies_and_the_journal_round_trip(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = &db.store;
         let founder = person(store, "Founder").await;
@@ -68,7 +67,7 @@ async fn currencies_and_the_journal_round_trip() {
         store.create_currency(coop.id, &hour).await.unwrap();
         let again = store.create_currency(coop.id, &hour).await;
         assert!(
-            matches!(again, Err(StoreError::Conflict { what: "currency" })),
+            matches!(again, Err(StoreError::Conflict(Conflict::Currency))),
             "{again:?}"
         );
         assert_eq!(store.currencies(coop.id).await.unwrap(), vec![hour]);

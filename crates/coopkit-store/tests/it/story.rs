@@ -3,8 +3,8 @@ use coopkit_domain::{
     ClassKey, CoopName, CoopSettings, DisplayName, DuesPeriod, Email, Locale, MemberClassSpec,
     MembershipId, MembershipStatus, PersonId, Role, Slug, Timestamp,
 };
-use coopkit_store::{LeaveOutcome, NewPerson, Person, RoleChange, Store, StoreError};
-use coopkit_testkit::{backends, TestDb};
+use coopkit_store::{Conflict, LeaveOutcome, NewPerson, Person, RoleChange, Store, StoreError};
+use coopkit_testkit::{each_backend, Backend, TestDb};
 
 pub const T0: Timestamp = Timestamp::from_millis(1_700_000_000_000);
 
@@ -51,9 +51,8 @@ pub async fn person(store: &Store, name: &str) -> Person {
         .unwrap()
 }
 
-#[tokio::test]
-async fn people_sign_up_once_per_address() {
-    for backend in backends() {
+each_backend! {
+    async fn people_sign_up_once_per_address(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = &db.store;
         let ana = person(store, "Ana").await;
@@ -64,7 +63,7 @@ async fn people_sign_up_once_per_address() {
             .create_person(&new_person("Other Ana", "ana@example.coop"), T0)
             .await;
         assert!(
-            matches!(again, Err(StoreError::Conflict { what: "email" })),
+            matches!(again, Err(StoreError::Conflict(Conflict::Email))),
             "{backend:?}: {again:?}"
         );
 
@@ -90,9 +89,8 @@ async fn people_sign_up_once_per_address() {
     }
 }
 
-#[tokio::test]
-async fn founding_a_coop_makes_the_founder_its_admin() {
-    for backend in backends() {
+each_backend! {
+    async fn founding_a_coop_makes_the_founder_its_admin(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = &db.store;
         let founder = person(store, "Founder").await;
@@ -141,7 +139,7 @@ async fn founding_a_coop_makes_the_founder_its_admin() {
             )
             .await;
         assert!(
-            matches!(clash, Err(StoreError::Conflict { what: "slug" })),
+            matches!(clash, Err(StoreError::Conflict(Conflict::Slug))),
             "{clash:?}"
         );
 
@@ -184,9 +182,8 @@ async fn founding_a_coop_makes_the_founder_its_admin() {
     }
 }
 
-#[tokio::test]
-async fn memberships_move_through_their_life() {
-    for backend in backends() {
+each_backend! {
+    async fn memberships_move_through_their_life(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = &db.store;
         let admin = person(store, "Admin").await;
@@ -214,7 +211,7 @@ async fn memberships_move_through_their_life() {
             .apply_for_membership(coop.id, bea.id, worker, MembershipStatus::Pending, T0)
             .await;
         assert!(
-            matches!(twice, Err(StoreError::Conflict { what: "membership" })),
+            matches!(twice, Err(StoreError::Conflict(Conflict::Membership))),
             "{backend:?}: {twice:?}"
         );
 
@@ -342,9 +339,8 @@ async fn memberships_move_through_their_life() {
     }
 }
 
-#[tokio::test]
-async fn every_membership_statement_is_scoped_to_its_coop() {
-    for backend in backends() {
+each_backend! {
+    async fn every_membership_statement_is_scoped_to_its_coop(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = &db.store;
         let admin_a = person(store, "AdminA").await;
@@ -405,9 +401,8 @@ async fn every_membership_statement_is_scoped_to_its_coop() {
     }
 }
 
-#[tokio::test]
-async fn racing_applications_make_one_membership() {
-    for backend in backends() {
+each_backend! {
+    async fn racing_applications_make_one_membership(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = db.store.clone();
         let admin = person(&store, "Admin").await;
@@ -442,7 +437,7 @@ async fn racing_applications_make_one_membership() {
         for attempt in attempts {
             match attempt.await.unwrap() {
                 Ok(_) => won += 1,
-                Err(StoreError::Conflict { what: "membership" }) => {}
+                Err(StoreError::Conflict(Conflict::Membership)) => {}
                 Err(other) => panic!("{backend:?}: unexpected {other}"),
             }
         }
@@ -450,9 +445,8 @@ async fn racing_applications_make_one_membership() {
     }
 }
 
-#[tokio::test]
-async fn sessions_tokens_and_login_failures() {
-    for backend in backends() {
+each_backend! {
+    async fn sessions_tokens_and_login_failures(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = &db.store;
         let ana = person(store, "Ana").await;
@@ -537,9 +531,8 @@ async fn sessions_tokens_and_login_failures() {
     }
 }
 
-#[tokio::test]
-async fn a_database_from_a_newer_coopkit_is_refused_untouched() {
-    for backend in backends() {
+each_backend! {
+    async fn a_database_from_a_newer_coopkit_is_refused_untouched(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = &db.store;
         let known = store.schema_version().await.unwrap().unwrap();

@@ -41,6 +41,20 @@ struct BookingRow {
     feedback: Option<coopkit_app::records::Feedback>,
 }
 
+/// The translation key of an action's button.
+fn action_label(action: Action) -> &'static str {
+    match action {
+        Action::Accept => "booking-accept",
+        Action::Decline => "booking-decline",
+        Action::Cancel => "booking-cancel",
+        Action::MarkDone => "booking-done",
+        Action::Dispute => "booking-dispute",
+        Action::Resolve { pay: true } => "booking-resolve-pay",
+        Action::Resolve { pay: false } => "booking-resolve-refund",
+        Action::AutoComplete => "booking-state-settled",
+    }
+}
+
 async fn row(state: &AppState, slug: &str, view: BookingView, tr: &crate::Tr) -> BookingRow {
     let b = &view.booking;
     let scale = state
@@ -54,33 +68,8 @@ async fn row(state: &AppState, slug: &str, view: BookingView, tr: &crate::Tr) ->
         });
     let amount = i64::try_from(b.amount).unwrap_or(i64::MAX);
     let s = b.facts.state;
-    let started = state.app.now().as_millis() >= b.facts.window.start.as_millis();
-    let mut actions: Vec<(&'static str, &str)> = Vec::new();
-    match (view.party, s) {
-        (Party::Provider, BookingState::Requested) => {
-            actions.extend([("accept", "booking-accept"), ("decline", "booking-decline")])
-        }
-        (Party::Requester | Party::Provider, BookingState::Requested | BookingState::Confirmed)
-            if !started =>
-        {
-            actions.push(("cancel", "booking-cancel"))
-        }
-        (Party::Requester | Party::Provider, BookingState::Confirmed) => {
-            let done = match view.party {
-                Party::Requester => b.facts.requester_done,
-                _ => b.facts.provider_done,
-            };
-            if !done {
-                actions.push(("done", "booking-done"));
-            }
-            actions.push(("dispute", "booking-dispute"));
-        }
-        (Party::Coordinator, BookingState::Disputed) => actions.extend([
-            ("pay", "booking-resolve-pay"),
-            ("refund", "booking-resolve-refund"),
-        ]),
-        _ => {}
-    }
+    // The steps the rule would accept from this viewer now, and no others.
+    let actions = coopkit_market::booking::allowed(b.facts, view.party, state.app.now());
     BookingRow {
         path: format!("/c/{slug}/market/bookings/{}", b.id),
         id: b.id.0,
@@ -98,7 +87,7 @@ async fn row(state: &AppState, slug: &str, view: BookingView, tr: &crate::Tr) ->
         cash: b.facts.payment == Payment::Cash,
         actions: actions
             .into_iter()
-            .map(|(path, key)| (path, tr.t(key)))
+            .map(|action| (action.as_str(), tr.t(action_label(action))))
             .collect(),
         may_review: view.party == Party::Requester
             && s == BookingState::Settled
@@ -295,16 +284,10 @@ pub async fn act(
     CsrfForm(_): CsrfForm<super::session::Empty>,
 ) -> PageResult {
     let person = v.person()?;
-    let action = match step.as_str() {
-        "accept" => Action::Accept,
-        "decline" => Action::Decline,
-        "cancel" => Action::Cancel,
-        "done" => Action::MarkDone,
-        "dispute" => Action::Dispute,
-        "pay" => Action::Resolve { pay: true },
-        "refund" => Action::Resolve { pay: false },
-        _ => return Err(AppError::NotFound("page").into()),
-    };
+    // The clock's own step is not a person's to take.
+    let action = Action::parse(&step)
+        .filter(|a| *a != Action::AutoComplete)
+        .ok_or(AppError::NotFound("page"))?;
     let booking = booking_id(&id)?;
     match state
         .app

@@ -281,7 +281,7 @@ pub async fn pay(
         match results.first() {
             Some(Ok(Applied::New | Applied::Replayed)) => Ok(()),
             Some(Err(refusal)) => Err(AppError::invalid("amount", refusal.code())),
-            None => Err(AppError::Internal("the ledger gave no result")),
+            None => Err(AppError::internal("the ledger gave no result")),
         }
     }
     .await;

@@ -231,7 +231,7 @@ fn render_with(status: StatusCode, template: &impl Template) -> PageResult {
         Ok(html) => Ok((status, Html(html)).into_response()),
         Err(error) => {
             tracing::error!(%error, "template failed to render");
-            Err(PageError(WebError::App(AppError::Internal(
+            Err(PageError(WebError::App(AppError::internal(
                 "template failed",
             ))))
         }

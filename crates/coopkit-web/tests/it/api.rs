@@ -1,6 +1,6 @@
 //! The JSON API: its document, its flows, and its answers to bad input.
 
-use coopkit_testkit::{backends, TestServer};
+use coopkit_testkit::{backends, each_backend, Backend, TestServer};
 use serde_json::json;
 
 use crate::fixtures::{api_person, coop, email_of, member, PASSWORD};
@@ -37,9 +37,8 @@ async fn health_and_the_openapi_document() {
     assert_eq!(doc, serde_json::to_value(coopkit_web::openapi()).unwrap());
 }
 
-#[tokio::test]
-async fn joining_admitting_and_seeing_members() {
-    for backend in backends() {
+each_backend! {
+    async fn joining_admitting_and_seeing_members(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         let admin = coop(&server, "menders", "Mara Admin", true).await;
 
@@ -183,9 +182,8 @@ async fn the_api_needs_a_valid_bearer_token() {
     assert_eq!(wrong.json()["errors"][0]["code"], "login-failed");
 }
 
-#[tokio::test]
-async fn failed_logins_are_limited_per_address() {
-    for backend in backends() {
+each_backend! {
+    async fn failed_logins_are_limited_per_address(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         api_person(&server, "Lim Ited").await;
         let client = server.client();
@@ -214,9 +212,8 @@ async fn failed_logins_are_limited_per_address() {
     }
 }
 
-#[tokio::test]
-async fn bad_input_names_the_field_and_writes_nothing() {
-    for backend in backends() {
+each_backend! {
+    async fn bad_input_names_the_field_and_writes_nothing(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         let founder = api_person(&server, "Fay Founder").await;
 
@@ -364,9 +361,8 @@ async fn bad_input_names_the_field_and_writes_nothing() {
     }
 }
 
-#[tokio::test]
-async fn admins_change_roles_and_settings() {
-    for backend in backends() {
+each_backend! {
+    async fn admins_change_roles_and_settings(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         let admin = coop(&server, "rolers", "Rae Admin", false).await;
         let member_client = member(&server, "rolers", &admin, "Max Member").await;

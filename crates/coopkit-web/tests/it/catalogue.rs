@@ -2,7 +2,7 @@
 //! refusing a file of the wrong type with its reason, buying goods, and
 //! the seller marking the order sent (and nobody else).
 
-use coopkit_testkit::{backends, Client, TestServer};
+use coopkit_testkit::{each_backend, Backend, Client, TestServer};
 
 const PASSWORD: &str = coopkit_app::demo::DEMO_PASSWORD;
 
@@ -30,9 +30,8 @@ fn first_order(body: &str, table: &str) -> String {
     table[at..].split('"').next().unwrap().to_owned()
 }
 
-#[tokio::test]
-async fn goods_are_listed_bought_and_sent_by_their_seller_alone() {
-    for backend in backends() {
+each_backend! {
+    async fn goods_are_listed_bought_and_sent_by_their_seller_alone(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         server.app.load_demo().await.unwrap();
         let kwame = logged_in(&server, "kwame@lenscommons.example").await;

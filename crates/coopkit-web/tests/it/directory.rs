@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use coopkit_app::directory::{ImportList, ListFormat};
 use coopkit_directory::Mapping;
 use coopkit_domain::Timestamp;
-use coopkit_testkit::{backends, TestServer};
+use coopkit_testkit::{backends, each_backend, Backend, TestServer};
 
 use crate::fixtures::PASSWORD;
 use proptest::prelude::*;
@@ -127,9 +127,8 @@ const SCHEMA_ORG: [&str; 21] = [
     "value",
 ];
 
-#[tokio::test]
-async fn search_pages_and_downloads_agree_and_validate() {
-    for backend in backends() {
+each_backend! {
+    async fn search_pages_and_downloads_agree_and_validate(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         import_uk(&server, 2023).await;
         let client = server.client();
@@ -372,17 +371,16 @@ fn any_query_string_gets_an_answer_not_a_failure() {
     });
 }
 
-#[tokio::test]
-async fn a_moderator_uploads_lists_and_hosted_coops_list_themselves() {
-    for backend in backends() {
+each_backend! {
+    async fn a_moderator_uploads_lists_and_hosted_coops_list_themselves(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         let web = server.client();
         web.sign_up("Mo", "mo@example.coop", PASSWORD).await;
         web.get("/directory/import").await.assert_status(403);
         let email = coopkit_domain::Email::parse("mo@example.coop").unwrap();
         let (mo, _) = server
-            .app
-            .store()
+            .db
+            .store
             .person_with_password(&email)
             .await
             .unwrap()

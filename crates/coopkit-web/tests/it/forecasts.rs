@@ -1,7 +1,7 @@
 //! Forecasting a rule change through the pages, and the forecast on the
 //! proposal it is attached to, on SQLite and PostgreSQL.
 
-use coopkit_testkit::{backends, TestServer, TEST_START};
+use coopkit_testkit::{each_backend, Backend, TestServer, TEST_START};
 
 use crate::ledger::sitters;
 use crate::settlement::page_client;
@@ -22,9 +22,8 @@ fn rules<'a>(cap: &'a str, weeks: &'a str) -> Vec<(&'a str, &'a str)> {
     ]
 }
 
-#[tokio::test]
-async fn a_coordinator_forecasts_a_rule_change_and_members_see_it_on_the_proposal() {
-    for backend in backends() {
+each_backend! {
+    async fn a_coordinator_forecasts_a_rule_change_and_members_see_it_on_the_proposal(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         sitters(&server).await;
         let admin = page_client(&server, "Ada Admin").await;

@@ -1,14 +1,13 @@
 //! A member of one co-op can neither read nor change anything private of
 //! another, through the pages or the API; a non-member sees no member list.
 
-use coopkit_testkit::{backends, TestServer};
+use coopkit_testkit::{each_backend, Backend, TestServer};
 use serde_json::json;
 
 use crate::fixtures::{api_person, coop, email_of, member, PASSWORD};
 
-#[tokio::test]
-async fn members_of_one_coop_cannot_reach_another() {
-    for backend in backends() {
+each_backend! {
+    async fn members_of_one_coop_cannot_reach_another(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         let admin_a = coop(&server, "coop-a", "Alma A", true).await;
         let admin_b = coop(&server, "coop-b", "Bruno B", true).await;
@@ -152,9 +151,8 @@ async fn members_of_one_coop_cannot_reach_another() {
     }
 }
 
-#[tokio::test]
-async fn a_non_member_sees_no_member_list() {
-    for backend in backends() {
+each_backend! {
+    async fn a_non_member_sees_no_member_list(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         coop(&server, "private-list", "Pia Admin", true).await;
         let outsider = api_person(&server, "Otto Outsider").await;

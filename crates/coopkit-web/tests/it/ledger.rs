@@ -1,6 +1,6 @@
 //! The ledger through the API, on SQLite and PostgreSQL.
 
-use coopkit_testkit::{backends, Client, TestServer};
+use coopkit_testkit::{each_backend, Backend, Client, TestServer};
 use serde_json::{json, Value};
 
 use crate::fixtures::{coop, member};
@@ -57,9 +57,8 @@ pub(crate) async fn sitters(server: &TestServer) -> (Client, Client, Client) {
     (admin, ana, ben)
 }
 
-#[tokio::test]
-async fn members_pay_each_other_within_their_limits() {
-    for backend in backends() {
+each_backend! {
+    async fn members_pay_each_other_within_their_limits(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         let (admin, ana, ben) = sitters(&server).await;
         let (ana_id, ben_id) = (person_id(&ana).await, person_id(&ben).await);
@@ -224,9 +223,8 @@ async fn members_pay_each_other_within_their_limits() {
     }
 }
 
-#[tokio::test]
-async fn the_journal_verifies_offline_and_rebuilds_the_balances() {
-    for backend in backends() {
+each_backend! {
+    async fn the_journal_verifies_offline_and_rebuilds_the_balances(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         let (admin, ana, ben) = sitters(&server).await;
         let (ana_id, ben_id) = (person_id(&ana).await, person_id(&ben).await);
@@ -318,9 +316,8 @@ fn hidden_value(body: &str, name: &str) -> String {
         .to_owned()
 }
 
-#[tokio::test]
-async fn a_member_pays_another_from_the_page_and_both_statements_change() {
-    for backend in backends() {
+each_backend! {
+    async fn a_member_pays_another_from_the_page_and_both_statements_change(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         let (admin, ana_api, ben_api) = sitters(&server).await;
         let (ana_id, ben_id) = (person_id(&ana_api).await, person_id(&ben_api).await);

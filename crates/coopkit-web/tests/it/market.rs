@@ -3,7 +3,7 @@
 //! what.
 
 use coopkit_domain::Timestamp;
-use coopkit_testkit::{backends, Client, TestServer, TEST_START};
+use coopkit_testkit::{each_backend, Backend, Client, TestServer, TEST_START};
 
 use crate::fixtures::coop;
 use crate::ledger::sitters;
@@ -49,9 +49,8 @@ async fn logged_in(server: &TestServer) -> Sitters {
     }
 }
 
-#[tokio::test]
-async fn members_offer_search_book_and_accept_through_the_pages() {
-    for backend in backends() {
+each_backend! {
+    async fn members_offer_search_book_and_accept_through_the_pages(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         let Sitters {
             admin,
@@ -304,9 +303,8 @@ async fn members_offer_search_book_and_accept_through_the_pages() {
     }
 }
 
-#[tokio::test]
-async fn a_request_for_help_is_offered_from_the_dispatch_board_and_taken_with_one_tap() {
-    for backend in backends() {
+each_backend! {
+    async fn a_request_for_help_is_offered_from_the_dispatch_board_and_taken_with_one_tap(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         let Sitters {
             admin,
@@ -428,9 +426,8 @@ async fn a_request_for_help_is_offered_from_the_dispatch_board_and_taken_with_on
     }
 }
 
-#[tokio::test]
-async fn a_task_is_posted_claimed_delivered_and_paid_from_the_pages() {
-    for backend in backends() {
+each_backend! {
+    async fn a_task_is_posted_claimed_delivered_and_paid_from_the_pages(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         let Sitters {
             admin,
@@ -509,9 +506,8 @@ async fn a_task_is_posted_claimed_delivered_and_paid_from_the_pages() {
     }
 }
 
-#[tokio::test]
-async fn an_invitation_is_remembered_and_thanked_with_the_bonus() {
-    for backend in backends() {
+each_backend! {
+    async fn an_invitation_is_remembered_and_thanked_with_the_bonus(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         let Sitters {
             admin,

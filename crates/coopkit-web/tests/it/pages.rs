@@ -1,7 +1,7 @@
 //! The pages, as a browser without JavaScript uses them: forms, cookies,
 //! redirects, languages, and what the server refuses.
 
-use coopkit_testkit::{backends, TestServer};
+use coopkit_testkit::{backends, each_backend, Backend, TestServer};
 
 use crate::fixtures::{coop, email_of, PASSWORD};
 
@@ -58,9 +58,8 @@ async fn session_cookies_are_secure_httponly_and_samesite() {
     assert_eq!(headers["x-content-type-options"], "nosniff");
 }
 
-#[tokio::test]
-async fn forms_without_the_csrf_token_are_refused_and_change_nothing() {
-    for backend in backends() {
+each_backend! {
+    async fn forms_without_the_csrf_token_are_refused_and_change_nothing(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         let client = server.client();
         client.get("/signup").await;
@@ -132,9 +131,8 @@ async fn sign_up_errors_are_shown_per_field_and_keep_what_was_typed() {
         .contains("An account with this address already exists."));
 }
 
-#[tokio::test]
-async fn a_member_joins_a_coordinator_approves_and_the_member_sees_the_list() {
-    for backend in backends() {
+each_backend! {
+    async fn a_member_joins_a_coordinator_approves_and_the_member_sees_the_list(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         let admin_api = coop(&server, "weavers", "Wanda Admin", true).await;
 
@@ -319,9 +317,8 @@ async fn redirects_after_login_stay_on_this_site() {
     assert_eq!(good.location(), Some("/account"));
 }
 
-#[tokio::test]
-async fn logging_out_ends_the_session_on_the_server() {
-    for backend in backends() {
+each_backend! {
+    async fn logging_out_ends_the_session_on_the_server(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         let client = server.client();
         client.sign_up("Lou", "lou@example.coop", PASSWORD).await;

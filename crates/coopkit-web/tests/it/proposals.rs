@@ -1,6 +1,6 @@
 //! Proposals and votes through the pages, on SQLite and PostgreSQL.
 
-use coopkit_testkit::{backends, Client, TestServer, TEST_START};
+use coopkit_testkit::{each_backend, Backend, Client, TestServer, TEST_START};
 
 use crate::fixtures::coop;
 use crate::ledger::sitters;
@@ -28,9 +28,8 @@ async fn propose(client: &Client, fields: &[(&str, &str)]) -> String {
     reply.location().unwrap().to_owned()
 }
 
-#[tokio::test]
-async fn members_propose_discuss_vote_in_secret_and_see_the_count() {
-    for backend in backends() {
+each_backend! {
+    async fn members_propose_discuss_vote_in_secret_and_see_the_count(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         sitters(&server).await;
         let (admin, ana, ben) = (

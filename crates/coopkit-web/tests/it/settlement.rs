@@ -1,7 +1,7 @@
 //! Holds, payment requests, per-account limits and checkpoints through
 //! the API, on SQLite and PostgreSQL.
 
-use coopkit_testkit::{backends, Client, TestServer};
+use coopkit_testkit::{each_backend, Backend, Client, TestServer};
 use serde_json::json;
 
 use crate::fixtures::coop;
@@ -22,9 +22,8 @@ async fn hold_of(client: &Client, id: u64) -> String {
     reply.json()["hold"].as_str().unwrap().to_owned()
 }
 
-#[tokio::test]
-async fn holds_are_settled_by_their_payer_and_requests_are_paid_once() {
-    for backend in backends() {
+each_backend! {
+    async fn holds_are_settled_by_their_payer_and_requests_are_paid_once(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         let (admin, ana, ben) = sitters(&server).await;
         let (ana_id, ben_id) = (person_id(&ana).await, person_id(&ben).await);
@@ -194,9 +193,8 @@ pub(crate) async fn page_client(server: &TestServer, name: &str) -> Client {
     client
 }
 
-#[tokio::test]
-async fn requests_limits_and_policies_from_the_pages() {
-    for backend in backends() {
+each_backend! {
+    async fn requests_limits_and_policies_from_the_pages(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         let (admin_api, ana_api, _) = sitters(&server).await;
         let ana_id = person_id(&ana_api).await.to_string();

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use coopkit_store::{Backend, DatabaseLocation};
-use coopkit_testkit::{backends, Client, TestDb};
+use coopkit_testkit::{each_backend, Client, TestDb};
 use serde_json::json;
 
 use crate::support::{run, Running};
@@ -31,9 +31,8 @@ async fn person(base: &str, name: &str) -> (Client, i64) {
     )
 }
 
-#[tokio::test]
-async fn acknowledged_transfers_survive_sigkill() {
-    for backend in backends() {
+each_backend! {
+    async fn acknowledged_transfers_survive_sigkill(backend: Backend) {
         // SQLite in a data directory; PostgreSQL in a fresh database.
         let dir = tempfile::tempdir().unwrap();
         let _pg;

@@ -1,0 +1,264 @@
+//! The writer's planning: turning a submission's instructions into one
+//! co-op's ledger events (opening accounts on first use, pricing plays),
+//! and telling each instruction's outcome once the batch is applied.
+//! Nothing here touches the database; `writer.rs` commits what is planned.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use coopkit_ledger::ledger::{Applied, Ledger};
+use coopkit_ledger::{
+    Account, AccountId, AccountOwner, CoopAccount, CurrencyCode, Event, Limit, Refusal, Transfer,
+    TransferId, TransferKind,
+};
+use coopkit_store::Currency;
+
+use super::plays::{self, Play, PlayCounts};
+use super::writer::{Instruction, Outcome, Payment, Results};
+
+/// A co-op's ledger with what the writer needs beside it.
+pub(super) struct CoopLedger {
+    pub(super) ledger: Ledger,
+    pub(super) currencies: HashMap<CurrencyCode, Currency>,
+    pub(super) by_owner: HashMap<(CurrencyCode, AccountOwner), AccountId>,
+    pub(super) next_account: u64,
+    pub(super) plays: PlayCounts,
+}
+
+impl CoopLedger {
+    pub(super) fn new(ledger: Ledger, currencies: Vec<Currency>) -> CoopLedger {
+        let by_owner: HashMap<_, _> = ledger
+            .accounts()
+            .map(|(account, _)| ((account.currency.clone(), account.owner), account.id))
+            .collect();
+        let next_account = by_owner.values().map(|id| id.0).max().unwrap_or(0) + 1;
+        let mut plays = PlayCounts::default();
+        for record in ledger.transfers() {
+            plays.note(record.debit, &record.transfer.cause);
+        }
+        CoopLedger {
+            plays,
+            ledger,
+            currencies: currencies
+                .into_iter()
+                .map(|c| (c.code.clone(), c))
+                .collect(),
+            by_owner,
+            next_account,
+        }
+    }
+
+    /// The owner's account in this currency, opening it (as an event
+    /// pushed onto `events`) if it does not exist yet.
+    fn account_for(
+        &mut self,
+        currency: &CurrencyCode,
+        owner: AccountOwner,
+        events: &mut Vec<Event>,
+    ) -> Option<AccountId> {
+        if let Some(id) = self.by_owner.get(&(currency.clone(), owner)) {
+            return Some(*id);
+        }
+        let defaults = self.currencies.get(currency)?;
+        let limit = |value: Option<u64>| value.map_or(Limit::Unlimited, Limit::AtMost);
+        let (debit_limit, balance_cap) = match owner {
+            // Issuance is where tokens come from: it may go as low as needed.
+            AccountOwner::Coop(CoopAccount::Issuance) => (Limit::Unlimited, Limit::Unlimited),
+            AccountOwner::Coop(_) => (Limit::AtMost(0), Limit::Unlimited),
+            AccountOwner::Member(_) => (
+                limit(defaults.default_debit_limit),
+                limit(defaults.default_balance_cap),
+            ),
+        };
+        let id = AccountId(self.next_account);
+        self.next_account += 1;
+        self.by_owner.insert((currency.clone(), owner), id);
+        events.push(Event::OpenAccount(Account {
+            id,
+            currency: currency.clone(),
+            owner,
+            debit_limit,
+            balance_cap,
+            closed: false,
+        }));
+        Some(id)
+    }
+
+    /// Turns one instruction into its events, pushed onto `transfers`,
+    /// pushing onto `openings` any account they need opened first.
+    /// `playing` holds the listeners and tracks of the plays already in
+    /// this batch: a play's price depends on the plays before it, so a
+    /// second play of one track by one listener waits for the next batch.
+    pub(super) fn plan(
+        &mut self,
+        instruction: &Instruction,
+        openings: &mut Vec<Event>,
+        transfers: &mut Vec<Event>,
+        playing: &mut HashSet<(AccountId, i64)>,
+    ) -> Slot {
+        let start = transfers.len();
+        let event = match instruction {
+            Instruction::Play(play) => return self.plan_play(play, openings, transfers, playing),
+            Instruction::Pay(p) => self.payment(p, openings),
+            Instruction::Post {
+                id,
+                pending,
+                amount,
+            } => Ok(transfer(
+                *id,
+                TransferKind::Post {
+                    pending: *pending,
+                    amount: *amount,
+                },
+                false,
+                "",
+                "",
+            )),
+            Instruction::Void { id, pending } => Ok(transfer(
+                *id,
+                TransferKind::Void { pending: *pending },
+                false,
+                "",
+                "",
+            )),
+            Instruction::SetLimits {
+                currency,
+                owner,
+                debit_limit,
+                balance_cap,
+            } => self
+                .account_for(currency, *owner, openings)
+                .ok_or(Refusal::AccountUnknown)
+                .map(|account| Event::SetLimits {
+                    account,
+                    debit_limit: *debit_limit,
+                    balance_cap: *balance_cap,
+                }),
+        };
+        match event {
+            Ok(event) => {
+                transfers.push(event);
+                Slot::Events(start..start + 1)
+            }
+            Err(refusal) => Slot::Settled(Err(refusal)),
+        }
+    }
+
+    fn payment(&mut self, p: &Payment, openings: &mut Vec<Event>) -> Result<Event, Refusal> {
+        let debit = self
+            .account_for(&p.currency, p.from, openings)
+            .ok_or(Refusal::DebitAccountUnknown)?;
+        let credit = self
+            .account_for(&p.currency, p.to, openings)
+            .ok_or(Refusal::CreditAccountUnknown)?;
+        let kind = match p.hold {
+            None => TransferKind::Move {
+                debit,
+                credit,
+                amount: p.amount,
+            },
+            Some(timeout_ms) => TransferKind::Hold {
+                debit,
+                credit,
+                amount: p.amount,
+                timeout_ms,
+            },
+        };
+        Ok(transfer(p.id, kind, p.linked, &p.memo, &p.cause))
+    }
+
+    fn plan_play(
+        &mut self,
+        play: &Play,
+        openings: &mut Vec<Event>,
+        transfers: &mut Vec<Event>,
+        playing: &mut HashSet<(AccountId, i64)>,
+    ) -> Slot {
+        let listener = AccountOwner::Member(play.listener);
+        let Some(debit) = self.account_for(&play.currency, listener, openings) else {
+            return Slot::Settled(Err(Refusal::DebitAccountUnknown));
+        };
+        if !playing.insert((debit, play.track)) {
+            return Slot::Later;
+        }
+        // Its legs' ids follow from its id alone, so a repeated play is
+        // found whatever its number would be now.
+        if (0..play.legs()).any(|leg| self.ledger.transfer(play.leg_id(leg)).is_some()) {
+            return Slot::Settled(Ok(Applied::Replayed));
+        }
+        let n = self.plays.count(debit, play.track);
+        let payments = play.payments(n);
+        if payments.is_empty() {
+            return Slot::Settled(Ok(Applied::New));
+        }
+        let cause = plays::cause(play.track, n);
+        let start = transfers.len();
+        let last = payments.len() - 1;
+        for (i, (leg, owner, amount)) in payments.into_iter().enumerate() {
+            let Some(credit) = self.account_for(&play.currency, owner, openings) else {
+                transfers.truncate(start);
+                return Slot::Settled(Err(Refusal::CreditAccountUnknown));
+            };
+            transfers.push(transfer(
+                play.leg_id(leg),
+                TransferKind::Move {
+                    debit,
+                    credit,
+                    amount,
+                },
+                i < last,
+                "",
+                &cause,
+            ));
+        }
+        Slot::Events(start..transfers.len())
+    }
+}
+
+fn transfer(id: TransferId, kind: TransferKind, linked: bool, memo: &str, cause: &str) -> Event {
+    Event::Transfer(Transfer {
+        id,
+        kind,
+        linked,
+        memo: memo.to_owned(),
+        cause: cause.to_owned(),
+    })
+}
+
+/// What became of one instruction while its batch was planned.
+#[derive(Clone, Debug)]
+pub(super) enum Slot {
+    /// Its events, at these places in its co-op's part of the batch.
+    Events(Range<usize>),
+    /// Settled without the ledger: refused before it, a play already
+    /// recorded, or a free play.
+    Settled(Result<Applied, Refusal>),
+    /// Planned again in the next batch.
+    Later,
+}
+
+impl Slot {
+    /// The instruction's result from its events' results: the first
+    /// refusal that is not only a linked event's failure, if any.
+    pub(super) fn result(&self, results: Option<&Results>) -> Outcome {
+        match self {
+            Slot::Settled(result) => Some(*result),
+            Slot::Later => None,
+            Slot::Events(range) => {
+                let Some(of_events) = results.and_then(|r| r.get(range.clone())) else {
+                    return Some(Err(Refusal::LinkedEventFailed));
+                };
+                // The first of the lowest: a refusal of its own before
+                // a failure for a linked one.
+                let refusal = of_events
+                    .iter()
+                    .filter_map(|r| r.err())
+                    .min_by_key(|r| *r == Refusal::LinkedEventFailed);
+                Some(match refusal {
+                    Some(refusal) => Err(refusal),
+                    None => of_events.first().copied().unwrap_or(Ok(Applied::New)),
+                })
+            }
+        }
+    }
+}

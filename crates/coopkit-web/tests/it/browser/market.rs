@@ -1,0 +1,190 @@
+//! The demo's sitters book and settle a sitting, in Chromium.
+
+use coopkit_testkit::TestServer;
+use fantoccini::Locator;
+
+use super::*;
+
+/// A family's posted balance in the demo's sitting tokens.
+async fn tokens(server: &TestServer, email: &str) -> i128 {
+    balance_in(server, email, coopkit_app::demo::SITTERS, None).await
+}
+
+#[tokio::test]
+async fn in_the_demo_a_family_books_a_sitter_who_accepts_and_both_settle_it() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let server = TestServer::spawn(coopkit_store::Backend::Sqlite).await;
+    let logins = server.app.load_demo().await.unwrap();
+    let family = logins[2].email.clone();
+    let ben = "ben@sitters.example";
+    let (family_before, ben_before) = (tokens(&server, &family).await, tokens(&server, ben).await);
+    let base = &server.base_url;
+    let market = format!("{base}/c/capitol-hill-sitters/market");
+    let b = &browser;
+    let log_in = |email: String| async move { b.log_in_to_demo(base, &email).await };
+
+    // The family searches for a sitter and finds Ben.
+    log_in(family.clone()).await;
+    b.client.goto(&market).await.unwrap();
+    b.wait_for_text("Services").await;
+    b.fill("q", "coordinator").await;
+    b.click("form[role=search] button").await;
+    b.wait_for_text("1 providers").await;
+    b.click(".card h3 a").await;
+    b.wait_for_text("Ben Okafor").await;
+
+    // They ask for Friday evening, 19:00 to 22:00: six half-hour tokens.
+    let friday = next_friday(server.app.now());
+    for (id, hour) in [("from", 19), ("to", 22)] {
+        let value = friday.plus_millis(hour * HOUR).wall_clock_field();
+        b.client
+            .execute(
+                "document.getElementById(arguments[0]).value = arguments[1];",
+                vec![serde_json::json!(id), serde_json::json!(value)],
+            )
+            .await
+            .unwrap();
+    }
+    b.fill("notes", "Two children, asleep by eight").await;
+    b.click("#book-submit").await;
+    b.wait_for_text("Waiting for the provider").await;
+    let booking_url = b.client.current_url().await.unwrap();
+    b.log_out().await;
+
+    // Ben accepts: the family's tokens are held, not yet paid.
+    log_in(ben.to_owned()).await;
+    b.client.goto(booking_url.as_str()).await.unwrap();
+    b.wait_for_text("Two children, asleep by eight").await;
+    b.click("#booking-accept").await;
+    b.wait_for_text("Confirmed").await;
+    assert_eq!(
+        tokens(&server, &family).await,
+        family_before,
+        "held, not moved"
+    );
+
+    // The evening passes. Ben says it happened, then the family does.
+    server
+        .clock
+        .advance_ms(friday.plus_millis(23 * HOUR).as_millis() - server.app.now().as_millis());
+    b.client.goto(booking_url.as_str()).await.unwrap();
+    b.click("#booking-done").await;
+    b.wait_for_text("Confirmed").await;
+    b.log_out().await;
+    log_in(family.clone()).await;
+    b.client.goto(booking_url.as_str()).await.unwrap();
+    b.click("#booking-done").await;
+    b.wait_for_text("Done and paid").await;
+    assert_eq!(tokens(&server, &family).await, family_before - 6);
+    assert_eq!(tokens(&server, ben).await, ben_before + 6);
+
+    // The family says how it went; Ben's page shows it to everyone.
+    b.fill("went_well", "The children loved the story time")
+        .await;
+    b.fill("could_be_better", "Nothing to add").await;
+    b.click("#feedback-submit").await;
+    b.wait_for_text("The children loved the story time").await;
+    b.client.goto(&market).await.unwrap();
+    b.fill("q", "coordinator").await;
+    b.click("form[role=search] button").await;
+    let results = b.wait_for_text("1 of 1 would book again").await;
+    assert!(results.contains("Ben Okafor"), "{results}");
+    b.click(".card h3 a").await;
+    let page = b.wait_for_text("The children loved the story time").await;
+    assert!(page.contains("1 of 1 would book again"), "{page}");
+    browser.stop().await;
+}
+
+impl Browser {
+    /// Sets a field's value directly: date pickers do not take typing the
+    /// same way in every locale.
+    pub(super) async fn set(&self, id: &str, value: &str) {
+        self.client
+            .execute(
+                "document.getElementById(arguments[0]).value = arguments[1];",
+                vec![serde_json::json!(id), serde_json::json!(value)],
+            )
+            .await
+            .unwrap();
+    }
+
+    pub(super) async fn choose(&self, id: &str, value: &str) {
+        self.client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .select_by_value(value)
+            .await
+            .unwrap();
+    }
+
+    pub(super) async fn text_of(&self, id: &str) -> String {
+        self.client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// Ranks candidates on an open ballot (`(number, rank)`) and casts it.
+    pub(super) async fn rank_and_vote(&self, url: &str, ranks: &[(usize, &str)]) {
+        self.client.goto(url).await.unwrap();
+        self.wait_for_text("Your vote").await;
+        for (candidate, rank) in ranks {
+            self.choose(&format!("rank-{candidate}"), rank).await;
+        }
+        self.click("#vote-submit").await;
+        self.wait_for_text("Keep this receipt code").await;
+    }
+
+    pub(super) async fn vote_yes(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+        self.wait_for_text("Your vote").await;
+        self.click("#choice-yes").await;
+        self.click("#vote-submit").await;
+        self.wait_for_text("Keep this receipt code").await;
+    }
+}
+
+/// A settled cash booking of `hours` hours, `days` after the test start.
+pub(super) async fn worked(server: &TestServer, provider: i64, client: i64, hours: i64, days: i64) {
+    use coopkit_market::{BookingFacts, BookingState, Payment, Window};
+    let store = &server.db.store;
+    let coop = store.coop_by_slug("cleaners").await.unwrap().unwrap().id;
+    let start = coopkit_testkit::TEST_START.plus_millis(days * 86_400_000);
+    let window = Window::new(start, start.plus_millis(hours * 3_600_000)).unwrap();
+    let booking = store
+        .create_booking(
+            &coopkit_store::NewBooking {
+                coop,
+                requester: coopkit_domain::PersonId(client),
+                provider: coopkit_domain::PersonId(provider),
+                category: "cleaning".into(),
+                currency: coopkit_ledger::CurrencyCode::parse("USD").unwrap(),
+                amount: 2_500 * hours as u64,
+                payment: Payment::Cash,
+                window,
+                notes: String::new(),
+            },
+            |id| coopkit_ledger::TransferId::derived(&format!("browser-booking-{}", id.0)),
+            coopkit_domain::PersonId(client),
+            coopkit_testkit::TEST_START,
+        )
+        .await
+        .unwrap();
+    let settled = BookingFacts {
+        state: BookingState::Settled,
+        window,
+        payment: Payment::Cash,
+        requester_done: true,
+        provider_done: true,
+    };
+    store
+        .step_booking(&booking, &settled, None, coopkit_testkit::TEST_START)
+        .await
+        .unwrap();
+}

@@ -1,0 +1,212 @@
+//! Joining a co-op and paying in person, in Chromium.
+
+use coopkit_testkit::TestServer;
+use fantoccini::Locator;
+
+use super::*;
+use crate::fixtures::{coop, email_of, PASSWORD};
+
+#[tokio::test]
+async fn sign_up_join_approve_and_see_the_members_in_chromium() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let server = TestServer::spawn(coopkit_store::Backend::Sqlite).await;
+    coop(&server, "story-sitters", "Sofia Coordinator", true).await;
+    let base = &server.base_url;
+    let b = &browser;
+
+    // A parent signs up, in English.
+    b.client.goto(&format!("{base}/signup")).await.unwrap();
+    b.wait_for_text("Create an account").await;
+    b.fill("display_name", "Pablo Parent").await;
+    b.fill("email", "pablo@example.coop").await;
+    b.fill("password", PASSWORD).await;
+    b.click("main form button[type=submit]").await;
+    b.wait_for_text("Pablo Parent").await;
+
+    // ... and applies to join.
+    b.client
+        .goto(&format!("{base}/c/story-sitters"))
+        .await
+        .unwrap();
+    b.wait_for_text("Join this co-op").await;
+    b.click("form[action='/c/story-sitters/join'] button").await;
+    b.wait_for_text("Your application is waiting for a coordinator.")
+        .await;
+    b.click("form[action='/logout'] button").await;
+    b.wait_for_text("Sign up").await;
+
+    // The coordinator logs in, switches to Spanish, and admits the parent.
+    b.client.goto(&format!("{base}/login")).await.unwrap();
+    b.fill("email", &email_of("Sofia Coordinator")).await;
+    b.fill("password", PASSWORD).await;
+    b.click("main form button[type=submit]").await;
+    b.wait_for_text("Sofia Coordinator").await;
+    b.client
+        .find(Locator::Css("#lang-choice option[value=es]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.click("form.lang button").await;
+    b.wait_for_text("Cooperativas en este servidor").await;
+    b.client
+        .goto(&format!("{base}/c/story-sitters/approvals"))
+        .await
+        .unwrap();
+    let queue = b.wait_for_text("Solicitudes a Co-op story-sitters").await;
+    assert!(queue.contains("Pablo Parent"), "{queue}");
+    b.click("button[value=admit]").await;
+    b.wait_for_text("No hay solicitudes pendientes.").await;
+    b.click("form[action='/logout'] button").await;
+    b.wait_for_text("Crear cuenta").await;
+
+    // The parent logs back in and sees the member list.
+    b.client
+        .goto(&format!("{base}/login?next=/c/story-sitters/members"))
+        .await
+        .unwrap();
+    b.wait_for_text("Entrar").await;
+    b.fill("email", "pablo@example.coop").await;
+    b.fill("password", PASSWORD).await;
+    b.click("main form button[type=submit]").await;
+    // The coordinator's Spanish stays in the browser's cookie, but Pablo's
+    // own setting (English, from signing up) wins once he is logged in.
+    let members = b.wait_for_text("Members of Co-op story-sitters").await;
+    assert!(
+        members.contains("Pablo Parent") && members.contains("Sofia Coordinator"),
+        "{members}"
+    );
+    let url = b.client.current_url().await.unwrap();
+    assert_eq!(url.path(), "/c/story-sitters/members");
+
+    let png = b.client.screenshot().await.unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG"),
+        "a screenshot of the member list"
+    );
+    if let Ok(dir) = std::env::var("COOPKIT_SCREENSHOT_DIR") {
+        std::fs::write(std::path::Path::new(&dir).join("members.png"), png).unwrap();
+    }
+    browser.stop().await;
+}
+
+impl Browser {
+    pub(super) async fn log_in(&self, base: &str, name: &str) {
+        self.client.goto(&format!("{base}/login")).await.unwrap();
+        self.fill("email", &email_of(name)).await;
+        self.fill("password", PASSWORD).await;
+        self.click("main form button[type=submit]").await;
+        self.wait_for_text(name).await;
+    }
+
+    pub(super) async fn log_out(&self) {
+        self.click("form[action='/logout'] button").await;
+        self.wait_for_text("Sign up").await;
+    }
+
+    /// Logs in as one of the demo's people.
+    pub(super) async fn log_in_to_demo(&self, base: &str, email: &str) {
+        self.client.goto(&format!("{base}/login")).await.unwrap();
+        self.fill("email", email).await;
+        self.fill("password", coopkit_app::demo::DEMO_PASSWORD)
+            .await;
+        self.click("main form button[type=submit]").await;
+        // In whichever language the person chose.
+        self.wait_for_attr("form[action='/logout']", "method", |_| true)
+            .await;
+    }
+}
+
+/// Reads the QR code in a PNG screenshot, as a phone's camera app would.
+fn scan(png_bytes: &[u8]) -> String {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png_bytes))
+        .read_info()
+        .unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut pixels).unwrap();
+    let channels = frame.color_type.samples();
+    let (width, height) = (frame.width as usize, frame.height as usize);
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| {
+        // The first channel is enough for a black and white code.
+        pixels[y * frame.line_size + x * channels]
+    });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the screenshot");
+    grids[0].decode().unwrap().1
+}
+
+#[tokio::test]
+async fn a_shop_shows_a_qr_code_and_a_member_scans_it_and_pays() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let server = TestServer::spawn(coopkit_store::Backend::Sqlite).await;
+    let shop = coop(&server, "market", "Sam Shop", false).await;
+    shop.post_json(
+        "/api/v1/coops/market/currencies",
+        &serde_json::json!({"code": "LETS", "name": "Lets", "kind": "community", "scale": 2, "default_debit_limit": 2000}),
+    )
+    .await
+    .assert_status(201);
+    crate::fixtures::member(&server, "market", &shop, "Ana Parent").await;
+    let base = &server.base_url;
+    let b = &browser;
+
+    // At the till, the shop asks for 4.50 for a loaf of bread.
+    b.log_in(base, "Sam Shop").await;
+    b.client
+        .goto(&format!("{base}/c/market/requests"))
+        .await
+        .unwrap();
+    b.wait_for_text("Ask to be paid").await;
+    b.fill("amount", "4.50").await;
+    b.fill("memo", "a loaf of bread").await;
+    b.click("main form button[type=submit]").await;
+    b.wait_for_text("Scan this code with a phone to pay.").await;
+    let request_url = b.client.current_url().await.unwrap();
+    let qr = b
+        .client
+        .find(Locator::Css("figure.qr svg"))
+        .await
+        .unwrap()
+        .screenshot()
+        .await
+        .unwrap();
+    let scanned = scan(&qr);
+    assert_eq!(
+        scanned,
+        request_url.as_str(),
+        "the code holds the page's address"
+    );
+
+    // Ana scans it, logs in on her phone, and pays with one tap.
+    b.log_out().await;
+    b.log_in(base, "Ana Parent").await;
+    b.client.goto(&scanned).await.unwrap();
+    b.wait_for_text("Pay Sam Shop now").await;
+    b.click("#pay-request").await;
+    let paid = b.wait_for_text("Paid").await;
+    assert!(
+        paid.contains("4.50") && paid.contains("a loaf of bread"),
+        "{paid}"
+    );
+
+    // The till's page shows the payment, and both statements hold it.
+    b.log_out().await;
+    b.log_in(base, "Sam Shop").await;
+    b.client.goto(request_url.as_str()).await.unwrap();
+    b.wait_for_text("Paid").await;
+    b.client
+        .goto(&format!("{base}/c/market/ledger"))
+        .await
+        .unwrap();
+    let ledger = b.wait_for_text("a loaf of bread").await;
+    assert!(
+        ledger.contains("+4.50") && ledger.contains("Ana Parent"),
+        "{ledger}"
+    );
+    browser.stop().await;
+}
