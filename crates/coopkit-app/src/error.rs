@@ -132,3 +132,45 @@ impl From<StoreError> for AppError {
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_failure_keeps_its_cause() {
+        let cause = std::io::Error::other("disk full");
+        let error = AppError::because("keeping a file")(cause);
+        assert_eq!(error.chain(), "internal error: keeping a file: disk full");
+        assert_eq!(
+            AppError::internal("a play without an answer").chain(),
+            "internal error: a play without an answer"
+        );
+    }
+
+    #[test]
+    fn each_conflict_is_mapped_in_one_place() {
+        let told = |rule| match AppError::from(StoreError::Conflict(rule)) {
+            AppError::Conflict { field, code } => Some((field, code)),
+            _ => None,
+        };
+        assert_eq!(told(Conflict::Email), Some(("email", "email-taken")));
+        assert_eq!(told(Conflict::Stock), Some(("quantity", "out-of-stock")));
+        assert_eq!(
+            told(Conflict::Decision),
+            Some(("decision", "already-decided"))
+        );
+        assert!(matches!(
+            AppError::from(StoreError::Conflict(Conflict::LedgerBatch)),
+            AppError::Overtaken(_)
+        ));
+        // A rule no person should meet is a bug, reported with its cause.
+        let token = AppError::from(StoreError::Conflict(Conflict::Token));
+        assert!(matches!(token, AppError::Internal { .. }));
+        assert!(
+            token.chain().ends_with("conflict: Token"),
+            "{}",
+            token.chain()
+        );
+    }
+}

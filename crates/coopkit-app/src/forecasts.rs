@@ -4,6 +4,7 @@
 //! to the governance proposal that would make the change.
 
 use coopkit_domain::{DuesPeriod, MembershipStatus, Role, Timestamp};
+use coopkit_governance::Enactment;
 use coopkit_ledger::policy::Policy;
 use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, Limit, TransferId};
 use coopkit_sim::params::IssueOnce;
@@ -95,8 +96,8 @@ pub struct ForecastView {
     pub id: i64,
     pub currency: String,
     pub proposal: Option<ProposalId>,
-    /// `enacted` or `rejected`, once the proposal's vote has closed.
-    pub outcome: Option<String>,
+    /// Once the proposal's vote has closed.
+    pub outcome: Option<Enactment>,
     pub setup: ForecastSetup,
     /// Two alternatives, [`CURRENT`] and [`PROPOSED`].
     pub comparison: Comparison,
@@ -355,13 +356,13 @@ impl App {
             if passed {
                 self.enact(coop, &view_of(forecast.clone())?).await?;
             }
-            let outcome = if passed { "enacted" } else { "rejected" };
+            let outcome = Enactment::of(passed);
             if self
                 .store
                 .settle_forecast(coop.id, forecast.id, outcome)
                 .await?
             {
-                tracing::info!(coop = %coop.slug, forecast = forecast.id, outcome, "rule change settled");
+                tracing::info!(coop = %coop.slug, forecast = forecast.id, outcome = outcome.as_str(), "rule change settled");
             }
         }
         Ok(())

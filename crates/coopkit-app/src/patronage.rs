@@ -12,8 +12,9 @@
 //! same way, from the reserve to issuance.
 
 use coopkit_domain::validation::Collector;
-use coopkit_domain::{MembershipStatus, Role, Timestamp};
+use coopkit_domain::{AllocationId, MembershipStatus, Role, Timestamp};
 use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, TransferId};
+use coopkit_patronage::state::AllocationState;
 use coopkit_patronage::{allocate, Allocation, Bylaws, Measure, Patronage};
 use coopkit_store::{
     AllocationLine, AllocationRecord, Coop, CoopRules, NewAllocation, Person, ProposalId,
@@ -64,7 +65,7 @@ pub struct AllocationView {
     pub scale: u32,
 }
 
-fn transfer_id(coop: &Coop, allocation: i64, part: &str) -> TransferId {
+fn transfer_id(coop: &Coop, allocation: AllocationId, part: &str) -> TransferId {
     TransferId::derived(&format!(
         "coopkit-patronage|{}|{allocation}|{part}",
         coop.id
@@ -152,7 +153,7 @@ impl App {
         actor: &Person,
         slug: &str,
         form: CloseYearForm,
-    ) -> Result<(i64, ProposalId)> {
+    ) -> Result<(AllocationId, ProposalId)> {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Coordinator).await?;
         let settings = self.settings_of(&coop).await?.ok_or(AppError::Conflict {
@@ -290,7 +291,9 @@ impl App {
                 Some(id),
             )
             .await?;
-        self.store.link_allocation_proposal(id, proposal.0).await?;
+        self.store
+            .link_allocation_proposal(coop.id, id, proposal, actor.id, now)
+            .await?;
         Ok((id, proposal))
     }
 
@@ -300,7 +303,12 @@ impl App {
         Ok(self.store.allocations(coop.id).await?)
     }
 
-    pub async fn allocation(&self, actor: &Person, slug: &str, id: i64) -> Result<AllocationView> {
+    pub async fn allocation(
+        &self,
+        actor: &Person,
+        slug: &str,
+        id: AllocationId,
+    ) -> Result<AllocationView> {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Member).await?;
         let mut record = self
@@ -310,7 +318,7 @@ impl App {
             .ok_or(AppError::NotFound("allocation"))?;
         if let Some(proposal) = record.proposal {
             // Closing the vote may post it.
-            self.refresh_proposal(&coop, ProposalId(proposal)).await?;
+            self.refresh_proposal(&coop, proposal).await?;
             record = self
                 .store
                 .allocation(coop.id, id)
@@ -351,19 +359,18 @@ impl App {
     pub(crate) async fn settle_allocation(
         &self,
         coop: &Coop,
-        id: i64,
+        id: AllocationId,
         approved: bool,
     ) -> Result<()> {
         let Some(record) = self.store.allocation(coop.id, id).await? else {
             return Ok(());
         };
-        if record.state != "proposed" {
+        if record.state != AllocationState::Proposed {
             return Ok(());
         }
+        let now = self.clock.now();
         if !approved {
-            self.store
-                .step_allocation(id, "proposed", "rejected")
-                .await?;
+            self.store.settle_allocation(&record, false, now).await?;
             return Ok(());
         }
         let allocation: Allocation = serde_json::from_str(&record.allocation.result)
@@ -438,14 +445,14 @@ impl App {
         }
         let results = self.ledger.submit(coop.id, instructions).await?;
         if let Some(refusal) = results.into_iter().find_map(std::result::Result::err) {
-            tracing::warn!(coop = %coop.slug, allocation = id, code = refusal.code(), "allocation not posted");
+            tracing::warn!(coop = %coop.slug, allocation = %id, code = refusal.code(), "allocation not posted");
             return Err(AppError::Conflict {
                 field: "allocation",
                 code: "allocation-not-posted",
             });
         }
-        self.store.step_allocation(id, "proposed", "posted").await?;
-        tracing::info!(coop = %coop.slug, allocation = id, "allocation posted");
+        self.store.settle_allocation(&record, true, now).await?;
+        tracing::info!(coop = %coop.slug, allocation = %id, "allocation posted");
         Ok(())
     }
 
@@ -454,7 +461,7 @@ impl App {
         &self,
         actor: &Person,
         slug: &str,
-        id: i64,
+        id: AllocationId,
     ) -> Result<crate::governance::Download> {
         let view = self.allocation(actor, slug, id).await?;
         let line = view.mine.ok_or(AppError::NotFound("statement"))?;
@@ -473,7 +480,7 @@ impl App {
             money(line.cash),
             money(line.retained),
             view.record.allocation.currency,
-            view.record.state,
+            view.record.state.as_str(),
         );
         Ok(crate::governance::Download {
             name: format!("patronage-{}-{}.csv", view.record.allocation.year, slug),

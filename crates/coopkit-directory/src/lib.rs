@@ -13,6 +13,7 @@ pub mod jsonld;
 pub mod link;
 pub mod mapping;
 pub mod merge;
+pub mod moderation;
 pub mod murmurations;
 pub mod normalize;
 
@@ -23,4 +24,5 @@ pub use mapping::{
     read_csv, read_csv_rows, Field, ListFacts, Mapping, Problem, ReadError, Reading, Record,
 };
 pub use merge::{survive, Merged, Statement};
+pub use moderation::ReviewState;
 pub use murmurations::read_murmurations;

@@ -12,8 +12,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    BookingId, CoopId, ItemId, MemberClassId, MembershipId, OrderId, PersonId, ProjectId,
-    ProposalId, Role, TaskId, Timestamp,
+    AllocationId, BookingId, CoopId, ItemId, MemberClassId, MembershipId, OrderId, PersonId,
+    ProjectId, ProposalId, Role, TaskId, Timestamp,
 };
 
 /// An event's place in the log: given in the order transactions commit,
@@ -114,6 +114,17 @@ pub enum Event {
     #[serde(rename = "vote.closed")]
     VoteClosed { proposal: ProposalId },
 
+    /// A year's allocation computed and put to the members.
+    #[serde(rename = "allocation.proposed")]
+    AllocationProposed {
+        allocation: AllocationId,
+        proposal: ProposalId,
+    },
+    #[serde(rename = "allocation.posted")]
+    AllocationPosted { allocation: AllocationId },
+    #[serde(rename = "allocation.rejected")]
+    AllocationRejected { allocation: AllocationId },
+
     #[serde(rename = "order.placed")]
     OrderPlaced {
         order: OrderId,
@@ -144,6 +155,7 @@ pub enum Subject {
     Booking(BookingId),
     Task(TaskId),
     Proposal(ProposalId),
+    Allocation(AllocationId),
     Order(OrderId),
     Project(ProjectId),
 }
@@ -156,6 +168,7 @@ impl std::fmt::Display for Subject {
             Subject::Booking(id) => write!(f, "booking:{id}"),
             Subject::Task(id) => write!(f, "task:{id}"),
             Subject::Proposal(id) => write!(f, "proposal:{id}"),
+            Subject::Allocation(id) => write!(f, "allocation:{id}"),
             Subject::Order(id) => write!(f, "order:{id}"),
             Subject::Project(id) => write!(f, "project:{id}"),
         }
@@ -188,6 +201,9 @@ impl Event {
         "vote.opened",
         "vote.ballot_cast",
         "vote.closed",
+        "allocation.proposed",
+        "allocation.posted",
+        "allocation.rejected",
         "order.placed",
         "order.paid",
         "order.refused",
@@ -225,6 +241,9 @@ impl Event {
             E::VoteOpened { .. } => "vote.opened",
             E::BallotCast { .. } => "vote.ballot_cast",
             E::VoteClosed { .. } => "vote.closed",
+            E::AllocationProposed { .. } => "allocation.proposed",
+            E::AllocationPosted { .. } => "allocation.posted",
+            E::AllocationRejected { .. } => "allocation.rejected",
             E::OrderPlaced { .. } => "order.placed",
             E::OrderPaid { .. } => "order.paid",
             E::OrderRefused { .. } => "order.refused",
@@ -263,6 +282,9 @@ impl Event {
             | E::VoteOpened { proposal, .. }
             | E::BallotCast { proposal }
             | E::VoteClosed { proposal } => Subject::Proposal(proposal),
+            E::AllocationProposed { allocation, .. }
+            | E::AllocationPosted { allocation }
+            | E::AllocationRejected { allocation } => Subject::Allocation(allocation),
             E::OrderPlaced { order, .. }
             | E::OrderPaid { order }
             | E::OrderRefused { order }
@@ -309,6 +331,20 @@ impl Happened {
             at,
             event,
         }
+    }
+
+    /// Each of `events` (none, for a step that records nothing) as
+    /// happened in `coop`, by `actor`, at `at`.
+    pub fn each(
+        coop: CoopId,
+        actor: Option<PersonId>,
+        at: Timestamp,
+        events: impl IntoIterator<Item = Event>,
+    ) -> Vec<Happened> {
+        events
+            .into_iter()
+            .map(|event| Happened::new(coop, actor, at, event))
+            .collect()
     }
 }
 
@@ -384,6 +420,16 @@ mod tests {
             },
             Event::BallotCast { proposal: pr },
             Event::VoteClosed { proposal: pr },
+            Event::AllocationProposed {
+                allocation: AllocationId(11),
+                proposal: pr,
+            },
+            Event::AllocationPosted {
+                allocation: AllocationId(11),
+            },
+            Event::AllocationRejected {
+                allocation: AllocationId(11),
+            },
             Event::OrderPlaced {
                 order: o,
                 item: ItemId(10),

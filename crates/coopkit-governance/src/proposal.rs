@@ -85,6 +85,39 @@ impl ProposalState {
     }
 }
 
+/// What a closed vote on a rule change came to for the change itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Enactment {
+    /// Approved, and the rules changed.
+    Enacted,
+    Rejected,
+}
+
+impl Enactment {
+    pub const ALL: [Enactment; 2] = [Enactment::Enacted, Enactment::Rejected];
+
+    /// What a vote that `passed` (or not) does to the change it decides.
+    pub fn of(passed: bool) -> Enactment {
+        if passed {
+            Enactment::Enacted
+        } else {
+            Enactment::Rejected
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Enactment::Enacted => "enacted",
+            Enactment::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Enactment> {
+        Self::ALL.into_iter().find(|e| e.as_str() == text)
+    }
+}
+
 /// A proposal's times, as milliseconds of the server's clock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Schedule {
@@ -183,6 +216,10 @@ mod tests {
         for state in ProposalState::ALL {
             assert_eq!(ProposalState::parse(state.as_str()), Some(state));
         }
+        for enactment in Enactment::ALL {
+            assert_eq!(Enactment::parse(enactment.as_str()), Some(enactment));
+        }
+        assert_eq!(Enactment::of(true), Enactment::Enacted);
         assert_eq!(ProposalKind::parse("referendum"), None);
         assert!(ProposalKind::Motion.open_to_members());
         assert!(!ProposalKind::Election.open_to_members());

@@ -19,6 +19,7 @@
 //! rule, and capped: [`returns`].
 
 pub mod returns;
+pub mod state;
 
 use serde::{Deserialize, Serialize};
 

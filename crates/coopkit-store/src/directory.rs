@@ -6,6 +6,8 @@
 use coopkit_domain::{PersonId, Timestamp};
 use futures_util::{Stream, StreamExt};
 
+use coopkit_directory::moderation::{self, ReviewState};
+
 use crate::error::Conflict;
 use crate::{on_pool, BeginWrite, Pool, Result, Store, StoreError};
 
@@ -147,7 +149,7 @@ pub struct Review {
     pub left: i64,
     pub right: i64,
     pub score_milli: i64,
-    pub state: String,
+    pub state: ReviewState,
 }
 
 /// A suggested edit.
@@ -159,7 +161,7 @@ pub struct Edit {
     pub value: String,
     pub note: String,
     pub person: PersonId,
-    pub state: String,
+    pub state: ReviewState,
     pub created_at: Timestamp,
 }
 
@@ -363,13 +365,16 @@ impl Store {
                 };
                 let decide = format!(
                     "UPDATE {table} SET state = $2, decided_by = $3, decided_at = $4 \
-                     WHERE id = $1 AND state = 'open'"
+                     WHERE id = $1 AND state = $5"
                 );
+                let decided = moderation::decide(ReviewState::Open, accepted)
+                    .ok_or(StoreError::Conflict(Conflict::Decision))?;
                 let done = sqlx::query(&decide)
                     .bind(id)
-                    .bind(if accepted { "accepted" } else { "rejected" })
+                    .bind(decided.as_str())
                     .bind(write.person.map(|p| p.0))
                     .bind(now.as_millis())
+                    .bind(ReviewState::Open.as_str())
                     .execute(&mut *tx)
                     .await?;
                 if done.rows_affected() != 1 {
@@ -541,25 +546,16 @@ impl Store {
             .collect())
     }
 
-    pub async fn directory_reviews(&self, state: &str, limit: i64) -> Result<Vec<Review>> {
-        let rows: Vec<(i64, i64, i64, i64, String)> = on_pool!(self, |pool| sqlx::query_as(
+    pub async fn directory_reviews(&self, state: ReviewState, limit: i64) -> Result<Vec<Review>> {
+        let rows: Vec<ReviewRow> = on_pool!(self, |pool| sqlx::query_as(
             "SELECT id, left_org, right_org, score_milli, state FROM directory_review \
              WHERE state = $1 ORDER BY score_milli DESC, id LIMIT $2"
         )
-        .bind(state)
+        .bind(state.as_str())
         .bind(limit)
         .fetch_all(pool)
         .await)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, left, right, score_milli, state)| Review {
-                id,
-                left,
-                right,
-                score_milli,
-                state,
-            })
-            .collect())
+        rows.into_iter().map(review_from).collect()
     }
 
     /// The most recently decided pairs that kept their records, newest
@@ -567,24 +563,26 @@ impl Store {
     pub async fn directory_reviewed_pairs(&self, limit: i64) -> Result<Vec<ReviewedPair>> {
         let rows: Vec<(String, String, String)> = on_pool!(self, |pool| sqlx::query_as(
             "SELECT left_record, right_record, state FROM directory_review \
-             WHERE state <> 'open' AND left_record IS NOT NULL AND right_record IS NOT NULL \
+             WHERE state <> $2 AND left_record IS NOT NULL AND right_record IS NOT NULL \
              ORDER BY decided_at DESC, id DESC LIMIT $1"
         )
         .bind(limit)
+        .bind(ReviewState::Open.as_str())
         .fetch_all(pool)
         .await)?;
-        Ok(rows
-            .into_iter()
-            .map(|(left_record, right_record, state)| ReviewedPair {
-                left_record,
-                right_record,
-                same: state == "accepted",
+        rows.into_iter()
+            .map(|(left_record, right_record, state)| {
+                Ok(ReviewedPair {
+                    left_record,
+                    right_record,
+                    same: review_state("directory_review.state", &state)? == ReviewState::Accepted,
+                })
             })
-            .collect())
+            .collect()
     }
 
     pub async fn directory_review(&self, id: i64) -> Result<Option<Review>> {
-        let row: Option<(i64, i64, i64, i64, String)> = on_pool!(self, |pool| {
+        let row: Option<ReviewRow> = on_pool!(self, |pool| {
             sqlx::query_as(
             "SELECT id, left_org, right_org, score_milli, state FROM directory_review WHERE id = $1"
         )
@@ -592,13 +590,7 @@ impl Store {
         .fetch_optional(pool)
         .await
         })?;
-        Ok(row.map(|(id, left, right, score_milli, state)| Review {
-            id,
-            left,
-            right,
-            score_milli,
-            state,
-        }))
+        row.map(review_from).transpose()
     }
 
     pub async fn suggest_directory_edit(
@@ -613,7 +605,7 @@ impl Store {
         Ok(on_pool!(self, |pool| {
             sqlx::query_scalar(
             "INSERT INTO directory_edit (org_id, field, value, note, person_id, state, created_at) \
-             VALUES ($1, $2, $3, $4, $5, 'open', $6) RETURNING id"
+             VALUES ($1, $2, $3, $4, $5, $7, $6) RETURNING id"
         )
         .bind(org)
         .bind(field)
@@ -621,21 +613,22 @@ impl Store {
         .bind(note)
         .bind(person.0)
         .bind(now.as_millis())
+        .bind(ReviewState::Open.as_str())
         .fetch_one(pool)
         .await
         })?)
     }
 
-    pub async fn directory_edits(&self, state: &str, limit: i64) -> Result<Vec<Edit>> {
+    pub async fn directory_edits(&self, state: ReviewState, limit: i64) -> Result<Vec<Edit>> {
         let rows: Vec<EditRow> = on_pool!(self, |pool| sqlx::query_as(
             "SELECT id, org_id, field, value, note, person_id, state, created_at \
              FROM directory_edit WHERE state = $1 ORDER BY id LIMIT $2"
         )
-        .bind(state)
+        .bind(state.as_str())
         .bind(limit)
         .fetch_all(pool)
         .await)?;
-        Ok(rows.into_iter().map(edit_from).collect())
+        rows.into_iter().map(edit_from).collect()
     }
 
     pub async fn directory_edit(&self, id: i64) -> Result<Option<Edit>> {
@@ -646,24 +639,56 @@ impl Store {
         .bind(id)
         .fetch_optional(pool)
         .await)?;
-        Ok(row.map(edit_from))
+        row.map(edit_from).transpose()
     }
 }
 
 type HistoryRow = (String, String, String, Option<String>, Option<String>, i64);
 
-type EditRow = (i64, i64, String, String, String, i64, String, i64);
+#[derive(sqlx::FromRow)]
+struct EditRow {
+    id: i64,
+    org_id: i64,
+    field: String,
+    value: String,
+    note: String,
+    person_id: i64,
+    state: String,
+    created_at: i64,
+}
 
-fn edit_from(row: EditRow) -> Edit {
-    let (id, org, field, value, note, person, state, created_at) = row;
-    Edit {
-        id,
-        org,
-        field,
-        value,
-        note,
-        person: PersonId(person),
-        state,
-        created_at: Timestamp(created_at),
-    }
+fn edit_from(row: EditRow) -> Result<Edit> {
+    Ok(Edit {
+        id: row.id,
+        org: row.org_id,
+        field: row.field,
+        value: row.value,
+        note: row.note,
+        person: PersonId(row.person_id),
+        state: review_state("directory_edit.state", &row.state)?,
+        created_at: Timestamp(row.created_at),
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct ReviewRow {
+    id: i64,
+    left_org: i64,
+    right_org: i64,
+    score_milli: i64,
+    state: String,
+}
+
+fn review_from(row: ReviewRow) -> Result<Review> {
+    Ok(Review {
+        id: row.id,
+        left: row.left_org,
+        right: row.right_org,
+        score_milli: row.score_milli,
+        state: review_state("directory_review.state", &row.state)?,
+    })
+}
+
+fn review_state(column: &str, text: &str) -> Result<ReviewState> {
+    ReviewState::parse(text).ok_or_else(|| StoreError::corrupt(column, text))
 }

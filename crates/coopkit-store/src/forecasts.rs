@@ -1,6 +1,7 @@
 //! Forecasts of token-rule changes, and the proposals they are attached to.
 
 use coopkit_domain::{CoopId, PersonId, Timestamp};
+use coopkit_governance::Enactment;
 
 use crate::{on_pool, ProposalId, Result, Store, StoreError};
 
@@ -19,8 +20,8 @@ pub struct Forecast {
     pub id: i64,
     pub forecast: NewForecast,
     pub proposal: Option<ProposalId>,
-    /// `enacted` or `rejected`, once the proposal's vote has closed.
-    pub outcome: Option<String>,
+    /// What the vote decided, once the proposal's vote has closed.
+    pub outcome: Option<Enactment>,
     pub created_at: Timestamp,
 }
 
@@ -39,9 +40,14 @@ type ForecastRow = (
 const COLUMNS: &str =
     "id, coop_id, currency, params, result, proposal_id, outcome, created_by, created_at";
 
-fn forecast_from(row: ForecastRow) -> Forecast {
+fn forecast_from(row: ForecastRow) -> Result<Forecast> {
     let (id, coop, currency, params, result, proposal, outcome, by, at) = row;
-    Forecast {
+    let outcome = outcome
+        .map(|o| {
+            Enactment::parse(&o).ok_or_else(|| StoreError::corrupt("policy_forecast.outcome", &o))
+        })
+        .transpose()?;
+    Ok(Forecast {
         id,
         forecast: NewForecast {
             coop: CoopId(coop),
@@ -53,7 +59,7 @@ fn forecast_from(row: ForecastRow) -> Forecast {
         proposal: proposal.map(ProposalId),
         outcome,
         created_at: Timestamp(at),
-    }
+    })
 }
 
 impl Store {
@@ -86,7 +92,7 @@ impl Store {
             .fetch_optional(pool)
             .await
         })?;
-        Ok(row.map(forecast_from))
+        row.map(forecast_from).transpose()
     }
 
     /// The forecasts attached to a proposal, oldest first.
@@ -104,7 +110,7 @@ impl Store {
             .fetch_all(pool)
             .await
         })?;
-        Ok(rows.into_iter().map(forecast_from).collect())
+        rows.into_iter().map(forecast_from).collect()
     }
 
     /// Attaches a forecast to a proposal of the same co-op. `false` when
@@ -133,12 +139,12 @@ impl Store {
 
     /// Records what the vote decided, once: `false` when it was recorded
     /// already.
-    pub async fn settle_forecast(&self, coop: CoopId, id: i64, outcome: &str) -> Result<bool> {
+    pub async fn settle_forecast(&self, coop: CoopId, id: i64, outcome: Enactment) -> Result<bool> {
         let changed = on_pool!(self, |pool| {
             sqlx::query(
                 "UPDATE policy_forecast SET outcome = $1 WHERE coop_id = $2 AND id = $3 AND outcome IS NULL",
             )
-            .bind(outcome)
+            .bind(outcome.as_str())
             .bind(coop.0)
             .bind(id)
             .execute(pool)

@@ -142,10 +142,8 @@ impl Store {
         let Some(after) = fund::step(project.state, action) else {
             return Ok(false);
         };
-        let happened: Vec<Happened> = fund::event(project.id, after)
-            .map(|e| Happened::new(project.project.coop, None, now, e))
-            .into_iter()
-            .collect();
+        let event = fund::event(project.id, after);
+        let happened = Happened::each(project.project.coop, None, now, event);
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let done = sqlx::query(

@@ -6,7 +6,7 @@
 //! closing the secret and the tags are erased together, after which no
 //! one, operators included, can tie a ballot to a voter.
 
-use coopkit_domain::{CoopId, Event, Happened, PersonId, Timestamp};
+use coopkit_domain::{AllocationId, CoopId, Event, Happened, PersonId, Timestamp};
 use coopkit_governance::{ProposalKind, ProposalState};
 
 use crate::events::record_events;
@@ -31,7 +31,7 @@ pub struct NewProposal {
     pub opens_at: Timestamp,
     pub closes_at: Timestamp,
     pub seed: u64,
-    pub allocation: Option<i64>,
+    pub allocation: Option<AllocationId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,7 +98,7 @@ impl TryFrom<ProposalRow> for Proposal {
                 closes_at: Timestamp(row.closes_at),
                 // Stored as the same 64 bits, signed.
                 seed: row.seed as u64,
-                allocation: row.allocation_id,
+                allocation: row.allocation_id.map(AllocationId),
             },
             state: ProposalState::parse(&row.state)
                 .ok_or_else(|| StoreError::corrupt("proposal.state", &row.state))?,
@@ -171,7 +171,7 @@ impl Store {
             .bind(new.closes_at.as_millis())
             .bind(ProposalState::Scheduled.as_str())
             .bind(new.seed as i64)
-            .bind(new.allocation)
+            .bind(new.allocation.map(|a| a.0))
             .bind(now.as_millis())
             .fetch_one(&mut *tx)
             .await?;

@@ -192,10 +192,7 @@ impl Store {
             return Ok(());
         };
         let event = catalogue::event(order.id, after);
-        let happened: Vec<Happened> = event
-            .map(|e| Happened::new(order.order.coop, Some(order.order.buyer), now, e))
-            .into_iter()
-            .collect();
+        let happened = Happened::each(order.order.coop, Some(order.order.buyer), now, event);
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let settled = sqlx::query(

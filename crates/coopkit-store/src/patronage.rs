@@ -1,8 +1,10 @@
 //! Fiscal year closes: the bylaws' patronage rules, each year's
 //! allocation and its lines, and the patronage the bookings record.
 
-use coopkit_domain::{CoopId, PersonId, Timestamp};
+use coopkit_domain::{AllocationId, CoopId, Event, Happened, PersonId, ProposalId, Timestamp};
+use coopkit_patronage::state::{self, AllocationState};
 
+use crate::events::record_events;
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,11 +25,11 @@ pub struct NewAllocation {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AllocationRecord {
-    pub id: i64,
+    pub id: AllocationId,
     pub allocation: NewAllocation,
-    /// `proposed`, `posted` or `rejected`.
-    pub state: String,
-    pub proposal: Option<i64>,
+    pub state: AllocationState,
+    /// The members' vote on it, once it is put to them.
+    pub proposal: Option<ProposalId>,
     pub created_at: Timestamp,
 }
 
@@ -76,10 +78,12 @@ struct AllocationRow {
 const ALLOCATION_COLUMNS: &str = "id, coop_id, year, period_start, period_end, net, currency, \
     capital_currency, rules, result, state, proposal_id, created_by, created_at";
 
-impl From<AllocationRow> for AllocationRecord {
-    fn from(row: AllocationRow) -> Self {
-        AllocationRecord {
-            id: row.id,
+impl TryFrom<AllocationRow> for AllocationRecord {
+    type Error = StoreError;
+
+    fn try_from(row: AllocationRow) -> Result<Self> {
+        Ok(AllocationRecord {
+            id: AllocationId(row.id),
             allocation: NewAllocation {
                 coop: CoopId(row.coop_id),
                 year: row.year,
@@ -92,10 +96,11 @@ impl From<AllocationRow> for AllocationRecord {
                 result: row.result,
                 created_by: PersonId(row.created_by),
             },
-            state: row.state,
-            proposal: row.proposal_id,
+            state: AllocationState::parse(&row.state)
+                .ok_or_else(|| StoreError::corrupt("patronage_allocation.state", &row.state))?,
+            proposal: row.proposal_id.map(ProposalId),
             created_at: Timestamp(row.created_at),
-        }
+        })
     }
 }
 
@@ -181,7 +186,7 @@ impl Store {
         new: &NewAllocation,
         lines: &[AllocationLine],
         now: Timestamp,
-    ) -> Result<Option<i64>> {
+    ) -> Result<Option<AllocationId>> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let exists: Option<i64> = sqlx::query_scalar(
@@ -197,7 +202,7 @@ impl Store {
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO patronage_allocation (coop_id, year, period_start, period_end, net, currency, \
                  capital_currency, rules, result, state, created_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'proposed', $10, $11) RETURNING id",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $12, $10, $11) RETURNING id",
             )
             .bind(new.coop.0)
             .bind(&new.year)
@@ -210,6 +215,7 @@ impl Store {
             .bind(&new.result)
             .bind(new.created_by.0)
             .bind(now.as_millis())
+            .bind(AllocationState::Proposed.as_str())
             .fetch_one(&mut *tx)
             .await?;
             for line in lines {
@@ -229,35 +235,73 @@ impl Store {
                 .await?;
             }
             tx.commit().await?;
-            Ok(Some(id))
+            Ok(Some(AllocationId(id)))
         })
     }
 
-    pub async fn link_allocation_proposal(&self, id: i64, proposal: i64) -> Result<()> {
+    /// Puts an allocation to the members' vote on `proposal`, recording
+    /// that it is proposed.
+    pub async fn link_allocation_proposal(
+        &self,
+        coop: CoopId,
+        id: AllocationId,
+        proposal: ProposalId,
+        by: PersonId,
+        now: Timestamp,
+    ) -> Result<()> {
+        let event = Event::AllocationProposed {
+            allocation: id,
+            proposal,
+        };
+        let happened = [Happened::new(coop, Some(by), now, event)];
         on_pool!(self, |pool| {
-            sqlx::query("UPDATE patronage_allocation SET proposal_id = $1 WHERE id = $2")
-                .bind(proposal)
-                .bind(id)
-                .execute(pool)
-                .await
-                .map(|d| d.rows_affected())
-        })?;
-        Ok(())
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(
+                "UPDATE patronage_allocation SET proposal_id = $1 WHERE id = $2 AND coop_id = $3",
+            )
+            .bind(proposal.0)
+            .bind(id.0)
+            .bind(coop.0)
+            .execute(&mut *tx)
+            .await?;
+            record_events!(tx, &happened);
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
-    /// Moves an allocation from one state to another; `false` if it was
-    /// not in `from` (another server moved it first).
-    pub async fn step_allocation(&self, id: i64, from: &str, to: &str) -> Result<bool> {
-        let moved = on_pool!(self, |pool| {
-            sqlx::query("UPDATE patronage_allocation SET state = $1 WHERE id = $2 AND state = $3")
-                .bind(to)
-                .bind(id)
-                .bind(from)
-                .execute(pool)
-                .await
-                .map(|d| d.rows_affected())
-        })?;
-        Ok(moved == 1)
+    /// Settles a proposed allocation after its vote: posted or rejected,
+    /// with its event (the clock's step, so no actor). `false` if it was
+    /// no longer proposed (another server settled it first).
+    pub async fn settle_allocation(
+        &self,
+        record: &AllocationRecord,
+        passed: bool,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let Some(after) = state::settle(record.state, passed) else {
+            return Ok(false);
+        };
+        let event = state::event(record.id, after);
+        let happened = Happened::each(record.allocation.coop, None, now, event);
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let moved = sqlx::query(
+                "UPDATE patronage_allocation SET state = $1 WHERE id = $2 AND state = $3",
+            )
+            .bind(after.as_str())
+            .bind(record.id.0)
+            .bind(record.state.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if moved != 1 {
+                return Ok(false);
+            }
+            record_events!(tx, &happened);
+            tx.commit().await?;
+            Ok(true)
+        })
     }
 
     /// The co-op's allocations, latest year first.
@@ -271,29 +315,33 @@ impl Store {
             .fetch_all(pool)
             .await
         })?;
-        Ok(rows.into_iter().map(AllocationRecord::from).collect())
+        rows.into_iter().map(AllocationRecord::try_from).collect()
     }
 
-    pub async fn allocation(&self, coop: CoopId, id: i64) -> Result<Option<AllocationRecord>> {
+    pub async fn allocation(
+        &self,
+        coop: CoopId,
+        id: AllocationId,
+    ) -> Result<Option<AllocationRecord>> {
         let row: Option<AllocationRow> = on_pool!(self, |pool| {
             sqlx::query_as(&format!(
                 "SELECT {ALLOCATION_COLUMNS} FROM patronage_allocation WHERE id = $1 AND coop_id = $2"
             ))
-            .bind(id)
+            .bind(id.0)
             .bind(coop.0)
             .fetch_optional(pool)
             .await
         })?;
-        Ok(row.map(AllocationRecord::from))
+        row.map(AllocationRecord::try_from).transpose()
     }
 
-    pub async fn allocation_lines(&self, id: i64) -> Result<Vec<AllocationLine>> {
+    pub async fn allocation_lines(&self, id: AllocationId) -> Result<Vec<AllocationLine>> {
         let rows: Vec<LineRow> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT person_id, class_key, patronage, share_ppm, amount, cash, retained \
                  FROM patronage_line WHERE allocation_id = $1 ORDER BY class_key, person_id",
             )
-            .bind(id)
+            .bind(id.0)
             .fetch_all(pool)
             .await
         })?;

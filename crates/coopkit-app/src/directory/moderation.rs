@@ -5,7 +5,7 @@
 //! history.
 
 use coopkit_directory::fields::FIELDS;
-use coopkit_directory::{Record, Reviewed, Statement};
+use coopkit_directory::{Record, ReviewState, Reviewed, Statement};
 use coopkit_domain::PersonId;
 use coopkit_store::{
     Decision, DirectoryOrg, DirectoryWrite, Edit, FieldChange, HistoryEntry, NewRows, NewSource,
@@ -54,7 +54,11 @@ impl App {
     pub async fn review_queue(&self, person: PersonId, limit: i64) -> Result<Vec<ReviewView>> {
         self.require_moderator(person).await?;
         let mut views = Vec::new();
-        for review in self.store.directory_reviews("open", limit).await? {
+        for review in self
+            .store
+            .directory_reviews(ReviewState::Open, limit)
+            .await?
+        {
             let orgs = self
                 .store
                 .directory_orgs(&[review.left, review.right])
@@ -107,7 +111,7 @@ impl App {
             .directory_review(id)
             .await?
             .ok_or(AppError::NotFound("review"))?;
-        if review.state != "open" {
+        if review.state != ReviewState::Open {
             return Err(AppError::Conflict {
                 field: "review",
                 code: "already-decided",
@@ -174,7 +178,7 @@ impl App {
     pub async fn open_edits(&self, person: PersonId, limit: i64) -> Result<Vec<EditView>> {
         self.require_moderator(person).await?;
         let mut views = Vec::new();
-        for edit in self.store.directory_edits("open", limit).await? {
+        for edit in self.store.directory_edits(ReviewState::Open, limit).await? {
             let org = self.directory_org(edit.org).await?;
             views.push(EditView { edit, org });
         }

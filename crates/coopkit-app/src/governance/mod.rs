@@ -6,11 +6,12 @@
 mod ballots;
 
 use coopkit_domain::validation::Collector;
-use coopkit_domain::{Role, Timestamp};
+use coopkit_domain::{AllocationId, Role, Timestamp};
 use coopkit_governance::count::{count, Method, Outcome};
 use coopkit_governance::decision::{decide, ClassRules, ClassTally, Decision, Rule};
 use coopkit_governance::proposal::{self, Schedule, Transition};
 use coopkit_governance::{Ballot, Election, ProposalKind, ProposalState};
+use coopkit_patronage::state::AllocationState;
 use coopkit_store::{
     Comment, Coop, CoopRules, NewProposal, Person, Proposal, ProposalId, RollEntry,
 };
@@ -125,7 +126,7 @@ impl App {
         coop: &Coop,
         actor: &Person,
         form: ProposalForm,
-        allocation: Option<i64>,
+        allocation: Option<AllocationId>,
     ) -> Result<ProposalId> {
         let coop = coop.clone();
         let role = self.require_role(&coop, actor, Role::Member).await?.role;
@@ -418,12 +419,12 @@ impl App {
                 .store
                 .allocation(coop.id, allocation)
                 .await?
-                .is_some_and(|a| a.state == "proposed");
+                .is_some_and(|a| a.state == AllocationState::Proposed);
             if pending {
                 let roll = self.store.roll(id).await?;
                 let passed = self.outcome_of(&proposal, &roll).await?.passed();
                 if let Err(error) = self.settle_allocation(coop, allocation, passed).await {
-                    tracing::warn!(%error, coop = %coop.slug, allocation, "allocation not settled yet");
+                    tracing::warn!(%error, coop = %coop.slug, %allocation, "allocation not settled yet");
                 }
             }
         }
@@ -433,7 +434,7 @@ impl App {
                 .store
                 .fund_project_of(coop.id, id)
                 .await?
-                .is_some_and(|p| matches!(p.state.as_str(), "proposed" | "approved"));
+                .is_some_and(|p| p.state.is_pending());
             if pending {
                 let roll = self.store.roll(id).await?;
                 let passed = self.outcome_of(&proposal, &roll).await?.passed();

@@ -249,7 +249,7 @@ each_backend! {
                 .await
                 .unwrap()
                 .outcome
-                .as_deref(),
+                .map(|o| o.as_str()),
             Some("enacted")
         );
 
@@ -282,7 +282,7 @@ each_backend! {
                 .await
                 .unwrap()
                 .outcome
-                .as_deref(),
+                .map(|o| o.as_str()),
             Some("rejected")
         );
         assert_eq!(rules_now().await, (Some(30), Limit::AtMost(30), 25));

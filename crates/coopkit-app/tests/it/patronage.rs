@@ -177,7 +177,7 @@ each_backend! {
             view.lines.iter().map(|l| l.line.amount).sum::<u64>() + view.allocation.reserve,
             1_000_000
         );
-        assert_eq!(view.record.state, "proposed");
+        assert_eq!(view.record.state.as_str(), "proposed");
         assert_eq!(
             balance(&app, &ada, "USD", AccountOwner::Member(bo.id)).await,
             0,
@@ -199,7 +199,24 @@ each_backend! {
         }
         clock.advance_ms(7 * DAY);
         let view = app.allocation(&cy, "clean", allocation).await.unwrap();
-        assert_eq!(view.record.state, "posted");
+        assert_eq!(view.record.state.as_str(), "posted");
+        // Proposed by the admin who closed the year; posted once, by the
+        // clock, however many pages read it since.
+        app.allocation(&bo, "clean", allocation).await.unwrap();
+        let coop = store.coop_by_slug("clean").await.unwrap().unwrap().id;
+        let story: Vec<_> = store
+            .events(coop, coopkit_domain::EventSeq(0), 1_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.happened.event.subject().to_string() == format!("allocation:{allocation}"))
+            .map(|e| (e.happened.event.kind(), e.happened.actor))
+            .collect();
+        assert_eq!(
+            story,
+            [("allocation.proposed", Some(ada.id)), ("allocation.posted", None)],
+            "{backend:?}"
+        );
         assert_eq!(
             balance(&app, &ada, "USD", AccountOwner::Member(bo.id)).await,
             105_000

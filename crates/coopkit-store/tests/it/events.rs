@@ -6,15 +6,32 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use coopkit_domain::{
-    ClassKey, Event, EventSeq, LoggedEvent, MembershipStatus, PersonId, Role, Timestamp,
+    ClassKey, Event, EventSeq, LoggedEvent, MemberClassId, MembershipStatus, PersonId, Role,
+    Timestamp,
 };
-use coopkit_store::{Backend, Conflict, Store, StoreError};
+use coopkit_store::{Backend, Conflict, Coop, Person, Store, StoreError};
 use coopkit_testkit::{each_backend, TestDb};
 
 use crate::story::{new_coop, person, T0};
 
 fn kinds(events: &[LoggedEvent]) -> Vec<&'static str> {
     events.iter().map(|e| e.happened.event.kind()).collect()
+}
+
+/// A co-op with its founder and its first class.
+async fn bakers(store: &Store) -> (Person, Coop, MemberClassId) {
+    let founder = person(store, "Founder").await;
+    let coop = store
+        .create_coop(
+            &new_coop("bakers"),
+            founder.id,
+            &ClassKey::parse("worker").unwrap(),
+            T0,
+        )
+        .await
+        .unwrap();
+    let class = store.member_classes(coop.id).await.unwrap()[0].id;
+    (founder, coop, class)
 }
 
 async fn all_events(store: &Store, coop: coopkit_domain::CoopId) -> Vec<LoggedEvent> {
@@ -25,12 +42,7 @@ each_backend! {
     async fn each_membership_step_records_one_event(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = &db.store;
-        let founder = person(store, "Founder").await;
-        let coop = store
-            .create_coop(&new_coop("bakers"), founder.id, &ClassKey::parse("worker").unwrap(), T0)
-            .await
-            .unwrap();
-        let class = store.member_classes(coop.id).await.unwrap()[0].id;
+        let (founder, coop, class) = bakers(store).await;
         let before = all_events(store, coop.id).await.len();
 
         let ana = person(store, "Ana").await;
@@ -101,12 +113,7 @@ each_backend! {
     async fn the_log_refuses_edits(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = &db.store;
-        let founder = person(store, "Founder").await;
-        let coop = store
-            .create_coop(&new_coop("bakers"), founder.id, &ClassKey::parse("worker").unwrap(), T0)
-            .await
-            .unwrap();
-        let class = store.member_classes(coop.id).await.unwrap()[0].id;
+        let (_, coop, class) = bakers(store).await;
         let ana = person(store, "Ana").await;
         store
             .apply_for_membership(coop.id, ana.id, class, MembershipStatus::Pending, T0)
@@ -141,12 +148,7 @@ each_backend! {
     async fn a_cursor_reads_on_from_where_it_stopped(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = &db.store;
-        let founder = person(store, "Founder").await;
-        let coop = store
-            .create_coop(&new_coop("bakers"), founder.id, &ClassKey::parse("worker").unwrap(), T0)
-            .await
-            .unwrap();
-        let class = store.member_classes(coop.id).await.unwrap()[0].id;
+        let (_, coop, class) = bakers(store).await;
         for i in 0..5 {
             let p = person(store, &format!("Member{i}")).await;
             store
@@ -176,17 +178,7 @@ async fn two_servers_read_each_event_once() {
     };
     let db = TestDb::new(backend).await;
     let servers = [db.store.clone(), Store::open(&db.location).await.unwrap()];
-    let founder = person(&servers[0], "Founder").await;
-    let coop = servers[0]
-        .create_coop(
-            &new_coop("bakers"),
-            founder.id,
-            &ClassKey::parse("worker").unwrap(),
-            T0,
-        )
-        .await
-        .unwrap();
-    let class = servers[0].member_classes(coop.id).await.unwrap()[0].id;
+    let (_, coop, class) = bakers(&servers[0]).await;
     let mut people = Vec::new();
     for i in 0..120 {
         people.push(person(&servers[i % 2], &format!("Member{i}")).await.id);

@@ -90,7 +90,7 @@ pub fn figures(view: &ForecastView, scale: u32, tr: &crate::Tr) -> ForecastFigur
         outcome: view
             .outcome
             .as_ref()
-            .map(|o| tr.t(&format!("forecast-outcome-{o}"))),
+            .map(|o| tr.t(&format!("forecast-outcome-{}", o.as_str()))),
         setup: tr.t_args(
             "forecast-setup",
             &[

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::patronage::{AllocationView, CloseYearForm, PatronageSettings};
 use coopkit_app::AppError;
-use coopkit_domain::{format_minor_units, parse_minor_units, Timestamp};
+use coopkit_domain::{format_minor_units, parse_minor_units, AllocationId, ProposalId, Timestamp};
 use coopkit_patronage::{Bylaws, ClassPool, LossRule, Measure};
 use serde::Deserialize;
 
@@ -18,10 +18,10 @@ use crate::viewer::Viewer;
 use crate::AppState;
 
 struct YearRow {
-    id: i64,
+    id: AllocationId,
     year: String,
     state: String,
-    proposal: Option<i64>,
+    proposal: Option<ProposalId>,
 }
 
 #[derive(Template)]
@@ -94,7 +94,7 @@ async fn patronage_page(
                 .into_iter()
                 .map(|r| YearRow {
                     id: r.id,
-                    state: v.tr.t(&format!("allocation-state-{}", r.state)),
+                    state: v.tr.t(&format!("allocation-state-{}", r.state.as_str())),
                     year: r.allocation.year,
                     proposal: r.proposal,
                 })
@@ -305,10 +305,10 @@ struct PoolRow {
 struct AllocationPage<'a> {
     v: &'a Viewer,
     slug: String,
-    id: i64,
+    id: AllocationId,
     year: String,
     state: String,
-    proposal: Option<i64>,
+    proposal: Option<ProposalId>,
     currency: String,
     net: String,
     reserve: String,
@@ -358,7 +358,7 @@ pub async fn allocation(
     Path((slug, id)): Path<(String, String)>,
 ) -> PageResult {
     let person = v.person()?;
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound("allocation"))?;
+    let id = AllocationId(id.parse().map_err(|_| AppError::NotFound("allocation"))?);
     let view = state.app.allocation(person, &slug, id).await?;
     let coordinator = state
         .app
@@ -388,7 +388,9 @@ pub async fn allocation(
         v: &v,
         id,
         year: record.allocation.year.clone(),
-        state: v.tr.t(&format!("allocation-state-{}", record.state)),
+        state: v
+            .tr
+            .t(&format!("allocation-state-{}", record.state.as_str())),
         proposal: record.proposal,
         net: format_minor_units(record.allocation.net, view.scale),
         reserve: money(view.allocation.reserve),
@@ -430,7 +432,7 @@ pub async fn statement(
     Path((slug, id)): Path<(String, String)>,
 ) -> PageResult {
     let person = v.person()?;
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound("allocation"))?;
+    let id = AllocationId(id.parse().map_err(|_| AppError::NotFound("allocation"))?);
     let file = state
         .app
         .allocation_statement_csv(person, &slug, id)
