@@ -27,14 +27,19 @@ pub use coops::{CoopPage, FoundCoop};
 pub use error::{AppError, Result};
 pub use memberships::JoinOutcome;
 
-/// The records use cases hand back, re-exported so that the web layer
-/// needs no dependency on the store.
+/// The entities use cases hand back, gathered from the pure crates that
+/// define them (none is the store's: it only reads and writes them).
 pub mod records {
-    pub use coopkit_store::{
-        Booking, Category, Coop, CoopSummary, Currency, CurrencyKind, Feedback, HelpRequestId,
-        LeaveOutcome, MemberClass, MemberListing, Membership, OpenRequest, Person,
-        PersonalMembership, Proposal, ProposalId, ProviderListing, ProviderProfile, RoleChange,
-        ServiceArea, TaskId,
+    pub use coopkit_domain::coop::{Coop, CoopSummary, MemberClass};
+    pub use coopkit_domain::membership::{
+        LeaveOutcome, MemberListing, Membership, PersonalMembership, RoleChange,
+    };
+    pub use coopkit_domain::person::Person;
+    pub use coopkit_domain::{HelpRequestId, ProposalId, TaskId};
+    pub use coopkit_governance::Proposal;
+    pub use coopkit_ledger::{Currency, CurrencyKind};
+    pub use coopkit_market::{
+        Booking, Category, Feedback, OpenRequest, ProviderListing, ProviderProfile, ServiceArea,
     };
 }
 

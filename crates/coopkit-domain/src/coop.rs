@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::membership::MembershipStatus;
 use crate::validation::{Collector, Invalid};
 use crate::values::{ClassKey, Slug};
+use crate::{CoopId, MemberClassId, Timestamp};
 
 /// How often dues fall due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -203,6 +204,31 @@ impl NewCoop {
         }
         errors.finish()
     }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Coop {
+    pub id: CoopId,
+    pub slug: Slug,
+    pub name: String,
+    pub description: String,
+    pub profile: String,
+    pub settings: CoopSettings,
+    pub created_at: Timestamp,
+}
+
+/// A co-op as listed publicly, with how many active members it has.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CoopSummary {
+    pub coop: Coop,
+    pub active_members: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberClass {
+    pub id: MemberClassId,
+    pub coop_id: CoopId,
+    pub spec: MemberClassSpec,
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod coop;
 pub mod event;
 pub mod ids;
 pub mod membership;
+pub mod person;
 pub mod validation;
 pub mod values;
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Event, MemberClassId, MembershipId, PersonId};
+use crate::{ClassKey, CoopId, Event, MemberClassId, MembershipId, PersonId, Slug, Timestamp};
 
 /// A member's role in one co-op. Roles order by power: an admin can do
 /// everything a coordinator can, and a coordinator everything a member can.
@@ -154,6 +154,56 @@ pub fn event(
         MembershipAction::Decline => Event::ApplicationDeclined { membership, person },
         MembershipAction::Leave => Event::MemberLeft { membership, person },
     }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Membership {
+    pub id: MembershipId,
+    pub coop_id: CoopId,
+    pub person_id: PersonId,
+    pub class_id: MemberClassId,
+    pub role: Role,
+    pub status: MembershipStatus,
+    pub applied_at: Timestamp,
+    pub decided_at: Option<Timestamp>,
+}
+
+/// A membership with what a member list shows beside it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberListing {
+    pub membership: Membership,
+    pub display_name: String,
+    pub class_key: ClassKey,
+    pub class_name: String,
+}
+
+/// One of a person's memberships, with the co-op it is in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonalMembership {
+    pub membership: Membership,
+    pub coop_slug: Slug,
+    pub coop_name: String,
+    pub class_key: ClassKey,
+    pub class_name: String,
+}
+
+/// What happened when someone tried to leave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeaveOutcome {
+    Left,
+    NotAMember,
+    /// The co-op would be left without an admin.
+    LastAdmin,
+}
+
+/// What happened when an admin changed someone's role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoleChange {
+    Changed(Membership),
+    /// No active membership with that id in this co-op.
+    NotFound,
+    /// The change would leave the co-op without an active admin.
+    LastAdmin,
 }
 
 #[cfg(test)]

@@ -14,4 +14,6 @@ pub mod proposal;
 pub use blt::{Ballot, Election, ParseError};
 pub use count::{count, Action, Method, Outcome, Round, Votes};
 pub use decision::{decide, Choice, ClassRules, ClassTally, ClassWeight, Decision, Rule};
-pub use proposal::{Enactment, ProposalKind, ProposalState};
+pub use proposal::{
+    Comment, Enactment, NewProposal, Proposal, ProposalKind, ProposalState, RollEntry, StoredBallot,
+};

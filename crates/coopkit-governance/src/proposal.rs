@@ -10,6 +10,7 @@
 //! its voter. Members vote while it is open and before its closing time,
 //! and comment until it closes.
 
+use coopkit_domain::{AllocationId, CoopId, PersonId, ProposalId, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// What a proposal decides, as the bylaws of most co-ops name them.
@@ -162,6 +163,61 @@ pub fn may_vote(state: ProposalState, schedule: Schedule, now_ms: i64) -> bool {
 /// Whether members may still comment.
 pub fn may_comment(state: ProposalState) -> bool {
     state != ProposalState::Closed
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewProposal {
+    pub coop: CoopId,
+    pub author: PersonId,
+    pub title: String,
+    pub body: String,
+    pub kind: ProposalKind,
+    pub method: String,
+    /// JSON, as the governance crate writes it.
+    pub rules: String,
+    pub options: Vec<String>,
+    pub seats: u32,
+    pub class_key: Option<String>,
+    pub quorum_percent: u32,
+    pub opens_at: Timestamp,
+    pub closes_at: Timestamp,
+    pub seed: u64,
+    pub allocation: Option<AllocationId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Proposal {
+    pub id: ProposalId,
+    pub proposal: NewProposal,
+    pub state: ProposalState,
+    /// JSON, once closed.
+    pub result: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// A ballot as stored: no voter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredBallot {
+    pub class_key: String,
+    pub choice: String,
+    pub reason: String,
+    pub receipt_hash: Vec<u8>,
+}
+
+/// One line of the roll.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RollEntry {
+    pub person: PersonId,
+    pub class_key: String,
+    pub voted_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comment {
+    pub author: PersonId,
+    pub author_name: String,
+    pub body: String,
+    pub created_at: Timestamp,
 }
 
 #[cfg(test)]

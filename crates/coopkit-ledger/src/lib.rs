@@ -15,12 +15,14 @@
 
 pub mod account;
 pub mod checkpoint;
+pub mod currency;
 pub mod journal;
 pub mod ledger;
 pub mod policy;
 pub mod transfer;
 
 pub use account::{Account, AccountId, AccountOwner, Balances, CoopAccount, CurrencyCode, Limit};
+pub use currency::{Currency, CurrencyKind};
 pub use journal::{BatchRecord, Event, Hash};
 pub use ledger::{Applied, BatchOutcome, HoldStatus, Ledger, Totals, TransferRecord, BATCH_MAX};
 pub use transfer::{Refusal, Transfer, TransferId, TransferKind, AMOUNT_MAX};

@@ -15,7 +15,8 @@
 //! that the cash was received. [`step`] decides; the caller carries out
 //! the [`Effect`] and stores the new state, both or neither.
 
-use coopkit_domain::{Event, Timestamp};
+use coopkit_domain::{CoopId, Event, PersonId, Timestamp};
+use coopkit_ledger::{CurrencyCode, TransferId};
 use serde::{Deserialize, Serialize};
 
 use crate::availability::Window;
@@ -360,4 +361,45 @@ pub fn step(
         }
         _ => Err(Refusal::WrongState),
     }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewBooking {
+    pub coop: CoopId,
+    pub requester: PersonId,
+    pub provider: PersonId,
+    pub category: String,
+    pub currency: CurrencyCode,
+    pub amount: u64,
+    pub payment: Payment,
+    pub window: Window,
+    pub notes: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Booking {
+    pub id: BookingId,
+    pub coop: CoopId,
+    pub requester: PersonId,
+    pub provider: PersonId,
+    pub category: String,
+    pub currency: CurrencyCode,
+    pub amount: u64,
+    pub facts: BookingFacts,
+    /// The ledger transfer that holds the amount while the booking runs.
+    pub hold_id: TransferId,
+    pub notes: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Feedback {
+    pub booking: BookingId,
+    pub went_well: String,
+    pub could_be_better: String,
+    pub would_book_again: bool,
+    /// The provider's answer; empty until they give one.
+    pub answer: String,
+    pub created_at: Timestamp,
 }

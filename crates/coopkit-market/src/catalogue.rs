@@ -11,7 +11,8 @@
 //! the seller marks goods sent, and a licence is never "sent": its buyer
 //! downloads it while it is paid.
 
-use coopkit_domain::{Event, OrderId};
+use coopkit_domain::{CoopId, Event, ItemId, OrderId, PersonId, Timestamp};
+use coopkit_ledger::CurrencyCode;
 use serde::{Deserialize, Serialize};
 
 /// What an item of a catalogue is.
@@ -157,6 +158,106 @@ pub fn event(order: OrderId, after: OrderState) -> Option<Event> {
 /// Whether the buyer may download what the order bought: a paid licence.
 pub fn downloadable(state: OrderState, goods: bool) -> bool {
     state == OrderState::Paid && !goods
+}
+
+/// What a co-op's sales are paid in, and the creators' part of each kind
+/// of sale, in basis points.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatalogueSettings {
+    pub currency: CurrencyCode,
+    pub licence_rate_bp: u32,
+    pub play_rate_bp: u32,
+    pub goods_rate_bp: u32,
+    /// The most the fund pays an investor a year, as a part of their
+    /// pledged capital.
+    pub fund_return_cap_bp: u32,
+}
+
+/// A file as the item keeps it: its key in the file store, and what it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredFile {
+    pub key: String,
+    pub name: String,
+    pub content_type: String,
+    pub bytes: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewItem {
+    pub coop: CoopId,
+    pub kind: ItemKind,
+    pub title: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub file: StoredFile,
+    /// The preview's key and type (its name and size are the original's).
+    pub preview_key: String,
+    pub preview_type: String,
+    /// Goods only.
+    pub price: Option<u64>,
+    pub stock: Option<u64>,
+    /// In order, with shares in basis points.
+    pub creators: Vec<(PersonId, u32)>,
+    pub created_by: PersonId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Item {
+    pub id: ItemId,
+    pub item: NewItem,
+    /// Each creator's display name, in the creators' order.
+    pub creator_names: Vec<String>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Licence {
+    /// The kind of work it licenses.
+    pub kind: ItemKind,
+    pub name: String,
+    pub price: u64,
+    pub terms: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewOrder {
+    pub coop: CoopId,
+    /// The buyer's form's key: the same key is the same order.
+    pub key: String,
+    pub item: ItemId,
+    pub buyer: PersonId,
+    /// The licence bought; `None` for goods.
+    pub licence: Option<String>,
+    pub quantity: u64,
+    pub amount: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Order {
+    pub id: OrderId,
+    pub order: NewOrder,
+    pub state: OrderState,
+    pub created_at: Timestamp,
+}
+
+/// An order with the title of what it bought, as lists show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderLine {
+    pub order: Order,
+    pub title: String,
+}
+
+impl Order {
+    /// Whether it bought goods (sent by their seller) rather than a
+    /// licence (downloaded by its buyer).
+    pub fn is_goods(&self) -> bool {
+        self.order.licence.is_none()
+    }
+
+    /// Whether its buyer may download what it bought.
+    pub fn downloadable(&self) -> bool {
+        downloadable(self.state, self.is_goods())
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //! The members decide by a proposal; an approved project waits, as long
 //! as it must, for pledges to cover its budget, and is paid once.
 
-use coopkit_domain::{Event, ProjectId};
+use coopkit_domain::{CoopId, Event, PersonId, ProjectId, ProposalId, Timestamp};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -82,6 +82,26 @@ pub fn event(project: ProjectId, after: ProjectState) -> Option<Event> {
         ProjectState::Funded => Some(Event::ProjectFunded { project }),
         ProjectState::Proposed => None,
     }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewProject {
+    pub coop: CoopId,
+    pub creator: PersonId,
+    pub title: String,
+    pub description: String,
+    /// In the catalogue currency's smallest unit.
+    pub budget: u64,
+    pub proposal: ProposalId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Project {
+    pub id: ProjectId,
+    pub project: NewProject,
+    pub creator_name: String,
+    pub state: ProjectState,
+    pub created_at: Timestamp,
 }
 
 #[cfg(test)]

@@ -16,15 +16,25 @@ pub mod fund;
 pub mod ical;
 pub mod matching;
 pub mod price;
+pub mod provider;
+pub mod request;
 pub mod royalty;
 pub mod stream;
 pub mod task;
 
 pub use availability::{WeeklySlot, Window};
 pub use booking::{
-    Action, BookingFacts, BookingId, BookingState, Effect, Party, Payment, Refusal, Step,
+    Action, Booking, BookingFacts, BookingId, BookingState, Effect, Feedback, NewBooking, Party,
+    Payment, Refusal, Step,
 };
-pub use catalogue::{ItemKind, OrderAction, OrderRefusal, OrderState};
-pub use fund::{ProjectAction, ProjectState};
+pub use catalogue::{
+    CatalogueSettings, Item, ItemKind, Licence, NewItem, NewOrder, Order, OrderAction, OrderLine,
+    OrderRefusal, OrderState, StoredFile,
+};
+pub use fund::{NewProject, Project, ProjectAction, ProjectState};
 pub use price::Price;
-pub use task::{TaskAction, TaskActor, TaskEffect, TaskFacts, TaskRefusal, TaskState};
+pub use provider::{Badge, Category, ProviderListing, ProviderProfile, Service, ServiceArea};
+pub use request::{NewRequest, Offer, OpenRequest, Referral};
+pub use task::{
+    NewTask, Task, TaskAction, TaskActor, TaskEffect, TaskFacts, TaskRefusal, TaskState,
+};

@@ -13,7 +13,8 @@
 //! hold lapse by itself. [`step`] decides; the caller carries out the
 //! [`TaskEffect`] and stores the new facts.
 
-use coopkit_domain::{Event, PersonId, TaskId, Timestamp};
+use coopkit_domain::{CoopId, Event, PersonId, TaskId, Timestamp};
+use coopkit_ledger::CurrencyCode;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -244,6 +245,42 @@ pub fn event(task: TaskId, before: &TaskFacts, after: &TaskFacts) -> Event {
         (_, TaskState::Delivered, _) => Event::TaskDelivered { task },
         (_, TaskState::Accepted, _) => Event::TaskAccepted { task },
         _ => Event::TaskReleased { task },
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewTask {
+    pub coop: CoopId,
+    pub posted_by: PersonId,
+    pub from_fund: bool,
+    pub title: String,
+    pub description: String,
+    pub currency: CurrencyCode,
+    pub bounty: u64,
+    pub deadline: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Task {
+    pub id: TaskId,
+    pub task: NewTask,
+    pub state: TaskState,
+    pub claimed_by: Option<PersonId>,
+    /// How many times it was claimed: each claim holds under its own id.
+    pub claims: i64,
+    pub created_at: Timestamp,
+}
+
+impl Task {
+    /// What the task's rules need to know of it.
+    pub fn facts(&self) -> TaskFacts {
+        TaskFacts {
+            state: self.state,
+            poster: self.task.posted_by,
+            claimant: self.claimed_by,
+            claims: self.claims,
+            deadline: self.task.deadline,
+        }
     }
 }
 

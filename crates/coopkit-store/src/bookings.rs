@@ -14,46 +14,7 @@ use crate::events::record_events;
 use crate::market::to_i64;
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewBooking {
-    pub coop: CoopId,
-    pub requester: PersonId,
-    pub provider: PersonId,
-    pub category: String,
-    pub currency: CurrencyCode,
-    pub amount: u64,
-    pub payment: Payment,
-    pub window: Window,
-    pub notes: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Booking {
-    pub id: BookingId,
-    pub coop: CoopId,
-    pub requester: PersonId,
-    pub provider: PersonId,
-    pub category: String,
-    pub currency: CurrencyCode,
-    pub amount: u64,
-    pub facts: BookingFacts,
-    /// The ledger transfer that holds the amount while the booking runs.
-    pub hold_id: TransferId,
-    pub notes: String,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Feedback {
-    pub booking: BookingId,
-    pub went_well: String,
-    pub could_be_better: String,
-    pub would_book_again: bool,
-    /// The provider's answer; empty until they give one.
-    pub answer: String,
-    pub created_at: Timestamp,
-}
+pub use coopkit_market::{Booking, Feedback, NewBooking};
 
 /// What became of a compare-and-set step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

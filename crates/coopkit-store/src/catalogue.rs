@@ -11,64 +11,7 @@ use coopkit_market::ItemKind;
 
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
-/// What a co-op's sales are paid in, and the creators' part of each kind
-/// of sale, in basis points.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CatalogueSettings {
-    pub currency: CurrencyCode,
-    pub licence_rate_bp: u32,
-    pub play_rate_bp: u32,
-    pub goods_rate_bp: u32,
-    /// The most the fund pays an investor a year, as a part of their
-    /// pledged capital.
-    pub fund_return_cap_bp: u32,
-}
-
-/// A file as the item keeps it: its key in the file store, and what it is.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredFile {
-    pub key: String,
-    pub name: String,
-    pub content_type: String,
-    pub bytes: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewItem {
-    pub coop: CoopId,
-    pub kind: ItemKind,
-    pub title: String,
-    pub description: String,
-    pub tags: Vec<String>,
-    pub file: StoredFile,
-    /// The preview's key and type (its name and size are the original's).
-    pub preview_key: String,
-    pub preview_type: String,
-    /// Goods only.
-    pub price: Option<u64>,
-    pub stock: Option<u64>,
-    /// In order, with shares in basis points.
-    pub creators: Vec<(PersonId, u32)>,
-    pub created_by: PersonId,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Item {
-    pub id: ItemId,
-    pub item: NewItem,
-    /// Each creator's display name, in the creators' order.
-    pub creator_names: Vec<String>,
-    pub created_at: Timestamp,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Licence {
-    /// The kind of work it licenses.
-    pub kind: ItemKind,
-    pub name: String,
-    pub price: u64,
-    pub terms: String,
-}
+pub use coopkit_market::{CatalogueSettings, Item, Licence, NewItem, StoredFile};
 
 #[derive(sqlx::FromRow)]
 struct ItemRow {

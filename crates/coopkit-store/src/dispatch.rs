@@ -7,38 +7,7 @@ use coopkit_market::{BookingId, Window};
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 pub use coopkit_domain::HelpRequestId;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewRequest {
-    pub coop: CoopId,
-    pub requester: PersonId,
-    pub category: String,
-    pub window: Window,
-    pub place: Point,
-    /// A language code, or empty for any.
-    pub language: String,
-    pub notes: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OpenRequest {
-    pub id: HelpRequestId,
-    pub request: NewRequest,
-    /// The booking that answered it; `None` while open.
-    pub booking: Option<BookingId>,
-    pub created_at: Timestamp,
-}
-
-/// The engine's offer of a request to a provider.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Offer {
-    pub request: HelpRequestId,
-    pub provider: PersonId,
-    /// Why, as the engine said it: `favourite, near 800 m`.
-    pub reasons: String,
-    /// `offered`, `accepted` or `declined`.
-    pub answer: String,
-}
+pub use coopkit_market::{NewRequest, Offer, OpenRequest, Referral};
 
 type RequestRow = (
     i64,
@@ -305,15 +274,6 @@ impl Store {
         })?;
         Ok(row.map(|(coop, name, person)| (CoopId(coop), name, PersonId(person))))
     }
-}
-
-/// Who invited whom into a co-op.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Referral {
-    pub person: PersonId,
-    pub referrer: PersonId,
-    pub rewarded: bool,
-    pub created_at: Timestamp,
 }
 
 impl Store {

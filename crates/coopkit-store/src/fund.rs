@@ -7,25 +7,7 @@ use coopkit_market::fund::{self, ProjectAction, ProjectState};
 use crate::events::record_events;
 use crate::{on_pool, BeginWrite, ProposalId, Result, Store, StoreError};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewProject {
-    pub coop: CoopId,
-    pub creator: PersonId,
-    pub title: String,
-    pub description: String,
-    /// In the catalogue currency's smallest unit.
-    pub budget: u64,
-    pub proposal: ProposalId,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Project {
-    pub id: ProjectId,
-    pub project: NewProject,
-    pub creator_name: String,
-    pub state: ProjectState,
-    pub created_at: Timestamp,
-}
+pub use coopkit_market::{NewProject, Project};
 
 #[derive(sqlx::FromRow)]
 struct ProjectRow {

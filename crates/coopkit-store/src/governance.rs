@@ -13,36 +13,7 @@ use crate::events::record_events;
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 pub use coopkit_domain::ProposalId;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewProposal {
-    pub coop: CoopId,
-    pub author: PersonId,
-    pub title: String,
-    pub body: String,
-    pub kind: ProposalKind,
-    pub method: String,
-    /// JSON, as the governance crate writes it.
-    pub rules: String,
-    pub options: Vec<String>,
-    pub seats: u32,
-    pub class_key: Option<String>,
-    pub quorum_percent: u32,
-    pub opens_at: Timestamp,
-    pub closes_at: Timestamp,
-    pub seed: u64,
-    pub allocation: Option<AllocationId>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Proposal {
-    pub id: ProposalId,
-    pub proposal: NewProposal,
-    pub state: ProposalState,
-    /// JSON, once closed.
-    pub result: Option<String>,
-    pub created_at: Timestamp,
-}
+pub use coopkit_governance::{Comment, NewProposal, Proposal, RollEntry, StoredBallot};
 
 #[derive(sqlx::FromRow)]
 struct ProposalRow {
@@ -106,31 +77,6 @@ impl TryFrom<ProposalRow> for Proposal {
             created_at: Timestamp(row.created_at),
         })
     }
-}
-
-/// A ballot as stored: no voter.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredBallot {
-    pub class_key: String,
-    pub choice: String,
-    pub reason: String,
-    pub receipt_hash: Vec<u8>,
-}
-
-/// One line of the roll.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RollEntry {
-    pub person: PersonId,
-    pub class_key: String,
-    pub voted_at: Option<Timestamp>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Comment {
-    pub author: PersonId,
-    pub author_name: String,
-    pub body: String,
-    pub created_at: Timestamp,
 }
 
 /// A vote to record: the choice, the voter's tag and the new receipt.

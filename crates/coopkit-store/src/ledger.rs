@@ -8,50 +8,10 @@ use coopkit_ledger::journal::BatchRecord;
 use coopkit_ledger::policy::Policy;
 use coopkit_ledger::{CurrencyCode, Hash};
 
+pub use coopkit_ledger::{Currency, CurrencyKind};
+
 use crate::error::Conflict;
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
-
-/// A currency as a co-op defines it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Currency {
-    pub code: CurrencyCode,
-    pub name: String,
-    /// `time`, `money` or `community`.
-    pub kind: CurrencyKind,
-    /// Decimal places of the minor unit: 2 for pence, 0 for whole tokens.
-    pub scale: u8,
-    /// `None`: unlimited.
-    pub default_debit_limit: Option<u64>,
-    pub default_balance_cap: Option<u64>,
-    /// Issuance and demurrage, applied each month by `coopkit ledger tick`.
-    pub policy: Policy,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CurrencyKind {
-    Time,
-    Money,
-    Community,
-}
-
-impl CurrencyKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CurrencyKind::Time => "time",
-            CurrencyKind::Money => "money",
-            CurrencyKind::Community => "community",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        match raw {
-            "time" => Ok(CurrencyKind::Time),
-            "money" => Ok(CurrencyKind::Money),
-            "community" => Ok(CurrencyKind::Community),
-            _ => Err("currency-kind-unknown"),
-        }
-    }
-}
 
 /// One committed batch of one co-op.
 #[derive(Debug)]

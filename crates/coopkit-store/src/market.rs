@@ -11,52 +11,12 @@ use coopkit_market::{Price, WeeklySlot};
 use crate::error::Conflict;
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Category {
-    /// Lower-case letters and hyphens: `babysitting`.
-    pub key: String,
-    pub name: String,
-}
-
-/// One service a provider offers, at a price.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Service {
-    pub category: String,
-    pub currency: CurrencyCode,
-    pub price: Price,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProviderProfile {
-    pub person: PersonId,
-    pub bio: String,
-    /// Language codes: `en`, `es`.
-    pub languages: Vec<String>,
-    pub services: Vec<Service>,
-    pub slots: Vec<WeeklySlot>,
-    /// Where they work from and how far they travel; `None`: anywhere.
-    pub area: Option<ServiceArea>,
-    /// Whole days away, each as its first millisecond, in order.
-    pub days_off: Vec<Timestamp>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ServiceArea {
-    pub place: Point,
-    pub radius_m: u32,
-}
+pub use coopkit_market::{Badge, Category, ProviderListing, ProviderProfile, Service, ServiceArea};
 
 /// A provider row: person, bio, languages, latitude, longitude, radius.
 type ProviderRow = (i64, String, String, Option<i64>, Option<i64>, i64);
 /// A provider row and the provider's display name.
 type ListingRow = (i64, String, String, Option<i64>, Option<i64>, i64, String);
-
-/// A provider as search shows them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProviderListing {
-    pub profile: ProviderProfile,
-    pub display_name: String,
-}
 
 pub(crate) fn to_i64(value: u64, column: &str) -> Result<i64> {
     i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{column} {value} exceeds i64")))
@@ -367,16 +327,6 @@ fn split_languages(text: &str) -> Vec<String> {
         .filter(|l| !l.is_empty())
         .map(str::to_owned)
         .collect()
-}
-
-/// A check a coordinator confirmed for a provider.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Badge {
-    pub label: String,
-    /// `YYYY-MM-DD`.
-    pub done_on: String,
-    pub confirmed_by: PersonId,
-    pub confirmed_by_name: String,
 }
 
 impl Store {

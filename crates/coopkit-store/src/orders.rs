@@ -12,39 +12,7 @@ use crate::error::Conflict;
 use crate::events::record_events;
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewOrder {
-    pub coop: CoopId,
-    /// The buyer's form's key: the same key is the same order.
-    pub key: String,
-    pub item: ItemId,
-    pub buyer: PersonId,
-    /// The licence bought; `None` for goods.
-    pub licence: Option<String>,
-    pub quantity: u64,
-    pub amount: u64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Order {
-    pub id: OrderId,
-    pub order: NewOrder,
-    pub state: OrderState,
-    pub created_at: Timestamp,
-}
-
-impl Order {
-    /// Whether it bought goods (sent by their seller) rather than a
-    /// licence (downloaded by its buyer).
-    pub fn is_goods(&self) -> bool {
-        self.order.licence.is_none()
-    }
-
-    /// Whether its buyer may download what it bought.
-    pub fn downloadable(&self) -> bool {
-        catalogue::downloadable(self.state, self.is_goods())
-    }
-}
+pub use coopkit_market::{NewOrder, Order, OrderLine};
 
 #[derive(sqlx::FromRow)]
 struct OrderRow {
@@ -63,13 +31,6 @@ struct OrderRow {
 
 const ORDER_COLUMNS: &str =
     "id, coop_id, order_key, item_id, buyer_id, licence, quantity, amount, state, created_at";
-
-/// An order with the title of what it bought, as lists show it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OrderLine {
-    pub order: Order,
-    pub title: String,
-}
 
 #[derive(sqlx::FromRow)]
 struct OrderLineRow {

@@ -1,108 +1,19 @@
-//! What the store hands back: domain values with their ids and times.
-//!
-//! Rows are read into private `*Row` structs of plain column types, then
-//! checked into these records; a stored value that no longer parses is
-//! reported as [`StoreError::Corrupt`], never passed on.
+//! People, co-ops and memberships as rows: read into private `*Row`
+//! structs of plain column types, then checked into the domain's records
+//! (`coopkit_domain::{Person, Coop, Membership…}`); a stored value that no
+//! longer parses is reported as [`StoreError::Corrupt`], never passed on.
 
+pub use coopkit_domain::coop::{Coop, CoopSummary, MemberClass};
+pub use coopkit_domain::membership::{
+    LeaveOutcome, MemberListing, Membership, PersonalMembership, RoleChange,
+};
+pub use coopkit_domain::person::{NewPerson, Person};
 use coopkit_domain::{
-    ClassKey, CoopId, CoopSettings, DisplayName, DuesPeriod, Email, Locale, MemberClassId,
-    MemberClassSpec, MembershipId, MembershipStatus, PersonId, Role, Slug, Timestamp,
+    ClassKey, CoopId, CoopSettings, DuesPeriod, Email, Locale, MemberClassId, MemberClassSpec,
+    MembershipId, MembershipStatus, PersonId, Role, Slug, Timestamp,
 };
 
 use crate::StoreError;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Person {
-    pub id: PersonId,
-    pub email: Email,
-    pub display_name: String,
-    pub locale: Locale,
-    pub created_at: Timestamp,
-}
-
-/// A person about to sign up; the password is already hashed.
-#[derive(Clone, Debug)]
-pub struct NewPerson {
-    pub email: Email,
-    pub display_name: DisplayName,
-    pub password_hash: String,
-    pub locale: Locale,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Coop {
-    pub id: CoopId,
-    pub slug: Slug,
-    pub name: String,
-    pub description: String,
-    pub profile: String,
-    pub settings: CoopSettings,
-    pub created_at: Timestamp,
-}
-
-/// A co-op as listed publicly, with how many active members it has.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CoopSummary {
-    pub coop: Coop,
-    pub active_members: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MemberClass {
-    pub id: MemberClassId,
-    pub coop_id: CoopId,
-    pub spec: MemberClassSpec,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Membership {
-    pub id: MembershipId,
-    pub coop_id: CoopId,
-    pub person_id: PersonId,
-    pub class_id: MemberClassId,
-    pub role: Role,
-    pub status: MembershipStatus,
-    pub applied_at: Timestamp,
-    pub decided_at: Option<Timestamp>,
-}
-
-/// A membership with what a member list shows beside it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MemberListing {
-    pub membership: Membership,
-    pub display_name: String,
-    pub class_key: ClassKey,
-    pub class_name: String,
-}
-
-/// One of a person's memberships, with the co-op it is in.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PersonalMembership {
-    pub membership: Membership,
-    pub coop_slug: Slug,
-    pub coop_name: String,
-    pub class_key: ClassKey,
-    pub class_name: String,
-}
-
-/// What happened when someone tried to leave.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LeaveOutcome {
-    Left,
-    NotAMember,
-    /// The co-op would be left without an admin.
-    LastAdmin,
-}
-
-/// What happened when an admin changed someone's role.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RoleChange {
-    Changed(Membership),
-    /// No active membership with that id in this co-op.
-    NotFound,
-    /// The change would leave the co-op without an active admin.
-    LastAdmin,
-}
 
 fn parsed<T>(
     column: &str,

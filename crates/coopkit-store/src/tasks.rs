@@ -12,42 +12,7 @@ use crate::events::record_events;
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 pub use coopkit_domain::TaskId;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewTask {
-    pub coop: CoopId,
-    pub posted_by: PersonId,
-    pub from_fund: bool,
-    pub title: String,
-    pub description: String,
-    pub currency: CurrencyCode,
-    pub bounty: u64,
-    pub deadline: Timestamp,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Task {
-    pub id: TaskId,
-    pub task: NewTask,
-    pub state: TaskState,
-    pub claimed_by: Option<PersonId>,
-    /// How many times it was claimed: each claim holds under its own id.
-    pub claims: i64,
-    pub created_at: Timestamp,
-}
-
-impl Task {
-    /// What the task's rules need to know of it.
-    pub fn facts(&self) -> TaskFacts {
-        TaskFacts {
-            state: self.state,
-            poster: self.task.posted_by,
-            claimant: self.claimed_by,
-            claims: self.claims,
-            deadline: self.task.deadline,
-        }
-    }
-}
+pub use coopkit_market::{NewTask, Task};
 
 #[derive(sqlx::FromRow)]
 struct TaskRow {

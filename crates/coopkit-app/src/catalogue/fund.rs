@@ -9,7 +9,7 @@ use coopkit_ledger::{AccountOwner, CoopAccount, Refusal, TransferId};
 use coopkit_market::{ProjectAction, ProjectState};
 use coopkit_store::{Coop, NewProject, Person, Proposal};
 
-pub use coopkit_store::Project;
+pub use coopkit_market::Project;
 
 use super::refused;
 use crate::governance::ProposalForm;

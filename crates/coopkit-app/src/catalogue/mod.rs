@@ -24,7 +24,7 @@ use coopkit_market::stream::Standing;
 use coopkit_market::ItemKind;
 use coopkit_store::{Coop, NewItem, Person, StoredFile};
 
-pub use coopkit_store::{CatalogueSettings, Item, Licence, Order, OrderLine};
+pub use coopkit_market::{CatalogueSettings, Item, Licence, Order, OrderLine};
 pub use files::{DataDirFiles, FileStore};
 pub use fund::{FundReturn, FundView, Project, ProjectForm, INVESTOR_CLASS};
 pub use uploads::{accepted, sniff, thumbnail, Upload, THUMBNAIL_SIDE};
