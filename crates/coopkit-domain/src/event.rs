@@ -12,8 +12,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AllocationId, BookingId, CoopId, ItemId, MemberClassId, MembershipId, OrderId, PersonId,
-    ProjectId, ProposalId, Role, TaskId, Timestamp,
+    AllocationId, BookingId, CoopId, HelpRequestId, ItemId, MemberClassId, MembershipId, OrderId,
+    PersonId, ProjectId, ProposalId, Role, TaskId, Timestamp,
 };
 
 /// An event's place in the log: given in the order transactions commit,
@@ -35,6 +35,10 @@ impl std::fmt::Display for EventSeq {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "data")]
 pub enum Event {
+    /// A co-op was founded; its founder is its first admin.
+    #[serde(rename = "coop.founded")]
+    CoopFounded { coop: CoopId, founder: PersonId },
+
     #[serde(rename = "membership.applied")]
     ApplicationReceived {
         membership: MembershipId,
@@ -89,6 +93,17 @@ pub enum Event {
     /// requester's credit could not be held, say).
     #[serde(rename = "booking.step_undone")]
     BookingStepUndone { booking: BookingId },
+
+    /// A member asked for help, for the dispatch board to offer.
+    #[serde(rename = "help_request.posted")]
+    HelpRequestPosted { request: HelpRequestId },
+    /// A provider answered the engine's offer of a request.
+    #[serde(rename = "help_request.answered")]
+    OfferAnswered {
+        request: HelpRequestId,
+        provider: PersonId,
+        accepted: bool,
+    },
 
     #[serde(rename = "task.posted")]
     TaskPosted { task: TaskId, bounty: u64 },
@@ -151,6 +166,8 @@ pub enum Event {
 /// What an event is about: its kind of entity and that entity's id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Subject {
+    Coop(CoopId),
+    HelpRequest(HelpRequestId),
     Membership(MembershipId),
     Booking(BookingId),
     Task(TaskId),
@@ -164,6 +181,8 @@ impl std::fmt::Display for Subject {
     /// `booking:42`: how the log's `subject` column names it.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Subject::Coop(id) => write!(f, "coop:{id}"),
+            Subject::HelpRequest(id) => write!(f, "help_request:{id}"),
             Subject::Membership(id) => write!(f, "membership:{id}"),
             Subject::Booking(id) => write!(f, "booking:{id}"),
             Subject::Task(id) => write!(f, "task:{id}"),
@@ -178,6 +197,7 @@ impl std::fmt::Display for Subject {
 impl Event {
     /// Every kind, for those who choose which to hear of (webhooks).
     pub const KINDS: &'static [&'static str] = &[
+        "coop.founded",
         "membership.applied",
         "membership.admitted",
         "membership.declined",
@@ -192,6 +212,8 @@ impl Event {
         "booking.settled",
         "booking.refunded",
         "booking.step_undone",
+        "help_request.posted",
+        "help_request.answered",
         "task.posted",
         "task.claimed",
         "task.delivered",
@@ -218,6 +240,7 @@ impl Event {
     pub fn kind(&self) -> &'static str {
         use Event as E;
         match self {
+            E::CoopFounded { .. } => "coop.founded",
             E::ApplicationReceived { .. } => "membership.applied",
             E::MemberAdmitted { .. } => "membership.admitted",
             E::ApplicationDeclined { .. } => "membership.declined",
@@ -232,6 +255,8 @@ impl Event {
             E::BookingSettled { .. } => "booking.settled",
             E::BookingRefunded { .. } => "booking.refunded",
             E::BookingStepUndone { .. } => "booking.step_undone",
+            E::HelpRequestPosted { .. } => "help_request.posted",
+            E::OfferAnswered { .. } => "help_request.answered",
             E::TaskPosted { .. } => "task.posted",
             E::TaskClaimed { .. } => "task.claimed",
             E::TaskDelivered { .. } => "task.delivered",
@@ -259,6 +284,10 @@ impl Event {
     pub fn subject(&self) -> Subject {
         use Event as E;
         match *self {
+            E::CoopFounded { coop, .. } => Subject::Coop(coop),
+            E::HelpRequestPosted { request } | E::OfferAnswered { request, .. } => {
+                Subject::HelpRequest(request)
+            }
             E::ApplicationReceived { membership, .. }
             | E::MemberAdmitted { membership, .. }
             | E::ApplicationDeclined { membership, .. }
@@ -369,6 +398,18 @@ mod tests {
         let o = OrderId(6);
         let pj = ProjectId(7);
         vec![
+            Event::CoopFounded {
+                coop: CoopId(12),
+                founder: p,
+            },
+            Event::HelpRequestPosted {
+                request: HelpRequestId(13),
+            },
+            Event::OfferAnswered {
+                request: HelpRequestId(13),
+                provider: p,
+                accepted: true,
+            },
             Event::ApplicationReceived {
                 membership: m,
                 person: p,

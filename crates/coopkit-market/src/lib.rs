@@ -34,7 +34,7 @@ pub use catalogue::{
 pub use fund::{NewProject, Project, ProjectAction, ProjectState};
 pub use price::Price;
 pub use provider::{Badge, Category, ProviderListing, ProviderProfile, Service, ServiceArea};
-pub use request::{NewRequest, Offer, OpenRequest, Referral};
+pub use request::{NewRequest, Offer, OfferAnswer, OpenRequest, Referral};
 pub use task::{
     NewTask, Task, TaskAction, TaskActor, TaskEffect, TaskFacts, TaskRefusal, TaskState,
 };

@@ -1,9 +1,12 @@
 //! Co-ops, their member classes and their bylaws' settings.
 
 use coopkit_domain::coop::NewCoop;
-use coopkit_domain::{ClassKey, CoopId, CoopSettings, MembershipStatus, PersonId, Role, Timestamp};
+use coopkit_domain::{
+    ClassKey, CoopId, CoopSettings, Event, Happened, MembershipStatus, PersonId, Role, Timestamp,
+};
 
 use crate::error::Conflict;
+use crate::events::record_events;
 use crate::records::{
     all, maybe, Coop, CoopRow, CoopSummary, CoopSummaryRow, MemberClass, MemberClassRow,
 };
@@ -84,6 +87,9 @@ impl Store {
             .bind(now.as_millis())
             .execute(&mut *tx)
             .await?;
+            let coop = CoopId(row.id);
+            let founded = Event::CoopFounded { coop, founder };
+            record_events!(tx, &[Happened::new(coop, Some(founder), now, founded)]);
             tx.commit().await?;
             row
         });

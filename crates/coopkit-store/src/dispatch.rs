@@ -1,13 +1,14 @@
 //! Favourites, open requests and the matching engine's proposals.
 
-use coopkit_domain::{CoopId, PersonId, Timestamp};
+use coopkit_domain::{CoopId, Event, Happened, PersonId, Timestamp};
 use coopkit_market::matching::Point;
 use coopkit_market::{BookingId, Window};
 
+use crate::events::record_events;
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 pub use coopkit_domain::HelpRequestId;
-pub use coopkit_market::{NewRequest, Offer, OpenRequest, Referral};
+pub use coopkit_market::{NewRequest, Offer, OfferAnswer, OpenRequest, Referral};
 
 type RequestRow = (
     i64,
@@ -95,8 +96,9 @@ impl Store {
     }
 
     pub async fn create_request(&self, new: &NewRequest, now: Timestamp) -> Result<HelpRequestId> {
-        let (id,): (i64,) = on_pool!(self, |pool| {
-            sqlx::query_as(
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO market_request (coop_id, requester_id, category, starts_at, ends_at, lat_e6, lon_e6, \
                  language, notes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
             )
@@ -110,10 +112,17 @@ impl Store {
             .bind(&new.language)
             .bind(&new.notes)
             .bind(now.as_millis())
-            .fetch_one(pool)
-            .await
-        })?;
-        Ok(HelpRequestId(id))
+            .fetch_one(&mut *tx)
+            .await?;
+            let request = HelpRequestId(id);
+            let event = Event::HelpRequestPosted { request };
+            record_events!(
+                tx,
+                &[Happened::new(new.coop, Some(new.requester), now, event)]
+            );
+            tx.commit().await?;
+            Ok(request)
+        })
     }
 
     /// A request of this co-op.
@@ -153,12 +162,13 @@ impl Store {
             for offer in offers {
                 sqlx::query(
                     "INSERT INTO proposal (request_id, provider_id, reasons, answer, created_at) \
-                     VALUES ($1, $2, $3, 'offered', $4) ON CONFLICT DO NOTHING",
+                     VALUES ($1, $2, $3, $5, $4) ON CONFLICT DO NOTHING",
                 )
                 .bind(offer.request.0)
                 .bind(offer.provider.0)
                 .bind(&offer.reasons)
                 .bind(now.as_millis())
+                .bind(OfferAnswer::Offered.as_str())
                 .execute(&mut *tx)
                 .await?;
             }
@@ -179,37 +189,57 @@ impl Store {
             .fetch_all(pool)
             .await
         })?;
-        Ok(rows
-            .into_iter()
-            .map(|(request, provider, reasons, answer)| Offer {
-                request: HelpRequestId(request),
-                provider: PersonId(provider),
-                reasons,
-                answer,
+        rows.into_iter()
+            .map(|(request, provider, reasons, answer)| {
+                Ok(Offer {
+                    request: HelpRequestId(request),
+                    provider: PersonId(provider),
+                    reasons,
+                    answer: OfferAnswer::parse(&answer)
+                        .ok_or_else(|| StoreError::corrupt("proposal.answer", &answer))?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Records a provider's answer to an open offer. `false` when there
     /// was no open offer (answered already, or never made).
     pub async fn answer_offer(
         &self,
+        coop: CoopId,
         request: HelpRequestId,
         provider: PersonId,
-        answer: &str,
+        yes: bool,
+        now: Timestamp,
     ) -> Result<bool> {
-        let changed = on_pool!(self, |pool| {
-            sqlx::query(
-                "UPDATE proposal SET answer = $1 WHERE request_id = $2 AND provider_id = $3 AND answer = 'offered'",
+        let Some(answer) = OfferAnswer::Offered.answer(yes) else {
+            return Ok(false);
+        };
+        let event = Event::OfferAnswered {
+            request,
+            provider,
+            accepted: yes,
+        };
+        let happened = [Happened::new(coop, Some(provider), now, event)];
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let changed = sqlx::query(
+                "UPDATE proposal SET answer = $1 WHERE request_id = $2 AND provider_id = $3 AND answer = $4",
             )
-            .bind(answer)
+            .bind(answer.as_str())
             .bind(request.0)
             .bind(provider.0)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })?;
-        Ok(changed == 1)
+            .bind(OfferAnswer::Offered.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed != 1 {
+                return Ok(false);
+            }
+            record_events!(tx, &happened);
+            tx.commit().await?;
+            Ok(true)
+        })
     }
 
     /// Closes a request with the booking that answers it; `false` if

@@ -220,8 +220,11 @@ mod tests {
     /// every variant of every one has its words in every language.
     #[test]
     fn every_state_and_kind_has_its_words() {
-        use coopkit_governance::{ProposalKind, ProposalState};
-        use coopkit_market::{BookingState, ItemKind, OrderState, ProjectState, TaskAction};
+        use coopkit_governance::{Enactment, ProposalKind, ProposalState};
+        use coopkit_market::{
+            BookingState, ItemKind, OfferAnswer, OrderState, ProjectState, TaskAction,
+        };
+        use coopkit_patronage::state::AllocationState;
         let made: Vec<String> = [
             BookingState::ALL
                 .map(|s| format!("booking-state-{}", s.as_str()))
@@ -243,6 +246,15 @@ mod tests {
                 .to_vec(),
             TaskAction::ALL
                 .map(|a| format!("task-{}", a.as_str()))
+                .to_vec(),
+            OfferAnswer::ALL
+                .map(|a| format!("offer-{}", a.as_str()))
+                .to_vec(),
+            AllocationState::ALL
+                .map(|s| format!("allocation-state-{}", s.as_str()))
+                .to_vec(),
+            Enactment::ALL
+                .map(|e| format!("forecast-outcome-{}", e.as_str()))
                 .to_vec(),
         ]
         .concat();

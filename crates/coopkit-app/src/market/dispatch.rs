@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use coopkit_domain::{PersonId, Role};
 use coopkit_ledger::{AccountOwner, Limit};
 use coopkit_market::matching::{propose, Point, Provider, Reason, Request};
-use coopkit_market::{Action, Party, Payment, Window};
+use coopkit_market::{Action, OfferAnswer, Party, Payment, Window};
 use coopkit_store::{Booking, HelpRequestId, NewRequest, Offer, OpenRequest, Person};
 
 use super::bookings::BookForm;
@@ -133,7 +133,7 @@ impl App {
         // A request someone was offered and has not answered waits for them.
         let waiting: Vec<HelpRequestId> = already
             .iter()
-            .filter(|o| o.answer == "offered")
+            .filter(|o| o.answer == OfferAnswer::Offered)
             .map(|o| o.request)
             .collect();
         let open: Vec<OpenRequest> = open
@@ -221,7 +221,7 @@ impl App {
                 request: open[p.request].id,
                 provider: p.provider,
                 reasons: reason_codes(&p.reasons),
-                answer: "offered".to_owned(),
+                answer: OfferAnswer::Offered,
             })
             .collect();
         self.store.add_offers(&offers, now).await?;
@@ -256,7 +256,7 @@ impl App {
         self.require_role(&coop, actor, Role::Member).await?;
         let mut mine = Vec::new();
         for offer in self.store.offers(coop.id).await? {
-            if offer.provider != actor.id || offer.answer != "offered" {
+            if offer.provider != actor.id || offer.answer != OfferAnswer::Offered {
                 continue;
             }
             if let Some(request) = self.store.request(coop.id, offer.request).await? {
@@ -289,18 +289,15 @@ impl App {
             .request(coop.id, request)
             .await?
             .ok_or(AppError::NotFound("request"))?;
-        let offered = self
-            .store
-            .offers(coop.id)
-            .await?
-            .into_iter()
-            .any(|o| o.request == request && o.provider == actor.id && o.answer == "offered");
+        let offered = self.store.offers(coop.id).await?.into_iter().any(|o| {
+            o.request == request && o.provider == actor.id && o.answer == OfferAnswer::Offered
+        });
         if !offered {
             return Err(AppError::NotFound("offer"));
         }
         if !accept {
             self.store
-                .answer_offer(request, actor.id, "declined")
+                .answer_offer(coop.id, request, actor.id, false, self.clock.now())
                 .await?;
             return Ok(None);
         }
@@ -333,7 +330,7 @@ impl App {
             });
         }
         self.store
-            .answer_offer(request, actor.id, "accepted")
+            .answer_offer(coop.id, request, actor.id, true, self.clock.now())
             .await?;
         let confirmed = self
             .take_step(booking, Party::Provider, Some(actor.id), Action::Accept)

@@ -145,6 +145,26 @@ each_backend! {
         );
         assert_eq!(booking.facts.state, BookingState::Confirmed);
         assert_eq!(s.hold(&booking).await, Some(HoldStatus::Open));
+        // Posted by Ana, answered by each provider once, in the log.
+        let coop = db.store.coop_by_slug("sitters").await.unwrap().unwrap().id;
+        let story: Vec<_> = db
+            .store
+            .events(coop, coopkit_domain::EventSeq(0), 1_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.happened.event.subject().to_string() == format!("help_request:{request}"))
+            .map(|e| (e.happened.event.kind(), e.happened.actor))
+            .collect();
+        assert_eq!(
+            story,
+            [
+                ("help_request.posted", Some(s.ana.id)),
+                ("help_request.answered", Some(s.ben.id)),
+                ("help_request.answered", Some(s.carol.id)),
+            ],
+            "{backend:?}"
+        );
         assert!(
             s.app
                 .dispatch_board(&s.admin, "sitters")

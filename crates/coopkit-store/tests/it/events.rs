@@ -81,6 +81,11 @@ each_backend! {
         ));
 
         let events = all_events(store, coop.id).await;
+        assert_eq!(
+            events[0].happened.event,
+            Event::CoopFounded { coop: coop.id, founder: founder.id },
+            "founding is the co-op's first event"
+        );
         let ours = &events[before..];
         assert_eq!(
             kinds(ours),

@@ -226,7 +226,7 @@ pub async fn board(
                     (
                         name,
                         reasons_text(&offer.reasons, &v.tr),
-                        v.tr.t(&format!("offer-{}", offer.answer)),
+                        v.tr.t(&format!("offer-{}", offer.answer.as_str())),
                     )
                 })
                 .collect(),
