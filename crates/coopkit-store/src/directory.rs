@@ -165,47 +165,71 @@ pub struct Edit {
     pub created_at: Timestamp,
 }
 
-type SourceRow = (i64, String, String, String, String, i64, i64, String);
+#[derive(sqlx::FromRow)]
+struct SourceRow {
+    id: i64,
+    name: String,
+    format: String,
+    licence: String,
+    attribution: String,
+    imported_at: i64,
+    rows_read: i64,
+    report: String,
+}
 
 fn source_from(row: SourceRow) -> DirectorySource {
-    let (id, name, format, licence, attribution, imported_at, rows_read, report) = row;
     DirectorySource {
-        id,
-        name,
-        format,
-        licence,
-        attribution,
-        imported_at: Timestamp(imported_at),
-        rows_read,
-        report,
+        id: row.id,
+        name: row.name,
+        format: row.format,
+        licence: row.licence,
+        attribution: row.attribution,
+        imported_at: Timestamp(row.imported_at),
+        rows_read: row.rows_read,
+        report: row.report,
     }
 }
 
 const SOURCE_COLUMNS: &str =
     "id, name, format, licence, attribution, imported_at, rows_read, report";
 
-type OrgRow = (i64, String, String, Option<i64>, i64);
+#[derive(sqlx::FromRow)]
+struct OrgRow {
+    id: i64,
+    record: String,
+    provenance: String,
+    merged_into: Option<i64>,
+    updated_at: i64,
+}
 
-fn org_from((id, record, provenance, merged_into, updated_at): OrgRow) -> DirectoryOrg {
+fn org_from(row: OrgRow) -> DirectoryOrg {
     DirectoryOrg {
-        id,
-        record,
-        provenance,
-        merged_into,
-        updated_at: Timestamp(updated_at),
+        id: row.id,
+        record: row.record,
+        provenance: row.provenance,
+        merged_into: row.merged_into,
+        updated_at: Timestamp(row.updated_at),
     }
 }
 
-type RecordRow = (i64, String, i64, i64, i64, String);
+#[derive(sqlx::FromRow)]
+struct RecordRow {
+    source_id: i64,
+    source_key: String,
+    org_id: i64,
+    row_number: i64,
+    as_of: i64,
+    record: String,
+}
 
-fn record_from((source, key, org, row, as_of, record): RecordRow) -> SourceRecord {
+fn record_from(row: RecordRow) -> SourceRecord {
     SourceRecord {
-        source,
-        key,
-        org,
-        row,
-        as_of: Timestamp(as_of),
-        record,
+        source: row.source_id,
+        key: row.source_key,
+        org: row.org_id,
+        row: row.row_number,
+        as_of: Timestamp(row.as_of),
+        record: row.record,
     }
 }
 
@@ -525,8 +549,9 @@ impl Store {
     }
 
     pub async fn directory_history(&self, org: i64) -> Result<Vec<HistoryEntry>> {
-        let rows: Vec<HistoryRow> = on_pool!(self, |pool| sqlx::query_as(
-            "SELECT h.field, h.old_value, h.new_value, s.name, p.display_name, h.at \
+        let rows: Vec<HistoryRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+            "SELECT h.field, h.old_value, h.new_value, s.name AS source, p.display_name AS person, h.at \
                  FROM directory_history h \
                  LEFT JOIN directory_source s ON s.id = h.source_id \
                  LEFT JOIN person p ON p.id = h.person_id \
@@ -534,14 +559,19 @@ impl Store {
         )
         .bind(org)
         .fetch_all(pool)
-        .await)?;
+        .await
+        })?;
         Ok(rows
             .into_iter()
-            .map(|(field, old, new, source, person, at)| HistoryEntry {
-                change: FieldChange { field, old, new },
-                source,
-                person,
-                at: Timestamp(at),
+            .map(|row| HistoryEntry {
+                change: FieldChange {
+                    field: row.field,
+                    old: row.old_value,
+                    new: row.new_value,
+                },
+                source: row.source,
+                person: row.person,
+                at: Timestamp(row.at),
             })
             .collect())
     }
@@ -643,7 +673,17 @@ impl Store {
     }
 }
 
-type HistoryRow = (String, String, String, Option<String>, Option<String>, i64);
+#[derive(sqlx::FromRow)]
+struct HistoryRow {
+    field: String,
+    old_value: String,
+    new_value: String,
+    /// The source that said it, or none for a moderator's edit.
+    source: Option<String>,
+    /// The moderator who accepted it, for an edit.
+    person: Option<String>,
+    at: i64,
+}
 
 #[derive(sqlx::FromRow)]
 struct EditRow {

@@ -10,48 +10,48 @@ use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 pub use coopkit_domain::HelpRequestId;
 pub use coopkit_market::{NewRequest, Offer, OfferAnswer, OpenRequest, Referral};
 
-type RequestRow = (
-    i64,
-    i64,
-    i64,
-    String,
-    i64,
-    i64,
-    i64,
-    i64,
-    String,
-    String,
-    Option<i64>,
-    i64,
-);
+#[derive(sqlx::FromRow)]
+struct RequestRow {
+    id: i64,
+    coop_id: i64,
+    requester_id: i64,
+    category: String,
+    starts_at: i64,
+    ends_at: i64,
+    lat_e6: i64,
+    lon_e6: i64,
+    language: String,
+    notes: String,
+    booking_id: Option<i64>,
+    created_at: i64,
+}
 
 const REQUEST_COLUMNS: &str =
     "id, coop_id, requester_id, category, starts_at, ends_at, lat_e6, lon_e6, \
     language, notes, booking_id, created_at";
 
 fn request_from(row: RequestRow) -> Result<OpenRequest> {
-    let (id, coop, requester, category, starts, ends, lat, lon, language, notes, booking, at) = row;
-    let coordinate = |value: i64| {
-        i32::try_from(value)
-            .map_err(|_| StoreError::corrupt("market_request.lat_e6", &value.to_string()))
+    let coordinate = |column: &str, value: i64| {
+        i32::try_from(value).map_err(|_| StoreError::corrupt(column, &value.to_string()))
     };
+    let ends = row.ends_at;
     Ok(OpenRequest {
-        id: HelpRequestId(id),
+        id: HelpRequestId(row.id),
         request: NewRequest {
-            coop: CoopId(coop),
-            requester: PersonId(requester),
-            category,
-            window: Window::new(Timestamp(starts), Timestamp(ends))
+            coop: CoopId(row.coop_id),
+            requester: PersonId(row.requester_id),
+            category: row.category,
+            window: Window::new(Timestamp(row.starts_at), Timestamp(ends))
                 .map_err(|_| StoreError::corrupt("market_request.ends_at", &ends.to_string()))?,
             place: Point {
-                lat_e6: coordinate(lat)?,
-                lon_e6: coordinate(lon)?,
+                lat_e6: coordinate("market_request.lat_e6", row.lat_e6)?,
+                lon_e6: coordinate("market_request.lon_e6", row.lon_e6)?,
             },
-            language,
-            notes,
+            language: row.language,
+            notes: row.notes,
         },
-        booking: booking.map(BookingId),
-        created_at: Timestamp(at),
+        booking: row.booking_id.map(BookingId),
+        created_at: Timestamp(row.created_at),
     })
 }
 

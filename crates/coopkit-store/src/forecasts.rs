@@ -25,40 +25,41 @@ pub struct Forecast {
     pub created_at: Timestamp,
 }
 
-type ForecastRow = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    Option<i64>,
-    Option<String>,
-    i64,
-    i64,
-);
+#[derive(sqlx::FromRow)]
+struct ForecastRow {
+    id: i64,
+    coop_id: i64,
+    currency: String,
+    params: String,
+    result: String,
+    proposal_id: Option<i64>,
+    outcome: Option<String>,
+    created_by: i64,
+    created_at: i64,
+}
 
 const COLUMNS: &str =
     "id, coop_id, currency, params, result, proposal_id, outcome, created_by, created_at";
 
 fn forecast_from(row: ForecastRow) -> Result<Forecast> {
-    let (id, coop, currency, params, result, proposal, outcome, by, at) = row;
-    let outcome = outcome
+    let outcome = row
+        .outcome
         .map(|o| {
             Enactment::parse(&o).ok_or_else(|| StoreError::corrupt("policy_forecast.outcome", &o))
         })
         .transpose()?;
     Ok(Forecast {
-        id,
+        id: row.id,
         forecast: NewForecast {
-            coop: CoopId(coop),
-            currency,
-            params,
-            result,
-            created_by: PersonId(by),
+            coop: CoopId(row.coop_id),
+            currency: row.currency,
+            params: row.params,
+            result: row.result,
+            created_by: PersonId(row.created_by),
         },
-        proposal: proposal.map(ProposalId),
+        proposal: row.proposal_id.map(ProposalId),
         outcome,
-        created_at: Timestamp(at),
+        created_at: Timestamp(row.created_at),
     })
 }
 

@@ -14,9 +14,24 @@ use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 pub use coopkit_market::{Badge, Category, ProviderListing, ProviderProfile, Service, ServiceArea};
 
 /// A provider row: person, bio, languages, latitude, longitude, radius.
-type ProviderRow = (i64, String, String, Option<i64>, Option<i64>, i64);
+#[derive(sqlx::FromRow)]
+struct ProviderRow {
+    person_id: i64,
+    bio: String,
+    /// Comma-separated language codes.
+    languages: String,
+    lat_e6: Option<i64>,
+    lon_e6: Option<i64>,
+    radius_m: i64,
+}
+
 /// A provider row and the provider's display name.
-type ListingRow = (i64, String, String, Option<i64>, Option<i64>, i64, String);
+#[derive(sqlx::FromRow)]
+struct ListingRow {
+    #[sqlx(flatten)]
+    provider: ProviderRow,
+    display_name: String,
+}
 
 pub(crate) fn to_i64(value: u64, column: &str) -> Result<i64> {
     i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{column} {value} exceeds i64")))
@@ -162,12 +177,9 @@ impl Store {
         let mut details = self.provider_details(coop, None).await?;
         Ok(rows
             .into_iter()
-            .map(|(person, bio, languages, lat, lon, radius, display_name)| {
-                let row = (person, bio, languages, lat, lon, radius);
-                ProviderListing {
-                    profile: profile_from(row, &mut details),
-                    display_name,
-                }
+            .map(|row| ProviderListing {
+                profile: profile_from(row.provider, &mut details),
+                display_name: row.display_name,
             })
             .collect())
     }
@@ -290,30 +302,27 @@ struct ProviderDetails {
 
 type Details = HashMap<PersonId, ProviderDetails>;
 
-fn profile_from(
-    (person, bio, languages, lat, lon, radius): ProviderRow,
-    details: &mut Details,
-) -> ProviderProfile {
-    let person = PersonId(person);
+fn profile_from(row: ProviderRow, details: &mut Details) -> ProviderProfile {
+    let person = PersonId(row.person_id);
     let ProviderDetails {
         services,
         slots,
         days_off,
     } = details.remove(&person).unwrap_or_default();
-    let area = match (lat, lon) {
+    let area = match (row.lat_e6, row.lon_e6) {
         (Some(lat), Some(lon)) => Some(ServiceArea {
             place: Point {
                 lat_e6: i32::try_from(lat).unwrap_or_default(),
                 lon_e6: i32::try_from(lon).unwrap_or_default(),
             },
-            radius_m: u32::try_from(radius).unwrap_or_default(),
+            radius_m: u32::try_from(row.radius_m).unwrap_or_default(),
         }),
         _ => None,
     };
     ProviderProfile {
         person,
-        bio,
-        languages: split_languages(&languages),
+        bio: row.bio,
+        languages: split_languages(&row.languages),
         services,
         slots,
         area,

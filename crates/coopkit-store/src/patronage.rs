@@ -104,21 +104,29 @@ impl TryFrom<AllocationRow> for AllocationRecord {
     }
 }
 
-type LineRow = (i64, String, i64, i64, i64, i64, i64);
+#[derive(sqlx::FromRow)]
+struct LineRow {
+    person_id: i64,
+    class_key: String,
+    patronage: i64,
+    share_ppm: i64,
+    amount: i64,
+    cash: i64,
+    retained: i64,
+}
 
 fn line_from(row: LineRow) -> Result<AllocationLine> {
-    let (person, class_key, patronage, share_ppm, amount, cash, retained) = row;
     let unsigned = |what: &'static str, n: i64| {
         u64::try_from(n).map_err(|_| StoreError::corrupt(what, &n.to_string()))
     };
     Ok(AllocationLine {
-        person: PersonId(person),
-        class_key,
-        patronage: unsigned("patronage_line.patronage", patronage)?,
-        share_ppm: unsigned("patronage_line.share_ppm", share_ppm)?,
-        amount: unsigned("patronage_line.amount", amount)?,
-        cash: unsigned("patronage_line.cash", cash)?,
-        retained: unsigned("patronage_line.retained", retained)?,
+        person: PersonId(row.person_id),
+        class_key: row.class_key,
+        patronage: unsigned("patronage_line.patronage", row.patronage)?,
+        share_ppm: unsigned("patronage_line.share_ppm", row.share_ppm)?,
+        amount: unsigned("patronage_line.amount", row.amount)?,
+        cash: unsigned("patronage_line.cash", row.cash)?,
+        retained: unsigned("patronage_line.retained", row.retained)?,
     })
 }
 

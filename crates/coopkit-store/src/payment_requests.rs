@@ -21,7 +21,16 @@ pub struct PaymentRequest {
     pub created_at: Timestamp,
 }
 
-type Row = (String, i64, i64, String, i64, String, i64);
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    coop_id: i64,
+    payee_id: i64,
+    currency: String,
+    amount: i64,
+    memo: String,
+    created_at: i64,
+}
 
 const COLUMNS: &str = "id, coop_id, payee_id, currency, amount, memo, created_at";
 
@@ -30,20 +39,20 @@ fn id_text(id: TransferId) -> String {
     format!("{:032x}", id.0)
 }
 
-fn from_row((id, coop, payee, currency, amount, memo, created_at): Row) -> Result<PaymentRequest> {
+fn from_row(row: Row) -> Result<PaymentRequest> {
     Ok(PaymentRequest {
         id: TransferId(
-            u128::from_str_radix(&id, 16)
-                .map_err(|_| StoreError::corrupt("payment_request.id", &id))?,
+            u128::from_str_radix(&row.id, 16)
+                .map_err(|_| StoreError::corrupt("payment_request.id", &row.id))?,
         ),
-        coop: CoopId(coop),
-        payee: PersonId(payee),
-        currency: CurrencyCode::parse(&currency)
-            .map_err(|_| StoreError::corrupt("payment_request.currency", &currency))?,
-        amount: u64::try_from(amount)
-            .map_err(|_| StoreError::corrupt("payment_request.amount", &amount.to_string()))?,
-        memo,
-        created_at: Timestamp(created_at),
+        coop: CoopId(row.coop_id),
+        payee: PersonId(row.payee_id),
+        currency: CurrencyCode::parse(&row.currency)
+            .map_err(|_| StoreError::corrupt("payment_request.currency", &row.currency))?,
+        amount: u64::try_from(row.amount)
+            .map_err(|_| StoreError::corrupt("payment_request.amount", &row.amount.to_string()))?,
+        memo: row.memo,
+        created_at: Timestamp(row.created_at),
     })
 }
 
