@@ -103,17 +103,18 @@ impl Store {
     }
 
     pub async fn currencies(&self, coop: CoopId) -> Result<Vec<Currency>> {
-        type Row = (
-            String,
-            String,
-            String,
-            i16,
-            Option<i64>,
-            Option<i64>,
-            i64,
-            i64,
-            i64,
-        );
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            code: String,
+            name: String,
+            kind: String,
+            scale: i16,
+            default_debit_limit: Option<i64>,
+            default_balance_cap: Option<i64>,
+            issuance_per_month: i64,
+            demurrage_bp: i64,
+            demurrage_threshold: i64,
+        }
         let rows: Vec<Row> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT code, name, kind, scale, default_debit_limit, default_balance_cap, \
@@ -126,7 +127,17 @@ impl Store {
         })?;
         rows.into_iter()
             .map(
-                |(code, name, kind, scale, limit, cap, issuance, demurrage_bp, threshold)| {
+                |Row {
+                     code,
+                     name,
+                     kind,
+                     scale,
+                     default_debit_limit: limit,
+                     default_balance_cap: cap,
+                     issuance_per_month: issuance,
+                     demurrage_bp,
+                     demurrage_threshold: threshold,
+                 }| {
                     Ok(Currency {
                         code: CurrencyCode::parse(&code)
                             .map_err(|_| StoreError::corrupt("ledger_currency.code", &code))?,
@@ -188,7 +199,14 @@ impl Store {
 
     /// A co-op's journal, in order.
     pub async fn ledger_journal(&self, coop: CoopId) -> Result<Vec<BatchRecord>> {
-        type Row = (i64, i64, Vec<u8>, Vec<u8>, String);
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            seq: i64,
+            at: i64,
+            prev_hash: Vec<u8>,
+            hash: Vec<u8>,
+            events: String,
+        }
         let rows: Vec<Row> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT seq, at, prev_hash, hash, events FROM ledger_batch WHERE coop_id = $1 ORDER BY seq",
@@ -198,25 +216,33 @@ impl Store {
             .await
         })?;
         rows.into_iter()
-            .map(|(seq, at, prev_hash, hash, events)| {
-                let hash_of = |bytes: Vec<u8>, column: &str| -> Result<Hash> {
-                    let bytes: [u8; 32] = bytes.try_into().map_err(|_| {
-                        StoreError::Corrupt(format!(
-                            "ledger_batch.{column} of batch {seq} is not 32 bytes"
-                        ))
-                    })?;
-                    Ok(Hash(bytes))
-                };
-                Ok(BatchRecord {
-                    seq: to_u64(seq, "seq")?,
-                    timestamp: Timestamp(at),
-                    events: serde_json::from_str(&events).map_err(|e| {
-                        StoreError::Corrupt(format!("ledger_batch.events of batch {seq}: {e}"))
-                    })?,
-                    prev_hash: hash_of(prev_hash, "prev_hash")?,
-                    hash: hash_of(hash, "hash")?,
-                })
-            })
+            .map(
+                |Row {
+                     seq,
+                     at,
+                     prev_hash,
+                     hash,
+                     events,
+                 }| {
+                    let hash_of = |bytes: Vec<u8>, column: &str| -> Result<Hash> {
+                        let bytes: [u8; 32] = bytes.try_into().map_err(|_| {
+                            StoreError::Corrupt(format!(
+                                "ledger_batch.{column} of batch {seq} is not 32 bytes"
+                            ))
+                        })?;
+                        Ok(Hash(bytes))
+                    };
+                    Ok(BatchRecord {
+                        seq: to_u64(seq, "seq")?,
+                        timestamp: Timestamp(at),
+                        events: serde_json::from_str(&events).map_err(|e| {
+                            StoreError::Corrupt(format!("ledger_batch.events of batch {seq}: {e}"))
+                        })?,
+                        prev_hash: hash_of(prev_hash, "prev_hash")?,
+                        hash: hash_of(hash, "hash")?,
+                    })
+                },
+            )
             .collect()
     }
 }
@@ -246,7 +272,14 @@ impl Store {
 
     /// A co-op's checkpoints, oldest batch first.
     pub async fn checkpoints(&self, coop: CoopId) -> Result<Vec<Checkpoint>> {
-        type Row = (i64, String, Vec<u8>, Vec<u8>, Vec<u8>);
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            seq: i64,
+            signed_for: String,
+            hash: Vec<u8>,
+            public_key: Vec<u8>,
+            signature: Vec<u8>,
+        }
         let rows: Vec<Row> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT seq, signed_for, hash, public_key, signature FROM ledger_checkpoint \
@@ -257,7 +290,14 @@ impl Store {
             .await
         })?;
         rows.into_iter()
-            .map(|(seq, coop, hash, public_key, signature)| {
+            .map(|row| {
+                let Row {
+                    seq,
+                    signed_for: coop,
+                    hash,
+                    public_key,
+                    signature,
+                } = row;
                 let corrupt = |column: &str| {
                     StoreError::Corrupt(format!(
                         "ledger_checkpoint.{column} of batch {seq} has the wrong length"
