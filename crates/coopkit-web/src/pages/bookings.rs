@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect};
 use coopkit_app::market::{BookForm, BookingView, FeedbackForm};
 use coopkit_app::AppError;
 use coopkit_domain::format_minor_units;
+use coopkit_ledger::Currency;
 use coopkit_market::{Action, BookingId, BookingState, Party, Payment};
 use serde::Deserialize;
 
@@ -55,16 +56,21 @@ fn action_label(action: Action) -> &'static str {
     }
 }
 
-async fn row(state: &AppState, slug: &str, view: BookingView, tr: &crate::Tr) -> BookingRow {
+/// A booking as its row shows it; `currencies` are the co-op's, read
+/// once for the whole page.
+fn row(
+    state: &AppState,
+    slug: &str,
+    view: BookingView,
+    currencies: &[Currency],
+    tr: &crate::Tr,
+) -> BookingRow {
     let b = &view.booking;
-    let scale = state
-        .app
-        .currencies(slug)
-        .await
-        .ok()
-        .and_then(|cs| cs.into_iter().find(|c| c.code == b.currency))
+    let scale = currencies
+        .iter()
+        .find(|c| c.code == b.currency)
         .map_or((0, b.currency.to_string()), |c| {
-            (u32::from(c.scale), c.name)
+            (u32::from(c.scale), c.name.clone())
         });
     let amount = i64::try_from(b.amount).unwrap_or(i64::MAX);
     let s = b.facts.state;
@@ -201,10 +207,11 @@ pub async fn list(
 ) -> PageResult {
     let person = v.person()?;
     let views = state.app.my_bookings(person, &slug).await?;
-    let mut rows = Vec::with_capacity(views.len());
-    for view in views {
-        rows.push(row(&state, &slug, view, &v.tr).await);
-    }
+    let currencies = state.app.currencies(&slug).await?;
+    let rows: Vec<BookingRow> = views
+        .into_iter()
+        .map(|view| row(&state, &slug, view, &currencies, &v.tr))
+        .collect();
     let offers = super::dispatch::offer_rows(state.app.my_offers(person, &slug).await?, &v.tr);
     render_with(
         StatusCode::OK,
@@ -256,7 +263,8 @@ async fn booking_page(
     let person = v.person()?;
     let id = booking_id(id)?;
     let view = state.app.booking(person, &slug, id).await?;
-    let b = row(state, &slug, view, &v.tr).await;
+    let currencies = state.app.currencies(&slug).await?;
+    let b = row(state, &slug, view, &currencies, &v.tr);
     render_with(
         status,
         &BookingPage {

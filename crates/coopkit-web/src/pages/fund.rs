@@ -37,24 +37,41 @@ struct FundPage<'a> {
     coordinator: bool,
     /// The returns just paid: investor's name, capital, paid.
     returns: Vec<(String, String, String)>,
+    typed: Typed,
     errors: FormErrors,
+}
+
+/// What the page's forms hold: empty, or as typed when one was refused.
+#[derive(Debug, Default)]
+struct Typed {
+    amount: String,
+    title: String,
+    description: String,
+    budget: String,
+    closes_on: String,
+    year: String,
+    pool: String,
+}
+
+/// The page again after a refused form, with it as typed and the reason
+/// under the field; failures without a field go on as an error page.
+async fn form_again(
+    state: &AppState,
+    v: &Viewer,
+    slug: String,
+    typed: Typed,
+    error: AppError,
+) -> PageResult {
+    let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+    fund_page(state, v, slug, Vec::new(), typed, errors, status).await
 }
 
 async fn fund_page(
     state: &AppState,
     v: &Viewer,
     slug: String,
-    errors: FormErrors,
-    status: StatusCode,
-) -> PageResult {
-    fund_page_with(state, v, slug, Vec::new(), errors, status).await
-}
-
-async fn fund_page_with(
-    state: &AppState,
-    v: &Viewer,
-    slug: String,
     returns: Vec<(String, String, String)>,
+    typed: Typed,
     errors: FormErrors,
     status: StatusCode,
 ) -> PageResult {
@@ -88,6 +105,7 @@ async fn fund_page_with(
             key: form_key(),
             coordinator,
             returns,
+            typed,
             errors,
         },
     )
@@ -98,7 +116,8 @@ pub async fn fund(
     v: Viewer,
     Path(slug): Path<String>,
 ) -> PageResult {
-    fund_page(&state, &v, slug, FormErrors::default(), StatusCode::OK).await
+    let (typed, errors) = (Typed::default(), FormErrors::default());
+    fund_page(&state, &v, slug, Vec::new(), typed, errors, StatusCode::OK).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -124,8 +143,11 @@ pub async fn pledge(
     match outcome {
         Ok(()) => Ok(Redirect::to(&format!("/c/{slug}/fund")).into_response()),
         Err(error) => {
-            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
-            fund_page(&state, &v, slug, errors, status).await
+            let typed = Typed {
+                amount: fields.amount,
+                ..Typed::default()
+            };
+            form_again(&state, &v, slug, typed, error).await
         }
     }
 }
@@ -152,8 +174,8 @@ pub async fn propose_project(
         let closes_at = coopkit_domain::Timestamp::parse_date(fields.closes_on.trim())
             .map_err(|code| AppError::invalid("closes_on", code))?;
         let form = ProjectForm {
-            title: fields.title,
-            description: fields.description,
+            title: fields.title.clone(),
+            description: fields.description.clone(),
             budget,
             closes_at,
         };
@@ -165,8 +187,14 @@ pub async fn propose_project(
             Ok(Redirect::to(&format!("/c/{slug}/proposals/{proposal}")).into_response())
         }
         Err(error) => {
-            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
-            fund_page(&state, &v, slug, errors, status).await
+            let typed = Typed {
+                title: fields.title,
+                description: fields.description,
+                budget: fields.budget,
+                closes_on: fields.closes_on,
+                ..Typed::default()
+            };
+            form_again(&state, &v, slug, typed, error).await
         }
     }
 }
@@ -201,19 +229,16 @@ pub async fn pay_returns(
     .await;
     match outcome {
         Ok(returns) => {
-            fund_page_with(
-                &state,
-                &v,
-                slug,
-                returns,
-                FormErrors::default(),
-                StatusCode::OK,
-            )
-            .await
+            let (typed, errors) = (Typed::default(), FormErrors::default());
+            fund_page(&state, &v, slug, returns, typed, errors, StatusCode::OK).await
         }
         Err(error) => {
-            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
-            fund_page(&state, &v, slug, errors, status).await
+            let typed = Typed {
+                year: fields.year,
+                pool: fields.pool,
+                ..Typed::default()
+            };
+            form_again(&state, &v, slug, typed, error).await
         }
     }
 }

@@ -99,3 +99,67 @@ each_backend! {
         assert!(left.body.contains("4.50 LCR · one left"), "{}", left.body);
     }
 }
+
+each_backend! {
+    /// A bad rate or price used to answer with the error page, and the
+    /// form was lost; now the form comes back as typed, with the reason
+    /// under the field, and nothing is changed.
+    async fn a_bad_rate_or_price_comes_back_on_the_form_with_its_reason(backend: Backend) {
+        let server = TestServer::spawn(backend).await;
+        server.app.load_demo().await.unwrap();
+        let kwame = logged_in(&server, "kwame@lenscommons.example").await;
+        let settings = [
+            ("currency", "LCR"),
+            ("licence_rate", "150"),
+            ("play_rate", "70"),
+            ("goods_rate", "90"),
+            ("fund_return_cap", "5"),
+        ];
+        let bad = kwame
+            .post_form("/c/lens-commons/catalogue/settings", &settings)
+            .await;
+        bad.assert_status(422);
+        assert!(bad.body.contains("A part is at most 100%."), "{backend:?}: {}", bad.body);
+        assert!(bad.body.contains(r#"id="licence_rate" name="licence_rate" type="text" value="150""#));
+        assert!(bad.body.contains(r#"aria-describedby="licence_rate-error""#));
+
+        let licence = [
+            ("kind", "photo"),
+            ("name", "poster"),
+            ("price", "twelve"),
+            ("terms", "Posters up to A2"),
+        ];
+        let bad = kwame
+            .post_form("/c/lens-commons/catalogue/licences", &licence)
+            .await;
+        bad.assert_status(422);
+        assert!(bad.body.contains(r#"value="poster""#), "{backend:?}");
+        assert!(bad.body.contains("Posters up to A2"));
+        assert!(bad.body.contains(r#"id="price-error""#));
+        // Nothing was kept: the photo licences are the demo's two.
+        let item = kwame.get("/c/lens-commons/catalogue").await;
+        item.assert_status(200);
+        assert!(!item.body.contains("poster"));
+    }
+}
+
+each_backend! {
+    /// The fund's forms used to come back empty after a refusal.
+    async fn a_refused_project_comes_back_as_typed(backend: Backend) {
+        let server = TestServer::spawn(backend).await;
+        server.app.load_demo().await.unwrap();
+        let mae = logged_in(&server, "mae@harboursound.example").await;
+        let fields = [
+            ("title", "Recording day"),
+            ("description", "A day in the studio for the choir"),
+            ("budget", "lots"),
+            ("closes_on", "2026-12-24"),
+        ];
+        let bad = mae.post_form("/c/harbour-sound/fund/projects", &fields).await;
+        bad.assert_status(422);
+        assert!(bad.body.contains(r#"value="Recording day""#), "{backend:?}: {}", bad.body);
+        assert!(bad.body.contains("A day in the studio for the choir"));
+        assert!(bad.body.contains(r#"id="budget-error""#));
+        assert!(bad.body.contains(r#"value="2026-12-24""#));
+    }
+}

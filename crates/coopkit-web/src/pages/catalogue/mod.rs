@@ -8,6 +8,7 @@ mod settings;
 
 pub use orders::{download, earnings, mark_sent, orders};
 pub use settings::{save_badge, save_licence, save_settings};
+use settings::{LicenceFields, SettingsFields};
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -129,6 +130,10 @@ struct CataloguePage<'a> {
     coordinator: bool,
     kinds: Vec<&'static str>,
     badges: &'static [&'static str],
+    /// The admin's forms as typed, with what was wrong with them.
+    settings: SettingsFields,
+    licence: LicenceFields,
+    errors: FormErrors,
 }
 
 /// Every kind's name, for the forms' choices.
@@ -142,6 +147,27 @@ pub async fn show(
     Path(slug): Path<String>,
     Query(filters): Query<Filters>,
 ) -> PageResult {
+    let forms = AdminForms::default();
+    catalogue_page(&state, &v, slug, filters, forms, StatusCode::OK).await
+}
+
+/// The settings and licence forms as an admin typed them, and what was
+/// wrong with them: shown again on the catalogue's page.
+#[derive(Default)]
+pub(super) struct AdminForms {
+    pub settings: SettingsFields,
+    pub licence: LicenceFields,
+    pub errors: FormErrors,
+}
+
+pub(super) async fn catalogue_page(
+    state: &AppState,
+    v: &Viewer,
+    slug: String,
+    filters: Filters,
+    forms: AdminForms,
+    status: StatusCode,
+) -> PageResult {
     let chosen = |value: &str| (!value.is_empty()).then(|| value.to_owned());
     let query = CatalogueQuery {
         text: filters.q.clone(),
@@ -150,7 +176,7 @@ pub async fn show(
         badge: chosen(&filters.badge),
     };
     let page = state.app.catalogue(&slug, &query).await?;
-    let money = Money::of(&state, &slug, &page.currency).await?;
+    let money = Money::of(state, &slug, &page.currency).await?;
     let coop = state.app.coop_page(v.person.as_ref(), &slug).await?;
     // A facet's link keeps the other filters and toggles its own value.
     let link = |facet: &str, value: &str| {
@@ -181,22 +207,28 @@ pub async fn show(
         facet("tag", &page.tags, &filters.tag),
         facet("badge", &page.badges, &filters.badge),
     ];
-    render(&CataloguePage {
-        v: &v,
-        cards: page
-            .listings
-            .iter()
-            .map(|l| card_of(l, &money, &v.tr))
-            .collect(),
-        facets,
-        member: coop.viewer_is_member(),
-        admin: coop.viewer_changes_settings(),
-        coordinator: coop.viewer_decides_applications(),
-        kinds: kind_names(),
-        badges: &BADGES,
-        slug,
-        filters,
-    })
+    render_with(
+        status,
+        &CataloguePage {
+            v,
+            cards: page
+                .listings
+                .iter()
+                .map(|l| card_of(l, &money, &v.tr))
+                .collect(),
+            facets,
+            member: coop.viewer_is_member(),
+            admin: coop.viewer_changes_settings(),
+            coordinator: coop.viewer_decides_applications(),
+            kinds: kind_names(),
+            badges: &BADGES,
+            slug,
+            filters,
+            settings: forms.settings,
+            licence: forms.licence,
+            errors: forms.errors,
+        },
+    )
 }
 
 #[derive(Template)]

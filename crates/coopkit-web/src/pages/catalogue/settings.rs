@@ -8,18 +8,19 @@ use coopkit_app::AppError;
 use coopkit_domain::parse_minor_units;
 use serde::Deserialize;
 
-use super::Money;
+use super::{catalogue_page, AdminForms, Filters, Money};
 use crate::forms::CsrfForm;
-use crate::pages::PageResult;
+use crate::pages::{FormErrors, PageResult};
 use crate::viewer::Viewer;
 use crate::AppState;
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct SettingsFields {
-    currency: String,
-    licence_rate: String,
-    play_rate: String,
-    goods_rate: String,
-    fund_return_cap: String,
+    pub(super) currency: String,
+    pub(super) licence_rate: String,
+    pub(super) play_rate: String,
+    pub(super) goods_rate: String,
+    pub(super) fund_return_cap: String,
 }
 
 /// A percentage as typed ("50" or "62.5") in basis points.
@@ -30,6 +31,20 @@ fn basis_points(field: &'static str, text: &str) -> Result<u32, AppError> {
         .ok_or_else(|| AppError::invalid(field, "rate-above-whole"))
 }
 
+/// The catalogue's page again, with the form as typed and the message
+/// under the field that was wrong; failures without a field go on as an
+/// error page.
+async fn form_again(
+    state: &AppState,
+    v: &Viewer,
+    slug: String,
+    error: AppError,
+    forms: impl FnOnce(FormErrors) -> AdminForms,
+) -> PageResult {
+    let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+    catalogue_page(state, v, slug, Filters::default(), forms(errors), status).await
+}
+
 pub async fn save_settings(
     State(state): State<AppState>,
     v: Viewer,
@@ -37,23 +52,37 @@ pub async fn save_settings(
     CsrfForm(fields): CsrfForm<SettingsFields>,
 ) -> PageResult {
     let person = v.person()?;
-    let setup = CatalogueSetup {
-        currency: fields.currency,
-        licence_rate_bp: basis_points("licence_rate", &fields.licence_rate)?,
-        play_rate_bp: basis_points("play_rate", &fields.play_rate)?,
-        goods_rate_bp: basis_points("goods_rate", &fields.goods_rate)?,
-        fund_return_cap_bp: basis_points("fund_return_cap", &fields.fund_return_cap)?,
-    };
-    state.app.set_up_catalogue(person, &slug, setup).await?;
-    Ok(Redirect::to(&format!("/c/{slug}/catalogue")).into_response())
+    let outcome = async {
+        let setup = CatalogueSetup {
+            currency: fields.currency.clone(),
+            licence_rate_bp: basis_points("licence_rate", &fields.licence_rate)?,
+            play_rate_bp: basis_points("play_rate", &fields.play_rate)?,
+            goods_rate_bp: basis_points("goods_rate", &fields.goods_rate)?,
+            fund_return_cap_bp: basis_points("fund_return_cap", &fields.fund_return_cap)?,
+        };
+        state.app.set_up_catalogue(person, &slug, setup).await
+    }
+    .await;
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/c/{slug}/catalogue")).into_response()),
+        Err(error) => {
+            form_again(&state, &v, slug, error, |errors| AdminForms {
+                settings: fields,
+                errors,
+                ..AdminForms::default()
+            })
+            .await
+        }
+    }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct LicenceFields {
-    kind: String,
-    name: String,
-    price: String,
-    terms: String,
+    pub(super) kind: String,
+    pub(super) name: String,
+    pub(super) price: String,
+    pub(super) terms: String,
 }
 
 pub async fn save_licence(
@@ -63,18 +92,31 @@ pub async fn save_licence(
     CsrfForm(fields): CsrfForm<LicenceFields>,
 ) -> PageResult {
     let person = v.person()?;
-    let money = Money::of_catalogue(&state, &slug).await?;
-    let price = parse_minor_units(fields.price.trim(), money.scale)
-        .ok()
-        .ok_or_else(|| AppError::invalid("price", "amount-invalid"))?;
-    let licence = LicenceForm {
-        kind: fields.kind,
-        name: fields.name,
-        price,
-        terms: fields.terms,
-    };
-    state.app.set_licence(person, &slug, licence).await?;
-    Ok(Redirect::to(&format!("/c/{slug}/catalogue")).into_response())
+    let outcome = async {
+        let money = Money::of_catalogue(&state, &slug).await?;
+        let price = parse_minor_units(fields.price.trim(), money.scale)
+            .ok()
+            .ok_or_else(|| AppError::invalid("price", "amount-invalid"))?;
+        let licence = LicenceForm {
+            kind: fields.kind.clone(),
+            name: fields.name.clone(),
+            price,
+            terms: fields.terms.clone(),
+        };
+        state.app.set_licence(person, &slug, licence).await
+    }
+    .await;
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/c/{slug}/catalogue")).into_response()),
+        Err(error) => {
+            form_again(&state, &v, slug, error, |errors| AdminForms {
+                licence: fields,
+                errors,
+                ..AdminForms::default()
+            })
+            .await
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
