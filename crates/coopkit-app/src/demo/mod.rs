@@ -1,26 +1,27 @@
 //! Believable demo data: a babysitting co-op of about 150 families that
-//! trades time tokens, a cleaners' worker co-op with its customers, and a
-//! photographers' co-op with artist and staff classes.
+//! trades time tokens, a cleaners' worker co-op with its customers, a
+//! photographers' co-op with artist and staff classes, and a music co-op
+//! of musicians, listeners and an investor (each founded in `coops.rs`).
 //!
 //! Loaded through the store in bulk: every demo account shares one
 //! argon2id hash (of [`DEMO_PASSWORD`]), so loading takes one hash rather
 //! than two hundred.
 
-use coopkit_domain::coop::NewCoop;
 use coopkit_domain::{
-    ClassKey, CoopName, CoopSettings, DisplayName, DuesPeriod, Email, Locale, MemberClassSpec,
-    MembershipStatus, Password, PersonId, Role, Slug, Timestamp,
+    ClassKey, CoopName, DisplayName, Email, Locale, MemberClassSpec, MembershipStatus, Password,
+    PersonId, Slug, Timestamp,
 };
 use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, TransferId};
 use coopkit_market::matching::Point;
 use coopkit_market::{Price, WeeklySlot};
 use coopkit_store::{
-    Category, Currency, CurrencyKind, NewPerson, Person, ProviderProfile, Service, ServiceArea,
+    Category, Currency, CurrencyKind, NewPerson, ProviderProfile, Service, ServiceArea,
 };
 
 use crate::ledger::{Instruction, Payment};
 
 mod catalogue;
+mod coops;
 mod governance;
 
 use crate::auth::hash_password;
@@ -153,257 +154,52 @@ impl App {
         }
         let password =
             Password::parse(DEMO_PASSWORD).map_err(|code| AppError::invalid("password", code))?;
-        let hash = hash_password(&password)?;
-        let mut clock = DemoClock(self.clock.now().plus_millis(-400 * DAY_MS));
-        let person = |name: &str, email: &str, locale: Locale| -> Result<NewPerson> {
-            Ok(NewPerson {
-                email: Email::parse(email).map_err(|code| AppError::invalid("email", code))?,
-                display_name: DisplayName::parse(name)
-                    .map_err(|code| AppError::invalid("name", code))?,
-                password_hash: hash.clone(),
-                locale,
-            })
+        let mut seed = Seed {
+            hash: hash_password(&password)?,
+            clock: DemoClock(self.clock.now().plus_millis(-400 * DAY_MS)),
         };
-
         let ana = self
-            .store
-            .create_person(
-                &person("Ana Ortiz", "ana@sitters.example", Locale::En)?,
-                clock.tick(),
-            )
+            .demo_person(&mut seed, "Ana Ortiz", "ana@sitters.example", Locale::En)
             .await?;
         self.store
-            .grant_directory_moderator(ana.id, clock.tick())
+            .grant_directory_moderator(ana, seed.clock.tick())
             .await?;
         let ben = self
-            .store
-            .create_person(
-                &person("Ben Okafor", "ben@sitters.example", Locale::En)?,
-                clock.tick(),
-            )
+            .demo_person(&mut seed, "Ben Okafor", "ben@sitters.example", Locale::En)
             .await?;
         let rosa = self
-            .store
-            .create_person(
-                &person("Rosa Fernández", "rosa@brighthomes.example", Locale::Es)?,
-                clock.tick(),
+            .demo_person(
+                &mut seed,
+                "Rosa Fernández",
+                "rosa@brighthomes.example",
+                Locale::Es,
             )
             .await?;
-        self.store
-            .create_person(
-                &person("Sam Newcomer", "newcomer@example.org", Locale::En)?,
-                clock.tick(),
-            )
-            .await?;
-
-        // Capitol Hill Sitters: about 150 families trading half-hour tokens.
-        let sitters = NewCoop {
-            slug: slug(SITTERS)?,
-            name: coop_name("Capitol Hill Sitters")?,
-            description: "A babysitting co-op of about 150 families who sit for each other and pay in time tokens.".into(),
-            profile: "Families earn one token for each half hour they sit for another family, and spend tokens when they go out. \
-                      New families receive 20 tokens on joining and return them on leaving.\n\n\
-                      Dues are paid in tokens and keep the co-op's coordinators going. No money changes hands."
-                .into(),
-            settings: CoopSettings {
-                joining_requires_approval: true,
-                // Dues are paid in the co-op's own scrip: 8 half-hours a year.
-                dues_amount: 8,
-                dues_currency: "HALFHOUR".into(),
-                dues_period: DuesPeriod::Yearly,
-            },
-            classes: vec![class("family", "Family", "A household that sits and is sat for.", true, true)?],
-        };
-        let sitters = self
-            .store
-            .create_coop(&sitters, ana.id, &class_key("family")?, clock.tick())
-            .await?;
-        let family_class = self.store.member_classes(sitters.id).await?.remove(0).id;
-        let ben_membership = self
-            .store
-            .apply_for_membership(
-                sitters.id,
-                ben.id,
-                family_class,
-                MembershipStatus::Active,
-                clock.tick(),
-            )
-            .await?;
-        self.store
-            .set_role(
-                sitters.id,
-                ben_membership.id,
-                Role::Coordinator,
-                ana.id,
-                clock.tick(),
-            )
-            .await?;
-        let mut families = Vec::with_capacity(150);
-        for i in 0..150 {
-            let (name, email) = family(i);
-            let locale = if i % 5 == 4 { Locale::Es } else { Locale::En };
-            let member = self
-                .store
-                .create_person(&person(&name, &email, locale)?, clock.tick())
-                .await?;
-            // The last few are still waiting for a coordinator.
-            let status = if i < 146 {
-                MembershipStatus::Active
-            } else {
-                MembershipStatus::Pending
-            };
-            self.store
-                .apply_for_membership(sitters.id, member.id, family_class, status, clock.tick())
-                .await?;
-            if status.is_active() {
-                families.push(member.id);
-            }
-        }
-        self.demo_sitting_tokens(sitters.id, &families).await?;
-        self.demo_market(sitters.id, ben.id, &families, clock.tick())
-            .await?;
-        self.demo_sitters_votes(ben.id, &families).await?;
-
-        // Bright Homes: cleaners who own their co-op, and the households
-        // who book them. Multi-stakeholder: workers and customers.
-        let bright = NewCoop {
-            slug: slug("bright-homes")?,
-            name: coop_name("Bright Homes Cleaning Co-op")?,
-            description: "Cleaners who own their co-op. Households book them directly; the co-op takes no commission.".into(),
-            profile: "Every cleaner is a worker-owner with one vote. Households who book us can join as customer members and \
-                      have a say in how the service runs.\n\nThe co-op lives on members' dues, not on a cut of each booking."
-                .into(),
-            settings: CoopSettings {
-                joining_requires_approval: false,
-                dues_amount: 500,
-                dues_currency: "GBP".into(),
-                dues_period: DuesPeriod::Monthly,
-            },
-            classes: vec![
-                class("worker", "Worker-owner", "Cleaners who work for and own the co-op.", true, true)?,
-                class("customer", "Customer member", "Households who book cleaning.", true, false)?,
-            ],
-        };
-        let bright = self
-            .store
-            .create_coop(&bright, rosa.id, &class_key("worker")?, clock.tick())
-            .await?;
-        let bright_classes = self.store.member_classes(bright.id).await?;
-        let workers = demo_people(self, &person, &mut clock, "brighthomes", 11).await?;
-        self.join_many(bright.id, bright_classes[0].id, &workers, &mut clock)
-            .await?;
-        let households = demo_people(self, &person, &mut clock, "households", 24).await?;
-        self.join_many(bright.id, bright_classes[1].id, &households, &mut clock)
-            .await?;
-
-        // Lens Commons: photographers selling their work, with staff.
-        let lens = NewCoop {
-            slug: slug("lens-commons")?,
-            name: coop_name("Lens Commons")?,
-            description: "An artist-owned stock photography co-op that returns its surplus to its photographers.".into(),
-            profile: "Photographers license their work through the co-op and share its surplus in proportion to their sales. \
-                      Staff are members too, admitted by the board."
-                .into(),
-            settings: CoopSettings {
-                joining_requires_approval: true,
-                dues_amount: 2000,
-                dues_currency: "GBP".into(),
-                dues_period: DuesPeriod::Yearly,
-            },
-            classes: vec![
-                class("artist", "Artist", "Photographers who license their work through the co-op.", true, true)?,
-                class("staff", "Staff", "People who run the co-op day to day; admitted by the board.", false, true)?,
-            ],
-        };
-        let photographer = self
-            .store
-            .create_person(
-                &person("Kwame Mensah", "kwame@lenscommons.example", Locale::En)?,
-                clock.tick(),
-            )
-            .await?;
-        let lens = self
-            .store
-            .create_coop(&lens, photographer.id, &class_key("artist")?, clock.tick())
-            .await?;
-        let lens_classes = self.store.member_classes(lens.id).await?;
-        let artists = demo_people(self, &person, &mut clock, "lenscommons", 18).await?;
-        self.join_many(lens.id, lens_classes[0].id, &artists, &mut clock)
-            .await?;
-        self.join_many(lens.id, lens_classes[0].id, &[rosa.id], &mut clock)
-            .await?;
-        self.join_many(
-            lens.id,
-            lens_classes[1].id,
-            &demo_people(self, &person, &mut clock, "lensstaff", 3).await?,
-            &mut clock,
+        self.demo_person(
+            &mut seed,
+            "Sam Newcomer",
+            "newcomer@example.org",
+            Locale::En,
         )
         .await?;
 
-        // Harbour Sound: musicians and the listeners who own it with them.
-        let harbour = NewCoop {
-            slug: slug("harbour-sound")?,
-            name: coop_name("Harbour Sound")?,
-            description: "A music streaming co-op: listen to a track until you own it.".into(),
-            profile: "Each play of a track costs twice the last, from two thousandths of a credit, \
-                      until the tenth is free and the track is yours; 70% of every play goes to its musicians."
-                .into(),
-            settings: CoopSettings::default(),
-            classes: vec![
-                class("musician", "Musician", "Musicians who stream their work through the co-op.", true, false)?,
-                class("listener", "Listener", "Listeners who own the co-op with its musicians.", true, false)?,
-                class("investor", "Investor", "Members who put capital into the fund; the bylaws cap their returns.", true, true)?,
-            ],
-        };
-        let mae = self
-            .store
-            .create_person(
-                &person("Mae Collins", "mae@harboursound.example", Locale::En)?,
-                clock.tick(),
-            )
+        self.demo_sitters(&mut seed, ana, ben).await?;
+        let bright = self.demo_bright_homes(&mut seed, rosa).await?;
+        let lens = self.demo_lens_commons(&mut seed, rosa).await?;
+        let harbour = self.demo_harbour_sound(&mut seed).await?;
+
+        self.demo_bright_year(bright.coop, rosa, &bright.workers, &bright.households)
             .await?;
-        let harbour = self
-            .store
-            .create_coop(&harbour, mae.id, &class_key("musician")?, clock.tick())
+        self.demo_lens_votes(lens.founder, &lens.artists).await?;
+        self.demo_lens_catalogue(lens.founder, &lens.artists, rosa)
             .await?;
-        let harbour_classes = self.store.member_classes(harbour.id).await?;
-        let mut musicians = vec![mae.id];
-        musicians.extend(demo_people(self, &person, &mut clock, "harboursound", 2).await?);
-        self.join_many(
-            harbour.id,
-            harbour_classes[0].id,
-            &musicians[1..],
-            &mut clock,
+        self.demo_harbour_catalogue(
+            harbour.coop,
+            &harbour.musicians,
+            &harbour.listeners,
+            harbour.investor,
         )
         .await?;
-        let lena = self
-            .store
-            .create_person(
-                &person("Lena Berg", "lena@harboursound.example", Locale::En)?,
-                clock.tick(),
-            )
-            .await?;
-        let mut listeners = vec![lena.id];
-        listeners.extend(demo_people(self, &person, &mut clock, "listeners", 5).await?);
-        self.join_many(harbour.id, harbour_classes[1].id, &listeners, &mut clock)
-            .await?;
-        let omar = self
-            .store
-            .create_person(
-                &person("Omar Haddad", "omar@harboursound.example", Locale::En)?,
-                clock.tick(),
-            )
-            .await?;
-        self.join_many(harbour.id, harbour_classes[2].id, &[omar.id], &mut clock)
-            .await?;
-
-        self.demo_bright_year(bright.id, rosa.id, &workers, &households)
-            .await?;
-        self.demo_lens_votes(photographer.id, &artists).await?;
-        self.demo_lens_catalogue(photographer.id, &artists, rosa.id)
-            .await?;
-        self.demo_harbour_catalogue(harbour.id, &musicians, &listeners, omar.id)
-            .await?;
 
         tracing::info!("demo data loaded");
         Ok(logins)
@@ -562,14 +358,51 @@ impl App {
         coop: coopkit_domain::CoopId,
         class: coopkit_domain::MemberClassId,
         people: &[PersonId],
-        clock: &mut DemoClock,
+        seed: &mut Seed,
     ) -> Result<()> {
         for person in people {
+            let at = seed.clock.tick();
             self.store
-                .apply_for_membership(coop, *person, class, MembershipStatus::Active, clock.tick())
+                .apply_for_membership(coop, *person, class, MembershipStatus::Active, at)
                 .await?;
         }
         Ok(())
+    }
+
+    /// One demo person, with the demo's password.
+    async fn demo_person(
+        &self,
+        seed: &mut Seed,
+        name: &str,
+        email: &str,
+        locale: Locale,
+    ) -> Result<PersonId> {
+        let new = NewPerson {
+            email: Email::parse(email).map_err(|code| AppError::invalid("email", code))?,
+            display_name: DisplayName::parse(name)
+                .map_err(|code| AppError::invalid("name", code))?,
+            password_hash: seed.hash.clone(),
+            locale,
+        };
+        Ok(self.store.create_person(&new, seed.clock.tick()).await?.id)
+    }
+
+    /// `count` people with addresses at `domain`, named so that each co-op
+    /// has its own.
+    async fn demo_people(
+        &self,
+        seed: &mut Seed,
+        domain: &str,
+        count: usize,
+    ) -> Result<Vec<PersonId>> {
+        let mut ids = Vec::with_capacity(count);
+        for i in 0..count {
+            // Offset into the name lists so each co-op has its own people.
+            let (name, _) = family(i * 7 + domain.len() * 31);
+            let email = format!("{}{i}@{domain}.example", ascii_slug(&name));
+            ids.push(self.demo_person(seed, &name, &email, Locale::En).await?);
+        }
+        Ok(ids)
     }
 }
 
@@ -593,6 +426,13 @@ pub fn near_capitol_hill(i: usize) -> Point {
     }
 }
 
+/// What every part of the demo shares: the one password's hash, and the
+/// clock that spreads its history over the past year.
+struct Seed {
+    hash: String,
+    clock: DemoClock,
+}
+
 /// Spreads the demo's history over the past year, an hour a step.
 struct DemoClock(Timestamp);
 
@@ -601,27 +441,6 @@ impl DemoClock {
         self.0 = self.0.plus_millis(60 * 60 * 1000);
         self.0
     }
-}
-
-async fn demo_people(
-    app: &App,
-    person: &impl Fn(&str, &str, Locale) -> Result<NewPerson>,
-    clock: &mut DemoClock,
-    domain: &str,
-    count: usize,
-) -> Result<Vec<PersonId>> {
-    let mut ids = Vec::with_capacity(count);
-    for i in 0..count {
-        // Offset into the name lists so each co-op has its own people.
-        let (name, _) = family(i * 7 + domain.len() * 31);
-        let email = format!("{}{i}@{domain}.example", ascii_slug(&name));
-        let created: Person = app
-            .store
-            .create_person(&person(&name, &email, Locale::En)?, clock.tick())
-            .await?;
-        ids.push(created.id);
-    }
-    Ok(ids)
 }
 
 fn slug(raw: &str) -> Result<Slug> {
