@@ -49,7 +49,7 @@ pub fn postgres() -> Option<Backend> {
 /// cases, `name::sqlite` and `name::postgres`, so one backend's failure
 /// never hides the other's result.
 ///
-/// ```ignore
+/// ```text
 /// each_backend! {
 ///     async fn people_sign_up_once(backend: Backend) {
 ///         let db = TestDb::new(backend).await;
