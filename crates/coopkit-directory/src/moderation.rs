@@ -39,14 +39,19 @@ impl ReviewState {
     }
 }
 
-/// Where an open review or edit goes when a moderator decides; `None`
-/// when it was decided already.
-pub fn decide(state: ReviewState, accepted: bool) -> Option<ReviewState> {
-    match (state, accepted) {
-        (ReviewState::Open, true) => Some(ReviewState::Accepted),
-        (ReviewState::Open, false) => Some(ReviewState::Rejected),
-        _ => None,
+/// What a moderator's answer makes of an open review or edit.
+pub fn decided(accepted: bool) -> ReviewState {
+    if accepted {
+        ReviewState::Accepted
+    } else {
+        ReviewState::Rejected
     }
+}
+
+/// Where a review or edit goes when a moderator decides; `None` when it
+/// was decided already.
+pub fn decide(state: ReviewState, accepted: bool) -> Option<ReviewState> {
+    (state == ReviewState::Open).then(|| decided(accepted))
 }
 
 #[cfg(test)]

@@ -391,8 +391,9 @@ impl Store {
                     "UPDATE {table} SET state = $2, decided_by = $3, decided_at = $4 \
                      WHERE id = $1 AND state = $5"
                 );
-                let decided = moderation::decide(ReviewState::Open, accepted)
-                    .ok_or(StoreError::Conflict(Conflict::Decision))?;
+                // Only an open one is decided: the UPDATE's `state = $5`
+                // is `moderation::decide`'s rule, taken under the lock.
+                let decided = moderation::decided(accepted);
                 let done = sqlx::query(&decide)
                     .bind(id)
                     .bind(decided.as_str())

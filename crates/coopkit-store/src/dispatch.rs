@@ -4,7 +4,7 @@ use coopkit_domain::{CoopId, Event, Happened, PersonId, Timestamp};
 use coopkit_market::matching::Point;
 use coopkit_market::{BookingId, Window};
 
-use crate::events::record_events;
+use crate::events::{compare_and_set, record_events};
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 pub use coopkit_domain::HelpRequestId;
@@ -222,23 +222,17 @@ impl Store {
         };
         let happened = [Happened::new(coop, Some(provider), now, event)];
         on_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let changed = sqlx::query(
+            compare_and_set!(
+            pool,
+            sqlx::query(
                 "UPDATE proposal SET answer = $1 WHERE request_id = $2 AND provider_id = $3 AND answer = $4",
             )
             .bind(answer.as_str())
             .bind(request.0)
             .bind(provider.0)
-            .bind(OfferAnswer::Offered.as_str())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if changed != 1 {
-                return Ok(false);
-            }
-            record_events!(tx, &happened);
-            tx.commit().await?;
-            Ok(true)
+            .bind(OfferAnswer::Offered.as_str()),
+            &happened
+        )
         })
     }
 

@@ -45,6 +45,23 @@ macro_rules! record_events {
 }
 pub(crate) use record_events;
 
+/// Runs `$update`, a compare-and-set UPDATE of one row, and records
+/// `$events` with it in one transaction on `$pool`; evaluates to whether
+/// the row was still as the rule saw it. When it was not, nothing is
+/// written: the transaction is dropped, so rolled back.
+macro_rules! compare_and_set {
+    ($pool:expr, $update:expr, $events:expr) => {{
+        let mut tx = $pool.begin_write().await?;
+        let changed = $update.execute(&mut *tx).await?.rows_affected() == 1;
+        if changed {
+            $crate::events::record_events!(tx, $events);
+            tx.commit().await?;
+        }
+        Ok::<bool, $crate::StoreError>(changed)
+    }};
+}
+pub(crate) use compare_and_set;
+
 const EVENT_COLUMNS: &str = "seq, coop_id, kind, actor_id, at, data";
 
 #[derive(sqlx::FromRow)]
@@ -82,18 +99,6 @@ fn logged(rows: Vec<EventRow>) -> Result<Vec<LoggedEvent>> {
 }
 
 impl Store {
-    /// Records events that change nothing else (a ballot cast, say, whose
-    /// own write had to happen apart). Prefer recording in the change's
-    /// own transaction.
-    pub async fn record(&self, events: &[Happened]) -> Result<()> {
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            record_events!(tx, events);
-            tx.commit().await?;
-            Ok(())
-        })
-    }
-
     /// A co-op's events after `after`, oldest first, at most `limit`.
     pub async fn events(
         &self,

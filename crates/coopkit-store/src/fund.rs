@@ -4,7 +4,7 @@
 use coopkit_domain::{CoopId, Event, Happened, PersonId, ProjectId, Timestamp};
 use coopkit_market::fund::{self, ProjectAction, ProjectState};
 
-use crate::events::record_events;
+use crate::events::{compare_and_set, record_events};
 use crate::{on_pool, BeginWrite, ProposalId, Result, Store, StoreError};
 
 pub use coopkit_market::{NewProject, Project};
@@ -126,24 +126,16 @@ impl Store {
         };
         let event = fund::event(project.id, after);
         let happened = Happened::each(project.project.coop, None, now, event);
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let done = sqlx::query(
+        on_pool!(self, |pool| compare_and_set!(
+            pool,
+            sqlx::query(
                 "UPDATE fund_project SET state = $4 WHERE coop_id = $1 AND id = $2 AND state = $3",
             )
             .bind(project.project.coop.0)
             .bind(project.id.0)
             .bind(project.state.as_str())
-            .bind(after.as_str())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if done != 1 {
-                return Ok(false);
-            }
-            record_events!(tx, &happened);
-            tx.commit().await?;
-            Ok(true)
-        })
+            .bind(after.as_str()),
+            &happened
+        ))
     }
 }

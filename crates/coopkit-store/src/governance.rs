@@ -82,6 +82,8 @@ impl TryFrom<ProposalRow> for Proposal {
 /// A vote to record: the choice, the voter's tag and the new receipt.
 #[derive(Clone, Debug)]
 pub struct CastBallot<'a> {
+    /// The proposal's co-op, for the event the vote records.
+    pub coop: CoopId,
     pub proposal: ProposalId,
     pub person: PersonId,
     pub voter_tag: &'a [u8],
@@ -247,7 +249,7 @@ impl Store {
                 "INSERT INTO governance_ballot (proposal_id, voter_tag, receipt_hash, class_key, choice, reason) \
                  SELECT r.proposal_id, $1, $2, r.class_key, $3, $4 \
                  FROM governance_roll r JOIN governance_proposal p ON p.id = r.proposal_id \
-                 WHERE r.proposal_id = $5 AND r.person_id = $6 AND p.state = $8 \
+                 WHERE r.proposal_id = $5 AND r.person_id = $6 AND p.state = $8 AND p.coop_id = $9 \
                    AND p.opens_at <= $7 AND p.closes_at > $7 \
                  ON CONFLICT (proposal_id, voter_tag) DO UPDATE \
                    SET receipt_hash = excluded.receipt_hash, choice = excluded.choice, reason = excluded.reason",
@@ -260,17 +262,13 @@ impl Store {
             .bind(cast.person.0)
             .bind(now.as_millis())
             .bind(ProposalState::Open.as_str())
+            .bind(cast.coop.0)
             .execute(&mut *tx)
             .await?
             .rows_affected();
             if written == 0 {
                 return Ok(false);
             }
-            let (coop,): (i64,) =
-                sqlx::query_as("SELECT coop_id FROM governance_proposal WHERE id = $1")
-                    .bind(cast.proposal.0)
-                    .fetch_one(&mut *tx)
-                    .await?;
             sqlx::query(
                 "UPDATE governance_roll SET voted_at = $1 WHERE proposal_id = $2 AND person_id = $3",
             )
@@ -283,7 +281,7 @@ impl Store {
             let event = Event::BallotCast {
                 proposal: cast.proposal,
             };
-            record_events!(tx, &[Happened::new(CoopId(coop), None, now, event)]);
+            record_events!(tx, &[Happened::new(cast.coop, None, now, event)]);
             tx.commit().await?;
             Ok(true)
         })

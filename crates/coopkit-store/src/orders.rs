@@ -9,7 +9,7 @@ use coopkit_market::OrderState;
 
 use crate::catalogue::{signed, unsigned};
 use crate::error::Conflict;
-use crate::events::record_events;
+use crate::events::{compare_and_set, record_events};
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 pub use coopkit_market::{NewOrder, Order, OrderLine};
@@ -227,9 +227,9 @@ impl Store {
     ) -> Result<bool> {
         let event = Event::OrderSent { order: id };
         let happened = [Happened::new(coop, Some(seller), now, event)];
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let done = sqlx::query(
+        on_pool!(self, |pool| compare_and_set!(
+            pool,
+            sqlx::query(
                 "UPDATE catalogue_order SET state = $4 \
                  WHERE coop_id = $1 AND id = $2 AND state = $5 AND licence = '' AND item_id IN \
                    (SELECT item_id FROM catalogue_creator WHERE person_id = $3)",
@@ -238,17 +238,9 @@ impl Store {
             .bind(id.0)
             .bind(seller.0)
             .bind(OrderState::Sent.as_str())
-            .bind(OrderState::Paid.as_str())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if done != 1 {
-                return Ok(false);
-            }
-            record_events!(tx, &happened);
-            tx.commit().await?;
-            Ok(true)
-        })
+            .bind(OrderState::Paid.as_str()),
+            &happened
+        ))
     }
 
     /// A buyer's orders in a co-op, newest first.

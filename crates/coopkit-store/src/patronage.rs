@@ -4,7 +4,7 @@
 use coopkit_domain::{AllocationId, CoopId, Event, Happened, PersonId, ProposalId, Timestamp};
 use coopkit_patronage::state::{self, AllocationState};
 
-use crate::events::record_events;
+use crate::events::{compare_and_set, record_events};
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -292,24 +292,14 @@ impl Store {
         };
         let event = state::event(record.id, after);
         let happened = Happened::each(record.allocation.coop, None, now, event);
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let moved = sqlx::query(
-                "UPDATE patronage_allocation SET state = $1 WHERE id = $2 AND state = $3",
-            )
-            .bind(after.as_str())
-            .bind(record.id.0)
-            .bind(record.state.as_str())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if moved != 1 {
-                return Ok(false);
-            }
-            record_events!(tx, &happened);
-            tx.commit().await?;
-            Ok(true)
-        })
+        on_pool!(self, |pool| compare_and_set!(
+            pool,
+            sqlx::query("UPDATE patronage_allocation SET state = $1 WHERE id = $2 AND state = $3",)
+                .bind(after.as_str())
+                .bind(record.id.0)
+                .bind(record.state.as_str()),
+            &happened
+        ))
     }
 
     /// The co-op's allocations, latest year first.

@@ -8,7 +8,7 @@ use coopkit_domain::{CoopId, Event, Happened, PersonId, Timestamp};
 use coopkit_ledger::CurrencyCode;
 use coopkit_market::{TaskFacts, TaskState};
 
-use crate::events::record_events;
+use crate::events::{compare_and_set, record_events};
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 pub use coopkit_domain::TaskId;
@@ -136,9 +136,9 @@ impl Store {
     ) -> Result<bool> {
         let event = coopkit_market::task::event(task.id, &task.facts(), after);
         let happened = [Happened::new(task.task.coop, actor, now, event)];
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let changed = sqlx::query(
+        on_pool!(self, |pool| compare_and_set!(
+            pool,
+            sqlx::query(
                 "UPDATE task SET state = $1, claimed_by = $2, claims = $3 \
                  WHERE id = $4 AND coop_id = $5 AND state = $6 AND claims = $7",
             )
@@ -148,16 +148,8 @@ impl Store {
             .bind(task.id.0)
             .bind(task.task.coop.0)
             .bind(task.state.as_str())
-            .bind(task.claims)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if changed != 1 {
-                return Ok(false);
-            }
-            record_events!(tx, &happened);
-            tx.commit().await?;
-            Ok(true)
-        })
+            .bind(task.claims),
+            &happened
+        ))
     }
 }

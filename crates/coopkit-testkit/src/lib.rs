@@ -81,6 +81,24 @@ macro_rules! each_backend {
 
 pub use coopkit_store::Backend;
 
+/// What the log says happened to `subject` in co-op `slug`, oldest first,
+/// as (kind, actor): how a test reads back a feature's steps.
+pub async fn story(
+    store: &Store,
+    slug: &str,
+    subject: coopkit_domain::Subject,
+) -> Vec<(&'static str, Option<coopkit_domain::PersonId>)> {
+    let coop = store.coop_by_slug(slug).await.unwrap().unwrap().id;
+    store
+        .events(coop, coopkit_domain::EventSeq(0), 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.happened.event.subject() == subject)
+        .map(|e| (e.happened.event.kind(), e.happened.actor))
+        .collect()
+}
+
 /// A fresh, empty, migrated database. The SQLite file lives as long as
 /// this value; a PostgreSQL database is created with a random name on the
 /// test server (a throwaway cluster, dropped with it).

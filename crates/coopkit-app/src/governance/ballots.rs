@@ -123,6 +123,7 @@ impl App {
         let receipt = new_receipt();
         let hash = receipt_hash(&receipt.0);
         let cast = CastBallot {
+            coop: coop.id,
             proposal: id,
             person: actor.id,
             voter_tag: &tag,

@@ -14,6 +14,7 @@ use coopkit_app::governance::VoteForm;
 use coopkit_app::ledger::TransferForm;
 use coopkit_app::{App, AppConfig, AppError};
 use coopkit_domain::coop::NewCoop;
+use coopkit_domain::Subject;
 use coopkit_domain::{
     ClassKey, CoopId, CoopName, CoopSettings, ManualClock, MemberClassSpec, MembershipStatus,
     PersonId, Slug, Timestamp,
@@ -21,7 +22,7 @@ use coopkit_domain::{
 use coopkit_ledger::{Applied, CurrencyCode, TransferId};
 use coopkit_market::OrderState;
 use coopkit_store::{Currency, CurrencyKind, Person, Store};
-use coopkit_testkit::{each_backend, Backend, TestDb, TEST_START};
+use coopkit_testkit::{each_backend, story, Backend, TestDb, TEST_START};
 
 use crate::support::{coop_with, load, person};
 
@@ -340,24 +341,12 @@ each_backend! {
     }
 }
 
-/// The log's events about one subject (`order:3`), as (kind, actor).
-async fn story(db: &TestDb, subject: String) -> Vec<(&'static str, Option<PersonId>)> {
-    let coop = db.store.coop_by_slug("lens").await.unwrap().unwrap().id;
-    db.store
-        .events(coop, coopkit_domain::EventSeq(0), 1_000)
-        .await
-        .unwrap()
-        .iter()
-        .filter(|e| e.happened.event.subject().to_string() == subject)
-        .map(|e| (e.happened.event.kind(), e.happened.actor))
-        .collect()
-}
-
+/// What the log says happened to one order of Lens Commons.
 async fn order_story(
     db: &TestDb,
     order: coopkit_domain::OrderId,
 ) -> Vec<(&'static str, Option<PersonId>)> {
-    story(db, format!("order:{order}")).await
+    story(&db.store, "lens", Subject::Order(order)).await
 }
 
 each_backend! {
@@ -620,7 +609,7 @@ each_backend! {
         // Proposed, approved, then funded once; the clock decides, so the
         // steps after the proposal name nobody.
         assert_eq!(
-            story(&db, format!("project:{essay}")).await,
+            story(&db.store, "lens", Subject::Project(essay)).await,
             [
                 ("project.proposed", Some(s.bo.id)),
                 ("project.approved", None),

@@ -1,11 +1,12 @@
 //! Requests for help matched by the engine: offers, and the yes that books.
 
 use coopkit_app::market::{ProfileForm, RequestForm, ServiceForm};
+use coopkit_domain::Subject;
 use coopkit_ledger::HoldStatus;
 use coopkit_market::matching::Point;
 use coopkit_market::BookingState;
 use coopkit_store::ServiceArea;
-use coopkit_testkit::{each_backend, Backend, TestDb, TEST_START};
+use coopkit_testkit::{each_backend, story, Backend, TestDb, TEST_START};
 
 use crate::market::*;
 
@@ -146,18 +147,8 @@ each_backend! {
         assert_eq!(booking.facts.state, BookingState::Confirmed);
         assert_eq!(s.hold(&booking).await, Some(HoldStatus::Open));
         // Posted by Ana, answered by each provider once, in the log.
-        let coop = db.store.coop_by_slug("sitters").await.unwrap().unwrap().id;
-        let story: Vec<_> = db
-            .store
-            .events(coop, coopkit_domain::EventSeq(0), 1_000)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|e| e.happened.event.subject().to_string() == format!("help_request:{request}"))
-            .map(|e| (e.happened.event.kind(), e.happened.actor))
-            .collect();
         assert_eq!(
-            story,
+            story(&db.store, "sitters", Subject::HelpRequest(request)).await,
             [
                 ("help_request.posted", Some(s.ana.id)),
                 ("help_request.answered", Some(s.ben.id)),

@@ -3,36 +3,17 @@
 
 use coopkit_app::governance::{ProposalForm, VoteForm};
 use coopkit_app::market::TaskForm;
-use coopkit_domain::{CoopId, EventSeq, LoggedEvent, PersonId, Timestamp};
+use coopkit_domain::{EventSeq, Subject, Timestamp};
 use coopkit_market::{Action, TaskAction};
-use coopkit_store::{Backend, Store};
-use coopkit_testkit::{each_backend, TestDb, TEST_START};
+use coopkit_store::Backend;
+use coopkit_testkit::{each_backend, story, TestDb, TEST_START};
 
 use crate::market::{book, evening, next_friday, sitters, HOUR};
-
-async fn sitters_coop(store: &Store) -> CoopId {
-    store.coop_by_slug("sitters").await.unwrap().unwrap().id
-}
-
-/// The co-op's events about `subject` (`booking:3`), as (kind, actor).
-async fn story_of(
-    store: &Store,
-    coop: CoopId,
-    subject: &str,
-) -> Vec<(&'static str, Option<PersonId>)> {
-    let events: Vec<LoggedEvent> = store.events(coop, EventSeq(0), 1000).await.unwrap();
-    events
-        .iter()
-        .filter(|e| e.happened.event.subject().to_string() == subject)
-        .map(|e| (e.happened.event.kind(), e.happened.actor))
-        .collect()
-}
 
 each_backend! {
     async fn a_booking_records_each_step(backend: Backend) {
         let db = TestDb::new(backend).await;
         let s = sitters(&db).await;
-        let coop = sitters_coop(&db.store).await;
         let friday = next_friday(TEST_START);
         let booking = s
             .app
@@ -48,7 +29,7 @@ each_backend! {
         s.act(&s.ben, &booking, Action::MarkDone).await.unwrap();
 
         assert_eq!(
-            story_of(&db.store, coop, &format!("booking:{}", booking.id)).await,
+            story(&db.store, "sitters", Subject::Booking(booking.id)).await,
             [
                 ("booking.requested", Some(s.ana.id)),
                 ("booking.accepted", Some(s.ben.id)),
@@ -62,7 +43,6 @@ each_backend! {
     async fn a_task_records_each_step(backend: Backend) {
         let db = TestDb::new(backend).await;
         let s = sitters(&db).await;
-        let coop = sitters_coop(&db.store).await;
         let task = s
             .app
             .post_task(
@@ -89,7 +69,7 @@ each_backend! {
         step(&s.admin, TaskAction::Accept).await.unwrap();
 
         assert_eq!(
-            story_of(&db.store, coop, &format!("task:{task}")).await,
+            story(&db.store, "sitters", Subject::Task(task)).await,
             [
                 ("task.posted", Some(s.ana.id)),
                 ("task.claimed", Some(s.ben.id)),
@@ -105,7 +85,6 @@ each_backend! {
     async fn a_vote_records_its_opening_secret_ballots_and_closing(backend: Backend) {
         let db = TestDb::new(backend).await;
         let s = sitters(&db).await;
-        let coop = sitters_coop(&db.store).await;
         let now = s.app.now();
         let proposal = s
             .app
@@ -142,7 +121,7 @@ each_backend! {
         s.app.proposal(&s.ana, "sitters", proposal).await.unwrap();
 
         assert_eq!(
-            story_of(&db.store, coop, &format!("proposal:{proposal}")).await,
+            story(&db.store, "sitters", Subject::Proposal(proposal)).await,
             [
                 ("proposal.created", Some(s.ana.id)),
                 ("vote.opened", None),
@@ -153,6 +132,7 @@ each_backend! {
             ],
             "{backend:?}: the clock opens and closes; ballots name nobody"
         );
+        let coop = db.store.coop_by_slug("sitters").await.unwrap().unwrap().id;
         let events = db.store.events(coop, EventSeq(0), 1000).await.unwrap();
         let opened = events
             .iter()

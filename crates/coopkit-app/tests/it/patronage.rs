@@ -6,12 +6,13 @@ use std::sync::Arc;
 use coopkit_app::governance::VoteForm;
 use coopkit_app::patronage::{CloseYearForm, PatronageSettings};
 use coopkit_app::{App, AppConfig, AppError};
+use coopkit_domain::Subject;
 use coopkit_domain::{CoopId, CoopSettings, ManualClock, PersonId, Timestamp};
 use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, TransferId};
 use coopkit_market::{BookingFacts, BookingState, Payment, Window};
 use coopkit_patronage::{Bylaws, ClassPool, LossRule, Measure};
 use coopkit_store::{Currency, CurrencyKind, NewBooking, Store};
-use coopkit_testkit::{each_backend, Backend, TestDb, TEST_START};
+use coopkit_testkit::{each_backend, story, Backend, TestDb, TEST_START};
 
 use crate::support::{coop_with, load, person};
 
@@ -203,17 +204,8 @@ each_backend! {
         // Proposed by the admin who closed the year; posted once, by the
         // clock, however many pages read it since.
         app.allocation(&bo, "clean", allocation).await.unwrap();
-        let coop = store.coop_by_slug("clean").await.unwrap().unwrap().id;
-        let story: Vec<_> = store
-            .events(coop, coopkit_domain::EventSeq(0), 1_000)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|e| e.happened.event.subject().to_string() == format!("allocation:{allocation}"))
-            .map(|e| (e.happened.event.kind(), e.happened.actor))
-            .collect();
         assert_eq!(
-            story,
+            story(&store, "clean", Subject::Allocation(allocation)).await,
             [("allocation.proposed", Some(ada.id)), ("allocation.posted", None)],
             "{backend:?}"
         );
