@@ -29,10 +29,35 @@ impl Timestamp {
         Self(self.0.saturating_add(ms))
     }
 
+    /// The calendar day and clock time in UTC, for formatting in a
+    /// reader's language; `None` past the calendar's range.
+    pub fn civil_utc(self) -> Option<CivilTime> {
+        let nanos = i128::from(self.0) * 1_000_000;
+        let at = time::OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()?;
+        Some(CivilTime {
+            year: at.year(),
+            month: u8::from(at.month()),
+            day: at.day(),
+            hour: at.hour(),
+            minute: at.minute(),
+        })
+    }
+
     /// The calendar date in UTC, as `YYYY-MM-DD`.
     pub fn date_utc(self) -> String {
         self.formatted(time::macros::format_description!("[year]-[month]-[day]"))
     }
+}
+
+/// A calendar day and a time of day to the minute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CivilTime {
+    pub year: i32,
+    /// 1 to 12.
+    pub month: u8,
+    pub day: u8,
+    pub hour: u8,
+    pub minute: u8,
 }
 
 impl Timestamp {
@@ -152,6 +177,17 @@ mod tests {
         assert_eq!(friday.wall_clock_field(), "2026-11-27T19:00");
         let day = Timestamp::parse_date("2026-11-27").unwrap();
         assert_eq!(day.wall_clock(), "2026-11-27 00:00");
+        assert_eq!(
+            friday.civil_utc(),
+            Some(CivilTime {
+                year: 2026,
+                month: 11,
+                day: 27,
+                hour: 19,
+                minute: 0
+            })
+        );
+        assert_eq!(Timestamp(i64::MAX).civil_utc(), None);
         assert_eq!(Timestamp::parse_date("2026-02-30"), Err("date-format"));
         for bad in [
             "",

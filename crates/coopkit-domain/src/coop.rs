@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::membership::MembershipStatus;
 use crate::validation::{Collector, Invalid};
 use crate::values::{ClassKey, Slug};
-use crate::{CoopId, MemberClassId, Timestamp};
+use crate::{format_minor_units, CoopId, MemberClassId, Timestamp};
 
 /// How often dues fall due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -83,57 +83,6 @@ pub fn minor_unit_digits(currency: &str) -> u32 {
         | "BRL" | "ARS" | "COP" | "ZAR" | "INR" => 2,
         _ => 0,
     }
-}
-
-/// `amount` minor units as a decimal with `digits` places: 1234, 2 → "12.34".
-pub fn format_minor_units(amount: i64, digits: u32) -> String {
-    if digits == 0 {
-        return amount.to_string();
-    }
-    let scale = 10_u64.pow(digits);
-    let sign = if amount < 0 { "-" } else { "" };
-    let magnitude = amount.unsigned_abs();
-    format!(
-        "{sign}{}.{:0width$}",
-        magnitude / scale,
-        magnitude % scale,
-        width = digits as usize
-    )
-}
-
-/// Reads an amount as people type it ("12.5", "12.50", "12") into minor
-/// units with `digits` decimal places: exact, integer-only, positive.
-/// Refuses more decimals than the currency has rather than rounding.
-pub fn parse_minor_units(text: &str, digits: u32) -> Result<u64, &'static str> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err("required");
-    }
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    let all_digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty()
-        || !all_digits(whole)
-        || !all_digits(fraction)
-        || (text.contains('.') && fraction.is_empty())
-    {
-        return Err("amount-format");
-    }
-    if fraction.len() > digits as usize {
-        return Err("amount-too-precise");
-    }
-    let scale = 10_u64.pow(digits);
-    let whole: u64 = whole.parse().map_err(|_| "amount-too-large")?;
-    let fraction_value: u64 = if fraction.is_empty() {
-        0
-    } else {
-        fraction.parse::<u64>().map_err(|_| "amount-format")?
-            * 10_u64.pow(digits - fraction.len() as u32)
-    };
-    whole
-        .checked_mul(scale)
-        .and_then(|minor| minor.checked_add(fraction_value))
-        .filter(|minor| *minor <= i64::MAX as u64)
-        .ok_or("amount-too-large")
 }
 
 impl Default for CoopSettings {
@@ -271,12 +220,7 @@ mod tests {
     }
 
     #[test]
-    fn minor_units_format_exactly() {
-        assert_eq!(format_minor_units(500, 2), "5.00");
-        assert_eq!(format_minor_units(7, 2), "0.07");
-        assert_eq!(format_minor_units(-1234, 2), "-12.34");
-        assert_eq!(format_minor_units(i64::MIN, 2), "-92233720368547758.08");
-        assert_eq!(format_minor_units(4, 0), "4");
+    fn dues_read_as_people_write_them() {
         let settings = CoopSettings {
             dues_amount: 1500,
             dues_currency: "GBP".into(),
@@ -284,36 +228,6 @@ mod tests {
         };
         assert_eq!(settings.dues_display().as_deref(), Some("15.00"));
         assert_eq!(CoopSettings::default().dues_display(), None);
-    }
-
-    #[test]
-    fn typed_amounts_become_exact_minor_units() {
-        assert_eq!(parse_minor_units("12.5", 2), Ok(1250));
-        assert_eq!(parse_minor_units(" 12 ", 2), Ok(1200));
-        assert_eq!(parse_minor_units("0.07", 2), Ok(7));
-        assert_eq!(parse_minor_units("3", 0), Ok(3));
-        assert_eq!(parse_minor_units("12.345", 2), Err("amount-too-precise"));
-        assert_eq!(parse_minor_units("1.5", 0), Err("amount-too-precise"));
-        for bad in ["-1", "1,5", "1.", ".5", "abc", "1e3", "1.2.3"] {
-            assert_eq!(parse_minor_units(bad, 2), Err("amount-format"), "{bad}");
-        }
-        assert_eq!(parse_minor_units("", 2), Err("required"));
-        assert_eq!(
-            parse_minor_units("92233720368547758.08", 2),
-            Err("amount-too-large")
-        );
-        assert_eq!(
-            parse_minor_units("92233720368547758.07", 2),
-            Ok(i64::MAX as u64)
-        );
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn formatting_and_parsing_round_trip(amount in 0i64..=i64::MAX, digits in 0u32..=6) {
-            let text = format_minor_units(amount, digits);
-            proptest::prop_assert_eq!(parse_minor_units(&text, digits), Ok(amount as u64));
-        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! are validated once, when they become one of these types; code that holds
 //! an [`Email`] never checks it again.
 
+pub mod amount_text;
 pub mod apportion;
 pub mod clock;
 pub mod coop;
@@ -15,11 +16,9 @@ pub mod person;
 pub mod validation;
 pub mod values;
 
-pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
-pub use coop::{
-    format_minor_units, join_outcome, parse_minor_units, CoopSettings, DuesPeriod, MemberClassSpec,
-    NewCoop,
-};
+pub use amount_text::{format_minor_units, parse_minor_units, parse_written_amount, Separators};
+pub use clock::{CivilTime, Clock, ManualClock, SystemClock, Timestamp};
+pub use coop::{join_outcome, CoopSettings, DuesPeriod, MemberClassSpec, NewCoop};
 pub use event::{Event, EventSeq, Happened, LoggedEvent, Subject};
 pub use ids::{
     AllocationId, ApiTokenId, BookingId, CoopId, EditId, ForecastId, HelpRequestId, ItemId,

@@ -180,6 +180,8 @@ currency-kind-time = time
 currency-kind-money = money
 currency-kind-community = community currency
 error-amount-format = Write an amount such as 12 or 12.50.
+# A percentage, its number already written in the reader's notation.
+percent = { $value }%
 error-amount-too-precise = This currency has fewer decimal places.
 error-amount-too-large = This amount is too large.
 error-amount-zero = The amount must be more than zero.

@@ -4,10 +4,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use coopkit_domain::Locale;
+use coopkit_domain::{Locale, Timestamp};
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use unic_langid::LanguageIdentifier;
+
+use crate::formats::Formats;
 
 const SOURCES: [(Locale, &str); 2] = [
     (Locale::En, include_str!("../locales/en.ftl")),
@@ -18,6 +20,7 @@ const SOURCES: [(Locale, &str); 2] = [
 #[derive(Clone)]
 pub struct I18n {
     bundles: Arc<HashMap<Locale, FluentBundle<FluentResource>>>,
+    formats: Arc<HashMap<Locale, Formats>>,
 }
 
 impl std::fmt::Debug for I18n {
@@ -39,6 +42,7 @@ pub struct BadMessages {
 impl I18n {
     pub fn load() -> Result<Self, BadMessages> {
         let mut bundles = HashMap::new();
+        let mut formats = HashMap::new();
         for (locale, source) in SOURCES {
             let bad = |detail: String| BadMessages {
                 locale: locale.code(),
@@ -57,9 +61,11 @@ impl I18n {
                 .add_resource(resource)
                 .map_err(|errors| bad(format!("{errors:?}")))?;
             bundles.insert(locale, bundle);
+            formats.insert(locale, Formats::load(locale).map_err(bad)?);
         }
         Ok(Self {
             bundles: Arc::new(bundles),
+            formats: Arc::new(formats),
         })
     }
 
@@ -71,6 +77,7 @@ impl I18n {
                 tracing::error!(%error, "translations failed to load; showing message keys");
                 I18n {
                     bundles: Arc::new(HashMap::new()),
+                    formats: Arc::new(HashMap::new()),
                 }
             })
         });
@@ -186,6 +193,68 @@ impl Tr {
         let mut args = FluentArgs::new();
         args.set(name.to_owned(), FluentValue::from(*value.borrow()));
         self.i18n.format(self.locale, key, Some(&args))
+    }
+
+    fn formats(&self) -> Option<&Formats> {
+        self.i18n.formats.get(&self.locale)
+    }
+
+    /// An amount of `scale` decimal places, as this language writes it
+    /// ("1,234.50"; "1234,50"). Takes any integer width, as templates pass it.
+    pub fn amount(&self, minor: impl Into<i128>, scale: impl Into<u32>) -> String {
+        let (minor, scale) = (minor.into(), scale.into());
+        match self.formats() {
+            Some(formats) => formats.amount(minor, scale),
+            None => coopkit_domain::format_minor_units(
+                i64::try_from(minor).unwrap_or(if minor < 0 { i64::MIN } else { i64::MAX }),
+                scale,
+            ),
+        }
+    }
+
+    /// A measured figure (a share, a coefficient) to `places` decimals.
+    /// Statistics are the one place floats are shown; amounts never are.
+    pub fn rounded(&self, value: f64, places: u32) -> String {
+        let scaled = (value * 10_f64.powi(i32::try_from(places).unwrap_or(0))).round();
+        // `as` saturates, and a NaN becomes 0: a figure, never a panic.
+        self.amount(scaled as i128, places)
+    }
+
+    /// A count, grouped as this language groups it.
+    pub fn number(&self, n: impl Into<i128>) -> String {
+        let n = n.into();
+        self.formats()
+            .map_or_else(|| n.to_string(), |formats| formats.number(n))
+    }
+
+    /// The calendar day, written out ("2 de diciembre de 2026").
+    pub fn date(&self, at: &Timestamp) -> String {
+        self.formats()
+            .map_or_else(|| at.date_utc(), |formats| formats.date(*at))
+    }
+
+    /// The day and the time to the minute ("2 dic 2026, 19:05").
+    pub fn date_time(&self, at: &Timestamp) -> String {
+        self.formats()
+            .map_or_else(|| at.wall_clock(), |formats| formats.date_time(*at))
+    }
+
+    /// From one time to another ("2 dic 2026, 19:00 – 23:00").
+    pub fn span(&self, start: &Timestamp, end: &Timestamp) -> String {
+        self.formats().map_or_else(
+            || format!("{} – {}", start.wall_clock(), end.wall_clock()),
+            |formats| formats.span(*start, *end),
+        )
+    }
+
+    /// Reads an amount typed as this language writes it; the error is a
+    /// validation code, as [`coopkit_domain::parse_minor_units`] gives.
+    pub fn parse_amount(&self, text: &str, scale: impl Into<u32>) -> Result<u64, &'static str> {
+        let scale = scale.into();
+        match self.formats() {
+            Some(formats) => formats.parse_amount(text, scale),
+            None => coopkit_domain::parse_minor_units(text, scale),
+        }
     }
 
     /// The message for a validation or conflict code from the domain.

@@ -7,6 +7,7 @@ mod api;
 mod cookies;
 mod directory;
 mod error;
+mod formats;
 mod forms;
 mod i18n;
 mod pages;

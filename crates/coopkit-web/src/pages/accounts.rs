@@ -9,11 +9,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::records::Currency;
 use coopkit_app::AppError;
-use coopkit_domain::{parse_minor_units, PersonId};
+use coopkit_domain::PersonId;
 use coopkit_ledger::{AccountOwner, Limit};
 use serde::Deserialize;
 
-use super::ledger::{amount_text, limit_text};
+use super::ledger::limit_text;
 use super::{form_currency, render_with, FormErrors, PageResult};
 use crate::forms::CsrfForm;
 use crate::viewer::Viewer;
@@ -115,8 +115,8 @@ async fn accounts_page<'a>(
             AccountRow {
                 owner,
                 currency,
-                balance: amount_text(view.balances.balance(), scale),
-                available: amount_text(view.balances.available(), scale),
+                balance: v.tr.amount(view.balances.balance(), scale),
+                available: v.tr.amount(view.balances.available(), scale),
                 credit_line: limit_text(view.account.debit_limit, scale, &v.tr),
                 cap: limit_text(view.account.balance_cap, scale, &v.tr),
             }
@@ -129,7 +129,7 @@ async fn accounts_page<'a>(
                 .iter()
                 .find(|c| c.code == code)
                 .map_or(0, |c| c.scale);
-            (code.to_string(), amount_text(i128::from(amount), scale))
+            (code.to_string(), v.tr.amount(amount, scale))
         }
         None => (String::new(), "0".to_owned()),
     };
@@ -201,8 +201,9 @@ pub async fn set_bonus(
     let person = v.person()?;
     let outcome = async {
         let currency = form_currency(&state, &slug, &form.currency).await?;
-        let amount = parse_minor_units(&form.bonus, u32::from(currency.scale))
-            .map_err(|code| AppError::invalid("bonus", code))?;
+        let amount =
+            v.tr.parse_amount(&form.bonus, currency.scale)
+                .map_err(|code| AppError::invalid("bonus", code))?;
         state
             .app
             .set_referral_bonus(person, &slug, &form.currency, amount)
@@ -248,7 +249,7 @@ pub async fn set_limits(
             if text.trim().is_empty() {
                 return Ok(Limit::Unlimited);
             }
-            parse_minor_units(text, u32::from(currency.scale))
+            v.tr.parse_amount(text, currency.scale)
                 .map(Limit::AtMost)
                 .map_err(|code| AppError::invalid(field, code))
         };

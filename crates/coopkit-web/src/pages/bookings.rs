@@ -7,7 +7,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::market::{BookForm, BookingView, FeedbackForm};
 use coopkit_app::AppError;
-use coopkit_domain::format_minor_units;
 use coopkit_ledger::Currency;
 use coopkit_market::{Action, BookingId, BookingState, Party, Payment};
 use serde::Deserialize;
@@ -72,7 +71,6 @@ fn row(
         .map_or((0, b.currency.to_string()), |c| {
             (u32::from(c.scale), c.name.clone())
         });
-    let amount = i64::try_from(b.amount).unwrap_or(i64::MAX);
     let s = b.facts.state;
     // The steps the rule would accept from this viewer now, and no others.
     let actions = coopkit_market::booking::allowed(b.facts, view.party, state.app.now());
@@ -81,12 +79,8 @@ fn row(
         id: b.id.0,
         requester: view.requester_name.clone(),
         provider: view.provider_name.clone(),
-        when: format!(
-            "{} – {}",
-            b.facts.window.start.wall_clock(),
-            b.facts.window.end.wall_clock()
-        ),
-        price: format!("{} {}", format_minor_units(amount, scale.0), scale.1),
+        when: tr.span(&b.facts.window.start, &b.facts.window.end),
+        price: format!("{} {}", tr.amount(b.amount, scale.0), scale.1),
         state: tr.t(&format!("booking-state-{}", s.as_str())),
         state_key: s.as_str(),
         notes: b.notes.clone(),

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::records::MemberListing;
 use coopkit_app::{AppError, CoopPage};
-use coopkit_domain::{MembershipId, MembershipStatus, Role};
+use coopkit_domain::{MembershipId, MembershipStatus, Role, Timestamp};
 use serde::Deserialize;
 
 use super::{render, render_with, FormErrors, PageResult};
@@ -148,7 +148,7 @@ struct MemberRow {
     display_name: String,
     class_name: String,
     role_key: &'static str,
-    date: String,
+    date: Timestamp,
 }
 
 impl From<MemberListing> for MemberRow {
@@ -158,7 +158,7 @@ impl From<MemberListing> for MemberRow {
         MemberRow {
             membership_id: m.id,
             role_key: role_key(m.role),
-            date: since.date_utc(),
+            date: since,
             display_name: listing.display_name,
             class_name: listing.class_name,
         }

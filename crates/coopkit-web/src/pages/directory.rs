@@ -174,7 +174,7 @@ pub async fn search(
             licence: s.licence,
             attribution: s.attribution,
             rows: s.rows_read,
-            imported: s.imported_at.date_utc(),
+            imported: v.tr.date(&s.imported_at),
         })
         .collect();
     let suffix = if encoded.is_empty() {
@@ -320,7 +320,7 @@ async fn org_page(
                 .provenance
                 .fields
                 .get(*f)
-                .map(|(s, at)| (source_name(*s), coopkit_domain::Timestamp(*at).date_utc()))
+                .map(|(s, at)| (source_name(*s), v.tr.date(&coopkit_domain::Timestamp(*at))))
                 .unwrap_or_default();
             Some(FieldRow {
                 key: f,
@@ -337,7 +337,7 @@ async fn org_page(
         .await?
         .into_iter()
         .map(|h| HistoryRow {
-            when: h.at.date_utc(),
+            when: v.tr.date(&h.at),
             field: field_label(v, &h.change.field),
             old: h.change.old,
             new: h.change.new,

@@ -34,12 +34,8 @@ pub(super) fn reasons_text(codes: &str, tr: &crate::Tr) -> String {
         .join(" · ")
 }
 
-fn when(request: &coopkit_app::records::OpenRequest) -> String {
-    format!(
-        "{} – {}",
-        request.request.window.start.wall_clock(),
-        request.request.window.end.wall_clock()
-    )
+fn when(request: &coopkit_app::records::OpenRequest, tr: &crate::Tr) -> String {
+    tr.span(&request.request.window.start, &request.request.window.end)
 }
 
 #[derive(Template)]
@@ -142,7 +138,7 @@ pub(super) fn offer_rows(offers: Vec<OfferToMe>, tr: &crate::Tr) -> Vec<OfferRow
         .into_iter()
         .map(|o| OfferRow {
             request: o.request.id.0,
-            when: when(&o.request),
+            when: when(&o.request, tr),
             requester: o.requester_name,
             category: o.request.request.category.clone(),
             notes: o.request.request.notes.clone(),
@@ -216,7 +212,7 @@ pub async fn board(
         .await?
         .into_iter()
         .map(|row: BoardRow| BoardView {
-            when: when(&row.request),
+            when: when(&row.request, &v.tr),
             category: row.request.request.category.clone(),
             requester: row.requester_name,
             offers: row

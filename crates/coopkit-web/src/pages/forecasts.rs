@@ -10,7 +10,7 @@ use coopkit_app::forecasts::{
     ForecastChoice, ForecastView, ProposeRuleChange, RuleChangeForm, TokenRules, CURRENT, PROPOSED,
 };
 use coopkit_app::AppError;
-use coopkit_domain::{format_minor_units, parse_minor_units, Timestamp};
+use coopkit_domain::Timestamp;
 use coopkit_sim::report::{balances_chart, served_chart, ChartText};
 use coopkit_sim::{Comparison, Estimate};
 use serde::Deserialize;
@@ -51,18 +51,20 @@ pub struct ForecastFigures {
     pub balances_svg: String,
 }
 
-fn percent(e: Estimate) -> String {
+/// A share with its interval: "12.3% (10.1–14.2)".
+fn percent(e: Estimate, tr: &crate::Tr) -> String {
+    let share = |x: f64| tr.rounded(x * 100.0, 1);
     format!(
-        "{:.1}% ({:.1}–{:.1})",
-        e.mean * 100.0,
-        e.low * 100.0,
-        e.high * 100.0
+        "{} ({}–{})",
+        tr.t_str("percent", "value", &share(e.mean)),
+        share(e.low),
+        share(e.high)
     )
 }
 
 /// The figures of a forecast in the reader's language.
 pub fn figures(view: &ForecastView, scale: u32, tr: &crate::Tr) -> ForecastFigures {
-    let amount = |n: u64| format_minor_units(i64::try_from(n).unwrap_or(i64::MAX), scale);
+    let amount = |n: u64| tr.amount(n, scale);
     let label = |name: &str| match name {
         CURRENT => tr.t("forecast-current"),
         PROPOSED => tr.t("forecast-proposed"),
@@ -118,15 +120,17 @@ pub fn figures(view: &ForecastView, scale: u32, tr: &crate::Tr) -> ForecastFigur
             .iter()
             .map(|a| FigureRow {
                 name: a.name.clone(),
-                served: percent(a.result.served_share),
+                served: percent(a.result.served_share, tr),
                 gini: format!(
-                    "{:.3} ({:.3}–{:.3})",
-                    a.result.gini.mean, a.result.gini.low, a.result.gini.high
+                    "{} ({}–{})",
+                    tr.rounded(a.result.gini.mean, 3),
+                    tr.rounded(a.result.gini.low, 3),
+                    tr.rounded(a.result.gini.high, 3)
                 ),
-                unserved: percent(a.result.unserved_asks),
-                at_limit: percent(a.result.at_debit_limit),
-                above_cap: percent(a.result.above_cap),
-                idle: percent(a.result.idle),
+                unserved: percent(a.result.unserved_asks, tr),
+                at_limit: percent(a.result.at_debit_limit, tr),
+                above_cap: percent(a.result.above_cap, tr),
+                idle: percent(a.result.idle, tr),
             })
             .collect(),
         served_svg: served_chart(
@@ -165,9 +169,8 @@ pub struct RuleFields {
 
 impl RuleFields {
     /// The form as it starts: a currency's rules now.
-    fn from_choice(choice: &ForecastChoice) -> RuleFields {
-        let scale = u32::from(choice.currency.scale);
-        let amount = |n: u64| format_minor_units(i64::try_from(n).unwrap_or(i64::MAX), scale);
+    fn from_choice(choice: &ForecastChoice, tr: &crate::Tr) -> RuleFields {
+        let amount = |n: u64| tr.amount(n, choice.currency.scale);
         let rules = choice.current.unwrap_or(TokenRules {
             debit_limit: 0,
             balance_cap: None,
@@ -189,9 +192,10 @@ impl RuleFields {
         }
     }
 
-    fn parse(&self, scale: u32) -> Result<RuleChangeForm, AppError> {
+    fn parse(&self, scale: u32, tr: &crate::Tr) -> Result<RuleChangeForm, AppError> {
         let amount = |field: &'static str, text: &str| {
-            parse_minor_units(text, scale).map_err(|code| AppError::invalid(field, code))
+            tr.parse_amount(text, scale)
+                .map_err(|code| AppError::invalid(field, code))
         };
         let whole = |field: &'static str, text: &str| {
             text.trim()
@@ -252,13 +256,13 @@ async fn new_page(
         .find(|c| c.currency.code.as_str() == chosen)
         .or(choices.first());
     let fields = fields
-        .or_else(|| choice.map(RuleFields::from_choice))
+        .or_else(|| choice.map(|c| RuleFields::from_choice(c, &v.tr)))
         .unwrap_or_default();
     let currencies = choices
         .iter()
         .map(|c| {
             let now = match c.current {
-                Some(_) => RuleFields::from_choice(c),
+                Some(_) => RuleFields::from_choice(c, &v.tr),
                 None => RuleFields::default(),
             };
             let described = if c.current.is_some() {
@@ -327,7 +331,7 @@ pub async fn run(
     let person = v.person()?;
     let outcome = async {
         let currency = super::form_currency(&state, &slug, fields.currency.trim()).await?;
-        let form = fields.parse(u32::from(currency.scale))?;
+        let form = fields.parse(u32::from(currency.scale), &v.tr)?;
         state.app.forecast_rule_change(person, &slug, form).await
     }
     .await;

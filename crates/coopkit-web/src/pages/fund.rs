@@ -7,7 +7,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::catalogue::ProjectForm;
 use coopkit_app::AppError;
-use coopkit_domain::parse_minor_units;
 use coopkit_market::ProjectState;
 use serde::Deserialize;
 
@@ -82,7 +81,7 @@ async fn fund_page(
         .await?
         .viewer_decides_applications();
     let fund = state.app.fund(person, &slug).await?;
-    let money = Money::of(state, &slug, &fund.currency).await?;
+    let money = Money::of(state, &slug, &fund.currency, &v.tr).await?;
     let projects = fund
         .projects
         .iter()
@@ -134,9 +133,8 @@ pub async fn pledge(
 ) -> PageResult {
     let person = v.person()?;
     let outcome = async {
-        let money = Money::of_catalogue(&state, &slug).await?;
-        let amount = parse_minor_units(fields.amount.trim(), money.scale)
-            .map_err(|_| AppError::invalid("amount", "amount-invalid"))?;
+        let money = Money::of_catalogue(&state, &slug, &v.tr).await?;
+        let amount = money.read("amount", &fields.amount)?;
         state.app.pledge(person, &slug, amount, &fields.key).await
     }
     .await;
@@ -168,9 +166,8 @@ pub async fn propose_project(
 ) -> PageResult {
     let person = v.person()?;
     let outcome = async {
-        let money = Money::of_catalogue(&state, &slug).await?;
-        let budget = parse_minor_units(fields.budget.trim(), money.scale)
-            .map_err(|_| AppError::invalid("budget", "amount-invalid"))?;
+        let money = Money::of_catalogue(&state, &slug, &v.tr).await?;
+        let budget = money.read("budget", &fields.budget)?;
         let closes_at = coopkit_domain::Timestamp::parse_date(fields.closes_on.trim())
             .map_err(|code| AppError::invalid("closes_on", code))?;
         let form = ProjectForm {
@@ -213,9 +210,8 @@ pub async fn pay_returns(
 ) -> PageResult {
     let person = v.person()?;
     let outcome = async {
-        let money = Money::of_catalogue(&state, &slug).await?;
-        let pool = parse_minor_units(fields.pool.trim(), money.scale)
-            .map_err(|_| AppError::invalid("pool", "amount-invalid"))?;
+        let money = Money::of_catalogue(&state, &slug, &v.tr).await?;
+        let pool = money.read("pool", &fields.pool)?;
         let paid = state
             .app
             .pay_fund_returns(person, &slug, &fields.year, pool)

@@ -9,7 +9,7 @@ use coopkit_app::ledger::{
 };
 use coopkit_app::records::Currency;
 use coopkit_app::AppError;
-use coopkit_domain::{format_minor_units, parse_minor_units, PersonId};
+use coopkit_domain::PersonId;
 use coopkit_ledger::ledger::Applied;
 use coopkit_ledger::policy::Policy;
 use coopkit_ledger::{CoopAccount, Limit, TransferId};
@@ -70,15 +70,10 @@ struct LedgerView<'a> {
     memo: String,
 }
 
-pub(super) fn amount_text(amount: i128, scale: u8) -> String {
-    let amount = i64::try_from(amount).unwrap_or(if amount < 0 { i64::MIN } else { i64::MAX });
-    format_minor_units(amount, u32::from(scale))
-}
-
 pub(super) fn limit_text(limit: Limit, scale: u8, tr: &crate::Tr) -> String {
     match limit {
         Limit::Unlimited => tr.t("ledger-unlimited"),
-        Limit::AtMost(amount) => amount_text(i128::from(amount), scale),
+        Limit::AtMost(amount) => tr.amount(amount, scale),
     }
 }
 
@@ -142,8 +137,8 @@ async fn ledger_view<'a>(
         .iter()
         .map(|h| BalanceRow {
             currency: h.currency.name.clone(),
-            balance: amount_text(h.view.balances.balance(), h.currency.scale),
-            available: amount_text(h.view.balances.available(), h.currency.scale),
+            balance: v.tr.amount(h.view.balances.balance(), h.currency.scale),
+            available: v.tr.amount(h.view.balances.available(), h.currency.scale),
             credit_line: limit_text(h.view.account.debit_limit, h.currency.scale, &v.tr),
             cap: limit_text(h.view.account.balance_cap, h.currency.scale, &v.tr),
         })
@@ -180,7 +175,7 @@ async fn ledger_view<'a>(
                     &v.tr,
                 )
             };
-            let amount = |value: u64| amount_text(i128::from(value), c.scale);
+            let amount = |value: u64| v.tr.amount(value, c.scale);
             CurrencyRow {
                 code: c.code.to_string(),
                 name: c.name.clone(),
@@ -215,9 +210,9 @@ async fn ledger_view<'a>(
 }
 
 fn line_row(entry: StatementEntry, scale: u8, tr: &crate::Tr) -> LineRow {
-    let amount = amount_text(i128::from(entry.line.amount), scale);
+    let amount = tr.amount(entry.line.amount, scale);
     LineRow {
-        date: entry.line.timestamp.date_utc(),
+        date: tr.date(&entry.line.timestamp),
         memo: entry.line.transfer.memo,
         counterparty: match entry.counterparty {
             Counterparty::Member(name) => name,
@@ -254,8 +249,9 @@ pub async fn pay(
     let person = v.person()?;
     let outcome = async {
         let currency = form_currency(&state, &slug, &form.currency).await?;
-        let amount = parse_minor_units(&form.amount, u32::from(currency.scale))
-            .map_err(|code| AppError::invalid("amount", code))?;
+        let amount =
+            v.tr.parse_amount(&form.amount, currency.scale)
+                .map_err(|code| AppError::invalid("amount", code))?;
         let to = form
             .to
             .parse()
@@ -341,7 +337,7 @@ pub async fn define_currency(
             if text.trim().is_empty() {
                 return Ok(None);
             }
-            parse_minor_units(text, u32::from(scale))
+            v.tr.parse_amount(text, scale)
                 .map(Some)
                 .map_err(|code| AppError::invalid(field, code))
         };

@@ -40,7 +40,6 @@ pub(super) fn service_rows(
         .map(|s| {
             let currency = currencies.iter().find(|c| c.code == s.currency);
             let scale = currency.map_or(0, |c| u32::from(c.scale));
-            let amount = i64::try_from(s.price.amount).unwrap_or(i64::MAX);
             ServiceRow {
                 category: s.category.clone(),
                 category_name: categories
@@ -50,7 +49,7 @@ pub(super) fn service_rows(
                 price: tr.t_args(
                     "market-price",
                     &[
-                        ("amount", &format_minor_units(amount, scale)),
+                        ("amount", &tr.amount(s.price.amount, scale)),
                         (
                             "currency",
                             &currency.map_or(s.currency.to_string(), |c| c.name.clone()),
@@ -331,10 +330,7 @@ pub async fn profile(
                 c.key.clone(),
                 c.name.clone(),
                 service.map_or_else(String::new, |s| {
-                    format_minor_units(
-                        i64::try_from(s.price.amount).unwrap_or(i64::MAX),
-                        scale(&s.currency),
-                    )
+                    v.tr.amount(s.price.amount, scale(&s.currency))
                 }),
                 service.map_or_else(String::new, |s| s.currency.to_string()),
                 service.map_or_else(|| "60".to_owned(), |s| s.price.unit_minutes.to_string()),
@@ -401,8 +397,9 @@ pub async fn save_profile(
                 .ok_or_else(|| {
                     AppError::invalid(&format!("currency_{}", category.key), "currency-unknown")
                 })?;
-            let amount = parse_minor_units(price, u32::from(currency.scale))
-                .map_err(|code| AppError::invalid(&format!("price_{}", category.key), code))?;
+            let amount =
+                v.tr.parse_amount(price, currency.scale)
+                    .map_err(|code| AppError::invalid(&format!("price_{}", category.key), code))?;
             let unit_minutes = field(&format!("unit_{}", category.key))
                 .trim()
                 .parse()
@@ -627,14 +624,12 @@ pub async fn dashboard(
                 let currency = currencies.iter().find(|c| c.code.as_str() == code);
                 let scale = currency.map_or(0, |c| u32::from(c.scale));
                 let name = currency.map_or(code.as_str(), |c| c.name.as_str());
-                let amount = i64::try_from(*amount).unwrap_or(i64::MAX);
-                format!("{} {name}", format_minor_units(amount, scale))
+                format!("{} {name}", v.tr.amount(*amount, scale))
             })
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let hours =
-        |minutes: u64| format_minor_units(i64::try_from(minutes * 100 / 60).unwrap_or(i64::MAX), 2);
+    let hours = |minutes: u64| v.tr.amount(minutes * 100 / 60, 2_u32);
     let most = dashboard
         .months
         .iter()

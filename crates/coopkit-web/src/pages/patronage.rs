@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::patronage::{AllocationView, CloseYearForm, PatronageSettings};
 use coopkit_app::AppError;
-use coopkit_domain::{format_minor_units, parse_minor_units, AllocationId, ProposalId, Timestamp};
+use coopkit_domain::{AllocationId, ProposalId, Timestamp};
 use coopkit_patronage::{Bylaws, ClassPool, LossRule, Measure};
 use serde::Deserialize;
 
@@ -240,7 +240,8 @@ pub async fn close_year(
             .find(|c| c.code.as_str() == settings.currency)
             .map_or(2, |c| u32::from(c.scale));
         let amount =
-            parse_minor_units(&form.net, scale).map_err(|code| AppError::invalid("net", code))?;
+            v.tr.parse_amount(&form.net, scale)
+                .map_err(|code| AppError::invalid("net", code))?;
         let amount =
             i64::try_from(amount).map_err(|_| AppError::invalid("net", "amount-too-large"))?;
         let date = |field: &str, text: &str| {
@@ -312,7 +313,7 @@ struct AllocationPage<'a> {
     currency: String,
     net: String,
     reserve: String,
-    loss: String,
+    loss: Option<String>,
     pools: Vec<PoolRow>,
     lines: Vec<LineRow>,
     mine: Option<LineRow>,
@@ -321,15 +322,19 @@ struct AllocationPage<'a> {
     coordinator: bool,
 }
 
-fn patronage_text(measure: Option<Measure>, amount: u64, scale: u32) -> String {
+fn patronage_text(measure: Option<Measure>, amount: u64, scale: u32, tr: &crate::Tr) -> String {
     match measure {
-        Some(Measure::Hours) => format!("{}:{:02}", amount / 60, amount % 60),
-        _ => format_minor_units(i64::try_from(amount).unwrap_or(i64::MAX), scale),
+        Some(Measure::Hours) => format!("{}:{:02}", tr.number(amount / 60), amount % 60),
+        _ => tr.amount(amount, scale),
     }
 }
 
-fn line_row(view: &AllocationView, line: &coopkit_app::patronage::NamedLine) -> LineRow {
-    let money = |n: u64| format_minor_units(i64::try_from(n).unwrap_or(i64::MAX), view.scale);
+fn line_row(
+    view: &AllocationView,
+    line: &coopkit_app::patronage::NamedLine,
+    tr: &crate::Tr,
+) -> LineRow {
+    let money = |n: u64| tr.amount(n, view.scale);
     let measure = view
         .settings
         .bylaws
@@ -340,11 +345,12 @@ fn line_row(view: &AllocationView, line: &coopkit_app::patronage::NamedLine) -> 
     LineRow {
         name: line.name.clone(),
         class: line.line.class_key.clone(),
-        patronage: patronage_text(measure, line.line.patronage, view.scale),
-        share: format!(
-            "{}.{:02}%",
-            line.line.share_ppm / 10_000,
-            line.line.share_ppm % 10_000 / 100
+        patronage: patronage_text(measure, line.line.patronage, view.scale, tr),
+        // Parts per million to a percentage with two places.
+        share: tr.t_str(
+            "percent",
+            "value",
+            &tr.amount(line.line.share_ppm / 100, 2_u32),
         ),
         amount: money(line.line.amount),
         cash: money(line.line.cash),
@@ -365,11 +371,11 @@ pub async fn allocation(
         .coop_page(Some(person), &slug)
         .await?
         .viewer_decides_applications();
-    let money = |n: u64| format_minor_units(i64::try_from(n).unwrap_or(i64::MAX), view.scale);
+    let money = |n: u64| v.tr.amount(n, view.scale);
     let record = &view.record;
     let currency = record.allocation.currency.clone();
     let mine_line = view.lines.iter().find(|l| l.line.person == person.id);
-    let mine = mine_line.map(|l| line_row(&view, l));
+    let mine = mine_line.map(|l| line_row(&view, l, &v.tr));
     let notice = mine.as_ref().map(|m| {
         v.tr.t_args(
             "allocation-notice",
@@ -392,9 +398,11 @@ pub async fn allocation(
             .tr
             .t(&format!("allocation-state-{}", record.state.as_str())),
         proposal: record.proposal,
-        net: format_minor_units(record.allocation.net, view.scale),
+        net: v.tr.amount(record.allocation.net, view.scale),
         reserve: money(view.allocation.reserve),
-        loss: money(view.allocation.loss_to_reserve + view.allocation.loss_carried),
+        loss: Some(view.allocation.loss_to_reserve + view.allocation.loss_carried)
+            .filter(|loss| *loss > 0)
+            .map(money),
         pools: view
             .allocation
             .pools
@@ -403,11 +411,14 @@ pub async fn allocation(
                 class: p.class.clone(),
                 measure: v.tr.t(&format!("measure-{}", measure_key(p.measure))),
                 amount: money(p.amount),
-                total: patronage_text(Some(p.measure), p.total_patronage, view.scale),
+                total: patronage_text(Some(p.measure), p.total_patronage, view.scale, &v.tr),
             })
             .collect(),
         lines: if coordinator {
-            view.lines.iter().map(|l| line_row(&view, l)).collect()
+            view.lines
+                .iter()
+                .map(|l| line_row(&view, l, &v.tr))
+                .collect()
         } else {
             Vec::new()
         },

@@ -50,7 +50,7 @@ fn row(p: &Proposal, tr: &crate::Tr) -> ProposalRow {
         title: p.proposal.title.clone(),
         kind: tr.t(&format!("proposal-kind-{}", p.proposal.kind.as_str())),
         state: tr.t(&format!("proposal-state-{}", p.state.as_str())),
-        closes: p.proposal.closes_at.wall_clock(),
+        closes: tr.date_time(&p.proposal.closes_at),
     }
 }
 

@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect};
 use coopkit_app::ledger::{PaymentRequestForm, PaymentRequestView};
 use coopkit_app::records::Currency;
 use coopkit_app::AppError;
-use coopkit_domain::{format_minor_units, parse_minor_units};
 use coopkit_ledger::Applied;
 use qrcode::render::svg;
 use qrcode::QrCode;
@@ -33,11 +32,10 @@ struct RequestRow {
 }
 
 impl RequestRow {
-    fn new(slug: &str, view: &PaymentRequestView) -> Self {
-        let amount = i64::try_from(view.request.amount).unwrap_or(i64::MAX);
+    fn new(slug: &str, view: &PaymentRequestView, tr: &crate::Tr) -> Self {
         RequestRow {
             path: format!("/c/{slug}/requests/{}", view.request.id),
-            amount: format_minor_units(amount, u32::from(view.currency.scale)),
+            amount: tr.amount(view.request.amount, view.currency.scale),
             currency: view.currency.name.clone(),
             memo: view.request.memo.clone(),
             payee: view.payee_name.clone(),
@@ -93,7 +91,10 @@ async fn requests_page<'a>(
     Ok(RequestsPage {
         v,
         currencies: state.app.currencies(&slug).await?,
-        mine: mine.iter().map(|r| RequestRow::new(&slug, r)).collect(),
+        mine: mine
+            .iter()
+            .map(|r| RequestRow::new(&slug, r, &v.tr))
+            .collect(),
         slug,
         errors,
         amount: amount.to_owned(),
@@ -118,8 +119,9 @@ pub async fn create(
     let person = v.person()?;
     let outcome = async {
         let currency = form_currency(&state, &slug, &form.currency).await?;
-        let amount = parse_minor_units(&form.amount, u32::from(currency.scale))
-            .map_err(|code| AppError::invalid("amount", code))?;
+        let amount =
+            v.tr.parse_amount(&form.amount, currency.scale)
+                .map_err(|code| AppError::invalid("amount", code))?;
         let request = PaymentRequestForm {
             currency: form.currency.clone(),
             amount,
@@ -162,7 +164,7 @@ async fn request_page(
     let person = v.person()?;
     let id = transfer_id(id, "payment request")?;
     let view = state.app.payment_request(person, &slug, id).await?;
-    let request = RequestRow::new(&slug, &view);
+    let request = RequestRow::new(&slug, &view, &v.tr);
     let link = format!("{}{}", public_base(state, headers), request.path);
     let qr_svg = (view.request.payee == person.id && !request.paid).then(|| qr_svg(&link));
     let page = RequestPage {

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect};
 use coopkit_app::market::{TaskForm, TaskView};
 use coopkit_app::records::{Currency, TaskId};
 use coopkit_app::AppError;
-use coopkit_domain::{format_minor_units, parse_minor_units, Timestamp};
+use coopkit_domain::Timestamp;
 use coopkit_market::{TaskAction, TaskState};
 use serde::Deserialize;
 
@@ -47,7 +47,6 @@ fn row(view: TaskView, currencies: &[Currency], tr: &crate::Tr) -> TaskRow {
     let currency = currencies.iter().find(|c| c.code == task.task.currency);
     let scale = currency.map_or(0, |c| u32::from(c.scale));
     let name = currency.map_or(task.task.currency.to_string(), |c| c.name.clone());
-    let bounty = i64::try_from(task.task.bounty).unwrap_or(i64::MAX);
     let claimer = view.claimer_name.clone().unwrap_or_default();
     let standing = match task.state {
         TaskState::Accepted => tr.t_args("task-accepted", &[("name", &claimer)]),
@@ -60,8 +59,8 @@ fn row(view: TaskView, currencies: &[Currency], tr: &crate::Tr) -> TaskRow {
         id: task.id.0,
         title: task.task.title.clone(),
         description: task.task.description.clone(),
-        bounty: format!("{} {name}", format_minor_units(bounty, scale)),
-        deadline: task.task.deadline.wall_clock(),
+        bounty: format!("{} {name}", tr.amount(task.task.bounty, scale)),
+        deadline: tr.date_time(&task.task.deadline),
         poster: if task.task.from_fund {
             tr.t("task-from-fund")
         } else {
@@ -147,8 +146,9 @@ pub async fn post(
     let person = v.person()?;
     let outcome = async {
         let currency = form_currency(&state, &slug, &form.currency).await?;
-        let bounty = parse_minor_units(&form.bounty, u32::from(currency.scale))
-            .map_err(|code| AppError::invalid("bounty", code))?;
+        let bounty =
+            v.tr.parse_amount(&form.bounty, currency.scale)
+                .map_err(|code| AppError::invalid("bounty", code))?;
         let deadline = Timestamp::parse_wall_clock(&form.deadline)
             .map_err(|code| AppError::invalid("deadline", code))?;
         let task = TaskForm {

@@ -79,7 +79,8 @@ each_backend! {
         let item = listed.location().unwrap().to_owned();
         let page = rosa.get(&item).await;
         page.assert_status(200);
-        assert!(page.body.contains("4.50 LCR"), "{}", page.body);
+        // Rosa reads Spanish: the price in her notation.
+        assert!(page.body.contains("4,50 LCR"), "{}", page.body);
         rosa.get(&format!("{item}/preview"))
             .await
             .assert_status(200);

@@ -307,7 +307,7 @@ each_backend! {
     }
 }
 
-fn hidden_value(body: &str, name: &str) -> String {
+pub(crate) fn hidden_value(body: &str, name: &str) -> String {
     let marker = format!(r#"name="{name}" value=""#);
     body.split(&marker)
         .nth(1)

@@ -12,6 +12,7 @@ mod forecasts;
 mod isolation;
 mod ledger;
 mod market;
+mod notation;
 mod pages;
 mod proposals;
 mod robustness;

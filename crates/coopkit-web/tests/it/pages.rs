@@ -202,8 +202,8 @@ each_backend! {
             "{backend:?}"
         );
         assert!(
-            list.body.contains("2026-11-21"),
-            "dates from the test clock"
+            list.body.contains("November 21, 2026"),
+            "dates from the test clock, written out"
         );
 
         // Only the admin sees the role forms; promoting Mo shows at once.

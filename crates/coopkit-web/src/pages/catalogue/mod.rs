@@ -20,7 +20,7 @@ use coopkit_app::catalogue::{
 };
 use coopkit_app::records::Currency;
 use coopkit_app::AppError;
-use coopkit_domain::{format_minor_units, parse_minor_units, ItemId, PersonId};
+use coopkit_domain::{ItemId, PersonId};
 use coopkit_market::stream::Standing;
 use coopkit_market::ItemKind;
 use serde::Deserialize;
@@ -30,23 +30,34 @@ use crate::forms::{CsrfForm, CsrfUpload};
 use crate::viewer::Viewer;
 use crate::AppState;
 
-/// Amounts in the catalogue's currency, as pages write them.
+/// Amounts in the catalogue's currency, as the reader writes them.
 pub(crate) struct Money {
-    pub(crate) scale: u32,
+    scale: u32,
     code: String,
+    tr: crate::Tr,
 }
 
 impl Money {
     /// The catalogue's own currency.
-    pub(crate) async fn of_catalogue(state: &AppState, slug: &str) -> Result<Money, AppError> {
+    pub(crate) async fn of_catalogue(
+        state: &AppState,
+        slug: &str,
+        tr: &crate::Tr,
+    ) -> Result<Money, AppError> {
         let currency = state.app.catalogue_currency(slug).await?;
         Ok(Money {
             scale: u32::from(currency.scale),
             code: currency.code.as_str().to_owned(),
+            tr: tr.clone(),
         })
     }
 
-    pub(crate) async fn of(state: &AppState, slug: &str, code: &str) -> Result<Money, AppError> {
+    pub(crate) async fn of(
+        state: &AppState,
+        slug: &str,
+        code: &str,
+        tr: &crate::Tr,
+    ) -> Result<Money, AppError> {
         let scale = state
             .app
             .currencies(slug)
@@ -57,15 +68,20 @@ impl Money {
         Ok(Money {
             scale,
             code: code.to_owned(),
+            tr: tr.clone(),
         })
     }
 
     pub(crate) fn show(&self, amount: u64) -> String {
-        format!(
-            "{} {}",
-            format_minor_units(i64::try_from(amount).unwrap_or(i64::MAX), self.scale),
-            self.code
-        )
+        format!("{} {}", self.tr.amount(amount, self.scale), self.code)
+    }
+
+    /// An amount as typed in the reader's notation; `field` names it in
+    /// the refusal.
+    pub(crate) fn read(&self, field: &'static str, text: &str) -> Result<u64, AppError> {
+        self.tr
+            .parse_amount(text, self.scale)
+            .map_err(|_| AppError::invalid(field, "amount-invalid"))
     }
 }
 
@@ -176,7 +192,7 @@ pub(super) async fn catalogue_page(
         badge: chosen(&filters.badge),
     };
     let page = state.app.catalogue(&slug, &query).await?;
-    let money = Money::of(state, &slug, &page.currency).await?;
+    let money = Money::of(state, &slug, &page.currency, &v.tr).await?;
     let coop = state.app.coop_page(v.person.as_ref(), &slug).await?;
     // A facet's link keeps the other filters and toggles its own value.
     let link = |facet: &str, value: &str| {
@@ -269,7 +285,11 @@ pub async fn new_form(v: Viewer, Path(slug): Path<String>) -> PageResult {
 
 /// `creators` as typed: one `person-id share%` per line; empty is the
 /// lister alone.
-fn creators_of(text: &str, lister: PersonId) -> Result<Vec<(PersonId, u32)>, AppError> {
+fn creators_of(
+    text: &str,
+    lister: PersonId,
+    tr: &crate::Tr,
+) -> Result<Vec<(PersonId, u32)>, AppError> {
     if text.trim().is_empty() {
         return Ok(vec![(lister, 10_000)]);
     }
@@ -281,7 +301,7 @@ fn creators_of(text: &str, lister: PersonId) -> Result<Vec<(PersonId, u32)>, App
             let share = parts
                 .next()
                 .map(|s| s.trim_end_matches('%'))
-                .and_then(|s| parse_minor_units(s, 2).ok())
+                .and_then(|s| tr.parse_amount(s, 2_u32).ok())
                 .and_then(|s| u32::try_from(s).ok());
             match (person, share, parts.next()) {
                 (Some(person), Some(share), None) => Ok((PersonId(person), share)),
@@ -308,17 +328,12 @@ pub async fn create(
         stock: upload.field("stock").to_owned(),
     };
     let outcome = async {
-        let money = Money::of_catalogue(&state, &slug).await?;
-        let amount =
-            |field: &'static str, text: &str, scale: u32| -> Result<Option<u64>, AppError> {
-                match text.trim() {
-                    "" => Ok(None),
-                    text => parse_minor_units(text, scale)
-                        .ok()
-                        .map(Some)
-                        .ok_or_else(|| AppError::invalid(field, "amount-invalid")),
-                }
-            };
+        let money = Money::of_catalogue(&state, &slug, &v.tr).await?;
+        let optional = |text: &str, read: &dyn Fn(&str) -> Result<u64, AppError>| match text.trim()
+        {
+            "" => Ok(None),
+            text => read(text).map(Some),
+        };
         let file = |name: &str| {
             upload
                 .file(name)
@@ -338,9 +353,12 @@ pub async fn create(
                 bytes: Vec::new(),
             }),
             preview: file("preview"),
-            creators: creators_of(&typed.creators, person.id)?,
-            price: amount("price", &typed.price, money.scale)?,
-            stock: amount("stock", &typed.stock, 0)?,
+            creators: creators_of(&typed.creators, person.id, &v.tr)?,
+            price: optional(&typed.price, &|t| money.read("price", t))?,
+            stock: optional(&typed.stock, &|t| {
+                v.tr.parse_amount(t, 0_u32)
+                    .map_err(|_| AppError::invalid("stock", "amount-invalid"))
+            })?,
         };
         state.app.add_item(person, &slug, form).await
     }
@@ -413,13 +431,13 @@ async fn item_page(
     status: StatusCode,
 ) -> PageResult {
     let view: ItemView = state.app.item(v.person.as_ref(), &slug, id).await?;
-    let money = Money::of(state, &slug, view.settings.currency.as_str()).await?;
+    let money = Money::of(state, &slug, view.settings.currency.as_str(), &v.tr).await?;
     let item = &view.listing.item;
     let shares = item
         .creator_names
         .iter()
         .zip(&item.item.creators)
-        .map(|(name, (_, share))| (name.clone(), format_minor_units(i64::from(*share), 2)))
+        .map(|(name, (_, share))| (name.clone(), v.tr.amount(*share, 2_u32)))
         .collect();
     render_with(
         status,

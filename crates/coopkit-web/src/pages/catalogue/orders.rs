@@ -43,7 +43,7 @@ pub async fn orders(
     Path(slug): Path<String>,
 ) -> PageResult {
     let person = v.person()?;
-    let money = Money::of_catalogue(&state, &slug).await?;
+    let money = Money::of_catalogue(&state, &slug, &v.tr).await?;
     let mut rows = Vec::new();
     for OrderLine { order, title } in state.app.my_orders(person, &slug).await? {
         let download = if order.downloadable() {
@@ -133,7 +133,7 @@ pub async fn earnings(
     Path(slug): Path<String>,
 ) -> PageResult {
     let person = v.person()?;
-    let money = Money::of_catalogue(&state, &slug).await?;
+    let money = Money::of_catalogue(&state, &slug, &v.tr).await?;
     let rows = state
         .app
         .my_earnings(person, &slug)

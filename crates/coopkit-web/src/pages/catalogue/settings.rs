@@ -5,7 +5,6 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::catalogue::{CatalogueSetup, LicenceForm};
 use coopkit_app::AppError;
-use coopkit_domain::parse_minor_units;
 use serde::Deserialize;
 
 use super::{catalogue_page, AdminForms, Filters, Money};
@@ -24,8 +23,8 @@ pub struct SettingsFields {
 }
 
 /// A percentage as typed ("50" or "62.5") in basis points.
-fn basis_points(field: &'static str, text: &str) -> Result<u32, AppError> {
-    parse_minor_units(text.trim().trim_end_matches('%'), 2)
+fn basis_points(field: &'static str, text: &str, tr: &crate::Tr) -> Result<u32, AppError> {
+    tr.parse_amount(text.trim().trim_end_matches('%'), 2_u32)
         .ok()
         .and_then(|n| u32::try_from(n).ok())
         .ok_or_else(|| AppError::invalid(field, "rate-above-whole"))
@@ -55,10 +54,10 @@ pub async fn save_settings(
     let outcome = async {
         let setup = CatalogueSetup {
             currency: fields.currency.clone(),
-            licence_rate_bp: basis_points("licence_rate", &fields.licence_rate)?,
-            play_rate_bp: basis_points("play_rate", &fields.play_rate)?,
-            goods_rate_bp: basis_points("goods_rate", &fields.goods_rate)?,
-            fund_return_cap_bp: basis_points("fund_return_cap", &fields.fund_return_cap)?,
+            licence_rate_bp: basis_points("licence_rate", &fields.licence_rate, &v.tr)?,
+            play_rate_bp: basis_points("play_rate", &fields.play_rate, &v.tr)?,
+            goods_rate_bp: basis_points("goods_rate", &fields.goods_rate, &v.tr)?,
+            fund_return_cap_bp: basis_points("fund_return_cap", &fields.fund_return_cap, &v.tr)?,
         };
         state.app.set_up_catalogue(person, &slug, setup).await
     }
@@ -93,10 +92,8 @@ pub async fn save_licence(
 ) -> PageResult {
     let person = v.person()?;
     let outcome = async {
-        let money = Money::of_catalogue(&state, &slug).await?;
-        let price = parse_minor_units(fields.price.trim(), money.scale)
-            .ok()
-            .ok_or_else(|| AppError::invalid("price", "amount-invalid"))?;
+        let money = Money::of_catalogue(&state, &slug, &v.tr).await?;
+        let price = money.read("price", &fields.price)?;
         let licence = LicenceForm {
             kind: fields.kind.clone(),
             name: fields.name.clone(),

@@ -80,7 +80,7 @@ async fn members_elect_a_board_by_stv_and_approve_the_years_surplus_in_chromium(
     b.click("#close-submit").await;
     b.wait_for_text("Surplus allocation 2027").await;
     let allocation = b.client.current_url().await.unwrap().to_string();
-    assert_eq!(b.text_of("allocation-reserve").await, "3000.00 USD");
+    assert_eq!(b.text_of("allocation-reserve").await, "3,000.00 USD");
     b.click("#allocation-vote").await;
     b.wait_for_text("Net surplus 10000.00 USD").await;
     let allocation_vote = b.client.current_url().await.unwrap().to_string();
@@ -108,15 +108,15 @@ async fn members_elect_a_board_by_stv_and_approve_the_years_surplus_in_chromium(
         .expect("the rounds as a chart");
     b.client.goto(&allocation).await.unwrap();
     b.wait_for_text("Approved and posted to the ledger").await;
-    assert_eq!(b.text_of("my-amount").await, "5250.00 USD");
-    assert_eq!(b.text_of("my-cash").await, "1050.00 USD");
-    assert_eq!(b.text_of("my-retained").await, "4200.00 USD");
+    assert_eq!(b.text_of("my-amount").await, "5,250.00 USD");
+    assert_eq!(b.text_of("my-cash").await, "1,050.00 USD");
+    assert_eq!(b.text_of("my-retained").await, "4,200.00 USD");
     assert!(b.text_of("notice").await.contains("Bo Cleaner"));
     // The ledger page shows the cash part paid in.
     b.client
         .goto(&format!("{base}/c/cleaners/ledger"))
         .await
         .unwrap();
-    b.wait_for_text("1050.00").await;
+    b.wait_for_text("1,050.00").await;
     browser.stop().await;
 }
