@@ -122,7 +122,9 @@ impl App {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Admin).await?;
         settings.validate()?;
-        self.store.update_coop_settings(coop.id, &settings).await?;
+        self.store
+            .update_coop_settings(coop.id, &settings, actor.id, self.clock.now())
+            .await?;
         self.coop(slug).await
     }
 

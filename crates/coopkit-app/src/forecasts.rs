@@ -3,13 +3,14 @@
 //! rules its currency has and under the proposed ones, kept and attached
 //! to the governance proposal that would make the change.
 
-use coopkit_domain::{DuesPeriod, MembershipStatus, Role, Timestamp};
+use coopkit_domain::{DuesPeriod, ForecastId, MembershipStatus, Role, Timestamp};
 use coopkit_governance::Enactment;
+use coopkit_governance::{Forecast, NewForecast};
 use coopkit_ledger::policy::Policy;
-use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, Limit, TransferId};
+use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, CurrencyRules, Limit, TransferId};
 use coopkit_sim::params::IssueOnce;
 use coopkit_sim::{compare, Comparison, MatchingRule, ParamError, Params, Rules};
-use coopkit_store::{Coop, Currency, CurrencyKind, NewForecast, Person, ProposalId};
+use coopkit_store::{Coop, Currency, CurrencyKind, Person, ProposalId};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::off_the_runtime;
@@ -93,7 +94,7 @@ pub struct ForecastSetup {
 /// A forecast as members see it.
 #[derive(Clone, Debug)]
 pub struct ForecastView {
-    pub id: i64,
+    pub id: ForecastId,
     pub currency: String,
     pub proposal: Option<ProposalId>,
     /// Once the proposal's vote has closed.
@@ -174,7 +175,7 @@ impl App {
         actor: &Person,
         slug: &str,
         form: RuleChangeForm,
-    ) -> Result<i64> {
+    ) -> Result<ForecastId> {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Coordinator).await?;
         let currency = self
@@ -260,7 +261,12 @@ impl App {
     }
 
     /// A forecast of the co-op's: its members may read it.
-    pub async fn forecast(&self, actor: &Person, slug: &str, id: i64) -> Result<ForecastView> {
+    pub async fn forecast(
+        &self,
+        actor: &Person,
+        slug: &str,
+        id: ForecastId,
+    ) -> Result<ForecastView> {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Member).await?;
         let forecast = self
@@ -292,7 +298,7 @@ impl App {
         &self,
         actor: &Person,
         slug: &str,
-        id: i64,
+        id: ForecastId,
         form: ProposeRuleChange,
     ) -> Result<ProposalId> {
         let coop = self.coop(slug).await?;
@@ -328,7 +334,11 @@ impl App {
                 None,
             )
             .await?;
-        if !self.store.attach_forecast(coop.id, id, proposal).await? {
+        let attached = self
+            .store
+            .attach_forecast(coop.id, id, proposal, actor.id, self.clock.now())
+            .await?;
+        if !attached {
             return Err(AppError::Conflict {
                 field: "forecast",
                 code: "forecast-attached",
@@ -359,10 +369,10 @@ impl App {
             let outcome = Enactment::of(passed);
             if self
                 .store
-                .settle_forecast(coop.id, forecast.id, outcome)
+                .settle_forecast(coop.id, forecast.id, outcome, self.clock.now())
                 .await?
             {
-                tracing::info!(coop = %coop.slug, forecast = forecast.id, outcome = outcome.as_str(), "rule change settled");
+                tracing::info!(coop = %coop.slug, forecast = %forecast.id, outcome = outcome.as_str(), "rule change settled");
             }
         }
         Ok(())
@@ -408,7 +418,7 @@ impl App {
                 if let Err(refusal) = result {
                     // A member at a cap cannot take the one-time issue: the
                     // rule, as the forecast assumed.
-                    tracing::info!(coop = %coop.slug, forecast = forecast.id, %refusal, "an instruction of the rule change was refused");
+                    tracing::info!(coop = %coop.slug, forecast = %forecast.id, %refusal, "an instruction of the rule change was refused");
                 }
             }
         }
@@ -416,13 +426,17 @@ impl App {
             .set_currency_rules(
                 coop.id,
                 &code,
-                Some(rules.debit_limit),
-                rules.balance_cap,
-                &Policy {
-                    issuance_per_month: rules.issuance_per_month,
-                    demurrage_bp: rules.demurrage_bp,
-                    demurrage_threshold: rules.demurrage_threshold,
+                &CurrencyRules {
+                    default_debit_limit: Some(rules.debit_limit),
+                    default_balance_cap: rules.balance_cap,
+                    policy: Policy {
+                        issuance_per_month: rules.issuance_per_month,
+                        demurrage_bp: rules.demurrage_bp,
+                        demurrage_threshold: rules.demurrage_threshold,
+                    },
                 },
+                None,
+                self.clock.now(),
             )
             .await?;
         // The writer keeps each currency's defaults; read them again.
@@ -453,7 +467,7 @@ fn median(mut values: Vec<u64>) -> Option<u64> {
     values.get(values.len() / 2).copied()
 }
 
-fn view_of(forecast: coopkit_store::Forecast) -> Result<ForecastView> {
+fn view_of(forecast: Forecast) -> Result<ForecastView> {
     let corrupt = |_| AppError::internal("a stored forecast could not be read");
     Ok(ForecastView {
         id: forecast.id,

@@ -142,7 +142,13 @@ impl App {
             serde_json::to_string(&settings).map_err(AppError::because("patronage rules"))?;
         Ok(self
             .store
-            .set_coop_rules(coop.id, CoopRules::Patronage, &json)
+            .set_coop_rules(
+                coop.id,
+                CoopRules::Patronage,
+                &json,
+                actor.id,
+                self.clock.now(),
+            )
             .await?)
     }
 

@@ -12,8 +12,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AllocationId, BookingId, CoopId, HelpRequestId, ItemId, MemberClassId, MembershipId, OrderId,
-    PersonId, ProjectId, ProposalId, Role, TaskId, Timestamp,
+    AllocationId, BookingId, CoopId, ForecastId, HelpRequestId, ItemId, MemberClassId,
+    MembershipId, OrderId, PaymentRequestId, PersonId, ProjectId, ProposalId, Role, TaskId,
+    Timestamp,
 };
 
 /// An event's place in the log: given in the order transactions commit,
@@ -38,6 +39,29 @@ pub enum Event {
     /// A co-op was founded; its founder is its first admin.
     #[serde(rename = "coop.founded")]
     CoopFounded { coop: CoopId, founder: PersonId },
+    /// An admin changed one part of the co-op's settings; what it says now
+    /// is read from the co-op.
+    #[serde(rename = "coop.settings_changed")]
+    SettingsChanged { coop: CoopId, part: SettingsPart },
+    /// A currency of the co-op's ledger, by its code.
+    #[serde(rename = "currency.defined")]
+    CurrencyDefined { coop: CoopId, currency: String },
+    /// Its default limits or monthly policy changed.
+    #[serde(rename = "currency.rules_changed")]
+    CurrencyRulesChanged { coop: CoopId, currency: String },
+
+    /// A batch of the ledger's journal was committed: its payments,
+    /// issuance and holds are the batch's lines in the journal, which is
+    /// the ledger's own log, hash-chained. One event a batch, not one a
+    /// transfer, keeps a commit's cost flat however many it holds.
+    #[serde(rename = "ledger.batch_committed")]
+    LedgerBatchCommitted { batch: u64, transfers: u32 },
+    /// A member asked to be paid an amount (shown as a QR code).
+    #[serde(rename = "payment_request.created")]
+    PaymentRequested {
+        request: PaymentRequestId,
+        amount: u64,
+    },
 
     #[serde(rename = "membership.applied")]
     ApplicationReceived {
@@ -93,6 +117,18 @@ pub enum Event {
     /// requester's credit could not be held, say).
     #[serde(rename = "booking.step_undone")]
     BookingStepUndone { booking: BookingId },
+    /// The requester said how the work went.
+    #[serde(rename = "booking.feedback_given")]
+    FeedbackGiven {
+        booking: BookingId,
+        would_book_again: bool,
+    },
+    /// The provider answered the feedback.
+    #[serde(rename = "booking.feedback_answered")]
+    FeedbackAnswered { booking: BookingId },
+    /// A provider's profile (services, prices, hours, area) was saved.
+    #[serde(rename = "provider.profile_saved")]
+    ProviderProfileSaved { provider: PersonId },
 
     /// A member asked for help, for the dispatch board to offer.
     #[serde(rename = "help_request.posted")]
@@ -140,6 +176,10 @@ pub enum Event {
     #[serde(rename = "allocation.rejected")]
     AllocationRejected { allocation: AllocationId },
 
+    /// A work or a good was listed in the catalogue.
+    #[serde(rename = "item.listed")]
+    ItemListed { item: ItemId },
+
     #[serde(rename = "order.placed")]
     OrderPlaced {
         order: OrderId,
@@ -161,12 +201,52 @@ pub enum Event {
     ProjectRejected { project: ProjectId },
     #[serde(rename = "project.funded")]
     ProjectFunded { project: ProjectId },
+
+    /// The simulator's forecast of a change to token rules.
+    #[serde(rename = "forecast.made")]
+    ForecastMade { forecast: ForecastId },
+    /// Put beside a proposal, for the members to read before they vote.
+    #[serde(rename = "forecast.attached")]
+    ForecastAttached {
+        forecast: ForecastId,
+        proposal: ProposalId,
+    },
+    /// The vote it was attached to closed; the forecast is kept with its
+    /// outcome.
+    #[serde(rename = "forecast.settled")]
+    ForecastSettled { forecast: ForecastId },
+}
+
+/// The part of a co-op's settings an admin changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingsPart {
+    /// Joining, dues and their currency.
+    Bylaws,
+    /// Class weights and the rules of votes.
+    ClassRules,
+    /// Reserve, class pools and cash part for closing a year.
+    PatronageRules,
+    /// The marketplace's categories of service.
+    Categories,
+    /// The catalogue's currency and the creators' rates.
+    Catalogue,
+    /// A licence's terms and price.
+    Licence,
+    /// A badge a coordinator gave or took back.
+    Badge,
 }
 
 /// What an event is about: its kind of entity and that entity's id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Subject {
     Coop(CoopId),
+    /// A batch of the ledger's journal, by its number in the co-op's chain.
+    LedgerBatch(u64),
+    PaymentRequest(PaymentRequestId),
+    Provider(PersonId),
+    Item(ItemId),
+    Forecast(ForecastId),
     HelpRequest(HelpRequestId),
     Membership(MembershipId),
     Booking(BookingId),
@@ -182,6 +262,11 @@ impl std::fmt::Display for Subject {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Subject::Coop(id) => write!(f, "coop:{id}"),
+            Subject::LedgerBatch(seq) => write!(f, "ledger_batch:{seq}"),
+            Subject::PaymentRequest(id) => write!(f, "payment_request:{id}"),
+            Subject::Provider(id) => write!(f, "provider:{id}"),
+            Subject::Item(id) => write!(f, "item:{id}"),
+            Subject::Forecast(id) => write!(f, "forecast:{id}"),
             Subject::HelpRequest(id) => write!(f, "help_request:{id}"),
             Subject::Membership(id) => write!(f, "membership:{id}"),
             Subject::Booking(id) => write!(f, "booking:{id}"),
@@ -198,6 +283,11 @@ impl Event {
     /// Every kind, for those who choose which to hear of (webhooks).
     pub const KINDS: &'static [&'static str] = &[
         "coop.founded",
+        "coop.settings_changed",
+        "currency.defined",
+        "currency.rules_changed",
+        "ledger.batch_committed",
+        "payment_request.created",
         "membership.applied",
         "membership.admitted",
         "membership.declined",
@@ -212,6 +302,9 @@ impl Event {
         "booking.settled",
         "booking.refunded",
         "booking.step_undone",
+        "booking.feedback_given",
+        "booking.feedback_answered",
+        "provider.profile_saved",
         "help_request.posted",
         "help_request.answered",
         "task.posted",
@@ -226,6 +319,7 @@ impl Event {
         "allocation.proposed",
         "allocation.posted",
         "allocation.rejected",
+        "item.listed",
         "order.placed",
         "order.paid",
         "order.refused",
@@ -234,6 +328,9 @@ impl Event {
         "project.approved",
         "project.rejected",
         "project.funded",
+        "forecast.made",
+        "forecast.attached",
+        "forecast.settled",
     ];
 
     /// The kind as the log and webhooks name it.
@@ -241,6 +338,18 @@ impl Event {
         use Event as E;
         match self {
             E::CoopFounded { .. } => "coop.founded",
+            E::SettingsChanged { .. } => "coop.settings_changed",
+            E::CurrencyDefined { .. } => "currency.defined",
+            E::CurrencyRulesChanged { .. } => "currency.rules_changed",
+            E::LedgerBatchCommitted { .. } => "ledger.batch_committed",
+            E::PaymentRequested { .. } => "payment_request.created",
+            E::FeedbackGiven { .. } => "booking.feedback_given",
+            E::FeedbackAnswered { .. } => "booking.feedback_answered",
+            E::ProviderProfileSaved { .. } => "provider.profile_saved",
+            E::ItemListed { .. } => "item.listed",
+            E::ForecastMade { .. } => "forecast.made",
+            E::ForecastAttached { .. } => "forecast.attached",
+            E::ForecastSettled { .. } => "forecast.settled",
             E::ApplicationReceived { .. } => "membership.applied",
             E::MemberAdmitted { .. } => "membership.admitted",
             E::ApplicationDeclined { .. } => "membership.declined",
@@ -284,7 +393,17 @@ impl Event {
     pub fn subject(&self) -> Subject {
         use Event as E;
         match *self {
-            E::CoopFounded { coop, .. } => Subject::Coop(coop),
+            E::CoopFounded { coop, .. }
+            | E::SettingsChanged { coop, .. }
+            | E::CurrencyDefined { coop, .. }
+            | E::CurrencyRulesChanged { coop, .. } => Subject::Coop(coop),
+            E::LedgerBatchCommitted { batch, .. } => Subject::LedgerBatch(batch),
+            E::PaymentRequested { request, .. } => Subject::PaymentRequest(request),
+            E::ProviderProfileSaved { provider } => Subject::Provider(provider),
+            E::ItemListed { item } => Subject::Item(item),
+            E::ForecastMade { forecast }
+            | E::ForecastAttached { forecast, .. }
+            | E::ForecastSettled { forecast } => Subject::Forecast(forecast),
             E::HelpRequestPosted { request } | E::OfferAnswered { request, .. } => {
                 Subject::HelpRequest(request)
             }
@@ -301,7 +420,9 @@ impl Event {
             | E::BookingDisputed { booking }
             | E::BookingSettled { booking }
             | E::BookingRefunded { booking }
-            | E::BookingStepUndone { booking } => Subject::Booking(booking),
+            | E::BookingStepUndone { booking }
+            | E::FeedbackGiven { booking, .. }
+            | E::FeedbackAnswered { booking } => Subject::Booking(booking),
             E::TaskPosted { task, .. }
             | E::TaskClaimed { task, .. }
             | E::TaskDelivered { task }
@@ -401,6 +522,45 @@ mod tests {
             Event::CoopFounded {
                 coop: CoopId(12),
                 founder: p,
+            },
+            Event::SettingsChanged {
+                coop: CoopId(12),
+                part: SettingsPart::PatronageRules,
+            },
+            Event::CurrencyDefined {
+                coop: CoopId(12),
+                currency: "HOUR".into(),
+            },
+            Event::CurrencyRulesChanged {
+                coop: CoopId(12),
+                currency: "HOUR".into(),
+            },
+            Event::LedgerBatchCommitted {
+                batch: 17,
+                transfers: 3,
+            },
+            Event::PaymentRequested {
+                request: PaymentRequestId(u128::MAX),
+                amount: 250,
+            },
+            Event::FeedbackGiven {
+                booking: BookingId(3),
+                would_book_again: true,
+            },
+            Event::FeedbackAnswered {
+                booking: BookingId(3),
+            },
+            Event::ProviderProfileSaved { provider: p },
+            Event::ItemListed { item: ItemId(10) },
+            Event::ForecastMade {
+                forecast: ForecastId(14),
+            },
+            Event::ForecastAttached {
+                forecast: ForecastId(14),
+                proposal: pr,
+            },
+            Event::ForecastSettled {
+                forecast: ForecastId(14),
             },
             Event::HelpRequestPosted {
                 request: HelpRequestId(13),
@@ -531,5 +691,25 @@ mod tests {
     fn subjects_name_their_entity() {
         let event = Event::OrderPaid { order: OrderId(6) };
         assert_eq!(event.subject().to_string(), "order:6");
+    }
+
+    /// A request's 128-bit id is a string in the payload, whole: a
+    /// JavaScript reader would round a number.
+    #[test]
+    fn wide_ids_are_written_as_text() {
+        let data = Event::PaymentRequested {
+            request: PaymentRequestId(u128::MAX),
+            amount: 1,
+        }
+        .data();
+        assert_eq!(data["request"], u128::MAX.to_string());
+        assert_eq!(
+            Event::SettingsChanged {
+                coop: CoopId(1),
+                part: SettingsPart::ClassRules
+            }
+            .data()["part"],
+            "class_rules"
+        );
     }
 }

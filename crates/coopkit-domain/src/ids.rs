@@ -83,3 +83,31 @@ id_type!(
     /// An edit to a directory organisation, waiting for a moderator.
     EditId
 );
+
+/// A payment request. Random, so its address cannot be guessed; the
+/// transfer that pays it takes the same number. Written in JSON as a
+/// decimal string, as the ledger's transfer ids are: JavaScript numbers
+/// lose precision past 2^53.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PaymentRequestId(pub u128);
+
+impl std::fmt::Display for PaymentRequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Serialize for PaymentRequestId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for PaymentRequestId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse()
+            .map(PaymentRequestId)
+            .map_err(serde::de::Error::custom)
+    }
+}

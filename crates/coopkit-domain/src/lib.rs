@@ -19,10 +19,11 @@ pub mod values;
 pub use amount_text::{format_minor_units, parse_minor_units, parse_written_amount, Separators};
 pub use clock::{CivilTime, Clock, ManualClock, SystemClock, Timestamp};
 pub use coop::{join_outcome, CoopSettings, DuesPeriod, MemberClassSpec, NewCoop};
-pub use event::{Event, EventSeq, Happened, LoggedEvent, Subject};
+pub use event::{Event, EventSeq, Happened, LoggedEvent, SettingsPart, Subject};
 pub use ids::{
     AllocationId, ApiTokenId, BookingId, CoopId, EditId, ForecastId, HelpRequestId, ItemId,
-    MemberClassId, MembershipId, OrderId, PersonId, ProjectId, ProposalId, ReviewId, TaskId,
+    MemberClassId, MembershipId, OrderId, PaymentRequestId, PersonId, ProjectId, ProposalId,
+    ReviewId, TaskId,
 };
 pub use membership::{MembershipStatus, Role};
 pub use validation::{FieldError, Invalid};

@@ -9,11 +9,13 @@
 pub mod blt;
 pub mod count;
 pub mod decision;
+pub mod forecast;
 pub mod proposal;
 
 pub use blt::{Ballot, Election, ParseError};
 pub use count::{count, Action, Method, Outcome, Round, Votes};
 pub use decision::{decide, Choice, ClassRules, ClassTally, ClassWeight, Decision, Rule};
+pub use forecast::{Forecast, NewForecast};
 pub use proposal::{
     Comment, Enactment, NewProposal, Proposal, ProposalKind, ProposalState, RollEntry, StoredBallot,
 };

@@ -20,6 +20,16 @@ pub struct Currency {
     pub policy: Policy,
 }
 
+/// The rules of a currency its members may vote to change: what new
+/// accounts open with and what the monthly tick applies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CurrencyRules {
+    /// `None`: unlimited.
+    pub default_debit_limit: Option<u64>,
+    pub default_balance_cap: Option<u64>,
+    pub policy: Policy,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CurrencyKind {
     Time,

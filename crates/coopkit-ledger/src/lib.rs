@@ -22,7 +22,7 @@ pub mod policy;
 pub mod transfer;
 
 pub use account::{Account, AccountId, AccountOwner, Balances, CoopAccount, CurrencyCode, Limit};
-pub use currency::{Currency, CurrencyKind};
+pub use currency::{Currency, CurrencyKind, CurrencyRules};
 pub use journal::{BatchRecord, Event, Hash};
 pub use ledger::{Applied, BatchOutcome, HoldStatus, Ledger, Totals, TransferRecord, BATCH_MAX};
 pub use transfer::{Refusal, Transfer, TransferId, TransferKind, AMOUNT_MAX};

@@ -10,7 +10,7 @@ use coopkit_ledger::{CurrencyCode, TransferId};
 use coopkit_market::{BookingFacts, BookingId, BookingState, Payment, Window};
 
 use crate::error::Conflict;
-use crate::events::record_events;
+use crate::events::{compare_and_set, record_events};
 use crate::market::to_i64;
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
@@ -312,10 +312,27 @@ impl Store {
         })
     }
 
-    /// Keeps the requester's feedback on a booking; a second one is a
-    /// conflict on `feedback`.
-    pub async fn add_feedback(&self, feedback: &Feedback) -> Result<()> {
+    /// Keeps the requester's feedback on a booking of `coop`; a second
+    /// one is a conflict on `feedback`.
+    pub async fn add_feedback(
+        &self,
+        coop: CoopId,
+        feedback: &Feedback,
+        requester: PersonId,
+    ) -> Result<()> {
+        let given = Event::FeedbackGiven {
+            booking: feedback.booking,
+            would_book_again: feedback.would_book_again,
+        };
+        let happened = [Happened::new(
+            coop,
+            Some(requester),
+            feedback.created_at,
+            given,
+        )];
         on_pool!(self, |pool| {
+            compare_and_set!(
+            pool,
             sqlx::query(
                 "INSERT INTO booking_feedback (booking_id, went_well, could_be_better, would_book_again, answer, created_at) \
                  VALUES ($1, $2, $3, $4, '', $5)",
@@ -324,26 +341,36 @@ impl Store {
             .bind(&feedback.went_well)
             .bind(&feedback.could_be_better)
             .bind(feedback.would_book_again)
-            .bind(feedback.created_at.as_millis())
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })
-        .map_err(StoreError::conflict_as(Conflict::Feedback))?;
+            .bind(feedback.created_at.as_millis()),
+            &happened,
+            StoreError::conflict_as(Conflict::Feedback)
+        )
+        })?;
         Ok(())
     }
 
-    /// The provider's answer to feedback on their booking.
-    pub async fn answer_feedback(&self, booking: BookingId, answer: &str) -> Result<bool> {
-        let changed = on_pool!(self, |pool| {
-            sqlx::query("UPDATE booking_feedback SET answer = $1 WHERE booking_id = $2")
-                .bind(answer)
-                .bind(booking.0)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
-        })?;
-        Ok(changed == 1)
+    /// The provider's answer to feedback on their booking of `coop`.
+    pub async fn answer_feedback(
+        &self,
+        coop: CoopId,
+        booking: BookingId,
+        answer: &str,
+        provider: PersonId,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let answered = Event::FeedbackAnswered { booking };
+        let happened = [Happened::new(coop, Some(provider), now, answered)];
+        on_pool!(self, |pool| compare_and_set!(
+            pool,
+            sqlx::query(
+                "UPDATE booking_feedback SET answer = $1 WHERE booking_id = $2 \
+                 AND booking_id IN (SELECT id FROM booking WHERE coop_id = $3)"
+            )
+            .bind(answer)
+            .bind(booking.0)
+            .bind(coop.0),
+            &happened
+        ))
     }
 
     /// Feedback on one booking of this co-op.

@@ -5,10 +5,11 @@
 
 use std::collections::HashMap;
 
-use coopkit_domain::{CoopId, ItemId, PersonId, Timestamp};
+use coopkit_domain::{CoopId, Event, Happened, ItemId, PersonId, SettingsPart, Timestamp};
 use coopkit_ledger::CurrencyCode;
 use coopkit_market::ItemKind;
 
+use crate::events::{compare_and_set, record_events};
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 pub use coopkit_market::{CatalogueSettings, Item, Licence, NewItem, StoredFile};
@@ -113,9 +114,18 @@ impl Store {
         coop: CoopId,
         settings: &CatalogueSettings,
         download_key: &str,
+        by: Option<PersonId>,
+        now: Timestamp,
     ) -> Result<()> {
-        on_pool!(self, |pool| sqlx::query(
-            "INSERT INTO catalogue_settings \
+        let changed = Event::SettingsChanged {
+            coop,
+            part: SettingsPart::Catalogue,
+        };
+        let happened = [Happened::new(coop, by, now, changed)];
+        on_pool!(self, |pool| compare_and_set!(
+            pool,
+            sqlx::query(
+                "INSERT INTO catalogue_settings \
              (coop_id, currency, licence_rate_bp, play_rate_bp, goods_rate_bp, download_key, \
               fund_return_cap_bp) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -123,17 +133,16 @@ impl Store {
                licence_rate_bp = excluded.licence_rate_bp, play_rate_bp = excluded.play_rate_bp, \
                goods_rate_bp = excluded.goods_rate_bp, \
                fund_return_cap_bp = excluded.fund_return_cap_bp"
-        )
-        .bind(coop.0)
-        .bind(settings.currency.as_str())
-        .bind(i64::from(settings.licence_rate_bp))
-        .bind(i64::from(settings.play_rate_bp))
-        .bind(i64::from(settings.goods_rate_bp))
-        .bind(download_key)
-        .bind(i64::from(settings.fund_return_cap_bp))
-        .execute(pool)
-        .await
-        .map(|_| ()))?;
+            )
+            .bind(coop.0)
+            .bind(settings.currency.as_str())
+            .bind(i64::from(settings.licence_rate_bp))
+            .bind(i64::from(settings.play_rate_bp))
+            .bind(i64::from(settings.goods_rate_bp))
+            .bind(download_key)
+            .bind(i64::from(settings.fund_return_cap_bp)),
+            &happened
+        ))?;
         Ok(())
     }
 
@@ -218,6 +227,11 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            let listed = Event::ItemListed { item: ItemId(id) };
+            record_events!(
+                tx,
+                &[Happened::new(new.coop, Some(new.created_by), now, listed)]
+            );
             tx.commit().await?;
             Ok(ItemId(id))
         })
@@ -295,21 +309,33 @@ impl Store {
             .collect()
     }
 
-    pub async fn set_licence(&self, coop: CoopId, licence: &Licence) -> Result<()> {
-        on_pool!(self, |pool| sqlx::query(
-            "INSERT INTO catalogue_licence (coop_id, kind, name, price, terms) \
+    pub async fn set_licence(
+        &self,
+        coop: CoopId,
+        licence: &Licence,
+        by: Option<PersonId>,
+        now: Timestamp,
+    ) -> Result<()> {
+        let changed = Event::SettingsChanged {
+            coop,
+            part: SettingsPart::Licence,
+        };
+        let happened = [Happened::new(coop, by, now, changed)];
+        on_pool!(self, |pool| compare_and_set!(
+            pool,
+            sqlx::query(
+                "INSERT INTO catalogue_licence (coop_id, kind, name, price, terms) \
              VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (coop_id, kind, name) DO UPDATE SET price = excluded.price, \
                terms = excluded.terms"
-        )
-        .bind(coop.0)
-        .bind(licence.kind.as_str())
-        .bind(&licence.name)
-        .bind(signed(licence.price))
-        .bind(&licence.terms)
-        .execute(pool)
-        .await
-        .map(|_| ()))?;
+            )
+            .bind(coop.0)
+            .bind(licence.kind.as_str())
+            .bind(&licence.name)
+            .bind(signed(licence.price))
+            .bind(&licence.terms),
+            &happened
+        ))?;
         Ok(())
     }
 
@@ -342,20 +368,28 @@ impl Store {
         person: PersonId,
         badge: &str,
         on: bool,
+        by: Option<PersonId>,
+        now: Timestamp,
     ) -> Result<()> {
+        let changed = Event::SettingsChanged {
+            coop,
+            part: SettingsPart::Badge,
+        };
+        let happened = [Happened::new(coop, by, now, changed)];
         let statement = if on {
             "INSERT INTO catalogue_badge (coop_id, person_id, badge) VALUES ($1, $2, $3) \
              ON CONFLICT DO NOTHING"
         } else {
             "DELETE FROM catalogue_badge WHERE coop_id = $1 AND person_id = $2 AND badge = $3"
         };
-        on_pool!(self, |pool| sqlx::query(statement)
-            .bind(coop.0)
-            .bind(person.0)
-            .bind(badge)
-            .execute(pool)
-            .await
-            .map(|_| ()))?;
+        on_pool!(self, |pool| compare_and_set!(
+            pool,
+            sqlx::query(statement)
+                .bind(coop.0)
+                .bind(person.0)
+                .bind(badge),
+            &happened
+        ))?;
         Ok(())
     }
 

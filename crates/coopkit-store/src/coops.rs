@@ -2,11 +2,12 @@
 
 use coopkit_domain::coop::NewCoop;
 use coopkit_domain::{
-    ClassKey, CoopId, CoopSettings, Event, Happened, MembershipStatus, PersonId, Role, Timestamp,
+    ClassKey, CoopId, CoopSettings, Event, Happened, MembershipStatus, PersonId, Role,
+    SettingsPart, Timestamp,
 };
 
 use crate::error::Conflict;
-use crate::events::record_events;
+use crate::events::{compare_and_set, record_events};
 use crate::records::{
     all, maybe, Coop, CoopRow, CoopSummary, CoopSummaryRow, MemberClass, MemberClassRow,
 };
@@ -126,16 +127,26 @@ impl Store {
         })?)
     }
 
-    pub async fn set_coop_rules(&self, coop: CoopId, rules: CoopRules, json: &str) -> Result<()> {
+    /// Replaces one kind of a co-op's rules, recording who changed them.
+    pub async fn set_coop_rules(
+        &self,
+        coop: CoopId,
+        rules: CoopRules,
+        json: &str,
+        by: PersonId,
+        now: Timestamp,
+    ) -> Result<()> {
         let sql = format!("UPDATE coop SET {} = $1 WHERE id = $2", rules.column());
-        on_pool!(self, |pool| {
-            sqlx::query(&sql)
-                .bind(json)
-                .bind(coop.0)
-                .execute(pool)
-                .await
-                .map(|d| d.rows_affected())
-        })?;
+        let changed = Event::SettingsChanged {
+            coop,
+            part: rules.part(),
+        };
+        let happened = [Happened::new(coop, Some(by), now, changed)];
+        on_pool!(self, |pool| compare_and_set!(
+            pool,
+            sqlx::query(&sql).bind(json).bind(coop.0),
+            &happened
+        ))?;
         Ok(())
     }
 
@@ -158,9 +169,21 @@ impl Store {
         all(rows)
     }
 
-    /// Replaces a co-op's bylaws' settings.
-    pub async fn update_coop_settings(&self, coop: CoopId, settings: &CoopSettings) -> Result<()> {
-        on_pool!(self, |pool| {
+    /// Replaces a co-op's bylaws' settings, recording who changed them.
+    pub async fn update_coop_settings(
+        &self,
+        coop: CoopId,
+        settings: &CoopSettings,
+        by: PersonId,
+        now: Timestamp,
+    ) -> Result<()> {
+        let changed = Event::SettingsChanged {
+            coop,
+            part: SettingsPart::Bylaws,
+        };
+        let happened = [Happened::new(coop, Some(by), now, changed)];
+        on_pool!(self, |pool| compare_and_set!(
+            pool,
             sqlx::query(
                 "UPDATE coop SET joining_requires_approval = $1, dues_amount = $2, \
                  dues_currency = $3, dues_period = $4 WHERE id = $5",
@@ -169,11 +192,9 @@ impl Store {
             .bind(settings.dues_amount)
             .bind(&settings.dues_currency)
             .bind(settings.dues_period.as_str())
-            .bind(coop.0)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })?;
+            .bind(coop.0),
+            &happened
+        ))?;
         Ok(())
     }
 }
@@ -192,6 +213,13 @@ impl CoopRules {
         match self {
             CoopRules::Class => "class_rules",
             CoopRules::Patronage => "patronage_rules",
+        }
+    }
+
+    fn part(self) -> SettingsPart {
+        match self {
+            CoopRules::Class => SettingsPart::ClassRules,
+            CoopRules::Patronage => SettingsPart::PatronageRules,
         }
     }
 }

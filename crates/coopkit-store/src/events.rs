@@ -49,10 +49,23 @@ pub(crate) use record_events;
 /// `$events` with it in one transaction on `$pool`; evaluates to whether
 /// the row was still as the rule saw it. When it was not, nothing is
 /// written: the transaction is dropped, so rolled back.
+///
+/// An upsert counts as one row changed; an insert that does nothing on a
+/// conflict, or a delete of what is not there, records nothing. With a
+/// fourth argument, a failed statement's error goes through it (to name
+/// a conflict) instead of `StoreError::from`.
 macro_rules! compare_and_set {
-    ($pool:expr, $update:expr, $events:expr) => {{
+    ($pool:expr, $update:expr, $events:expr) => {
+        $crate::events::compare_and_set!($pool, $update, $events, $crate::StoreError::from)
+    };
+    ($pool:expr, $update:expr, $events:expr, $on_error:expr) => {{
         let mut tx = $pool.begin_write().await?;
-        let changed = $update.execute(&mut *tx).await?.rows_affected() == 1;
+        let changed = $update
+            .execute(&mut *tx)
+            .await
+            .map_err($on_error)?
+            .rows_affected()
+            == 1;
         if changed {
             $crate::events::record_events!(tx, $events);
             tx.commit().await?;

@@ -1,29 +1,10 @@
 //! Forecasts of token-rule changes, and the proposals they are attached to.
 
-use coopkit_domain::{CoopId, PersonId, Timestamp};
-use coopkit_governance::Enactment;
+use coopkit_domain::{CoopId, Event, ForecastId, Happened, PersonId, Timestamp};
+use coopkit_governance::{Enactment, Forecast, NewForecast};
 
-use crate::{on_pool, ProposalId, Result, Store, StoreError};
-
-/// A forecast as the simulator made it; the store keeps its JSON as it is.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewForecast {
-    pub coop: CoopId,
-    pub currency: String,
-    pub params: String,
-    pub result: String,
-    pub created_by: PersonId,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Forecast {
-    pub id: i64,
-    pub forecast: NewForecast,
-    pub proposal: Option<ProposalId>,
-    /// What the vote decided, once the proposal's vote has closed.
-    pub outcome: Option<Enactment>,
-    pub created_at: Timestamp,
-}
+use crate::events::{compare_and_set, record_events};
+use crate::{on_pool, BeginWrite, ProposalId, Result, Store, StoreError};
 
 #[derive(sqlx::FromRow)]
 struct ForecastRow {
@@ -49,7 +30,7 @@ fn forecast_from(row: ForecastRow) -> Result<Forecast> {
         })
         .transpose()?;
     Ok(Forecast {
-        id: row.id,
+        id: ForecastId(row.id),
         forecast: NewForecast {
             coop: CoopId(row.coop_id),
             currency: row.currency,
@@ -64,32 +45,41 @@ fn forecast_from(row: ForecastRow) -> Result<Forecast> {
 }
 
 impl Store {
-    pub async fn create_forecast(&self, new: &NewForecast, now: Timestamp) -> Result<i64> {
+    pub async fn create_forecast(&self, new: &NewForecast, now: Timestamp) -> Result<ForecastId> {
         on_pool!(self, |pool| {
-            sqlx::query_scalar(
-                "INSERT INTO policy_forecast (coop_id, currency, params, result, created_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            )
-            .bind(new.coop.0)
-            .bind(&new.currency)
-            .bind(&new.params)
-            .bind(&new.result)
-            .bind(new.created_by.0)
-            .bind(now.as_millis())
-            .fetch_one(pool)
-            .await
+            let mut tx = pool.begin_write().await?;
+            let id = ForecastId(
+                sqlx::query_scalar(
+                    "INSERT INTO policy_forecast (coop_id, currency, params, result, created_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(new.coop.0)
+                .bind(&new.currency)
+                .bind(&new.params)
+                .bind(&new.result)
+                .bind(new.created_by.0)
+                .bind(now.as_millis())
+                .fetch_one(&mut *tx)
+                .await?,
+            );
+            let made = Event::ForecastMade { forecast: id };
+            record_events!(
+                tx,
+                &[Happened::new(new.coop, Some(new.created_by), now, made)]
+            );
+            tx.commit().await?;
+            Ok(id)
         })
-        .map_err(StoreError::from)
     }
 
     /// One of a co-op's forecasts; `None` for another co-op's.
-    pub async fn forecast(&self, coop: CoopId, id: i64) -> Result<Option<Forecast>> {
+    pub async fn forecast(&self, coop: CoopId, id: ForecastId) -> Result<Option<Forecast>> {
         let row: Option<ForecastRow> = on_pool!(self, |pool| {
             sqlx::query_as(&format!(
                 "SELECT {COLUMNS} FROM policy_forecast WHERE coop_id = $1 AND id = $2"
             ))
             .bind(coop.0)
-            .bind(id)
+            .bind(id.0)
             .fetch_optional(pool)
             .await
         })?;
@@ -119,10 +109,19 @@ impl Store {
     pub async fn attach_forecast(
         &self,
         coop: CoopId,
-        id: i64,
+        id: ForecastId,
         proposal: ProposalId,
+        by: PersonId,
+        now: Timestamp,
     ) -> Result<bool> {
-        let changed = on_pool!(self, |pool| {
+        let attached = Event::ForecastAttached {
+            forecast: id,
+            proposal,
+        };
+        let happened = [Happened::new(coop, Some(by), now, attached)];
+        on_pool!(self, |pool| {
+            compare_and_set!(
+            pool,
             sqlx::query(
                 "UPDATE policy_forecast SET proposal_id = $1 WHERE coop_id = $2 AND id = $3 \
                  AND proposal_id IS NULL \
@@ -130,28 +129,34 @@ impl Store {
             )
             .bind(proposal.0)
             .bind(coop.0)
-            .bind(id)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })?;
-        Ok(changed == 1)
+            .bind(id.0),
+            &happened
+        )
+        })
     }
 
     /// Records what the vote decided, once: `false` when it was recorded
     /// already.
-    pub async fn settle_forecast(&self, coop: CoopId, id: i64, outcome: Enactment) -> Result<bool> {
-        let changed = on_pool!(self, |pool| {
+    pub async fn settle_forecast(
+        &self,
+        coop: CoopId,
+        id: ForecastId,
+        outcome: Enactment,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let settled = Event::ForecastSettled { forecast: id };
+        let happened = [Happened::new(coop, None, now, settled)];
+        on_pool!(self, |pool| {
+            compare_and_set!(
+            pool,
             sqlx::query(
                 "UPDATE policy_forecast SET outcome = $1 WHERE coop_id = $2 AND id = $3 AND outcome IS NULL",
             )
             .bind(outcome.as_str())
             .bind(coop.0)
-            .bind(id)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })?;
-        Ok(changed == 1)
+            .bind(id.0),
+            &happened
+        )
+        })
     }
 }

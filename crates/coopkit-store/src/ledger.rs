@@ -2,15 +2,16 @@
 //! transfer is allowed (the ledger does, in memory); it keeps what was
 //! decided, durably, and hands it back.
 
-use coopkit_domain::{CoopId, PersonId, Timestamp};
+use coopkit_domain::{CoopId, Event, Happened, PersonId, Timestamp};
 use coopkit_ledger::checkpoint::{Checkpoint, PublicKey, Signature};
 use coopkit_ledger::journal::BatchRecord;
 use coopkit_ledger::policy::Policy;
-use coopkit_ledger::{CurrencyCode, Hash};
+use coopkit_ledger::{CurrencyCode, CurrencyRules, Hash};
 
 pub use coopkit_ledger::{Currency, CurrencyKind};
 
 use crate::error::Conflict;
+use crate::events::{compare_and_set, record_events};
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 /// One committed batch of one co-op.
@@ -30,8 +31,15 @@ fn to_u64(value: i64, what: &str) -> Result<u64> {
 
 impl Store {
     /// Defines a currency for a co-op. [`StoreError::Conflict`] on
-    /// `currency` when the code is taken.
-    pub async fn create_currency(&self, coop: CoopId, currency: &Currency) -> Result<()> {
+    /// `currency` when the code is taken. `by` is `None` when the server
+    /// defines it (the demo, a benchmark).
+    pub async fn create_currency(
+        &self,
+        coop: CoopId,
+        currency: &Currency,
+        by: Option<PersonId>,
+        now: Timestamp,
+    ) -> Result<()> {
         let limit = currency
             .default_debit_limit
             .map(|v| to_i64(v, "limit"))
@@ -42,7 +50,14 @@ impl Store {
             .transpose()?;
         let issuance = to_i64(currency.policy.issuance_per_month, "issuance")?;
         let threshold = to_i64(currency.policy.demurrage_threshold, "threshold")?;
+        let defined = Event::CurrencyDefined {
+            coop,
+            currency: currency.code.as_str().to_owned(),
+        };
+        let happened = [Happened::new(coop, by, now, defined)];
         on_pool!(self, |pool| {
+            compare_and_set!(
+            pool,
             sqlx::query(
                 "INSERT INTO ledger_currency (coop_id, code, name, kind, scale, default_debit_limit, default_balance_cap, \
                  issuance_per_month, demurrage_bp, demurrage_threshold) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -56,33 +71,42 @@ impl Store {
             .bind(cap)
             .bind(issuance)
             .bind(i64::from(currency.policy.demurrage_bp))
-            .bind(threshold)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })
-        .map_err(StoreError::conflict_as(Conflict::Currency))?;
+            .bind(threshold),
+            &happened,
+            StoreError::conflict_as(Conflict::Currency)
+        )
+        })?;
         Ok(())
     }
 
-    /// A co-op's currencies, by code.
-    /// Changes a currency's default limits and monthly policy: what new
-    /// accounts open with and what the monthly tick applies.
+    /// Changes a currency's default limits and monthly policy; `by` is
+    /// `None` when a vote's result enacts them.
     pub async fn set_currency_rules(
         &self,
         coop: CoopId,
         code: &CurrencyCode,
-        default_debit_limit: Option<u64>,
-        default_balance_cap: Option<u64>,
-        policy: &Policy,
+        rules: &CurrencyRules,
+        by: Option<PersonId>,
+        now: Timestamp,
     ) -> Result<()> {
-        let limit = default_debit_limit
+        let policy = &rules.policy;
+        let limit = rules
+            .default_debit_limit
             .map(|v| to_i64(v, "limit"))
             .transpose()?;
-        let cap = default_balance_cap.map(|v| to_i64(v, "cap")).transpose()?;
+        let cap = rules
+            .default_balance_cap
+            .map(|v| to_i64(v, "cap"))
+            .transpose()?;
         let issuance = to_i64(policy.issuance_per_month, "issuance")?;
         let threshold = to_i64(policy.demurrage_threshold, "threshold")?;
-        on_pool!(self, |pool| {
+        let changed = Event::CurrencyRulesChanged {
+            coop,
+            currency: code.as_str().to_owned(),
+        };
+        let happened = [Happened::new(coop, by, now, changed)];
+        on_pool!(self, |pool| compare_and_set!(
+            pool,
             sqlx::query(
                 "UPDATE ledger_currency SET default_debit_limit = $1, default_balance_cap = $2, \
                  issuance_per_month = $3, demurrage_bp = $4, demurrage_threshold = $5 \
@@ -94,14 +118,13 @@ impl Store {
             .bind(i64::from(policy.demurrage_bp))
             .bind(threshold)
             .bind(coop.0)
-            .bind(code.as_str())
-            .execute(pool)
-            .await
-            .map(|_| ())
-        })?;
+            .bind(code.as_str()),
+            &happened
+        ))?;
         Ok(())
     }
 
+    /// A co-op's currencies, by code.
     pub async fn currencies(&self, coop: CoopId) -> Result<Vec<Currency>> {
         #[derive(sqlx::FromRow)]
         struct Row {
@@ -168,11 +191,22 @@ impl Store {
     /// Appends committed batches, of one or several co-ops, in one
     /// transaction: when this returns, every batch is durable, and if it
     /// fails, none is written. One row per batch, however many transfers
-    /// it holds: the cost of a commit hardly grows with its size.
+    /// it holds, and one event for it in the log (`ledger.batch_committed`):
+    /// the cost of a commit hardly grows with its size.
     pub async fn append_ledger_batches(&self, appends: &[LedgerAppend<'_>]) -> Result<()> {
         if appends.is_empty() {
             return Ok(());
         }
+        let committed = appends
+            .iter()
+            .map(|append| {
+                let event = Event::LedgerBatchCommitted {
+                    batch: append.record.seq,
+                    transfers: u32::try_from(append.record.events.len()).unwrap_or(u32::MAX),
+                };
+                Happened::new(append.coop, None, append.record.timestamp, event)
+            })
+            .collect::<Vec<_>>();
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             for append in appends {
@@ -192,6 +226,7 @@ impl Store {
                 .await
                 .map_err(StoreError::conflict_as(Conflict::LedgerBatch))?;
             }
+            record_events!(tx, &committed);
             tx.commit().await?;
             Ok(())
         })

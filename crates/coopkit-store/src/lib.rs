@@ -40,7 +40,6 @@ pub use directory::{
 };
 pub use dispatch::{HelpRequestId, NewRequest, Offer, OpenRequest, Referral};
 pub use error::{Conflict, StoreError};
-pub use forecasts::{Forecast, NewForecast};
 pub use fund::{NewProject, Project};
 pub use governance::{
     CastBallot, Comment, NewProposal, Proposal, ProposalId, RollEntry, StoredBallot,

@@ -3,12 +3,13 @@
 
 use std::collections::HashMap;
 
-use coopkit_domain::{CoopId, PersonId, Timestamp};
+use coopkit_domain::{CoopId, Event, Happened, PersonId, SettingsPart, Timestamp};
 use coopkit_ledger::CurrencyCode;
 use coopkit_market::matching::Point;
 use coopkit_market::{Price, WeeklySlot};
 
 use crate::error::Conflict;
+use crate::events::{compare_and_set, record_events};
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 pub use coopkit_market::{Badge, Category, ProviderListing, ProviderProfile, Service, ServiceArea};
@@ -39,7 +40,18 @@ pub(crate) fn to_i64(value: u64, column: &str) -> Result<i64> {
 
 impl Store {
     /// Adds the categories, renaming those whose key exists.
-    pub async fn set_categories(&self, coop: CoopId, categories: &[Category]) -> Result<()> {
+    pub async fn set_categories(
+        &self,
+        coop: CoopId,
+        categories: &[Category],
+        by: Option<PersonId>,
+        now: Timestamp,
+    ) -> Result<()> {
+        let changed = Event::SettingsChanged {
+            coop,
+            part: SettingsPart::Categories,
+        };
+        let happened = [Happened::new(coop, by, now, changed)];
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             for category in categories {
@@ -53,6 +65,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            record_events!(tx, &happened);
             tx.commit().await?;
             Ok(())
         })
@@ -80,6 +93,10 @@ impl Store {
         now: Timestamp,
     ) -> Result<()> {
         let person = profile.person.0;
+        let saved = Event::ProviderProfileSaved {
+            provider: profile.person,
+        };
+        let happened = [Happened::new(coop, Some(profile.person), now, saved)];
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             sqlx::query(
@@ -148,6 +165,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            record_events!(tx, &happened);
             tx.commit().await?;
             Ok(())
         })
@@ -349,7 +367,14 @@ impl Store {
         confirmed_by: PersonId,
         now: Timestamp,
     ) -> Result<()> {
+        let given = Event::SettingsChanged {
+            coop,
+            part: SettingsPart::Badge,
+        };
+        let happened = [Happened::new(coop, Some(confirmed_by), now, given)];
         on_pool!(self, |pool| {
+            compare_and_set!(
+            pool,
             sqlx::query(
                 "INSERT INTO provider_badge (coop_id, person_id, label, done_on, confirmed_by, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (coop_id, person_id, label) DO UPDATE SET \
@@ -360,10 +385,9 @@ impl Store {
             .bind(label)
             .bind(done_on)
             .bind(confirmed_by.0)
-            .bind(now.as_millis())
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
+            .bind(now.as_millis()),
+            &happened
+        )
         })?;
         Ok(())
     }

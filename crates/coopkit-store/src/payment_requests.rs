@@ -2,11 +2,12 @@
 //! QR code. The store keeps what was asked; whether it was paid is the
 //! ledger's to say (the payment's transfer id is the request's id).
 
-use coopkit_domain::{CoopId, PersonId, Timestamp};
+use coopkit_domain::{CoopId, Event, Happened, PaymentRequestId, PersonId, Timestamp};
 use coopkit_ledger::{CurrencyCode, TransferId};
 
 use crate::error::Conflict;
-use crate::{on_pool, Result, Store, StoreError};
+use crate::events::compare_and_set;
+use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PaymentRequest {
@@ -60,7 +61,19 @@ impl Store {
     pub async fn create_payment_request(&self, request: &PaymentRequest) -> Result<()> {
         let amount = i64::try_from(request.amount)
             .map_err(|_| StoreError::Corrupt(format!("amount {} exceeds i64", request.amount)))?;
+        let requested = Event::PaymentRequested {
+            request: PaymentRequestId(request.id.0),
+            amount: request.amount,
+        };
+        let happened = [Happened::new(
+            request.coop,
+            Some(request.payee),
+            request.created_at,
+            requested,
+        )];
         on_pool!(self, |pool| {
+            compare_and_set!(
+            pool,
             sqlx::query(
                 "INSERT INTO payment_request (id, coop_id, payee_id, currency, amount, memo, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -71,12 +84,11 @@ impl Store {
             .bind(request.currency.as_str())
             .bind(amount)
             .bind(&request.memo)
-            .bind(request.created_at.as_millis())
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })
-        .map_err(StoreError::conflict_as(Conflict::PaymentRequest))?;
+            .bind(request.created_at.as_millis()),
+            &happened,
+            StoreError::conflict_as(Conflict::PaymentRequest)
+        )
+        })?;
         Ok(())
     }
 

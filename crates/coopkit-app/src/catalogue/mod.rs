@@ -213,7 +213,13 @@ impl App {
             fund_return_cap_bp: setup.fund_return_cap_bp,
         };
         self.store
-            .set_catalogue_settings(coop.id, &settings, &crate::new_secret())
+            .set_catalogue_settings(
+                coop.id,
+                &settings,
+                &crate::new_secret(),
+                Some(actor.id),
+                self.clock.now(),
+            )
             .await?;
         Ok(())
     }
@@ -262,7 +268,10 @@ impl App {
             price: licence.price,
             terms: licence.terms,
         };
-        Ok(self.store.set_licence(coop.id, &licence).await?)
+        Ok(self
+            .store
+            .set_licence(coop.id, &licence, Some(actor.id), self.clock.now())
+            .await?)
     }
 
     /// Gives or takes a seller's badge: coordinators only.
@@ -284,7 +293,7 @@ impl App {
         }
         Ok(self
             .store
-            .set_seller_badge(coop.id, seller, badge, on)
+            .set_seller_badge(coop.id, seller, badge, on, Some(actor.id), self.clock.now())
             .await?)
     }
 

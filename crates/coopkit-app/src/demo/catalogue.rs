@@ -82,6 +82,8 @@ impl App {
                     default_balance_cap: None,
                     policy: Default::default(),
                 },
+                None,
+                self.clock.now(),
             )
             .await?;
         Ok(())

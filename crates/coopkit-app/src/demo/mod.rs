@@ -223,7 +223,9 @@ impl App {
             default_balance_cap: None,
             policy: Default::default(),
         };
-        self.store.create_currency(coop, &currency).await?;
+        self.store
+            .create_currency(coop, &currency, None, self.clock.now())
+            .await?;
         let payment = |id: u128, from, to, amount, memo: &str, cause: &str| {
             Instruction::Pay(Payment {
                 id: TransferId(id),
@@ -294,6 +296,8 @@ impl App {
                         name: "Homework help".into(),
                     },
                 ],
+                None,
+                now,
             )
             .await?;
         let slot = |day: u8, from: u16, to: u16| {

@@ -350,7 +350,7 @@ impl App {
         let json = serde_json::to_string(&rules).map_err(AppError::because("rules"))?;
         Ok(self
             .store
-            .set_coop_rules(coop.id, CoopRules::Class, &json)
+            .set_coop_rules(coop.id, CoopRules::Class, &json, actor.id, self.clock.now())
             .await?)
     }
 

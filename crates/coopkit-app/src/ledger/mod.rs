@@ -296,7 +296,9 @@ impl App {
             default_balance_cap: form.default_balance_cap,
             policy: form.policy,
         };
-        self.store.create_currency(coop.id, &currency).await?;
+        self.store
+            .create_currency(coop.id, &currency, Some(actor.id), self.clock.now())
+            .await?;
         self.ledger.forget(coop.id).await;
         Ok(currency)
     }

@@ -481,14 +481,18 @@ impl App {
         }
         errors.finish()?;
         self.store
-            .add_feedback(&Feedback {
-                booking: id,
-                went_well: form.went_well.trim().to_owned(),
-                could_be_better: form.could_be_better.trim().to_owned(),
-                would_book_again: form.would_book_again,
-                answer: String::new(),
-                created_at: self.clock.now(),
-            })
+            .add_feedback(
+                view.booking.coop,
+                &Feedback {
+                    booking: id,
+                    went_well: form.went_well.trim().to_owned(),
+                    could_be_better: form.could_be_better.trim().to_owned(),
+                    would_book_again: form.would_book_again,
+                    answer: String::new(),
+                    created_at: self.clock.now(),
+                },
+                actor.id,
+            )
             .await?;
         self.booking(actor, slug, id).await
     }
@@ -508,7 +512,17 @@ impl App {
         if answer.chars().count() > 2000 {
             return Err(AppError::invalid("answer", "too-long"));
         }
-        if !self.store.answer_feedback(id, answer.trim()).await? {
+        let answered = self
+            .store
+            .answer_feedback(
+                view.booking.coop,
+                id,
+                answer.trim(),
+                actor.id,
+                self.clock.now(),
+            )
+            .await?;
+        if !answered {
             return Err(AppError::NotFound("feedback"));
         }
         self.booking(actor, slug, id).await

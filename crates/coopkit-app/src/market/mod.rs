@@ -162,7 +162,10 @@ impl App {
                 name: name.trim().to_owned(),
             })
             .collect();
-        Ok(self.store.set_categories(coop.id, &categories).await?)
+        Ok(self
+            .store
+            .set_categories(coop.id, &categories, Some(actor.id), self.clock.now())
+            .await?)
     }
 
     /// The co-op's service categories, for its members.

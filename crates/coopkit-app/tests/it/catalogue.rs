@@ -66,6 +66,8 @@ async fn open_catalogue(app: &App, store: &Store, admin: &Person, coop: CoopId, 
                 default_balance_cap: None,
                 policy: Default::default(),
             },
+            None,
+            coopkit_domain::Timestamp(0),
         )
         .await
         .unwrap();
@@ -389,6 +391,35 @@ each_backend! {
             field_code(refused),
             ("forbidden".into(), "coordinators-only")
         );
+        // Listing and the catalogue's settings are in the log, each by
+        // whoever did it; the refused badge is not.
+        assert_eq!(
+            story(&db.store, "lens", Subject::Item(beans)).await,
+            [("item.listed", Some(s.ana.id))],
+            "{backend:?}"
+        );
+        let coop = db.store.coop_by_slug("lens").await.unwrap().unwrap().id;
+        let settings: Vec<_> = db
+            .store
+            .events(coop, coopkit_domain::EventSeq(0), 10_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| match e.happened.event {
+                coopkit_domain::Event::SettingsChanged { part, .. } => {
+                    Some((part, e.happened.actor))
+                }
+                _ => None,
+            })
+            .collect();
+        use coopkit_domain::SettingsPart::{Badge, Catalogue, Licence};
+        assert!(settings.starts_with(&[(Catalogue, Some(s.admin.id))]), "{settings:?}");
+        assert_eq!(
+            settings.iter().filter(|(part, _)| *part == Licence).count(),
+            settings.len() - 2,
+            "licences between the set-up and the one badge given: {settings:?}"
+        );
+        assert_eq!(settings.last(), Some(&(Badge, Some(s.admin.id))), "{backend:?}");
 
         let all = s
             .app

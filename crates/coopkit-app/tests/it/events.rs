@@ -2,8 +2,8 @@
 //! who did it: walked through the use cases on each backend.
 
 use coopkit_app::governance::{ProposalForm, VoteForm};
-use coopkit_app::market::TaskForm;
-use coopkit_domain::{EventSeq, Subject, Timestamp};
+use coopkit_app::market::{FeedbackForm, TaskForm};
+use coopkit_domain::{Event, EventSeq, SettingsPart, Subject, Timestamp};
 use coopkit_market::{Action, TaskAction};
 use coopkit_store::Backend;
 use coopkit_testkit::{each_backend, story, TestDb, TEST_START};
@@ -143,5 +143,85 @@ each_backend! {
             coopkit_domain::Event::VoteOpened { proposal, eligible: 4 },
             "the admin and three members are on the roll"
         );
+    }
+
+    async fn payments_profiles_feedback_and_settings_are_recorded(backend: Backend) {
+        let db = TestDb::new(backend).await;
+        let s = sitters(&db).await;
+        let friday = next_friday(TEST_START);
+        let booking = s
+            .app
+            .book(&s.ana, "sitters", book(&s.ben, evening(friday, 0, 19, 23)))
+            .await
+            .unwrap();
+        s.act(&s.ben, &booking, Action::Accept).await.unwrap();
+        let end = evening(friday, 0, 19, 23).end;
+        s.clock.advance_ms(end.as_millis() - s.app.now().as_millis());
+        s.act(&s.ana, &booking, Action::MarkDone).await.unwrap();
+        s.act(&s.ben, &booking, Action::MarkDone).await.unwrap();
+        let feedback = FeedbackForm {
+            went_well: "Calm bedtime".into(),
+            could_be_better: String::new(),
+            would_book_again: true,
+        };
+        s.app
+            .leave_feedback(&s.ana, "sitters", booking.id, feedback)
+            .await
+            .unwrap();
+        s.app
+            .answer_feedback(&s.ben, "sitters", booking.id, "Thank you!")
+            .await
+            .unwrap();
+
+        let told = story(&db.store, "sitters", Subject::Booking(booking.id)).await;
+        assert_eq!(
+            told[told.len() - 2..],
+            [
+                ("booking.feedback_given", Some(s.ana.id)),
+                ("booking.feedback_answered", Some(s.ben.id)),
+            ],
+            "{backend:?}"
+        );
+        assert_eq!(
+            story(&db.store, "sitters", Subject::Provider(s.ben.id)).await,
+            [("provider.profile_saved", Some(s.ben.id))],
+            "{backend:?}"
+        );
+        let coop = db.store.coop_by_slug("sitters").await.unwrap().unwrap().id;
+        assert_eq!(
+            story(&db.store, "sitters", Subject::Coop(coop)).await,
+            [
+                ("coop.founded", Some(s.admin.id)),
+                ("currency.defined", None),
+                ("coop.settings_changed", Some(s.admin.id)),
+            ],
+            "{backend:?}: the fixture's founding, currency and categories"
+        );
+
+        // The ledger's journal is its own log; the event log points at each
+        // committed batch once, with the number of its transfers.
+        let events = db.store.events(coop, EventSeq(0), 10_000).await.unwrap();
+        let pointed: Vec<(u64, u32)> = events
+            .iter()
+            .filter_map(|e| match e.happened.event {
+                Event::LedgerBatchCommitted { batch, transfers } => Some((batch, transfers)),
+                _ => None,
+            })
+            .collect();
+        let journal: Vec<(u64, u32)> = db
+            .store
+            .ledger_journal(coop)
+            .await
+            .unwrap()
+            .iter()
+            .map(|b| (b.seq, u32::try_from(b.events.len()).unwrap()))
+            .collect();
+        assert!(journal.len() >= 2, "the hold and the settlement at least");
+        assert_eq!(pointed, journal, "{backend:?}");
+        assert!(events.iter().any(|e| e.happened.event
+            == Event::SettingsChanged {
+                coop,
+                part: SettingsPart::Categories
+            }));
     }
 }

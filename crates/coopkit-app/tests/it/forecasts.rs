@@ -30,12 +30,14 @@ async fn currency(store: &Store, coop: CoopId, code: &str, kind: CurrencyKind) {
                 default_balance_cap: None,
                 policy: Default::default(),
             },
+            None,
+            coopkit_domain::Timestamp(0),
         )
         .await
         .unwrap();
 }
 
-fn invalid_field(result: Result<i64, AppError>) -> String {
+fn invalid_field(result: Result<coopkit_domain::ForecastId, AppError>) -> String {
     match result {
         Err(AppError::Invalid(invalid)) => invalid.0[0].field.clone(),
         other => panic!("expected a form error, got {other:?}"),
@@ -252,6 +254,27 @@ each_backend! {
                 .map(|o| o.as_str()),
             Some("enacted")
         );
+        // Made, put to the vote and settled: each step once, in the log,
+        // and the enacted rules as a change to the currency by nobody.
+        assert_eq!(
+            coopkit_testkit::story(&store, "sitters", coopkit_domain::Subject::Forecast(id)).await,
+            [
+                ("forecast.made", Some(ada.id)),
+                ("forecast.attached", Some(ada.id)),
+                ("forecast.settled", None),
+            ],
+            "{backend:?}"
+        );
+        let coop = store.coop_by_slug("sitters").await.unwrap().unwrap().id;
+        let changes: Vec<_> = store
+            .events(coop, coopkit_domain::EventSeq(0), 10_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.happened.event.kind() == "currency.rules_changed")
+            .map(|e| e.happened.actor)
+            .collect();
+        assert_eq!(changes, [None], "{backend:?}");
 
         // A change the members do not approve (here, nobody votes: no
         // quorum) leaves the rules as they are.

@@ -64,7 +64,7 @@ each_backend! {
                     default_debit_limit: Some(0),
                     default_balance_cap: None,
                     policy: Default::default(),
-                },
+                }, None, coopkit_domain::Timestamp(0),
             )
             .await
             .unwrap();

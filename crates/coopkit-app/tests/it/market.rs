@@ -122,6 +122,8 @@ pub(crate) async fn sitters(db: &TestDb) -> Sitters {
                 default_balance_cap: None,
                 policy: Default::default(),
             },
+            None,
+            coopkit_domain::Timestamp(0),
         )
         .await
         .unwrap();

@@ -32,6 +32,8 @@ async fn currency(store: &Store, coop: CoopId, code: &str, name: &str) {
                 default_balance_cap: None,
                 policy: Default::default(),
             },
+            None,
+            coopkit_domain::Timestamp(0),
         )
         .await
         .unwrap();

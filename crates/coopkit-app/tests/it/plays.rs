@@ -55,6 +55,8 @@ async fn music(store: &Store) -> Music {
                 default_balance_cap: None,
                 policy: Default::default(),
             },
+            None,
+            coopkit_domain::Timestamp(0),
         )
         .await
         .unwrap();

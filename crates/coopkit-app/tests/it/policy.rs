@@ -38,7 +38,7 @@ each_backend! {
                         demurrage_bp: 100,
                         demurrage_threshold: 10,
                     },
-                },
+                }, None, coopkit_domain::Timestamp(0),
             )
             .await
             .unwrap();

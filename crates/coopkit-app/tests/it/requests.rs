@@ -60,7 +60,7 @@ each_backend! {
                     default_debit_limit: Some(10_00),
                     default_balance_cap: None,
                     policy: Default::default(),
-                },
+                }, None, coopkit_domain::Timestamp(0),
             )
             .await
             .unwrap();
@@ -86,6 +86,12 @@ each_backend! {
             .await
             .unwrap();
         assert_eq!((view.paid_at, view.payee_name.as_str()), (None, "shop"));
+        let asked = coopkit_domain::Subject::PaymentRequest(coopkit_domain::PaymentRequestId(bread.id.0));
+        assert_eq!(
+            coopkit_testkit::story(&db.store, "market", asked).await,
+            [("payment_request.created", Some(shop.id))],
+            "{backend:?}"
+        );
         assert_eq!(
             app.pay_request(&alice, "market", bread.id).await.unwrap(),
             Ok(Applied::New)

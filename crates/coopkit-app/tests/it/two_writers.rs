@@ -43,7 +43,7 @@ each_backend! {
                     default_debit_limit: Some(10),
                     default_balance_cap: None,
                     policy: Default::default(),
-                },
+                }, None, coopkit_domain::Timestamp(0),
             )
             .await
             .unwrap();

@@ -64,8 +64,8 @@ each_backend! {
             default_balance_cap: None,
             policy: Default::default(),
         };
-        store.create_currency(coop.id, &hour).await.unwrap();
-        let again = store.create_currency(coop.id, &hour).await;
+        store.create_currency(coop.id, &hour, None, coopkit_domain::Timestamp(0)).await.unwrap();
+        let again = store.create_currency(coop.id, &hour, None, coopkit_domain::Timestamp(0)).await;
         assert!(
             matches!(again, Err(StoreError::Conflict(Conflict::Currency))),
             "{again:?}"

@@ -169,7 +169,18 @@ each_backend! {
             dues_currency: "HOUR".into(),
             dues_period: DuesPeriod::Yearly,
         };
-        store.update_coop_settings(coop.id, &changed).await.unwrap();
+        store
+            .update_coop_settings(coop.id, &changed, founder.id, T0)
+            .await
+            .unwrap();
+        assert_eq!(
+            coopkit_testkit::story(store, "bakers", coopkit_domain::Subject::Coop(coop.id)).await,
+            [
+                ("coop.founded", Some(founder.id)),
+                ("coop.settings_changed", Some(founder.id))
+            ],
+            "{backend:?}: the founding and the change, each by its actor"
+        );
         assert_eq!(
             store
                 .coop_by_slug("bakers")

@@ -10,7 +10,7 @@ use coopkit_app::forecasts::{
     ForecastChoice, ForecastView, ProposeRuleChange, RuleChangeForm, TokenRules, CURRENT, PROPOSED,
 };
 use coopkit_app::AppError;
-use coopkit_domain::Timestamp;
+use coopkit_domain::{ForecastId, Timestamp};
 use coopkit_sim::report::{balances_chart, served_chart, ChartText};
 use coopkit_sim::{Comparison, Estimate};
 use serde::Deserialize;
@@ -41,7 +41,7 @@ pub struct RuleRow {
 /// A forecast ready for a template: what it ran on, its figures and its
 /// two charts (SVG made by `coopkit-sim`, its text escaped there).
 pub struct ForecastFigures {
-    pub id: i64,
+    pub id: ForecastId,
     pub setup: String,
     /// What the vote decided, once it closed.
     pub outcome: Option<String>,
@@ -371,7 +371,7 @@ async fn forecast_page(
     state: &AppState,
     v: &Viewer,
     slug: String,
-    id: i64,
+    id: ForecastId,
     typed: Option<ProposeFields>,
     refusal: Refusal,
 ) -> PageResult {
@@ -424,8 +424,10 @@ async fn forecast_page(
     )
 }
 
-fn forecast_id(text: &str) -> Result<i64, AppError> {
-    text.parse().map_err(|_| AppError::NotFound("forecast"))
+fn forecast_id(text: &str) -> Result<ForecastId, AppError> {
+    text.parse()
+        .map(ForecastId)
+        .map_err(|_| AppError::NotFound("forecast"))
 }
 
 pub async fn show(

@@ -144,6 +144,8 @@ pub async fn run(args: PlaysBench) -> anyhow::Result<String> {
                 default_balance_cap: None,
                 policy: Default::default(),
             },
+            None,
+            coopkit_domain::Clock::now(&SystemClock),
         )
         .await?;
     let writer = LedgerWriter::start(store.clone(), Arc::new(SystemClock));
