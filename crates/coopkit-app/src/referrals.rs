@@ -83,7 +83,9 @@ impl App {
         });
         match self.ledger.submit(coop.id, vec![pay]).await?.pop() {
             Some(Ok(Applied::New | Applied::Replayed)) => {
-                self.store.mark_referral_rewarded(coop.id, person).await?;
+                self.store
+                    .mark_referral_rewarded(coop.id, person, self.clock.now())
+                    .await?;
             }
             Some(Err(refusal)) => {
                 tracing::warn!(coop = %coop.slug, %person, %refusal, "referral bonus refused")
@@ -104,7 +106,10 @@ impl App {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Admin).await?;
         if amount == 0 {
-            return Ok(self.store.set_referral_bonus(coop.id, None).await?);
+            return Ok(self
+                .store
+                .set_referral_bonus(coop.id, None, actor.id, self.clock.now())
+                .await?);
         }
         if amount > coopkit_ledger::AMOUNT_MAX {
             return Err(AppError::invalid("bonus", "amount-too-large"));
@@ -114,7 +119,7 @@ impl App {
         self.coop_currency(&coop, &code).await?;
         Ok(self
             .store
-            .set_referral_bonus(coop.id, Some((&code, amount)))
+            .set_referral_bonus(coop.id, Some((&code, amount)), actor.id, self.clock.now())
             .await?)
     }
 

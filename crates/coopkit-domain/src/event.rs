@@ -56,6 +56,13 @@ pub enum Event {
     /// transfer, keeps a commit's cost flat however many it holds.
     #[serde(rename = "ledger.batch_committed")]
     LedgerBatchCommitted { batch: u64, transfers: u32 },
+    /// A batch's hash was signed with the co-op's key, so anyone can check
+    /// the journal up to it.
+    #[serde(rename = "ledger.checkpoint_signed")]
+    CheckpointSigned { batch: u64 },
+    /// A coordinator recorded a member's dues for a period as paid in cash.
+    #[serde(rename = "dues.paid_in_cash")]
+    DuesPaidInCash { member: PersonId, period: String },
     /// A member asked to be paid an amount (shown as a QR code).
     #[serde(rename = "payment_request.created")]
     PaymentRequested {
@@ -129,10 +136,35 @@ pub enum Event {
     /// A provider's profile (services, prices, hours, area) was saved.
     #[serde(rename = "provider.profile_saved")]
     ProviderProfileSaved { provider: PersonId },
+    /// A member marked a provider as a favourite, or unmarked them.
+    #[serde(rename = "provider.favourite_changed")]
+    FavouriteChanged { provider: PersonId, favourite: bool },
+
+    /// A member joined saying who brought them.
+    #[serde(rename = "referral.made")]
+    ReferralMade {
+        member: PersonId,
+        referrer: PersonId,
+    },
+    /// The referrer was paid the co-op's bonus for it.
+    #[serde(rename = "referral.rewarded")]
+    ReferralRewarded { member: PersonId },
 
     /// A member asked for help, for the dispatch board to offer.
     #[serde(rename = "help_request.posted")]
     HelpRequestPosted { request: HelpRequestId },
+    /// The dispatch board offered a request to a provider.
+    #[serde(rename = "help_request.offered")]
+    HelpRequestOffered {
+        request: HelpRequestId,
+        provider: PersonId,
+    },
+    /// A provider took the request: it is now a booking.
+    #[serde(rename = "help_request.closed")]
+    HelpRequestClosed {
+        request: HelpRequestId,
+        booking: BookingId,
+    },
     /// A provider answered the engine's offer of a request.
     #[serde(rename = "help_request.answered")]
     OfferAnswered {
@@ -156,6 +188,8 @@ pub enum Event {
 
     #[serde(rename = "proposal.created")]
     ProposalCreated { proposal: ProposalId },
+    #[serde(rename = "proposal.commented")]
+    ProposalCommented { proposal: ProposalId },
     #[serde(rename = "vote.opened")]
     VoteOpened { proposal: ProposalId, eligible: u64 },
     /// A ballot was cast or changed. Secret: it names no voter, and its
@@ -235,6 +269,8 @@ pub enum SettingsPart {
     Licence,
     /// A badge a coordinator gave or took back.
     Badge,
+    /// What the co-op pays a member who brings another.
+    ReferralBonus,
 }
 
 /// What an event is about: its kind of entity and that entity's id.
@@ -245,6 +281,8 @@ pub enum Subject {
     LedgerBatch(u64),
     PaymentRequest(PaymentRequestId),
     Provider(PersonId),
+    /// A member, for what concerns them in the co-op (dues, referrals).
+    Member(PersonId),
     Item(ItemId),
     Forecast(ForecastId),
     HelpRequest(HelpRequestId),
@@ -265,6 +303,7 @@ impl std::fmt::Display for Subject {
             Subject::LedgerBatch(seq) => write!(f, "ledger_batch:{seq}"),
             Subject::PaymentRequest(id) => write!(f, "payment_request:{id}"),
             Subject::Provider(id) => write!(f, "provider:{id}"),
+            Subject::Member(id) => write!(f, "member:{id}"),
             Subject::Item(id) => write!(f, "item:{id}"),
             Subject::Forecast(id) => write!(f, "forecast:{id}"),
             Subject::HelpRequest(id) => write!(f, "help_request:{id}"),
@@ -287,6 +326,8 @@ impl Event {
         "currency.defined",
         "currency.rules_changed",
         "ledger.batch_committed",
+        "ledger.checkpoint_signed",
+        "dues.paid_in_cash",
         "payment_request.created",
         "membership.applied",
         "membership.admitted",
@@ -305,7 +346,12 @@ impl Event {
         "booking.feedback_given",
         "booking.feedback_answered",
         "provider.profile_saved",
+        "provider.favourite_changed",
+        "referral.made",
+        "referral.rewarded",
         "help_request.posted",
+        "help_request.offered",
+        "help_request.closed",
         "help_request.answered",
         "task.posted",
         "task.claimed",
@@ -313,6 +359,7 @@ impl Event {
         "task.accepted",
         "task.released",
         "proposal.created",
+        "proposal.commented",
         "vote.opened",
         "vote.ballot_cast",
         "vote.closed",
@@ -342,6 +389,14 @@ impl Event {
             E::CurrencyDefined { .. } => "currency.defined",
             E::CurrencyRulesChanged { .. } => "currency.rules_changed",
             E::LedgerBatchCommitted { .. } => "ledger.batch_committed",
+            E::CheckpointSigned { .. } => "ledger.checkpoint_signed",
+            E::DuesPaidInCash { .. } => "dues.paid_in_cash",
+            E::HelpRequestOffered { .. } => "help_request.offered",
+            E::HelpRequestClosed { .. } => "help_request.closed",
+            E::FavouriteChanged { .. } => "provider.favourite_changed",
+            E::ReferralMade { .. } => "referral.made",
+            E::ReferralRewarded { .. } => "referral.rewarded",
+            E::ProposalCommented { .. } => "proposal.commented",
             E::PaymentRequested { .. } => "payment_request.created",
             E::FeedbackGiven { .. } => "booking.feedback_given",
             E::FeedbackAnswered { .. } => "booking.feedback_answered",
@@ -397,16 +452,23 @@ impl Event {
             | E::SettingsChanged { coop, .. }
             | E::CurrencyDefined { coop, .. }
             | E::CurrencyRulesChanged { coop, .. } => Subject::Coop(coop),
-            E::LedgerBatchCommitted { batch, .. } => Subject::LedgerBatch(batch),
+            E::LedgerBatchCommitted { batch, .. } | E::CheckpointSigned { batch } => {
+                Subject::LedgerBatch(batch)
+            }
+            E::DuesPaidInCash { member, .. }
+            | E::ReferralMade { member, .. }
+            | E::ReferralRewarded { member } => Subject::Member(member),
+            E::FavouriteChanged { provider, .. } => Subject::Provider(provider),
             E::PaymentRequested { request, .. } => Subject::PaymentRequest(request),
             E::ProviderProfileSaved { provider } => Subject::Provider(provider),
             E::ItemListed { item } => Subject::Item(item),
             E::ForecastMade { forecast }
             | E::ForecastAttached { forecast, .. }
             | E::ForecastSettled { forecast } => Subject::Forecast(forecast),
-            E::HelpRequestPosted { request } | E::OfferAnswered { request, .. } => {
-                Subject::HelpRequest(request)
-            }
+            E::HelpRequestPosted { request }
+            | E::HelpRequestOffered { request, .. }
+            | E::HelpRequestClosed { request, .. }
+            | E::OfferAnswered { request, .. } => Subject::HelpRequest(request),
             E::ApplicationReceived { membership, .. }
             | E::MemberAdmitted { membership, .. }
             | E::ApplicationDeclined { membership, .. }
@@ -429,6 +491,7 @@ impl Event {
             | E::TaskAccepted { task }
             | E::TaskReleased { task } => Subject::Task(task),
             E::ProposalCreated { proposal }
+            | E::ProposalCommented { proposal }
             | E::VoteOpened { proposal, .. }
             | E::BallotCast { proposal }
             | E::VoteClosed { proposal } => Subject::Proposal(proposal),
@@ -543,6 +606,29 @@ mod tests {
                 request: PaymentRequestId(u128::MAX),
                 amount: 250,
             },
+            Event::CheckpointSigned { batch: 17 },
+            Event::DuesPaidInCash {
+                member: p,
+                period: "2027-01".into(),
+            },
+            Event::HelpRequestOffered {
+                request: HelpRequestId(13),
+                provider: p,
+            },
+            Event::HelpRequestClosed {
+                request: HelpRequestId(13),
+                booking: b,
+            },
+            Event::FavouriteChanged {
+                provider: p,
+                favourite: true,
+            },
+            Event::ReferralMade {
+                member: p,
+                referrer: PersonId(9),
+            },
+            Event::ReferralRewarded { member: p },
+            Event::ProposalCommented { proposal: pr },
             Event::FeedbackGiven {
                 booking: BookingId(3),
                 would_book_again: true,

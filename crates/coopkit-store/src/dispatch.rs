@@ -1,6 +1,6 @@
 //! Favourites, open requests and the matching engine's proposals.
 
-use coopkit_domain::{CoopId, Event, Happened, PersonId, Timestamp};
+use coopkit_domain::{CoopId, Event, Happened, PersonId, SettingsPart, Timestamp};
 use coopkit_market::matching::Point;
 use coopkit_market::{BookingId, Window};
 
@@ -63,21 +63,26 @@ impl Store {
         person: PersonId,
         provider: PersonId,
         favourite: bool,
+        now: Timestamp,
     ) -> Result<()> {
         let sql = if favourite {
             "INSERT INTO favourite (coop_id, person_id, provider_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
         } else {
             "DELETE FROM favourite WHERE coop_id = $1 AND person_id = $2 AND provider_id = $3"
         };
-        on_pool!(self, |pool| {
+        let changed = Event::FavouriteChanged {
+            provider,
+            favourite,
+        };
+        let happened = [Happened::new(coop, Some(person), now, changed)];
+        on_pool!(self, |pool| compare_and_set!(
+            pool,
             sqlx::query(sql)
                 .bind(coop.0)
                 .bind(person.0)
-                .bind(provider.0)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
-        })?;
+                .bind(provider.0),
+            &happened
+        ))?;
         Ok(())
     }
 
@@ -155,12 +160,14 @@ impl Store {
         rows.into_iter().map(request_from).collect()
     }
 
-    /// Keeps new offers; offers already made (and their answers) stay.
-    pub async fn add_offers(&self, offers: &[Offer], now: Timestamp) -> Result<()> {
+    /// Keeps new offers in `coop`, each recorded as made by the engine;
+    /// offers already made (and their answers) stay as they are.
+    pub async fn add_offers(&self, coop: CoopId, offers: &[Offer], now: Timestamp) -> Result<()> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
+            let mut made = Vec::new();
             for offer in offers {
-                sqlx::query(
+                let added = sqlx::query(
                     "INSERT INTO proposal (request_id, provider_id, reasons, answer, created_at) \
                      VALUES ($1, $2, $3, $5, $4) ON CONFLICT DO NOTHING",
                 )
@@ -170,8 +177,17 @@ impl Store {
                 .bind(now.as_millis())
                 .bind(OfferAnswer::Offered.as_str())
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected();
+                if added == 1 {
+                    let offered = Event::HelpRequestOffered {
+                        request: offer.request,
+                        provider: offer.provider,
+                    };
+                    made.push(Happened::new(coop, None, now, offered));
+                }
             }
+            record_events!(tx, &made);
             tx.commit().await?;
             Ok(())
         })
@@ -238,18 +254,30 @@ impl Store {
 
     /// Closes a request with the booking that answers it; `false` if
     /// another provider took it first.
-    pub async fn close_request(&self, id: HelpRequestId, booking: BookingId) -> Result<bool> {
-        let changed = on_pool!(self, |pool| {
+    pub async fn close_request(
+        &self,
+        coop: CoopId,
+        id: HelpRequestId,
+        booking: BookingId,
+        provider: PersonId,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let closed = Event::HelpRequestClosed {
+            request: id,
+            booking,
+        };
+        let happened = [Happened::new(coop, Some(provider), now, closed)];
+        on_pool!(self, |pool| compare_and_set!(
+            pool,
             sqlx::query(
-                "UPDATE market_request SET booking_id = $1 WHERE id = $2 AND booking_id IS NULL",
+                "UPDATE market_request SET booking_id = $1 WHERE id = $2 AND coop_id = $3 \
+                 AND booking_id IS NULL",
             )
             .bind(booking.0)
             .bind(id.0)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })?;
-        Ok(changed == 1)
+            .bind(coop.0),
+            &happened
+        ))
     }
 
     /// Gives a member a new calendar link in a co-op, replacing any
@@ -309,7 +337,13 @@ impl Store {
         referrer: PersonId,
         now: Timestamp,
     ) -> Result<()> {
-        on_pool!(self, |pool| {
+        let made = Event::ReferralMade {
+            member: person,
+            referrer,
+        };
+        let happened = [Happened::new(coop, Some(person), now, made)];
+        on_pool!(self, |pool| compare_and_set!(
+            pool,
             sqlx::query(
                 "INSERT INTO referral (coop_id, person_id, referrer_id, created_at, rewarded) \
                  VALUES ($1, $2, $3, $4, FALSE) ON CONFLICT DO NOTHING",
@@ -317,11 +351,9 @@ impl Store {
             .bind(coop.0)
             .bind(person.0)
             .bind(referrer.0)
-            .bind(now.as_millis())
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })?;
+            .bind(now.as_millis()),
+            &happened
+        ))?;
         Ok(())
     }
 
@@ -348,18 +380,25 @@ impl Store {
     }
 
     /// Marks a referral rewarded; `false` if it already was (or is none).
-    pub async fn mark_referral_rewarded(&self, coop: CoopId, person: PersonId) -> Result<bool> {
-        let changed = on_pool!(self, |pool| {
+    pub async fn mark_referral_rewarded(
+        &self,
+        coop: CoopId,
+        person: PersonId,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let rewarded = Event::ReferralRewarded { member: person };
+        let happened = [Happened::new(coop, None, now, rewarded)];
+        on_pool!(self, |pool| {
+            compare_and_set!(
+            pool,
             sqlx::query(
                 "UPDATE referral SET rewarded = TRUE WHERE coop_id = $1 AND person_id = $2 AND rewarded = FALSE",
             )
             .bind(coop.0)
-            .bind(person.0)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })?;
-        Ok(changed == 1)
+            .bind(person.0),
+            &happened
+        )
+        })
     }
 
     /// Sets the co-op's referral bonus; `None` removes it.
@@ -367,7 +406,14 @@ impl Store {
         &self,
         coop: CoopId,
         bonus: Option<(&coopkit_ledger::CurrencyCode, u64)>,
+        by: PersonId,
+        now: Timestamp,
     ) -> Result<()> {
+        let changed = Event::SettingsChanged {
+            coop,
+            part: SettingsPart::ReferralBonus,
+        };
+        let happened = [Happened::new(coop, Some(by), now, changed)];
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             sqlx::query("DELETE FROM referral_bonus WHERE coop_id = $1")
@@ -386,6 +432,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            record_events!(tx, &happened);
             tx.commit().await?;
             Ok(())
         })

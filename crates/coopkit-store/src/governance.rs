@@ -9,7 +9,7 @@
 use coopkit_domain::{AllocationId, CoopId, Event, Happened, PersonId, Timestamp};
 use coopkit_governance::{ProposalKind, ProposalState};
 
-use crate::events::record_events;
+use crate::events::{compare_and_set, record_events};
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 pub use coopkit_domain::ProposalId;
@@ -404,22 +404,26 @@ impl Store {
 
     pub async fn add_comment(
         &self,
+        coop: CoopId,
         id: ProposalId,
         author: PersonId,
         body: &str,
         now: Timestamp,
     ) -> Result<()> {
+        let commented = Event::ProposalCommented { proposal: id };
+        let happened = [Happened::new(coop, Some(author), now, commented)];
         on_pool!(self, |pool| {
+            compare_and_set!(
+            pool,
             sqlx::query(
                 "INSERT INTO governance_comment (proposal_id, author_id, body, created_at) VALUES ($1, $2, $3, $4)",
             )
             .bind(id.0)
             .bind(author.0)
             .bind(body)
-            .bind(now.as_millis())
-            .execute(pool)
-            .await
-            .map(|d| d.rows_affected())
+            .bind(now.as_millis()),
+            &happened
+        )
         })?;
         Ok(())
     }

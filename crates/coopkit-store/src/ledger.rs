@@ -285,9 +285,20 @@ impl Store {
 impl Store {
     /// Keeps a signed checkpoint. Signing the same batch with the same key
     /// again gives the same signature, so a repeat changes nothing.
-    pub async fn add_checkpoint(&self, coop: CoopId, checkpoint: &Checkpoint) -> Result<()> {
+    pub async fn add_checkpoint(
+        &self,
+        coop: CoopId,
+        checkpoint: &Checkpoint,
+        now: Timestamp,
+    ) -> Result<()> {
         let seq = to_i64(checkpoint.seq, "seq")?;
+        let signed = Event::CheckpointSigned {
+            batch: checkpoint.seq,
+        };
+        let happened = [Happened::new(coop, None, now, signed)];
         on_pool!(self, |pool| {
+            compare_and_set!(
+            pool,
             sqlx::query(
                 "INSERT INTO ledger_checkpoint (coop_id, seq, signed_for, hash, public_key, signature) \
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
@@ -297,10 +308,9 @@ impl Store {
             .bind(&checkpoint.coop)
             .bind(&checkpoint.hash.0[..])
             .bind(&checkpoint.public_key.0[..])
-            .bind(&checkpoint.signature.0[..])
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
+            .bind(&checkpoint.signature.0[..]),
+            &happened
+        )
         })?;
         Ok(())
     }
@@ -363,7 +373,14 @@ impl Store {
         recorded_by: PersonId,
         now: Timestamp,
     ) -> Result<()> {
+        let paid = Event::DuesPaidInCash {
+            member: person,
+            period: period.to_owned(),
+        };
+        let happened = [Happened::new(coop, Some(recorded_by), now, paid)];
         on_pool!(self, |pool| {
+            compare_and_set!(
+            pool,
             sqlx::query(
                 "INSERT INTO dues_paid_in_cash (coop_id, person_id, period, recorded_by, recorded_at) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
@@ -372,10 +389,9 @@ impl Store {
             .bind(person.0)
             .bind(period)
             .bind(recorded_by.0)
-            .bind(now.as_millis())
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
+            .bind(now.as_millis()),
+            &happened
+        )
         })?;
         Ok(())
     }

@@ -307,7 +307,7 @@ impl App {
         }
         Ok(self
             .store
-            .add_comment(id, actor.id, body, self.clock.now())
+            .add_comment(coop.id, id, actor.id, body, self.clock.now())
             .await?)
     }
 

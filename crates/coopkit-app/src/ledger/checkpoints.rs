@@ -29,7 +29,9 @@ impl App {
             code: "journal-empty",
         })?;
         let checkpoint = key.sign(coop.slug.as_str(), head);
-        self.store.add_checkpoint(coop.id, &checkpoint).await?;
+        self.store
+            .add_checkpoint(coop.id, &checkpoint, self.clock.now())
+            .await?;
         tracing::info!(coop = %coop.slug, seq = checkpoint.seq, key = %checkpoint.public_key, "ledger checkpoint signed");
         Ok(checkpoint)
     }

@@ -224,7 +224,7 @@ impl App {
                 answer: OfferAnswer::Offered,
             })
             .collect();
-        self.store.add_offers(&offers, now).await?;
+        self.store.add_offers(coop.id, &offers, now).await?;
         tracing::info!(coop = %coop.slug, open = open.len(), offers = offers.len(), "matching run");
         Ok(offers.len())
     }
@@ -320,7 +320,11 @@ impl App {
             notes: open.request.notes.clone(),
         };
         let booking = self.place_booking(&coop, &requester, form).await?;
-        if !self.store.close_request(request, booking.id).await? {
+        let closed = self
+            .store
+            .close_request(coop.id, request, booking.id, actor.id, self.clock.now())
+            .await?;
+        if !closed {
             // Another provider took it a moment earlier: withdraw ours.
             self.take_step(booking, Party::Provider, Some(actor.id), Action::Decline)
                 .await?;
@@ -353,7 +357,7 @@ impl App {
         }
         Ok(self
             .store
-            .set_favourite(coop.id, actor.id, provider, favourite)
+            .set_favourite(coop.id, actor.id, provider, favourite, self.clock.now())
             .await?)
     }
 

@@ -146,12 +146,17 @@ each_backend! {
         );
         assert_eq!(booking.facts.state, BookingState::Confirmed);
         assert_eq!(s.hold(&booking).await, Some(HoldStatus::Open));
-        // Posted by Ana, answered by each provider once, in the log.
+        // Posted by Ana, offered by the engine, answered by each provider
+        // once; Carol's yes is kept only once her booking has closed the
+        // request (a faster provider would have taken it), so it follows.
         assert_eq!(
             story(&db.store, "sitters", Subject::HelpRequest(request)).await,
             [
                 ("help_request.posted", Some(s.ana.id)),
+                ("help_request.offered", None),
                 ("help_request.answered", Some(s.ben.id)),
+                ("help_request.offered", None),
+                ("help_request.closed", Some(s.carol.id)),
                 ("help_request.answered", Some(s.carol.id)),
             ],
             "{backend:?}"

@@ -107,6 +107,10 @@ each_backend! {
             )
             .await
             .unwrap();
+        s.app
+            .comment_on_proposal(&s.carol, "sitters", proposal, "Monthly suits us.")
+            .await
+            .unwrap();
         let yes = VoteForm {
             choice: "yes".into(),
             ..VoteForm::default()
@@ -125,6 +129,7 @@ each_backend! {
             [
                 ("proposal.created", Some(s.ana.id)),
                 ("vote.opened", None),
+                ("proposal.commented", Some(s.carol.id)),
                 ("vote.ballot_cast", None),
                 ("vote.ballot_cast", None),
                 ("vote.ballot_cast", None),
@@ -182,9 +187,30 @@ each_backend! {
             ],
             "{backend:?}"
         );
+        // A favourite marked twice is one change; unmarked, another.
+        for favourite in [true, true, false] {
+            s.app
+                .set_favourite(&s.ana, "sitters", s.ben.id, favourite)
+                .await
+                .unwrap();
+        }
         assert_eq!(
             story(&db.store, "sitters", Subject::Provider(s.ben.id)).await,
-            [("provider.profile_saved", Some(s.ben.id))],
+            [
+                ("provider.profile_saved", Some(s.ben.id)),
+                ("provider.favourite_changed", Some(s.ana.id)),
+                ("provider.favourite_changed", Some(s.ana.id)),
+            ],
+            "{backend:?}"
+        );
+        // Carol says Ana brought her; with no bonus set, nothing is paid.
+        s.app
+            .record_referral(&s.carol, "sitters", s.ana.id)
+            .await
+            .unwrap();
+        assert_eq!(
+            story(&db.store, "sitters", Subject::Member(s.carol.id)).await,
+            [("referral.made", Some(s.carol.id))],
             "{backend:?}"
         );
         let coop = db.store.coop_by_slug("sitters").await.unwrap().unwrap().id;

@@ -126,6 +126,16 @@ each_backend! {
         app.record_cash_dues(&founder_person, "tickers", poor, "2027-01")
             .await
             .unwrap();
+        // Recording it twice keeps one record and one event, by the founder.
+        app.record_cash_dues(&founder_person, "tickers", poor, "2027-01")
+            .await
+            .unwrap();
+        assert_eq!(
+            coopkit_testkit::story(&db.store, "tickers", coopkit_domain::Subject::Member(poor))
+                .await,
+            [("dues.paid_in_cash", Some(founder))],
+            "{backend:?}"
+        );
         let january = app.tick("tickers", "2027-01").await.unwrap();
         assert_eq!(
             (january.applied, january.paid_in_cash),

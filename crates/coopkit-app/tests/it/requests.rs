@@ -292,6 +292,16 @@ each_backend! {
             1,
             "signing twice keeps one"
         );
+        assert_eq!(
+            coopkit_testkit::story(
+                &db.store,
+                "market",
+                coopkit_domain::Subject::LedgerBatch(signed.seq)
+            )
+            .await,
+            [("ledger.batch_committed", None), ("ledger.checkpoint_signed", None)],
+            "{backend:?}: the batch, then its one signature"
+        );
         assert!(matches!(
             app.sign_checkpoint("elsewhere", &key).await,
             Err(AppError::Conflict {
