@@ -1,5 +1,6 @@
 //! Joining, admitting, leaving, and seeing who belongs.
 
+use coopkit_domain::membership::{self, MembershipAction};
 use coopkit_domain::{join_outcome, MembershipId, MembershipStatus, Role};
 use coopkit_store::{
     LeaveOutcome, MemberListing, Membership, Person, PersonalMembership, RoleChange,
@@ -25,8 +26,21 @@ impl App {
             .iter()
             .find(|class| class.spec.key.as_str() == class_key.trim())
             .ok_or_else(|| AppError::invalid("class", "class-unknown"))?;
-        let status = join_outcome(&coop.settings, &class.spec)
-            .map_err(|code| AppError::invalid("class", code))?;
+        let admitted_at_once = join_outcome(&coop.settings, &class.spec)
+            .map_err(|code| AppError::invalid("class", code))?
+            .is_active();
+        let before = self
+            .store
+            .membership(coop.id, actor.id)
+            .await?
+            .map(|m| m.status);
+        // The store checks the standing again as it writes, so two
+        // applications at once cannot both get in.
+        let status = membership::step(before, MembershipAction::Apply { admitted_at_once })
+            .map_err(|_| AppError::Conflict {
+                field: "class",
+                code: "already-member",
+            })?;
         let membership = self
             .store
             .apply_for_membership(coop.id, actor.id, class.id, status, self.clock.now())

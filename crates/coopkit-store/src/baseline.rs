@@ -14,6 +14,13 @@ pub enum BaselineOutcome {
     Refused,
 }
 
+#[derive(Clone, Copy, sqlx::FromRow)]
+struct BenchAccount {
+    id: i64,
+    balance: i64,
+    debit_limit: i64,
+}
+
 impl Store {
     /// Empties the baseline tables and opens `accounts` accounts with
     /// balance zero and the given debit limit.
@@ -60,15 +67,16 @@ impl Store {
         let select = format!("SELECT id, balance, debit_limit FROM bench_account WHERE id IN ($1, $2) ORDER BY id{lock}");
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let rows: Vec<(i64, i64, i64)> = sqlx::query_as(&select)
+            let rows: Vec<BenchAccount> = sqlx::query_as(&select)
                 .bind(debit)
                 .bind(credit)
                 .fetch_all(&mut *tx)
                 .await?;
-            let Some((_, balance, limit)) = rows
-                .iter()
-                .find(|(account, _, _)| *account == debit)
-                .copied()
+            let Some(BenchAccount {
+                balance,
+                debit_limit: limit,
+                ..
+            }) = rows.iter().find(|account| account.id == debit).copied()
             else {
                 return Ok(BaselineOutcome::Refused);
             };

@@ -12,7 +12,7 @@ use coopkit_market::{BookingFacts, BookingId, BookingState, Payment, Window};
 use crate::error::Conflict;
 use crate::events::{compare_and_set, record_events};
 use crate::market::to_i64;
-use crate::{on_pool, BeginWrite, Result, Store, StoreError};
+use crate::{on_pool, sql_words, BeginWrite, Result, Store, StoreError};
 
 pub use coopkit_market::{Booking, Feedback, NewBooking};
 
@@ -168,7 +168,49 @@ impl Store {
         })?;
         rows.into_iter().map(booking_from).collect()
     }
+}
 
+/// The states whose bookings take their provider's time.
+fn taking_time() -> String {
+    sql_words(
+        BookingState::ALL
+            .into_iter()
+            .filter(|s| s.holds_time())
+            .map(BookingState::as_str),
+    )
+}
+
+#[derive(sqlx::FromRow)]
+struct BusyRow {
+    provider_id: i64,
+    starts_at: i64,
+    ends_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct PairRow {
+    requester_id: i64,
+    provider_id: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct FeedbackCountRow {
+    provider_id: i64,
+    reviews: i64,
+    again: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct FeedbackRow {
+    booking_id: i64,
+    went_well: String,
+    could_be_better: String,
+    would_book_again: bool,
+    answer: String,
+    created_at: i64,
+}
+
+impl Store {
     /// The provider's bookings that hold their time and overlap `window`.
     pub async fn overlapping_bookings(
         &self,
@@ -176,19 +218,21 @@ impl Store {
         provider: PersonId,
         window: Window,
     ) -> Result<Vec<BookingId>> {
-        let rows: Vec<(i64,)> = on_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT id FROM booking WHERE coop_id = $1 AND provider_id = $2 \
-                 AND state IN ('confirmed', 'disputed') AND starts_at < $4 AND $3 < ends_at",
-            )
-            .bind(coop.0)
-            .bind(provider.0)
-            .bind(window.start.as_millis())
-            .bind(window.end.as_millis())
-            .fetch_all(pool)
-            .await
+        let sql = format!(
+            "SELECT id FROM booking WHERE coop_id = $1 AND provider_id = $2 \
+             AND state IN ({}) AND starts_at < $4 AND $3 < ends_at",
+            taking_time()
+        );
+        let ids: Vec<i64> = on_pool!(self, |pool| {
+            sqlx::query_scalar(&sql)
+                .bind(coop.0)
+                .bind(provider.0)
+                .bind(window.start.as_millis())
+                .bind(window.end.as_millis())
+                .fetch_all(pool)
+                .await
         })?;
-        Ok(rows.into_iter().map(|(id,)| BookingId(id)).collect())
+        Ok(ids.into_iter().map(BookingId).collect())
     }
 
     /// Every provider's time taken by bookings that end after `after`.
@@ -197,38 +241,43 @@ impl Store {
         coop: CoopId,
         after: Timestamp,
     ) -> Result<Vec<(PersonId, Window)>> {
-        let rows: Vec<(i64, i64, i64)> = on_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT provider_id, starts_at, ends_at FROM booking WHERE coop_id = $1 \
-                 AND state IN ('confirmed', 'disputed') AND ends_at > $2",
-            )
-            .bind(coop.0)
-            .bind(after.as_millis())
-            .fetch_all(pool)
-            .await
+        let sql = format!(
+            "SELECT provider_id, starts_at, ends_at FROM booking WHERE coop_id = $1 \
+             AND state IN ({}) AND ends_at > $2",
+            taking_time()
+        );
+        let rows: Vec<BusyRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(coop.0)
+                .bind(after.as_millis())
+                .fetch_all(pool)
+                .await
         })?;
         rows.into_iter()
-            .map(|(provider, starts, ends)| {
-                let window = Window::new(Timestamp(starts), Timestamp(ends))
-                    .map_err(|_| StoreError::corrupt("booking.ends_at", &ends.to_string()))?;
-                Ok((PersonId(provider), window))
+            .map(|row| {
+                let window = Window::new(Timestamp(row.starts_at), Timestamp(row.ends_at))
+                    .map_err(|_| {
+                        StoreError::corrupt("booking.ends_at", &row.ends_at.to_string())
+                    })?;
+                Ok((PersonId(row.provider_id), window))
             })
             .collect()
     }
 
     /// Who booked whom, and had it settled, in a co-op: (requester, provider).
     pub async fn settled_pairs(&self, coop: CoopId) -> Result<Vec<(PersonId, PersonId)>> {
-        let rows: Vec<(i64, i64)> = on_pool!(self, |pool| {
+        let rows: Vec<PairRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT DISTINCT requester_id, provider_id FROM booking WHERE coop_id = $1 AND state = 'settled'",
+                "SELECT DISTINCT requester_id, provider_id FROM booking WHERE coop_id = $1 AND state = $2",
             )
             .bind(coop.0)
+            .bind(BookingState::Settled.as_str())
             .fetch_all(pool)
             .await
         })?;
         Ok(rows
             .into_iter()
-            .map(|(r, p)| (PersonId(r), PersonId(p)))
+            .map(|row| (PersonId(row.requester_id), PersonId(row.provider_id)))
             .collect())
     }
 
@@ -238,9 +287,10 @@ impl Store {
     pub async fn bookings_to_reconcile(&self, since: Timestamp) -> Result<Vec<Booking>> {
         let rows: Vec<BookingRow> = on_pool!(self, |pool| {
             sqlx::query_as(&format!(
-                "SELECT {BOOKING_COLUMNS} FROM booking WHERE state = 'confirmed' OR updated_at >= $1 ORDER BY id"
+                "SELECT {BOOKING_COLUMNS} FROM booking WHERE state = $2 OR updated_at >= $1 ORDER BY id"
             ))
             .bind(since.as_millis())
+            .bind(BookingState::Confirmed.as_str())
             .fetch_all(pool)
             .await
         })?;
@@ -272,10 +322,11 @@ impl Store {
                 .bind(booking.provider.0)
                 .execute(&mut *tx)
                 .await?;
-                let (clashes,): (i64,) = sqlx::query_as(
+                let clashes: i64 = sqlx::query_scalar(&format!(
                     "SELECT COUNT(*) FROM booking WHERE coop_id = $1 AND provider_id = $2 AND id <> $3 \
-                     AND state IN ('confirmed', 'disputed') AND starts_at < $5 AND $4 < ends_at",
-                )
+                     AND state IN ({}) AND starts_at < $5 AND $4 < ends_at",
+                    taking_time()
+                ))
                 .bind(booking.coop.0)
                 .bind(booking.provider.0)
                 .bind(booking.id.0)
@@ -384,9 +435,10 @@ impl Store {
     /// For every provider of a co-op with feedback: (reviews, would book
     /// again), in one query for search.
     pub async fn feedback_counts(&self, coop: CoopId) -> Result<HashMap<PersonId, (u32, u32)>> {
-        let rows: Vec<(i64, i64, i64)> = on_pool!(self, |pool| {
+        let rows: Vec<FeedbackCountRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT b.provider_id, COUNT(*), SUM(CASE WHEN f.would_book_again THEN 1 ELSE 0 END) \
+                "SELECT b.provider_id, COUNT(*) AS reviews, \
+                 SUM(CASE WHEN f.would_book_again THEN 1 ELSE 0 END) AS again \
                  FROM booking_feedback f JOIN booking b ON b.id = f.booking_id \
                  WHERE b.coop_id = $1 GROUP BY b.provider_id",
             )
@@ -396,9 +448,12 @@ impl Store {
         })?;
         Ok(rows
             .into_iter()
-            .map(|(provider, reviews, again)| {
+            .map(|row| {
                 let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
-                (PersonId(provider), (count(reviews), count(again)))
+                (
+                    PersonId(row.provider_id),
+                    (count(row.reviews), count(row.again)),
+                )
             })
             .collect())
     }
@@ -415,7 +470,7 @@ impl Store {
         coop: CoopId,
         value: i64,
     ) -> Result<Vec<Feedback>> {
-        let rows: Vec<(i64, String, String, bool, String, i64)> = on_pool!(self, |pool| {
+        let rows: Vec<FeedbackRow> = on_pool!(self, |pool| {
             sqlx::query_as(&format!(
                 "SELECT f.booking_id, f.went_well, f.could_be_better, f.would_book_again, f.answer, f.created_at \
                  FROM booking_feedback f JOIN booking b ON b.id = f.booking_id WHERE {condition} \
@@ -428,16 +483,14 @@ impl Store {
         })?;
         Ok(rows
             .into_iter()
-            .map(
-                |(booking, went_well, could_be_better, again, answer, at)| Feedback {
-                    booking: BookingId(booking),
-                    went_well,
-                    could_be_better,
-                    would_book_again: again,
-                    answer,
-                    created_at: Timestamp(at),
-                },
-            )
+            .map(|row| Feedback {
+                booking: BookingId(row.booking_id),
+                went_well: row.went_well,
+                could_be_better: row.could_be_better,
+                would_book_again: row.would_book_again,
+                answer: row.answer,
+                created_at: Timestamp(row.created_at),
+            })
             .collect())
     }
 }

@@ -106,6 +106,21 @@ impl ItemRow {
     }
 }
 
+/// An item's creator with their share, as the lists show them.
+#[derive(sqlx::FromRow)]
+struct CreatorRow {
+    item_id: i64,
+    person_id: i64,
+    share_bp: i64,
+    display_name: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct SellerBadgeRow {
+    person_id: i64,
+    badge: String,
+}
+
 impl Store {
     /// Sets what a co-op's sales are paid in and pay; `download_key` is
     /// kept only the first time (a new key would void every link given).
@@ -278,7 +293,7 @@ impl Store {
     async fn with_creators(&self, rows: Vec<ItemRow>) -> Result<Vec<Item>> {
         let mut creators: HashMap<i64, Vec<(PersonId, u32, String)>> = HashMap::new();
         for chunk in rows.chunks(500) {
-            let found: Vec<(i64, i64, i64, String)> = on_pool!(self, |pool| {
+            let found: Vec<CreatorRow> = on_pool!(self, |pool| {
                 let mut select = sqlx::QueryBuilder::new(
                     "SELECT c.item_id, c.person_id, c.share_bp, p.display_name \
                      FROM catalogue_creator c JOIN person p ON p.id = c.person_id \
@@ -291,14 +306,15 @@ impl Store {
                 select.push(") ORDER BY c.item_id, c.position");
                 select.build_query_as().fetch_all(pool).await
             })?;
-            for (item, person, share, name) in found {
-                let share = u32::try_from(share).map_err(|_| {
-                    StoreError::corrupt("catalogue_creator.share_bp", &share.to_string())
+            for found in found {
+                let share = u32::try_from(found.share_bp).map_err(|_| {
+                    StoreError::corrupt("catalogue_creator.share_bp", &found.share_bp.to_string())
                 })?;
-                creators
-                    .entry(item)
-                    .or_default()
-                    .push((PersonId(person), share, name));
+                creators.entry(found.item_id).or_default().push((
+                    PersonId(found.person_id),
+                    share,
+                    found.display_name,
+                ));
             }
         }
         rows.into_iter()
@@ -395,13 +411,16 @@ impl Store {
 
     /// Every seller's badges in a co-op, by seller then badge.
     pub async fn seller_badges(&self, coop: CoopId) -> Result<Vec<(PersonId, String)>> {
-        let rows: Vec<(i64, String)> = on_pool!(self, |pool| sqlx::query_as(
+        let rows: Vec<SellerBadgeRow> = on_pool!(self, |pool| sqlx::query_as(
             "SELECT person_id, badge FROM catalogue_badge WHERE coop_id = $1 \
              ORDER BY person_id, badge"
         )
         .bind(coop.0)
         .fetch_all(pool)
         .await)?;
-        Ok(rows.into_iter().map(|(p, b)| (PersonId(p), b)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|row| (PersonId(row.person_id), row.badge))
+            .collect())
     }
 }

@@ -11,7 +11,7 @@ use crate::events::{compare_and_set, record_events};
 use crate::records::{
     all, maybe, Coop, CoopRow, CoopSummary, CoopSummaryRow, MemberClass, MemberClassRow,
 };
-use crate::{on_pool, BeginWrite, Result, Store, StoreError};
+use crate::{on_pool, sql_words, BeginWrite, Result, Store, StoreError};
 
 const COOP_COLUMNS: &str = "coop.id, coop.slug, coop.name, coop.description, coop.profile, \
      coop.joining_requires_approval, coop.dues_amount, coop.dues_currency, coop.dues_period, \
@@ -101,9 +101,10 @@ impl Store {
     pub async fn list_coops(&self) -> Result<Vec<CoopSummary>> {
         let sql = format!(
             "SELECT {COOP_COLUMNS}, \
-               (SELECT count(*) FROM membership m WHERE m.coop_id = coop.id AND m.status = 'active') \
+               (SELECT count(*) FROM membership m WHERE m.coop_id = coop.id AND m.status = {active}) \
                AS active_members \
-             FROM coop ORDER BY lower(coop.name), coop.id"
+             FROM coop ORDER BY lower(coop.name), coop.id",
+            active = sql_words([MembershipStatus::Active.as_str()])
         );
         let rows: Vec<CoopSummaryRow> =
             on_pool!(self, |pool| sqlx::query_as(&sql).fetch_all(pool).await)?;

@@ -236,6 +236,20 @@ fn record_from(row: RecordRow) -> SourceRecord {
 /// Rows per multi-row INSERT: well under SQLite's limit of bound values.
 const BATCH: usize = 2_000;
 
+/// A source by name, if it is known, and the highest source id so far.
+#[derive(sqlx::FromRow)]
+struct KnownSource {
+    found: Option<i64>,
+    highest: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ReviewedPairRow {
+    left_record: String,
+    right_record: String,
+    state: String,
+}
+
 impl Store {
     pub async fn is_directory_moderator(&self, person: PersonId) -> Result<bool> {
         let found: Option<i64> = on_pool!(self, |pool| sqlx::query_scalar(
@@ -346,14 +360,23 @@ impl Store {
     /// The ids the next new organisation and the next new source would
     /// take. A hint: the write checks them again under the lock.
     pub async fn next_directory_ids(&self) -> Result<(i64, i64)> {
-        let (org, source): (Option<i64>, Option<i64>) = on_pool!(self, |pool| {
+        #[derive(sqlx::FromRow)]
+        struct Highest {
+            org: Option<i64>,
+            source: Option<i64>,
+        }
+        let highest: Highest = on_pool!(self, |pool| {
             sqlx::query_as(
-            "SELECT (SELECT MAX(id) FROM directory_org), (SELECT MAX(id) FROM directory_source)"
-        )
-        .fetch_one(pool)
-        .await
+                "SELECT (SELECT MAX(id) FROM directory_org) AS org, \
+                        (SELECT MAX(id) FROM directory_source) AS source",
+            )
+            .fetch_one(pool)
+            .await
         })?;
-        Ok((org.unwrap_or(0) + 1, source.unwrap_or(0) + 1))
+        Ok((
+            highest.org.unwrap_or(0) + 1,
+            highest.source.unwrap_or(0) + 1,
+        ))
     }
 
     /// Writes an import, a merge or an accepted edit whole with the new
@@ -409,14 +432,14 @@ impl Store {
             let source: Option<i64> = match &write.source {
                 None => None,
                 Some(source) => Some({
-                    let (found, max): (Option<i64>, Option<i64>) = sqlx::query_as(
-                        "SELECT (SELECT id FROM directory_source WHERE name = $1), \
-                                (SELECT MAX(id) FROM directory_source)",
+                    let known: KnownSource = sqlx::query_as(
+                        "SELECT (SELECT id FROM directory_source WHERE name = $1) AS found, \
+                                (SELECT MAX(id) FROM directory_source) AS highest",
                     )
                     .bind(&source.name)
                     .fetch_one(&mut *tx)
                     .await?;
-                    if found.unwrap_or(max.unwrap_or(0) + 1) != source.id {
+                    if known.found.unwrap_or(known.highest.unwrap_or(0) + 1) != source.id {
                         return Err(StoreError::Conflict(Conflict::DirectoryIds));
                     }
                     sqlx::query_scalar(
@@ -592,7 +615,7 @@ impl Store {
     /// The most recently decided pairs that kept their records, newest
     /// first: what the linker learns from.
     pub async fn directory_reviewed_pairs(&self, limit: i64) -> Result<Vec<ReviewedPair>> {
-        let rows: Vec<(String, String, String)> = on_pool!(self, |pool| sqlx::query_as(
+        let rows: Vec<ReviewedPairRow> = on_pool!(self, |pool| sqlx::query_as(
             "SELECT left_record, right_record, state FROM directory_review \
              WHERE state <> $2 AND left_record IS NOT NULL AND right_record IS NOT NULL \
              ORDER BY decided_at DESC, id DESC LIMIT $1"
@@ -602,11 +625,12 @@ impl Store {
         .fetch_all(pool)
         .await)?;
         rows.into_iter()
-            .map(|(left_record, right_record, state)| {
+            .map(|row| {
+                let state = review_state("directory_review.state", &row.state)?;
                 Ok(ReviewedPair {
-                    left_record,
-                    right_record,
-                    same: review_state("directory_review.state", &state)? == ReviewState::Accepted,
+                    left_record: row.left_record,
+                    right_record: row.right_record,
+                    same: state == ReviewState::Accepted,
                 })
             })
             .collect()

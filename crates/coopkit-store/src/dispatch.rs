@@ -55,6 +55,35 @@ fn request_from(row: RequestRow) -> Result<OpenRequest> {
     })
 }
 
+#[derive(sqlx::FromRow)]
+struct OfferRow {
+    request_id: i64,
+    provider_id: i64,
+    reasons: String,
+    answer: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct CalendarOwnerRow {
+    coop_id: i64,
+    coop_name: String,
+    person_id: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct ReferralRow {
+    person_id: i64,
+    referrer_id: i64,
+    rewarded: bool,
+    created_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct BonusRow {
+    currency: String,
+    amount: i64,
+}
+
 impl Store {
     /// Marks or unmarks a provider as one of a member's favourites.
     pub async fn set_favourite(
@@ -195,7 +224,7 @@ impl Store {
 
     /// Every offer on the co-op's requests, newest request first.
     pub async fn offers(&self, coop: CoopId) -> Result<Vec<Offer>> {
-        let rows: Vec<(i64, i64, String, String)> = on_pool!(self, |pool| {
+        let rows: Vec<OfferRow> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT p.request_id, p.provider_id, p.reasons, p.answer FROM proposal p \
                  JOIN market_request r ON r.id = p.request_id WHERE r.coop_id = $1 \
@@ -206,13 +235,13 @@ impl Store {
             .await
         })?;
         rows.into_iter()
-            .map(|(request, provider, reasons, answer)| {
+            .map(|row| {
                 Ok(Offer {
-                    request: HelpRequestId(request),
-                    provider: PersonId(provider),
-                    reasons,
-                    answer: OfferAnswer::parse(&answer)
-                        .ok_or_else(|| StoreError::corrupt("proposal.answer", &answer))?,
+                    request: HelpRequestId(row.request_id),
+                    provider: PersonId(row.provider_id),
+                    answer: OfferAnswer::parse(&row.answer)
+                        .ok_or_else(|| StoreError::corrupt("proposal.answer", &row.answer))?,
+                    reasons: row.reasons,
                 })
             })
             .collect()
@@ -315,16 +344,16 @@ impl Store {
         &self,
         token_hash: &[u8; 32],
     ) -> Result<Option<(CoopId, String, PersonId)>> {
-        let row: Option<(i64, String, i64)> = on_pool!(self, |pool| {
+        let row: Option<CalendarOwnerRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT f.coop_id, c.name, f.person_id FROM calendar_feed f \
+                "SELECT f.coop_id, c.name AS coop_name, f.person_id FROM calendar_feed f \
                  JOIN coop c ON c.id = f.coop_id WHERE f.token_hash = $1",
             )
             .bind(&token_hash[..])
             .fetch_optional(pool)
             .await
         })?;
-        Ok(row.map(|(coop, name, person)| (CoopId(coop), name, PersonId(person))))
+        Ok(row.map(|row| (CoopId(row.coop_id), row.coop_name, PersonId(row.person_id))))
     }
 }
 
@@ -359,7 +388,7 @@ impl Store {
 
     /// A co-op's referrals, newest first.
     pub async fn referrals(&self, coop: CoopId) -> Result<Vec<Referral>> {
-        let rows: Vec<(i64, i64, bool, i64)> = on_pool!(self, |pool| {
+        let rows: Vec<ReferralRow> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT person_id, referrer_id, rewarded, created_at FROM referral WHERE coop_id = $1 \
                  ORDER BY created_at DESC, person_id",
@@ -370,11 +399,11 @@ impl Store {
         })?;
         Ok(rows
             .into_iter()
-            .map(|(person, referrer, rewarded, at)| Referral {
-                person: PersonId(person),
-                referrer: PersonId(referrer),
-                rewarded,
-                created_at: Timestamp(at),
+            .map(|row| Referral {
+                person: PersonId(row.person_id),
+                referrer: PersonId(row.referrer_id),
+                rewarded: row.rewarded,
+                created_at: Timestamp(row.created_at),
             })
             .collect())
     }
@@ -443,13 +472,13 @@ impl Store {
         &self,
         coop: CoopId,
     ) -> Result<Option<(coopkit_ledger::CurrencyCode, u64)>> {
-        let row: Option<(String, i64)> = on_pool!(self, |pool| {
+        let row: Option<BonusRow> = on_pool!(self, |pool| {
             sqlx::query_as("SELECT currency, amount FROM referral_bonus WHERE coop_id = $1")
                 .bind(coop.0)
                 .fetch_optional(pool)
                 .await
         })?;
-        row.map(|(currency, amount)| {
+        row.map(|BonusRow { currency, amount }| {
             Ok((
                 coopkit_ledger::CurrencyCode::parse(&currency)
                     .map_err(|_| StoreError::corrupt("referral_bonus.currency", &currency))?,

@@ -6,11 +6,13 @@
 //! closing the secret and the tags are erased together, after which no
 //! one, operators included, can tie a ballot to a voter.
 
-use coopkit_domain::{AllocationId, CoopId, Event, Happened, PersonId, Timestamp};
+use coopkit_domain::{
+    AllocationId, CoopId, Event, Happened, MembershipStatus, PersonId, Timestamp,
+};
 use coopkit_governance::{ProposalKind, ProposalState};
 
 use crate::events::{compare_and_set, record_events};
-use crate::{on_pool, BeginWrite, Result, Store, StoreError};
+use crate::{on_pool, sql_words, BeginWrite, Result, Store, StoreError};
 
 pub use coopkit_domain::ProposalId;
 pub use coopkit_governance::{Comment, NewProposal, Proposal, RollEntry, StoredBallot};
@@ -92,6 +94,40 @@ pub struct CastBallot<'a> {
     pub reason: &'a str,
 }
 
+#[derive(sqlx::FromRow)]
+struct RollRow {
+    person_id: i64,
+    class_key: String,
+    voted_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct BallotRow {
+    class_key: String,
+    choice: String,
+    reason: String,
+    receipt_hash: Vec<u8>,
+}
+
+impl From<BallotRow> for StoredBallot {
+    fn from(row: BallotRow) -> Self {
+        StoredBallot {
+            class_key: row.class_key,
+            choice: row.choice,
+            reason: row.reason,
+            receipt_hash: row.receipt_hash,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CommentRow {
+    author_id: i64,
+    author_name: String,
+    body: String,
+    created_at: i64,
+}
+
 impl Store {
     pub async fn create_proposal(&self, new: &NewProposal, now: Timestamp) -> Result<ProposalId> {
         let options = serde_json::to_string(&new.options)
@@ -160,7 +196,12 @@ impl Store {
 
     /// Proposals whose opening or closing time has come, in any co-op.
     pub async fn due_proposals(&self, now: Timestamp) -> Result<Vec<(CoopId, ProposalId)>> {
-        let rows: Vec<(i64, i64)> = on_pool!(self, |pool| {
+        #[derive(sqlx::FromRow)]
+        struct Due {
+            coop_id: i64,
+            id: i64,
+        }
+        let rows: Vec<Due> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT coop_id, id FROM governance_proposal \
                  WHERE (state = $2 AND opens_at <= $1) OR (state = $3 AND closes_at <= $1) \
@@ -174,7 +215,7 @@ impl Store {
         })?;
         Ok(rows
             .into_iter()
-            .map(|(coop, id)| (CoopId(coop), ProposalId(id)))
+            .map(|due| (CoopId(due.coop_id), ProposalId(due.id)))
             .collect())
     }
 
@@ -205,13 +246,14 @@ impl Store {
             if opened == 0 {
                 return Ok(false);
             }
-            let eligible = sqlx::query(
+            let eligible = sqlx::query(&format!(
                 "INSERT INTO governance_roll (proposal_id, person_id, class_key) \
                  SELECT p.id, m.person_id, c.key FROM governance_proposal p \
-                 JOIN membership m ON m.coop_id = p.coop_id AND m.status = 'active' \
+                 JOIN membership m ON m.coop_id = p.coop_id AND m.status = {active} \
                  JOIN member_class c ON c.id = m.class_id \
                  WHERE p.id = $1 AND (p.class_key IS NULL OR p.class_key = c.key)",
-            )
+                active = sql_words([MembershipStatus::Active.as_str()])
+            ))
             .bind(id.0)
             .execute(&mut *tx)
             .await?
@@ -322,7 +364,7 @@ impl Store {
     }
 
     pub async fn roll(&self, id: ProposalId) -> Result<Vec<RollEntry>> {
-        let rows: Vec<(i64, String, Option<i64>)> = on_pool!(self, |pool| {
+        let rows: Vec<RollRow> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT person_id, class_key, voted_at FROM governance_roll WHERE proposal_id = $1 ORDER BY person_id",
             )
@@ -332,35 +374,35 @@ impl Store {
         })?;
         Ok(rows
             .into_iter()
-            .map(|(person, class_key, voted_at)| RollEntry {
-                person: PersonId(person),
-                class_key,
-                voted_at: voted_at.map(Timestamp),
+            .map(|row| RollEntry {
+                person: PersonId(row.person_id),
+                class_key: row.class_key,
+                voted_at: row.voted_at.map(Timestamp),
             })
             .collect())
     }
 
     pub async fn roll_entry(&self, id: ProposalId, person: PersonId) -> Result<Option<RollEntry>> {
-        let row: Option<(String, Option<i64>)> = on_pool!(self, |pool| {
+        let row: Option<RollRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT class_key, voted_at FROM governance_roll WHERE proposal_id = $1 AND person_id = $2",
+                "SELECT person_id, class_key, voted_at FROM governance_roll WHERE proposal_id = $1 AND person_id = $2",
             )
             .bind(id.0)
             .bind(person.0)
             .fetch_optional(pool)
             .await
         })?;
-        Ok(row.map(|(class_key, voted_at)| RollEntry {
-            person,
-            class_key,
-            voted_at: voted_at.map(Timestamp),
+        Ok(row.map(|row| RollEntry {
+            person: PersonId(row.person_id),
+            class_key: row.class_key,
+            voted_at: row.voted_at.map(Timestamp),
         }))
     }
 
     /// The ballots, in a fixed order that says nothing of who cast them
     /// or when: by receipt hash.
     pub async fn ballots(&self, id: ProposalId) -> Result<Vec<StoredBallot>> {
-        let rows: Vec<(String, String, String, Vec<u8>)> = on_pool!(self, |pool| {
+        let rows: Vec<BallotRow> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT class_key, choice, reason, receipt_hash FROM governance_ballot \
                  WHERE proposal_id = $1 ORDER BY receipt_hash",
@@ -369,15 +411,7 @@ impl Store {
             .fetch_all(pool)
             .await
         })?;
-        Ok(rows
-            .into_iter()
-            .map(|(class_key, choice, reason, receipt_hash)| StoredBallot {
-                class_key,
-                choice,
-                reason,
-                receipt_hash,
-            })
-            .collect())
+        Ok(rows.into_iter().map(StoredBallot::from).collect())
     }
 
     pub async fn ballot_by_receipt(
@@ -385,21 +419,17 @@ impl Store {
         id: ProposalId,
         receipt_hash: &[u8],
     ) -> Result<Option<StoredBallot>> {
-        let row: Option<(String, String, String)> = on_pool!(self, |pool| {
+        let row: Option<BallotRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT class_key, choice, reason FROM governance_ballot WHERE proposal_id = $1 AND receipt_hash = $2",
+                "SELECT class_key, choice, reason, receipt_hash FROM governance_ballot \
+                 WHERE proposal_id = $1 AND receipt_hash = $2",
             )
             .bind(id.0)
             .bind(receipt_hash)
             .fetch_optional(pool)
             .await
         })?;
-        Ok(row.map(|(class_key, choice, reason)| StoredBallot {
-            class_key,
-            choice,
-            reason,
-            receipt_hash: receipt_hash.to_vec(),
-        }))
+        Ok(row.map(StoredBallot::from))
     }
 
     pub async fn add_comment(
@@ -412,26 +442,25 @@ impl Store {
     ) -> Result<()> {
         let commented = Event::ProposalCommented { proposal: id };
         let happened = [Happened::new(coop, Some(author), now, commented)];
-        on_pool!(self, |pool| {
-            compare_and_set!(
+        let insert = "INSERT INTO governance_comment (proposal_id, author_id, body, created_at) \
+                      VALUES ($1, $2, $3, $4)";
+        on_pool!(self, |pool| compare_and_set!(
             pool,
-            sqlx::query(
-                "INSERT INTO governance_comment (proposal_id, author_id, body, created_at) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(id.0)
-            .bind(author.0)
-            .bind(body)
-            .bind(now.as_millis()),
+            sqlx::query(insert)
+                .bind(id.0)
+                .bind(author.0)
+                .bind(body)
+                .bind(now.as_millis()),
             &happened
-        )
-        })?;
+        ))?;
         Ok(())
     }
 
     pub async fn comments(&self, id: ProposalId) -> Result<Vec<Comment>> {
-        let rows: Vec<(i64, String, String, i64)> = on_pool!(self, |pool| {
+        let rows: Vec<CommentRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT c.author_id, p.display_name, c.body, c.created_at FROM governance_comment c \
+                "SELECT c.author_id, p.display_name AS author_name, c.body, c.created_at \
+                 FROM governance_comment c \
                  JOIN person p ON p.id = c.author_id WHERE c.proposal_id = $1 ORDER BY c.id",
             )
             .bind(id.0)
@@ -440,11 +469,11 @@ impl Store {
         })?;
         Ok(rows
             .into_iter()
-            .map(|(author, author_name, body, at)| Comment {
-                author: PersonId(author),
-                author_name,
-                body,
-                created_at: Timestamp(at),
+            .map(|row| Comment {
+                author: PersonId(row.author_id),
+                author_name: row.author_name,
+                body: row.body,
+                created_at: Timestamp(row.created_at),
             })
             .collect())
     }

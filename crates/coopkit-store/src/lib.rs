@@ -80,6 +80,21 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// States as a query names them, `'confirmed', 'disputed'`, written from
+/// the enums' own `as_str`: a state renamed in the domain cannot leave a
+/// stale word in a query. The words are the enums' fixed snake_case, so
+/// quoting them needs no escaping.
+pub(crate) fn sql_words(words: impl IntoIterator<Item = &'static str>) -> String {
+    words
+        .into_iter()
+        .map(|word| {
+            debug_assert!(word.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+            format!("'{word}'")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Opening a transaction that will write. SQLite must take its write lock
 /// up front (`BEGIN IMMEDIATE`): a deferred transaction that reads and then
 /// writes fails with SQLITE_BUSY, without waiting, when another writer got

@@ -3,14 +3,16 @@
 
 use std::collections::HashMap;
 
-use coopkit_domain::{CoopId, Event, Happened, PersonId, SettingsPart, Timestamp};
+use coopkit_domain::{
+    CoopId, Event, Happened, MembershipStatus, PersonId, SettingsPart, Timestamp,
+};
 use coopkit_ledger::CurrencyCode;
 use coopkit_market::matching::Point;
 use coopkit_market::{Price, WeeklySlot};
 
 use crate::error::Conflict;
 use crate::events::{compare_and_set, record_events};
-use crate::{on_pool, BeginWrite, Result, Store, StoreError};
+use crate::{on_pool, sql_words, BeginWrite, Result, Store, StoreError};
 
 pub use coopkit_market::{Badge, Category, ProviderListing, ProviderProfile, Service, ServiceArea};
 
@@ -72,7 +74,7 @@ impl Store {
     }
 
     pub async fn categories(&self, coop: CoopId) -> Result<Vec<Category>> {
-        let rows: Vec<(String, String)> = on_pool!(self, |pool| {
+        let rows: Vec<CategoryRow> = on_pool!(self, |pool| {
             sqlx::query_as("SELECT key, name FROM market_category WHERE coop_id = $1 ORDER BY name")
                 .bind(coop.0)
                 .fetch_all(pool)
@@ -80,7 +82,10 @@ impl Store {
         })?;
         Ok(rows
             .into_iter()
-            .map(|(key, name)| Category { key, name })
+            .map(|row| Category {
+                key: row.key,
+                name: row.name,
+            })
             .collect())
     }
 
@@ -179,14 +184,15 @@ impl Store {
         category: Option<&str>,
     ) -> Result<Vec<ProviderListing>> {
         let rows: Vec<ListingRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
+            sqlx::query_as(&format!(
                     "SELECT p.person_id, p.bio, p.languages, p.lat_e6, p.lon_e6, p.radius_m, person.display_name \
                      FROM provider p JOIN person ON person.id = p.person_id \
-                     JOIN membership m ON m.coop_id = p.coop_id AND m.person_id = p.person_id AND m.status = 'active' \
+                     JOIN membership m ON m.coop_id = p.coop_id AND m.person_id = p.person_id AND m.status = {active} \
                      WHERE p.coop_id = $1 AND ($2 = '' OR EXISTS (SELECT 1 FROM provider_service s \
                        WHERE s.coop_id = p.coop_id AND s.person_id = p.person_id AND s.category = $2)) \
                      ORDER BY person.display_name, p.person_id",
-                )
+                    active = sql_words([MembershipStatus::Active.as_str()])
+                ))
                 .bind(coop.0)
                 .bind(category.unwrap_or(""))
                 .fetch_all(pool)
@@ -228,7 +234,7 @@ impl Store {
     /// Each provider's services and slots, by person.
     async fn provider_details(&self, coop: CoopId, person: Option<PersonId>) -> Result<Details> {
         let who = person.map_or(0, |p| p.0);
-        let services: Vec<(i64, String, String, i64, i64)> = on_pool!(self, |pool| {
+        let services: Vec<ServiceRow> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT person_id, category, currency, price, unit_minutes FROM provider_service \
                  WHERE coop_id = $1 AND ($2 = 0 OR person_id = $2) ORDER BY person_id, category",
@@ -238,7 +244,7 @@ impl Store {
             .fetch_all(pool)
             .await
         })?;
-        let slots: Vec<(i64, i64, i64, i64)> = on_pool!(self, |pool| {
+        let slots: Vec<SlotRow> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT person_id, weekday, start_minute, end_minute FROM provider_slot \
                  WHERE coop_id = $1 AND ($2 = 0 OR person_id = $2) ORDER BY person_id, weekday, start_minute",
@@ -248,7 +254,7 @@ impl Store {
             .fetch_all(pool)
             .await
         })?;
-        let days_off: Vec<(i64, i64)> = on_pool!(self, |pool| {
+        let days_off: Vec<DayOffRow> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT person_id, day FROM provider_day_off \
                  WHERE coop_id = $1 AND ($2 = 0 OR person_id = $2) ORDER BY person_id, day",
@@ -260,20 +266,21 @@ impl Store {
         })?;
         let services = services
             .into_iter()
-            .map(|(person, category, currency, price, unit)| {
-                let corrupt = || StoreError::corrupt("provider_service.price", &price.to_string());
+            .map(|row| {
+                let corrupt =
+                    || StoreError::corrupt("provider_service.price", &row.price.to_string());
                 let price = Price::new(
-                    u64::try_from(price).map_err(|_| corrupt())?,
-                    u32::try_from(unit).map_err(|_| corrupt())?,
+                    u64::try_from(row.price).map_err(|_| corrupt())?,
+                    u32::try_from(row.unit_minutes).map_err(|_| corrupt())?,
                 )
                 .map_err(|_| corrupt())?;
                 Ok((
-                    PersonId(person),
+                    PersonId(row.person_id),
                     Service {
-                        category,
-                        currency: CurrencyCode::parse(&currency).map_err(|_| {
-                            StoreError::corrupt("provider_service.currency", &currency)
+                        currency: CurrencyCode::parse(&row.currency).map_err(|_| {
+                            StoreError::corrupt("provider_service.currency", &row.currency)
                         })?,
+                        category: row.category,
                         price,
                     },
                 ))
@@ -281,7 +288,13 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         let slots = slots
             .into_iter()
-            .map(|(person, weekday, start, end)| {
+            .map(|row| {
+                let SlotRow {
+                    person_id,
+                    weekday,
+                    start_minute: start,
+                    end_minute: end,
+                } = row;
                 let slot = u8::try_from(weekday)
                     .ok()
                     .zip(u16::try_from(start).ok().zip(u16::try_from(end).ok()))
@@ -289,7 +302,7 @@ impl Store {
                     .ok_or_else(|| {
                         StoreError::corrupt("provider_slot", &format!("{weekday} {start}-{end}"))
                     })?;
-                Ok((PersonId(person), slot))
+                Ok((PersonId(person_id), slot))
             })
             .collect::<Result<Vec<_>>>()?;
         let mut details = Details::new();
@@ -299,15 +312,52 @@ impl Store {
         for (person, slot) in slots {
             details.entry(person).or_default().slots.push(slot);
         }
-        for (person, day) in days_off {
+        for off in days_off {
             details
-                .entry(PersonId(person))
+                .entry(PersonId(off.person_id))
                 .or_default()
                 .days_off
-                .push(Timestamp(day));
+                .push(Timestamp(off.day));
         }
         Ok(details)
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct CategoryRow {
+    key: String,
+    name: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct ServiceRow {
+    person_id: i64,
+    category: String,
+    currency: String,
+    price: i64,
+    unit_minutes: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct SlotRow {
+    person_id: i64,
+    weekday: i64,
+    start_minute: i64,
+    end_minute: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct DayOffRow {
+    person_id: i64,
+    day: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct BadgeRow {
+    label: String,
+    done_on: String,
+    confirmed_by: i64,
+    confirmed_by_name: String,
 }
 
 /// A provider's services, slots and days off.
@@ -394,9 +444,10 @@ impl Store {
 
     /// A provider's badges in a co-op, by label.
     pub async fn badges(&self, coop: CoopId, provider: PersonId) -> Result<Vec<Badge>> {
-        let rows: Vec<(String, String, i64, String)> = on_pool!(self, |pool| {
+        let rows: Vec<BadgeRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT b.label, b.done_on, b.confirmed_by, p.display_name FROM provider_badge b \
+                "SELECT b.label, b.done_on, b.confirmed_by, p.display_name AS confirmed_by_name \
+                 FROM provider_badge b \
                  JOIN person p ON p.id = b.confirmed_by WHERE b.coop_id = $1 AND b.person_id = $2 ORDER BY b.label",
             )
             .bind(coop.0)
@@ -406,11 +457,11 @@ impl Store {
         })?;
         Ok(rows
             .into_iter()
-            .map(|(label, done_on, by, name)| Badge {
-                label,
-                done_on,
-                confirmed_by: PersonId(by),
-                confirmed_by_name: name,
+            .map(|row| Badge {
+                label: row.label,
+                done_on: row.done_on,
+                confirmed_by: PersonId(row.confirmed_by),
+                confirmed_by_name: row.confirmed_by_name,
             })
             .collect())
     }

@@ -120,6 +120,10 @@ impl Store {
         } else {
             MembershipAction::Decline
         };
+        // Only a pending application is decided (the statement checks it
+        // as it writes); the rule says where the decision takes it.
+        let decision = membership::step(Some(MembershipStatus::Pending), action)
+            .map_err(|_| StoreError::Corrupt(format!("{decision:?} is no decision")))?;
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let row: Option<MembershipRow> = sqlx::query_as(&sql)
@@ -150,25 +154,24 @@ impl Store {
     ) -> Result<LeaveOutcome> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let current: Option<(i64, i64, String, String)> = sqlx::query_as(
-                "SELECT id, class_id, role, status FROM membership WHERE coop_id = $1 AND person_id = $2",
-            )
-            .bind(coop.0)
-            .bind(person.0)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((id, class, role, status)) = current else {
+            let sql = format!(
+                "SELECT {MEMBERSHIP_COLUMNS} FROM membership WHERE coop_id = $1 AND person_id = $2"
+            );
+            let current: Option<MembershipRow> = sqlx::query_as(&sql)
+                .bind(coop.0)
+                .bind(person.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(current): Option<Membership> = maybe(current)? else {
                 return Ok(LeaveOutcome::NotAMember);
             };
-            let status = MembershipStatus::parse(&status)
-                .map_err(|_| StoreError::corrupt("membership.status", &status))?;
-            if !matches!(status, MembershipStatus::Active | MembershipStatus::Pending) {
+            let Ok(after) = membership::step(Some(current.status), MembershipAction::Leave) else {
                 return Ok(LeaveOutcome::NotAMember);
-            }
-            if status.is_active() && role == Role::Admin.as_str() {
+            };
+            if current.status.is_active() && current.role == Role::Admin {
                 let other_admins: i64 = sqlx::query_scalar(OTHER_ACTIVE_ADMINS)
                     .bind(coop.0)
-                    .bind(id)
+                    .bind(current.id.0)
                     .bind(Role::Admin.as_str())
                     .bind(MembershipStatus::Active.as_str())
                     .fetch_one(&mut *tx)
@@ -180,19 +183,16 @@ impl Store {
             sqlx::query(
                 "UPDATE membership SET status = $1, decided_at = $2 WHERE coop_id = $3 AND person_id = $4",
             )
-            .bind(MembershipStatus::Left.as_str())
+            .bind(after.as_str())
             .bind(now.as_millis())
             .bind(coop.0)
             .bind(person.0)
             .execute(&mut *tx)
             .await?;
-            let event = membership::event(
-                MembershipId(id),
-                person,
-                MemberClassId(class),
-                MembershipAction::Leave,
+            record_events!(
+                tx,
+                &[happened(&current, MembershipAction::Leave, person, now)]
             );
-            record_events!(tx, &[Happened::new(coop, Some(person), now, event)]);
             tx.commit().await?;
             Ok(LeaveOutcome::Left)
         })

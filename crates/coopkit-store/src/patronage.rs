@@ -2,6 +2,7 @@
 //! allocation and its lines, and the patronage the bookings record.
 
 use coopkit_domain::{AllocationId, CoopId, Event, Happened, PersonId, ProposalId, Timestamp};
+use coopkit_market::{BookingState, OrderState};
 use coopkit_patronage::state::{self, AllocationState};
 
 use crate::events::{compare_and_set, record_events};
@@ -134,6 +135,15 @@ fn signed(what: &str, n: u64) -> Result<i64> {
     i64::try_from(n).map_err(|_| StoreError::Corrupt(format!("{what} {n} exceeds i64")))
 }
 
+/// One member's work, sales and purchases in a period, summed.
+#[derive(sqlx::FromRow)]
+struct PatronageRow {
+    person: i64,
+    minutes: i64,
+    sales: i64,
+    purchases: i64,
+}
+
 impl Store {
     /// Each member's work, sales and purchases in `[from, to)`, by person:
     /// from the bookings settled, and the catalogue's orders paid (a
@@ -146,26 +156,27 @@ impl Store {
         to: Timestamp,
         currency: &str,
     ) -> Result<Vec<BookedPatronage>> {
-        let rows: Vec<(i64, i64, i64, i64)> = on_pool!(self, |pool| {
+        let rows: Vec<PatronageRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT person, CAST(SUM(minutes) AS BIGINT), CAST(SUM(sales) AS BIGINT), \
-                        CAST(SUM(purchases) AS BIGINT) FROM ( \
+                "SELECT person, CAST(SUM(minutes) AS BIGINT) AS minutes, \
+                        CAST(SUM(sales) AS BIGINT) AS sales, \
+                        CAST(SUM(purchases) AS BIGINT) AS purchases FROM ( \
                    SELECT provider_id AS person, (ends_at - starts_at) / 60000 AS minutes, \
                           CASE WHEN currency = $4 THEN amount ELSE 0 END AS sales, 0 AS purchases \
-                   FROM booking WHERE coop_id = $1 AND state = 'settled' AND ends_at >= $2 AND ends_at < $3 \
+                   FROM booking WHERE coop_id = $1 AND state = $5 AND ends_at >= $2 AND ends_at < $3 \
                    UNION ALL \
                    SELECT requester_id, 0, 0, CASE WHEN currency = $4 THEN amount ELSE 0 END \
-                   FROM booking WHERE coop_id = $1 AND state = 'settled' AND ends_at >= $2 AND ends_at < $3 \
+                   FROM booking WHERE coop_id = $1 AND state = $5 AND ends_at >= $2 AND ends_at < $3 \
                    UNION ALL \
                    SELECT c.person_id, 0, o.amount * c.share_bp / 10000, 0 \
                    FROM catalogue_order o JOIN catalogue_creator c ON c.item_id = o.item_id \
                    JOIN catalogue_settings s ON s.coop_id = o.coop_id \
-                   WHERE o.coop_id = $1 AND o.state = 'paid' AND o.created_at >= $2 \
+                   WHERE o.coop_id = $1 AND o.state = $6 AND o.created_at >= $2 \
                      AND o.created_at < $3 AND s.currency = $4 \
                    UNION ALL \
                    SELECT o.buyer_id, 0, 0, o.amount \
                    FROM catalogue_order o JOIN catalogue_settings s ON s.coop_id = o.coop_id \
-                   WHERE o.coop_id = $1 AND o.state = 'paid' AND o.created_at >= $2 \
+                   WHERE o.coop_id = $1 AND o.state = $6 AND o.created_at >= $2 \
                      AND o.created_at < $3 AND s.currency = $4 \
                  ) AS done GROUP BY person ORDER BY person",
             )
@@ -173,16 +184,18 @@ impl Store {
             .bind(from.as_millis())
             .bind(to.as_millis())
             .bind(currency)
+            .bind(BookingState::Settled.as_str())
+            .bind(OrderState::Paid.as_str())
             .fetch_all(pool)
             .await
         })?;
         Ok(rows
             .into_iter()
-            .map(|(person, minutes, sales, purchases)| BookedPatronage {
-                person: PersonId(person),
-                minutes: u64::try_from(minutes).unwrap_or(0),
-                sales: u64::try_from(sales).unwrap_or(0),
-                purchases: u64::try_from(purchases).unwrap_or(0),
+            .map(|row| BookedPatronage {
+                person: PersonId(row.person),
+                minutes: u64::try_from(row.minutes).unwrap_or(0),
+                sales: u64::try_from(row.sales).unwrap_or(0),
+                purchases: u64::try_from(row.purchases).unwrap_or(0),
             })
             .collect())
     }
