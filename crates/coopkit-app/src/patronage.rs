@@ -14,11 +14,12 @@
 use coopkit_domain::validation::Collector;
 use coopkit_domain::{AllocationId, MembershipStatus, Role, Timestamp};
 use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, TransferId};
+use coopkit_patronage::records::{
+    AllocationLine, AllocationRecord, BookedPatronage, NewAllocation,
+};
 use coopkit_patronage::state::AllocationState;
 use coopkit_patronage::{allocate, Allocation, Bylaws, Measure, Patronage};
-use coopkit_store::{
-    AllocationLine, AllocationRecord, Coop, CoopRules, NewAllocation, Person, ProposalId,
-};
+use coopkit_store::{Coop, CoopRules, Person, ProposalId};
 use serde::{Deserialize, Serialize};
 
 use crate::governance::ProposalForm;
@@ -72,7 +73,7 @@ fn transfer_id(coop: &Coop, allocation: AllocationId, part: &str) -> TransferId 
     ))
 }
 
-fn measure_of(measure: Measure, booked: &coopkit_store::BookedPatronage) -> u64 {
+fn measure_of(measure: Measure, booked: &BookedPatronage) -> u64 {
     match measure {
         Measure::Hours => booked.minutes,
         Measure::Sales => booked.sales,

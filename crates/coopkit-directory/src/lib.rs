@@ -16,6 +16,7 @@ pub mod merge;
 pub mod moderation;
 pub mod murmurations;
 pub mod normalize;
+pub mod records;
 
 pub use geojson::read_geojson;
 pub use jsonld::read_jsonld;

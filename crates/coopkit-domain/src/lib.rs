@@ -13,6 +13,7 @@ pub mod event;
 pub mod ids;
 pub mod membership;
 pub mod person;
+pub mod subject;
 pub mod validation;
 pub mod values;
 

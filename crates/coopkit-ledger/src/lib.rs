@@ -19,6 +19,7 @@ pub mod currency;
 pub mod journal;
 pub mod ledger;
 pub mod policy;
+pub mod request;
 pub mod transfer;
 
 pub use account::{Account, AccountId, AccountOwner, Balances, CoopAccount, CurrencyCode, Limit};

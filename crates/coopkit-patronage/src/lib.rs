@@ -18,6 +18,7 @@
 //! What investors may receive on their capital is the other side of that
 //! rule, and capped: [`returns`].
 
+pub mod records;
 pub mod returns;
 pub mod state;
 

@@ -3,78 +3,17 @@
 //! the review queue and suggested edits. Records are JSON the directory
 //! crate reads; the store keeps them whole and decides nothing about them.
 
-use coopkit_domain::{PersonId, Timestamp};
+use coopkit_domain::{EditId, PersonId, ReviewId, Timestamp};
 use futures_util::{Stream, StreamExt};
 
 use coopkit_directory::moderation::{self, ReviewState};
+use coopkit_directory::records::{
+    Decision, DirectoryOrg, DirectorySource, Edit, FieldChange, HistoryEntry, NewReview, NewSource,
+    Review, ReviewedPair, SourceRecord,
+};
 
 use crate::error::Conflict;
 use crate::{on_pool, BeginWrite, Pool, Result, Store, StoreError};
-
-/// A list as imported.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DirectorySource {
-    pub id: i64,
-    pub name: String,
-    pub format: String,
-    pub licence: String,
-    pub attribution: String,
-    pub imported_at: Timestamp,
-    pub rows_read: i64,
-    /// JSON: the problems the last import met.
-    pub report: String,
-}
-
-/// What an import says of its source.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewSource {
-    /// The source's id if it exists, else the one
-    /// [`Store::next_directory_ids`] gave.
-    pub id: i64,
-    pub name: String,
-    pub format: String,
-    pub licence: String,
-    pub attribution: String,
-}
-
-/// An organisation as shown: its merged record and each field's
-/// provenance, both JSON.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DirectoryOrg {
-    pub id: i64,
-    pub record: String,
-    pub provenance: String,
-    pub merged_into: Option<i64>,
-    pub updated_at: Timestamp,
-}
-
-/// One source's record of an organisation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SourceRecord {
-    pub source: i64,
-    pub key: String,
-    pub org: i64,
-    pub row: i64,
-    pub as_of: Timestamp,
-    pub record: String,
-}
-
-/// A change to a shown field.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldChange {
-    pub field: String,
-    pub old: String,
-    pub new: String,
-}
-
-/// A recorded change, with who made it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HistoryEntry {
-    pub change: FieldChange,
-    pub source: Option<String>,
-    pub person: Option<String>,
-    pub at: Timestamp,
-}
 
 /// Everything one import, merge or edit writes but its new rows, decided
 /// before the transaction opens. Organisations it creates take the ids
@@ -112,57 +51,6 @@ pub struct DirectoryWrite {
 pub struct NewRows {
     pub orgs: Vec<DirectoryOrg>,
     pub records: Vec<SourceRecord>,
-}
-
-/// A pair the linker doubts, for the review queue.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct NewReview {
-    pub left: i64,
-    pub right: i64,
-    /// The linker's log2 odds that they are one, in thousandths.
-    pub score_milli: i64,
-    /// The two records as the linker compared them (JSON).
-    pub left_record: String,
-    pub right_record: String,
-}
-
-/// A decided pair from the review queue: the two records as the linker
-/// compared them (JSON) and whether they were found to be one.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReviewedPair {
-    pub left_record: String,
-    pub right_record: String,
-    pub same: bool,
-}
-
-/// A moderator's answer to a pair in the review queue or a suggested edit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Decision {
-    Review { id: i64, accepted: bool },
-    Edit { id: i64, accepted: bool },
-}
-
-/// A pair waiting for, or given, a decision.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Review {
-    pub id: i64,
-    pub left: i64,
-    pub right: i64,
-    pub score_milli: i64,
-    pub state: ReviewState,
-}
-
-/// A suggested edit.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Edit {
-    pub id: i64,
-    pub org: i64,
-    pub field: String,
-    pub value: String,
-    pub note: String,
-    pub person: PersonId,
-    pub state: ReviewState,
-    pub created_at: Timestamp,
 }
 
 #[derive(sqlx::FromRow)]
@@ -407,8 +295,8 @@ impl Store {
             }
             if let Some(decision) = write.decision {
                 let (table, id, accepted) = match decision {
-                    Decision::Review { id, accepted } => ("directory_review", id, accepted),
-                    Decision::Edit { id, accepted } => ("directory_edit", id, accepted),
+                    Decision::Review { id, accepted } => ("directory_review", id.0, accepted),
+                    Decision::Edit { id, accepted } => ("directory_edit", id.0, accepted),
                 };
                 let decide = format!(
                     "UPDATE {table} SET state = $2, decided_by = $3, decided_at = $4 \
@@ -636,12 +524,12 @@ impl Store {
             .collect()
     }
 
-    pub async fn directory_review(&self, id: i64) -> Result<Option<Review>> {
+    pub async fn directory_review(&self, id: ReviewId) -> Result<Option<Review>> {
         let row: Option<ReviewRow> = on_pool!(self, |pool| {
             sqlx::query_as(
             "SELECT id, left_org, right_org, score_milli, state FROM directory_review WHERE id = $1"
         )
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(pool)
         .await
         })?;
@@ -656,22 +544,23 @@ impl Store {
         note: &str,
         person: PersonId,
         now: Timestamp,
-    ) -> Result<i64> {
-        Ok(on_pool!(self, |pool| {
+    ) -> Result<EditId> {
+        let id: i64 = on_pool!(self, |pool| {
             sqlx::query_scalar(
-            "INSERT INTO directory_edit (org_id, field, value, note, person_id, state, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $7, $6) RETURNING id"
-        )
-        .bind(org)
-        .bind(field)
-        .bind(value)
-        .bind(note)
-        .bind(person.0)
-        .bind(now.as_millis())
-        .bind(ReviewState::Open.as_str())
-        .fetch_one(pool)
-        .await
-        })?)
+                "INSERT INTO directory_edit (org_id, field, value, note, person_id, state, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $7, $6) RETURNING id",
+            )
+            .bind(org)
+            .bind(field)
+            .bind(value)
+            .bind(note)
+            .bind(person.0)
+            .bind(now.as_millis())
+            .bind(ReviewState::Open.as_str())
+            .fetch_one(pool)
+            .await
+        })?;
+        Ok(EditId(id))
     }
 
     pub async fn directory_edits(&self, state: ReviewState, limit: i64) -> Result<Vec<Edit>> {
@@ -686,12 +575,12 @@ impl Store {
         rows.into_iter().map(edit_from).collect()
     }
 
-    pub async fn directory_edit(&self, id: i64) -> Result<Option<Edit>> {
+    pub async fn directory_edit(&self, id: EditId) -> Result<Option<Edit>> {
         let row: Option<EditRow> = on_pool!(self, |pool| sqlx::query_as(
             "SELECT id, org_id, field, value, note, person_id, state, created_at \
              FROM directory_edit WHERE id = $1"
         )
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(pool)
         .await)?;
         row.map(edit_from).transpose()
@@ -724,7 +613,7 @@ struct EditRow {
 
 fn edit_from(row: EditRow) -> Result<Edit> {
     Ok(Edit {
-        id: row.id,
+        id: EditId(row.id),
         org: row.org_id,
         field: row.field,
         value: row.value,
@@ -746,7 +635,7 @@ struct ReviewRow {
 
 fn review_from(row: ReviewRow) -> Result<Review> {
     Ok(Review {
-        id: row.id,
+        id: ReviewId(row.id),
         left: row.left_org,
         right: row.right_org,
         score_milli: row.score_milli,

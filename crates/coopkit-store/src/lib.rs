@@ -34,10 +34,7 @@ pub use bookings::{Booking, Feedback, NewBooking, Stepped};
 pub use catalogue::{CatalogueSettings, Item, Licence, NewItem, StoredFile};
 pub use connect::{Backend, DatabaseLocation};
 pub use coops::CoopRules;
-pub use directory::{
-    Decision, DirectoryOrg, DirectorySource, DirectoryWrite, Edit, FieldChange, HistoryEntry,
-    NewReview, NewRows, NewSource, Review, ReviewedPair, SourceRecord,
-};
+pub use directory::{DirectoryWrite, NewRows};
 pub use dispatch::{HelpRequestId, NewRequest, Offer, OpenRequest, Referral};
 pub use error::{Conflict, StoreError};
 pub use fund::{NewProject, Project};
@@ -47,8 +44,6 @@ pub use governance::{
 pub use ledger::{Currency, CurrencyKind, LedgerAppend};
 pub use market::{Badge, Category, ProviderListing, ProviderProfile, Service, ServiceArea};
 pub use orders::{NewOrder, Order, OrderLine};
-pub use patronage::{AllocationLine, AllocationRecord, BookedPatronage, NewAllocation};
-pub use payment_requests::PaymentRequest;
 pub use records::*;
 pub use tasks::{NewTask, Task, TaskId};
 

@@ -3,24 +3,12 @@
 //! ledger's to say (the payment's transfer id is the request's id).
 
 use coopkit_domain::{CoopId, Event, Happened, PaymentRequestId, PersonId, Timestamp};
+use coopkit_ledger::request::PaymentRequest;
 use coopkit_ledger::{CurrencyCode, TransferId};
 
 use crate::error::Conflict;
 use crate::events::compare_and_set;
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PaymentRequest {
-    /// Random, so a request's address cannot be guessed; also the id of
-    /// the transfer that pays it.
-    pub id: TransferId,
-    pub coop: CoopId,
-    pub payee: PersonId,
-    pub currency: CurrencyCode,
-    pub amount: u64,
-    pub memo: String,
-    pub created_at: Timestamp,
-}
 
 #[derive(sqlx::FromRow)]
 struct Row {

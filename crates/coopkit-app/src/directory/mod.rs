@@ -17,16 +17,14 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use coopkit_directory::cores::map_across_cores;
+use coopkit_directory::records::{DirectoryOrg, FieldChange, NewReview, NewSource, SourceRecord};
 use coopkit_directory::{
     fields, link, read_csv_rows, read_geojson, read_jsonld, read_murmurations, survive, LinkConfig,
     Mapping, Problem, ReadError, Reading, Record, Statement,
 };
 use coopkit_domain::{PersonId, Timestamp};
 use coopkit_search::SearchIndex;
-use coopkit_store::{
-    DirectoryOrg, DirectoryWrite, FieldChange, NewReview, NewRows, NewSource, SourceRecord,
-    StoreError,
-};
+use coopkit_store::{DirectoryWrite, NewRows, StoreError};
 use futures_util::{stream, Stream};
 use serde::Serialize;
 use tokio::sync::mpsc;

@@ -5,12 +5,12 @@
 //! history.
 
 use coopkit_directory::fields::FIELDS;
-use coopkit_directory::{Record, ReviewState, Reviewed, Statement};
-use coopkit_domain::PersonId;
-use coopkit_store::{
-    Decision, DirectoryOrg, DirectoryWrite, Edit, FieldChange, HistoryEntry, NewRows, NewSource,
-    Review, SourceRecord, StoreError,
+use coopkit_directory::records::{
+    Decision, DirectoryOrg, Edit, FieldChange, HistoryEntry, NewSource, Review, SourceRecord,
 };
+use coopkit_directory::{Record, ReviewState, Reviewed, Statement};
+use coopkit_domain::{EditId, PersonId, ReviewId};
+use coopkit_store::{DirectoryWrite, NewRows, StoreError};
 use futures_util::stream;
 
 use super::{json, merge, Organisation};
@@ -104,7 +104,7 @@ impl App {
     /// Accepting merges the right organisation into the left: its sources'
     /// records move over, fields are merged again, and its address leads
     /// to the left one from then on.
-    pub async fn decide_review(&self, person: PersonId, id: i64, accept: bool) -> Result<()> {
+    pub async fn decide_review(&self, person: PersonId, id: ReviewId, accept: bool) -> Result<()> {
         self.require_moderator(person).await?;
         let review = self
             .store
@@ -150,7 +150,7 @@ impl App {
         field: &str,
         value: &str,
         note: &str,
-    ) -> Result<i64> {
+    ) -> Result<EditId> {
         let shown = self.directory_org(org).await?;
         if field == "id" || !FIELDS.contains(&field) {
             return Err(AppError::invalid("field", "directory-field-unknown"));
@@ -187,7 +187,7 @@ impl App {
 
     /// Accepting an edit states its value as of now in the edits source,
     /// so it wins over the lists imported before it.
-    pub async fn decide_edit(&self, person: PersonId, id: i64, accept: bool) -> Result<()> {
+    pub async fn decide_edit(&self, person: PersonId, id: EditId, accept: bool) -> Result<()> {
         self.require_moderator(person).await?;
         let edit = self
             .store

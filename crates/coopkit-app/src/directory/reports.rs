@@ -5,8 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use coopkit_directory::fields::diff;
+use coopkit_directory::records::{DirectorySource, SourceRecord};
 use coopkit_directory::{dedupe, LinkConfig, Record};
-use coopkit_store::{DirectorySource, SourceRecord, StoreError};
+use coopkit_store::StoreError;
 
 use crate::governance::Download;
 use crate::{App, AppError, Result};

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use coopkit_directory::records::DirectorySource;
 use coopkit_search::{Facet, Query};
-use coopkit_store::DirectorySource;
 
 use super::Organisation;
 use crate::{App, AppError, Result};

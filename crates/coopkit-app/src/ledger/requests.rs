@@ -6,9 +6,10 @@
 
 use coopkit_domain::validation::Collector;
 use coopkit_domain::{Role, Timestamp};
+use coopkit_ledger::request::PaymentRequest;
 use coopkit_ledger::transfer::{AMOUNT_MAX, TEXT_MAX_BYTES};
 use coopkit_ledger::{AccountOwner, Applied, CurrencyCode, Refusal, TransferId};
-use coopkit_store::{Coop, Currency, PaymentRequest, Person};
+use coopkit_store::{Coop, Currency, Person};
 
 use super::{new_transfer_id, Instruction, Payment};
 use crate::{App, AppError, Result};

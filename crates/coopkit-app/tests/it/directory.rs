@@ -146,7 +146,7 @@ each_backend! {
         // Each decision keeps the two records as the linker compared them:
         // an example it learns from at the next import.
         let learnt = db.store.directory_reviewed_pairs(10).await.unwrap();
-        let names = |pair: &coopkit_store::ReviewedPair| {
+        let names = |pair: &coopkit_directory::records::ReviewedPair| {
             let name = |json: &str| {
                 serde_json::from_str::<coopkit_directory::Record>(json)
                     .unwrap()

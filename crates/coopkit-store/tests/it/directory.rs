@@ -1,8 +1,9 @@
 //! The directory's storage on both backends: a write carries its new rows
 //! whole, or nothing.
 
+use coopkit_directory::records::{DirectoryOrg, NewSource, SourceRecord};
 use coopkit_domain::Timestamp;
-use coopkit_store::{DirectoryOrg, DirectoryWrite, NewRows, NewSource, SourceRecord, StoreError};
+use coopkit_store::{DirectoryWrite, NewRows, StoreError};
 use coopkit_testkit::{each_backend, Backend, TestDb};
 use futures_util::stream;
 

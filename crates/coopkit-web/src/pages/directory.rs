@@ -11,6 +11,7 @@ use coopkit_app::directory::{Facet, Organisation};
 use coopkit_app::AppError;
 use coopkit_directory::fields::FIELDS;
 use coopkit_directory::jsonld;
+use coopkit_domain::{EditId, ReviewId};
 use serde::Deserialize;
 
 use super::{render, render_with, FormErrors, PageResult};
@@ -504,7 +505,7 @@ pub async fn map(State(state): State<AppState>, v: Viewer, RawQuery(raw): RawQue
 }
 
 struct ReviewRow {
-    id: i64,
+    id: ReviewId,
     odds: String,
     left: i64,
     right: i64,
@@ -512,7 +513,7 @@ struct ReviewRow {
 }
 
 struct EditRow {
-    id: i64,
+    id: EditId,
     org: i64,
     org_name: String,
     field: String,
@@ -600,8 +601,13 @@ fn accepted(form: &DecisionForm) -> Result<bool, AppError> {
     }
 }
 
-fn queue_id(segment: &str, what: &'static str) -> Result<i64, AppError> {
-    segment.parse().map_err(|_| AppError::NotFound(what))
+/// A review's or an edit's id from its address; anything else is a page
+/// that is not there.
+fn queue_id<Id>(segment: &str, what: &'static str, id: fn(i64) -> Id) -> Result<Id, AppError> {
+    segment
+        .parse()
+        .map(id)
+        .map_err(|_| AppError::NotFound(what))
 }
 
 /// `POST /directory/review/{id}`: accept (one organisation) or reject.
@@ -612,7 +618,7 @@ pub async fn decide_review(
     CsrfForm(form): CsrfForm<DecisionForm>,
 ) -> PageResult {
     let person = v.person()?;
-    let id = queue_id(&id, "review")?;
+    let id = queue_id(&id, "review", ReviewId)?;
     state
         .app
         .decide_review(person.id, id, accepted(&form)?)
@@ -628,7 +634,7 @@ pub async fn decide_edit(
     CsrfForm(form): CsrfForm<DecisionForm>,
 ) -> PageResult {
     let person = v.person()?;
-    let id = queue_id(&id, "edit")?;
+    let id = queue_id(&id, "edit", EditId)?;
     state
         .app
         .decide_edit(person.id, id, accepted(&form)?)
