@@ -444,7 +444,7 @@ impl Store {
                 sqlx::query(
                     "INSERT INTO directory_review \
                      (left_org, right_org, score_milli, state, created_at, left_record, right_record) \
-                     VALUES ($1, $2, $3, 'open', $4, $5, $6) ON CONFLICT (left_org, right_org) DO NOTHING",
+                     VALUES ($1, $2, $3, $7, $4, $5, $6) ON CONFLICT (left_org, right_org) DO NOTHING",
                 )
                 .bind(review.left)
                 .bind(review.right)
@@ -452,6 +452,7 @@ impl Store {
                 .bind(now.as_millis())
                 .bind(&review.left_record)
                 .bind(&review.right_record)
+                .bind(ReviewState::Open.as_str())
                 .execute(&mut *tx)
                 .await?;
             }

@@ -76,6 +76,9 @@ enum BenchCommand {
     Directory(bench::directory::DirectoryBench),
     /// Stream-to-own plays through the ledger, with their royalties.
     Plays(bench::plays::PlaysBench),
+    /// Changes of state with their events per second, and the event
+    /// log read back through a consumer's cursor.
+    Events(bench::events::EventsBench),
 }
 
 #[derive(Debug, Subcommand)]
@@ -247,6 +250,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Link(args)) => print(&bench::link::run(args)?),
         Command::Bench(BenchCommand::Directory(args)) => print(&bench::directory::run(args).await?),
         Command::Bench(BenchCommand::Plays(args)) => print(&bench::plays::run(args).await?),
+        Command::Bench(BenchCommand::Events(args)) => print(&bench::events::run(args).await?),
         Command::Directory(command) => print(&directory::run(config_file, command).await?),
         Command::Count(args) => print(&count(args)?),
         Command::Simulate(command) => print(&simulate::run(command)?),

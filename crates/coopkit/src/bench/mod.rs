@@ -3,6 +3,7 @@
 
 pub mod count;
 pub mod directory;
+pub mod events;
 pub mod ledger;
 pub mod link;
 pub mod matching;
