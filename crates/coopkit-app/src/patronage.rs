@@ -11,6 +11,7 @@
 //! owes its members. A loss charged to the reserve leaves the ledger the
 //! same way, from the reserve to issuance.
 
+use coopkit_domain::membership::MemberListing;
 use coopkit_domain::validation::Collector;
 use coopkit_domain::{AllocationId, MembershipStatus, Role, Timestamp};
 use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, TransferId};
@@ -71,6 +72,76 @@ fn transfer_id(coop: &Coop, allocation: AllocationId, part: &str) -> TransferId 
         "coopkit-patronage|{}|{allocation}|{part}",
         coop.id
     ))
+}
+
+/// Each active member's patronage in their class's pool, as the bookings
+/// and sales of the period measure it; members of classes without a pool,
+/// or with nothing done, have none.
+fn patronage_of(
+    members: &[MemberListing],
+    booked: &[BookedPatronage],
+    settings: &PatronageSettings,
+) -> Vec<Patronage> {
+    members
+        .iter()
+        .filter_map(|m| {
+            let pool = settings
+                .bylaws
+                .pools
+                .iter()
+                .find(|p| p.class == m.class_key.as_str())?;
+            let done = booked.iter().find(|b| b.person == m.membership.person_id)?;
+            Some(Patronage {
+                member: m.membership.person_id.0,
+                class: pool.class.clone(),
+                amount: measure_of(pool.measure, done),
+            })
+        })
+        .collect()
+}
+
+fn line_of(m: &coopkit_patronage::MemberAllocation) -> AllocationLine {
+    AllocationLine {
+        person: coopkit_domain::PersonId(m.member),
+        class_key: m.class.clone(),
+        patronage: m.patronage,
+        share_ppm: m.share_ppm,
+        amount: m.amount,
+        cash: m.cash,
+        retained: m.retained,
+    }
+}
+
+/// What the proposal tells the members it asks them to approve. Kept
+/// with the proposal as written, so in the canonical notation.
+fn proposal_body(
+    net: i64,
+    allocation: &Allocation,
+    lines: &[AllocationLine],
+    currency: &str,
+    scale: u32,
+) -> String {
+    let money =
+        |n: u64| coopkit_domain::format_minor_units(i64::try_from(n).unwrap_or(i64::MAX), scale);
+    if net > 0 {
+        let cash: u64 = lines.iter().map(|l| l.cash).sum();
+        let retained: u64 = lines.iter().map(|l| l.retained).sum();
+        format!(
+            "Net surplus {} {currency}. Indivisible reserve {} {currency}. To {} members: {} {currency} in cash and {} {currency} retained in their capital accounts. Each member's share is on the allocation page.",
+            money(net.unsigned_abs()),
+            money(allocation.reserve),
+            lines.len(),
+            money(cash),
+            money(retained),
+        )
+    } else {
+        let loss = if allocation.loss_to_reserve > 0 {
+            "charged to the reserve"
+        } else {
+            "carried forward"
+        };
+        format!("Net loss {} {currency}, {loss}.", money(net.unsigned_abs()))
+    }
 }
 
 fn measure_of(measure: Measure, booked: &BookedPatronage) -> u64 {
@@ -192,36 +263,9 @@ impl App {
             .store
             .members(coop.id, MembershipStatus::Active)
             .await?;
-        let patronage: Vec<Patronage> = members
-            .iter()
-            .filter_map(|m| {
-                let pool = settings
-                    .bylaws
-                    .pools
-                    .iter()
-                    .find(|p| p.class == m.class_key.as_str())?;
-                let done = booked.iter().find(|b| b.person == m.membership.person_id)?;
-                Some(Patronage {
-                    member: m.membership.person_id.0,
-                    class: pool.class.clone(),
-                    amount: measure_of(pool.measure, done),
-                })
-            })
-            .collect();
+        let patronage = patronage_of(&members, &booked, &settings);
         let allocation = allocate(form.net, &settings.bylaws, &patronage);
-        let lines: Vec<AllocationLine> = allocation
-            .members
-            .iter()
-            .map(|m| AllocationLine {
-                person: coopkit_domain::PersonId(m.member),
-                class_key: m.class.clone(),
-                patronage: m.patronage,
-                share_ppm: m.share_ppm,
-                amount: m.amount,
-                cash: m.cash,
-                retained: m.retained,
-            })
-            .collect();
+        let lines: Vec<AllocationLine> = allocation.members.iter().map(line_of).collect();
         let scale = u32::from(
             self.coop_currency(
                 &coop,
@@ -230,9 +274,6 @@ impl App {
             .await?
             .scale,
         );
-        let money = |n: u64| {
-            coopkit_domain::format_minor_units(i64::try_from(n).unwrap_or(i64::MAX), scale)
-        };
         let new = NewAllocation {
             coop: coop.id,
             year: year.to_owned(),
@@ -254,30 +295,7 @@ impl App {
                 field: "year",
                 code: "year-already-closed",
             })?;
-        let cash: u64 = lines.iter().map(|l| l.cash).sum();
-        let retained: u64 = lines.iter().map(|l| l.retained).sum();
-        let body = if form.net > 0 {
-            format!(
-                "Net surplus {} {cur}. Indivisible reserve {} {cur}. To {} members: {} {cur} in cash and {} {cur} retained in their capital accounts. Each member's share is on the allocation page.",
-                money(form.net.unsigned_abs()),
-                money(allocation.reserve),
-                lines.len(),
-                money(cash),
-                money(retained),
-                cur = settings.currency,
-            )
-        } else {
-            format!(
-                "Net loss {} {cur}, {}.",
-                money(form.net.unsigned_abs()),
-                if allocation.loss_to_reserve > 0 {
-                    "charged to the reserve"
-                } else {
-                    "carried forward"
-                },
-                cur = settings.currency,
-            )
-        };
+        let body = proposal_body(form.net, &allocation, &lines, &settings.currency, scale);
         let proposal = self
             .create_proposal_record(
                 &coop,

@@ -138,6 +138,175 @@ struct ReviewedPairRow {
     state: String,
 }
 
+// The parts of `Store::write_directory`, each a macro like
+// `record_events!` so one text serves both engines inside its transaction.
+
+/// Carries out a moderator's decision if it is still open; a conflict if
+/// another moderator decided it first.
+macro_rules! decide {
+    ($tx:expr, $decision:expr, $person:expr, $now:expr) => {{
+        let (table, id, accepted) = match $decision {
+            Decision::Review { id, accepted } => ("directory_review", id.0, accepted),
+            Decision::Edit { id, accepted } => ("directory_edit", id.0, accepted),
+        };
+        let decide = format!(
+            "UPDATE {table} SET state = $2, decided_by = $3, decided_at = $4 \
+             WHERE id = $1 AND state = $5"
+        );
+        // Only an open one is decided: the UPDATE's `state = $5` is
+        // `moderation::decide`'s rule, taken under the lock.
+        let person: Option<PersonId> = $person;
+        let done = sqlx::query(&decide)
+            .bind(id)
+            .bind(moderation::decided(accepted).as_str())
+            .bind(person.map(|p| p.0))
+            .bind($now.as_millis())
+            .bind(ReviewState::Open.as_str())
+            .execute(&mut *$tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict(Conflict::Decision));
+        }
+    }};
+}
+
+/// Creates or refreshes the write's source, checking under the lock that
+/// its id is still the one the plan gave; evaluates to the id.
+macro_rules! upsert_source {
+    ($tx:expr, $source:expr, $write:expr, $now:expr) => {{
+        let source: &NewSource = $source;
+        let known: KnownSource = sqlx::query_as(
+            "SELECT (SELECT id FROM directory_source WHERE name = $1) AS found, \
+                    (SELECT MAX(id) FROM directory_source) AS highest",
+        )
+        .bind(&source.name)
+        .fetch_one(&mut *$tx)
+        .await?;
+        if known.found.unwrap_or(known.highest.unwrap_or(0) + 1) != source.id {
+            return Err(StoreError::Conflict(Conflict::DirectoryIds));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO directory_source \
+             (id, name, format, licence, attribution, imported_at, rows_read, report) \
+             VALUES ($8, $1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (name) DO UPDATE SET format = excluded.format, \
+               licence = excluded.licence, attribution = excluded.attribution, \
+               imported_at = excluded.imported_at, rows_read = excluded.rows_read, \
+               report = excluded.report \
+             RETURNING id",
+        )
+        .bind(&source.name)
+        .bind(&source.format)
+        .bind(&source.licence)
+        .bind(&source.attribution)
+        .bind($now.as_millis())
+        .bind($write.rows_read)
+        .bind(&$write.report)
+        .bind(source.id)
+        .fetch_one(&mut *$tx)
+        .await?;
+        id
+    }};
+}
+
+/// Inserts new organisations and records as the stream yields them,
+/// organisations first (records refer to them); evaluates to how many of
+/// each came. A record goes to the write's source when it names one.
+macro_rules! insert_new_rows {
+    ($tx:expr, $rows:expr, $source:expr, $now:expr) => {{
+        let source: Option<i64> = $source;
+        let (mut new_orgs, mut new_records) = (0, 0);
+        while let Some(batch) = $rows.next().await {
+            new_orgs += batch.orgs.len();
+            new_records += batch.records.len();
+            for chunk in batch.orgs.chunks(BATCH) {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO directory_org (id, record, provenance, merged_into, updated_at) ",
+                );
+                insert.push_values(chunk, |mut row, org| {
+                    row.push_bind(org.id)
+                        .push_bind(&org.record)
+                        .push_bind(&org.provenance)
+                        .push_bind(org.merged_into)
+                        .push_bind($now.as_millis());
+                });
+                insert.build().execute(&mut *$tx).await?;
+            }
+            for chunk in batch.records.chunks(BATCH) {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO directory_record (source_id, source_key, org_id, row_number, as_of, record) ",
+                );
+                insert.push_values(chunk, |mut row, record| {
+                    row.push_bind(source.unwrap_or(record.source))
+                        .push_bind(&record.key)
+                        .push_bind(record.org)
+                        .push_bind(record.row)
+                        .push_bind(record.as_of.as_millis())
+                        .push_bind(&record.record);
+                });
+                insert.push(
+                    " ON CONFLICT (source_id, source_key) DO UPDATE SET org_id = excluded.org_id, \
+                     row_number = excluded.row_number, as_of = excluded.as_of, record = excluded.record",
+                );
+                insert.build().execute(&mut *$tx).await?;
+            }
+        }
+        (new_orgs, new_records)
+    }};
+}
+
+/// Records each change to a shown field, with the write's source or
+/// person.
+macro_rules! insert_history {
+    ($tx:expr, $write:expr, $source:expr, $now:expr) => {{
+        let write: &DirectoryWrite = $write;
+        let source: Option<i64> = $source;
+        let history: Vec<(i64, &FieldChange)> = write
+            .orgs
+            .iter()
+            .flat_map(|(org, changes)| changes.iter().map(move |c| (org.id, c)))
+            .collect();
+        for chunk in history.chunks(BATCH) {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO directory_history (org_id, field, old_value, new_value, source_id, person_id, at) ",
+            );
+            insert.push_values(chunk, |mut row, (org, change)| {
+                row.push_bind(*org)
+                    .push_bind(&change.field)
+                    .push_bind(&change.old)
+                    .push_bind(&change.new)
+                    .push_bind(source)
+                    .push_bind(write.person.map(|p| p.0))
+                    .push_bind($now.as_millis());
+            });
+            insert.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+
+/// Puts the pairs the linker doubts in the review queue, once each.
+macro_rules! insert_reviews {
+    ($tx:expr, $write:expr, $now:expr) => {{
+        let write: &DirectoryWrite = $write;
+        for review in &write.reviews {
+            sqlx::query(
+                "INSERT INTO directory_review \
+                 (left_org, right_org, score_milli, state, created_at, left_record, right_record) \
+                 VALUES ($1, $2, $3, $7, $4, $5, $6) ON CONFLICT (left_org, right_org) DO NOTHING",
+            )
+            .bind(review.left)
+            .bind(review.right)
+            .bind(review.score_milli)
+            .bind($now.as_millis())
+            .bind(&review.left_record)
+            .bind(&review.right_record)
+            .bind(ReviewState::Open.as_str())
+            .execute(&mut *$tx)
+            .await?;
+        }
+    }};
+}
+
 impl Store {
     pub async fn is_directory_moderator(&self, person: PersonId) -> Result<bool> {
         let found: Option<i64> = on_pool!(self, |pool| sqlx::query_scalar(
@@ -294,63 +463,11 @@ impl Store {
                 return Err(StoreError::Conflict(Conflict::DirectoryIds));
             }
             if let Some(decision) = write.decision {
-                let (table, id, accepted) = match decision {
-                    Decision::Review { id, accepted } => ("directory_review", id.0, accepted),
-                    Decision::Edit { id, accepted } => ("directory_edit", id.0, accepted),
-                };
-                let decide = format!(
-                    "UPDATE {table} SET state = $2, decided_by = $3, decided_at = $4 \
-                     WHERE id = $1 AND state = $5"
-                );
-                // Only an open one is decided: the UPDATE's `state = $5`
-                // is `moderation::decide`'s rule, taken under the lock.
-                let decided = moderation::decided(accepted);
-                let done = sqlx::query(&decide)
-                    .bind(id)
-                    .bind(decided.as_str())
-                    .bind(write.person.map(|p| p.0))
-                    .bind(now.as_millis())
-                    .bind(ReviewState::Open.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-                if done.rows_affected() != 1 {
-                    return Err(StoreError::Conflict(Conflict::Decision));
-                }
+                decide!(tx, decision, write.person, now);
             }
             let source: Option<i64> = match &write.source {
                 None => None,
-                Some(source) => Some({
-                    let known: KnownSource = sqlx::query_as(
-                        "SELECT (SELECT id FROM directory_source WHERE name = $1) AS found, \
-                                (SELECT MAX(id) FROM directory_source) AS highest",
-                    )
-                    .bind(&source.name)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    if known.found.unwrap_or(known.highest.unwrap_or(0) + 1) != source.id {
-                        return Err(StoreError::Conflict(Conflict::DirectoryIds));
-                    }
-                    sqlx::query_scalar(
-                        "INSERT INTO directory_source \
-                         (id, name, format, licence, attribution, imported_at, rows_read, report) \
-                         VALUES ($8, $1, $2, $3, $4, $5, $6, $7) \
-                         ON CONFLICT (name) DO UPDATE SET format = excluded.format, \
-                           licence = excluded.licence, attribution = excluded.attribution, \
-                           imported_at = excluded.imported_at, rows_read = excluded.rows_read, \
-                           report = excluded.report \
-                         RETURNING id",
-                    )
-                    .bind(&source.name)
-                    .bind(&source.format)
-                    .bind(&source.licence)
-                    .bind(&source.attribution)
-                    .bind(now.as_millis())
-                    .bind(write.rows_read)
-                    .bind(&write.report)
-                    .bind(source.id)
-                    .fetch_one(&mut *tx)
-                    .await?
-                }),
+                Some(source) => Some(upsert_source!(tx, source, write, now)),
             };
             for (org, _) in &write.orgs {
                 sqlx::query(
@@ -378,84 +495,14 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            // Organisations before their records, which refer to them.
-            let (mut new_orgs, mut new_records) = (0, 0);
-            while let Some(batch) = rows.next().await {
-                new_orgs += batch.orgs.len();
-                new_records += batch.records.len();
-                for chunk in batch.orgs.chunks(BATCH) {
-                    let mut insert = sqlx::QueryBuilder::new(
-                        "INSERT INTO directory_org (id, record, provenance, merged_into, updated_at) ",
-                    );
-                    insert.push_values(chunk, |mut row, org| {
-                        row.push_bind(org.id)
-                            .push_bind(&org.record)
-                            .push_bind(&org.provenance)
-                            .push_bind(org.merged_into)
-                            .push_bind(now.as_millis());
-                    });
-                    insert.build().execute(&mut *tx).await?;
-                }
-                for chunk in batch.records.chunks(BATCH) {
-                    let mut insert = sqlx::QueryBuilder::new(
-                        "INSERT INTO directory_record (source_id, source_key, org_id, row_number, as_of, record) ",
-                    );
-                    insert.push_values(chunk, |mut row, record| {
-                        row.push_bind(source.unwrap_or(record.source))
-                            .push_bind(&record.key)
-                            .push_bind(record.org)
-                            .push_bind(record.row)
-                            .push_bind(record.as_of.as_millis())
-                            .push_bind(&record.record);
-                    });
-                    insert.push(
-                        " ON CONFLICT (source_id, source_key) DO UPDATE SET org_id = excluded.org_id, \
-                         row_number = excluded.row_number, as_of = excluded.as_of, record = excluded.record",
-                    );
-                    insert.build().execute(&mut *tx).await?;
-                }
-            }
-            if (new_orgs, new_records) != (write.new_orgs, write.new_records) {
+            let made = insert_new_rows!(tx, rows, source, now);
+            if made != (write.new_orgs, write.new_records) {
                 return Err(StoreError::CutShort {
                     what: "directory write",
                 });
             }
-            let history: Vec<(i64, &FieldChange)> = write
-                .orgs
-                .iter()
-                .flat_map(|(org, changes)| changes.iter().map(move |c| (org.id, c)))
-                .collect();
-            for chunk in history.chunks(BATCH) {
-                let mut insert = sqlx::QueryBuilder::new(
-                    "INSERT INTO directory_history (org_id, field, old_value, new_value, source_id, person_id, at) ",
-                );
-                insert.push_values(chunk, |mut row, (org, change)| {
-                    row.push_bind(*org)
-                        .push_bind(&change.field)
-                        .push_bind(&change.old)
-                        .push_bind(&change.new)
-                        .push_bind(source)
-                        .push_bind(write.person.map(|p| p.0))
-                        .push_bind(now.as_millis());
-                });
-                insert.build().execute(&mut *tx).await?;
-            }
-            for review in &write.reviews {
-                sqlx::query(
-                    "INSERT INTO directory_review \
-                     (left_org, right_org, score_milli, state, created_at, left_record, right_record) \
-                     VALUES ($1, $2, $3, $7, $4, $5, $6) ON CONFLICT (left_org, right_org) DO NOTHING",
-                )
-                .bind(review.left)
-                .bind(review.right)
-                .bind(review.score_milli)
-                .bind(now.as_millis())
-                .bind(&review.left_record)
-                .bind(&review.right_record)
-                .bind(ReviewState::Open.as_str())
-                .execute(&mut *tx)
-                .await?;
-            }
+            insert_history!(tx, write, source, now);
+            insert_reviews!(tx, write, now);
             tx.commit().await?;
             Ok(source.unwrap_or(0))
         })

@@ -399,61 +399,11 @@ impl App {
             .map(|(_, r)| known.get(&r.id).copied())
             .collect();
         report.updated = target.iter().filter(|t| t.is_some()).count();
-        let fresh: Vec<usize> = (0..target.len()).filter(|&i| target[i].is_none()).collect();
-        let mut reviews = Vec::new();
-        if !fresh.is_empty() {
-            let taken: BTreeSet<i64> = known.values().copied().collect();
-            let others: Vec<Organisation> = self
-                .directory_everything()
-                .await?
-                .into_iter()
-                .filter(|o| !taken.contains(&o.id))
-                .collect();
-            if !others.is_empty() {
-                let left: Vec<Record> = fresh.iter().map(|&i| reading.rows[i].1.clone()).collect();
-                let right: Vec<Record> = others.iter().map(|o| o.record.clone()).collect();
-                let config = LinkConfig {
-                    threshold: REVIEW_SCORE,
-                    reviewed: self.reviewed_pairs().await?,
-                    ..LinkConfig::default()
-                };
-                for pair in link(&left, &right, &config) {
-                    let row = fresh[pair.left];
-                    let org = &others[pair.right];
-                    if pair.score >= MERGE_SCORE {
-                        target[row] = Some(org.id);
-                        report.linked += 1;
-                    } else {
-                        reviews.push((
-                            row,
-                            NewReview {
-                                left: org.id,
-                                right: 0,
-                                score_milli: (pair.score * 1000.0).round() as i64,
-                                left_record: json(&org.record)?,
-                                right_record: json(&left[pair.left])?,
-                            },
-                        ));
-                    }
-                }
-            }
-        }
-        // New organisations are numbered in the order of their rows' keys,
-        // and the rows are written in that order (below), so both of the
-        // record table's indexes, by key and by organisation, grow at
-        // their ends instead of taking a million rows in scattered places.
-        let mut by_key: Vec<usize> = (0..target.len()).collect();
-        by_key.sort_unstable_by(|&a, &b| reading.rows[a].1.id.cmp(&reading.rows[b].1.id));
-        let mut new_orgs = BTreeSet::new();
-        let unplaced: Vec<usize> = by_key
-            .iter()
-            .copied()
-            .filter(|&row| target[row].is_none())
-            .collect();
-        for (id, row) in (first_new_id..).zip(unplaced) {
-            target[row] = Some(id);
-            new_orgs.insert(id);
-        }
+        let taken: BTreeSet<i64> = known.values().copied().collect();
+        let reviews = self
+            .link_new_rows(reading, &taken, &mut target, &mut report)
+            .await?;
+        let (by_key, new_orgs) = number_new_orgs(reading, &mut target, first_new_id);
         report.created = new_orgs.len();
         let target: Vec<i64> = target.into_iter().map(|t| t.unwrap_or(0)).collect();
         let reviews: Vec<NewReview> = reviews
@@ -524,6 +474,58 @@ impl App {
         let changed: Vec<i64> = touched.into_iter().chain(new_orgs).collect();
         self.reindex(&changed).await?;
         Ok(report)
+    }
+
+    /// Links the rows no organisation claims yet to the organisations
+    /// other sources list (`taken` are this source's own): a sure match
+    /// places the row there, a doubtful one goes to the review queue,
+    /// returned with its row (its right side is numbered later).
+    async fn link_new_rows(
+        &self,
+        reading: &Reading,
+        taken: &BTreeSet<i64>,
+        target: &mut [Option<i64>],
+        report: &mut ImportReport,
+    ) -> Result<Vec<(usize, NewReview)>> {
+        let fresh: Vec<usize> = (0..target.len()).filter(|&i| target[i].is_none()).collect();
+        if fresh.is_empty() {
+            return Ok(Vec::new());
+        }
+        let others: Vec<Organisation> = self
+            .directory_everything()
+            .await?
+            .into_iter()
+            .filter(|o| !taken.contains(&o.id))
+            .collect();
+        if others.is_empty() {
+            return Ok(Vec::new());
+        }
+        let left: Vec<Record> = fresh.iter().map(|&i| reading.rows[i].1.clone()).collect();
+        let right: Vec<Record> = others.iter().map(|o| o.record.clone()).collect();
+        let config = LinkConfig {
+            threshold: REVIEW_SCORE,
+            reviewed: self.reviewed_pairs().await?,
+            ..LinkConfig::default()
+        };
+        let mut reviews = Vec::new();
+        for pair in link(&left, &right, &config) {
+            let row = fresh[pair.left];
+            let org = &others[pair.right];
+            if pair.score >= MERGE_SCORE {
+                target[row] = Some(org.id);
+                report.linked += 1;
+            } else {
+                let review = NewReview {
+                    left: org.id,
+                    right: 0,
+                    score_milli: (pair.score * 1000.0).round() as i64,
+                    left_record: json(&org.record)?,
+                    right_record: json(&left[pair.left])?,
+                };
+                reviews.push((row, review));
+            }
+        }
+        Ok(reviews)
     }
 
     /// The shown record of each organisation known before after
@@ -671,4 +673,29 @@ fn index_orgs(
         index.remove(remove).map_err(failed)?;
     }
     Ok(())
+}
+
+/// Numbers the rows still without an organisation as new ones, from
+/// `first_new_id`, in the order of their keys; returns that order (every
+/// row's) and the new ids. The rows are written in it too, so both of the
+/// record table's indexes, by key and by organisation, grow at their ends
+/// instead of taking a million rows in scattered places.
+fn number_new_orgs(
+    reading: &Reading,
+    target: &mut [Option<i64>],
+    first_new_id: i64,
+) -> (Vec<usize>, BTreeSet<i64>) {
+    let mut by_key: Vec<usize> = (0..target.len()).collect();
+    by_key.sort_unstable_by(|&a, &b| reading.rows[a].1.id.cmp(&reading.rows[b].1.id));
+    let unplaced: Vec<usize> = by_key
+        .iter()
+        .copied()
+        .filter(|&row| target[row].is_none())
+        .collect();
+    let mut new_orgs = BTreeSet::new();
+    for (id, row) in (first_new_id..).zip(unplaced) {
+        target[row] = Some(id);
+        new_orgs.insert(id);
+    }
+    (by_key, new_orgs)
 }

@@ -8,25 +8,34 @@ use coopkit_market::{Action, TaskAction};
 use coopkit_store::Backend;
 use coopkit_testkit::{each_backend, story, TestDb, TEST_START};
 
-use crate::market::{book, evening, next_friday, sitters, HOUR};
+use crate::market::{book, evening, next_friday, sitters, Sitters, HOUR};
+
+/// Ana books Ben for Friday evening; he accepts (after her own try at
+/// accepting is refused), and once the evening is over both say it was
+/// done, so it settles.
+async fn settled_sitting(s: &Sitters) -> coopkit_market::Booking {
+    let friday = next_friday(TEST_START);
+    let booking = s
+        .app
+        .book(&s.ana, "sitters", book(&s.ben, evening(friday, 0, 19, 23)))
+        .await
+        .unwrap();
+    // A refused step records nothing.
+    assert!(s.act(&s.ana, &booking, Action::Accept).await.is_err());
+    s.act(&s.ben, &booking, Action::Accept).await.unwrap();
+    let end = evening(friday, 0, 19, 23).end;
+    s.clock
+        .advance_ms(end.as_millis() - s.app.now().as_millis());
+    s.act(&s.ana, &booking, Action::MarkDone).await.unwrap();
+    s.act(&s.ben, &booking, Action::MarkDone).await.unwrap();
+    booking
+}
 
 each_backend! {
     async fn a_booking_records_each_step(backend: Backend) {
         let db = TestDb::new(backend).await;
         let s = sitters(&db).await;
-        let friday = next_friday(TEST_START);
-        let booking = s
-            .app
-            .book(&s.ana, "sitters", book(&s.ben, evening(friday, 0, 19, 23)))
-            .await
-            .unwrap();
-        // A refused step records nothing.
-        assert!(s.act(&s.ana, &booking, Action::Accept).await.is_err());
-        s.act(&s.ben, &booking, Action::Accept).await.unwrap();
-        let end = evening(friday, 0, 19, 23).end;
-        s.clock.advance_ms(end.as_millis() - s.app.now().as_millis());
-        s.act(&s.ana, &booking, Action::MarkDone).await.unwrap();
-        s.act(&s.ben, &booking, Action::MarkDone).await.unwrap();
+        let booking = settled_sitting(&s).await;
 
         assert_eq!(
             story(&db.store, "sitters", Subject::Booking(booking.id)).await,
@@ -153,17 +162,7 @@ each_backend! {
     async fn payments_profiles_feedback_and_settings_are_recorded(backend: Backend) {
         let db = TestDb::new(backend).await;
         let s = sitters(&db).await;
-        let friday = next_friday(TEST_START);
-        let booking = s
-            .app
-            .book(&s.ana, "sitters", book(&s.ben, evening(friday, 0, 19, 23)))
-            .await
-            .unwrap();
-        s.act(&s.ben, &booking, Action::Accept).await.unwrap();
-        let end = evening(friday, 0, 19, 23).end;
-        s.clock.advance_ms(end.as_millis() - s.app.now().as_millis());
-        s.act(&s.ana, &booking, Action::MarkDone).await.unwrap();
-        s.act(&s.ben, &booking, Action::MarkDone).await.unwrap();
+        let booking = settled_sitting(&s).await;
         let feedback = FeedbackForm {
             went_well: "Calm bedtime".into(),
             could_be_better: String::new(),
