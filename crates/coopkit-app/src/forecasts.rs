@@ -4,6 +4,7 @@
 //! to the governance proposal that would make the change.
 
 use coopkit_domain::{DuesPeriod, ForecastId, MembershipStatus, Role, Timestamp};
+use coopkit_governance::forecast::{self, ForecastAction, ForecastRefusal};
 use coopkit_governance::Enactment;
 use coopkit_governance::{Forecast, NewForecast};
 use coopkit_ledger::policy::Policy;
@@ -308,12 +309,13 @@ impl App {
             .forecast(coop.id, id)
             .await?
             .ok_or(AppError::NotFound("forecast"))?;
-        if forecast.proposal.is_some() {
-            return Err(AppError::Conflict {
-                field: "forecast",
-                code: "forecast-attached",
-            });
-        }
+        // Asked before the proposal is made, so a refusal leaves none
+        // behind; the store checks again as it attaches.
+        let refused = |refusal: ForecastRefusal| AppError::Conflict {
+            field: "forecast",
+            code: refusal.code(),
+        };
+        forecast::step(forecast.state(), ForecastAction::Attach).map_err(refused)?;
         let proposal = self
             .create_proposal_record(
                 &coop,
@@ -339,10 +341,8 @@ impl App {
             .attach_forecast(coop.id, id, proposal, actor.id, self.clock.now())
             .await?;
         if !attached {
-            return Err(AppError::Conflict {
-                field: "forecast",
-                code: "forecast-attached",
-            });
+            // Another coordinator attached it a moment earlier.
+            return Err(refused(ForecastRefusal::Attached));
         }
         Ok(proposal)
     }
@@ -360,13 +360,13 @@ impl App {
         passed: bool,
     ) -> Result<()> {
         for forecast in self.store.forecasts_of_proposal(coop.id, proposal).await? {
-            if forecast.outcome.is_some() {
+            let outcome = Enactment::of(passed);
+            if forecast::step(forecast.state(), ForecastAction::Settle(outcome)).is_err() {
                 continue;
             }
             if passed {
                 self.enact(coop, &view_of(forecast.clone())?).await?;
             }
-            let outcome = Enactment::of(passed);
             if self
                 .store
                 .settle_forecast(coop.id, forecast.id, outcome, self.clock.now())

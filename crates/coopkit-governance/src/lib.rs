@@ -15,7 +15,7 @@ pub mod proposal;
 pub use blt::{Ballot, Election, ParseError};
 pub use count::{count, Action, Method, Outcome, Round, Votes};
 pub use decision::{decide, Choice, ClassRules, ClassTally, ClassWeight, Decision, Rule};
-pub use forecast::{Forecast, NewForecast};
+pub use forecast::{Forecast, ForecastAction, ForecastRefusal, ForecastState, NewForecast};
 pub use proposal::{
     Comment, Enactment, NewProposal, Proposal, ProposalKind, ProposalState, RollEntry, StoredBallot,
 };
