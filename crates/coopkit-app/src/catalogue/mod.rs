@@ -382,40 +382,12 @@ impl App {
         let preview = form.preview.map(|p| p.bytes);
         let image = file_type.starts_with("image/");
         let bytes = original.len() as i64;
-        let stored = tokio::task::spawn_blocking(move || -> Result<(String, String, &str)> {
-            let stored = |bytes: &[u8]| {
-                files
-                    .put(bytes)
-                    .map_err(AppError::because("the file store could not keep a file"))
-            };
-            let key = stored(&original)?;
-            let (preview_key, preview_type) = match (image, preview) {
-                (true, _) => {
-                    let small = thumbnail(&original)
-                        .ok_or_else(|| AppError::invalid("file", "image-unreadable"))?;
-                    (stored(&small)?, "image/png")
-                }
-                (false, Some(clip)) => {
-                    let clip_type = sniff(&clip).unwrap_or("application/octet-stream");
-                    (stored(&clip)?, clip_type)
-                }
-                (false, None) => (String::new(), ""),
-            };
-            Ok((key, preview_key, preview_type))
+        let (key, preview_key, preview_type) = tokio::task::spawn_blocking(move || {
+            store_upload(files.as_ref(), &original, preview, image)
         })
         .await
         .map_err(AppError::because("storing an upload"))??;
-        let (key, preview_key, preview_type) = stored;
-        let name: String = form
-            .file
-            .name
-            .rsplit(['/', '\\'])
-            .next()
-            .unwrap_or("")
-            .chars()
-            .filter(|c| !c.is_control() && *c != '"')
-            .take(120)
-            .collect();
+        let name = file_name(&form.file.name);
         let new = NewItem {
             coop: coop.id,
             kind,
@@ -424,7 +396,7 @@ impl App {
             tags: tags_of(&form.tags),
             file: StoredFile {
                 key,
-                name: if name.is_empty() { "file".into() } else { name },
+                name,
                 content_type: file_type.to_owned(),
                 bytes,
             },
@@ -436,5 +408,54 @@ impl App {
             created_by: actor.id,
         };
         Ok(self.store.add_item(&new, self.clock.now()).await?)
+    }
+}
+
+/// Keeps an upload and its preview in the file store (a thumbnail made
+/// here for an image, the clip given for a track or film); evaluates to
+/// their keys and the preview's type. Blocking: decoding and writing.
+fn store_upload(
+    files: &dyn FileStore,
+    original: &[u8],
+    preview: Option<Vec<u8>>,
+    image: bool,
+) -> Result<(String, String, &'static str)> {
+    let stored = |bytes: &[u8]| {
+        files
+            .put(bytes)
+            .map_err(AppError::because("the file store could not keep a file"))
+    };
+    let key = stored(original)?;
+    let (preview_key, preview_type) = match (image, preview) {
+        (true, _) => {
+            let small =
+                thumbnail(original).ok_or_else(|| AppError::invalid("file", "image-unreadable"))?;
+            (stored(&small)?, "image/png")
+        }
+        (false, Some(clip)) => {
+            let clip_type = sniff(&clip).unwrap_or("application/octet-stream");
+            (stored(&clip)?, clip_type)
+        }
+        (false, None) => (String::new(), ""),
+    };
+    Ok((key, preview_key, preview_type))
+}
+
+/// An upload's name as downloads give it: the last part of whatever path
+/// the browser sent, without control characters or quotes, at most 120
+/// characters; "file" when nothing is left.
+fn file_name(sent: &str) -> String {
+    let name: String = sent
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(120)
+        .collect();
+    if name.is_empty() {
+        "file".into()
+    } else {
+        name
     }
 }

@@ -13,8 +13,8 @@ use coopkit_app::governance::{
 use coopkit_app::records::{Proposal, ProposalId};
 use coopkit_app::AppError;
 use coopkit_domain::Timestamp;
-use coopkit_governance::count::{Action, Outcome};
-use coopkit_governance::decision::{ClassRules, ClassWeight};
+use coopkit_governance::count::{Action, Outcome, Round};
+use coopkit_governance::decision::{ClassRules, ClassWeight, Decision};
 use coopkit_governance::{ProposalKind, ProposalState};
 use serde::Deserialize;
 
@@ -374,138 +374,153 @@ fn rounds_chart(outcome: &Outcome, candidates: &[String]) -> Vec<ChartLine> {
 }
 
 fn result_view(p: &ProposalView, tr: &crate::Tr) -> Option<ResultView> {
-    let outcome = p.outcome.as_ref()?;
-    let percent =
-        |part: u64, whole: u64| format!("{}%", (part * 100).checked_div(whole).unwrap_or(0));
-    let quorum_text = |met: bool| {
-        tr.t_args(
-            if met {
-                "proposal-quorum-met"
-            } else {
-                "proposal-quorum-missed"
-            },
-            &[(
-                "percent",
-                p.proposal.proposal.quorum_percent.to_string().as_str(),
-            )],
-        )
-    };
-    let seed = p.proposal.proposal.seed.to_string();
-    Some(match outcome {
+    Some(match p.outcome.as_ref()? {
         ProposalOutcome::Motion {
             decision,
             block_reasons,
-        } => ResultView {
-            passed: decision.passed,
-            headline: match decision.failed_by.as_deref() {
-                None => tr.t("proposal-passed"),
-                Some(reason) => tr.t_args(
-                    "proposal-failed",
-                    &[(
-                        "reason",
-                        tr.t(&format!(
-                            "proposal-failed-{}",
-                            reason.split(':').next().unwrap_or(reason)
-                        ))
-                        .as_str(),
-                    )],
-                ),
-            },
-            turnout: format!(
-                "{} / {} ({})",
-                decision.voted,
-                decision.eligible,
-                percent(decision.voted, decision.eligible)
-            ),
-            quorum: quorum_text(decision.quorum_met),
-            classes: decision
-                .classes
-                .iter()
-                .map(|c| ClassRow {
-                    name: c.tally.class.clone(),
-                    eligible: c.tally.eligible,
-                    yes: c.tally.yes,
-                    no: c.tally.no,
-                    abstain: c.tally.abstain,
-                    block: c.tally.block,
-                    weight: format!(
-                        "{}.{}%",
-                        c.weight_ppm / 10_000,
-                        c.weight_ppm % 10_000 / 1_000
-                    ),
-                    passed: c.passed,
-                })
-                .collect(),
-            block_reasons: block_reasons.clone(),
-            candidates: Vec::new(),
-            rounds: Vec::new(),
-            chart: Vec::new(),
-            quota: String::new(),
-            seed,
-            file: "csv",
-        },
+        } => motion_result(p, decision, block_reasons, tr),
         ProposalOutcome::Election {
             outcome,
             eligible,
             voted,
             quorum_met,
-        } => {
-            let candidates = p.proposal.proposal.options.clone();
-            let rounds = outcome
-                .rounds
-                .iter()
-                .map(|r| {
-                    let (key, who) = match &r.action {
-                        Action::Elected(who) => ("round-elected", who),
-                        Action::Excluded(who) => ("round-excluded", who),
-                        Action::SurplusTransferred(who) => ("round-surplus", who),
-                    };
-                    RoundRow {
-                        number: r.number,
-                        action: tr.t_args(key, &[("names", who.join(", ").as_str())]),
-                        votes: candidates
-                            .iter()
-                            .map(|c| {
-                                r.votes
-                                    .iter()
-                                    .find(|(name, _)| name == c)
-                                    .map_or_else(String::new, |(_, v)| v.to_string())
-                            })
-                            .collect(),
-                        exhausted: r.exhausted.to_string(),
-                    }
-                })
-                .collect();
-            ResultView {
-                passed: *quorum_met,
-                headline: if *quorum_met {
-                    tr.t_args(
-                        "proposal-elected",
-                        &[("names", outcome.elected.join(", ").as_str())],
-                    )
-                } else {
-                    tr.t("proposal-election-void")
-                },
-                turnout: format!("{voted} / {eligible} ({})", percent(*voted, *eligible)),
-                quorum: quorum_text(*quorum_met),
-                classes: Vec::new(),
-                block_reasons: Vec::new(),
-                chart: rounds_chart(outcome, &candidates),
-                candidates,
-                rounds,
-                quota: outcome.quota.map(|q| q.to_string()).unwrap_or_default(),
-                seed,
-                file: if matches!(
-                    p.proposal.proposal.method.as_str(),
-                    "irv" | "scottish-stv" | "meek-stv"
-                ) {
-                    "blt"
-                } else {
-                    "csv"
-                },
-            }
-        }
+        } => election_result(p, outcome, (*voted, *eligible), *quorum_met, tr),
     })
+}
+
+/// `part` of `whole` as a whole percentage in the reader's notation.
+fn percent_of(part: u64, whole: u64, tr: &crate::Tr) -> String {
+    let share = (part * 100).checked_div(whole).unwrap_or(0);
+    tr.t_str("percent", "value", &tr.number(share))
+}
+
+fn turnout(voted: u64, eligible: u64, tr: &crate::Tr) -> String {
+    format!(
+        "{} / {} ({})",
+        tr.number(voted),
+        tr.number(eligible),
+        percent_of(voted, eligible, tr)
+    )
+}
+
+fn quorum_text(p: &ProposalView, met: bool, tr: &crate::Tr) -> String {
+    let key = if met {
+        "proposal-quorum-met"
+    } else {
+        "proposal-quorum-missed"
+    };
+    let percent = p.proposal.proposal.quorum_percent.to_string();
+    tr.t_args(key, &[("percent", percent.as_str())])
+}
+
+fn motion_result(
+    p: &ProposalView,
+    decision: &Decision,
+    block_reasons: &[String],
+    tr: &crate::Tr,
+) -> ResultView {
+    let headline = match decision.failed_by.as_deref() {
+        None => tr.t("proposal-passed"),
+        Some(reason) => {
+            let why = tr.t(&format!(
+                "proposal-failed-{}",
+                reason.split(':').next().unwrap_or(reason)
+            ));
+            tr.t_args("proposal-failed", &[("reason", why.as_str())])
+        }
+    };
+    ResultView {
+        passed: decision.passed,
+        headline,
+        turnout: turnout(decision.voted, decision.eligible, tr),
+        quorum: quorum_text(p, decision.quorum_met, tr),
+        classes: decision
+            .classes
+            .iter()
+            .map(|c| ClassRow {
+                name: c.tally.class.clone(),
+                eligible: c.tally.eligible,
+                yes: c.tally.yes,
+                no: c.tally.no,
+                abstain: c.tally.abstain,
+                block: c.tally.block,
+                // Parts per million to a percentage with one place.
+                weight: tr.t_str("percent", "value", &tr.amount(c.weight_ppm / 1_000, 1_u32)),
+                passed: c.passed,
+            })
+            .collect(),
+        block_reasons: block_reasons.to_vec(),
+        candidates: Vec::new(),
+        rounds: Vec::new(),
+        chart: Vec::new(),
+        quota: String::new(),
+        seed: p.proposal.proposal.seed.to_string(),
+        file: "csv",
+    }
+}
+
+fn election_result(
+    p: &ProposalView,
+    outcome: &Outcome,
+    (voted, eligible): (u64, u64),
+    quorum_met: bool,
+    tr: &crate::Tr,
+) -> ResultView {
+    let candidates = p.proposal.proposal.options.clone();
+    let rounds = outcome
+        .rounds
+        .iter()
+        .map(|r| round_row(r, &candidates, tr))
+        .collect();
+    let headline = if quorum_met {
+        let names = outcome.elected.join(", ");
+        tr.t_args("proposal-elected", &[("names", names.as_str())])
+    } else {
+        tr.t("proposal-election-void")
+    };
+    // Ranked methods publish their ballots as BLT; the others as CSV.
+    let ranked = matches!(
+        p.proposal.proposal.method.as_str(),
+        "irv" | "scottish-stv" | "meek-stv"
+    );
+    ResultView {
+        passed: quorum_met,
+        headline,
+        turnout: turnout(voted, eligible, tr),
+        quorum: quorum_text(p, quorum_met, tr),
+        classes: Vec::new(),
+        block_reasons: Vec::new(),
+        chart: rounds_chart(outcome, &candidates),
+        candidates,
+        rounds,
+        quota: outcome.quota.map(|q| q.to_string()).unwrap_or_default(),
+        seed: p.proposal.proposal.seed.to_string(),
+        file: if ranked { "blt" } else { "csv" },
+    }
+}
+
+/// One round of a count: what happened, and each candidate's votes in the
+/// order of the ballot.
+fn round_row(r: &Round, candidates: &[String], tr: &crate::Tr) -> RoundRow {
+    let (key, who) = match &r.action {
+        Action::Elected(who) => ("round-elected", who),
+        Action::Excluded(who) => ("round-excluded", who),
+        Action::SurplusTransferred(who) => ("round-surplus", who),
+    };
+    RoundRow {
+        number: r.number,
+        action: tr.t_args(key, &[("names", who.join(", ").as_str())]),
+        votes: candidates
+            .iter()
+            .map(|c| {
+                r.votes
+                    .iter()
+                    .find(|(name, _)| name == c)
+                    .map_or_else(String::new, |(_, v)| v.to_string())
+            })
+            .collect(),
+        exhausted: r.exhausted.to_string(),
+    }
 }
 
 #[derive(Default)]
