@@ -82,7 +82,7 @@ impl Formats {
     /// The day and the time to the minute.
     pub(crate) fn date_time(&self, at: Timestamp) -> String {
         let civil = at.civil_utc();
-        let time = civil.and_then(|c| Time::try_new(c.hour, c.minute, 0, 0).ok());
+        let time = civil.and_then(time_of);
         match (civil.and_then(date_of), time) {
             (Some(date), Some(time)) => self.date_time.format(&DateTime { date, time }).to_string(),
             _ => at.wall_clock(),
@@ -96,7 +96,7 @@ impl Formats {
         let same_day = from
             .zip(to)
             .is_some_and(|(a, b)| (a.year, a.month, a.day) == (b.year, b.month, b.day));
-        let end_time = to.and_then(|c| Time::try_new(c.hour, c.minute, 0, 0).ok());
+        let end_time = to.and_then(time_of);
         match end_time {
             Some(time) if same_day => {
                 format!("{} – {}", self.date_time(start), self.time.format(&time))
@@ -113,6 +113,10 @@ impl Formats {
 
 fn date_of(civil: CivilTime) -> Option<Date<Iso>> {
     Date::try_new_iso(civil.year, civil.month, civil.day).ok()
+}
+
+fn time_of(civil: CivilTime) -> Option<Time> {
+    Time::try_new(civil.hour, civil.minute, 0, 0).ok()
 }
 
 /// The decimal and group marks, read off how ICU4X writes 1234567.8 (the
