@@ -3,10 +3,11 @@
 //! rules its currency has and under the proposed ones, kept and attached
 //! to the governance proposal that would make the change.
 
+use coopkit_domain::membership::MemberListing;
 use coopkit_domain::{DuesPeriod, ForecastId, MembershipStatus, Role, Timestamp};
 use coopkit_governance::forecast::{self, ForecastAction, ForecastRefusal};
 use coopkit_governance::Enactment;
-use coopkit_governance::{Forecast, NewForecast};
+use coopkit_governance::{Forecast, NewForecast, ProposalKind};
 use coopkit_ledger::policy::Policy;
 use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, CurrencyRules, Limit, TransferId};
 use coopkit_sim::params::IssueOnce;
@@ -16,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::off_the_runtime;
 use crate::governance::ProposalForm;
-use crate::ledger::{Instruction, Payment};
+use crate::ledger::{AccountView, Instruction, Payment};
 use crate::{App, AppError, Result};
 
 /// How many seeds a forecast averages over.
@@ -128,6 +129,41 @@ fn form_error(error: &ParamError) -> AppError {
     AppError::invalid(field, code)
 }
 
+/// Each member's balance in `currency`, nothing for a member without an
+/// account, in the simulator's signed terms.
+fn balances_in(
+    currency: &Currency,
+    members: &[MemberListing],
+    accounts: &[AccountView],
+) -> Vec<i64> {
+    let balance_of = |person| {
+        accounts
+            .iter()
+            .find(|a| {
+                a.account.currency == currency.code
+                    && a.account.owner == AccountOwner::Member(person)
+            })
+            .map_or(0, |a| {
+                i64::try_from(a.balances.balance()).unwrap_or(i64::MAX)
+            })
+    };
+    members
+        .iter()
+        .map(|m| balance_of(m.membership.person_id))
+        .collect()
+}
+
+/// The co-op's dues a month in `currency`: nothing when dues are paid in
+/// another currency; a year's dues spread over twelve months, rounded.
+fn dues_per_month(coop: &Coop, currency: &Currency) -> u64 {
+    let settings = &coop.settings;
+    match settings.dues_period {
+        _ if settings.dues_currency != currency.code.as_str() => 0,
+        DuesPeriod::Monthly => settings.dues_amount.unsigned_abs(),
+        DuesPeriod::Yearly => (settings.dues_amount.unsigned_abs() + 6) / 12,
+    }
+}
+
 impl App {
     /// The currencies a coordinator can forecast a change to: time and
     /// community currencies, which pay for hours of help.
@@ -193,27 +229,8 @@ impl App {
             .members(coop.id, MembershipStatus::Active)
             .await?;
         let accounts = self.ledger.accounts(coop.id).await?;
-        let balances: Vec<i64> = members
-            .iter()
-            .map(|m| {
-                accounts
-                    .iter()
-                    .find(|a| {
-                        a.account.currency == currency.code
-                            && a.account.owner == AccountOwner::Member(m.membership.person_id)
-                    })
-                    .map_or(0, |a| {
-                        i64::try_from(a.balances.balance()).unwrap_or(i64::MAX)
-                    })
-            })
-            .collect();
-        let settings = &coop.settings;
-        let dues_per_month = match settings.dues_period {
-            _ if settings.dues_currency != currency.code.as_str() => 0,
-            DuesPeriod::Monthly => settings.dues_amount.unsigned_abs(),
-            // A year's dues spread over twelve months, rounded.
-            DuesPeriod::Yearly => (settings.dues_amount.unsigned_abs() + 6) / 12,
-        };
+        let balances = balances_in(&currency, &members, &accounts);
+        let dues_per_month = dues_per_month(&coop, &currency);
         let setup = ForecastSetup {
             members: u32::try_from(members.len()).unwrap_or(u32::MAX),
             weeks: form.weeks,
@@ -320,19 +337,12 @@ impl App {
             .create_proposal_record(
                 &coop,
                 actor,
-                ProposalForm {
-                    title: form.title,
-                    body: form.body,
-                    kind: "bylaw".into(),
-                    method: "majority".into(),
-                    options: Vec::new(),
-                    seats: 1,
-                    class_key: None,
-                    quorum_percent: form.quorum_percent,
-                    threshold: None,
-                    opens_at: self.clock.now(),
-                    closes_at: form.closes_at,
-                },
+                ProposalForm::majority_motion(
+                    ProposalKind::Bylaw,
+                    (form.title, form.body),
+                    form.quorum_percent,
+                    (self.clock.now(), form.closes_at),
+                ),
                 None,
             )
             .await?;

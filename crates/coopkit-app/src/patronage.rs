@@ -14,6 +14,7 @@
 use coopkit_domain::membership::MemberListing;
 use coopkit_domain::validation::Collector;
 use coopkit_domain::{AllocationId, MembershipStatus, Role, Timestamp};
+use coopkit_governance::ProposalKind;
 use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, TransferId};
 use coopkit_patronage::records::{
     AllocationLine, AllocationRecord, BookedPatronage, NewAllocation,
@@ -152,6 +153,93 @@ fn measure_of(measure: Measure, booked: &BookedPatronage) -> u64 {
     }
 }
 
+/// An approved allocation as one linked chain from the co-op's issuance
+/// account: the reserve's share (or a loss charged to it), then each
+/// member's cash and retained patronage, with ids derived from the
+/// allocation so that posting it again changes nothing.
+fn allocation_payments(coop: &Coop, record: &AllocationRecord) -> Result<Vec<Instruction>> {
+    let id = record.id;
+    let allocation: Allocation =
+        serde_json::from_str(&record.allocation.result).map_err(AppError::because("allocation"))?;
+    let money =
+        CurrencyCode::parse(&record.allocation.currency).map_err(AppError::because("currency"))?;
+    let capital = CurrencyCode::parse(&record.allocation.capital_currency)
+        .map_err(AppError::because("currency"))?;
+    let year = &record.allocation.year;
+    let pay = |part: String, currency: &CurrencyCode, (from, to), amount, memo: String| {
+        Instruction::Pay(Payment {
+            id: transfer_id(coop, id, &part),
+            currency: currency.clone(),
+            from,
+            to,
+            amount,
+            hold: None,
+            linked: true,
+            memo,
+            cause: format!("allocation:{id}"),
+        })
+    };
+    let issuance = AccountOwner::Coop(CoopAccount::Issuance);
+    let reserve = AccountOwner::Coop(CoopAccount::Reserve);
+    let mut instructions = Vec::new();
+    if allocation.reserve > 0 {
+        let memo = format!("Reserve {year}");
+        let amount = allocation.reserve;
+        instructions.push(pay(
+            "reserve".into(),
+            &money,
+            (issuance, reserve),
+            amount,
+            memo,
+        ));
+    }
+    if allocation.loss_to_reserve > 0 {
+        let memo = format!("Loss {year} charged to the reserve");
+        let amount = allocation.loss_to_reserve;
+        instructions.push(pay(
+            "loss".into(),
+            &money,
+            (reserve, issuance),
+            amount,
+            memo,
+        ));
+    }
+    for m in &allocation.members {
+        let member = AccountOwner::Member(coopkit_domain::PersonId(m.member));
+        if m.cash > 0 {
+            let memo = format!("Patronage {year}, cash");
+            let part = format!("cash|{}", m.member);
+            instructions.push(pay(part, &money, (issuance, member), m.cash, memo));
+        }
+        if m.retained > 0 {
+            let memo = format!("Patronage {year}, retained");
+            let part = format!("retained|{}", m.member);
+            instructions.push(pay(part, &capital, (issuance, member), m.retained, memo));
+        }
+    }
+    // The last of a linked chain closes it.
+    if let Some(Instruction::Pay(last)) = instructions.last_mut() {
+        last.linked = false;
+    }
+    Ok(instructions)
+}
+
+/// What is wrong with a form closing a year, field by field.
+fn check_close_year(form: &CloseYearForm) -> std::result::Result<(), coopkit_domain::Invalid> {
+    let mut errors = Collector::new();
+    let year = form.year.trim();
+    if year.is_empty() || year.chars().count() > 20 {
+        errors.push("year", "too-long");
+    }
+    if form.period_end.as_millis() <= form.period_start.as_millis() {
+        errors.push("period_end", "closes-before-opening");
+    }
+    if form.net.unsigned_abs() > coopkit_ledger::AMOUNT_MAX {
+        errors.push("net", "amount-too-large");
+    }
+    errors.finish()
+}
+
 impl App {
     pub async fn patronage_settings(
         &self,
@@ -238,18 +326,8 @@ impl App {
             field: "year",
             code: "patronage-rules-missing",
         })?;
-        let mut errors = Collector::new();
+        check_close_year(&form)?;
         let year = form.year.trim();
-        if year.is_empty() || year.chars().count() > 20 {
-            errors.push("year", "too-long");
-        }
-        if form.period_end.as_millis() <= form.period_start.as_millis() {
-            errors.push("period_end", "closes-before-opening");
-        }
-        if form.net.unsigned_abs() > coopkit_ledger::AMOUNT_MAX {
-            errors.push("net", "amount-too-large");
-        }
-        errors.finish()?;
         let booked = self
             .store
             .booked_patronage(
@@ -296,25 +374,15 @@ impl App {
                 code: "year-already-closed",
             })?;
         let body = proposal_body(form.net, &allocation, &lines, &settings.currency, scale);
+        let title = format!("Surplus allocation {year}");
+        let vote = ProposalForm::majority_motion(
+            ProposalKind::Allocation,
+            (title, body),
+            form.quorum_percent,
+            (now, form.vote_closes_at),
+        );
         let proposal = self
-            .create_proposal_record(
-                &coop,
-                actor,
-                ProposalForm {
-                    title: format!("Surplus allocation {year}"),
-                    body,
-                    kind: "allocation".into(),
-                    method: "majority".into(),
-                    options: Vec::new(),
-                    seats: 1,
-                    class_key: None,
-                    quorum_percent: form.quorum_percent,
-                    threshold: None,
-                    opens_at: now,
-                    closes_at: form.vote_closes_at,
-                },
-                Some(id),
-            )
+            .create_proposal_record(&coop, actor, vote, Some(id))
             .await?;
         self.store
             .link_allocation_proposal(coop.id, id, proposal, actor.id, now)
@@ -398,76 +466,7 @@ impl App {
             self.store.settle_allocation(&record, false, now).await?;
             return Ok(());
         }
-        let allocation: Allocation = serde_json::from_str(&record.allocation.result)
-            .map_err(AppError::because("allocation"))?;
-        let money = CurrencyCode::parse(&record.allocation.currency)
-            .map_err(AppError::because("currency"))?;
-        let capital = CurrencyCode::parse(&record.allocation.capital_currency)
-            .map_err(AppError::because("currency"))?;
-        let year = &record.allocation.year;
-        let pay = |part: String, currency: &CurrencyCode, from, to, amount, memo: String| {
-            Instruction::Pay(Payment {
-                id: transfer_id(coop, id, &part),
-                currency: currency.clone(),
-                from,
-                to,
-                amount,
-                hold: None,
-                linked: true,
-                memo,
-                cause: format!("allocation:{id}"),
-            })
-        };
-        let issuance = AccountOwner::Coop(CoopAccount::Issuance);
-        let reserve = AccountOwner::Coop(CoopAccount::Reserve);
-        let mut instructions = Vec::new();
-        if allocation.reserve > 0 {
-            instructions.push(pay(
-                "reserve".into(),
-                &money,
-                issuance,
-                reserve,
-                allocation.reserve,
-                format!("Reserve {year}"),
-            ));
-        }
-        if allocation.loss_to_reserve > 0 {
-            instructions.push(pay(
-                "loss".into(),
-                &money,
-                reserve,
-                issuance,
-                allocation.loss_to_reserve,
-                format!("Loss {year} charged to the reserve"),
-            ));
-        }
-        for m in &allocation.members {
-            let member = AccountOwner::Member(coopkit_domain::PersonId(m.member));
-            if m.cash > 0 {
-                instructions.push(pay(
-                    format!("cash|{}", m.member),
-                    &money,
-                    issuance,
-                    member,
-                    m.cash,
-                    format!("Patronage {year}, cash"),
-                ));
-            }
-            if m.retained > 0 {
-                instructions.push(pay(
-                    format!("retained|{}", m.member),
-                    &capital,
-                    issuance,
-                    member,
-                    m.retained,
-                    format!("Patronage {year}, retained"),
-                ));
-            }
-        }
-        // The last of a linked chain closes it.
-        if let Some(Instruction::Pay(last)) = instructions.last_mut() {
-            last.linked = false;
-        }
+        let instructions = allocation_payments(coop, &record)?;
         let results = self.ledger.submit(coop.id, instructions).await?;
         if let Some(refusal) = results.into_iter().find_map(std::result::Result::err) {
             tracing::warn!(coop = %coop.slug, allocation = %id, code = refusal.code(), "allocation not posted");

@@ -3,9 +3,11 @@
 //! and an approved budget is paid from the fund to its creator. Pledges
 //! and payments are ledger transfers; the fund's balance is its account's.
 
-use coopkit_domain::{ProjectId, Role, Timestamp};
+use std::collections::BTreeMap;
+
+use coopkit_domain::{CoopId, ProjectId, Role, Timestamp};
 use coopkit_ledger::ledger::Applied;
-use coopkit_ledger::{AccountOwner, CoopAccount, Refusal, TransferId};
+use coopkit_ledger::{AccountId, AccountOwner, CoopAccount, CurrencyCode, Refusal, TransferId};
 use coopkit_market::{ProjectAction, ProjectState};
 use coopkit_store::{Coop, NewProject, Person, Proposal};
 
@@ -198,27 +200,10 @@ impl App {
             v.account.owner == AccountOwner::Coop(CoopAccount::Fund)
                 && v.account.currency == settings.currency
         });
-        let mut capital: std::collections::BTreeMap<coopkit_ledger::AccountId, u64> =
-            std::collections::BTreeMap::new();
-        if let Some(fund) = fund {
-            let mut before = None;
-            loop {
-                let (lines, next) = self
-                    .ledger
-                    .statement(coop.id, fund.account.id, before, 1_000)
-                    .await?;
-                for line in lines
-                    .iter()
-                    .filter(|l| l.credit == fund.account.id && l.transfer.cause == PLEDGE_CAUSE)
-                {
-                    *capital.entry(line.debit).or_default() += line.amount;
-                }
-                match next {
-                    Some(next) => before = Some(next),
-                    None => break,
-                }
-            }
-        }
+        let capital = match fund {
+            Some(fund) => self.pledged_capital(coop.id, fund.account.id).await?,
+            None => BTreeMap::new(),
+        };
         let investors: Vec<(coopkit_domain::PersonId, String, u64)> = self
             .store
             .members(coop.id, coopkit_domain::MembershipStatus::Active)
@@ -251,28 +236,7 @@ impl App {
                 paid: *paid,
             })
             .collect();
-        let legs: Vec<&FundReturn> = paid.iter().filter(|r| r.paid > 0).collect();
-        let last = legs.len().saturating_sub(1);
-        let chain: Vec<Instruction> = legs
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                Instruction::Pay(Payment {
-                    id: TransferId::derived(&format!(
-                        "fund-return:{}:{year}:{}",
-                        coop.id.0, r.investor.0
-                    )),
-                    currency: settings.currency.clone(),
-                    from: AccountOwner::Coop(CoopAccount::Fund),
-                    to: AccountOwner::Member(r.investor),
-                    amount: r.paid,
-                    hold: None,
-                    linked: i < last,
-                    memo: format!("Return on capital, {year}"),
-                    cause: format!("fund-return:{year}"),
-                })
-            })
-            .collect();
+        let chain = return_payments(coop.id, year, &settings.currency, &paid);
         if !chain.is_empty() {
             let results = self.ledger.submit(coop.id, chain).await?;
             if let Some(refusal) = results.iter().find_map(|r| r.err()) {
@@ -280,6 +244,30 @@ impl App {
             }
         }
         Ok(paid)
+    }
+
+    /// What each account has pledged to the fund, from the fund's
+    /// statement, a page at a time.
+    async fn pledged_capital(
+        &self,
+        coop: CoopId,
+        fund: AccountId,
+    ) -> Result<BTreeMap<AccountId, u64>> {
+        let mut capital = BTreeMap::new();
+        let mut before = None;
+        loop {
+            let (lines, next) = self.ledger.statement(coop, fund, before, 1_000).await?;
+            for line in lines
+                .iter()
+                .filter(|l| l.credit == fund && l.transfer.cause == PLEDGE_CAUSE)
+            {
+                *capital.entry(line.debit).or_default() += line.amount;
+            }
+            match next {
+                Some(next) => before = Some(next),
+                None => return Ok(capital),
+            }
+        }
     }
 
     /// Settles the project a closed proposal decided: rejected, or
@@ -338,4 +326,31 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// A year's returns as one linked chain from the fund, leaving out
+/// investors whose return is nothing; ids derived from the year so that
+/// paying it again pays nothing more.
+fn return_payments(
+    coop: CoopId,
+    year: &str,
+    currency: &CurrencyCode,
+    paid: &[FundReturn],
+) -> Vec<Instruction> {
+    let legs: Vec<&FundReturn> = paid.iter().filter(|r| r.paid > 0).collect();
+    let last = legs.len().saturating_sub(1);
+    let payments = legs.iter().enumerate().map(|(i, r)| {
+        Instruction::Pay(Payment {
+            id: TransferId::derived(&format!("fund-return:{}:{year}:{}", coop.0, r.investor.0)),
+            currency: currency.clone(),
+            from: AccountOwner::Coop(CoopAccount::Fund),
+            to: AccountOwner::Member(r.investor),
+            amount: r.paid,
+            hold: None,
+            linked: i < last,
+            memo: format!("Return on capital, {year}"),
+            cause: format!("fund-return:{year}"),
+        })
+    });
+    payments.collect()
 }

@@ -313,67 +313,14 @@ impl App {
         self.require_role(&coop, actor, Role::Member).await?;
         self.catalogue_of(&coop).await?;
         let mut errors = Collector::new();
-        let kind = ItemKind::parse(form.kind.trim());
-        let (types, max_bytes) = kind.map_or((&[][..], 0), accepted);
-        if kind.is_none() {
-            errors.push("kind", "kind-unknown");
-        }
-        let title = form.title.trim();
-        if title.is_empty() || title.chars().count() > 200 {
-            errors.push("title", "required");
-        }
-        if form.description.chars().count() > 5_000 {
-            errors.push("description", "too-long");
-        }
-        let file_type = sniff(&form.file.bytes);
-        if form.file.bytes.is_empty() {
-            errors.push("file", "required");
-        } else if form.file.bytes.len() > max_bytes {
-            errors.push("file", "file-too-large");
-        } else if !file_type.is_some_and(|t| types.contains(&t)) {
-            errors.push("file", "file-type-wrong");
-        }
-        let preview_type = form.preview.as_ref().map(|p| sniff(&p.bytes));
-        if let Some(found) = preview_type {
-            let previewable = matches!(kind, Some(ItemKind::Track | ItemKind::Film));
-            if !previewable || !found.is_some_and(|t| types.contains(&t)) {
-                errors.push("preview", "file-type-wrong");
-            }
-        }
-        let shares = match Shares::new(form.creators.clone()) {
-            Ok(shares) => Some(shares),
-            Err(error) => {
-                errors.push("creators", error.code());
-                None
-            }
-        };
-        if !form.creators.iter().any(|(p, _)| *p == actor.id) {
-            errors.push("creators", "lister-not-creator");
-        }
+        let (kind, file_type) = check_item(&form, actor.id, &mut errors);
         for (person, _) in &form.creators {
             if !self.is_active_member(&coop, *person).await? {
                 errors.push("creators", "not-a-member");
             }
         }
-        let is_good = kind == Some(ItemKind::Good);
-        if is_good {
-            if form.creators.len() != 1 {
-                errors.push("creators", "one-seller");
-            }
-            if !form
-                .price
-                .is_some_and(|p| p > 0 && p <= coopkit_ledger::AMOUNT_MAX)
-            {
-                errors.push("price", "amount-zero");
-            }
-            if form.stock.is_none() {
-                errors.push("stock", "required");
-            }
-        } else if form.price.is_some() || form.stock.is_some() {
-            errors.push("price", "works-are-licensed");
-        }
         let kind = errors.finish_with(kind)?;
-        let (Some(file_type), Some(_shares)) = (file_type, shares) else {
+        let Some(file_type) = file_type else {
             return Err(AppError::internal("validated upload"));
         };
 
@@ -391,7 +338,7 @@ impl App {
         let new = NewItem {
             coop: coop.id,
             kind,
-            title: title.to_owned(),
+            title: form.title.trim().to_owned(),
             description: form.description.trim().to_owned(),
             tags: tags_of(&form.tags),
             file: StoredFile {
@@ -409,6 +356,68 @@ impl App {
         };
         Ok(self.store.add_item(&new, self.clock.now()).await?)
     }
+}
+
+/// What is wrong with a listing, but whether its creators are members:
+/// the kind, title and description, the file and preview by their sniffed
+/// types, the shares, and a good's one seller, price and stock. Evaluates
+/// to the kind and the file's type, when they are known.
+fn check_item(
+    form: &ItemForm,
+    lister: PersonId,
+    errors: &mut Collector,
+) -> (Option<ItemKind>, Option<&'static str>) {
+    let kind = ItemKind::parse(form.kind.trim());
+    let (types, max_bytes) = kind.map_or((&[][..], 0), accepted);
+    if kind.is_none() {
+        errors.push("kind", "kind-unknown");
+    }
+    let title = form.title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        errors.push("title", "required");
+    }
+    if form.description.chars().count() > 5_000 {
+        errors.push("description", "too-long");
+    }
+    let file_type = sniff(&form.file.bytes);
+    if form.file.bytes.is_empty() {
+        errors.push("file", "required");
+    } else if form.file.bytes.len() > max_bytes {
+        errors.push("file", "file-too-large");
+    } else if !file_type.is_some_and(|t| types.contains(&t)) {
+        errors.push("file", "file-type-wrong");
+    }
+    let preview_type = form.preview.as_ref().map(|p| sniff(&p.bytes));
+    if let Some(found) = preview_type {
+        let previewable = matches!(kind, Some(ItemKind::Track | ItemKind::Film));
+        if !previewable || !found.is_some_and(|t| types.contains(&t)) {
+            errors.push("preview", "file-type-wrong");
+        }
+    }
+    if let Err(error) = Shares::new(form.creators.clone()) {
+        errors.push("creators", error.code());
+    }
+    if !form.creators.iter().any(|(p, _)| *p == lister) {
+        errors.push("creators", "lister-not-creator");
+    }
+    let is_good = kind == Some(ItemKind::Good);
+    if is_good {
+        if form.creators.len() != 1 {
+            errors.push("creators", "one-seller");
+        }
+        if !form
+            .price
+            .is_some_and(|p| p > 0 && p <= coopkit_ledger::AMOUNT_MAX)
+        {
+            errors.push("price", "amount-zero");
+        }
+        if form.stock.is_none() {
+            errors.push("stock", "required");
+        }
+    } else if form.price.is_some() || form.stock.is_some() {
+        errors.push("price", "works-are-licensed");
+    }
+    (kind, file_type)
 }
 
 /// Keeps an upload and its preview in the file store (a thumbnail made

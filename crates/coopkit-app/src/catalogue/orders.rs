@@ -11,7 +11,9 @@ use coopkit_store::{Coop, NewOrder, OrderLine, Person, StoreError};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::{refused, sale_cause, FileDownload, Order, OrderForm, DOWNLOAD_LINK_MS};
+use super::{
+    refused, sale_cause, CatalogueSettings, FileDownload, Item, Order, OrderForm, DOWNLOAD_LINK_MS,
+};
 use crate::ledger::{Instruction, Payment};
 use crate::{App, AppError, Result};
 
@@ -26,6 +28,54 @@ fn signature(key: &str, coop: &Coop, order: &Order, expires: i64) -> Result<Hmac
         .as_bytes(),
     );
     Ok(mac)
+}
+
+/// The payments of one order, as one linked chain: the buyer to each
+/// creator their share and to the co-op its rate, leaving out nothing-legs
+/// and a creator buying their own work.
+fn sale_payments(
+    coop: &Coop,
+    item: &Item,
+    order: &Order,
+    settings: &CatalogueSettings,
+    rate_bp: u32,
+) -> Result<Vec<Instruction>> {
+    let buyer = AccountOwner::Member(order.order.buyer);
+    let shares = Shares::new(item.item.creators.clone())
+        .map_err(|_| StoreError::corrupt("catalogue_creator.share_bp", &item.id.to_string()))?;
+    let rate = Rate::new(rate_bp).map_err(AppError::because("rate"))?;
+    let divided = split(order.order.amount, rate, &shares);
+    let legs: Vec<(AccountOwner, u64)> = divided
+        .creators
+        .iter()
+        .map(|(creator, paid)| (AccountOwner::Member(*creator), *paid))
+        .chain([(AccountOwner::Coop(CoopAccount::Sales), divided.coop)])
+        .filter(|(owner, paid)| *paid > 0 && *owner != buyer)
+        .collect();
+    let last = legs.len().saturating_sub(1);
+    let payments = legs.into_iter().enumerate().map(|(leg, (to, paid))| {
+        Instruction::Pay(Payment {
+            id: TransferId::derived(&format!("sale:{}:{}:{leg}", coop.id.0, order.id)),
+            currency: settings.currency.clone(),
+            from: buyer,
+            to,
+            amount: paid,
+            hold: None,
+            linked: leg < last,
+            memo: item.item.title.chars().take(100).collect(),
+            cause: sale_cause(item.id, order.id),
+        })
+    });
+    Ok(payments.collect())
+}
+
+/// What one order buys and at what price: the licence (none for goods),
+/// how many, each one's price and the co-op's rate on the sale.
+struct Terms {
+    licence: Option<String>,
+    quantity: u64,
+    unit_price: u64,
+    rate_bp: u32,
 }
 
 impl App {
@@ -46,84 +96,26 @@ impl App {
         if key.is_empty() || key.len() > 64 {
             return Err(AppError::invalid("key", "required"));
         }
-        let (licence, quantity, unit_price, rate) = if item.item.kind == ItemKind::Good {
-            if form.quantity == 0 || form.quantity > 1_000 {
-                return Err(AppError::invalid("quantity", "quantity-out-of-range"));
-            }
-            let price = item
-                .item
-                .price
-                .ok_or(AppError::internal("a good without a price"))?;
-            (None, form.quantity, price, settings.goods_rate_bp)
-        } else {
-            let licence = self
-                .store
-                .licences(coop.id, item.item.kind)
-                .await?
-                .into_iter()
-                .find(|l| l.name == form.licence.trim())
-                .ok_or_else(|| AppError::invalid("licence", "licence-unknown"))?;
-            (
-                Some(licence.name),
-                1,
-                licence.price,
-                settings.licence_rate_bp,
-            )
-        };
-        let amount = unit_price
-            .checked_mul(quantity)
+        let terms = self.terms(&coop, &item, &settings, &form).await?;
+        let amount = terms
+            .unit_price
+            .checked_mul(terms.quantity)
             .filter(|a| *a <= coopkit_ledger::AMOUNT_MAX)
             .ok_or_else(|| AppError::invalid("quantity", "amount-too-large"))?;
-        let order = self
-            .store
-            .place_order(
-                &NewOrder {
-                    coop: coop.id,
-                    key: format!("{}:{key}", actor.id.0),
-                    item: item.id,
-                    buyer: actor.id,
-                    licence,
-                    quantity,
-                    amount,
-                },
-                self.clock.now(),
-            )
-            .await?;
+        let new_order = NewOrder {
+            coop: coop.id,
+            key: format!("{}:{key}", actor.id.0),
+            item: item.id,
+            buyer: actor.id,
+            licence: terms.licence,
+            quantity: terms.quantity,
+            amount,
+        };
+        let order = self.store.place_order(&new_order, self.clock.now()).await?;
         if order.state != OrderState::Pending {
             return Ok(order);
         }
-        let shares = Shares::new(item.item.creators.clone())
-            .map_err(|_| StoreError::corrupt("catalogue_creator.share_bp", &item.id.to_string()))?;
-        let divided = split(
-            amount,
-            Rate::new(rate).map_err(AppError::because("rate"))?,
-            &shares,
-        );
-        let legs: Vec<(AccountOwner, u64)> = divided
-            .creators
-            .iter()
-            .map(|(creator, paid)| (AccountOwner::Member(*creator), *paid))
-            .chain([(AccountOwner::Coop(CoopAccount::Sales), divided.coop)])
-            .filter(|(owner, paid)| *paid > 0 && *owner != AccountOwner::Member(actor.id))
-            .collect();
-        let last = legs.len().saturating_sub(1);
-        let instructions: Vec<Instruction> = legs
-            .into_iter()
-            .enumerate()
-            .map(|(leg, (to, paid))| {
-                Instruction::Pay(Payment {
-                    id: TransferId::derived(&format!("sale:{}:{}:{leg}", coop.id.0, order.id)),
-                    currency: settings.currency.clone(),
-                    from: AccountOwner::Member(actor.id),
-                    to,
-                    amount: paid,
-                    hold: None,
-                    linked: leg < last,
-                    memo: item.item.title.chars().take(100).collect(),
-                    cause: sale_cause(item.id, order.id),
-                })
-            })
-            .collect();
+        let instructions = sale_payments(&coop, &item, &order, &settings, terms.rate_bp)?;
         let results = if instructions.is_empty() {
             Vec::new()
         } else {
@@ -140,6 +132,45 @@ impl App {
             .order(coop.id, order.id)
             .await?
             .ok_or(AppError::internal("an order vanished"))
+    }
+
+    /// The terms of buying `item` as the form asks: goods by the quantity
+    /// at their price, a work by the licence named.
+    async fn terms(
+        &self,
+        coop: &Coop,
+        item: &Item,
+        settings: &CatalogueSettings,
+        form: &OrderForm,
+    ) -> Result<Terms> {
+        if item.item.kind == ItemKind::Good {
+            if form.quantity == 0 || form.quantity > 1_000 {
+                return Err(AppError::invalid("quantity", "quantity-out-of-range"));
+            }
+            let unit_price = item
+                .item
+                .price
+                .ok_or(AppError::internal("a good without a price"))?;
+            return Ok(Terms {
+                licence: None,
+                quantity: form.quantity,
+                unit_price,
+                rate_bp: settings.goods_rate_bp,
+            });
+        }
+        let licence = self
+            .store
+            .licences(coop.id, item.item.kind)
+            .await?
+            .into_iter()
+            .find(|l| l.name == form.licence.trim())
+            .ok_or_else(|| AppError::invalid("licence", "licence-unknown"))?;
+        Ok(Terms {
+            licence: Some(licence.name),
+            quantity: 1,
+            unit_price: licence.price,
+            rate_bp: settings.licence_rate_bp,
+        })
     }
 
     /// The actor's orders in the co-op, newest first.

@@ -285,6 +285,49 @@ fn json<T: Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(AppError::because("a record that is not JSON"))
 }
 
+/// Where an import's rows go: each row's organisation, the rows in key
+/// order, the organisations made new, and the reviews to queue.
+struct Linked {
+    target: Vec<i64>,
+    by_key: Vec<usize>,
+    new_orgs: BTreeSet<i64>,
+    reviews: Vec<NewReview>,
+}
+
+/// The rows that describe organisations known before (ids below
+/// `first_new_id`), each with its organisation, and those organisations
+/// once each, in order.
+fn touched_by<'r>(
+    target: &[i64],
+    reading: &'r Reading,
+    first_new_id: i64,
+) -> (Vec<(i64, &'r Record)>, Vec<i64>) {
+    let incoming: Vec<(i64, &Record)> = target
+        .iter()
+        .zip(&reading.rows)
+        .filter(|(org, _)| **org < first_new_id)
+        .map(|(org, (_, record))| (*org, record))
+        .collect();
+    let touched = incoming
+        .iter()
+        .map(|(org, _)| *org)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    (incoming, touched)
+}
+
+/// The source an import comes from, as the directory records it.
+fn new_source(list: &ImportList, id: i64) -> NewSource {
+    NewSource {
+        id,
+        name: list.source.clone(),
+        format: list.format.name().to_owned(),
+        licence: list.licence.clone(),
+        attribution: list.attribution.clone(),
+    }
+}
+
 impl App {
     /// Reads a list and merges it into the directory. Whoever may call
     /// this is decided by the caller: the operator at the command line, or
@@ -374,15 +417,6 @@ impl App {
         let now = self.clock.now();
         let (first_new_id, next_source) = self.store.next_directory_ids().await?;
         let source = self.store.directory_source(&list.source).await?;
-        let known: HashMap<String, i64> = match &source {
-            Some(source) => self
-                .store
-                .directory_source_keys(source.id)
-                .await?
-                .into_iter()
-                .collect(),
-            None => HashMap::new(),
-        };
         let mut report = ImportReport {
             source: list.source.clone(),
             rows_read: reading.rows.len(),
@@ -390,56 +424,29 @@ impl App {
             problems: reading.problems.clone(),
             ..ImportReport::default()
         };
-
-        // Which organisation each row describes: the one it named before,
-        // one another source lists, or a new one.
-        let mut target: Vec<Option<i64>> = reading
-            .rows
-            .iter()
-            .map(|(_, r)| known.get(&r.id).copied())
-            .collect();
-        report.updated = target.iter().filter(|t| t.is_some()).count();
-        let taken: BTreeSet<i64> = known.values().copied().collect();
-        let reviews = self
-            .link_new_rows(reading, &taken, &mut target, &mut report)
+        let known: HashMap<String, i64> = match &source {
+            Some(source) => self.store.directory_source_keys(source.id).await?,
+            None => Vec::new(),
+        }
+        .into_iter()
+        .collect();
+        let Linked {
+            target,
+            by_key,
+            new_orgs,
+            reviews,
+        } = self
+            .link_import(reading, &known, first_new_id, &mut report)
             .await?;
-        let (by_key, new_orgs) = number_new_orgs(reading, &mut target, first_new_id);
-        report.created = new_orgs.len();
-        let target: Vec<i64> = target.into_iter().map(|t| t.unwrap_or(0)).collect();
-        let reviews: Vec<NewReview> = reviews
-            .into_iter()
-            .map(|(row, review)| NewReview {
-                right: target[row],
-                ..review
-            })
-            .collect();
-        report.to_review = reviews.len();
 
         // The organisations known before that this source's rows touch are
         // merged again now, from every record of them; new ones are made
         // while the database writes (below).
         progress(Stage::Merging);
         let source_id = source.as_ref().map_or(next_source, |s| s.id);
-        let incoming: Vec<(i64, &Record)> = target
-            .iter()
-            .zip(&reading.rows)
-            .filter(|(org, _)| **org < first_new_id)
-            .map(|(org, (_, record))| (*org, record))
-            .collect();
-        let touched: Vec<i64> = incoming
-            .iter()
-            .map(|(org, _)| *org)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let (incoming, touched) = touched_by(&target, reading, first_new_id);
         let write = DirectoryWrite {
-            source: Some(NewSource {
-                id: source_id,
-                name: list.source.clone(),
-                format: list.format.name().to_owned(),
-                licence: list.licence.clone(),
-                attribution: list.attribution.clone(),
-            }),
+            source: Some(new_source(list, source_id)),
             rows_read: reading.rows.len() as i64,
             report: json(&report.problems)?,
             orgs: self
@@ -460,20 +467,68 @@ impl App {
             as_of: list.as_of,
             now,
         };
+        self.write_import(&write, made).await?;
+        progress(Stage::Indexing);
+        let changed: Vec<i64> = touched.into_iter().chain(new_orgs).collect();
+        self.reindex(&changed).await?;
+        Ok(report)
+    }
+
+    /// Writes an import: the new rows are made on a thread of their own
+    /// while the database takes them.
+    async fn write_import(&self, write: &DirectoryWrite, made: NewRowsPlan) -> Result<()> {
+        let (first_new_id, now) = (made.first_new_id, made.now);
         let (rows, making) = made.start();
         let written = self
             .store
-            .write_directory(&write, rows, first_new_id, now)
+            .write_directory(write, rows, first_new_id, now)
             .await;
         // When making the rows failed, that is why the write was cut short.
         making
             .await
             .map_err(AppError::because("making an import's rows"))??;
         written?;
-        progress(Stage::Indexing);
-        let changed: Vec<i64> = touched.into_iter().chain(new_orgs).collect();
-        self.reindex(&changed).await?;
-        Ok(report)
+        Ok(())
+    }
+
+    /// Which organisation each row describes: the one it named before,
+    /// one another source lists, or a new one; with the pairs left for
+    /// moderators to review.
+    async fn link_import(
+        &self,
+        reading: &Reading,
+        known: &HashMap<String, i64>,
+        first_new_id: i64,
+        report: &mut ImportReport,
+    ) -> Result<Linked> {
+        let mut target: Vec<Option<i64>> = reading
+            .rows
+            .iter()
+            .map(|(_, r)| known.get(&r.id).copied())
+            .collect();
+        report.updated = target.iter().filter(|t| t.is_some()).count();
+        let taken: BTreeSet<i64> = known.values().copied().collect();
+        let reviews = self
+            .link_new_rows(reading, &taken, &mut target, report)
+            .await?;
+        let (by_key, new_orgs) = number_new_orgs(reading, &mut target, first_new_id);
+        report.created = new_orgs.len();
+        let target: Vec<i64> = target.into_iter().map(|t| t.unwrap_or(0)).collect();
+        let reviews: Vec<NewReview> = reviews
+            .into_iter()
+            .map(|(row, review)| NewReview {
+                right: target[row],
+                ..review
+            })
+            .collect();
+        report.to_review = reviews.len();
+
+        Ok(Linked {
+            target,
+            by_key,
+            new_orgs,
+            reviews,
+        })
     }
 
     /// Links the rows no organisation claims yet to the organisations

@@ -45,6 +45,32 @@ pub struct ProposalForm {
     pub closes_at: Timestamp,
 }
 
+impl ProposalForm {
+    /// A motion of `kind` decided by simple majority of every member,
+    /// open from `opens_at` to `closes_at`: how coopkit itself puts a
+    /// year's allocation or a forecast's rule change to the members.
+    pub(crate) fn majority_motion(
+        kind: ProposalKind,
+        (title, body): (String, String),
+        quorum_percent: u32,
+        (opens_at, closes_at): (Timestamp, Timestamp),
+    ) -> ProposalForm {
+        ProposalForm {
+            title,
+            body,
+            kind: kind.as_str().to_owned(),
+            method: "majority".into(),
+            options: Vec::new(),
+            seats: 1,
+            class_key: None,
+            quorum_percent,
+            threshold: None,
+            opens_at,
+            closes_at,
+        }
+    }
+}
+
 /// What a proposal's record says about how it is decided: the rule and
 /// the bylaws' class rules at the time it was made.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -105,6 +131,65 @@ fn is_election(method: &str) -> bool {
     ELECTION_METHODS.contains(&method)
 }
 
+/// An election's distinct options and seats, or a motion's rule, as the
+/// form gives them; what is wrong goes to `errors`.
+fn check_method(
+    form: &ProposalForm,
+    election: bool,
+    errors: &mut Collector,
+) -> (Vec<String>, Option<Rule>) {
+    let options: Vec<String> = form
+        .options
+        .iter()
+        .map(|o| o.trim().to_owned())
+        .filter(|o| !o.is_empty())
+        .collect();
+    if election {
+        if !is_election(&form.method) {
+            errors.push("method", "unknown-method");
+        }
+        let distinct: std::collections::BTreeSet<&String> = options.iter().collect();
+        if options.len() < 2 || distinct.len() != options.len() || options.len() > 100 {
+            errors.push("options", "options-two-or-more-distinct");
+        }
+        if form.seats == 0 || form.seats as usize >= options.len().max(1) {
+            errors.push("seats", "seats-fewer-than-candidates");
+        }
+    } else if !MOTION_METHODS.contains(&form.method.as_str()) {
+        errors.push("method", "unknown-method");
+    }
+    let rule = match form.method.as_str() {
+        "majority" => Some(Rule::Majority),
+        "consent" => Some(Rule::Consent),
+        "supermajority" => {
+            let (numerator, denominator) = form.threshold.unwrap_or((2, 3));
+            let rule = Rule::Supermajority {
+                numerator,
+                denominator,
+            };
+            for (field, code) in rule.problems() {
+                errors.push(field, code);
+            }
+            Some(rule)
+        }
+        _ => None,
+    };
+    (options, rule)
+}
+
+/// A proposal's quorum and its closing, after its opening and after now.
+fn check_dates(form: &ProposalForm, now: Timestamp, errors: &mut Collector) {
+    if form.quorum_percent > 100 {
+        errors.push("quorum_percent", "percent-out-of-range");
+    }
+    if form.closes_at.as_millis() <= form.opens_at.as_millis() {
+        errors.push("closes_at", "closes-before-opening");
+    }
+    if form.closes_at.as_millis() <= now.as_millis() {
+        errors.push("closes_at", "date-in-past");
+    }
+}
+
 impl App {
     /// A member proposes a motion or bylaw change; coordinators also put
     /// elections and budgets. Allocations come from closing a year.
@@ -148,51 +233,8 @@ impl App {
             Some(_) => {}
         }
         let election = kind == Some(ProposalKind::Election);
-        let options: Vec<String> = form
-            .options
-            .iter()
-            .map(|o| o.trim().to_owned())
-            .filter(|o| !o.is_empty())
-            .collect();
-        if election {
-            if !is_election(&form.method) {
-                errors.push("method", "unknown-method");
-            }
-            let distinct: std::collections::BTreeSet<&String> = options.iter().collect();
-            if options.len() < 2 || distinct.len() != options.len() || options.len() > 100 {
-                errors.push("options", "options-two-or-more-distinct");
-            }
-            if form.seats == 0 || form.seats as usize >= options.len().max(1) {
-                errors.push("seats", "seats-fewer-than-candidates");
-            }
-        } else if !MOTION_METHODS.contains(&form.method.as_str()) {
-            errors.push("method", "unknown-method");
-        }
-        let rule = match form.method.as_str() {
-            "majority" => Some(Rule::Majority),
-            "consent" => Some(Rule::Consent),
-            "supermajority" => {
-                let (numerator, denominator) = form.threshold.unwrap_or((2, 3));
-                let rule = Rule::Supermajority {
-                    numerator,
-                    denominator,
-                };
-                for (field, code) in rule.problems() {
-                    errors.push(field, code);
-                }
-                Some(rule)
-            }
-            _ => None,
-        };
-        if form.quorum_percent > 100 {
-            errors.push("quorum_percent", "percent-out-of-range");
-        }
-        if form.closes_at.as_millis() <= form.opens_at.as_millis() {
-            errors.push("closes_at", "closes-before-opening");
-        }
-        if form.closes_at.as_millis() <= now.as_millis() {
-            errors.push("closes_at", "date-in-past");
-        }
+        let (options, rule) = check_method(&form, election, &mut errors);
+        check_dates(&form, now, &mut errors);
         let classes = self.store.member_classes(coop.id).await?;
         let class_key = form.class_key.filter(|k| !k.is_empty());
         if let Some(key) = &class_key {

@@ -8,6 +8,7 @@ mod limits;
 mod planning;
 mod plays;
 mod requests;
+mod tick;
 mod writer;
 
 use coopkit_domain::validation::Collector;
@@ -22,6 +23,7 @@ pub use checkpoints::new_coop_key;
 pub use holds::Settlement;
 pub use plays::Play;
 pub use requests::{PaymentRequestForm, PaymentRequestView};
+pub use tick::TickReport;
 pub use writer::{AccountView, Instruction, LedgerWriter, Payment, TransferView};
 
 use crate::{App, AppError, Result};
@@ -107,141 +109,7 @@ pub fn new_transfer_id() -> TransferId {
     TransferId(u128::from_str_radix(&hex[..32], 16).unwrap_or(1).max(1))
 }
 
-/// What applying one month's policies did.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TickReport {
-    /// Transfers made now.
-    pub applied: usize,
-    /// Transfers this month had already made (a second tick).
-    pub already: usize,
-    /// Transfers refused, with the reason: a member without the means to
-    /// pay dues, say.
-    pub refused: Vec<(PersonId, &'static str)>,
-    /// Members whose dues for the period were recorded as paid in cash.
-    pub paid_in_cash: usize,
-}
-
 impl App {
-    /// Applies one calendar month's policies to a co-op: each currency's
-    /// issuance to every active member and demurrage on balances above its
-    /// threshold, and dues when the co-op's dues currency is one of its
-    /// ledger currencies (monthly dues every month, yearly dues in
-    /// January). Idempotent: a second tick for the same month changes
-    /// nothing. For the operator (the command line), so no actor.
-    pub async fn tick(&self, slug: &str, period: &str) -> Result<TickReport> {
-        use coopkit_ledger::policy::{policy_transfer_id, Period, PolicyKind};
-        let period = Period::parse(period).map_err(|code| AppError::invalid("period", code))?;
-        let coop = self.coop(slug).await?;
-        let currencies = self.store.currencies(coop.id).await?;
-        let members: Vec<PersonId> = self
-            .store
-            .members(coop.id, coopkit_domain::MembershipStatus::Active)
-            .await?
-            .into_iter()
-            .map(|m| m.membership.person_id)
-            .collect();
-        let accounts = self.ledger.accounts(coop.id).await?;
-        let mut instructions = Vec::new();
-        let mut payers = Vec::new();
-        let mut push = |kind, currency: &CurrencyCode, from, to, person, amount| {
-            let owner = AccountOwner::Member(person);
-            instructions.push(Instruction::Pay(Payment {
-                id: policy_transfer_id(kind, currency, period, owner),
-                currency: currency.clone(),
-                from,
-                to,
-                amount,
-                hold: None,
-                linked: false,
-                memo: format!("{} {period}", kind.as_str()),
-                cause: format!("{}:{period}", kind.as_str()),
-            }));
-            payers.push(person);
-        };
-        for currency in &currencies {
-            let policy = currency.policy;
-            for person in &members {
-                let owner = AccountOwner::Member(*person);
-                if policy.issuance_per_month > 0 {
-                    let issuance = AccountOwner::Coop(CoopAccount::Issuance);
-                    push(
-                        PolicyKind::Issuance,
-                        &currency.code,
-                        issuance,
-                        owner,
-                        *person,
-                        policy.issuance_per_month,
-                    );
-                }
-                let balance = accounts
-                    .iter()
-                    .find(|v| v.account.currency == currency.code && v.account.owner == owner)
-                    .map_or(0, |v| v.balances.balance());
-                let charge = policy.demurrage(balance);
-                if charge > 0 {
-                    push(
-                        PolicyKind::Demurrage,
-                        &currency.code,
-                        owner,
-                        AccountOwner::Coop(CoopAccount::Fees),
-                        *person,
-                        charge,
-                    );
-                }
-            }
-        }
-        let settings = &coop.settings;
-        let mut cash_payers = 0;
-        let dues_due = match settings.dues_period {
-            coopkit_domain::DuesPeriod::Monthly => true,
-            coopkit_domain::DuesPeriod::Yearly => period.month == 1,
-        };
-        let dues_currency = currencies
-            .iter()
-            .find(|c| c.code.as_str() == settings.dues_currency);
-        if let (true, Some(currency), Ok(amount)) =
-            (dues_due, dues_currency, u64::try_from(settings.dues_amount))
-        {
-            if amount > 0 {
-                let in_cash = self.store.cash_dues(coop.id, &period.to_string()).await?;
-                cash_payers = in_cash.iter().filter(|p| members.contains(p)).count();
-                for person in members.iter().filter(|p| !in_cash.contains(p)) {
-                    let owner = AccountOwner::Member(*person);
-                    push(
-                        PolicyKind::Dues,
-                        &currency.code,
-                        owner,
-                        AccountOwner::Coop(CoopAccount::Dues),
-                        *person,
-                        amount,
-                    );
-                }
-            }
-        }
-        let results = if instructions.is_empty() {
-            Vec::new()
-        } else {
-            self.ledger.submit(coop.id, instructions).await?
-        };
-        let mut report = TickReport {
-            paid_in_cash: cash_payers,
-            ..TickReport::default()
-        };
-        for (result, person) in results.into_iter().zip(payers) {
-            match result {
-                Ok(Applied::New) => report.applied += 1,
-                // The month was applied before: the first result stands,
-                // even if balances (and so demurrage) have moved since.
-                Ok(Applied::Replayed) | Err(Refusal::ExistsWithDifferentFields) => {
-                    report.already += 1
-                }
-                Err(refusal) => report.refused.push((person, refusal.code())),
-            }
-        }
-        tracing::info!(coop = %coop.slug, %period, applied = report.applied, already = report.already, refused = report.refused.len(), "ledger tick");
-        Ok(report)
-    }
-
     /// Everything a member's ledger page shows but the statement.
     pub async fn ledger_overview(&self, actor: &Person, slug: &str) -> Result<LedgerOverview> {
         let coop = self.coop(slug).await?;

@@ -6,14 +6,15 @@
 
 use std::collections::HashMap;
 
-use coopkit_domain::{PersonId, Role};
+use coopkit_domain::{CoopId, PersonId, Role};
 use coopkit_ledger::{AccountOwner, Limit};
 use coopkit_market::matching::{propose, Point, Provider, Reason, Request};
-use coopkit_market::{Action, OfferAnswer, Party, Payment, Window};
+use coopkit_market::{Action, OfferAnswer, Party, Payment, ProviderProfile, Window};
 use coopkit_store::{Booking, HelpRequestId, NewRequest, Offer, OpenRequest, Person};
 
 use super::bookings::BookForm;
 use super::valid_point;
+use crate::ledger::AccountView;
 use crate::{App, AppError, Result};
 
 #[derive(Clone, Debug)]
@@ -140,28 +141,7 @@ impl App {
             .into_iter()
             .filter(|r| !waiting.contains(&r.id))
             .collect();
-        let settled = self.store.settled_pairs(coop.id).await?;
-        let mut requests = Vec::with_capacity(open.len());
-        for r in &open {
-            requests.push(Request {
-                requester: r.request.requester,
-                category: r.request.category.clone(),
-                window: r.request.window,
-                place: r.request.place,
-                language: Some(r.request.language.clone()).filter(|l| !l.is_empty()),
-                favourites: self.store.favourites(coop.id, r.request.requester).await?,
-                past_providers: settled
-                    .iter()
-                    .filter(|(requester, _)| *requester == r.request.requester)
-                    .map(|(_, provider)| *provider)
-                    .collect(),
-                declined: already
-                    .iter()
-                    .filter(|o| o.request == r.id)
-                    .map(|o| o.provider)
-                    .collect(),
-            });
-        }
+        let requests = self.matching_requests(coop.id, &open, &already).await?;
         let accounts = self.ledger.accounts(coop.id).await?;
         let mut busy: HashMap<PersonId, Vec<Window>> = HashMap::new();
         for (provider, window) in self.store.busy_windows(coop.id, now).await? {
@@ -172,46 +152,7 @@ impl App {
             .providers(coop.id, None)
             .await?
             .into_iter()
-            .filter_map(|listing| {
-                let profile = listing.profile;
-                let area = profile.area?;
-                // Balances in the currency of their first service.
-                let currency = profile.services.first().map(|s| s.currency.clone());
-                let account = accounts.iter().find(|v| {
-                    Some(&v.account.currency) == currency.as_ref()
-                        && v.account.owner == AccountOwner::Member(profile.person)
-                });
-                let balance = account.map_or(0, |v| {
-                    i64::try_from(v.balances.balance()).unwrap_or(i64::MAX)
-                });
-                let balance_cap = account.and_then(|v| match v.account.balance_cap {
-                    Limit::Unlimited => None,
-                    Limit::AtMost(cap) => Some(i64::try_from(cap).unwrap_or(i64::MAX)),
-                });
-                Some(Provider {
-                    person: profile.person,
-                    categories: profile
-                        .services
-                        .iter()
-                        .map(|s| s.category.clone())
-                        .collect(),
-                    slots: profile.slots,
-                    // Days away are busy all day.
-                    busy: busy
-                        .remove(&profile.person)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .chain(profile.days_off.iter().filter_map(|day| {
-                            Window::new(*day, day.plus_millis(24 * 60 * 60 * 1000)).ok()
-                        }))
-                        .collect(),
-                    place: area.place,
-                    radius_m: area.radius_m,
-                    languages: profile.languages,
-                    balance,
-                    balance_cap,
-                })
-            })
+            .filter_map(|listing| matching_provider(listing.profile, &accounts, &mut busy))
             .collect();
         let matching = propose(&requests, &providers);
         let offers: Vec<Offer> = matching
@@ -227,6 +168,40 @@ impl App {
         self.store.add_offers(coop.id, &offers, now).await?;
         tracing::info!(coop = %coop.slug, open = open.len(), offers = offers.len(), "matching run");
         Ok(offers.len())
+    }
+
+    /// Open requests as the matching engine reads them: with the
+    /// requester's favourites, the providers they have settled with before,
+    /// and the providers who declined this request already.
+    async fn matching_requests(
+        &self,
+        coop: CoopId,
+        open: &[OpenRequest],
+        already: &[Offer],
+    ) -> Result<Vec<Request>> {
+        let settled = self.store.settled_pairs(coop).await?;
+        let mut requests = Vec::with_capacity(open.len());
+        for r in open {
+            requests.push(Request {
+                requester: r.request.requester,
+                category: r.request.category.clone(),
+                window: r.request.window,
+                place: r.request.place,
+                language: Some(r.request.language.clone()).filter(|l| !l.is_empty()),
+                favourites: self.store.favourites(coop, r.request.requester).await?,
+                past_providers: settled
+                    .iter()
+                    .filter(|(requester, _)| *requester == r.request.requester)
+                    .map(|(_, provider)| *provider)
+                    .collect(),
+                declined: already
+                    .iter()
+                    .filter(|o| o.request == r.id)
+                    .map(|o| o.provider)
+                    .collect(),
+            });
+        }
+        Ok(requests)
     }
 
     /// The dispatch board: open requests with their offers and answers.
@@ -449,4 +424,51 @@ impl App {
         }
         Ok(feed(&coop_name, &events, self.clock.now()))
     }
+}
+
+/// A provider as the matching engine reads them, or none without an area
+/// they serve: their balance and cap in the currency of their first
+/// service, and their bookings and days away as busy windows.
+fn matching_provider(
+    profile: ProviderProfile,
+    accounts: &[AccountView],
+    busy: &mut HashMap<PersonId, Vec<Window>>,
+) -> Option<Provider> {
+    let area = profile.area?;
+    let currency = profile.services.first().map(|s| s.currency.clone());
+    let account = accounts.iter().find(|v| {
+        Some(&v.account.currency) == currency.as_ref()
+            && v.account.owner == AccountOwner::Member(profile.person)
+    });
+    let balance = account.map_or(0, |v| {
+        i64::try_from(v.balances.balance()).unwrap_or(i64::MAX)
+    });
+    let balance_cap = account.and_then(|v| match v.account.balance_cap {
+        Limit::Unlimited => None,
+        Limit::AtMost(cap) => Some(i64::try_from(cap).unwrap_or(i64::MAX)),
+    });
+    let days_off = profile
+        .days_off
+        .iter()
+        .filter_map(|day| Window::new(*day, day.plus_millis(24 * 60 * 60 * 1000)).ok());
+    Some(Provider {
+        person: profile.person,
+        categories: profile
+            .services
+            .iter()
+            .map(|s| s.category.clone())
+            .collect(),
+        slots: profile.slots,
+        busy: busy
+            .remove(&profile.person)
+            .unwrap_or_default()
+            .into_iter()
+            .chain(days_off)
+            .collect(),
+        place: area.place,
+        radius_m: area.radius_m,
+        languages: profile.languages,
+        balance,
+        balance_cap,
+    })
 }

@@ -3,17 +3,17 @@
 
 mod bookings;
 mod dispatch;
+mod profile;
 mod tasks;
 
 use std::collections::HashMap;
 
 use coopkit_domain::validation::Collector;
 use coopkit_domain::{PersonId, Role};
-use coopkit_ledger::CurrencyCode;
 use coopkit_market::matching::Point;
-use coopkit_market::{availability, Price, WeeklySlot, Window};
+use coopkit_market::{availability, WeeklySlot, Window};
 use coopkit_store::{
-    Badge, Category, Feedback, Person, ProviderListing, ProviderProfile, Service, ServiceArea,
+    Badge, Category, Feedback, Person, ProviderListing, ProviderProfile, ServiceArea,
 };
 
 pub use bookings::{
@@ -194,88 +194,7 @@ impl App {
         self.require_role(&coop, actor, Role::Member).await?;
         let categories = self.store.categories(coop.id).await?;
         let currencies = self.store.currencies(coop.id).await?;
-        let mut errors = Collector::new();
-        let bio = form.bio.trim();
-        if bio.chars().count() > BIO_MAX {
-            errors.push("bio", "too-long");
-        }
-        let languages: Vec<String> = form
-            .languages
-            .split([',', ' '])
-            .map(|l| l.trim().to_ascii_lowercase())
-            .filter(|l| !l.is_empty())
-            .collect();
-        if languages
-            .iter()
-            .any(|l| !(2..=3).contains(&l.len()) || !l.bytes().all(|b| b.is_ascii_lowercase()))
-        {
-            errors.push("languages", "language-code-format");
-        }
-        let mut services = Vec::with_capacity(form.services.len());
-        for (i, service) in form.services.iter().enumerate() {
-            let field = |name: &str| format!("services[{i}].{name}");
-            if !categories.iter().any(|c| c.key == service.category) {
-                errors.push(&field("category"), "category-unknown");
-            }
-            if services
-                .iter()
-                .any(|s: &Service| s.category == service.category)
-            {
-                errors.push(&field("category"), "duplicate");
-            }
-            let currency = CurrencyCode::parse(&service.currency)
-                .ok()
-                .filter(|code| currencies.iter().any(|c| c.code == *code));
-            if currency.is_none() {
-                errors.push(&field("currency"), "currency-unknown");
-            }
-            let price = errors.check(
-                &field("price"),
-                Price::new(service.price, service.unit_minutes),
-            );
-            if let (Some(currency), Some(price)) = (currency, price) {
-                services.push(Service {
-                    category: service.category.clone(),
-                    currency,
-                    price,
-                });
-            }
-        }
-        let mut slots = form.slots.clone();
-        slots.sort_by_key(|s| (s.weekday, s.start_minute));
-        if slots
-            .windows(2)
-            .any(|w| w[0].weekday == w[1].weekday && w[1].start_minute < w[0].end_minute)
-        {
-            errors.push("slots", "slots-overlap");
-        }
-        if let Some(area) = form.area {
-            if !valid_point(area.place) {
-                errors.push("area", "place-range");
-            }
-            if area.radius_m == 0 || area.radius_m > RADIUS_MAX_M {
-                errors.push("radius", "radius-range");
-            }
-        }
-        errors.finish()?;
-        let profile = ProviderProfile {
-            person: actor.id,
-            bio: bio.to_owned(),
-            languages,
-            services,
-            slots,
-            area: form.area,
-            days_off: {
-                let mut days: Vec<_> = form
-                    .days_off
-                    .iter()
-                    .map(|d| availability::day_of(*d))
-                    .collect();
-                days.sort();
-                days.dedup();
-                days
-            },
-        };
+        let profile = profile::profile_of(actor.id, &form, &categories, &currencies)?;
         self.store
             .save_provider(coop.id, &profile, self.clock.now())
             .await?;

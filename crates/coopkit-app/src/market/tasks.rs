@@ -6,12 +6,12 @@
 //! never left.
 
 use coopkit_domain::validation::Collector;
-use coopkit_domain::{Role, Timestamp};
+use coopkit_domain::{PersonId, Role, Timestamp};
 use coopkit_ledger::{
     AccountOwner, Applied, CoopAccount, CurrencyCode, HoldStatus, Refusal, TransferId,
 };
 use coopkit_market::{TaskAction, TaskActor, TaskEffect, TaskFacts, TaskRefusal, TaskState};
-use coopkit_store::{NewTask, Person, Task, TaskId};
+use coopkit_store::{Coop, NewTask, Person, Task, TaskId};
 
 use crate::ledger::{Instruction, Payment};
 use crate::{App, AppError, Result};
@@ -59,6 +59,53 @@ fn conflict(code: &'static str) -> AppError {
         field: "task",
         code,
     }
+}
+
+/// What the ledger does for a task's step: hold the bounty for a new
+/// claimant until the deadline, post it when the work is approved, void
+/// it when the claim ends; nothing for the other steps.
+fn bounty_instruction(
+    coop: &Coop,
+    task: &Task,
+    effect: TaskEffect,
+    claimant: PersonId,
+    now: Timestamp,
+) -> Option<Instruction> {
+    Some(match effect {
+        TaskEffect::None => return None,
+        TaskEffect::HoldBounty { claim } => {
+            let from = if task.task.from_fund {
+                AccountOwner::Coop(CoopAccount::Fund)
+            } else {
+                AccountOwner::Member(task.task.posted_by)
+            };
+            let timeout =
+                u64::try_from(task.task.deadline.as_millis() - now.as_millis()).unwrap_or(0);
+            Instruction::Pay(Payment {
+                id: hold_id(task, claim),
+                currency: task.task.currency.clone(),
+                from,
+                to: AccountOwner::Member(claimant),
+                amount: task.task.bounty,
+                hold: Some(Some(timeout)),
+                linked: false,
+                memo: task.task.title.clone(),
+                cause: format!("task:{}", task.id),
+            })
+        }
+        TaskEffect::PostBounty => Instruction::Post {
+            id: TransferId::derived(&format!("coopkit-task|{}|{}|paid", coop.id, task.id)),
+            pending: hold_id(task, task.claims),
+            amount: None,
+        },
+        TaskEffect::VoidBounty => Instruction::Void {
+            id: TransferId::derived(&format!(
+                "coopkit-task|{}|{}|released|{}",
+                coop.id, task.id, task.claims
+            )),
+            pending: hold_id(task, task.claims),
+        },
+    })
 }
 
 impl App {
@@ -156,40 +203,8 @@ impl App {
         {
             return Err(conflict("task-changed"));
         }
-        let instruction = match next.effect {
-            TaskEffect::None => return Ok(()),
-            TaskEffect::HoldBounty { claim } => {
-                let from = if task.task.from_fund {
-                    AccountOwner::Coop(CoopAccount::Fund)
-                } else {
-                    AccountOwner::Member(task.task.posted_by)
-                };
-                let timeout =
-                    u64::try_from(task.task.deadline.as_millis() - now.as_millis()).unwrap_or(0);
-                Instruction::Pay(Payment {
-                    id: hold_id(&task, claim),
-                    currency: task.task.currency.clone(),
-                    from,
-                    to: AccountOwner::Member(actor.id),
-                    amount: task.task.bounty,
-                    hold: Some(Some(timeout)),
-                    linked: false,
-                    memo: task.task.title.clone(),
-                    cause: format!("task:{}", task.id),
-                })
-            }
-            TaskEffect::PostBounty => Instruction::Post {
-                id: TransferId::derived(&format!("coopkit-task|{}|{}|paid", coop.id, task.id)),
-                pending: hold_id(&task, task.claims),
-                amount: None,
-            },
-            TaskEffect::VoidBounty => Instruction::Void {
-                id: TransferId::derived(&format!(
-                    "coopkit-task|{}|{}|released|{}",
-                    coop.id, task.id, task.claims
-                )),
-                pending: hold_id(&task, task.claims),
-            },
+        let Some(instruction) = bounty_instruction(&coop, &task, next.effect, actor.id, now) else {
+            return Ok(());
         };
         match (next.effect, self.single(coop.id, instruction).await?) {
             (_, Ok(())) => Ok(()),
