@@ -214,3 +214,41 @@ fn the_whole_directory_counts_are_kept_only_until_the_index_changes() {
         .unwrap();
     assert_eq!((spain.total, spain.ids), (1, vec![501]));
 }
+
+/// Found by the web's property test: a phrase left out (`-"a b"`, or
+/// `-1,1`, which tokenises into the phrase "1 1") made tantivy's phrase
+/// scorer seek backwards, which its debug assertions refuse (tantivy
+/// #2811). Leaving out a phrase leaves out exactly the documents it finds.
+#[test]
+fn a_phrase_left_out_leaves_out_exactly_its_documents() {
+    let set = |text: &str| -> BTreeSet<i64> {
+        all(&Query {
+            text: text.to_owned(),
+            ..Query::default()
+        })
+        .into_iter()
+        .collect()
+    };
+    let everything = set("");
+    for (kept, left_out) in [
+        ("", "1,1"),
+        ("", "\"co operative\""),
+        ("bakery", "\"community bakery\""),
+        ("housing", "\"housing co-operative\""),
+    ] {
+        let text = format!("{kept} -{left_out}");
+        let expected: BTreeSet<i64> = if kept.is_empty() {
+            everything.clone()
+        } else {
+            set(kept)
+        }
+        .difference(&set(left_out))
+        .copied()
+        .collect();
+        assert_eq!(set(&text), expected, "{text:?}");
+    }
+    assert!(
+        !set("\"housing co-operative\"").is_empty(),
+        "the phrase finds something"
+    );
+}

@@ -40,6 +40,53 @@ pub(crate) fn to_i64(value: u64, column: &str) -> Result<i64> {
     i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{column} {value} exceeds i64")))
 }
 
+/// Inserts a profile's services, weekly slots and days away, inside the
+/// transaction that replaced the profile; one text for both engines.
+macro_rules! insert_provider_details {
+    ($tx:ident, $coop:expr, $person:expr, $profile:expr) => {
+    for service in &$profile.services {
+        sqlx::query(
+            "INSERT INTO provider_service (coop_id, person_id, category, currency, price, unit_minutes) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind($coop.0)
+        .bind($person)
+        .bind(&service.category)
+        .bind(service.currency.as_str())
+        .bind(to_i64(service.price.amount, "price")?)
+        .bind(i64::from(service.price.unit_minutes))
+        .execute(&mut *$tx)
+        .await
+        .map_err(StoreError::conflict_as(Conflict::Service))?;
+    }
+    for slot in &$profile.slots {
+        sqlx::query(
+            "INSERT INTO provider_slot (coop_id, person_id, weekday, start_minute, end_minute) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind($coop.0)
+        .bind($person)
+        .bind(i64::from(slot.weekday))
+        .bind(i64::from(slot.start_minute))
+        .bind(i64::from(slot.end_minute))
+        .execute(&mut *$tx)
+        .await
+        .map_err(StoreError::conflict_as(Conflict::Slot))?;
+    }
+    for day in &$profile.days_off {
+        sqlx::query(
+            "INSERT INTO provider_day_off (coop_id, person_id, day) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind($coop.0)
+        .bind($person)
+        .bind(day.as_millis())
+        .execute(&mut *$tx)
+        .await?;
+    }
+    };
+}
+
 impl Store {
     /// Adds the categories, renaming those whose key exists.
     pub async fn set_categories(
@@ -130,46 +177,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            for service in &profile.services {
-                sqlx::query(
-                    "INSERT INTO provider_service (coop_id, person_id, category, currency, price, unit_minutes) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(coop.0)
-                .bind(person)
-                .bind(&service.category)
-                .bind(service.currency.as_str())
-                .bind(to_i64(service.price.amount, "price")?)
-                .bind(i64::from(service.price.unit_minutes))
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::conflict_as(Conflict::Service))?;
-            }
-            for slot in &profile.slots {
-                sqlx::query(
-                    "INSERT INTO provider_slot (coop_id, person_id, weekday, start_minute, end_minute) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(coop.0)
-                .bind(person)
-                .bind(i64::from(slot.weekday))
-                .bind(i64::from(slot.start_minute))
-                .bind(i64::from(slot.end_minute))
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::conflict_as(Conflict::Slot))?;
-            }
-            for day in &profile.days_off {
-                sqlx::query(
-                    "INSERT INTO provider_day_off (coop_id, person_id, day) VALUES ($1, $2, $3) \
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind(coop.0)
-                .bind(person)
-                .bind(day.as_millis())
-                .execute(&mut *tx)
-                .await?;
-            }
+            insert_provider_details!(tx, coop, person, profile);
             record_events!(tx, &happened);
             tx.commit().await?;
             Ok(())
@@ -264,52 +272,13 @@ impl Store {
             .fetch_all(pool)
             .await
         })?;
-        let services = services
-            .into_iter()
-            .map(|row| {
-                let corrupt =
-                    || StoreError::corrupt("provider_service.price", &row.price.to_string());
-                let price = Price::new(
-                    u64::try_from(row.price).map_err(|_| corrupt())?,
-                    u32::try_from(row.unit_minutes).map_err(|_| corrupt())?,
-                )
-                .map_err(|_| corrupt())?;
-                Ok((
-                    PersonId(row.person_id),
-                    Service {
-                        currency: CurrencyCode::parse(&row.currency).map_err(|_| {
-                            StoreError::corrupt("provider_service.currency", &row.currency)
-                        })?,
-                        category: row.category,
-                        price,
-                    },
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let slots = slots
-            .into_iter()
-            .map(|row| {
-                let SlotRow {
-                    person_id,
-                    weekday,
-                    start_minute: start,
-                    end_minute: end,
-                } = row;
-                let slot = u8::try_from(weekday)
-                    .ok()
-                    .zip(u16::try_from(start).ok().zip(u16::try_from(end).ok()))
-                    .and_then(|(d, (s, e))| WeeklySlot::new(d, s, e).ok())
-                    .ok_or_else(|| {
-                        StoreError::corrupt("provider_slot", &format!("{weekday} {start}-{end}"))
-                    })?;
-                Ok((PersonId(person_id), slot))
-            })
-            .collect::<Result<Vec<_>>>()?;
         let mut details = Details::new();
-        for (person, service) in services {
+        for row in services {
+            let (person, service) = row.decode()?;
             details.entry(person).or_default().services.push(service);
         }
-        for (person, slot) in slots {
+        for row in slots {
+            let (person, slot) = row.decode()?;
             details.entry(person).or_default().slots.push(slot);
         }
         for off in days_off {
@@ -344,6 +313,44 @@ struct SlotRow {
     weekday: i64,
     start_minute: i64,
     end_minute: i64,
+}
+
+impl ServiceRow {
+    fn decode(self) -> Result<(PersonId, Service)> {
+        let corrupt = || StoreError::corrupt("provider_service.price", &self.price.to_string());
+        let price = Price::new(
+            u64::try_from(self.price).map_err(|_| corrupt())?,
+            u32::try_from(self.unit_minutes).map_err(|_| corrupt())?,
+        )
+        .map_err(|_| corrupt())?;
+        let currency = CurrencyCode::parse(&self.currency)
+            .map_err(|_| StoreError::corrupt("provider_service.currency", &self.currency))?;
+        let service = Service {
+            currency,
+            category: self.category,
+            price,
+        };
+        Ok((PersonId(self.person_id), service))
+    }
+}
+
+impl SlotRow {
+    fn decode(self) -> Result<(PersonId, WeeklySlot)> {
+        let SlotRow {
+            person_id,
+            weekday,
+            start_minute: start,
+            end_minute: end,
+        } = self;
+        let slot = u8::try_from(weekday)
+            .ok()
+            .zip(u16::try_from(start).ok().zip(u16::try_from(end).ok()))
+            .and_then(|(d, (s, e))| WeeklySlot::new(d, s, e).ok())
+            .ok_or_else(|| {
+                StoreError::corrupt("provider_slot", &format!("{weekday} {start}-{end}"))
+            })?;
+        Ok((PersonId(person_id), slot))
+    }
 }
 
 #[derive(sqlx::FromRow)]

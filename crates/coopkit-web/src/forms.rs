@@ -6,6 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header::CONTENT_TYPE;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
 use crate::error::{PageError, WebError};
@@ -62,21 +63,34 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
     }
 }
 
+/// A form's fields in the order sent, for forms whose names are made
+/// from data (`price_babysitting`), which no struct can name ahead.
+#[derive(Debug, Default, Deserialize)]
+#[serde(transparent)]
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    /// The first value sent under `name`, or nothing.
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
 /// A `multipart/form-data` form (one with a file), read whole, accepted
 /// only with the page's CSRF token like [`CsrfForm`].
 #[derive(Debug, Default)]
 pub struct CsrfUpload {
-    pub fields: Vec<(String, String)>,
+    pub fields: Fields,
     /// The file field's name, file name and contents.
     pub files: Vec<(String, String, Bytes)>,
 }
 
 impl CsrfUpload {
     pub fn field(&self, name: &str) -> &str {
-        self.fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or("", |(_, v)| v.as_str())
+        self.fields.get(name)
     }
 
     pub fn file(&self, name: &str) -> Option<(&str, &Bytes)> {
@@ -115,7 +129,7 @@ impl<S: Send + Sync> FromRequest<S> for CsrfUpload {
                         .text()
                         .await
                         .map_err(|_| PageError(WebError::BadRequest))?;
-                    upload.fields.push((name, text));
+                    upload.fields.0.push((name, text));
                 }
             }
         }

@@ -7,6 +7,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use coopkit_app::ledger::AccountView;
 use coopkit_app::records::Currency;
 use coopkit_app::AppError;
 use coopkit_domain::PersonId;
@@ -95,32 +96,7 @@ async fn accounts_page<'a>(
         .collect();
     let rows = accounts
         .into_iter()
-        .map(|view| {
-            let (scale, currency) = scales
-                .get(view.account.currency.as_str())
-                .cloned()
-                .unwrap_or((0, view.account.currency.to_string()));
-            let owner = match view.account.owner {
-                AccountOwner::Member(id) => names
-                    .get(&id)
-                    .map_or_else(|| v.tr.t("ledger-former-member"), |n| (*n).to_owned()),
-                AccountOwner::Coop(account) => {
-                    let name = serde_json::to_value(account)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default();
-                    v.tr.t(&format!("accounts-coop-{name}"))
-                }
-            };
-            AccountRow {
-                owner,
-                currency,
-                balance: v.tr.amount(view.balances.balance(), scale),
-                available: v.tr.amount(view.balances.available(), scale),
-                credit_line: limit_text(view.account.debit_limit, scale, &v.tr),
-                cap: limit_text(view.account.balance_cap, scale, &v.tr),
-            }
-        })
+        .map(|view| account_row(&view, &names, &scales, &v.tr))
         .collect();
     let bonus = match state.app.referral_bonus(person, &slug).await? {
         Some((code, amount)) => {
@@ -145,6 +121,41 @@ async fn accounts_page<'a>(
         errors,
         notice,
     })
+}
+
+/// One of the co-op's accounts as the coordinators' table shows it: a
+/// member's by their name (or as a former member's), the co-op's own by
+/// what it is for.
+fn account_row(
+    view: &AccountView,
+    names: &HashMap<PersonId, &str>,
+    currencies: &HashMap<String, (u8, String)>,
+    tr: &crate::Tr,
+) -> AccountRow {
+    let (scale, currency) = currencies
+        .get(view.account.currency.as_str())
+        .cloned()
+        .unwrap_or((0, view.account.currency.to_string()));
+    let owner = match view.account.owner {
+        AccountOwner::Member(id) => names
+            .get(&id)
+            .map_or_else(|| tr.t("ledger-former-member"), |n| (*n).to_owned()),
+        AccountOwner::Coop(account) => {
+            let name = serde_json::to_value(account)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            tr.t(&format!("accounts-coop-{name}"))
+        }
+    };
+    AccountRow {
+        owner,
+        currency,
+        balance: tr.amount(view.balances.balance(), scale),
+        available: tr.amount(view.balances.available(), scale),
+        credit_line: limit_text(view.account.debit_limit, scale, tr),
+        cap: limit_text(view.account.balance_cap, scale, tr),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -2,6 +2,8 @@
 //! source of every field and its history, the map, and the moderators'
 //! queues (pairs to review, suggested edits).
 
+use std::collections::BTreeMap;
+
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header::CONTENT_SECURITY_POLICY;
@@ -102,6 +104,84 @@ async fn is_moderator(state: &AppState, v: &Viewer) -> Result<bool, AppError> {
     }
 }
 
+/// The search page's link to `page` of the results `p` asks for.
+fn search_link(p: &SearchParams, page: usize) -> String {
+    let query = p.encoded();
+    match (query.is_empty(), page) {
+        (true, 1) => "/directory".to_owned(),
+        (true, _) => format!("/directory?page={page}"),
+        (false, 1) => format!("/directory?{query}"),
+        (false, _) => format!("/directory?{query}&page={page}"),
+    }
+}
+
+/// Each facet with values among the results, its values as links that
+/// add or take away that filter.
+fn facet_boxes(
+    v: &Viewer,
+    params: &SearchParams,
+    facets: &BTreeMap<Facet, Vec<(String, u64)>>,
+) -> Vec<FacetBox> {
+    let link = |facet: Facet, (value, count): &(String, u64)| FacetLink {
+        label: label(value),
+        title: value.clone(),
+        count: *count,
+        href: search_link(&params.toggled(facet, value), 1),
+        selected: params.filters().contains(&(facet, value.clone())),
+    };
+    Facet::ALL
+        .into_iter()
+        .map(|facet| FacetBox {
+            key: facet.name(),
+            title: v.tr.t(&format!("directory-facet-{}", facet.name())),
+            values: facets.get(&facet).map_or_else(Vec::new, |values| {
+                values
+                    .iter()
+                    .take(FACET_VALUES)
+                    .map(|value| link(facet, value))
+                    .collect()
+            }),
+        })
+        .filter(|f| !f.values.is_empty())
+        .collect()
+}
+
+/// The open data of these results in each format, by its name.
+fn downloads(suffix: &str) -> Vec<(&'static str, String)> {
+    let name = |f: &Format| match f {
+        Format::Csv => "CSV",
+        Format::Json => "JSON",
+        Format::GeoJson => "GeoJSON",
+        Format::JsonLd => "JSON-LD",
+    };
+    Format::ALL
+        .iter()
+        .map(|f| {
+            (
+                name(f),
+                format!("/open-data/directory.{}{suffix}", f.extension()),
+            )
+        })
+        .collect()
+}
+
+/// The lists the directory was made from, with their licences.
+async fn source_rows(state: &AppState, v: &Viewer) -> Result<Vec<SourceRow>, AppError> {
+    Ok(state
+        .app
+        .directory_sources()
+        .await?
+        .into_iter()
+        .map(|s| SourceRow {
+            name: s.name,
+            licence: s.licence,
+            attribution: s.attribution,
+            rows: s.rows_read,
+            imported: v.tr.date(&s.imported_at),
+        })
+        .collect())
+}
+
 /// `GET /directory`.
 pub async fn search(
     State(state): State<AppState>,
@@ -125,59 +205,13 @@ pub async fn search(
         }
         Err(other) => return Err(other.into()),
     };
-    let encoded = params.encoded();
-    let link = |p: &SearchParams, page: usize| {
-        let query = p.encoded();
-        match (query.is_empty(), page) {
-            (true, 1) => "/directory".to_owned(),
-            (true, _) => format!("/directory?page={page}"),
-            (false, 1) => format!("/directory?{query}"),
-            (false, _) => format!("/directory?{query}&page={page}"),
-        }
-    };
     let (total, hits, facets) = match page {
         Some(page) => (page.total, page.hits, page.facets),
         None => Default::default(),
     };
     let current = params.page.unwrap_or(1).max(1);
     let pages = total.div_ceil(PER_PAGE).max(1);
-    let facets = Facet::ALL
-        .into_iter()
-        .map(|facet| FacetBox {
-            key: facet.name(),
-            title: v.tr.t(&format!("directory-facet-{}", facet.name())),
-            values: facets
-                .get(&facet)
-                .map(|values| {
-                    values
-                        .iter()
-                        .take(FACET_VALUES)
-                        .map(|(value, count)| FacetLink {
-                            label: label(value),
-                            title: value.clone(),
-                            count: *count,
-                            href: link(&params.toggled(facet, value), 1),
-                            selected: params.filters().contains(&(facet, value.clone())),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-        })
-        .filter(|f| !f.values.is_empty())
-        .collect();
-    let sources = state
-        .app
-        .directory_sources()
-        .await?
-        .into_iter()
-        .map(|s| SourceRow {
-            name: s.name,
-            licence: s.licence,
-            attribution: s.attribution,
-            rows: s.rows_read,
-            imported: v.tr.date(&s.imported_at),
-        })
-        .collect();
+    let encoded = params.encoded();
     let suffix = if encoded.is_empty() {
         String::new()
     } else {
@@ -198,28 +232,14 @@ pub async fn search(
                 legal_form: o.record.legal_form.clone(),
             })
             .collect(),
-        facets,
+        facets: facet_boxes(&v, &params, &facets),
         page: current,
         pages,
-        prev: (current > 1).then(|| link(&params, current - 1)),
-        next: (current < pages).then(|| link(&params, current + 1)),
-        downloads: Format::ALL
-            .iter()
-            .map(|f| {
-                let label = match f {
-                    Format::Csv => "CSV",
-                    Format::Json => "JSON",
-                    Format::GeoJson => "GeoJSON",
-                    Format::JsonLd => "JSON-LD",
-                };
-                (
-                    label,
-                    format!("/open-data/directory.{}{suffix}", f.extension()),
-                )
-            })
-            .collect(),
+        prev: (current > 1).then(|| search_link(&params, current - 1)),
+        next: (current < pages).then(|| search_link(&params, current + 1)),
+        downloads: downloads(&suffix),
         encoded: suffix,
-        sources,
+        sources: source_rows(&state, &v).await?,
         licence_name: state.directory.licence_name(),
         licence_url: state.directory.licence_url(),
         moderator: is_moderator(&state, &v).await?,
@@ -290,26 +310,14 @@ fn field_label(v: &Viewer, field: &str) -> String {
     v.tr.t(&format!("directory-field-{}", field.replace('_', "-")))
 }
 
-async fn org_page(
-    state: &AppState,
+/// The organisation's fields that have a value, each with the source
+/// that gave it and when.
+fn field_rows(
     v: &Viewer,
-    id: i64,
-    errors: FormErrors,
-    notice: Option<String>,
-    status: StatusCode,
-) -> PageResult {
-    let org = state.app.directory_org(id).await?;
-    if org.id != id {
-        return Ok(Redirect::to(&format!("/directory/org/{}", org.id)).into_response());
-    }
-    let sources = state.app.directory_sources().await?;
-    let source_name = |id: i64| {
-        sources
-            .iter()
-            .find(|s| s.id == id)
-            .map_or_else(String::new, |s| s.name.clone())
-    };
-    let fields = FIELDS
+    org: &Organisation,
+    source_name: &dyn Fn(i64) -> String,
+) -> Vec<FieldRow> {
+    FIELDS
         .iter()
         .filter(|f| **f != "id")
         .filter_map(|f| {
@@ -331,7 +339,29 @@ async fn org_page(
                 as_of,
             })
         })
-        .collect();
+        .collect()
+}
+
+async fn org_page(
+    state: &AppState,
+    v: &Viewer,
+    id: i64,
+    errors: FormErrors,
+    notice: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let org = state.app.directory_org(id).await?;
+    if org.id != id {
+        return Ok(Redirect::to(&format!("/directory/org/{}", org.id)).into_response());
+    }
+    let sources = state.app.directory_sources().await?;
+    let source_name = |id: i64| {
+        sources
+            .iter()
+            .find(|s| s.id == id)
+            .map_or_else(String::new, |s| s.name.clone())
+    };
+    let fields = field_rows(v, &org, &source_name);
     let history = state
         .app
         .directory_history(org.id)

@@ -7,12 +7,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::forecasts::{
-    ForecastChoice, ForecastView, ProposeRuleChange, RuleChangeForm, TokenRules, CURRENT, PROPOSED,
+    ForecastChoice, ForecastSetup, ForecastView, ProposeRuleChange, RuleChangeForm, TokenRules,
+    CURRENT, PROPOSED,
 };
 use coopkit_app::AppError;
 use coopkit_domain::{ForecastId, Timestamp};
 use coopkit_sim::report::{balances_chart, served_chart, ChartText};
-use coopkit_sim::{Comparison, Estimate};
+use coopkit_sim::{Alternative, Comparison, Estimate};
 use serde::Deserialize;
 
 use super::{render_with, FormErrors, PageResult};
@@ -64,7 +65,6 @@ fn percent(e: Estimate, tr: &crate::Tr) -> String {
 
 /// The figures of a forecast in the reader's language.
 pub fn figures(view: &ForecastView, scale: u32, tr: &crate::Tr) -> ForecastFigures {
-    let amount = |n: u64| tr.amount(n, scale);
     let label = |name: &str| match name {
         CURRENT => tr.t("forecast-current"),
         PROPOSED => tr.t("forecast-proposed"),
@@ -74,81 +74,103 @@ pub fn figures(view: &ForecastView, scale: u32, tr: &crate::Tr) -> ForecastFigur
     for alternative in &mut comparison.alternatives {
         alternative.name = label(&alternative.name);
     }
-    let setup = &view.setup;
-    let (members, weeks, runs) = (
-        setup.members.to_string(),
-        setup.weeks.to_string(),
-        setup.runs.to_string(),
-    );
-    let price = amount(setup.tokens_per_hour);
-    let rule = |key: &str, show: &dyn Fn(&TokenRules) -> String| RuleRow {
-        rule: tr.t(key),
-        current: show(&setup.current),
-        proposed: show(&setup.proposed),
+    let chart_text = |title: &str, x_label: &str, y_label: &str| ChartText {
+        title: tr.t(title),
+        x_label: tr.t(x_label),
+        y_label: tr.t(y_label),
     };
-    let none = tr.t("forecast-none-value");
     ForecastFigures {
         id: view.id,
         outcome: view
             .outcome
             .as_ref()
             .map(|o| tr.t(&format!("forecast-outcome-{}", o.as_str()))),
-        setup: tr.t_args(
-            "forecast-setup",
-            &[
-                ("members", members.as_str()),
-                ("weeks", weeks.as_str()),
-                ("runs", runs.as_str()),
-                ("price", price.as_str()),
-                ("currency", view.currency.as_str()),
-            ],
-        ),
-        rules: vec![
-            rule("forecast-debit-limit", &|r| amount(r.debit_limit)),
-            rule("forecast-balance-cap", &|r| {
-                r.balance_cap.map_or_else(|| none.clone(), amount)
-            }),
-            rule("forecast-issuance", &|r| amount(r.issuance_per_month)),
-            rule("forecast-demurrage-bp", &|r| r.demurrage_bp.to_string()),
-            rule("forecast-demurrage-threshold", &|r| {
-                amount(r.demurrage_threshold)
-            }),
-            rule("forecast-issue-now", &|r| amount(r.issue_now)),
-        ],
+        setup: setup_text(view, scale, tr),
+        rules: rule_rows(&view.setup, scale, tr),
         rows: comparison
             .alternatives
             .iter()
-            .map(|a| FigureRow {
-                name: a.name.clone(),
-                served: percent(a.result.served_share, tr),
-                gini: format!(
-                    "{} ({}–{})",
-                    tr.rounded(a.result.gini.mean, 3),
-                    tr.rounded(a.result.gini.low, 3),
-                    tr.rounded(a.result.gini.high, 3)
-                ),
-                unserved: percent(a.result.unserved_asks, tr),
-                at_limit: percent(a.result.at_debit_limit, tr),
-                above_cap: percent(a.result.above_cap, tr),
-                idle: percent(a.result.idle, tr),
-            })
+            .map(|a| figure_row(a, tr))
             .collect(),
         served_svg: served_chart(
             &comparison,
-            &ChartText {
-                title: tr.t("forecast-chart-served-title"),
-                x_label: tr.t("forecast-chart-week"),
-                y_label: tr.t("forecast-chart-served-y"),
-            },
+            &chart_text(
+                "forecast-chart-served-title",
+                "forecast-chart-week",
+                "forecast-chart-served-y",
+            ),
         ),
         balances_svg: balances_chart(
             &comparison,
-            &ChartText {
-                title: tr.t("forecast-chart-balances-title"),
-                x_label: tr.t("forecast-chart-percentile"),
-                y_label: tr.t("forecast-chart-spendable"),
-            },
+            &chart_text(
+                "forecast-chart-balances-title",
+                "forecast-chart-percentile",
+                "forecast-chart-spendable",
+            ),
         ),
+    }
+}
+
+/// What the forecast assumed: members, weeks, runs and an hour's price.
+fn setup_text(view: &ForecastView, scale: u32, tr: &crate::Tr) -> String {
+    let setup = &view.setup;
+    let (members, weeks, runs) = (
+        setup.members.to_string(),
+        setup.weeks.to_string(),
+        setup.runs.to_string(),
+    );
+    let price = tr.amount(setup.tokens_per_hour, scale);
+    tr.t_args(
+        "forecast-setup",
+        &[
+            ("members", members.as_str()),
+            ("weeks", weeks.as_str()),
+            ("runs", runs.as_str()),
+            ("price", price.as_str()),
+            ("currency", view.currency.as_str()),
+        ],
+    )
+}
+
+/// Each rule the forecast compared, as it is now and as proposed.
+fn rule_rows(setup: &ForecastSetup, scale: u32, tr: &crate::Tr) -> Vec<RuleRow> {
+    let amount = |n: u64| tr.amount(n, scale);
+    let rule = |key: &str, show: &dyn Fn(&TokenRules) -> String| RuleRow {
+        rule: tr.t(key),
+        current: show(&setup.current),
+        proposed: show(&setup.proposed),
+    };
+    let none = tr.t("forecast-none-value");
+    vec![
+        rule("forecast-debit-limit", &|r| amount(r.debit_limit)),
+        rule("forecast-balance-cap", &|r| {
+            r.balance_cap.map_or_else(|| none.clone(), amount)
+        }),
+        rule("forecast-issuance", &|r| amount(r.issuance_per_month)),
+        rule("forecast-demurrage-bp", &|r| r.demurrage_bp.to_string()),
+        rule("forecast-demurrage-threshold", &|r| {
+            amount(r.demurrage_threshold)
+        }),
+        rule("forecast-issue-now", &|r| amount(r.issue_now)),
+    ]
+}
+
+/// How one set of rules did, each share with its range over the runs.
+fn figure_row(a: &Alternative, tr: &crate::Tr) -> FigureRow {
+    let gini = &a.result.gini;
+    FigureRow {
+        name: a.name.clone(),
+        served: percent(a.result.served_share, tr),
+        gini: format!(
+            "{} ({}–{})",
+            tr.rounded(gini.mean, 3),
+            tr.rounded(gini.low, 3),
+            tr.rounded(gini.high, 3)
+        ),
+        unserved: percent(a.result.unserved_asks, tr),
+        at_limit: percent(a.result.at_debit_limit, tr),
+        above_cap: percent(a.result.above_cap, tr),
+        idle: percent(a.result.idle, tr),
     }
 }
 

@@ -5,7 +5,8 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::ledger::{
-    new_transfer_id, Counterparty, CurrencyForm, LedgerOverview, StatementEntry, TransferForm,
+    new_transfer_id, Counterparty, CurrencyForm, Holding, LedgerOverview, StatementEntry,
+    TransferForm,
 };
 use coopkit_app::records::Currency;
 use coopkit_app::AppError;
@@ -135,13 +136,7 @@ async fn ledger_view<'a>(
     let balances = overview
         .holdings
         .iter()
-        .map(|h| BalanceRow {
-            currency: h.currency.name.clone(),
-            balance: v.tr.amount(h.view.balances.balance(), h.currency.scale),
-            available: v.tr.amount(h.view.balances.available(), h.currency.scale),
-            credit_line: limit_text(h.view.account.debit_limit, h.currency.scale, &v.tr),
-            cap: limit_text(h.view.account.balance_cap, h.currency.scale, &v.tr),
-        })
+        .map(|h| balance_row(h, &v.tr))
         .collect();
     let (lines, older) = match &chosen {
         Some(c) => {
@@ -167,29 +162,7 @@ async fn ledger_view<'a>(
     let currency_rows = overview
         .currencies
         .iter()
-        .map(|c| {
-            let limit = |value: Option<u64>| {
-                limit_text(
-                    value.map_or(Limit::Unlimited, Limit::AtMost),
-                    c.scale,
-                    &v.tr,
-                )
-            };
-            let amount = |value: u64| v.tr.amount(value, c.scale);
-            CurrencyRow {
-                code: c.code.to_string(),
-                name: c.name.clone(),
-                kind: v.tr.t(&format!("currency-kind-{}", c.kind.as_str())),
-                credit_line: limit(c.default_debit_limit),
-                cap: limit(c.default_balance_cap),
-                issuance: amount(c.policy.issuance_per_month),
-                demurrage: format!(
-                    "{} bp > {}",
-                    c.policy.demurrage_bp,
-                    amount(c.policy.demurrage_threshold)
-                ),
-            }
-        })
+        .map(|c| currency_row(c, &v.tr))
         .collect();
     Ok(LedgerView {
         currency_rows,
@@ -207,6 +180,38 @@ async fn ledger_view<'a>(
         amount: amount.to_owned(),
         memo: memo.to_owned(),
     })
+}
+
+/// A member's account in one currency, as their balances table shows it.
+fn balance_row(h: &Holding, tr: &crate::Tr) -> BalanceRow {
+    let scale = h.currency.scale;
+    BalanceRow {
+        currency: h.currency.name.clone(),
+        balance: tr.amount(h.view.balances.balance(), scale),
+        available: tr.amount(h.view.balances.available(), scale),
+        credit_line: limit_text(h.view.account.debit_limit, scale, tr),
+        cap: limit_text(h.view.account.balance_cap, scale, tr),
+    }
+}
+
+/// A currency with its defaults and policy, as the admin's table shows it.
+fn currency_row(c: &Currency, tr: &crate::Tr) -> CurrencyRow {
+    let limit =
+        |value: Option<u64>| limit_text(value.map_or(Limit::Unlimited, Limit::AtMost), c.scale, tr);
+    let amount = |value: u64| tr.amount(value, c.scale);
+    CurrencyRow {
+        code: c.code.to_string(),
+        name: c.name.clone(),
+        kind: tr.t(&format!("currency-kind-{}", c.kind.as_str())),
+        credit_line: limit(c.default_debit_limit),
+        cap: limit(c.default_balance_cap),
+        issuance: amount(c.policy.issuance_per_month),
+        demurrage: format!(
+            "{} bp > {}",
+            c.policy.demurrage_bp,
+            amount(c.policy.demurrage_threshold)
+        ),
+    }
 }
 
 fn line_row(entry: StatementEntry, scale: u8, tr: &crate::Tr) -> LineRow {

@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::market::{ProfileForm, ProviderCard, SearchQuery, ServiceForm, SortBy};
-use coopkit_app::records::{Category, Currency, ProviderProfile, ServiceArea};
+use coopkit_app::records::{Category, Currency, Person, ProviderProfile, ServiceArea};
 use coopkit_app::AppError;
 use coopkit_domain::{format_minor_units, parse_minor_units, Timestamp};
 use coopkit_market::matching::Point;
@@ -14,7 +14,7 @@ use coopkit_market::{WeeklySlot, Window};
 use serde::Deserialize;
 
 use super::{render_with, FormErrors, PageResult};
-use crate::forms::CsrfForm;
+use crate::forms::{CsrfForm, Fields};
 use crate::params::person_id;
 use crate::viewer::Viewer;
 use crate::AppState;
@@ -266,8 +266,7 @@ pub(super) async fn provider_view<'a>(
 struct ProfilePage<'a> {
     v: &'a Viewer,
     slug: String,
-    /// Per category: (key, name, price, currency code, unit minutes).
-    rows: Vec<(String, String, String, String, String)>,
+    rows: Vec<ServiceLine>,
     currencies: Vec<Currency>,
     bio: String,
     languages: String,
@@ -278,6 +277,16 @@ struct ProfilePage<'a> {
     days_off: String,
     errors: FormErrors,
     notice: Option<String>,
+}
+
+/// A category's line of the profile form, as shown or as typed.
+struct ServiceLine {
+    key: String,
+    name: String,
+    price: String,
+    /// The currency's code.
+    currency: String,
+    unit_minutes: String,
 }
 
 /// A service area as the form shows it.
@@ -326,15 +335,16 @@ pub async fn profile(
                     .find(|x| x.code == *code)
                     .map_or(0, |x| u32::from(x.scale))
             };
-            (
-                c.key.clone(),
-                c.name.clone(),
-                service.map_or_else(String::new, |s| {
+            ServiceLine {
+                key: c.key.clone(),
+                name: c.name.clone(),
+                price: service.map_or_else(String::new, |s| {
                     v.tr.amount(s.price.amount, scale(&s.currency))
                 }),
-                service.map_or_else(String::new, |s| s.currency.to_string()),
-                service.map_or_else(|| "60".to_owned(), |s| s.price.unit_minutes.to_string()),
-            )
+                currency: service.map_or_else(String::new, |s| s.currency.to_string()),
+                unit_minutes: service
+                    .map_or_else(|| "60".to_owned(), |s| s.price.unit_minutes.to_string()),
+            }
         })
         .collect();
     let page = ProfilePage {
@@ -372,101 +382,109 @@ pub async fn save_profile(
     State(state): State<AppState>,
     v: Viewer,
     Path(slug): Path<String>,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+    CsrfForm(fields): CsrfForm<Fields>,
 ) -> PageResult {
     let person = v.person()?;
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.as_str())
-    };
     let outcome = async {
-        let categories = state.app.categories(person, &slug).await?;
-        let currencies = state.app.currencies(&slug).await?;
-        let mut services = Vec::new();
-        for category in &categories {
-            let price = field(&format!("price_{}", category.key));
-            if price.trim().is_empty() {
-                continue;
-            }
-            let code = field(&format!("currency_{}", category.key));
-            let currency = currencies
-                .iter()
-                .find(|c| c.code.as_str() == code)
-                .ok_or_else(|| {
-                    AppError::invalid(&format!("currency_{}", category.key), "currency-unknown")
-                })?;
-            let amount =
-                v.tr.parse_amount(price, currency.scale)
-                    .map_err(|code| AppError::invalid(&format!("price_{}", category.key), code))?;
-            let unit_minutes = field(&format!("unit_{}", category.key))
-                .trim()
-                .parse()
-                .map_err(|_| {
-                    AppError::invalid(&format!("unit_{}", category.key), "unit-minutes-range")
-                })?;
-            services.push(ServiceForm {
-                category: category.key.clone(),
-                currency: code.to_owned(),
-                price: amount,
-                unit_minutes,
-            });
-        }
-        let form = ProfileForm {
-            bio: field("bio").to_owned(),
-            languages: field("languages").to_owned(),
-            services,
-            slots: parse_slot_lines(field("slots"))?,
-            area: area_of(field("lat"), field("lon"), field("radius_km"))?,
-            days_off: field("days_off")
-                .lines()
-                .filter(|line| !line.trim().is_empty())
-                .map(Timestamp::parse_date)
-                .collect::<Result<_, _>>()
-                .map_err(|code| AppError::invalid("days_off", code))?,
-        };
+        let form = profile_form(&state, &v, person, &slug, &fields).await?;
         state.app.save_profile(person, &slug, form).await
     }
     .await;
-    match outcome {
-        Ok(_) => Ok(Redirect::to(&format!("/c/{slug}/market/profile?done=saved")).into_response()),
-        Err(error) => {
-            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
-            let categories = state.app.categories(person, &slug).await?;
-            let rows = categories
-                .iter()
-                .map(|c| {
-                    let k = &c.key;
-                    (
-                        k.clone(),
-                        c.name.clone(),
-                        field(&format!("price_{k}")).to_owned(),
-                        field(&format!("currency_{k}")).to_owned(),
-                        field(&format!("unit_{k}")).to_owned(),
-                    )
-                })
-                .collect();
-            let page = ProfilePage {
-                v: &v,
-                currencies: state.app.currencies(&slug).await?,
-                slug,
-                rows,
-                bio: field("bio").to_owned(),
-                languages: field("languages").to_owned(),
-                slots: field("slots").to_owned(),
-                area: (
-                    field("lat").to_owned(),
-                    field("lon").to_owned(),
-                    field("radius_km").to_owned(),
-                ),
-                days_off: field("days_off").to_owned(),
-                errors,
-                notice: None,
-            };
-            render_with(status, &page)
+    let error = match outcome {
+        Ok(_) => {
+            let saved = format!("/c/{slug}/market/profile?done=saved");
+            return Ok(Redirect::to(&saved).into_response());
         }
+        Err(error) => error,
+    };
+    let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+    let field = |name: &str| fields.get(name).to_owned();
+    let rows = state
+        .app
+        .categories(person, &slug)
+        .await?
+        .into_iter()
+        .map(|c| ServiceLine {
+            price: field(&format!("price_{}", c.key)),
+            currency: field(&format!("currency_{}", c.key)),
+            unit_minutes: field(&format!("unit_{}", c.key)),
+            key: c.key,
+            name: c.name,
+        })
+        .collect();
+    let page = ProfilePage {
+        v: &v,
+        currencies: state.app.currencies(&slug).await?,
+        slug,
+        rows,
+        bio: field("bio"),
+        languages: field("languages"),
+        slots: field("slots"),
+        area: (field("lat"), field("lon"), field("radius_km")),
+        days_off: field("days_off"),
+        errors,
+        notice: None,
+    };
+    render_with(status, &page)
+}
+
+/// The profile form as the use case takes it: a service for each
+/// category given a price, amounts in the reader's notation, slots and
+/// days away one a line.
+async fn profile_form(
+    state: &AppState,
+    v: &Viewer,
+    person: &Person,
+    slug: &str,
+    fields: &Fields,
+) -> Result<ProfileForm, AppError> {
+    let categories = state.app.categories(person, slug).await?;
+    let currencies = state.app.currencies(slug).await?;
+    let mut services = Vec::new();
+    for category in &categories {
+        let name = |part: &str| format!("{part}_{}", category.key);
+        let price = fields.get(&name("price"));
+        if price.trim().is_empty() {
+            continue;
+        }
+        let code = fields.get(&name("currency"));
+        let currency = currencies
+            .iter()
+            .find(|c| c.code.as_str() == code)
+            .ok_or_else(|| AppError::invalid(&name("currency"), "currency-unknown"))?;
+        let amount =
+            v.tr.parse_amount(price, currency.scale)
+                .map_err(|code| AppError::invalid(&name("price"), code))?;
+        let unit_minutes = fields
+            .get(&name("unit"))
+            .trim()
+            .parse()
+            .map_err(|_| AppError::invalid(&name("unit"), "unit-minutes-range"))?;
+        services.push(ServiceForm {
+            category: category.key.clone(),
+            currency: code.to_owned(),
+            price: amount,
+            unit_minutes,
+        });
     }
+    Ok(ProfileForm {
+        bio: fields.get("bio").to_owned(),
+        languages: fields.get("languages").to_owned(),
+        services,
+        slots: parse_slot_lines(fields.get("slots"))?,
+        area: area_of(
+            fields.get("lat"),
+            fields.get("lon"),
+            fields.get("radius_km"),
+        )?,
+        days_off: fields
+            .get("days_off")
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(Timestamp::parse_date)
+            .collect::<Result<_, _>>()
+            .map_err(|code| AppError::invalid("days_off", code))?,
+    })
 }
 
 /// Degrees as a form gives them (`38.8899`, `-76.9905`), exactly, in

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect};
 use coopkit_app::patronage::{AllocationView, CloseYearForm, PatronageSettings};
 use coopkit_app::AppError;
 use coopkit_domain::{AllocationId, ProposalId, Timestamp};
-use coopkit_patronage::{Bylaws, ClassPool, LossRule, Measure};
+use coopkit_patronage::{Bylaws, ClassPool, LossRule, Measure, PoolAllocation};
 use serde::Deserialize;
 
 use super::{render_with, FormErrors, PageResult};
@@ -358,6 +358,34 @@ fn line_row(
     }
 }
 
+/// The written notice of allocation a member keeps: what they were
+/// allocated for the year, in cash and retained.
+fn allocation_notice(slug: &str, view: &AllocationView, mine: &LineRow, tr: &crate::Tr) -> String {
+    let allocation = &view.record.allocation;
+    tr.t_args(
+        "allocation-notice",
+        &[
+            ("coop", slug),
+            ("member", mine.name.as_str()),
+            ("year", allocation.year.as_str()),
+            ("amount", mine.amount.as_str()),
+            ("cash", mine.cash.as_str()),
+            ("retained", mine.retained.as_str()),
+            ("currency", allocation.currency.as_str()),
+        ],
+    )
+}
+
+/// A class's pool: how it is measured, what it shares out, over how much.
+fn pool_row(pool: &PoolAllocation, scale: u32, tr: &crate::Tr) -> PoolRow {
+    PoolRow {
+        class: pool.class.clone(),
+        measure: tr.t(&format!("measure-{}", measure_key(pool.measure))),
+        amount: tr.amount(pool.amount, scale),
+        total: patronage_text(Some(pool.measure), pool.total_patronage, scale, tr),
+    }
+}
+
 pub async fn allocation(
     State(state): State<AppState>,
     v: Viewer,
@@ -376,20 +404,9 @@ pub async fn allocation(
     let currency = record.allocation.currency.clone();
     let mine_line = view.lines.iter().find(|l| l.line.person == person.id);
     let mine = mine_line.map(|l| line_row(&view, l, &v.tr));
-    let notice = mine.as_ref().map(|m| {
-        v.tr.t_args(
-            "allocation-notice",
-            &[
-                ("coop", slug.as_str()),
-                ("member", m.name.as_str()),
-                ("year", record.allocation.year.as_str()),
-                ("amount", m.amount.as_str()),
-                ("cash", m.cash.as_str()),
-                ("retained", m.retained.as_str()),
-                ("currency", currency.as_str()),
-            ],
-        )
-    });
+    let notice = mine
+        .as_ref()
+        .map(|m| allocation_notice(&slug, &view, m, &v.tr));
     let page = AllocationPage {
         v: &v,
         id,
@@ -407,12 +424,7 @@ pub async fn allocation(
             .allocation
             .pools
             .iter()
-            .map(|p| PoolRow {
-                class: p.class.clone(),
-                measure: v.tr.t(&format!("measure-{}", measure_key(p.measure))),
-                amount: money(p.amount),
-                total: patronage_text(Some(p.measure), p.total_patronage, view.scale, &v.tr),
-            })
+            .map(|p| pool_row(p, view.scale, &v.tr))
             .collect(),
         lines: if coordinator {
             view.lines
