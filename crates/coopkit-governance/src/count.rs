@@ -337,6 +337,10 @@ impl Counter<'_> {
         let mut rounds = Vec::new();
         let mut quota = None;
         loop {
+            if continuing.is_empty() {
+                // Every candidate withdrawn: nobody is elected.
+                return (Vec::new(), rounds, quota);
+            }
             let mut totals = vec![Votes::default(); n];
             let mut exhausted = Votes::default();
             for ballot in &self.election.ballots {

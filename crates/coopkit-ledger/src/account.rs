@@ -1,6 +1,8 @@
 //! Currencies, accounts, their limits and their balances.
 
 use coopkit_domain::PersonId;
+
+use crate::transfer::AMOUNT_MAX;
 use serde::{Deserialize, Serialize};
 
 /// An account's number within its co-op's ledger. Zero is never an account.
@@ -89,6 +91,15 @@ pub enum Limit {
 }
 
 impl Limit {
+    /// Whether the limit fits the ledger's range: an amount no larger than
+    /// [`AMOUNT_MAX`], so that every balance stays inside an `i64`.
+    pub fn is_within_bounds(self) -> bool {
+        match self {
+            Limit::Unlimited => true,
+            Limit::AtMost(amount) => amount <= AMOUNT_MAX,
+        }
+    }
+
     fn as_u128(self) -> Option<u128> {
         match self {
             Limit::Unlimited => None,
@@ -124,7 +135,9 @@ pub struct Balances {
 }
 
 impl Balances {
-    /// Credits less debits, posted only.
+    /// Credits less debits, posted only. Within ±[`AMOUNT_MAX`]: the
+    /// ledger refuses any transfer that would take it, or the available
+    /// balance, further (`Refusal::BalanceOutOfRange`).
     pub fn balance(&self) -> i128 {
         // Both totals are below 2^127 for any ledger that fits in memory.
         self.credits_posted as i128 - self.debits_posted as i128
@@ -144,6 +157,13 @@ impl Balances {
         };
         let debits = self.debits_posted + self.debits_pending + u128::from(amount);
         debits <= self.credits_posted + limit
+    }
+
+    /// Whether moving `amount` more out (or in) keeps the balance, holds
+    /// counted, inside ±[`AMOUNT_MAX`], whatever the limits say.
+    pub(crate) fn stays_in_range(&self, debit: u64, credit: u64) -> bool {
+        self.can_debit(debit, Limit::AtMost(AMOUNT_MAX))
+            && self.can_credit(credit, Limit::AtMost(AMOUNT_MAX))
     }
 
     /// Whether crediting `amount` more keeps the balance, counting

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, AccountId, Balances, CurrencyCode, Limit};
 use crate::journal::{BatchRecord, Event, Hash};
-use crate::transfer::{Refusal, Transfer, TransferId, TransferKind, AMOUNT_MAX, TEXT_MAX_BYTES};
+use crate::transfer::{
+    Refusal, Transfer, TransferId, TransferKind, AMOUNT_MAX, HOLD_TIMEOUT_MAX_MS, TEXT_MAX_BYTES,
+};
 
 /// The most events one batch may carry.
 pub const BATCH_MAX: usize = 8190;
@@ -350,6 +352,9 @@ impl Ledger {
         if account.id.0 == 0 {
             return Err(Refusal::IdZero);
         }
+        if !account.debit_limit.is_within_bounds() || !account.balance_cap.is_within_bounds() {
+            return Err(Refusal::LimitTooLarge);
+        }
         if let Some(existing) = self.accounts.get(&account.id) {
             return if existing.account == *account {
                 Ok(Applied::Replayed)
@@ -376,6 +381,9 @@ impl Ledger {
         balance_cap: Limit,
         undo: &mut Vec<Undo>,
     ) -> Result<Applied, Refusal> {
+        if !debit_limit.is_within_bounds() || !balance_cap.is_within_bounds() {
+            return Err(Refusal::LimitTooLarge);
+        }
         let entry = self.accounts.get_mut(&id).ok_or(Refusal::AccountUnknown)?;
         if (entry.account.debit_limit, entry.account.balance_cap) == (debit_limit, balance_cap) {
             return Ok(Applied::Replayed);
@@ -437,10 +445,13 @@ impl Ledger {
                 amount,
                 timeout_ms,
             } => {
+                if timeout_ms.is_some_and(|ms| ms > HOLD_TIMEOUT_MAX_MS) {
+                    return Err(Refusal::TimeoutTooLarge);
+                }
                 let currency = self.check_movement(*debit, *credit, *amount)?;
                 self.add(*debit, *credit, *amount, &currency, true, undo);
-                let expires_at =
-                    timeout_ms.map(|ms| now.plus_millis(i64::try_from(ms).unwrap_or(i64::MAX)));
+                // Below 2^42 ms: the sum stays far inside an i64.
+                let expires_at = timeout_ms.map(|ms| now.plus_millis(ms as i64));
                 let hold = Hold::Open {
                     debit: *debit,
                     credit: *credit,
@@ -532,6 +543,9 @@ impl Ledger {
         }
         if !to.balances.can_credit(amount, to.account.balance_cap) {
             return Err(Refusal::ExceedsBalanceCap);
+        }
+        if !from.balances.stays_in_range(amount, 0) || !to.balances.stays_in_range(0, amount) {
+            return Err(Refusal::BalanceOutOfRange);
         }
         Ok(from.account.currency.clone())
     }

@@ -26,4 +26,4 @@ pub use account::{Account, AccountId, AccountOwner, Balances, CoopAccount, Curre
 pub use currency::{Currency, CurrencyKind, CurrencyRules};
 pub use journal::{BatchRecord, Event, Hash};
 pub use ledger::{Applied, BatchOutcome, HoldStatus, Ledger, Totals, TransferRecord, BATCH_MAX};
-pub use transfer::{Refusal, Transfer, TransferId, TransferKind, AMOUNT_MAX};
+pub use transfer::{Refusal, Transfer, TransferId, TransferKind, AMOUNT_MAX, HOLD_TIMEOUT_MAX_MS};

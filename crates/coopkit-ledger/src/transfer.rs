@@ -107,6 +107,10 @@ pub struct Transfer {
 /// on every database coopkit runs on.
 pub const AMOUNT_MAX: u64 = i64::MAX as u64;
 
+/// The longest a hold may wait before it lapses: 2^32 − 1 seconds (about
+/// 136 years), the bound TigerBeetle puts on a pending transfer's timeout.
+pub const HOLD_TIMEOUT_MAX_MS: u64 = u32::MAX as u64 * 1000;
+
 /// The longest memo or cause, in bytes.
 pub const TEXT_MAX_BYTES: usize = 256;
 
@@ -164,6 +168,12 @@ pub enum Refusal {
     AccountUnknown,
     #[error("the account still has a balance or holds")]
     AccountNotEmpty,
+    #[error("a limit is larger than 9223372036854775807")]
+    LimitTooLarge,
+    #[error("a hold's timeout is longer than 2^32 − 1 seconds")]
+    TimeoutTooLarge,
+    #[error("a balance would pass ±9223372036854775807, holds counted")]
+    BalanceOutOfRange,
 }
 
 impl Refusal {
@@ -195,6 +205,9 @@ impl Refusal {
             Refusal::AccountExists => "account-exists",
             Refusal::AccountUnknown => "account-unknown",
             Refusal::AccountNotEmpty => "account-not-empty",
+            Refusal::LimitTooLarge => "limit-too-large",
+            Refusal::TimeoutTooLarge => "timeout-too-large",
+            Refusal::BalanceOutOfRange => "balance-out-of-range",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Per-account limits: an admin gives one member more credit (a higher
 //! debit limit) or a different balance cap than the currency's defaults.
 
+use coopkit_domain::validation::Collector;
 use coopkit_domain::{PersonId, Role};
 use coopkit_ledger::{AccountOwner, Applied, CurrencyCode, Limit};
 use coopkit_store::Person;
@@ -24,6 +25,13 @@ impl App {
     ) -> Result<AccountView> {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Admin).await?;
+        let mut errors = Collector::new();
+        for (field, limit) in [("debit_limit", debit_limit), ("balance_cap", balance_cap)] {
+            if !limit.is_within_bounds() {
+                errors.push(field, "limit-too-large");
+            }
+        }
+        errors.finish()?;
         let code =
             CurrencyCode::parse(currency).map_err(|code| AppError::invalid("currency", code))?;
         self.coop_currency(&coop, &code).await?;

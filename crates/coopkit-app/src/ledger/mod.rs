@@ -154,6 +154,24 @@ impl App {
         if form.policy.demurrage_bp > 10_000 {
             errors.push("demurrage_bp", "demurrage-range");
         }
+        let limits = [
+            ("default_debit_limit", form.default_debit_limit),
+            ("default_balance_cap", form.default_balance_cap),
+        ];
+        for (field, limit) in limits {
+            if limit.is_some_and(|l| l > coopkit_ledger::AMOUNT_MAX) {
+                errors.push(field, "limit-too-large");
+            }
+        }
+        let amounts = [
+            ("issuance_per_month", form.policy.issuance_per_month),
+            ("demurrage_threshold", form.policy.demurrage_threshold),
+        ];
+        for (field, amount) in amounts {
+            if amount > coopkit_ledger::AMOUNT_MAX {
+                errors.push(field, "amount-too-large");
+            }
+        }
         let (code, kind) = errors.finish_with(code.zip(kind))?;
         let currency = Currency {
             code,

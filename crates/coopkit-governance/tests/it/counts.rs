@@ -216,3 +216,48 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Withdrawn candidates, up to all of them, are never elected, and
+    /// every method answers: as many seats as candidates remain, at most.
+    /// (Instant runoff once indexed past the end when none remained.)
+    #[test]
+    fn withdrawn_candidates_are_never_elected_even_when_all_are(
+        election in election(),
+        method in method(),
+        seed in any::<u64>(),
+        withdrawn_mask in any::<u8>(),
+    ) {
+        let mut election = election;
+        election.withdrawn = (0..election.candidates.len())
+            .filter(|c| withdrawn_mask & (1 << c) != 0)
+            .collect();
+        let outcome = count(&election, method, election.seats, seed);
+        let remaining = election.candidates.len() - election.withdrawn.len();
+        prop_assert!(outcome.elected.len() <= election.seats.min(remaining));
+        for name in &outcome.elected {
+            let index = election.candidates.iter().position(|c| c == name).unwrap();
+            prop_assert!(!election.withdrawn.contains(&index), "{} was withdrawn", name);
+        }
+    }
+}
+
+#[test]
+fn a_count_with_every_candidate_withdrawn_elects_nobody() {
+    let election = parse(&TENNESSEE.replace("4 1\n", "4 1\n-1 -2 -3 -4\n")).unwrap();
+    assert_eq!(election.withdrawn.len(), 4);
+    for method in [
+        Method::Plurality,
+        Method::Approval,
+        Method::Irv,
+        Method::ScottishStv,
+        Method::MeekStv,
+    ] {
+        let outcome = count(&election, method, 1, 7);
+        assert!(
+            outcome.elected.is_empty(),
+            "{method:?}: {:?}",
+            outcome.elected
+        );
+    }
+}

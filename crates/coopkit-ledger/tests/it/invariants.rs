@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use coopkit_ledger::journal::replay;
 use coopkit_ledger::ledger::{Applied, Ledger};
-use coopkit_ledger::{AccountId, BatchRecord, CurrencyCode, Event, Limit};
+use coopkit_ledger::{
+    AccountId, BatchRecord, CurrencyCode, Event, Limit, AMOUNT_MAX, HOLD_TIMEOUT_MAX_MS,
+};
 use proptest::prelude::*;
 
 use crate::support::*;
@@ -20,7 +22,11 @@ fn currencies() -> [CurrencyCode; 2] {
 /// limits. Odd ids hold HOUR, even ids BRISTOL... except that 1..3 and
 /// 4..6 share a currency each, so most transfers can succeed.
 fn open_accounts() -> impl Strategy<Value = Vec<Event>> {
-    let limit = prop_oneof![Just(Limit::Unlimited), (0u64..50).prop_map(Limit::AtMost)];
+    let limit = prop_oneof![
+        2 => Just(Limit::Unlimited),
+        4 => (0u64..50).prop_map(Limit::AtMost),
+        1 => Just(Limit::AtMost(AMOUNT_MAX)),
+    ];
     proptest::collection::vec((limit.clone(), limit), 4).prop_map(|limits| {
         let [hour, bristol] = currencies();
         let mut events = vec![issuance(1, &hour), issuance(4, &bristol)];
@@ -36,10 +42,17 @@ fn open_accounts() -> impl Strategy<Value = Vec<Event>> {
 fn event() -> impl Strategy<Value = Event> {
     let account = 1..=ACCOUNTS;
     let id = 1u128..40;
-    let amount = prop_oneof![0u64..30, Just(u64::MAX)];
+    // Small amounts, and the edges: the largest amount, one past it.
+    let amount = prop_oneof![
+        6 => 0u64..30,
+        1 => Just(AMOUNT_MAX),
+        1 => Just(AMOUNT_MAX - 1),
+        1 => Just(u64::MAX),
+    ];
+    let timeout = prop_oneof![0u64..3, Just(HOLD_TIMEOUT_MAX_MS), Just(u64::MAX)];
     prop_oneof![
         4 => (id.clone(), account.clone(), account.clone(), amount.clone()).prop_map(|(i, d, c, a)| mv(i, d, c, a)),
-        2 => (id.clone(), account.clone(), account, amount.clone(), proptest::option::of(0u64..3))
+        2 => (id.clone(), account.clone(), account, amount.clone(), proptest::option::of(timeout))
             .prop_map(|(i, d, c, a, t)| hold(i, d, c, a, t)),
         2 => (id.clone(), id.clone(), proptest::option::of(amount)).prop_map(|(i, p, a)| post(i, p, a)),
         1 => (id.clone(), id.clone()).prop_map(|(i, p)| void(i, p)),
@@ -65,6 +78,20 @@ fn check_invariants(ledger: &Ledger) -> Result<(), TestCaseError> {
         sum.0 += b.balance();
         sum.1 += b.debits_pending;
         sum.2 += b.credits_pending;
+        // Every balance, holds counted or not, and every limit fit an i64.
+        for figure in [
+            b.balance(),
+            b.available(),
+            b.balance() + b.credits_pending as i128,
+        ] {
+            prop_assert!(
+                figure.unsigned_abs() <= u128::from(AMOUNT_MAX),
+                "{account:?} {b:?} out of range"
+            );
+        }
+        prop_assert!(
+            account.debit_limit.is_within_bounds() && account.balance_cap.is_within_bounds()
+        );
         if let Limit::AtMost(limit) = account.debit_limit {
             prop_assert!(
                 b.debits_posted + b.debits_pending <= b.credits_posted + u128::from(limit),

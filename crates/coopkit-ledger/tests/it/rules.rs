@@ -1,6 +1,8 @@
 use coopkit_ledger::journal::{replay, Broken};
 use coopkit_ledger::ledger::{Applied, Ledger};
-use coopkit_ledger::{AccountId, Event, HoldStatus, Limit, Refusal, TransferId};
+use coopkit_ledger::{
+    AccountId, Event, HoldStatus, Limit, Refusal, TransferId, AMOUNT_MAX, HOLD_TIMEOUT_MAX_MS,
+};
 
 use crate::support::*;
 
@@ -403,4 +405,89 @@ fn statements_page_newest_first_and_forget_refused_chains() {
         "each line knows its batch"
     );
     assert!(l.statement(AccountId(99), None, 3).0.is_empty());
+}
+
+/// Found probing the API: a debit limit of 2^64 − 1 was accepted, two
+/// transfers of i64::MAX went through, and a balance was reported as
+/// −18446744073709551592. Limits, timeouts and balances now stay in range.
+#[test]
+fn limits_timeouts_and_balances_stay_inside_an_i64() {
+    let mut l = sitters();
+    let h = hour();
+    assert_eq!(
+        refusal(
+            &mut l,
+            member(7, &h, Limit::AtMost(u64::MAX), Limit::Unlimited)
+        ),
+        Refusal::LimitTooLarge
+    );
+    assert_eq!(
+        refusal(
+            &mut l,
+            Event::SetLimits {
+                account: AccountId(2),
+                debit_limit: Limit::AtMost(10),
+                balance_cap: Limit::AtMost(AMOUNT_MAX + 1),
+            }
+        ),
+        Refusal::LimitTooLarge
+    );
+    assert_eq!(
+        refusal(&mut l, hold(20, 2, 3, 1, Some(HOLD_TIMEOUT_MAX_MS + 1))),
+        Refusal::TimeoutTooLarge
+    );
+    let made = l.apply(vec![hold(20, 2, 3, 1, Some(HOLD_TIMEOUT_MAX_MS))], T0);
+    assert_eq!(
+        made.results,
+        [Ok(Applied::New)],
+        "the longest timeout is taken"
+    );
+
+    // At the bound, a limit lets the balance reach −i64::MAX and no further.
+    let edge = l.apply(
+        vec![
+            member(7, &h, Limit::AtMost(AMOUNT_MAX), Limit::Unlimited),
+            member(8, &h, Limit::AtMost(0), Limit::Unlimited),
+            mv(21, 7, 8, AMOUNT_MAX),
+        ],
+        T0,
+    );
+    assert!(
+        edge.results.iter().all(|r| *r == Ok(Applied::New)),
+        "{:?}",
+        edge.results
+    );
+    assert_eq!(balance(&l, 7), -i128::from(AMOUNT_MAX));
+    assert_eq!(refusal(&mut l, mv(22, 7, 8, 1)), Refusal::ExceedsDebitLimit);
+    // Issuance is unlimited, but the balance it pays into is full: 8 holds
+    // i64::MAX already.
+    assert_eq!(refusal(&mut l, mv(22, 1, 8, 1)), Refusal::BalanceOutOfRange);
+    // And issuance itself stops at −i64::MAX, holds counted: 100 issued,
+    // and all but 10 of the rest held.
+    let drained = l.apply(
+        vec![
+            member(9, &h, Limit::AtMost(0), Limit::Unlimited),
+            hold(23, 1, 9, AMOUNT_MAX - 110, None),
+        ],
+        T0,
+    );
+    assert!(
+        drained.results.iter().all(|r| *r == Ok(Applied::New)),
+        "{:?}",
+        drained.results
+    );
+    assert_eq!(
+        refusal(&mut l, mv(24, 1, 4, 20)),
+        Refusal::BalanceOutOfRange
+    );
+    for (_, b) in l.accounts() {
+        assert!(
+            b.balance().unsigned_abs() <= u128::from(AMOUNT_MAX),
+            "{b:?}"
+        );
+        assert!(
+            b.available().unsigned_abs() <= u128::from(AMOUNT_MAX),
+            "{b:?}"
+        );
+    }
 }

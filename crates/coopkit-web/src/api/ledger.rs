@@ -8,10 +8,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use coopkit_app::ledger::{AccountView, CurrencyForm, TransferForm};
 use coopkit_app::AppError;
+use coopkit_domain::validation::Collector;
 use coopkit_domain::PersonId;
 use coopkit_ledger::ledger::{Applied, BATCH_MAX};
 use coopkit_ledger::policy::Policy;
-use coopkit_ledger::{Limit, Refusal, TransferId};
+use coopkit_ledger::{Limit, Refusal, TransferId, HOLD_TIMEOUT_MAX_MS};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -143,8 +144,9 @@ pub struct TransferRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HoldRequest {
-    /// The hold lapses (is released) after this many seconds; absent: it
-    /// lasts until posted or voided.
+    /// The hold lapses (is released) after this many seconds, at most
+    /// 4294967295 (about 136 years); absent: it lasts until posted or
+    /// voided.
     #[serde(default)]
     pub timeout_seconds: Option<u64>,
 }
@@ -207,6 +209,17 @@ pub async fn submit_transfers(
     if batch.transfers.len() > BATCH_MAX {
         return Err(AppError::invalid("transfers", "batch-too-large").into());
     }
+    let timeout_max = HOLD_TIMEOUT_MAX_MS / 1000;
+    let mut errors = Collector::new();
+    for (i, t) in batch.transfers.iter().enumerate() {
+        if let Some(seconds) = t.hold.as_ref().and_then(|h| h.timeout_seconds) {
+            if seconds > timeout_max {
+                let field = format!("transfers[{i}].hold.timeout_seconds");
+                errors.push(&field, "timeout-too-large");
+            }
+        }
+    }
+    errors.finish().map_err(AppError::from)?;
     let ids: Vec<TransferId> = batch.transfers.iter().map(|t| t.id).collect();
     let forms = batch
         .transfers
@@ -217,9 +230,7 @@ pub async fn submit_transfers(
             to: PersonId(t.to),
             amount: t.amount,
             from_issuance: t.from_issuance,
-            hold: t
-                .hold
-                .map(|h| h.timeout_seconds.map(|s| s.saturating_mul(1000))),
+            hold: t.hold.map(|h| h.timeout_seconds.map(|s| s * 1000)),
             linked: t.linked,
             memo: t.memo,
             cause: t.cause,

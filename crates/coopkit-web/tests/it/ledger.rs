@@ -443,3 +443,56 @@ each_backend! {
             .assert_status(403);
     }
 }
+
+/// The fields of a 422 problem, in order.
+fn error_fields(reply: &coopkit_testkit::Reply) -> Vec<String> {
+    reply.assert_status(422);
+    reply.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+each_backend! {
+    /// Found probing the API: a debit limit of 2^64 − 1 was accepted, two
+    /// transfers of i64::MAX then went through and a balance was reported
+    /// as −18446744073709551592; a hold's timeout of 2^64 − 1 seconds was
+    /// accepted. Past their bounds they are field errors now, and at their
+    /// bounds the balances stay inside an i64.
+    async fn limits_and_timeouts_past_their_bounds_are_field_errors(backend: Backend) {
+        let server = TestServer::spawn(backend).await;
+        let (admin, ana, ben) = sitters(&server).await;
+        let (ana_id, ben_id) = (person_id(&ana).await, person_id(&ben).await);
+        let limits = format!("/api/v1/coops/sitters/members/{ana_id}/limits/HOUR");
+        let too_large = admin
+            .put_json(&limits, &json!({"debit_limit": u64::MAX, "balance_cap": 9_223_372_036_854_775_808u64}))
+            .await;
+        assert_eq!(error_fields(&too_large), ["debit_limit", "balance_cap"]);
+        let currency = admin
+            .post_json(
+                "/api/v1/coops/sitters/currencies",
+                &json!({"code": "BIG", "name": "Big", "kind": "time", "scale": 0, "default_debit_limit": u64::MAX}),
+            )
+            .await;
+        assert_eq!(error_fields(&currency), ["default_debit_limit"]);
+
+        let max = i64::MAX as u64;
+        admin.put_json(&limits, &json!({"debit_limit": max})).await.assert_status(200);
+        let ben_limits = format!("/api/v1/coops/sitters/members/{ben_id}/limits/HOUR");
+        admin.put_json(&ben_limits, &json!({"debit_limit": 10})).await.assert_status(200);
+        assert_eq!(submit(&ana, vec![pay(1, ben_id, max)]).await, ["created"]);
+        assert_eq!(submit(&ana, vec![pay(2, ben_id, max)]).await, ["exceeds-debit-limit"]);
+        assert_eq!(balance(&ana).await, -i64::MAX, "{backend:?}");
+
+        let mut held = pay(3, ana_id, 1);
+        held["hold"] = json!({"timeout_seconds": u64::MAX});
+        let timeout = ben
+            .post_json("/api/v1/coops/sitters/transfers", &json!({"transfers": [pay(4, ana_id, 1), held]}))
+            .await;
+        assert_eq!(error_fields(&timeout), ["transfers[1].hold.timeout_seconds"]);
+        held["hold"] = json!({"timeout_seconds": u64::from(u32::MAX)});
+        assert_eq!(submit(&ben, vec![held]).await, ["created"]);
+    }
+}
