@@ -57,6 +57,9 @@ pub struct AppConfig {
     pub login_failures_per_client_max: i64,
     /// Where uploaded files are kept.
     pub files_dir: std::path::PathBuf,
+    /// The memory, in MiB, that decoding uploaded images may take at once
+    /// across every upload in flight.
+    pub decode_memory_mib: u32,
 }
 
 impl Default for AppConfig {
@@ -67,6 +70,7 @@ impl Default for AppConfig {
             login_failures_per_email_max: 5,
             login_failures_per_client_max: 20,
             files_dir: std::env::temp_dir().join("coopkit-files"),
+            decode_memory_mib: 512,
         }
     }
 }
@@ -82,6 +86,8 @@ pub struct App {
     directory: Arc<OnceLock<Arc<coopkit_search::SearchIndex>>>,
     /// Uploaded works and previews.
     files: Arc<dyn catalogue::FileStore>,
+    /// The memory image decoding may take at once.
+    decode_budget: catalogue::DecodeBudget,
 }
 
 impl App {
@@ -97,6 +103,7 @@ impl App {
         let ledger = ledger::LedgerWriter::start(store.clone(), clock.clone());
         let files = Arc::new(catalogue::DataDirFiles::new(config.files_dir.clone()));
         Self {
+            decode_budget: catalogue::DecodeBudget::new(config.decode_memory_mib),
             store,
             clock,
             config: Arc::new(config),

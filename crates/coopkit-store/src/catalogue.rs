@@ -265,6 +265,21 @@ impl Store {
         self.with_creators(rows).await
     }
 
+    /// Every file key an item names, as its original or its preview, in
+    /// any co-op: the files a sweep must keep. Read whole: a key is 64
+    /// bytes, so a million items take about 128 MB here.
+    pub async fn referenced_file_keys(&self) -> Result<std::collections::BTreeSet<String>> {
+        let keys: Vec<String> = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT file_key FROM catalogue_item \
+                 UNION SELECT preview_key FROM catalogue_item WHERE preview_key <> ''",
+            )
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(keys.into_iter().collect())
+    }
+
     /// One of a co-op's items; `None` for another co-op's.
     pub async fn item(&self, coop: CoopId, id: ItemId) -> Result<Option<Item>> {
         let rows: Vec<ItemRow> = on_pool!(self, |pool| sqlx::query_as(&format!(

@@ -208,3 +208,23 @@ impl Drop for TestServer {
         self._server.abort();
     }
 }
+
+/// A PNG of `width` × `height` black pixels at one bit each, compressed as
+/// far as it goes: under a megabyte on the wire for 16384 × 10240, half a
+/// gigabyte once decoded. What an attacker uploads to exhaust memory.
+pub fn png_bomb(width: u32, height: u32) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, width, height);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::One);
+    encoder.set_compression(png::Compression::High);
+    let mut writer = encoder.write_header().expect("a PNG header");
+    let mut stream = writer.stream_writer().expect("a PNG stream");
+    let row = vec![0u8; (width as usize).div_ceil(8)];
+    for _ in 0..height {
+        std::io::Write::write_all(&mut stream, &row).expect("a row");
+    }
+    stream.finish().expect("the PNG's end");
+    drop(writer);
+    bytes
+}

@@ -922,6 +922,7 @@ error-kind-unknown = Choose one of the kinds listed.
 error-file-too-large = The file is larger than this kind of item takes.
 error-file-type-wrong = This kind of item does not take files of this type.
 error-image-unreadable = The image could not be read.
+error-image-too-large = This image is too large: at most 100 megapixels.
 error-lister-not-creator = You must be one of the creators of what you list.
 error-not-a-member = Every creator must be an active member of the co-op.
 error-one-seller = Goods have one seller.

@@ -920,6 +920,7 @@ error-kind-unknown = Elija uno de los tipos de la lista.
 error-file-too-large = El archivo es mayor de lo que admite este tipo de artículo.
 error-file-type-wrong = Este tipo de artículo no admite archivos de este tipo.
 error-image-unreadable = No se pudo leer la imagen.
+error-image-too-large = Esta imagen es demasiado grande: como mucho 100 megapíxeles.
 error-lister-not-creator = Debe ser uno de los creadores de lo que publica.
 error-not-a-member = Cada creador debe ser socio activo de la cooperativa.
 error-one-seller = Un producto tiene un solo vendedor.

@@ -19,6 +19,26 @@ pub struct Config {
     pub log: Log,
     #[serde(default)]
     pub directory: Directory,
+    #[serde(default)]
+    pub uploads: Uploads,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Uploads {
+    /// The memory, in MiB, that decoding uploaded images (for their
+    /// thumbnails) may take at once, across all uploads in flight: more
+    /// uploads at once wait their turn. An image needs 4 bytes a pixel (8
+    /// for 16-bit PNGs), and none may pass 100 megapixels.
+    pub decode_memory_mib: u32,
+}
+
+impl Default for Uploads {
+    fn default() -> Self {
+        Uploads {
+            decode_memory_mib: 512,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -116,6 +136,7 @@ impl Default for Config {
                 filter: "info".into(),
             },
             directory: Directory::default(),
+            uploads: Uploads::default(),
         }
     }
 }
@@ -189,6 +210,8 @@ impl Config {
             ("tiles", "The directory map's tile server, a URL template with {z}, {x} and {y}."),
             ("tiles_attribution", "The attribution the tile server requires, shown on the map."),
             ("licence", "The open licence the directory is published under: \"ODbL-1.0\" or \"CC-BY-4.0\"."),
+            ("[uploads]", ""),
+            ("decode_memory_mib", "MiB that decoding uploaded images may take at once, across all uploads: more wait their turn. An image takes 4 bytes a pixel (8 for 16-bit PNG); none may pass 100 megapixels."),
         ];
         let rendered = toml::to_string(&Config::default()).unwrap_or_default();
         let mut out = String::from(

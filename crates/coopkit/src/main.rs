@@ -602,6 +602,7 @@ pub(crate) async fn open_app(config: &Config) -> anyhow::Result<(App, DatabaseLo
         login_failures_per_client_max: config.security.login_failures_per_client_max,
         // Uploads sit beside the SQLite file, whichever database is used.
         files_dir: config.database.data_dir.join("files"),
+        decode_memory_mib: config.uploads.decode_memory_mib,
     };
     Ok((App::new(store, Arc::new(SystemClock), app_config), location))
 }
@@ -660,7 +661,9 @@ async fn serve(config: &Config, app: App, banner: &[String]) -> anyhow::Result<(
     Ok(())
 }
 
-/// Forgets expired sessions every hour, so the table does not grow forever.
+/// Forgets expired sessions every hour, so the table does not grow
+/// forever, and removes uploaded files no item names (an upload whose item
+/// was never written), once they are an hour old.
 async fn purge_expired_periodically(app: App) {
     let mut every_hour = tokio::time::interval(Duration::from_secs(60 * 60));
     loop {
@@ -668,6 +671,11 @@ async fn purge_expired_periodically(app: App) {
         match app.purge_expired().await {
             Ok(count) => tracing::debug!(count, "expired sessions purged"),
             Err(error) => tracing::warn!(%error, "could not purge expired sessions"),
+        }
+        match app.sweep_files(coopkit_app::catalogue::SWEEP_GRACE).await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "unnamed files removed"),
+            Err(error) => tracing::warn!(%error, "could not sweep unnamed files"),
         }
     }
 }

@@ -6,6 +6,9 @@
 
 use std::io::{ErrorKind, Write};
 use std::path::PathBuf;
+use std::time::{Duration, UNIX_EPOCH};
+
+use coopkit_domain::Timestamp;
 
 use sha2::{Digest, Sha256};
 
@@ -17,6 +20,10 @@ pub trait FileStore: Send + Sync + std::fmt::Debug {
     /// The file with this key; `None` for a key it does not hold (or one
     /// that is not a key at all).
     fn get(&self, key: &str) -> std::io::Result<Option<Vec<u8>>>;
+    /// Every key held, with when its file was kept, in key order.
+    fn kept(&self) -> std::io::Result<Vec<(String, Timestamp)>>;
+    /// Removes the file with this key; nothing for a key it does not hold.
+    fn remove(&self, key: &str) -> std::io::Result<()>;
 }
 
 /// Files under a directory, in subdirectories by the key's first two
@@ -73,6 +80,81 @@ impl FileStore for DataDirFiles {
             Err(error) => Err(error),
         }
     }
+
+    fn kept(&self) -> std::io::Result<Vec<(String, Timestamp)>> {
+        let mut kept = Vec::new();
+        let dirs = match std::fs::read_dir(&self.root) {
+            Ok(dirs) => dirs,
+            Err(error) if error.kind() == ErrorKind::NotFound => return Ok(kept),
+            Err(error) => return Err(error),
+        };
+        for dir in dirs {
+            let dir = dir?;
+            if !dir.file_type()?.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(dir.path())? {
+                let file = file?;
+                let key = file.file_name().to_string_lossy().into_owned();
+                // Files set aside while being written are not keys yet.
+                if self.path(&key).is_none() {
+                    continue;
+                }
+                let modified = file.metadata()?.modified()?;
+                let since_epoch = modified.duration_since(UNIX_EPOCH).unwrap_or_default();
+                let at = i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX);
+                kept.push((key, Timestamp::from_millis(at)));
+            }
+        }
+        kept.sort();
+        Ok(kept)
+    }
+
+    fn remove(&self, key: &str) -> std::io::Result<()> {
+        let Some(path) = self.path(key) else {
+            return Ok(());
+        };
+        match std::fs::remove_file(path) {
+            Err(error) if error.kind() != ErrorKind::NotFound => Err(error),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// How long a file may sit unnamed before a sweep removes it: longer than
+/// any upload takes between keeping its files and writing its item.
+pub const SWEEP_GRACE: Duration = Duration::from_secs(60 * 60);
+
+impl crate::App {
+    /// Removes the files no item names that were kept longer ago than
+    /// `grace`: what uploads left when writing their item failed. Returns
+    /// how many were removed. The keys are read after the list of files,
+    /// so a file whose item was written meanwhile is named and kept.
+    pub async fn sweep_files(&self, grace: Duration) -> crate::Result<usize> {
+        let files = self.files.clone();
+        let kept = tokio::task::spawn_blocking(move || files.kept())
+            .await
+            .map_err(crate::AppError::because("listing kept files"))?
+            .map_err(crate::AppError::because("listing kept files"))?;
+        let grace_ms = i64::try_from(grace.as_millis()).unwrap_or(i64::MAX);
+        let before = self.clock.now().as_millis().saturating_sub(grace_ms);
+        let named = self.store.referenced_file_keys().await?;
+        let orphans: Vec<String> = kept
+            .into_iter()
+            .filter(|(key, at)| at.as_millis() <= before && !named.contains(key))
+            .map(|(key, _)| key)
+            .collect();
+        let files = self.files.clone();
+        tokio::task::spawn_blocking(move || {
+            for key in &orphans {
+                files.remove(key)?;
+            }
+            Ok::<_, std::io::Error>(orphans.len())
+        })
+        .await
+        .map_err(crate::AppError::because("removing unnamed files"))?
+        .map_err(crate::AppError::because("removing unnamed files"))
+    }
 }
 
 #[cfg(test)]
@@ -101,5 +183,16 @@ mod tests {
             vec![std::ffi::OsString::from(&key)],
             "nothing left aside"
         );
+        let other = files.put(b"another").unwrap();
+        let keys = |files: &DataDirFiles| -> Vec<String> {
+            files.kept().unwrap().into_iter().map(|(k, _)| k).collect()
+        };
+        let mut both = vec![key.clone(), other.clone()];
+        both.sort();
+        assert_eq!(keys(&files), both);
+        files.remove(&other).unwrap();
+        files.remove(&other).unwrap();
+        files.remove("../../etc/passwd").unwrap();
+        assert_eq!(keys(&files), [key]);
     }
 }

@@ -25,9 +25,12 @@ use coopkit_market::ItemKind;
 use coopkit_store::{Coop, NewItem, Person, StoredFile};
 
 pub use coopkit_market::{CatalogueSettings, Item, Licence, Order, OrderLine};
-pub use files::{DataDirFiles, FileStore};
+pub use files::{DataDirFiles, FileStore, SWEEP_GRACE};
 pub use fund::{FundReturn, FundView, Project, ProjectForm, INVESTOR_CLASS};
-pub use uploads::{accepted, sniff, thumbnail, Upload, THUMBNAIL_SIDE};
+pub use uploads::{
+    accepted, image_header, sniff, thumbnail, DecodeBudget, DecodePermit, ImageHeader,
+    ImageRefusal, Upload, PIXELS_MAX, THUMBNAIL_SIDE,
+};
 
 use crate::{App, AppError, Result};
 
@@ -324,13 +327,25 @@ impl App {
             return Err(AppError::internal("validated upload"));
         };
 
+        // An image's thumbnail is made before anything is kept, within
+        // the decoding budget: a refused image leaves no file behind.
+        let permit = if file_type.starts_with("image/") {
+            let header = image_header(&form.file.bytes).map_err(image_refused)?;
+            Some(
+                self.decode_budget
+                    .reserve(&header)
+                    .await
+                    .map_err(image_refused)?,
+            )
+        } else {
+            None
+        };
         let files = self.files.clone();
         let original = form.file.bytes;
         let preview = form.preview.map(|p| p.bytes);
-        let image = file_type.starts_with("image/");
         let bytes = original.len() as i64;
         let (key, preview_key, preview_type) = tokio::task::spawn_blocking(move || {
-            store_upload(files.as_ref(), &original, preview, image)
+            store_upload(files.as_ref(), &original, preview, permit.as_ref())
         })
         .await
         .map_err(AppError::because("storing an upload"))??;
@@ -420,34 +435,43 @@ fn check_item(
     (kind, file_type)
 }
 
-/// Keeps an upload and its preview in the file store (a thumbnail made
-/// here for an image, the clip given for a track or film); evaluates to
-/// their keys and the preview's type. Blocking: decoding and writing.
+/// Keeps an upload and its preview in the file store: for an image, a
+/// thumbnail made first (decoding within `permit`), so that an image that
+/// cannot be read is refused before anything is kept; for a track or a
+/// film, the clip given. Evaluates to the keys and the preview's type.
+/// Blocking: decoding and writing.
 fn store_upload(
     files: &dyn FileStore,
     original: &[u8],
     preview: Option<Vec<u8>>,
-    image: bool,
+    permit: Option<&DecodePermit>,
 ) -> Result<(String, String, &'static str)> {
     let stored = |bytes: &[u8]| {
         files
             .put(bytes)
             .map_err(AppError::because("the file store could not keep a file"))
     };
-    let key = stored(original)?;
-    let (preview_key, preview_type) = match (image, preview) {
-        (true, _) => {
-            let small =
-                thumbnail(original).ok_or_else(|| AppError::invalid("file", "image-unreadable"))?;
-            (stored(&small)?, "image/png")
+    let (preview, preview_type) = match (permit, preview) {
+        (Some(permit), _) => {
+            let small = thumbnail(original, permit.max_alloc).map_err(image_refused)?;
+            (Some(small), "image/png")
         }
-        (false, Some(clip)) => {
+        (None, Some(clip)) => {
             let clip_type = sniff(&clip).unwrap_or("application/octet-stream");
-            (stored(&clip)?, clip_type)
+            (Some(clip), clip_type)
         }
-        (false, None) => (String::new(), ""),
+        (None, None) => (None, ""),
+    };
+    let key = stored(original)?;
+    let preview_key = match preview {
+        Some(preview) => stored(&preview)?,
+        None => String::new(),
     };
     Ok((key, preview_key, preview_type))
+}
+
+fn image_refused(refusal: ImageRefusal) -> AppError {
+    AppError::invalid("file", refusal.code())
 }
 
 /// An upload's name as downloads give it: the last part of whatever path

@@ -3,10 +3,12 @@
 //! coopkit makes of images.
 
 use std::io::Cursor;
+use std::sync::Arc;
 
 use coopkit_market::ItemKind;
 use image::imageops::FilterType;
-use image::ImageFormat;
+use image::{ImageDecoder, ImageError, ImageFormat, ImageReader, Limits};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// A file as it came from the person's form.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,18 +67,142 @@ pub fn accepted(kind: ItemKind) -> (&'static [&'static str], usize) {
 /// The longest side of a thumbnail, in pixels.
 pub const THUMBNAIL_SIDE: u32 = 480;
 
+/// The most pixels an image may have: 100 megapixels, past what members'
+/// cameras make (full-frame cameras reach 60, phones save 12 to 50), and
+/// a bound on what decoding one costs (4 bytes a pixel, 8 for 16-bit PNG).
+/// A 16384 × 10240 PNG of zeros, 489 KB on the wire, would be 168.
+pub const PIXELS_MAX: u64 = 100_000_000;
+
+/// Why an image gives no thumbnail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageRefusal {
+    /// Not an image the decoder can read, or a broken one.
+    Unreadable,
+    /// More pixels than [`PIXELS_MAX`], or more memory to decode than is
+    /// allowed.
+    TooLarge,
+}
+
+impl ImageRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            ImageRefusal::Unreadable => "image-unreadable",
+            ImageRefusal::TooLarge => "image-too-large",
+        }
+    }
+}
+
+/// The memory image decoding may take at once, across every upload in
+/// flight: each decode holds what its header says it costs until it is
+/// done, so uploads at once wait their turn instead of adding up.
+#[derive(Clone, Debug)]
+pub struct DecodeBudget {
+    mib: Arc<Semaphore>,
+    total_mib: u32,
+}
+
+const MIB: u64 = 1024 * 1024;
+
+/// Room a decoder takes beside its pixels: rows, the inflater's window.
+const DECODER_SLACK_MIB: u64 = 8;
+
+impl DecodeBudget {
+    pub fn new(total_mib: u32) -> DecodeBudget {
+        DecodeBudget {
+            mib: Arc::new(Semaphore::new(total_mib as usize)),
+            total_mib,
+        }
+    }
+
+    /// Waits until decoding `header`'s image fits the budget; the permit
+    /// gives back its share when dropped, and says how many bytes the
+    /// decoder may allocate. An image larger than the whole budget is
+    /// refused at once.
+    pub async fn reserve(&self, header: &ImageHeader) -> Result<DecodePermit, ImageRefusal> {
+        let mib = header.decoded_bytes.div_ceil(MIB) + DECODER_SLACK_MIB;
+        let mib = u32::try_from(mib)
+            .ok()
+            .filter(|mib| *mib <= self.total_mib)
+            .ok_or(ImageRefusal::TooLarge)?;
+        let permit = Arc::clone(&self.mib)
+            .acquire_many_owned(mib)
+            .await
+            .map_err(|_| ImageRefusal::TooLarge)?;
+        Ok(DecodePermit {
+            _permit: permit,
+            max_alloc: u64::from(mib) * MIB,
+        })
+    }
+}
+
+/// A share of the [`DecodeBudget`], held while one image is decoded.
+#[derive(Debug)]
+pub struct DecodePermit {
+    _permit: OwnedSemaphorePermit,
+    pub max_alloc: u64,
+}
+
+/// What decoding an image will cost, read from its header alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ImageHeader {
+    pub width: u32,
+    pub height: u32,
+    /// The bytes its decoded pixels take.
+    pub decoded_bytes: u64,
+}
+
+fn reader(bytes: &[u8]) -> Result<ImageReader<Cursor<&[u8]>>, ImageRefusal> {
+    ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| ImageRefusal::Unreadable)
+}
+
+fn refusal(error: &ImageError) -> ImageRefusal {
+    match error {
+        ImageError::Limits(_) => ImageRefusal::TooLarge,
+        _ => ImageRefusal::Unreadable,
+    }
+}
+
+/// Reads an image's header, without decoding its pixels, and refuses one
+/// past [`PIXELS_MAX`].
+pub fn image_header(bytes: &[u8]) -> Result<ImageHeader, ImageRefusal> {
+    let decoder = reader(bytes)?.into_decoder().map_err(|e| refusal(&e))?;
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > PIXELS_MAX {
+        return Err(ImageRefusal::TooLarge);
+    }
+    Ok(ImageHeader {
+        width,
+        height,
+        decoded_bytes: decoder.total_bytes(),
+    })
+}
+
 /// A PNG no larger than [`THUMBNAIL_SIDE`] on either side, keeping the
-/// image's proportions; `None` when the image cannot be decoded.
-pub fn thumbnail(bytes: &[u8]) -> Option<Vec<u8>> {
-    let image = image::load_from_memory(bytes).ok()?;
+/// image's proportions. The header is read first: an image past
+/// [`PIXELS_MAX`] is refused before any pixel is decoded, and the decoder
+/// may allocate at most `max_alloc` bytes.
+pub fn thumbnail(bytes: &[u8], max_alloc: u64) -> Result<Vec<u8>, ImageRefusal> {
+    let header = image_header(bytes)?;
+    if header.decoded_bytes > max_alloc {
+        return Err(ImageRefusal::TooLarge);
+    }
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(max_alloc);
+    let mut reader = reader(bytes)?;
+    reader.limits(limits);
+    let image = reader.decode().map_err(|e| refusal(&e))?;
     let small = if image.width() > THUMBNAIL_SIDE || image.height() > THUMBNAIL_SIDE {
         image.resize(THUMBNAIL_SIDE, THUMBNAIL_SIDE, FilterType::Triangle)
     } else {
         image
     };
     let mut png = Cursor::new(Vec::new());
-    small.write_to(&mut png, ImageFormat::Png).ok()?;
-    Some(png.into_inner())
+    small
+        .write_to(&mut png, ImageFormat::Png)
+        .map_err(|e| refusal(&e))?;
+    Ok(png.into_inner())
 }
 
 #[cfg(test)]
@@ -113,18 +239,40 @@ mod tests {
 
     #[test]
     fn thumbnails_keep_proportions_within_the_side() {
-        let made = thumbnail(&png(1200, 600)).unwrap();
+        let made = thumbnail(&png(1200, 600), 64 << 20).unwrap();
         let small = image::load_from_memory(&made).unwrap();
         assert_eq!(
             (small.width(), small.height()),
             (THUMBNAIL_SIDE, THUMBNAIL_SIDE / 2)
         );
-        let tiny = image::load_from_memory(&thumbnail(&png(40, 30)).unwrap()).unwrap();
+        let tiny = image::load_from_memory(&thumbnail(&png(40, 30), 64 << 20).unwrap()).unwrap();
         assert_eq!(
             (tiny.width(), tiny.height()),
             (40, 30),
             "small images are not enlarged"
         );
-        assert_eq!(thumbnail(b"\x89PNG\r\n\x1A\nbroken"), None);
+        assert_eq!(
+            thumbnail(b"\x89PNG\r\n\x1A\nbroken", 64 << 20),
+            Err(ImageRefusal::Unreadable)
+        );
+    }
+
+    /// Found probing uploads: a 489 KB PNG of 16384 × 10240 pixels was
+    /// decoded whole (about 500 MB); four at once took the server past
+    /// 2.6 GB. Its header now refuses it before a pixel is decoded.
+    #[test]
+    fn an_image_past_the_pixel_bound_is_refused_from_its_header() {
+        let big = coopkit_testkit::png_bomb(16384, 10240);
+        assert!(big.len() < 1 << 20, "{} bytes on the wire", big.len());
+        assert_eq!(image_header(&big), Err(ImageRefusal::TooLarge));
+        assert_eq!(thumbnail(&big, u64::MAX), Err(ImageRefusal::TooLarge));
+        // Under the pixel bound, the memory allowed still decides.
+        let header = image_header(&png(1000, 1000)).unwrap();
+        assert_eq!(header.decoded_bytes, 3_000_000);
+        assert_eq!(
+            thumbnail(&png(1000, 1000), 2_999_999),
+            Err(ImageRefusal::TooLarge)
+        );
+        assert!(thumbnail(&png(1000, 1000), 3_000_000).is_ok());
     }
 }

@@ -26,14 +26,14 @@ use coopkit_testkit::{each_backend, story, Backend, TestDb, TEST_START};
 
 use crate::support::{coop_with, load, person};
 
-fn png(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {
     let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 80]));
     let mut bytes = Cursor::new(Vec::new());
     image.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
     bytes.into_inner()
 }
 
-fn photo(title: &str, creators: Vec<(PersonId, u32)>) -> ItemForm {
+pub(crate) fn photo(title: &str, creators: Vec<(PersonId, u32)>) -> ItemForm {
     ItemForm {
         kind: "photo".into(),
         title: title.into(),
@@ -86,17 +86,17 @@ async fn open_catalogue(app: &App, store: &Store, admin: &Person, coop: CoopId, 
     .unwrap();
 }
 
-struct Shop {
-    app: App,
-    clock: ManualClock,
+pub(crate) struct Shop {
+    pub(crate) app: App,
+    pub(crate) clock: ManualClock,
     admin: Person,
-    ana: Person,
-    bo: Person,
+    pub(crate) ana: Person,
+    pub(crate) bo: Person,
     buyer: Person,
-    _files: tempfile::TempDir,
+    pub(crate) files: tempfile::TempDir,
 }
 
-async fn shop(db: &TestDb) -> Shop {
+pub(crate) async fn shop(db: &TestDb) -> Shop {
     let store = db.store.clone();
     let [admin, ana, bo, buyer] = [
         person(&store, "admin").await,
@@ -140,7 +140,7 @@ async fn shop(db: &TestDb) -> Shop {
         ana: load(&store, ana).await,
         bo: load(&store, bo).await,
         buyer: load(&store, buyer).await,
-        _files: files,
+        files,
     }
 }
 
@@ -176,7 +176,7 @@ impl Shop {
     }
 }
 
-fn field_code(error: AppError) -> (String, &'static str) {
+pub(crate) fn field_code(error: AppError) -> (String, &'static str) {
     match error {
         AppError::Invalid(invalid) => (invalid.0[0].field.clone(), invalid.0[0].code),
         AppError::Conflict { field, code } => (field.to_owned(), code),

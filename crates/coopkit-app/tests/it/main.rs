@@ -17,3 +17,4 @@ mod requests;
 mod support;
 mod tasks;
 mod two_writers;
+mod uploads;
