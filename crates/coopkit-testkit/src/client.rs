@@ -15,6 +15,7 @@ pub struct Client {
     cookies: Arc<Mutex<HashMap<String, String>>>,
     bearer: Option<String>,
     accept_language: Option<String>,
+    extra_headers: Vec<(&'static str, String)>,
 }
 
 /// A response, read whole.
@@ -66,6 +67,29 @@ impl Client {
             cookies: Arc::default(),
             bearer: None,
             accept_language: None,
+            extra_headers: Vec::new(),
+        }
+    }
+
+    /// A client whose connections leave from `local`.
+    pub fn from_address(base_url: &str, local: std::net::IpAddr) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .local_address(local)
+                .build()
+                .expect("HTTP client"),
+            ..Client::new(base_url)
+        }
+    }
+
+    /// The same client, sending `header: value` with every request.
+    pub fn with_header(&self, header: &'static str, value: &str) -> Client {
+        let mut headers = self.extra_headers.clone();
+        headers.push((header, value.to_owned()));
+        Client {
+            extra_headers: headers,
+            ..self.clone()
         }
     }
 
@@ -111,6 +135,9 @@ impl Client {
         }
         if let Some(lang) = &self.accept_language {
             request = request.header("accept-language", lang);
+        }
+        for (header, value) in &self.extra_headers {
+            request = request.header(*header, value);
         }
         request
     }

@@ -165,6 +165,17 @@ impl TestServer {
     }
 
     pub async fn spawn_with(backend: Backend, config: AppConfig) -> TestServer {
+        Self::spawn_behind(backend, config, &[]).await
+    }
+
+    /// A server that believes the forwarded headers of `trusted_proxies`
+    /// (CIDR networks or addresses), listening on 127.0.0.1 for clients
+    /// from any loopback address ([`Client::from_address`]).
+    pub async fn spawn_behind(
+        backend: Backend,
+        config: AppConfig,
+        trusted_proxies: &[&str],
+    ) -> TestServer {
         let db = TestDb::new(backend).await;
         let clock = ManualClock::at(TEST_START);
         let app = App::new(db.store.clone(), Arc::new(clock.clone()), config);
@@ -178,6 +189,8 @@ impl TestServer {
             session_ttl_s: 3600,
             public_url: None,
             directory: Default::default(),
+            trusted_proxies: coopkit_web::client::TrustedProxies::parse(trusted_proxies)
+                .expect("trusted proxies"),
         };
         let server = tokio::spawn(async move {
             coopkit_web::serve(listener, state, std::future::pending())
@@ -196,6 +209,12 @@ impl TestServer {
     /// A client with an empty cookie jar.
     pub fn client(&self) -> Client {
         Client::new(&self.base_url)
+    }
+
+    /// A client whose connections come from `local`, another loopback
+    /// address (127.0.0.2, 127.0.0.3…): another machine, as the server sees it.
+    pub fn client_from(&self, local: std::net::IpAddr) -> Client {
+        Client::from_address(&self.base_url, local)
     }
 
     pub fn backend(&self) -> Backend {

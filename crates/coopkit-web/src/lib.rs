@@ -4,6 +4,7 @@
 //! traced through it.
 
 mod api;
+pub mod client;
 mod cookies;
 mod directory;
 mod error;
@@ -51,6 +52,8 @@ pub struct AppState {
     /// links that leave the browser; `None`: from the request's Host.
     pub public_url: Option<String>,
     pub directory: DirectorySettings,
+    /// Proxies whose `Forwarded`/`X-Forwarded-For` headers are believed.
+    pub trusted_proxies: client::TrustedProxies,
 }
 
 /// The directory's map and open-data settings.
@@ -133,6 +136,10 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::upload_routes(state.clone(), UPLOAD_LIMIT_BYTES))
         .layer(axum::middleware::from_fn(api_not_found))
         .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            client::identify,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

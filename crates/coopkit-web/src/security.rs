@@ -1,9 +1,10 @@
 //! Headers that tell browsers to refuse what coopkit never does: inline
-//! scripts, framing, guessing content types.
+//! scripts, framing, guessing content types, and, over HTTPS, plain HTTP.
 
 use axum::extract::Request;
 use axum::http::header::{
-    CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
 };
 use axum::http::HeaderValue;
 use axum::middleware::Next;
@@ -13,8 +14,20 @@ const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; m
                    form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 pub async fn headers(request: Request, next: Next) -> Response {
+    let https = request
+        .extensions()
+        .get::<crate::client::Client>()
+        .is_some_and(|client| client.https);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if https {
+        // Only when a trusted proxy says the browser came over HTTPS: HSTS
+        // over plain HTTP (the demo, a private network) would lock it out.
+        headers.insert(
+            STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     // A page that needs more (the map's tiles and scripts) sets its own.
     headers
         .entry(CONTENT_SECURITY_POLICY)

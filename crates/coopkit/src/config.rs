@@ -54,6 +54,12 @@ pub struct Server {
     /// `https://coop.example.org`, for links that leave the browser
     /// (payment QR codes). Empty: taken from each request's Host header.
     pub public_url: String,
+    /// Reverse proxies (CIDR networks or addresses) whose `Forwarded` or
+    /// `X-Forwarded-For` and `-Proto` headers are believed; from anyone
+    /// else those headers are ignored. Empty: the socket's peer is the
+    /// client.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -120,6 +126,7 @@ impl Default for Config {
                 addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
                 secure_cookies: true,
                 public_url: String::new(),
+                trusted_proxies: Vec::new(),
             },
             database: Database {
                 data_dir: PathBuf::from("coopkit-data"),
@@ -196,6 +203,7 @@ impl Config {
             ("addr", "Address and port to listen on."),
             ("secure_cookies", "Mark cookies Secure (with __Host- names). Browsers accept them over HTTPS and from localhost; turn off only for plain HTTP on a private network."),
             ("public_url", "The address people reach this server at, such as \"https://coop.example.org\", for links in payment QR codes. Empty: taken from each request's Host header."),
+            ("trusted_proxies", "Reverse proxies (CIDR networks or addresses, e.g. [\"10.0.0.0/8\"]) whose Forwarded, X-Forwarded-For and X-Forwarded-Proto headers are believed; from anyone else they are ignored. Behind a proxy that says HTTPS, pages carry HSTS."),
             ("[database]", ""),
             ("data_dir", "Where the SQLite database lives."),
             ("[security]", ""),

@@ -637,7 +637,11 @@ async fn serve(config: &Config, app: App, banner: &[String]) -> anyhow::Result<(
         .filter(|url| !url.is_empty())
         .unwrap_or_else(|| format!("http://{bound}"));
     let market = tokio::spawn(market_tick_periodically(app.clone(), base));
+    let trusted_proxies =
+        coopkit_web::client::TrustedProxies::parse(&config.server.trusted_proxies)
+            .map_err(|problem| anyhow::anyhow!("server.trusted_proxies: {problem}"))?;
     let state = AppState {
+        trusted_proxies,
         session_ttl_s: config.security.session_days * 24 * 60 * 60,
         app: app.clone(),
         cookies: CookiePolicy {

@@ -283,8 +283,8 @@ async fn form_currency(
         .ok_or_else(|| AppError::invalid("currency", "currency-unknown"))
 }
 
-/// The client's address, for per-client login limits. Absent when the
-/// server was not started with connection info (some tests).
+/// The client's address, for per-client login limits: the socket's peer,
+/// or behind a trusted proxy the address it forwarded (`client::identify`).
 #[derive(Debug)]
 pub struct ClientAddr(pub String);
 
@@ -294,8 +294,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let addr = parts
             .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string());
+            .get::<crate::client::Client>()
+            .map_or_else(|| "unknown".to_owned(), |client| client.addr.to_string());
         Ok(ClientAddr(addr))
     }
 }

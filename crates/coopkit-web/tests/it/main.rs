@@ -6,6 +6,7 @@
 mod api;
 mod browser;
 mod catalogue;
+mod clients;
 mod directory;
 mod fixtures;
 mod forecasts;
