@@ -8,6 +8,7 @@
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use coopkit_domain::throttle::{login_wait, LoginLimits};
 use coopkit_domain::validation::Collector;
 use coopkit_domain::{DisplayName, Email, Locale, Password};
 use coopkit_store::{NewPerson, Person};
@@ -31,6 +32,31 @@ pub struct LoginAttempt {
     pub password: String,
     /// The client's address, for the per-client limit.
     pub client: String,
+    /// The secret of the browser's device cookie, if it sent one: a browser
+    /// that logged in to this account before is not slowed by failures
+    /// for it from elsewhere.
+    pub device: Option<String>,
+}
+
+/// How long a device cookie vouches for its browser.
+pub const DEVICE_TTL_MS: i64 = 365 * 24 * 60 * 60 * 1000;
+
+/// Someone who proved who they are, and their browser's new device
+/// secret, for its cookie.
+#[derive(Debug)]
+pub struct LoggedIn {
+    pub person: Person,
+    pub device: DeviceSecret,
+}
+
+/// A device cookie's value. Only its digest is stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DeviceSecret(pub String);
+
+impl std::fmt::Debug for DeviceSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeviceSecret(..)")
+    }
 }
 
 /// A session's secret: the cookie value. Only its digest is stored.
@@ -131,23 +157,37 @@ impl App {
         Ok(person)
     }
 
-    /// Checks a password, within the failed-login limits. The same answer,
-    /// and about the same time, whether the address is unknown or the
-    /// password wrong, so the login form does not reveal who has an account.
-    pub async fn log_in(&self, attempt: LoginAttempt) -> Result<Person> {
+    /// Checks a password, within the failed-login limits
+    /// (`coopkit_domain::throttle`). The same answer, and about the same
+    /// time, whether the address is unknown or the password wrong, so the
+    /// login form does not reveal who has an account.
+    pub async fn log_in(&self, attempt: LoginAttempt) -> Result<LoggedIn> {
         let now = self.clock.now();
         let email_key = attempt.email.trim().to_lowercase();
         let window_start = now.plus_millis(-self.config.login_window_ms);
-        let (by_email, by_client) = self
+        let failures = self
             .store
             .login_failures_since(&email_key, &attempt.client, window_start)
             .await?;
-        if by_email >= self.config.login_failures_per_email_max
-            || by_client >= self.config.login_failures_per_client_max
-        {
-            tracing::warn!(client = %attempt.client, "login rate limit reached");
+        let known_device = match &attempt.device {
+            Some(secret) => {
+                let since = now.plus_millis(-DEVICE_TTL_MS);
+                self.store
+                    .is_login_device(&digest(secret), &email_key, since)
+                    .await?
+            }
+            None => false,
+        };
+        let limits = LoginLimits {
+            window_ms: self.config.login_window_ms,
+            per_account: self.config.login_failures_per_email_max,
+            per_client: self.config.login_failures_per_client_max,
+        };
+        let wait_ms = login_wait(&failures, known_device, &limits, now);
+        if wait_ms > 0 {
+            tracing::warn!(client = %attempt.client, wait_ms, "login throttled");
             return Err(AppError::RateLimited {
-                retry_after_s: self.config.login_window_ms / 1000,
+                retry_after_s: (wait_ms + 999) / 1000,
             });
         }
         let found = match Email::parse(&attempt.email) {
@@ -165,8 +205,17 @@ impl App {
         .await?;
         match person {
             Some(person) if matches => {
-                self.store.clear_login_failures(&email_key).await?;
-                Ok(person)
+                self.store
+                    .clear_login_failures(&email_key, &attempt.client)
+                    .await?;
+                let device = new_secret();
+                self.store
+                    .add_login_device(&digest(&device), &email_key, now)
+                    .await?;
+                Ok(LoggedIn {
+                    person,
+                    device: DeviceSecret(device),
+                })
             }
             _ => {
                 self.store
@@ -230,11 +279,16 @@ impl App {
         Ok(self.store.set_locale(person.id, locale).await?)
     }
 
-    /// Forgets expired sessions and login failures older than the window.
+    /// Forgets expired sessions, login failures older than the window and
+    /// device cookies older than a year.
     pub async fn purge_expired(&self) -> Result<u64> {
         let now = self.clock.now();
         let failures_before = now.plus_millis(-self.config.login_window_ms);
-        Ok(self.store.purge_expired(now, failures_before).await?)
+        let devices_before = now.plus_millis(-DEVICE_TTL_MS);
+        Ok(self
+            .store
+            .purge_expired(now, failures_before, devices_before)
+            .await?)
     }
 }
 

@@ -22,7 +22,10 @@ use std::sync::{Arc, OnceLock};
 use coopkit_domain::Clock;
 use coopkit_store::Store;
 
-pub use auth::{hash_password, new_secret, ApiToken, LoginAttempt, SessionToken, SignUp};
+pub use auth::{
+    hash_password, new_secret, ApiToken, DeviceSecret, LoggedIn, LoginAttempt, SessionToken,
+    SignUp, DEVICE_TTL_MS,
+};
 pub use coops::{CoopPage, FoundCoop};
 pub use error::{AppError, Result};
 pub use memberships::JoinOutcome;

@@ -14,6 +14,7 @@ pub mod ids;
 pub mod membership;
 pub mod person;
 pub mod subject;
+pub mod throttle;
 pub mod validation;
 pub mod values;
 

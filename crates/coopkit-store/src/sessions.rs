@@ -1,6 +1,7 @@
 //! Sessions, API tokens and failed logins: what authentication needs to
 //! remember. Tokens are stored only as SHA-256 digests.
 
+use coopkit_domain::throttle::LoginFailures;
 use coopkit_domain::{ApiTokenId, PersonId, Timestamp};
 
 use crate::error::Conflict;
@@ -67,7 +68,12 @@ impl Store {
 
     /// Forgets expired sessions and old login failures; returns how many
     /// sessions went.
-    pub async fn purge_expired(&self, now: Timestamp, failures_before: Timestamp) -> Result<u64> {
+    pub async fn purge_expired(
+        &self,
+        now: Timestamp,
+        failures_before: Timestamp,
+        devices_before: Timestamp,
+    ) -> Result<u64> {
         let sessions = on_pool!(self, |pool| {
             let done = sqlx::query("DELETE FROM session WHERE expires_at <= $1")
                 .bind(now.as_millis())
@@ -75,6 +81,10 @@ impl Store {
                 .await?;
             sqlx::query("DELETE FROM login_failure WHERE at < $1")
                 .bind(failures_before.as_millis())
+                .execute(pool)
+                .await?;
+            sqlx::query("DELETE FROM login_device WHERE created_at < $1")
+                .bind(devices_before.as_millis())
                 .execute(pool)
                 .await?;
             Ok::<_, sqlx::Error>(done.rows_affected())
@@ -133,18 +143,21 @@ impl Store {
         Ok(())
     }
 
-    /// Failed logins since `since`: for this address, and from this client.
+    /// Failed logins since `since`: for this account, for this account
+    /// from this client, and from this client; and the account's latest.
     pub async fn login_failures_since(
         &self,
         email: &str,
         client: &str,
         since: Timestamp,
-    ) -> Result<(i64, i64)> {
-        let counts: (i64, i64) = on_pool!(self, |pool| {
+    ) -> Result<LoginFailures> {
+        let counts: FailureRow = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT \
-                   (SELECT count(*) FROM login_failure WHERE email = $1 AND at >= $3), \
-                   (SELECT count(*) FROM login_failure WHERE client = $2 AND at >= $3)",
+                   (SELECT count(*) FROM login_failure WHERE email = $1 AND at >= $3) AS account, \
+                   (SELECT count(*) FROM login_failure WHERE email = $1 AND client = $2 AND at >= $3) AS pair, \
+                   (SELECT count(*) FROM login_failure WHERE client = $2 AND at >= $3) AS client, \
+                   (SELECT max(at) FROM login_failure WHERE email = $1 AND at >= $3) AS last_at",
             )
             .bind(email)
             .bind(client)
@@ -152,18 +165,78 @@ impl Store {
             .fetch_one(pool)
             .await
         })?;
-        Ok(counts)
+        Ok(LoginFailures {
+            account: counts.account,
+            pair: counts.pair,
+            client: counts.client,
+            last: counts.last_at.map(Timestamp::from_millis),
+        })
     }
 
-    /// A successful login clears the address's failures.
-    pub async fn clear_login_failures(&self, email: &str) -> Result<()> {
+    /// Remembers a browser that logged in to `email`'s account, by the
+    /// digest of its cookie's secret.
+    pub async fn add_login_device(
+        &self,
+        token_hash: &[u8],
+        email: &str,
+        now: Timestamp,
+    ) -> Result<()> {
         on_pool!(self, |pool| {
-            sqlx::query("DELETE FROM login_failure WHERE email = $1")
+            sqlx::query(
+                "INSERT INTO login_device (token_hash, email, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (token_hash) DO NOTHING",
+            )
+            .bind(token_hash)
+            .bind(email)
+            .bind(now.as_millis())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// Whether the browser with this cookie digest has logged in to
+    /// `email`'s account since `since`.
+    pub async fn is_login_device(
+        &self,
+        token_hash: &[u8],
+        email: &str,
+        since: Timestamp,
+    ) -> Result<bool> {
+        let found: Option<i64> = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT created_at FROM login_device WHERE token_hash = $1 AND email = $2 AND created_at >= $3",
+            )
+            .bind(token_hash)
+            .bind(email)
+            .bind(since.as_millis())
+            .fetch_optional(pool)
+            .await
+        })?;
+        Ok(found.is_some())
+    }
+
+    /// A successful login clears the failures of its account from its
+    /// client; those from elsewhere still count, so an attacker's
+    /// failures are not forgiven when the owner logs in.
+    pub async fn clear_login_failures(&self, email: &str, client: &str) -> Result<()> {
+        on_pool!(self, |pool| {
+            sqlx::query("DELETE FROM login_failure WHERE email = $1 AND client = $2")
                 .bind(email)
+                .bind(client)
                 .execute(pool)
                 .await
                 .map(|done| done.rows_affected())
         })?;
         Ok(())
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct FailureRow {
+    account: i64,
+    pair: i64,
+    client: i64,
+    last_at: Option<i64>,
 }

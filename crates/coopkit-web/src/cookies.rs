@@ -21,6 +21,9 @@ pub enum Cookie {
     Csrf,
     /// The chosen language, for people who are not logged in.
     Lang,
+    /// A browser that logged in before (OWASP's device cookie): failures
+    /// for its account from elsewhere do not slow it. HttpOnly, Strict.
+    Device,
 }
 
 impl Cookie {
@@ -35,6 +38,8 @@ impl Cookie {
             (Cookie::Csrf, false) => "coopkit_csrf",
             (Cookie::Lang, true) => "__Host-coopkit_lang",
             (Cookie::Lang, false) => "coopkit_lang",
+            (Cookie::Device, true) => "__Host-coopkit_device",
+            (Cookie::Device, false) => "coopkit_device",
         }
     }
 
@@ -43,7 +48,7 @@ impl Cookie {
             // Lax: following a link to coopkit from elsewhere keeps you
             // logged in; cross-site POSTs still carry no session.
             Cookie::Session | Cookie::Lang => "Lax",
-            Cookie::Csrf => "Strict",
+            Cookie::Csrf | Cookie::Device => "Strict",
         }
     }
 

@@ -1,4 +1,5 @@
 use coopkit_domain::coop::NewCoop;
+use coopkit_domain::throttle::LoginFailures;
 use coopkit_domain::{
     ClassKey, CoopName, CoopSettings, DisplayName, DuesPeriod, Email, Locale, MemberClassSpec,
     MembershipId, MembershipStatus, PersonId, Role, Slug, Timestamp,
@@ -480,7 +481,7 @@ each_backend! {
         );
         assert_eq!(store.session_person(&[8u8; 32], T0).await.unwrap(), None);
         assert_eq!(
-            store.purge_expired(T0.plus_millis(1000), T0).await.unwrap(),
+            store.purge_expired(T0.plus_millis(1000), T0, T0).await.unwrap(),
             1
         );
         store
@@ -519,17 +520,27 @@ each_backend! {
                 .login_failures_since("ana@example.coop", "10.0.0.1", T0)
                 .await
                 .unwrap(),
-            (3, 4)
+            LoginFailures {
+                account: 3,
+                pair: 3,
+                client: 4,
+                last: Some(T0.plus_millis(2)),
+            }
         );
         assert_eq!(
             store
                 .login_failures_since("ana@example.coop", "10.0.0.2", T0.plus_millis(2))
                 .await
                 .unwrap(),
-            (1, 0)
+            LoginFailures {
+                account: 1,
+                pair: 0,
+                client: 0,
+                last: Some(T0.plus_millis(2)),
+            }
         );
         store
-            .clear_login_failures("ana@example.coop")
+            .clear_login_failures("ana@example.coop", "10.0.0.1")
             .await
             .unwrap();
         assert_eq!(
@@ -537,8 +548,31 @@ each_backend! {
                 .login_failures_since("ana@example.coop", "10.0.0.1", T0)
                 .await
                 .unwrap(),
-            (0, 1)
+            LoginFailures {
+                client: 1,
+                ..LoginFailures::default()
+            }
         );
+
+        // A browser that logged in is known for that account only, for as
+        // long as it is kept.
+        store
+            .add_login_device(b"device digest", "ana@example.coop", T0)
+            .await
+            .unwrap();
+        for (email, since, known) in [
+            ("ana@example.coop", T0, true),
+            ("bob@example.coop", T0, false),
+            ("ana@example.coop", T0.plus_millis(1), false),
+        ] {
+            let found = store.is_login_device(b"device digest", email, since).await.unwrap();
+            assert_eq!(found, known, "{email} since {since:?}");
+        }
+        store.purge_expired(T0, T0, T0.plus_millis(1)).await.unwrap();
+        assert!(!store
+            .is_login_device(b"device digest", "ana@example.coop", T0)
+            .await
+            .unwrap());
     }
 }
 

@@ -80,8 +80,11 @@ pub async fn create_token(
             email: request.email,
             password: request.password,
             client,
+            // Programs hold tokens, not device cookies.
+            device: None,
         })
-        .await?;
+        .await?
+        .person;
     let token = state.app.create_api_token(&person, &request.name).await?;
     Ok((
         StatusCode::CREATED,

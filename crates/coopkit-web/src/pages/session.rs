@@ -2,9 +2,10 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::records::Person;
-use coopkit_app::{AppError, LoginAttempt, SignUp};
+use coopkit_app::{AppError, DeviceSecret, LoginAttempt, SignUp};
 use coopkit_domain::Locale;
 use serde::Deserialize;
 
@@ -81,7 +82,7 @@ pub async fn signup(
         })
         .await;
     match signed_up {
-        Ok(person) => logged_in(&state, &person, next.target()).await,
+        Ok(person) => logged_in(&state, &person, None, next.target()).await,
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error, &v.tr)?;
             render_with(
@@ -120,6 +121,7 @@ pub async fn login(
     State(state): State<AppState>,
     v: Viewer,
     ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> PageResult {
     let next = Next { next: form.next };
@@ -127,9 +129,14 @@ pub async fn login(
         email: form.email.clone(),
         password: form.password,
         client,
+        device: Cookie::Device
+            .read(&headers, state.cookies)
+            .filter(|secret| secret.len() == 64),
     };
     let (status, errors, general_error) = match state.app.log_in(attempt).await {
-        Ok(person) => return logged_in(&state, &person, next.target()).await,
+        Ok(done) => {
+            return logged_in(&state, &done.person, Some(&done.device), next.target()).await
+        }
         Err(error @ AppError::RateLimited { .. }) => {
             let failure = crate::error::WebError::App(error).failure();
             (
@@ -156,8 +163,14 @@ pub async fn login(
 }
 
 /// Starts a session and goes on to `next`. The CSRF token is renewed at
-/// the same time, so a token planted before login is worthless after it.
-async fn logged_in(state: &AppState, person: &Person, next: &str) -> PageResult {
+/// the same time, so a token planted before login is worthless after it;
+/// after a password, the browser gets its device cookie for a year.
+async fn logged_in(
+    state: &AppState,
+    person: &Person,
+    device: Option<&DeviceSecret>,
+    next: &str,
+) -> PageResult {
     let session = state.app.start_session(person).await?;
     let policy = state.cookies;
     let mut response = Redirect::to(next).into_response();
@@ -168,6 +181,11 @@ async fn logged_in(state: &AppState, person: &Person, next: &str) -> PageResult 
             Cookie::Csrf.set(&coopkit_app::new_secret(), None, policy),
         ],
     );
+    if let Some(device) = device {
+        let year_s = coopkit_app::DEVICE_TTL_MS / 1000;
+        let cookie = Cookie::Device.set(&device.0, Some(year_s), policy);
+        cookies::append(response.headers_mut(), [cookie]);
+    }
     Ok(response)
 }
 

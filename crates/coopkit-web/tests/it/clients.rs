@@ -77,3 +77,37 @@ each_backend! {
         assert!(plain.headers.get("strict-transport-security").is_none());
     }
 }
+
+each_backend! {
+    /// Found probing the demo: five wrong passwords for a member's email,
+    /// from anywhere, locked that member out everywhere for fifteen
+    /// minutes. Now the account slows down (a second, doubling) and the
+    /// browser the member logged in from before is not slowed at all.
+    async fn failures_for_an_account_slow_strangers_and_spare_the_owners_browser(backend: Backend) {
+        let server = TestServer::spawn(backend).await;
+        api_person(&server, "Ola Owner").await;
+        let email = email_of("Ola Owner");
+        let laptop = server.client_from(loopback(2));
+        laptop.log_in(&email, PASSWORD).await.assert_status(303);
+        assert!(laptop.cookie("__Host-coopkit_device").is_some(), "the laptop is remembered");
+
+        let attacker = server.client_from(loopback(3));
+        for _ in 0..5 {
+            log_in(&attacker, &email, "guessing").await.assert_status(422);
+        }
+        // The attacker's own pair is spent for the window.
+        let spent = log_in(&attacker, &email, PASSWORD).await;
+        spent.assert_status(429);
+        assert_eq!(spent.headers["retry-after"], "900");
+
+        // The owner's laptop logs in at once.
+        laptop.log_in(&email, PASSWORD).await.assert_status(303);
+        // A new browser elsewhere waits a second, not fifteen minutes.
+        let phone = server.client_from(loopback(4));
+        let slowed = log_in(&phone, &email, PASSWORD).await;
+        slowed.assert_status(429);
+        assert_eq!(slowed.headers["retry-after"], "1");
+        server.clock.advance_ms(1_000);
+        log_in(&phone, &email, PASSWORD).await.assert_status(201);
+    }
+}
