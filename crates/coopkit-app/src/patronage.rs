@@ -25,7 +25,7 @@ use coopkit_store::{Coop, CoopRules, Person, ProposalId};
 use serde::{Deserialize, Serialize};
 
 use crate::governance::ProposalForm;
-use crate::ledger::{Instruction, Payment};
+use crate::ledger::{linked_chain, Instruction, Payment};
 use crate::{App, AppError, Result};
 
 /// The bylaws' settings for closing a year.
@@ -166,26 +166,24 @@ fn allocation_payments(coop: &Coop, record: &AllocationRecord) -> Result<Vec<Ins
     let capital = CurrencyCode::parse(&record.allocation.capital_currency)
         .map_err(AppError::because("currency"))?;
     let year = &record.allocation.year;
-    let pay = |part: String, currency: &CurrencyCode, (from, to), amount, memo: String| {
-        Instruction::Pay(Payment {
-            id: transfer_id(coop, id, &part),
-            currency: currency.clone(),
-            from,
-            to,
-            amount,
-            hold: None,
-            linked: true,
-            memo,
-            cause: format!("allocation:{id}"),
-        })
+    let pay = |part: String, currency: &CurrencyCode, (from, to), amount, memo: String| Payment {
+        id: transfer_id(coop, id, &part),
+        currency: currency.clone(),
+        from,
+        to,
+        amount,
+        hold: None,
+        linked: true,
+        memo,
+        cause: format!("allocation:{id}"),
     };
     let issuance = AccountOwner::Coop(CoopAccount::Issuance);
     let reserve = AccountOwner::Coop(CoopAccount::Reserve);
-    let mut instructions = Vec::new();
+    let mut payments = Vec::new();
     if allocation.reserve > 0 {
         let memo = format!("Reserve {year}");
         let amount = allocation.reserve;
-        instructions.push(pay(
+        payments.push(pay(
             "reserve".into(),
             &money,
             (issuance, reserve),
@@ -196,7 +194,7 @@ fn allocation_payments(coop: &Coop, record: &AllocationRecord) -> Result<Vec<Ins
     if allocation.loss_to_reserve > 0 {
         let memo = format!("Loss {year} charged to the reserve");
         let amount = allocation.loss_to_reserve;
-        instructions.push(pay(
+        payments.push(pay(
             "loss".into(),
             &money,
             (reserve, issuance),
@@ -209,19 +207,15 @@ fn allocation_payments(coop: &Coop, record: &AllocationRecord) -> Result<Vec<Ins
         if m.cash > 0 {
             let memo = format!("Patronage {year}, cash");
             let part = format!("cash|{}", m.member);
-            instructions.push(pay(part, &money, (issuance, member), m.cash, memo));
+            payments.push(pay(part, &money, (issuance, member), m.cash, memo));
         }
         if m.retained > 0 {
             let memo = format!("Patronage {year}, retained");
             let part = format!("retained|{}", m.member);
-            instructions.push(pay(part, &capital, (issuance, member), m.retained, memo));
+            payments.push(pay(part, &capital, (issuance, member), m.retained, memo));
         }
     }
-    // The last of a linked chain closes it.
-    if let Some(Instruction::Pay(last)) = instructions.last_mut() {
-        last.linked = false;
-    }
-    Ok(instructions)
+    Ok(linked_chain(payments))
 }
 
 /// What is wrong with a form closing a year, field by field.

@@ -15,7 +15,7 @@ pub use coopkit_market::Project;
 
 use super::refused;
 use crate::governance::ProposalForm;
-use crate::ledger::{Instruction, Payment};
+use crate::ledger::{linked_chain, Instruction, Payment};
 use crate::{App, AppError, Result};
 
 /// The cause of a pledge: what counts as an investor's capital.
@@ -337,20 +337,15 @@ fn return_payments(
     currency: &CurrencyCode,
     paid: &[FundReturn],
 ) -> Vec<Instruction> {
-    let legs: Vec<&FundReturn> = paid.iter().filter(|r| r.paid > 0).collect();
-    let last = legs.len().saturating_sub(1);
-    let payments = legs.iter().enumerate().map(|(i, r)| {
-        Instruction::Pay(Payment {
-            id: TransferId::derived(&format!("fund-return:{}:{year}:{}", coop.0, r.investor.0)),
-            currency: currency.clone(),
-            from: AccountOwner::Coop(CoopAccount::Fund),
-            to: AccountOwner::Member(r.investor),
-            amount: r.paid,
-            hold: None,
-            linked: i < last,
-            memo: format!("Return on capital, {year}"),
-            cause: format!("fund-return:{year}"),
-        })
-    });
-    payments.collect()
+    linked_chain(paid.iter().filter(|r| r.paid > 0).map(|r| Payment {
+        id: TransferId::derived(&format!("fund-return:{}:{year}:{}", coop.0, r.investor.0)),
+        currency: currency.clone(),
+        from: AccountOwner::Coop(CoopAccount::Fund),
+        to: AccountOwner::Member(r.investor),
+        amount: r.paid,
+        hold: None,
+        linked: true,
+        memo: format!("Return on capital, {year}"),
+        cause: format!("fund-return:{year}"),
+    }))
 }

@@ -14,7 +14,7 @@ use sha2::Sha256;
 use super::{
     refused, sale_cause, CatalogueSettings, FileDownload, Item, Order, OrderForm, DOWNLOAD_LINK_MS,
 };
-use crate::ledger::{Instruction, Payment};
+use crate::ledger::{linked_chain, Instruction, Payment};
 use crate::{App, AppError, Result};
 
 fn signature(key: &str, coop: &Coop, order: &Order, expires: i64) -> Result<Hmac<Sha256>> {
@@ -52,21 +52,21 @@ fn sale_payments(
         .chain([(AccountOwner::Coop(CoopAccount::Sales), divided.coop)])
         .filter(|(owner, paid)| *paid > 0 && *owner != buyer)
         .collect();
-    let last = legs.len().saturating_sub(1);
-    let payments = legs.into_iter().enumerate().map(|(leg, (to, paid))| {
-        Instruction::Pay(Payment {
+    let payments = legs
+        .into_iter()
+        .enumerate()
+        .map(|(leg, (to, paid))| Payment {
             id: TransferId::derived(&format!("sale:{}:{}:{leg}", coop.id.0, order.id)),
             currency: settings.currency.clone(),
             from: buyer,
             to,
             amount: paid,
             hold: None,
-            linked: leg < last,
+            linked: true,
             memo: item.item.title.chars().take(100).collect(),
             cause: sale_cause(item.id, order.id),
-        })
-    });
-    Ok(payments.collect())
+        });
+    Ok(linked_chain(payments))
 }
 
 /// What one order buys and at what price: the licence (none for goods),

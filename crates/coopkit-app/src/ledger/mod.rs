@@ -102,6 +102,24 @@ pub struct LedgerOverview {
     pub may_issue: bool,
 }
 
+/// Payments as one linked chain: each stands or falls with the rest, and
+/// the last closes the chain.
+pub(crate) fn linked_chain(payments: impl IntoIterator<Item = Payment>) -> Vec<Instruction> {
+    let mut chain: Vec<Instruction> = payments
+        .into_iter()
+        .map(|payment| {
+            Instruction::Pay(Payment {
+                linked: true,
+                ..payment
+            })
+        })
+        .collect();
+    if let Some(Instruction::Pay(last)) = chain.last_mut() {
+        last.linked = false;
+    }
+    chain
+}
+
 /// A fresh transfer id for a form: 128 random bits, so that submitting the
 /// same form twice (a double click, a reload) pays once.
 pub fn new_transfer_id() -> TransferId {
