@@ -12,6 +12,7 @@ use coopkit_domain::throttle::{login_wait, LoginLimits};
 use coopkit_domain::validation::Collector;
 use coopkit_domain::{DisplayName, Email, Locale, Password};
 use coopkit_store::{NewPerson, Person};
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use crate::{App, AppError, Result};
@@ -96,6 +97,18 @@ pub fn new_secret() -> String {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     hex::encode(bytes)
+}
+
+/// The CSRF token of a logged-in browser's forms: an HMAC keyed by its
+/// session secret (OWASP's signed double-submit). Only the holder of the
+/// session can compute it, so a token planted in a cookie, or read from
+/// someone else's page, is worthless; and every app server derives the
+/// same token without sharing a key.
+pub fn session_form_token(session_secret: &str) -> Result<String> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(session_secret.as_bytes())
+        .map_err(AppError::because("form token key"))?;
+    mac.update(b"coopkit form token v1");
+    Ok(hex::encode(mac.finalize().into_bytes()))
 }
 
 pub(crate) fn digest(secret: &str) -> [u8; 32] {

@@ -23,8 +23,8 @@ use coopkit_domain::Clock;
 use coopkit_store::Store;
 
 pub use auth::{
-    hash_password, new_secret, ApiToken, DeviceSecret, LoggedIn, LoginAttempt, SessionToken,
-    SignUp, DEVICE_TTL_MS,
+    hash_password, new_secret, session_form_token, ApiToken, DeviceSecret, LoggedIn, LoginAttempt,
+    SessionToken, SignUp, DEVICE_TTL_MS,
 };
 pub use coops::{CoopPage, FoundCoop};
 pub use error::{AppError, Result};

@@ -1,6 +1,6 @@
 //! An HTTP client for tests that keeps cookies like a browser, does not
 //! follow redirects (so tests see them), and fills in a form's CSRF token
-//! from its cookie the way our pages do.
+//! from the last page it read, the way a browser submits a page's form.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,6 +13,8 @@ pub struct Client {
     base_url: String,
     http: reqwest::Client,
     cookies: Arc<Mutex<HashMap<String, String>>>,
+    /// The CSRF field of the last page read since the session last changed.
+    form_token: Arc<Mutex<Option<String>>>,
     bearer: Option<String>,
     accept_language: Option<String>,
     extra_headers: Vec<(&'static str, String)>,
@@ -65,6 +67,7 @@ impl Client {
                 .build()
                 .expect("HTTP client"),
             cookies: Arc::default(),
+            form_token: Arc::default(),
             bearer: None,
             accept_language: None,
             extra_headers: Vec::new(),
@@ -117,8 +120,20 @@ impl Client {
         self.cookies.lock().unwrap().get(name).cloned()
     }
 
+    /// Puts a cookie in the jar, as a sibling host or a script could.
+    pub fn plant_cookie(&self, name: &str, value: &str) {
+        let mut jar = self.cookies.lock().unwrap();
+        jar.insert(name.to_owned(), value.to_owned());
+    }
+
+    /// The CSRF field of the last page read: what a form on it would send.
+    pub fn form_token(&self) -> Option<String> {
+        self.csrf()
+    }
+
     pub fn forget_cookies(&self) {
         self.cookies.lock().unwrap().clear();
+        *self.form_token.lock().unwrap() = None;
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
@@ -161,6 +176,18 @@ impl Client {
             }
         }
         let body = response.text().await.unwrap_or_default();
+        let session_changed = headers.get_all(SET_COOKIE).iter().any(|set| {
+            set.to_str()
+                .unwrap_or_default()
+                .contains("coopkit_session=")
+        });
+        let mut form_token = self.form_token.lock().unwrap();
+        if let Some(token) = form_token_in(&body) {
+            *form_token = Some(token);
+        } else if session_changed {
+            *form_token = None;
+        }
+        drop(form_token);
         Reply {
             status,
             headers,
@@ -172,8 +199,8 @@ impl Client {
         self.send(self.request(reqwest::Method::GET, path)).await
     }
 
-    /// Posts a form as a page would: with the CSRF token from the cookie
-    /// (fetching a page first if there is none yet).
+    /// Posts a form as a page would: with the CSRF token of the last page
+    /// read (fetching the home page first if there is none yet).
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
         if self.csrf().is_none() {
             self.get("/").await;
@@ -185,7 +212,7 @@ impl Client {
     }
 
     /// Posts a form with a file (`multipart/form-data`) as a page would,
-    /// with the CSRF token from the cookie.
+    /// with the CSRF token of the last page read.
     pub async fn post_upload(
         &self,
         path: &str,
@@ -237,7 +264,7 @@ impl Client {
     }
 
     fn csrf(&self) -> Option<String> {
-        self.cookie("__Host-coopkit_csrf")
+        self.form_token.lock().unwrap().clone()
     }
 
     /// Like [`Client::post_json`], but `None` when the server cannot be
@@ -340,4 +367,12 @@ fn serde_urlencoded_pairs(fields: &[(&str, &str)]) -> String {
     let mut url = url::Url::parse("http://x/").expect("static URL");
     url.query_pairs_mut().extend_pairs(fields);
     url.query().unwrap_or_default().to_owned()
+}
+
+/// The value of the first `csrf` hidden field in a page.
+fn form_token_in(body: &str) -> Option<String> {
+    const FIELD: &str = r#"name="csrf" value=""#;
+    let start = body.find(FIELD)? + FIELD.len();
+    let length = body[start..].find('"')?;
+    Some(body[start..start + length].to_owned())
 }

@@ -1,6 +1,8 @@
 //! Form bodies, accepted only with the CSRF token of the page they came
-//! from (the double-submit pattern: the token is in a SameSite=Strict,
-//! host-only cookie and in a hidden field; another site can set neither).
+//! from. Logged in, the token is an HMAC of the session secret, which only
+//! the session's browser can know; before logging in (the login and sign-up
+//! forms) it is the double-submit pattern: the token is in a
+//! SameSite=Strict, host-only cookie and in a hidden field.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};

@@ -20,7 +20,8 @@ use crate::AppState;
 #[derive(Clone, Debug)]
 pub struct Viewer {
     pub person: Option<Person>,
-    /// The CSRF token every form on the page must send back.
+    /// The CSRF token every form on the page must send back: derived from
+    /// the session when logged in, the CSRF cookie's value before.
     pub csrf: String,
     pub tr: Tr,
     /// The path and query of this request, to come back to after logging
@@ -72,9 +73,18 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
     };
     let stale_session = session.is_some() && person.is_none();
     let existing_csrf = Cookie::Csrf.read(headers, policy).filter(|t| is_token(t));
-    let csrf = existing_csrf
-        .clone()
-        .unwrap_or_else(coopkit_app::new_secret);
+    // Logged in, forms carry a token derived from the session, which a
+    // cookie planted by a sibling host cannot match; before logging in,
+    // the double-submit cookie's own value.
+    let csrf = match (&session, &person) {
+        (Some(secret), Some(_)) => match coopkit_app::session_form_token(secret) {
+            Ok(token) => token,
+            Err(error) => return PageError::from(error).into_response(),
+        },
+        _ => existing_csrf
+            .clone()
+            .unwrap_or_else(coopkit_app::new_secret),
+    };
     let locale = negotiate(
         person.as_ref().map(|p| p.locale),
         Cookie::Lang.read(headers, policy).as_deref(),

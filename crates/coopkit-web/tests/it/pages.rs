@@ -90,6 +90,48 @@ each_backend! {
     }
 }
 
+/// The double-submit cookie alone holds only while the browser keeps the
+/// `__Host-` prefix's promise; a logged-in form's token is bound to the
+/// session, so a planted cookie, or another member's token, is refused.
+#[tokio::test]
+async fn a_logged_in_forms_token_is_bound_to_its_session() {
+    let server = TestServer::spawn(backends()[0]).await;
+    let mallory = server.client();
+    mallory
+        .sign_up("Mallory", "mallory@example.coop", PASSWORD)
+        .await;
+    mallory.get("/account").await.assert_status(200);
+    let mallory_token = mallory.form_token().expect("a form on the page");
+
+    let victim = server.client();
+    victim.sign_up("Vic", "vic@example.coop", PASSWORD).await;
+    let page = victim.get("/account").await;
+    let token = victim.form_token().expect("a form on the page");
+    assert_ne!(
+        Some(&token),
+        victim.cookie("__Host-coopkit_csrf").as_ref(),
+        "the page's token is not the cookie's"
+    );
+    assert!(page.body.contains(&token));
+
+    let chosen = "ab".repeat(32);
+    victim.plant_cookie("__Host-coopkit_csrf", &chosen);
+    for forged in [chosen.as_str(), mallory_token.as_str()] {
+        victim
+            .post_form_raw("/lang", &[("csrf", forged), ("lang", "es"), ("back", "/")])
+            .await
+            .assert_status(403);
+    }
+    // The language did not change; the session's own token still works,
+    // whatever the cookie says.
+    assert!(victim.get("/account").await.body.contains(r#"lang="en""#));
+    victim
+        .post_form_raw("/lang", &[("csrf", &token), ("lang", "es"), ("back", "/")])
+        .await
+        .assert_status(303);
+    assert!(victim.get("/account").await.body.contains(r#"lang="es""#));
+}
+
 #[tokio::test]
 async fn sign_up_errors_are_shown_per_field_and_keep_what_was_typed() {
     let server = TestServer::spawn(backends()[0]).await;
