@@ -135,6 +135,14 @@ impl App {
             .ok_or(AppError::NotFound("co-op"))
     }
 
+    /// Refuses `actor` unless they are an active member of the co-op `slug`
+    /// with at least `role`: what the web layer asks before it reads a
+    /// request. The use cases check again; this only refuses early.
+    pub async fn authorize(&self, actor: &Person, slug: &str, role: Role) -> Result<()> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, role).await.map(drop)
+    }
+
     /// The actor's active membership, if their role is at least `role`.
     pub(crate) async fn require_role(
         &self,

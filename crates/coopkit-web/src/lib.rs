@@ -3,6 +3,7 @@
 //! responses and decides nothing; see ARCHITECTURE.md for one request
 //! traced through it.
 
+mod access;
 mod api;
 pub mod client;
 mod cookies;
@@ -126,7 +127,7 @@ impl DirectorySettings {
 pub fn router(state: AppState) -> Router {
     let small_bodies = Router::new()
         .merge(pages::routes(state.clone()))
-        .merge(api::routes())
+        .merge(api::routes(&state))
         .merge(directory::routes())
         .route("/healthz", get(health))
         .route("/static/app.css", get(stylesheet))

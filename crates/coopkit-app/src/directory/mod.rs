@@ -24,7 +24,7 @@ use coopkit_directory::{
 };
 use coopkit_domain::{PersonId, Timestamp};
 use coopkit_search::SearchIndex;
-use coopkit_store::{DirectoryWrite, NewRows, StoreError};
+use coopkit_store::{DirectoryWrite, NewRows, Person, StoreError};
 use futures_util::{stream, Stream};
 use serde::Serialize;
 use tokio::sync::mpsc;
@@ -397,6 +397,12 @@ impl App {
     ) -> Result<ImportReport> {
         self.require_moderator(person).await?;
         self.import_list(list, bytes).await
+    }
+
+    /// Refuses `actor` unless they moderate the directory, as
+    /// [`App::authorize`] does for a co-op's roles.
+    pub async fn authorize_moderator(&self, actor: &Person) -> Result<()> {
+        self.require_moderator(actor.id).await
     }
 
     pub(crate) async fn require_moderator(&self, person: PersonId) -> Result<()> {

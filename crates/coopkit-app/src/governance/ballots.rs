@@ -78,6 +78,10 @@ impl App {
         if proposal.state != ProposalState::Open {
             return Err(closed());
         }
+        // Whoever may not vote learns that, not what a valid ballot is.
+        if self.store.roll_entry(id, actor.id).await?.is_none() {
+            return Err(AppError::Forbidden("not-on-roll"));
+        }
         let rules = rules_of(&proposal)?;
         let (choice, reason) = match rules.rule {
             Some(rule) => {

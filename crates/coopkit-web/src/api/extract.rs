@@ -85,8 +85,9 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, WebError> {
     Ok(value)
 }
 
-/// The person calling, from `Authorization: Bearer <token>`.
-#[derive(Debug)]
+/// The person calling, from `Authorization: Bearer <token>` (looked up
+/// once: the access check leaves it on the request for the handler).
+#[derive(Clone, Debug)]
 pub struct ApiCaller(pub Person);
 
 impl<S> FromRequestParts<S> for ApiCaller
@@ -97,6 +98,9 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(caller) = parts.extensions.get::<ApiCaller>() {
+            return Ok(caller.clone());
+        }
         let state = AppState::from_ref(state);
         let token = parts
             .headers

@@ -19,6 +19,9 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use coopkit_domain::Role;
+
+use crate::access::{self, Access};
 use crate::error::{ApiError, WebError};
 use crate::AppState;
 
@@ -52,46 +55,69 @@ impl Modify for BearerAuth {
     }
 }
 
-fn documented_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(coops::list_coops, coops::found_coop))
+/// The API's operations, grouped by who may call them.
+fn groups() -> [(Access, OpenApiRouter<AppState>); 5] {
+    let anyone = OpenApiRouter::new()
+        .routes(routes!(coops::list_coops))
         .routes(routes!(coops::get_coop))
-        .routes(routes!(coops::update_settings))
-        .routes(routes!(coops::change_role))
-        .routes(routes!(coops::list_members))
-        .routes(routes!(coops::join, coops::leave))
-        .routes(routes!(coops::list_applications))
-        .routes(routes!(coops::decide_application))
-        .routes(routes!(people::me))
         .routes(routes!(people::sign_up))
         .routes(routes!(people::create_token))
-        .routes(routes!(ledger::list_currencies, ledger::define_currency))
+        .routes(routes!(ledger::list_currencies))
+        .routes(routes!(directory::search));
+    let account = OpenApiRouter::new()
+        .routes(routes!(coops::found_coop))
+        .routes(routes!(coops::join, coops::leave))
+        .routes(routes!(people::me));
+    let members = OpenApiRouter::new()
+        .routes(routes!(coops::list_members))
         .routes(routes!(ledger::submit_transfers))
         .routes(routes!(ledger::my_balances))
         .routes(routes!(ledger::my_statement))
         .routes(routes!(ledger::journal))
         .routes(routes!(ledger::checkpoints))
-        .routes(routes!(ledger::coop_accounts))
-        .routes(routes!(ledger::set_limits))
         .routes(routes!(holds::get))
         .routes(routes!(holds::post))
         .routes(routes!(holds::void))
         .routes(routes!(payment_requests::create))
         .routes(routes!(payment_requests::get))
-        .routes(routes!(payment_requests::pay))
-        .routes(routes!(directory::search))
+        .routes(routes!(payment_requests::pay));
+    let coordinators = OpenApiRouter::new()
+        .routes(routes!(coops::list_applications))
+        .routes(routes!(coops::decide_application))
+        .routes(routes!(ledger::coop_accounts));
+    let admins = OpenApiRouter::new()
+        .routes(routes!(coops::update_settings))
+        .routes(routes!(coops::change_role))
+        .routes(routes!(ledger::define_currency))
+        .routes(routes!(ledger::set_limits));
+    [
+        (Access::Anyone, anyone),
+        (Access::Account, account),
+        (Access::Coop(Role::Member), members),
+        (Access::Coop(Role::Coordinator), coordinators),
+        (Access::Coop(Role::Admin), admins),
+    ]
+}
+
+/// Every operation, each group behind its access check (with `state`) and
+/// documented with it.
+fn documented_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
+    groups().into_iter().fold(
+        OpenApiRouter::with_openapi(ApiDoc::openapi()),
+        |all, (access, group)| all.merge(access::api(group, state, access)),
+    )
 }
 
 /// The API routes and `/api/openapi.json`.
-pub fn routes() -> Router<AppState> {
-    let (router, doc) = documented_routes().split_for_parts();
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let (router, doc) = documented_routes(Some(state)).split_for_parts();
     let doc = serde_json::to_value(&doc).unwrap_or_default();
     router.route("/api/openapi.json", get(move || async move { Json(doc) }))
 }
 
 /// The OpenAPI document, generated from the routes' annotations.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented_routes().split_for_parts().1
+    documented_routes(None).split_for_parts().1
 }
 
 /// The answer for an `/api/` path that matches no route.

@@ -28,7 +28,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use coopkit_app::records::CoopSummary;
 use coopkit_app::AppError;
+use coopkit_domain::Role;
 
+use crate::access::{self, Access};
 use crate::error::{PageError, WebError};
 use crate::i18n::Tr;
 use crate::viewer::{self, Viewer};
@@ -36,148 +38,72 @@ use crate::AppState;
 
 pub type PageResult = Result<Response, PageError>;
 
+/// Every page route, each group behind the check of who may use it; the
+/// use cases still check roles, but a request from someone without the
+/// role is refused before its form is read.
 pub fn routes(state: AppState) -> Router<AppState> {
+    let member = Access::Coop(Role::Member);
+    let coordinator = Access::Coop(Role::Coordinator);
+    let admin = Access::Coop(Role::Admin);
+    Router::new()
+        .merge(open_pages())
+        .merge(access::pages(account_actions(), &state, Access::Account))
+        .merge(access::pages(member_actions(), &state, member))
+        .merge(access::pages(coordinator_pages(), &state, coordinator))
+        .merge(access::pages(admin_actions(), &state, admin))
+        .merge(access::pages(moderator_pages(), &state, Access::Moderator))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state, viewer::resolve))
+}
+
+/// Pages anyone may read (those with members' business check it in their
+/// use case), and the forms of people not yet logged in.
+fn open_pages() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/signup", get(session::signup_form).post(session::signup))
         .route("/login", get(session::login_form).post(session::login))
-        .route("/logout", post(session::logout))
         .route("/lang", post(session::switch_language))
         .route("/account", get(account::show))
-        .route("/account/tokens", post(account::create_token))
+        .route("/calendar/{file}", get(dispatch::calendar_feed))
         .route("/c/{slug}", get(coop::show))
-        .route("/c/{slug}/join", post(coop::join))
-        .route("/c/{slug}/leave", post(coop::leave))
         .route("/c/{slug}/members", get(coop::members))
-        .route(
-            "/c/{slug}/members/{membership}/role",
-            post(coop::change_role),
-        )
-        .route("/c/{slug}/approvals", get(coop::approvals))
         .route("/c/{slug}/ledger", get(ledger::show))
-        .route("/c/{slug}/ledger/pay", post(ledger::pay))
-        .route("/c/{slug}/ledger/currencies", post(ledger::define_currency))
         .route("/c/{slug}/ledger/journal", get(ledger::journal))
         .route("/c/{slug}/ledger/checkpoints", get(ledger::checkpoints))
         .route("/c/{slug}/ledger/accounts", get(accounts::show))
-        .route("/c/{slug}/ledger/limits", post(accounts::set_limits))
-        .route("/c/{slug}/ledger/referral-bonus", post(accounts::set_bonus))
-        .route("/c/{slug}/ledger/cash-dues", post(accounts::cash_dues))
-        .route(
-            "/c/{slug}/requests",
-            get(requests::index).post(requests::create),
-        )
+        .route("/c/{slug}/requests", get(requests::index))
         .route("/c/{slug}/requests/{id}", get(requests::show))
-        .route("/c/{slug}/requests/{id}/pay", post(requests::pay))
-        .route("/c/{slug}/market/calendar", post(dispatch::calendar_link))
-        .route("/c/{slug}/market/dashboard", get(market::dashboard))
-        .route("/c/{slug}/market/tasks", get(tasks::list).post(tasks::post))
-        .route("/c/{slug}/market/tasks/{id}/{step}", post(tasks::step))
-        .route("/calendar/{file}", get(dispatch::calendar_feed))
         .route("/c/{slug}/market", get(market::search))
-        .route("/c/{slug}/market/categories", post(market::add_category))
-        .route(
-            "/c/{slug}/market/profile",
-            get(market::profile).post(market::save_profile),
-        )
+        .route("/c/{slug}/market/dashboard", get(market::dashboard))
+        .route("/c/{slug}/market/tasks", get(tasks::list))
+        .route("/c/{slug}/market/profile", get(market::profile))
         .route("/c/{slug}/market/providers/{person}", get(market::provider))
-        .route(
-            "/c/{slug}/market/providers/{person}/badges",
-            post(market::add_badge),
-        )
-        .route(
-            "/c/{slug}/market/providers/{person}/favourite",
-            post(dispatch::favourite),
-        )
-        .route(
-            "/c/{slug}/market/help",
-            get(dispatch::help_form).post(dispatch::post_help),
-        )
-        .route(
-            "/c/{slug}/market/dispatch",
-            get(dispatch::board).post(dispatch::run),
-        )
-        .route(
-            "/c/{slug}/market/offers/{request}/{answer}",
-            post(dispatch::answer),
-        )
-        .route(
-            "/c/{slug}/market/bookings",
-            get(bookings::list).post(bookings::book),
-        )
+        .route("/c/{slug}/market/help", get(dispatch::help_form))
+        .route("/c/{slug}/market/bookings", get(bookings::list))
         .route("/c/{slug}/market/bookings/{id}", get(bookings::show))
-        .route(
-            "/c/{slug}/market/bookings/{id}/feedback",
-            post(bookings::feedback),
-        )
-        .route(
-            "/c/{slug}/market/bookings/{id}/answer",
-            post(bookings::answer),
-        )
-        .route("/c/{slug}/market/bookings/{id}/{step}", post(bookings::act))
-        .route(
-            "/c/{slug}/proposals",
-            get(proposals::list).post(proposals::create),
-        )
-        .route("/c/{slug}/proposals/rules", post(proposals::set_rules))
+        .route("/c/{slug}/proposals", get(proposals::list))
         .route("/c/{slug}/proposals/{id}", get(proposals::show))
-        .route("/c/{slug}/proposals/{id}/vote", post(proposals::vote))
-        .route(
-            "/c/{slug}/proposals/{id}/comments",
-            post(proposals::comment),
-        )
-        .route(
-            "/c/{slug}/proposals/{id}/receipt",
-            post(proposals::check_receipt),
-        )
         .route("/c/{slug}/proposals/{id}/ballots", get(proposals::ballots))
-        .route("/c/{slug}/forecasts/new", get(forecasts::new_form))
-        .route("/c/{slug}/forecasts", post(forecasts::run))
         .route("/c/{slug}/forecasts/{id}", get(forecasts::show))
-        .route("/c/{slug}/forecasts/{id}/propose", post(forecasts::propose))
         .route("/c/{slug}/catalogue", get(catalogue::show))
         .route("/c/{slug}/catalogue/new", get(catalogue::new_form))
-        .route(
-            "/c/{slug}/catalogue/settings",
-            post(catalogue::save_settings),
-        )
-        .route(
-            "/c/{slug}/catalogue/licences",
-            post(catalogue::save_licence),
-        )
-        .route("/c/{slug}/catalogue/badges", post(catalogue::save_badge))
         .route("/c/{slug}/catalogue/{id}", get(catalogue::item))
         .route("/c/{slug}/catalogue/{id}/preview", get(catalogue::preview))
-        .route("/c/{slug}/catalogue/{id}/buy", post(catalogue::buy))
-        .route("/c/{slug}/catalogue/{id}/play", post(catalogue::play))
         .route("/c/{slug}/orders", get(catalogue::orders))
         .route("/c/{slug}/orders/{id}/download", get(catalogue::download))
-        .route("/c/{slug}/orders/{id}/sent", post(catalogue::mark_sent))
         .route("/c/{slug}/earnings", get(catalogue::earnings))
         .route("/c/{slug}/fund", get(fund::fund))
-        .route("/c/{slug}/fund/pledges", post(fund::pledge))
-        .route("/c/{slug}/fund/projects", post(fund::propose_project))
-        .route("/c/{slug}/fund/returns", post(fund::pay_returns))
         .route("/c/{slug}/patronage", get(patronage::show))
-        .route(
-            "/c/{slug}/patronage/settings",
-            post(patronage::save_settings),
-        )
-        .route("/c/{slug}/patronage/close", post(patronage::close_year))
         .route("/c/{slug}/patronage/{id}", get(patronage::allocation))
         .route(
             "/c/{slug}/patronage/{id}/statement.csv",
             get(patronage::statement),
         )
-        .route("/c/{slug}/approvals/{membership}", post(coop::decide))
         .route("/directory", get(directory::search))
         .route("/directory/map", get(directory::map))
         .route("/directory/org/{id}", get(directory::org))
         .route("/directory/org/{id}/jsonld", get(directory::org_jsonld))
-        .route("/directory/org/{id}/edits", post(directory::suggest))
-        .route("/directory/review", get(directory::review))
-        .route("/directory/review/{id}", post(directory::decide_review))
-        .route("/directory/edits/{id}", post(directory::decide_edit))
         .route("/directory/import", get(directory::import_form))
         .route(
             "/directory/sources/{name}/report.csv",
@@ -188,16 +114,129 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(directory::source_duplicates),
         )
         .route("/directory/diff.csv", get(directory::diff))
-        .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(state, viewer::resolve))
 }
 
-/// Routes that take large bodies: uploads of whole lists and of works. The server's
-/// small body limit does not apply to them; this one does.
-pub fn upload_routes(state: AppState, limit: usize) -> Router<AppState> {
+/// What anyone logged in may do, member of a co-op or not.
+fn account_actions() -> Router<AppState> {
     Router::new()
-        .route("/directory/import", post(directory::import))
-        .route("/c/{slug}/catalogue/items", post(catalogue::create))
+        .route("/logout", post(session::logout))
+        .route("/account/tokens", post(account::create_token))
+        .route("/c/{slug}/join", post(coop::join))
+        .route("/directory/org/{id}/edits", post(directory::suggest))
+}
+
+/// What any active member of the co-op may do.
+fn member_actions() -> Router<AppState> {
+    Router::new()
+        .route("/c/{slug}/leave", post(coop::leave))
+        .route("/c/{slug}/ledger/pay", post(ledger::pay))
+        .route("/c/{slug}/requests", post(requests::create))
+        .route("/c/{slug}/requests/{id}/pay", post(requests::pay))
+        .route("/c/{slug}/market/calendar", post(dispatch::calendar_link))
+        .route("/c/{slug}/market/tasks", post(tasks::post))
+        .route("/c/{slug}/market/tasks/{id}/{step}", post(tasks::step))
+        .route("/c/{slug}/market/profile", post(market::save_profile))
+        .route(
+            "/c/{slug}/market/providers/{person}/favourite",
+            post(dispatch::favourite),
+        )
+        .route("/c/{slug}/market/help", post(dispatch::post_help))
+        .route(
+            "/c/{slug}/market/offers/{request}/{answer}",
+            post(dispatch::answer),
+        )
+        .route("/c/{slug}/market/bookings", post(bookings::book))
+        .route(
+            "/c/{slug}/market/bookings/{id}/feedback",
+            post(bookings::feedback),
+        )
+        .route(
+            "/c/{slug}/market/bookings/{id}/answer",
+            post(bookings::answer),
+        )
+        .route("/c/{slug}/market/bookings/{id}/{step}", post(bookings::act))
+        .route("/c/{slug}/proposals", post(proposals::create))
+        .route("/c/{slug}/proposals/{id}/vote", post(proposals::vote))
+        .route(
+            "/c/{slug}/proposals/{id}/comments",
+            post(proposals::comment),
+        )
+        .route(
+            "/c/{slug}/proposals/{id}/receipt",
+            post(proposals::check_receipt),
+        )
+        .route("/c/{slug}/catalogue/{id}/buy", post(catalogue::buy))
+        .route("/c/{slug}/catalogue/{id}/play", post(catalogue::play))
+        .route("/c/{slug}/orders/{id}/sent", post(catalogue::mark_sent))
+        .route("/c/{slug}/fund/pledges", post(fund::pledge))
+        .route("/c/{slug}/fund/projects", post(fund::propose_project))
+}
+
+/// What coordinators (and admins) see and do.
+fn coordinator_pages() -> Router<AppState> {
+    Router::new()
+        .route("/c/{slug}/approvals", get(coop::approvals))
+        .route("/c/{slug}/approvals/{membership}", post(coop::decide))
+        .route("/c/{slug}/ledger/cash-dues", post(accounts::cash_dues))
+        .route(
+            "/c/{slug}/market/providers/{person}/badges",
+            post(market::add_badge),
+        )
+        .route(
+            "/c/{slug}/market/dispatch",
+            get(dispatch::board).post(dispatch::run),
+        )
+        .route("/c/{slug}/forecasts/new", get(forecasts::new_form))
+        .route("/c/{slug}/forecasts", post(forecasts::run))
+        .route("/c/{slug}/forecasts/{id}/propose", post(forecasts::propose))
+        .route("/c/{slug}/catalogue/badges", post(catalogue::save_badge))
+        .route("/c/{slug}/fund/returns", post(fund::pay_returns))
+        .route("/c/{slug}/patronage/close", post(patronage::close_year))
+}
+
+/// What only admins do: the co-op's rules.
+fn admin_actions() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/c/{slug}/members/{membership}/role",
+            post(coop::change_role),
+        )
+        .route("/c/{slug}/ledger/currencies", post(ledger::define_currency))
+        .route("/c/{slug}/ledger/limits", post(accounts::set_limits))
+        .route("/c/{slug}/ledger/referral-bonus", post(accounts::set_bonus))
+        .route("/c/{slug}/market/categories", post(market::add_category))
+        .route("/c/{slug}/proposals/rules", post(proposals::set_rules))
+        .route(
+            "/c/{slug}/catalogue/settings",
+            post(catalogue::save_settings),
+        )
+        .route(
+            "/c/{slug}/catalogue/licences",
+            post(catalogue::save_licence),
+        )
+        .route(
+            "/c/{slug}/patronage/settings",
+            post(patronage::save_settings),
+        )
+}
+
+/// The directory's review queue.
+fn moderator_pages() -> Router<AppState> {
+    Router::new()
+        .route("/directory/review", get(directory::review))
+        .route("/directory/review/{id}", post(directory::decide_review))
+        .route("/directory/edits/{id}", post(directory::decide_edit))
+}
+
+/// Routes that take large bodies: uploads of whole lists and of works. The
+/// server's small body limit does not apply to them; this one does. Who
+/// may upload is checked before a byte of the upload is read.
+pub fn upload_routes(state: AppState, limit: usize) -> Router<AppState> {
+    let works = Router::new().route("/c/{slug}/catalogue/items", post(catalogue::create));
+    let lists = Router::new().route("/directory/import", post(directory::import));
+    Router::new()
+        .merge(access::pages(works, &state, Access::Coop(Role::Member)))
+        .merge(access::pages(lists, &state, Access::Moderator))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
         .layer(axum::middleware::from_fn_with_state(state, viewer::resolve))

@@ -17,4 +17,5 @@ mod notation;
 mod pages;
 mod proposals;
 mod robustness;
+mod roles;
 mod settlement;
