@@ -12,6 +12,12 @@
 //! "Dev"
 //! "Board 2026"   the title
 //! ```
+//!
+//! Read as Droop and OpenSTV write them: option lines in brackets between
+//! the first line and the ballots (`[withdrawn 4]`, the same as `-4`;
+//! `[tie 3 2 1]`, the order that decides exact ties; `[droop …]`, that
+//! counter's own settings, ignored), `#` comments, and anything after the
+//! title (Wichmann's source and comment, the ERBS files' tables) ignored.
 
 /// One ballot: preferences by candidate index (from 0), best first.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +34,9 @@ pub struct Election {
     pub seats: usize,
     /// Candidate indices withdrawn before the count.
     pub withdrawn: Vec<usize>,
+    /// The order that decides a tie nothing else decides (the earliest
+    /// listed is picked), every candidate once; empty: by lot.
+    pub tie_order: Vec<usize>,
     pub ballots: Vec<Ballot>,
     pub title: String,
 }
@@ -86,6 +95,7 @@ pub fn parse(text: &str) -> Result<Election, ParseError> {
         ));
     }
     let mut withdrawn = Vec::new();
+    let mut tie_order = Vec::new();
     let mut ballots = Vec::new();
     let mut ended = false;
     let mut last = first;
@@ -95,6 +105,13 @@ pub fn parse(text: &str) -> Result<Election, ParseError> {
         if fields == ["0"] {
             ended = true;
             break;
+        }
+        if let Some(option) = text.strip_prefix('[') {
+            if !ballots.is_empty() {
+                return Err(error(line, "options must come before the ballots"));
+            }
+            read_option(option, line, candidates, &mut withdrawn, &mut tie_order)?;
+            continue;
         }
         if ballots.is_empty() && fields.iter().all(|f| f.starts_with('-')) {
             for field in fields {
@@ -151,17 +168,18 @@ pub fn parse(text: &str) -> Result<Election, ParseError> {
     }
     let mut names = Vec::with_capacity(candidates);
     let mut title = String::new();
-    for (line, text) in lines {
+    for (line, text) in lines.by_ref() {
         let name = text
             .strip_prefix('"')
             .and_then(|t| t.strip_suffix('"'))
             .ok_or_else(|| error(line, "a name must be in double quotes"))?;
         if names.len() < candidates {
             names.push(name.to_owned());
-        } else if title.is_empty() {
-            title = name.to_owned();
         } else {
-            return Err(error(line, "there is more after the title"));
+            title = name.to_owned();
+            // What follows the title is for people: a source, a comment,
+            // a table of first preferences.
+            break;
         }
     }
     if names.len() < candidates {
@@ -174,9 +192,61 @@ pub fn parse(text: &str) -> Result<Election, ParseError> {
         candidates: names,
         seats,
         withdrawn,
+        tie_order,
         ballots,
         title,
     })
+}
+
+/// Reads one option line (`tie 3 2 1]`, after its `[`).
+fn read_option(
+    option: &str,
+    line: usize,
+    candidates: usize,
+    withdrawn: &mut Vec<usize>,
+    tie_order: &mut Vec<usize>,
+) -> Result<(), ParseError> {
+    let option = option
+        .trim_end()
+        .strip_suffix(']')
+        .ok_or_else(|| error(line, "an option must end with ]"))?;
+    let mut words = option.split_whitespace();
+    let name = words.next().unwrap_or_default();
+    let mut candidate_numbers = || -> Result<Vec<usize>, ParseError> {
+        words
+            .by_ref()
+            .map(|word| match word.parse::<usize>() {
+                Ok(n) if (1..=candidates).contains(&n) => Ok(n - 1),
+                _ => Err(error(
+                    line,
+                    format!("[{name}] names {word:?}, but the candidates are 1 to {candidates}"),
+                )),
+            })
+            .collect()
+    };
+    match name {
+        "withdrawn" => withdrawn.extend(candidate_numbers()?),
+        "tie" => {
+            let order = candidate_numbers()?;
+            let mut sorted = order.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            if sorted.len() != candidates || order.len() != candidates {
+                return Err(error(line, "[tie] must list every candidate once"));
+            }
+            *tie_order = order;
+        }
+        // Droop's own settings (its rule, its arithmetic): the method and
+        // seats to count by are chosen here, not by the file.
+        "droop" => {}
+        other => {
+            return Err(error(
+                line,
+                format!("the option [{other}] is not one this reads"),
+            ))
+        }
+    }
+    Ok(())
 }
 
 /// Writes an election as a BLT file that [`parse`] reads back unchanged.
@@ -190,6 +260,14 @@ pub fn write(election: &Election) -> String {
             .collect();
         out.push_str(&withdrawn.join(" "));
         out.push('\n');
+    }
+    if !election.tie_order.is_empty() {
+        let order: Vec<String> = election
+            .tie_order
+            .iter()
+            .map(|c| (c + 1).to_string())
+            .collect();
+        out.push_str(&format!("[tie {}]\n", order.join(" ")));
     }
     for ballot in &election.ballots {
         out.push_str(&ballot.weight.to_string());

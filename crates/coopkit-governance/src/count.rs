@@ -4,8 +4,9 @@
 //!
 //! Ties are broken by a documented rule: the candidate who had more (or,
 //! for an exclusion, fewer) votes in the latest earlier round where the
-//! two differed; if they never differed, a draw from a seeded generator,
-//! whose seed is part of the outcome, so anyone can repeat it.
+//! two differed; if they never differed, the ballot file's `[tie]` order
+//! where it gives one, else a draw from a seeded generator, whose seed is
+//! part of the outcome, so anyone can repeat it.
 
 use serde::Serialize;
 
@@ -266,6 +267,11 @@ impl Counter<'_> {
             if tied.len() == 1 {
                 return (tied[0], Vec::new());
             }
+        }
+        // The file's own order, where it gives one, as Droop reads it:
+        // the earliest listed is picked.
+        if let Some(&chosen) = self.election.tie_order.iter().find(|c| tied.contains(c)) {
+            return (chosen, Vec::new());
         }
         tied.sort_unstable();
         let chosen = tied[self.draw.pick(tied.len())];

@@ -204,12 +204,12 @@ pub struct StoredBallot {
     pub receipt_hash: Vec<u8>,
 }
 
-/// One line of the roll.
+/// One line of the roll: who may vote, in which class. Not whether or
+/// when they voted, which would tie them to their ballot.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RollEntry {
     pub person: PersonId,
     pub class_key: String,
-    pub voted_at: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

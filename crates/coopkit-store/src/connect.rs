@@ -86,6 +86,10 @@ impl Store {
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
+                    // Freed space is zeroed, so an erased voter tag or a
+                    // replaced vote is gone from the file (see
+                    // `Store::close_proposal`).
+                    .pragma("secure_delete", "on")
                     .busy_timeout(Duration::from_secs(10));
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)

@@ -12,7 +12,7 @@ use coopkit_domain::{
 use coopkit_governance::{ProposalKind, ProposalState};
 
 use crate::events::{compare_and_set, record_events};
-use crate::{on_pool, sql_words, BeginWrite, Result, Store, StoreError};
+use crate::{on_pool, sql_words, BeginWrite, Pool, Result, Store, StoreError};
 
 pub use coopkit_domain::ProposalId;
 pub use coopkit_governance::{Comment, NewProposal, Proposal, RollEntry, StoredBallot};
@@ -98,7 +98,6 @@ pub struct CastBallot<'a> {
 struct RollRow {
     person_id: i64,
     class_key: String,
-    voted_at: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -311,14 +310,6 @@ impl Store {
             if written == 0 {
                 return Ok(false);
             }
-            sqlx::query(
-                "UPDATE governance_roll SET voted_at = $1 WHERE proposal_id = $2 AND person_id = $3",
-            )
-            .bind(now.as_millis())
-            .bind(cast.proposal.0)
-            .bind(cast.person.0)
-            .execute(&mut *tx)
-            .await?;
             // Secret: the event names neither the voter nor the ballot.
             let event = Event::BallotCast {
                 proposal: cast.proposal,
@@ -329,15 +320,21 @@ impl Store {
         })
     }
 
-    /// Closes voting: writes the result and erases the secret and every
-    /// voter tag, together. `false` if it was not open.
+    /// Closes voting: writes the result, erases the secret and every voter
+    /// tag, and writes the ballots again in the order of their receipts'
+    /// hashes, all together; then wipes what the engine kept of the old
+    /// rows (see [`Store::scrub_ballots`]). `false` if it was not open.
+    ///
+    /// Rewritten, the ballots' ids and places in the file follow their
+    /// random receipts, not the order they were cast in, which a reader of
+    /// the database could otherwise match with the order members voted.
     pub async fn close_proposal(
         &self,
         id: ProposalId,
         result: &str,
         now: Timestamp,
     ) -> Result<bool> {
-        on_pool!(self, |pool| {
+        let closed = on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let closed: Option<(i64,)> = sqlx::query_as(
                 "UPDATE governance_proposal SET state = $3, result = $1, ballot_secret = NULL \
@@ -352,21 +349,73 @@ impl Store {
             let Some((coop,)) = closed else {
                 return Ok(false);
             };
-            sqlx::query("UPDATE governance_ballot SET voter_tag = NULL WHERE proposal_id = $1")
+            let ballots: Vec<BallotRow> = sqlx::query_as(
+                "DELETE FROM governance_ballot WHERE proposal_id = $1 \
+                 RETURNING class_key, choice, reason, receipt_hash",
+            )
+            .bind(id.0)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut ballots = ballots;
+            ballots.sort_unstable_by(|a, b| a.receipt_hash.cmp(&b.receipt_hash));
+            for ballot in &ballots {
+                sqlx::query(
+                    "INSERT INTO governance_ballot (proposal_id, voter_tag, receipt_hash, class_key, choice, reason) \
+                     VALUES ($1, NULL, $2, $3, $4, $5)",
+                )
                 .bind(id.0)
+                .bind(&ballot.receipt_hash)
+                .bind(&ballot.class_key)
+                .bind(&ballot.choice)
+                .bind(&ballot.reason)
                 .execute(&mut *tx)
                 .await?;
+            }
             let event = Event::VoteClosed { proposal: id };
             record_events!(tx, &[Happened::new(CoopId(coop), None, now, event)]);
             tx.commit().await?;
-            Ok(true)
-        })
+            Ok::<_, StoreError>(true)
+        })?;
+        if closed {
+            self.scrub_ballots().await?;
+        }
+        Ok(closed)
+    }
+
+    /// Wipes what the engine keeps of rows erased or replaced in the
+    /// governance tables. SQLite zeroes freed space itself (`secure_delete`
+    /// on every connection); its WAL still holds the pages as they were, so
+    /// it is checkpointed and truncated. PostgreSQL leaves the old versions
+    /// of updated and deleted rows in the table's file until a vacuum; a
+    /// full vacuum writes the tables afresh without them. The tables are
+    /// small (a co-op's proposals and their ballots), so the moment's lock
+    /// is short.
+    async fn scrub_ballots(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(pool) => {
+                let (busy, _, _): (i64, i64, i64) =
+                    sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                        .fetch_one(pool)
+                        .await?;
+                if busy != 0 {
+                    // A reader held the WAL; the next checkpoint (SQLite
+                    // runs them as the WAL grows) overwrites it.
+                    tracing::info!("the WAL was busy; ballots scrubbed at the next checkpoint");
+                }
+            }
+            Pool::Postgres(pool) => {
+                sqlx::raw_sql("VACUUM FULL governance_ballot, governance_proposal")
+                    .execute(pool)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     pub async fn roll(&self, id: ProposalId) -> Result<Vec<RollEntry>> {
         let rows: Vec<RollRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT person_id, class_key, voted_at FROM governance_roll WHERE proposal_id = $1 ORDER BY person_id",
+                "SELECT person_id, class_key FROM governance_roll WHERE proposal_id = $1 ORDER BY person_id",
             )
             .bind(id.0)
             .fetch_all(pool)
@@ -377,7 +426,6 @@ impl Store {
             .map(|row| RollEntry {
                 person: PersonId(row.person_id),
                 class_key: row.class_key,
-                voted_at: row.voted_at.map(Timestamp),
             })
             .collect())
     }
@@ -385,7 +433,7 @@ impl Store {
     pub async fn roll_entry(&self, id: ProposalId, person: PersonId) -> Result<Option<RollEntry>> {
         let row: Option<RollRow> = on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT person_id, class_key, voted_at FROM governance_roll WHERE proposal_id = $1 AND person_id = $2",
+                "SELECT person_id, class_key FROM governance_roll WHERE proposal_id = $1 AND person_id = $2",
             )
             .bind(id.0)
             .bind(person.0)
@@ -395,8 +443,33 @@ impl Store {
         Ok(row.map(|row| RollEntry {
             person: PersonId(row.person_id),
             class_key: row.class_key,
-            voted_at: row.voted_at.map(Timestamp),
         }))
+    }
+
+    /// How many ballots a proposal has: its turnout.
+    pub async fn ballot_count(&self, id: ProposalId) -> Result<u64> {
+        let (count,): (i64,) = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT COUNT(*) FROM governance_ballot WHERE proposal_id = $1")
+                .bind(id.0)
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(count.unsigned_abs())
+    }
+
+    /// Whether the voter with this tag has a ballot: only while voting is
+    /// open, when tags exist.
+    pub async fn has_ballot(&self, id: ProposalId, voter_tag: &[u8]) -> Result<bool> {
+        let found: Option<(i64,)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT proposal_id FROM governance_ballot WHERE proposal_id = $1 AND voter_tag = $2",
+            )
+            .bind(id.0)
+            .bind(voter_tag)
+            .fetch_optional(pool)
+            .await
+        })?;
+        Ok(found.is_some())
     }
 
     /// The ballots, in a fixed order that says nothing of who cast them

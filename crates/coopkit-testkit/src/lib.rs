@@ -133,6 +133,72 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// The first column, as bytes, of every row `sql` returns, read on a
+    /// connection of the test's own: for tests that look under the store.
+    pub async fn raw_column(&self, sql: &str) -> Vec<Vec<u8>> {
+        use sqlx::Connection;
+        match &self.location {
+            DatabaseLocation::SqliteFile(path) => {
+                let url = format!("sqlite://{}", path.display());
+                let mut connection = sqlx::SqliteConnection::connect(&url).await.expect("open");
+                let rows: Vec<(Vec<u8>,)> = sqlx::query_as(sql)
+                    .fetch_all(&mut connection)
+                    .await
+                    .expect("query");
+                rows.into_iter().map(|(bytes,)| bytes).collect()
+            }
+            DatabaseLocation::Postgres(url) => {
+                let mut connection = sqlx::PgConnection::connect(url).await.expect("connect");
+                let rows: Vec<(Vec<u8>,)> = sqlx::query_as(sql)
+                    .fetch_all(&mut connection)
+                    .await
+                    .expect("query");
+                rows.into_iter().map(|(bytes,)| bytes).collect()
+            }
+        }
+    }
+
+    /// Every byte the engine keeps on disk for `tables`, as someone who
+    /// copies the database's files would read them: the SQLite file and
+    /// its WAL whole, or PostgreSQL's files of those tables after a
+    /// checkpoint has written them out.
+    pub async fn files_of(&self, tables: &[&str]) -> Vec<u8> {
+        use sqlx::Connection;
+        match &self.location {
+            DatabaseLocation::SqliteFile(path) => {
+                let mut bytes = std::fs::read(path).expect("the SQLite file");
+                let mut wal = path.clone().into_os_string();
+                wal.push("-wal");
+                bytes.extend(std::fs::read(wal).unwrap_or_default());
+                bytes
+            }
+            DatabaseLocation::Postgres(url) => {
+                let mut connection = sqlx::PgConnection::connect(url).await.expect("connect");
+                sqlx::query("CHECKPOINT")
+                    .execute(&mut connection)
+                    .await
+                    .expect("checkpoint");
+                let (data,): (String,) = sqlx::query_as("SELECT current_setting('data_directory')")
+                    .fetch_one(&mut connection)
+                    .await
+                    .expect("data directory");
+                let mut bytes = Vec::new();
+                for table in tables {
+                    let (file,): (String,) = sqlx::query_as("SELECT pg_relation_filepath($1)")
+                        .bind(table)
+                        .fetch_one(&mut connection)
+                        .await
+                        .expect("a table's file");
+                    let file = std::path::Path::new(&data).join(file);
+                    bytes.extend(std::fs::read(&file).expect("the table's file"));
+                }
+                bytes
+            }
+        }
+    }
+}
+
 async fn fresh_postgres_database() -> String {
     use sqlx::Connection;
     let admin_url = std::env::var("COOPKIT_TEST_POSTGRES_URL").expect("COOPKIT_TEST_POSTGRES_URL");

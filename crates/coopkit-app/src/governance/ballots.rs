@@ -63,6 +63,16 @@ fn closed() -> AppError {
 }
 
 impl App {
+    /// Whether `actor` has a ballot in on the open proposal `id`, found by
+    /// their voter tag; `false` once voting has closed and tags are gone.
+    pub(super) async fn has_voted(&self, actor: &Person, id: ProposalId) -> Result<bool> {
+        let Some(secret) = self.store.ballot_secret(id).await? else {
+            return Ok(false);
+        };
+        let tag = voter_tag(&secret, actor)?;
+        Ok(self.store.has_ballot(id, &tag).await?)
+    }
+
     /// Casts the actor's vote, replacing any earlier one; returns the new
     /// receipt (an earlier receipt no longer matches anything).
     pub async fn vote(

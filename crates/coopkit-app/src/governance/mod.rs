@@ -118,6 +118,9 @@ pub struct ProposalView {
     pub voted: usize,
     /// The viewer's line on the roll, if they are on it.
     pub mine: Option<RollEntry>,
+    /// Whether the viewer has a ballot in, while voting is open (once it
+    /// closes, nothing says who voted).
+    pub voted_before: bool,
     pub comments: Vec<Comment>,
     pub outcome: Option<ProposalOutcome>,
     pub rules: ClassRules,
@@ -308,7 +311,8 @@ impl App {
             author_name: self.name_of(proposal.proposal.author).await?,
             class_name,
             eligible: roll.len(),
-            voted: roll.iter().filter(|e| e.voted_at.is_some()).count(),
+            voted: usize::try_from(self.store.ballot_count(id).await?).unwrap_or(usize::MAX),
+            voted_before: self.has_voted(actor, id).await?,
             can_vote: mine.is_some()
                 && proposal::may_vote(proposal.state, schedule(&proposal), now.as_millis()),
             mine,
@@ -594,6 +598,7 @@ pub(crate) fn election_of(
         candidates: proposal.proposal.options.clone(),
         seats: proposal.proposal.seats as usize,
         withdrawn: Vec::new(),
+        tie_order: Vec::new(),
         ballots,
         title: proposal.proposal.title.clone(),
     })

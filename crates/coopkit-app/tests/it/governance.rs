@@ -174,6 +174,74 @@ each_backend! {
     }
 }
 
+/// Whether `needle` occurs anywhere in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
+each_backend! {
+    async fn a_closed_vote_leaves_nothing_on_disk_that_ties_a_ballot_to_a_voter(backend: Backend) {
+        let db = TestDb::new(backend).await;
+        let store = db.store.clone();
+        let mut ids = Vec::new();
+        for name in ["ada", "bo", "cy", "di", "ed", "flo"] {
+            ids.push(person(&store, name).await);
+        }
+        coop_with(&store, "vans", CoopSettings::default(), ids[0], &ids[1..]).await;
+        let clock = Arc::new(ManualClock::at(TEST_START));
+        let app = App::new(store.clone(), clock.clone(), AppConfig::default());
+        let mut voters = Vec::new();
+        for id in &ids {
+            voters.push(load(&store, *id).await);
+        }
+        let id = app
+            .create_proposal(&voters[0], "vans", motion(HOUR, 2 * HOUR))
+            .await
+            .unwrap();
+        clock.advance_ms(HOUR);
+        app.proposal(&voters[0], "vans", id).await.unwrap();
+
+        // They vote one after another; Ada changes her vote twice.
+        for (voter, choice) in voters.iter().zip(["yes", "no", "yes", "abstain", "no", "yes"]) {
+            app.vote(voter, "vans", id, say(choice)).await.unwrap();
+            clock.advance_ms(60_000);
+        }
+        app.vote(&voters[0], "vans", id, say("no")).await.unwrap();
+        app.vote(&voters[0], "vans", id, say("abstain")).await.unwrap();
+        assert!(app.proposal(&voters[0], "vans", id).await.unwrap().voted_before);
+        let secret = store.ballot_secret(id).await.unwrap().unwrap();
+        let tags = db
+            .raw_column("SELECT voter_tag FROM governance_ballot WHERE voter_tag IS NOT NULL")
+            .await;
+        assert_eq!(tags.len(), 6);
+
+        clock.advance_ms(HOUR);
+        assert_eq!(app.governance_tick().await.unwrap(), 1);
+        let view = app.proposal(&voters[0], "vans", id).await.unwrap();
+        assert_eq!((view.voted, view.voted_before), (6, false));
+
+        // Nobody who copies the database's files finds a voter's tag (in a
+        // live row, an erased one or a replaced vote's) or the secret that
+        // makes them.
+        let files = db.files_of(&["governance_ballot", "governance_proposal"]).await;
+        assert!(contains(&files, b"abstain"), "{backend:?}: the files were read");
+        for tag in &tags {
+            assert!(!contains(&files, tag), "{backend:?}: a voter tag is still on disk");
+        }
+        assert!(!contains(&files, &secret), "{backend:?}: the ballot secret is still on disk");
+        // The ballots' ids follow their receipts' hashes, not the order of
+        // casting.
+        let by_id = db
+            .raw_column("SELECT receipt_hash FROM governance_ballot ORDER BY id")
+            .await;
+        let mut by_receipt = by_id.clone();
+        by_receipt.sort();
+        assert_eq!(by_id, by_receipt);
+    }
+}
+
 fn clock_now(app: &App) -> Timestamp {
     app.now()
 }

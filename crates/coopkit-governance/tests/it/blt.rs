@@ -55,9 +55,39 @@ fn every_malformed_file_names_its_line() {
         ),
         ("2 1\n1 1 0\n0\n\"A\"\n", 3, "2 candidates but 1 names"),
         (
-            "2 1\n1 1 0\n0\n\"A\"\n\"B\"\n\"T\"\n\"more\"\n",
-            7,
-            "more after the title",
+            "3 1\n[tie 1 2]\n0\n\"A\"\n\"B\"\n\"C\"\n\"T\"\n",
+            2,
+            "every candidate once",
+        ),
+        (
+            "3 1\n[tie 1 2 2]\n0\n\"A\"\n\"B\"\n\"C\"\n\"T\"\n",
+            2,
+            "every candidate once",
+        ),
+        (
+            "2 1\n[tie 1 3]\n0\n\"A\"\n\"B\"\n\"T\"\n",
+            2,
+            "the candidates are 1 to 2",
+        ),
+        (
+            "2 1\n[withdrawn x]\n0\n\"A\"\n\"B\"\n\"T\"\n",
+            2,
+            "[withdrawn] names \"x\"",
+        ),
+        (
+            "2 1\n[nick a b]\n0\n\"A\"\n\"B\"\n\"T\"\n",
+            2,
+            "[nick] is not one this reads",
+        ),
+        (
+            "2 1\n[tie 2 1\n0\n\"A\"\n\"B\"\n\"T\"\n",
+            2,
+            "must end with ]",
+        ),
+        (
+            "2 1\n1 1 0\n[tie 2 1]\n0\n\"A\"\n\"B\"\n\"T\"\n",
+            3,
+            "before the ballots",
         ),
         (
             "2 1\n-3\n0\n\"A\"\n\"B\"\n\"T\"\n",
@@ -70,4 +100,25 @@ fn every_malformed_file_names_its_line() {
         assert_eq!(error.line, line, "{text:?}: {error}");
         assert!(error.reason.contains(reason), "{text:?}: {error}");
     }
+}
+
+/// Droop writes options in brackets after the first line; ERBS's files
+/// and Wichmann's add text after the title. Both read as those tools
+/// read them.
+#[test]
+fn option_lines_and_text_after_the_title_read_as_other_counters_write_them() {
+    let droop =
+        "3 2\n[tie 3 2 1 ]\n[withdrawn 1]\n[droop rule=meek precision=8]\n4 1 2 0\n2 3 0\n0\n\
+                 \"Castor\"\n\"Pollux\"\n\"Helen\"\n\"Pollux and Helen should tie\"\n\
+                 \"Source: Droop's tests\"\n\"A comment\"\nFirst preferences: Castor 4, Helen 2\n";
+    let election = parse(droop).unwrap();
+    assert_eq!(election.tie_order, [2, 1, 0]);
+    assert_eq!(election.withdrawn, [0]);
+    assert_eq!(election.title, "Pollux and Helen should tie");
+    assert_eq!(election.ballots.len(), 2);
+    assert_eq!(parse(&write(&election)).unwrap(), election);
+    // `[withdrawn 4]` is `-4`.
+    let minus = parse("3 1\n-2\n1 1 3 0\n0\n\"A\"\n\"B\"\n\"C\"\n\"T\"\n").unwrap();
+    let option = parse("3 1\n[withdrawn 2]\n1 1 3 0\n0\n\"A\"\n\"B\"\n\"C\"\n\"T\"\n").unwrap();
+    assert_eq!(minus, option);
 }

@@ -150,6 +150,7 @@ fn election() -> impl Strategy<Value = Election> {
             candidates: (0..n).map(|c| format!("C{c}")).collect(),
             seats,
             withdrawn: Vec::new(),
+            tie_order: Vec::new(),
             ballots,
             title: "Random".into(),
         })
@@ -259,5 +260,29 @@ fn a_count_with_every_candidate_withdrawn_elects_nobody() {
             "{method:?}: {:?}",
             outcome.elected
         );
+    }
+}
+
+/// An exact tie that no earlier round decides goes to the candidate the
+/// file's `[tie]` order lists first, as Droop decides it, with no lot
+/// drawn; the reverse order picks the other.
+#[test]
+fn a_files_tie_order_decides_an_exact_tie_instead_of_a_lot() {
+    use coopkit_governance::blt::parse;
+    let file = |order: &str| {
+        format!("3 1\n[tie {order}]\n3 1 0\n2 2 0\n2 3 0\n0\n\"Ana\"\n\"Ben\"\n\"Cy\"\n\"T\"\n")
+    };
+    for (order, excluded) in [("2 3 1", "Ben"), ("3 2 1", "Cy")] {
+        let election = parse(&file(order)).unwrap();
+        for seed in [1, 2, 3, 4] {
+            let outcome = count(&election, Method::Irv, 1, seed);
+            let first = &outcome.rounds[0];
+            assert_eq!(
+                first.action,
+                Action::Excluded(vec![excluded.into()]),
+                "[tie {order}]"
+            );
+            assert!(first.tie_broken_by_lot.is_empty());
+        }
     }
 }

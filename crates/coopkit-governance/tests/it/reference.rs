@@ -133,3 +133,49 @@ fn gpus_2005_scottish_and_meek_differ_as_published() {
     assert_eq!(votes_of(olsen, "Kristen Olsen"), votes("19.08572"));
     assert_eq!(votes_of(olsen, "Tom Sevigny"), votes("16.48221"));
 }
+
+/// The same election with Pat LaMarche withdrawn, as Droop's own test file
+/// writes it (`SCwopt.blt`): the withdrawal is an option line,
+/// `[withdrawn 4]`. Figures as Droop reports for the Scottish rules
+/// (`SCw-scotland-fixed-p5-d5.txt`, the same ballots with `-4`) and the
+/// PR Foundation's Meek rule (`SCwopt-meek-prf-o6-fixed-p9-d9.txt`).
+#[test]
+fn gpus_2005_with_a_withdrawal_as_an_option_line_counts_as_published() {
+    let election = election("gpus-2005-withdrawn.blt");
+    assert_eq!(election.withdrawn, [3]);
+
+    let scottish = count(&election, Method::ScottishStv, 4, 1);
+    assert_eq!(scottish.quota, Some(votes("19.00000")));
+    assert_eq!(
+        sorted(&scottish.elected),
+        [
+            "Budd Dickinson",
+            "Rebecca Rotzler",
+            "Steve Kramer",
+            "Tom Sevigny"
+        ]
+    );
+    let olsen = round(&scottish, Action::Excluded, "Kristen Olsen");
+    assert_eq!(votes_of(olsen, "Kristen Olsen"), votes("17.80943"));
+    assert_eq!(votes_of(olsen, "Budd Dickinson"), votes("18.15227"));
+    assert_eq!(votes_of(olsen, "Tom Sevigny"), votes("18.02852"));
+    let last = scottish.rounds.last().unwrap();
+    assert_eq!(votes_of(last, "Budd Dickinson"), votes("21.06655"));
+    assert_eq!(votes_of(last, "Tom Sevigny"), votes("18.48566"));
+
+    let meek = count(&election, Method::MeekStv, 4, 1);
+    assert_eq!(
+        sorted(&meek.elected),
+        [
+            "Budd Dickinson",
+            "Kristen Olsen",
+            "Rebecca Rotzler",
+            "Steve Kramer"
+        ]
+    );
+    assert_eq!(meek.quota, Some(votes("18.57712")));
+    let olsen = round(&meek, Action::Elected, "Kristen Olsen");
+    assert_eq!(votes_of(olsen, "Kristen Olsen"), votes("18.88160"));
+    assert_eq!(votes_of(olsen, "Budd Dickinson"), votes("18.54047"));
+    assert_eq!(votes_of(olsen, "Tom Sevigny"), votes("18.19887"));
+}

@@ -579,7 +579,7 @@ async fn proposal_page(
                 .collect(),
             ranked: matches!(method.as_str(), "irv" | "scottish-stv" | "meek-stv"),
             plurality: method == "plurality",
-            voted_before: p.mine.as_ref().is_some_and(|m| m.voted_at.is_some()),
+            voted_before: p.voted_before,
             consent: method == "consent",
             rules: describe_rules(&p.rules, tr),
             result: result_view(&p, tr),

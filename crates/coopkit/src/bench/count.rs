@@ -82,6 +82,7 @@ fn election(args: &CountBench) -> Election {
         candidates: (1..=n).map(|i| format!("Candidate {i}")).collect(),
         seats: args.seats as usize,
         withdrawn: Vec::new(),
+        tie_order: Vec::new(),
         ballots,
         title: "Generated".into(),
     }
