@@ -1,6 +1,6 @@
 //! Co-ops: listing, founding, their public page and their settings.
 
-use coopkit_domain::coop::NewCoop;
+use coopkit_domain::coop::{Founders, NewCoop};
 use coopkit_domain::validation::Collector;
 use coopkit_domain::{
     ClassKey, CoopName, CoopSettings, MemberClassSpec, MembershipStatus, Role, Slug,
@@ -58,9 +58,18 @@ impl CoopPage {
 }
 
 impl App {
-    /// Every co-op hosted here: public.
-    pub async fn list_coops(&self) -> Result<Vec<CoopSummary>> {
+    /// Every co-op hosted here, listed or not: for the operator's
+    /// commands.
+    pub async fn all_coops(&self) -> Result<Vec<CoopSummary>> {
         Ok(self.store.list_coops().await?)
+    }
+
+    /// The co-ops hosted here that are listed publicly
+    /// ([`Coop::is_listed`]).
+    pub async fn list_coops(&self) -> Result<Vec<CoopSummary>> {
+        let mut coops = self.store.list_coops().await?;
+        coops.retain(|summary| summary.coop.is_listed());
+        Ok(coops)
     }
 
     /// A co-op's public page, with the viewer's own standing if logged in.
@@ -87,6 +96,7 @@ impl App {
 
     /// Starts a co-op with `founder` as its first admin.
     pub async fn found_coop(&self, founder: &Person, form: FoundCoop) -> Result<Coop> {
+        self.may_found(founder).await?;
         let mut errors = Collector::new();
         let slug = errors.check("slug", Slug::parse(&form.slug));
         let name = errors.check("name", CoopName::parse(&form.name));
@@ -110,6 +120,24 @@ impl App {
             .await?;
         tracing::info!(coop = %coop.slug, founder = %founder.id, "co-op founded");
         Ok(coop)
+    }
+
+    /// Refuses `founder` unless the operator's setting lets them found one
+    /// more co-op: operators always; others when anyone may, up to the
+    /// limit per account.
+    async fn may_found(&self, founder: &Person) -> Result<()> {
+        let config = &self.config;
+        if config.operators.contains(&founder.email) {
+            return Ok(());
+        }
+        if config.founders == Founders::Operators {
+            return Err(AppError::Forbidden("founding-operators-only"));
+        }
+        let founded = self.store.coops_founded_by(founder.id).await?;
+        if founded >= u64::from(config.founded_per_account) {
+            return Err(AppError::Forbidden("founding-limit"));
+        }
+        Ok(())
     }
 
     /// Changes the bylaws' settings: admins only.

@@ -63,6 +63,12 @@ pub struct AppConfig {
     /// The memory, in MiB, that decoding uploaded images may take at once
     /// across every upload in flight.
     pub decode_memory_mib: u32,
+    /// Who may found a co-op here.
+    pub founders: coopkit_domain::coop::Founders,
+    /// The server's operators, by email: they may always found co-ops.
+    pub operators: Vec<coopkit_domain::Email>,
+    /// How many co-ops one account may found (operators: any number).
+    pub founded_per_account: u32,
 }
 
 impl Default for AppConfig {
@@ -74,6 +80,9 @@ impl Default for AppConfig {
             login_failures_per_client_max: 20,
             files_dir: std::env::temp_dir().join("coopkit-files"),
             decode_memory_mib: 512,
+            founders: coopkit_domain::coop::Founders::Anyone,
+            operators: Vec::new(),
+            founded_per_account: 3,
         }
     }
 }

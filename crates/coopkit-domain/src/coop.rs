@@ -166,6 +166,27 @@ pub struct Coop {
     pub created_at: Timestamp,
 }
 
+impl Coop {
+    /// Whether the co-op shows in public lists (the home page, the API's
+    /// list, the directory): once it says what it is, in a description and
+    /// a profile. A co-op founded and left empty, or founded to spam, shows
+    /// nowhere until then; its own page still answers.
+    pub fn is_listed(&self) -> bool {
+        !self.description.trim().is_empty() && !self.profile.trim().is_empty()
+    }
+}
+
+/// Who may found a co-op on a server: the operator's setting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Founders {
+    /// Anyone with an account, up to the limit per account.
+    #[default]
+    Anyone,
+    /// Only the server's operators.
+    Operators,
+}
+
 /// A co-op as listed publicly, with how many active members it has.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CoopSummary {

@@ -32,8 +32,8 @@ impl Store {
     ) -> Result<Coop> {
         let insert_coop = format!(
             "INSERT INTO coop (slug, name, description, profile, joining_requires_approval, \
-             dues_amount, dues_currency, dues_period, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COOP_COLUMNS}"
+             dues_amount, dues_currency, dues_period, created_at, founded_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {COOP_COLUMNS}"
         );
         let row: CoopRow = on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
@@ -47,6 +47,7 @@ impl Store {
                 .bind(&new.settings.dues_currency)
                 .bind(new.settings.dues_period.as_str())
                 .bind(now.as_millis())
+                .bind(founder.0)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(StoreError::conflict_as(Conflict::Slug))?;
@@ -109,6 +110,17 @@ impl Store {
         let rows: Vec<CoopSummaryRow> =
             on_pool!(self, |pool| sqlx::query_as(&sql).fetch_all(pool).await)?;
         all(rows)
+    }
+
+    /// How many co-ops `person` has founded.
+    pub async fn coops_founded_by(&self, person: PersonId) -> Result<u64> {
+        let (count,): (i64,) = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT COUNT(*) FROM coop WHERE founded_by = $1")
+                .bind(person.0)
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(count.unsigned_abs())
     }
 
     pub async fn coop_by_slug(&self, slug: &str) -> Result<Option<Coop>> {

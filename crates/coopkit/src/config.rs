@@ -21,6 +21,30 @@ pub struct Config {
     pub directory: Directory,
     #[serde(default)]
     pub uploads: Uploads,
+    #[serde(default)]
+    pub coops: Coops,
+}
+
+/// Who may found co-ops on this server.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coops {
+    /// "anyone" (with an account) or "operators".
+    pub founders: coopkit_domain::coop::Founders,
+    /// The operators' email addresses: they may always found co-ops.
+    pub operators: Vec<String>,
+    /// How many co-ops one account may found.
+    pub founded_per_account: u32,
+}
+
+impl Default for Coops {
+    fn default() -> Self {
+        Coops {
+            founders: coopkit_domain::coop::Founders::Anyone,
+            operators: Vec::new(),
+            founded_per_account: 3,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -144,6 +168,7 @@ impl Default for Config {
             },
             directory: Directory::default(),
             uploads: Uploads::default(),
+            coops: Coops::default(),
         }
     }
 }
@@ -193,6 +218,12 @@ impl Config {
             "invalid configuration: log.format must be \"text\" or \"json\", not {:?}",
             config.log.format
         );
+        for email in &config.coops.operators {
+            anyhow::ensure!(
+                coopkit_domain::Email::parse(email).is_ok(),
+                "invalid configuration: coops.operators holds {email:?}, which is not an email address"
+            );
+        }
         Ok(config)
     }
 
@@ -220,6 +251,10 @@ impl Config {
             ("licence", "The open licence the directory is published under: \"ODbL-1.0\" or \"CC-BY-4.0\"."),
             ("[uploads]", ""),
             ("decode_memory_mib", "MiB that decoding uploaded images may take at once, across all uploads: more wait their turn. An image takes 4 bytes a pixel (8 for 16-bit PNG); none may pass 100 megapixels."),
+            ("[coops]", ""),
+            ("founders", "Who may found a co-op: \"anyone\" with an account, or \"operators\" only. New co-ops are listed publicly once they have a description and a profile."),
+            ("operators", "The operators' email addresses, e.g. [\"ops@example.org\"]: they may always found co-ops."),
+            ("founded_per_account", "How many co-ops one account may found (operators: any number)."),
         ];
         let rendered = toml::to_string(&Config::default()).unwrap_or_default();
         let mut out = String::from(

@@ -407,7 +407,7 @@ async fn ledger(config_file: Option<&Path>, command: LedgerCommand) -> anyhow::R
             let config = Config::load(config_file, database.into())?;
             let (app, location) = open_app(&config).await?;
             let mut report = String::new();
-            for summary in app.list_coops().await? {
+            for summary in app.all_coops().await? {
                 let slug = summary.coop.slug.to_string();
                 let journal = app.journal_for_operator(&slug).await?;
                 let ledger = replay(journal.iter().enumerate().map(|(i, b)| (i + 1, b))).map_err(
@@ -603,6 +603,15 @@ pub(crate) async fn open_app(config: &Config) -> anyhow::Result<(App, DatabaseLo
         // Uploads sit beside the SQLite file, whichever database is used.
         files_dir: config.database.data_dir.join("files"),
         decode_memory_mib: config.uploads.decode_memory_mib,
+        founders: config.coops.founders,
+        // Each was checked when the configuration was read.
+        operators: config
+            .coops
+            .operators
+            .iter()
+            .filter_map(|email| coopkit_domain::Email::parse(email).ok())
+            .collect(),
+        founded_per_account: config.coops.founded_per_account,
     };
     Ok((App::new(store, Arc::new(SystemClock), app_config), location))
 }

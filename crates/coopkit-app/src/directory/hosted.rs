@@ -35,7 +35,6 @@ impl App {
     pub async fn coop_profile(&self, slug: &str, base: &str) -> Result<Value> {
         let coop = self.coop(slug).await?;
         let summary = self
-            .store
             .list_coops()
             .await?
             .into_iter()
@@ -47,7 +46,7 @@ impl App {
     /// Imports every hosted co-op's profile, when the co-ops have changed
     /// since the last time; `None` when nothing had to be done.
     pub async fn sync_hosted_coops(&self, base: &str) -> Result<Option<ImportReport>> {
-        let coops = self.store.list_coops().await?;
+        let coops = self.list_coops().await?;
         let source = self.store.directory_source(HOSTED_SOURCE).await?;
         let known = source.as_ref().map_or(-1, |s| s.rows_read);
         if known == coops.len() as i64 || coops.is_empty() {

@@ -7,6 +7,7 @@ mod directory;
 mod dispatch;
 mod events;
 mod forecasts;
+mod founding;
 mod governance;
 mod holds;
 mod market;

@@ -36,6 +36,7 @@ pub async fn coop(server: &TestServer, slug: &str, founder: &str, approval: bool
                 "slug": slug,
                 "name": format!("Co-op {slug}"),
                 "description": "For tests",
+                "profile": "A co-op the tests found.",
                 "joining_requires_approval": approval,
                 "dues": {"amount": 500, "currency": "GBP", "period": "monthly"},
                 "classes": [

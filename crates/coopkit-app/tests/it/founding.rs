@@ -1,0 +1,89 @@
+//! Who may found co-ops, how many, and when a new co-op is listed: the
+//! operator's settings, on each backend.
+
+use std::sync::Arc;
+
+use coopkit_app::FoundCoop;
+use coopkit_app::{App, AppConfig, AppError};
+use coopkit_domain::coop::Founders;
+use coopkit_domain::{ClassKey, CoopSettings, Email, ManualClock, MemberClassSpec};
+use coopkit_testkit::{each_backend, Backend, TestDb, TEST_START};
+
+use crate::support::{load, person};
+
+fn founding(slug: &str, profile: &str) -> FoundCoop {
+    FoundCoop {
+        slug: slug.into(),
+        name: format!("Co-op {slug}"),
+        description: "Cleaners who own their co-op.".into(),
+        profile: profile.into(),
+        settings: CoopSettings::default(),
+        classes: vec![MemberClassSpec {
+            key: ClassKey::parse("worker").unwrap(),
+            name: "Worker".into(),
+            description: String::new(),
+            open_to_join: true,
+            requires_approval: false,
+        }],
+        founder_class: "worker".into(),
+    }
+}
+
+each_backend! {
+    async fn an_account_founds_up_to_its_limit_and_operators_decide_who_founds(backend: Backend) {
+        let db = TestDb::new(backend).await;
+        let store = db.store.clone();
+        let clock = Arc::new(ManualClock::at(TEST_START));
+        let ada = load(&store, person(&store, "ada").await).await;
+        let ops = load(&store, person(&store, "ops").await).await;
+        let config = AppConfig {
+            founded_per_account: 2,
+            operators: vec![ops.email.clone()],
+            ..AppConfig::default()
+        };
+        let app = App::new(store.clone(), clock.clone(), config.clone());
+
+        // Ada founds two, then no more; nothing of the third is written.
+        app.found_coop(&ada, founding("one", "We clean.")).await.unwrap();
+        app.found_coop(&ada, founding("two", "")).await.unwrap();
+        assert!(matches!(
+            app.found_coop(&ada, founding("three", "We clean.")).await,
+            Err(AppError::Forbidden("founding-limit"))
+        ));
+        assert!(store.coop_by_slug("three").await.unwrap().is_none());
+        // The operator is not limited.
+        for slug in ["o1", "o2", "o3"] {
+            app.found_coop(&ops, founding(slug, "Run by the server's operators.")).await.unwrap();
+        }
+
+        // Only co-ops that say what they are are listed; "two" has no
+        // profile yet, but its page answers.
+        let listed: Vec<String> = app
+            .list_coops()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.coop.slug.as_str().to_owned())
+            .collect();
+        assert!(listed.contains(&"one".to_owned()), "{listed:?}");
+        assert!(!listed.contains(&"two".to_owned()), "{listed:?}");
+        app.coop_page(None, "two").await.unwrap();
+
+        // Operators only: everyone else is refused before anything is read.
+        let closed = App::new(
+            store.clone(),
+            clock,
+            AppConfig {
+                founders: Founders::Operators,
+                ..config
+            },
+        );
+        let bo = load(&store, person(&store, "bo").await).await;
+        assert!(matches!(
+            closed.found_coop(&bo, founding("", "")).await,
+            Err(AppError::Forbidden("founding-operators-only"))
+        ));
+        closed.found_coop(&ops, founding("o4", "")).await.unwrap();
+        assert_eq!(ops.email, Email::parse("ops@example.coop").unwrap());
+    }
+}
