@@ -171,6 +171,12 @@ impl App {
         self.require_role(&coop, actor, role).await.map(drop)
     }
 
+    /// The actor's role in the co-op `slug`, if they are an active member.
+    pub async fn role_in(&self, actor: &Person, slug: &str) -> Result<Role> {
+        let coop = self.coop(slug).await?;
+        Ok(self.require_role(&coop, actor, Role::Member).await?.role)
+    }
+
     /// The actor's active membership, if their role is at least `role`.
     pub(crate) async fn require_role(
         &self,

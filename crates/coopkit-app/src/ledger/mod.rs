@@ -16,15 +16,15 @@ use coopkit_domain::{PersonId, Role};
 use coopkit_ledger::journal::BatchRecord;
 use coopkit_ledger::ledger::{Applied, TransferRecord};
 use coopkit_ledger::policy::Policy;
-use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, Refusal, TransferId};
-use coopkit_store::{Currency, CurrencyKind, Person};
+use coopkit_ledger::{AccountId, AccountOwner, CoopAccount, CurrencyCode, Refusal, TransferId};
+use coopkit_store::{Coop, Currency, CurrencyKind, Membership, Person};
 
 pub use checkpoints::new_coop_key;
 pub use holds::Settlement;
 pub use plays::Play;
 pub use requests::{PaymentRequestForm, PaymentRequestView};
 pub use tick::TickReport;
-pub use writer::{AccountView, Instruction, LedgerWriter, Payment, TransferView};
+pub use writer::{AccountView, Accounts, Instruction, LedgerWriter, Payment, TransferView};
 
 use crate::{App, AppError, Result};
 
@@ -85,15 +85,26 @@ pub struct StatementEntry {
 }
 
 /// A page of a statement, and where the next (older) one starts.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct StatementPage {
     pub entries: Vec<StatementEntry>,
     pub next_before: Option<u64>,
 }
 
+/// A member's ledger page: what [`App::ledger_page`] reads.
+#[derive(Clone, Debug)]
+pub struct LedgerPage {
+    pub overview: LedgerOverview,
+    /// The currency whose statement is shown, if the co-op has any.
+    pub currency: Option<Currency>,
+    pub statement: StatementPage,
+}
+
 /// What a member's ledger page shows.
 #[derive(Clone, Debug)]
 pub struct LedgerOverview {
+    /// The co-op's name, for the page's title.
+    pub coop_name: String,
     pub currencies: Vec<Currency>,
     pub holdings: Vec<Holding>,
     /// Active members the reader can pay, by name: (person, name).
@@ -132,17 +143,61 @@ impl App {
     pub async fn ledger_overview(&self, actor: &Person, slug: &str) -> Result<LedgerOverview> {
         let coop = self.coop(slug).await?;
         let membership = self.require_role(&coop, actor, Role::Member).await?;
-        let holdings = self.my_holdings(actor, slug).await?;
-        let payees = self
-            .store
-            .members(coop.id, coopkit_domain::MembershipStatus::Active)
-            .await?
-            .into_iter()
-            .filter(|m| m.membership.person_id != actor.id)
-            .map(|m| (m.membership.person_id, m.display_name))
-            .collect();
+        self.overview_of(&coop, &membership, actor).await
+    }
+
+    /// A member's ledger page whole: the overview, the currency shown
+    /// (`currency`, else the co-op's first) and a page of the member's
+    /// statement in it. Reads the co-op, the membership and the accounts
+    /// once, which is most of the page's cost.
+    pub async fn ledger_page(
+        &self,
+        actor: &Person,
+        slug: &str,
+        currency: &str,
+        before: Option<u64>,
+        limit: u32,
+    ) -> Result<LedgerPage> {
+        let coop = self.coop(slug).await?;
+        let membership = self.require_role(&coop, actor, Role::Member).await?;
+        let overview = self.overview_of(&coop, &membership, actor).await?;
+        let shown = overview
+            .currencies
+            .iter()
+            .find(|c| c.code.as_str() == currency)
+            .or_else(|| overview.currencies.first())
+            .cloned();
+        let mine = shown.as_ref().and_then(|shown| {
+            overview
+                .holdings
+                .iter()
+                .find(|h| h.currency.code == shown.code)
+                .map(|h| h.view.account.id)
+        });
+        let statement = match mine {
+            Some(mine) => self.statement_of(&coop, mine, before, limit).await?,
+            None => StatementPage::default(),
+        };
+        Ok(LedgerPage {
+            overview,
+            currency: shown,
+            statement,
+        })
+    }
+
+    async fn overview_of(
+        &self,
+        coop: &Coop,
+        membership: &Membership,
+        actor: &Person,
+    ) -> Result<LedgerOverview> {
+        let currencies = self.store.currencies(coop.id).await?;
+        let holdings = self.holdings_of(coop, actor, &currencies).await?;
+        let mut payees = self.store.member_names(coop.id).await?;
+        payees.retain(|(person, _)| *person != actor.id);
         Ok(LedgerOverview {
-            currencies: self.store.currencies(coop.id).await?,
+            coop_name: coop.name.clone(),
+            currencies,
             holdings,
             payees,
             is_admin: membership.role.can_change_settings(),
@@ -313,18 +368,28 @@ impl App {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Member).await?;
         let currencies = self.store.currencies(coop.id).await?;
-        let accounts = self.ledger.accounts(coop.id).await?;
+        self.holdings_of(&coop, actor, &currencies).await
+    }
+
+    async fn holdings_of(
+        &self,
+        coop: &Coop,
+        actor: &Person,
+        currencies: &[Currency],
+    ) -> Result<Vec<Holding>> {
+        let mine = Accounts::OwnedBy(AccountOwner::Member(actor.id));
+        let accounts = self.ledger.accounts_where(coop.id, mine).await?;
         Ok(currencies
-            .into_iter()
+            .iter()
             .filter_map(|currency| {
                 let view = accounts
                     .iter()
-                    .find(|v| {
-                        v.account.currency == currency.code
-                            && v.account.owner == AccountOwner::Member(actor.id)
-                    })?
+                    .find(|v| v.account.currency == currency.code)?
                     .clone();
-                Some(Holding { currency, view })
+                Some(Holding {
+                    currency: currency.clone(),
+                    view,
+                })
             })
             .collect())
     }
@@ -351,28 +416,53 @@ impl App {
         self.require_role(&coop, actor, Role::Member).await?;
         let code =
             CurrencyCode::parse(currency).map_err(|code| AppError::invalid("currency", code))?;
-        let accounts = self.ledger.accounts(coop.id).await?;
-        let Some(mine) = accounts
+        let owned = Accounts::OwnedBy(AccountOwner::Member(actor.id));
+        let Some(mine) = self
+            .ledger
+            .accounts_where(coop.id, owned)
+            .await?
             .iter()
-            .find(|v| {
-                v.account.currency == code && v.account.owner == AccountOwner::Member(actor.id)
-            })
+            .find(|v| v.account.currency == code)
             .map(|v| v.account.id)
         else {
-            return Ok(StatementPage {
-                entries: Vec::new(),
-                next_before: None,
-            });
+            return Ok(StatementPage::default());
         };
+        self.statement_of(&coop, mine, before, limit).await
+    }
+
+    /// A page of the statement of account `mine`, with the other party of
+    /// each line named: only the accounts and names the page shows are read.
+    async fn statement_of(
+        &self,
+        coop: &Coop,
+        mine: AccountId,
+        before: Option<u64>,
+        limit: u32,
+    ) -> Result<StatementPage> {
         let limit = limit.clamp(1, 500) as usize;
         let (lines, next_before) = self.ledger.statement(coop.id, mine, before, limit).await?;
-        let names: std::collections::HashMap<PersonId, String> = self
-            .store
-            .members(coop.id, coopkit_domain::MembershipStatus::Active)
-            .await?
-            .into_iter()
-            .map(|m| (m.membership.person_id, m.display_name))
+        let others = lines
+            .iter()
+            .map(|line| {
+                if line.credit == mine {
+                    line.debit
+                } else {
+                    line.credit
+                }
+            })
             .collect();
+        let accounts = self
+            .ledger
+            .accounts_where(coop.id, Accounts::Ids(others))
+            .await?;
+        let people: Vec<PersonId> = accounts
+            .iter()
+            .filter_map(|v| match v.account.owner {
+                AccountOwner::Member(person) => Some(person),
+                AccountOwner::Coop(_) => None,
+            })
+            .collect();
+        let names = self.store.active_member_names(coop.id, &people).await?;
         let owner = |id| {
             accounts
                 .iter()

@@ -103,6 +103,24 @@ pub struct TransferView {
 
 pub(super) type Results = Vec<Result<Applied, Refusal>>;
 
+/// Which of a co-op's accounts to read.
+#[derive(Debug)]
+pub enum Accounts {
+    All,
+    OwnedBy(AccountOwner),
+    Ids(Vec<AccountId>),
+}
+
+impl Accounts {
+    fn includes(&self, account: &Account) -> bool {
+        match self {
+            Accounts::All => true,
+            Accounts::OwnedBy(owner) => account.owner == *owner,
+            Accounts::Ids(ids) => ids.contains(&account.id),
+        }
+    }
+}
+
 enum Command {
     Submit {
         coop: CoopId,
@@ -111,6 +129,7 @@ enum Command {
     },
     Accounts {
         coop: CoopId,
+        which: Accounts,
         reply: oneshot::Sender<Result<Vec<AccountView>>>,
     },
     Journal {
@@ -194,7 +213,15 @@ impl LedgerWriter {
 
     /// Every account of a co-op with its committed balances.
     pub async fn accounts(&self, coop: CoopId) -> Result<Vec<AccountView>> {
-        self.ask(|reply| Command::Accounts { coop, reply }).await
+        self.accounts_where(coop, Accounts::All).await
+    }
+
+    /// Some accounts of a co-op with their committed balances: chosen in
+    /// the writer, so that a member's page does not copy every account of
+    /// the co-op through the one task that all payments go through.
+    pub async fn accounts_where(&self, coop: CoopId, which: Accounts) -> Result<Vec<AccountView>> {
+        self.ask(|reply| Command::Accounts { coop, which, reply })
+            .await
     }
 
     /// The co-op's journal as committed.
@@ -360,11 +387,12 @@ impl Writer {
 
     async fn answer(&mut self, command: Command) {
         match command {
-            Command::Accounts { coop, reply } => {
+            Command::Accounts { coop, which, reply } => {
                 let views = self.loaded(coop).await.map(|c| {
                     let mut views: Vec<_> = c
                         .ledger
                         .accounts()
+                        .filter(|(account, _)| which.includes(account))
                         .map(|(account, balances)| AccountView {
                             account: account.clone(),
                             balances,

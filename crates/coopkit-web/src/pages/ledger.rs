@@ -125,40 +125,24 @@ async fn ledger_view<'a>(
     memo: &str,
 ) -> Result<LedgerView<'a>, crate::error::PageError> {
     let person = v.person()?;
-    let overview = state.app.ledger_overview(person, &slug).await?;
-    let page = state.app.coop_page(Some(person), &slug).await?;
-    let chosen = overview
-        .currencies
-        .iter()
-        .find(|c| c.code.as_str() == currency)
-        .or_else(|| overview.currencies.first())
-        .cloned();
+    let page = state
+        .app
+        .ledger_page(person, &slug, currency, before.parse().ok(), STATEMENT_PAGE)
+        .await?;
+    let (overview, chosen) = (page.overview, page.currency);
     let balances = overview
         .holdings
         .iter()
         .map(|h| balance_row(h, &v.tr))
         .collect();
-    let (lines, older) = match &chosen {
-        Some(c) => {
-            let page = state
-                .app
-                .my_statement(
-                    person,
-                    &slug,
-                    c.code.as_str(),
-                    before.parse().ok(),
-                    STATEMENT_PAGE,
-                )
-                .await?;
-            let lines = page
-                .entries
-                .into_iter()
-                .map(|e| line_row(e, c.scale, &v.tr))
-                .collect();
-            (lines, page.next_before.map(|n| n.to_string()))
-        }
-        None => (Vec::new(), None),
-    };
+    let scale = chosen.as_ref().map_or(0, |c| c.scale);
+    let lines = page
+        .statement
+        .entries
+        .into_iter()
+        .map(|e| line_row(e, scale, &v.tr))
+        .collect();
+    let older = page.statement.next_before.map(|n| n.to_string());
     let currency_rows = overview
         .currencies
         .iter()
@@ -166,7 +150,7 @@ async fn ledger_view<'a>(
         .collect();
     Ok(LedgerView {
         currency_rows,
-        title: v.tr.t_str("ledger-title", "coop", &page.coop.name),
+        title: v.tr.t_str("ledger-title", "coop", &overview.coop_name),
         v,
         slug,
         overview,

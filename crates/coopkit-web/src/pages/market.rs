@@ -173,7 +173,7 @@ pub async fn search(
     let cards = state.app.search_providers(person, &slug, &search).await?;
     let categories = state.app.categories(person, &slug).await?;
     let currencies = state.app.currencies(&slug).await?;
-    let overview = state.app.ledger_overview(person, &slug).await?;
+    let role = state.app.role_in(person, &slug).await?;
     let cards = cards
         .into_iter()
         .map(|card| {
@@ -189,8 +189,8 @@ pub async fn search(
             categories,
             cards,
             query,
-            is_admin: overview.is_admin,
-            is_coordinator: overview.may_issue,
+            is_admin: role.can_change_settings(),
+            is_coordinator: role.can_decide_applications(),
             errors,
         },
     )
@@ -246,7 +246,11 @@ pub(super) async fn provider_view<'a>(
         services: service_rows(&page.listing.profile, &page.categories, &currencies, &v.tr),
         slots: slot_lines(&page.listing.profile.slots),
         is_self: provider == person.id,
-        is_coordinator: state.app.ledger_overview(person, &slug).await?.may_issue,
+        is_coordinator: state
+            .app
+            .role_in(person, &slug)
+            .await?
+            .can_decide_applications(),
         is_favourite: state
             .app
             .my_favourites(person, &slug)

@@ -441,6 +441,12 @@ each_backend! {
             .get("/c/sitters/ledger/journal")
             .await
             .assert_status(403);
+
+        // Once Ana leaves, Ben's statement no longer names her.
+        ana.post_form("/c/sitters/leave", &[]).await.assert_status(303);
+        let bens = ben.get("/c/sitters/ledger").await;
+        assert!(!bens.body.contains("Ana Parent"), "{backend:?}");
+        assert!(bens.body.contains("a former member") && bens.body.contains("+5"));
     }
 }
 
