@@ -37,6 +37,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let viewer = viewer_of(&request)?;
+        let path = request.uri().path().to_owned();
         let is_form = request
             .headers()
             .get(CONTENT_TYPE)
@@ -56,7 +57,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
             .map(|(_, value)| value.as_bytes())
             .unwrap_or_default();
         if !token_matches(sent, &viewer) {
-            tracing::warn!(path = %viewer.here, "form refused: CSRF token missing or wrong");
+            tracing::warn!(%path, "form refused: CSRF token missing or wrong");
             return Err(PageError(WebError::Csrf));
         }
         serde_urlencoded::from_bytes(&body)
@@ -108,6 +109,7 @@ impl<S: Send + Sync> FromRequest<S> for CsrfUpload {
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let viewer = viewer_of(&request)?;
+        let path = request.uri().path().to_owned();
         let mut multipart = axum::extract::Multipart::from_request(request, state)
             .await
             .map_err(|_| PageError(WebError::UnsupportedMediaType))?;
@@ -136,7 +138,7 @@ impl<S: Send + Sync> FromRequest<S> for CsrfUpload {
             }
         }
         if !token_matches(upload.field("csrf").as_bytes(), &viewer) {
-            tracing::warn!(path = %viewer.here, "upload refused: CSRF token missing or wrong");
+            tracing::warn!(%path, "upload refused: CSRF token missing or wrong");
             return Err(PageError(WebError::Csrf));
         }
         Ok(upload)

@@ -3,9 +3,9 @@
 
 use askama::Template;
 use axum::extract::{FromRequestParts, Request, State};
-use axum::http::header::ACCEPT_LANGUAGE;
+use axum::http::header::{ACCEPT_LANGUAGE, REFERER};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use coopkit_app::records::Person;
@@ -24,8 +24,9 @@ pub struct Viewer {
     /// the session when logged in, the CSRF cookie's value before.
     pub csrf: String,
     pub tr: Tr,
-    /// The path and query of this request, to come back to after logging
-    /// in or changing language.
+    /// The page to come back to after logging in or changing language:
+    /// this request's path and query, or for a POST the form's page
+    /// (`page_shown`).
     pub here: String,
 }
 
@@ -90,10 +91,7 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
         Cookie::Lang.read(headers, policy).as_deref(),
         headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
     );
-    let here = request
-        .uri()
-        .path_and_query()
-        .map_or("/".to_owned(), |pq| pq.as_str().to_owned());
+    let here = page_shown(&request);
     let viewer = Viewer {
         person,
         csrf,
@@ -114,6 +112,27 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
         cookies::append(headers, [Cookie::Session.clear(policy)]);
     }
     response
+}
+
+/// The page to come back to: the request's own for a GET; for a form's
+/// POST, whose answer may be a page with no GET of its own (a vote's
+/// receipt at `…/vote`), the page the form was on, as the browser's
+/// same-origin `Referer` says, else the home page.
+fn page_shown(request: &Request) -> String {
+    if matches!(*request.method(), Method::GET | Method::HEAD) {
+        return request
+            .uri()
+            .path_and_query()
+            .map_or("/".to_owned(), |pq| pq.as_str().to_owned());
+    }
+    request
+        .headers()
+        .get(REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<Uri>().ok())
+        .and_then(|uri| uri.path_and_query().map(|pq| pq.as_str().to_owned()))
+        .filter(|path| local_path(path).is_some())
+        .unwrap_or_else(|| "/".to_owned())
 }
 
 #[derive(Template)]

@@ -132,6 +132,38 @@ async fn a_logged_in_forms_token_is_bound_to_its_session() {
     assert!(victim.get("/account").await.body.contains(r#"lang="es""#));
 }
 
+/// A page answered to a form's POST (a vote's receipt, a form shown again
+/// with its errors) may have no GET of its own: its language switch and
+/// login links go back to the page the form was on, not to the POST's URL.
+#[tokio::test]
+async fn a_page_answered_to_a_post_comes_back_to_the_form_page() {
+    let server = TestServer::spawn(backends()[0]).await;
+    let back = |body: &str| {
+        let field = r#"name="back" value=""#;
+        let start = body.find(field).expect("the language form") + field.len();
+        body[start..start + body[start..].find('"').unwrap()].to_owned()
+    };
+    let fields = [
+        ("display_name", "Nina"),
+        ("email", "bad"),
+        ("password", "short"),
+    ];
+    let from_form = server
+        .client()
+        .with_header("referer", &format!("{}/signup?from=home", server.base_url));
+    let shown = from_form.post_form("/signup", &fields).await;
+    shown.assert_status(422);
+    assert_eq!(back(&shown.body), "/signup?from=home");
+    // No Referer, or one from elsewhere: the home page.
+    let bare = server.client().post_form("/signup", &fields).await;
+    assert_eq!(back(&bare.body), "/");
+    let elsewhere = server
+        .client()
+        .with_header("referer", "//evil.example/signup");
+    let shown = elsewhere.post_form("/signup", &fields).await;
+    assert_eq!(back(&shown.body), "/");
+}
+
 #[tokio::test]
 async fn sign_up_errors_are_shown_per_field_and_keep_what_was_typed() {
     let server = TestServer::spawn(backends()[0]).await;
