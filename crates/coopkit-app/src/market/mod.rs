@@ -6,8 +6,6 @@ mod dispatch;
 mod profile;
 mod tasks;
 
-use std::collections::HashMap;
-
 use coopkit_domain::validation::Collector;
 use coopkit_domain::{PersonId, Role};
 use coopkit_market::matching::Point;
@@ -216,14 +214,10 @@ impl App {
             .split_whitespace()
             .map(str::to_lowercase)
             .collect();
-        let mut booked: HashMap<PersonId, u32> = HashMap::new();
-        for booking in self.store.bookings_of(coop.id, actor.id).await? {
-            if booking.requester == actor.id
-                && booking.facts.state == coopkit_market::BookingState::Settled
-            {
-                *booked.entry(booking.provider).or_default() += 1;
-            }
-        }
+        let booked = self
+            .store
+            .settled_bookings_by_provider(coop.id, actor.id)
+            .await?;
         let feedback = self.store.feedback_counts(coop.id).await?;
         let mut cards = Vec::new();
         for listing in self.store.providers(coop.id, category).await? {

@@ -347,6 +347,20 @@ each_backend! {
             (1, 1),
             "search shows it too"
         );
+        // Ana has had one settled sitting with Ben; Carol none.
+        let booked_before = |cards: &[coopkit_app::market::ProviderCard]| {
+            cards
+                .iter()
+                .find(|c| c.listing.profile.person == s.ben.id)
+                .map(|c| c.booked_before)
+        };
+        assert_eq!(booked_before(&cards), Some(0));
+        let anas = s
+            .app
+            .search_providers(&s.ana, "sitters", &SearchQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(booked_before(&anas), Some(1));
         let dashboard = s.app.provider_dashboard(&s.ben, "sitters").await.unwrap();
         assert_eq!(dashboard.months.len(), 1);
         assert_eq!(dashboard.months[0].minutes, 240);
