@@ -349,14 +349,13 @@ impl Store {
             let Some((coop,)) = closed else {
                 return Ok(false);
             };
-            let ballots: Vec<BallotRow> = sqlx::query_as(
+            let mut ballots: Vec<BallotRow> = sqlx::query_as(
                 "DELETE FROM governance_ballot WHERE proposal_id = $1 \
                  RETURNING class_key, choice, reason, receipt_hash",
             )
             .bind(id.0)
             .fetch_all(&mut *tx)
             .await?;
-            let mut ballots = ballots;
             ballots.sort_unstable_by(|a, b| a.receipt_hash.cmp(&b.receipt_hash));
             for ballot in &ballots {
                 sqlx::query(

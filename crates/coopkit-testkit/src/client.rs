@@ -126,11 +126,6 @@ impl Client {
         jar.insert(name.to_owned(), value.to_owned());
     }
 
-    /// The CSRF field of the last page read: what a form on it would send.
-    pub fn form_token(&self) -> Option<String> {
-        self.csrf()
-    }
-
     pub fn forget_cookies(&self) {
         self.cookies.lock().unwrap().clear();
         *self.form_token.lock().unwrap() = None;
@@ -202,10 +197,10 @@ impl Client {
     /// Posts a form as a page would: with the CSRF token of the last page
     /// read (fetching the home page first if there is none yet).
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
-        if self.csrf().is_none() {
+        if self.form_token().is_none() {
             self.get("/").await;
         }
-        let csrf = self.csrf().unwrap_or_default();
+        let csrf = self.form_token().unwrap_or_default();
         let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
         form.extend_from_slice(fields);
         self.post_form_raw(path, &form).await
@@ -219,10 +214,10 @@ impl Client {
         fields: &[(&str, &str)],
         file: (&str, &str, &[u8]),
     ) -> Reply {
-        if self.csrf().is_none() {
+        if self.form_token().is_none() {
             self.get("/").await;
         }
-        let csrf = self.csrf().unwrap_or_default();
+        let csrf = self.form_token().unwrap_or_default();
         let boundary = "coopkit-test-boundary-7d1f";
         let mut body = Vec::new();
         for (name, value) in [("csrf", csrf.as_str())].iter().chain(fields) {
@@ -263,7 +258,8 @@ impl Client {
         .await
     }
 
-    fn csrf(&self) -> Option<String> {
+    /// The CSRF field of the last page read: what a form on it would send.
+    pub fn form_token(&self) -> Option<String> {
         self.form_token.lock().unwrap().clone()
     }
 

@@ -87,7 +87,11 @@ async fn tasks_page(
     status: StatusCode,
 ) -> PageResult {
     let person = v.person()?;
-    let coordinator = state.app.ledger_overview(person, &slug).await?.may_issue;
+    let coordinator = state
+        .app
+        .role_in(person, &slug)
+        .await?
+        .can_decide_applications();
     let currencies = state.app.currencies(&slug).await?;
     let rows = state
         .app
