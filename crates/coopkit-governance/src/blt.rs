@@ -61,6 +61,11 @@ fn error(line: usize, reason: impl Into<String>) -> ParseError {
 /// that a hostile file cannot make the count run for ever.
 const CANDIDATES_MAX: usize = 1_000;
 
+/// The most ballots a file may stand for, weights added up: beyond any
+/// electorate, and small enough that no count's sums can overflow (votes
+/// are counted in hundred-thousandths in a `u64`).
+pub const BALLOTS_MAX: u64 = 1_000_000_000_000;
+
 /// Reads a BLT file.
 pub fn parse(text: &str) -> Result<Election, ParseError> {
     let mut lines = text
@@ -97,6 +102,7 @@ pub fn parse(text: &str) -> Result<Election, ParseError> {
     let mut withdrawn = Vec::new();
     let mut tie_order = Vec::new();
     let mut ballots = Vec::new();
+    let mut ballots_total: u64 = 0;
     let mut ended = false;
     let mut last = first;
     for (line, text) in lines.by_ref() {
@@ -158,6 +164,15 @@ pub fn parse(text: &str) -> Result<Election, ParseError> {
             }
             preferences.push(n - 1);
         }
+        ballots_total = ballots_total
+            .checked_add(weight)
+            .filter(|total| *total <= BALLOTS_MAX)
+            .ok_or_else(|| {
+                error(
+                    line,
+                    format!("the ballots add up to more than {BALLOTS_MAX}"),
+                )
+            })?;
         ballots.push(Ballot {
             weight,
             preferences,
@@ -173,7 +188,16 @@ pub fn parse(text: &str) -> Result<Election, ParseError> {
             .strip_prefix('"')
             .and_then(|t| t.strip_suffix('"'))
             .ok_or_else(|| error(line, "a name must be in double quotes"))?;
+        // BLT has no escape for a quote within a name: `"A"7"B"` is not a
+        // name but a broken line, and no counter would read it as one.
+        if name.contains('"') {
+            return Err(error(line, "a name cannot hold a double quote"));
+        }
         if names.len() < candidates {
+            // A count reports who won by name: two alike would hide who.
+            if names.iter().any(|n| n == name) {
+                return Err(error(line, format!("two candidates are named {name:?}")));
+            }
             names.push(name.to_owned());
         } else {
             title = name.to_owned();
@@ -249,7 +273,9 @@ fn read_option(
     Ok(())
 }
 
-/// Writes an election as a BLT file that [`parse`] reads back unchanged.
+/// Writes an election as a BLT file that [`parse`] reads back unchanged,
+/// but for double quotes in names, which BLT cannot hold: they become
+/// single quotes (a file [`parse`] read has none).
 pub fn write(election: &Election) -> String {
     let mut out = format!("{} {}\n", election.candidates.len(), election.seats);
     if !election.withdrawn.is_empty() {

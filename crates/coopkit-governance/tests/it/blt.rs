@@ -54,6 +54,29 @@ fn every_malformed_file_names_its_line() {
             "a name must be in double quotes",
         ),
         ("2 1\n1 1 0\n0\n\"A\"\n", 3, "2 candidates but 1 names"),
+        // Found by fuzzing: a name twice made an outcome that elected
+        // "Bo" twice; weights past any electorate overflowed the count.
+        (
+            "2 1\n1 1 0\n0\n\"Bo\"\n\"Bo\"\n\"T\"\n",
+            5,
+            "two candidates are named \"Bo\"",
+        ),
+        (
+            "2 1\n999999999999 1 0\n2 2 0\n0\n\"A\"\n\"B\"\n\"T\"\n",
+            3,
+            "add up to more than 1000000000000",
+        ),
+        // Found by fuzzing: read as one name, this wrote back otherwise.
+        (
+            "2 1\n1 1 0\n0\n\"A\"7\"B\"\n\"C\"\n\"T\"\n",
+            4,
+            "cannot hold a double quote",
+        ),
+        (
+            "2 1\n1 1 0\n0\n\"A\"\n\"B\"\n\"T \"1\"\"\n",
+            6,
+            "cannot hold a double quote",
+        ),
         (
             "3 1\n[tie 1 2]\n0\n\"A\"\n\"B\"\n\"C\"\n\"T\"\n",
             2,
