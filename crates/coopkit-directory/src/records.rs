@@ -45,6 +45,14 @@ pub struct DirectoryOrg {
     pub updated_at: Timestamp,
 }
 
+/// An organisation's merged record alone (JSON), as a search lists it:
+/// the provenance, which only its own page shows, stays unread.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedOrg {
+    pub id: i64,
+    pub record: String,
+}
+
 /// One source's record of an organisation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceRecord {

@@ -260,12 +260,21 @@ impl SegmentCollector for SegmentPage {
             .map(|(facet, column, counts)| {
                 let mut values = HashMap::new();
                 if let Some(column) = column {
-                    let mut text = String::new();
-                    for (ord, n) in counts.into_iter().enumerate() {
-                        if n > 0 && column.ord_to_str(ord as u64, &mut text).unwrap_or(false) {
-                            values.insert(text.clone(), n);
+                    // The dictionary is read once, front to back, for all
+                    // the values counted: looking each up on its own
+                    // would decode its block again every time.
+                    let (ords, ns): (Vec<u64>, Vec<u64>) = counts
+                        .into_iter()
+                        .enumerate()
+                        .filter(|(_, n)| *n > 0)
+                        .map(|(ord, n)| (ord as u64, n))
+                        .unzip();
+                    let mut ns = ns.into_iter();
+                    let _ = column.dictionary().sorted_ords_to_term_cb(&ords, |term| {
+                        if let (Ok(text), Some(n)) = (std::str::from_utf8(term), ns.next()) {
+                            values.insert(text.to_owned(), n);
                         }
-                    }
+                    });
                 }
                 (facet, values)
             })

@@ -157,8 +157,6 @@ impl std::fmt::Debug for SearchIndex {
 const WRITER_HEAP: usize = 200_000_000;
 /// Indexing threads: the machine coopkit is measured on has two cores.
 const WRITER_THREADS: usize = 2;
-/// Threads one search reads segments with, likewise.
-const SEARCH_THREADS: usize = 2;
 
 impl SearchIndex {
     /// An empty index in memory.
@@ -177,10 +175,11 @@ impl SearchIndex {
                 .map(|f| (f, schema.add_text_field(f.name(), STRING | FAST)))
                 .collect(),
         };
-        let mut index = Index::create_in_ram(schema.build());
-        // A broad search reads every segment: one thread per core reads
-        // them side by side.
-        index.set_multithread_executor(SEARCH_THREADS)?;
+        // One search reads its segments one after another, on the thread
+        // that asked: under load, requests side by side already fill the
+        // cores, and handing each segment to a pool of searcher threads
+        // cost more in thread switches than it saved (BENCHMARKS.md).
+        let index = Index::create_in_ram(schema.build());
         let writer = index.writer_with_num_threads(WRITER_THREADS, WRITER_HEAP)?;
         let reader = index
             .reader_builder()

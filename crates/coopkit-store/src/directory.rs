@@ -8,8 +8,8 @@ use futures_util::{Stream, StreamExt};
 
 use coopkit_directory::moderation::{self, ReviewState};
 use coopkit_directory::records::{
-    Decision, DirectoryOrg, DirectorySource, Edit, FieldChange, HistoryEntry, NewReview, NewSource,
-    Review, ReviewedPair, SourceRecord,
+    Decision, DirectoryOrg, DirectorySource, Edit, FieldChange, HistoryEntry, ListedOrg, NewReview,
+    NewSource, Review, ReviewedPair, SourceRecord,
 };
 
 use crate::error::Conflict;
@@ -88,6 +88,28 @@ struct OrgRow {
     provenance: String,
     merged_into: Option<i64>,
     updated_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct ListedRow {
+    id: i64,
+    record: String,
+}
+
+/// `select` for the organisations `ids` (one chunk of at most `BATCH`),
+/// in id order.
+fn orgs_by_id<'a, DB: sqlx::Database>(select: &str, ids: &[i64]) -> sqlx::QueryBuilder<'a, DB>
+where
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let mut query = sqlx::QueryBuilder::new(select);
+    query.push(" WHERE id IN (");
+    let mut list = query.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    query.push(") ORDER BY id");
+    query
 }
 
 fn org_from(row: OrgRow) -> DirectoryOrg {
@@ -377,17 +399,35 @@ impl Store {
         let mut found = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(BATCH) {
             let rows: Vec<OrgRow> = on_pool!(self, |pool| {
-                let mut select = sqlx::QueryBuilder::new(
-                    "SELECT id, record, provenance, merged_into, updated_at FROM directory_org WHERE id IN (",
-                );
-                let mut list = select.separated(", ");
-                for id in chunk {
-                    list.push_bind(*id);
-                }
-                select.push(") ORDER BY id");
-                select.build_query_as().fetch_all(pool).await
+                orgs_by_id(
+                    "SELECT id, record, provenance, merged_into, updated_at FROM directory_org",
+                    chunk,
+                )
+                .build_query_as()
+                .fetch_all(pool)
+                .await
             })?;
             found.extend(rows.into_iter().map(org_from));
+        }
+        found.sort_by_key(|o| o.id);
+        Ok(found)
+    }
+
+    /// The merged records of these organisations, in id order, for a
+    /// page of search results.
+    pub async fn listed_orgs(&self, ids: &[i64]) -> Result<Vec<ListedOrg>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(BATCH) {
+            let rows: Vec<ListedRow> = on_pool!(self, |pool| {
+                orgs_by_id("SELECT id, record FROM directory_org", chunk)
+                    .build_query_as()
+                    .fetch_all(pool)
+                    .await
+            })?;
+            found.extend(rows.into_iter().map(|row| ListedOrg {
+                id: row.id,
+                record: row.record,
+            }));
         }
         found.sort_by_key(|o| o.id);
         Ok(found)

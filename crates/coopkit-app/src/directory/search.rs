@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use coopkit_directory::records::DirectorySource;
+use coopkit_directory::Record;
 use coopkit_search::{Facet, Query};
+use coopkit_store::StoreError;
 
 use super::Organisation;
 use crate::{App, AppError, Result};
@@ -21,7 +23,13 @@ pub struct DirectoryPage {
     pub facets: BTreeMap<Facet, Vec<(String, u64)>>,
 }
 
-pub type DirectoryHit = Organisation;
+/// An organisation as a list of results shows it: its record, without
+/// the provenance of each field (its own page has that).
+#[derive(Clone, Debug)]
+pub struct DirectoryHit {
+    pub id: i64,
+    pub record: Record,
+}
 
 impl App {
     pub async fn search_directory(&self, query: &Query) -> Result<DirectoryPage> {
@@ -31,11 +39,13 @@ impl App {
         };
         let page = self.run_search(&query).await?;
         let mut hits = Vec::with_capacity(page.ids.len());
-        let stored = self.store.directory_orgs(&page.ids).await?;
+        let stored = self.store.listed_orgs(&page.ids).await?;
         // The store answers in id order; the page is in rank order.
         for id in &page.ids {
-            if let Some(org) = stored.iter().find(|o| o.id == *id) {
-                hits.push(Organisation::from_stored(org)?);
+            if let Ok(at) = stored.binary_search_by_key(id, |o| o.id) {
+                let record = serde_json::from_str(&stored[at].record)
+                    .map_err(|_| StoreError::corrupt("directory_org.record", &id.to_string()))?;
+                hits.push(DirectoryHit { id: *id, record });
             }
         }
         Ok(DirectoryPage {

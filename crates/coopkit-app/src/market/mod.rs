@@ -117,6 +117,15 @@ pub struct ProviderCard {
     pub metres: Option<u32>,
 }
 
+/// The market page: what [`App::market_page`] reads for it.
+#[derive(Clone, Debug)]
+pub struct MarketPage {
+    pub cards: Vec<ProviderCard>,
+    pub categories: Vec<Category>,
+    pub currencies: Vec<coopkit_ledger::Currency>,
+    pub role: Role,
+}
+
 /// A provider's page.
 #[derive(Clone, Debug)]
 pub struct ProviderPage {
@@ -199,15 +208,32 @@ impl App {
         Ok(profile)
     }
 
-    /// Providers of the co-op that match the query, for its members.
-    pub async fn search_providers(
+    /// What the market page shows a member: the providers found, with the
+    /// co-op's categories and currencies and the member's role, the co-op
+    /// and the membership read once for all of it.
+    pub async fn market_page(
         &self,
         actor: &Person,
         slug: &str,
         query: &SearchQuery,
-    ) -> Result<Vec<ProviderCard>> {
+    ) -> Result<MarketPage> {
         let coop = self.coop(slug).await?;
-        self.require_role(&coop, actor, Role::Member).await?;
+        let membership = self.require_role(&coop, actor, Role::Member).await?;
+        Ok(MarketPage {
+            cards: self.provider_cards(coop.id, actor, query).await?,
+            categories: self.store.categories(coop.id).await?,
+            currencies: self.store.currencies(coop.id).await?,
+            role: membership.role,
+        })
+    }
+
+    /// Providers of the co-op that match the query.
+    async fn provider_cards(
+        &self,
+        coop: coopkit_domain::CoopId,
+        actor: &Person,
+        query: &SearchQuery,
+    ) -> Result<Vec<ProviderCard>> {
         let category = Some(query.category.as_str()).filter(|c| !c.is_empty());
         let words: Vec<String> = query
             .words
@@ -216,11 +242,11 @@ impl App {
             .collect();
         let booked = self
             .store
-            .settled_bookings_by_provider(coop.id, actor.id)
+            .settled_bookings_by_provider(coop, actor.id)
             .await?;
-        let feedback = self.store.feedback_counts(coop.id).await?;
+        let feedback = self.store.feedback_counts(coop).await?;
         let mut cards = Vec::new();
-        for listing in self.store.providers(coop.id, category).await? {
+        for listing in self.store.providers(coop, category).await? {
             let text = format!("{} {}", listing.display_name, listing.profile.bio).to_lowercase();
             if !words.iter().all(|w| text.contains(w.as_str())) {
                 continue;
@@ -233,7 +259,7 @@ impl App {
                 let free = availability::available(&profile.slots, &profile.days_off, window)
                     && self
                         .store
-                        .overlapping_bookings(coop.id, listing.profile.person, window)
+                        .overlapping_bookings(coop, listing.profile.person, window)
                         .await?
                         .is_empty();
                 if !free {

@@ -91,6 +91,7 @@ each_backend! {
             .iter()
             .find(|o| o.record.founded == "11/8/1863")
             .expect("the Co-operative Group");
+        let group = app.directory_org(group.id).await.unwrap();
         assert_eq!(group.provenance.sources.len(), 2);
         let sources = app.directory_sources().await.unwrap();
         let id_of = |name: &str| sources.iter().find(|s| s.name == name).unwrap().id;

@@ -58,9 +58,10 @@ each_backend! {
         };
         let found = s
             .app
-            .search_providers(&s.ana, "sitters", &near(home.lat_e6))
+            .market_page(&s.ana, "sitters", &near(home.lat_e6))
             .await
-            .unwrap();
+            .unwrap()
+            .cards;
         let names: Vec<(&str, u32)> = found
             .iter()
             .map(|c| (c.listing.display_name.as_str(), c.metres.unwrap() / 100))
@@ -68,9 +69,10 @@ each_backend! {
         assert_eq!(names, [("ben", 2), ("carol", 9)], "hundreds of metres");
         let far = s
             .app
-            .search_providers(&s.ana, "sitters", &near(home.lat_e6 + 90_000))
+            .market_page(&s.ana, "sitters", &near(home.lat_e6 + 90_000))
             .await
-            .unwrap();
+            .unwrap()
+            .cards;
         assert!(far.is_empty(), "10 km north is beyond everyone's radius");
 
         let friday = next_friday(TEST_START);

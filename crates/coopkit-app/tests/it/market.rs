@@ -191,13 +191,14 @@ each_backend! {
         };
         let hits = s
             .app
-            .search_providers(
+            .market_page(
                 &s.ana,
                 "sitters",
                 &found("board", "es", Some(evening(friday, 0, 19, 23))),
             )
             .await
-            .unwrap();
+            .unwrap()
+            .cards;
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].listing.display_name, "ben");
         for query in [
@@ -207,9 +208,10 @@ each_backend! {
         ] {
             assert!(s
                 .app
-                .search_providers(&s.ana, "sitters", &query)
+                .market_page(&s.ana, "sitters", &query)
                 .await
                 .unwrap()
+                .cards
                 .is_empty());
         }
 
@@ -338,9 +340,10 @@ each_backend! {
         assert_eq!(answered.feedback.unwrap().answer, "Thank you!");
         let cards = s
             .app
-            .search_providers(&s.carol, "sitters", &SearchQuery::default())
+            .market_page(&s.carol, "sitters", &SearchQuery::default())
             .await
-            .unwrap();
+            .unwrap()
+            .cards;
         let summary = cards[0].summary;
         assert_eq!(
             (summary.reviews, summary.would_book_again),
@@ -357,9 +360,10 @@ each_backend! {
         assert_eq!(booked_before(&cards), Some(0));
         let anas = s
             .app
-            .search_providers(&s.ana, "sitters", &SearchQuery::default())
+            .market_page(&s.ana, "sitters", &SearchQuery::default())
             .await
-            .unwrap();
+            .unwrap()
+            .cards;
         assert_eq!(booked_before(&anas), Some(1));
         let dashboard = s.app.provider_dashboard(&s.ben, "sitters").await.unwrap();
         assert_eq!(dashboard.months.len(), 1);

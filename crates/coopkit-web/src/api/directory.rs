@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::Json;
-use coopkit_app::directory::{Organisation, PAGE_MAX};
+use coopkit_app::directory::{DirectoryHit, PAGE_MAX};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -55,7 +55,7 @@ pub struct OrganisationDto {
 }
 
 impl OrganisationDto {
-    fn new(base: &str, org: &Organisation) -> Self {
+    fn new(base: &str, org: &DirectoryHit) -> Self {
         let r = &org.record;
         OrganisationDto {
             id: org_uri(base, org.id),

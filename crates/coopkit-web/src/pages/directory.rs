@@ -87,8 +87,7 @@ fn label(value: &str) -> String {
     }
 }
 
-fn place(org: &Organisation) -> String {
-    let r = &org.record;
+fn place(r: &coopkit_directory::Record) -> String {
     [&r.locality, &r.region, &r.postcode, &r.country]
         .into_iter()
         .filter(|s| !s.is_empty())
@@ -228,7 +227,7 @@ pub async fn search(
             .map(|o| HitRow {
                 id: o.id,
                 name: o.record.name.clone(),
-                place: place(o),
+                place: place(&o.record),
                 legal_form: o.record.legal_form.clone(),
             })
             .collect(),

@@ -170,10 +170,12 @@ pub async fn search(
             _ => SortBy::Name,
         },
     };
-    let cards = state.app.search_providers(person, &slug, &search).await?;
-    let categories = state.app.categories(person, &slug).await?;
-    let currencies = state.app.currencies(&slug).await?;
-    let role = state.app.role_in(person, &slug).await?;
+    let coopkit_app::market::MarketPage {
+        cards,
+        categories,
+        currencies,
+        role,
+    } = state.app.market_page(person, &slug, &search).await?;
     let cards = cards
         .into_iter()
         .map(|card| {
