@@ -98,6 +98,8 @@ pub struct App {
     directory: Arc<OnceLock<Arc<coopkit_search::SearchIndex>>>,
     /// Uploaded works and previews.
     files: Arc<dyn catalogue::FileStore>,
+    /// Uploads on their way in, beside the files.
+    staging: catalogue::Staging,
     /// The memory image decoding may take at once.
     decode_budget: catalogue::DecodeBudget,
 }
@@ -114,7 +116,9 @@ impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
         let ledger = ledger::LedgerWriter::start(store.clone(), clock.clone());
         let files = Arc::new(catalogue::DataDirFiles::new(config.files_dir.clone()));
+        let staging = catalogue::Staging::new(config.files_dir.join("incoming"));
         Self {
+            staging,
             decode_budget: catalogue::DecodeBudget::new(config.decode_memory_mib),
             store,
             clock,
@@ -123,6 +127,24 @@ impl App {
             directory: Arc::default(),
             files,
         }
+    }
+
+    /// Where the web layer streams uploads to.
+    pub fn staging(&self) -> &catalogue::Staging {
+        &self.staging
+    }
+
+    /// A file already in memory as an upload: the demo's works, a test's.
+    pub async fn upload(&self, name: &str, bytes: &[u8]) -> Result<catalogue::Upload> {
+        let file = self
+            .staging
+            .stage(bytes)
+            .await
+            .map_err(AppError::because("staging an upload"))?;
+        Ok(catalogue::Upload {
+            name: name.to_owned(),
+            file,
+        })
     }
 
     /// The same application keeping its files in `files` (an

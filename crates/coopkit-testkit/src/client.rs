@@ -20,6 +20,33 @@ pub struct Client {
     extra_headers: Vec<(&'static str, String)>,
 }
 
+/// A part of a `multipart/form-data` body.
+#[derive(Clone, Copy, Debug)]
+pub struct Part<'a> {
+    pub name: &'a str,
+    /// For a file, the name it is sent under.
+    pub file_name: Option<&'a str>,
+    pub bytes: &'a [u8],
+}
+
+impl<'a> Part<'a> {
+    pub fn field(name: &'a str, value: &'a str) -> Part<'a> {
+        Part {
+            name,
+            file_name: None,
+            bytes: value.as_bytes(),
+        }
+    }
+
+    pub fn file(name: &'a str, file_name: &'a str, bytes: &'a [u8]) -> Part<'a> {
+        Part {
+            name,
+            file_name: Some(file_name),
+            bytes,
+        }
+    }
+}
+
 /// A response, read whole.
 #[derive(Debug)]
 pub struct Reply {
@@ -207,7 +234,7 @@ impl Client {
     }
 
     /// Posts a form with a file (`multipart/form-data`) as a page would,
-    /// with the CSRF token of the last page read.
+    /// with the CSRF token of the last page read, first.
     pub async fn post_upload(
         &self,
         path: &str,
@@ -218,24 +245,35 @@ impl Client {
             self.get("/").await;
         }
         let csrf = self.form_token().unwrap_or_default();
+        let mut parts = vec![Part::field("csrf", &csrf)];
+        parts.extend(fields.iter().map(|(name, value)| Part::field(name, value)));
+        let (name, file_name, bytes) = file;
+        parts.push(Part::file(name, file_name, bytes));
+        self.post_multipart_raw(path, &parts).await
+    }
+
+    /// Posts exactly these parts, in this order, with no CSRF token added.
+    pub async fn post_multipart_raw(&self, path: &str, parts: &[Part<'_>]) -> Reply {
         let boundary = "coopkit-test-boundary-7d1f";
         let mut body = Vec::new();
-        for (name, value) in [("csrf", csrf.as_str())].iter().chain(fields) {
-            body.extend_from_slice(
-                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                    .as_bytes(),
-            );
+        for Part {
+            name,
+            file_name,
+            bytes,
+        } in parts
+        {
+            let head = match file_name {
+                Some(file_name) => format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
+                     Content-Type: application/octet-stream\r\n\r\n"
+                ),
+                None => format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n"),
+            };
+            body.extend_from_slice(head.as_bytes());
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
         }
-        let (name, file_name, bytes) = file;
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
-                 Content-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
         self.send(
             self.request(reqwest::Method::POST, path)
                 .header(

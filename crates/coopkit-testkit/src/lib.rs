@@ -18,7 +18,7 @@ use coopkit_domain::{ManualClock, Timestamp};
 use coopkit_store::{DatabaseLocation, Store};
 use coopkit_web::{AppState, CookiePolicy};
 
-pub use client::{Client, Reply};
+pub use client::{Client, Part, Reply};
 
 /// 2026-11-21T12:00:00Z: tests start here, so dates in pages are fixed.
 pub const TEST_START: Timestamp = Timestamp::from_millis(1_795_262_400_000);

@@ -11,8 +11,11 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
+use coopkit_app::catalogue::Upload;
+
 use crate::error::{PageError, WebError};
 use crate::viewer::Viewer;
+use crate::AppState;
 
 /// The viewer the page middleware put on the request: the token to match.
 fn viewer_of(request: &Request) -> Result<Viewer, PageError> {
@@ -82,57 +85,74 @@ impl Fields {
     }
 }
 
-/// A `multipart/form-data` form (one with a file), read whole, accepted
-/// only with the page's CSRF token like [`CsrfForm`].
+/// A `multipart/form-data` form (one with a file), accepted only with the
+/// page's CSRF token like [`CsrfForm`]. Files stream to the app's staging
+/// directory as they arrive, never held whole; the token must come before
+/// them (every upload form puts it first), so a forged request stages
+/// nothing. A staged file nobody keeps is removed when the form is dropped.
 #[derive(Debug, Default)]
 pub struct CsrfUpload {
     pub fields: Fields,
-    /// The file field's name, file name and contents.
-    pub files: Vec<(String, String, Bytes)>,
+    files: Vec<(String, Upload)>,
 }
+
+/// The most bytes a text field of an upload form may have: the longest is
+/// a column mapping's TOML.
+const UPLOAD_FIELD_MAX: usize = 1024 * 1024;
 
 impl CsrfUpload {
     pub fn field(&self, name: &str) -> &str {
         self.fields.get(name)
     }
 
-    pub fn file(&self, name: &str) -> Option<(&str, &Bytes)> {
-        self.files
-            .iter()
-            .find(|(n, _, _)| n == name)
-            .map(|(_, file, bytes)| (file.as_str(), bytes))
+    /// The file sent under `name`, taken out of the form.
+    pub fn take_file(&mut self, name: &str) -> Option<Upload> {
+        let at = self.files.iter().position(|(n, _)| n == name)?;
+        Some(self.files.swap_remove(at).1)
     }
 }
 
-impl<S: Send + Sync> FromRequest<S> for CsrfUpload {
+impl FromRequest<AppState> for CsrfUpload {
     type Rejection = PageError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let viewer = viewer_of(&request)?;
         let path = request.uri().path().to_owned();
         let mut multipart = axum::extract::Multipart::from_request(request, state)
             .await
             .map_err(|_| PageError(WebError::UnsupportedMediaType))?;
         let mut upload = CsrfUpload::default();
-        while let Some(field) = multipart
-            .next_field()
-            .await
-            .map_err(|_| PageError(WebError::BadRequest))?
-        {
+        while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
             let name = field.name().unwrap_or_default().to_owned();
             match field.file_name().map(str::to_owned) {
-                Some(file) => {
-                    let bytes = field
-                        .bytes()
-                        .await
-                        .map_err(|_| PageError(WebError::BadRequest))?;
-                    upload.files.push((name, file, bytes));
+                Some(file_name) => {
+                    if !token_matches(upload.field("csrf").as_bytes(), &viewer) {
+                        tracing::warn!(%path, "upload refused: no CSRF token before the file");
+                        return Err(PageError(WebError::Csrf));
+                    }
+                    let staging = state.app.staging();
+                    let mut incoming = staging.begin().await.map_err(staging_failed)?;
+                    while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+                        incoming.write(&chunk).await.map_err(staging_failed)?;
+                    }
+                    let file = incoming.finish().await.map_err(staging_failed)?;
+                    upload.files.push((
+                        name,
+                        Upload {
+                            name: file_name,
+                            file,
+                        },
+                    ));
                 }
                 None => {
-                    let text = field
-                        .text()
-                        .await
-                        .map_err(|_| PageError(WebError::BadRequest))?;
+                    let mut text = Vec::new();
+                    while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+                        if text.len() + chunk.len() > UPLOAD_FIELD_MAX {
+                            return Err(PageError(WebError::BadRequest));
+                        }
+                        text.extend_from_slice(&chunk);
+                    }
+                    let text = String::from_utf8(text).map_err(unreadable)?;
                     upload.fields.0.push((name, text));
                 }
             }
@@ -143,4 +163,14 @@ impl<S: Send + Sync> FromRequest<S> for CsrfUpload {
         }
         Ok(upload)
     }
+}
+
+fn unreadable<E>(_: E) -> PageError {
+    PageError(WebError::BadRequest)
+}
+
+fn staging_failed(error: std::io::Error) -> PageError {
+    PageError(WebError::App(coopkit_app::AppError::because(
+        "staging an upload",
+    )(error)))
 }

@@ -39,8 +39,6 @@ pub use i18n::{I18n, Tr};
 /// Request bodies past this are refused before they are read: the largest
 /// form or JSON body coopkit takes is a co-op's founding document.
 const BODY_LIMIT_BYTES: usize = 64 * 1024;
-/// Uploaded lists: the largest real list coopkit knows is 4 MB.
-const UPLOAD_LIMIT_BYTES: usize = 64 * 1024 * 1024;
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]
@@ -134,7 +132,7 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));
     Router::new()
         .merge(small_bodies)
-        .merge(pages::upload_routes(state.clone(), UPLOAD_LIMIT_BYTES))
+        .merge(pages::upload_routes(state.clone()))
         .layer(axum::middleware::from_fn(api_not_found))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(axum::middleware::from_fn_with_state(

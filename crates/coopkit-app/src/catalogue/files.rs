@@ -17,6 +17,9 @@ use sha2::{Digest, Sha256};
 pub trait FileStore: Send + Sync + std::fmt::Debug {
     /// Keeps `bytes`, returning their key.
     fn put(&self, bytes: &[u8]) -> std::io::Result<String>;
+    /// Keeps a staged upload, returning its key; the staged file itself
+    /// stays the caller's (and goes when dropped).
+    fn put_staged(&self, file: &super::StagedFile) -> std::io::Result<String>;
     /// The file with this key; `None` for a key it does not hold (or one
     /// that is not a key at all).
     fn get(&self, key: &str) -> std::io::Result<Option<Vec<u8>>>;
@@ -38,6 +41,29 @@ impl DataDirFiles {
         DataDirFiles { root: root.into() }
     }
 
+    /// Keeps a file under `key`, written aside by `write` and renamed into
+    /// place, unless a file with that key (so that content) is kept.
+    fn keep(
+        &self,
+        key: String,
+        write: impl FnOnce(&std::path::Path) -> std::io::Result<()>,
+    ) -> std::io::Result<String> {
+        let path = self
+            .path(&key)
+            .ok_or_else(|| std::io::Error::other("a digest that is not a key"))?;
+        if path.exists() {
+            return Ok(key);
+        }
+        let dir = path.parent().unwrap_or(&self.root);
+        std::fs::create_dir_all(dir)?;
+        let aside = dir.join(format!(".{key}.{}", crate::new_secret()));
+        let written = write(&aside).and_then(|()| std::fs::rename(&aside, &path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&aside);
+        }
+        written.map(|()| key)
+    }
+
     /// Where a key's file is; `None` unless `key` is 64 lower-case hex
     /// digits, so no key can name a path outside the root.
     fn path(&self, key: &str) -> Option<PathBuf> {
@@ -48,26 +74,22 @@ impl DataDirFiles {
 
 impl FileStore for DataDirFiles {
     fn put(&self, bytes: &[u8]) -> std::io::Result<String> {
-        let key = hex::encode(Sha256::digest(bytes));
-        let path = self
-            .path(&key)
-            .ok_or_else(|| std::io::Error::other("a digest that is not a key"))?;
-        if path.exists() {
-            return Ok(key);
-        }
-        let dir = path.parent().unwrap_or(&self.root);
-        std::fs::create_dir_all(dir)?;
-        let aside = dir.join(format!(".{key}.{}", crate::new_secret()));
-        let written = (|| {
-            let mut file = std::fs::File::create(&aside)?;
+        self.keep(hex::encode(Sha256::digest(bytes)), |aside| {
+            let mut file = std::fs::File::create(aside)?;
             file.write_all(bytes)?;
-            file.sync_all()?;
-            std::fs::rename(&aside, &path)
-        })();
-        if written.is_err() {
-            let _ = std::fs::remove_file(&aside);
-        }
-        written.map(|()| key)
+            file.sync_all()
+        })
+    }
+
+    fn put_staged(&self, staged: &super::StagedFile) -> std::io::Result<String> {
+        // Staged on the same disk, the file is linked, not copied; it was
+        // synced when its upload finished.
+        self.keep(staged.key(), |aside| {
+            match std::fs::hard_link(staged.path(), aside) {
+                Ok(()) => Ok(()),
+                Err(_) => std::fs::copy(staged.path(), aside).map(drop),
+            }
+        })
     }
 
     fn get(&self, key: &str) -> std::io::Result<Option<Vec<u8>>> {
@@ -127,8 +149,9 @@ pub const SWEEP_GRACE: Duration = Duration::from_secs(60 * 60);
 
 impl crate::App {
     /// Removes the files no item names that were kept longer ago than
-    /// `grace`: what uploads left when writing their item failed. Returns
-    /// how many were removed. The keys are read after the list of files,
+    /// `grace` (what uploads left when writing their item failed), and
+    /// uploads staged longer ago than that (what a server stopped in the
+    /// middle of an upload left). Returns how many were removed. The keys are read after the list of files,
     /// so a file whose item was written meanwhile is named and kept.
     pub async fn sweep_files(&self, grace: Duration) -> crate::Result<usize> {
         let files = self.files.clone();
@@ -145,11 +168,14 @@ impl crate::App {
             .map(|(key, _)| key)
             .collect();
         let files = self.files.clone();
+        let staging = self.staging.dir().to_owned();
+        let staged_before = UNIX_EPOCH + Duration::from_millis(u64::try_from(before).unwrap_or(0));
         tokio::task::spawn_blocking(move || {
             for key in &orphans {
                 files.remove(key)?;
             }
-            Ok::<_, std::io::Error>(orphans.len())
+            let abandoned = super::staged::sweep_staging(&staging, staged_before)?;
+            Ok::<_, std::io::Error>(orphans.len() + abandoned)
         })
         .await
         .map_err(crate::AppError::because("removing unnamed files"))?

@@ -14,6 +14,7 @@ mod files;
 mod fund;
 mod orders;
 mod plays;
+mod staged;
 mod uploads;
 
 use coopkit_domain::validation::Collector;
@@ -27,9 +28,10 @@ use coopkit_store::{Coop, NewItem, Person, StoredFile};
 pub use coopkit_market::{CatalogueSettings, Item, Licence, Order, OrderLine};
 pub use files::{DataDirFiles, FileStore, SWEEP_GRACE};
 pub use fund::{FundReturn, FundView, Project, ProjectForm, INVESTOR_CLASS};
+pub use staged::{Incoming, StagedFile, Staging};
 pub use uploads::{
     accepted, image_header, sniff, thumbnail, DecodeBudget, DecodePermit, ImageHeader,
-    ImageRefusal, Upload, PIXELS_MAX, THUMBNAIL_SIDE,
+    ImageRefusal, Upload, PIXELS_MAX, THUMBNAIL_SIDE, UPLOAD_MAX_BYTES,
 };
 
 use crate::{App, AppError, Result};
@@ -53,14 +55,15 @@ pub struct CatalogueSetup {
 }
 
 /// A work or good as its creator lists it.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct ItemForm {
     pub kind: String,
     pub title: String,
     pub description: String,
     /// Words, separated by spaces or commas.
     pub tags: String,
-    pub file: Upload,
+    /// `None` when the form came without one (it is required).
+    pub file: Option<Upload>,
     /// A track's or film's preview clip; images make their own.
     pub preview: Option<Upload>,
     /// In order, with shares in basis points.
@@ -323,14 +326,21 @@ impl App {
             }
         }
         let kind = errors.finish_with(kind)?;
-        let Some(file_type) = file_type else {
+        let (Some(file_type), Some(upload)) = (file_type, form.file) else {
             return Err(AppError::internal("validated upload"));
         };
 
         // An image's thumbnail is made before anything is kept, within
         // the decoding budget: a refused image leaves no file behind.
         let permit = if file_type.starts_with("image/") {
-            let header = image_header(&form.file.bytes).map_err(image_refused)?;
+            let path = upload.file.path().to_owned();
+            let header = tokio::task::spawn_blocking(move || {
+                let file = std::fs::File::open(path).map_err(|_| ImageRefusal::Unreadable)?;
+                image_header(std::io::BufReader::new(file))
+            })
+            .await
+            .map_err(AppError::because("reading an image's header"))?
+            .map_err(image_refused)?;
             Some(
                 self.decode_budget
                     .reserve(&header)
@@ -341,15 +351,15 @@ impl App {
             None
         };
         let files = self.files.clone();
-        let original = form.file.bytes;
-        let preview = form.preview.map(|p| p.bytes);
-        let bytes = original.len() as i64;
+        let original = upload.file;
+        let preview = form.preview.map(|p| p.file);
+        let bytes = i64::try_from(original.len()).unwrap_or(i64::MAX);
         let (key, preview_key, preview_type) = tokio::task::spawn_blocking(move || {
             store_upload(files.as_ref(), &original, preview, permit.as_ref())
         })
         .await
         .map_err(AppError::because("storing an upload"))??;
-        let name = file_name(&form.file.name);
+        let name = file_name(&upload.name);
         let new = NewItem {
             coop: coop.id,
             kind,
@@ -394,15 +404,20 @@ fn check_item(
     if form.description.chars().count() > 5_000 {
         errors.push("description", "too-long");
     }
-    let file_type = sniff(&form.file.bytes);
-    if form.file.bytes.is_empty() {
+    let original = form
+        .file
+        .as_ref()
+        .map(|f| &f.file)
+        .filter(|f| !f.is_empty());
+    let file_type = original.and_then(|f| sniff(f.head()));
+    if original.is_none() {
         errors.push("file", "required");
-    } else if form.file.bytes.len() > max_bytes {
+    } else if original.is_some_and(|f| f.len() > max_bytes) {
         errors.push("file", "file-too-large");
     } else if !file_type.is_some_and(|t| types.contains(&t)) {
         errors.push("file", "file-type-wrong");
     }
-    let preview_type = form.preview.as_ref().map(|p| sniff(&p.bytes));
+    let preview_type = form.preview.as_ref().map(|p| sniff(p.file.head()));
     if let Some(found) = preview_type {
         let previewable = matches!(kind, Some(ItemKind::Track | ItemKind::Film));
         if !previewable || !found.is_some_and(|t| types.contains(&t)) {
@@ -442,30 +457,28 @@ fn check_item(
 /// Blocking: decoding and writing.
 fn store_upload(
     files: &dyn FileStore,
-    original: &[u8],
-    preview: Option<Vec<u8>>,
+    original: &StagedFile,
+    preview: Option<StagedFile>,
     permit: Option<&DecodePermit>,
 ) -> Result<(String, String, &'static str)> {
-    let stored = |bytes: &[u8]| {
-        files
-            .put(bytes)
-            .map_err(AppError::because("the file store could not keep a file"))
-    };
-    let (preview, preview_type) = match (permit, preview) {
-        (Some(permit), _) => {
-            let small = thumbnail(original, permit.max_alloc).map_err(image_refused)?;
-            (Some(small), "image/png")
+    let kept =
+        |error: std::io::Error| AppError::because("the file store could not keep a file")(error);
+    // The thumbnail first: an image that will not decode keeps nothing.
+    let thumbnail = match permit {
+        Some(permit) => {
+            let source = original.open().map_err(kept)?;
+            Some(thumbnail(source, permit.max_alloc).map_err(image_refused)?)
         }
-        (None, Some(clip)) => {
-            let clip_type = sniff(&clip).unwrap_or("application/octet-stream");
-            (Some(clip), clip_type)
-        }
-        (None, None) => (None, ""),
+        None => None,
     };
-    let key = stored(original)?;
-    let preview_key = match preview {
-        Some(preview) => stored(&preview)?,
-        None => String::new(),
+    let key = files.put_staged(original).map_err(kept)?;
+    let (preview_key, preview_type) = match (thumbnail, preview) {
+        (Some(small), _) => (files.put(&small).map_err(kept)?, "image/png"),
+        (None, Some(clip)) => (
+            files.put_staged(&clip).map_err(kept)?,
+            sniff(clip.head()).unwrap_or("application/octet-stream"),
+        ),
+        (None, None) => (String::new(), ""),
     };
     Ok((key, preview_key, preview_type))
 }

@@ -2,7 +2,7 @@
 //! what each kind of item accepts and up to what size, and the thumbnails
 //! coopkit makes of images.
 
-use std::io::Cursor;
+use std::io::{BufRead, Cursor, Seek};
 use std::sync::Arc;
 
 use coopkit_market::ItemKind;
@@ -10,11 +10,12 @@ use image::imageops::FilterType;
 use image::{ImageDecoder, ImageError, ImageFormat, ImageReader, Limits};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// A file as it came from the person's form.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A file as it came from the person's form: the name it was sent under,
+/// and the file itself, staged on disk.
+#[derive(Debug)]
 pub struct Upload {
     pub name: String,
-    pub bytes: Vec<u8>,
+    pub file: super::StagedFile,
 }
 
 /// The media type of a file from its signature; `None` when it is none of
@@ -47,19 +48,21 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     })
 }
 
+/// The largest file any kind of item takes. Uploads stream to the file
+/// store, so a large one costs disk, not memory.
+pub const UPLOAD_MAX_BYTES: u64 = 1024 * 1024 * 1024;
+
 /// The media types a kind of item takes for its original, and the most
 /// bytes it may have.
-pub fn accepted(kind: ItemKind) -> (&'static [&'static str], usize) {
-    const MIB: usize = 1024 * 1024;
+pub fn accepted(kind: ItemKind) -> (&'static [&'static str], u64) {
+    const MIB: u64 = 1024 * 1024;
     match kind {
         ItemKind::Photo | ItemKind::Good => (&["image/jpeg", "image/png"], 25 * MIB),
         ItemKind::Track => (
             &["audio/mpeg", "audio/ogg", "audio/flac", "audio/wav"],
-            60 * MIB,
+            200 * MIB,
         ),
-        // Under the server's 64 MiB upload limit; longer films would need
-        // uploads streamed to the file store.
-        ItemKind::Film => (&["video/mp4", "video/webm"], 60 * MIB),
+        ItemKind::Film => (&["video/mp4", "video/webm"], UPLOAD_MAX_BYTES),
         ItemKind::Text => (&["application/pdf"], 20 * MIB),
     }
 }
@@ -151,8 +154,8 @@ pub struct ImageHeader {
     pub decoded_bytes: u64,
 }
 
-fn reader(bytes: &[u8]) -> Result<ImageReader<Cursor<&[u8]>>, ImageRefusal> {
-    ImageReader::new(Cursor::new(bytes))
+fn reader<R: BufRead + Seek>(source: R) -> Result<ImageReader<R>, ImageRefusal> {
+    ImageReader::new(source)
         .with_guessed_format()
         .map_err(|_| ImageRefusal::Unreadable)
 }
@@ -166,8 +169,8 @@ fn refusal(error: &ImageError) -> ImageRefusal {
 
 /// Reads an image's header, without decoding its pixels, and refuses one
 /// past [`PIXELS_MAX`].
-pub fn image_header(bytes: &[u8]) -> Result<ImageHeader, ImageRefusal> {
-    let decoder = reader(bytes)?.into_decoder().map_err(|e| refusal(&e))?;
+pub fn image_header<R: BufRead + Seek>(source: R) -> Result<ImageHeader, ImageRefusal> {
+    let decoder = reader(source)?.into_decoder().map_err(|e| refusal(&e))?;
     let (width, height) = decoder.dimensions();
     if u64::from(width) * u64::from(height) > PIXELS_MAX {
         return Err(ImageRefusal::TooLarge);
@@ -183,14 +186,18 @@ pub fn image_header(bytes: &[u8]) -> Result<ImageHeader, ImageRefusal> {
 /// image's proportions. The header is read first: an image past
 /// [`PIXELS_MAX`] is refused before any pixel is decoded, and the decoder
 /// may allocate at most `max_alloc` bytes.
-pub fn thumbnail(bytes: &[u8], max_alloc: u64) -> Result<Vec<u8>, ImageRefusal> {
-    let header = image_header(bytes)?;
+pub fn thumbnail<R: BufRead + Seek>(
+    mut source: R,
+    max_alloc: u64,
+) -> Result<Vec<u8>, ImageRefusal> {
+    let header = image_header(&mut source)?;
     if header.decoded_bytes > max_alloc {
         return Err(ImageRefusal::TooLarge);
     }
     let mut limits = Limits::default();
     limits.max_alloc = Some(max_alloc);
-    let mut reader = reader(bytes)?;
+    source.rewind().map_err(|_| ImageRefusal::Unreadable)?;
+    let mut reader = reader(source)?;
     reader.limits(limits);
     let image = reader.decode().map_err(|e| refusal(&e))?;
     let small = if image.width() > THUMBNAIL_SIDE || image.height() > THUMBNAIL_SIDE {
@@ -239,20 +246,21 @@ mod tests {
 
     #[test]
     fn thumbnails_keep_proportions_within_the_side() {
-        let made = thumbnail(&png(1200, 600), 64 << 20).unwrap();
+        let made = thumbnail(Cursor::new(png(1200, 600)), 64 << 20).unwrap();
         let small = image::load_from_memory(&made).unwrap();
         assert_eq!(
             (small.width(), small.height()),
             (THUMBNAIL_SIDE, THUMBNAIL_SIDE / 2)
         );
-        let tiny = image::load_from_memory(&thumbnail(&png(40, 30), 64 << 20).unwrap()).unwrap();
+        let tiny = image::load_from_memory(&thumbnail(Cursor::new(png(40, 30)), 64 << 20).unwrap())
+            .unwrap();
         assert_eq!(
             (tiny.width(), tiny.height()),
             (40, 30),
             "small images are not enlarged"
         );
         assert_eq!(
-            thumbnail(b"\x89PNG\r\n\x1A\nbroken", 64 << 20),
+            thumbnail(Cursor::new(b"\x89PNG\r\n\x1A\nbroken"), 64 << 20),
             Err(ImageRefusal::Unreadable)
         );
     }
@@ -264,15 +272,18 @@ mod tests {
     fn an_image_past_the_pixel_bound_is_refused_from_its_header() {
         let big = coopkit_testkit::png_bomb(16384, 10240);
         assert!(big.len() < 1 << 20, "{} bytes on the wire", big.len());
-        assert_eq!(image_header(&big), Err(ImageRefusal::TooLarge));
-        assert_eq!(thumbnail(&big, u64::MAX), Err(ImageRefusal::TooLarge));
-        // Under the pixel bound, the memory allowed still decides.
-        let header = image_header(&png(1000, 1000)).unwrap();
-        assert_eq!(header.decoded_bytes, 3_000_000);
+        assert_eq!(image_header(Cursor::new(&big)), Err(ImageRefusal::TooLarge));
         assert_eq!(
-            thumbnail(&png(1000, 1000), 2_999_999),
+            thumbnail(Cursor::new(&big), u64::MAX),
             Err(ImageRefusal::TooLarge)
         );
-        assert!(thumbnail(&png(1000, 1000), 3_000_000).is_ok());
+        // Under the pixel bound, the memory allowed still decides.
+        let header = image_header(Cursor::new(png(1000, 1000))).unwrap();
+        assert_eq!(header.decoded_bytes, 3_000_000);
+        assert_eq!(
+            thumbnail(Cursor::new(png(1000, 1000)), 2_999_999),
+            Err(ImageRefusal::TooLarge)
+        );
+        assert!(thumbnail(Cursor::new(png(1000, 1000)), 3_000_000).is_ok());
     }
 }

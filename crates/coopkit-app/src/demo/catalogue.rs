@@ -9,7 +9,7 @@ use coopkit_domain::{CoopId, PersonId};
 use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, TransferId};
 use coopkit_store::{Currency, CurrencyKind};
 
-use crate::catalogue::{CatalogueSetup, ItemForm, LicenceForm, OrderForm, Upload};
+use crate::catalogue::{CatalogueSetup, ItemForm, LicenceForm, OrderForm};
 use crate::ledger::{Instruction, Payment};
 use crate::{App, AppError, Result};
 
@@ -195,10 +195,13 @@ impl App {
                 title: title.into(),
                 description: format!("{title}, photographed for Lens Commons."),
                 tags: tags.into(),
-                file: Upload {
-                    name: format!("{}.png", crate::demo::ascii_slug(title)),
-                    bytes: study(1200, 800, n as u32)?,
-                },
+                file: Some(
+                    self.upload(
+                        &format!("{}.png", crate::demo::ascii_slug(title)),
+                        &study(1200, 800, n as u32)?,
+                    )
+                    .await?,
+                ),
                 preview: None,
                 creators,
                 price: None,
@@ -279,14 +282,14 @@ impl App {
                 title: title.into(),
                 description: String::new(),
                 tags: tags.into(),
-                file: Upload {
-                    name: format!("{}.wav", crate::demo::ascii_slug(title)),
-                    bytes: tone(hz, 30),
-                },
-                preview: Some(Upload {
-                    name: "preview.wav".into(),
-                    bytes: tone(hz, 8),
-                }),
+                file: Some(
+                    self.upload(
+                        &format!("{}.wav", crate::demo::ascii_slug(title)),
+                        &tone(hz, 30),
+                    )
+                    .await?,
+                ),
+                preview: Some(self.upload("preview.wav", &tone(hz, 8)).await?),
                 creators,
                 price: None,
                 stock: None,

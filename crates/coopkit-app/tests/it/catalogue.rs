@@ -33,16 +33,18 @@ pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {
     bytes.into_inner()
 }
 
-pub(crate) fn photo(title: &str, creators: Vec<(PersonId, u32)>) -> ItemForm {
+/// A file as a form sends it, staged by the app.
+pub(crate) async fn file(app: &App, name: &str, bytes: &[u8]) -> Option<Upload> {
+    Some(app.upload(name, bytes).await.unwrap())
+}
+
+pub(crate) async fn photo(app: &App, title: &str, creators: Vec<(PersonId, u32)>) -> ItemForm {
     ItemForm {
         kind: "photo".into(),
         title: title.into(),
         description: "Morning light over the allotments".into(),
         tags: "Light, allotments  garden".into(),
-        file: Upload {
-            name: "C:\\photos\\allotments.png".into(),
-            bytes: png(900, 600),
-        },
+        file: file(app, "C:\\photos\\allotments.png", &png(900, 600)).await,
         preview: None,
         creators,
         price: None,
@@ -192,22 +194,24 @@ each_backend! {
         let shares = vec![(s.ana.id, 6_000), (s.bo.id, 4_000)];
 
         // Bad uploads are refused with the field and the reason.
-        let mut html = photo("Allotments", shares.clone());
-        html.file.bytes = b"<html>not a photo</html>".to_vec();
+        let mut html = photo(&s.app, "Allotments", shares.clone()).await;
+        html.file = file(&s.app, "a.png", b"<html>not a photo</html>").await;
         let refused = s.app.add_item(&s.ana, "lens", html).await.unwrap_err();
         assert_eq!(
             field_code(refused),
             ("file".into(), "file-type-wrong"),
             "{backend:?}"
         );
-        let mut huge = photo("Allotments", shares.clone());
-        huge.file.bytes.resize(26 * 1024 * 1024, 0);
+        let mut huge = photo(&s.app, "Allotments", shares.clone()).await;
+        let mut bytes = png(900, 600);
+        bytes.resize(26 * 1024 * 1024, 0);
+        huge.file = file(&s.app, "huge.png", &bytes).await;
         let refused = s.app.add_item(&s.ana, "lens", huge).await.unwrap_err();
         assert_eq!(field_code(refused), ("file".into(), "file-too-large"));
-        let short = photo("Allotments", vec![(s.ana.id, 6_000), (s.bo.id, 3_000)]);
+        let short = photo(&s.app, "Allotments", vec![(s.ana.id, 6_000), (s.bo.id, 3_000)]).await;
         let refused = s.app.add_item(&s.ana, "lens", short).await.unwrap_err();
         assert_eq!(field_code(refused), ("creators".into(), "shares-not-whole"));
-        let not_mine = photo("Allotments", vec![(s.bo.id, 10_000)]);
+        let not_mine = photo(&s.app, "Allotments", vec![(s.bo.id, 10_000)]).await;
         let refused = s.app.add_item(&s.ana, "lens", not_mine).await.unwrap_err();
         assert_eq!(
             field_code(refused),
@@ -216,7 +220,7 @@ each_backend! {
 
         let id = s
             .app
-            .add_item(&s.ana, "lens", photo("Allotments", shares))
+            .add_item(&s.ana, "lens", photo(&s.app, "Allotments", shares).await)
             .await
             .unwrap();
         let view = s.app.item(None, "lens", id).await.unwrap();
@@ -355,15 +359,12 @@ each_backend! {
     async fn goods_leave_stock_only_when_paid_and_badges_filter_the_catalogue(backend: Backend) {
         let db = TestDb::new(backend).await;
         let s = shop(&db).await;
-        let good = |title: &str, seller: &Person, stock: u64| ItemForm {
+        let good = async |title: &str, seller: &Person, stock: u64| ItemForm {
             kind: "good".into(),
             title: title.into(),
             description: String::new(),
             tags: "coffee".into(),
-            file: Upload {
-                name: "bag.png".into(),
-                bytes: png(60, 80),
-            },
+            file: file(&s.app, "bag.png", &png(60, 80)).await,
             preview: None,
             creators: vec![(seller.id, 10_000)],
             price: Some(450),
@@ -371,11 +372,11 @@ each_backend! {
         };
         let beans = s
             .app
-            .add_item(&s.ana, "lens", good("Beans", &s.ana, 2))
+            .add_item(&s.ana, "lens", good("Beans", &s.ana, 2).await)
             .await
             .unwrap();
         s.app
-            .add_item(&s.bo, "lens", good("Ground", &s.bo, 5))
+            .add_item(&s.bo, "lens", good("Ground", &s.bo, 5).await)
             .await
             .unwrap();
         s.app
@@ -521,14 +522,8 @@ each_backend! {
             title: "Harbour Song".into(),
             description: String::new(),
             tags: "folk".into(),
-            file: Upload {
-                name: "harbour.mp3".into(),
-                bytes: mp3.clone(),
-            },
-            preview: Some(Upload {
-                name: "harbour-clip.mp3".into(),
-                bytes: mp3,
-            }),
+            file: file(&s.app, "harbour.mp3", &mp3).await,
+            preview: file(&s.app, "harbour-clip.mp3", &mp3).await,
             creators: vec![(s.bo.id, 10_000)],
             price: None,
             stock: None,

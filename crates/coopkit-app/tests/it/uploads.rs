@@ -5,11 +5,11 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use coopkit_app::catalogue::{
-    image_header, DataDirFiles, DecodeBudget, FileStore, ImageRefusal, Upload, SWEEP_GRACE,
+    image_header, DataDirFiles, DecodeBudget, FileStore, ImageRefusal, SWEEP_GRACE,
 };
 use coopkit_testkit::{each_backend, png_bomb, Backend, TestDb};
 
-use crate::catalogue::{field_code, photo, png, shop, Shop};
+use crate::catalogue::{field_code, file, photo, png, shop, Shop};
 
 /// Every file the shop's store holds, by key.
 fn kept(s: &Shop) -> Vec<String> {
@@ -44,28 +44,32 @@ each_backend! {
         let db = TestDb::new(backend).await;
         let s = shop(&db).await;
         let mine = vec![(s.ana.id, 10_000)];
-        let bombs = (0..4).map(|i| {
-            let mut form = photo(&format!("Bomb {i}"), mine.clone());
-            form.file = Upload { name: "zeros.png".into(), bytes: png_bomb(16384, 10240) };
-            s.app.add_item(&s.ana, "lens", form)
-        });
+        let mut bombs = Vec::new();
+        for i in 0..4 {
+            let mut form = photo(&s.app, &format!("Bomb {i}"), mine.clone()).await;
+            form.file = file(&s.app, "zeros.png", &png_bomb(16384, 10240)).await;
+            bombs.push(s.app.add_item(&s.ana, "lens", form));
+        }
         for refused in futures_util::future::join_all(bombs).await {
             assert_eq!(field_code(refused.unwrap_err()), ("file".into(), "image-too-large"));
         }
-        let mut broken = photo("Broken", mine.clone());
-        broken.file.bytes.truncate(200);
+        let mut broken = photo(&s.app, "Broken", mine.clone()).await;
+        let mut bytes = png(900, 600);
+        bytes.truncate(200);
+        broken.file = file(&s.app, "broken.png", &bytes).await;
         let refused = s.app.add_item(&s.ana, "lens", broken).await.unwrap_err();
         assert_eq!(field_code(refused), ("file".into(), "image-unreadable"));
         assert!(kept(&s).is_empty(), "a refused upload keeps nothing: {:?}", kept(&s));
 
-        s.app.add_item(&s.ana, "lens", photo("Allotments", mine)).await.unwrap();
+        s.app.add_item(&s.ana, "lens", photo(&s.app, "Allotments", mine).await).await.unwrap();
         assert_eq!(kept(&s).len(), 2, "the original and its thumbnail");
     }
 
     async fn a_sweep_removes_unnamed_files_after_the_grace_and_never_a_named_one(backend: Backend) {
         let db = TestDb::new(backend).await;
         let s = shop(&db).await;
-        s.app.add_item(&s.ana, "lens", photo("Allotments", vec![(s.ana.id, 10_000)])).await.unwrap();
+        let photo = photo(&s.app, "Allotments", vec![(s.ana.id, 10_000)]).await;
+        s.app.add_item(&s.ana, "lens", photo).await.unwrap();
         let named = kept(&s);
         let files = DataDirFiles::new(s.files.path());
         let young = files.put(b"an upload whose item is being written").unwrap();
@@ -84,6 +88,29 @@ each_backend! {
         assert_eq!(kept(&s), named, "named files stay, however old");
         assert_eq!(s.app.sweep_files(Duration::ZERO).await.unwrap(), 0);
     }
+
+    /// A server stopped in the middle of an upload leaves its staged file:
+    /// the sweep removes it once the grace has passed, and not before.
+    async fn a_sweep_removes_uploads_abandoned_in_the_staging_directory(backend: Backend) {
+        let db = TestDb::new(backend).await;
+        let s = shop(&db).await;
+        let staging = s.app.staging().dir().to_owned();
+        std::fs::create_dir_all(&staging).unwrap();
+        let now = UNIX_EPOCH + Duration::from_millis(u64::try_from(s.app.now().as_millis()).unwrap());
+        for (name, age) in [("upload-old", SWEEP_GRACE * 2), ("upload-young", SWEEP_GRACE / 2)] {
+            let file = std::fs::File::create(staging.join(name)).unwrap();
+            file.set_modified(now - age).unwrap();
+        }
+        assert_eq!(s.app.sweep_files(SWEEP_GRACE).await.unwrap(), 1);
+        assert!(!staging.join("upload-old").exists());
+        assert!(staging.join("upload-young").exists(), "an upload may still be arriving");
+        // A file staged and dropped unkept is gone at once.
+        let file = s.app.staging().stage(b"a refused upload").await.unwrap();
+        let path = file.path().to_owned();
+        assert!(path.exists());
+        drop(file);
+        assert!(!path.exists());
+    }
 }
 
 /// Decodes at once share the budget: a second image waits while the
@@ -92,7 +119,7 @@ each_backend! {
 #[tokio::test]
 async fn decoding_waits_for_its_share_of_the_memory_budget() {
     use futures_util::FutureExt;
-    let header = image_header(&png(2000, 1000)).unwrap();
+    let header = image_header(std::io::Cursor::new(png(2000, 1000))).unwrap();
     assert_eq!(header.decoded_bytes, 6_000_000);
     // 6 MB of pixels and 8 MiB of slack: 14 MiB each, so 20 hold one.
     let budget = DecodeBudget::new(20);

@@ -703,7 +703,7 @@ pub async fn import_form(State(state): State<AppState>, v: Viewer) -> PageResult
 pub async fn import(
     State(state): State<AppState>,
     v: Viewer,
-    upload: crate::forms::CsrfUpload,
+    mut upload: crate::forms::CsrfUpload,
 ) -> PageResult {
     use coopkit_app::directory::{ImportList, ListFormat};
     let person = v.person()?;
@@ -719,9 +719,15 @@ pub async fn import(
         "murmurations" => ListFormat::Murmurations,
         _ => return Err(AppError::invalid("format", "invalid-value").into()),
     };
-    let Some((file, bytes)) = upload.file("file") else {
+    let Some(file) = upload.take_file("file") else {
         return Err(AppError::invalid("file", "required").into());
     };
+    // Lists are parsed whole; the import route bounds their size.
+    let bytes = file
+        .file
+        .read_all()
+        .await
+        .map_err(AppError::because("reading an uploaded list"))?;
     let as_of = match upload.field("as_of") {
         "" => state.app.now(),
         date => coopkit_domain::Timestamp::parse_date(date)
@@ -729,13 +735,13 @@ pub async fn import(
     };
     let list = ImportList {
         source: upload.field("source").trim().to_owned(),
-        file: file.to_owned(),
+        file: file.name,
         format,
         licence: upload.field("licence").trim().to_owned(),
         attribution: upload.field("attribution").trim().to_owned(),
         as_of,
     };
-    match state.app.import_list_as(person.id, &list, bytes).await {
+    match state.app.import_list_as(person.id, &list, &bytes).await {
         Ok(report) => render(&ImportPage {
             v: &v,
             problems: report

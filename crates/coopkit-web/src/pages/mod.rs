@@ -228,17 +228,34 @@ fn moderator_pages() -> Router<AppState> {
         .route("/directory/edits/{id}", post(directory::decide_edit))
 }
 
+/// Uploaded lists, which are parsed whole: the largest real list coopkit
+/// knows is 4 MB.
+const LIST_UPLOAD_LIMIT_BYTES: usize = 64 * 1024 * 1024;
+/// Uploaded works stream to disk: the largest file a kind of item takes,
+/// and room for the form's fields.
+const WORK_UPLOAD_LIMIT_BYTES: usize =
+    coopkit_app::catalogue::UPLOAD_MAX_BYTES as usize + (1 << 20);
+
 /// Routes that take large bodies: uploads of whole lists and of works. The
-/// server's small body limit does not apply to them; this one does. Who
+/// server's small body limit does not apply to them; each has its own. Who
 /// may upload is checked before a byte of the upload is read.
-pub fn upload_routes(state: AppState, limit: usize) -> Router<AppState> {
+pub fn upload_routes(state: AppState) -> Router<AppState> {
+    let limited = |routes: Router<AppState>, limit: usize| {
+        routes
+            .layer(axum::extract::DefaultBodyLimit::max(limit))
+            .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+    };
     let works = Router::new().route("/c/{slug}/catalogue/items", post(catalogue::create));
     let lists = Router::new().route("/directory/import", post(directory::import));
     Router::new()
-        .merge(access::pages(works, &state, Access::Coop(Role::Member)))
-        .merge(access::pages(lists, &state, Access::Moderator))
-        .layer(axum::extract::DefaultBodyLimit::max(limit))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+        .merge(limited(
+            access::pages(works, &state, Access::Coop(Role::Member)),
+            WORK_UPLOAD_LIMIT_BYTES,
+        ))
+        .merge(limited(
+            access::pages(lists, &state, Access::Moderator),
+            LIST_UPLOAD_LIMIT_BYTES,
+        ))
         .layer(axum::middleware::from_fn_with_state(state, viewer::resolve))
 }
 

@@ -2,7 +2,7 @@
 //! refusing a file of the wrong type with its reason, buying goods, and
 //! the seller marking the order sent (and nobody else).
 
-use coopkit_testkit::{each_backend, Backend, Client, TestServer};
+use coopkit_testkit::{each_backend, Backend, Client, Part, TestServer};
 
 const PASSWORD: &str = coopkit_app::demo::DEMO_PASSWORD;
 
@@ -162,5 +162,75 @@ each_backend! {
         assert!(bad.body.contains("A day in the studio for the choir"));
         assert!(bad.body.contains(r#"id="budget-error""#));
         assert!(bad.body.contains(r#"value="2026-12-24""#));
+    }
+}
+
+/// The sizes of the files a data directory's file store keeps (not those
+/// being staged).
+fn kept_sizes(files: &std::path::Path) -> Vec<u64> {
+    let mut sizes = Vec::new();
+    for dir in std::fs::read_dir(files).unwrap() {
+        let dir = dir.unwrap();
+        if dir.file_name() == "incoming" || !dir.file_type().unwrap().is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(dir.path()).unwrap() {
+            sizes.push(file.unwrap().metadata().unwrap().len());
+        }
+    }
+    sizes.sort_unstable();
+    sizes
+}
+
+fn staged(files: &std::path::Path) -> usize {
+    std::fs::read_dir(files.join("incoming")).map_or(0, |dir| dir.count())
+}
+
+each_backend! {
+    /// Uploads used to be read whole into memory, under a 64 MiB limit: a
+    /// long recording could not be listed, and each upload cost its size
+    /// in memory. Files now stream to a staging directory, and what is
+    /// not kept is removed from it.
+    async fn a_long_track_streams_in_and_what_is_refused_leaves_nothing(backend: Backend) {
+        let files = tempfile::tempdir().unwrap();
+        let config = coopkit_app::AppConfig {
+            files_dir: files.path().to_owned(),
+            ..coopkit_app::AppConfig::default()
+        };
+        let server = TestServer::spawn_with(backend, config).await;
+        server.app.load_demo().await.unwrap();
+        let mae = logged_in(&server, "mae@harboursound.example").await;
+        let new = "/c/harbour-sound/catalogue/new";
+        let create = "/c/harbour-sound/catalogue/items";
+        mae.get(new).await.assert_status(200);
+        let mut track = b"ID3\x04\0\0\0\0\0\0".to_vec();
+        track.resize(80 << 20, 7);
+        let fields = [("kind", "track"), ("title", "The long tide")];
+        mae.post_upload(create, &fields, ("file", "tide.mp3", &track))
+            .await
+            .assert_status(303);
+        let kept = kept_sizes(files.path());
+        assert!(kept.contains(&(80 << 20)), "{backend:?}: {kept:?}");
+        assert_eq!(staged(files.path()), 0, "the staged upload was moved or removed");
+
+        mae.get(new).await.assert_status(200);
+        mae.post_upload(create, &fields, ("file", "tide.mp3", b"<html></html>"))
+            .await
+            .assert_status(422);
+        assert_eq!(kept_sizes(files.path()), kept, "a refused upload keeps nothing");
+        assert_eq!(staged(files.path()), 0);
+
+        // A token after the file is no token: nothing is staged for it.
+        mae.get(new).await.assert_status(200);
+        let csrf = mae.form_token().unwrap();
+        let forged = [
+            Part::file("file", "tide.mp3", &track[..4096]),
+            Part::field("csrf", &csrf),
+            Part::field("kind", "track"),
+            Part::field("title", "Late token"),
+        ];
+        mae.post_multipart_raw(create, &forged).await.assert_status(403);
+        assert_eq!(kept_sizes(files.path()), kept);
+        assert_eq!(staged(files.path()), 0);
     }
 }

@@ -16,7 +16,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use coopkit_app::catalogue::{
-    CatalogueQuery, FileDownload, ItemForm, ItemView, Licence, Listing, OrderForm, Upload, BADGES,
+    CatalogueQuery, FileDownload, ItemForm, ItemView, Licence, Listing, OrderForm, BADGES,
 };
 use coopkit_app::records::Currency;
 use coopkit_app::AppError;
@@ -315,7 +315,7 @@ pub async fn create(
     State(state): State<AppState>,
     v: Viewer,
     Path(slug): Path<String>,
-    upload: CsrfUpload,
+    mut upload: CsrfUpload,
 ) -> PageResult {
     let person = v.person()?;
     let typed = Typed {
@@ -334,24 +334,14 @@ pub async fn create(
             "" => Ok(None),
             text => read(text).map(Some),
         };
-        let file = |name: &str| {
-            upload
-                .file(name)
-                .filter(|(_, b)| !b.is_empty())
-                .map(|(file, bytes)| Upload {
-                    name: file.to_owned(),
-                    bytes: bytes.to_vec(),
-                })
-        };
+        // A file input left empty sends a part with no bytes.
+        let mut file = |name: &str| upload.take_file(name).filter(|u| !u.file.is_empty());
         let form = ItemForm {
             kind: typed.kind.clone(),
             title: typed.title.clone(),
             description: typed.description.clone(),
             tags: typed.tags.clone(),
-            file: file("file").unwrap_or(Upload {
-                name: String::new(),
-                bytes: Vec::new(),
-            }),
+            file: file("file"),
             preview: file("preview"),
             creators: creators_of(&typed.creators, person.id, &v.tr)?,
             price: optional(&typed.price, &|t| money.read("price", t))?,
