@@ -8,6 +8,7 @@ mod bookings;
 mod catalogue;
 mod coop;
 mod directory;
+mod directory_import;
 mod dispatch;
 mod forecasts;
 mod fund;
@@ -104,7 +105,7 @@ fn open_pages() -> Router<AppState> {
         .route("/directory/map", get(directory::map))
         .route("/directory/org/{id}", get(directory::org))
         .route("/directory/org/{id}/jsonld", get(directory::org_jsonld))
-        .route("/directory/import", get(directory::import_form))
+        .route("/directory/import", get(directory_import::import_form))
         .route(
             "/directory/sources/{name}/report.csv",
             get(directory::source_report),
@@ -246,7 +247,7 @@ pub fn upload_routes(state: AppState) -> Router<AppState> {
             .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
     };
     let works = Router::new().route("/c/{slug}/catalogue/items", post(catalogue::create));
-    let lists = Router::new().route("/directory/import", post(directory::import));
+    let lists = Router::new().route("/directory/import", post(directory_import::import));
     Router::new()
         .merge(limited(
             access::pages(works, &state, Access::Coop(Role::Member)),
