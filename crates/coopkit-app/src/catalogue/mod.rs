@@ -333,14 +333,15 @@ impl App {
         // An image's thumbnail is made before anything is kept, within
         // the decoding budget: a refused image leaves no file behind.
         let permit = if file_type.starts_with("image/") {
-            let path = upload.file.path().to_owned();
-            let header = tokio::task::spawn_blocking(move || {
-                let file = std::fs::File::open(path).map_err(|_| ImageRefusal::Unreadable)?;
-                image_header(std::io::BufReader::new(file))
-            })
-            .await
-            .map_err(AppError::because("reading an image's header"))?
-            .map_err(image_refused)?;
+            // Opening is one system call; reading the header may not be.
+            let reader = upload
+                .file
+                .open()
+                .map_err(|_| image_refused(ImageRefusal::Unreadable))?;
+            let header = tokio::task::spawn_blocking(move || image_header(reader))
+                .await
+                .map_err(AppError::because("reading an image's header"))?
+                .map_err(image_refused)?;
             Some(
                 self.decode_budget
                     .reserve(&header)
