@@ -11,6 +11,7 @@
 mod directory;
 mod governance;
 mod ledger;
+mod uploads;
 
 /// A parser under fuzzing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,10 +29,14 @@ pub enum Target {
     GeoJson,
     JsonLd,
     Murmurations,
+    /// Multipart forms: the chunk size, then the body (boundary `fuzz`).
+    Multipart,
+    /// Images as uploaded: header, then thumbnail.
+    Image,
 }
 
 impl Target {
-    pub const ALL: [Target; 7] = [
+    pub const ALL: [Target; 9] = [
         Target::Blt,
         Target::Journal,
         Target::Checkpoints,
@@ -39,6 +44,8 @@ impl Target {
         Target::GeoJson,
         Target::JsonLd,
         Target::Murmurations,
+        Target::Multipart,
+        Target::Image,
     ];
 
     /// The target's name: its corpus folder and the driver's argument.
@@ -51,6 +58,8 @@ impl Target {
             Target::GeoJson => "geojson",
             Target::JsonLd => "jsonld",
             Target::Murmurations => "murmurations",
+            Target::Multipart => "multipart",
+            Target::Image => "image",
         }
     }
 
@@ -70,6 +79,8 @@ impl Target {
             Target::GeoJson => directory::geojson(input),
             Target::JsonLd => directory::jsonld(input),
             Target::Murmurations => directory::murmurations(input),
+            Target::Multipart => uploads::multipart(input),
+            Target::Image => uploads::image(input),
         }
     }
 }

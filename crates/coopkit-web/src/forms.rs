@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
-use coopkit_app::catalogue::Upload;
+use coopkit_uploads::{read_form, Form, FormRefusal, Upload};
 
 use crate::error::{PageError, WebError};
 use crate::viewer::Viewer;
@@ -90,25 +90,17 @@ impl Fields {
 /// directory as they arrive, never held whole; the token must come before
 /// them (every upload form puts it first), so a forged request stages
 /// nothing. A staged file nobody keeps is removed when the form is dropped.
-#[derive(Debug, Default)]
-pub struct CsrfUpload {
-    pub fields: Fields,
-    files: Vec<(String, Upload)>,
-}
-
-/// The most bytes a text field of an upload form may have: the longest is
-/// a column mapping's TOML.
-const UPLOAD_FIELD_MAX: usize = 1024 * 1024;
+#[derive(Debug)]
+pub struct CsrfUpload(Form);
 
 impl CsrfUpload {
     pub fn field(&self, name: &str) -> &str {
-        self.fields.get(name)
+        self.0.field(name)
     }
 
     /// The file sent under `name`, taken out of the form.
     pub fn take_file(&mut self, name: &str) -> Option<Upload> {
-        let at = self.files.iter().position(|(n, _)| n == name)?;
-        Some(self.files.swap_remove(at).1)
+        self.0.take_file(name)
     }
 }
 
@@ -118,59 +110,27 @@ impl FromRequest<AppState> for CsrfUpload {
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let viewer = viewer_of(&request)?;
         let path = request.uri().path().to_owned();
-        let mut multipart = axum::extract::Multipart::from_request(request, state)
-            .await
-            .map_err(|_| PageError(WebError::UnsupportedMediaType))?;
-        let mut upload = CsrfUpload::default();
-        while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
-            let name = field.name().unwrap_or_default().to_owned();
-            match field.file_name().map(str::to_owned) {
-                Some(file_name) => {
-                    if !token_matches(upload.field("csrf").as_bytes(), &viewer) {
-                        tracing::warn!(%path, "upload refused: no CSRF token before the file");
-                        return Err(PageError(WebError::Csrf));
-                    }
-                    let staging = state.app.staging();
-                    let mut incoming = staging.begin().await.map_err(staging_failed)?;
-                    while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
-                        incoming.write(&chunk).await.map_err(staging_failed)?;
-                    }
-                    let file = incoming.finish().await.map_err(staging_failed)?;
-                    upload.files.push((
-                        name,
-                        Upload {
-                            name: file_name,
-                            file,
-                        },
-                    ));
-                }
-                None => {
-                    let mut text = Vec::new();
-                    while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
-                        if text.len() + chunk.len() > UPLOAD_FIELD_MAX {
-                            return Err(PageError(WebError::BadRequest));
-                        }
-                        text.extend_from_slice(&chunk);
-                    }
-                    let text = String::from_utf8(text).map_err(unreadable)?;
-                    upload.fields.0.push((name, text));
-                }
+        let content_type = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        // The route's body limit wraps the stream: a body past it ends
+        // the form as unreadable.
+        let body = request.into_body().into_data_stream();
+        let guard = |form: &Form| token_matches(form.field("csrf").as_bytes(), &viewer);
+        match read_form(&content_type, body, state.app.staging(), guard).await {
+            Ok(form) => Ok(CsrfUpload(form)),
+            Err(FormRefusal::NotMultipart) => Err(PageError(WebError::UnsupportedMediaType)),
+            Err(FormRefusal::Unreadable) => Err(PageError(WebError::BadRequest)),
+            Err(FormRefusal::Unguarded) => {
+                tracing::warn!(%path, "upload refused: CSRF token missing, wrong or after a file");
+                Err(PageError(WebError::Csrf))
             }
+            Err(FormRefusal::Staging(error)) => Err(PageError(WebError::App(
+                coopkit_app::AppError::because("staging an upload")(error),
+            ))),
         }
-        if !token_matches(upload.field("csrf").as_bytes(), &viewer) {
-            tracing::warn!(%path, "upload refused: CSRF token missing or wrong");
-            return Err(PageError(WebError::Csrf));
-        }
-        Ok(upload)
     }
-}
-
-fn unreadable<E>(_: E) -> PageError {
-    PageError(WebError::BadRequest)
-}
-
-fn staging_failed(error: std::io::Error) -> PageError {
-    PageError(WebError::App(coopkit_app::AppError::because(
-        "staging an upload",
-    )(error)))
 }

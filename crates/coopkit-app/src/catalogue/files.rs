@@ -174,7 +174,7 @@ impl crate::App {
             for key in &orphans {
                 files.remove(key)?;
             }
-            let abandoned = super::staged::sweep_staging(&staging, staged_before)?;
+            let abandoned = coopkit_uploads::sweep_staging(&staging, staged_before)?;
             Ok::<_, std::io::Error>(orphans.len() + abandoned)
         })
         .await

@@ -14,8 +14,6 @@ mod files;
 mod fund;
 mod orders;
 mod plays;
-mod staged;
-mod uploads;
 
 use coopkit_domain::validation::Collector;
 use coopkit_domain::{ItemId, OrderId, PersonId, Role};
@@ -26,13 +24,12 @@ use coopkit_market::ItemKind;
 use coopkit_store::{Coop, NewItem, Person, StoredFile};
 
 pub use coopkit_market::{CatalogueSettings, Item, Licence, Order, OrderLine};
+pub use coopkit_uploads::{
+    image_header, sniff, thumbnail, DecodeBudget, DecodePermit, ImageHeader, ImageRefusal,
+    Incoming, StagedFile, Staging, Upload, PIXELS_MAX, THUMBNAIL_SIDE,
+};
 pub use files::{DataDirFiles, FileStore, SWEEP_GRACE};
 pub use fund::{FundReturn, FundView, Project, ProjectForm, INVESTOR_CLASS};
-pub use staged::{Incoming, StagedFile, Staging};
-pub use uploads::{
-    accepted, image_header, sniff, thumbnail, DecodeBudget, DecodePermit, ImageHeader,
-    ImageRefusal, Upload, PIXELS_MAX, THUMBNAIL_SIDE, UPLOAD_MAX_BYTES,
-};
 
 use crate::{App, AppError, Result};
 
@@ -41,6 +38,25 @@ pub const DOWNLOAD_LINK_MS: i64 = 60 * 60 * 1000;
 
 /// Seller badges coordinators may give; `featured` sellers show first.
 pub const BADGES: [&str; 4] = ["fair-trade", "organic", "member-coop", "featured"];
+
+/// The largest file any kind of item takes. Uploads stream to the file
+/// store, so a large one costs disk, not memory.
+pub const UPLOAD_MAX_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// The media types a kind of item takes for its original, and the most
+/// bytes it may have.
+pub fn accepted(kind: ItemKind) -> (&'static [&'static str], u64) {
+    const MIB: u64 = 1024 * 1024;
+    match kind {
+        ItemKind::Photo | ItemKind::Good => (&["image/jpeg", "image/png"], 25 * MIB),
+        ItemKind::Track => (
+            &["audio/mpeg", "audio/ogg", "audio/flac", "audio/wav"],
+            200 * MIB,
+        ),
+        ItemKind::Film => (&["video/mp4", "video/webm"], UPLOAD_MAX_BYTES),
+        ItemKind::Text => (&["application/pdf"], 20 * MIB),
+    }
+}
 
 /// What an admin sets for a catalogue.
 #[derive(Clone, Debug)]

@@ -2,10 +2,11 @@
 //! pixel is decoded, decoding shares one memory budget, a refused upload
 //! keeps nothing, and a sweep removes only files no item names.
 
+use std::io::Cursor;
 use std::time::{Duration, UNIX_EPOCH};
 
 use coopkit_app::catalogue::{
-    image_header, DataDirFiles, DecodeBudget, FileStore, ImageRefusal, SWEEP_GRACE,
+    image_header, thumbnail, DataDirFiles, DecodeBudget, FileStore, ImageRefusal, SWEEP_GRACE,
 };
 use coopkit_testkit::{each_backend, png_bomb, Backend, TestDb};
 
@@ -116,6 +117,28 @@ each_backend! {
 /// Decodes at once share the budget: a second image waits while the
 /// first is decoding and goes ahead when it is done; one larger than the
 /// whole budget is refused at once.
+/// Found probing uploads: a 489 KB PNG of 16384 × 10240 pixels was
+/// decoded whole (about 500 MB); four at once took the server past
+/// 2.6 GB. Its header now refuses it before a pixel is decoded.
+#[test]
+fn an_image_past_the_pixel_bound_is_refused_from_its_header() {
+    let big = png_bomb(16384, 10240);
+    assert!(big.len() < 1 << 20, "{} bytes on the wire", big.len());
+    assert_eq!(image_header(Cursor::new(&big)), Err(ImageRefusal::TooLarge));
+    assert_eq!(
+        thumbnail(Cursor::new(&big), u64::MAX),
+        Err(ImageRefusal::TooLarge)
+    );
+    // Under the pixel bound, the memory allowed still decides.
+    let header = image_header(Cursor::new(png(1000, 1000))).unwrap();
+    assert_eq!(header.decoded_bytes, 3_000_000);
+    assert_eq!(
+        thumbnail(Cursor::new(png(1000, 1000)), 2_999_999),
+        Err(ImageRefusal::TooLarge)
+    );
+    assert!(thumbnail(Cursor::new(png(1000, 1000)), 3_000_000).is_ok());
+}
+
 #[tokio::test]
 async fn decoding_waits_for_its_share_of_the_memory_budget() {
     use futures_util::FutureExt;

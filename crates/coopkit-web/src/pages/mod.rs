@@ -241,10 +241,10 @@ const WORK_UPLOAD_LIMIT_BYTES: usize =
 /// server's small body limit does not apply to them; each has its own. Who
 /// may upload is checked before a byte of the upload is read.
 pub fn upload_routes(state: AppState) -> Router<AppState> {
+    // The limit wraps the body itself: the form reader streams it, so no
+    // extractor's default limit would apply.
     let limited = |routes: Router<AppState>, limit: usize| {
-        routes
-            .layer(axum::extract::DefaultBodyLimit::max(limit))
-            .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+        routes.layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
     };
     let works = Router::new().route("/c/{slug}/catalogue/items", post(catalogue::create));
     let lists = Router::new().route("/directory/import", post(directory_import::import));

@@ -18,7 +18,7 @@ pub struct Staging {
     dir: PathBuf,
 }
 
-/// How much of a file's start is kept aside: enough for [`super::sniff`].
+/// How much of a file's start is kept aside: enough for [`crate::sniff`].
 const HEAD_BYTES: usize = 64;
 
 impl Staging {
@@ -139,7 +139,7 @@ impl StagedFile {
 
 /// Removes staged files last changed before `before`: those a server
 /// stopped in the middle of an upload left. Blocking.
-pub(crate) fn sweep_staging(dir: &Path, before: std::time::SystemTime) -> std::io::Result<usize> {
+pub fn sweep_staging(dir: &Path, before: std::time::SystemTime) -> std::io::Result<usize> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(error) if error.kind() == ErrorKind::NotFound => return Ok(0),
