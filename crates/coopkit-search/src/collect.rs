@@ -2,12 +2,15 @@
 //! counts together, after the exact radius test: so they always agree.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
+use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Cardinality, Column, StrColumn};
+use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
+use crate::facets::FacetTable;
 use crate::{distance_km, Facet, Page};
 
 pub(crate) struct PageCollector {
@@ -16,6 +19,9 @@ pub(crate) struct PageCollector {
     pub offset: usize,
     pub limit: usize,
     pub facets: Vec<Facet>,
+    /// At most this many values of each facet; all when `None`.
+    pub facet_values: Option<usize>,
+    pub table: Arc<FacetTable>,
     /// Latitude, longitude, km: the box query found the candidates.
     pub circle: Option<(f64, f64, f64)>,
 }
@@ -54,7 +60,8 @@ impl Eq for Hit {}
 pub(crate) struct SegmentFruit {
     total: usize,
     hits: Vec<Hit>,
-    facets: Vec<(Facet, HashMap<String, u64>)>,
+    /// Each facet's counts, by the value's number in the facet table.
+    facets: Vec<(Facet, Vec<(u32, u64)>)>,
 }
 
 /// A segment's points, and the circle they must fall in.
@@ -66,6 +73,8 @@ pub(crate) struct Radius {
 }
 
 pub(crate) struct SegmentPage {
+    segment: SegmentId,
+    table: Arc<FacetTable>,
     ids: Column<u64>,
     circle: Option<Radius>,
     facets: Vec<(Facet, Option<StrColumn>, Vec<u64>)>,
@@ -100,11 +109,16 @@ impl Collector for PageCollector {
         };
         let mut facets = Vec::with_capacity(self.facets.len());
         for facet in &self.facets {
+            // Checked here, where an error can be returned: harvesting
+            // reads the numbers again.
+            self.table.numbers(segment.segment_id(), *facet)?;
             let column = fast.str(facet.name())?;
             let terms = column.as_ref().map_or(0, |c| c.num_terms());
             facets.push((*facet, column, vec![0; terms]));
         }
         Ok(SegmentPage {
+            segment: segment.segment_id(),
+            table: Arc::clone(&self.table),
             ids: fast.u64("id")?,
             circle,
             facets,
@@ -124,14 +138,19 @@ impl Collector for PageCollector {
     fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<Page> {
         let mut page = Page::default();
         let mut hits = Vec::new();
-        let mut counts: BTreeMap<Facet, HashMap<String, u64>> = BTreeMap::new();
+        let mut counts: Vec<Vec<u64>> = self
+            .facets
+            .iter()
+            .map(|facet| vec![0; self.table.len(*facet)])
+            .collect();
         for fruit in fruits {
             page.total += fruit.total;
             hits.extend(fruit.hits);
-            for (facet, values) in fruit.facets {
-                let merged = counts.entry(facet).or_default();
-                for (value, n) in values {
-                    *merged.entry(value).or_default() += n;
+            for ((_, values), merged) in fruit.facets.into_iter().zip(&mut counts) {
+                for (number, n) in values {
+                    if let Some(total) = merged.get_mut(number as usize) {
+                        *total += n;
+                    }
                 }
             }
         }
@@ -142,11 +161,11 @@ impl Collector for PageCollector {
             .take(self.limit)
             .filter_map(|h| i64::try_from(h.id).ok())
             .collect();
-        for (facet, values) in counts {
-            let mut values: Vec<(String, u64)> = values.into_iter().collect();
-            // Most common first, then by name, so the order is stable.
-            values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            page.facets.insert(facet, values);
+        for (facet, counts) in self.facets.iter().zip(counts) {
+            page.facets.insert(
+                *facet,
+                self.table.ranked(*facet, &counts, self.facet_values),
+            );
         }
         Ok(page)
     }
@@ -254,29 +273,21 @@ impl SegmentCollector for SegmentPage {
 
     fn harvest(mut self) -> SegmentFruit {
         self.flush();
+        let table = &self.table;
+        let segment = self.segment;
         let facets = self
             .facets
             .into_iter()
-            .map(|(facet, column, counts)| {
-                let mut values = HashMap::new();
-                if let Some(column) = column {
-                    // The dictionary is read once, front to back, for all
-                    // the values counted: looking each up on its own
-                    // would decode its block again every time.
-                    let (ords, ns): (Vec<u64>, Vec<u64>) = counts
-                        .into_iter()
-                        .enumerate()
-                        .filter(|(_, n)| *n > 0)
-                        .map(|(ord, n)| (ord as u64, n))
-                        .unzip();
-                    let mut ns = ns.into_iter();
-                    let _ = column.dictionary().sorted_ords_to_term_cb(&ords, |term| {
-                        if let (Ok(text), Some(n)) = (std::str::from_utf8(term), ns.next()) {
-                            values.insert(text.to_owned(), n);
-                        }
-                    });
-                }
-                (facet, values)
+            .map(|(facet, _, counts)| {
+                // Present: `for_segment` checked.
+                let numbers = table.numbers(segment, facet).unwrap_or_default();
+                let counted = counts
+                    .iter()
+                    .zip(numbers)
+                    .filter(|(n, _)| **n > 0)
+                    .map(|(n, number)| (*number, *n))
+                    .collect();
+                (facet, counted)
             })
             .collect();
         SegmentFruit {

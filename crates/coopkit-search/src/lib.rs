@@ -9,10 +9,11 @@
 //! with any limit visits every organisation in it exactly once.
 
 mod collect;
+mod facets;
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use coopkit_directory::Record;
 use tantivy::query::{
@@ -22,6 +23,7 @@ use tantivy::schema::{Field, IndexRecordOption, Schema, FAST, INDEXED, STRING, T
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use collect::PageCollector;
+use facets::FacetTable;
 
 #[derive(Debug, thiserror::Error)]
 #[error("search index: {0}")]
@@ -69,6 +71,11 @@ impl Facet {
         Facet::ALL.into_iter().find(|f| f.name() == name)
     }
 
+    /// Where it stands in [`Facet::ALL`].
+    fn position(self) -> usize {
+        self as usize
+    }
+
     fn values(self, record: &Record, sources: &[String]) -> Vec<String> {
         let value = match self {
             Facet::Country => &record.country,
@@ -113,6 +120,9 @@ pub struct Query {
     pub area: Option<Area>,
     pub offset: usize,
     pub limit: usize,
+    /// At most this many values of each facet, the most common; all of
+    /// them when `None`.
+    pub facet_values: Option<usize>,
 }
 
 /// One page of results: the organisation ids, best first (ties by id),
@@ -145,6 +155,9 @@ pub struct SearchIndex {
     /// the most asked for and the costliest to count), for the searcher
     /// generation they were counted on: any write makes a new one.
     everything: Mutex<Option<(u64, Page)>>,
+    /// The facet values numbered across segments, for the searcher
+    /// generation they were read from.
+    facet_table: Mutex<Option<(u64, Arc<FacetTable>)>>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -191,6 +204,7 @@ impl SearchIndex {
             writer: Mutex::new(writer),
             fields,
             everything: Mutex::new(None),
+            facet_table: Mutex::new(None),
         })
     }
 
@@ -212,6 +226,25 @@ impl SearchIndex {
             writer.add_document(self.document(id, record, sources))?;
         }
         self.commit(&mut writer)
+    }
+
+    /// Merges every segment into one. A search pays for each segment it
+    /// reads (its columns opened, its facet counts added up), and filling
+    /// the index in bulk, as the server does when it starts, leaves one
+    /// segment for each indexing thread.
+    pub fn compact(&self) -> Result<()> {
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let segments = self.index.searchable_segment_ids()?;
+        if segments.len() > 1 {
+            writer.merge(&segments).wait()?;
+            self.reader.reload()?;
+        }
+        Ok(())
+    }
+
+    /// How many segments a search reads.
+    pub fn segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
     }
 
     /// Takes organisations out (merged into another, say).
@@ -271,7 +304,7 @@ impl SearchIndex {
                 cache
                     .as_ref()
                     .filter(|(of, _)| *of == generation)
-                    .map(|(_, page)| (page.total, page.facets.clone()))
+                    .map(|(_, page)| (page.total, top(&page.facets, query.facet_values)))
             })
             .flatten();
         let tantivy_query = self.query(query);
@@ -285,6 +318,9 @@ impl SearchIndex {
             } else {
                 Facet::ALL.to_vec()
             },
+            // The whole directory's counts are kept whole, for any limit.
+            facet_values: if everything { None } else { query.facet_values },
+            table: self.facet_table(&searcher, generation)?,
             circle: match query.area {
                 Some(Area::Circle { lat, lon, km }) => Some((lat, lon, km)),
                 _ => None,
@@ -306,7 +342,30 @@ impl SearchIndex {
             }
             None => {}
         }
+        if let Some(limit) = query.facet_values {
+            for values in page.facets.values_mut() {
+                values.truncate(limit);
+            }
+        }
         Ok(page)
+    }
+
+    /// The facet table of this generation of the index, made on the first
+    /// search after a write.
+    fn facet_table(
+        &self,
+        searcher: &tantivy::Searcher,
+        generation: u64,
+    ) -> Result<Arc<FacetTable>> {
+        let mut cached = self.facet_table.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((of, table)) = cached.as_ref() {
+            if *of == generation {
+                return Ok(Arc::clone(table));
+            }
+        }
+        let table = Arc::new(FacetTable::new(searcher)?);
+        *cached = Some((generation, Arc::clone(&table)));
+        Ok(table)
     }
 
     fn query(&self, query: &Query) -> Box<dyn TantivyQuery> {
@@ -366,6 +425,20 @@ impl SearchIndex {
             Bound::Included(Term::from_field_f64(field, to)),
         ))
     }
+}
+
+/// The first `limit` values of each facet (all when `None`).
+fn top(
+    facets: &BTreeMap<Facet, Vec<(String, u64)>>,
+    limit: Option<usize>,
+) -> BTreeMap<Facet, Vec<(String, u64)>> {
+    facets
+        .iter()
+        .map(|(facet, values)| {
+            let shown = limit.map_or(values.len(), |l| l.min(values.len()));
+            (*facet, values[..shown].to_vec())
+        })
+        .collect()
 }
 
 /// Ids are positive; the index keys them as u64.

@@ -252,3 +252,81 @@ fn a_phrase_left_out_leaves_out_exactly_its_documents() {
         "the phrase finds something"
     );
 }
+
+/// Facet counts are the same however the index is split into segments,
+/// ties rank by value, and a limit keeps the head of the full ranking:
+/// checked against counts made straight from the records, on an index
+/// written in several batches (a segment each) with replacements.
+#[test]
+fn facet_counts_add_up_across_segments_and_a_limit_keeps_the_head() {
+    let index = SearchIndex::new().unwrap();
+    let sources = vec!["test".to_owned()];
+    let some: Vec<&Record> = records().iter().take(1_200).collect();
+    for batch in some.chunks(250).enumerate().map(|(b, chunk)| {
+        chunk
+            .iter()
+            .enumerate()
+            .map(move |(i, r)| ((b * 250 + i) as i64 + 1, *r))
+    }) {
+        index
+            .upsert(batch.map(|(id, r)| (id, r, sources.as_slice())))
+            .unwrap();
+    }
+    // Replacing organisations moves them to a new segment; counts must not
+    // see them twice.
+    index
+        .upsert(
+            some[..100]
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (i as i64 + 1, *r, sources.as_slice())),
+        )
+        .unwrap();
+    let words = "housing";
+    let matching = index
+        .search(&Query {
+            text: words.to_owned(),
+            limit: usize::MAX / 2,
+            ..Query::default()
+        })
+        .unwrap()
+        .ids;
+    assert!(matching.len() > 20, "{} match", matching.len());
+    let mut expected: Vec<(String, u64)> = Vec::new();
+    for id in &matching {
+        let region = &some[*id as usize - 1].region;
+        if region.is_empty() {
+            continue;
+        }
+        match expected.iter_mut().find(|(value, _)| value == region) {
+            Some((_, n)) => *n += 1,
+            None => expected.push((region.clone(), 1)),
+        }
+    }
+    expected.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let check = |index: &SearchIndex| {
+        for limit in [None, Some(0), Some(1), Some(3), Some(expected.len() + 5)] {
+            let page = index
+                .search(&Query {
+                    text: words.to_owned(),
+                    limit: 10,
+                    facet_values: limit,
+                    ..Query::default()
+                })
+                .unwrap();
+            let shown = limit.map_or(expected.len(), |l| l.min(expected.len()));
+            assert_eq!(
+                page.facets[&Facet::Region],
+                expected[..shown],
+                "limit {limit:?}"
+            );
+            assert_eq!(page.total, matching.len());
+        }
+    };
+    assert!(index.segments() > 1, "{} segments", index.segments());
+    check(&index);
+    // Merged into one segment, the index answers the same.
+    index.compact().unwrap();
+    assert_eq!(index.segments(), 1);
+    check(&index);
+}

@@ -699,6 +699,9 @@ impl App {
         let index = self.search_index()?;
         tokio::task::spawn_blocking(move || {
             index_orgs(&index, &all, &names, &[])?;
+            index
+                .compact()
+                .map_err(|_| AppError::internal("the search index refused a merge"))?;
             Ok(index.len())
         })
         .await

@@ -72,23 +72,14 @@ impl SearchParams {
     }
 
     pub fn filters(&self) -> Vec<(Facet, String)> {
-        [
-            (Facet::Country, &self.country),
-            (Facet::Region, &self.region),
-            (Facet::LegalForm, &self.legal_form),
-            (Facet::Activity, &self.activity),
-            (Facet::Sector, &self.sector),
-            (Facet::Structure, &self.structure),
-            (Facet::Source, &self.source),
-        ]
-        .into_iter()
-        .filter_map(|(facet, value)| {
-            value
-                .as_deref()
-                .filter(|v| !v.is_empty())
-                .map(|v| (facet, v.to_owned()))
-        })
-        .collect()
+        self.facet_values()
+            .into_iter()
+            .filter_map(|(facet, value)| {
+                value
+                    .filter(|v| !v.is_empty())
+                    .map(|v| (facet, v.to_owned()))
+            })
+            .collect()
     }
 
     pub fn area(&self) -> Result<Option<Area>, AppError> {
@@ -130,36 +121,115 @@ impl SearchParams {
             area: self.area()?,
             offset,
             limit,
+            facet_values: None,
         })
     }
 
     /// The query string for the same search (without paging), for links
     /// to the map, the downloads and the API.
     pub fn encoded(&self) -> String {
-        let mut pairs: Vec<(&str, String)> = Vec::new();
-        if !self.q.is_empty() {
-            pairs.push(("q", self.q.clone()));
-        }
-        for (facet, value) in self.filters() {
-            pairs.push((facet.name(), value));
-        }
-        for (key, value) in [("bbox", &self.bbox), ("near", &self.near)] {
-            if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
-                pairs.push((key, value.to_owned()));
-            }
-        }
-        serde_urlencoded::to_string(&pairs).unwrap_or_default()
+        self.links().query(None)
     }
 
-    /// The same search with one facet set to `value`, or cleared when it
-    /// already is `value`.
-    pub fn toggled(&self, facet: Facet, value: &str) -> SearchParams {
-        let mut next = SearchParams {
-            offset: None,
-            page: None,
-            limit: None,
-            ..self.clone()
+    /// The search's parts, each encoded once, for the links of a results
+    /// page: dozens of facet values, each a link to this search with that
+    /// value set or cleared.
+    pub fn links(&self) -> SearchLinks {
+        let facets = self.facet_values();
+        let encode = |key: &str, value: Option<&String>| {
+            value
+                .filter(|v| !v.is_empty())
+                .map(|v| serde_urlencoded::to_string([(key, v)]).unwrap_or_default())
         };
+        let mut parts = Vec::with_capacity(facets.len() + 3);
+        parts.push(encode("q", Some(&self.q)));
+        for (facet, value) in facets {
+            parts.push(encode(facet.name(), value));
+        }
+        parts.push(encode("bbox", self.bbox.as_ref()));
+        parts.push(encode("near", self.near.as_ref()));
+        SearchLinks {
+            parts,
+            filters: self.filters(),
+        }
+    }
+
+    /// Each facet's value, in [`Facet::ALL`]'s order.
+    fn facet_values(&self) -> [(Facet, Option<&String>); 7] {
+        Facet::ALL.map(|facet| {
+            let value = match facet {
+                Facet::Country => &self.country,
+                Facet::Region => &self.region,
+                Facet::LegalForm => &self.legal_form,
+                Facet::Activity => &self.activity,
+                Facet::Sector => &self.sector,
+                Facet::Structure => &self.structure,
+                Facet::Source => &self.source,
+            };
+            (facet, value.as_ref())
+        })
+    }
+}
+
+/// A search's query string in parts: `q`, each facet in [`Facet::ALL`]'s
+/// order, `bbox`, `near`; each encoded, or `None` when not given.
+#[derive(Debug)]
+pub struct SearchLinks {
+    parts: Vec<Option<String>>,
+    filters: Vec<(Facet, String)>,
+}
+
+impl SearchLinks {
+    /// The query string, with `facet` set to a value or cleared when
+    /// given.
+    fn query(&self, facet: Option<(Facet, Option<&str>)>) -> String {
+        let at = facet.and_then(|(f, _)| Facet::ALL.iter().position(|g| *g == f).map(|i| i + 1));
+        let replaced = facet.and_then(|(f, value)| {
+            value.map(|v| serde_urlencoded::to_string([(f.name(), v)]).unwrap_or_default())
+        });
+        let mut query = String::new();
+        for (i, part) in self.parts.iter().enumerate() {
+            let part = if Some(i) == at {
+                replaced.as_ref()
+            } else {
+                part.as_ref()
+            };
+            if let Some(part) = part {
+                if !query.is_empty() {
+                    query.push('&');
+                }
+                query.push_str(part);
+            }
+        }
+        query
+    }
+
+    /// Whether the search holds `facet` = `value`.
+    pub fn selected(&self, facet: Facet, value: &str) -> bool {
+        self.filters.iter().any(|(f, v)| *f == facet && v == value)
+    }
+
+    /// The first page of the same search with `facet` set to `value`, or
+    /// cleared when it already is `value`.
+    pub fn toggled(&self, facet: Facet, value: &str) -> String {
+        let value = (!self.selected(facet, value)).then_some(value);
+        let query = self.query(Some((facet, value)));
+        if query.is_empty() {
+            "/directory".to_owned()
+        } else {
+            format!("/directory?{query}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plain way: the whole search cloned, the facet changed, the
+    /// whole query string encoded again.
+    fn toggled_plainly(params: &SearchParams, facet: Facet, value: &str) -> String {
+        let mut next = params.clone();
         let slot = match facet {
             Facet::Country => &mut next.country,
             Facet::Region => &mut next.region,
@@ -174,6 +244,42 @@ impl SearchParams {
         } else {
             Some(value.to_owned())
         };
-        next
+        let query = next.encoded();
+        if query.is_empty() {
+            "/directory".to_owned()
+        } else {
+            format!("/directory?{query}")
+        }
+    }
+
+    #[test]
+    fn facet_links_set_or_clear_one_facet_and_keep_the_rest_in_order() {
+        for raw in [
+            "",
+            "q=housing",
+            "q=caf%C3%A9+&region=North+West&page=3",
+            "country=GB&source=Co-operatives+UK&near=51.5,-0.1,10",
+            "bbox=50,-5,55,2&activity=http%3A%2F%2Fexample.org%2Fa%26b",
+        ] {
+            let params = SearchParams::parse(Some(raw)).unwrap();
+            let links = params.links();
+            for facet in Facet::ALL {
+                for value in ["North West", "GB", "Co-operatives UK", "a&b=c", "é"] {
+                    assert_eq!(
+                        links.toggled(facet, value),
+                        toggled_plainly(&params, facet, value),
+                        "{raw}: {facet:?} = {value}"
+                    );
+                }
+            }
+        }
+        let links = SearchParams::parse(Some("region=North+West"))
+            .unwrap()
+            .links();
+        assert_eq!(links.toggled(Facet::Region, "North West"), "/directory");
+        assert_eq!(
+            links.toggled(Facet::Country, "GB"),
+            "/directory?country=GB&region=North+West"
+        );
     }
 }

@@ -9,7 +9,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::header::CONTENT_SECURITY_POLICY;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect};
-use coopkit_app::directory::{Facet, Organisation};
+use coopkit_app::directory::{Facet, Organisation, Query};
 use coopkit_app::AppError;
 use coopkit_directory::fields::FIELDS;
 use coopkit_directory::jsonld;
@@ -121,12 +121,13 @@ fn facet_boxes(
     params: &SearchParams,
     facets: &BTreeMap<Facet, Vec<(String, u64)>>,
 ) -> Vec<FacetBox> {
+    let links = params.links();
     let link = |facet: Facet, (value, count): &(String, u64)| FacetLink {
         label: label(value),
         title: value.clone(),
         count: *count,
-        href: search_link(&params.toggled(facet, value), 1),
-        selected: params.filters().contains(&(facet, value.clone())),
+        href: links.toggled(facet, value),
+        selected: links.selected(facet, value),
     };
     Facet::ALL
         .into_iter()
@@ -134,11 +135,7 @@ fn facet_boxes(
             key: facet.name(),
             title: v.tr.t(&format!("directory-facet-{}", facet.name())),
             values: facets.get(&facet).map_or_else(Vec::new, |values| {
-                values
-                    .iter()
-                    .take(FACET_VALUES)
-                    .map(|value| link(facet, value))
-                    .collect()
+                values.iter().map(|value| link(facet, value)).collect()
             }),
         })
         .filter(|f| !f.values.is_empty())
@@ -189,11 +186,18 @@ pub async fn search(
 ) -> PageResult {
     let params = SearchParams::parse(raw.as_deref())?;
     let (status, page, error) = match params.query(PER_PAGE) {
-        Ok(query) => (
-            StatusCode::OK,
-            Some(state.app.search_directory(&query).await?),
-            None,
-        ),
+        Ok(query) => {
+            // The page shows the most common values; the API gives all.
+            let query = Query {
+                facet_values: Some(FACET_VALUES),
+                ..query
+            };
+            (
+                StatusCode::OK,
+                Some(state.app.search_directory(&query).await?),
+                None,
+            )
+        }
         Err(AppError::Invalid(invalid)) => {
             let code = invalid.0.first().map_or("invalid-value", |e| e.code);
             (
