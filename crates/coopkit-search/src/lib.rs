@@ -20,7 +20,7 @@ use tantivy::query::{
     AllQuery, BooleanQuery, Occur, Query as TantivyQuery, QueryParser, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Schema, FAST, INDEXED, STRING, TEXT};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError, Term};
 
 use collect::PageCollector;
 use facets::FacetTable;
@@ -232,13 +232,27 @@ impl SearchIndex {
     /// reads (its columns opened, its facet counts added up), and filling
     /// the index in bulk, as the server does when it starts, leaves one
     /// segment for each indexing thread.
+    ///
+    /// Tantivy's merge policy may be merging some of the same segments in
+    /// the background; whichever merge ends second finds its segments gone.
+    /// When ours is the one, the segments are listed again and merged, a few
+    /// times at most: with the writer held nothing commits meanwhile, so the
+    /// background can only finish what it started.
     pub fn compact(&self) -> Result<()> {
+        const ATTEMPTS: usize = 4;
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let segments = self.index.searchable_segment_ids()?;
-        if segments.len() > 1 {
-            writer.merge(&segments).wait()?;
-            self.reader.reload()?;
+        for attempt in 1..=ATTEMPTS {
+            let segments = self.index.searchable_segment_ids()?;
+            if segments.len() <= 1 {
+                break;
+            }
+            match writer.merge(&segments).wait() {
+                Ok(_) => {}
+                Err(TantivyError::InvalidArgument(_)) if attempt < ATTEMPTS => {}
+                Err(e) => return Err(e.into()),
+            }
         }
+        self.reader.reload()?;
         Ok(())
     }
 

@@ -330,3 +330,38 @@ fn facet_counts_add_up_across_segments_and_a_limit_keeps_the_head() {
     assert_eq!(index.segments(), 1);
     check(&index);
 }
+
+/// Compacting while tantivy's own merge policy is merging the same segments
+/// in the background (many small commits, as a moderator's edits make)
+/// still ends in one segment holding every organisation. It once failed
+/// with "the segments that were merged could not be found" when the
+/// background merge ended first.
+#[test]
+fn compacting_beside_a_background_merge_still_ends_in_one_segment() {
+    let index = SearchIndex::new().unwrap();
+    let sources = vec!["test".to_owned()];
+    let some: Vec<&Record> = records().iter().take(600).collect();
+    for round in 0..6 {
+        for (b, chunk) in some.chunks(20).enumerate() {
+            index
+                .upsert(
+                    chunk
+                        .iter()
+                        .enumerate()
+                        .map(|(i, r)| ((b * 20 + i) as i64 + 1, *r, sources.as_slice())),
+                )
+                .unwrap();
+        }
+        index
+            .compact()
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        assert_eq!(index.segments(), 1, "round {round}");
+        let everything = index
+            .search(&Query {
+                limit: 0,
+                ..Query::default()
+            })
+            .unwrap();
+        assert_eq!(everything.total, some.len(), "round {round}");
+    }
+}
