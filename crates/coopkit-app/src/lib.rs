@@ -16,6 +16,7 @@ pub mod market;
 mod memberships;
 pub mod patronage;
 pub mod referrals;
+mod views;
 
 use std::sync::{Arc, OnceLock};
 
@@ -102,6 +103,7 @@ pub struct App {
     staging: catalogue::Staging,
     /// The memory image decoding may take at once.
     decode_budget: catalogue::DecodeBudget,
+    views: Arc<views::Views>,
 }
 
 impl App {
@@ -126,6 +128,7 @@ impl App {
             ledger,
             directory: Arc::default(),
             files,
+            views: Arc::default(),
         }
     }
 

@@ -153,32 +153,36 @@ impl Store {
         row.map(booking_from).transpose()
     }
 
-    /// A member's bookings in a co-op, as requester or provider, soonest
-    /// first.
-    /// How many settled bookings `requester` has had with each provider:
-    /// counted by the database, over the whole history.
-    pub async fn settled_bookings_by_provider(
+    /// How many settled bookings each requester has had with each
+    /// provider in a co-op, keyed `(requester, provider)`: counted by the
+    /// database over the whole history, one row for each pair.
+    pub async fn settled_bookings_by_pair(
         &self,
         coop: CoopId,
-        requester: PersonId,
-    ) -> Result<HashMap<PersonId, u32>> {
-        let rows: Vec<(i64, i64)> = on_pool!(self, |pool| {
+    ) -> Result<HashMap<(PersonId, PersonId), u32>> {
+        let rows: Vec<(i64, i64, i64)> = on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT provider_id, COUNT(*) FROM booking \
-                 WHERE coop_id = $1 AND requester_id = $2 AND state = $3 GROUP BY provider_id",
+                "SELECT requester_id, provider_id, COUNT(*) FROM booking \
+                 WHERE coop_id = $1 AND state = $2 GROUP BY requester_id, provider_id",
             )
             .bind(coop.0)
-            .bind(requester.0)
             .bind(BookingState::Settled.as_str())
             .fetch_all(pool)
             .await
         })?;
         Ok(rows
             .into_iter()
-            .map(|(provider, count)| (PersonId(provider), u32::try_from(count).unwrap_or(u32::MAX)))
+            .map(|(requester, provider, count)| {
+                (
+                    (PersonId(requester), PersonId(provider)),
+                    u32::try_from(count).unwrap_or(u32::MAX),
+                )
+            })
             .collect())
     }
 
+    /// A member's latest 200 bookings in a co-op, as requester or
+    /// provider, the latest start first.
     pub async fn bookings_of(&self, coop: CoopId, person: PersonId) -> Result<Vec<Booking>> {
         let rows: Vec<BookingRow> = on_pool!(self, |pool| {
             sqlx::query_as(&format!(

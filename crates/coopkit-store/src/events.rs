@@ -112,6 +112,23 @@ fn logged(rows: Vec<EventRow>) -> Result<Vec<LoggedEvent>> {
 }
 
 impl Store {
+    /// The last event recorded for a co-op, `EventSeq(0)` before its first.
+    ///
+    /// Every change to a co-op's state records an event in its own
+    /// transaction, and numbers follow the order of commits, so whatever is
+    /// read after this head holds everything up to it: a view of the co-op
+    /// kept with the head it was read after is current while the head
+    /// stands still, on any app server.
+    pub async fn event_head(&self, coop: CoopId) -> Result<EventSeq> {
+        let head: Option<i64> = on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT MAX(seq) FROM event WHERE coop_id = $1")
+                .bind(coop.0)
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(EventSeq(head.unwrap_or(0)))
+    }
+
     /// A co-op's events after `after`, oldest first, at most `limit`.
     pub async fn events(
         &self,

@@ -284,52 +284,17 @@ impl Store {
     /// The active members' names, by name: (person, name). Two columns,
     /// not [`Store::members`]' dozen, for a form that lists every member.
     pub async fn member_names(&self, coop: CoopId) -> Result<Vec<(PersonId, String)>> {
-        self.names_where(coop, None).await
-    }
-
-    /// The names of those of `people` who are active members of the co-op
-    /// (someone who left is not named), for a page that shows a few of
-    /// them.
-    pub async fn active_member_names(
-        &self,
-        coop: CoopId,
-        people: &[PersonId],
-    ) -> Result<std::collections::HashMap<PersonId, String>> {
-        if people.is_empty() {
-            return Ok(Default::default());
-        }
-        Ok(self
-            .names_where(coop, Some(people))
-            .await?
-            .into_iter()
-            .collect())
-    }
-
-    async fn names_where(
-        &self,
-        coop: CoopId,
-        people: Option<&[PersonId]>,
-    ) -> Result<Vec<(PersonId, String)>> {
-        let only = people.map_or(String::new(), |people| {
-            let placeholders: Vec<String> =
-                (0..people.len()).map(|i| format!("${}", i + 3)).collect();
-            format!("AND person.id IN ({})", placeholders.join(", "))
-        });
-        let sql = format!(
-            "SELECT person.id, person.display_name FROM membership \
-             JOIN person ON person.id = membership.person_id \
-             WHERE membership.coop_id = $1 AND membership.status = $2 {only} \
-             ORDER BY lower(person.display_name), membership.id"
-        );
-        let people = people.unwrap_or_default();
         let rows: Vec<(i64, String)> = on_pool!(self, |pool| {
-            let mut query = sqlx::query_as(&sql)
-                .bind(coop.0)
-                .bind(MembershipStatus::Active.as_str());
-            for person in people {
-                query = query.bind(person.0);
-            }
-            query.fetch_all(pool).await
+            sqlx::query_as(
+                "SELECT person.id, person.display_name FROM membership \
+                 JOIN person ON person.id = membership.person_id \
+                 WHERE membership.coop_id = $1 AND membership.status = $2 \
+                 ORDER BY lower(person.display_name), membership.id",
+            )
+            .bind(coop.0)
+            .bind(MembershipStatus::Active.as_str())
+            .fetch_all(pool)
+            .await
         })?;
         Ok(rows
             .into_iter()

@@ -26,6 +26,7 @@ pub use requests::{PaymentRequestForm, PaymentRequestView};
 pub use tick::TickReport;
 pub use writer::{AccountView, Accounts, Instruction, LedgerWriter, Payment, TransferView};
 
+use crate::views::Roster;
 use crate::{App, AppError, Result};
 
 /// A currency as an admin defines it.
@@ -143,7 +144,8 @@ impl App {
     pub async fn ledger_overview(&self, actor: &Person, slug: &str) -> Result<LedgerOverview> {
         let coop = self.coop(slug).await?;
         let membership = self.require_role(&coop, actor, Role::Member).await?;
-        self.overview_of(&coop, &membership, actor).await
+        let roster = self.roster(coop.id).await?;
+        self.overview_of(&coop, &membership, &roster, actor).await
     }
 
     /// A member's ledger page whole: the overview, the currency shown
@@ -160,7 +162,8 @@ impl App {
     ) -> Result<LedgerPage> {
         let coop = self.coop(slug).await?;
         let membership = self.require_role(&coop, actor, Role::Member).await?;
-        let overview = self.overview_of(&coop, &membership, actor).await?;
+        let roster = self.roster(coop.id).await?;
+        let overview = self.overview_of(&coop, &membership, &roster, actor).await?;
         let shown = overview
             .currencies
             .iter()
@@ -175,7 +178,10 @@ impl App {
                 .map(|h| h.view.account.id)
         });
         let statement = match mine {
-            Some(mine) => self.statement_of(&coop, mine, before, limit).await?,
+            Some(mine) => {
+                self.statement_of(&coop, &roster, mine, before, limit)
+                    .await?
+            }
             None => StatementPage::default(),
         };
         Ok(LedgerPage {
@@ -189,12 +195,17 @@ impl App {
         &self,
         coop: &Coop,
         membership: &Membership,
+        roster: &Roster,
         actor: &Person,
     ) -> Result<LedgerOverview> {
         let currencies = self.store.currencies(coop.id).await?;
         let holdings = self.holdings_of(coop, actor, &currencies).await?;
-        let mut payees = self.store.member_names(coop.id).await?;
-        payees.retain(|(person, _)| *person != actor.id);
+        let payees = roster
+            .members
+            .iter()
+            .filter(|(person, _)| *person != actor.id)
+            .cloned()
+            .collect();
         Ok(LedgerOverview {
             coop_name: coop.name.clone(),
             currencies,
@@ -427,14 +438,17 @@ impl App {
         else {
             return Ok(StatementPage::default());
         };
-        self.statement_of(&coop, mine, before, limit).await
+        let roster = self.roster(coop.id).await?;
+        self.statement_of(&coop, &roster, mine, before, limit).await
     }
 
     /// A page of the statement of account `mine`, with the other party of
-    /// each line named: only the accounts and names the page shows are read.
+    /// each line named: only the accounts the page shows are read, and
+    /// names come from the co-op's roster.
     async fn statement_of(
         &self,
         coop: &Coop,
+        roster: &Roster,
         mine: AccountId,
         before: Option<u64>,
         limit: u32,
@@ -455,14 +469,6 @@ impl App {
             .ledger
             .accounts_where(coop.id, Accounts::Ids(others))
             .await?;
-        let people: Vec<PersonId> = accounts
-            .iter()
-            .filter_map(|v| match v.account.owner {
-                AccountOwner::Member(person) => Some(person),
-                AccountOwner::Coop(_) => None,
-            })
-            .collect();
-        let names = self.store.active_member_names(coop.id, &people).await?;
         let owner = |id| {
             accounts
                 .iter()
@@ -476,10 +482,11 @@ impl App {
                 let other = if received { line.debit } else { line.credit };
                 let counterparty = match owner(other) {
                     Some(AccountOwner::Coop(account)) => Counterparty::Coop(account),
-                    Some(AccountOwner::Member(person)) => names
-                        .get(&person)
-                        .cloned()
-                        .map_or(Counterparty::FormerMember, Counterparty::Member),
+                    Some(AccountOwner::Member(person)) => roster
+                        .name(person)
+                        .map_or(Counterparty::FormerMember, |name| {
+                            Counterparty::Member(name.to_owned())
+                        }),
                     None => Counterparty::FormerMember,
                 };
                 StatementEntry {

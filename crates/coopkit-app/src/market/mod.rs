@@ -5,6 +5,7 @@ mod bookings;
 mod dispatch;
 mod profile;
 mod tasks;
+mod view;
 
 use coopkit_domain::validation::Collector;
 use coopkit_domain::{PersonId, Role};
@@ -19,6 +20,7 @@ pub use bookings::{
 };
 pub use dispatch::{BoardRow, OfferToMe, RequestForm};
 pub use tasks::{TaskForm, TaskView};
+pub(crate) use view::MarketView;
 
 use crate::{App, AppError, Result};
 
@@ -210,7 +212,8 @@ impl App {
 
     /// What the market page shows a member: the providers found, with the
     /// co-op's categories and currencies and the member's role, the co-op
-    /// and the membership read once for all of it.
+    /// and the membership read once for all of it and the rest from the
+    /// co-op's market view (see [`crate::views`]).
     pub async fn market_page(
         &self,
         actor: &Person,
@@ -219,10 +222,11 @@ impl App {
     ) -> Result<MarketPage> {
         let coop = self.coop(slug).await?;
         let membership = self.require_role(&coop, actor, Role::Member).await?;
+        let view = self.market_view(coop.id).await?;
         Ok(MarketPage {
-            cards: self.provider_cards(coop.id, actor, query).await?,
-            categories: self.store.categories(coop.id).await?,
-            currencies: self.store.currencies(coop.id).await?,
+            cards: self.provider_cards(coop.id, &view, actor, query).await?,
+            categories: view.categories.clone(),
+            currencies: view.currencies.clone(),
             role: membership.role,
         })
     }
@@ -231,6 +235,7 @@ impl App {
     async fn provider_cards(
         &self,
         coop: coopkit_domain::CoopId,
+        view: &MarketView,
         actor: &Person,
         query: &SearchQuery,
     ) -> Result<Vec<ProviderCard>> {
@@ -240,26 +245,24 @@ impl App {
             .split_whitespace()
             .map(str::to_lowercase)
             .collect();
-        let booked = self
-            .store
-            .settled_bookings_by_provider(coop, actor.id)
-            .await?;
-        let feedback = self.store.feedback_counts(coop).await?;
         let mut cards = Vec::new();
-        for listing in self.store.providers(coop, category).await? {
-            let text = format!("{} {}", listing.display_name, listing.profile.bio).to_lowercase();
+        for listing in &view.listings {
+            let profile = &listing.profile;
+            if category.is_some_and(|c| !profile.services.iter().any(|s| s.category == c)) {
+                continue;
+            }
+            let text = format!("{} {}", listing.display_name, profile.bio).to_lowercase();
             if !words.iter().all(|w| text.contains(w.as_str())) {
                 continue;
             }
-            if !query.language.is_empty() && !listing.profile.languages.contains(&query.language) {
+            if !query.language.is_empty() && !profile.languages.contains(&query.language) {
                 continue;
             }
             if let Some(window) = query.available {
-                let profile = &listing.profile;
                 let free = availability::available(&profile.slots, &profile.days_off, window)
                     && self
                         .store
-                        .overlapping_bookings(coop, listing.profile.person, window)
+                        .overlapping_bookings(coop, profile.person, window)
                         .await?
                         .is_empty();
                 if !free {
@@ -268,22 +271,16 @@ impl App {
             }
             let metres = query
                 .near
-                .zip(listing.profile.area)
+                .zip(profile.area)
                 .map(|(near, area)| (near.metres_to(area.place), area.radius_m));
             if metres.is_some_and(|(metres, radius)| metres > radius) {
                 continue;
             }
             cards.push(ProviderCard {
                 metres: metres.map(|(metres, _)| metres),
-                summary: feedback
-                    .get(&listing.profile.person)
-                    .map(|&(reviews, would_book_again)| FeedbackSummary {
-                        reviews,
-                        would_book_again,
-                    })
-                    .unwrap_or_default(),
-                booked_before: booked.get(&listing.profile.person).copied().unwrap_or(0),
-                listing,
+                summary: view.feedback(profile.person),
+                booked_before: view.settled(actor.id, profile.person),
+                listing: listing.clone(),
             });
         }
         match query.sort {

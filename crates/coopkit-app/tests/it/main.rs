@@ -11,6 +11,7 @@ mod founding;
 mod governance;
 mod holds;
 mod market;
+
 mod patronage;
 mod plays;
 mod policy;
@@ -19,3 +20,4 @@ mod support;
 mod tasks;
 mod two_writers;
 mod uploads;
+mod views;
