@@ -10,6 +10,8 @@ use coopkit_domain::{
     AllocationId, CoopId, Event, Happened, MembershipStatus, PersonId, Timestamp,
 };
 use coopkit_governance::{ProposalKind, ProposalState};
+use coopkit_market::fund::ProjectState;
+use coopkit_patronage::state::AllocationState;
 
 use crate::events::{compare_and_set, record_events};
 use crate::{on_pool, sql_words, BeginWrite, Pool, Result, Store, StoreError};
@@ -193,7 +195,10 @@ impl Store {
         row.map(Proposal::try_from).transpose()
     }
 
-    /// Proposals whose opening or closing time has come, in any co-op.
+    /// Proposals whose opening or closing time has come, in any co-op, and
+    /// closed ones whose decision is not yet carried out: an allocation
+    /// still proposed, a fund project not yet funded or rejected, a bylaw
+    /// change with a forecast not yet settled.
     pub async fn due_proposals(&self, now: Timestamp) -> Result<Vec<(CoopId, ProposalId)>> {
         #[derive(sqlx::FromRow)]
         struct Due {
@@ -201,14 +206,30 @@ impl Store {
             id: i64,
         }
         let rows: Vec<Due> = on_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT coop_id, id FROM governance_proposal \
+            sqlx::query_as(&format!(
+                "SELECT coop_id, id FROM governance_proposal p \
                  WHERE (state = $2 AND opens_at <= $1) OR (state = $3 AND closes_at <= $1) \
+                 OR (state = $4 AND ( \
+                   EXISTS (SELECT 1 FROM patronage_allocation a \
+                           WHERE a.id = p.allocation_id AND a.coop_id = p.coop_id AND a.state = $5) \
+                   OR EXISTS (SELECT 1 FROM fund_project f \
+                              WHERE f.proposal_id = p.id AND f.state IN ({pending})) \
+                   OR (p.kind = $6 AND EXISTS (SELECT 1 FROM policy_forecast f \
+                              WHERE f.proposal_id = p.id AND f.outcome IS NULL)))) \
                  ORDER BY id",
-            )
+                pending = sql_words(
+                    ProjectState::ALL
+                        .into_iter()
+                        .filter(|s| s.is_pending())
+                        .map(ProjectState::as_str)
+                )
+            ))
             .bind(now.as_millis())
             .bind(ProposalState::Scheduled.as_str())
             .bind(ProposalState::Open.as_str())
+            .bind(ProposalState::Closed.as_str())
+            .bind(AllocationState::Proposed.as_str())
+            .bind(ProposalKind::Bylaw.as_str())
             .fetch_all(pool)
             .await
         })?;

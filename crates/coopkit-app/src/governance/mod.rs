@@ -272,12 +272,26 @@ impl App {
         Ok(id)
     }
 
-    /// The co-op's proposals, newest first, for its members.
+    /// The co-op's proposals, newest first, for its members, each in the
+    /// state the clock says: those owed a step (to open or to close) take
+    /// it first, and the list is read again only then. What a closed vote
+    /// decided is finished by the proposal's own page and by the
+    /// governance tick, not by every read of the list.
     pub async fn proposals(&self, actor: &Person, slug: &str) -> Result<Vec<Proposal>> {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Member).await?;
-        for proposal in self.store.proposals(coop.id).await? {
-            self.refresh_proposal(&coop, proposal.id).await?;
+        let now = self.clock.now().as_millis();
+        let proposals = self.store.proposals(coop.id).await?;
+        let owed: Vec<ProposalId> = proposals
+            .iter()
+            .filter(|p| proposal::due(p.state, schedule(p), now).is_some())
+            .map(|p| p.id)
+            .collect();
+        if owed.is_empty() {
+            return Ok(proposals);
+        }
+        for id in owed {
+            self.refresh_proposal(&coop, id).await?;
         }
         Ok(self.store.proposals(coop.id).await?)
     }
@@ -405,7 +419,10 @@ impl App {
         serde_json::from_str(&json).map_err(AppError::because("class rules"))
     }
 
-    /// Opens and closes every proposal whose time has come; the server
+    /// Opens and closes every proposal whose time has come, and finishes
+    /// what a closed vote decided that is still undone (an allocation to
+    /// post, a project to fund, a forecast to settle: a crash between the
+    /// closing and these, or a fund that could not pay yet); the server
     /// calls it each minute. Pages also refresh the proposal they show, so
     /// nothing waits for the tick.
     pub async fn governance_tick(&self) -> Result<usize> {

@@ -624,7 +624,11 @@ each_backend! {
         assert!(fund.projects.iter().any(|p| p.state.as_str() == "rejected"));
         assert_eq!(s.balance(&s.bo).await, 0);
 
+        // The minute's tick pays it once the fund can, with nobody looking.
         s.app.pledge(&s.buyer, "lens", 500, "p3").await.unwrap();
+        assert_eq!(s.app.governance_tick().await.unwrap(), 1, "{backend:?}");
+        assert_eq!(s.balance(&s.bo).await, 2_500, "{backend:?}");
+        assert_eq!(s.app.governance_tick().await.unwrap(), 0, "{backend:?}");
         let fund = s.app.fund(&s.ana, "lens").await.unwrap();
         assert_eq!(state(&fund, essay), "funded", "{backend:?}");
         assert_eq!(fund.balance, 0);

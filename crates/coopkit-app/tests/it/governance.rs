@@ -347,3 +347,41 @@ each_backend! {
         assert_eq!(recount, outcome);
     }
 }
+
+each_backend! {
+    async fn the_list_shows_each_proposal_as_the_clock_says_without_a_tick(backend: Backend) {
+        let db = TestDb::new(backend).await;
+        let store = db.store.clone();
+        let [ada, bo] = [person(&store, "ada").await, person(&store, "bo").await];
+        coop_with(&store, "vans", CoopSettings::default(), ada, &[bo]).await;
+        let clock = Arc::new(ManualClock::at(TEST_START));
+        let app = App::new(store.clone(), clock.clone(), AppConfig::default());
+        let ada = load(&store, ada).await;
+        let early = app
+            .create_proposal(&ada, "vans", motion(HOUR, 2 * HOUR))
+            .await
+            .unwrap();
+        let late = app
+            .create_proposal(&ada, "vans", motion(3 * HOUR, 4 * HOUR))
+            .await
+            .unwrap();
+        let states = || async {
+            let mut states: Vec<_> = app
+                .proposals(&ada, "vans")
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|p| (p.id, p.state))
+                .collect();
+            states.sort_by_key(|(id, _)| *id);
+            states
+        };
+        use coopkit_governance::ProposalState::{Closed, Open, Scheduled};
+        assert_eq!(states().await, [(early, Scheduled), (late, Scheduled)]);
+        clock.advance_ms(HOUR);
+        assert_eq!(states().await, [(early, Open), (late, Scheduled)]);
+        clock.advance_ms(3 * HOUR);
+        assert_eq!(states().await, [(early, Closed), (late, Closed)]);
+        assert_eq!(app.governance_tick().await.unwrap(), 0, "the list took the steps");
+    }
+}
