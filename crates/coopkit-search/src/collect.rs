@@ -7,10 +7,9 @@ use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Cardinality, Column, StrColumn};
-use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
-use crate::facets::FacetTable;
+use crate::facets::{FacetTable, SegmentNumbers};
 use crate::{distance_km, Facet, Page};
 
 pub(crate) struct PageCollector {
@@ -73,8 +72,8 @@ pub(crate) struct Radius {
 }
 
 pub(crate) struct SegmentPage {
-    segment: SegmentId,
-    table: Arc<FacetTable>,
+    /// The facet table's numbers for this segment's values.
+    numbers: Arc<SegmentNumbers>,
     ids: Column<u64>,
     circle: Option<Radius>,
     facets: Vec<(Facet, Option<StrColumn>, Vec<u64>)>,
@@ -109,16 +108,12 @@ impl Collector for PageCollector {
         };
         let mut facets = Vec::with_capacity(self.facets.len());
         for facet in &self.facets {
-            // Checked here, where an error can be returned: harvesting
-            // reads the numbers again.
-            self.table.numbers(segment.segment_id(), *facet)?;
             let column = fast.str(facet.name())?;
             let terms = column.as_ref().map_or(0, |c| c.num_terms());
             facets.push((*facet, column, vec![0; terms]));
         }
         Ok(SegmentPage {
-            segment: segment.segment_id(),
-            table: Arc::clone(&self.table),
+            numbers: self.table.segment(segment.segment_id())?,
             ids: fast.u64("id")?,
             circle,
             facets,
@@ -273,17 +268,14 @@ impl SegmentCollector for SegmentPage {
 
     fn harvest(mut self) -> SegmentFruit {
         self.flush();
-        let table = &self.table;
-        let segment = self.segment;
+        let numbers = &self.numbers;
         let facets = self
             .facets
             .into_iter()
             .map(|(facet, _, counts)| {
-                // Present: `for_segment` checked.
-                let numbers = table.numbers(segment, facet).unwrap_or_default();
                 let counted = counts
                     .iter()
-                    .zip(numbers)
+                    .zip(numbers.of(facet))
                     .filter(|(n, _)| **n > 0)
                     .map(|(n, number)| (*number, *n))
                     .collect();

@@ -7,6 +7,7 @@
 //! values shown are ever turned into strings.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use tantivy::index::SegmentId;
 use tantivy::{Searcher, TantivyError};
@@ -18,9 +19,19 @@ pub(crate) struct FacetTable {
     /// For each facet, in [`Facet::ALL`]'s order: every value in any
     /// segment, sorted.
     values: Vec<Vec<String>>,
-    /// For each segment, for each facet: the number of each of the
-    /// segment's values (by its ordinal) among `values`.
-    numbers: HashMap<SegmentId, Vec<Vec<u32>>>,
+    /// For each segment: the numbers of its values.
+    segments: HashMap<SegmentId, Arc<SegmentNumbers>>,
+}
+
+/// For each facet, in [`Facet::ALL`]'s order: the number of each of one
+/// segment's values (by its ordinal) among the table's values.
+#[derive(Debug)]
+pub(crate) struct SegmentNumbers(Vec<Vec<u32>>);
+
+impl SegmentNumbers {
+    pub(crate) fn of(&self, facet: Facet) -> &[u32] {
+        &self.0[facet.position()]
+    }
 }
 
 impl FacetTable {
@@ -64,10 +75,10 @@ impl FacetTable {
         }
         Ok(FacetTable {
             values,
-            numbers: segments
+            segments: segments
                 .iter()
                 .map(|s| s.segment_id())
-                .zip(numbers)
+                .zip(numbers.into_iter().map(|n| Arc::new(SegmentNumbers(n))))
                 .collect(),
         })
     }
@@ -77,11 +88,11 @@ impl FacetTable {
         self.values[facet.position()].len()
     }
 
-    /// The numbers of one segment's values of `facet`, by ordinal.
-    pub(crate) fn numbers(&self, segment: SegmentId, facet: Facet) -> tantivy::Result<&[u32]> {
-        self.numbers
+    /// The numbers of one segment's values.
+    pub(crate) fn segment(&self, segment: SegmentId) -> tantivy::Result<Arc<SegmentNumbers>> {
+        self.segments
             .get(&segment)
-            .map(|facets| facets[facet.position()].as_slice())
+            .cloned()
             .ok_or_else(|| TantivyError::InternalError("a segment the facets lack".into()))
     }
 

@@ -346,6 +346,7 @@ impl SearchIndex {
                 page.total = total;
                 page.facets = facets;
             }
+            // Counted whole for the cache; the page shows the head.
             None if everything => {
                 let counts = Page {
                     ids: Vec::new(),
@@ -353,13 +354,10 @@ impl SearchIndex {
                 };
                 *self.everything.lock().unwrap_or_else(|e| e.into_inner()) =
                     Some((generation, counts));
+                page.facets = top(&page.facets, query.facet_values);
             }
+            // The collector kept the head.
             None => {}
-        }
-        if let Some(limit) = query.facet_values {
-            for values in page.facets.values_mut() {
-                values.truncate(limit);
-            }
         }
         Ok(page)
     }
