@@ -21,20 +21,34 @@ pub struct Upload {
     pub file: StagedFile,
 }
 
+/// A form's text fields in the order sent: a multipart form's, or (read
+/// by serde) a URL-encoded form's whose names are made from data
+/// (`price_babysitting`), which no struct can name ahead.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    /// The first value sent under `name`, or nothing.
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
 /// A form's text fields and files, each in the order sent.
 #[derive(Debug, Default)]
 pub struct Form {
-    pub fields: Vec<(String, String)>,
+    pub fields: Fields,
     pub files: Vec<(String, Upload)>,
 }
 
 impl Form {
     /// The first value sent under `name`, or nothing.
     pub fn field(&self, name: &str) -> &str {
-        self.fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or("", |(_, v)| v.as_str())
+        self.fields.get(name)
     }
 
     /// The file sent under `name`, taken out of the form.
@@ -109,7 +123,7 @@ where
                     text.extend_from_slice(&chunk);
                 }
                 let text = String::from_utf8(text).map_err(unreadable)?;
-                form.fields.push((name, text));
+                form.fields.0.push((name, text));
             }
         }
     }

@@ -14,7 +14,7 @@ mod images;
 mod sniff;
 mod staged;
 
-pub use form::{read_form, Form, FormRefusal, Upload, FIELD_MAX_BYTES};
+pub use form::{read_form, Fields, Form, FormRefusal, Upload, FIELD_MAX_BYTES};
 pub use images::{
     image_header, thumbnail, DecodeBudget, DecodePermit, ImageHeader, ImageRefusal, PIXELS_MAX,
     THUMBNAIL_SIDE,

@@ -8,9 +8,9 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header::CONTENT_TYPE;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
+pub use coopkit_uploads::Fields;
 use coopkit_uploads::{read_form, Form, FormRefusal, Upload};
 
 use crate::error::{PageError, WebError};
@@ -66,22 +66,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
         serde_urlencoded::from_bytes(&body)
             .map(CsrfForm)
             .map_err(|_| PageError(WebError::BadRequest))
-    }
-}
-
-/// A form's fields in the order sent, for forms whose names are made
-/// from data (`price_babysitting`), which no struct can name ahead.
-#[derive(Debug, Default, Deserialize)]
-#[serde(transparent)]
-pub struct Fields(pub Vec<(String, String)>);
-
-impl Fields {
-    /// The first value sent under `name`, or nothing.
-    pub fn get(&self, name: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or("", |(_, v)| v.as_str())
     }
 }
 
