@@ -14,6 +14,14 @@ use sha2::{Digest, Sha256};
 /// stays quick, and reached by the corpus's wider seeds.
 const MAX_ALLOC: u64 = 16 << 20;
 
+thread_local! {
+    /// One runtime for all the inputs a thread runs, not one built and torn
+    /// down for each: the target tests the reader, not tokio's start-up.
+    static RUNTIME: tokio::runtime::Runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap_or_else(|e| panic!("a runtime: {e}"));
+}
+
 /// The input's first byte sets the size of the chunks the rest arrives
 /// in (1 to 64 bytes), so that fields and boundaries fall across chunks
 /// as a slow client sends them; the rest is a body whose boundary is
@@ -31,15 +39,14 @@ pub fn multipart(input: &[u8]) -> bool {
         .collect();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("a staging directory: {e}"));
     let staging = Staging::new(dir.path().join("incoming"));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap_or_else(|e| panic!("a runtime: {e}"));
-    let read = runtime.block_on(read_form(
-        "multipart/form-data; boundary=fuzz",
-        futures_util::stream::iter(chunks),
-        &staging,
-        |form: &Form| form.field("csrf") == "t",
-    ));
+    let read = RUNTIME.with(|runtime| {
+        runtime.block_on(read_form(
+            "multipart/form-data; boundary=fuzz",
+            futures_util::stream::iter(chunks),
+            &staging,
+            |form: &Form| form.field("csrf") == "t",
+        ))
+    });
     let reads = read.is_ok();
     if let Ok(form) = read {
         assert_eq!(form.field("csrf"), "t", "a form read past its guard");
@@ -56,7 +63,7 @@ pub fn multipart(input: &[u8]) -> bool {
             );
         }
     }
-    drop(runtime);
+    // Staged files are removed as they drop, not by a task.
     assert_eq!(entries(staging.dir()), 0, "staged files left behind");
     reads
 }
