@@ -53,8 +53,19 @@ async fn in_the_demo_a_family_books_a_sitter_who_accepts_and_both_settle_it() {
     let booking_url = b.client.current_url().await.unwrap();
     b.log_out().await;
 
-    // Ben accepts: the family's tokens are held, not yet paid.
+    // Ben's market page, a coordinator's with one link more, fits the
+    // phone in Spanish, whose links are the longest.
     log_in(ben.to_owned()).await;
+    b.client.goto(&market).await.unwrap();
+    b.choose("lang-choice", "es").await;
+    b.click("form.lang button").await;
+    b.wait_for_text("Panel de asignación").await;
+    b.assert_fits_width().await;
+    b.choose("lang-choice", "en").await;
+    b.click("form.lang button").await;
+    b.wait_for_text("Dispatch board").await;
+
+    // Ben accepts: the family's tokens are held, not yet paid.
     b.client.goto(booking_url.as_str()).await.unwrap();
     b.wait_for_text("Two children, asleep by eight").await;
     b.click("#booking-accept").await;

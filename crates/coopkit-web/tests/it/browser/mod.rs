@@ -119,6 +119,26 @@ impl Browser {
         panic!("the page never showed {needle:?}; it shows:\n{text}");
     }
 
+    /// Fails when the page is wider than the window (420 px, a phone):
+    /// something in it scrolls the whole page sideways.
+    async fn assert_fits_width(&self) {
+        let widths = self
+            .client
+            .execute(
+                "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let url = self.client.current_url().await.unwrap();
+        assert!(
+            widths[0].as_u64() <= widths[1].as_u64(),
+            "{url} is {} px wide in a window {} px wide",
+            widths[0],
+            widths[1]
+        );
+    }
+
     async fn stop(mut self) {
         let _ = self.client.close().await;
         let _ = self.driver.kill().await;
