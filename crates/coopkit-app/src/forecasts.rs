@@ -179,7 +179,7 @@ impl App {
             .members(coop.id, MembershipStatus::Active)
             .await?
             .len();
-        let providers = self.store.providers(coop.id, None).await?;
+        let providers = self.store.providers(coop.id).await?;
         Ok(self
             .store
             .currencies(coop.id)

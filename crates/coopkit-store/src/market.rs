@@ -184,25 +184,19 @@ impl Store {
         })
     }
 
-    /// The active providers of a co-op, with their services and slots; in
-    /// `category` only, when given. Search narrows these further.
-    pub async fn providers(
-        &self,
-        coop: CoopId,
-        category: Option<&str>,
-    ) -> Result<Vec<ProviderListing>> {
+    /// The active providers of a co-op, with their services and slots, by
+    /// name. Search narrows these further, in memory.
+    pub async fn providers(&self, coop: CoopId) -> Result<Vec<ProviderListing>> {
         let rows: Vec<ListingRow> = on_pool!(self, |pool| {
             sqlx::query_as(&format!(
                     "SELECT p.person_id, p.bio, p.languages, p.lat_e6, p.lon_e6, p.radius_m, person.display_name \
                      FROM provider p JOIN person ON person.id = p.person_id \
                      JOIN membership m ON m.coop_id = p.coop_id AND m.person_id = p.person_id AND m.status = {active} \
-                     WHERE p.coop_id = $1 AND ($2 = '' OR EXISTS (SELECT 1 FROM provider_service s \
-                       WHERE s.coop_id = p.coop_id AND s.person_id = p.person_id AND s.category = $2)) \
+                     WHERE p.coop_id = $1 \
                      ORDER BY person.display_name, p.person_id",
                     active = sql_words([MembershipStatus::Active.as_str()])
                 ))
                 .bind(coop.0)
-                .bind(category.unwrap_or(""))
                 .fetch_all(pool)
                 .await
         })?;

@@ -149,7 +149,7 @@ impl App {
         }
         let providers: Vec<Provider> = self
             .store
-            .providers(coop.id, None)
+            .providers(coop.id)
             .await?
             .into_iter()
             .filter_map(|listing| matching_provider(listing.profile, &accounts, &mut busy))

@@ -27,7 +27,7 @@ pub(crate) struct MarketView {
 impl MarketView {
     pub(crate) async fn read(store: &Store, coop: CoopId) -> Result<Self> {
         Ok(MarketView {
-            listings: store.providers(coop, None).await?,
+            listings: store.providers(coop).await?,
             categories: store.categories(coop).await?,
             currencies: store.currencies(coop).await?,
             feedback: store
