@@ -2,9 +2,18 @@
 //!
 //! A ballot row names no person. While voting is open it carries a voter
 //! tag (a keyed hash of the voter under the proposal's secret), which lets
-//! a member change their vote and the database refuse a second one; at
-//! closing the secret and the tags are erased together, after which no
-//! one, operators included, can tie a ballot to a voter.
+//! a member change their vote and the database refuse a second one. The
+//! secret and the open ballots live in two tables of their own
+//! (`governance_open_vote`, `governance_open_ballot`); closing moves the
+//! ballots, without their tags, to `governance_ballot` and erases the
+//! secret, after which no one, operators included, can tie a ballot to a
+//! voter. Tags and secrets are never written anywhere else, so the open
+//! tables are all that closing has to scrub of the engine's leftovers.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use sqlx::{ConnectOptions, Connection};
 
 use coopkit_domain::{
     AllocationId, CoopId, Event, Happened, MembershipStatus, PersonId, Timestamp,
@@ -14,7 +23,7 @@ use coopkit_market::fund::ProjectState;
 use coopkit_patronage::state::AllocationState;
 
 use crate::events::{compare_and_set, record_events};
-use crate::{on_pool, sql_words, BeginWrite, Pool, Result, Store, StoreError};
+use crate::{on_pool, sql_words, Backend, BeginWrite, Pool, Result, Store, StoreError};
 
 pub use coopkit_domain::ProposalId;
 pub use coopkit_governance::{Comment, NewProposal, Proposal, RollEntry, StoredBallot};
@@ -95,6 +104,33 @@ pub struct CastBallot<'a> {
     pub choice: &'a str,
     pub reason: &'a str,
 }
+
+/// Every ballot, of votes open and closed, without the open ones' tags: a
+/// literal, for `concat!`.
+macro_rules! cast_ballots {
+    () => {
+        "SELECT proposal_id, class_key, choice, reason, receipt_hash FROM governance_ballot \
+         UNION ALL \
+         SELECT proposal_id, class_key, choice, reason, receipt_hash FROM governance_open_ballot"
+    };
+}
+
+/// Writes the open-vote tables afresh on PostgreSQL, keeping the rows of
+/// the votes still open; run where the tables are locked (see
+/// [`Store::close_proposal`]). `TRUNCATE` gives a table and its indexes new
+/// files and the old ones are emptied at commit, with every old version of
+/// every row in them.
+const REWRITE_OPEN_TABLES: [&str; 5] = [
+    "CREATE TEMPORARY TABLE still_open_vote ON COMMIT DROP AS SELECT * FROM governance_open_vote",
+    "CREATE TEMPORARY TABLE still_open_ballot ON COMMIT DROP AS SELECT * FROM governance_open_ballot",
+    "TRUNCATE governance_open_vote, governance_open_ballot",
+    "INSERT INTO governance_open_vote SELECT * FROM still_open_vote",
+    "INSERT INTO governance_open_ballot SELECT * FROM still_open_ballot",
+];
+
+/// How long a WAL scrub waits for readers before leaving it to the next
+/// tick.
+const WAL_SCRUB_PATIENCE: Duration = Duration::from_secs(1);
 
 #[derive(sqlx::FromRow)]
 struct RollRow {
@@ -252,10 +288,8 @@ impl Store {
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let opened = sqlx::query(
-                "UPDATE governance_proposal SET state = $4, ballot_secret = $1 \
-                 WHERE id = $2 AND coop_id = $3 AND state = $5",
+                "UPDATE governance_proposal SET state = $3 WHERE id = $1 AND coop_id = $2 AND state = $4",
             )
-            .bind(secret)
             .bind(id.0)
             .bind(coop.0)
             .bind(ProposalState::Open.as_str())
@@ -266,6 +300,11 @@ impl Store {
             if opened == 0 {
                 return Ok(false);
             }
+            sqlx::query("INSERT INTO governance_open_vote (proposal_id, secret) VALUES ($1, $2)")
+                .bind(id.0)
+                .bind(secret)
+                .execute(&mut *tx)
+                .await?;
             let eligible = sqlx::query(&format!(
                 "INSERT INTO governance_roll (proposal_id, person_id, class_key) \
                  SELECT p.id, m.person_id, c.key FROM governance_proposal p \
@@ -288,17 +327,14 @@ impl Store {
         })
     }
 
+    /// The secret of a vote that is open; `None` once it has closed.
     pub async fn ballot_secret(&self, id: ProposalId) -> Result<Option<Vec<u8>>> {
-        let secret: Option<Option<Vec<u8>>> = on_pool!(self, |pool| {
-            sqlx::query_scalar(
-                "SELECT ballot_secret FROM governance_proposal WHERE id = $1 AND state = $2",
-            )
-            .bind(id.0)
-            .bind(ProposalState::Open.as_str())
-            .fetch_optional(pool)
-            .await
-        })?;
-        Ok(secret.flatten())
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT secret FROM governance_open_vote WHERE proposal_id = $1")
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await
+        })?)
     }
 
     /// Records a vote, or replaces the voter's earlier one, in one
@@ -308,7 +344,7 @@ impl Store {
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let written = sqlx::query(
-                "INSERT INTO governance_ballot (proposal_id, voter_tag, receipt_hash, class_key, choice, reason) \
+                "INSERT INTO governance_open_ballot (proposal_id, voter_tag, receipt_hash, class_key, choice, reason) \
                  SELECT r.proposal_id, $1, $2, r.class_key, $3, $4 \
                  FROM governance_roll r JOIN governance_proposal p ON p.id = r.proposal_id \
                  WHERE r.proposal_id = $5 AND r.person_id = $6 AND p.state = $8 AND p.coop_id = $9 \
@@ -341,14 +377,26 @@ impl Store {
         })
     }
 
-    /// Closes voting: writes the result, erases the secret and every voter
-    /// tag, and writes the ballots again in the order of their receipts'
-    /// hashes, all together; then wipes what the engine kept of the old
-    /// rows (see [`Store::scrub_ballots`]). `false` if it was not open.
+    /// Closes voting, all in one transaction: writes the result, erases
+    /// the secret, and moves the ballots without their tags to
+    /// `governance_ballot` in the order of their receipts' hashes. `false`
+    /// if it was not open.
     ///
-    /// Rewritten, the ballots' ids and places in the file follow their
-    /// random receipts, not the order they were cast in, which a reader of
-    /// the database could otherwise match with the order members voted.
+    /// Moved, the ballots' ids and places in the file follow their random
+    /// receipts, not the order they were cast in, which a reader of the
+    /// database could otherwise match with the order members voted.
+    ///
+    /// Neither engine wipes a row when it is replaced or erased. SQLite
+    /// zeroes freed space itself (`secure_delete` on every connection), but
+    /// its WAL holds the pages as they were until a checkpoint: see
+    /// [`Store::scrub_wal`]. PostgreSQL keeps old row versions until a
+    /// vacuum, and a vacuum keeps those that any older snapshot in the
+    /// database might read (an autovacuum's analyze, a report, a backup),
+    /// so a vacuum cannot promise they are gone. Instead the open tables
+    /// are written afresh in the same transaction: emptied with `TRUNCATE`,
+    /// which gives them new files, and filled again with the rows of the
+    /// votes still open. Only votes open now are ever in those tables, so
+    /// the cost does not grow with the years of ballots already closed.
     pub async fn close_proposal(
         &self,
         id: ProposalId,
@@ -357,8 +405,16 @@ impl Store {
     ) -> Result<bool> {
         let closed = on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
+            if self.backend() == Backend::Postgres {
+                // Votes wait while the open tables are rewritten.
+                sqlx::query(
+                    "LOCK TABLE governance_open_vote, governance_open_ballot IN ACCESS EXCLUSIVE MODE",
+                )
+                .execute(&mut *tx)
+                .await?;
+            }
             let closed: Option<(i64,)> = sqlx::query_as(
-                "UPDATE governance_proposal SET state = $3, result = $1, ballot_secret = NULL \
+                "UPDATE governance_proposal SET state = $3, result = $1 \
                  WHERE id = $2 AND state = $4 RETURNING coop_id",
             )
             .bind(result)
@@ -371,7 +427,7 @@ impl Store {
                 return Ok(false);
             };
             let mut ballots: Vec<BallotRow> = sqlx::query_as(
-                "DELETE FROM governance_ballot WHERE proposal_id = $1 \
+                "DELETE FROM governance_open_ballot WHERE proposal_id = $1 \
                  RETURNING class_key, choice, reason, receipt_hash",
             )
             .bind(id.0)
@@ -380,8 +436,8 @@ impl Store {
             ballots.sort_unstable_by(|a, b| a.receipt_hash.cmp(&b.receipt_hash));
             for ballot in &ballots {
                 sqlx::query(
-                    "INSERT INTO governance_ballot (proposal_id, voter_tag, receipt_hash, class_key, choice, reason) \
-                     VALUES ($1, NULL, $2, $3, $4, $5)",
+                    "INSERT INTO governance_ballot (proposal_id, receipt_hash, class_key, choice, reason) \
+                     VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(id.0)
                 .bind(&ballot.receipt_hash)
@@ -391,43 +447,55 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            sqlx::query("DELETE FROM governance_open_vote WHERE proposal_id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+            if self.backend() == Backend::Postgres {
+                for statement in REWRITE_OPEN_TABLES {
+                    // Unprepared: the temporary tables are new each time.
+                    sqlx::query(statement)
+                        .persistent(false)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
             let event = Event::VoteClosed { proposal: id };
             record_events!(tx, &[Happened::new(CoopId(coop), None, now, event)]);
             tx.commit().await?;
             Ok::<_, StoreError>(true)
         })?;
         if closed {
-            self.scrub_ballots().await?;
+            self.wal_scrub_due.store(true, Ordering::Release);
+            self.scrub_wal().await?;
         }
         Ok(closed)
     }
 
-    /// Wipes what the engine keeps of rows erased or replaced in the
-    /// governance tables. SQLite zeroes freed space itself (`secure_delete`
-    /// on every connection); its WAL still holds the pages as they were, so
-    /// it is checkpointed and truncated. PostgreSQL leaves the old versions
-    /// of updated and deleted rows in the table's file until a vacuum; a
-    /// full vacuum writes the tables afresh without them. The tables are
-    /// small (a co-op's proposals and their ballots), so the moment's lock
-    /// is short.
-    async fn scrub_ballots(&self) -> Result<()> {
-        match &self.pool {
-            Pool::Sqlite(pool) => {
-                let (busy, _, _): (i64, i64, i64) =
-                    sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
-                        .fetch_one(pool)
-                        .await?;
-                if busy != 0 {
-                    // A reader held the WAL; the next checkpoint (SQLite
-                    // runs them as the WAL grows) overwrites it.
-                    tracing::info!("the WAL was busy; ballots scrubbed at the next checkpoint");
-                }
-            }
-            Pool::Postgres(pool) => {
-                sqlx::raw_sql("VACUUM FULL governance_ballot, governance_proposal")
-                    .execute(pool)
-                    .await?;
-            }
+    /// Checkpoints SQLite's WAL into the database file and truncates it,
+    /// if a vote has closed since the last time this succeeded (or the
+    /// server has started since). The checkpoint must wait for readers
+    /// that began before the closing; rather than hold up the closing for
+    /// them, it waits a second at most and the governance tick tries again
+    /// each minute until it gets through. Nothing to do on PostgreSQL.
+    pub async fn scrub_wal(&self) -> Result<()> {
+        let Pool::Sqlite(pool) = &self.pool else {
+            return Ok(());
+        };
+        if !self.wal_scrub_due.swap(false, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let options = (*pool.connect_options())
+            .clone()
+            .busy_timeout(WAL_SCRUB_PATIENCE);
+        let mut connection = options.connect().await?;
+        let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&mut connection)
+            .await?;
+        connection.close().await?;
+        if busy != 0 {
+            self.wal_scrub_due.store(true, Ordering::Release);
+            tracing::info!("a reader held the WAL; the next governance tick scrubs it");
         }
         Ok(())
     }
@@ -469,10 +537,14 @@ impl Store {
     /// How many ballots a proposal has: its turnout.
     pub async fn ballot_count(&self, id: ProposalId) -> Result<u64> {
         let (count,): (i64,) = on_pool!(self, |pool| {
-            sqlx::query_as("SELECT COUNT(*) FROM governance_ballot WHERE proposal_id = $1")
-                .bind(id.0)
-                .fetch_one(pool)
-                .await
+            sqlx::query_as(concat!(
+                "SELECT COUNT(*) FROM (",
+                cast_ballots!(),
+                ") b WHERE proposal_id = $1"
+            ))
+            .bind(id.0)
+            .fetch_one(pool)
+            .await
         })?;
         Ok(count.unsigned_abs())
     }
@@ -482,7 +554,7 @@ impl Store {
     pub async fn has_ballot(&self, id: ProposalId, voter_tag: &[u8]) -> Result<bool> {
         let found: Option<(i64,)> = on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT proposal_id FROM governance_ballot WHERE proposal_id = $1 AND voter_tag = $2",
+                "SELECT proposal_id FROM governance_open_ballot WHERE proposal_id = $1 AND voter_tag = $2",
             )
             .bind(id.0)
             .bind(voter_tag)
@@ -496,10 +568,11 @@ impl Store {
     /// or when: by receipt hash.
     pub async fn ballots(&self, id: ProposalId) -> Result<Vec<StoredBallot>> {
         let rows: Vec<BallotRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT class_key, choice, reason, receipt_hash FROM governance_ballot \
-                 WHERE proposal_id = $1 ORDER BY receipt_hash",
-            )
+            sqlx::query_as(concat!(
+                "SELECT class_key, choice, reason, receipt_hash FROM (",
+                cast_ballots!(),
+                ") b WHERE proposal_id = $1 ORDER BY receipt_hash"
+            ))
             .bind(id.0)
             .fetch_all(pool)
             .await
@@ -513,10 +586,11 @@ impl Store {
         receipt_hash: &[u8],
     ) -> Result<Option<StoredBallot>> {
         let row: Option<BallotRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT class_key, choice, reason, receipt_hash FROM governance_ballot \
-                 WHERE proposal_id = $1 AND receipt_hash = $2",
-            )
+            sqlx::query_as(concat!(
+                "SELECT class_key, choice, reason, receipt_hash FROM (",
+                cast_ballots!(),
+                ") b WHERE proposal_id = $1 AND receipt_hash = $2"
+            ))
             .bind(id.0)
             .bind(receipt_hash)
             .fetch_optional(pool)

@@ -47,6 +47,9 @@ pub use orders::{NewOrder, Order, OrderLine};
 pub use records::*;
 pub use tasks::{NewTask, Task, TaskId};
 
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
 use sqlx::{PgPool, SqlitePool};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -55,6 +58,10 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// SQLite only: a vote has closed since the WAL was last checkpointed
+    /// and truncated, so it may still hold voter tags (see
+    /// [`Store::scrub_wal`]). Set at start, as a crash may have left some.
+    wal_scrub_due: Arc<AtomicBool>,
 }
 
 #[derive(Clone, Debug)]

@@ -111,6 +111,16 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn new(backend: Backend) -> TestDb {
+        let db = TestDb::unmigrated(backend).await;
+        db.store
+            .migrate(&db.location)
+            .await
+            .expect("migrate test database");
+        db
+    }
+
+    /// A fresh database with no schema at all: for tests of migrations.
+    pub async fn unmigrated(backend: Backend) -> TestDb {
         let (location, dir) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temporary directory");
@@ -124,7 +134,7 @@ impl TestDb {
                 None,
             ),
         };
-        let store = Store::open(&location).await.expect("open test database");
+        let store = Store::connect(&location).await.expect("open test database");
         TestDb {
             store,
             location,
@@ -185,15 +195,125 @@ impl TestDb {
                     .expect("data directory");
                 let mut bytes = Vec::new();
                 for table in tables {
-                    let (file,): (String,) = sqlx::query_as("SELECT pg_relation_filepath($1)")
-                        .bind(table)
-                        .fetch_one(&mut connection)
-                        .await
-                        .expect("a table's file");
-                    let file = std::path::Path::new(&data).join(file);
-                    bytes.extend(std::fs::read(&file).expect("the table's file"));
+                    // The table's own file and each of its indexes' (a
+                    // unique index holds the keys it guards).
+                    let files: Vec<(String,)> = sqlx::query_as(
+                        "SELECT pg_relation_filepath($1::regclass) UNION ALL \
+                         SELECT pg_relation_filepath(indexrelid) FROM pg_index \
+                         WHERE indrelid = $1::regclass",
+                    )
+                    .bind(table)
+                    .fetch_all(&mut connection)
+                    .await
+                    .expect("a table's files");
+                    for (file,) in files {
+                        let file = std::path::Path::new(&data).join(file);
+                        bytes.extend(std::fs::read(&file).expect("the table's file"));
+                    }
                 }
                 bytes
+            }
+        }
+    }
+}
+
+impl TestDb {
+    /// Fails unless nobody who copies the database's files can find a
+    /// voter's tag (in a live row, an erased one or a replaced vote's) or
+    /// the secret that makes them, in any table that ever held either.
+    pub async fn assert_no_ballot_tied_to_a_voter(&self, tags: &[Vec<u8>], secret: &[u8]) {
+        let backend = self.store.backend();
+        let files = self
+            .files_of(&[
+                "governance_open_ballot",
+                "governance_open_vote",
+                "governance_ballot",
+                "governance_proposal",
+            ])
+            .await;
+        assert!(
+            contains(&files, b"abstain"),
+            "{backend:?}: the files were read"
+        );
+        for tag in tags {
+            assert!(
+                !contains(&files, tag),
+                "{backend:?}: a voter tag is still on disk"
+            );
+        }
+        assert!(
+            !contains(&files, secret),
+            "{backend:?}: the ballot secret is still on disk"
+        );
+    }
+}
+
+/// Whether `needle` occurs anywhere in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
+/// A connection of the test's own inside a read transaction: what it
+/// read first fixes its snapshot until [`Reader::end`], as a report or a
+/// backup running beside the server would.
+#[derive(Debug)]
+pub enum Reader {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl TestDb {
+    /// Begins a [`Reader`] that has read `table` (and so holds a snapshot
+    /// from now on).
+    pub async fn reader(&self, table: &str) -> Reader {
+        use sqlx::Connection;
+        let read = format!("SELECT COUNT(*) FROM {table}");
+        match &self.location {
+            DatabaseLocation::SqliteFile(path) => {
+                let url = format!("sqlite://{}", path.display());
+                let mut connection = sqlx::SqliteConnection::connect(&url).await.expect("open");
+                sqlx::raw_sql("BEGIN")
+                    .execute(&mut connection)
+                    .await
+                    .expect("begin");
+                sqlx::query(&read)
+                    .execute(&mut connection)
+                    .await
+                    .expect("read");
+                Reader::Sqlite(connection)
+            }
+            DatabaseLocation::Postgres(url) => {
+                let mut connection = sqlx::PgConnection::connect(url).await.expect("connect");
+                sqlx::raw_sql("BEGIN ISOLATION LEVEL REPEATABLE READ")
+                    .execute(&mut connection)
+                    .await
+                    .expect("begin");
+                sqlx::query(&read)
+                    .execute(&mut connection)
+                    .await
+                    .expect("read");
+                Reader::Postgres(connection)
+            }
+        }
+    }
+}
+
+impl Reader {
+    pub async fn end(self) {
+        match self {
+            Reader::Sqlite(mut connection) => {
+                sqlx::raw_sql("COMMIT")
+                    .execute(&mut connection)
+                    .await
+                    .expect("commit");
+            }
+            Reader::Postgres(mut connection) => {
+                sqlx::raw_sql("COMMIT")
+                    .execute(&mut connection)
+                    .await
+                    .expect("commit");
             }
         }
     }

@@ -432,6 +432,8 @@ impl App {
                 self.refresh_proposal(&coop, *id).await?;
             }
         }
+        // A closing that found SQLite's WAL held by a reader scrubs it now.
+        self.store.scrub_wal().await?;
         Ok(due.len())
     }
 

@@ -174,13 +174,6 @@ each_backend! {
     }
 }
 
-/// Whether `needle` occurs anywhere in `haystack`.
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle)
-}
-
 each_backend! {
     async fn a_closed_vote_leaves_nothing_on_disk_that_ties_a_ballot_to_a_voter(backend: Backend) {
         let db = TestDb::new(backend).await;
@@ -212,25 +205,26 @@ each_backend! {
         app.vote(&voters[0], "vans", id, say("abstain")).await.unwrap();
         assert!(app.proposal(&voters[0], "vans", id).await.unwrap().voted_before);
         let secret = store.ballot_secret(id).await.unwrap().unwrap();
-        let tags = db
-            .raw_column("SELECT voter_tag FROM governance_ballot WHERE voter_tag IS NOT NULL")
-            .await;
+        let tags = db.raw_column("SELECT voter_tag FROM governance_open_ballot").await;
         assert_eq!(tags.len(), 6);
 
+        // A report that began before the closing is still reading after it:
+        // the engine keeps old rows for such a reader, and they must not
+        // survive it.
+        let reader = db.reader("coop").await;
         clock.advance_ms(HOUR);
         assert_eq!(app.governance_tick().await.unwrap(), 1);
         let view = app.proposal(&voters[0], "vans", id).await.unwrap();
         assert_eq!((view.voted, view.voted_before), (6, false));
-
-        // Nobody who copies the database's files finds a voter's tag (in a
-        // live row, an erased one or a replaced vote's) or the secret that
-        // makes them.
-        let files = db.files_of(&["governance_ballot", "governance_proposal"]).await;
-        assert!(contains(&files, b"abstain"), "{backend:?}: the files were read");
-        for tag in &tags {
-            assert!(!contains(&files, tag), "{backend:?}: a voter tag is still on disk");
+        if backend == Backend::Postgres {
+            db.assert_no_ballot_tied_to_a_voter(&tags, &secret).await;
         }
-        assert!(!contains(&files, &secret), "{backend:?}: the ballot secret is still on disk");
+        reader.end().await;
+        // SQLite's WAL kept its pages for the reader; the next tick scrubs
+        // it.
+        app.governance_tick().await.unwrap();
+        db.assert_no_ballot_tied_to_a_voter(&tags, &secret).await;
+
         // The ballots' ids follow their receipts' hashes, not the order of
         // casting.
         let by_id = db

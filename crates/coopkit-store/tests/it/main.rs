@@ -7,3 +7,4 @@ mod directory;
 mod events;
 mod ledger;
 mod story;
+mod upgrades;
