@@ -10,7 +10,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use coopkit_domain::throttle::{login_wait, LoginLimits};
 use coopkit_domain::validation::Collector;
-use coopkit_domain::{DisplayName, Email, Locale, Password};
+use coopkit_domain::{DisplayName, Email, Locale, Password, Zone};
 use coopkit_store::{NewPerson, Person};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
@@ -286,6 +286,16 @@ impl App {
             return Ok(None);
         }
         Ok(self.store.api_token_person(&digest(secret)).await?)
+    }
+
+    /// The zone `person` reads times in: an IANA name, or empty for the
+    /// zone of each co-op whose pages they read.
+    pub async fn set_time_zone(&self, person: &Person, name: &str) -> Result<()> {
+        let zone = match name.trim() {
+            "" => None,
+            name => Some(Zone::named(name).map_err(|code| AppError::invalid("time_zone", code))?),
+        };
+        Ok(self.store.set_time_zone(person.id, zone.as_ref()).await?)
     }
 
     pub async fn set_locale(&self, person: &Person, locale: Locale) -> Result<()> {

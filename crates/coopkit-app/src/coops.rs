@@ -3,7 +3,7 @@
 use coopkit_domain::coop::{Founders, NewCoop};
 use coopkit_domain::validation::Collector;
 use coopkit_domain::{
-    ClassKey, CoopName, CoopSettings, MemberClassSpec, MembershipStatus, Role, Slug,
+    ClassKey, CoopName, CoopSettings, MemberClassSpec, MembershipStatus, Role, Slug, Zone,
 };
 use coopkit_store::{Coop, CoopSummary, MemberClass, Membership, Person};
 
@@ -154,6 +154,19 @@ impl App {
             .update_coop_settings(coop.id, &settings, actor.id, self.clock.now())
             .await?;
         self.coop(slug).await
+    }
+
+    /// The co-op, for its settings page: admins only.
+    pub async fn coop_settings(&self, actor: &Person, slug: &str) -> Result<Coop> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Admin).await?;
+        Ok(coop)
+    }
+
+    /// The time zone of the co-op `slug`, if there is such a co-op: for
+    /// pages, which show its times there.
+    pub async fn coop_zone(&self, slug: &str) -> Result<Option<Zone>> {
+        Ok(self.store.coop_zone(slug).await?)
     }
 
     pub(crate) async fn coop(&self, slug: &str) -> Result<Coop> {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::membership::MembershipStatus;
 use crate::validation::{Collector, Invalid};
 use crate::values::{ClassKey, Slug};
-use crate::{format_minor_units, CoopId, MemberClassId, Timestamp};
+use crate::{format_minor_units, CoopId, MemberClassId, Timestamp, Zone};
 
 /// How often dues fall due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -45,6 +45,11 @@ pub struct CoopSettings {
     /// A currency code such as `GBP` or `HOUR`; the ledger gives it meaning.
     pub dues_currency: String,
     pub dues_period: DuesPeriod,
+    /// Where the co-op keeps its clocks: its forms' times are read here,
+    /// its periods (months, the fiscal year) begin and end here. UTC
+    /// unless the founders say.
+    #[serde(default)]
+    pub time_zone: Zone,
 }
 
 impl CoopSettings {
@@ -92,6 +97,7 @@ impl Default for CoopSettings {
             dues_amount: 0,
             dues_currency: "HOUR".to_owned(),
             dues_period: DuesPeriod::Yearly,
+            time_zone: Zone::utc(),
         }
     }
 }

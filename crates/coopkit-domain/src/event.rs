@@ -62,6 +62,17 @@ pub enum Event {
     /// the journal up to it.
     #[serde(rename = "ledger.checkpoint_signed")]
     CheckpointSigned { batch: u64 },
+    /// The server applied a month's policies (issuance, demurrage, dues)
+    /// once the month began in the co-op's zone: `transfers` made (or
+    /// found already made), `refused` those the ledger refused, such as
+    /// dues a member could not pay.
+    #[serde(rename = "ledger.month_applied")]
+    MonthApplied {
+        coop: CoopId,
+        period: String,
+        transfers: u32,
+        refused: u32,
+    },
     /// A coordinator recorded a member's dues for a period as paid in cash.
     #[serde(rename = "dues.paid_in_cash")]
     DuesPaidInCash { member: PersonId, period: String },
@@ -284,6 +295,7 @@ impl Event {
         "currency.rules_changed",
         "ledger.batch_committed",
         "ledger.checkpoint_signed",
+        "ledger.month_applied",
         "dues.paid_in_cash",
         "payment_request.created",
         "membership.applied",
@@ -347,6 +359,7 @@ impl Event {
             E::CurrencyRulesChanged { .. } => "currency.rules_changed",
             E::LedgerBatchCommitted { .. } => "ledger.batch_committed",
             E::CheckpointSigned { .. } => "ledger.checkpoint_signed",
+            E::MonthApplied { .. } => "ledger.month_applied",
             E::DuesPaidInCash { .. } => "dues.paid_in_cash",
             E::HelpRequestOffered { .. } => "help_request.offered",
             E::HelpRequestClosed { .. } => "help_request.closed",
@@ -408,7 +421,8 @@ impl Event {
             E::CoopFounded { coop, .. }
             | E::SettingsChanged { coop, .. }
             | E::CurrencyDefined { coop, .. }
-            | E::CurrencyRulesChanged { coop, .. } => Subject::Coop(coop),
+            | E::CurrencyRulesChanged { coop, .. }
+            | E::MonthApplied { coop, .. } => Subject::Coop(coop),
             E::LedgerBatchCommitted { batch, .. } | E::CheckpointSigned { batch } => {
                 Subject::LedgerBatch(batch)
             }
@@ -564,6 +578,12 @@ mod tests {
                 amount: 250,
             },
             Event::CheckpointSigned { batch: 17 },
+            Event::MonthApplied {
+                coop: CoopId(12),
+                period: "2026-12".into(),
+                transfers: 40,
+                refused: 1,
+            },
             Event::DuesPaidInCash {
                 member: p,
                 period: "2027-01".into(),

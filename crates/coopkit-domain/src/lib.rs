@@ -17,6 +17,7 @@ pub mod subject;
 pub mod throttle;
 pub mod validation;
 pub mod values;
+pub mod zone;
 
 pub use amount_text::{format_minor_units, parse_minor_units, parse_written_amount, Separators};
 pub use clock::{CivilTime, Clock, ManualClock, SystemClock, Timestamp};
@@ -30,3 +31,4 @@ pub use ids::{
 pub use membership::{MembershipStatus, Role};
 pub use validation::{FieldError, Invalid};
 pub use values::{ClassKey, CoopName, DisplayName, Email, Locale, Password, Slug};
+pub use zone::{Transition, Zone};

@@ -1,6 +1,6 @@
 //! People: someone with a login, who may belong to several co-ops.
 
-use crate::{DisplayName, Email, Locale, PersonId, Timestamp};
+use crate::{DisplayName, Email, Locale, PersonId, Timestamp, Zone};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Person {
@@ -8,6 +8,9 @@ pub struct Person {
     pub email: Email,
     pub display_name: String,
     pub locale: Locale,
+    /// The zone they read times in; `None`: the zone of the co-op whose
+    /// page they are on.
+    pub time_zone: Option<Zone>,
     pub created_at: Timestamp,
 }
 

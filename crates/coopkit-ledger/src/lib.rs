@@ -20,6 +20,7 @@ pub mod journal;
 pub mod ledger;
 pub mod policy;
 pub mod request;
+pub mod schedule;
 pub mod transfer;
 
 pub use account::{Account, AccountId, AccountOwner, Balances, CoopAccount, CurrencyCode, Limit};

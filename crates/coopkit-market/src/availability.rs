@@ -1,7 +1,7 @@
 //! When a provider works: a booking's time window and the weekly slots it
 //! must fall within.
 
-use coopkit_domain::Timestamp;
+use coopkit_domain::{Timestamp, Zone};
 use serde::{Deserialize, Serialize};
 
 use crate::booking::Refusal;
@@ -92,52 +92,52 @@ impl WeeklySlot {
     }
 }
 
-/// 0 for Monday: 1 January 1970 was a Thursday.
-pub fn weekday(at: Timestamp) -> u8 {
-    let days = at.as_millis().div_euclid(DAY_MS);
-    // In 0..7, so the cast cannot truncate.
-    (days + 3).rem_euclid(7) as u8
+/// The weekday in `zone` of `at`, 0 for Monday.
+pub fn weekday(zone: &Zone, at: Timestamp) -> u8 {
+    zone.week_position(at).0
 }
 
-fn minute_of_day(at: Timestamp) -> u16 {
-    // In 0..1440, so the cast cannot truncate.
-    (at.as_millis().rem_euclid(DAY_MS) / MINUTE_MS) as u16
-}
-
-/// Whether the slots, repeated every week, cover the whole window. Slots
-/// that touch join up: Friday 18:00–24:00 and Saturday 00:00–02:00 cover
-/// a sitting from 19:00 to 01:00.
-pub fn covers(slots: &[WeeklySlot], window: Window) -> bool {
-    let mut at = window.start.as_millis();
-    while at < window.end.as_millis() {
-        let t = Timestamp(at);
-        let (day, minute) = (weekday(t), minute_of_day(t));
+/// Whether the slots, repeated every week in the co-op's `zone`, cover the
+/// whole window. Slots that touch join up: Friday 18:00–24:00 and Saturday
+/// 00:00–02:00 cover a sitting from 19:00 to 01:00. Slots are times on the
+/// wall, so on the night the clocks change a slot lasts an hour more or
+/// less.
+pub fn covers(slots: &[WeeklySlot], zone: &Zone, window: Window) -> bool {
+    let mut at = window.start;
+    while at < window.end {
+        let (day, minute) = zone.week_position(at);
         let Some(slot) = slots.iter().find(|s| s.contains(day, minute)) else {
             return false;
         };
         // Jump to the end of this slot: at least a minute on.
-        at = at - at.rem_euclid(DAY_MS) + i64::from(slot.end_minute) * MINUTE_MS;
+        let end = zone.on_same_day(at, slot.end_minute);
+        at = end.max(at.plus_millis(MINUTE_MS));
     }
     true
 }
 
 /// Whether the provider works through the whole window: their week
 /// covers it and it touches none of their days off (each given as the
-/// first millisecond of the day).
-pub fn available(slots: &[WeeklySlot], days_off: &[Timestamp], window: Window) -> bool {
-    covers(slots, window)
+/// first instant of the day in `zone`, and lasting until the next).
+pub fn available(
+    slots: &[WeeklySlot],
+    days_off: &[Timestamp],
+    zone: &Zone,
+    window: Window,
+) -> bool {
+    covers(slots, zone, window)
         && days_off.iter().all(|day| {
             let away = Window {
                 start: *day,
-                end: day.plus_millis(DAY_MS),
+                end: zone.on_same_day(*day, DAY_MINUTES),
             };
             !away.overlaps(window)
         })
 }
 
-/// The day away that holds `at`, as its first millisecond.
-pub fn day_of(at: Timestamp) -> Timestamp {
-    Timestamp(at.as_millis() - at.as_millis().rem_euclid(DAY_MS))
+/// The day away in `zone` that holds `at`, as its first instant.
+pub fn day_of(zone: &Zone, at: Timestamp) -> Timestamp {
+    zone.on_same_day(at, 0)
 }
 
 #[cfg(test)]
@@ -155,14 +155,22 @@ mod tests {
         Window::new(from, to).unwrap()
     }
 
+    fn utc() -> Zone {
+        Zone::utc()
+    }
+
     #[test]
     fn weekdays_count_from_monday() {
-        assert_eq!(weekday(at(0, 12, 0)), 0);
-        assert_eq!(weekday(at(4, 23, 59)), 4, "Friday");
-        assert_eq!(weekday(at(6, 0, 0)), 6, "Sunday");
-        assert_eq!(weekday(Timestamp(0)), 3, "1 January 1970 was a Thursday");
+        assert_eq!(weekday(&utc(), at(0, 12, 0)), 0);
+        assert_eq!(weekday(&utc(), at(4, 23, 59)), 4, "Friday");
+        assert_eq!(weekday(&utc(), at(6, 0, 0)), 6, "Sunday");
         assert_eq!(
-            weekday(Timestamp(-1)),
+            weekday(&utc(), Timestamp(0)),
+            3,
+            "1 January 1970 was a Thursday"
+        );
+        assert_eq!(
+            weekday(&utc(), Timestamp(-1)),
             2,
             "and the millisecond before, a Wednesday"
         );
@@ -173,50 +181,96 @@ mod tests {
         let friday_evening = WeeklySlot::new(4, 18 * 60, 24 * 60).unwrap();
         let saturday_small_hours = WeeklySlot::new(5, 0, 2 * 60).unwrap();
         let slots = [friday_evening, saturday_small_hours];
-        assert!(covers(&slots, window(at(4, 19, 0), at(4, 23, 0))));
+        assert!(covers(&slots, &utc(), window(at(4, 19, 0), at(4, 23, 0))));
         assert!(
-            covers(&slots, window(at(4, 19, 0), at(5, 1, 0))),
+            covers(&slots, &utc(), window(at(4, 19, 0), at(5, 1, 0))),
             "past midnight"
         );
         assert!(
-            covers(&slots, window(at(11, 19, 0), at(11, 23, 0))),
+            covers(&slots, &utc(), window(at(11, 19, 0), at(11, 23, 0))),
             "next week too"
         );
         assert!(
-            !covers(&slots, window(at(4, 17, 30), at(4, 19, 0))),
+            !covers(&slots, &utc(), window(at(4, 17, 30), at(4, 19, 0))),
             "starts too early"
         );
         assert!(
-            !covers(&slots, window(at(4, 19, 0), at(5, 3, 0))),
+            !covers(&slots, &utc(), window(at(4, 19, 0), at(5, 3, 0))),
             "ends too late"
         );
         assert!(!covers(
             &[friday_evening],
+            &utc(),
             window(at(4, 19, 0), at(5, 1, 0))
         ));
-        assert!(!covers(&[], window(at(4, 19, 0), at(4, 20, 0))));
+        assert!(!covers(&[], &utc(), window(at(4, 19, 0), at(4, 20, 0))));
     }
 
     #[test]
     fn a_day_off_takes_the_whole_day_out_of_the_week() {
         let friday_evening = [WeeklySlot::new(4, 18 * 60, 24 * 60).unwrap()];
         let evening = window(at(4, 19, 0), at(4, 22, 0));
-        assert!(available(&friday_evening, &[], evening));
+        assert!(available(&friday_evening, &[], &utc(), evening));
         assert!(!available(
             &friday_evening,
-            &[day_of(at(4, 12, 0))],
+            &[day_of(&utc(), at(4, 12, 0))],
+            &utc(),
             evening
         ));
         assert!(
-            available(&friday_evening, &[day_of(at(3, 12, 0))], evening),
+            available(
+                &friday_evening,
+                &[day_of(&utc(), at(3, 12, 0))],
+                &utc(),
+                evening
+            ),
             "the day before"
         );
         let next_week = window(at(11, 19, 0), at(11, 22, 0));
         assert!(available(
             &friday_evening,
-            &[day_of(at(4, 0, 0))],
+            &[day_of(&utc(), at(4, 0, 0))],
+            &utc(),
             next_week
         ));
+    }
+
+    #[test]
+    fn slots_are_wall_clock_times_in_the_coops_zone() {
+        let new_york = Zone::named("America/New_York").unwrap();
+        let friday_evening = [WeeklySlot::new(4, 18 * 60, 24 * 60).unwrap()];
+        let read = |text: &str| new_york.read_wall_clock(text).unwrap();
+        // Friday 27 November 2026, 19:00 to 23:00 in Washington: Saturday
+        // 00:00 to 04:00 UTC.
+        let sitting = window(read("2026-11-27T19:00"), read("2026-11-27T23:00"));
+        assert!(covers(&friday_evening, &new_york, sitting));
+        assert!(
+            !covers(&friday_evening, &utc(), sitting),
+            "UTC would read it as Saturday"
+        );
+        assert_eq!(weekday(&new_york, sitting.start), 4);
+        // A day off is the whole local day, and only it.
+        let friday = new_york.read_date("2026-11-27").unwrap();
+        assert!(!available(&friday_evening, &[friday], &new_york, sitting));
+        let thursday = new_york.read_date("2026-11-26").unwrap();
+        assert!(available(&friday_evening, &[thursday], &new_york, sitting));
+        assert_eq!(day_of(&new_york, sitting.end), friday);
+    }
+
+    #[test]
+    fn a_night_the_clocks_go_back_is_covered_by_its_wall_clock_slots() {
+        let madrid = Zone::named("Europe/Madrid").unwrap();
+        let read = |text: &str| madrid.read_wall_clock(text).unwrap();
+        let night = [
+            WeeklySlot::new(5, 20 * 60, 24 * 60).unwrap(),
+            WeeklySlot::new(6, 0, 4 * 60).unwrap(),
+        ];
+        // Saturday 22:00 to Sunday 04:00: seven hours that night.
+        let sitting = window(read("2026-10-24T22:00"), read("2026-10-25T04:00"));
+        assert_eq!(sitting.minutes(), 7 * 60);
+        assert!(covers(&night, &madrid, sitting));
+        let too_late = window(read("2026-10-24T22:00"), read("2026-10-25T04:30"));
+        assert!(!covers(&night, &madrid, too_late));
     }
 
     #[test]

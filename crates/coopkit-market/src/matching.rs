@@ -25,7 +25,7 @@ use std::collections::VecDeque;
 // was most of the time spent indexing providers.
 use rustc_hash::FxHashMap as HashMap;
 
-use coopkit_domain::PersonId;
+use coopkit_domain::{PersonId, Zone};
 
 use crate::availability::{covers, weekday, Window};
 use crate::WeeklySlot;
@@ -128,9 +128,9 @@ struct Edge {
 
 /// Proposes providers for the requests. Deterministic: the same input
 /// gives the same proposals.
-pub fn propose(requests: &[Request], providers: &[Provider]) -> Matching {
+pub fn propose(requests: &[Request], providers: &[Provider], zone: &Zone) -> Matching {
     let clusters = time_clusters(requests);
-    let candidates = Candidates::new(providers);
+    let candidates = Candidates::new(providers, zone);
     let mut right_of: HashMap<(u32, u32), u32> = HashMap::default();
     let edges: Vec<Vec<Edge>> = requests
         .iter()
@@ -216,8 +216,8 @@ pub fn propose(requests: &[Request], providers: &[Provider]) -> Matching {
 /// asks the eligible providers one by one (in no order of preference) and
 /// takes the first who is free, in the order the providers are given.
 /// The baseline the engine is measured against.
-pub fn first_come(requests: &[Request], providers: &[Provider]) -> Matching {
-    let candidates = Candidates::new(providers);
+pub fn first_come(requests: &[Request], providers: &[Provider], zone: &Zone) -> Matching {
+    let candidates = Candidates::new(providers, zone);
     let mut taken: HashMap<u32, Vec<Window>> = HashMap::default();
     let mut result = Matching::default();
     for (r, request) in requests.iter().enumerate() {
@@ -315,12 +315,14 @@ fn time_clusters(requests: &[Request]) -> Vec<u32> {
 /// on: a request looks in one list, for its category, its cell and the day
 /// it starts.
 struct Candidates {
+    /// The co-op's, in which providers' weekly slots are times.
+    zone: Zone,
     categories: HashMap<String, u32>,
     by_cell: HashMap<(u32, i32, i32, u8), Vec<u32>>,
 }
 
 impl Candidates {
-    fn new(providers: &[Provider]) -> Candidates {
+    fn new(providers: &[Provider], zone: &Zone) -> Candidates {
         let mut categories: HashMap<String, u32> = HashMap::default();
         let mut by_cell: HashMap<(u32, i32, i32, u8), Vec<u32>> = HashMap::default();
         for (p, provider) in providers.iter().enumerate() {
@@ -342,6 +344,7 @@ impl Candidates {
             }
         }
         Candidates {
+            zone: zone.clone(),
             categories,
             by_cell,
         }
@@ -356,7 +359,7 @@ impl Candidates {
     ) -> impl Iterator<Item = u32> + 'a {
         let (x, y) = cell(request.place);
         // A provider must have time on the day the request starts.
-        let day = weekday(request.window.start);
+        let day = weekday(&self.zone, request.window.start);
         self.categories
             .get(&request.category)
             .and_then(|id| self.by_cell.get(&(*id, x, y, day)))
@@ -371,7 +374,7 @@ impl Candidates {
                         .balance_cap
                         .is_none_or(|cap| provider.balance < cap)
                     && request.place.metres_to(provider.place) <= provider.radius_m
-                    && covers(&provider.slots, request.window)
+                    && covers(&provider.slots, &self.zone, request.window)
                     && provider.busy.iter().all(|w| !w.overlaps(request.window))
             })
     }

@@ -1,7 +1,7 @@
 //! The co-op, week by week: families decide, the matching finds sitters,
 //! the ledger moves the tokens.
 
-use coopkit_domain::{PersonId, Timestamp};
+use coopkit_domain::{PersonId, Timestamp, Zone};
 use coopkit_ledger::{
     Account, AccountId, AccountOwner, CoopAccount, CurrencyCode, Event, Ledger, Limit, Transfer,
     TransferId, TransferKind,
@@ -146,8 +146,10 @@ impl Simulation {
         let plans = self.plan_week(now);
         let requests: Vec<Request> = plans.requests.iter().map(|p| p.request.clone()).collect();
         let matching = match self.params.matching {
-            MatchingRule::Engine => matching::propose(&requests, &plans.providers),
-            MatchingRule::FirstCome => matching::first_come(&requests, &plans.providers),
+            MatchingRule::Engine => matching::propose(&requests, &plans.providers, &Zone::utc()),
+            MatchingRule::FirstCome => {
+                matching::first_come(&requests, &plans.providers, &Zone::utc())
+            }
         };
         let mut sits = Vec::with_capacity(matching.proposals.len());
         let mut payments = Vec::with_capacity(matching.proposals.len());
@@ -348,7 +350,7 @@ impl Simulation {
             // with nothing, even odds at the reserve, rare at twice it.
             let keen = 1.0 - spendable as f64 / (2 * family.target) as f64;
             if self.rng.random_bool(keen.clamp(SIT_ANYWAY, 1.0)) {
-                let out_on = outing.map(|(w, _)| weekday(w.start));
+                let out_on = outing.map(|(w, _)| weekday(&Zone::utc(), w.start));
                 let free: Vec<u8> = evenings
                     .choose_multiple(&mut self.rng, usize::from(self.params.free_evenings))
                     .copied()

@@ -3,7 +3,7 @@
 use coopkit_domain::coop::NewCoop;
 use coopkit_domain::{
     ClassKey, CoopId, CoopSettings, Event, Happened, MembershipStatus, PersonId, Role,
-    SettingsPart, Timestamp,
+    SettingsPart, Timestamp, Zone,
 };
 
 use crate::error::Conflict;
@@ -15,7 +15,7 @@ use crate::{on_pool, sql_words, BeginWrite, Result, Store, StoreError};
 
 const COOP_COLUMNS: &str = "coop.id, coop.slug, coop.name, coop.description, coop.profile, \
      coop.joining_requires_approval, coop.dues_amount, coop.dues_currency, coop.dues_period, \
-     coop.created_at";
+     coop.time_zone, coop.created_at";
 
 const CLASS_COLUMNS: &str = "id, coop_id, key, name, description, open_to_join, requires_approval";
 
@@ -32,8 +32,8 @@ impl Store {
     ) -> Result<Coop> {
         let insert_coop = format!(
             "INSERT INTO coop (slug, name, description, profile, joining_requires_approval, \
-             dues_amount, dues_currency, dues_period, created_at, founded_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {COOP_COLUMNS}"
+             dues_amount, dues_currency, dues_period, time_zone, created_at, founded_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {COOP_COLUMNS}"
         );
         let row: CoopRow = on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
@@ -46,6 +46,7 @@ impl Store {
                 .bind(new.settings.dues_amount)
                 .bind(&new.settings.dues_currency)
                 .bind(new.settings.dues_period.as_str())
+                .bind(new.settings.time_zone.name())
                 .bind(now.as_millis())
                 .bind(founder.0)
                 .fetch_one(&mut *tx)
@@ -121,6 +122,21 @@ impl Store {
                 .await
         })?;
         Ok(count.unsigned_abs())
+    }
+
+    /// The time zone of the co-op `slug`, if there is one: one column,
+    /// read for every page of a co-op.
+    pub async fn coop_zone(&self, slug: &str) -> Result<Option<Zone>> {
+        let name: Option<String> = on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT time_zone FROM coop WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(pool)
+                .await
+        })?;
+        name.map(|name| {
+            Zone::named(&name).map_err(|_| StoreError::corrupt("coop.time_zone", &name))
+        })
+        .transpose()
     }
 
     pub async fn coop_by_slug(&self, slug: &str) -> Result<Option<Coop>> {
@@ -199,13 +215,14 @@ impl Store {
             pool,
             sqlx::query(
                 "UPDATE coop SET joining_requires_approval = $1, dues_amount = $2, \
-                 dues_currency = $3, dues_period = $4 WHERE id = $5",
+                 dues_currency = $3, dues_period = $4, time_zone = $6 WHERE id = $5",
             )
             .bind(settings.joining_requires_approval)
             .bind(settings.dues_amount)
             .bind(&settings.dues_currency)
             .bind(settings.dues_period.as_str())
-            .bind(coop.0),
+            .bind(coop.0)
+            .bind(settings.time_zone.name()),
             &happened
         ))?;
         Ok(())

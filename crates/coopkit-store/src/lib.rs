@@ -19,6 +19,7 @@ mod forecasts;
 mod fund;
 mod governance;
 mod ledger;
+mod ledger_months;
 mod market;
 mod memberships;
 mod orders;
@@ -42,6 +43,7 @@ pub use governance::{
     CastBallot, Comment, NewProposal, Proposal, ProposalId, RollEntry, StoredBallot,
 };
 pub use ledger::{Currency, CurrencyKind, LedgerAppend};
+pub use ledger_months::MonthApplied;
 pub use market::{Badge, Category, ProviderListing, ProviderProfile, Service, ServiceArea};
 pub use orders::{NewOrder, Order, OrderLine};
 pub use records::*;

@@ -1,12 +1,12 @@
 //! People: the logins behind memberships.
 
-use coopkit_domain::{Email, Locale, PersonId, Timestamp};
+use coopkit_domain::{Email, Locale, PersonId, Timestamp, Zone};
 
 use crate::error::Conflict;
 use crate::records::{maybe, NewPerson, Person, PersonRow};
 use crate::{on_pool, Result, Store, StoreError};
 
-const PERSON_COLUMNS: &str = "id, email, display_name, locale, created_at";
+const PERSON_COLUMNS: &str = "id, email, display_name, locale, time_zone, created_at";
 
 impl Store {
     /// Signs a person up. [`StoreError::Conflict`] on `email` when the
@@ -57,6 +57,19 @@ impl Store {
         })?;
         row.map(|(hash, person)| Ok((person.try_into()?, hash)))
             .transpose()
+    }
+
+    /// The zone a person reads times in; `None` for the co-op's.
+    pub async fn set_time_zone(&self, id: PersonId, zone: Option<&Zone>) -> Result<()> {
+        on_pool!(self, |pool| {
+            sqlx::query("UPDATE person SET time_zone = $1 WHERE id = $2")
+                .bind(zone.map(Zone::name))
+                .bind(id.0)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(())
     }
 
     pub async fn set_locale(&self, id: PersonId, locale: Locale) -> Result<()> {

@@ -10,7 +10,7 @@ pub use coopkit_domain::membership::{
 pub use coopkit_domain::person::{NewPerson, Person};
 use coopkit_domain::{
     ClassKey, CoopId, CoopSettings, DuesPeriod, Email, Locale, MemberClassId, MemberClassSpec,
-    MembershipId, MembershipStatus, PersonId, Role, Slug, Timestamp,
+    MembershipId, MembershipStatus, PersonId, Role, Slug, Timestamp, Zone,
 };
 
 use crate::StoreError;
@@ -29,6 +29,7 @@ pub(crate) struct PersonRow {
     email: String,
     display_name: String,
     locale: String,
+    time_zone: Option<String>,
     created_at: i64,
 }
 
@@ -40,6 +41,10 @@ impl TryFrom<PersonRow> for Person {
             email: parsed("person.email", &row.email, Email::parse)?,
             display_name: row.display_name,
             locale: parsed("person.locale", &row.locale, Locale::parse)?,
+            time_zone: row
+                .time_zone
+                .map(|name| parsed("person.time_zone", &name, Zone::named))
+                .transpose()?,
             created_at: Timestamp(row.created_at),
         })
     }
@@ -56,6 +61,7 @@ pub(crate) struct CoopRow {
     dues_amount: i64,
     dues_currency: String,
     dues_period: String,
+    time_zone: String,
     created_at: i64,
 }
 
@@ -73,6 +79,7 @@ impl TryFrom<CoopRow> for Coop {
                 dues_amount: row.dues_amount,
                 dues_currency: row.dues_currency,
                 dues_period: parsed("coop.dues_period", &row.dues_period, DuesPeriod::parse)?,
+                time_zone: parsed("coop.time_zone", &row.time_zone, Zone::named)?,
             },
             created_at: Timestamp(row.created_at),
         })

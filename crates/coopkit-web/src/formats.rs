@@ -4,9 +4,9 @@
 //! into it. Nothing here is written by hand: the separators a form reads
 //! back are the ones ICU4X writes, so a form accepts what its page shows.
 //!
-//! Times are shown in UTC until co-ops have their own time zone.
+//! Times are shown in the zone the caller gives: see `Zones` in `i18n`.
 
-use coopkit_domain::{parse_written_amount, CivilTime, Locale, Separators, Timestamp};
+use coopkit_domain::{parse_written_amount, CivilTime, Locale, Separators, Timestamp, Zone};
 use fixed_decimal::Decimal;
 use icu_calendar::Iso;
 use icu_datetime::fieldsets::{T, YMD, YMDT};
@@ -71,37 +71,45 @@ impl Formats {
         self.decimal.format(&Decimal::from(n)).to_string()
     }
 
-    /// The calendar day, written out.
-    pub(crate) fn date(&self, at: Timestamp) -> String {
-        match at.civil_utc().and_then(date_of) {
+    /// The calendar day in `zone`, written out.
+    pub(crate) fn date(&self, at: Timestamp, zone: &Zone) -> String {
+        match zone.civil(at).and_then(date_of) {
             Some(date) => self.date.format(&date).to_string(),
-            None => at.date_utc(),
+            None => zone.date(at),
         }
     }
 
-    /// The day and the time to the minute.
-    pub(crate) fn date_time(&self, at: Timestamp) -> String {
-        let civil = at.civil_utc();
+    /// The day and the time to the minute in `zone`.
+    pub(crate) fn date_time(&self, at: Timestamp, zone: &Zone) -> String {
+        let civil = zone.civil(at);
         let time = civil.and_then(time_of);
         match (civil.and_then(date_of), time) {
             (Some(date), Some(time)) => self.date_time.format(&DateTime { date, time }).to_string(),
-            _ => at.wall_clock(),
+            _ => zone.wall_clock(at),
         }
     }
 
-    /// From one time to another, the day written once when both fall on
-    /// it ("2 dic 2026, 19:00 – 23:00").
-    pub(crate) fn span(&self, start: Timestamp, end: Timestamp) -> String {
-        let (from, to) = (start.civil_utc(), end.civil_utc());
+    /// From one time to another in `zone`, the day written once when both
+    /// fall on it ("2 dic 2026, 19:00 – 23:00").
+    pub(crate) fn span(&self, start: Timestamp, end: Timestamp, zone: &Zone) -> String {
+        let (from, to) = (zone.civil(start), zone.civil(end));
         let same_day = from
             .zip(to)
             .is_some_and(|(a, b)| (a.year, a.month, a.day) == (b.year, b.month, b.day));
         let end_time = to.and_then(time_of);
         match end_time {
             Some(time) if same_day => {
-                format!("{} – {}", self.date_time(start), self.time.format(&time))
+                format!(
+                    "{} – {}",
+                    self.date_time(start, zone),
+                    self.time.format(&time)
+                )
             }
-            _ => format!("{} – {}", self.date_time(start), self.date_time(end)),
+            _ => format!(
+                "{} – {}",
+                self.date_time(start, zone),
+                self.date_time(end, zone)
+            ),
         }
     }
 
@@ -162,23 +170,40 @@ mod tests {
 
     #[test]
     fn dates_are_written_in_each_language() {
-        let at = Timestamp::parse_wall_clock("2026-12-02T19:05").unwrap();
-        assert_eq!(formats(Locale::En).date(at), "December 2, 2026");
-        assert_eq!(formats(Locale::Es).date(at), "2 de diciembre de 2026");
-        assert_eq!(formats(Locale::Es).date_time(at), "2 dic 2026, 19:05");
+        let utc = Zone::utc();
+        let at = utc.read_wall_clock("2026-12-02T19:05").unwrap();
+        assert_eq!(formats(Locale::En).date(at, &utc), "December 2, 2026");
+        assert_eq!(formats(Locale::Es).date(at, &utc), "2 de diciembre de 2026");
+        assert_eq!(formats(Locale::Es).date_time(at, &utc), "2 dic 2026, 19:05");
         assert_eq!(
-            formats(Locale::En).date_time(at),
+            formats(Locale::En).date_time(at, &utc),
             "Dec 2, 2026, 7:05\u{202f}PM"
         );
         let later = at.plus_millis(3 * 3_600_000);
         let next_day = at.plus_millis(24 * 3_600_000);
         assert_eq!(
-            formats(Locale::Es).span(at, later),
+            formats(Locale::Es).span(at, later, &utc),
             "2 dic 2026, 19:05 – 22:05"
         );
         assert_eq!(
-            formats(Locale::Es).span(at, next_day),
+            formats(Locale::Es).span(at, next_day, &utc),
             "2 dic 2026, 19:05 – 3 dic 2026, 19:05"
+        );
+    }
+
+    #[test]
+    fn dates_and_times_are_those_of_the_zone() {
+        let tokyo = Zone::named("Asia/Tokyo").unwrap();
+        let at = Zone::utc().read_wall_clock("2026-12-02T19:05").unwrap();
+        assert_eq!(
+            formats(Locale::Es).date_time(at, &tokyo),
+            "3 dic 2026, 04:05"
+        );
+        assert_eq!(formats(Locale::En).date(at, &tokyo), "December 3, 2026");
+        let later = at.plus_millis(3 * 3_600_000);
+        assert_eq!(
+            formats(Locale::Es).span(at, later, &tokyo),
+            "3 dic 2026, 04:05 – 07:05"
         );
     }
 

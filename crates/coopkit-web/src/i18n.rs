@@ -10,6 +10,7 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use unic_langid::LanguageIdentifier;
 
 use crate::formats::Formats;
+use crate::zones::Zones;
 
 const SOURCES: [(Locale, &str); 2] = [
     (Locale::En, include_str!("../locales/en.ftl")),
@@ -88,6 +89,7 @@ impl I18n {
     pub fn tr(&self, locale: Locale) -> Tr {
         Tr {
             locale,
+            zones: Zones::default(),
             i18n: self.clone(),
         }
     }
@@ -165,10 +167,17 @@ pub fn negotiate(
 #[derive(Clone, Debug)]
 pub struct Tr {
     pub locale: Locale,
+    /// The zones this page shows its times and reads its forms in.
+    pub zones: Zones,
     i18n: I18n,
 }
 
 impl Tr {
+    /// The same translator, showing times in `zones`.
+    pub fn in_zones(self, zones: Zones) -> Tr {
+        Tr { zones, ..self }
+    }
+
     pub fn t(&self, key: &str) -> String {
         self.i18n.format(self.locale, key, None)
     }
@@ -229,22 +238,30 @@ impl Tr {
 
     /// The calendar day, written out ("2 de diciembre de 2026").
     pub fn date(&self, at: &Timestamp) -> String {
+        let zone = self.zones.shown();
         self.formats()
-            .map_or_else(|| at.date_utc(), |formats| formats.date(*at))
+            .map_or_else(|| zone.date(*at), |formats| formats.date(*at, zone))
     }
 
-    /// The day and the time to the minute ("2 dic 2026, 19:05").
+    /// The day and the time to the minute ("2 dic 2026, 19:05"), with the
+    /// zone's abbreviation where it is not the co-op's.
     pub fn date_time(&self, at: &Timestamp) -> String {
-        self.formats()
-            .map_or_else(|| at.wall_clock(), |formats| formats.date_time(*at))
+        let zone = self.zones.shown();
+        let shown = self.formats().map_or_else(
+            || zone.wall_clock(*at),
+            |formats| formats.date_time(*at, zone),
+        );
+        shown + &self.zones.label(*at)
     }
 
     /// From one time to another ("2 dic 2026, 19:00 – 23:00").
     pub fn span(&self, start: &Timestamp, end: &Timestamp) -> String {
-        self.formats().map_or_else(
-            || format!("{} – {}", start.wall_clock(), end.wall_clock()),
-            |formats| formats.span(*start, *end),
-        )
+        let zone = self.zones.shown();
+        let shown = self.formats().map_or_else(
+            || format!("{} – {}", zone.wall_clock(*start), zone.wall_clock(*end)),
+            |formats| formats.span(*start, *end, zone),
+        );
+        shown + &self.zones.label(*end)
     }
 
     /// Reads an amount typed as this language writes it; the error is a

@@ -16,6 +16,7 @@ mod pages;
 mod params;
 mod security;
 mod viewer;
+mod zones;
 
 use std::future::Future;
 use std::net::SocketAddr;

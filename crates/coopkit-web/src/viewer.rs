@@ -13,6 +13,7 @@ use coopkit_app::records::Person;
 use crate::cookies::{self, Cookie};
 use crate::error::{Failure, PageError, WebError};
 use crate::i18n::{negotiate, I18n, Tr};
+use crate::zones::{self, Zones};
 use crate::AppState;
 
 /// The person behind a page request (if logged in) and what every page
@@ -92,10 +93,20 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
         headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
     );
     let here = page_shown(&request);
+    let coop_zone = match zones::coop_of_path(request.uri().path()) {
+        Some(slug) => match state.app.coop_zone(slug).await {
+            Ok(zone) => zone,
+            Err(error) => return PageError::from(error).into_response(),
+        },
+        None => None,
+    };
+    let own_zone = person.as_ref().and_then(|p| p.time_zone.as_ref());
     let viewer = Viewer {
+        tr: I18n::global()
+            .tr(locale)
+            .in_zones(Zones::new(own_zone, coop_zone)),
         person,
         csrf,
-        tr: I18n::global().tr(locale),
         here,
     };
     request.extensions_mut().insert(viewer.clone());

@@ -703,9 +703,10 @@ async fn purge_expired_periodically(app: App) {
 }
 
 /// Settles bookings whose time passed undisputed, and finishes any
-/// booking's ledger step a crash cut short; opens and closes votes; lists
-/// newly hosted co-ops in the directory; every hour, also offers open
-/// requests to providers (the scheduled matching run).
+/// booking's ledger step a crash cut short; opens and closes votes;
+/// applies each co-op's month (issuance, demurrage, dues) once it begins;
+/// lists newly hosted co-ops in the directory; every hour, also offers
+/// open requests to providers (the scheduled matching run).
 async fn market_tick_periodically(app: App, base: String) {
     let mut every_minute = tokio::time::interval(Duration::from_secs(60));
     let mut minutes = 0u32;
@@ -733,6 +734,12 @@ async fn market_tick_periodically(app: App, base: String) {
         // Opens and closes votes on time even when nobody looks.
         if let Err(error) = app.governance_tick().await {
             tracing::warn!(%error, "governance tick failed");
+        }
+        // Each co-op's month, once it has begun in the co-op's zone.
+        match app.monthly_tick().await {
+            // Each month applied is logged where it is applied.
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "monthly tick failed"),
         }
         // A co-op founded since puts itself in the directory.
         match app.sync_hosted_coops(&base).await {

@@ -5,7 +5,7 @@
 use coopkit_domain::coop::NewCoop;
 use coopkit_domain::{CoopId, CoopSettings, DuesPeriod, Locale, MembershipStatus, PersonId, Role};
 
-use super::{class, class_key, coop_name, family, slug, Seed, SITTERS};
+use super::{class, class_key, coop_name, family, slug, zone, Seed, SITTERS};
 use crate::{App, Result};
 
 /// A co-op of workers and the customers who book them.
@@ -54,6 +54,8 @@ impl App {
                 dues_amount: 8,
                 dues_currency: "HALFHOUR".into(),
                 dues_period: DuesPeriod::Yearly,
+                // Capitol Hill, Washington DC.
+                time_zone: zone("America/New_York")?,
             },
             classes: vec![class("family", "Family", "A household that sits and is sat for.", true, true)?],
         };
@@ -124,6 +126,7 @@ impl App {
                 dues_amount: 500,
                 dues_currency: "GBP".into(),
                 dues_period: DuesPeriod::Monthly,
+                time_zone: zone("Europe/London")?,
             },
             classes: vec![
                 class("worker", "Worker-owner", "Cleaners who work for and own the co-op.", true, true)?,
@@ -167,6 +170,7 @@ impl App {
                 dues_amount: 2000,
                 dues_currency: "GBP".into(),
                 dues_period: DuesPeriod::Yearly,
+                time_zone: zone("Europe/London")?,
             },
             classes: vec![
                 class("artist", "Artist", "Photographers who license their work through the co-op.", true, true)?,
@@ -206,7 +210,10 @@ impl App {
             profile: "Each play of a track costs twice the last, from two thousandths of a credit, \
                       until the tenth is free and the track is yours; 70% of every play goes to its musicians."
                 .into(),
-            settings: CoopSettings::default(),
+            settings: CoopSettings {
+                time_zone: zone("America/Halifax")?,
+                ..CoopSettings::default()
+            },
             classes: vec![
                 class("musician", "Musician", "Musicians who stream their work through the co-op.", true, false)?,
                 class("listener", "Listener", "Listeners who own the co-op with its musicians.", true, false)?,

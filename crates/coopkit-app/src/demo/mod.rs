@@ -9,7 +9,7 @@
 
 use coopkit_domain::{
     ClassKey, CoopName, DisplayName, Email, Locale, MemberClassSpec, MembershipStatus, Password,
-    PersonId, Slug, Timestamp,
+    PersonId, Slug, Timestamp, Zone,
 };
 use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, TransferId};
 use coopkit_market::matching::Point;
@@ -449,6 +449,10 @@ impl DemoClock {
 
 fn slug(raw: &str) -> Result<Slug> {
     Slug::parse(raw).map_err(|code| AppError::invalid("slug", code))
+}
+
+fn zone(name: &str) -> Result<Zone> {
+    Zone::named(name).map_err(|code| AppError::invalid("time_zone", code))
 }
 
 fn coop_name(raw: &str) -> Result<CoopName> {

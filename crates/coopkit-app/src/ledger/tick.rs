@@ -5,8 +5,9 @@
 use coopkit_domain::{DuesPeriod, MembershipStatus, PersonId};
 use coopkit_ledger::ledger::Applied;
 use coopkit_ledger::policy::{policy_transfer_id, Period, PolicyKind};
+use coopkit_ledger::schedule::months_due;
 use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, Refusal};
-use coopkit_store::{Coop, Currency};
+use coopkit_store::{Coop, Currency, MonthApplied};
 
 use super::{AccountView, Instruction, Payment};
 use crate::{App, AppError, Result};
@@ -140,6 +141,50 @@ impl App {
     pub async fn tick(&self, slug: &str, period: &str) -> Result<TickReport> {
         let period = Period::parse(period).map_err(|code| AppError::invalid("period", code))?;
         let coop = self.coop(slug).await?;
+        self.tick_coop(&coop, period).await
+    }
+
+    /// Applies every co-op's months that have begun in its own zone and
+    /// that its schedule has not applied, oldest first (see
+    /// `coopkit_ledger::schedule::months_due`), and records each with its
+    /// event. The server calls it each minute, so months are applied on
+    /// time without a cron job and caught up after downtime. Several
+    /// servers may run it at once: the ledger pays a month once, and the
+    /// month is recorded once.
+    pub async fn monthly_tick(&self) -> Result<Vec<(String, Period, TickReport)>> {
+        let now = self.clock.now();
+        let mut applied = Vec::new();
+        for summary in self.store.list_coops().await? {
+            let coop = summary.coop;
+            let zone = &coop.settings.time_zone;
+            let (Some(founded), Some(current)) = (
+                Period::holding(zone, coop.created_at),
+                Period::holding(zone, now),
+            ) else {
+                continue;
+            };
+            let last = match self.store.last_applied_month(coop.id).await? {
+                Some(text) => Some(Period::parse(&text).map_err(|_| {
+                    AppError::internal("a month the schedule recorded does not read back")
+                })?),
+                None => None,
+            };
+            for period in months_due(founded, last, current) {
+                let report = self.tick_coop(&coop, period).await?;
+                let done = MonthApplied {
+                    transfers: count(report.applied + report.already),
+                    refused: count(report.refused.len()),
+                };
+                self.store
+                    .record_month_applied(coop.id, &period.to_string(), done, now)
+                    .await?;
+                applied.push((coop.slug.to_string(), period, report));
+            }
+        }
+        Ok(applied)
+    }
+
+    async fn tick_coop(&self, coop: &Coop, period: Period) -> Result<TickReport> {
         let currencies = self.store.currencies(coop.id).await?;
         let members: Vec<PersonId> = self
             .store
@@ -156,7 +201,7 @@ impl App {
         };
         batch.currency_policies(&currencies, &members, &accounts);
         let mut report = TickReport::default();
-        if let Some((currency, amount)) = dues_this_month(&coop, &currencies, period) {
+        if let Some((currency, amount)) = dues_this_month(coop, &currencies, period) {
             let in_cash = self.store.cash_dues(coop.id, &period.to_string()).await?;
             report.paid_in_cash = in_cash.iter().filter(|p| members.contains(p)).count();
             batch.dues(currency, amount, &members, &in_cash);
@@ -180,4 +225,9 @@ impl App {
         tracing::info!(coop = %coop.slug, %period, applied = report.applied, already = report.already, refused = report.refused.len(), "ledger tick");
         Ok(report)
     }
+}
+
+/// A count for an event, saturating (a month makes far fewer transfers).
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }

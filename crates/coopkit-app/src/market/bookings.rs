@@ -174,7 +174,8 @@ impl App {
         if form.window.start.as_millis() <= self.clock.now().as_millis() {
             return Err(refused(coopkit_market::Refusal::StartsInPast));
         }
-        if !availability::available(&profile.slots, &profile.days_off, form.window) {
+        let zone = &coop.settings.time_zone;
+        if !availability::available(&profile.slots, &profile.days_off, zone, form.window) {
             return Err(refused(coopkit_market::Refusal::OutsideAvailability));
         }
         if !self
@@ -587,7 +588,7 @@ impl App {
         bookings.retain(|b| b.provider == actor.id && b.facts.state == BookingState::Settled);
         bookings.sort_by_key(|b| b.facts.window.start);
         for booking in bookings {
-            let month = booking.facts.window.start.date_utc()[..7].to_owned();
+            let month = coop.settings.time_zone.date(booking.facts.window.start)[..7].to_owned();
             if months.last().is_none_or(|m| m.month != month) {
                 months.push(MonthOfWork {
                     month,

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use coopkit_domain::{CoopId, PersonId, Role};
+use coopkit_domain::{CoopId, PersonId, Role, Zone};
 use coopkit_ledger::{AccountOwner, Limit};
 use coopkit_market::matching::{propose, Point, Provider, Reason, Request};
 use coopkit_market::{Action, OfferAnswer, Party, Payment, ProviderProfile, Window};
@@ -152,9 +152,12 @@ impl App {
             .providers(coop.id)
             .await?
             .into_iter()
-            .filter_map(|listing| matching_provider(listing.profile, &accounts, &mut busy))
+            .filter_map(|listing| {
+                let zone = &coop.settings.time_zone;
+                matching_provider(listing.profile, zone, &accounts, &mut busy)
+            })
             .collect();
-        let matching = propose(&requests, &providers);
+        let matching = propose(&requests, &providers, &coop.settings.time_zone);
         let offers: Vec<Offer> = matching
             .proposals
             .into_iter()
@@ -422,15 +425,23 @@ impl App {
                 cancelled: matches!(booking.facts.state, S::Cancelled | S::Refunded),
             });
         }
-        Ok(feed(&coop_name, &events, self.clock.now()))
+        let zone = self
+            .store
+            .coop_by_id(coop)
+            .await?
+            .map(|coop| coop.settings.time_zone)
+            .unwrap_or_default();
+        Ok(feed(&coop_name, &zone, &events, self.clock.now()))
     }
 }
 
 /// A provider as the matching engine reads them, or none without an area
 /// they serve: their balance and cap in the currency of their first
-/// service, and their bookings and days away as busy windows.
+/// service, and their bookings and days away (whole days in the co-op's
+/// `zone`) as busy windows.
 fn matching_provider(
     profile: ProviderProfile,
+    zone: &Zone,
     accounts: &[AccountView],
     busy: &mut HashMap<PersonId, Vec<Window>>,
 ) -> Option<Provider> {
@@ -450,7 +461,7 @@ fn matching_provider(
     let days_off = profile
         .days_off
         .iter()
-        .filter_map(|day| Window::new(*day, day.plus_millis(24 * 60 * 60 * 1000)).ok());
+        .filter_map(|day| Window::new(*day, zone.on_same_day(*day, 24 * 60)).ok());
     Some(Provider {
         person: profile.person,
         categories: profile

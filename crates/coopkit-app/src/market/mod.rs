@@ -203,7 +203,13 @@ impl App {
         self.require_role(&coop, actor, Role::Member).await?;
         let categories = self.store.categories(coop.id).await?;
         let currencies = self.store.currencies(coop.id).await?;
-        let profile = profile::profile_of(actor.id, &form, &categories, &currencies)?;
+        let profile = profile::profile_of(
+            actor.id,
+            &form,
+            &coop.settings.time_zone,
+            &categories,
+            &currencies,
+        )?;
         self.store
             .save_provider(coop.id, &profile, self.clock.now())
             .await?;
@@ -224,7 +230,7 @@ impl App {
         let membership = self.require_role(&coop, actor, Role::Member).await?;
         let view = self.market_view(coop.id).await?;
         Ok(MarketPage {
-            cards: self.provider_cards(coop.id, &view, actor, query).await?,
+            cards: self.provider_cards(&coop, &view, actor, query).await?,
             categories: view.categories.clone(),
             currencies: view.currencies.clone(),
             role: membership.role,
@@ -234,7 +240,7 @@ impl App {
     /// Providers of the co-op that match the query.
     async fn provider_cards(
         &self,
-        coop: coopkit_domain::CoopId,
+        coop: &coopkit_domain::coop::Coop,
         view: &MarketView,
         actor: &Person,
         query: &SearchQuery,
@@ -259,10 +265,11 @@ impl App {
                 continue;
             }
             if let Some(window) = query.available {
-                let free = availability::available(&profile.slots, &profile.days_off, window)
+                let zone = &coop.settings.time_zone;
+                let free = availability::available(&profile.slots, &profile.days_off, zone, window)
                     && self
                         .store
-                        .overlapping_bookings(coop, profile.person, window)
+                        .overlapping_bookings(coop.id, profile.person, window)
                         .await?
                         .is_empty();
                 if !free {
@@ -314,7 +321,7 @@ impl App {
         if label.is_empty() || label.chars().count() > 80 {
             errors.push("label", "too-long");
         }
-        match coopkit_domain::Timestamp::parse_date(done_on) {
+        match coop.settings.time_zone.read_date(done_on) {
             Ok(day) if day.as_millis() > self.clock.now().as_millis() => {
                 errors.push("done_on", "date-in-future")
             }

@@ -2,17 +2,19 @@
 //! against the co-op's categories and currencies.
 
 use coopkit_domain::validation::Collector;
-use coopkit_domain::{Invalid, PersonId};
+use coopkit_domain::{Invalid, PersonId, Zone};
 use coopkit_ledger::CurrencyCode;
 use coopkit_market::{availability, Price, WeeklySlot};
 use coopkit_store::{Category, Currency, ProviderProfile, Service};
 
 use super::{valid_point, ProfileForm, ServiceForm, BIO_MAX, RADIUS_MAX_M};
 
-/// The profile `form` describes for `person`, or every field that is wrong.
+/// The profile `form` describes for `person`, or every field that is wrong;
+/// days off are whole days in the co-op's `zone`.
 pub(super) fn profile_of(
     person: PersonId,
     form: &ProfileForm,
+    zone: &Zone,
     categories: &[Category],
     currencies: &[Currency],
 ) -> Result<ProviderProfile, Invalid> {
@@ -36,7 +38,7 @@ pub(super) fn profile_of(
     let mut days_off: Vec<_> = form
         .days_off
         .iter()
-        .map(|d| availability::day_of(*d))
+        .map(|d| availability::day_of(zone, *d))
         .collect();
     days_off.sort();
     days_off.dedup();

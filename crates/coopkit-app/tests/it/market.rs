@@ -21,7 +21,7 @@ const DAY: i64 = 24 * HOUR;
 pub(crate) fn next_friday(now: Timestamp) -> Timestamp {
     let midnight = now.as_millis() - now.as_millis().rem_euclid(DAY);
     let mut day = Timestamp(midnight + DAY);
-    while weekday(day) != 4 {
+    while weekday(&coopkit_domain::Zone::utc(), day) != 4 {
         day = day.plus_millis(DAY);
     }
     day

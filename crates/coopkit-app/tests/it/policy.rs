@@ -1,9 +1,13 @@
 use coopkit_app::ledger::TransferForm;
 use coopkit_app::{App, AppConfig};
-use coopkit_domain::{CoopSettings, DuesPeriod, ManualClock};
+use std::sync::Arc;
+
+use coopkit_domain::{
+    Clock, CoopId, CoopSettings, DuesPeriod, ManualClock, PersonId, Subject, Timestamp, Zone,
+};
 use coopkit_ledger::policy::Policy;
 use coopkit_ledger::{CurrencyCode, TransferId};
-use coopkit_store::{Currency, CurrencyKind};
+use coopkit_store::{Currency, CurrencyKind, Store};
 use coopkit_testkit::{each_backend, Backend, TestDb, TEST_START};
 
 use crate::support::{coop_with, person};
@@ -12,36 +16,7 @@ each_backend! {
     async fn a_month_applies_once_however_often_it_is_ticked(backend: Backend) {
         let db = TestDb::new(backend).await;
         let store = db.store.clone();
-        let founder = person(&store, "founder").await;
-        let settings = CoopSettings {
-            joining_requires_approval: false,
-            dues_amount: 2,
-            dues_currency: "HOUR".into(),
-            dues_period: DuesPeriod::Monthly,
-        };
-        let (rich, poor) = (person(&store, "rich").await, person(&store, "poor").await);
-        let coop = coop_with(&store, "tickers", settings, founder, &[rich, poor]).await;
-        let hour = CurrencyCode::parse("HOUR").unwrap();
-        store
-            .create_currency(
-                coop,
-                &Currency {
-                    code: hour.clone(),
-                    name: "Hour".into(),
-                    kind: CurrencyKind::Time,
-                    scale: 0,
-                    default_debit_limit: Some(0),
-                    default_balance_cap: None,
-                    // 4 tokens a month to everyone; 1% a month on balances above 10.
-                    policy: Policy {
-                        issuance_per_month: 4,
-                        demurrage_bp: 100,
-                        demurrage_threshold: 10,
-                    },
-                }, None, coopkit_domain::Timestamp(0),
-            )
-            .await
-            .unwrap();
+        let (_, founder, rich, poor) = tickers(&store, Zone::utc()).await;
         let app = App::new(
             store.clone(),
             std::sync::Arc::new(ManualClock::at(TEST_START)),
@@ -143,5 +118,94 @@ each_backend! {
             "{january:?}"
         );
         assert_eq!(balance(poor).await, 4 + 4, "issued, not charged");
+    }
+}
+
+/// The co-op "tickers" in `zone`, founded at `TEST_START`, with monthly
+/// dues of 2 HOUR and an HOUR currency that issues 4 a month to everyone
+/// and charges 1% a month on balances above 10: its founder and two
+/// members, "rich" and "poor".
+async fn tickers(store: &Store, zone: Zone) -> (CoopId, PersonId, PersonId, PersonId) {
+    let founder = person(store, "founder").await;
+    let settings = CoopSettings {
+        joining_requires_approval: false,
+        dues_amount: 2,
+        dues_currency: "HOUR".into(),
+        dues_period: DuesPeriod::Monthly,
+        time_zone: zone,
+    };
+    let (rich, poor) = (person(store, "rich").await, person(store, "poor").await);
+    let coop = coop_with(store, "tickers", settings, founder, &[rich, poor]).await;
+    let currency = Currency {
+        code: CurrencyCode::parse("HOUR").unwrap(),
+        name: "Hour".into(),
+        kind: CurrencyKind::Time,
+        scale: 0,
+        default_debit_limit: Some(0),
+        default_balance_cap: None,
+        policy: Policy {
+            issuance_per_month: 4,
+            demurrage_bp: 100,
+            demurrage_threshold: 10,
+        },
+    };
+    store
+        .create_currency(coop, &currency, None, Timestamp(0))
+        .await
+        .unwrap();
+    (coop, founder, rich, poor)
+}
+
+each_backend! {
+    async fn the_server_applies_each_month_once_it_begins_in_the_coops_zone(backend: Backend) {
+        let db = TestDb::new(backend).await;
+        let store = db.store.clone();
+        let new_york = Zone::named("America/New_York").unwrap();
+        let (_, _, _, poor) = tickers(&store, new_york.clone()).await;
+        let clock = Arc::new(ManualClock::at(TEST_START));
+        let app = App::new(store.clone(), clock.clone(), AppConfig::default());
+        let poor = store.person(poor).await.unwrap().unwrap();
+        let balance = |app: App| {
+            let poor = poor.clone();
+            async move {
+                let holdings = app.my_holdings(&poor, "tickers").await.unwrap();
+                holdings.first().map_or(0, |h| h.view.balances.balance())
+            }
+        };
+        let months = || async {
+            coopkit_testkit::story(&store, "tickers", Subject::Coop(CoopId(1)))
+                .await
+                .into_iter()
+                .filter(|(kind, _)| *kind == "ledger.month_applied")
+                .count()
+        };
+
+        // Founded in November: nothing until December begins in New York.
+        assert!(app.monthly_tick().await.unwrap().is_empty());
+        let set = |text: &str| {
+            let at = Zone::utc().read_wall_clock(text).unwrap();
+            clock.advance_ms(at.as_millis() - clock.now().as_millis());
+        };
+        set("2026-12-01T04:30");
+        assert!(app.monthly_tick().await.unwrap().is_empty(), "23:30 on 30 November there");
+        set("2026-12-01T05:30");
+        let december = app.monthly_tick().await.unwrap();
+        assert_eq!(december.len(), 1);
+        assert_eq!(december[0].1.to_string(), "2026-12");
+        assert_eq!(balance(app.clone()).await, 4 - 2, "December's issuance, less dues");
+        assert!(app.monthly_tick().await.unwrap().is_empty(), "applied once");
+        assert_eq!(months().await, 1);
+
+        // Down through January; in February two servers start at once and
+        // catch up January, then February, each once.
+        set("2027-02-03T12:00");
+        let other = App::new(store.clone(), clock.clone(), AppConfig::default());
+        let (a, b) = tokio::join!(app.monthly_tick(), other.monthly_tick());
+        let (a, b) = (a.unwrap(), b.unwrap());
+        let caught_up: Vec<String> = a.iter().chain(&b).map(|(_, p, _)| p.to_string()).collect();
+        assert!(caught_up.contains(&"2027-01".to_owned()) && caught_up.contains(&"2027-02".to_owned()));
+        assert_eq!(balance(app.clone()).await, 3 * (4 - 2), "three months, each paid once");
+        assert_eq!(months().await, 3, "each month recorded once");
+        assert!(app.monthly_tick().await.unwrap().is_empty());
     }
 }

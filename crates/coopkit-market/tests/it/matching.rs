@@ -1,4 +1,4 @@
-use coopkit_domain::{PersonId, Timestamp};
+use coopkit_domain::{PersonId, Timestamp, Zone};
 use coopkit_market::availability::covers;
 use coopkit_market::matching::{first_come, propose, Point, Provider, Reason, Request};
 use coopkit_market::{WeeklySlot, Window};
@@ -64,7 +64,7 @@ fn every_proposal_says_why_and_preferences_decide_between_equals() {
     wanted.favourites.push(PersonId(2));
     wanted.language = Some("es".into());
     let plain = request(11, 1, 19, 22, near(0, 0));
-    let result = propose(&[wanted, plain], &[far, favourite, close]);
+    let result = propose(&[wanted, plain], &[far, favourite, close], &Zone::utc());
     assert!(result.unserved.is_empty());
     let first = &result.proposals[0];
     assert_eq!(first.provider, PersonId(2), "the favourite, though farther");
@@ -90,6 +90,7 @@ fn providers_in_need_come_first_and_those_at_their_cap_get_nothing() {
     let result = propose(
         &[request(10, 0, 19, 22, near(50, 50))],
         &[rich, comfortable, in_need],
+        &Zone::utc(),
     );
     assert_eq!(result.proposals[0].provider, PersonId(3));
     assert!(result.proposals[0]
@@ -101,7 +102,12 @@ fn providers_in_need_come_first_and_those_at_their_cap_get_nothing() {
         p
     };
     assert_eq!(
-        propose(&[request(10, 0, 19, 22, near(0, 0))], &[capped]).unserved,
+        propose(
+            &[request(10, 0, 19, 22, near(0, 0))],
+            &[capped],
+            &Zone::utc()
+        )
+        .unserved,
         vec![0]
     );
 }
@@ -116,9 +122,14 @@ fn a_chain_of_evenings_is_shared_out_rather_than_lost() {
         request(12, 0, 20, 22, near(0, 0)),
     ];
     let providers = [provider(1, near(0, 0)), provider(2, near(10, 0))];
-    let result = propose(&requests, &providers);
+    let result = propose(&requests, &providers, &Zone::utc());
     assert!(result.unserved.is_empty(), "{result:?}");
-    assert_eq!(first_come(&requests, &providers).proposals.len(), 3);
+    assert_eq!(
+        first_come(&requests, &providers, &Zone::utc())
+            .proposals
+            .len(),
+        3
+    );
 }
 
 fn scenario() -> impl Strategy<Value = (Vec<Request>, Vec<Provider>)> {
@@ -168,14 +179,14 @@ proptest! {
     fn proposals_respect_every_bound_and_leave_nothing_easy_undone(
         (requests, providers) in scenario(),
     ) {
-        let result = propose(&requests, &providers);
+        let result = propose(&requests, &providers, &Zone::utc());
         prop_assert_eq!(result.proposals.len() + result.unserved.len(), requests.len());
-        prop_assert_eq!(&result, &propose(&requests, &providers), "deterministic");
+        prop_assert_eq!(&result, &propose(&requests, &providers, &Zone::utc()), "deterministic");
         let by_person = |person: PersonId| providers.iter().find(|p| p.person == person).unwrap();
         for (i, a) in result.proposals.iter().enumerate() {
             let (request, provider) = (&requests[a.request], by_person(a.provider));
             prop_assert!(request.place.metres_to(provider.place) <= provider.radius_m);
-            prop_assert!(covers(&provider.slots, request.window));
+            prop_assert!(covers(&provider.slots, &Zone::utc(), request.window));
             prop_assert!(provider.balance_cap.is_none_or(|cap| provider.balance < cap));
             for b in &result.proposals[i + 1..] {
                 if a.provider == b.provider {
@@ -187,7 +198,7 @@ proptest! {
             let request = &requests[r];
             for provider in &providers {
                 let eligible = request.place.metres_to(provider.place) <= provider.radius_m
-                    && covers(&provider.slots, request.window)
+                    && covers(&provider.slots, &Zone::utc(), request.window)
                     && provider.balance_cap.is_none_or(|cap| provider.balance < cap);
                 let free = result.proposals.iter().all(|a| {
                     a.provider != provider.person || !requests[a.request].window.overlaps(request.window)
@@ -210,9 +221,9 @@ proptest! {
         for r in &mut requests {
             r.window = Window::new(Timestamp(MONDAY + 19 * HOUR), Timestamp(MONDAY + 22 * HOUR)).unwrap();
         }
-        let served = propose(&requests, &providers).proposals.len();
+        let served = propose(&requests, &providers, &Zone::utc()).proposals.len();
         let n = requests.len().max(1);
         requests.rotate_left(rotation % n);
-        prop_assert!(served >= first_come(&requests, &providers).proposals.len());
+        prop_assert!(served >= first_come(&requests, &providers, &Zone::utc()).proposals.len());
     }
 }

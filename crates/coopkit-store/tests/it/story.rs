@@ -2,7 +2,7 @@ use coopkit_domain::coop::NewCoop;
 use coopkit_domain::throttle::LoginFailures;
 use coopkit_domain::{
     ClassKey, CoopName, CoopSettings, DisplayName, DuesPeriod, Email, Locale, MemberClassSpec,
-    MembershipId, MembershipStatus, PersonId, Role, Slug, Timestamp,
+    MembershipId, MembershipStatus, PersonId, Role, Slug, Timestamp, Zone,
 };
 use coopkit_store::{Conflict, LeaveOutcome, NewPerson, Person, RoleChange, Store, StoreError};
 use coopkit_testkit::{each_backend, Backend, TestDb};
@@ -39,6 +39,7 @@ pub fn new_coop(slug: &str) -> NewCoop {
             dues_amount: 1200,
             dues_currency: "GBP".into(),
             dues_period: DuesPeriod::Monthly,
+            time_zone: Zone::named("America/New_York").unwrap(),
         },
         classes: vec![class("worker", true), class("investor", false)],
     }
@@ -106,6 +107,7 @@ each_backend! {
             .unwrap();
         assert_eq!(coop.slug.as_str(), "bakers");
         assert_eq!(coop.settings.dues_amount, 1200);
+        assert_eq!(coop.settings.time_zone.name(), "America/New_York");
         assert_eq!(
             store.coop_by_slug("bakers").await.unwrap(),
             Some(coop.clone())
@@ -169,6 +171,7 @@ each_backend! {
             dues_amount: 0,
             dues_currency: "HOUR".into(),
             dues_period: DuesPeriod::Yearly,
+            time_zone: Zone::named("Europe/Madrid").unwrap(),
         };
         store
             .update_coop_settings(coop.id, &changed, founder.id, T0)
@@ -191,6 +194,11 @@ each_backend! {
                 .settings,
             changed
         );
+        assert_eq!(
+            store.coop_zone("bakers").await.unwrap(),
+            Some(Zone::named("Europe/Madrid").unwrap())
+        );
+        assert_eq!(store.coop_zone("nobody").await.unwrap(), None);
     }
 }
 

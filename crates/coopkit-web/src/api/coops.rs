@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use coopkit_app::{AppError, FoundCoop};
 use coopkit_domain::validation::Collector;
-use coopkit_domain::{ClassKey, CoopSettings, DuesPeriod, MemberClassSpec, Role};
+use coopkit_domain::{ClassKey, CoopSettings, DuesPeriod, MemberClassSpec, Role, Zone};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -77,6 +77,11 @@ fn found_coop_form(request: FoundCoopRequest) -> Result<FoundCoop, AppError> {
         }
         settings.dues_amount = dues.amount;
         settings.dues_currency = dues.currency;
+    }
+    if let Some(name) = &request.time_zone {
+        if let Some(zone) = errors.check("time_zone", Zone::named(name)) {
+            settings.time_zone = zone;
+        }
     }
     errors.finish()?;
     Ok(FoundCoop {
@@ -252,6 +257,9 @@ pub async fn change_role(
 pub struct SettingsRequest {
     pub joining_requires_approval: bool,
     pub dues: DuesDto,
+    /// The IANA time zone; the co-op's own if absent.
+    #[serde(default)]
+    pub time_zone: Option<String>,
 }
 
 /// Replaces the co-op's bylaws' settings: admins only.
@@ -272,11 +280,20 @@ pub async fn update_settings(
 ) -> Result<Json<CoopDto>, ApiError> {
     let period = DuesPeriod::parse(&request.dues.period)
         .map_err(|code| AppError::invalid("dues.period", code))?;
+    let time_zone = match &request.time_zone {
+        Some(name) => Zone::named(name).map_err(|code| AppError::invalid("time_zone", code))?,
+        None => state
+            .app
+            .coop_zone(&slug)
+            .await?
+            .ok_or(AppError::NotFound("co-op"))?,
+    };
     let settings = CoopSettings {
         joining_requires_approval: request.joining_requires_approval,
         dues_amount: request.dues.amount,
         dues_currency: request.dues.currency,
         dues_period: period,
+        time_zone,
     };
     state
         .app

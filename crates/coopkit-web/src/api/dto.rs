@@ -3,6 +3,7 @@
 
 use coopkit_app::records::{CoopSummary, MemberListing, Membership, Person, PersonalMembership};
 use coopkit_app::CoopPage;
+use coopkit_domain::{Timestamp, Zone};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -58,6 +59,8 @@ pub struct CoopDto {
     pub active_members: i64,
     pub joining_requires_approval: bool,
     pub dues: DuesDto,
+    /// The IANA time zone the co-op keeps its clocks in (`Europe/Madrid`).
+    pub time_zone: String,
     pub classes: Vec<ClassDto>,
 }
 
@@ -76,6 +79,7 @@ impl From<CoopPage> for CoopDto {
                 currency: settings.dues_currency,
                 period: settings.dues_period.as_str().to_owned(),
             },
+            time_zone: settings.time_zone.name().to_owned(),
             classes: page
                 .classes
                 .into_iter()
@@ -102,9 +106,9 @@ pub struct MemberDto {
     pub role: String,
     /// `pending`, `active`, `declined` or `left`.
     pub status: String,
-    /// Milliseconds since the Unix epoch.
-    pub applied_at: i64,
-    pub decided_at: Option<i64>,
+    /// RFC 3339, in UTC.
+    pub applied_at: String,
+    pub decided_at: Option<String>,
 }
 
 impl From<MemberListing> for MemberDto {
@@ -117,8 +121,8 @@ impl From<MemberListing> for MemberDto {
             class_name: listing.class_name,
             role: m.role.as_str().to_owned(),
             status: m.status.as_str().to_owned(),
-            applied_at: m.applied_at.as_millis(),
-            decided_at: m.decided_at.map(|t| t.as_millis()),
+            applied_at: instant(m.applied_at),
+            decided_at: m.decided_at.map(instant),
         }
     }
 }
@@ -132,8 +136,9 @@ pub struct MembershipDto {
     pub class: String,
     pub role: String,
     pub status: String,
-    pub applied_at: i64,
-    pub decided_at: Option<i64>,
+    /// RFC 3339, in UTC.
+    pub applied_at: String,
+    pub decided_at: Option<String>,
 }
 
 impl From<PersonalMembership> for MembershipDto {
@@ -146,8 +151,8 @@ impl From<PersonalMembership> for MembershipDto {
             class: p.class_key.to_string(),
             role: m.role.as_str().to_owned(),
             status: m.status.as_str().to_owned(),
-            applied_at: m.applied_at.as_millis(),
-            decided_at: m.decided_at.map(|t| t.as_millis()),
+            applied_at: instant(m.applied_at),
+            decided_at: m.decided_at.map(instant),
         }
     }
 }
@@ -244,7 +249,16 @@ pub struct FoundCoopRequest {
     pub profile: String,
     pub joining_requires_approval: bool,
     pub dues: Option<DuesDto>,
+    /// The IANA time zone the co-op keeps its clocks in; UTC if absent.
+    #[serde(default)]
+    pub time_zone: Option<String>,
     pub classes: Vec<ClassDto>,
     /// The key of the class the founder joins.
     pub founder_class: String,
+}
+
+/// An instant as the API writes it: RFC 3339 in UTC
+/// (`2026-11-28T00:00:00Z`). A co-op's own zone is its `time_zone`.
+pub(crate) fn instant(at: Timestamp) -> String {
+    Zone::utc().rfc3339(at)
 }

@@ -7,6 +7,7 @@ use coopkit_ledger::{AccountOwner, TransferId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::dto::instant;
 use super::extract::{ApiCaller, ApiJson};
 use super::ledger::TransferResult;
 use super::payment_requests::settled;
@@ -56,7 +57,8 @@ pub struct TransferDto {
     pub amount: u64,
     pub memo: String,
     pub cause: String,
-    pub at: i64,
+    /// RFC 3339, in UTC.
+    pub at: String,
     pub seq: u64,
     /// For a hold: `open`, `posted`, `voided` or `expired`.
     pub hold: Option<String>,
@@ -74,7 +76,7 @@ impl From<TransferView> for TransferDto {
             amount: record.amount,
             memo: record.transfer.memo,
             cause: record.transfer.cause,
-            at: record.timestamp.as_millis(),
+            at: instant(record.timestamp),
             seq: record.seq,
             hold: view.hold.map(|h| h.as_str().to_owned()),
         }

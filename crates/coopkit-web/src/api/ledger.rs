@@ -16,6 +16,7 @@ use coopkit_ledger::{Limit, Refusal, TransferId, HOLD_TIMEOUT_MAX_MS};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::dto::instant;
 use super::extract::{ApiCaller, ApiJson};
 use crate::error::{ApiError, Problem};
 use crate::AppState;
@@ -389,7 +390,8 @@ pub struct StatementLineDto {
     /// Positive when the caller received, negative when they paid.
     pub amount: i64,
     pub other_account: u64,
-    pub at: i64,
+    /// RFC 3339, in UTC.
+    pub at: String,
     pub seq: u64,
     pub memo: String,
     pub cause: String,
@@ -437,7 +439,7 @@ pub async fn my_statement(
                 } else {
                     e.line.credit.0
                 },
-                at: e.line.timestamp.as_millis(),
+                at: instant(e.line.timestamp),
                 seq: e.line.seq,
                 memo: e.line.transfer.memo,
                 cause: e.line.transfer.cause,

@@ -9,6 +9,7 @@ use coopkit_ledger::{Applied, Refusal, TransferId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::dto::instant;
 use super::extract::{ApiCaller, ApiJson};
 use super::ledger::TransferResult;
 use crate::error::{ApiError, Problem};
@@ -39,8 +40,9 @@ pub struct PaymentRequestDto {
     pub payee_name: String,
     /// `open` or `paid`.
     pub status: String,
-    pub created_at: i64,
-    pub paid_at: Option<i64>,
+    /// RFC 3339, in UTC.
+    pub created_at: String,
+    pub paid_at: Option<String>,
     /// The page that shows the request as a QR code and lets a member pay.
     pub page: String,
 }
@@ -62,8 +64,8 @@ impl PaymentRequestDto {
                 "open"
             }
             .to_owned(),
-            created_at: request.created_at.as_millis(),
-            paid_at: view.paid_at.map(|t| t.as_millis()),
+            created_at: instant(request.created_at),
+            paid_at: view.paid_at.map(instant),
         }
     }
 }

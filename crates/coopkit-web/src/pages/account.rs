@@ -1,8 +1,10 @@
-//! A person's own page: their co-ops and their API tokens.
+//! A person's own page: their co-ops, their time zone and their API
+//! tokens.
 
 use askama::Template;
 use axum::extract::State;
-use coopkit_domain::MembershipStatus;
+use axum::response::{IntoResponse, Redirect};
+use coopkit_domain::{MembershipStatus, Zone};
 use serde::Deserialize;
 
 use super::coop::role_key;
@@ -24,6 +26,9 @@ struct MembershipRow {
 struct AccountView<'a> {
     v: &'a Viewer,
     memberships: Vec<MembershipRow>,
+    /// Their own zone's name; empty for each co-op's.
+    time_zone: String,
+    zones: &'static [String],
     new_token: Option<String>,
     errors: FormErrors,
 }
@@ -56,6 +61,12 @@ async fn account_view<'a>(
     Ok(AccountView {
         v,
         memberships,
+        time_zone: person
+            .time_zone
+            .as_ref()
+            .map(|zone| zone.name().to_owned())
+            .unwrap_or_default(),
+        zones: zone_names(),
         new_token,
         errors,
     })
@@ -63,6 +74,33 @@ async fn account_view<'a>(
 
 pub async fn show(State(state): State<AppState>, v: Viewer) -> PageResult {
     render(&account_view(&state, &v, None, FormErrors::default()).await?)
+}
+
+/// Every zone's name, listed once.
+pub(super) fn zone_names() -> &'static [String] {
+    static NAMES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(Zone::names);
+    &NAMES
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TimeZoneForm {
+    time_zone: String,
+}
+
+pub async fn set_time_zone(
+    State(state): State<AppState>,
+    v: Viewer,
+    CsrfForm(form): CsrfForm<TimeZoneForm>,
+) -> PageResult {
+    let person = v.person()?;
+    match state.app.set_time_zone(person, &form.time_zone).await {
+        Ok(()) => Ok(Redirect::to("/account").into_response()),
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            render_with(status, &account_view(&state, &v, None, errors).await?)
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -123,7 +123,7 @@ pub async fn book(
     let person = v.person()?;
     let outcome = async {
         let provider = person_id(&form.provider, "provider")?;
-        let window = window_of(&form.from, &form.to)?;
+        let window = window_of(&v.tr.zones, &form.from, &form.to)?;
         let payment = Payment::parse(&form.payment).unwrap_or(Payment::Ledger);
         let booking = BookForm {
             provider,

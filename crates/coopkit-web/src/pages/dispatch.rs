@@ -95,7 +95,7 @@ pub async fn post_help(
     let outcome = async {
         let request = RequestForm {
             category: form.category.clone(),
-            window: window_of(&form.from, &form.to)?,
+            window: window_of(&v.tr.zones, &form.from, &form.to)?,
             place: Point {
                 lat_e6: degrees_e6(&form.lat, "lat")?,
                 lon_e6: degrees_e6(&form.lon, "lon")?,

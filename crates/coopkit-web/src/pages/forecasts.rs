@@ -11,7 +11,7 @@ use coopkit_app::forecasts::{
     CURRENT, PROPOSED,
 };
 use coopkit_app::AppError;
-use coopkit_domain::{ForecastId, Timestamp};
+use coopkit_domain::ForecastId;
 use coopkit_sim::report::{balances_chart, served_chart, ChartText};
 use coopkit_sim::{Alternative, Comparison, Estimate};
 use serde::Deserialize;
@@ -487,8 +487,7 @@ pub async fn propose(
         let change = ProposeRuleChange {
             title: form.title.clone(),
             body: form.body.clone(),
-            closes_at: Timestamp::parse_wall_clock(&form.closes)
-                .map_err(|code| AppError::invalid("closes", code))?,
+            closes_at: v.tr.zones.read_wall_clock("closes", &form.closes)?,
             quorum_percent: form
                 .quorum
                 .trim()

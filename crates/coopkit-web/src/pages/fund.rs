@@ -168,8 +168,7 @@ pub async fn propose_project(
     let outcome = async {
         let money = Money::of_catalogue(&state, &slug, &v.tr).await?;
         let budget = money.read("budget", &fields.budget)?;
-        let closes_at = coopkit_domain::Timestamp::parse_date(fields.closes_on.trim())
-            .map_err(|code| AppError::invalid("closes_on", code))?;
+        let closes_at = v.tr.zones.read_date("closes_on", &fields.closes_on)?;
         let form = ProjectForm {
             title: fields.title.clone(),
             description: fields.description.clone(),

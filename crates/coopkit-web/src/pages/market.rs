@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect};
 use coopkit_app::market::{ProfileForm, ProviderCard, SearchQuery, ServiceForm, SortBy};
 use coopkit_app::records::{Category, Currency, Person, ProviderProfile, ServiceArea};
 use coopkit_app::AppError;
-use coopkit_domain::{format_minor_units, parse_minor_units, Timestamp};
+use coopkit_domain::{format_minor_units, parse_minor_units};
 use coopkit_market::matching::Point;
 use coopkit_market::{WeeklySlot, Window};
 use serde::Deserialize;
@@ -17,6 +17,7 @@ use super::{render_with, FormErrors, PageResult};
 use crate::forms::{CsrfForm, Fields};
 use crate::params::person_id;
 use crate::viewer::Viewer;
+use crate::zones::Zones;
 use crate::AppState;
 
 const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -138,7 +139,7 @@ pub async fn search(
     let available = if query.from.is_empty() && query.to.is_empty() {
         None
     } else {
-        match window_of(&query.from, &query.to) {
+        match window_of(&v.tr.zones, &query.from, &query.to) {
             Ok(window) => Some(window),
             Err(error) => {
                 errors = FormErrors::from_error(error, &v.tr)?.1;
@@ -198,11 +199,11 @@ pub async fn search(
     )
 }
 
-/// A booking window from two `datetime-local` fields.
-pub(super) fn window_of(from: &str, to: &str) -> Result<Window, AppError> {
-    let start =
-        Timestamp::parse_wall_clock(from).map_err(|code| AppError::invalid("from", code))?;
-    let end = Timestamp::parse_wall_clock(to).map_err(|code| AppError::invalid("to", code))?;
+/// A booking window from two `datetime-local` fields, read in the
+/// co-op's zone.
+pub(super) fn window_of(zones: &Zones, from: &str, to: &str) -> Result<Window, AppError> {
+    let start = zones.read_wall_clock("from", from)?;
+    let end = zones.read_wall_clock("to", to)?;
     Window::new(start, end).map_err(|refusal| AppError::invalid("to", refusal.code()))
 }
 
@@ -373,7 +374,7 @@ pub async fn profile(
             .map(|p| {
                 p.days_off
                     .iter()
-                    .map(|d| d.date_utc())
+                    .map(|d| v.tr.zones.forms().date(*d))
                     .collect::<Vec<_>>()
                     .join("\n")
             })
@@ -487,9 +488,8 @@ async fn profile_form(
             .get("days_off")
             .lines()
             .filter(|line| !line.trim().is_empty())
-            .map(Timestamp::parse_date)
-            .collect::<Result<_, _>>()
-            .map_err(|code| AppError::invalid("days_off", code))?,
+            .map(|day| v.tr.zones.read_date("days_off", day))
+            .collect::<Result<_, _>>()?,
     })
 }
 

@@ -18,6 +18,7 @@ mod patronage;
 mod proposals;
 mod requests;
 mod session;
+mod settings;
 mod tasks;
 
 use askama::Template;
@@ -122,6 +123,7 @@ fn account_actions() -> Router<AppState> {
     Router::new()
         .route("/logout", post(session::logout))
         .route("/account/tokens", post(account::create_token))
+        .route("/account/time-zone", post(account::set_time_zone))
         .route("/c/{slug}/join", post(coop::join))
         .route("/directory/org/{id}/edits", post(directory::suggest))
 }
@@ -201,6 +203,10 @@ fn admin_actions() -> Router<AppState> {
         .route(
             "/c/{slug}/members/{membership}/role",
             post(coop::change_role),
+        )
+        .route(
+            "/c/{slug}/settings",
+            get(settings::show).post(settings::save),
         )
         .route("/c/{slug}/ledger/currencies", post(ledger::define_currency))
         .route("/c/{slug}/ledger/limits", post(accounts::set_limits))

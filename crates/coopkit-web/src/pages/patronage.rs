@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::patronage::{AllocationView, CloseYearForm, PatronageSettings};
 use coopkit_app::AppError;
-use coopkit_domain::{AllocationId, ProposalId, Timestamp};
+use coopkit_domain::{AllocationId, ProposalId};
 use coopkit_patronage::{Bylaws, ClassPool, LossRule, Measure, PoolAllocation};
 use serde::Deserialize;
 
@@ -244,16 +244,16 @@ pub async fn close_year(
                 .map_err(|code| AppError::invalid("net", code))?;
         let amount =
             i64::try_from(amount).map_err(|_| AppError::invalid("net", "amount-too-large"))?;
-        let date = |field: &str, text: &str| {
-            Timestamp::parse_date(text).map_err(|code| AppError::invalid(field, code))
-        };
+        let date = |field: &str, text: &str| v.tr.zones.read_date(field, text);
         let close = CloseYearForm {
             year: form.year.clone(),
             period_start: date("start", &form.start)?,
             period_end: date("end", &form.end)?,
             net: if form.sign == "loss" { -amount } else { amount },
-            vote_closes_at: Timestamp::parse_wall_clock(&form.vote_closes)
-                .map_err(|code| AppError::invalid("vote_closes", code))?,
+            vote_closes_at: v
+                .tr
+                .zones
+                .read_wall_clock("vote_closes", &form.vote_closes)?,
             quorum_percent: if form.quorum.trim().is_empty() {
                 50
             } else {

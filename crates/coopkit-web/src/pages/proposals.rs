@@ -12,7 +12,6 @@ use coopkit_app::governance::{
 };
 use coopkit_app::records::{Proposal, ProposalId};
 use coopkit_app::AppError;
-use coopkit_domain::Timestamp;
 use coopkit_governance::count::{Action, Outcome, Round};
 use coopkit_governance::decision::{ClassRules, ClassWeight, Decision};
 use coopkit_governance::{ProposalKind, ProposalState};
@@ -173,7 +172,7 @@ pub async fn create(
             if text.trim().is_empty() {
                 Ok(state.app.now())
             } else {
-                Timestamp::parse_wall_clock(text).map_err(|code| AppError::invalid(field, code))
+                v.tr.zones.read_wall_clock(field, text)
             }
         };
         let threshold = match form.threshold.trim().split_once('/') {
@@ -192,8 +191,7 @@ pub async fn create(
             quorum_percent: number("quorum", &form.quorum, 0)?,
             threshold,
             opens_at: when("opens", &form.opens)?,
-            closes_at: Timestamp::parse_wall_clock(&form.closes)
-                .map_err(|code| AppError::invalid("closes", code))?,
+            closes_at: v.tr.zones.read_wall_clock("closes", &form.closes)?,
         };
         state.app.create_proposal(person, &slug, proposal).await
     }

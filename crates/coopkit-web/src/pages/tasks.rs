@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Redirect};
 use coopkit_app::market::{TaskForm, TaskView};
 use coopkit_app::records::{Currency, TaskId};
 use coopkit_app::AppError;
-use coopkit_domain::Timestamp;
 use coopkit_market::{TaskAction, TaskState};
 use serde::Deserialize;
 
@@ -153,8 +152,7 @@ pub async fn post(
         let bounty =
             v.tr.parse_amount(&form.bounty, currency.scale)
                 .map_err(|code| AppError::invalid("bounty", code))?;
-        let deadline = Timestamp::parse_wall_clock(&form.deadline)
-            .map_err(|code| AppError::invalid("deadline", code))?;
+        let deadline = v.tr.zones.read_wall_clock("deadline", &form.deadline)?;
         let task = TaskForm {
             title: form.title.clone(),
             description: form.description.clone(),

@@ -76,7 +76,7 @@ each_backend! {
             "members do not propose it"
         );
 
-        let closes = TEST_START.plus_millis(3 * DAY).wall_clock_field();
+        let closes = coopkit_domain::Zone::utc().wall_clock_field(TEST_START.plus_millis(3 * DAY));
         let propose = [
             ("title", "Let balances go 20 hours below zero"),
             ("body", "Mutual credit, as forecast."),

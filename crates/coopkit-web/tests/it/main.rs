@@ -19,3 +19,4 @@ mod proposals;
 mod robustness;
 mod roles;
 mod settlement;
+mod zones;

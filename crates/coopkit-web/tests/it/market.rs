@@ -2,7 +2,7 @@
 //! provider's profile, search, booking and its refusals, and who may see
 //! what.
 
-use coopkit_domain::Timestamp;
+use coopkit_domain::{Timestamp, Zone};
 use coopkit_testkit::{each_backend, Backend, Client, TestServer, TEST_START};
 
 use crate::fixtures::coop;
@@ -15,14 +15,14 @@ fn next_friday() -> Timestamp {
     const DAY: i64 = 24 * HOUR;
     let now = TEST_START.as_millis();
     let mut day = Timestamp(now - now.rem_euclid(DAY) + DAY);
-    while coopkit_market::availability::weekday(day) != 4 {
+    while coopkit_market::availability::weekday(&Zone::utc(), day) != 4 {
         day = day.plus_millis(DAY);
     }
     day
 }
 
 fn at(friday: Timestamp, hour: i64) -> String {
-    friday.plus_millis(hour * HOUR).wall_clock_field()
+    Zone::utc().wall_clock_field(friday.plus_millis(hour * HOUR))
 }
 
 /// The sitters co-op of `crate::ledger::sitters`, its admin and two
@@ -256,7 +256,7 @@ each_backend! {
             "{}",
             feed.body
         );
-        let start = format!("DTSTART:{}00", at(friday, 19).replace(['-', ':'], ""));
+        let start = format!("DTSTART:{}00Z", at(friday, 19).replace(['-', ':'], ""));
         assert!(feed.body.contains(&start), "{}", feed.body);
         let second = calendar_link().await;
         server.client().get(&first).await.assert_status(404);

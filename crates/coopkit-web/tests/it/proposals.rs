@@ -9,7 +9,7 @@ use crate::settlement::page_client;
 const DAY: i64 = 24 * 3_600_000;
 
 fn in_days(days: i64) -> String {
-    TEST_START.plus_millis(days * DAY).wall_clock_field()
+    coopkit_domain::Zone::utc().wall_clock_field(TEST_START.plus_millis(days * DAY))
 }
 
 /// The text of the element with this id, tags stripped.

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use coopkit_domain::{PersonId, Timestamp};
+use coopkit_domain::{PersonId, Timestamp, Zone};
 use coopkit_market::matching::{first_come, propose, Point, Provider, Request};
 use coopkit_market::{WeeklySlot, Window};
 use serde::Serialize;
@@ -137,10 +137,12 @@ pub fn run(args: MatchBench) -> anyhow::Result<String> {
     anyhow::ensure!(args.providers > 0, "--providers must be at least 1");
     let (requests, providers) = city(&args)?;
     let started = Instant::now();
-    let matching = propose(&requests, &providers);
+    let matching = propose(&requests, &providers, &Zone::utc());
     let seconds = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let greedy_served = first_come(&requests, &providers).proposals.len();
+    let greedy_served = first_come(&requests, &providers, &Zone::utc())
+        .proposals
+        .len();
     let greedy_seconds = started.elapsed().as_secs_f64();
     let report = Report {
         providers: args.providers,

@@ -73,7 +73,13 @@ async fn a_coordinator_forecasts_mutual_credit_and_puts_it_to_the_vote_in_chromi
     }
 
     let closes = coopkit_domain::Clock::now(&server.clock).plus_millis(5 * 86_400_000);
-    b.set("closes", &closes.wall_clock_field()).await;
+    let zone = server
+        .app
+        .coop_zone("capitol-hill-sitters")
+        .await
+        .unwrap()
+        .unwrap();
+    b.set("closes", &zone.wall_clock_field(closes)).await;
     b.click("#propose-submit").await;
     b.wait_for_text("Forecast of this change").await;
     let proposal = b.client.current_url().await.unwrap().to_string();

@@ -52,7 +52,11 @@ async fn members_elect_a_board_by_stv_and_approve_the_years_surplus_in_chromium(
     b.choose("method", "scottish-stv").await;
     b.fill("options", "Rosa\nSam\nTia").await;
     b.fill("seats", "2").await;
-    b.set("closes", &in_days(3).wall_clock_field()).await;
+    b.set(
+        "closes",
+        &coopkit_domain::Zone::utc().wall_clock_field(in_days(3)),
+    )
+    .await;
     b.click("#propose-submit").await;
     b.wait_for_text("Voting open").await;
     let election = b.client.current_url().await.unwrap().to_string();
@@ -76,7 +80,11 @@ async fn members_elect_a_board_by_stv_and_approve_the_years_surplus_in_chromium(
     b.set("start", &start.date_utc()).await;
     b.set("end", &in_days(365).date_utc()).await;
     b.fill("net", "10000.00").await;
-    b.set("vote_closes", &in_days(3).wall_clock_field()).await;
+    b.set(
+        "vote_closes",
+        &coopkit_domain::Zone::utc().wall_clock_field(in_days(3)),
+    )
+    .await;
     b.click("#close-submit").await;
     b.wait_for_text("Surplus allocation 2027").await;
     let allocation = b.client.current_url().await.unwrap().to_string();

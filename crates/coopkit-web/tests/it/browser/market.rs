@@ -36,9 +36,15 @@ async fn in_the_demo_a_family_books_a_sitter_who_accepts_and_both_settle_it() {
     b.wait_for_text("Ben Okafor").await;
 
     // They ask for Friday evening, 19:00 to 22:00: six half-hour tokens.
-    let friday = next_friday(server.app.now());
+    let zone = server
+        .app
+        .coop_zone("capitol-hill-sitters")
+        .await
+        .unwrap()
+        .unwrap();
+    let friday = next_friday(&zone, server.app.now());
     for (id, hour) in [("from", 19), ("to", 22)] {
-        let value = friday.plus_millis(hour * HOUR).wall_clock_field();
+        let value = zone.wall_clock_field(friday.plus_millis(hour * HOUR));
         b.client
             .execute(
                 "document.getElementById(arguments[0]).value = arguments[1];",

@@ -164,13 +164,14 @@ fn free_port() -> u16 {
 
 const HOUR: i64 = 3_600_000;
 
-/// Midnight starting the first Friday after `now`.
-fn next_friday(now: coopkit_domain::Timestamp) -> coopkit_domain::Timestamp {
-    const DAY: i64 = 24 * HOUR;
-    let mut day =
-        coopkit_domain::Timestamp(now.as_millis() - now.as_millis().rem_euclid(DAY) + DAY);
-    while coopkit_market::availability::weekday(day) != 4 {
-        day = day.plus_millis(DAY);
+/// Midnight in `zone` starting the first Friday after `now`.
+fn next_friday(
+    zone: &coopkit_domain::Zone,
+    now: coopkit_domain::Timestamp,
+) -> coopkit_domain::Timestamp {
+    let mut day = zone.on_same_day(now, 24 * 60);
+    while coopkit_market::availability::weekday(zone, day) != 4 {
+        day = zone.on_same_day(day, 24 * 60);
     }
     day
 }
