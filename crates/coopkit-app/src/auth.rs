@@ -124,7 +124,7 @@ pub fn hash_password(password: &Password) -> Result<String> {
         .map_err(|_| AppError::invalid("password", "password-unhashable"))
 }
 
-fn password_matches(password: &str, phc: &str) -> bool {
+pub(crate) fn password_matches(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
         .map(|hash| {
             Argon2::default()
@@ -177,11 +177,6 @@ impl App {
     pub async fn log_in(&self, attempt: LoginAttempt) -> Result<LoggedIn> {
         let now = self.clock.now();
         let email_key = attempt.email.trim().to_lowercase();
-        let window_start = now.plus_millis(-self.config.login_window_ms);
-        let failures = self
-            .store
-            .login_failures_since(&email_key, &attempt.client, window_start)
-            .await?;
         let known_device = match &attempt.device {
             Some(secret) => {
                 let since = now.plus_millis(-DEVICE_TTL_MS);
@@ -191,18 +186,8 @@ impl App {
             }
             None => false,
         };
-        let limits = LoginLimits {
-            window_ms: self.config.login_window_ms,
-            per_account: self.config.login_failures_per_email_max,
-            per_client: self.config.login_failures_per_client_max,
-        };
-        let wait_ms = login_wait(&failures, known_device, &limits, now);
-        if wait_ms > 0 {
-            tracing::warn!(client = %attempt.client, wait_ms, "login throttled");
-            return Err(AppError::RateLimited {
-                retry_after_s: (wait_ms + 999) / 1000,
-            });
-        }
+        self.check_login_throttle(&email_key, &attempt.client, known_device)
+            .await?;
         let found = match Email::parse(&attempt.email) {
             Ok(email) => self.store.person_with_password(&email).await?,
             Err(_) => None,
@@ -237,6 +222,35 @@ impl App {
                 Err(AppError::invalid("password", "login-failed"))
             }
         }
+    }
+
+    /// Refuses, as `RateLimited`, while the failed logins for `email_key`
+    /// or from `client` call for a wait (`coopkit_domain::throttle`).
+    pub(crate) async fn check_login_throttle(
+        &self,
+        email_key: &str,
+        client: &str,
+        known_device: bool,
+    ) -> Result<()> {
+        let now = self.clock.now();
+        let window_start = now.plus_millis(-self.config.login_window_ms);
+        let failures = self
+            .store
+            .login_failures_since(email_key, client, window_start)
+            .await?;
+        let limits = LoginLimits {
+            window_ms: self.config.login_window_ms,
+            per_account: self.config.login_failures_per_email_max,
+            per_client: self.config.login_failures_per_client_max,
+        };
+        let wait_ms = login_wait(&failures, known_device, &limits, now);
+        if wait_ms > 0 {
+            tracing::warn!(%client, wait_ms, "login throttled");
+            return Err(AppError::RateLimited {
+                retry_after_s: (wait_ms + 999) / 1000,
+            });
+        }
+        Ok(())
     }
 
     /// Opens a session for someone who just proved who they are.

@@ -14,6 +14,7 @@ pub mod governance;
 pub mod ledger;
 pub mod market;
 mod memberships;
+mod own_account;
 pub mod patronage;
 pub mod referrals;
 mod views;
@@ -30,6 +31,7 @@ pub use auth::{
 pub use coops::{CoopPage, FoundCoop};
 pub use error::{AppError, Result};
 pub use memberships::JoinOutcome;
+pub use own_account::SessionView;
 
 /// The entities use cases hand back, gathered from the pure crates that
 /// define them (none is the store's: it only reads and writes them).
@@ -38,7 +40,7 @@ pub mod records {
     pub use coopkit_domain::membership::{
         LeaveOutcome, MemberListing, Membership, PersonalMembership, RoleChange,
     };
-    pub use coopkit_domain::person::Person;
+    pub use coopkit_domain::person::{ApiTokenListing, Person};
     pub use coopkit_domain::{HelpRequestId, ProposalId, TaskId};
     pub use coopkit_governance::Proposal;
     pub use coopkit_ledger::{Currency, CurrencyKind};

@@ -1,6 +1,6 @@
 //! People: someone with a login, who may belong to several co-ops.
 
-use crate::{DisplayName, Email, Locale, PersonId, Timestamp, Zone};
+use crate::{ApiTokenId, DisplayName, Email, Locale, PersonId, Timestamp, Zone};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Person {
@@ -21,4 +21,12 @@ pub struct NewPerson {
     pub display_name: DisplayName,
     pub password_hash: String,
     pub locale: Locale,
+}
+
+/// An API token as its owner sees it: never its secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiTokenListing {
+    pub id: ApiTokenId,
+    pub name: String,
+    pub created_at: Timestamp,
 }

@@ -23,6 +23,7 @@ mod ledger_months;
 mod market;
 mod memberships;
 mod orders;
+mod own_account;
 mod patronage;
 mod payment_requests;
 mod people;
@@ -46,6 +47,7 @@ pub use ledger::{Currency, CurrencyKind, LedgerAppend};
 pub use ledger_months::MonthApplied;
 pub use market::{Badge, Category, ProviderListing, ProviderProfile, Service, ServiceArea};
 pub use orders::{NewOrder, Order, OrderLine};
+pub use own_account::SessionRecord;
 pub use records::*;
 pub use tasks::{NewTask, Task, TaskId};
 

@@ -1,17 +1,37 @@
-//! A person's own page: their co-ops, their time zone and their API
-//! tokens.
+//! A person's own page: their co-ops, their time zone, their password,
+//! where they are logged in, and their API tokens.
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect};
-use coopkit_domain::{MembershipStatus, Zone};
+use coopkit_app::records::ApiTokenListing;
+use coopkit_app::{AppError, SessionView};
+use coopkit_domain::{ApiTokenId, MembershipStatus, Zone};
 use serde::Deserialize;
 
 use super::coop::role_key;
 use super::{render, render_with, FormErrors, PageResult};
+use crate::cookies::Cookie;
+use crate::error::{PageError, WebError};
 use crate::forms::CsrfForm;
 use crate::viewer::Viewer;
 use crate::AppState;
+
+/// The browser's session secret, from its cookie: to mark the session
+/// that is asking, and to keep it when the password changes.
+pub struct SessionSecret(String);
+
+impl FromRequestParts<AppState> for SessionSecret {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
+        Cookie::Session
+            .read(&parts.headers, state.cookies)
+            .map(SessionSecret)
+            .ok_or(PageError(WebError::App(AppError::Unauthenticated)))
+    }
+}
 
 struct MembershipRow {
     coop_slug: String,
@@ -29,17 +49,31 @@ struct AccountView<'a> {
     /// Their own zone's name; empty for each co-op's.
     time_zone: String,
     zones: &'static [String],
+    sessions: Vec<SessionView>,
+    tokens: Vec<ApiTokenListing>,
     new_token: Option<String>,
+    /// A message key for what just happened ("account-password-changed").
+    notice: &'static str,
+    errors: FormErrors,
+}
+
+/// What the page says besides what it lists.
+#[derive(Default)]
+struct Shown {
+    new_token: Option<String>,
+    notice: &'static str,
     errors: FormErrors,
 }
 
 async fn account_view<'a>(
     state: &AppState,
     v: &'a Viewer,
-    new_token: Option<String>,
-    errors: FormErrors,
-) -> Result<AccountView<'a>, crate::error::PageError> {
+    session: &SessionSecret,
+    shown: Shown,
+) -> Result<AccountView<'a>, PageError> {
     let person = v.person()?;
+    let sessions = state.app.my_sessions(person, &session.0).await?;
+    let tokens = state.app.my_api_tokens(person).await?;
     let memberships = state
         .app
         .my_memberships(person)
@@ -67,13 +101,53 @@ async fn account_view<'a>(
             .map(|zone| zone.name().to_owned())
             .unwrap_or_default(),
         zones: zone_names(),
-        new_token,
-        errors,
+        sessions,
+        tokens,
+        new_token: shown.new_token,
+        notice: shown.notice,
+        errors: shown.errors,
     })
 }
 
-pub async fn show(State(state): State<AppState>, v: Viewer) -> PageResult {
-    render(&account_view(&state, &v, None, FormErrors::default()).await?)
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NoticeQuery {
+    done: String,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    v: Viewer,
+    session: SessionSecret,
+    axum::extract::Query(query): axum::extract::Query<NoticeQuery>,
+) -> PageResult {
+    let notice = match query.done.as_str() {
+        "password" => "account-password-changed",
+        "session" => "account-session-ended",
+        "token" => "account-token-revoked",
+        _ => "",
+    };
+    let shown = Shown {
+        notice,
+        ..Shown::default()
+    };
+    render(&account_view(&state, &v, &session, shown).await?)
+}
+
+/// Shows the page again with the fields that failed, or goes on as a page
+/// error.
+async fn refused(
+    state: &AppState,
+    v: &Viewer,
+    session: &SessionSecret,
+    error: AppError,
+) -> PageResult {
+    let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+    let shown = Shown {
+        errors,
+        ..Shown::default()
+    };
+    render_with(status, &account_view(state, v, session, shown).await?)
 }
 
 /// Every zone's name, listed once.
@@ -91,16 +165,67 @@ pub struct TimeZoneForm {
 pub async fn set_time_zone(
     State(state): State<AppState>,
     v: Viewer,
+    session: SessionSecret,
     CsrfForm(form): CsrfForm<TimeZoneForm>,
 ) -> PageResult {
     let person = v.person()?;
     match state.app.set_time_zone(person, &form.time_zone).await {
         Ok(()) => Ok(Redirect::to("/account").into_response()),
-        Err(error) => {
-            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
-            render_with(status, &account_view(&state, &v, None, errors).await?)
-        }
+        Err(error) => refused(&state, &v, &session, error).await,
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    v: Viewer,
+    session: SessionSecret,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> PageResult {
+    let person = v.person()?;
+    let changed = state
+        .app
+        .change_password(
+            person,
+            &session.0,
+            &form.current_password,
+            &form.new_password,
+        )
+        .await;
+    match changed {
+        Ok(_) => Ok(Redirect::to("/account?done=password").into_response()),
+        Err(error) => refused(&state, &v, &session, error).await,
+    }
+}
+
+pub async fn end_session(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(handle): Path<String>,
+    CsrfForm(_): CsrfForm<super::session::Empty>,
+) -> PageResult {
+    state.app.end_my_session(v.person()?, &handle).await?;
+    Ok(Redirect::to("/account?done=session").into_response())
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<super::session::Empty>,
+) -> PageResult {
+    let id = id
+        .parse()
+        .map(ApiTokenId)
+        .map_err(|_| AppError::NotFound("token"))?;
+    state.app.revoke_my_api_token(v.person()?, id).await?;
+    Ok(Redirect::to("/account?done=token").into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -112,16 +237,18 @@ pub struct TokenForm {
 pub async fn create_token(
     State(state): State<AppState>,
     v: Viewer,
+    session: SessionSecret,
     CsrfForm(form): CsrfForm<TokenForm>,
 ) -> PageResult {
     let person = v.person()?;
     match state.app.create_api_token(person, &form.name).await {
         Ok(token) => {
-            render(&account_view(&state, &v, Some(token.secret), FormErrors::default()).await?)
+            let shown = Shown {
+                new_token: Some(token.secret),
+                ..Shown::default()
+            };
+            render(&account_view(&state, &v, &session, shown).await?)
         }
-        Err(error) => {
-            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
-            render_with(status, &account_view(&state, &v, None, errors).await?)
-        }
+        Err(error) => refused(&state, &v, &session, error).await,
     }
 }

@@ -124,6 +124,9 @@ fn account_actions() -> Router<AppState> {
         .route("/logout", post(session::logout))
         .route("/account/tokens", post(account::create_token))
         .route("/account/time-zone", post(account::set_time_zone))
+        .route("/account/password", post(account::change_password))
+        .route("/account/sessions/{handle}/end", post(account::end_session))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/c/{slug}/join", post(coop::join))
         .route("/directory/org/{id}/edits", post(directory::suggest))
 }

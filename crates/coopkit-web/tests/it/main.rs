@@ -14,6 +14,7 @@ mod isolation;
 mod ledger;
 mod market;
 mod notation;
+mod own_account;
 mod pages;
 mod proposals;
 mod robustness;
