@@ -164,6 +164,7 @@ impl App {
             display_name,
             password_hash,
             locale: form.locale,
+            verified: false,
         };
         let person = self.store.create_person(&new, self.clock.now()).await?;
         tracing::info!(person = %person.id, "signed up");

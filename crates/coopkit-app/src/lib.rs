@@ -12,6 +12,7 @@ mod error;
 pub mod forecasts;
 pub mod governance;
 pub mod ledger;
+pub mod mail;
 pub mod market;
 mod memberships;
 mod own_account;

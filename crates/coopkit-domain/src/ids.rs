@@ -39,6 +39,10 @@ id_type!(
     ApiTokenId
 );
 id_type!(
+    /// A message in the outbox.
+    MailId
+);
+id_type!(
     /// A booking in a co-op's marketplace.
     BookingId
 );

@@ -12,6 +12,8 @@ pub mod coop;
 pub mod event;
 pub mod ids;
 pub mod membership;
+pub mod notice;
+pub mod outbox;
 pub mod person;
 pub mod subject;
 pub mod throttle;
@@ -24,11 +26,13 @@ pub use clock::{CivilTime, Clock, ManualClock, SystemClock, Timestamp};
 pub use coop::{join_outcome, CoopSettings, DuesPeriod, MemberClassSpec, NewCoop};
 pub use event::{Event, EventSeq, Happened, LoggedEvent, SettingsPart, Subject};
 pub use ids::{
-    AllocationId, ApiTokenId, BookingId, CoopId, EditId, ForecastId, HelpRequestId, ItemId,
+    AllocationId, ApiTokenId, BookingId, CoopId, EditId, ForecastId, HelpRequestId, ItemId, MailId,
     MemberClassId, MembershipId, OrderId, PaymentRequestId, PersonId, ProjectId, ProposalId,
     ReviewId, TaskId,
 };
 pub use membership::{MembershipStatus, Role};
+pub use notice::{Audience, Delivery, NoticeKind};
+pub use outbox::{Attempt, MailState, MailStatus};
 pub use validation::{FieldError, Invalid};
 pub use values::{ClassKey, CoopName, DisplayName, Email, Locale, Password, Slug};
 pub use zone::{Transition, Zone};

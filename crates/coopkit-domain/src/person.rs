@@ -12,6 +12,9 @@ pub struct Person {
     /// page they are on.
     pub time_zone: Option<Zone>,
     pub created_at: Timestamp,
+    /// When they proved the address they have now; `None`: not yet, and
+    /// nothing but that proof is mailed to it.
+    pub email_verified_at: Option<Timestamp>,
 }
 
 /// A person about to sign up; the password is already hashed.
@@ -21,6 +24,10 @@ pub struct NewPerson {
     pub display_name: DisplayName,
     pub password_hash: String,
     pub locale: Locale,
+    /// Whether the address is known to be theirs already (the demo's
+    /// people, an operator's command); otherwise a message to verify it
+    /// is queued with the account.
+    pub verified: bool,
 }
 
 /// An API token as its owner sees it: never its secret.

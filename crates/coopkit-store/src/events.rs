@@ -78,8 +78,8 @@ pub(crate) use compare_and_set;
 const EVENT_COLUMNS: &str = "seq, coop_id, kind, actor_id, at, data";
 
 #[derive(sqlx::FromRow)]
-struct EventRow {
-    seq: i64,
+pub(crate) struct EventRow {
+    pub(crate) seq: i64,
     coop_id: i64,
     kind: String,
     actor_id: Option<i64>,
@@ -107,9 +107,51 @@ impl TryFrom<EventRow> for LoggedEvent {
     }
 }
 
-fn logged(rows: Vec<EventRow>) -> Result<Vec<LoggedEvent>> {
+pub(crate) fn logged(rows: Vec<EventRow>) -> Result<Vec<LoggedEvent>> {
     rows.into_iter().map(LoggedEvent::try_from).collect()
 }
+
+/// Reads, inside the open transaction `$tx`, the next events (at most
+/// `$limit`) that `$consumer` has not read, and moves its cursor past
+/// them; evaluates to their rows. The cursor's row stays locked until the
+/// transaction ends, so a consumer that writes what it will do with the
+/// events in the same transaction loses none to a crash.
+macro_rules! claim_for {
+    ($tx:expr, $consumer:expr, $limit:expr) => {{
+        let consumer: &str = $consumer;
+        sqlx::query(
+            "INSERT INTO event_cursor (consumer, position) VALUES ($1, 0) \
+             ON CONFLICT (consumer) DO NOTHING",
+        )
+        .bind(consumer)
+        .execute(&mut *$tx)
+        .await?;
+        // An update that changes nothing, for its row lock.
+        let (position,): (i64,) = sqlx::query_as(
+            "UPDATE event_cursor SET position = position WHERE consumer = $1 RETURNING position",
+        )
+        .bind(consumer)
+        .fetch_one(&mut *$tx)
+        .await?;
+        let rows: Vec<$crate::events::EventRow> = sqlx::query_as(concat!(
+            "SELECT seq, coop_id, kind, actor_id, at, data FROM event ",
+            "WHERE seq > $1 ORDER BY seq LIMIT $2"
+        ))
+        .bind(position)
+        .bind(i64::from($limit))
+        .fetch_all(&mut *$tx)
+        .await?;
+        if let Some(last) = rows.last() {
+            sqlx::query("UPDATE event_cursor SET position = $1 WHERE consumer = $2")
+                .bind(last.seq)
+                .bind(consumer)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        rows
+    }};
+}
+pub(crate) use claim_for;
 
 impl Store {
     /// The last event recorded for a co-op, `EventSeq(0)` before its first.
@@ -127,6 +169,15 @@ impl Store {
                 .await
         })?;
         Ok(EventSeq(head.unwrap_or(0)))
+    }
+
+    /// One event, by its place in the log.
+    pub async fn event(&self, seq: EventSeq) -> Result<Option<LoggedEvent>> {
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM event WHERE seq = $1");
+        let row: Option<EventRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql).bind(seq.0).fetch_optional(pool).await
+        })?;
+        row.map(LoggedEvent::try_from).transpose()
     }
 
     /// A co-op's events after `after`, oldest first, at most `limit`.
@@ -159,35 +210,9 @@ impl Store {
     /// records what it will do with it (a delivery to make) before it
     /// lets go, in a table of its own.
     pub async fn claim_events(&self, consumer: &str, limit: u32) -> Result<Vec<LoggedEvent>> {
-        let sql = format!("SELECT {EVENT_COLUMNS} FROM event WHERE seq > $1 ORDER BY seq LIMIT $2");
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            sqlx::query(
-                "INSERT INTO event_cursor (consumer, position) VALUES ($1, 0) \
-                 ON CONFLICT (consumer) DO NOTHING",
-            )
-            .bind(consumer)
-            .execute(&mut *tx)
-            .await?;
-            // An update that changes nothing, for its row lock.
-            let (position,): (i64,) = sqlx::query_as(
-                "UPDATE event_cursor SET position = position WHERE consumer = $1 RETURNING position",
-            )
-            .bind(consumer)
-            .fetch_one(&mut *tx)
-            .await?;
-            let rows: Vec<EventRow> = sqlx::query_as(&sql)
-                .bind(position)
-                .bind(i64::from(limit))
-                .fetch_all(&mut *tx)
-                .await?;
-            if let Some(last) = rows.last() {
-                sqlx::query("UPDATE event_cursor SET position = $1 WHERE consumer = $2")
-                    .bind(last.seq)
-                    .bind(consumer)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            let rows = claim_for!(tx, consumer, limit);
             tx.commit().await?;
             logged(rows)
         })

@@ -20,6 +20,8 @@ mod fund;
 mod governance;
 mod ledger;
 mod ledger_months;
+mod mail;
+mod mail_links;
 mod market;
 mod memberships;
 mod orders;

@@ -1,32 +1,42 @@
 //! People: the logins behind memberships.
 
-use coopkit_domain::{Email, Locale, PersonId, Timestamp, Zone};
+use coopkit_domain::{Email, Locale, NoticeKind, PersonId, Timestamp, Zone};
 
 use crate::error::Conflict;
+use crate::mail::queue_account_mail;
 use crate::records::{maybe, NewPerson, Person, PersonRow};
-use crate::{on_pool, Result, Store, StoreError};
+use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
-const PERSON_COLUMNS: &str = "id, email, display_name, locale, time_zone, created_at";
+const PERSON_COLUMNS: &str =
+    "id, email, display_name, locale, time_zone, created_at, email_verified_at";
 
 impl Store {
     /// Signs a person up. [`StoreError::Conflict`] on `email` when the
-    /// address is taken.
+    /// address is taken. Unless the address is known to be theirs, the
+    /// message that verifies it is queued in the same transaction.
     pub async fn create_person(&self, new: &NewPerson, now: Timestamp) -> Result<Person> {
         let sql = format!(
-            "INSERT INTO person (email, display_name, password_hash, locale, created_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING {PERSON_COLUMNS}"
+            "INSERT INTO person (email, display_name, password_hash, locale, created_at, \
+             email_verified_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING {PERSON_COLUMNS}"
         );
         let row: PersonRow = on_pool!(self, |pool| {
-            sqlx::query_as(&sql)
+            let mut tx = pool.begin_write().await?;
+            let row: PersonRow = sqlx::query_as(&sql)
                 .bind(new.email.as_str())
                 .bind(new.display_name.as_str())
                 .bind(&new.password_hash)
                 .bind(new.locale.code())
                 .bind(now.as_millis())
-                .fetch_one(pool)
+                .bind(new.verified.then_some(now.as_millis()))
+                .fetch_one(&mut *tx)
                 .await
-        })
-        .map_err(StoreError::conflict_as(Conflict::Email))?;
+                .map_err(StoreError::conflict_as(Conflict::Email))?;
+            if !new.verified {
+                queue_account_mail!(tx, PersonId(row.id), NoticeKind::VerifyEmail, now);
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(row)
+        })?;
         row.try_into()
     }
 

@@ -25,12 +25,13 @@ fn parsed<T>(
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct PersonRow {
-    id: i64,
+    pub(crate) id: i64,
     email: String,
     display_name: String,
     locale: String,
     time_zone: Option<String>,
     created_at: i64,
+    email_verified_at: Option<i64>,
 }
 
 impl TryFrom<PersonRow> for Person {
@@ -46,6 +47,7 @@ impl TryFrom<PersonRow> for Person {
                 .map(|name| parsed("person.time_zone", &name, Zone::named))
                 .transpose()?,
             created_at: Timestamp(row.created_at),
+            email_verified_at: row.email_verified_at.map(Timestamp),
         })
     }
 }

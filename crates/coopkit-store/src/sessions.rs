@@ -9,11 +9,11 @@ use crate::records::{maybe, Person, PersonRow};
 use crate::{on_pool, Result, Store, StoreError};
 
 const SESSION_PERSON: &str = "SELECT person.id, person.email, person.display_name, person.locale, \
-     person.time_zone, person.created_at FROM session JOIN person ON person.id = session.person_id \
+     person.time_zone, person.created_at, person.email_verified_at FROM session JOIN person ON person.id = session.person_id \
      WHERE session.token_hash = $1 AND session.expires_at > $2";
 
 const TOKEN_PERSON: &str = "SELECT person.id, person.email, person.display_name, person.locale, \
-     person.time_zone, person.created_at FROM api_token JOIN person ON person.id = api_token.person_id \
+     person.time_zone, person.created_at, person.email_verified_at FROM api_token JOIN person ON person.id = api_token.person_id \
      WHERE api_token.token_hash = $1";
 
 impl Store {

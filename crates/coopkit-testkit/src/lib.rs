@@ -10,8 +10,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: fail loudly
 
 mod client;
+mod smtp;
 
 use std::sync::Arc;
+
+pub use smtp::{Received, SmtpServer};
 
 use coopkit_app::{App, AppConfig};
 use coopkit_domain::{ManualClock, Timestamp};
@@ -377,6 +380,7 @@ impl TestServer {
             directory: Default::default(),
             trusted_proxies: coopkit_web::client::TrustedProxies::parse(trusted_proxies)
                 .expect("trusted proxies"),
+            mail_on: false,
         };
         let server = tokio::spawn(async move {
             coopkit_web::serve(listener, state, std::future::pending())

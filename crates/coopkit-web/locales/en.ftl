@@ -93,6 +93,7 @@ settings-time-zone = Time zone
 settings-time-zone-hint = Where the co-op keeps its clocks: times typed in its forms are read here, and its months and years begin here.
 settings-save = Save settings
 coop-settings-link = Settings
+coop-outbox-link = Email sent to members
 coop-time-zone = Time zone
 account-title = My account
 account-memberships = My co-ops
@@ -1016,3 +1017,125 @@ orders-to-send = Orders of my goods
 orders-mark-sent = Mark as sent
 error-not-your-sale = Only the seller of these goods can say they were sent.
 error-not-paid = This order is not paid.
+
+# Email: each kind's subject, one-line body (also a digest's item) and its
+# label on the settings page.
+mail-greeting = Hello { $name },
+mail-someone = Someone
+mail-open = Open it
+mail-why = You receive this as a member of { $coop } on coopkit.
+mail-settings = Choose which emails you receive
+mail-unsubscribe = Stop emails like this one
+mail-digest-subject = { $count ->
+    [one] Your daily digest: 1 piece of news
+   *[other] Your daily digest: { $count } pieces of news
+}
+mail-digest-intro = { $count ->
+    [one] Here is what happened since yesterday's digest.
+   *[other] Here are the { $count } things that happened since yesterday's digest.
+}
+mail-digest-why = You receive this digest because you chose it for these kinds of news.
+mail-verify_email-subject = Confirm your email address
+mail-verify_email-body = Follow the link below to confirm that this address is yours. Until you do, coopkit sends it nothing else.
+mail-verify_email-expiry = The link works for 48 hours, once.
+mail-verify_email-action = Confirm my address
+mail-verify_email-not-you = If you did not sign up, ignore this message: nothing will be sent to you again.
+mail-application_received-subject = { $coop }: a new application to join
+mail-application_received-body = { $actor } applied to join { $coop }. A coordinator decides.
+mail-application_received-label = Someone applies to join (coordinators)
+mail-application_decided-subject = { $outcome ->
+    [admitted] Welcome to { $coop }
+   *[other] Your application to { $coop }
+}
+mail-application_decided-body = { $outcome ->
+    [admitted] Your application to { $coop } was approved: you are a member now.
+   *[other] Your application to { $coop } was declined.
+}
+mail-application_decided-label = Your application is decided
+mail-booking_requested-subject = { $coop }: { $actor } asks to book you
+mail-booking_requested-body = { $actor } asked to book you in { $coop }. Accept or decline it.
+mail-booking_requested-label = Someone asks to book you
+mail-booking_accepted-subject = { $coop }: your booking is accepted
+mail-booking_accepted-body = { $actor } accepted your booking in { $coop }.
+mail-booking_accepted-label = Your booking is accepted
+mail-booking_declined-subject = { $coop }: your booking was declined
+mail-booking_declined-body = { $actor } declined your booking in { $coop }.
+mail-booking_declined-label = Your booking is declined
+mail-booking_disputed-subject = { $coop }: a booking is disputed
+mail-booking_disputed-body = { $actor } disputed a booking in { $coop }. A coordinator decides.
+mail-booking_disputed-label = A booking is disputed
+mail-booking_decided-subject = { $coop }: a disputed booking is decided
+mail-booking_decided-body = A coordinator of { $coop } refunded a disputed booking.
+mail-booking_decided-label = A dispute is decided
+mail-dispatch_offer-subject = { $coop }: a request for help you could take
+mail-dispatch_offer-body = The dispatch board of { $coop } offers you a request for help.
+mail-dispatch_offer-label = The dispatch board offers you work
+mail-vote_opened-subject = { $coop }: a vote is open
+mail-vote_opened-body = A vote is open in { $coop }. Cast your ballot before it closes.
+mail-vote_opened-label = A vote opens
+mail-vote_result-subject = { $coop }: a vote has closed
+mail-vote_result-body = A vote in { $coop } has closed. Read the result.
+mail-vote_result-label = A vote's result
+mail-task_claimed-subject = { $coop }: { $actor } claimed your task
+mail-task_claimed-body = { $actor } claimed a task you posted in { $coop }.
+mail-task_claimed-label = Your task is claimed
+mail-task_accepted-subject = { $coop }: your work on a task is accepted
+mail-task_accepted-body = Your delivery of a task in { $coop } was accepted and its bounty paid.
+mail-task_accepted-label = Your task work is accepted
+mail-order_paid-subject = { $coop }: an order of your work is paid
+mail-order_paid-body = { $actor } paid for an order of your work in { $coop }.
+mail-order_paid-label = An order of your work is paid
+mail-order_sent-subject = { $coop }: your order is on its way
+mail-order_sent-body = Your order in { $coop } was sent.
+mail-order_sent-label = Your order is sent
+mail-patronage_notice-subject = { $coop }: this year's surplus is returned
+mail-patronage_notice-body = { $coop } returned its surplus to its members. Your patronage notice is ready.
+mail-patronage_notice-label = Your patronage notice
+
+notifications-title = Email
+notifications-intro = Choose how you hear of each kind of news: at once, in one daily digest at 07:00 in your time zone, or never.
+notifications-kind = News
+notifications-delivery = How
+notifications-at_once = At once
+notifications-daily_digest = Daily digest
+notifications-never = Never
+notifications-save = Save choices
+notifications-saved = Your choices are saved.
+notifications-verified = Mail goes to { $email }.
+notifications-unverified = Your address { $email } is not confirmed yet: nothing but the confirmation link is sent to it. Follow the link in that message.
+notifications-resend = Send the link again
+notifications-resent = A new link is on its way. Check your inbox, and your spam folder.
+notifications-resend-wait = A link was sent less than ten minutes ago. Check your inbox, and your spam folder.
+notifications-mail-off = This server sends no email yet: its operator has not set it up.
+account-notifications = Email
+account-notifications-link = Choose which emails you receive
+verify-title = Address confirmed
+verify-done = Thank you: your address is confirmed. You will now receive the news you chose.
+verify-failed-title = This link does not work
+verify-failed = It has expired, it was used already, or your address changed after it was sent. Ask for a new one on your email settings.
+unsubscribe-title = Stop these emails
+unsubscribe-confirm = Stop receiving emails like the one that brought you here?
+unsubscribe-submit = Stop them
+unsubscribe-done = You will no longer receive: { $label }.
+unsubscribe-done-digest = Your daily digest is stopped.
+unsubscribe-change = You can change this any time on your email settings.
+unsubscribe-failed = This link does not work any more. Choose what you receive on your email settings.
+outbox-title = Outbox
+outbox-intro = The last 200 emails to members, newest first.
+outbox-empty = No email yet.
+outbox-to = To
+outbox-kind = About
+outbox-state = State
+outbox-when = When
+outbox-answer = The mail server's answer
+outbox-deleted = A deleted account
+outbox-digest = in the daily digest
+outbox-attempts = { $count ->
+    [one] 1 try
+   *[other] { $count } tries
+}
+mail-state-queued = Waiting
+mail-state-failing = Failing, tried again later
+mail-state-sent = Sent
+mail-state-failed = Not delivered
+mail-state-skipped = Not sent

@@ -92,6 +92,7 @@ settings-time-zone = Zona horaria
 settings-time-zone-hint = Dónde lleva la cooperativa sus relojes: las horas escritas en sus formularios se leen aquí, y sus meses y años empiezan aquí.
 settings-save = Guardar ajustes
 coop-settings-link = Ajustes
+coop-outbox-link = Correo enviado a socias y socios
 coop-time-zone = Zona horaria
 account-title = Mi cuenta
 account-memberships = Mis cooperativas
@@ -1014,3 +1015,125 @@ orders-to-send = Pedidos de mis productos
 orders-mark-sent = Marcar como enviado
 error-not-your-sale = Solo quien vende estos productos puede decir que se enviaron.
 error-not-paid = Este pedido no está pagado.
+
+# Correo: el asunto de cada tipo, su línea (también en el resumen) y su
+# nombre en la página de ajustes.
+mail-greeting = Hola, { $name }:
+mail-someone = Alguien
+mail-open = Abrir
+mail-why = Recibes esto como socia o socio de { $coop } en coopkit.
+mail-settings = Elegir qué correos recibes
+mail-unsubscribe = No recibir más correos como este
+mail-digest-subject = { $count ->
+    [one] Tu resumen diario: 1 novedad
+   *[other] Tu resumen diario: { $count } novedades
+}
+mail-digest-intro = { $count ->
+    [one] Esto es lo que pasó desde el resumen de ayer.
+   *[other] Estas son las { $count } cosas que pasaron desde el resumen de ayer.
+}
+mail-digest-why = Recibes este resumen porque lo elegiste para estos tipos de novedades.
+mail-verify_email-subject = Confirma tu dirección de correo
+mail-verify_email-body = Sigue el enlace de abajo para confirmar que esta dirección es tuya. Hasta entonces, coopkit no le envía nada más.
+mail-verify_email-expiry = El enlace funciona durante 48 horas, una sola vez.
+mail-verify_email-action = Confirmar mi dirección
+mail-verify_email-not-you = Si no te registraste, ignora este mensaje: no se te enviará nada más.
+mail-application_received-subject = { $coop }: una nueva solicitud para unirse
+mail-application_received-body = { $actor } solicitó unirse a { $coop }. Decide una coordinadora o un coordinador.
+mail-application_received-label = Alguien solicita unirse (coordinación)
+mail-application_decided-subject = { $outcome ->
+    [admitted] Bienvenida a { $coop }
+   *[other] Tu solicitud a { $coop }
+}
+mail-application_decided-body = { $outcome ->
+    [admitted] Tu solicitud a { $coop } fue aprobada: ya eres socia o socio.
+   *[other] Tu solicitud a { $coop } fue rechazada.
+}
+mail-application_decided-label = Se decide tu solicitud
+mail-booking_requested-subject = { $coop }: { $actor } quiere reservarte
+mail-booking_requested-body = { $actor } pidió reservarte en { $coop }. Acéptala o recházala.
+mail-booking_requested-label = Alguien quiere reservarte
+mail-booking_accepted-subject = { $coop }: tu reserva está aceptada
+mail-booking_accepted-body = { $actor } aceptó tu reserva en { $coop }.
+mail-booking_accepted-label = Aceptan tu reserva
+mail-booking_declined-subject = { $coop }: tu reserva fue rechazada
+mail-booking_declined-body = { $actor } rechazó tu reserva en { $coop }.
+mail-booking_declined-label = Rechazan tu reserva
+mail-booking_disputed-subject = { $coop }: una reserva está en disputa
+mail-booking_disputed-body = { $actor } abrió una disputa sobre una reserva en { $coop }. Decide la coordinación.
+mail-booking_disputed-label = Una reserva entra en disputa
+mail-booking_decided-subject = { $coop }: se decidió una reserva en disputa
+mail-booking_decided-body = La coordinación de { $coop } reembolsó una reserva en disputa.
+mail-booking_decided-label = Se decide una disputa
+mail-dispatch_offer-subject = { $coop }: una petición de ayuda que podrías aceptar
+mail-dispatch_offer-body = El tablero de { $coop } te ofrece una petición de ayuda.
+mail-dispatch_offer-label = El tablero te ofrece trabajo
+mail-vote_opened-subject = { $coop }: hay una votación abierta
+mail-vote_opened-body = Hay una votación abierta en { $coop }. Vota antes de que cierre.
+mail-vote_opened-label = Se abre una votación
+mail-vote_result-subject = { $coop }: una votación ha cerrado
+mail-vote_result-body = Una votación de { $coop } ha cerrado. Lee el resultado.
+mail-vote_result-label = El resultado de una votación
+mail-task_claimed-subject = { $coop }: { $actor } tomó tu tarea
+mail-task_claimed-body = { $actor } tomó una tarea que publicaste en { $coop }.
+mail-task_claimed-label = Alguien toma tu tarea
+mail-task_accepted-subject = { $coop }: aceptaron tu trabajo en una tarea
+mail-task_accepted-body = Aceptaron tu entrega de una tarea en { $coop } y se pagó su recompensa.
+mail-task_accepted-label = Aceptan tu trabajo en una tarea
+mail-order_paid-subject = { $coop }: pagaron un pedido de tu obra
+mail-order_paid-body = { $actor } pagó un pedido de tu obra en { $coop }.
+mail-order_paid-label = Pagan un pedido de tu obra
+mail-order_sent-subject = { $coop }: tu pedido va en camino
+mail-order_sent-body = Tu pedido en { $coop } fue enviado.
+mail-order_sent-label = Envían tu pedido
+mail-patronage_notice-subject = { $coop }: se reparte el excedente del año
+mail-patronage_notice-body = { $coop } devolvió su excedente a sus socias y socios. Tu aviso de retorno está listo.
+mail-patronage_notice-label = Tu aviso de retorno
+
+notifications-title = Correo
+notifications-intro = Elige cómo te enteras de cada tipo de novedad: al momento, en un resumen diario a las 07:00 de tu zona horaria, o nunca.
+notifications-kind = Novedad
+notifications-delivery = Cómo
+notifications-at_once = Al momento
+notifications-daily_digest = Resumen diario
+notifications-never = Nunca
+notifications-save = Guardar
+notifications-saved = Tus elecciones están guardadas.
+notifications-verified = El correo va a { $email }.
+notifications-unverified = Tu dirección { $email } aún no está confirmada: solo se le envía el enlace de confirmación. Sigue el enlace de ese mensaje.
+notifications-resend = Enviar el enlace otra vez
+notifications-resent = Un enlace nuevo va en camino. Mira tu bandeja de entrada y la de spam.
+notifications-resend-wait = Se envió un enlace hace menos de diez minutos. Mira tu bandeja de entrada y la de spam.
+notifications-mail-off = Este servidor aún no envía correo: quien lo administra no lo ha configurado.
+account-notifications = Correo
+account-notifications-link = Elegir qué correos recibes
+verify-title = Dirección confirmada
+verify-done = Gracias: tu dirección está confirmada. Desde ahora recibes las novedades que elegiste.
+verify-failed-title = Este enlace no funciona
+verify-failed = Ha caducado, ya se usó, o tu dirección cambió después de enviarlo. Pide uno nuevo en tus ajustes de correo.
+unsubscribe-title = Dejar de recibir estos correos
+unsubscribe-confirm = ¿Dejar de recibir correos como el que te trajo aquí?
+unsubscribe-submit = Dejar de recibirlos
+unsubscribe-done = Ya no recibirás: { $label }.
+unsubscribe-done-digest = Tu resumen diario está detenido.
+unsubscribe-change = Puedes cambiarlo cuando quieras en tus ajustes de correo.
+unsubscribe-failed = Este enlace ya no funciona. Elige qué recibes en tus ajustes de correo.
+outbox-title = Correo enviado
+outbox-intro = Los últimos 200 correos a socias y socios, del más reciente al más antiguo.
+outbox-empty = Aún no hay correos.
+outbox-to = Para
+outbox-kind = Sobre
+outbox-state = Estado
+outbox-when = Cuándo
+outbox-answer = La respuesta del servidor de correo
+outbox-deleted = Una cuenta borrada
+outbox-digest = en el resumen diario
+outbox-attempts = { $count ->
+    [one] 1 intento
+   *[other] { $count } intentos
+}
+mail-state-queued = En espera
+mail-state-failing = Falla, se reintentará
+mail-state-sent = Enviado
+mail-state-failed = No entregado
+mail-state-skipped = No enviado

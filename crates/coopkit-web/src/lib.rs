@@ -12,6 +12,7 @@ mod error;
 mod formats;
 mod forms;
 mod i18n;
+pub mod mail;
 mod pages;
 mod params;
 mod security;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub directory: DirectorySettings,
     /// Proxies whose `Forwarded`/`X-Forwarded-For` headers are believed.
     pub trusted_proxies: client::TrustedProxies,
+    /// Whether an SMTP server is set: pages tell people when mail is off.
+    pub mail_on: bool,
 }
 
 /// The directory's map and open-data settings.

@@ -23,6 +23,33 @@ pub struct Config {
     pub uploads: Uploads,
     #[serde(default)]
     pub coops: Coops,
+    #[serde(default)]
+    pub mail: Mail,
+}
+
+/// Outgoing mail.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mail {
+    /// The SMTP server: `smtp://host:port` (plain, a relay on the same
+    /// machine), `smtps://user:password@host` (TLS), or
+    /// `smtp://user:password@host?tls=required` (STARTTLS). Empty: mail
+    /// is off.
+    pub smtp_url: String,
+    /// Whom messages are from, as `Name <address>`.
+    pub from: String,
+    /// Seconds between two looks at the outbox.
+    pub every_seconds: u64,
+}
+
+impl Default for Mail {
+    fn default() -> Self {
+        Mail {
+            smtp_url: String::new(),
+            from: "coopkit <coopkit@localhost>".to_owned(),
+            every_seconds: 5,
+        }
+    }
 }
 
 /// Who may found co-ops on this server.
@@ -169,6 +196,7 @@ impl Default for Config {
             directory: Directory::default(),
             uploads: Uploads::default(),
             coops: Coops::default(),
+            mail: Mail::default(),
         }
     }
 }
@@ -218,6 +246,10 @@ impl Config {
             "invalid configuration: log.format must be \"text\" or \"json\", not {:?}",
             config.log.format
         );
+        anyhow::ensure!(
+            config.mail.every_seconds > 0,
+            "invalid configuration: mail.every_seconds must be at least 1"
+        );
         for email in &config.coops.operators {
             anyhow::ensure!(
                 coopkit_domain::Email::parse(email).is_ok(),
@@ -255,6 +287,10 @@ impl Config {
             ("founders", "Who may found a co-op: \"anyone\" with an account, or \"operators\" only. New co-ops are listed publicly once they have a description and a profile."),
             ("operators", "The operators' email addresses, e.g. [\"ops@example.org\"]: they may always found co-ops."),
             ("founded_per_account", "How many co-ops one account may found (operators: any number)."),
+            ("[mail]", ""),
+            ("smtp_url", "The SMTP server: \"smtp://host:port\" (plain, for a relay on this machine), \"smtps://user:password@host\" (TLS) or \"smtp://user:password@host?tls=required\" (STARTTLS). Empty: mail is off, and pages say so to admins."),
+            ("from", "Whom messages are from, as \"Name <address@example.org>\"."),
+            ("every_seconds", "Seconds between two looks at the outbox."),
         ];
         let rendered = toml::to_string(&Config::default()).unwrap_or_default();
         let mut out = String::from(

@@ -3,6 +3,8 @@
 mod bench;
 mod config;
 mod directory;
+mod mail;
+mod periodic;
 mod simulate;
 
 use std::io::Write;
@@ -64,6 +66,9 @@ enum Command {
     /// Try token policies on a simulated co-op before its members live them.
     #[command(subcommand)]
     Simulate(simulate::SimulateCommand),
+    /// Check that mail reaches people.
+    #[command(subcommand)]
+    Mail(mail::MailCommand),
     /// Measure how fast coopkit does its work (build with --release).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -262,6 +267,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Events(args)) => print(&bench::events::run(args).await?),
         Command::Directory(command) => print(&directory::run(config_file, command).await?),
         Command::Count(args) => print(&count(args)?),
+        Command::Mail(command) => print(&mail::run(config_file, command).await?),
         Command::Simulate(command) => print(&simulate::run(command)?),
         Command::Demo(args) => {
             let overrides = Overrides {
@@ -649,12 +655,20 @@ async fn serve(config: &Config, app: App, banner: &[String]) -> anyhow::Result<(
         .await
         .context("cannot build the directory's search index")?;
     tracing::info!(organisations, "directory indexed");
-    let purge = tokio::spawn(purge_expired_periodically(app.clone()));
+    let purge = tokio::spawn(periodic::purge_expired(app.clone()));
     // Where the hosted co-ops' profiles say they are.
     let base = Some(config.server.public_url.trim_end_matches('/').to_owned())
         .filter(|url| !url.is_empty())
         .unwrap_or_else(|| format!("http://{bound}"));
-    let market = tokio::spawn(market_tick_periodically(app.clone(), base));
+    let postman = mail::postman(config)?;
+    let mail_on = postman.is_some();
+    let mail = tokio::spawn(coopkit_web::mail::deliver_periodically(
+        app.clone(),
+        postman,
+        coopkit_web::mail::WebComposer::new(&base),
+        Duration::from_secs(config.mail.every_seconds),
+    ));
+    let market = tokio::spawn(periodic::tick_every_minute(app.clone(), base));
     let trusted_proxies =
         coopkit_web::client::TrustedProxies::parse(&config.server.trusted_proxies)
             .map_err(|problem| anyhow::anyhow!("server.trusted_proxies: {problem}"))?;
@@ -672,82 +686,17 @@ async fn serve(config: &Config, app: App, banner: &[String]) -> anyhow::Result<(
             tiles_attribution: config.directory.tiles_attribution.clone(),
             licence,
         },
+        mail_on,
     };
     coopkit_web::serve(listener, state, shutdown_signal())
         .await
         .context("the server stopped")?;
     purge.abort();
     market.abort();
+    mail.abort();
     app.close().await;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// Forgets expired sessions every hour, so the table does not grow
-/// forever, and removes uploaded files no item names (an upload whose item
-/// was never written), once they are an hour old.
-async fn purge_expired_periodically(app: App) {
-    let mut every_hour = tokio::time::interval(Duration::from_secs(60 * 60));
-    loop {
-        every_hour.tick().await;
-        match app.purge_expired().await {
-            Ok(count) => tracing::debug!(count, "expired sessions purged"),
-            Err(error) => tracing::warn!(%error, "could not purge expired sessions"),
-        }
-        match app.sweep_files(coopkit_app::catalogue::SWEEP_GRACE).await {
-            Ok(0) => {}
-            Ok(count) => tracing::info!(count, "unnamed files removed"),
-            Err(error) => tracing::warn!(%error, "could not sweep unnamed files"),
-        }
-    }
-}
-
-/// Settles bookings whose time passed undisputed, and finishes any
-/// booking's ledger step a crash cut short; opens and closes votes;
-/// applies each co-op's month (issuance, demurrage, dues) once it begins;
-/// lists newly hosted co-ops in the directory; every hour, also offers
-/// open requests to providers (the scheduled matching run).
-async fn market_tick_periodically(app: App, base: String) {
-    let mut every_minute = tokio::time::interval(Duration::from_secs(60));
-    let mut minutes = 0u32;
-    loop {
-        every_minute.tick().await;
-        if minutes.is_multiple_of(60) {
-            match app.match_all_coops().await {
-                Ok(0) => {}
-                Ok(offers) => tracing::info!(offers, "scheduled matching run"),
-                Err(error) => tracing::warn!(%error, "scheduled matching run failed"),
-            }
-        }
-        minutes = minutes.wrapping_add(1);
-        match app.market_tick().await {
-            Ok(report) if report != Default::default() => {
-                tracing::info!(
-                    completed = report.completed,
-                    repaired = report.repaired,
-                    "market tick"
-                )
-            }
-            Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "market tick failed"),
-        }
-        // Opens and closes votes on time even when nobody looks.
-        if let Err(error) = app.governance_tick().await {
-            tracing::warn!(%error, "governance tick failed");
-        }
-        // Each co-op's month, once it has begun in the co-op's zone.
-        match app.monthly_tick().await {
-            // Each month applied is logged where it is applied.
-            Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "monthly tick failed"),
-        }
-        // A co-op founded since puts itself in the directory.
-        match app.sync_hosted_coops(&base).await {
-            Ok(Some(report)) => tracing::info!(coops = report.rows_read, "hosted co-ops listed"),
-            Ok(None) => {}
-            Err(error) => tracing::warn!(%error, "listing the hosted co-ops failed"),
-        }
-    }
 }
 
 /// Completes on Ctrl-C or SIGTERM; the server then finishes what it is

@@ -24,6 +24,7 @@ each_backend! {
                     display_name: DisplayName::parse("F").unwrap(),
                     password_hash: "!".into(),
                     locale: Locale::En,
+                    verified: true,
                 },
                 TEST_START,
             )

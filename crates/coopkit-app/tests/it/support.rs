@@ -16,6 +16,7 @@ pub async fn person(store: &Store, name: &str) -> PersonId {
                 display_name: DisplayName::parse(name).unwrap(),
                 password_hash: "!".into(),
                 locale: Locale::En,
+                verified: true,
             },
             TEST_START,
         )

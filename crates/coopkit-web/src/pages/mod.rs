@@ -13,6 +13,7 @@ mod dispatch;
 mod forecasts;
 mod fund;
 mod ledger;
+mod mail;
 mod market;
 mod patronage;
 mod proposals;
@@ -67,6 +68,11 @@ fn open_pages() -> Router<AppState> {
         .route("/login", get(session::login_form).post(session::login))
         .route("/lang", post(session::switch_language))
         .route("/account", get(account::show))
+        .route("/verify-email/{token}", get(mail::verify))
+        .route(
+            "/unsubscribe/{token}",
+            get(mail::unsubscribe_form).post(mail::unsubscribe),
+        )
         .route("/calendar/{file}", get(dispatch::calendar_feed))
         .route("/c/{slug}", get(coop::show))
         .route("/c/{slug}/members", get(coop::members))
@@ -127,6 +133,8 @@ fn account_actions() -> Router<AppState> {
         .route("/account/password", post(account::change_password))
         .route("/account/sessions/{handle}/end", post(account::end_session))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/account/notifications", get(mail::show).post(mail::save))
+        .route("/account/verification", post(mail::resend_verification))
         .route("/c/{slug}/join", post(coop::join))
         .route("/directory/org/{id}/edits", post(directory::suggest))
 }
@@ -182,6 +190,7 @@ fn member_actions() -> Router<AppState> {
 fn coordinator_pages() -> Router<AppState> {
     Router::new()
         .route("/c/{slug}/approvals", get(coop::approvals))
+        .route("/c/{slug}/outbox", get(mail::outbox))
         .route("/c/{slug}/approvals/{membership}", post(coop::decide))
         .route("/c/{slug}/ledger/cash-dues", post(accounts::cash_dues))
         .route(

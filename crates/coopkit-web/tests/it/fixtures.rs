@@ -51,9 +51,9 @@ pub async fn coop(server: &TestServer, slug: &str, founder: &str, approval: bool
     admin
 }
 
-/// A member of `slug`, admitted by `admin`.
-pub async fn member(server: &TestServer, slug: &str, admin: &Client, name: &str) -> Client {
-    let person = api_person(server, name).await;
+/// `person` applies to join `slug` as a worker; the membership as the API
+/// answered it.
+pub async fn apply(person: &Client, slug: &str) -> coopkit_testkit::Reply {
     let joined = person
         .post_json(
             &format!("/api/v1/coops/{slug}/membership"),
@@ -61,6 +61,13 @@ pub async fn member(server: &TestServer, slug: &str, admin: &Client, name: &str)
         )
         .await;
     joined.assert_status(201);
+    joined
+}
+
+/// A member of `slug`, admitted by `admin`.
+pub async fn member(server: &TestServer, slug: &str, admin: &Client, name: &str) -> Client {
+    let person = api_person(server, name).await;
+    let joined = apply(&person, slug).await;
     if joined.json()["status"] == "pending" {
         let id = joined.json()["id"].as_i64().unwrap();
         admin

@@ -12,6 +12,7 @@ mod fixtures;
 mod forecasts;
 mod isolation;
 mod ledger;
+mod mail;
 mod market;
 mod notation;
 mod own_account;

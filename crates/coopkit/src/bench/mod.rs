@@ -92,6 +92,7 @@ async fn bench_coop(store: &Store) -> anyhow::Result<coopkit_domain::CoopId> {
                 display_name: DisplayName::parse("Benchmark").map_err(|_| bad("name"))?,
                 password_hash: "!".into(),
                 locale: Locale::En,
+                verified: true,
             },
             SystemClock.now(),
         )

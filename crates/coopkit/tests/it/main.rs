@@ -5,4 +5,5 @@
 
 mod commands;
 mod crash;
+mod mail;
 mod support;

@@ -25,12 +25,18 @@ pub struct Running {
 impl Running {
     /// Starts `coopkit ARGS --addr 127.0.0.1:PORT` and waits for its banner.
     pub fn start(args: &[&str]) -> Running {
+        Running::start_with(args, &[])
+    }
+
+    /// [`Running::start`], with these variables in its environment.
+    pub fn start_with(args: &[&str], env: &[(&str, &str)]) -> Running {
         let port = free_port();
         let addr = format!("127.0.0.1:{port}");
         let mut child = Command::new(COOPKIT)
             .args(args)
             .args(["--addr", &addr])
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -1,10 +1,12 @@
 //! Joining a co-op and paying in person, in Chromium.
 
-use coopkit_testkit::TestServer;
+use coopkit_app::mail::Postman;
+use coopkit_testkit::{SmtpServer, TestServer};
 use fantoccini::Locator;
 
 use super::*;
 use crate::fixtures::{coop, email_of, PASSWORD};
+use crate::mail::{deliver, FROM};
 
 #[tokio::test]
 async fn sign_up_join_approve_and_see_the_members_in_chromium() {
@@ -15,6 +17,10 @@ async fn sign_up_join_approve_and_see_the_members_in_chromium() {
     coop(&server, "story-sitters", "Sofia Coordinator", true).await;
     let base = &server.base_url;
     let b = &browser;
+    // Mail goes through a real SMTP server, as the server's worker sends it.
+    let smtp = SmtpServer::start().expect("an SMTP server beside the browser");
+    let postman = Postman::new(&smtp.url(), FROM).unwrap();
+    let deliver = || deliver(&server.app, &server, &postman);
 
     // A parent signs up, in English.
     b.client.goto(&format!("{base}/signup")).await.unwrap();
@@ -25,6 +31,20 @@ async fn sign_up_join_approve_and_see_the_members_in_chromium() {
     b.click("main form button[type=submit]").await;
     b.wait_for_text("Pablo Parent").await;
 
+    // He confirms his address from the link in the message he received;
+    // the coordinator (signed up before him) confirms hers too.
+    deliver().await;
+    for (address, who) in [
+        ("pablo@example.coop", "Pablo"),
+        (email_of("Sofia Coordinator").as_str(), "Sofia"),
+    ] {
+        let sent = smtp.received_by(address);
+        assert_eq!(sent.len(), 1, "{who}: one verification message");
+        let link = sent[0].link("/verify-email/").expect("a verification link");
+        b.client.goto(&link).await.unwrap();
+        b.wait_for_text("your address is confirmed").await;
+    }
+
     // ... and applies to join.
     b.client
         .goto(&format!("{base}/c/story-sitters"))
@@ -34,6 +54,22 @@ async fn sign_up_join_approve_and_see_the_members_in_chromium() {
     b.click("form[action='/c/story-sitters/join'] button").await;
     b.wait_for_text("Your application is waiting for a coordinator.")
         .await;
+    // Pablo wants news of votes once a day: the settings page keeps it.
+    b.client
+        .goto(&format!("{base}/account/notifications"))
+        .await
+        .unwrap();
+    b.wait_for_text("Mail goes to pablo@example.coop").await;
+    b.assert_fits_width().await;
+    b.client
+        .find(Locator::Css("#kind-vote_opened option[value=daily_digest]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.click("#notifications-save").await;
+    b.wait_for_text("Your choices are saved.").await;
     b.click("form[action='/logout'] button").await;
     b.wait_for_text("Sign up").await;
 
@@ -60,6 +96,34 @@ async fn sign_up_join_approve_and_see_the_members_in_chromium() {
     assert!(queue.contains("Pablo Parent"), "{queue}");
     b.click("button[value=admit]").await;
     b.wait_for_text("No hay solicitudes pendientes.").await;
+
+    // The application reached her by mail, in the Spanish she chose; her
+    // outbox says it was sent, and Pablo is told he is in, in English.
+    deliver().await;
+    let to_sofia = smtp.received_by(&email_of("Sofia Coordinator"));
+    assert!(
+        to_sofia
+            .iter()
+            .any(|m| m.subject == "Co-op story-sitters: una nueva solicitud para unirse"),
+        "{to_sofia:?}"
+    );
+    b.client
+        .goto(&format!("{base}/c/story-sitters/outbox"))
+        .await
+        .unwrap();
+    let outbox = b.wait_for_text("Correo enviado").await;
+    b.assert_fits_width().await;
+    assert!(
+        outbox.contains("Enviado") && outbox.contains("Sofia Coordinator"),
+        "{outbox}"
+    );
+    let welcome = smtp.received_by("pablo@example.coop");
+    assert!(
+        welcome
+            .iter()
+            .any(|m| m.subject == "Welcome to Co-op story-sitters"),
+        "{welcome:?}"
+    );
     b.click("form[action='/logout'] button").await;
     b.wait_for_text("Crear cuenta").await;
 
