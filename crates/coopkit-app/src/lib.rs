@@ -16,6 +16,7 @@ pub mod mail;
 pub mod market;
 mod memberships;
 mod own_account;
+mod password_reset;
 pub mod patronage;
 pub mod referrals;
 mod views;
@@ -33,6 +34,7 @@ pub use coops::{CoopPage, FoundCoop};
 pub use error::{AppError, Result};
 pub use memberships::JoinOutcome;
 pub use own_account::SessionView;
+pub use password_reset::RESET_LINK_MS;
 
 /// The entities use cases hand back, gathered from the pure crates that
 /// define them (none is the store's: it only reads and writes them).

@@ -18,6 +18,9 @@ pub enum NoticeKind {
     /// The link that proves an address is theirs. Always sent, at once,
     /// to the address it proves.
     VerifyEmail,
+    /// The link that sets a new password. Always sent, at once, to the
+    /// account's address, verified or not: following it proves it.
+    PasswordReset,
     ApplicationReceived,
     ApplicationDecided,
     BookingRequested,
@@ -39,8 +42,9 @@ pub enum NoticeKind {
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 16] = [
+    pub const ALL: [NoticeKind; 17] = [
         NoticeKind::VerifyEmail,
+        NoticeKind::PasswordReset,
         NoticeKind::ApplicationReceived,
         NoticeKind::ApplicationDecided,
         NoticeKind::BookingRequested,
@@ -61,6 +65,7 @@ impl NoticeKind {
     pub fn as_str(self) -> &'static str {
         match self {
             NoticeKind::VerifyEmail => "verify_email",
+            NoticeKind::PasswordReset => "password_reset",
             NoticeKind::ApplicationReceived => "application_received",
             NoticeKind::ApplicationDecided => "application_decided",
             NoticeKind::BookingRequested => "booking_requested",
@@ -87,7 +92,7 @@ impl NoticeKind {
     /// not yet verified (they are how it is verified), at once, and cannot
     /// be turned off.
     pub fn is_account(self) -> bool {
-        matches!(self, NoticeKind::VerifyEmail)
+        matches!(self, NoticeKind::VerifyEmail | NoticeKind::PasswordReset)
     }
 
     /// The kinds a person chooses for, in the order a settings page lists

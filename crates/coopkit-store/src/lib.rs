@@ -26,6 +26,7 @@ mod market;
 mod memberships;
 mod orders;
 mod own_account;
+mod password_resets;
 mod patronage;
 mod payment_requests;
 mod people;
@@ -50,6 +51,7 @@ pub use ledger_months::MonthApplied;
 pub use market::{Badge, Category, ProviderListing, ProviderProfile, Service, ServiceArea};
 pub use orders::{NewOrder, Order, OrderLine};
 pub use own_account::SessionRecord;
+pub use password_resets::ResetRequests;
 pub use records::*;
 pub use tasks::{NewTask, Task, TaskId};
 

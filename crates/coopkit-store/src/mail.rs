@@ -399,10 +399,15 @@ impl Store {
     }
 
     /// Forgets messages queued before `before` (sent, given up, or past
-    /// any try by then) and links that expired before `now`. Returns the
-    /// messages forgotten.
+    /// any try by then), links that expired before `now`, and password
+    /// reset requests an hour old. Returns the messages forgotten.
     pub async fn purge_mail(&self, before: Timestamp, now: Timestamp) -> Result<u64> {
+        let hour_ago = now.plus_millis(-60 * 60 * 1000);
         let purged = on_pool!(self, |pool| {
+            sqlx::query("DELETE FROM password_reset_request WHERE at < $1")
+                .bind(hour_ago.as_millis())
+                .execute(pool)
+                .await?;
             let done = sqlx::query("DELETE FROM mail_outbox WHERE queued_at < $1")
                 .bind(before.as_millis())
                 .execute(pool)

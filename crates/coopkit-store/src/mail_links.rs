@@ -6,6 +6,7 @@ use coopkit_domain::{Delivery, Email, NoticeKind, PersonId, Timestamp};
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 const VERIFY_EMAIL: &str = "verify_email";
+pub(crate) const PASSWORD_RESET: &str = "password_reset";
 const UNSUBSCRIBE: &str = "unsubscribe";
 
 impl Store {
@@ -22,6 +23,28 @@ impl Store {
             digest,
             person,
             VERIFY_EMAIL,
+            Some(email.as_str()),
+            None,
+            now,
+            expires_at,
+        )
+        .await
+    }
+
+    /// Keeps a link that sets a new password for `person`, sent to
+    /// `email`, until `expires_at`.
+    pub async fn add_reset_link(
+        &self,
+        digest: &str,
+        person: PersonId,
+        email: &Email,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        self.add_link(
+            digest,
+            person,
+            PASSWORD_RESET,
             Some(email.as_str()),
             None,
             now,

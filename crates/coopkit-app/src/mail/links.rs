@@ -35,6 +35,22 @@ impl App {
         digest: bool,
     ) -> Result<Tokens> {
         let now = self.clock.now();
+        if kind == NoticeKind::PasswordReset {
+            let token = crate::new_secret();
+            self.store
+                .add_reset_link(
+                    &stored(&token),
+                    to.person,
+                    &to.email,
+                    now,
+                    now.plus_millis(crate::RESET_LINK_MS),
+                )
+                .await?;
+            return Ok(Tokens {
+                reset: Some(token),
+                ..Tokens::default()
+            });
+        }
         if kind == NoticeKind::VerifyEmail {
             let token = crate::new_secret();
             self.store
@@ -48,7 +64,7 @@ impl App {
                 .await?;
             return Ok(Tokens {
                 verify: Some(token),
-                unsubscribe: None,
+                ..Tokens::default()
             });
         }
         let token = crate::new_secret();
@@ -62,8 +78,8 @@ impl App {
             )
             .await?;
         Ok(Tokens {
-            verify: None,
             unsubscribe: Some(token),
+            ..Tokens::default()
         })
     }
 

@@ -97,6 +97,8 @@ pub struct Notice {
 pub struct Tokens {
     /// Proves the address (a verification message).
     pub verify: Option<String>,
+    /// Sets a new password (a reset message).
+    pub reset: Option<String>,
     /// Turns the kind (or a digest's kinds) off.
     pub unsubscribe: Option<String>,
 }

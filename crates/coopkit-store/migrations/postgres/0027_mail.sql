@@ -46,8 +46,8 @@ CREATE INDEX mail_outbox_coop ON mail_outbox (coop_id, id);
 CREATE TABLE mail_link (
     digest     TEXT    PRIMARY KEY,
     person_id  BIGINT  NOT NULL REFERENCES person (id) ON DELETE CASCADE,
-    purpose    TEXT    NOT NULL CHECK (purpose IN ('verify_email', 'unsubscribe')),
-    -- verify_email: the address it proves.
+    purpose    TEXT    NOT NULL CHECK (purpose IN ('verify_email', 'password_reset', 'unsubscribe')),
+    -- verify_email and password_reset: the address it was sent to.
     email      TEXT,
     -- unsubscribe: the kind it turns off.
     kind       TEXT,
@@ -56,6 +56,17 @@ CREATE TABLE mail_link (
     used_at    BIGINT
 );
 CREATE INDEX mail_link_person ON mail_link (person_id);
+
+-- Requests to reset a password, by client and by the SHA-256 of the
+-- address asked for (not the address: most asked for are nobody's), to
+-- limit them; forgotten after an hour.
+CREATE TABLE password_reset_request (
+    client       TEXT    NOT NULL,
+    email_digest TEXT    NOT NULL,
+    at           BIGINT  NOT NULL
+);
+CREATE INDEX password_reset_request_email ON password_reset_request (email_digest, at);
+CREATE INDEX password_reset_request_client ON password_reset_request (client, at);
 
 -- Mail tells of what happens from now on, not of the history before it.
 INSERT INTO event_cursor (consumer, position)

@@ -62,6 +62,8 @@ fn groups() -> [(Access, OpenApiRouter<AppState>); 5] {
         .routes(routes!(coops::get_coop))
         .routes(routes!(people::sign_up))
         .routes(routes!(people::create_token))
+        .routes(routes!(people::request_password_reset))
+        .routes(routes!(people::reset_password))
         .routes(routes!(ledger::list_currencies))
         .routes(routes!(directory::search));
     let account = OpenApiRouter::new()

@@ -1,12 +1,15 @@
-//! Accounts: signing up, tokens, and who am I.
+//! Accounts: signing up, tokens, who am I, and a forgotten password.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use coopkit_app::{LoginAttempt, SignUp};
 use coopkit_domain::Locale;
 
-use super::dto::{MeDto, PersonDto, SignUpRequest, TokenDto, TokenRequest};
+use super::dto::{
+    MeDto, NewPasswordRequest, PasswordResetRequest, PersonDto, SignUpRequest, TokenDto,
+    TokenRequest,
+};
 use super::extract::{ApiCaller, ApiJson};
 use crate::error::{ApiError, Problem};
 use crate::pages::ClientAddr;
@@ -94,4 +97,45 @@ pub async fn create_token(
             token: token.secret,
         }),
     ))
+}
+
+/// Asks for a link to set a new password, mailed to the address if it
+/// has an account. The answer is the same whether it has or not.
+#[utoipa::path(post, path = "/api/v1/password-resets", tag = "people",
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "If the address has an account, a link is on its way to it"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests for the address or from this client", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn request_password_reset(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    ApiJson(request): ApiJson<PasswordResetRequest>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .app
+        .request_password_reset(&request.email, &client)
+        .await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Sets a new password with the token of a reset link, once. Every
+/// browser logged in to the account is logged out; its API tokens stay
+/// (the account page lists them, to revoke).
+#[utoipa::path(post, path = "/api/v1/password-resets/{token}", tag = "people",
+    params(("token" = String, Path, description = "The token at the end of the link")),
+    request_body = NewPasswordRequest,
+    responses(
+        (status = 204, description = "The password is set"),
+        (status = 404, description = "The link is unknown, used or expired", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    ApiJson(request): ApiJson<NewPasswordRequest>,
+) -> Result<StatusCode, ApiError> {
+    state.app.reset_password(&token, &request.password).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -172,26 +172,32 @@ impl Composer for WebComposer {
     fn letter(&self, to: &Recipient, notice: &Notice, tokens: &Tokens) -> Letter {
         let tr = self.tr(to);
         let greeting = tr.t_str("mail-greeting", "name", &to.name);
-        if notice.kind == NoticeKind::VerifyEmail {
-            let url = tokens
-                .verify
+        let account_link = match notice.kind {
+            NoticeKind::VerifyEmail => Some(("/verify-email", &tokens.verify)),
+            NoticeKind::PasswordReset => Some(("/password-reset", &tokens.reset)),
+            _ => None,
+        };
+        if let Some((page, token)) = account_link {
+            // The account's own messages: one link, no settings (they
+            // cannot be turned off).
+            let url = token
                 .as_ref()
-                .map(|token| self.url(&format!("/verify-email/{token}")))
+                .map(|token| self.url(&format!("{page}/{token}")))
                 .unwrap_or_default();
             return LetterView {
                 lang: to.locale.code(),
-                subject: tr.t("mail-verify_email-subject"),
+                subject: tr.t(&key(notice.kind, "subject")),
                 greeting,
                 paragraphs: vec![
-                    tr.t("mail-verify_email-body"),
-                    tr.t("mail-verify_email-expiry"),
+                    tr.t(&key(notice.kind, "body")),
+                    tr.t(&key(notice.kind, "expiry")),
                 ],
                 items: Vec::new(),
                 action: Some(Link {
-                    label: tr.t("mail-verify_email-action"),
+                    label: tr.t(&key(notice.kind, "action")),
                     url,
                 }),
-                footer: vec![tr.t("mail-verify_email-not-you")],
+                footer: vec![tr.t(&key(notice.kind, "not-you"))],
                 settings: None,
                 unsubscribe: None,
             }
@@ -291,8 +297,8 @@ mod tests {
     fn a_letter_links_to_its_page_and_escapes_names_in_html() {
         let composer = WebComposer::new("https://coop.example/");
         let tokens = Tokens {
-            verify: None,
             unsubscribe: Some("abc".into()),
+            ..Tokens::default()
         };
         let letter = composer.letter(&to(Locale::En), &booked(), &tokens);
         assert!(letter.subject.contains("Sitters"), "{}", letter.subject);

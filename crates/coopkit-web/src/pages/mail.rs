@@ -129,12 +129,12 @@ pub async fn resend_verification(
 /// The page a message's link opens: what happened, and where to go on.
 #[derive(Template)]
 #[template(path = "mail_link.html")]
-struct LinkPage<'a> {
-    v: &'a Viewer,
-    title: String,
-    lines: Vec<String>,
+pub(super) struct LinkPage<'a> {
+    pub(super) v: &'a Viewer,
+    pub(super) title: String,
+    pub(super) lines: Vec<String>,
     /// A form to confirm with (an unsubscribe link's page): its action.
-    confirm: Option<String>,
+    pub(super) confirm: Option<String>,
 }
 
 /// Confirms the address a verification message went to. A GET, as mail

@@ -15,6 +15,7 @@ mod fund;
 mod ledger;
 mod mail;
 mod market;
+mod password_reset;
 mod patronage;
 mod proposals;
 mod requests;
@@ -69,6 +70,14 @@ fn open_pages() -> Router<AppState> {
         .route("/lang", post(session::switch_language))
         .route("/account", get(account::show))
         .route("/verify-email/{token}", get(mail::verify))
+        .route(
+            "/password-reset",
+            get(password_reset::ask_form).post(password_reset::ask),
+        )
+        .route(
+            "/password-reset/{token}",
+            get(password_reset::choose_form).post(password_reset::choose),
+        )
         .route(
             "/unsubscribe/{token}",
             get(mail::unsubscribe_form).post(mail::unsubscribe),

@@ -19,6 +19,8 @@ use crate::AppState;
 #[serde(default)]
 pub struct Next {
     next: String,
+    /// What just happened, for the page to say: `reset`, a new password.
+    done: String,
 }
 
 impl Next {
@@ -45,6 +47,8 @@ struct LoginPage<'a> {
     email: &'a str,
     errors: FormErrors,
     general_error: Option<String>,
+    /// The password was just set from a reset link.
+    reset: bool,
 }
 
 pub async fn signup_form(v: Viewer, Query(next): Query<Next>) -> PageResult {
@@ -71,7 +75,10 @@ pub async fn signup(
     v: Viewer,
     CsrfForm(form): CsrfForm<SignUpForm>,
 ) -> PageResult {
-    let next = Next { next: form.next };
+    let next = Next {
+        next: form.next,
+        ..Next::default()
+    };
     let signed_up = state
         .app
         .sign_up(SignUp {
@@ -106,6 +113,7 @@ pub async fn login_form(v: Viewer, Query(next): Query<Next>) -> PageResult {
         email: "",
         errors: FormErrors::default(),
         general_error: None,
+        reset: next.done == "reset",
     })
 }
 
@@ -124,7 +132,10 @@ pub async fn login(
     headers: HeaderMap,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> PageResult {
-    let next = Next { next: form.next };
+    let next = Next {
+        next: form.next,
+        ..Next::default()
+    };
     let attempt = LoginAttempt {
         email: form.email.clone(),
         password: form.password,
@@ -158,6 +169,7 @@ pub async fn login(
             email: &form.email,
             errors,
             general_error,
+            reset: false,
         },
     )
 }

@@ -17,6 +17,7 @@ mod market;
 mod notation;
 mod own_account;
 mod pages;
+mod password_reset;
 mod proposals;
 mod robustness;
 mod roles;

@@ -86,5 +86,27 @@ async fn the_demo_mails_its_coordinators_about_waiting_applications() {
         "links lead to the demo: {}",
         applications[0].text
     );
+
+    // A forgotten password's link reaches its owner.
+    let asked = reqwest::Client::new()
+        .post(format!("{}/api/v1/password-resets", server.base_url))
+        .json(&serde_json::json!({"email": "rosa@brighthomes.example"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status().as_u16(), 202);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let reset = loop {
+        let found = smtp
+            .received_by("rosa@brighthomes.example")
+            .into_iter()
+            .find(|m| m.subject == "Elige una contraseña nueva");
+        if found.is_some() || Instant::now() > deadline {
+            break found;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    let reset = reset.expect("Rosa's reset message, in her Spanish");
+    assert!(reset.link("/password-reset/").is_some(), "{}", reset.text);
     assert_eq!(server.terminate(), Some(0));
 }

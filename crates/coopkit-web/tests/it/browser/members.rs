@@ -154,6 +154,38 @@ async fn sign_up_join_approve_and_see_the_members_in_chromium() {
     if let Ok(dir) = std::env::var("COOPKIT_SCREENSHOT_DIR") {
         std::fs::write(std::path::Path::new(&dir).join("members.png"), png).unwrap();
     }
+
+    // Pablo forgets his password, and sets a new one from the link. Logged
+    // out, the browser is in the coordinator's Spanish again; his message
+    // is in his own English.
+    b.click("form[action='/logout'] button").await;
+    b.client.goto(&format!("{base}/login")).await.unwrap();
+    b.click("#forgot-password").await;
+    b.wait_for_text("Escribe la dirección con la que entras")
+        .await;
+    b.fill("email", "pablo@example.coop").await;
+    b.click("#reset-submit").await;
+    b.wait_for_text("Si una cuenta usa esa dirección").await;
+    b.assert_fits_width().await;
+    deliver().await;
+    let reset = smtp
+        .received_by("pablo@example.coop")
+        .into_iter()
+        .find(|m| m.subject == "Set a new password")
+        .expect("the reset message");
+    b.client
+        .goto(&reset.link("/password-reset/").unwrap())
+        .await
+        .unwrap();
+    b.wait_for_text("Contraseña nueva").await;
+    b.fill("password", "a new phrase Pablo remembers").await;
+    b.click("#reset-submit").await;
+    b.wait_for_text("Tu contraseña ha cambiado").await;
+    b.fill("email", "pablo@example.coop").await;
+    b.fill("password", "a new phrase Pablo remembers").await;
+    b.click("main form button[type=submit]").await;
+    b.wait_for_attr("form[action='/logout']", "method", |_| true)
+        .await;
     browser.stop().await;
 }
 
