@@ -26,12 +26,19 @@ pub enum NoticeKind {
     BookingRequested,
     BookingAccepted,
     BookingDeclined,
+    /// A booking starts within a day.
+    BookingReminder,
+    /// A booking has ended and this side has not said it was done.
+    BookingToMarkDone,
     BookingDisputed,
     /// A coordinator refunded a disputed booking.
     BookingDecided,
     /// The dispatch board offered a provider a request.
     DispatchOffer,
     VoteOpened,
+    /// A day before a vote closes, to those on its roll who have not
+    /// voted (only them).
+    VoteReminder,
     VoteResult,
     TaskClaimed,
     TaskAccepted,
@@ -42,7 +49,7 @@ pub enum NoticeKind {
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 17] = [
+    pub const ALL: [NoticeKind; 20] = [
         NoticeKind::VerifyEmail,
         NoticeKind::PasswordReset,
         NoticeKind::ApplicationReceived,
@@ -50,10 +57,13 @@ impl NoticeKind {
         NoticeKind::BookingRequested,
         NoticeKind::BookingAccepted,
         NoticeKind::BookingDeclined,
+        NoticeKind::BookingReminder,
+        NoticeKind::BookingToMarkDone,
         NoticeKind::BookingDisputed,
         NoticeKind::BookingDecided,
         NoticeKind::DispatchOffer,
         NoticeKind::VoteOpened,
+        NoticeKind::VoteReminder,
         NoticeKind::VoteResult,
         NoticeKind::TaskClaimed,
         NoticeKind::TaskAccepted,
@@ -71,10 +81,13 @@ impl NoticeKind {
             NoticeKind::BookingRequested => "booking_requested",
             NoticeKind::BookingAccepted => "booking_accepted",
             NoticeKind::BookingDeclined => "booking_declined",
+            NoticeKind::BookingReminder => "booking_reminder",
+            NoticeKind::BookingToMarkDone => "booking_to_mark_done",
             NoticeKind::BookingDisputed => "booking_disputed",
             NoticeKind::BookingDecided => "booking_decided",
             NoticeKind::DispatchOffer => "dispatch_offer",
             NoticeKind::VoteOpened => "vote_opened",
+            NoticeKind::VoteReminder => "vote_reminder",
             NoticeKind::VoteResult => "vote_result",
             NoticeKind::TaskClaimed => "task_claimed",
             NoticeKind::TaskAccepted => "task_accepted",
@@ -190,6 +203,41 @@ pub fn recipients(
     people.sort();
     people.dedup();
     people
+}
+
+/// How long before a vote closes, or a booking starts, its reminder goes.
+pub const REMINDER_AHEAD_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// What a reminder is about: due by the clock, not by an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reminder {
+    /// A vote closes within a day: to those on its roll who have not
+    /// voted.
+    VoteClosing(ProposalId),
+    /// A booking starts within a day: to both sides.
+    BookingSoon(BookingId),
+    /// A booking has ended: to each side that has not said it was done.
+    BookingToMarkDone(BookingId),
+}
+
+impl Reminder {
+    pub fn kind(self) -> NoticeKind {
+        match self {
+            Reminder::VoteClosing(_) => NoticeKind::VoteReminder,
+            Reminder::BookingSoon(_) => NoticeKind::BookingReminder,
+            Reminder::BookingToMarkDone(_) => NoticeKind::BookingToMarkDone,
+        }
+    }
+}
+
+/// A reminder that is due and has not gone, with the event it tells of
+/// again (the vote's opening, the booking's acceptance), whose page the
+/// message links to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DueReminder {
+    pub coop: crate::CoopId,
+    pub about: Reminder,
+    pub event: crate::EventSeq,
 }
 
 /// The minute of the local day a digest goes out: 07:00.

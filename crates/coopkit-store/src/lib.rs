@@ -31,6 +31,7 @@ mod patronage;
 mod payment_requests;
 mod people;
 pub mod records;
+mod reminders;
 mod sessions;
 mod tasks;
 

@@ -122,13 +122,90 @@ fn audience_query(audience: Audience) -> Option<(String, Option<i64>)> {
 
 /// When a message for someone who chose `delivery` is due: now, or their
 /// next morning; `None`: they chose not to hear of it.
-fn due_for(delivery: Delivery, now: Timestamp, zone: &Zone) -> Option<(bool, Timestamp)> {
+pub(crate) fn due_for(
+    delivery: Delivery,
+    now: Timestamp,
+    zone: &Zone,
+) -> Option<(bool, Timestamp)> {
     match delivery {
         Delivery::AtOnce => Some((false, now)),
         Delivery::DailyDigest => Some((true, notice::next_digest(now, zone))),
         Delivery::Never => None,
     }
 }
+
+/// The zone of co-op `$coop`, read inside the open transaction `$tx`
+/// (UTC if it names none the database knows).
+macro_rules! coop_zone {
+    ($tx:expr, $coop:expr) => {{
+        let coop: coopkit_domain::CoopId = $coop;
+        let name: Option<String> = sqlx::query_scalar("SELECT time_zone FROM coop WHERE id = $1")
+            .bind(coop.0)
+            .fetch_optional(&mut *$tx)
+            .await?;
+        name.and_then(|name| coopkit_domain::Zone::named(&name).ok())
+            .unwrap_or_else(coopkit_domain::Zone::utc)
+    }};
+}
+pub(crate) use coop_zone;
+
+/// Queues, inside the open transaction `$tx`, a message of `$kind` about
+/// event `$seq` of co-op `$coop` for `$person`, if their address is
+/// verified and they have not turned the kind off: at once, or in their
+/// next morning's digest (in their zone, else `$coop_zone`). Evaluates to
+/// the messages queued (0 or 1: one per event, person and kind).
+macro_rules! queue_notice {
+    ($tx:expr, $person:expr, $kind:expr, $coop:expr, $seq:expr, $coop_zone:expr, $now:expr) => {{
+        let person: coopkit_domain::PersonId = $person;
+        let kind: coopkit_domain::NoticeKind = $kind;
+        let now: coopkit_domain::Timestamp = $now;
+        let coop_zone: &coopkit_domain::Zone = $coop_zone;
+        let found: Option<(bool, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT p.email_verified_at IS NOT NULL, p.time_zone, np.delivery \
+             FROM person p LEFT JOIN notice_preference np \
+             ON np.person_id = p.id AND np.kind = $2 WHERE p.id = $1",
+        )
+        .bind(person.0)
+        .bind(kind.as_str())
+        .fetch_optional(&mut *$tx)
+        .await?;
+        let due = match found {
+            Some((true, zone, delivery)) => {
+                let delivery = delivery
+                    .and_then(|text| coopkit_domain::Delivery::parse(&text))
+                    .unwrap_or_default();
+                let zone = zone
+                    .and_then(|name| coopkit_domain::Zone::named(&name).ok())
+                    .unwrap_or_else(|| coop_zone.clone());
+                $crate::mail::due_for(delivery, now, &zone)
+            }
+            _ => None,
+        };
+        match due {
+            None => 0,
+            Some((digest, due_at)) => {
+                let inserted = sqlx::query(
+                    "INSERT INTO mail_outbox (person_id, coop_id, kind, event_seq, digest, \
+                     state, attempts, queued_at, due_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8) \
+                     ON CONFLICT (event_seq, person_id, kind) DO NOTHING",
+                )
+                .bind(person.0)
+                .bind($coop.0)
+                .bind(kind.as_str())
+                .bind($seq.0)
+                .bind(digest)
+                .bind(coopkit_domain::MailState::Queued.as_str())
+                .bind(now.as_millis())
+                .bind(due_at.as_millis())
+                .execute(&mut *$tx)
+                .await?;
+                usize::try_from(inserted.rows_affected()).unwrap_or(0)
+            }
+        }
+    }};
+}
+pub(crate) use queue_notice;
 
 /// Queues, inside the open transaction `$tx`, a message about `$person`'s
 /// own account (`$kind`, a [`NoticeKind`] that is one), due at once: the
@@ -174,14 +251,7 @@ impl Store {
                 if wanted.is_empty() {
                     continue;
                 }
-                let coop_zone: Option<String> =
-                    sqlx::query_scalar("SELECT time_zone FROM coop WHERE id = $1")
-                        .bind(coop.0)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                let coop_zone = coop_zone
-                    .and_then(|name| Zone::named(&name).ok())
-                    .unwrap_or_else(Zone::utc);
+                let coop_zone = coop_zone!(tx, coop);
                 for (kind, audience) in wanted {
                     let named = match audience_query(audience) {
                         None => match audience {
@@ -200,44 +270,8 @@ impl Store {
                     let people =
                         notice::recipients(named.into_iter().map(PersonId), logged.happened.actor);
                     for person in people {
-                        let found: Option<(bool, Option<String>, Option<String>)> = sqlx::query_as(
-                            "SELECT p.email_verified_at IS NOT NULL, p.time_zone, np.delivery \
-                                 FROM person p LEFT JOIN notice_preference np \
-                                 ON np.person_id = p.id AND np.kind = $2 WHERE p.id = $1",
-                        )
-                        .bind(person.0)
-                        .bind(kind.as_str())
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                        let Some((true, zone, delivery)) = found else {
-                            continue;
-                        };
-                        let delivery = delivery
-                            .and_then(|text| Delivery::parse(&text))
-                            .unwrap_or_default();
-                        let zone = zone
-                            .and_then(|name| Zone::named(&name).ok())
-                            .unwrap_or_else(|| coop_zone.clone());
-                        let Some((digest, due_at)) = due_for(delivery, now, &zone) else {
-                            continue;
-                        };
-                        let inserted = sqlx::query(
-                            "INSERT INTO mail_outbox (person_id, coop_id, kind, event_seq, digest, \
-                             state, attempts, queued_at, due_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8) \
-                             ON CONFLICT (event_seq, person_id, kind) DO NOTHING",
-                        )
-                        .bind(person.0)
-                        .bind(coop.0)
-                        .bind(kind.as_str())
-                        .bind(logged.seq.0)
-                        .bind(digest)
-                        .bind(MailState::Queued.as_str())
-                        .bind(now.as_millis())
-                        .bind(due_at.as_millis())
-                        .execute(&mut *tx)
-                        .await?;
-                        run.queued += usize::try_from(inserted.rows_affected()).unwrap_or(0);
+                        run.queued +=
+                            queue_notice!(tx, person, kind, coop, logged.seq, &coop_zone, now);
                     }
                 }
             }
@@ -358,7 +392,8 @@ impl Store {
         Ok(written == 1)
     }
 
-    /// A co-op's messages, newest first, at most `limit`.
+    /// A co-op's messages, newest first, at most `limit`; vote reminders
+    /// left out.
     pub async fn outbox(&self, coop: CoopId, limit: u32) -> Result<Vec<OutboxListing>> {
         #[derive(sqlx::FromRow)]
         struct Row {
@@ -370,7 +405,7 @@ impl Store {
         let sql = format!(
             "SELECT {}, p.display_name AS recipient, o.sent_at \
              FROM mail_outbox o LEFT JOIN person p ON p.id = o.person_id \
-             WHERE o.coop_id = $1 ORDER BY o.id DESC LIMIT $2",
+             WHERE o.coop_id = $1 AND o.kind <> $3 ORDER BY o.id DESC LIMIT $2",
             OUTBOX_COLUMNS
                 .split(", ")
                 .map(|column| format!("o.{column}"))
@@ -381,6 +416,9 @@ impl Store {
             sqlx::query_as(&sql)
                 .bind(coop.0)
                 .bind(i64::from(limit))
+                // Who was reminded of a vote is who had not voted: the
+                // coordinators do not see it.
+                .bind(NoticeKind::VoteReminder.as_str())
                 .fetch_all(pool)
                 .await
         })?;

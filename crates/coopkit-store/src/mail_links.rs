@@ -9,6 +9,26 @@ const VERIFY_EMAIL: &str = "verify_email";
 pub(crate) const PASSWORD_RESET: &str = "password_reset";
 const UNSUBSCRIBE: &str = "unsubscribe";
 
+/// Uses up, inside the open transaction `$tx`, the unused, unexpired link
+/// of `$purpose` whose token hashes to `$digest`; evaluates to its person
+/// and the address it was sent to, or `None`.
+macro_rules! use_link {
+    ($tx:expr, $digest:expr, $purpose:expr, $now:expr) => {{
+        let found: Option<(i64, Option<String>)> = sqlx::query_as(
+            "UPDATE mail_link SET used_at = $2 \
+             WHERE digest = $1 AND purpose = $3 AND used_at IS NULL AND expires_at > $2 \
+             RETURNING person_id, email",
+        )
+        .bind($digest)
+        .bind($now.as_millis())
+        .bind($purpose)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        found
+    }};
+}
+pub(crate) use use_link;
+
 impl Store {
     /// Keeps a link that proves `email` is `person`'s, until `expires_at`.
     pub async fn add_verification_link(
@@ -115,17 +135,7 @@ impl Store {
     ) -> Result<Option<PersonId>> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let found: Option<(i64, Option<String>)> = sqlx::query_as(
-                "UPDATE mail_link SET used_at = $2 \
-                 WHERE digest = $1 AND purpose = $3 AND used_at IS NULL AND expires_at > $2 \
-                 RETURNING person_id, email",
-            )
-            .bind(digest)
-            .bind(now.as_millis())
-            .bind(VERIFY_EMAIL)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((person, Some(email))) = found else {
+            let Some((person, Some(email))) = use_link!(tx, digest, VERIFY_EMAIL, now) else {
                 return Ok(None);
             };
             let verified = sqlx::query(

@@ -5,7 +5,7 @@
 use coopkit_domain::{NoticeKind, PersonId, Timestamp};
 
 use crate::mail::queue_account_mail;
-use crate::mail_links::PASSWORD_RESET;
+use crate::mail_links::{use_link, PASSWORD_RESET};
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 /// Reset requests since a time: for the address asked for, and from the
@@ -97,17 +97,7 @@ impl Store {
     ) -> Result<Option<PersonId>> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let found: Option<(i64, Option<String>)> = sqlx::query_as(
-                "UPDATE mail_link SET used_at = $2 \
-                 WHERE digest = $1 AND purpose = $3 AND used_at IS NULL AND expires_at > $2 \
-                 RETURNING person_id, email",
-            )
-            .bind(digest)
-            .bind(now.as_millis())
-            .bind(PASSWORD_RESET)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((person, email)) = found else {
+            let Some((person, email)) = use_link!(tx, digest, PASSWORD_RESET, now) else {
                 return Ok(None);
             };
             sqlx::query(

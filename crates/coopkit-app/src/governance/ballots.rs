@@ -1,6 +1,6 @@
 //! Casting, checking and publishing secret ballots.
 
-use coopkit_domain::Role;
+use coopkit_domain::{PersonId, Role};
 use coopkit_governance::ProposalState;
 use coopkit_store::{CastBallot, Person, ProposalId};
 use hmac::{Hmac, Mac};
@@ -48,10 +48,10 @@ fn new_receipt() -> Receipt {
     Receipt(groups.join("-"))
 }
 
-fn voter_tag(secret: &[u8], person: &Person) -> Result<Vec<u8>> {
+fn voter_tag(secret: &[u8], person: PersonId) -> Result<Vec<u8>> {
     let mut mac =
         Hmac::<Sha256>::new_from_slice(secret).map_err(AppError::because("ballot secret"))?;
-    mac.update(person.id.0.to_string().as_bytes());
+    mac.update(person.0.to_string().as_bytes());
     Ok(mac.finalize().into_bytes().to_vec())
 }
 
@@ -63,13 +63,30 @@ fn closed() -> AppError {
 }
 
 impl App {
+    /// Those on the roll of the open proposal `id` who have no ballot in,
+    /// found by their voter tags; nobody once voting has closed. Only the
+    /// reminder asks, and only who has not voted: never when anyone did.
+    pub(crate) async fn not_yet_voted(&self, id: ProposalId) -> Result<Vec<PersonId>> {
+        let Some(secret) = self.store.ballot_secret(id).await? else {
+            return Ok(Vec::new());
+        };
+        let mut missing = Vec::new();
+        for entry in self.store.roll(id).await? {
+            let tag = voter_tag(&secret, entry.person)?;
+            if !self.store.has_ballot(id, &tag).await? {
+                missing.push(entry.person);
+            }
+        }
+        Ok(missing)
+    }
+
     /// Whether `actor` has a ballot in on the open proposal `id`, found by
     /// their voter tag; `false` once voting has closed and tags are gone.
     pub(super) async fn has_voted(&self, actor: &Person, id: ProposalId) -> Result<bool> {
         let Some(secret) = self.store.ballot_secret(id).await? else {
             return Ok(false);
         };
-        let tag = voter_tag(&secret, actor)?;
+        let tag = voter_tag(&secret, actor.id)?;
         Ok(self.store.has_ballot(id, &tag).await?)
     }
 
@@ -133,7 +150,7 @@ impl App {
             }
         };
         let secret = self.store.ballot_secret(id).await?.ok_or_else(closed)?;
-        let tag = voter_tag(&secret, actor)?;
+        let tag = voter_tag(&secret, actor.id)?;
         let receipt = new_receipt();
         let hash = receipt_hash(&receipt.0);
         let cast = CastBallot {

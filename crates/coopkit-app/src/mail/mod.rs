@@ -20,6 +20,7 @@ mod smtp;
 
 use std::collections::BTreeMap;
 
+use coopkit_domain::notice::Reminder;
 use coopkit_domain::outbox::OutboxMessage;
 use coopkit_domain::outbox::{self, Attempt, MailStatus};
 pub use coopkit_domain::outbox::{NoticeRun, OutboxListing};
@@ -139,7 +140,8 @@ enum Prepared {
 }
 
 impl App {
-    /// Queues messages for the events since the last pass; see the module.
+    /// Queues messages for the events since the last pass, and the
+    /// reminders now due; see the module.
     pub async fn queue_notices(&self) -> Result<NoticeRun> {
         let mut total = NoticeRun::default();
         loop {
@@ -150,9 +152,42 @@ impl App {
             total.events += run.events;
             total.queued += run.queued;
             if run.events < EVENT_BATCH as usize {
-                return Ok(total);
+                break;
             }
         }
+        total.queued += self.queue_reminders().await?;
+        Ok(total)
+    }
+
+    /// The reminders now due, each once even with several servers: a day
+    /// before a vote closes, to those on its roll who have not voted; a
+    /// day before a booking, to both sides; once it has ended, to each
+    /// side that has not said it was done.
+    async fn queue_reminders(&self) -> Result<usize> {
+        let now = self.clock.now();
+        let mut queued = 0;
+        for due in self.store.due_reminders(now).await? {
+            let people = match due.about {
+                Reminder::VoteClosing(proposal) => self.not_yet_voted(proposal).await?,
+                Reminder::BookingSoon(id) | Reminder::BookingToMarkDone(id) => {
+                    let Some(booking) = self.store.booking(due.coop, id).await? else {
+                        continue;
+                    };
+                    let facts = booking.facts;
+                    let soon = matches!(due.about, Reminder::BookingSoon(_));
+                    [
+                        (booking.requester, facts.requester_done),
+                        (booking.provider, facts.provider_done),
+                    ]
+                    .into_iter()
+                    .filter(|(_, done)| soon || !done)
+                    .map(|(person, _)| person)
+                    .collect()
+                }
+            };
+            queued += self.store.queue_reminder(&due, &people, now).await?;
+        }
+        Ok(queued)
     }
 
     /// Sends what is due, through `postman`, written by `composer`.

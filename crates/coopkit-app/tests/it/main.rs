@@ -15,6 +15,7 @@ mod market;
 mod patronage;
 mod plays;
 mod policy;
+mod reminders;
 mod requests;
 mod support;
 mod tasks;

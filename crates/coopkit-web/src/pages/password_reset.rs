@@ -96,14 +96,19 @@ pub async fn choose_form(
     if !state.app.reset_link_works(&token).await? {
         return dead_link(&v);
     }
-    render(&ResetPage {
-        v: &v,
+    render(&choosing(&v, &token, FormErrors::default()))
+}
+
+/// The new password's form, on the page of the link `token`.
+fn choosing<'a>(v: &'a Viewer, token: &str, errors: FormErrors) -> ResetPage<'a> {
+    ResetPage {
+        v,
         action: format!("/password-reset/{token}"),
         choosing: true,
         email: String::new(),
         sent: false,
-        errors: FormErrors::default(),
-    })
+        errors,
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -123,17 +128,7 @@ pub async fn choose(
         Err(AppError::NotFound(_)) => dead_link(&v),
         Err(error @ AppError::Invalid(_)) => {
             let (status, errors) = FormErrors::from_error(error, &v.tr)?;
-            render_with(
-                status,
-                &ResetPage {
-                    v: &v,
-                    action: format!("/password-reset/{token}"),
-                    choosing: true,
-                    email: String::new(),
-                    sent: false,
-                    errors,
-                },
-            )
+            render_with(status, &choosing(&v, &token, errors))
         }
         Err(error) => Err(error.into()),
     }

@@ -290,3 +290,65 @@ each_backend! {
         page.get("/c/careful/outbox").await.assert_status(403);
     }
 }
+
+each_backend! {
+    async fn the_vote_reminder_reaches_only_those_who_have_not_voted(backend: Backend) {
+        let Some(smtp) = SmtpServer::start() else { return };
+        let server = TestServer::spawn(backend).await;
+        let postman = Postman::new(&smtp.url(), FROM).unwrap();
+        crate::ledger::sitters(&server).await;
+        deliver(&server.app, &server, &postman).await;
+        for name in ["Ada Admin", "Ana Parent", "Ben Parent"] {
+            verify(&server, &smtp, name).await;
+        }
+        let ana = page_client(&server, "Ana Parent").await;
+        let closes = coopkit_domain::Zone::utc()
+            .wall_clock_field(server.clock.now().plus_millis(2 * 24 * 3_600_000));
+        let motion = ana
+            .post_form(
+                "/c/sitters/proposals",
+                &[
+                    ("title", "Evening rates"),
+                    ("body", "Evenings count as one and a half hours."),
+                    ("kind", "motion"),
+                    ("method", "majority"),
+                    ("quorum", "50"),
+                    ("closes", &closes),
+                ],
+            )
+            .await;
+        motion.assert_status(303);
+        let motion = motion.location().unwrap().to_owned();
+        ana.post_form(&format!("{motion}/vote"), &[("choice", "yes")])
+            .await
+            .assert_status(200);
+        let reminders = |name: &str| {
+            smtp.received_by(&email_of(name))
+                .into_iter()
+                .filter(|m| m.subject.contains("closes within a day"))
+                .count()
+        };
+        deliver(&server.app, &server, &postman).await;
+        assert_eq!(reminders("Ben Parent"), 0, "two days before, no reminder");
+
+        // A day before closing: Ada and Ben, who have not voted; not Ana.
+        server.clock.advance_ms(25 * 3_600_000);
+        deliver(&server.app, &server, &postman).await;
+        assert_eq!(reminders("Ada Admin"), 1);
+        assert_eq!(reminders("Ben Parent"), 1);
+        assert_eq!(reminders("Ana Parent"), 0, "Ana voted");
+        let to_ben = smtp.received_by(&email_of("Ben Parent"));
+        let reminder = to_ben.iter().find(|m| m.subject.contains("closes within a day")).unwrap();
+        assert!(reminder.text.contains(&motion), "{}", reminder.text);
+
+        // Once, however often the servers look; and the coordinators'
+        // outbox does not say who had not voted.
+        server.clock.advance_ms(3_600_000);
+        deliver(&server.app, &server, &postman).await;
+        assert_eq!(reminders("Ben Parent"), 1);
+        let admin = page_client(&server, "Ada Admin").await;
+        let outbox = admin.get("/c/sitters/outbox").await;
+        outbox.assert_status(200);
+        assert!(!outbox.body.contains("you have not voted"), "{}", outbox.body);
+    }
+}
