@@ -55,9 +55,15 @@ pub enum Event {
     /// A batch of the ledger's journal was committed: its payments,
     /// issuance and holds are the batch's lines in the journal, which is
     /// the ledger's own log, hash-chained. One event a batch, not one a
-    /// transfer, keeps a commit's cost flat however many it holds.
+    /// transfer, keeps a commit's cost flat however many it holds; the
+    /// members another member paid in it are named, to be told.
     #[serde(rename = "ledger.batch_committed")]
-    LedgerBatchCommitted { batch: u64, transfers: u32 },
+    LedgerBatchCommitted {
+        batch: u64,
+        transfers: u32,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        payees: Vec<Payee>,
+    },
     /// A batch's hash was signed with the co-op's key, so anyone can check
     /// the journal up to it.
     #[serde(rename = "ledger.checkpoint_signed")]
@@ -262,6 +268,17 @@ pub enum Event {
     /// outcome.
     #[serde(rename = "forecast.settled")]
     ForecastSettled { forecast: ForecastId },
+}
+
+/// A member whom another member paid in a ledger batch: directly, for a
+/// booking, or for a payment request of theirs (`request`). Payments by
+/// the co-op itself (issuance, patronage) are not named: they are told of
+/// by their own events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Payee {
+    pub member: PersonId,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub request: bool,
 }
 
 /// The part of a co-op's settings an admin changed.
@@ -572,6 +589,16 @@ mod tests {
             Event::LedgerBatchCommitted {
                 batch: 17,
                 transfers: 3,
+                payees: vec![
+                    Payee {
+                        member: p,
+                        request: false,
+                    },
+                    Payee {
+                        member: PersonId(9),
+                        request: true,
+                    },
+                ],
             },
             Event::PaymentRequested {
                 request: PaymentRequestId(u128::MAX),
@@ -740,6 +767,32 @@ mod tests {
             data,
             serde_json::json!({"booking": 3, "requester": 2, "provider": 9, "amount": 300})
         );
+    }
+
+    /// Batches logged before payees were named read as naming none, and a
+    /// batch that pays no member writes no `payees` at all.
+    #[test]
+    fn a_batch_without_payees_reads_and_writes_as_before() {
+        let old = serde_json::json!({"batch": 4, "transfers": 2});
+        let event = Event::from_parts("ledger.batch_committed", old.clone()).unwrap();
+        assert_eq!(
+            event,
+            Event::LedgerBatchCommitted {
+                batch: 4,
+                transfers: 2,
+                payees: Vec::new()
+            }
+        );
+        assert_eq!(event.data(), old);
+        let paid = Event::LedgerBatchCommitted {
+            batch: 4,
+            transfers: 2,
+            payees: vec![Payee {
+                member: PersonId(7),
+                request: false,
+            }],
+        };
+        assert_eq!(paid.data()["payees"], serde_json::json!([{"member": 7}]));
     }
 
     #[test]

@@ -40,6 +40,10 @@ pub enum NoticeKind {
     /// voted (only them).
     VoteReminder,
     VoteResult,
+    /// Another member paid them, directly or for a booking.
+    PaymentReceived,
+    /// Someone paid a payment request of theirs.
+    PaymentRequestPaid,
     TaskClaimed,
     TaskAccepted,
     OrderPaid,
@@ -49,7 +53,7 @@ pub enum NoticeKind {
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 20] = [
+    pub const ALL: [NoticeKind; 22] = [
         NoticeKind::VerifyEmail,
         NoticeKind::PasswordReset,
         NoticeKind::ApplicationReceived,
@@ -65,6 +69,8 @@ impl NoticeKind {
         NoticeKind::VoteOpened,
         NoticeKind::VoteReminder,
         NoticeKind::VoteResult,
+        NoticeKind::PaymentReceived,
+        NoticeKind::PaymentRequestPaid,
         NoticeKind::TaskClaimed,
         NoticeKind::TaskAccepted,
         NoticeKind::OrderPaid,
@@ -89,6 +95,8 @@ impl NoticeKind {
             NoticeKind::VoteOpened => "vote_opened",
             NoticeKind::VoteReminder => "vote_reminder",
             NoticeKind::VoteResult => "vote_result",
+            NoticeKind::PaymentReceived => "payment_received",
+            NoticeKind::PaymentRequestPaid => "payment_request_paid",
             NoticeKind::TaskClaimed => "task_claimed",
             NoticeKind::TaskAccepted => "task_accepted",
             NoticeKind::OrderPaid => "order_paid",
@@ -169,6 +177,17 @@ pub fn audiences(event: &Event) -> Vec<(NoticeKind, Audience)> {
     use Event as E;
     use NoticeKind as K;
     match *event {
+        E::LedgerBatchCommitted { ref payees, .. } => payees
+            .iter()
+            .map(|payee| {
+                let kind = if payee.request {
+                    K::PaymentRequestPaid
+                } else {
+                    K::PaymentReceived
+                };
+                (kind, A::Person(payee.member))
+            })
+            .collect(),
         E::ApplicationReceived { .. } => vec![(K::ApplicationReceived, A::Coordinators)],
         E::MemberAdmitted { person, .. } | E::ApplicationDeclined { person, .. } => {
             vec![(K::ApplicationDecided, A::Person(person))]
@@ -306,6 +325,34 @@ mod tests {
             proposal: ProposalId(1)
         })
         .is_empty());
+    }
+
+    #[test]
+    fn a_batch_tells_each_member_paid_as_how_they_were_paid() {
+        let batch = Event::LedgerBatchCommitted {
+            batch: 3,
+            transfers: 40,
+            payees: vec![
+                crate::Payee {
+                    member: PersonId(4),
+                    request: false,
+                },
+                crate::Payee {
+                    member: PersonId(5),
+                    request: true,
+                },
+            ],
+        };
+        assert_eq!(
+            audiences(&batch),
+            vec![
+                (NoticeKind::PaymentReceived, Audience::Person(PersonId(4))),
+                (
+                    NoticeKind::PaymentRequestPaid,
+                    Audience::Person(PersonId(5))
+                ),
+            ]
+        );
     }
 
     proptest! {

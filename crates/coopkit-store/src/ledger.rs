@@ -2,7 +2,7 @@
 //! transfer is allowed (the ledger does, in memory); it keeps what was
 //! decided, durably, and hands it back.
 
-use coopkit_domain::{CoopId, Event, Happened, PersonId, Timestamp};
+use coopkit_domain::{CoopId, Event, Happened, Payee, PersonId, Timestamp};
 use coopkit_ledger::checkpoint::{Checkpoint, PublicKey, Signature};
 use coopkit_ledger::journal::BatchRecord;
 use coopkit_ledger::policy::Policy;
@@ -19,6 +19,8 @@ use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 pub struct LedgerAppend<'a> {
     pub coop: CoopId,
     pub record: &'a BatchRecord,
+    /// The members another member paid in it, for its event.
+    pub payees: Vec<Payee>,
 }
 
 fn to_i64(value: u64, what: &str) -> Result<i64> {
@@ -203,6 +205,7 @@ impl Store {
                 let event = Event::LedgerBatchCommitted {
                     batch: append.record.seq,
                     transfers: u32::try_from(append.record.events.len()).unwrap_or(u32::MAX),
+                    payees: append.payees.clone(),
                 };
                 Happened::new(append.coop, None, append.record.timestamp, event)
             })

@@ -5,6 +5,7 @@
 mod checkpoints;
 mod holds;
 mod limits;
+mod payees;
 mod planning;
 mod plays;
 mod requests;

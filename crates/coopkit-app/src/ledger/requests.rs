@@ -11,6 +11,7 @@ use coopkit_ledger::transfer::{AMOUNT_MAX, TEXT_MAX_BYTES};
 use coopkit_ledger::{AccountOwner, Applied, CurrencyCode, Refusal, TransferId};
 use coopkit_store::{Coop, Currency, Person};
 
+use super::payees::REQUEST_CAUSE;
 use super::{new_transfer_id, Instruction, Payment};
 use crate::{App, AppError, Result};
 
@@ -142,7 +143,7 @@ impl App {
             hold: None,
             linked: false,
             memo: request.memo,
-            cause: format!("payment-request:{:032x}", request.id.0),
+            cause: format!("{REQUEST_CAUSE}{:032x}", request.id.0),
         };
         let result = self
             .ledger

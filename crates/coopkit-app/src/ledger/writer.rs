@@ -21,6 +21,7 @@ use coopkit_ledger::{
 use coopkit_store::{LedgerAppend, Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
+use super::payees::payees;
 use super::planning::{CoopLedger, Slot};
 use super::plays::Play;
 use crate::{AppError, Result};
@@ -373,6 +374,11 @@ impl Writer {
             .map(|(coop, record)| LedgerAppend {
                 coop: *coop,
                 record,
+                payees: self
+                    .ledgers
+                    .get(coop)
+                    .map(|c| payees(&c.ledger, &record.events))
+                    .unwrap_or_default(),
             })
             .collect();
         let committed = self.store.append_ledger_batches(&appends).await;

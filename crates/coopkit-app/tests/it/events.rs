@@ -229,7 +229,9 @@ each_backend! {
         let pointed: Vec<(u64, u32)> = events
             .iter()
             .filter_map(|e| match e.happened.event {
-                Event::LedgerBatchCommitted { batch, transfers } => Some((batch, transfers)),
+                Event::LedgerBatchCommitted {
+                    batch, transfers, ..
+                } => Some((batch, transfers)),
                 _ => None,
             })
             .collect();

@@ -93,6 +93,7 @@ each_backend! {
                 .append_ledger_batches(&[LedgerAppend {
                     coop: coop.id,
                     record: &record,
+                    payees: Vec::new(),
                 }])
                 .await
                 .unwrap();
@@ -109,6 +110,7 @@ each_backend! {
             .append_ledger_batches(&[LedgerAppend {
                 coop: coop.id,
                 record: &records[2],
+                payees: Vec::new(),
             }])
             .await;
         assert!(twice.is_err());

@@ -120,6 +120,7 @@ fn path(notice: &Notice) -> String {
         Event::TaskClaimed { .. } | Event::TaskAccepted { .. } => format!("{base}/market/tasks"),
         Event::OrderPaid { .. } | Event::OrderSent { .. } => format!("{base}/orders"),
         Event::AllocationPosted { allocation } => format!("{base}/patronage/{allocation}"),
+        Event::LedgerBatchCommitted { .. } => format!("{base}/ledger"),
         _ => base,
     }
 }

@@ -352,3 +352,60 @@ each_backend! {
         assert!(!outbox.body.contains("you have not voted"), "{}", outbox.body);
     }
 }
+
+each_backend! {
+    async fn a_member_paid_by_another_hears_of_it_and_how(backend: Backend) {
+        use crate::ledger::{pay, person_id, submit};
+        let Some(smtp) = SmtpServer::start() else { return };
+        let server = TestServer::spawn(backend).await;
+        let postman = Postman::new(&smtp.url(), FROM).unwrap();
+        let (admin, ana, ben) = crate::ledger::sitters(&server).await;
+        deliver(&server.app, &server, &postman).await;
+        for name in ["Ada Admin", "Ana Parent", "Ben Parent"] {
+            verify(&server, &smtp, name).await;
+        }
+        let paid = |name: &str| {
+            smtp.received_by(&email_of(name))
+                .into_iter()
+                .filter(|m| m.subject.contains("paid"))
+                .map(|m| m.subject)
+                .collect::<Vec<_>>()
+        };
+        let (ana_id, ben_id) = (person_id(&ana).await, person_id(&ben).await);
+        // Tokens the co-op issues are not a member's payment.
+        let mut issue = pay(1, ana_id, 20);
+        issue["from_issuance"] = json!(true);
+        assert_eq!(submit(&admin, vec![issue]).await, ["created"]);
+        deliver(&server.app, &server, &postman).await;
+        assert_eq!(paid("Ana Parent"), Vec::<String>::new());
+
+        // Two payments in one batch: one message.
+        assert_eq!(
+            submit(&ana, vec![pay(2, ben_id, 3), pay(3, ben_id, 2)]).await,
+            ["created", "created"]
+        );
+        deliver(&server.app, &server, &postman).await;
+        assert_eq!(paid("Ben Parent"), ["Co-op sitters: you were paid"]);
+        let message = smtp.received_by(&email_of("Ben Parent")).pop().unwrap();
+        assert!(message.text.contains("/c/sitters/ledger"), "{}", message.text);
+        assert_eq!(paid("Ana Parent"), Vec::<String>::new(), "the payer is not told");
+
+        // A request paid is told as such.
+        let created = ben
+            .post_json(
+                "/api/v1/coops/sitters/payment-requests",
+                &json!({"currency": "HOUR", "amount": 5, "memo": "Saturday"}),
+            )
+            .await;
+        created.assert_status(201);
+        let id = created.json()["id"].as_str().unwrap().to_owned();
+        ana.post_json(&format!("/api/v1/coops/sitters/payment-requests/{id}/pay"), &json!({}))
+            .await
+            .assert_status(200);
+        deliver(&server.app, &server, &postman).await;
+        assert_eq!(
+            paid("Ben Parent"),
+            ["Co-op sitters: you were paid", "Co-op sitters: your payment request was paid"]
+        );
+    }
+}
