@@ -1,12 +1,13 @@
 //! Co-ops: listing, founding, their public page and their settings.
 
 use coopkit_domain::coop::{Founders, NewCoop};
-use coopkit_domain::validation::Collector;
+use coopkit_domain::validation::{Collector, Invalid};
 use coopkit_domain::{
     ClassKey, CoopName, CoopSettings, MemberClassSpec, MembershipStatus, Role, Slug, Zone,
 };
 use coopkit_store::{Coop, CoopSummary, MemberClass, Membership, Person};
 
+use crate::ledger::CurrencyForm;
 use crate::{App, AppError, Result};
 
 /// What founders describe when they start a co-op on this server.
@@ -20,6 +21,8 @@ pub struct FoundCoop {
     pub classes: Vec<MemberClassSpec>,
     /// The class the founder joins, as its first admin.
     pub founder_class: String,
+    /// The ledger's first currency, defined with the co-op.
+    pub currency: Option<CurrencyForm>,
 }
 
 /// A co-op's page as one viewer sees it.
@@ -101,6 +104,21 @@ impl App {
         let slug = errors.check("slug", Slug::parse(&form.slug));
         let name = errors.check("name", CoopName::parse(&form.name));
         let founder_class = errors.check("founder_class", ClassKey::parse(&form.founder_class));
+        let currency = match form.currency {
+            None => None,
+            Some(currency) => match currency.checked() {
+                Ok(currency) => Some(currency),
+                // Named apart from the co-op's own fields: `currency.name`.
+                Err(AppError::Invalid(Invalid(mut wrong))) => {
+                    for error in &mut wrong {
+                        error.field = format!("currency.{}", error.field);
+                    }
+                    errors.push_all(&mut wrong);
+                    None
+                }
+                Err(other) => return Err(other),
+            },
+        };
         let (slug, name) = errors.finish_with(slug.zip(name))?;
         let new = NewCoop {
             slug,
@@ -116,7 +134,13 @@ impl App {
             .ok_or_else(|| AppError::invalid("founder_class", "class-unknown"))?;
         let coop = self
             .store
-            .create_coop(&new, founder.id, &founder_class, self.clock.now())
+            .create_coop(
+                &new,
+                founder.id,
+                &founder_class,
+                currency.as_ref(),
+                self.clock.now(),
+            )
             .await?;
         tracing::info!(coop = %coop.slug, founder = %founder.id, "co-op founded");
         Ok(coop)

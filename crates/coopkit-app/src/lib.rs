@@ -18,6 +18,7 @@ mod memberships;
 mod own_account;
 mod password_reset;
 pub mod patronage;
+mod personal_data;
 pub mod referrals;
 mod views;
 
@@ -35,6 +36,7 @@ pub use error::{AppError, Result};
 pub use memberships::JoinOutcome;
 pub use own_account::SessionView;
 pub use password_reset::RESET_LINK_MS;
+pub use personal_data::{PersonalAccount, PersonalData};
 
 /// The entities use cases hand back, gathered from the pure crates that
 /// define them (none is the store's: it only reads and writes them).

@@ -1,9 +1,9 @@
-//! A person's own login: changing their password, seeing and ending their
+//! A person's own login: changing their password and address, seeing and ending their
 //! sessions, seeing and revoking their API tokens. Each use case acts on
 //! the caller's own account only.
 
-use coopkit_domain::person::ApiTokenListing;
-use coopkit_domain::{ApiTokenId, Password, Timestamp};
+use coopkit_domain::person::{ApiTokenListing, Deletion};
+use coopkit_domain::{ApiTokenId, Email, Password, Timestamp};
 use coopkit_store::Person;
 
 use crate::auth::{digest, hash_password, off_the_runtime, password_matches};
@@ -31,23 +31,20 @@ fn handle_of(token_hash: &[u8]) -> String {
 }
 
 impl App {
-    /// Changes `person`'s password, given their current one, and ends
-    /// every other session of theirs: whoever else was logged in as them
-    /// is out. Wrong current passwords count as failed logins, so a stolen
-    /// session cannot guess at it faster than the login form allows.
-    /// Returns how many sessions ended.
-    pub async fn change_password(
+    /// Checks `person`'s current password, given in the form's `field`,
+    /// before a change to their login. Wrong guesses count as failed
+    /// logins, so a stolen session cannot guess at it faster than the
+    /// login form allows.
+    pub(crate) async fn check_current_password(
         &self,
         person: &Person,
-        session_secret: &str,
         current: &str,
-        new: &str,
-    ) -> Result<u64> {
+        field: &'static str,
+    ) -> Result<()> {
         let email_key = person.email.as_str().to_lowercase();
         let client = format!("password-change:{}", person.id);
         self.check_login_throttle(&email_key, &client, false)
             .await?;
-        let new = Password::parse(new).map_err(|code| AppError::invalid("new_password", code))?;
         let phc = self
             .store
             .password_hash(person.id)
@@ -62,8 +59,24 @@ impl App {
             self.store
                 .record_login_failure(&email_key, &client, self.clock.now())
                 .await?;
-            return Err(AppError::invalid("current_password", "password-wrong"));
+            return Err(AppError::invalid(field, "password-wrong"));
         }
+        Ok(())
+    }
+
+    /// Changes `person`'s password, given their current one, and ends
+    /// every other session of theirs: whoever else was logged in as them
+    /// is out. Returns how many sessions ended.
+    pub async fn change_password(
+        &self,
+        person: &Person,
+        session_secret: &str,
+        current: &str,
+        new: &str,
+    ) -> Result<u64> {
+        let new = Password::parse(new).map_err(|code| AppError::invalid("new_password", code))?;
+        self.check_current_password(person, current, "current_password")
+            .await?;
         let hash =
             off_the_runtime("password hashing task failed", move || hash_password(&new)).await??;
         let ended = self
@@ -74,13 +87,32 @@ impl App {
         Ok(ended)
     }
 
-    /// The person's live sessions, newest first, the asking one marked.
+    /// Asks to change `person`'s address to `new`, given their password:
+    /// a link goes to the new address, and it becomes theirs only when
+    /// they follow it (a typing slip or a stolen session cannot take the
+    /// account away from the address that can reset its password).
+    pub async fn change_email(&self, person: &Person, current: &str, new: &str) -> Result<Email> {
+        let new = Email::parse(new).map_err(|code| AppError::invalid("email", code))?;
+        if new == person.email {
+            return Err(AppError::invalid("email", "email-unchanged"));
+        }
+        self.check_current_password(person, current, "email_password")
+            .await?;
+        self.store
+            .ask_email_change(person.id, &new, self.clock.now())
+            .await?;
+        tracing::info!(person = %person.id, "address change asked");
+        Ok(new)
+    }
+
+    /// The person's live sessions, newest first, the asking one marked
+    /// (none, without `session_secret`).
     pub async fn my_sessions(
         &self,
         person: &Person,
-        session_secret: &str,
+        session_secret: Option<&str>,
     ) -> Result<Vec<SessionView>> {
-        let current = digest(session_secret);
+        let current = session_secret.map(digest);
         let sessions = self.store.sessions_of(person.id, self.clock.now()).await?;
         Ok(sessions
             .into_iter()
@@ -88,7 +120,7 @@ impl App {
                 handle: handle_of(&session.token_hash),
                 created_at: session.created_at,
                 expires_at: session.expires_at,
-                current: session.token_hash == current,
+                current: current.is_some_and(|c| c[..] == session.token_hash[..]),
             })
             .collect())
     }
@@ -117,6 +149,30 @@ impl App {
             Ok(())
         } else {
             Err(AppError::NotFound("token"))
+        }
+    }
+
+    /// Deletes `person`'s account, given their password: their
+    /// memberships end, their name and address are erased, and they are
+    /// logged out everywhere; what the ledger and the ballots keep points
+    /// at a pseudonym ("Former member 42"). Refused, changing nothing,
+    /// while they are a co-op's last admin.
+    pub async fn delete_account(&self, person: &Person, current: &str) -> Result<()> {
+        self.check_current_password(person, current, "delete_password")
+            .await?;
+        match self
+            .store
+            .delete_person(person.id, self.clock.now())
+            .await?
+        {
+            Deletion::Deleted => {
+                tracing::info!(person = %person.id, "account deleted");
+                Ok(())
+            }
+            Deletion::LastAdmin(_) => Err(AppError::Conflict {
+                field: "delete",
+                code: "last-admin-delete",
+            }),
         }
     }
 }

@@ -116,6 +116,27 @@ pub struct MemberClassSpec {
     pub requires_approval: bool,
 }
 
+/// The key of a class named `name` by a person, the `row`-th of a form:
+/// its name in lower-case ASCII letters and digits joined by hyphens
+/// ("Family sitters" is `family-sitters`), or `class-ROW` when the name
+/// has too few of those ("Niñeras" is `ni-eras`, "班" is `class-1`).
+pub fn class_key_for(name: &str, row: usize) -> Result<ClassKey, &'static str> {
+    let words: Vec<String> = name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let mut key = words.join("-");
+    key.truncate(40);
+    let key = key.trim_end_matches('-');
+    let key = if key.starts_with(|c: char| c.is_ascii_lowercase()) {
+        key.to_owned()
+    } else {
+        format!("class-{row}")
+    };
+    ClassKey::parse(&key).or_else(|_| ClassKey::parse(&format!("class-{row}")))
+}
+
 /// What joining a class leads to: refused, waiting for approval, or in.
 pub fn join_outcome(
     settings: &CoopSettings,
@@ -219,6 +240,17 @@ mod tests {
             open_to_join: open,
             requires_approval: approval,
         }
+    }
+
+    #[test]
+    fn a_class_key_comes_from_its_name() {
+        let key = |name: &str| class_key_for(name, 2).unwrap().to_string();
+        assert_eq!(key("Family sitters"), "family-sitters");
+        assert_eq!(key("  Worker-owners!  "), "worker-owners");
+        assert_eq!(key("Niñeras"), "ni-eras");
+        assert_eq!(key("班"), "class-2");
+        assert_eq!(key("2nd tier"), "class-2", "a key starts with a letter");
+        assert!(key(&"long ".repeat(30)).len() <= 48);
     }
 
     #[test]

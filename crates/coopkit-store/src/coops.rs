@@ -8,9 +8,11 @@ use coopkit_domain::{
 
 use crate::error::Conflict;
 use crate::events::{compare_and_set, record_events};
+use crate::ledger::insert_currency;
 use crate::records::{
     all, maybe, Coop, CoopRow, CoopSummary, CoopSummaryRow, MemberClass, MemberClassRow,
 };
+use crate::Currency;
 use crate::{on_pool, sql_words, BeginWrite, Result, Store, StoreError};
 
 const COOP_COLUMNS: &str = "coop.id, coop.slug, coop.name, coop.description, coop.profile, \
@@ -20,14 +22,16 @@ const COOP_COLUMNS: &str = "coop.id, coop.slug, coop.name, coop.description, coo
 const CLASS_COLUMNS: &str = "id, coop_id, key, name, description, open_to_join, requires_approval";
 
 impl Store {
-    /// Founds a co-op: the co-op, its classes, and its founder as an active
-    /// admin in `founder_class`, in one transaction. [`StoreError::Conflict`]
-    /// on `slug` when the slug is taken.
+    /// Founds a co-op: the co-op, its classes, its founder as an active
+    /// admin in `founder_class`, and its first currency if it has one, in
+    /// one transaction. [`StoreError::Conflict`] on `slug` when the slug
+    /// is taken.
     pub async fn create_coop(
         &self,
         new: &NewCoop,
         founder: PersonId,
         founder_class: &ClassKey,
+        currency: Option<&Currency>,
         now: Timestamp,
     ) -> Result<Coop> {
         let insert_coop = format!(
@@ -93,6 +97,14 @@ impl Store {
             let coop = CoopId(row.id);
             let founded = Event::CoopFounded { coop, founder };
             record_events!(tx, &[Happened::new(coop, Some(founder), now, founded)]);
+            if let Some(currency) = currency {
+                insert_currency!(coop, currency).execute(&mut *tx).await?;
+                let defined = Event::CurrencyDefined {
+                    coop,
+                    currency: currency.code.as_str().to_owned(),
+                };
+                record_events!(tx, &[Happened::new(coop, Some(founder), now, defined)]);
+            }
             tx.commit().await?;
             row
         });

@@ -180,6 +180,17 @@ impl Store {
         row.map(LoggedEvent::try_from).transpose()
     }
 
+    /// The events `person` caused, in every co-op, after `after`, oldest
+    /// first, at most `limit`: what a person's own data download holds.
+    pub async fn events_by(
+        &self,
+        person: PersonId,
+        after: EventSeq,
+        limit: u32,
+    ) -> Result<Vec<LoggedEvent>> {
+        self.events_where("actor_id", person.0, after, limit).await
+    }
+
     /// A co-op's events after `after`, oldest first, at most `limit`.
     pub async fn events(
         &self,
@@ -187,12 +198,24 @@ impl Store {
         after: EventSeq,
         limit: u32,
     ) -> Result<Vec<LoggedEvent>> {
+        self.events_where("coop_id", coop.0, after, limit).await
+    }
+
+    /// The events whose `column` (one of this module's, never input) is
+    /// `id`, after `after`, oldest first, at most `limit`.
+    async fn events_where(
+        &self,
+        column: &'static str,
+        id: i64,
+        after: EventSeq,
+        limit: u32,
+    ) -> Result<Vec<LoggedEvent>> {
         let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM event WHERE coop_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+            "SELECT {EVENT_COLUMNS} FROM event WHERE {column} = $1 AND seq > $2 ORDER BY seq LIMIT $3"
         );
         let rows: Vec<EventRow> = on_pool!(self, |pool| {
             sqlx::query_as(&sql)
-                .bind(coop.0)
+                .bind(id)
                 .bind(after.0)
                 .bind(i64::from(limit))
                 .fetch_all(pool)

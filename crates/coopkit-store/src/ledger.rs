@@ -23,6 +23,44 @@ pub struct LedgerAppend<'a> {
     pub payees: Vec<Payee>,
 }
 
+/// The statement that adds `$currency` (a [`Currency`]) to co-op `$coop`,
+/// its figures checked to fit the database's columns (returning
+/// [`StoreError::Corrupt`] from the enclosing function if not).
+macro_rules! insert_currency {
+    ($coop:expr, $currency:expr) => {{
+        let coop: coopkit_domain::CoopId = $coop;
+        let currency: &$crate::Currency = $currency;
+        let to_i64 = |value: u64, what: &str| {
+            i64::try_from(value)
+                .map_err(|_| $crate::StoreError::Corrupt(format!("{what} {value} exceeds i64")))
+        };
+        let limit = currency
+            .default_debit_limit
+            .map(|v| to_i64(v, "limit"))
+            .transpose()?;
+        let cap = currency
+            .default_balance_cap
+            .map(|v| to_i64(v, "cap"))
+            .transpose()?;
+        sqlx::query(
+            "INSERT INTO ledger_currency (coop_id, code, name, kind, scale, default_debit_limit, \
+             default_balance_cap, issuance_per_month, demurrage_bp, demurrage_threshold) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(coop.0)
+        .bind(currency.code.as_str())
+        .bind(currency.name.clone())
+        .bind(currency.kind.as_str())
+        .bind(i16::from(currency.scale))
+        .bind(limit)
+        .bind(cap)
+        .bind(to_i64(currency.policy.issuance_per_month, "issuance")?)
+        .bind(i64::from(currency.policy.demurrage_bp))
+        .bind(to_i64(currency.policy.demurrage_threshold, "threshold")?)
+    }};
+}
+pub(crate) use insert_currency;
+
 fn to_i64(value: u64, what: &str) -> Result<i64> {
     i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{what} {value} exceeds i64")))
 }
@@ -42,16 +80,6 @@ impl Store {
         by: Option<PersonId>,
         now: Timestamp,
     ) -> Result<()> {
-        let limit = currency
-            .default_debit_limit
-            .map(|v| to_i64(v, "limit"))
-            .transpose()?;
-        let cap = currency
-            .default_balance_cap
-            .map(|v| to_i64(v, "cap"))
-            .transpose()?;
-        let issuance = to_i64(currency.policy.issuance_per_month, "issuance")?;
-        let threshold = to_i64(currency.policy.demurrage_threshold, "threshold")?;
         let defined = Event::CurrencyDefined {
             coop,
             currency: currency.code.as_str().to_owned(),
@@ -59,24 +87,11 @@ impl Store {
         let happened = [Happened::new(coop, by, now, defined)];
         on_pool!(self, |pool| {
             compare_and_set!(
-            pool,
-            sqlx::query(
-                "INSERT INTO ledger_currency (coop_id, code, name, kind, scale, default_debit_limit, default_balance_cap, \
-                 issuance_per_month, demurrage_bp, demurrage_threshold) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                pool,
+                insert_currency!(coop, currency),
+                &happened,
+                StoreError::conflict_as(Conflict::Currency)
             )
-            .bind(coop.0)
-            .bind(currency.code.as_str())
-            .bind(&currency.name)
-            .bind(currency.kind.as_str())
-            .bind(i16::from(currency.scale))
-            .bind(limit)
-            .bind(cap)
-            .bind(issuance)
-            .bind(i64::from(currency.policy.demurrage_bp))
-            .bind(threshold),
-            &happened,
-            StoreError::conflict_as(Conflict::Currency)
-        )
         })?;
         Ok(())
     }

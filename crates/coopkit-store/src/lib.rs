@@ -6,6 +6,7 @@
 //! [`on_pool!`]; only the migrations differ per backend. See
 //! ARCHITECTURE.md for why this is an enum rather than a trait object.
 
+mod account_changes;
 mod baseline;
 mod bookings;
 mod catalogue;

@@ -125,9 +125,11 @@ impl Store {
         Ok(())
     }
 
-    /// Follows a verification link: if it is unused, unexpired, and the
-    /// address it proves is still its person's, the address is verified
-    /// and the link used up. Returns whose address it verified.
+    /// Follows a verification link: if it is unused and unexpired, the
+    /// address it was sent to is verified, if it is still its person's,
+    /// or becomes theirs, if it is the one they asked to change to (and
+    /// nobody took it meanwhile). The link is used up. Returns whose
+    /// address it verified.
     pub async fn use_verification_link(
         &self,
         digest: &str,
@@ -138,7 +140,7 @@ impl Store {
             let Some((person, Some(email))) = use_link!(tx, digest, VERIFY_EMAIL, now) else {
                 return Ok(None);
             };
-            let verified = sqlx::query(
+            let mut verified = sqlx::query(
                 "UPDATE person SET email_verified_at = COALESCE(email_verified_at, $3) \
                  WHERE id = $1 AND email = $2",
             )
@@ -150,8 +152,25 @@ impl Store {
             .rows_affected()
                 == 1;
             if !verified {
-                // The address changed since the link was sent: it proves
-                // nothing now, and stays unused for nobody.
+                let changed = sqlx::query(
+                    "UPDATE person SET email = email_pending, email_pending = NULL, \
+                     email_verified_at = $3 WHERE id = $1 AND email_pending = $2",
+                )
+                .bind(person)
+                .bind(&email)
+                .bind(now.as_millis())
+                .execute(&mut *tx)
+                .await;
+                verified = match changed {
+                    Ok(done) => done.rows_affected() == 1,
+                    // Another account took the address after it was asked for.
+                    Err(sqlx::Error::Database(db)) if db.is_unique_violation() => false,
+                    Err(error) => return Err(error.into()),
+                };
+            }
+            if !verified {
+                // The address is neither theirs nor asked for any more: the
+                // link proves nothing now, and stays unused for nobody.
                 return Ok(None);
             }
             tx.commit().await?;

@@ -18,19 +18,73 @@ use crate::records::{
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 /// The event of `action` on the membership as it now stands, by `actor`.
-fn happened(m: &Membership, action: MembershipAction, actor: PersonId, at: Timestamp) -> Happened {
+pub(crate) fn happened(
+    m: &Membership,
+    action: MembershipAction,
+    actor: PersonId,
+    at: Timestamp,
+) -> Happened {
     let event = membership::event(m.id, m.person_id, m.class_id, action);
     Happened::new(m.coop_id, Some(actor), at, event)
 }
 
-const MEMBERSHIP_COLUMNS: &str = "membership.id, membership.coop_id, membership.person_id, \
+pub(crate) const MEMBERSHIP_COLUMNS: &str =
+    "membership.id, membership.coop_id, membership.person_id, \
      membership.class_id, membership.role, membership.status, membership.applied_at, \
      membership.decided_at";
 
 /// Active admins of co-op $1 other than membership $2 ($3 = 'admin',
 /// $4 = 'active'): a co-op must keep at least one.
-const OTHER_ACTIVE_ADMINS: &str =
+pub(crate) const OTHER_ACTIVE_ADMINS: &str =
     "SELECT count(*) FROM membership WHERE coop_id = $1 AND id <> $2 AND role = $3 AND status = $4";
+
+/// Ends, inside the open transaction `$tx`, the pending or active
+/// membership `$current` (a [`Membership`]), by `$actor`, with its event;
+/// unless it is the co-op's last active admin: a co-op must always have
+/// someone who can run it. Evaluates to the [`LeaveOutcome`].
+macro_rules! leave_membership {
+    ($tx:expr, $current:expr, $actor:expr, $now:expr) => {{
+        use coopkit_domain::membership::{step, MembershipAction};
+        use coopkit_domain::{MembershipStatus, Role};
+        use $crate::records::{LeaveOutcome, Membership};
+        let current: &Membership = $current;
+        let now: coopkit_domain::Timestamp = $now;
+        match step(Some(current.status), MembershipAction::Leave) {
+            Err(_) => LeaveOutcome::NotAMember,
+            Ok(after) => {
+                let last_admin = current.status.is_active() && current.role == Role::Admin && {
+                    let others: i64 = sqlx::query_scalar($crate::memberships::OTHER_ACTIVE_ADMINS)
+                        .bind(current.coop_id.0)
+                        .bind(current.id.0)
+                        .bind(Role::Admin.as_str())
+                        .bind(MembershipStatus::Active.as_str())
+                        .fetch_one(&mut *$tx)
+                        .await?;
+                    others == 0
+                };
+                if last_admin {
+                    LeaveOutcome::LastAdmin
+                } else {
+                    sqlx::query("UPDATE membership SET status = $1, decided_at = $2 WHERE id = $3")
+                        .bind(after.as_str())
+                        .bind(now.as_millis())
+                        .bind(current.id.0)
+                        .execute(&mut *$tx)
+                        .await?;
+                    let left = $crate::memberships::happened(
+                        current,
+                        MembershipAction::Leave,
+                        $actor,
+                        now,
+                    );
+                    $crate::events::record_events!($tx, &[left]);
+                    LeaveOutcome::Left
+                }
+            }
+        }
+    }};
+}
+pub(crate) use leave_membership;
 
 impl Store {
     /// This person's membership of this co-op, in whatever standing.
@@ -165,34 +219,10 @@ impl Store {
             let Some(current): Option<Membership> = maybe(current)? else {
                 return Ok(LeaveOutcome::NotAMember);
             };
-            let Ok(after) = membership::step(Some(current.status), MembershipAction::Leave) else {
-                return Ok(LeaveOutcome::NotAMember);
-            };
-            if current.status.is_active() && current.role == Role::Admin {
-                let other_admins: i64 = sqlx::query_scalar(OTHER_ACTIVE_ADMINS)
-                    .bind(coop.0)
-                    .bind(current.id.0)
-                    .bind(Role::Admin.as_str())
-                    .bind(MembershipStatus::Active.as_str())
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if other_admins == 0 {
-                    return Ok(LeaveOutcome::LastAdmin);
-                }
+            let outcome = leave_membership!(tx, &current, person, now);
+            if outcome != LeaveOutcome::Left {
+                return Ok(outcome);
             }
-            sqlx::query(
-                "UPDATE membership SET status = $1, decided_at = $2 WHERE coop_id = $3 AND person_id = $4",
-            )
-            .bind(after.as_str())
-            .bind(now.as_millis())
-            .bind(coop.0)
-            .bind(person.0)
-            .execute(&mut *tx)
-            .await?;
-            record_events!(
-                tx,
-                &[happened(&current, MembershipAction::Leave, person, now)]
-            );
             tx.commit().await?;
             Ok(LeaveOutcome::Left)
         })

@@ -4,11 +4,8 @@ use coopkit_domain::{Email, Locale, NoticeKind, PersonId, Timestamp, Zone};
 
 use crate::error::Conflict;
 use crate::mail::queue_account_mail;
-use crate::records::{maybe, NewPerson, Person, PersonRow};
+use crate::records::{maybe, NewPerson, Person, PersonRow, PERSON_COLUMNS};
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
-
-const PERSON_COLUMNS: &str =
-    "id, email, display_name, locale, time_zone, created_at, email_verified_at";
 
 impl Store {
     /// Signs a person up. [`StoreError::Conflict`] on `email` when the

@@ -23,6 +23,12 @@ fn parsed<T>(
     parse(raw).map_err(|_| StoreError::corrupt(column, raw))
 }
 
+/// The columns of a [`PersonRow`], named by table so that they read the
+/// same in a join.
+pub(crate) const PERSON_COLUMNS: &str = "person.id, person.email, person.display_name, \
+     person.locale, person.time_zone, person.created_at, person.email_verified_at, \
+     person.email_pending";
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct PersonRow {
     pub(crate) id: i64,
@@ -32,6 +38,7 @@ pub(crate) struct PersonRow {
     time_zone: Option<String>,
     created_at: i64,
     email_verified_at: Option<i64>,
+    email_pending: Option<String>,
 }
 
 impl TryFrom<PersonRow> for Person {
@@ -48,6 +55,10 @@ impl TryFrom<PersonRow> for Person {
                 .transpose()?,
             created_at: Timestamp(row.created_at),
             email_verified_at: row.email_verified_at.map(Timestamp),
+            email_pending: row
+                .email_pending
+                .map(|email| parsed("person.email_pending", &email, Email::parse))
+                .transpose()?,
         })
     }
 }

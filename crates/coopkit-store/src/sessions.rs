@@ -1,20 +1,31 @@
 //! Sessions, API tokens and failed logins: what authentication needs to
 //! remember. Tokens are stored only as SHA-256 digests.
 
+use std::sync::LazyLock;
+
 use coopkit_domain::throttle::LoginFailures;
 use coopkit_domain::{ApiTokenId, PersonId, Timestamp};
 
 use crate::error::Conflict;
-use crate::records::{maybe, Person, PersonRow};
+use crate::records::{maybe, Person, PersonRow, PERSON_COLUMNS};
 use crate::{on_pool, Result, Store, StoreError};
 
-const SESSION_PERSON: &str = "SELECT person.id, person.email, person.display_name, person.locale, \
-     person.time_zone, person.created_at, person.email_verified_at FROM session JOIN person ON person.id = session.person_id \
-     WHERE session.token_hash = $1 AND session.expires_at > $2";
+/// The person whose unexpired session has this digest: read on every
+/// request, so written once.
+static SESSION_PERSON: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {PERSON_COLUMNS} FROM session JOIN person ON person.id = session.person_id \
+         WHERE session.token_hash = $1 AND session.expires_at > $2"
+    )
+});
 
-const TOKEN_PERSON: &str = "SELECT person.id, person.email, person.display_name, person.locale, \
-     person.time_zone, person.created_at, person.email_verified_at FROM api_token JOIN person ON person.id = api_token.person_id \
-     WHERE api_token.token_hash = $1";
+/// The person whose API token has this digest.
+static TOKEN_PERSON: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {PERSON_COLUMNS} FROM api_token JOIN person ON person.id = api_token.person_id \
+         WHERE api_token.token_hash = $1"
+    )
+});
 
 impl Store {
     pub async fn create_session(
@@ -46,7 +57,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<Person>> {
         let row: Option<PersonRow> = on_pool!(self, |pool| {
-            sqlx::query_as(SESSION_PERSON)
+            sqlx::query_as(&SESSION_PERSON)
                 .bind(token_hash)
                 .bind(now.as_millis())
                 .fetch_optional(pool)
@@ -117,7 +128,7 @@ impl Store {
     /// The person an API token belongs to.
     pub async fn api_token_person(&self, token_hash: &[u8]) -> Result<Option<Person>> {
         let row: Option<PersonRow> = on_pool!(self, |pool| {
-            sqlx::query_as(TOKEN_PERSON)
+            sqlx::query_as(&TOKEN_PERSON)
                 .bind(token_hash)
                 .fetch_optional(pool)
                 .await

@@ -61,7 +61,13 @@ impl App {
         };
         let sitters = self
             .store
-            .create_coop(&sitters, ana, &class_key("family")?, seed.clock.tick())
+            .create_coop(
+                &sitters,
+                ana,
+                &class_key("family")?,
+                None,
+                seed.clock.tick(),
+            )
             .await?;
         let family_class = self.store.member_classes(sitters.id).await?.remove(0).id;
         let ben_membership = self
@@ -135,7 +141,13 @@ impl App {
         };
         let bright = self
             .store
-            .create_coop(&bright, rosa, &class_key("worker")?, seed.clock.tick())
+            .create_coop(
+                &bright,
+                rosa,
+                &class_key("worker")?,
+                None,
+                seed.clock.tick(),
+            )
             .await?;
         let classes = self.store.member_classes(bright.id).await?;
         let workers = self.demo_people(seed, "brighthomes", 11).await?;
@@ -187,7 +199,13 @@ impl App {
             .await?;
         let lens = self
             .store
-            .create_coop(&lens, founder, &class_key("artist")?, seed.clock.tick())
+            .create_coop(
+                &lens,
+                founder,
+                &class_key("artist")?,
+                None,
+                seed.clock.tick(),
+            )
             .await?;
         let classes = self.store.member_classes(lens.id).await?;
         let artists = self.demo_people(seed, "lenscommons", 18).await?;
@@ -225,7 +243,13 @@ impl App {
             .await?;
         let harbour = self
             .store
-            .create_coop(&harbour, mae, &class_key("musician")?, seed.clock.tick())
+            .create_coop(
+                &harbour,
+                mae,
+                &class_key("musician")?,
+                None,
+                seed.clock.tick(),
+            )
             .await?;
         let classes = self.store.member_classes(harbour.id).await?;
         let mut musicians = vec![mae];

@@ -42,6 +42,55 @@ pub struct CurrencyForm {
     pub policy: Policy,
 }
 
+impl CurrencyForm {
+    /// The currency the form describes, or what is wrong with it, field
+    /// by field.
+    pub(crate) fn checked(self) -> Result<Currency> {
+        let form = self;
+        let mut errors = Collector::new();
+        let code = errors.check("code", CurrencyCode::parse(form.code.trim()));
+        let kind = errors.check("kind", CurrencyKind::parse(form.kind.trim()));
+        let name = form.name.trim();
+        if name.is_empty() || name.chars().count() > 60 {
+            errors.push("name", "too-long");
+        }
+        if form.scale > 6 {
+            errors.push("scale", "scale-range");
+        }
+        if form.policy.demurrage_bp > 10_000 {
+            errors.push("demurrage_bp", "demurrage-range");
+        }
+        let limits = [
+            ("default_debit_limit", form.default_debit_limit),
+            ("default_balance_cap", form.default_balance_cap),
+        ];
+        for (field, limit) in limits {
+            if limit.is_some_and(|l| l > coopkit_ledger::AMOUNT_MAX) {
+                errors.push(field, "limit-too-large");
+            }
+        }
+        let amounts = [
+            ("issuance_per_month", form.policy.issuance_per_month),
+            ("demurrage_threshold", form.policy.demurrage_threshold),
+        ];
+        for (field, amount) in amounts {
+            if amount > coopkit_ledger::AMOUNT_MAX {
+                errors.push(field, "amount-too-large");
+            }
+        }
+        let (code, kind) = errors.finish_with(code.zip(kind))?;
+        Ok(Currency {
+            code,
+            name: name.to_owned(),
+            kind,
+            scale: form.scale,
+            default_debit_limit: form.default_debit_limit,
+            default_balance_cap: form.default_balance_cap,
+            policy: form.policy,
+        })
+    }
+}
+
 /// One transfer a member asks for: from their own account (or, for
 /// coordinators, from the co-op's issuance account) to a member.
 #[derive(Clone, Debug)]
@@ -226,47 +275,7 @@ impl App {
     ) -> Result<Currency> {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Admin).await?;
-        let mut errors = Collector::new();
-        let code = errors.check("code", CurrencyCode::parse(form.code.trim()));
-        let kind = errors.check("kind", CurrencyKind::parse(form.kind.trim()));
-        let name = form.name.trim();
-        if name.is_empty() || name.chars().count() > 60 {
-            errors.push("name", "too-long");
-        }
-        if form.scale > 6 {
-            errors.push("scale", "scale-range");
-        }
-        if form.policy.demurrage_bp > 10_000 {
-            errors.push("demurrage_bp", "demurrage-range");
-        }
-        let limits = [
-            ("default_debit_limit", form.default_debit_limit),
-            ("default_balance_cap", form.default_balance_cap),
-        ];
-        for (field, limit) in limits {
-            if limit.is_some_and(|l| l > coopkit_ledger::AMOUNT_MAX) {
-                errors.push(field, "limit-too-large");
-            }
-        }
-        let amounts = [
-            ("issuance_per_month", form.policy.issuance_per_month),
-            ("demurrage_threshold", form.policy.demurrage_threshold),
-        ];
-        for (field, amount) in amounts {
-            if amount > coopkit_ledger::AMOUNT_MAX {
-                errors.push(field, "amount-too-large");
-            }
-        }
-        let (code, kind) = errors.finish_with(code.zip(kind))?;
-        let currency = Currency {
-            code,
-            name: name.to_owned(),
-            kind,
-            scale: form.scale,
-            default_debit_limit: form.default_debit_limit,
-            default_balance_cap: form.default_balance_cap,
-            policy: form.policy,
-        };
+        let currency = form.checked()?;
         self.store
             .create_currency(coop.id, &currency, Some(actor.id), self.clock.now())
             .await?;
@@ -383,7 +392,7 @@ impl App {
         self.holdings_of(&coop, actor, &currencies).await
     }
 
-    async fn holdings_of(
+    pub(crate) async fn holdings_of(
         &self,
         coop: &Coop,
         actor: &Person,
@@ -446,7 +455,7 @@ impl App {
     /// A page of the statement of account `mine`, with the other party of
     /// each line named: only the accounts the page shows are read, and
     /// names come from the co-op's roster.
-    async fn statement_of(
+    pub(crate) async fn statement_of(
         &self,
         coop: &Coop,
         roster: &Roster,

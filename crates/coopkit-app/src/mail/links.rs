@@ -106,12 +106,12 @@ impl App {
         Ok(Unsubscribed { person, kind })
     }
 
-    /// Queues a new verification message for `person`'s address, unless it
-    /// is verified already or one went in the last ten minutes. Returns
+    /// Queues a new verification message for `person`'s address (or the
+    /// one they asked to change to), unless it is verified already or one went in the last ten minutes. Returns
     /// whether one was queued.
     pub async fn resend_verification(&self, person: &crate::records::Person) -> Result<bool> {
         const QUIET_MS: i64 = 10 * 60 * 1000;
-        if person.email_verified_at.is_some() {
+        if person.email_verified_at.is_some() && person.email_pending.is_none() {
             return Ok(false);
         }
         Ok(self

@@ -318,9 +318,11 @@ impl App {
         if !message.kind.is_account() && person.email_verified_at.is_none() {
             return Ok(Prepared::Skip("the address is not verified"));
         }
-        if message.kind == NoticeKind::VerifyEmail && person.email_verified_at.is_some() {
+        let verifying = message.kind == NoticeKind::VerifyEmail;
+        if verifying && person.email_verified_at.is_some() && person.email_pending.is_none() {
             return Ok(Prepared::Skip("the address is verified already"));
         }
+        let pending = person.email_pending.clone();
         let coop = match message.coop {
             Some(id) => self.store.coop_by_id(id).await?,
             None => None,
@@ -343,7 +345,11 @@ impl App {
             .clone()
             .or_else(|| coop.as_ref().map(|c| c.settings.time_zone.clone()))
             .unwrap_or_else(Zone::utc);
-        let recipient = recipient(person, zone);
+        let mut recipient = recipient(person, zone);
+        if let Some(asked) = pending.filter(|_| verifying) {
+            // The proof of an address goes to that address.
+            recipient.email = asked;
+        }
         let notice = Notice {
             kind: message.kind,
             coop: coop.map(|c| CoopRef {

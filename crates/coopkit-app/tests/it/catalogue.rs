@@ -679,6 +679,7 @@ each_backend! {
                 },
                 founder,
                 &ClassKey::parse("supporter").unwrap(),
+                None,
                 TEST_START,
             )
             .await

@@ -3,10 +3,12 @@
 
 use std::sync::Arc;
 
+use coopkit_app::ledger::CurrencyForm;
 use coopkit_app::FoundCoop;
 use coopkit_app::{App, AppConfig, AppError};
 use coopkit_domain::coop::Founders;
 use coopkit_domain::{ClassKey, CoopSettings, Email, ManualClock, MemberClassSpec};
+use coopkit_ledger::policy::Policy;
 use coopkit_testkit::{each_backend, Backend, TestDb, TEST_START};
 
 use crate::support::{load, person};
@@ -26,6 +28,19 @@ fn founding(slug: &str, profile: &str) -> FoundCoop {
             requires_approval: false,
         }],
         founder_class: "worker".into(),
+        currency: None,
+    }
+}
+
+fn hours(code: &str) -> CurrencyForm {
+    CurrencyForm {
+        code: code.into(),
+        name: "Hour".into(),
+        kind: "time".into(),
+        scale: 0,
+        default_debit_limit: Some(10),
+        default_balance_cap: None,
+        policy: Policy::default(),
     }
 }
 
@@ -85,5 +100,38 @@ each_backend! {
         ));
         closed.found_coop(&ops, founding("o4", "")).await.unwrap();
         assert_eq!(ops.email, Email::parse("ops@example.coop").unwrap());
+    }
+}
+
+each_backend! {
+    async fn a_coop_is_founded_with_its_first_currency_or_not_at_all(backend: Backend) {
+        let db = TestDb::new(backend).await;
+        let store = db.store.clone();
+        let app = App::new(store.clone(), Arc::new(ManualClock::at(TEST_START)), AppConfig::default());
+        let ada = load(&store, person(&store, "ada").await).await;
+
+        // A wrong currency is named apart from the co-op's own fields, and
+        // nothing is written.
+        let wrong = FoundCoop { currency: Some(hours("hours")), ..founding("timebank", "") };
+        let Err(AppError::Invalid(invalid)) = app.found_coop(&ada, wrong).await else {
+            panic!("a lower-case code is refused");
+        };
+        let fields: Vec<&str> = invalid.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["currency.code"]);
+        assert!(store.coop_by_slug("timebank").await.unwrap().is_none());
+
+        let right = FoundCoop { currency: Some(hours("HOUR")), ..founding("timebank", "") };
+        let coop = app.found_coop(&ada, right).await.unwrap();
+        let currencies = app.currencies("timebank").await.unwrap();
+        assert_eq!(currencies.len(), 1);
+        assert_eq!((currencies[0].code.as_str(), currencies[0].default_debit_limit), ("HOUR", Some(10)));
+        let kinds: Vec<&str> = store
+            .events(coop.id, coopkit_domain::EventSeq(0), 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.happened.event.kind())
+            .collect();
+        assert_eq!(kinds, ["coop.founded", "currency.defined"]);
     }
 }

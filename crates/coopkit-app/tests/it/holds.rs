@@ -49,6 +49,7 @@ each_backend! {
                 },
                 founder.id,
                 &key,
+                None,
                 TEST_START,
             )
             .await

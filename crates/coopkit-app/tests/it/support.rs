@@ -53,6 +53,7 @@ pub async fn coop_with(
             },
             founder,
             &key,
+            None,
             TEST_START,
         )
         .await

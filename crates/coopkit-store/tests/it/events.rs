@@ -26,6 +26,7 @@ async fn bakers(store: &Store) -> (Person, Coop, MemberClassId) {
             &new_coop("bakers"),
             founder.id,
             &ClassKey::parse("worker").unwrap(),
+            None,
             T0,
         )
         .await

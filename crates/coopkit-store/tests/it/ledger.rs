@@ -50,6 +50,7 @@ each_backend! {
                 &new_coop("ledgers"),
                 founder.id,
                 &ClassKey::parse("worker").unwrap(),
+                None,
                 T0,
             )
             .await

@@ -102,6 +102,7 @@ each_backend! {
                 &new_coop("bakers"),
                 founder.id,
                 &ClassKey::parse("worker").unwrap(),
+                None,
                 T0,
             )
             .await
@@ -139,6 +140,7 @@ each_backend! {
                 &new_coop("bakers"),
                 founder.id,
                 &ClassKey::parse("worker").unwrap(),
+                None,
                 T0,
             )
             .await;
@@ -153,6 +155,7 @@ each_backend! {
                 &new_coop("orphans"),
                 founder.id,
                 &ClassKey::parse("ghost").unwrap(),
+                None,
                 T0,
             )
             .await;
@@ -213,6 +216,7 @@ each_backend! {
                 &new_coop("sitters"),
                 admin.id,
                 &ClassKey::parse("worker").unwrap(),
+                None,
                 T0,
             )
             .await
@@ -368,11 +372,11 @@ each_backend! {
         let admin_b = person(store, "AdminB").await;
         let worker = ClassKey::parse("worker").unwrap();
         let a = store
-            .create_coop(&new_coop("coop-a"), admin_a.id, &worker, T0)
+            .create_coop(&new_coop("coop-a"), admin_a.id, &worker, None, T0)
             .await
             .unwrap();
         let b = store
-            .create_coop(&new_coop("coop-b"), admin_b.id, &worker, T0)
+            .create_coop(&new_coop("coop-b"), admin_b.id, &worker, None, T0)
             .await
             .unwrap();
         let b_class = store.member_classes(b.id).await.unwrap()[0].id;
@@ -432,6 +436,7 @@ each_backend! {
                 &new_coop("racers"),
                 admin.id,
                 &ClassKey::parse("worker").unwrap(),
+                None,
                 T0,
             )
             .await

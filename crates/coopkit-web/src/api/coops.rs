@@ -92,6 +92,7 @@ fn found_coop_form(request: FoundCoopRequest) -> Result<FoundCoop, AppError> {
         settings,
         classes,
         founder_class: request.founder_class,
+        currency: request.currency.map(Into::into),
     })
 }
 

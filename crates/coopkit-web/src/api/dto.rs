@@ -269,6 +269,10 @@ pub struct FoundCoopRequest {
     pub classes: Vec<ClassDto>,
     /// The key of the class the founder joins.
     pub founder_class: String,
+    /// The ledger's first currency, defined with the co-op (its errors
+    /// name `currency.code`…).
+    #[serde(default)]
+    pub currency: Option<super::ledger::CurrencyDto>,
 }
 
 /// An instant as the API writes it: RFC 3339 in UTC

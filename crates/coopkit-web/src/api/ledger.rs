@@ -6,7 +6,7 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use coopkit_app::ledger::{AccountView, CurrencyForm, TransferForm};
+use coopkit_app::ledger::{AccountView, CurrencyForm, StatementEntry, TransferForm};
 use coopkit_app::AppError;
 use coopkit_domain::validation::Collector;
 use coopkit_domain::PersonId;
@@ -93,21 +93,29 @@ pub async fn define_currency(
     Path(slug): Path<String>,
     ApiJson(request): ApiJson<CurrencyDto>,
 ) -> Result<(StatusCode, Json<CurrencyDto>), ApiError> {
-    let form = CurrencyForm {
-        code: request.code,
-        name: request.name,
-        kind: request.kind,
-        scale: request.scale,
-        default_debit_limit: request.default_debit_limit,
-        default_balance_cap: request.default_balance_cap,
-        policy: Policy {
-            issuance_per_month: request.issuance_per_month,
-            demurrage_bp: request.demurrage_bp,
-            demurrage_threshold: request.demurrage_threshold,
-        },
-    };
-    let currency = state.app.define_currency(&person, &slug, form).await?;
+    let currency = state
+        .app
+        .define_currency(&person, &slug, request.into())
+        .await?;
     Ok((StatusCode::CREATED, Json(currency.into())))
+}
+
+impl From<CurrencyDto> for CurrencyForm {
+    fn from(request: CurrencyDto) -> Self {
+        CurrencyForm {
+            code: request.code,
+            name: request.name,
+            kind: request.kind,
+            scale: request.scale,
+            default_debit_limit: request.default_debit_limit,
+            default_balance_cap: request.default_balance_cap,
+            policy: Policy {
+                issuance_per_month: request.issuance_per_month,
+                demurrage_bp: request.demurrage_bp,
+                demurrage_threshold: request.demurrage_threshold,
+            },
+        }
+    }
 }
 
 /// One transfer in a batch.
@@ -397,6 +405,26 @@ pub struct StatementLineDto {
     pub cause: String,
 }
 
+impl From<StatementEntry> for StatementLineDto {
+    fn from(e: StatementEntry) -> Self {
+        let signed = i64::try_from(e.line.amount).unwrap_or(i64::MAX);
+        StatementLineDto {
+            id: e.line.transfer.id,
+            kind: e.line.transfer.kind.name().to_owned(),
+            amount: if e.received { signed } else { -signed },
+            other_account: if e.received {
+                e.line.debit.0
+            } else {
+                e.line.credit.0
+            },
+            at: instant(e.line.timestamp),
+            seq: e.line.seq,
+            memo: e.line.transfer.memo,
+            cause: e.line.transfer.cause,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatementDto {
     pub lines: Vec<StatementLineDto>,
@@ -425,27 +453,7 @@ pub async fn my_statement(
             query.limit.unwrap_or(50),
         )
         .await?;
-    let lines = page
-        .entries
-        .into_iter()
-        .map(|e| {
-            let signed = i64::try_from(e.line.amount).unwrap_or(i64::MAX);
-            StatementLineDto {
-                id: e.line.transfer.id,
-                kind: e.line.transfer.kind.name().to_owned(),
-                amount: if e.received { signed } else { -signed },
-                other_account: if e.received {
-                    e.line.debit.0
-                } else {
-                    e.line.credit.0
-                },
-                at: instant(e.line.timestamp),
-                seq: e.line.seq,
-                memo: e.line.transfer.memo,
-                cause: e.line.transfer.cause,
-            }
-        })
-        .collect();
+    let lines = page.entries.into_iter().map(Into::into).collect();
     let next_before = page.next_before;
     Ok(Json(StatementDto { lines, next_before }))
 }

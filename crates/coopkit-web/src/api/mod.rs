@@ -11,6 +11,7 @@ mod ledger;
 pub(crate) use ledger::json_lines;
 mod payment_requests;
 mod people;
+pub(crate) mod personal_data;
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -69,7 +70,8 @@ fn groups() -> [(Access, OpenApiRouter<AppState>); 5] {
     let account = OpenApiRouter::new()
         .routes(routes!(coops::found_coop))
         .routes(routes!(coops::join, coops::leave))
-        .routes(routes!(people::me));
+        .routes(routes!(people::me))
+        .routes(routes!(personal_data::my_data));
     let members = OpenApiRouter::new()
         .routes(routes!(coops::list_members))
         .routes(routes!(ledger::submit_transfers))

@@ -1,8 +1,9 @@
-//! A person's own page: their co-ops, their time zone, their password,
-//! where they are logged in, and their API tokens.
+//! A person's own page: their co-ops, their address, their time zone,
+//! their password, where they are logged in, and their API tokens.
 
 use askama::Template;
 use axum::extract::{FromRequestParts, Path, State};
+use axum::http::header::CONTENT_DISPOSITION;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::records::ApiTokenListing;
@@ -12,6 +13,7 @@ use serde::Deserialize;
 
 use super::coop::role_key;
 use super::{render, render_with, FormErrors, PageResult};
+use crate::api::personal_data::PersonalDataDto;
 use crate::cookies::Cookie;
 use crate::error::{PageError, WebError};
 use crate::forms::CsrfForm;
@@ -52,6 +54,8 @@ struct AccountView<'a> {
     sessions: Vec<SessionView>,
     tokens: Vec<ApiTokenListing>,
     new_token: Option<String>,
+    /// The new address as typed, when it was refused.
+    new_email: String,
     /// A message key for what just happened ("account-password-changed").
     notice: &'static str,
     errors: FormErrors,
@@ -61,6 +65,7 @@ struct AccountView<'a> {
 #[derive(Default)]
 struct Shown {
     new_token: Option<String>,
+    new_email: String,
     notice: &'static str,
     errors: FormErrors,
 }
@@ -72,7 +77,7 @@ async fn account_view<'a>(
     shown: Shown,
 ) -> Result<AccountView<'a>, PageError> {
     let person = v.person()?;
-    let sessions = state.app.my_sessions(person, &session.0).await?;
+    let sessions = state.app.my_sessions(person, Some(&session.0)).await?;
     let tokens = state.app.my_api_tokens(person).await?;
     let memberships = state
         .app
@@ -104,6 +109,7 @@ async fn account_view<'a>(
         sessions,
         tokens,
         new_token: shown.new_token,
+        new_email: shown.new_email,
         notice: shown.notice,
         errors: shown.errors,
     })
@@ -142,11 +148,19 @@ async fn refused(
     session: &SessionSecret,
     error: AppError,
 ) -> PageResult {
+    refused_with(state, v, session, error, Shown::default()).await
+}
+
+/// As [`refused`], keeping what `shown` says (a value as typed).
+async fn refused_with(
+    state: &AppState,
+    v: &Viewer,
+    session: &SessionSecret,
+    error: AppError,
+    shown: Shown,
+) -> PageResult {
     let (status, errors) = FormErrors::from_error(error, &v.tr)?;
-    let shown = Shown {
-        errors,
-        ..Shown::default()
-    };
+    let shown = Shown { errors, ..shown };
     render_with(status, &account_view(state, v, session, shown).await?)
 }
 
@@ -200,6 +214,78 @@ pub async fn change_password(
         .await;
     match changed {
         Ok(_) => Ok(Redirect::to("/account?done=password").into_response()),
+        Err(error) => refused(&state, &v, &session, error).await,
+    }
+}
+
+/// The person's own data as a JSON file to keep: the same document as
+/// `GET /api/v1/me/data`.
+pub async fn download_data(State(state): State<AppState>, v: Viewer) -> PageResult {
+    let data: PersonalDataDto = state.app.personal_data(v.person()?).await?.into();
+    let headers = [(
+        CONTENT_DISPOSITION,
+        "attachment; filename=\"my-coopkit-data.json\"",
+    )];
+    Ok((headers, axum::Json(data)).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EmailForm {
+    email: String,
+    email_password: String,
+}
+
+pub async fn change_email(
+    State(state): State<AppState>,
+    v: Viewer,
+    session: SessionSecret,
+    CsrfForm(form): CsrfForm<EmailForm>,
+) -> PageResult {
+    let person = v.person()?;
+    match state
+        .app
+        .change_email(person, &form.email_password, &form.email)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/account").into_response()),
+        Err(error) => {
+            let shown = Shown {
+                new_email: form.email,
+                ..Shown::default()
+            };
+            refused_with(&state, &v, &session, error, shown).await
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DeleteForm {
+    delete_password: String,
+}
+
+/// Deletes the account and lets the browser go, its session ended.
+pub async fn delete_account(
+    State(state): State<AppState>,
+    v: Viewer,
+    session: SessionSecret,
+    CsrfForm(form): CsrfForm<DeleteForm>,
+) -> PageResult {
+    let person = v.person()?;
+    match state
+        .app
+        .delete_account(person, &form.delete_password)
+        .await
+    {
+        Ok(()) => {
+            let mut response = Redirect::to("/login?done=deleted").into_response();
+            crate::cookies::append(
+                response.headers_mut(),
+                [Cookie::Session.clear(state.cookies)],
+            );
+            Ok(response)
+        }
         Err(error) => refused(&state, &v, &session, error).await,
     }
 }

@@ -11,6 +11,7 @@ mod directory;
 mod directory_import;
 mod dispatch;
 mod forecasts;
+mod found;
 mod fund;
 mod ledger;
 mod mail;
@@ -69,6 +70,7 @@ fn open_pages() -> Router<AppState> {
         .route("/login", get(session::login_form).post(session::login))
         .route("/lang", post(session::switch_language))
         .route("/account", get(account::show))
+        .route("/account/data", get(account::download_data))
         .route("/verify-email/{token}", get(mail::verify))
         .route(
             "/password-reset",
@@ -140,6 +142,9 @@ fn account_actions() -> Router<AppState> {
         .route("/account/tokens", post(account::create_token))
         .route("/account/time-zone", post(account::set_time_zone))
         .route("/account/password", post(account::change_password))
+        .route("/account/email", post(account::change_email))
+        .route("/coops/new", get(found::form).post(found::found))
+        .route("/account/delete", post(account::delete_account))
         .route("/account/sessions/{handle}/end", post(account::end_session))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/account/notifications", get(mail::show).post(mail::save))
@@ -328,6 +333,17 @@ fn render_with(status: StatusCode, template: &impl Template) -> PageResult {
 pub struct FormErrors(Vec<(String, String)>);
 
 impl FormErrors {
+    /// The same errors, each shown on the field `rename` says: a form
+    /// whose fields are named apart from the use case's.
+    fn renamed(self, rename: impl Fn(&str) -> String) -> FormErrors {
+        FormErrors(
+            self.0
+                .into_iter()
+                .map(|(field, message)| (rename(&field), message))
+                .collect(),
+        )
+    }
+
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0
             .iter()

@@ -47,8 +47,9 @@ struct LoginPage<'a> {
     email: &'a str,
     errors: FormErrors,
     general_error: Option<String>,
-    /// The password was just set from a reset link.
-    reset: bool,
+    /// What the page says first (a password just reset, an account
+    /// just deleted), a message key; empty: nothing.
+    notice: &'static str,
 }
 
 pub async fn signup_form(v: Viewer, Query(next): Query<Next>) -> PageResult {
@@ -113,7 +114,11 @@ pub async fn login_form(v: Viewer, Query(next): Query<Next>) -> PageResult {
         email: "",
         errors: FormErrors::default(),
         general_error: None,
-        reset: next.done == "reset",
+        notice: match next.done.as_str() {
+            "reset" => "reset-done",
+            "deleted" => "account-deleted",
+            _ => "",
+        },
     })
 }
 
@@ -169,7 +174,7 @@ pub async fn login(
             email: &form.email,
             errors,
             general_error,
-            reset: false,
+            notice: "",
         },
     )
 }

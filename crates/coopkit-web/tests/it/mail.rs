@@ -35,7 +35,7 @@ pub(crate) fn path_of<'a>(server: &TestServer, url: &'a str) -> &'a str {
 }
 
 /// Follows the link of the last verification message to `name`.
-async fn verify(server: &TestServer, smtp: &SmtpServer, name: &str) {
+pub(crate) async fn verify(server: &TestServer, smtp: &SmtpServer, name: &str) {
     let message = smtp
         .received_by(&email_of(name))
         .into_iter()

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
+mod account_changes;
 mod api;
 mod browser;
 mod catalogue;
@@ -10,6 +11,7 @@ mod clients;
 mod directory;
 mod fixtures;
 mod forecasts;
+mod founding;
 mod isolation;
 mod ledger;
 mod mail;

@@ -113,7 +113,7 @@ async fn bench_coop(store: &Store) -> anyhow::Result<coopkit_domain::CoopId> {
         }],
     };
     Ok(store
-        .create_coop(&coop, founder.id, &class, SystemClock.now())
+        .create_coop(&coop, founder.id, &class, None, SystemClock.now())
         .await?
         .id)
 }

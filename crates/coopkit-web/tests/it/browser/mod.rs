@@ -15,6 +15,7 @@ mod catalogue;
 mod directory;
 mod forecasts;
 mod governance;
+mod madrid;
 mod market;
 mod members;
 
