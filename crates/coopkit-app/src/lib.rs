@@ -3,6 +3,7 @@
 //! translates requests into these calls and their results into responses,
 //! and decides nothing.
 
+mod audit_log;
 mod auth;
 pub mod catalogue;
 mod coops;
@@ -27,6 +28,7 @@ use std::sync::{Arc, OnceLock};
 use coopkit_domain::Clock;
 use coopkit_store::Store;
 
+pub use audit_log::{AuditEntry, AuditPage, AUDIT_PAGE};
 pub use auth::{
     hash_password, new_secret, session_form_token, ApiToken, DeviceSecret, LoggedIn, LoginAttempt,
     SessionToken, SignUp, DEVICE_TTL_MS,

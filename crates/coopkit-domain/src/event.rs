@@ -431,6 +431,41 @@ impl Event {
         }
     }
 
+    /// The kinds the co-op's audit log shows every member: what the bylaws
+    /// give admins and coordinators to do (settings, currencies, who is
+    /// admitted and with which role, dues taken in cash, a dispute
+    /// refunded, a claim released, a year's surplus, the fund's projects),
+    /// what the members decide together (votes), and what the server does
+    /// by the rules (a month applied). Members' dealings with each other
+    /// (a booking, a payment, an order) are theirs, and stay off it.
+    pub const AUDITED: &'static [&'static str] = &[
+        "coop.founded",
+        "coop.settings_changed",
+        "currency.defined",
+        "currency.rules_changed",
+        "ledger.month_applied",
+        "dues.paid_in_cash",
+        "membership.admitted",
+        "membership.declined",
+        "membership.left",
+        "membership.role_changed",
+        "booking.refunded",
+        "task.released",
+        "vote.opened",
+        "vote.closed",
+        "allocation.proposed",
+        "allocation.posted",
+        "allocation.rejected",
+        "project.approved",
+        "project.rejected",
+        "project.funded",
+    ];
+
+    /// Whether the co-op's audit log shows it: see [`Event::AUDITED`].
+    pub fn is_audited(&self) -> bool {
+        Self::AUDITED.contains(&self.kind())
+    }
+
     /// The entity the event changed.
     pub fn subject(&self) -> Subject {
         use Event as E;

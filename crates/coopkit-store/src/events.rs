@@ -10,7 +10,7 @@
 
 use coopkit_domain::{CoopId, Event, EventSeq, Happened, LoggedEvent, PersonId, Timestamp};
 
-use crate::{on_pool, BeginWrite, Result, Store, StoreError};
+use crate::{on_pool, sql_words, BeginWrite, Result, Store, StoreError};
 
 /// Writes `$events` (a slice of [`Happened`]) inside the open transaction
 /// `$tx`. A macro, like [`on_pool!`], so one text serves both engines.
@@ -199,6 +199,30 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<LoggedEvent>> {
         self.events_where("coop_id", coop.0, after, limit).await
+    }
+
+    /// A page of co-op `coop`'s audit log ([`Event::AUDITED`]), newest
+    /// first: at most `limit` events before `before` (all, if `None`).
+    pub async fn audit_log(
+        &self,
+        coop: CoopId,
+        before: Option<EventSeq>,
+        limit: u32,
+    ) -> Result<Vec<LoggedEvent>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM event WHERE coop_id = $1 AND seq < $2 \
+             AND kind IN ({kinds}) ORDER BY seq DESC LIMIT $3",
+            kinds = sql_words(Event::AUDITED.iter().copied())
+        );
+        let rows: Vec<EventRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(coop.0)
+                .bind(before.map_or(i64::MAX, |seq| seq.0))
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await
+        })?;
+        logged(rows)
     }
 
     /// The events whose `column` (one of this module's, never input) is

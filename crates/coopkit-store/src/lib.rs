@@ -100,7 +100,9 @@ pub(crate) fn sql_words(words: impl IntoIterator<Item = &'static str>) -> String
     words
         .into_iter()
         .map(|word| {
-            debug_assert!(word.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+            debug_assert!(word
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'.'));
             format!("'{word}'")
         })
         .collect::<Vec<_>>()

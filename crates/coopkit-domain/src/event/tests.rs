@@ -268,3 +268,26 @@ fn wide_ids_are_written_as_text() {
         "class_rules"
     );
 }
+
+#[test]
+fn the_audit_log_names_only_kinds_there_are_and_no_dealings_between_members() {
+    for kind in Event::AUDITED {
+        assert!(Event::KINDS.contains(kind), "{kind} is a kind");
+    }
+    let audited: Vec<_> = one_of_each()
+        .into_iter()
+        .filter(Event::is_audited)
+        .collect();
+    assert_eq!(audited.len(), Event::AUDITED.len());
+    for private in [
+        "booking.requested",
+        "ledger.batch_committed",
+        "order.paid",
+        "vote.ballot_cast",
+    ] {
+        assert!(
+            !Event::AUDITED.contains(&private),
+            "{private} is members' own"
+        );
+    }
+}

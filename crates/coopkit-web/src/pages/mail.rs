@@ -135,6 +135,14 @@ pub(super) struct LinkPage<'a> {
     pub(super) lines: Vec<String>,
     /// A form to confirm with (an unsubscribe link's page): its action.
     pub(super) confirm: Option<String>,
+    /// Where to go on, and its words: the mail settings, or, for a reset
+    /// link that no longer works, the page that sends a new one.
+    pub(super) onward: (&'static str, String),
+}
+
+/// Where a message's page leads on by default: the mail settings.
+pub(super) fn to_settings(v: &Viewer) -> (&'static str, String) {
+    ("/account/notifications", v.tr.t("mail-settings"))
 }
 
 /// Confirms the address a verification message went to. A GET, as mail
@@ -150,12 +158,14 @@ pub async fn verify(
             title: v.tr.t("verify-title"),
             lines: vec![v.tr.t("verify-done")],
             confirm: None,
+            onward: to_settings(&v),
             v: &v,
         },
         Err(AppError::NotFound(_)) => LinkPage {
             title: v.tr.t("verify-failed-title"),
             lines: vec![v.tr.t("verify-failed")],
             confirm: None,
+            onward: to_settings(&v),
             v: &v,
         },
         Err(error) => return Err(error.into()),
@@ -170,6 +180,7 @@ pub async fn unsubscribe_form(v: Viewer, Path(token): Path<String>) -> PageResul
         title: v.tr.t("unsubscribe-title"),
         lines: vec![v.tr.t("unsubscribe-confirm")],
         confirm: Some(format!("/unsubscribe/{token}")),
+        onward: to_settings(&v),
         v: &v,
     })
 }
@@ -199,6 +210,7 @@ pub async fn unsubscribe(
         title: v.tr.t("unsubscribe-title"),
         lines,
         confirm: None,
+        onward: to_settings(&v),
         v: &v,
     })
 }

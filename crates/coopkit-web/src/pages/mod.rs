@@ -4,6 +4,7 @@
 
 mod account;
 mod accounts;
+mod audit_log;
 mod bookings;
 mod catalogue;
 mod coop;
@@ -87,6 +88,7 @@ fn open_pages() -> Router<AppState> {
         .route("/calendar/{file}", get(dispatch::calendar_feed))
         .route("/c/{slug}", get(coop::show))
         .route("/c/{slug}/members", get(coop::members))
+        .route("/c/{slug}/log", get(audit_log::show))
         .route("/c/{slug}/ledger", get(ledger::show))
         .route("/c/{slug}/ledger/journal", get(ledger::journal))
         .route("/c/{slug}/ledger/checkpoints", get(ledger::checkpoints))

@@ -82,6 +82,7 @@ fn dead_link(v: &Viewer) -> PageResult {
         title: v.tr.t("verify-failed-title"),
         lines: vec![v.tr.t("reset-failed")],
         confirm: None,
+        onward: ("/password-reset", v.tr.t("reset-ask-again")),
         v,
     })
 }

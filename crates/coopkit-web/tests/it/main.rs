@@ -5,6 +5,7 @@
 
 mod account_changes;
 mod api;
+mod audit_log;
 mod browser;
 mod catalogue;
 mod clients;

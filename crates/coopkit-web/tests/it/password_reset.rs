@@ -74,6 +74,11 @@ each_backend! {
         // The link works once.
         let again = browser.get(&link).await;
         assert!(again.body.contains("This link does not work"), "{}", again.body);
+        assert!(
+            again.body.contains(r#"<a href="/password-reset" id="link-onward">Ask for a new link</a>"#),
+            "a dead reset link leads to asking again: {}",
+            again.body
+        );
         let reused = browser.post_form(&link, &[("password", "yet another long phrase")]).await;
         assert!(reused.body.contains("This link does not work"), "{}", reused.body);
 

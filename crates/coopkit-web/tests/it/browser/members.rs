@@ -159,6 +159,9 @@ async fn sign_up_join_approve_and_see_the_members_in_chromium() {
     // out, the browser is in the coordinator's Spanish again; his message
     // is in his own English.
     b.click("form[action='/logout'] button").await;
+    // Logging out navigates: wait for it to land before going on, or the
+    // logout's own page may replace the login page under the click.
+    b.wait_for_text("Crear cuenta").await;
     b.client.goto(&format!("{base}/login")).await.unwrap();
     b.click("#forgot-password").await;
     b.wait_for_text("Escribe la dirección con la que entras")
