@@ -10,9 +10,12 @@ use crate::records::{LeaveOutcome, Membership, MembershipRow};
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 /// What a deleted account leaves no trace in: its ways in, its choices,
-/// its market profile, its mail yet to go. Each statement takes the
-/// person's id.
-const ERASED_ROWS: [&str; 8] = [
+/// its market profile, its mail yet to go, and the login records kept by
+/// its address. Each statement takes the person's id, and runs before the
+/// address is erased.
+const ERASED_ROWS: [&str; 10] = [
+    "DELETE FROM login_device WHERE email = (SELECT email FROM person WHERE id = $1)",
+    "DELETE FROM login_failure WHERE email = (SELECT email FROM person WHERE id = $1)",
     "DELETE FROM session WHERE person_id = $1",
     "DELETE FROM api_token WHERE person_id = $1",
     "DELETE FROM calendar_feed WHERE person_id = $1",

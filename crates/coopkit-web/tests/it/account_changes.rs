@@ -120,6 +120,16 @@ each_backend! {
         let deleted = ana.post_form("/account/delete", &[("delete_password", PASSWORD)]).await;
         deleted.assert_status(303);
         assert_eq!(deleted.location(), Some("/login?done=deleted"));
+        // Nothing kept by her address stays: her wrong password above was
+        // a failed login on record until now.
+        let failures = server
+            .db
+            .store
+            .login_failures_since(&email_of("Ana Parent"), "anywhere", coopkit_domain::Timestamp(0))
+            .await
+            .unwrap();
+        assert_eq!(failures.account, 0);
+
         let login = ana.get("/login?done=deleted").await;
         assert!(login.body.contains("Your account is deleted"), "{}", login.body);
         assert_eq!(ana.get("/account").await.status, 303, "logged out");
