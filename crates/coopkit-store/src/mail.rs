@@ -337,7 +337,7 @@ impl Store {
             "UPDATE mail_outbox SET claim = $1, claimed_until = $2 WHERE id IN ( \
                SELECT id FROM mail_outbox WHERE state IN ({pending}) AND due_at <= $3 \
                AND (claimed_until IS NULL OR claimed_until < $3) \
-               ORDER BY due_at, id LIMIT $4{skip_locked}) \
+               ORDER BY event_seq IS NOT NULL, due_at, id LIMIT $4{skip_locked}) \
              AND (claimed_until IS NULL OR claimed_until < $3) \
              RETURNING {OUTBOX_COLUMNS}"
         );
@@ -354,7 +354,9 @@ impl Store {
             .into_iter()
             .map(OutboxMessage::try_from)
             .collect::<Result<Vec<_>>>()?;
-        messages.sort_by_key(|m| (m.status.due_at, m.id));
+        // The account's own messages (a reset, a verification) first: a
+        // person waiting at a form must not wait behind a backlog of news.
+        messages.sort_by_key(|m| (!m.kind.is_account(), m.status.due_at, m.id));
         Ok(messages)
     }
 

@@ -409,3 +409,36 @@ each_backend! {
         );
     }
 }
+
+each_backend! {
+    async fn a_reset_does_not_wait_behind_a_backlog_of_news(backend: Backend) {
+        let Some(smtp) = SmtpServer::start() else { return };
+        let server = TestServer::spawn(backend).await;
+        let postman = Postman::new(&smtp.url(), FROM).unwrap();
+        coop(&server, "busy", "Cora Admin", true).await;
+        deliver(&server.app, &server, &postman).await;
+        verify(&server, &smtp, "Cora Admin").await;
+        for name in ["Abe Applicant", "Bea Applicant"] {
+            apply(&api_person(&server, name).await, "busy").await;
+        }
+        // News of both applications waits, queued first.
+        server.app.queue_notices().await.unwrap();
+        server.clock.advance_ms(1_000);
+        server
+            .client()
+            .post_json("/api/v1/password-resets", &json!({"email": email_of("Cora Admin")}))
+            .await
+            .assert_status(202);
+        let claimed = server
+            .db
+            .store
+            .claim_mail(server.clock.now(), 60_000, "test", 3)
+            .await
+            .unwrap();
+        // The applicants' verifications and Cora's reset: the account's own
+        // messages, though queued after the news.
+        let kinds: Vec<_> = claimed.iter().map(|m| m.kind).collect();
+        assert!(kinds.iter().all(|k| k.is_account()), "{kinds:?}");
+        assert!(kinds.contains(&coopkit_domain::NoticeKind::PasswordReset), "{kinds:?}");
+    }
+}
