@@ -250,6 +250,20 @@ impl Store {
         })
     }
 
+    /// The sequence number the co-op's next batch will get: how far its
+    /// journal goes.
+    pub async fn ledger_next_seq(&self, coop: CoopId) -> Result<u64> {
+        let next: i64 = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT COALESCE(MAX(seq) + 1, 0) FROM ledger_batch WHERE coop_id = $1",
+            )
+            .bind(coop.0)
+            .fetch_one(pool)
+            .await
+        })?;
+        to_u64(next, "seq")
+    }
+
     /// A co-op's journal, in order.
     pub async fn ledger_journal(&self, coop: CoopId) -> Result<Vec<BatchRecord>> {
         #[derive(sqlx::FromRow)]

@@ -394,7 +394,7 @@ impl Writer {
     async fn answer(&mut self, command: Command) {
         match command {
             Command::Accounts { coop, which, reply } => {
-                let views = self.loaded(coop).await.map(|c| {
+                let views = self.current(coop).await.map(|c| {
                     let mut views: Vec<_> = c
                         .ledger
                         .accounts()
@@ -420,7 +420,7 @@ impl Writer {
                 );
             }
             Command::Transfer { coop, id, reply } => {
-                let view = self.loaded(coop).await.map(|c| {
+                let view = self.current(coop).await.map(|c| {
                     let record = c.ledger.transfer(id)?.clone();
                     let (debit, _) = c.ledger.account(record.debit)?;
                     let (credit, _) = c.ledger.account(record.credit)?;
@@ -441,7 +441,7 @@ impl Writer {
                 limit,
                 reply,
             } => {
-                let page = self.loaded(coop).await.map(|c| {
+                let page = self.current(coop).await.map(|c| {
                     let (lines, next) = c.ledger.statement(account, before, limit);
                     (lines.into_iter().cloned().collect(), next)
                 });
@@ -454,7 +454,7 @@ impl Writer {
                 tracks,
                 reply,
             } => {
-                let counts = self.loaded(coop).await.map(|c| {
+                let counts = self.current(coop).await.map(|c| {
                     let owner = AccountOwner::Member(listener);
                     match c.by_owner.get(&(currency, owner)) {
                         Some(account) => {
@@ -470,6 +470,21 @@ impl Writer {
             }
             Command::Submit { .. } => {}
         }
+    }
+
+    /// The co-op's ledger as the database has it now, for a read: another
+    /// app server on the same database may have committed batches since
+    /// this one last wrote, and a page must not show balances from before
+    /// them. One indexed lookup of the journal's end; replayed again only
+    /// when it moved.
+    async fn current(&mut self, coop: CoopId) -> Result<&mut CoopLedger> {
+        if let Some(held) = self.ledgers.get(&coop) {
+            let stored = self.store.ledger_next_seq(coop).await?;
+            if stored != held.ledger.next_seq() {
+                self.ledgers.remove(&coop);
+            }
+        }
+        self.loaded(coop).await
     }
 
     /// The co-op's ledger, replayed from its journal on first use.

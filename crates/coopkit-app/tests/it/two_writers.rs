@@ -92,6 +92,16 @@ each_backend! {
             .unwrap();
         assert_eq!(fine, vec![Ok(Applied::New)]);
 
+        // Server one, which has not written since, reads what server two
+        // committed: a page never shows balances from before another
+        // server's batch.
+        let balance = |app: App, who: coopkit_store::Person| async move {
+            let holdings = app.my_holdings(&who, "twins").await.unwrap();
+            holdings[0].view.balances.balance()
+        };
+        assert_eq!(balance(one.clone(), ana.clone()).await, -6);
+        assert_eq!(balance(two.clone(), ben.clone()).await, 6);
+
         let journal = one.journal_for_operator("twins").await.unwrap();
         let text = coopkit_ledger::journal::to_json_lines(&journal);
         let ledger = verify_json_lines(&text).unwrap();
