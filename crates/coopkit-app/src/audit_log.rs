@@ -33,6 +33,9 @@ fn about(event: &Event) -> Option<PersonId> {
         Event::MemberAdmitted { person, .. }
         | Event::ApplicationDeclined { person, .. }
         | Event::MemberLeft { person, .. }
+        | Event::MemberSuspended { person, .. }
+        | Event::MemberReinstated { person, .. }
+        | Event::MemberExpelled { person, .. }
         | Event::RoleChanged { person, .. } => Some(person),
         Event::DuesPaidInCash { member, .. } => Some(member),
         _ => None,

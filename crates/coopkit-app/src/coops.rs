@@ -151,7 +151,7 @@ impl App {
     /// limit per account.
     async fn may_found(&self, founder: &Person) -> Result<()> {
         let config = &self.config;
-        if config.operators.contains(&founder.email) {
+        if self.is_operator(founder).await? {
             return Ok(());
         }
         if config.founders == Founders::Operators {

@@ -102,10 +102,11 @@ fn conflict(rule: Conflict) -> Option<(&'static str, &'static str)> {
         Conflict::Feedback => ("feedback", "feedback-given"),
         Conflict::Stock => ("quantity", "out-of-stock"),
         Conflict::Decision => ("decision", "already-decided"),
+        // Two admins adding a class of the same name at once.
+        Conflict::ClassKey => ("classes", "duplicate"),
         // Rules the use cases keep from being broken: one reaching a
         // person is a bug.
-        Conflict::ClassKey
-        | Conflict::DirectoryIds
+        Conflict::DirectoryIds
         | Conflict::LedgerBatch
         | Conflict::PaymentRequest
         | Conflict::Service

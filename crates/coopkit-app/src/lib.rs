@@ -6,6 +6,7 @@
 mod audit_log;
 mod auth;
 pub mod catalogue;
+mod coop_profile;
 mod coops;
 pub mod demo;
 pub mod directory;
@@ -21,6 +22,7 @@ mod password_reset;
 pub mod patronage;
 mod personal_data;
 pub mod referrals;
+mod server_roles;
 mod views;
 
 use std::sync::{Arc, OnceLock};

@@ -3,7 +3,7 @@
 use coopkit_domain::membership::{self, MembershipAction};
 use coopkit_domain::{join_outcome, MembershipId, MembershipStatus, Role};
 use coopkit_store::{
-    LeaveOutcome, MemberListing, Membership, Person, PersonalMembership, RoleChange,
+    LeaveOutcome, MemberListing, Membership, Person, PersonalMembership, RoleChange, Sanctioned,
 };
 
 use crate::{App, AppError, Result};
@@ -36,7 +36,7 @@ impl App {
             .map(|m| m.status);
         // The store checks the standing again as it writes, so two
         // applications at once cannot both get in.
-        let status = membership::step(before, MembershipAction::Apply { admitted_at_once })
+        let status = membership::step(before, &MembershipAction::Apply { admitted_at_once })
             .map_err(|_| AppError::Conflict {
                 field: "class",
                 code: "already-member",
@@ -134,18 +134,84 @@ impl App {
             .await?)
     }
 
+    /// Suspends, reinstates or expels a member: coordinators suspend and
+    /// reinstate those below them, admins expel (see
+    /// [`membership::may_sanction`]). The member is told by email.
+    pub async fn sanction(
+        &self,
+        actor: &Person,
+        slug: &str,
+        membership: MembershipId,
+        action: MembershipAction,
+    ) -> Result<Membership> {
+        let coop = self.coop(slug).await?;
+        let needed = match action {
+            MembershipAction::Expel { .. } => Role::Admin,
+            _ => Role::Coordinator,
+        };
+        self.require_role(&coop, actor, needed).await?;
+        match self
+            .store
+            .sanction(coop.id, membership, &action, actor.id, self.clock.now())
+            .await?
+        {
+            Sanctioned::Done(changed) => {
+                tracing::info!(coop = %coop.slug, membership = %membership, by = %actor.id, status = changed.status.as_str(), "standing changed");
+                Ok(changed)
+            }
+            Sanctioned::NotFound => Err(AppError::NotFound("membership")),
+            Sanctioned::Refused(code) => Err(AppError::Conflict {
+                field: "membership",
+                code,
+            }),
+        }
+    }
+
+    /// One member, in whatever standing, as coordinators see them on the
+    /// page where they are suspended or expelled.
+    pub async fn member(
+        &self,
+        actor: &Person,
+        slug: &str,
+        membership: MembershipId,
+    ) -> Result<MemberListing> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Coordinator).await?;
+        self.store
+            .member(coop.id, membership)
+            .await?
+            .ok_or(AppError::NotFound("membership"))
+    }
+
     /// Applications waiting for a decision: coordinators and admins.
     pub async fn pending_applications(
         &self,
         actor: &Person,
         slug: &str,
     ) -> Result<Vec<MemberListing>> {
+        self.members_for_coordinators(actor, slug, MembershipStatus::Pending)
+            .await
+    }
+
+    /// Members who are suspended: coordinators and admins.
+    pub async fn suspended_members(
+        &self,
+        actor: &Person,
+        slug: &str,
+    ) -> Result<Vec<MemberListing>> {
+        self.members_for_coordinators(actor, slug, MembershipStatus::Suspended)
+            .await
+    }
+
+    async fn members_for_coordinators(
+        &self,
+        actor: &Person,
+        slug: &str,
+        status: MembershipStatus,
+    ) -> Result<Vec<MemberListing>> {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Coordinator).await?;
-        Ok(self
-            .store
-            .members(coop.id, MembershipStatus::Pending)
-            .await?)
+        Ok(self.store.members(coop.id, status).await?)
     }
 
     /// Every co-op the actor belongs to, applied to, or left.

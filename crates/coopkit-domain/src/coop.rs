@@ -1,6 +1,8 @@
 //! A co-op's bylaws, as settings: its member classes, who may join which,
 //! whether joining needs approval, and dues.
 
+pub mod profile;
+
 use serde::{Deserialize, Serialize};
 
 use crate::membership::MembershipStatus;

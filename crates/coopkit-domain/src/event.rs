@@ -110,6 +110,22 @@ pub enum Event {
         membership: MembershipId,
         person: PersonId,
     },
+    /// Why is kept on the membership: see [`crate::membership::Reason`].
+    #[serde(rename = "membership.suspended")]
+    MemberSuspended {
+        membership: MembershipId,
+        person: PersonId,
+    },
+    #[serde(rename = "membership.reinstated")]
+    MemberReinstated {
+        membership: MembershipId,
+        person: PersonId,
+    },
+    #[serde(rename = "membership.expelled")]
+    MemberExpelled {
+        membership: MembershipId,
+        person: PersonId,
+    },
     #[serde(rename = "membership.role_changed")]
     RoleChanged {
         membership: MembershipId,
@@ -287,6 +303,10 @@ pub struct Payee {
 pub enum SettingsPart {
     /// Joining, dues and their currency.
     Bylaws,
+    /// Its name, description and profile.
+    Profile,
+    /// Its member classes: their names, and who may join them how.
+    Classes,
     /// Class weights and the rules of votes.
     ClassRules,
     /// Reserve, class pools and cash part for closing a year.
@@ -319,6 +339,9 @@ impl Event {
         "membership.admitted",
         "membership.declined",
         "membership.left",
+        "membership.suspended",
+        "membership.reinstated",
+        "membership.expelled",
         "membership.role_changed",
         "booking.requested",
         "booking.accepted",
@@ -396,6 +419,9 @@ impl Event {
             E::MemberAdmitted { .. } => "membership.admitted",
             E::ApplicationDeclined { .. } => "membership.declined",
             E::MemberLeft { .. } => "membership.left",
+            E::MemberSuspended { .. } => "membership.suspended",
+            E::MemberReinstated { .. } => "membership.reinstated",
+            E::MemberExpelled { .. } => "membership.expelled",
             E::RoleChanged { .. } => "membership.role_changed",
             E::BookingRequested { .. } => "booking.requested",
             E::BookingAccepted { .. } => "booking.accepted",
@@ -448,6 +474,9 @@ impl Event {
         "membership.admitted",
         "membership.declined",
         "membership.left",
+        "membership.suspended",
+        "membership.reinstated",
+        "membership.expelled",
         "membership.role_changed",
         "booking.refunded",
         "task.released",
@@ -496,6 +525,9 @@ impl Event {
             | E::MemberAdmitted { membership, .. }
             | E::ApplicationDeclined { membership, .. }
             | E::MemberLeft { membership, .. }
+            | E::MemberSuspended { membership, .. }
+            | E::MemberReinstated { membership, .. }
+            | E::MemberExpelled { membership, .. }
             | E::RoleChanged { membership, .. } => Subject::Membership(membership),
             E::BookingRequested { booking, .. }
             | E::BookingAccepted { booking }

@@ -15,6 +15,7 @@ pub mod membership;
 pub mod notice;
 pub mod outbox;
 pub mod person;
+pub mod server_role;
 pub mod subject;
 pub mod throttle;
 pub mod validation;
@@ -30,9 +31,10 @@ pub use ids::{
     MemberClassId, MembershipId, OrderId, PaymentRequestId, PersonId, ProjectId, ProposalId,
     ReviewId, TaskId,
 };
-pub use membership::{MembershipStatus, Role};
+pub use membership::{MembershipStatus, Reason, Role};
 pub use notice::{Audience, Delivery, NoticeKind};
 pub use outbox::{Attempt, MailState, MailStatus};
+pub use server_role::ServerRole;
 pub use validation::{FieldError, Invalid};
 pub use values::{ClassKey, CoopName, DisplayName, Email, Locale, Password, Slug};
 pub use zone::{Transition, Zone};

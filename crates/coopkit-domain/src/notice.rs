@@ -23,6 +23,8 @@ pub enum NoticeKind {
     PasswordReset,
     ApplicationReceived,
     ApplicationDecided,
+    /// Their membership was suspended, reinstated or ended by expulsion.
+    MembershipStanding,
     BookingRequested,
     BookingAccepted,
     BookingDeclined,
@@ -50,14 +52,18 @@ pub enum NoticeKind {
     OrderSent,
     /// A year's surplus was returned: each member's patronage notice.
     PatronageNotice,
+    /// A moderator accepted or rejected an edit they suggested to the
+    /// directory.
+    DirectoryEditDecided,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 22] = [
+    pub const ALL: [NoticeKind; 24] = [
         NoticeKind::VerifyEmail,
         NoticeKind::PasswordReset,
         NoticeKind::ApplicationReceived,
         NoticeKind::ApplicationDecided,
+        NoticeKind::MembershipStanding,
         NoticeKind::BookingRequested,
         NoticeKind::BookingAccepted,
         NoticeKind::BookingDeclined,
@@ -76,6 +82,7 @@ impl NoticeKind {
         NoticeKind::OrderPaid,
         NoticeKind::OrderSent,
         NoticeKind::PatronageNotice,
+        NoticeKind::DirectoryEditDecided,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -84,6 +91,7 @@ impl NoticeKind {
             NoticeKind::PasswordReset => "password_reset",
             NoticeKind::ApplicationReceived => "application_received",
             NoticeKind::ApplicationDecided => "application_decided",
+            NoticeKind::MembershipStanding => "membership_standing",
             NoticeKind::BookingRequested => "booking_requested",
             NoticeKind::BookingAccepted => "booking_accepted",
             NoticeKind::BookingDeclined => "booking_declined",
@@ -102,6 +110,7 @@ impl NoticeKind {
             NoticeKind::OrderPaid => "order_paid",
             NoticeKind::OrderSent => "order_sent",
             NoticeKind::PatronageNotice => "patronage_notice",
+            NoticeKind::DirectoryEditDecided => "directory_edit_decided",
         }
     }
 
@@ -192,6 +201,9 @@ pub fn audiences(event: &Event) -> Vec<(NoticeKind, Audience)> {
         E::MemberAdmitted { person, .. } | E::ApplicationDeclined { person, .. } => {
             vec![(K::ApplicationDecided, A::Person(person))]
         }
+        E::MemberSuspended { person, .. }
+        | E::MemberReinstated { person, .. }
+        | E::MemberExpelled { person, .. } => vec![(K::MembershipStanding, A::Person(person))],
         E::BookingRequested { provider, .. } => vec![(K::BookingRequested, A::Person(provider))],
         E::BookingAccepted { booking } => vec![(K::BookingAccepted, A::BookingSides(booking))],
         E::BookingDeclined { booking } => vec![(K::BookingDeclined, A::BookingSides(booking))],
@@ -318,6 +330,17 @@ mod tests {
             audiences(&admitted),
             vec![(
                 NoticeKind::ApplicationDecided,
+                Audience::Person(PersonId(7))
+            )]
+        );
+        let expelled = Event::MemberExpelled {
+            membership: MembershipId(1),
+            person: PersonId(7),
+        };
+        assert_eq!(
+            audiences(&expelled),
+            vec![(
+                NoticeKind::MembershipStanding,
                 Audience::Person(PersonId(7))
             )]
         );

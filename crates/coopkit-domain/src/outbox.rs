@@ -154,6 +154,8 @@ pub struct OutboxMessage {
     pub kind: NoticeKind,
     /// What it tells of; `None` for the account's own messages.
     pub event: Option<EventSeq>,
+    /// The suggested directory edit it tells the decision of.
+    pub directory_edit: Option<crate::EditId>,
     /// Part of the recipient's daily digest.
     pub digest: bool,
     pub status: MailStatus,

@@ -13,7 +13,7 @@ use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 /// its market profile, its mail yet to go, and the login records kept by
 /// its address. Each statement takes the person's id, and runs before the
 /// address is erased.
-const ERASED_ROWS: [&str; 10] = [
+const ERASED_ROWS: [&str; 11] = [
     "DELETE FROM login_device WHERE email = (SELECT email FROM person WHERE id = $1)",
     "DELETE FROM login_failure WHERE email = (SELECT email FROM person WHERE id = $1)",
     "DELETE FROM session WHERE person_id = $1",
@@ -24,7 +24,9 @@ const ERASED_ROWS: [&str; 10] = [
     // Their profile, services, hours and days off (by cascade).
     "DELETE FROM provider WHERE person_id = $1",
     "DELETE FROM favourite WHERE person_id = $1 OR provider_id = $1",
-    "DELETE FROM directory_moderator WHERE person_id = $1",
+    "DELETE FROM server_role WHERE person_id = $1",
+    // Why they were suspended or expelled is about them too.
+    "UPDATE membership SET reason = '' WHERE person_id = $1",
 ];
 
 impl Store {
@@ -62,14 +64,14 @@ impl Store {
     }
 
     /// Deletes `person`'s account, in one transaction: each membership
-    /// still pending or active ends (with its event, by them), unless they
+    /// still pending, active or suspended ends (with its event, by them), unless they
     /// are a co-op's last active admin, when nothing changes; their name
     /// and address are erased, their password can no longer match, and
     /// what only let them in or reach them is gone. The person's row
     /// stays, as a pseudonym, for what the ledger and the ballots keep.
     pub async fn delete_person(&self, person: PersonId, now: Timestamp) -> Result<Deletion> {
         let sql = format!(
-            "SELECT {MEMBERSHIP_COLUMNS} FROM membership WHERE person_id = $1 AND status IN ($2, $3)"
+            "SELECT {MEMBERSHIP_COLUMNS} FROM membership WHERE person_id = $1 AND status IN ($2, $3, $4)"
         );
         let (name, email) = erased(person);
         on_pool!(self, |pool| {
@@ -78,6 +80,7 @@ impl Store {
                 .bind(person.0)
                 .bind(MembershipStatus::Pending.as_str())
                 .bind(MembershipStatus::Active.as_str())
+                .bind(MembershipStatus::Suspended.as_str())
                 .fetch_all(&mut *tx)
                 .await?;
             for row in rows {

@@ -163,6 +163,45 @@ struct ReviewedPairRow {
 // The parts of `Store::write_directory`, each a macro like
 // `record_events!` so one text serves both engines inside its transaction.
 
+/// Queues, inside the open transaction `$tx`, the message telling whoever
+/// suggested edit `$edit` that it was decided (unless they decided it
+/// themselves): the decision and its message commit together.
+macro_rules! tell_suggester {
+    ($tx:expr, $edit:expr, $decided_by:expr, $now:expr) => {{
+        let edit: i64 = $edit;
+        let decided_by: Option<PersonId> = $decided_by;
+        let now: Timestamp = $now;
+        let suggester: i64 =
+            sqlx::query_scalar("SELECT person_id FROM directory_edit WHERE id = $1")
+                .bind(edit)
+                .fetch_one(&mut *$tx)
+                .await?;
+        let suggester = PersonId(suggester);
+        let kind = coopkit_domain::NoticeKind::DirectoryEditDecided;
+        let utc = coopkit_domain::Zone::utc();
+        let due = if decided_by == Some(suggester) {
+            None
+        } else {
+            crate::mail::notice_due!($tx, suggester, kind, &utc, now)
+        };
+        if let Some((digest, due_at)) = due {
+            sqlx::query(
+                "INSERT INTO mail_outbox (person_id, kind, directory_edit_id, digest, \
+                 state, attempts, queued_at, due_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $7)",
+            )
+            .bind(suggester.0)
+            .bind(kind.as_str())
+            .bind(edit)
+            .bind(digest)
+            .bind(coopkit_domain::MailState::Queued.as_str())
+            .bind(now.as_millis())
+            .bind(due_at.as_millis())
+            .execute(&mut *$tx)
+            .await?;
+        }
+    }};
+}
+
 /// Carries out a moderator's decision if it is still open; a conflict if
 /// another moderator decided it first.
 macro_rules! decide {
@@ -188,6 +227,9 @@ macro_rules! decide {
             .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::Conflict(Conflict::Decision));
+        }
+        if table == "directory_edit" {
+            tell_suggester!($tx, id, person, $now);
         }
     }};
 }
@@ -330,29 +372,6 @@ macro_rules! insert_reviews {
 }
 
 impl Store {
-    pub async fn is_directory_moderator(&self, person: PersonId) -> Result<bool> {
-        let found: Option<i64> = on_pool!(self, |pool| sqlx::query_scalar(
-            "SELECT person_id FROM directory_moderator WHERE person_id = $1"
-        )
-        .bind(person.0)
-        .fetch_optional(pool)
-        .await)?;
-        Ok(found.is_some())
-    }
-
-    pub async fn grant_directory_moderator(&self, person: PersonId, now: Timestamp) -> Result<()> {
-        on_pool!(self, |pool| sqlx::query(
-            "INSERT INTO directory_moderator (person_id, granted_at) VALUES ($1, $2) \
-             ON CONFLICT (person_id) DO NOTHING"
-        )
-        .bind(person.0)
-        .bind(now.as_millis())
-        .execute(pool)
-        .await
-        .map(|_| ()))?;
-        Ok(())
-    }
-
     pub async fn directory_sources(&self) -> Result<Vec<DirectorySource>> {
         let sql = format!("SELECT {SOURCE_COLUMNS} FROM directory_source ORDER BY name");
         let rows: Vec<SourceRow> =

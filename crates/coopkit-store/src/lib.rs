@@ -11,6 +11,7 @@ mod baseline;
 mod bookings;
 mod catalogue;
 mod connect;
+mod coop_profile;
 mod coops;
 mod directory;
 mod dispatch;
@@ -33,7 +34,9 @@ mod payment_requests;
 mod people;
 pub mod records;
 mod reminders;
+mod server_roles;
 mod sessions;
+mod standing;
 mod tasks;
 
 pub use baseline::BaselineOutcome;

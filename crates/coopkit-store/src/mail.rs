@@ -5,8 +5,8 @@
 use coopkit_domain::notice::{self, Audience};
 use coopkit_domain::outbox::{NoticeRun, OutboxListing, OutboxMessage};
 use coopkit_domain::{
-    CoopId, Delivery, EventSeq, LoggedEvent, MailId, MailState, MailStatus, MembershipStatus,
-    NoticeKind, PersonId, Role, Timestamp, Zone,
+    CoopId, Delivery, EditId, EventSeq, LoggedEvent, MailId, MailState, MailStatus,
+    MembershipStatus, NoticeKind, PersonId, Role, Timestamp, Zone,
 };
 
 use crate::events::{claim_for, EventRow};
@@ -22,6 +22,7 @@ struct OutboxRow {
     coop_id: Option<i64>,
     kind: String,
     event_seq: Option<i64>,
+    directory_edit_id: Option<i64>,
     digest: bool,
     state: String,
     attempts: i64,
@@ -31,7 +32,8 @@ struct OutboxRow {
 }
 
 const OUTBOX_COLUMNS: &str =
-    "id, person_id, coop_id, kind, event_seq, digest, state, attempts, queued_at, due_at, answer";
+    "id, person_id, coop_id, kind, event_seq, directory_edit_id, digest, state, attempts, \
+     queued_at, due_at, answer";
 
 fn status_of(row: &OutboxRow) -> Result<MailStatus> {
     Ok(MailStatus {
@@ -58,6 +60,7 @@ impl TryFrom<OutboxRow> for OutboxMessage {
             coop: row.coop_id.map(CoopId),
             kind: kind_of(&row.kind)?,
             event: row.event_seq.map(EventSeq),
+            directory_edit: row.directory_edit_id.map(EditId),
             digest: row.digest,
             status: status_of(&row)?,
         })
@@ -149,17 +152,16 @@ macro_rules! coop_zone {
 }
 pub(crate) use coop_zone;
 
-/// Queues, inside the open transaction `$tx`, a message of `$kind` about
-/// event `$seq` of co-op `$coop` for `$person`, if their address is
-/// verified and they have not turned the kind off: at once, or in their
-/// next morning's digest (in their zone, else `$coop_zone`). Evaluates to
-/// the messages queued (0 or 1: one per event, person and kind).
-macro_rules! queue_notice {
-    ($tx:expr, $person:expr, $kind:expr, $coop:expr, $seq:expr, $coop_zone:expr, $now:expr) => {{
+/// When, inside the open transaction `$tx`, a message of `$kind` to
+/// `$person` is due, if their address is verified and they have not
+/// turned the kind off: at once, or in their next morning's digest (in
+/// their zone, else `$fallback_zone`). Evaluates to `Some((digest, due))`,
+/// or `None` when nothing is to go.
+macro_rules! notice_due {
+    ($tx:expr, $person:expr, $kind:expr, $fallback_zone:expr, $now:expr) => {{
         let person: coopkit_domain::PersonId = $person;
         let kind: coopkit_domain::NoticeKind = $kind;
-        let now: coopkit_domain::Timestamp = $now;
-        let coop_zone: &coopkit_domain::Zone = $coop_zone;
+        let fallback_zone: &coopkit_domain::Zone = $fallback_zone;
         let found: Option<(bool, Option<String>, Option<String>)> = sqlx::query_as(
             "SELECT p.email_verified_at IS NOT NULL, p.time_zone, np.delivery \
              FROM person p LEFT JOIN notice_preference np \
@@ -169,19 +171,32 @@ macro_rules! queue_notice {
         .bind(kind.as_str())
         .fetch_optional(&mut *$tx)
         .await?;
-        let due = match found {
+        match found {
             Some((true, zone, delivery)) => {
                 let delivery = delivery
                     .and_then(|text| coopkit_domain::Delivery::parse(&text))
                     .unwrap_or_default();
                 let zone = zone
                     .and_then(|name| coopkit_domain::Zone::named(&name).ok())
-                    .unwrap_or_else(|| coop_zone.clone());
-                $crate::mail::due_for(delivery, now, &zone)
+                    .unwrap_or_else(|| fallback_zone.clone());
+                $crate::mail::due_for(delivery, $now, &zone)
             }
             _ => None,
-        };
-        match due {
+        }
+    }};
+}
+pub(crate) use notice_due;
+
+/// Queues, inside the open transaction `$tx`, a message of `$kind` about
+/// event `$seq` of co-op `$coop` for `$person`, when [`notice_due`] says
+/// it is to go. Evaluates to the messages queued (0 or 1: one per event,
+/// person and kind).
+macro_rules! queue_notice {
+    ($tx:expr, $person:expr, $kind:expr, $coop:expr, $seq:expr, $coop_zone:expr, $now:expr) => {{
+        let person: coopkit_domain::PersonId = $person;
+        let kind: coopkit_domain::NoticeKind = $kind;
+        let now: coopkit_domain::Timestamp = $now;
+        match $crate::mail::notice_due!($tx, person, kind, $coop_zone, now) {
             None => 0,
             Some((digest, due_at)) => {
                 let inserted = sqlx::query(

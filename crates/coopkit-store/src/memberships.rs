@@ -20,7 +20,7 @@ use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 /// The event of `action` on the membership as it now stands, by `actor`.
 pub(crate) fn happened(
     m: &Membership,
-    action: MembershipAction,
+    action: &MembershipAction,
     actor: PersonId,
     at: Timestamp,
 ) -> Happened {
@@ -31,15 +31,26 @@ pub(crate) fn happened(
 pub(crate) const MEMBERSHIP_COLUMNS: &str =
     "membership.id, membership.coop_id, membership.person_id, \
      membership.class_id, membership.role, membership.status, membership.applied_at, \
-     membership.decided_at";
+     membership.decided_at, membership.reason";
+
+/// Memberships with the names a member list shows beside them.
+fn listing() -> String {
+    format!(
+        "SELECT {MEMBERSHIP_COLUMNS}, person.display_name, \
+                member_class.key AS class_key, member_class.name AS class_name \
+         FROM membership \
+         JOIN person ON person.id = membership.person_id \
+         JOIN member_class ON member_class.id = membership.class_id"
+    )
+}
 
 /// Active admins of co-op $1 other than membership $2 ($3 = 'admin',
 /// $4 = 'active'): a co-op must keep at least one.
 pub(crate) const OTHER_ACTIVE_ADMINS: &str =
     "SELECT count(*) FROM membership WHERE coop_id = $1 AND id <> $2 AND role = $3 AND status = $4";
 
-/// Ends, inside the open transaction `$tx`, the pending or active
-/// membership `$current` (a [`Membership`]), by `$actor`, with its event;
+/// Ends, inside the open transaction `$tx`, the pending, active or
+/// suspended membership `$current` (a [`Membership`]), by `$actor`, with its event;
 /// unless it is the co-op's last active admin: a co-op must always have
 /// someone who can run it. Evaluates to the [`LeaveOutcome`].
 macro_rules! leave_membership {
@@ -49,7 +60,7 @@ macro_rules! leave_membership {
         use $crate::records::{LeaveOutcome, Membership};
         let current: &Membership = $current;
         let now: coopkit_domain::Timestamp = $now;
-        match step(Some(current.status), MembershipAction::Leave) {
+        match step(Some(current.status), &MembershipAction::Leave) {
             Err(_) => LeaveOutcome::NotAMember,
             Ok(after) => {
                 let last_admin = current.status.is_active() && current.role == Role::Admin && {
@@ -65,7 +76,9 @@ macro_rules! leave_membership {
                 if last_admin {
                     LeaveOutcome::LastAdmin
                 } else {
-                    sqlx::query("UPDATE membership SET status = $1, decided_at = $2 WHERE id = $3")
+                    sqlx::query(
+                        "UPDATE membership SET status = $1, decided_at = $2, reason = '' WHERE id = $3",
+                    )
                         .bind(after.as_str())
                         .bind(now.as_millis())
                         .bind(current.id.0)
@@ -73,7 +86,7 @@ macro_rules! leave_membership {
                         .await?;
                     let left = $crate::memberships::happened(
                         current,
-                        MembershipAction::Leave,
+                        &MembershipAction::Leave,
                         $actor,
                         now,
                     );
@@ -105,8 +118,8 @@ impl Store {
     /// Records an application as `status` (pending, or active when the
     /// bylaws admit without approval), as an ordinary member of `class`.
     ///
-    /// Someone who was declined or left applies again on the same row; for
-    /// someone already pending or active this is [`StoreError::Conflict`]
+    /// Someone who was declined, left or was expelled applies again on the
+    /// same row; for someone who belongs this is [`StoreError::Conflict`]
     /// on `membership`. One statement, so two racing applications cannot
     /// both succeed.
     pub async fn apply_for_membership(
@@ -122,8 +135,9 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (coop_id, person_id) DO UPDATE \
                SET class_id = excluded.class_id, role = excluded.role, status = excluded.status, \
-                   applied_at = excluded.applied_at, decided_at = excluded.decided_at, decided_by = NULL \
-               WHERE membership.status IN ($8, $9) \
+                   applied_at = excluded.applied_at, decided_at = excluded.decided_at, decided_by = NULL, \
+                   reason = '' \
+               WHERE membership.status IN ($8, $9, $10) \
              RETURNING {MEMBERSHIP_COLUMNS}"
         );
         let decided_at = status.is_active().then_some(now.as_millis());
@@ -142,13 +156,14 @@ impl Store {
                 .bind(decided_at)
                 .bind(MembershipStatus::Declined.as_str())
                 .bind(MembershipStatus::Left.as_str())
+                .bind(MembershipStatus::Expelled.as_str())
                 .fetch_optional(&mut *tx)
                 .await?;
             let Some(row) = row else {
                 return Err(StoreError::Conflict(Conflict::Membership));
             };
             let applied: Membership = row.try_into()?;
-            record_events!(tx, &[happened(&applied, action, person, now)]);
+            record_events!(tx, &[happened(&applied, &action, person, now)]);
             tx.commit().await?;
             Ok(applied)
         })
@@ -176,7 +191,7 @@ impl Store {
         };
         // Only a pending application is decided (the statement checks it
         // as it writes); the rule says where the decision takes it.
-        let decision = membership::step(Some(MembershipStatus::Pending), action)
+        let decision = membership::step(Some(MembershipStatus::Pending), &action)
             .map_err(|_| StoreError::Corrupt(format!("{decision:?} is no decision")))?;
         on_pool!(self, |pool| {
             let mut tx = pool.begin_write().await?;
@@ -192,7 +207,7 @@ impl Store {
             let Some(decided) = maybe(row)? else {
                 return Ok(None);
             };
-            record_events!(tx, &[happened(&decided, action, decided_by, now)]);
+            record_events!(tx, &[happened(&decided, &action, decided_by, now)]);
             tx.commit().await?;
             Ok(Some(decided))
         })
@@ -293,13 +308,9 @@ impl Store {
         status: MembershipStatus,
     ) -> Result<Vec<MemberListing>> {
         let sql = format!(
-            "SELECT {MEMBERSHIP_COLUMNS}, person.display_name, \
-                    member_class.key AS class_key, member_class.name AS class_name \
-             FROM membership \
-             JOIN person ON person.id = membership.person_id \
-             JOIN member_class ON member_class.id = membership.class_id \
-             WHERE membership.coop_id = $1 AND membership.status = $2 \
-             ORDER BY lower(person.display_name), membership.id"
+            "{} WHERE membership.coop_id = $1 AND membership.status = $2 \
+             ORDER BY lower(person.display_name), membership.id",
+            listing()
         );
         let rows: Vec<MemberListingRow> = on_pool!(self, |pool| {
             sqlx::query_as(&sql)
@@ -309,6 +320,27 @@ impl Store {
                 .await
         })?;
         all(rows)
+    }
+
+    /// One membership of this co-op, in whatever standing, as a member
+    /// list shows it.
+    pub async fn member(
+        &self,
+        coop: CoopId,
+        membership: MembershipId,
+    ) -> Result<Option<MemberListing>> {
+        let sql = format!(
+            "{} WHERE membership.coop_id = $1 AND membership.id = $2",
+            listing()
+        );
+        let row: Option<MemberListingRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(coop.0)
+                .bind(membership.0)
+                .fetch_optional(pool)
+                .await
+        })?;
+        maybe(row)
     }
 
     /// The active members' names, by name: (person, name). Two columns,

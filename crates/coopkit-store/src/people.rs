@@ -45,6 +45,18 @@ impl Store {
         maybe(row)
     }
 
+    /// The person with this address, if any.
+    pub async fn person_by_email(&self, email: &Email) -> Result<Option<Person>> {
+        let sql = format!("SELECT {PERSON_COLUMNS} FROM person WHERE email = $1");
+        let row: Option<PersonRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(email.as_str())
+                .fetch_optional(pool)
+                .await
+        })?;
+        maybe(row)
+    }
+
     /// The person with this address and their password hash, for logging in.
     pub async fn person_with_password(&self, email: &Email) -> Result<Option<(Person, String)>> {
         let sql = format!("SELECT {PERSON_COLUMNS}, password_hash FROM person WHERE email = $1");

@@ -5,7 +5,7 @@
 
 pub use coopkit_domain::coop::{Coop, CoopSummary, MemberClass};
 pub use coopkit_domain::membership::{
-    LeaveOutcome, MemberListing, Membership, PersonalMembership, RoleChange,
+    LeaveOutcome, MemberListing, Membership, PersonalMembership, RoleChange, Sanctioned,
 };
 pub use coopkit_domain::person::{NewPerson, Person};
 use coopkit_domain::{
@@ -15,7 +15,7 @@ use coopkit_domain::{
 
 use crate::StoreError;
 
-fn parsed<T>(
+pub(crate) fn parsed<T>(
     column: &str,
     raw: &str,
     parse: fn(&str) -> Result<T, &'static str>,
@@ -154,6 +154,7 @@ pub(crate) struct MembershipRow {
     status: String,
     applied_at: i64,
     decided_at: Option<i64>,
+    reason: String,
 }
 
 impl TryFrom<MembershipRow> for Membership {
@@ -168,6 +169,7 @@ impl TryFrom<MembershipRow> for Membership {
             status: parsed("membership.status", &row.status, MembershipStatus::parse)?,
             applied_at: Timestamp(row.applied_at),
             decided_at: row.decided_at.map(Timestamp),
+            reason: row.reason,
         })
     }
 }

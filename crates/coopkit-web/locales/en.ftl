@@ -41,6 +41,8 @@ coop-status-pending = Your application is waiting for a coordinator.
 coop-status-active = You are a member of this co-op.
 coop-status-declined = Your application was declined. You may apply again.
 coop-status-left = You left this co-op. You may join again.
+coop-status-suspended = Your membership is suspended: you cannot vote, book or pay until a coordinator lifts the suspension. Your balance stays as it is. The reason given: { $reason }
+coop-status-expelled = You were expelled from this co-op. The reason given: { $reason } You may apply again; a coordinator will decide.
 coop-leave = Leave this co-op
 coop-withdraw = Withdraw my application
 coop-members-link = Member list
@@ -53,6 +55,8 @@ status-pending = waiting for approval
 status-active = member
 status-declined = declined
 status-left = left
+status-suspended = suspended
+status-expelled = expelled
 
 members-title = Members of { $coop }
 members-name = Name
@@ -61,6 +65,22 @@ members-role = Role
 members-change-role = Save role
 members-role-of = Role of { $name }
 members-since = Member since
+members-suspended = Suspended members
+members-suspended-none = Nobody is suspended.
+members-reason = Reason
+members-manage-of = Suspend or expel { $name }
+member-title = { $name } in { $coop }
+member-standing = Standing
+member-done = Saved. The member is told by email.
+member-reason = Reason
+member-reason-hint = The member reads this on the co-op's page.
+member-suspend = Suspend
+member-suspend-intro = A suspended member cannot vote, book or pay until the suspension is lifted. Their balance stays as it is.
+member-reinstate = Lift the suspension
+member-expel = Expel
+member-expel-intro = Expelling ends the membership. The person may apply again, and a coordinator decides.
+member-expel-title = Expel from the co-op
+member-nothing = Your role does not let you suspend or expel this member.
 approvals-title = Applications to { $coop }
 approvals-empty = No applications are waiting.
 approvals-applied = Applied on
@@ -92,6 +112,15 @@ settings-dues-yearly = Each year
 settings-time-zone = Time zone
 settings-time-zone-hint = Where the co-op keeps its clocks: times typed in its forms are read here, and its months and years begin here.
 settings-save = Save settings
+settings-profile = How the co-op presents itself
+settings-profile-save = Save the profile
+settings-classes-hint = Change a class's name, or who may join it and how. A class is never removed, since members belong to it: close it instead. Fill in the last group to add a class.
+settings-class-new = A new class
+settings-class-name = Name of the class
+settings-class-description = What the class is for
+settings-class-approval = Every application to it needs a coordinator's approval
+settings-classes-save = Save the classes
+error-classes-each-once = Every class must stay in the form, once: load the page again and retry.
 coop-settings-link = Settings
 coop-outbox-link = Email sent to members
 coop-time-zone = Time zone
@@ -155,6 +184,14 @@ error-email-taken = An account with this address already exists.
 error-slug-taken = This short name is taken.
 error-already-member = You already belong to this co-op or have applied.
 error-last-admin = You are this co-op's last admin: make someone else an admin before you leave.
+error-reason-missing = Say why: the member reads it.
+error-reason-too-long = The reason is too long: at most 2000 characters.
+error-sanction-self = You cannot suspend or expel yourself.
+error-sanction-outranked = Only someone with a higher role can do that to this member.
+error-role-too-low = Your role does not allow that.
+error-member-not-active = This person is not an active or suspended member.
+error-member-not-suspended = This member is not suspended.
+error-membership-changed = Someone changed this membership a moment ago: look again and retry.
 error-class-unknown = Choose one of this co-op's member classes.
 error-class-closed = This class is by invitation only.
 error-login-failed = The email address or the password is wrong.
@@ -1057,6 +1094,26 @@ mail-application_decided-body = { $outcome ->
    *[other] Your application to { $coop } was declined.
 }
 mail-application_decided-label = Your application is decided
+mail-membership_standing-subject = { $outcome ->
+    [suspended] { $coop }: your membership is suspended
+    [reinstated] { $coop }: your suspension is lifted
+   *[other] { $coop }: you were expelled
+}
+mail-membership_standing-body = { $outcome ->
+    [suspended] { $actor } suspended your membership of { $coop }. Until the suspension is lifted you cannot vote, book or pay; your balance stays as it is. The co-op's page says why.
+    [reinstated] { $actor } lifted the suspension of your membership of { $coop }: you can vote, book and pay again.
+   *[other] { $actor } expelled you from { $coop }. The co-op's page says why. You may apply again; a coordinator will decide.
+}
+mail-membership_standing-label = Your membership is suspended, reinstated or ended
+mail-directory_edit_decided-subject = { $outcome ->
+    [accepted] Your edit to { $org } is in the directory
+   *[other] Your edit to { $org } was not taken
+}
+mail-directory_edit_decided-body = { $outcome ->
+    [accepted] A moderator accepted the { $field } you suggested for { $org }: the directory shows it now.
+   *[other] A moderator did not take the { $field } you suggested for { $org }. The directory shows what its sources say.
+}
+mail-directory_edit_decided-label = An edit you suggested to the directory is decided
 mail-booking_requested-subject = { $coop }: { $actor } asks to book you
 mail-booking_requested-body = { $actor } asked to book you in { $coop }. Accept or decline it.
 mail-booking_requested-label = Someone asks to book you
@@ -1213,6 +1270,8 @@ audit-older = Older
 audit-someone = a former member
 audit-by-the-rules = The server, by the rules,
 audit-part-bylaws = joining and dues
+audit-part-profile = the co-op's name and profile
+audit-part-classes = the member classes
 audit-part-class_rules = class weights and the rules of votes
 audit-part-patronage_rules = how a year's surplus is returned
 audit-part-categories = the market's categories
@@ -1229,6 +1288,9 @@ audit-dues-paid_in_cash = recorded { $member }'s dues for { $detail } as paid in
 audit-membership-admitted = admitted { $member }
 audit-membership-declined = declined { $member }'s application
 audit-membership-left = ended { $member }'s membership
+audit-membership-suspended = suspended { $member }'s membership
+audit-membership-reinstated = lifted { $member }'s suspension
+audit-membership-expelled = expelled { $member }
 audit-membership-role_changed = made { $member } { $detail }
 audit-booking-refunded = refunded a disputed booking
 audit-task-released = released a task's claim
@@ -1242,3 +1304,21 @@ audit-project-rejected = rejected a project for the fund
 audit-project-funded = paid a project from the fund
 audit-membership-joined = joined the co-op
 audit-membership-left-self = left the co-op
+
+account-server = This server
+account-review-link = The directory's review queue
+moderators-title = Directory moderators
+moderators-intro = Moderators decide which rows of the open-data directory are the same organisation, accept or reject suggested edits, and import lists. Operators appoint them.
+moderators-none = Nobody moderates the directory yet.
+moderators-since = Appointed
+moderators-by = by { $name }
+moderators-remove = Remove
+moderators-remove-of = Remove { $name } as a moderator
+moderators-appoint = Appoint a moderator
+moderators-email-hint = The address of an account on this server.
+moderators-appoint-button = Appoint
+moderators-appointed = Appointed. They see the review queue now.
+moderators-removed = Removed.
+error-no-such-account = No account on this server has this address.
+error-already-moderator = This account moderates the directory already.
+error-operators-only = Only the server's operators can do this.

@@ -40,6 +40,8 @@ coop-status-pending = Tu solicitud espera a una coordinadora.
 coop-status-active = Eres socio de esta cooperativa.
 coop-status-declined = Tu solicitud fue rechazada. Puedes volver a solicitarlo.
 coop-status-left = Dejaste esta cooperativa. Puedes volver a unirte.
+coop-status-suspended = Tu membresía está suspendida: no puedes votar, reservar ni pagar hasta que una coordinadora levante la suspensión. Tu saldo se mantiene. El motivo: { $reason }
+coop-status-expelled = Te expulsaron de esta cooperativa. El motivo: { $reason } Puedes volver a solicitar el ingreso; decidirá una coordinadora.
 coop-leave = Dejar esta cooperativa
 coop-withdraw = Retirar mi solicitud
 coop-members-link = Lista de socios
@@ -52,6 +54,8 @@ status-pending = pendiente de aprobación
 status-active = socio
 status-declined = rechazada
 status-left = baja
+status-suspended = suspendida
+status-expelled = expulsado
 
 members-title = Socios de { $coop }
 members-name = Nombre
@@ -60,6 +64,22 @@ members-role = Función
 members-change-role = Guardar función
 members-role-of = Función de { $name }
 members-since = Socio desde
+members-suspended = Socios suspendidos
+members-suspended-none = No hay nadie suspendido.
+members-reason = Motivo
+members-manage-of = Suspender o expulsar a { $name }
+member-title = { $name } en { $coop }
+member-standing = Situación
+member-done = Guardado. Se avisa al socio por correo.
+member-reason = Motivo
+member-reason-hint = El socio lo lee en la página de la cooperativa.
+member-suspend = Suspender
+member-suspend-intro = Un socio suspendido no puede votar, reservar ni pagar hasta que se levante la suspensión. Su saldo se mantiene.
+member-reinstate = Levantar la suspensión
+member-expel = Expulsar
+member-expel-intro = La expulsión termina la membresía. La persona puede volver a solicitar el ingreso, y decide una coordinadora.
+member-expel-title = Expulsar de la cooperativa
+member-nothing = Tu función no te permite suspender ni expulsar a este socio.
 approvals-title = Solicitudes a { $coop }
 approvals-empty = No hay solicitudes pendientes.
 approvals-applied = Solicitada el
@@ -91,6 +111,15 @@ settings-dues-yearly = Cada año
 settings-time-zone = Zona horaria
 settings-time-zone-hint = Dónde lleva la cooperativa sus relojes: las horas escritas en sus formularios se leen aquí, y sus meses y años empiezan aquí.
 settings-save = Guardar ajustes
+settings-profile = Cómo se presenta la cooperativa
+settings-profile-save = Guardar el perfil
+settings-classes-hint = Cambia el nombre de una clase, o quién puede unirse a ella y cómo. Una clase nunca se elimina, porque hay socios en ella: ciérrala en su lugar. Rellena el último grupo para añadir una clase.
+settings-class-new = Una clase nueva
+settings-class-name = Nombre de la clase
+settings-class-description = Para qué es la clase
+settings-class-approval = Toda solicitud a ella necesita la aprobación de una coordinadora
+settings-classes-save = Guardar las clases
+error-classes-each-once = Todas las clases deben seguir en el formulario, una vez: vuelve a cargar la página e inténtalo de nuevo.
 coop-settings-link = Ajustes
 coop-outbox-link = Correo enviado a socias y socios
 coop-time-zone = Zona horaria
@@ -154,6 +183,14 @@ error-email-taken = Ya existe una cuenta con esta dirección.
 error-slug-taken = Este nombre corto ya está en uso.
 error-already-member = Ya perteneces a esta cooperativa o ya lo solicitaste.
 error-last-admin = Eres la última persona administradora: nombra a otra antes de irte.
+error-reason-missing = Di por qué: el socio lo leerá.
+error-reason-too-long = El motivo es demasiado largo: como mucho 2000 caracteres.
+error-sanction-self = No puedes suspenderte ni expulsarte a ti mismo.
+error-sanction-outranked = Solo alguien con una función superior puede hacer eso a este socio.
+error-role-too-low = Tu función no lo permite.
+error-member-not-active = Esta persona no es socio activo ni suspendido.
+error-member-not-suspended = Este socio no está suspendido.
+error-membership-changed = Alguien cambió esta membresía hace un momento: vuelve a mirarla e inténtalo de nuevo.
 error-class-unknown = Elige una de las clases de socios de esta cooperativa.
 error-class-closed = Esta clase es solo por invitación.
 error-login-failed = El correo o la contraseña no son correctos.
@@ -1055,6 +1092,26 @@ mail-application_decided-body = { $outcome ->
    *[other] Tu solicitud a { $coop } fue rechazada.
 }
 mail-application_decided-label = Se decide tu solicitud
+mail-membership_standing-subject = { $outcome ->
+    [suspended] { $coop }: tu membresía está suspendida
+    [reinstated] { $coop }: se levantó tu suspensión
+   *[other] { $coop }: te han expulsado
+}
+mail-membership_standing-body = { $outcome ->
+    [suspended] { $actor } suspendió tu membresía de { $coop }. Hasta que se levante la suspensión no puedes votar, reservar ni pagar; tu saldo se mantiene. La página de la cooperativa dice por qué.
+    [reinstated] { $actor } levantó la suspensión de tu membresía de { $coop }: ya puedes votar, reservar y pagar.
+   *[other] { $actor } te expulsó de { $coop }. La página de la cooperativa dice por qué. Puedes volver a solicitar el ingreso; decidirá una coordinadora.
+}
+mail-membership_standing-label = Tu membresía se suspende, se restablece o termina
+mail-directory_edit_decided-subject = { $outcome ->
+    [accepted] Tu edición de { $org } está en el directorio
+   *[other] Tu edición de { $org } no se aceptó
+}
+mail-directory_edit_decided-body = { $outcome ->
+    [accepted] Una moderadora aceptó el campo { $field } que sugeriste para { $org }: el directorio ya lo muestra.
+   *[other] Una moderadora no aceptó el campo { $field } que sugeriste para { $org }. El directorio muestra lo que dicen sus fuentes.
+}
+mail-directory_edit_decided-label = Se decide una edición que sugeriste al directorio
 mail-booking_requested-subject = { $coop }: { $actor } quiere reservarte
 mail-booking_requested-body = { $actor } pidió reservarte en { $coop }. Acéptala o recházala.
 mail-booking_requested-label = Alguien quiere reservarte
@@ -1211,6 +1268,8 @@ audit-older = Anteriores
 audit-someone = un antiguo miembro
 audit-by-the-rules = El servidor, según las reglas,
 audit-part-bylaws = la admisión y las cuotas
+audit-part-profile = el nombre y el perfil de la cooperativa
+audit-part-classes = las clases de socios
 audit-part-class_rules = el peso de las clases y las reglas de las votaciones
 audit-part-patronage_rules = cómo se devuelve el excedente del año
 audit-part-categories = las categorías del mercado
@@ -1227,6 +1286,9 @@ audit-dues-paid_in_cash = anotó como pagadas en efectivo las cuotas de { $membe
 audit-membership-admitted = admitió a { $member }
 audit-membership-declined = rechazó la solicitud de { $member }
 audit-membership-left = terminó la membresía de { $member }
+audit-membership-suspended = suspendió la membresía de { $member }
+audit-membership-reinstated = levantó la suspensión de { $member }
+audit-membership-expelled = expulsó a { $member }
 audit-membership-role_changed = dio a { $member } la función de { $detail }
 audit-booking-refunded = reembolsó una reserva en disputa
 audit-task-released = liberó una tarea tomada
@@ -1240,3 +1302,21 @@ audit-project-rejected = rechazó un proyecto del fondo
 audit-project-funded = pagó un proyecto con el fondo
 audit-membership-joined = se unió a la cooperativa
 audit-membership-left-self = dejó la cooperativa
+
+account-server = Este servidor
+account-review-link = La cola de revisión del directorio
+moderators-title = Moderadores del directorio
+moderators-intro = Los moderadores deciden qué filas del directorio de datos abiertos son la misma organización, aceptan o rechazan las ediciones sugeridas e importan listas. Los nombran los operadores.
+moderators-none = Nadie modera el directorio todavía.
+moderators-since = Nombrado
+moderators-by = por { $name }
+moderators-remove = Quitar
+moderators-remove-of = Quitar a { $name } como moderador
+moderators-appoint = Nombrar un moderador
+moderators-email-hint = La dirección de una cuenta de este servidor.
+moderators-appoint-button = Nombrar
+moderators-appointed = Nombrado. Ya ve la cola de revisión.
+moderators-removed = Quitado.
+error-no-such-account = Ninguna cuenta de este servidor tiene esta dirección.
+error-already-moderator = Esta cuenta ya modera el directorio.
+error-operators-only = Solo los operadores del servidor pueden hacer esto.

@@ -35,6 +35,8 @@ pub enum Access {
     Coop(Role),
     /// A moderator of the directory.
     Moderator,
+    /// An operator of the server.
+    Operator,
 }
 
 impl Access {
@@ -45,6 +47,7 @@ impl Access {
             Access::Account => "account",
             Access::Coop(role) => role.as_str(),
             Access::Moderator => "moderator",
+            Access::Operator => "operator",
         }
     }
 }
@@ -159,6 +162,7 @@ async fn admit(
     match (gate.access, slug) {
         (Access::Anyone | Access::Account, _) => Ok(()),
         (Access::Moderator, _) => Ok(gate.state.app.authorize_moderator(person).await?),
+        (Access::Operator, _) => Ok(gate.state.app.authorize_operator(person).await?),
         (Access::Coop(role), Some(slug)) => {
             Ok(gate.state.app.authorize(person, slug, role).await?)
         }

@@ -1,5 +1,6 @@
 //! The `coopkit` command.
 
+mod admin;
 mod bench;
 mod config;
 mod directory;
@@ -69,6 +70,9 @@ enum Command {
     /// Check that mail reaches people.
     #[command(subcommand)]
     Mail(mail::MailCommand),
+    /// Give or take the roles that run the server: operator, moderator.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
     /// Measure how fast coopkit does its work (build with --release).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -268,6 +272,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Directory(command) => print(&directory::run(config_file, command).await?),
         Command::Count(args) => print(&count(args)?),
         Command::Mail(command) => print(&mail::run(config_file, command).await?),
+        Command::Admin(command) => print(&admin::run(config_file, command).await?),
         Command::Simulate(command) => print(&simulate::run(command)?),
         Command::Demo(args) => {
             let overrides = Overrides {

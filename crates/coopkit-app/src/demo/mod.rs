@@ -9,7 +9,7 @@
 
 use coopkit_domain::{
     ClassKey, CoopName, DisplayName, Email, Locale, MemberClassSpec, MembershipStatus, Password,
-    PersonId, Slug, Timestamp, Zone,
+    PersonId, ServerRole, Slug, Timestamp, Zone,
 };
 use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, TransferId};
 use coopkit_market::matching::Point;
@@ -161,9 +161,12 @@ impl App {
         let ana = self
             .demo_person(&mut seed, "Ana Ortiz", "ana@sitters.example", Locale::En)
             .await?;
-        self.store
-            .grant_directory_moderator(ana, seed.clock.tick())
-            .await?;
+        // Ana runs the demo server too: she appoints moderators.
+        for role in [ServerRole::Operator, ServerRole::Moderator] {
+            self.store
+                .grant_server_role(ana, role, None, seed.clock.tick())
+                .await?;
+        }
         let ben = self
             .demo_person(&mut seed, "Ben Okafor", "ben@sitters.example", Locale::En)
             .await?;

@@ -406,7 +406,7 @@ impl App {
     }
 
     pub(crate) async fn require_moderator(&self, person: PersonId) -> Result<()> {
-        if self.store.is_directory_moderator(person).await? {
+        if self.is_directory_moderator(person).await? {
             Ok(())
         } else {
             Err(AppError::Forbidden("not-moderator"))

@@ -38,18 +38,6 @@ pub struct EditView {
 }
 
 impl App {
-    pub async fn is_directory_moderator(&self, person: PersonId) -> Result<bool> {
-        Ok(self.store.is_directory_moderator(person).await?)
-    }
-
-    /// Makes a person a moderator (the operator, or the demo).
-    pub async fn grant_directory_moderator(&self, person: PersonId) -> Result<()> {
-        Ok(self
-            .store
-            .grant_directory_moderator(person, self.clock.now())
-            .await?)
-    }
-
     /// The open pairs, most likely first.
     pub async fn review_queue(&self, person: PersonId, limit: i64) -> Result<Vec<ReviewView>> {
         self.require_moderator(person).await?;

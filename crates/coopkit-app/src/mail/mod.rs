@@ -20,11 +20,14 @@ mod smtp;
 
 use std::collections::BTreeMap;
 
+use coopkit_directory::ReviewState;
 use coopkit_domain::notice::Reminder;
 use coopkit_domain::outbox::OutboxMessage;
 use coopkit_domain::outbox::{self, Attempt, MailStatus};
 pub use coopkit_domain::outbox::{NoticeRun, OutboxListing};
-use coopkit_domain::{Delivery, Email, Event, Locale, NoticeKind, PersonId, Role, Timestamp, Zone};
+use coopkit_domain::{
+    Delivery, EditId, Email, Event, Locale, NoticeKind, PersonId, Role, Timestamp, Zone,
+};
 
 pub use links::{Unsubscribed, VERIFY_LINK_MS};
 pub use smtp::{Postman, SmtpSettingsError};
@@ -90,6 +93,20 @@ pub struct Notice {
     pub at: Timestamp,
     /// Who caused it, by name.
     pub actor: Option<String>,
+    /// The suggested directory edit it tells the decision of.
+    pub directory_edit: Option<EditDecided>,
+}
+
+/// A suggested directory edit, decided: what a message about it says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EditDecided {
+    /// The organisation, as the directory shows it now (an edit to one
+    /// merged since leads to the one it became).
+    pub org: i64,
+    pub org_name: String,
+    /// The field's name, as the directory's data calls it (`website`).
+    pub field: String,
+    pub accepted: bool,
 }
 
 /// The one-time links a message carries, as tokens: a [`Composer`] puts
@@ -350,6 +367,13 @@ impl App {
             // The proof of an address goes to that address.
             recipient.email = asked;
         }
+        let directory_edit = match message.directory_edit {
+            Some(id) => match self.edit_decided(id).await? {
+                Some(decided) => Some(decided),
+                None => return Ok(Prepared::Skip("the edit is no longer decided")),
+            },
+            None => None,
+        };
         let notice = Notice {
             kind: message.kind,
             coop: coop.map(|c| CoopRef {
@@ -359,8 +383,28 @@ impl App {
             event,
             at,
             actor,
+            directory_edit,
         };
         Ok(Prepared::Ready(Box::new((recipient, notice))))
+    }
+
+    /// What a message about edit `id` says, once it is decided.
+    async fn edit_decided(&self, id: EditId) -> Result<Option<EditDecided>> {
+        let Some(edit) = self.store.directory_edit(id).await? else {
+            return Ok(None);
+        };
+        let accepted = match edit.state {
+            ReviewState::Accepted => true,
+            ReviewState::Rejected => false,
+            ReviewState::Open => return Ok(None),
+        };
+        let org = self.directory_org(edit.org).await?;
+        Ok(Some(EditDecided {
+            org: org.id,
+            org_name: org.record.name,
+            field: edit.field,
+            accepted,
+        }))
     }
 
     /// Forgets messages a month old (by then sent, or given up) and

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use coopkit_app::directory::{Facet, ImportList, ListFormat, Query};
 use coopkit_app::{App, AppConfig, AppError};
 use coopkit_directory::Mapping;
-use coopkit_domain::{ManualClock, Timestamp};
+use coopkit_domain::{ManualClock, ServerRole, Timestamp};
 use coopkit_testkit::{each_backend, Backend, TestDb, TEST_START};
 
 use crate::support::person;
@@ -117,7 +117,10 @@ each_backend! {
             app.review_queue(member, 10).await,
             Err(AppError::Forbidden("not-moderator"))
         ));
-        app.grant_directory_moderator(moderator).await.unwrap();
+        db.store
+            .grant_server_role(moderator, ServerRole::Moderator, None, Timestamp(0))
+            .await
+            .unwrap();
         let queue = app.review_queue(moderator, 100).await.unwrap();
         assert_eq!(queue.len(), second.to_review);
         let (same, different) = (&queue[0], &queue[1]);

@@ -119,6 +119,18 @@ fn one_of_each() -> Vec<Event> {
             membership: m,
             person: p,
         },
+        Event::MemberSuspended {
+            membership: m,
+            person: p,
+        },
+        Event::MemberReinstated {
+            membership: m,
+            person: p,
+        },
+        Event::MemberExpelled {
+            membership: m,
+            person: p,
+        },
         Event::RoleChanged {
             membership: m,
             person: p,

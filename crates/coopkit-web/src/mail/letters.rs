@@ -99,6 +99,9 @@ impl LetterView {
 
 /// The page a notice is about, from its event.
 fn path(notice: &Notice) -> String {
+    if let Some(edit) = &notice.directory_edit {
+        return format!("/directory/org/{}", edit.org);
+    }
     let Some(coop) = &notice.coop else {
         return "/account".to_owned();
     };
@@ -136,15 +139,27 @@ fn args(notice: &Notice, tr: &Tr) -> Vec<(&'static str, String)> {
     let coop = notice.coop.as_ref().map_or("coopkit", |c| c.name.as_str());
     let actor = notice.actor.clone().unwrap_or_else(|| tr.t("mail-someone"));
     let outcome = match notice.event {
+        _ if notice.directory_edit.as_ref().is_some_and(|e| e.accepted) => "accepted",
+        _ if notice.directory_edit.is_some() => "rejected",
         Some(Event::MemberAdmitted { .. }) => "admitted",
         Some(Event::ApplicationDeclined { .. }) => "declined",
+        Some(Event::MemberSuspended { .. }) => "suspended",
+        Some(Event::MemberReinstated { .. }) => "reinstated",
+        Some(Event::MemberExpelled { .. }) => "expelled",
         _ => "other",
     };
+    let (org, field) = notice
+        .directory_edit
+        .as_ref()
+        .map(|edit| (edit.org_name.clone(), edit.field.clone()))
+        .unwrap_or_default();
     vec![
         ("coop", coop.to_owned()),
         ("actor", actor),
         ("outcome", outcome.to_owned()),
         ("when", tr.date_time(&notice.at)),
+        ("org", org),
+        ("field", field),
     ]
 }
 
@@ -278,6 +293,7 @@ mod tests {
             }),
             at: Timestamp(1_790_000_000_000),
             actor: Some("Ben".into()),
+            directory_edit: None,
         }
     }
 

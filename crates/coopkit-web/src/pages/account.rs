@@ -8,10 +8,10 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::records::ApiTokenListing;
 use coopkit_app::{AppError, SessionView};
-use coopkit_domain::{ApiTokenId, MembershipStatus, Zone};
+use coopkit_domain::{ApiTokenId, Zone};
 use serde::Deserialize;
 
-use super::coop::role_key;
+use super::coop::{role_key, status_key};
 use super::{render, render_with, FormErrors, PageResult};
 use crate::api::personal_data::PersonalDataDto;
 use crate::cookies::Cookie;
@@ -59,6 +59,10 @@ struct AccountView<'a> {
     /// A message key for what just happened ("account-password-changed").
     notice: &'static str,
     errors: FormErrors,
+    /// They run the server: a link to where moderators are appointed.
+    operator: bool,
+    /// They moderate the directory: a link to its review queue.
+    moderator: bool,
 }
 
 /// What the page says besides what it lists.
@@ -89,12 +93,7 @@ async fn account_view<'a>(
             coop_name: m.coop_name,
             class_name: m.class_name,
             role_key: role_key(m.membership.role),
-            status_key: match m.membership.status {
-                MembershipStatus::Pending => "status-pending",
-                MembershipStatus::Active => "status-active",
-                MembershipStatus::Declined => "status-declined",
-                MembershipStatus::Left => "status-left",
-            },
+            status_key: status_key(m.membership.status),
         })
         .collect();
     Ok(AccountView {
@@ -112,20 +111,16 @@ async fn account_view<'a>(
         new_email: shown.new_email,
         notice: shown.notice,
         errors: shown.errors,
+        operator: state.app.is_operator(person).await?,
+        moderator: state.app.is_directory_moderator(person.id).await?,
     })
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct NoticeQuery {
-    done: String,
 }
 
 pub async fn show(
     State(state): State<AppState>,
     v: Viewer,
     session: SessionSecret,
-    axum::extract::Query(query): axum::extract::Query<NoticeQuery>,
+    axum::extract::Query(query): axum::extract::Query<super::DoneQuery>,
 ) -> PageResult {
     let notice = match query.done.as_str() {
         "password" => "account-password-changed",

@@ -45,6 +45,8 @@ pub struct PageQuery {
 fn part_key(part: SettingsPart) -> &'static str {
     match part {
         SettingsPart::Bylaws => "audit-part-bylaws",
+        SettingsPart::Profile => "audit-part-profile",
+        SettingsPart::Classes => "audit-part-classes",
         SettingsPart::ClassRules => "audit-part-class_rules",
         SettingsPart::PatronageRules => "audit-part-patronage_rules",
         SettingsPart::Categories => "audit-part-categories",

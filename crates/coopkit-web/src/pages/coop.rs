@@ -32,20 +32,13 @@ struct CoopView<'a> {
 impl<'a> CoopView<'a> {
     fn new(v: &'a Viewer, page: CoopPage, errors: FormErrors) -> Self {
         let status = page.viewer_membership.as_ref().map(|m| m.status);
-        let status_message = status.map(|status| {
-            v.tr.t(match status {
-                MembershipStatus::Pending => "coop-status-pending",
-                MembershipStatus::Active => "coop-status-active",
-                MembershipStatus::Declined => "coop-status-declined",
-                MembershipStatus::Left => "coop-status-left",
-            })
+        let status_message = page.viewer_membership.as_ref().map(|m| {
+            let key = format!("coop-{}", status_key(m.status));
+            v.tr.t_str(&key, "reason", &m.reason)
         });
         let any_open_class = page.classes.iter().any(|c| c.spec.open_to_join);
         let can_apply = any_open_class && status.is_none_or(MembershipStatus::may_apply_again);
-        let can_leave = matches!(
-            status,
-            Some(MembershipStatus::Active | MembershipStatus::Pending)
-        );
+        let can_leave = status.is_some_and(MembershipStatus::belongs);
         let settings = &page.coop.settings;
         let dues = match settings.dues_display() {
             None => v.tr.t("coop-dues-none"),
@@ -149,6 +142,8 @@ struct MemberRow {
     class_name: String,
     role_key: &'static str,
     date: Timestamp,
+    /// Why they are suspended; empty otherwise.
+    reason: String,
 }
 
 impl From<MemberListing> for MemberRow {
@@ -159,9 +154,22 @@ impl From<MemberListing> for MemberRow {
             membership_id: m.id,
             role_key: role_key(m.role),
             date: since,
+            reason: m.reason.clone(),
             display_name: listing.display_name,
             class_name: listing.class_name,
         }
+    }
+}
+
+/// The message key of a standing: `status-suspended`.
+pub(super) fn status_key(status: MembershipStatus) -> &'static str {
+    match status {
+        MembershipStatus::Pending => "status-pending",
+        MembershipStatus::Active => "status-active",
+        MembershipStatus::Suspended => "status-suspended",
+        MembershipStatus::Declined => "status-declined",
+        MembershipStatus::Left => "status-left",
+        MembershipStatus::Expelled => "status-expelled",
     }
 }
 
@@ -188,6 +196,9 @@ struct MembersView<'a> {
     coop_slug: String,
     coop_name: String,
     members: Vec<MemberRow>,
+    /// Coordinators see the suspended members too, and each member's own
+    /// page.
+    suspended: Option<Vec<MemberRow>>,
     can_change_roles: bool,
     roles: [(&'static str, &'static str); 3],
     error: Option<String>,
@@ -211,6 +222,12 @@ async fn members_page(
     let person = v.person()?;
     let listings = state.app.member_list(person, &slug).await?;
     let page = state.app.coop_page(Some(person), &slug).await?;
+    let suspended = if page.viewer_decides_applications() {
+        let listings = state.app.suspended_members(person, &slug).await?;
+        Some(listings.into_iter().map(MemberRow::from).collect())
+    } else {
+        None
+    };
     render_with(
         status,
         &MembersView {
@@ -220,6 +237,7 @@ async fn members_page(
             coop_slug: slug,
             coop_name: page.coop.name,
             members: listings.into_iter().map(MemberRow::from).collect(),
+            suspended,
             roles: ROLES,
             error,
         },

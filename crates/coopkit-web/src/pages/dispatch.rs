@@ -12,7 +12,7 @@ use coopkit_market::matching::Point;
 use serde::Deserialize;
 
 use super::market::{degrees_e6, window_of};
-use super::{render_with, FormErrors, PageResult};
+use super::{render_with, DoneQuery, FormErrors, PageResult};
 use crate::forms::CsrfForm;
 use crate::params::person_id;
 use crate::viewer::Viewer;
@@ -59,12 +59,6 @@ pub struct HelpFields {
     lon: String,
     language: String,
     notes: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct DoneQuery {
-    done: String,
 }
 
 pub async fn help_form(

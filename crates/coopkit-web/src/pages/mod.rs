@@ -8,6 +8,7 @@ mod audit_log;
 mod bookings;
 mod catalogue;
 mod coop;
+mod coop_profile;
 mod directory;
 mod directory_import;
 mod dispatch;
@@ -17,12 +18,14 @@ mod fund;
 mod ledger;
 mod mail;
 mod market;
+mod moderators;
 mod password_reset;
 mod patronage;
 mod proposals;
 mod requests;
 mod session;
 mod settings;
+mod standing;
 mod tasks;
 
 use askama::Template;
@@ -35,6 +38,7 @@ use axum::Router;
 use coopkit_app::records::CoopSummary;
 use coopkit_app::AppError;
 use coopkit_domain::Role;
+use serde::Deserialize;
 
 use crate::access::{self, Access};
 use crate::error::{PageError, WebError};
@@ -58,6 +62,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(access::pages(coordinator_pages(), &state, coordinator))
         .merge(access::pages(admin_actions(), &state, admin))
         .merge(access::pages(moderator_pages(), &state, Access::Moderator))
+        .merge(access::pages(operator_pages(), &state, Access::Operator))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, viewer::resolve))
 }
@@ -208,6 +213,11 @@ fn coordinator_pages() -> Router<AppState> {
         .route("/c/{slug}/approvals", get(coop::approvals))
         .route("/c/{slug}/outbox", get(mail::outbox))
         .route("/c/{slug}/approvals/{membership}", post(coop::decide))
+        .route("/c/{slug}/members/{membership}", get(standing::show))
+        .route(
+            "/c/{slug}/members/{membership}/standing",
+            post(standing::change),
+        )
         .route("/c/{slug}/ledger/cash-dues", post(accounts::cash_dues))
         .route(
             "/c/{slug}/market/providers/{person}/badges",
@@ -236,6 +246,14 @@ fn admin_actions() -> Router<AppState> {
             "/c/{slug}/settings",
             get(settings::show).post(settings::save),
         )
+        .route(
+            "/c/{slug}/settings/profile",
+            post(coop_profile::save_profile),
+        )
+        .route(
+            "/c/{slug}/settings/classes",
+            post(coop_profile::save_classes),
+        )
         .route("/c/{slug}/ledger/currencies", post(ledger::define_currency))
         .route("/c/{slug}/ledger/limits", post(accounts::set_limits))
         .route("/c/{slug}/ledger/referral-bonus", post(accounts::set_bonus))
@@ -261,6 +279,19 @@ fn moderator_pages() -> Router<AppState> {
         .route("/directory/review", get(directory::review))
         .route("/directory/review/{id}", post(directory::decide_review))
         .route("/directory/edits/{id}", post(directory::decide_edit))
+}
+
+/// Running the server.
+fn operator_pages() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/admin/moderators",
+            get(moderators::show).post(moderators::appoint),
+        )
+        .route(
+            "/admin/moderators/{person}/remove",
+            post(moderators::remove),
+        )
 }
 
 /// Uploaded lists, which are parsed whole: the largest real list coopkit
@@ -327,6 +358,13 @@ fn render_with(status: StatusCode, template: &impl Template) -> PageResult {
             ))))
         }
     }
+}
+
+/// `?done=…`: what a form just did, for the page it leads back to.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DoneQuery {
+    done: String,
 }
 
 /// The translated message of each field that failed, for a form shown

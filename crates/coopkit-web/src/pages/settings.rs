@@ -1,10 +1,12 @@
-//! A co-op's bylaws' settings on a page: whether joining needs a
-//! coordinator's approval, the dues, and the time zone the co-op keeps its
-//! clocks in. Admins only: the route refuses anyone else before a form is
-//! read.
+//! A co-op's settings on a page: whether joining needs a coordinator's
+//! approval, the dues, and the time zone the co-op keeps its clocks in;
+//! and (`coop_profile`) its profile and member classes, each its own form
+//! on the same page. Admins only: the routes refuse anyone else before a
+//! form is read.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::records::Coop;
 use coopkit_app::AppError;
@@ -14,7 +16,8 @@ use coopkit_domain::{CoopSettings, DuesPeriod, Zone};
 use serde::Deserialize;
 
 use super::account::zone_names;
-use super::{render, render_with, FormErrors, PageResult};
+use super::coop_profile::{ClassRow, ProfileFields};
+use super::{render_with, FormErrors, PageResult};
 use crate::forms::CsrfForm;
 use crate::viewer::Viewer;
 use crate::AppState;
@@ -26,9 +29,54 @@ struct SettingsView<'a> {
     slug: String,
     coop_name: String,
     fields: SettingsFields,
+    profile: ProfileFields,
+    classes: Vec<ClassRow>,
     zones: &'static [String],
     saved: bool,
     errors: FormErrors,
+}
+
+/// The page's three forms, as the co-op has them or one as it was sent.
+pub(super) struct Forms {
+    fields: SettingsFields,
+    pub(super) profile: ProfileFields,
+    pub(super) classes: Vec<ClassRow>,
+}
+
+impl Forms {
+    /// Shows the page with these forms: `errors` are on the one sent.
+    pub(super) async fn render(
+        state: &AppState,
+        v: &Viewer,
+        slug: String,
+        edit: impl FnOnce(&mut Forms),
+        status: StatusCode,
+        errors: FormErrors,
+        saved: bool,
+    ) -> PageResult {
+        let coop = state.app.coop_settings(v.person()?, &slug).await?;
+        let classes = state.app.coop_page(v.person.as_ref(), &slug).await?.classes;
+        let mut forms = Forms {
+            fields: SettingsFields::of(&coop, v),
+            profile: ProfileFields::of(&coop),
+            classes: ClassRow::of(&classes),
+        };
+        edit(&mut forms);
+        render_with(
+            status,
+            &SettingsView {
+                v,
+                slug,
+                coop_name: coop.name,
+                fields: forms.fields,
+                profile: forms.profile,
+                classes: forms.classes,
+                zones: zone_names(),
+                saved,
+                errors,
+            },
+        )
+    }
 }
 
 /// The form's fields, as typed or as the co-op has them.
@@ -100,16 +148,17 @@ pub async fn show(
     Path(slug): Path<String>,
     Query(query): Query<SavedQuery>,
 ) -> PageResult {
-    let coop = state.app.coop_settings(v.person()?, &slug).await?;
-    render(&SettingsView {
-        fields: SettingsFields::of(&coop, &v),
-        v: &v,
+    let saved = !query.saved.is_empty();
+    Forms::render(
+        &state,
+        &v,
         slug,
-        coop_name: coop.name,
-        zones: zone_names(),
-        saved: !query.saved.is_empty(),
-        errors: FormErrors::default(),
-    })
+        |_| {},
+        StatusCode::OK,
+        FormErrors::default(),
+        saved,
+    )
+    .await
 }
 
 pub async fn save(
@@ -119,7 +168,6 @@ pub async fn save(
     CsrfForm(fields): CsrfForm<SettingsFields>,
 ) -> PageResult {
     let person = v.person()?;
-    let coop = state.app.coop_settings(person, &slug).await?;
     let outcome = match fields.settings(&v) {
         Ok(settings) => {
             state
@@ -133,16 +181,8 @@ pub async fn save(
         Ok(_) => Ok(Redirect::to(&format!("/c/{slug}/settings?saved=1")).into_response()),
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error, &v.tr)?;
-            let view = SettingsView {
-                v: &v,
-                slug,
-                coop_name: coop.name,
-                fields,
-                zones: zone_names(),
-                saved: false,
-                errors,
-            };
-            render_with(status, &view)
+            let keep = |forms: &mut Forms| forms.fields = fields;
+            Forms::render(&state, &v, slug, keep, status, errors, false).await
         }
     }
 }

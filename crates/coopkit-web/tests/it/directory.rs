@@ -377,15 +377,12 @@ each_backend! {
         let web = server.client();
         web.sign_up("Mo", "mo@example.coop", PASSWORD).await;
         web.get("/directory/import").await.assert_status(403);
-        let email = coopkit_domain::Email::parse("mo@example.coop").unwrap();
-        let (mo, _) = server
-            .db
-            .store
-            .person_with_password(&email)
+        let (_, granted) = server
+            .app
+            .grant_server_role("mo@example.coop", coopkit_domain::ServerRole::Moderator)
             .await
-            .unwrap()
             .unwrap();
-        server.app.grant_directory_moderator(mo.id).await.unwrap();
+        assert!(granted);
         web.get("/directory/import").await.assert_status(200);
 
         // A list with a feature off the globe and one without a name:

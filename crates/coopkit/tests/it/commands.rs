@@ -100,6 +100,7 @@ async fn demo_serves_the_demo_coops_and_stops_cleanly() {
     assert!(stderr.contains("line 1: batch 0 was altered"), "{stderr}");
 
     signed_checkpoints_catch_a_rewritten_history(data.path());
+    admin_grants_and_revokes_roles_by_address(data_dir);
 
     assert_eq!(server.terminate(), Some(0), "graceful shutdown exits 0");
 
@@ -316,6 +317,46 @@ fn the_matching_benchmark_reports_every_field_and_a_bad_size_is_refused() {
 /// Signs the demo sitters' journal, then checks that a copy whose history
 /// was rewritten (and re-chained, so the chain alone still verifies) is
 /// caught by the checkpoint, and that only the co-op's key is trusted.
+/// `coopkit admin grant|revoke`, beside a running server on the same
+/// database: each says what it did, and a second time that nothing
+/// changed (so the first was kept).
+fn admin_grants_and_revokes_roles_by_address(data_dir: &str) {
+    let admin = |verb: &str, email: &str, role: &str| {
+        run(&[
+            "admin", verb, "--email", email, "--role", role, "--data", data_dir,
+        ])
+    };
+    let (code, stdout, stderr) = admin("grant", "ben@sitters.example", "operator");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "Ben Okafor <ben@sitters.example> is now operator\n");
+    let (_, stdout, _) = admin("grant", "ben@sitters.example", "operator");
+    assert!(
+        stdout.contains("was operator already; nothing changed"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = admin("revoke", "ben@sitters.example", "operator");
+    assert_eq!(code, 0);
+    assert!(stdout.contains("is no longer operator"), "{stdout}");
+    let (_, stdout, _) = admin("revoke", "ben@sitters.example", "operator");
+    assert!(
+        stdout.contains("was not operator; nothing changed"),
+        "{stdout}"
+    );
+
+    // An address nobody has, and a role that does not exist: one
+    // sentence each, and a failure.
+    let (code, _, stderr) = admin("grant", "nobody@example.org", "moderator");
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("cannot make nobody@example.org moderator"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("no-such-account"), "{stderr}");
+    let (code, _, stderr) = admin("grant", "ben@sitters.example", "root");
+    assert_eq!(code, 2, "a usage error");
+    assert!(stderr.contains("say operator or moderator"), "{stderr}");
+}
+
 fn signed_checkpoints_catch_a_rewritten_history(data: &Path) {
     use coopkit_ledger::journal::{read_json_lines, to_json_lines, BatchRecord, Event};
     let data_dir = data.to_str().unwrap();

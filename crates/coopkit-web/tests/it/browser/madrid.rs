@@ -63,6 +63,22 @@ async fn a_coop_founded_in_madrid_books_across_the_autumn_change_in_chromium() {
     assert_eq!(coop["joining_requires_approval"], true);
     assert_eq!(coop["classes"][1]["key"], "familia");
 
+    // Later she adds volunteers, each admitted by a coordinator, on the
+    // settings page.
+    b.client
+        .goto(&format!("{base}/c/cuidadoras/settings"))
+        .await
+        .unwrap();
+    b.wait_for_text("A new class").await;
+    b.assert_fits_width().await;
+    b.fill("class-2-name", "Voluntaria").await;
+    b.click("#class-2-approval").await;
+    b.click("#classes-save").await;
+    b.wait_for_text("The settings are saved").await;
+    let coop = server.client().get("/api/v1/coops/cuidadoras").await.json();
+    assert_eq!(coop["classes"][2]["key"], "voluntaria");
+    assert_eq!(coop["classes"][2]["requires_approval"], true);
+
     // She offers care on Saturday nights (set up over HTTP: the market's
     // own pages have their own browser test).
     let lucia = page_client(&server, "Lucia Fundadora").await;
@@ -201,5 +217,24 @@ async fn a_coop_founded_in_madrid_books_across_the_autumn_change_in_chromium() {
     ] {
         assert!(feed.body.contains(line), "{line:?} in\n{}", feed.body);
     }
+
+    // Lucía forgets her password and sets a new one from the link mailed
+    // to her.
+    b.log_out().await;
+    b.client.goto(&format!("{base}/login")).await.unwrap();
+    b.click("#forgot-password").await;
+    b.fill("email", &lucia_email).await;
+    b.click("#reset-submit").await;
+    b.wait_for_text("If an account uses that address").await;
+    deliver().await;
+    b.open_reset_link(&smtp, &lucia_email).await;
+    b.fill("password", "a new phrase Lucia remembers").await;
+    b.click("#reset-submit").await;
+    b.wait_for_text("Your password is changed").await;
+    server
+        .client()
+        .log_in(&lucia_email, "a new phrase Lucia remembers")
+        .await
+        .assert_status(303);
     browser.stop().await;
 }

@@ -171,15 +171,7 @@ async fn sign_up_join_approve_and_see_the_members_in_chromium() {
     b.wait_for_text("Si una cuenta usa esa dirección").await;
     b.assert_fits_width().await;
     deliver().await;
-    let reset = smtp
-        .received_by("pablo@example.coop")
-        .into_iter()
-        .find(|m| m.subject == "Set a new password")
-        .expect("the reset message");
-    b.client
-        .goto(&reset.link("/password-reset/").unwrap())
-        .await
-        .unwrap();
+    b.open_reset_link(&smtp, "pablo@example.coop").await;
     b.wait_for_text("Contraseña nueva").await;
     b.fill("password", "a new phrase Pablo remembers").await;
     b.click("#reset-submit").await;
@@ -193,6 +185,19 @@ async fn sign_up_join_approve_and_see_the_members_in_chromium() {
 }
 
 impl Browser {
+    /// Opens the link of the password reset message mailed to `email`.
+    pub(super) async fn open_reset_link(&self, smtp: &SmtpServer, email: &str) {
+        let reset = smtp
+            .received_by(email)
+            .into_iter()
+            .find(|m| m.subject == "Set a new password")
+            .expect("the reset message");
+        self.client
+            .goto(&reset.link("/password-reset/").unwrap())
+            .await
+            .unwrap();
+    }
+
     pub(super) async fn log_in(&self, base: &str, name: &str) {
         self.client.goto(&format!("{base}/login")).await.unwrap();
         self.fill("email", &email_of(name)).await;
