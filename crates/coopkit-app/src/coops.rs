@@ -147,15 +147,19 @@ impl App {
     }
 
     /// Refuses `founder` unless the operator's setting lets them found one
-    /// more co-op: operators always; others when anyone may, up to the
-    /// limit per account.
+    /// more co-op: operators always; others when anyone (or anyone whose
+    /// address is verified) may, up to the limit per account.
     async fn may_found(&self, founder: &Person) -> Result<()> {
         let config = &self.config;
         if self.is_operator(founder).await? {
             return Ok(());
         }
-        if config.founders == Founders::Operators {
-            return Err(AppError::Forbidden("founding-operators-only"));
+        match config.founders {
+            Founders::Operators => return Err(AppError::Forbidden("founding-operators-only")),
+            Founders::Verified if founder.email_verified_at.is_none() => {
+                return Err(AppError::Forbidden("founding-verified-only"))
+            }
+            Founders::Verified | Founders::Anyone => {}
         }
         let founded = self.store.coops_founded_by(founder.id).await?;
         if founded >= u64::from(config.founded_per_account) {

@@ -212,6 +212,10 @@ pub enum Founders {
     /// Anyone with an account, up to the limit per account.
     #[default]
     Anyone,
+    /// Anyone whose address is verified (they followed the link mailed to
+    /// it), up to the limit per account: a spammer needs a mailbox per
+    /// co-op.
+    Verified,
     /// Only the server's operators.
     Operators,
 }

@@ -168,6 +168,7 @@ error-csrf = This form has expired. Please reload the page and try again.
 error-members-only = Only members of this co-op can see this.
 error-coordinators-only = Only the co-op's coordinators can do this.
 error-founding-operators-only = On this server, only its operators found co-ops.
+error-founding-verified-only = On this server, co-ops are founded by people whose address is confirmed: follow the link we mailed you first.
 error-founding-limit = You have founded as many co-ops as this server allows one account.
 error-admins-only = Only the co-op's admins can do this.
 error-required = This field is required.

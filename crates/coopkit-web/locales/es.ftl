@@ -167,6 +167,7 @@ error-csrf = Este formulario ha caducado. Recarga la página y vuelve a intentar
 error-members-only = Solo los socios de esta cooperativa pueden verlo.
 error-coordinators-only = Solo la coordinación de la cooperativa puede hacerlo.
 error-founding-operators-only = En este servidor, solo quienes lo gestionan pueden fundar cooperativas.
+error-founding-verified-only = En este servidor fundan cooperativas las personas con la dirección confirmada: sigue antes el enlace que te enviamos.
 error-founding-limit = Ya ha fundado tantas cooperativas como este servidor permite a una cuenta.
 error-admins-only = Solo la administración de la cooperativa puede hacerlo.
 error-required = Este campo es obligatorio.

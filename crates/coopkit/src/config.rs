@@ -56,7 +56,8 @@ impl Default for Mail {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Coops {
-    /// "anyone" (with an account) or "operators".
+    /// "anyone" (with an account), "verified" (whose address is) or
+    /// "operators".
     pub founders: coopkit_domain::coop::Founders,
     /// The operators' email addresses: they may always found co-ops.
     pub operators: Vec<String>,
@@ -284,7 +285,7 @@ impl Config {
             ("[uploads]", ""),
             ("decode_memory_mib", "MiB that decoding uploaded images may take at once, across all uploads: more wait their turn. An image takes 4 bytes a pixel (8 for 16-bit PNG); none may pass 100 megapixels."),
             ("[coops]", ""),
-            ("founders", "Who may found a co-op: \"anyone\" with an account, or \"operators\" only. New co-ops are listed publicly once they have a description and a profile."),
+            ("founders", "Who may found a co-op: \"anyone\" with an account, \"verified\" (anyone whose address is verified), or \"operators\" only. New co-ops are listed publicly once they have a description and a profile."),
             ("operators", "The operators' email addresses, e.g. [\"ops@example.org\"]: they may always found co-ops."),
             ("founded_per_account", "How many co-ops one account may found (operators: any number)."),
             ("[mail]", ""),

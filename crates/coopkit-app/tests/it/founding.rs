@@ -7,7 +7,10 @@ use coopkit_app::ledger::CurrencyForm;
 use coopkit_app::FoundCoop;
 use coopkit_app::{App, AppConfig, AppError};
 use coopkit_domain::coop::Founders;
-use coopkit_domain::{ClassKey, CoopSettings, Email, ManualClock, MemberClassSpec};
+use coopkit_domain::person::NewPerson;
+use coopkit_domain::{
+    ClassKey, CoopSettings, DisplayName, Email, Locale, ManualClock, MemberClassSpec,
+};
 use coopkit_ledger::policy::Policy;
 use coopkit_testkit::{each_backend, Backend, TestDb, TEST_START};
 
@@ -100,6 +103,35 @@ each_backend! {
         ));
         closed.found_coop(&ops, founding("o4", "")).await.unwrap();
         assert_eq!(ops.email, Email::parse("ops@example.coop").unwrap());
+
+        // Verified addresses only: someone who has not followed the link
+        // mailed to them is refused, and once they have, founds.
+        let verified_only = App::new(
+            store.clone(),
+            Arc::new(ManualClock::at(TEST_START)),
+            AppConfig {
+                founders: Founders::Verified,
+                ..AppConfig::default()
+            },
+        );
+        let unproven = store
+            .create_person(
+                &NewPerson {
+                    email: Email::parse("new@example.coop").unwrap(),
+                    display_name: DisplayName::parse("New").unwrap(),
+                    password_hash: "!".into(),
+                    locale: Locale::En,
+                    verified: false,
+                },
+                TEST_START,
+            )
+            .await
+            .unwrap();
+        assert!(matches!(
+            verified_only.found_coop(&unproven, founding("v1", "")).await,
+            Err(AppError::Forbidden("founding-verified-only"))
+        ));
+        verified_only.found_coop(&bo, founding("v2", "")).await.unwrap();
     }
 }
 

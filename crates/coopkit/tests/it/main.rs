@@ -5,5 +5,6 @@
 
 mod commands;
 mod crash;
+mod guide;
 mod mail;
 mod support;

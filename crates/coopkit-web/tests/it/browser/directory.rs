@@ -47,10 +47,7 @@ async fn the_directory_is_searched_mapped_reviewed_and_downloaded_in_chromium() 
         .starts_with(&format!("{} organisations", all["total"])));
     b.click("#facet-legal_form a[title='Society']").await;
     b.wait_for_text(&format!("{societies} organisations")).await;
-    if let Ok(dir) = std::env::var("COOPKIT_SCREENSHOT_DIR") {
-        let png = b.client.screenshot().await.unwrap();
-        std::fs::write(std::path::Path::new(&dir).join("directory.png"), png).unwrap();
-    }
+    b.keep_screenshot("directory.png").await;
 
     // The map shows a marker (or a cluster) for every match with a point.
     let with_points = server
@@ -79,10 +76,7 @@ async fn the_directory_is_searched_mapped_reviewed_and_downloaded_in_chromium() 
         .as_i64()
         .unwrap();
     assert!(drawn > 0, "markers are drawn");
-    if let Ok(dir) = std::env::var("COOPKIT_SCREENSHOT_DIR") {
-        let png = b.client.screenshot().await.unwrap();
-        std::fs::write(std::path::Path::new(&dir).join("directory-map.png"), png).unwrap();
-    }
+    b.keep_screenshot("directory-map.png").await;
 
     // The same search as GeoJSON, opened from the search page.
     b.client.back().await.unwrap();

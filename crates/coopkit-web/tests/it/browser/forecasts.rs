@@ -67,10 +67,7 @@ async fn a_coordinator_forecasts_mutual_credit_and_puts_it_to_the_vote_in_chromi
         now < 50.0 && proposed > 85.0,
         "the families hoard now ({now}%) and go out with credit ({proposed}%)"
     );
-    if let Ok(dir) = std::env::var("COOPKIT_SCREENSHOT_DIR") {
-        let png = b.client.screenshot().await.unwrap();
-        std::fs::write(std::path::Path::new(&dir).join("forecast.png"), png).unwrap();
-    }
+    b.keep_screenshot("forecast.png").await;
 
     let closes = coopkit_domain::Clock::now(&server.clock).plus_millis(5 * 86_400_000);
     let zone = server

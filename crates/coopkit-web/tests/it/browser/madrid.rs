@@ -56,6 +56,12 @@ async fn a_coop_founded_in_madrid_books_across_the_autumn_change_in_chromium() {
     b.click("#class_2_open").await;
     b.fill("currency_code", "HORA").await;
     b.fill("currency_name", "Hora").await;
+    // The picture shows the form from its top.
+    b.client
+        .execute("window.scrollTo(0, 0)", Vec::new())
+        .await
+        .unwrap();
+    b.keep_screenshot("found.png").await;
     b.click("#found-submit").await;
     b.wait_for_text("We look after children and elders").await;
     let coop = server.client().get("/api/v1/coops/cuidadoras").await.json();
@@ -73,6 +79,7 @@ async fn a_coop_founded_in_madrid_books_across_the_autumn_change_in_chromium() {
     b.assert_fits_width().await;
     b.fill("class-2-name", "Voluntaria").await;
     b.click("#class-2-approval").await;
+    b.keep_screenshot("settings.png").await;
     b.click("#classes-save").await;
     b.wait_for_text("The settings are saved").await;
     let coop = server.client().get("/api/v1/coops/cuidadoras").await.json();

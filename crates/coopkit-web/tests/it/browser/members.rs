@@ -146,14 +146,7 @@ async fn sign_up_join_approve_and_see_the_members_in_chromium() {
     let url = b.client.current_url().await.unwrap();
     assert_eq!(url.path(), "/c/story-sitters/members");
 
-    let png = b.client.screenshot().await.unwrap();
-    assert!(
-        png.starts_with(b"\x89PNG"),
-        "a screenshot of the member list"
-    );
-    if let Ok(dir) = std::env::var("COOPKIT_SCREENSHOT_DIR") {
-        std::fs::write(std::path::Path::new(&dir).join("members.png"), png).unwrap();
-    }
+    b.keep_screenshot("members.png").await;
 
     // Pablo forgets his password, and sets a new one from the link. Logged
     // out, the browser is in the coordinator's Spanish again; his message

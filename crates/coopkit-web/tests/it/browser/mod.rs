@@ -88,6 +88,16 @@ impl Browser {
         field.send_keys(value).await.unwrap();
     }
 
+    /// Keeps a picture of the page as `name` in `COOPKIT_SCREENSHOT_DIR`,
+    /// when it is set: the guide's pictures (docs/guide) are these, so
+    /// they show the pages as they are.
+    async fn keep_screenshot(&self, name: &str) {
+        if let Ok(dir) = std::env::var("COOPKIT_SCREENSHOT_DIR") {
+            let png = self.client.screenshot().await.unwrap();
+            std::fs::write(std::path::Path::new(&dir).join(name), png).unwrap();
+        }
+    }
+
     async fn click(&self, css: &str) {
         self.client
             .find(Locator::Css(css))
