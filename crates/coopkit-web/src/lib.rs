@@ -133,6 +133,7 @@ pub fn router(state: AppState) -> Router {
         .merge(directory::routes())
         .route("/healthz", get(health))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/app.js", get(script))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));
     Router::new()
         .merge(small_bodies)
@@ -176,12 +177,20 @@ async fn health(State(state): State<AppState>) -> Response {
 }
 
 async fn stylesheet() -> Response {
+    static_file("text/css", include_str!("../static/app.css"))
+}
+
+async fn script() -> Response {
+    static_file("text/javascript", include_str!("../static/app.js"))
+}
+
+fn static_file(media_type: &str, body: &'static str) -> Response {
     (
         [
-            (CONTENT_TYPE, "text/css; charset=utf-8"),
-            (CACHE_CONTROL, "public, max-age=3600"),
+            (CONTENT_TYPE, format!("{media_type}; charset=utf-8")),
+            (CACHE_CONTROL, "public, max-age=3600".to_owned()),
         ],
-        include_str!("../static/app.css"),
+        body,
     )
         .into_response()
 }

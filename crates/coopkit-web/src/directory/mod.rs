@@ -22,7 +22,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Leaflet and its marker clusters (from npm, see
-/// `scripts/vendor-map-assets`) and coopkit's map script.
+/// `scripts/vendor-assets`) and coopkit's map script.
 const MAP_ASSETS: [(&str, &str, &str); 6] = [
     (
         "leaflet.js",

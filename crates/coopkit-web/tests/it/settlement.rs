@@ -215,7 +215,7 @@ each_backend! {
         let page = made.location().unwrap().to_owned();
         assert!(page.starts_with("/c/sitters/requests/"), "{page}");
         let shown = ben.get(&page).await;
-        assert!(shown.body.contains("<svg") && shown.body.contains("http-equiv=\"refresh\""));
+        assert!(shown.body.contains("<svg") && shown.body.contains("data-watch="));
         let payers_view = ana.get(&page).await;
         assert!(
             !payers_view.body.contains("<svg") && payers_view.body.contains("Pay Ben Parent now")

@@ -87,7 +87,7 @@ async fn a_licence_is_bought_and_downloaded_a_track_played_until_owned_and_a_pro
 
     // Rosa finds a photo by its tag and buys its standard licence.
     b.log_in_to_demo(base, rosa).await;
-    b.client.goto(&lens).await.unwrap();
+    b.goto(&lens).await;
     b.wait_for_text("Allotments at first light").await;
     b.click("a[data-facet='tag'][data-value='garden']").await;
     b.wait_for_attr(
@@ -125,10 +125,7 @@ async fn a_licence_is_bought_and_downloaded_a_track_played_until_owned_and_a_pro
     assert!(bytes > 10_000, "the original, not the thumbnail: {fetched}");
     b.log_out().await;
     b.log_in_to_demo(base, lena).await;
-    b.client
-        .goto(&format!("{base}/c/lens-commons"))
-        .await
-        .unwrap();
+    b.goto(&format!("{base}/c/lens-commons")).await;
     let refused = b.fetch(&link).await;
     assert!(refused.starts_with("403 "), "{refused}");
     b.log_out().await;
@@ -136,20 +133,14 @@ async fn a_licence_is_bought_and_downloaded_a_track_played_until_owned_and_a_pro
     // The photographer sees two standard licences of it in his earnings:
     // half of 12.00 each.
     b.log_in_to_demo(base, kwame).await;
-    b.client
-        .goto(&format!("{base}/c/lens-commons/earnings"))
-        .await
-        .unwrap();
+    b.goto(&format!("{base}/c/lens-commons/earnings")).await;
     let earnings = b.wait_for_text("Allotments at first light").await;
     assert!(earnings.contains("12.00 LCR"), "{earnings}");
     b.log_out().await;
 
     // Lena plays a track until it is hers: ten plays, nine paid.
     b.log_in_to_demo(base, lena).await;
-    b.client
-        .goto(&format!("{base}/c/harbour-sound/catalogue"))
-        .await
-        .unwrap();
+    b.goto(&format!("{base}/c/harbour-sound/catalogue")).await;
     b.wait_for_text("Harbour Song").await;
     b.click("#catalogue-items li[data-item] h3 a").await;
     let track = b.client.current_url().await.unwrap();
@@ -174,7 +165,7 @@ async fn a_licence_is_bought_and_downloaded_a_track_played_until_owned_and_a_pro
     // Lena pledges to the fund; Mae proposes a recording day; both vote
     // for it; when the vote closes the fund pays Mae the budget.
     let fund = format!("{base}/c/harbour-sound/fund");
-    b.client.goto(&fund).await.unwrap();
+    b.goto(&fund).await;
     b.fill("amount", "2.5").await;
     b.click("#pledge-submit").await;
     // The demo's investor put in 5.000 before her 2.500.
@@ -182,7 +173,7 @@ async fn a_licence_is_bought_and_downloaded_a_track_played_until_owned_and_a_pro
     b.log_out().await;
     let mae = "mae@harboursound.example";
     b.log_in_to_demo(base, mae).await;
-    b.client.goto(&fund).await.unwrap();
+    b.goto(&fund).await;
     b.fill("title", "A recording day at the harbour").await;
     b.fill("budget", "2").await;
     let tomorrow = server.app.now().plus_millis(24 * HOUR).date_utc();
@@ -205,7 +196,7 @@ async fn a_licence_is_bought_and_downloaded_a_track_played_until_owned_and_a_pro
     let mae_before = balance_in(&server, mae, "harbour-sound", Some("HSC")).await;
     server.clock.advance_ms(2 * 24 * HOUR);
     b.log_in_to_demo(base, mae).await;
-    b.client.goto(&fund).await.unwrap();
+    b.goto(&fund).await;
     b.wait_for_attr("#fund-projects tr[data-state]", "data-state", |s| {
         s == "funded"
     })

@@ -23,7 +23,7 @@ async fn the_directory_is_searched_mapped_reviewed_and_downloaded_in_chromium() 
     let b = &browser;
 
     // Search, then narrow by legal form.
-    b.client.goto(&format!("{base}/directory")).await.unwrap();
+    b.goto(&format!("{base}/directory")).await;
     b.wait_for_text("Directory of co-ops").await;
     b.fill("q", "housing").await;
     b.click("form[role=search] button").await;
@@ -92,10 +92,7 @@ async fn the_directory_is_searched_mapped_reviewed_and_downloaded_in_chromium() 
 
     // A moderator decides the first pair in the review queue.
     b.log_in_to_demo(base, "ana@sitters.example").await;
-    b.client
-        .goto(&format!("{base}/directory/review"))
-        .await
-        .unwrap();
+    b.goto(&format!("{base}/directory/review")).await;
     b.wait_for_text("Odds they are one").await;
     let first = b.client.find(Locator::Css("section.review")).await.unwrap();
     let links = first.find_all(Locator::Css("thead a")).await.unwrap();
@@ -125,7 +122,7 @@ async fn the_directory_is_searched_mapped_reviewed_and_downloaded_in_chromium() 
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(left_queue, "{decided} is still in the queue");
-    b.client.goto(&format!("{base}{right}")).await.unwrap();
+    b.goto(&format!("{base}{right}")).await;
     b.wait_for_text("Listed by").await;
     let url = b.client.current_url().await.unwrap();
     assert!(url.path().ends_with(&left), "{url} should be {left}");

@@ -26,10 +26,7 @@ async fn a_coordinator_forecasts_mutual_credit_and_puts_it_to_the_vote_in_chromi
     let log_in = |email: String| async move { b.log_in_to_demo(base, &email).await };
 
     log_in("ben@sitters.example".into()).await;
-    b.client
-        .goto(&format!("{base}/c/capitol-hill-sitters"))
-        .await
-        .unwrap();
+    b.goto(&format!("{base}/c/capitol-hill-sitters")).await;
     b.click("#forecast-link").await;
     b.wait_for_text("The proposed rules").await;
     b.fill("weeks", "26").await;
@@ -84,7 +81,7 @@ async fn a_coordinator_forecasts_mutual_credit_and_puts_it_to_the_vote_in_chromi
     b.wait_for_text("Log in").await;
 
     log_in(family).await;
-    b.client.goto(&proposal).await.unwrap();
+    b.goto(&proposal).await;
     let page = b.wait_for_text("Forecast of this change").await;
     assert!(page.contains("Help wanted that happened"), "{page}");
     let charts: i64 = b

@@ -42,10 +42,7 @@ async fn members_elect_a_board_by_stv_and_approve_the_years_surplus_in_chromium(
 
     // The admin calls the board election: two seats, Scottish STV.
     b.log_in(base, "Ada Admin").await;
-    b.client
-        .goto(&format!("{base}/c/cleaners/proposals"))
-        .await
-        .unwrap();
+    b.goto(&format!("{base}/c/cleaners/proposals")).await;
     b.wait_for_text("Make a proposal").await;
     b.fill("title", "Board 2027").await;
     b.choose("kind", "election").await;
@@ -63,10 +60,7 @@ async fn members_elect_a_board_by_stv_and_approve_the_years_surplus_in_chromium(
     b.rank_and_vote(&election, &[(0, "1"), (2, "2")]).await;
 
     // The bylaws' rules, then the year's close, put to the vote.
-    b.client
-        .goto(&format!("{base}/c/cleaners/patronage"))
-        .await
-        .unwrap();
+    b.goto(&format!("{base}/c/cleaners/patronage")).await;
     b.wait_for_text("The bylaws' rules for closing a year")
         .await;
     b.fill("reserve_percent", "30").await;
@@ -108,23 +102,20 @@ async fn members_elect_a_board_by_stv_and_approve_the_years_surplus_in_chromium(
     // Three days on, the votes have closed.
     server.clock.advance_ms(3 * 86_400_000);
     b.log_in(base, "Bo Cleaner").await;
-    b.client.goto(&election).await.unwrap();
+    b.goto(&election).await;
     b.wait_for_text("Elected: Rosa, Sam.").await;
     b.client
         .find(Locator::Id("rounds-chart"))
         .await
         .expect("the rounds as a chart");
-    b.client.goto(&allocation).await.unwrap();
+    b.goto(&allocation).await;
     b.wait_for_text("Approved and posted to the ledger").await;
     assert_eq!(b.text_of("my-amount").await, "5,250.00 USD");
     assert_eq!(b.text_of("my-cash").await, "1,050.00 USD");
     assert_eq!(b.text_of("my-retained").await, "4,200.00 USD");
     assert!(b.text_of("notice").await.contains("Bo Cleaner"));
     // The ledger page shows the cash part paid in.
-    b.client
-        .goto(&format!("{base}/c/cleaners/ledger"))
-        .await
-        .unwrap();
+    b.goto(&format!("{base}/c/cleaners/ledger")).await;
     b.wait_for_text("1,050.00").await;
     browser.stop().await;
 }

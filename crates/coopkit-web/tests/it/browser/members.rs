@@ -23,7 +23,7 @@ async fn sign_up_join_approve_and_see_the_members_in_chromium() {
     let deliver = || deliver(&server.app, &server, &postman);
 
     // A parent signs up, in English.
-    b.client.goto(&format!("{base}/signup")).await.unwrap();
+    b.goto(&format!("{base}/signup")).await;
     b.wait_for_text("Create an account").await;
     b.fill("display_name", "Pablo Parent").await;
     b.fill("email", "pablo@example.coop").await;
@@ -41,26 +41,19 @@ async fn sign_up_join_approve_and_see_the_members_in_chromium() {
         let sent = smtp.received_by(address);
         assert_eq!(sent.len(), 1, "{who}: one verification message");
         let link = sent[0].link("/verify-email/").expect("a verification link");
-        b.client.goto(&link).await.unwrap();
+        b.goto(&link).await;
         b.wait_for_text("your address is confirmed").await;
     }
 
     // ... and applies to join.
-    b.client
-        .goto(&format!("{base}/c/story-sitters"))
-        .await
-        .unwrap();
+    b.goto(&format!("{base}/c/story-sitters")).await;
     b.wait_for_text("Join this co-op").await;
     b.click("form[action='/c/story-sitters/join'] button").await;
     b.wait_for_text("Your application is waiting for a coordinator.")
         .await;
     // Pablo wants news of votes once a day: the settings page keeps it.
-    b.client
-        .goto(&format!("{base}/account/notifications"))
-        .await
-        .unwrap();
+    b.goto(&format!("{base}/account/notifications")).await;
     b.wait_for_text("Mail goes to pablo@example.coop").await;
-    b.assert_fits_width().await;
     b.client
         .find(Locator::Css("#kind-vote_opened option[value=daily_digest]"))
         .await
@@ -74,7 +67,7 @@ async fn sign_up_join_approve_and_see_the_members_in_chromium() {
     b.wait_for_text("Sign up").await;
 
     // The coordinator logs in, switches to Spanish, and admits the parent.
-    b.client.goto(&format!("{base}/login")).await.unwrap();
+    b.goto(&format!("{base}/login")).await;
     b.fill("email", &email_of("Sofia Coordinator")).await;
     b.fill("password", PASSWORD).await;
     b.click("main form button[type=submit]").await;
@@ -88,10 +81,7 @@ async fn sign_up_join_approve_and_see_the_members_in_chromium() {
         .unwrap();
     b.click("form.lang button").await;
     b.wait_for_text("Cooperativas en este servidor").await;
-    b.client
-        .goto(&format!("{base}/c/story-sitters/approvals"))
-        .await
-        .unwrap();
+    b.goto(&format!("{base}/c/story-sitters/approvals")).await;
     let queue = b.wait_for_text("Solicitudes a Co-op story-sitters").await;
     assert!(queue.contains("Pablo Parent"), "{queue}");
     b.click("button[value=admit]").await;
@@ -107,12 +97,8 @@ async fn sign_up_join_approve_and_see_the_members_in_chromium() {
             .any(|m| m.subject == "Co-op story-sitters: una nueva solicitud para unirse"),
         "{to_sofia:?}"
     );
-    b.client
-        .goto(&format!("{base}/c/story-sitters/outbox"))
-        .await
-        .unwrap();
+    b.goto(&format!("{base}/c/story-sitters/outbox")).await;
     let outbox = b.wait_for_text("Correo enviado").await;
-    b.assert_fits_width().await;
     assert!(
         outbox.contains("Enviado") && outbox.contains("Sofia Coordinator"),
         "{outbox}"
@@ -128,10 +114,8 @@ async fn sign_up_join_approve_and_see_the_members_in_chromium() {
     b.wait_for_text("Crear cuenta").await;
 
     // The parent logs back in and sees the member list.
-    b.client
-        .goto(&format!("{base}/login?next=/c/story-sitters/members"))
-        .await
-        .unwrap();
+    b.goto(&format!("{base}/login?next=/c/story-sitters/members"))
+        .await;
     b.wait_for_text("Entrar").await;
     b.fill("email", "pablo@example.coop").await;
     b.fill("password", PASSWORD).await;
@@ -155,14 +139,13 @@ async fn sign_up_join_approve_and_see_the_members_in_chromium() {
     // Logging out navigates: wait for it to land before going on, or the
     // logout's own page may replace the login page under the click.
     b.wait_for_text("Crear cuenta").await;
-    b.client.goto(&format!("{base}/login")).await.unwrap();
+    b.goto(&format!("{base}/login")).await;
     b.click("#forgot-password").await;
     b.wait_for_text("Escribe la dirección con la que entras")
         .await;
     b.fill("email", "pablo@example.coop").await;
     b.click("#reset-submit").await;
     b.wait_for_text("Si una cuenta usa esa dirección").await;
-    b.assert_fits_width().await;
     deliver().await;
     b.open_reset_link(&smtp, "pablo@example.coop").await;
     b.wait_for_text("Contraseña nueva").await;
@@ -185,14 +168,11 @@ impl Browser {
             .into_iter()
             .find(|m| m.subject == "Set a new password")
             .expect("the reset message");
-        self.client
-            .goto(&reset.link("/password-reset/").unwrap())
-            .await
-            .unwrap();
+        self.goto(&reset.link("/password-reset/").unwrap()).await;
     }
 
     pub(super) async fn log_in(&self, base: &str, name: &str) {
-        self.client.goto(&format!("{base}/login")).await.unwrap();
+        self.goto(&format!("{base}/login")).await;
         self.fill("email", &email_of(name)).await;
         self.fill("password", PASSWORD).await;
         self.click("main form button[type=submit]").await;
@@ -206,7 +186,7 @@ impl Browser {
 
     /// Logs in as one of the demo's people.
     pub(super) async fn log_in_to_demo(&self, base: &str, email: &str) {
-        self.client.goto(&format!("{base}/login")).await.unwrap();
+        self.goto(&format!("{base}/login")).await;
         self.fill("email", email).await;
         self.fill("password", coopkit_app::demo::DEMO_PASSWORD)
             .await;
@@ -248,16 +228,13 @@ async fn a_shop_shows_a_qr_code_and_a_member_scans_it_and_pays() {
     )
     .await
     .assert_status(201);
-    crate::fixtures::member(&server, "market", &shop, "Ana Parent").await;
+    let ana = crate::fixtures::member(&server, "market", &shop, "Ana Parent").await;
     let base = &server.base_url;
     let b = &browser;
 
     // At the till, the shop asks for 4.50 for a loaf of bread.
     b.log_in(base, "Sam Shop").await;
-    b.client
-        .goto(&format!("{base}/c/market/requests"))
-        .await
-        .unwrap();
+    b.goto(&format!("{base}/c/market/requests")).await;
     b.wait_for_text("Ask to be paid").await;
     b.fill("amount", "4.50").await;
     b.fill("memo", "a loaf of bread").await;
@@ -282,7 +259,7 @@ async fn a_shop_shows_a_qr_code_and_a_member_scans_it_and_pays() {
     // Ana scans it, logs in on her phone, and pays with one tap.
     b.log_out().await;
     b.log_in(base, "Ana Parent").await;
-    b.client.goto(&scanned).await.unwrap();
+    b.goto(&scanned).await;
     b.wait_for_text("Pay Sam Shop now").await;
     b.click("#pay-request").await;
     let paid = b.wait_for_text("Paid").await;
@@ -294,16 +271,31 @@ async fn a_shop_shows_a_qr_code_and_a_member_scans_it_and_pays() {
     // The till's page shows the payment, and both statements hold it.
     b.log_out().await;
     b.log_in(base, "Sam Shop").await;
-    b.client.goto(request_url.as_str()).await.unwrap();
+    b.goto(request_url.as_str()).await;
     b.wait_for_text("Paid").await;
-    b.client
-        .goto(&format!("{base}/c/market/ledger"))
-        .await
-        .unwrap();
+    b.goto(&format!("{base}/c/market/ledger")).await;
     let ledger = b.wait_for_text("a loaf of bread").await;
     assert!(
         ledger.contains("+4.50") && ledger.contains("Ana Parent"),
         "{ledger}"
     );
+
+    // The till waits on a second request; Ana pays it from her phone's app
+    // and the till's page shows it by itself, with nobody reloading it.
+    b.goto(&format!("{base}/c/market/requests")).await;
+    b.fill("amount", "2.00").await;
+    b.fill("memo", "a second loaf").await;
+    b.click("main form button[type=submit]").await;
+    b.wait_for_text("Scan this code with a phone to pay.").await;
+    let second = b.client.current_url().await.unwrap();
+    let id = second.path().rsplit('/').next().unwrap().to_owned();
+    ana.post_json(
+        &format!("/api/v1/coops/market/payment-requests/{id}/pay"),
+        &serde_json::json!({}),
+    )
+    .await
+    .assert_status(200);
+    b.wait_for_text("Paid").await;
+    assert_eq!(b.client.current_url().await.unwrap(), second);
     browser.stop().await;
 }

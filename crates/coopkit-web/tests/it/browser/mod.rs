@@ -1,6 +1,9 @@
 //! The real pages in headless Chromium, through WebDriver: sign up, join a
 //! co-op, a coordinator approves (in Spanish), the member sees the list.
 //!
+//! Every page the tests visit is audited by axe-core at a phone's width and
+//! a desktop's (audit.rs); the tests themselves run at the phone's.
+//!
 //! Needs `chromium` and `chromedriver` (Debian's packages; scripts/test
 //! installs them). Without them the test fails when
 //! `COOPKIT_REQUIRE_BROWSER=1`, and is skipped with a message otherwise.
@@ -11,6 +14,7 @@ use std::time::Duration;
 use coopkit_testkit::TestServer;
 use fantoccini::{Client, ClientBuilder, Locator};
 
+mod audit;
 mod catalogue;
 mod directory;
 mod forecasts;
@@ -23,6 +27,7 @@ struct Browser {
     client: Client,
     driver: tokio::process::Child,
     _profile: tempfile::TempDir,
+    audits: audit::Audits,
 }
 
 impl Browser {
@@ -52,7 +57,8 @@ impl Browser {
                 "args": [
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--window-size=420,900",
+                    "--disable-component-update", "--disable-sync",
+                    format!("--window-size={},900", audit::WIDTHS[0]),
                     format!("--user-data-dir={}", profile.path().display()),
                 ]
             }
@@ -73,6 +79,7 @@ impl Browser {
                         client,
                         driver,
                         _profile: profile,
+                        audits: audit::Audits::default(),
                     })
                 }
                 Err(error) => last_error = Some(error),
@@ -80,6 +87,12 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         panic!("chromedriver did not start: {last_error:?}");
+    }
+
+    /// Opens `url` and audits the page.
+    async fn goto(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+        self.audit().await;
     }
 
     async fn fill(&self, id: &str, value: &str) {
@@ -108,7 +121,13 @@ impl Browser {
             .unwrap();
     }
 
+    /// The page's text, once the page is audited.
     async fn text(&self) -> String {
+        self.audit().await;
+        self.body_text().await
+    }
+
+    async fn body_text(&self) -> String {
         match self.client.find(Locator::Css("body")).await {
             Ok(body) => body.text().await.unwrap_or_default(),
             // Between two pages there may be no body to read yet.
@@ -121,8 +140,9 @@ impl Browser {
     async fn wait_for_text(&self, needle: &str) -> String {
         let mut text = String::new();
         for _ in 0..100 {
-            text = self.text().await;
+            text = self.body_text().await;
             if text.contains(needle) {
+                self.audit().await;
                 return text;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -130,29 +150,17 @@ impl Browser {
         panic!("the page never showed {needle:?}; it shows:\n{text}");
     }
 
-    /// Fails when the page is wider than the window (420 px, a phone):
-    /// something in it scrolls the whole page sideways.
-    async fn assert_fits_width(&self) {
-        let widths = self
-            .client
-            .execute(
-                "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
-                vec![],
-            )
-            .await
-            .unwrap();
-        let url = self.client.current_url().await.unwrap();
-        assert!(
-            widths[0].as_u64() <= widths[1].as_u64(),
-            "{url} is {} px wide in a window {} px wide",
-            widths[0],
-            widths[1]
-        );
-    }
-
-    async fn stop(mut self) {
-        let _ = self.client.close().await;
-        let _ = self.driver.kill().await;
+    /// Closes the browser, failing if axe-core found anything on the way.
+    async fn stop(self) {
+        let Browser {
+            client,
+            mut driver,
+            audits,
+            ..
+        } = self;
+        let _ = client.close().await;
+        let _ = driver.kill().await;
+        audits.assert_none_found();
     }
 }
 
