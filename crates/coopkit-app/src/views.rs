@@ -23,6 +23,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use coopkit_domain::membership::{MemberListing, MembershipStatus};
 use coopkit_domain::{CoopId, EventSeq, PersonId};
 use coopkit_store::Store;
 
@@ -44,19 +45,19 @@ pub(crate) struct Views {
 /// names a statement shows.
 #[derive(Debug)]
 pub(crate) struct Roster {
-    /// (person, name), by name.
-    pub members: Vec<(PersonId, String)>,
+    /// By name, with their classes and since when they belong.
+    pub members: Vec<MemberListing>,
     /// Each member's place in `members`.
     at: HashMap<PersonId, usize>,
 }
 
 impl Roster {
     async fn read(store: &Store, coop: CoopId) -> Result<Self> {
-        let members = store.member_names(coop).await?;
+        let members = store.members(coop, MembershipStatus::Active).await?;
         let at = members
             .iter()
             .enumerate()
-            .map(|(i, (person, _))| (*person, i))
+            .map(|(i, m)| (m.membership.person_id, i))
             .collect();
         Ok(Roster { members, at })
     }
@@ -65,7 +66,7 @@ impl Roster {
     /// is not named).
     pub fn name(&self, person: PersonId) -> Option<&str> {
         let at = *self.at.get(&person)?;
-        Some(self.members[at].1.as_str())
+        Some(self.members[at].display_name.as_str())
     }
 }
 

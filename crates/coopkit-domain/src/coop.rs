@@ -154,6 +154,52 @@ pub fn join_outcome(
     }
 }
 
+/// How a co-op admits applicants, taken as a whole: what its page says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Joining {
+    /// Every open class admits at once.
+    Open,
+    /// A coordinator approves every applicant.
+    Approved,
+    /// Some open classes admit at once, others wait for a coordinator.
+    ByClass,
+    /// No class is open to applicants.
+    Closed,
+}
+
+impl Joining {
+    /// The co-op's rule, from [`join_outcome`] over its classes, so the
+    /// page says what joining will do.
+    pub fn of<'a>(
+        settings: &CoopSettings,
+        classes: impl IntoIterator<Item = &'a MemberClassSpec>,
+    ) -> Joining {
+        let (mut at_once, mut waits) = (false, false);
+        for class in classes {
+            match join_outcome(settings, class) {
+                Ok(MembershipStatus::Pending) => waits = true,
+                Ok(_) => at_once = true,
+                Err(_) => {}
+            }
+        }
+        match (at_once, waits) {
+            (true, false) => Joining::Open,
+            (false, true) => Joining::Approved,
+            (true, true) => Joining::ByClass,
+            (false, false) => Joining::Closed,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Joining::Open => "open",
+            Joining::Approved => "approval",
+            Joining::ByClass => "by-class",
+            Joining::Closed => "closed",
+        }
+    }
+}
+
 /// A co-op as first described by its founders.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewCoop {
@@ -282,6 +328,21 @@ mod tests {
             join_outcome(&open, &class(false, false)),
             Err("class-closed")
         );
+    }
+
+    #[test]
+    fn a_coop_says_how_it_admits_as_its_classes_do() {
+        let open = CoopSettings {
+            joining_requires_approval: false,
+            ..CoopSettings::default()
+        };
+        let strict = CoopSettings::default();
+        let (free, vetted, shut) = (class(true, false), class(true, true), class(false, false));
+        assert_eq!(Joining::of(&open, [&free, &shut]), Joining::Open);
+        assert_eq!(Joining::of(&open, [&vetted, &shut]), Joining::Approved);
+        assert_eq!(Joining::of(&open, [&free, &vetted]), Joining::ByClass);
+        assert_eq!(Joining::of(&strict, [&free, &vetted]), Joining::Approved);
+        assert_eq!(Joining::of(&open, [&shut]), Joining::Closed);
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub mod zone;
 
 pub use amount_text::{format_minor_units, parse_minor_units, parse_written_amount, Separators};
 pub use clock::{CivilTime, Clock, ManualClock, SystemClock, Timestamp};
-pub use coop::{join_outcome, CoopSettings, DuesPeriod, MemberClassSpec, NewCoop};
+pub use coop::{join_outcome, CoopSettings, DuesPeriod, Joining, MemberClassSpec, NewCoop};
 pub use event::{Event, EventSeq, Happened, LoggedEvent, Payee, SettingsPart, Subject};
 pub use ids::{
     AllocationId, ApiTokenId, BookingId, CoopId, EditId, ForecastId, HelpRequestId, ItemId, MailId,

@@ -343,27 +343,6 @@ impl Store {
         maybe(row)
     }
 
-    /// The active members' names, by name: (person, name). Two columns,
-    /// not [`Store::members`]' dozen, for a form that lists every member.
-    pub async fn member_names(&self, coop: CoopId) -> Result<Vec<(PersonId, String)>> {
-        let rows: Vec<(i64, String)> = on_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT person.id, person.display_name FROM membership \
-                 JOIN person ON person.id = membership.person_id \
-                 WHERE membership.coop_id = $1 AND membership.status = $2 \
-                 ORDER BY lower(person.display_name), membership.id",
-            )
-            .bind(coop.0)
-            .bind(MembershipStatus::Active.as_str())
-            .fetch_all(pool)
-            .await
-        })?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, name)| (PersonId(id), name))
-            .collect())
-    }
-
     /// How many memberships of this co-op are in this standing.
     pub async fn count_members(&self, coop: CoopId, status: MembershipStatus) -> Result<i64> {
         let count: i64 = on_pool!(self, |pool| {

@@ -60,7 +60,12 @@ impl Failure {
     pub fn message(&self, tr: &Tr) -> String {
         match self.retry_after_s {
             Some(seconds) => tr.t_num("error-rate-limited", "minutes", (seconds + 59) / 60),
-            None => tr.error(self.code),
+            // A page with no form to show the field's error beside (a
+            // download's link) says what was wrong with the field itself.
+            None => match self.fields.first() {
+                Some(field) if self.code == "invalid-value" => tr.error(field.code),
+                _ => tr.error(self.code),
+            },
         }
     }
 }

@@ -33,8 +33,12 @@
         return marker;
       });
       clusters.addLayers(markers);
+      // The bounds of the markers themselves: with chunked loading the
+      // cluster group holds only the first chunk yet, and a large search
+      // left it empty ("Bounds are not valid").
       if (markers.length > 0) {
-        map.fitBounds(clusters.getBounds(), { maxZoom: 14 });
+        var bounds = L.latLngBounds(markers.map(function (m) { return m.getLatLng(); }));
+        map.fitBounds(bounds, { maxZoom: 14 });
       }
       element.dataset.markers = String(markers.length);
       status.textContent = status.dataset.shown.replace("{count}", markers.length);

@@ -205,13 +205,17 @@ impl App {
         }))
     }
 
-    /// The anonymous ballots of a closed proposal: a BLT file for ranked
-    /// methods, CSV otherwise (each line with its receipt's SHA-256).
+    /// The anonymous ballots of a closed proposal, as `file` asks or, when
+    /// it does not, as a BLT file for ranked methods and CSV otherwise. In
+    /// CSV each line holds its receipt's SHA-256 and the choices by name
+    /// (a ranking in order, separated by "; "); BLT is for ranked methods
+    /// only.
     pub async fn published_ballots(
         &self,
         actor: &Person,
         slug: &str,
         id: ProposalId,
+        file: Option<BallotFile>,
     ) -> Result<Download> {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Member).await?;
@@ -227,7 +231,15 @@ impl App {
             proposal.proposal.method.as_str(),
             "irv" | "scottish-stv" | "meek-stv"
         );
-        if ranked {
+        let file = file.unwrap_or(if ranked {
+            BallotFile::Blt
+        } else {
+            BallotFile::Csv
+        });
+        if file == BallotFile::Blt {
+            if !ranked {
+                return Err(AppError::invalid("format", "blt-ranked-only"));
+            }
             let election = election_of(&proposal, &ballots)?;
             return Ok(Download {
                 name: format!("{}-proposal-{id}.blt", coop.slug),
@@ -262,6 +274,16 @@ impl App {
             body,
         })
     }
+}
+
+/// The forms in which published ballots are downloaded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BallotFile {
+    /// The ballot format of STV counters (ranked methods only).
+    Blt,
+    /// One line per ballot, for a spreadsheet.
+    Csv,
 }
 
 /// A CSV field, quoted when it must be (RFC 4180).

@@ -17,7 +17,7 @@ use coopkit_store::{
 };
 use serde::{Deserialize, Serialize};
 
-pub use ballots::{Download, Receipt, VoteForm};
+pub use ballots::{BallotFile, Download, Receipt, VoteForm};
 
 use crate::{App, AppError, Result};
 

@@ -18,7 +18,7 @@ use coopkit_ledger::journal::BatchRecord;
 use coopkit_ledger::ledger::{Applied, TransferRecord};
 use coopkit_ledger::policy::Policy;
 use coopkit_ledger::{AccountId, AccountOwner, CoopAccount, CurrencyCode, Refusal, TransferId};
-use coopkit_store::{Coop, Currency, CurrencyKind, Membership, Person};
+use coopkit_store::{Coop, Currency, CurrencyKind, MemberListing, Membership, Person};
 
 pub use checkpoints::new_coop_key;
 pub use holds::Settlement;
@@ -158,8 +158,8 @@ pub struct LedgerOverview {
     pub coop_name: String,
     pub currencies: Vec<Currency>,
     pub holdings: Vec<Holding>,
-    /// Active members the reader can pay, by name: (person, name).
-    pub payees: Vec<(PersonId, String)>,
+    /// Active members the reader can pay, by name.
+    pub payees: Vec<MemberListing>,
     pub is_admin: bool,
     pub may_issue: bool,
 }
@@ -253,7 +253,7 @@ impl App {
         let payees = roster
             .members
             .iter()
-            .filter(|(person, _)| *person != actor.id)
+            .filter(|m| m.membership.person_id != actor.id)
             .cloned()
             .collect();
         Ok(LedgerOverview {

@@ -160,7 +160,7 @@ each_backend! {
                 ..
             })
         ));
-        let file = app.published_ballots(&cy, "vans", id).await.unwrap();
+        let file = app.published_ballots(&cy, "vans", id, None).await.unwrap();
         let lines: Vec<&str> = file.body.lines().collect();
         assert_eq!(lines.len(), 4, "{}", file.body);
         assert!(lines.iter().any(|l| l.ends_with(",member,no,")));
@@ -326,7 +326,7 @@ each_backend! {
         assert_eq!(outcome.elected.len(), 2);
         // Anyone can recount the published ballots and get the same.
         let file = app
-            .published_ballots(&members[3], "board", id)
+            .published_ballots(&members[3], "board", id, None)
             .await
             .unwrap();
         assert!(file.name.ends_with(".blt"));

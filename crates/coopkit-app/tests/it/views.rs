@@ -63,7 +63,7 @@ async fn named(app: &App, who: &Person) -> (Vec<String>, Vec<Option<String>>) {
         .overview
         .payees
         .into_iter()
-        .map(|(_, name)| name)
+        .map(|m| m.display_name)
         .collect();
     let named = page
         .statement

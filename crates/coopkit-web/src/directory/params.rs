@@ -6,6 +6,9 @@ use coopkit_app::directory::{Area, Facet, Query};
 use coopkit_app::AppError;
 use serde::Deserialize;
 
+/// The parameters that are counts, each a whole number from 0.
+const NUMBERS: [&str; 3] = ["offset", "limit", "page"];
+
 /// Results per page on the search page.
 pub const PER_PAGE: usize = 20;
 
@@ -61,14 +64,49 @@ impl SearchParams {
     /// Reads a query string; a value of the wrong type (a `limit` that is
     /// not a number) is refused on that field.
     pub fn parse(raw: Option<&str>) -> Result<SearchParams, AppError> {
-        serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|e| {
-            let text = e.to_string();
-            let field = ["offset", "limit", "page"]
-                .into_iter()
-                .find(|f| text.contains(f))
-                .unwrap_or("query");
-            AppError::invalid(field, "invalid-value")
-        })
+        match Self::parse_keeping_the_rest(raw) {
+            (params, None) => Ok(params),
+            (_, Some(error)) => Err(error),
+        }
+    }
+
+    /// Reads a query string for a page: a number that is not one (a
+    /// `page=abc`) is left out and reported, and the rest of the search
+    /// kept, so the page can show it again with what was wrong.
+    pub fn parse_keeping_the_rest(raw: Option<&str>) -> (SearchParams, Option<AppError>) {
+        let Ok(pairs) = serde_urlencoded::from_str::<Vec<(String, String)>>(raw.unwrap_or(""))
+        else {
+            return (
+                SearchParams::default(),
+                Some(AppError::invalid("query", "invalid-value")),
+            );
+        };
+        let mut error = None;
+        let kept: Vec<(String, String)> = pairs
+            .into_iter()
+            .filter(|(key, value)| {
+                let number = NUMBERS.contains(&key.as_str());
+                let fine = !number || value.is_empty() || value.parse::<usize>().is_ok();
+                if !fine && error.is_none() {
+                    let code = if key == "page" {
+                        "page-number"
+                    } else {
+                        "invalid-value"
+                    };
+                    let field = NUMBERS.into_iter().find(|n| n == key).unwrap_or("query");
+                    error = Some(AppError::invalid(field, code));
+                }
+                fine && !(number && value.is_empty())
+            })
+            .collect();
+        let encoded = serde_urlencoded::to_string(&kept).unwrap_or_default();
+        match serde_urlencoded::from_str(&encoded) {
+            Ok(params) => (params, error),
+            Err(_) => (
+                SearchParams::default(),
+                Some(AppError::invalid("query", "invalid-value")),
+            ),
+        }
     }
 
     pub fn filters(&self) -> Vec<(Facet, String)> {

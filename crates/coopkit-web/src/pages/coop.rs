@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::records::MemberListing;
 use coopkit_app::{AppError, CoopPage};
-use coopkit_domain::{MembershipId, MembershipStatus, Role, Timestamp};
+use coopkit_domain::{Joining, MembershipId, MembershipStatus, Role, Timestamp};
 use serde::Deserialize;
 
 use super::{render, render_with, FormErrors, PageResult};
@@ -22,6 +22,8 @@ struct CoopView<'a> {
     page: CoopPage,
     status_message: Option<String>,
     dues: String,
+    /// How the co-op admits applicants, in a sentence.
+    joining: String,
     can_apply: bool,
     can_leave: bool,
     errors: FormErrors,
@@ -50,11 +52,14 @@ impl<'a> CoopView<'a> {
                 )
             }
         };
+        let joining = Joining::of(settings, page.classes.iter().map(|c| &c.spec));
+        let joining = v.tr.t(&format!("coop-joining-{}", joining.as_str()));
         Self {
             v,
             page,
             status_message,
             dues,
+            joining,
             can_apply,
             can_leave,
             errors,

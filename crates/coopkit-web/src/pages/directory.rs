@@ -184,8 +184,12 @@ pub async fn search(
     v: Viewer,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
-    let params = SearchParams::parse(raw.as_deref())?;
-    let (status, page, error) = match params.query(PER_PAGE) {
+    let (params, unread) = SearchParams::parse_keeping_the_rest(raw.as_deref());
+    let query = match unread {
+        Some(error) => Err(error),
+        None => params.query(PER_PAGE),
+    };
+    let (status, page, error) = match query {
         Ok(query) => {
             // The page shows the most common values; the API gives all.
             let query = Query {

@@ -10,6 +10,7 @@ use coopkit_app::ledger::{
 };
 use coopkit_app::records::Currency;
 use coopkit_app::AppError;
+use coopkit_domain::membership::MemberListing;
 use coopkit_domain::PersonId;
 use coopkit_ledger::ledger::Applied;
 use coopkit_ledger::policy::Policy;
@@ -67,8 +68,46 @@ struct LedgerView<'a> {
     currency_rows: Vec<CurrencyRow>,
     notice: Option<String>,
     errors: FormErrors,
+    payees: Vec<PayeeOption>,
     amount: String,
     memo: String,
+}
+
+/// A member the pay form offers. Two members of one name are told apart
+/// by their class and since when they belong.
+struct PayeeOption {
+    id: i64,
+    label: String,
+    /// Chosen before the form came back with an error.
+    selected: bool,
+}
+
+fn payee_options(payees: &[MemberListing], chosen: &str, tr: &crate::Tr) -> Vec<PayeeOption> {
+    let shared = |name: &str| payees.iter().filter(|m| m.display_name == name).count() > 1;
+    payees
+        .iter()
+        .map(|m| {
+            let id = m.membership.person_id.0;
+            let label = if shared(&m.display_name) {
+                let since = m.membership.decided_at.unwrap_or(m.membership.applied_at);
+                tr.t_args(
+                    "ledger-payee-told-apart",
+                    &[
+                        ("name", m.display_name.as_str()),
+                        ("class", m.class_name.as_str()),
+                        ("since", tr.date(&since).as_str()),
+                    ],
+                )
+            } else {
+                m.display_name.clone()
+            };
+            PayeeOption {
+                id,
+                label,
+                selected: chosen == id.to_string(),
+            }
+        })
+        .collect()
 }
 
 pub(super) fn limit_text(limit: Limit, scale: u8, tr: &crate::Tr) -> String {
@@ -105,8 +144,7 @@ pub async fn show(
         &query.before,
         notice,
         FormErrors::default(),
-        "",
-        "",
+        &PayForm::default(),
     )
     .await?;
     render_with(axum::http::StatusCode::OK, &view)
@@ -121,8 +159,7 @@ async fn ledger_view<'a>(
     before: &str,
     notice: Option<String>,
     errors: FormErrors,
-    amount: &str,
-    memo: &str,
+    form: &PayForm,
 ) -> Result<LedgerView<'a>, crate::error::PageError> {
     let person = v.person()?;
     let page = state
@@ -148,6 +185,7 @@ async fn ledger_view<'a>(
         .iter()
         .map(|c| currency_row(c, &v.tr))
         .collect();
+    let payees = payee_options(&overview.payees, &form.to, &v.tr);
     Ok(LedgerView {
         currency_rows,
         title: v.tr.t_str("ledger-title", "coop", &overview.coop_name),
@@ -161,8 +199,9 @@ async fn ledger_view<'a>(
         transfer_id: new_transfer_id().to_string(),
         notice,
         errors,
-        amount: amount.to_owned(),
-        memo: memo.to_owned(),
+        payees,
+        amount: form.amount.clone(),
+        memo: form.memo.clone(),
     })
 }
 
@@ -278,18 +317,8 @@ pub async fn pay(
         .into_response()),
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error, &v.tr)?;
-            let view = ledger_view(
-                &state,
-                &v,
-                slug,
-                &form.currency,
-                "",
-                None,
-                errors,
-                &form.amount,
-                &form.memo,
-            )
-            .await?;
+            let view =
+                ledger_view(&state, &v, slug, &form.currency, "", None, errors, &form).await?;
             render_with(status, &view)
         }
     }
@@ -364,7 +393,8 @@ pub async fn define_currency(
         .into_response()),
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error, &v.tr)?;
-            let view = ledger_view(&state, &v, slug, "", "", None, errors, "", "").await?;
+            let view =
+                ledger_view(&state, &v, slug, "", "", None, errors, &PayForm::default()).await?;
             render_with(status, &view)
         }
     }

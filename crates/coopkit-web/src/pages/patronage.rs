@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::patronage::{AllocationView, CloseYearForm, PatronageSettings};
-use coopkit_app::AppError;
+use coopkit_app::{AppError, CoopPage};
 use coopkit_domain::{AllocationId, ProposalId};
 use coopkit_patronage::{Bylaws, ClassPool, LossRule, Measure, PoolAllocation};
 use serde::Deserialize;
@@ -329,8 +329,18 @@ fn patronage_text(measure: Option<Measure>, amount: u64, scale: u32, tr: &crate:
     }
 }
 
+/// A class's name by its key, as the co-op's page lists it; the key for a
+/// class no longer there.
+fn class_name(coop: &CoopPage, key: &str) -> String {
+    coop.classes
+        .iter()
+        .find(|c| c.spec.key.as_str() == key)
+        .map_or_else(|| key.to_owned(), |c| c.spec.name.clone())
+}
+
 fn line_row(
     view: &AllocationView,
+    coop: &CoopPage,
     line: &coopkit_app::patronage::NamedLine,
     tr: &crate::Tr,
 ) -> LineRow {
@@ -344,7 +354,7 @@ fn line_row(
         .map(|p| p.measure);
     LineRow {
         name: line.name.clone(),
-        class: line.line.class_key.clone(),
+        class: class_name(coop, &line.line.class_key),
         patronage: patronage_text(measure, line.line.patronage, view.scale, tr),
         // Parts per million to a percentage with two places.
         share: tr.t_str(
@@ -360,12 +370,17 @@ fn line_row(
 
 /// The written notice of allocation a member keeps: what they were
 /// allocated for the year, in cash and retained.
-fn allocation_notice(slug: &str, view: &AllocationView, mine: &LineRow, tr: &crate::Tr) -> String {
+fn allocation_notice(
+    coop: &CoopPage,
+    view: &AllocationView,
+    mine: &LineRow,
+    tr: &crate::Tr,
+) -> String {
     let allocation = &view.record.allocation;
     tr.t_args(
         "allocation-notice",
         &[
-            ("coop", slug),
+            ("coop", coop.coop.name.as_str()),
             ("member", mine.name.as_str()),
             ("year", allocation.year.as_str()),
             ("amount", mine.amount.as_str()),
@@ -377,9 +392,9 @@ fn allocation_notice(slug: &str, view: &AllocationView, mine: &LineRow, tr: &cra
 }
 
 /// A class's pool: how it is measured, what it shares out, over how much.
-fn pool_row(pool: &PoolAllocation, scale: u32, tr: &crate::Tr) -> PoolRow {
+fn pool_row(pool: &PoolAllocation, coop: &CoopPage, scale: u32, tr: &crate::Tr) -> PoolRow {
     PoolRow {
-        class: pool.class.clone(),
+        class: class_name(coop, &pool.class),
         measure: tr.t(&format!("measure-{}", measure_key(pool.measure))),
         amount: tr.amount(pool.amount, scale),
         total: patronage_text(Some(pool.measure), pool.total_patronage, scale, tr),
@@ -394,19 +409,16 @@ pub async fn allocation(
     let person = v.person()?;
     let id = AllocationId(id.parse().map_err(|_| AppError::NotFound("allocation"))?);
     let view = state.app.allocation(person, &slug, id).await?;
-    let coordinator = state
-        .app
-        .coop_page(Some(person), &slug)
-        .await?
-        .viewer_decides_applications();
+    let coop = state.app.coop_page(Some(person), &slug).await?;
+    let coordinator = coop.viewer_decides_applications();
     let money = |n: u64| v.tr.amount(n, view.scale);
     let record = &view.record;
     let currency = record.allocation.currency.clone();
     let mine_line = view.lines.iter().find(|l| l.line.person == person.id);
-    let mine = mine_line.map(|l| line_row(&view, l, &v.tr));
+    let mine = mine_line.map(|l| line_row(&view, &coop, l, &v.tr));
     let notice = mine
         .as_ref()
-        .map(|m| allocation_notice(&slug, &view, m, &v.tr));
+        .map(|m| allocation_notice(&coop, &view, m, &v.tr));
     let page = AllocationPage {
         v: &v,
         id,
@@ -424,12 +436,12 @@ pub async fn allocation(
             .allocation
             .pools
             .iter()
-            .map(|p| pool_row(p, view.scale, &v.tr))
+            .map(|p| pool_row(p, &coop, view.scale, &v.tr))
             .collect(),
         lines: if coordinator {
             view.lines
                 .iter()
-                .map(|l| line_row(&view, l, &v.tr))
+                .map(|l| line_row(&view, &coop, l, &v.tr))
                 .collect()
         } else {
             Vec::new()

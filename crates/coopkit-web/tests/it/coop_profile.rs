@@ -94,6 +94,9 @@ each_backend! {
             .await;
         applied.assert_status(201);
         assert_eq!(applied.json()["status"], "pending", "the class needs approval though the co-op does not");
+        // The co-op's page says so, rather than that everyone is admitted at once.
+        let page = ada.get("/c/guild").await.body;
+        assert!(page.contains("Applicants to a class marked “Needs approval” wait for a coordinator"), "{page}");
 
         let log = ben.get("/c/guild/log").await.body;
         assert!(log.contains("changed the member classes"), "{log}");

@@ -547,3 +547,24 @@ async fn reports_name_duplicates_and_differences_between_lists() {
         .await
         .assert_status(404);
 }
+
+/// A page number that is not one (`?page=abc`, typed or cut short) shows
+/// the search again with a sentence saying what is wrong, not an error page.
+#[tokio::test]
+async fn a_page_number_that_is_not_one_keeps_the_search_and_says_why() {
+    let server = TestServer::spawn(backends()[0]).await;
+    let client = server.client();
+    for query in ["page=abc", "q=housing&page=-1", "page=1.5"] {
+        let page = client.get(&format!("/directory?{query}")).await;
+        page.assert_status(422);
+        assert!(
+            page.body.contains("The page number must be a whole number")
+                && page.body.contains("role=\"search\"")
+                && !page.body.contains("Something went wrong"),
+            "{query}: {}",
+            page.body
+        );
+    }
+    let kept = client.get("/directory?q=housing&page=x").await;
+    assert!(kept.body.contains("value=\"housing\""), "{}", kept.body);
+}

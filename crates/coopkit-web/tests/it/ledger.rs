@@ -404,6 +404,13 @@ each_backend! {
             too_much.body.contains(r#"value="26""#),
             "the typed amount is kept"
         );
+        assert!(
+            too_much
+                .body
+                .contains(&format!(r#"<option value="{ben_text}" selected>"#)),
+            "the chosen payee is kept: {}",
+            too_much.body
+        );
         let precise = ana
             .post_form(
                 "/c/sitters/ledger/pay",
@@ -420,6 +427,27 @@ each_backend! {
         assert!(precise
             .body
             .contains("This currency has fewer decimal places."));
+
+        // A second Ben Parent joins: the form tells the two apart.
+        let namesake = server.client();
+        namesake
+            .post_json(
+                "/api/v1/people",
+                &json!({"email": "ben.two@example.coop", "display_name": "Ben Parent", "password": crate::fixtures::PASSWORD}),
+            )
+            .await
+            .assert_status(201);
+        let token = namesake
+            .api_token("ben.two@example.coop", crate::fixtures::PASSWORD)
+            .await;
+        crate::fixtures::apply(&namesake.with_bearer(&token), "sitters").await;
+        let form = ana.get("/c/sitters/ledger").await.body;
+        assert_eq!(
+            form.matches("Ben Parent (Worker, a member since ").count(),
+            2,
+            "{form}"
+        );
+        assert!(!form.contains(">Ana Parent ("), "only shared names are told apart");
 
         // Any member downloads the journal and it verifies.
         let journal = ben.get("/c/sitters/ledger/journal").await;

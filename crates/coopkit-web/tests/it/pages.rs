@@ -490,3 +490,25 @@ async fn members_create_api_tokens_from_their_account_page() {
         .await
         .assert_status(422);
 }
+
+/// The directory was reached only by typing its address; every page's
+/// header links to it now, for visitors and members alike.
+#[tokio::test]
+async fn every_pages_header_links_to_the_directory() {
+    let server = TestServer::spawn(coopkit_store::Backend::Sqlite).await;
+    coop(&server, "guild", "Ada Admin", false).await;
+    let visitor = server.client();
+    let member = crate::settlement::page_client(&server, "Ada Admin").await;
+    for (client, path) in [
+        (&visitor, "/"),
+        (&visitor, "/login"),
+        (&visitor, "/c/guild"),
+        (&member, "/c/guild/ledger"),
+        (&member, "/account"),
+    ] {
+        let page = client.get(path).await;
+        page.assert_status(200);
+        let header = page.body.split("</header>").next().unwrap();
+        assert!(header.contains(r#"href="/directory""#), "{path}: {header}");
+    }
+}

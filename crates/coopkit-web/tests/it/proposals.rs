@@ -65,6 +65,15 @@ each_backend! {
             )
             .await;
         refused.assert_status(403);
+        // So her form offers no election, no ranked method, no seats and
+        // no class rules; the admin's offers them all.
+        let hers = ana.get("/c/sitters/proposals").await.body;
+        let offers = |page: &str, what: &str| page.contains(what);
+        for what in [r#"value="election""#, r#"value="scottish-stv""#, r#"id="seats""#, r#"action="/c/sitters/proposals/rules""#] {
+            assert!(!offers(&hers, what), "a member is offered {what}");
+            assert!(offers(&admin.get("/c/sitters/proposals").await.body, what), "the admin is not offered {what}");
+        }
+        assert!(offers(&hers, r#"value="motion""#) && offers(&hers, r#"value="majority""#));
         let bad = ana
             .post_form(
                 "/c/sitters/proposals",
@@ -189,13 +198,25 @@ each_backend! {
                 .await
                 .assert_status(200);
         }
-        admin
+        // Two candidates ranked alike are refused, and the ballot comes
+        // back as it was filled in, not cleared.
+        let refused = admin
             .post_form(
                 &format!("{election}/vote"),
-                &[("rank_0", "1"), ("rank_1", "1")],
+                &[("rank_0", "1"), ("rank_1", "1"), ("rank_2", "3")],
             )
-            .await
-            .assert_status(422);
+            .await;
+        refused.assert_status(422);
+        let kept = |candidate: usize, rank: &str| {
+            let select = refused
+                .body
+                .split(&format!(r#"name="rank_{candidate}""#))
+                .nth(1)
+                .and_then(|rest| rest.split("</select>").next())
+                .unwrap_or_default();
+            select.contains(&format!(r#"<option value="{rank}" selected>"#))
+        };
+        assert!(kept(0, "1") && kept(1, "1") && kept(2, "3"), "{}", refused.body);
 
         // Two days on, both are closed and counted.
         server.clock.advance_ms(2 * DAY);
@@ -225,5 +246,34 @@ each_backend! {
         let recount =
             coopkit_governance::count::count(&parsed, coopkit_governance::count::Method::Irv, 1, 0);
         assert_eq!(headline, format!("Elected: {}.", recount.elected[0]));
+
+        // The same ranked ballots as CSV, each ranking by name in order;
+        // a motion's ballots are not BLT, and a format nobody knows is named.
+        assert!(page.body.contains("ballots?format=csv") && page.body.contains("ballots?format=blt"));
+        let csv = ben.get(&format!("{election}/ballots?format=csv")).await;
+        csv.assert_status(200);
+        let lines: Vec<&str> = csv.body.lines().collect();
+        assert_eq!(lines[0], "receipt_sha256,class,choice,reason");
+        assert_eq!(lines.len(), 4, "{}", csv.body);
+        let rankings: Vec<String> = parsed
+            .ballots
+            .iter()
+            .map(|b| {
+                b.preferences
+                    .iter()
+                    .map(|&c| parsed.candidates[c].as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .collect();
+        for ranking in &rankings {
+            assert!(csv.body.contains(ranking.as_str()), "{ranking}: {}", csv.body);
+        }
+        let refused = ana.get(&format!("{motion}/ballots?format=blt")).await;
+        refused.assert_status(422);
+        assert!(refused.body.contains("Only ranked ballots download as BLT"), "{}", refused.body);
+        let unknown = ana.get(&format!("{motion}/ballots?format=xml")).await;
+        unknown.assert_status(422);
+        assert!(unknown.body.contains("format=csv"), "{}", unknown.body);
     }
 }

@@ -45,6 +45,17 @@ async fn the_directory_is_searched_mapped_reviewed_and_downloaded_in_chromium() 
         .text_of("directory-total")
         .await
         .starts_with(&format!("{} organisations", all["total"])));
+    // On a phone the results come before the facets, not 2,500 px down.
+    let results_first = b
+        .client
+        .execute(
+            "return document.querySelector('ol.results').getBoundingClientRect().top \
+             < document.querySelector('.directory > aside').getBoundingClientRect().top;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(results_first, serde_json::json!(true));
     b.click("#facet-legal_form a[title='Society']").await;
     b.wait_for_text(&format!("{societies} organisations")).await;
     b.keep_screenshot("directory.png").await;
@@ -89,6 +100,12 @@ async fn the_directory_is_searched_mapped_reviewed_and_downloaded_in_chromium() 
         collection["features"].as_array().unwrap().len() as u64,
         societies
     );
+
+    // The whole directory's map, unfiltered: thousands of markers, added
+    // in chunks, and the map fitted to them once all are in.
+    b.goto(&format!("{base}/directory/map")).await;
+    let shown = b.wait_for_text("organisations on the map").await;
+    assert!(!shown.contains("could not be loaded"), "{shown}");
 
     // A moderator decides the first pair in the review queue.
     b.log_in_to_demo(base, "ana@sitters.example").await;

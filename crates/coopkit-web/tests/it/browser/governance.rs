@@ -113,7 +113,13 @@ async fn members_elect_a_board_by_stv_and_approve_the_years_surplus_in_chromium(
     assert_eq!(b.text_of("my-amount").await, "5,250.00 USD");
     assert_eq!(b.text_of("my-cash").await, "1,050.00 USD");
     assert_eq!(b.text_of("my-retained").await, "4,200.00 USD");
-    assert!(b.text_of("notice").await.contains("Bo Cleaner"));
+    let notice = b.text_of("notice").await;
+    assert!(
+        notice.starts_with("Co-op cleaners allocates to Bo Cleaner"),
+        "the co-op by its name, not its address: {notice}"
+    );
+    let pools = b.text_of("pools").await;
+    assert!(pools.contains("Worker"), "classes by their names: {pools}");
     // The ledger page shows the cash part paid in.
     b.goto(&format!("{base}/c/cleaners/ledger")).await;
     b.wait_for_text("1,050.00").await;

@@ -3,20 +3,22 @@
 //! and, once closed, its result: turnout, quorum, classes, and for
 //! elections every round as a table and a chart.
 
+mod result;
+
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::governance::{
-    ProposalForm, ProposalOutcome, ProposalView, VoteForm, ELECTION_METHODS, MOTION_METHODS,
+    BallotFile, ProposalForm, ProposalView, VoteForm, ELECTION_METHODS, MOTION_METHODS,
 };
 use coopkit_app::records::{Proposal, ProposalId};
 use coopkit_app::AppError;
-use coopkit_governance::count::{Action, Outcome, Round};
-use coopkit_governance::decision::{ClassRules, ClassWeight, Decision};
+use coopkit_governance::decision::{ClassRules, ClassWeight};
 use coopkit_governance::{ProposalKind, ProposalState};
 use serde::Deserialize;
 
+use self::result::{result_view, ResultView};
 use super::{render_with, FormErrors, PageResult};
 use crate::forms::CsrfForm;
 use crate::viewer::Viewer;
@@ -36,10 +38,15 @@ struct ProposalsPage<'a> {
     v: &'a Viewer,
     slug: String,
     rows: Vec<ProposalRow>,
+    /// The kinds and methods the viewer may propose: members put motions
+    /// and bylaw changes, coordinators elections and budgets too.
     kinds: Vec<(&'static str, String)>,
     methods: Vec<(&'static str, String)>,
+    elections: bool,
     classes: Vec<(String, String)>,
     rules: String,
+    /// Whether the viewer sets the class rules (an admin).
+    sets_rules: bool,
     errors: FormErrors,
 }
 
@@ -92,10 +99,10 @@ async fn list_page(
     let person = v.person()?;
     let proposals = state.app.proposals(person, &slug).await?;
     let rules = state.app.class_rules(person, &slug).await?;
-    let classes = state
-        .app
-        .coop_page(Some(person), &slug)
-        .await?
+    let coop = state.app.coop_page(Some(person), &slug).await?;
+    let board = coop.viewer_decides_applications();
+    let sets_rules = coop.viewer_changes_settings();
+    let classes = coop
         .classes
         .into_iter()
         .map(|c| (c.spec.key.as_str().to_owned(), c.spec.name))
@@ -109,16 +116,18 @@ async fn list_page(
             kinds: ProposalKind::ALL
                 .into_iter()
                 // Allocations come from closing a year.
-                .filter(|k| *k != ProposalKind::Allocation)
+                .filter(|k| *k != ProposalKind::Allocation && (board || k.open_to_members()))
                 .map(|k| (k.as_str(), tr.t(&format!("proposal-kind-{}", k.as_str()))))
                 .collect(),
             methods: MOTION_METHODS
                 .iter()
-                .chain(ELECTION_METHODS.iter())
+                .chain(ELECTION_METHODS.iter().filter(|_| board))
                 .map(|m| (*m, tr.t(&format!("proposal-method-{m}"))))
                 .collect(),
+            elections: board,
             classes,
             rules: describe_rules(&rules, tr),
+            sets_rules,
             errors,
             slug,
         },
@@ -261,50 +270,6 @@ pub async fn set_rules(
     }
 }
 
-/// One round of an election, for the table.
-struct RoundRow {
-    number: usize,
-    action: String,
-    /// Votes per candidate, in the order of the header ("" when out).
-    votes: Vec<String>,
-    exhausted: String,
-}
-
-/// A line per candidate across the rounds.
-struct ChartLine {
-    name: String,
-    points: String,
-    colour: &'static str,
-    /// Where its label goes.
-    label_y: i64,
-}
-
-struct ClassRow {
-    name: String,
-    eligible: u64,
-    yes: u64,
-    no: u64,
-    abstain: u64,
-    block: u64,
-    weight: String,
-    passed: bool,
-}
-
-struct ResultView {
-    passed: bool,
-    headline: String,
-    turnout: String,
-    quorum: String,
-    classes: Vec<ClassRow>,
-    block_reasons: Vec<String>,
-    candidates: Vec<String>,
-    rounds: Vec<RoundRow>,
-    chart: Vec<ChartLine>,
-    quota: String,
-    seed: String,
-    file: &'static str,
-}
-
 #[derive(Template)]
 #[template(path = "proposal.html")]
 struct ProposalPage<'a> {
@@ -315,7 +280,11 @@ struct ProposalPage<'a> {
     method: String,
     state_name: String,
     /// Candidates with their numbers, for the ballot.
-    options: Vec<(usize, String)>,
+    options: Vec<BallotOption>,
+    /// The ranks a ranked ballot offers: "1" to the number of candidates.
+    ranks: Vec<String>,
+    /// A refused ballot, shown again as it was filled in.
+    typed: Typed,
     ranked: bool,
     plurality: bool,
     voted_before: bool,
@@ -329,204 +298,56 @@ struct ProposalPage<'a> {
     forecasts: Vec<super::forecasts::ForecastFigures>,
 }
 
-const COLOURS: [&str; 8] = [
-    "#1b6ca8", "#c0392b", "#2e8b57", "#8e44ad", "#d68910", "#16a085", "#7f8c8d", "#a04000",
-];
-const CHART_W: i64 = 560;
-const CHART_H: i64 = 220;
-
-fn rounds_chart(outcome: &Outcome, candidates: &[String]) -> Vec<ChartLine> {
-    let n = outcome.rounds.len().max(2) as i64 - 1;
-    let top = outcome
-        .rounds
-        .iter()
-        .flat_map(|r| r.votes.iter().map(|(_, v)| v.0))
-        .max()
-        .unwrap_or(1)
-        .max(1);
-    let y =
-        |votes: u64| CHART_H - (i128::from(votes) * i128::from(CHART_H) / i128::from(top)) as i64;
-    candidates
-        .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let mut last = CHART_H;
-            let points: Vec<String> = outcome
-                .rounds
-                .iter()
-                .enumerate()
-                .filter_map(|(r, round)| {
-                    let votes = round.votes.iter().find(|(c, _)| c == name)?.1;
-                    last = y(votes.0);
-                    Some(format!("{},{}", r as i64 * CHART_W / n, last))
-                })
-                .collect();
-            ChartLine {
-                name: name.clone(),
-                points: points.join(" "),
-                colour: COLOURS[i % COLOURS.len()],
-                label_y: last,
-            }
-        })
-        .collect()
-}
-
-fn result_view(p: &ProposalView, tr: &crate::Tr) -> Option<ResultView> {
-    Some(match p.outcome.as_ref()? {
-        ProposalOutcome::Motion {
-            decision,
-            block_reasons,
-        } => motion_result(p, decision, block_reasons, tr),
-        ProposalOutcome::Election {
-            outcome,
-            eligible,
-            voted,
-            quorum_met,
-        } => election_result(p, outcome, (*voted, *eligible), *quorum_met, tr),
-    })
-}
-
-/// `part` of `whole` as a whole percentage in the reader's notation.
-fn percent_of(part: u64, whole: u64, tr: &crate::Tr) -> String {
-    let share = (part * 100).checked_div(whole).unwrap_or(0);
-    tr.t_str("percent", "value", &tr.number(share))
-}
-
-fn turnout(voted: u64, eligible: u64, tr: &crate::Tr) -> String {
-    format!(
-        "{} / {} ({})",
-        tr.number(voted),
-        tr.number(eligible),
-        percent_of(voted, eligible, tr)
-    )
-}
-
-fn quorum_text(p: &ProposalView, met: bool, tr: &crate::Tr) -> String {
-    let key = if met {
-        "proposal-quorum-met"
-    } else {
-        "proposal-quorum-missed"
-    };
-    let percent = p.proposal.proposal.quorum_percent.to_string();
-    tr.t_args(key, &[("percent", percent.as_str())])
-}
-
-fn motion_result(
-    p: &ProposalView,
-    decision: &Decision,
-    block_reasons: &[String],
-    tr: &crate::Tr,
-) -> ResultView {
-    let headline = match decision.failed_by.as_deref() {
-        None => tr.t("proposal-passed"),
-        Some(reason) => {
-            let why = tr.t(&format!(
-                "proposal-failed-{}",
-                reason.split(':').next().unwrap_or(reason)
-            ));
-            tr.t_args("proposal-failed", &[("reason", why.as_str())])
-        }
-    };
-    ResultView {
-        passed: decision.passed,
-        headline,
-        turnout: turnout(decision.voted, decision.eligible, tr),
-        quorum: quorum_text(p, decision.quorum_met, tr),
-        classes: decision
-            .classes
-            .iter()
-            .map(|c| ClassRow {
-                name: c.tally.class.clone(),
-                eligible: c.tally.eligible,
-                yes: c.tally.yes,
-                no: c.tally.no,
-                abstain: c.tally.abstain,
-                block: c.tally.block,
-                // Parts per million to a percentage with one place.
-                weight: tr.t_str("percent", "value", &tr.amount(c.weight_ppm / 1_000, 1_u32)),
-                passed: c.passed,
-            })
-            .collect(),
-        block_reasons: block_reasons.to_vec(),
-        candidates: Vec::new(),
-        rounds: Vec::new(),
-        chart: Vec::new(),
-        quota: String::new(),
-        seed: p.proposal.proposal.seed.to_string(),
-        file: "csv",
-    }
-}
-
-fn election_result(
-    p: &ProposalView,
-    outcome: &Outcome,
-    (voted, eligible): (u64, u64),
-    quorum_met: bool,
-    tr: &crate::Tr,
-) -> ResultView {
-    let candidates = p.proposal.proposal.options.clone();
-    let rounds = outcome
-        .rounds
-        .iter()
-        .map(|r| round_row(r, &candidates, tr))
-        .collect();
-    let headline = if quorum_met {
-        let names = outcome.elected.join(", ");
-        tr.t_args("proposal-elected", &[("names", names.as_str())])
-    } else {
-        tr.t("proposal-election-void")
-    };
-    // Ranked methods publish their ballots as BLT; the others as CSV.
-    let ranked = matches!(
-        p.proposal.proposal.method.as_str(),
-        "irv" | "scottish-stv" | "meek-stv"
-    );
-    ResultView {
-        passed: quorum_met,
-        headline,
-        turnout: turnout(voted, eligible, tr),
-        quorum: quorum_text(p, quorum_met, tr),
-        classes: Vec::new(),
-        block_reasons: Vec::new(),
-        chart: rounds_chart(outcome, &candidates),
-        candidates,
-        rounds,
-        quota: outcome.quota.map(|q| q.to_string()).unwrap_or_default(),
-        seed: p.proposal.proposal.seed.to_string(),
-        file: if ranked { "blt" } else { "csv" },
-    }
-}
-
-/// One round of a count: what happened, and each candidate's votes in the
-/// order of the ballot.
-fn round_row(r: &Round, candidates: &[String], tr: &crate::Tr) -> RoundRow {
-    let (key, who) = match &r.action {
-        Action::Elected(who) => ("round-elected", who),
-        Action::Excluded(who) => ("round-excluded", who),
-        Action::SurplusTransferred(who) => ("round-surplus", who),
-    };
-    RoundRow {
-        number: r.number,
-        action: tr.t_args(key, &[("names", who.join(", ").as_str())]),
-        votes: candidates
-            .iter()
-            .map(|c| {
-                r.votes
-                    .iter()
-                    .find(|(name, _)| name == c)
-                    .map_or_else(String::new, |(_, v)| v.to_string())
-            })
-            .collect(),
-        exhausted: r.exhausted.to_string(),
-    }
-}
-
 #[derive(Default)]
 struct Extras {
+    /// The fields of a ballot that was refused.
+    typed: Vec<(String, String)>,
     receipt: Option<String>,
     checked: Option<String>,
     errors: FormErrors,
     error: Option<String>,
+}
+
+/// A candidate on the ballot, with what was chosen for them before the
+/// ballot came back refused (a rank, or "1" when picked or approved).
+struct BallotOption {
+    number: usize,
+    name: String,
+    typed: String,
+}
+
+/// A refused ballot's fields, so the page shows it again as filled in
+/// rather than cleared.
+#[derive(Default)]
+struct Typed {
+    fields: Vec<(String, String)>,
+    choice: String,
+    pick: String,
+    reason: String,
+}
+
+impl Typed {
+    fn new(fields: Vec<(String, String)>) -> Typed {
+        let mut typed = Typed {
+            fields,
+            ..Typed::default()
+        };
+        typed.choice = typed.field("choice").to_owned();
+        typed.pick = typed.field("pick").to_owned();
+        typed.reason = typed.field("reason").to_owned();
+        typed
+    }
+
+    fn chose(&self, choice: &str) -> bool {
+        self.choice == choice
+    }
+
+    fn field(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
 }
 
 async fn proposal_page(
@@ -540,6 +361,7 @@ async fn proposal_page(
     let person = v.person()?;
     let p = state.app.proposal(person, &slug, id).await?;
     let tr = &v.tr;
+    let typed = Typed::new(extras.typed);
     let method = p.proposal.proposal.method.clone();
     let currencies = if p.forecasts.is_empty() {
         Vec::new()
@@ -572,8 +394,15 @@ async fn proposal_page(
                 .proposal
                 .options
                 .iter()
-                .cloned()
                 .enumerate()
+                .map(|(number, name)| BallotOption {
+                    number,
+                    name: name.clone(),
+                    typed: typed.field(&format!("rank_{number}")).to_owned(),
+                })
+                .collect(),
+            ranks: (1..=p.proposal.proposal.options.len())
+                .map(|n| n.to_string())
                 .collect(),
             ranked: matches!(method.as_str(), "irv" | "scottish-stv" | "meek-stv"),
             plurality: method == "plurality",
@@ -586,6 +415,7 @@ async fn proposal_page(
             errors: extras.errors,
             error: extras.error,
             forecasts,
+            typed,
             slug,
             p,
         },
@@ -599,6 +429,7 @@ async fn refused(
     slug: String,
     id: ProposalId,
     error: AppError,
+    typed: Vec<(String, String)>,
 ) -> PageResult {
     let (extras, status) = match error {
         AppError::Conflict { code, .. } => (
@@ -619,6 +450,7 @@ async fn refused(
             )
         }
     };
+    let extras = Extras { typed, ..extras };
     proposal_page(state, v, slug, id, extras, status).await
 }
 
@@ -713,7 +545,7 @@ pub async fn vote(
             };
             proposal_page(&state, &v, slug, id, extras, StatusCode::OK).await
         }
-        Err(error) => refused(&state, &v, slug, id, error).await,
+        Err(error) => refused(&state, &v, slug, id, error, fields).await,
     }
 }
 
@@ -737,7 +569,7 @@ pub async fn comment(
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/c/{slug}/proposals/{id}#comments")).into_response()),
-        Err(error) => refused(&state, &v, slug, id, error).await,
+        Err(error) => refused(&state, &v, slug, id, error, Vec::new()).await,
     }
 }
 
@@ -775,9 +607,21 @@ pub async fn ballots(
     State(state): State<AppState>,
     v: Viewer,
     Path((slug, id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
 ) -> PageResult {
     let person = v.person()?;
     let id = proposal_id(&id)?;
-    let file = state.app.published_ballots(person, &slug, id).await?;
+    let format = serde_urlencoded::from_str::<BallotsQuery>(raw.as_deref().unwrap_or(""))
+        .map_err(|_| AppError::invalid("format", "ballot-format"))?
+        .format;
+    let file = state
+        .app
+        .published_ballots(person, &slug, id, format)
+        .await?;
     Ok(super::download(file))
+}
+
+#[derive(Deserialize)]
+struct BallotsQuery {
+    format: Option<BallotFile>,
 }

@@ -1,0 +1,243 @@
+//! A closed proposal's result as its page shows it: the headline, the
+//! classes' tallies, and an election's rounds as a table and a chart.
+
+use coopkit_app::governance::{ProposalOutcome, ProposalView};
+use coopkit_governance::count::{Action, Outcome, Round};
+use coopkit_governance::decision::Decision;
+
+/// One round of an election, for the table.
+pub(super) struct RoundRow {
+    pub(super) number: usize,
+    pub(super) action: String,
+    /// Votes per candidate, in the order of the header ("" when out).
+    pub(super) votes: Vec<String>,
+    pub(super) exhausted: String,
+}
+
+/// A line per candidate across the rounds.
+pub(super) struct ChartLine {
+    pub(super) name: String,
+    pub(super) points: String,
+    pub(super) colour: &'static str,
+    /// Where its label goes.
+    pub(super) label_y: i64,
+}
+
+pub(super) struct ClassRow {
+    pub(super) name: String,
+    pub(super) eligible: u64,
+    pub(super) yes: u64,
+    pub(super) no: u64,
+    pub(super) abstain: u64,
+    pub(super) block: u64,
+    pub(super) weight: String,
+    pub(super) passed: bool,
+}
+
+pub(super) struct ResultView {
+    pub(super) passed: bool,
+    pub(super) headline: String,
+    pub(super) turnout: String,
+    pub(super) quorum: String,
+    pub(super) classes: Vec<ClassRow>,
+    pub(super) block_reasons: Vec<String>,
+    pub(super) candidates: Vec<String>,
+    pub(super) rounds: Vec<RoundRow>,
+    pub(super) chart: Vec<ChartLine>,
+    pub(super) quota: String,
+    pub(super) seed: String,
+    /// Ranked: the ballots download as BLT, and as CSV too.
+    pub(super) ranked: bool,
+}
+
+const COLOURS: [&str; 8] = [
+    "#1b6ca8", "#c0392b", "#2e8b57", "#8e44ad", "#d68910", "#16a085", "#7f8c8d", "#a04000",
+];
+const CHART_W: i64 = 560;
+const CHART_H: i64 = 220;
+
+fn rounds_chart(outcome: &Outcome, candidates: &[String]) -> Vec<ChartLine> {
+    let n = outcome.rounds.len().max(2) as i64 - 1;
+    let top = outcome
+        .rounds
+        .iter()
+        .flat_map(|r| r.votes.iter().map(|(_, v)| v.0))
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let y =
+        |votes: u64| CHART_H - (i128::from(votes) * i128::from(CHART_H) / i128::from(top)) as i64;
+    candidates
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let mut last = CHART_H;
+            let points: Vec<String> = outcome
+                .rounds
+                .iter()
+                .enumerate()
+                .filter_map(|(r, round)| {
+                    let votes = round.votes.iter().find(|(c, _)| c == name)?.1;
+                    last = y(votes.0);
+                    Some(format!("{},{}", r as i64 * CHART_W / n, last))
+                })
+                .collect();
+            ChartLine {
+                name: name.clone(),
+                points: points.join(" "),
+                colour: COLOURS[i % COLOURS.len()],
+                label_y: last,
+            }
+        })
+        .collect()
+}
+
+pub(super) fn result_view(p: &ProposalView, tr: &crate::Tr) -> Option<ResultView> {
+    Some(match p.outcome.as_ref()? {
+        ProposalOutcome::Motion {
+            decision,
+            block_reasons,
+        } => motion_result(p, decision, block_reasons, tr),
+        ProposalOutcome::Election {
+            outcome,
+            eligible,
+            voted,
+            quorum_met,
+        } => election_result(p, outcome, (*voted, *eligible), *quorum_met, tr),
+    })
+}
+
+/// `part` of `whole` as a whole percentage in the reader's notation.
+fn percent_of(part: u64, whole: u64, tr: &crate::Tr) -> String {
+    let share = (part * 100).checked_div(whole).unwrap_or(0);
+    tr.t_str("percent", "value", &tr.number(share))
+}
+
+fn turnout(voted: u64, eligible: u64, tr: &crate::Tr) -> String {
+    format!(
+        "{} / {} ({})",
+        tr.number(voted),
+        tr.number(eligible),
+        percent_of(voted, eligible, tr)
+    )
+}
+
+fn quorum_text(p: &ProposalView, met: bool, tr: &crate::Tr) -> String {
+    let key = if met {
+        "proposal-quorum-met"
+    } else {
+        "proposal-quorum-missed"
+    };
+    let percent = p.proposal.proposal.quorum_percent.to_string();
+    tr.t_args(key, &[("percent", percent.as_str())])
+}
+
+fn motion_result(
+    p: &ProposalView,
+    decision: &Decision,
+    block_reasons: &[String],
+    tr: &crate::Tr,
+) -> ResultView {
+    let headline = match decision.failed_by.as_deref() {
+        None => tr.t("proposal-passed"),
+        Some(reason) => {
+            let why = tr.t(&format!(
+                "proposal-failed-{}",
+                reason.split(':').next().unwrap_or(reason)
+            ));
+            tr.t_args("proposal-failed", &[("reason", why.as_str())])
+        }
+    };
+    ResultView {
+        passed: decision.passed,
+        headline,
+        turnout: turnout(decision.voted, decision.eligible, tr),
+        quorum: quorum_text(p, decision.quorum_met, tr),
+        classes: decision
+            .classes
+            .iter()
+            .map(|c| ClassRow {
+                name: c.tally.class.clone(),
+                eligible: c.tally.eligible,
+                yes: c.tally.yes,
+                no: c.tally.no,
+                abstain: c.tally.abstain,
+                block: c.tally.block,
+                // Parts per million to a percentage with one place.
+                weight: tr.t_str("percent", "value", &tr.amount(c.weight_ppm / 1_000, 1_u32)),
+                passed: c.passed,
+            })
+            .collect(),
+        block_reasons: block_reasons.to_vec(),
+        candidates: Vec::new(),
+        rounds: Vec::new(),
+        chart: Vec::new(),
+        quota: String::new(),
+        seed: p.proposal.proposal.seed.to_string(),
+        ranked: false,
+    }
+}
+
+fn election_result(
+    p: &ProposalView,
+    outcome: &Outcome,
+    (voted, eligible): (u64, u64),
+    quorum_met: bool,
+    tr: &crate::Tr,
+) -> ResultView {
+    let candidates = p.proposal.proposal.options.clone();
+    let rounds = outcome
+        .rounds
+        .iter()
+        .map(|r| round_row(r, &candidates, tr))
+        .collect();
+    let headline = if quorum_met {
+        let names = outcome.elected.join(", ");
+        tr.t_args("proposal-elected", &[("names", names.as_str())])
+    } else {
+        tr.t("proposal-election-void")
+    };
+    // Ranked methods publish their ballots as BLT; the others as CSV.
+    let ranked = matches!(
+        p.proposal.proposal.method.as_str(),
+        "irv" | "scottish-stv" | "meek-stv"
+    );
+    ResultView {
+        passed: quorum_met,
+        headline,
+        turnout: turnout(voted, eligible, tr),
+        quorum: quorum_text(p, quorum_met, tr),
+        classes: Vec::new(),
+        block_reasons: Vec::new(),
+        chart: rounds_chart(outcome, &candidates),
+        candidates,
+        rounds,
+        quota: outcome.quota.map(|q| q.to_string()).unwrap_or_default(),
+        seed: p.proposal.proposal.seed.to_string(),
+        ranked,
+    }
+}
+
+/// One round of a count: what happened, and each candidate's votes in the
+/// order of the ballot.
+fn round_row(r: &Round, candidates: &[String], tr: &crate::Tr) -> RoundRow {
+    let (key, who) = match &r.action {
+        Action::Elected(who) => ("round-elected", who),
+        Action::Excluded(who) => ("round-excluded", who),
+        Action::SurplusTransferred(who) => ("round-surplus", who),
+    };
+    RoundRow {
+        number: r.number,
+        action: tr.t_args(key, &[("names", who.join(", ").as_str())]),
+        votes: candidates
+            .iter()
+            .map(|c| {
+                r.votes
+                    .iter()
+                    .find(|(name, _)| name == c)
+                    .map_or_else(String::new, |(_, v)| v.to_string())
+            })
+            .collect(),
+        exhausted: r.exhausted.to_string(),
+    }
+}
