@@ -168,6 +168,13 @@ pub enum Joining {
 }
 
 impl Joining {
+    pub const ALL: [Joining; 4] = [
+        Joining::Open,
+        Joining::Approved,
+        Joining::ByClass,
+        Joining::Closed,
+    ];
+
     /// The co-op's rule, from [`join_outcome`] over its classes, so the
     /// page says what joining will do.
     pub fn of<'a>(

@@ -364,6 +364,13 @@ market-category-name = Name
 market-category-add = Add category
 market-services = Services
 market-availability = Weekly availability
+weekday-mon = Monday
+weekday-tue = Tuesday
+weekday-wed = Wednesday
+weekday-thu = Thursday
+weekday-fri = Friday
+weekday-sat = Saturday
+weekday-sun = Sunday
 market-book = Book
 market-payment = Payment
 market-payment-ledger = From my account (held until the work is done)
@@ -461,7 +468,10 @@ dispatch-intro = Open requests and the offers made for them. The matching engine
 dispatch-run = Propose providers for every open request
 dispatch-none = No open requests.
 dispatch-no-offers = Not offered to anyone yet.
-dispatch-offered = { $count } new offers made.
+dispatch-offered = { $count ->
+    [one] One new offer made.
+   *[other] { $count } new offers made.
+}
 offers-title = Offers for you
 offer-yes = Yes, I will do it
 offer-no = No, thank you
@@ -780,6 +790,7 @@ directory-download = Download this search:
 directory-catalog = Data catalogue (DCAT)
 directory-licence = The directory is published under
 directory-source = Source
+directory-hosted-source = Co-ops hosted here
 directory-rows = Rows
 directory-imported = Imported
 directory-source-licence = Licence

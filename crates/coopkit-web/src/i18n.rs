@@ -342,6 +342,9 @@ mod tests {
             Enactment::ALL
                 .map(|e| format!("forecast-outcome-{}", e.as_str()))
                 .to_vec(),
+            coopkit_domain::Joining::ALL
+                .map(|j| format!("coop-joining-{}", j.as_str()))
+                .to_vec(),
         ]
         .concat();
         for locale in Locale::ALL {
@@ -366,6 +369,32 @@ mod tests {
             "150 socios"
         );
         assert_eq!(i18n.tr(Locale::Es).t("no-such-key"), "no-such-key");
+    }
+
+    /// Counts choose their plural, and names are not given a "(s)": seen
+    /// as "1 new offers made" and "Dara excluido(s)".
+    #[test]
+    fn counts_and_names_read_as_sentences() {
+        let i18n = I18n::load().unwrap();
+        let (en, es) = (i18n.tr(Locale::En), i18n.tr(Locale::Es));
+        assert_eq!(
+            en.t_num("dispatch-offered", "count", 1),
+            "One new offer made."
+        );
+        assert_eq!(
+            en.t_num("dispatch-offered", "count", 3),
+            "3 new offers made."
+        );
+        assert_eq!(
+            es.t_num("dispatch-offered", "count", 1),
+            "Una oferta nueva."
+        );
+        for key in ["round-elected", "round-excluded", "round-surplus"] {
+            for tr in [&en, &es] {
+                let said = tr.t_str(key, "names", "Dara");
+                assert!(said.contains("Dara") && !said.contains("(s)"), "{said}");
+            }
+        }
     }
 
     #[test]

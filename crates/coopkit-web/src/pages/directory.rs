@@ -9,7 +9,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::header::CONTENT_SECURITY_POLICY;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect};
-use coopkit_app::directory::{Facet, Organisation, Query};
+use coopkit_app::directory::{Facet, Organisation, Query, HOSTED_SOURCE};
 use coopkit_app::AppError;
 use coopkit_directory::fields::FIELDS;
 use coopkit_directory::jsonld;
@@ -87,6 +87,16 @@ fn label(value: &str) -> String {
     }
 }
 
+/// A source's name in the reader's language where coopkit names it (the
+/// co-ops hosted here); a list's own name otherwise, as its publisher wrote it.
+fn source_label(name: &str, tr: &crate::Tr) -> String {
+    if name == HOSTED_SOURCE {
+        tr.t("directory-hosted-source")
+    } else {
+        name.to_owned()
+    }
+}
+
 fn place(r: &coopkit_directory::Record) -> String {
     [&r.locality, &r.region, &r.postcode, &r.country]
         .into_iter()
@@ -123,7 +133,11 @@ fn facet_boxes(
 ) -> Vec<FacetBox> {
     let links = params.links();
     let link = |facet: Facet, (value, count): &(String, u64)| FacetLink {
-        label: label(value),
+        label: if facet == Facet::Source {
+            source_label(value, &v.tr)
+        } else {
+            label(value)
+        },
         title: value.clone(),
         count: *count,
         href: links.toggled(facet, value),
@@ -169,7 +183,7 @@ async fn source_rows(state: &AppState, v: &Viewer) -> Result<Vec<SourceRow>, App
         .await?
         .into_iter()
         .map(|s| SourceRow {
-            name: s.name,
+            name: source_label(&s.name, &v.tr),
             licence: s.licence,
             attribution: s.attribution,
             rows: s.rows_read,
@@ -366,7 +380,7 @@ async fn org_page(
         sources
             .iter()
             .find(|s| s.id == id)
-            .map_or_else(String::new, |s| s.name.clone())
+            .map_or_else(String::new, |s| source_label(&s.name, &v.tr))
     };
     let fields = field_rows(v, &org, &source_name);
     let history = state

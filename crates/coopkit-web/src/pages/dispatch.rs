@@ -223,7 +223,11 @@ pub async fn board(
         })
         .collect();
     let notice = query.offered.map(|count| {
-        v.tr.t_args("dispatch-offered", &[("count", &count.to_string())])
+        v.tr.t_num(
+            "dispatch-offered",
+            "count",
+            i64::try_from(count).unwrap_or(i64::MAX),
+        )
     });
     render_with(
         StatusCode::OK,

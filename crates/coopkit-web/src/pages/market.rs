@@ -81,6 +81,24 @@ pub(super) fn slot_lines(slots: &[WeeklySlot]) -> String {
         .join("\n")
 }
 
+/// Weekly slots as a reader reads them, in their language: "Friday
+/// 18:00–24:00", one a line.
+fn slot_text(slots: &[WeeklySlot], tr: &crate::Tr) -> String {
+    let time = |minute: u16| format!("{:02}:{:02}", minute / 60, minute % 60);
+    slots
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {}–{}",
+                tr.t(&format!("weekday-{}", WEEKDAYS[usize::from(s.weekday)])),
+                time(s.start_minute),
+                time(s.end_minute)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn parse_slot_lines(text: &str) -> Result<Vec<WeeklySlot>, AppError> {
     text.lines()
         .filter(|line| !line.trim().is_empty())
@@ -247,7 +265,7 @@ pub(super) async fn provider_view<'a>(
     let currencies = state.app.currencies(&slug).await?;
     Ok(ProviderView {
         services: service_rows(&page.listing.profile, &page.categories, &currencies, &v.tr),
-        slots: slot_lines(&page.listing.profile.slots),
+        slots: slot_text(&page.listing.profile.slots, &v.tr),
         is_self: provider == person.id,
         is_coordinator: state
             .app

@@ -476,6 +476,13 @@ each_backend! {
             found["results"][0]["website"],
             format!("{}/c/bakers", server.base_url)
         );
+        // The source coopkit names is named in the reader's language.
+        let spanish = server.client().with_accept_language("es");
+        let page = spanish.get("/directory?q=bakers").await.body;
+        assert!(
+            page.contains("Cooperativas alojadas aquí") && !page.contains(">Co-ops hosted here<"),
+            "{page}"
+        );
     }
 }
 

@@ -117,6 +117,10 @@ each_backend! {
             "{}",
             mine.body
         );
+        // Others read the days in their language, not as codes.
+        let page = format!("/c/sitters/market/providers/{ben_id}");
+        let english = ana.get(&page).await.body;
+        assert!(english.contains("Friday 18:00–24:00\nSaturday 00:00–02:00"), "{english}");
 
         // A coordinator records his background check; members cannot.
         let badges = format!("/c/sitters/market/providers/{ben_id}/badges");
@@ -393,7 +397,7 @@ each_backend! {
         let run = admin.post_form("/c/sitters/market/dispatch", &[]).await;
         run.assert_status(303);
         let board = admin.get(run.location().unwrap()).await;
-        assert!(board.body.contains("1 new offers made."), "{}", board.body);
+        assert!(board.body.contains("One new offer made."), "{}", board.body);
         assert!(
             board.body.contains("Ben Parent")
                 && board.body.contains("a favourite of theirs")
