@@ -10,17 +10,16 @@ use coopkit_app::records::{Category, Currency, Person, ProviderProfile, ServiceA
 use coopkit_app::AppError;
 use coopkit_domain::{format_minor_units, parse_minor_units};
 use coopkit_market::matching::Point;
-use coopkit_market::{WeeklySlot, Window};
+use coopkit_market::Window;
 use serde::Deserialize;
 
+use super::availability::{rows_of, rows_sent, slot_text, slots_of, weekdays, SlotRow};
 use super::{render_with, FormErrors, PageResult};
 use crate::forms::{CsrfForm, Fields};
 use crate::params::person_id;
 use crate::viewer::Viewer;
 use crate::zones::Zones;
 use crate::AppState;
-
-const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// A service as a page shows it: "Babysitting · 1 Half hour per 30 min".
 pub(super) struct ServiceRow {
@@ -61,63 +60,6 @@ pub(super) fn service_rows(
             }
         })
         .collect()
-}
-
-/// Weekly slots as lines a person reads and writes: `fri 18:00-24:00`.
-pub(super) fn slot_lines(slots: &[WeeklySlot]) -> String {
-    slots
-        .iter()
-        .map(|s| {
-            format!(
-                "{} {:02}:{:02}-{:02}:{:02}",
-                WEEKDAYS[usize::from(s.weekday)],
-                s.start_minute / 60,
-                s.start_minute % 60,
-                s.end_minute / 60,
-                s.end_minute % 60
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Weekly slots as a reader reads them, in their language: "Friday
-/// 18:00–24:00", one a line.
-fn slot_text(slots: &[WeeklySlot], tr: &crate::Tr) -> String {
-    let time = |minute: u16| format!("{:02}:{:02}", minute / 60, minute % 60);
-    slots
-        .iter()
-        .map(|s| {
-            format!(
-                "{} {}–{}",
-                tr.t(&format!("weekday-{}", WEEKDAYS[usize::from(s.weekday)])),
-                time(s.start_minute),
-                time(s.end_minute)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn parse_slot_lines(text: &str) -> Result<Vec<WeeklySlot>, AppError> {
-    text.lines()
-        .filter(|line| !line.trim().is_empty())
-        .map(|line| {
-            let (day, times) = line.trim().split_once(' ').ok_or("slot-format")?;
-            let weekday = WEEKDAYS
-                .iter()
-                .position(|d| day.trim().to_ascii_lowercase().starts_with(d))
-                .ok_or("slot-format")?;
-            let (from, to) = times.trim().split_once('-').ok_or("slot-format")?;
-            let weekday = u8::try_from(weekday).map_err(|_| "slot-format")?;
-            WeeklySlot::new(
-                weekday,
-                WeeklySlot::parse_time(from)?,
-                WeeklySlot::parse_time(to)?,
-            )
-        })
-        .collect::<Result<_, &'static str>>()
-        .map_err(|code| AppError::invalid("slots", code))
 }
 
 #[derive(Template)]
@@ -295,7 +237,9 @@ struct ProfilePage<'a> {
     currencies: Vec<Currency>,
     bio: String,
     languages: String,
-    slots: String,
+    /// The weekly availability picker's rows, and the days it offers.
+    slot_rows: Vec<SlotRow>,
+    weekdays: Vec<(&'static str, String)>,
     /// Latitude, longitude (degrees) and radius (km) as typed.
     area: (String, String, String),
     /// One `YYYY-MM-DD` a line.
@@ -382,10 +326,8 @@ pub async fn profile(
             .as_ref()
             .map(|p| p.languages.join(", "))
             .unwrap_or_default(),
-        slots: mine
-            .as_ref()
-            .map(|p| slot_lines(&p.slots))
-            .unwrap_or_default(),
+        slot_rows: rows_of(mine.as_ref().map_or(&[][..], |p| &p.slots)),
+        weekdays: weekdays(&v.tr),
         area: area_fields(mine.as_ref().and_then(|p| p.area)),
         days_off: mine
             .as_ref()
@@ -444,7 +386,8 @@ pub async fn save_profile(
         rows,
         bio: field("bio"),
         languages: field("languages"),
-        slots: field("slots"),
+        slot_rows: rows_sent(&fields),
+        weekdays: weekdays(&v.tr),
         area: (field("lat"), field("lon"), field("radius_km")),
         days_off: field("days_off"),
         errors,
@@ -496,7 +439,7 @@ async fn profile_form(
         bio: fields.get("bio").to_owned(),
         languages: fields.get("languages").to_owned(),
         services,
-        slots: parse_slot_lines(fields.get("slots"))?,
+        slots: slots_of(&rows_sent(fields))?,
         area: area_of(
             fields.get("lat"),
             fields.get("lon"),

@@ -5,6 +5,7 @@
 mod account;
 mod accounts;
 mod audit_log;
+mod availability;
 mod bookings;
 mod catalogue;
 mod coop;

@@ -76,19 +76,22 @@ each_backend! {
             .await
             .assert_status(303);
 
-        // Ben offers Friday evenings at one HOUR token an hour.
-        let profile = |slots: &'static str| {
-            [
+        // Ben offers Friday evenings at one HOUR token an hour, picking
+        // the day and the hours in a row of the form.
+        let profile = |day: &'static str, from: &'static str, until: &'static str| {
+            vec![
                 ("bio", "Retired teacher, loves board games"),
                 ("languages", "en, es"),
                 ("price_babysitting", "1"),
                 ("currency_babysitting", "HOUR"),
                 ("unit_babysitting", "60"),
-                ("slots", slots),
+                ("slot_0_day", day),
+                ("slot_0_from", from),
+                ("slot_0_until", until),
             ]
         };
         let bad = ben
-            .post_form("/c/sitters/market/profile", &profile("friday 25:00-26:00"))
+            .post_form("/c/sitters/market/profile", &profile("fri", "25:00", "26:00"))
             .await;
         bad.assert_status(422);
         assert!(
@@ -97,26 +100,31 @@ each_backend! {
             bad.body
         );
         assert!(
-            bad.body.contains("Retired teacher"),
+            bad.body.contains("Retired teacher") && bad.body.contains(r#"value="25:00""#),
             "what was typed is kept"
         );
-        let mut away = profile("fri 18:00-24:00").to_vec();
+        let mut away = profile("fri", "18:00", "00:00");
         away.push(("days_off", "someday"));
         let bad_day = ben.post_form("/c/sitters/market/profile", &away).await;
         bad_day.assert_status(422);
         assert!(bad_day.body.contains("Choose a date."), "{}", bad_day.body);
+        // Until 02:00 runs past midnight, into Saturday.
         ben.post_form(
             "/c/sitters/market/profile",
-            &profile("fri 18:00-24:00\nsat 00:00-02:00"),
+            &profile("fri", "18:00", "02:00"),
         )
         .await
         .assert_status(303);
-        let mine = ben.get("/c/sitters/market/profile").await;
-        assert!(
-            mine.body.contains("fri 18:00-24:00\nsat 00:00-02:00"),
-            "{}",
-            mine.body
-        );
+        let mine = ben.get("/c/sitters/market/profile").await.body;
+        // The form shows the two rows it was saved as.
+        let shown = |field: &str| {
+            let rest = mine.split(&format!(r#"id="{field}""#)).nth(1).unwrap_or_default();
+            rest.split("</div>").next().unwrap().to_owned()
+        };
+        assert!(shown("slot_0_day").contains(r#"value="fri" selected"#), "{mine}");
+        assert!(shown("slot_0_until").contains(r#"value="00:00""#), "{mine}");
+        assert!(shown("slot_1_day").contains(r#"value="sat" selected"#), "{mine}");
+        assert!(shown("slot_1_until").contains(r#"value="02:00""#), "{mine}");
         // Others read the days in their language, not as codes.
         let page = format!("/c/sitters/market/providers/{ben_id}");
         let english = ana.get(&page).await.body;
@@ -331,7 +339,9 @@ each_backend! {
                 ("price_babysitting", "1"),
                 ("currency_babysitting", "HOUR"),
                 ("unit_babysitting", "60"),
-                ("slots", "fri 18:00-24:00"),
+                ("slot_0_day", "fri"),
+                ("slot_0_from", "18:00"),
+                ("slot_0_until", "00:00"),
                 ("lat", lat),
                 ("lon", "-76.9905"),
                 ("radius_km", "2"),

@@ -100,7 +100,9 @@ async fn a_coop_founded_in_madrid_books_across_the_autumn_change_in_chromium() {
                 ("price_cuidados", "1"),
                 ("currency_cuidados", "HORA"),
                 ("unit_cuidados", "60"),
-                ("slots", "sat 20:00-24:00\nsun 00:00-06:00"),
+                ("slot_0_day", "sat"),
+                ("slot_0_from", "20:00"),
+                ("slot_0_until", "06:00"),
             ],
         )
         .await

@@ -34,6 +34,7 @@ async fn in_the_demo_a_family_books_a_sitter_who_accepts_and_both_settle_it() {
     b.wait_for_text("1 providers").await;
     b.click(".card h3 a").await;
     b.wait_for_text("Ben Okafor").await;
+    let ben_page = b.client.current_url().await.unwrap();
 
     // They ask for Friday evening, 19:00 to 22:00: six half-hour tokens.
     let zone = server
@@ -69,6 +70,28 @@ async fn in_the_demo_a_family_books_a_sitter_who_accepts_and_both_settle_it() {
     b.choose("lang-choice", "en").await;
     b.click("form.lang button").await;
     b.wait_for_text("Dispatch board").await;
+
+    // Ben adds Sunday mornings in the first blank row of his availability,
+    // picking the day and the hours rather than typing codes.
+    b.goto(&format!("{market}/profile")).await;
+    b.wait_for_text("Weekly availability").await;
+    let blank = b
+        .client
+        .execute(
+            "return [...document.querySelectorAll('select[id^=slot_][id$=_day]')]\
+             .findIndex((s) => s.value === '');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let row = |part: &str| format!("slot_{blank}_{part}");
+    b.choose(&row("day"), "sun").await;
+    b.set(&row("from"), "09:00").await;
+    b.set(&row("until"), "12:00").await;
+    b.click("#profile-save").await;
+    b.wait_for_text("Profile saved.").await;
+    b.goto(ben_page.as_str()).await;
+    b.wait_for_text("Sunday 09:00–12:00").await;
 
     // Ben accepts: the family's tokens are held, not yet paid.
     b.goto(booking_url.as_str()).await;
