@@ -282,13 +282,21 @@ struct ApprovalsView<'a> {
     coop_slug: String,
     coop_name: String,
     applications: Vec<MemberRow>,
+    /// What the last decision did, in words.
+    notice: Option<String>,
 }
 
 pub async fn approvals(
     State(state): State<AppState>,
     v: Viewer,
     Path(slug): Path<String>,
+    Query(query): Query<super::DoneQuery>,
 ) -> PageResult {
+    let notice = match query.done.as_str() {
+        "admitted" => Some(v.tr.t("approvals-admitted")),
+        "declined" => Some(v.tr.t("approvals-declined")),
+        _ => None,
+    };
     let person = v.person()?;
     let pending = state.app.pending_applications(person, &slug).await?;
     let page = state.app.coop_page(Some(person), &slug).await?;
@@ -298,6 +306,7 @@ pub async fn approvals(
         coop_slug: slug,
         coop_name: page.coop.name,
         applications: pending.into_iter().map(MemberRow::from).collect(),
+        notice,
     })
 }
 
@@ -324,5 +333,6 @@ pub async fn decide(
         .app
         .decide_application(person, &slug, membership, admit)
         .await?;
-    Ok(Redirect::to(&format!("/c/{slug}/approvals")).into_response())
+    let done = if admit { "admitted" } else { "declined" };
+    Ok(Redirect::to(&format!("/c/{slug}/approvals?done={done}")).into_response())
 }

@@ -2,7 +2,7 @@
 //! project put to the members' vote, and investors' capped returns.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::catalogue::ProjectForm;
@@ -11,7 +11,7 @@ use coopkit_market::ProjectState;
 use serde::Deserialize;
 
 use super::catalogue::{form_key, Money};
-use super::{render_with, FormErrors, PageResult};
+use super::{render_with, DoneQuery, FormErrors, PageResult};
 use crate::forms::CsrfForm;
 use crate::viewer::Viewer;
 use crate::AppState;
@@ -36,8 +36,21 @@ struct FundPage<'a> {
     coordinator: bool,
     /// The returns just paid: investor's name, capital, paid.
     returns: Vec<(String, String, String)>,
+    /// What a form just did, in words.
+    notice: Option<String>,
     typed: Typed,
     errors: FormErrors,
+}
+
+/// What a form on the page just did, for the page to say.
+#[derive(Default)]
+enum Done {
+    #[default]
+    Nothing,
+    /// A pledge went in (`?done=pledged`, after the redirect).
+    Pledged,
+    /// The returns just paid: investor's name, capital, paid.
+    Returns(Vec<(String, String, String)>),
 }
 
 /// What the page's forms hold: empty, or as typed when one was refused.
@@ -62,18 +75,23 @@ async fn form_again(
     error: AppError,
 ) -> PageResult {
     let (status, errors) = FormErrors::from_error(error, &v.tr)?;
-    fund_page(state, v, slug, Vec::new(), typed, errors, status).await
+    fund_page(state, v, slug, Done::Nothing, typed, errors, status).await
 }
 
 async fn fund_page(
     state: &AppState,
     v: &Viewer,
     slug: String,
-    returns: Vec<(String, String, String)>,
+    done: Done,
     typed: Typed,
     errors: FormErrors,
     status: StatusCode,
 ) -> PageResult {
+    let (returns, notice) = match done {
+        Done::Nothing => (Vec::new(), None),
+        Done::Pledged => (Vec::new(), Some(v.tr.t("fund-pledged"))),
+        Done::Returns(returns) => (returns, None),
+    };
     let person = v.person()?;
     let coordinator = state
         .app
@@ -104,6 +122,7 @@ async fn fund_page(
             key: form_key(),
             coordinator,
             returns,
+            notice,
             typed,
             errors,
         },
@@ -114,9 +133,14 @@ pub async fn fund(
     State(state): State<AppState>,
     v: Viewer,
     Path(slug): Path<String>,
+    Query(query): Query<DoneQuery>,
 ) -> PageResult {
     let (typed, errors) = (Typed::default(), FormErrors::default());
-    fund_page(&state, &v, slug, Vec::new(), typed, errors, StatusCode::OK).await
+    let done = match query.done.as_str() {
+        "pledged" => Done::Pledged,
+        _ => Done::Nothing,
+    };
+    fund_page(&state, &v, slug, done, typed, errors, StatusCode::OK).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,7 +163,7 @@ pub async fn pledge(
     }
     .await;
     match outcome {
-        Ok(()) => Ok(Redirect::to(&format!("/c/{slug}/fund")).into_response()),
+        Ok(()) => Ok(Redirect::to(&format!("/c/{slug}/fund?done=pledged")).into_response()),
         Err(error) => {
             let typed = Typed {
                 amount: fields.amount,
@@ -225,7 +249,8 @@ pub async fn pay_returns(
     match outcome {
         Ok(returns) => {
             let (typed, errors) = (Typed::default(), FormErrors::default());
-            fund_page(&state, &v, slug, returns, typed, errors, StatusCode::OK).await
+            let done = Done::Returns(returns);
+            fund_page(&state, &v, slug, done, typed, errors, StatusCode::OK).await
         }
         Err(error) => {
             let typed = Typed {

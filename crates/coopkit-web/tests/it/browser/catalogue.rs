@@ -169,7 +169,11 @@ async fn a_licence_is_bought_and_downloaded_a_track_played_until_owned_and_a_pro
     b.fill("amount", "2.5").await;
     b.click("#pledge-submit").await;
     // The demo's investor put in 5.000 before her 2.500.
-    b.wait_for_text("7.500 HSC").await;
+    let pledged = b.wait_for_text("7.500 HSC").await;
+    assert!(
+        pledged.contains("Your pledge is in the fund."),
+        "the page says what the click did: {pledged}"
+    );
     b.log_out().await;
     let mae = "mae@harboursound.example";
     b.log_in_to_demo(base, mae).await;

@@ -85,7 +85,11 @@ async fn sign_up_join_approve_and_see_the_members_in_chromium() {
     let queue = b.wait_for_text("Solicitudes a Co-op story-sitters").await;
     assert!(queue.contains("Pablo Parent"), "{queue}");
     b.click("button[value=admit]").await;
-    b.wait_for_text("No hay solicitudes pendientes.").await;
+    let decided = b.wait_for_text("No hay solicitudes pendientes.").await;
+    assert!(
+        decided.contains("Solicitud admitida: ya forma parte de la cooperativa."),
+        "the page says what the click did: {decided}"
+    );
 
     // The application reached her by mail, in the Spanish she chose; her
     // outbox says it was sent, and Pablo is told he is in, in English.
