@@ -14,6 +14,7 @@ use coopkit_market::Window;
 use serde::Deserialize;
 
 use super::availability::{rows_of, rows_sent, slot_text, slots_of, weekdays, SlotRow};
+use super::languages::{self, LanguagePicker};
 use super::{render_with, FormErrors, PageResult};
 use crate::forms::{CsrfForm, Fields};
 use crate::params::person_id;
@@ -236,7 +237,7 @@ struct ProfilePage<'a> {
     rows: Vec<ServiceLine>,
     currencies: Vec<Currency>,
     bio: String,
-    languages: String,
+    languages: LanguagePicker,
     /// The weekly availability picker's rows, and the days it offers.
     slot_rows: Vec<SlotRow>,
     weekdays: Vec<(&'static str, String)>,
@@ -322,10 +323,7 @@ pub async fn profile(
         rows,
         currencies,
         bio: mine.as_ref().map(|p| p.bio.clone()).unwrap_or_default(),
-        languages: mine
-            .as_ref()
-            .map(|p| p.languages.join(", "))
-            .unwrap_or_default(),
+        languages: LanguagePicker::new(mine.as_ref().map_or(&[][..], |p| &p.languages)),
         slot_rows: rows_of(mine.as_ref().map_or(&[][..], |p| &p.slots)),
         weekdays: weekdays(&v.tr),
         area: area_fields(mine.as_ref().and_then(|p| p.area)),
@@ -385,7 +383,7 @@ pub async fn save_profile(
         slug,
         rows,
         bio: field("bio"),
-        languages: field("languages"),
+        languages: LanguagePicker::new(&languages::sent(&fields)),
         slot_rows: rows_sent(&fields),
         weekdays: weekdays(&v.tr),
         area: (field("lat"), field("lon"), field("radius_km")),
@@ -437,7 +435,7 @@ async fn profile_form(
     }
     Ok(ProfileForm {
         bio: fields.get("bio").to_owned(),
-        languages: fields.get("languages").to_owned(),
+        languages: languages::sent(fields).join(", "),
         services,
         slots: slots_of(&rows_sent(fields))?,
         area: area_of(

@@ -16,6 +16,7 @@ mod dispatch;
 mod forecasts;
 mod found;
 mod fund;
+mod languages;
 mod ledger;
 mod mail;
 mod market;

@@ -81,7 +81,8 @@ each_backend! {
         let profile = |day: &'static str, from: &'static str, until: &'static str| {
             vec![
                 ("bio", "Retired teacher, loves board games"),
-                ("languages", "en, es"),
+                ("language", "en"),
+                ("language", "es"),
                 ("price_babysitting", "1"),
                 ("currency_babysitting", "HOUR"),
                 ("unit_babysitting", "60"),
@@ -116,6 +117,12 @@ each_backend! {
         .await
         .assert_status(303);
         let mine = ben.get("/c/sitters/market/profile").await.body;
+        // Languages are ticked by their own names, and others offered.
+        assert!(
+            mine.contains(r#"value="es" checked><label for="language-es" lang="es">español</label>"#)
+                && mine.contains(r#"<option value="fr" lang="fr">français</option>"#),
+            "{mine}"
+        );
         // The form shows the two rows it was saved as.
         let shown = |field: &str| {
             let rest = mine.split(&format!(r#"id="{field}""#)).nth(1).unwrap_or_default();
@@ -335,7 +342,7 @@ each_backend! {
         let area = |lat: &'static str| {
             [
                 ("bio", "Evenings free"),
-                ("languages", "en"),
+                ("language", "en"),
                 ("price_babysitting", "1"),
                 ("currency_babysitting", "HOUR"),
                 ("unit_babysitting", "60"),

@@ -96,7 +96,8 @@ async fn a_coop_founded_in_madrid_books_across_the_autumn_change_in_chromium() {
             "/c/cuidadoras/market/profile",
             &[
                 ("bio", "Nurse, twenty years with families"),
-                ("languages", "es, en"),
+                ("language", "es"),
+                ("language", "en"),
                 ("price_cuidados", "1"),
                 ("currency_cuidados", "HORA"),
                 ("unit_cuidados", "60"),
