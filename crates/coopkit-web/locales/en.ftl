@@ -468,6 +468,12 @@ error-radius-range = Give a distance in km, up to 100.
 help-title = Ask for help
 help-intro = Say what you need, when and where. A coordinator offers your request to providers who fit, and the first who says yes is booked.
 help-posted = Your request is posted. You will see the booking among your bookings once a provider says yes.
+help-mine = Your requests still open
+help-offered = { $count ->
+    [0] not offered to anyone yet
+    [one] offered to one provider, waiting for an answer
+   *[other] offered to { $count } providers, waiting for an answer
+}
 help-submit = Post my request
 dispatch-title = Dispatch board
 dispatch-intro = Open requests and the offers made for them. The matching engine serves as many requests as it can, then prefers favourites and past providers, nearness, a shared language, and providers who need work. Nobody is booked without saying yes.

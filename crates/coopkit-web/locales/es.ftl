@@ -466,6 +466,12 @@ error-radius-range = Da una distancia en km, hasta 100.
 help-title = Pedir ayuda
 help-intro = Di qué necesitas, cuándo y dónde. Una coordinadora ofrece tu petición a proveedoras adecuadas, y la primera que acepta queda reservada.
 help-posted = Tu petición está publicada. Verás la reserva entre tus reservas cuando una proveedora acepte.
+help-mine = Tus peticiones abiertas
+help-offered = { $count ->
+    [0] aún no se ha ofrecido a nadie
+    [one] ofrecida a una proveedora, esperando respuesta
+   *[other] ofrecida a { $count } proveedoras, esperando respuesta
+}
 help-submit = Publicar mi petición
 dispatch-title = Panel de asignación
 dispatch-intro = Peticiones abiertas y las ofertas hechas para ellas. El motor atiende tantas peticiones como puede y después prefiere favoritas y proveedoras anteriores, cercanía, un idioma común y proveedoras que necesitan trabajo. Nadie queda reservado sin decir que sí.

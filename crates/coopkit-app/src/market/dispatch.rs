@@ -44,6 +44,14 @@ pub struct OfferToMe {
     pub offer: Offer,
 }
 
+/// One of the caller's open requests, and how many providers it was
+/// offered to.
+#[derive(Clone, Debug)]
+pub struct MyRequest {
+    pub request: OpenRequest,
+    pub offered: usize,
+}
+
 /// Reasons as stored with an offer: short codes a page translates.
 fn reason_codes(reasons: &[Reason]) -> String {
     reasons
@@ -226,6 +234,25 @@ impl App {
             });
         }
         Ok(rows)
+    }
+
+    /// The caller's own requests still open, with how many providers were
+    /// offered each: the person who asked sees where it stands.
+    pub async fn my_requests(&self, actor: &Person, slug: &str) -> Result<Vec<MyRequest>> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        let offers = self.store.offers(coop.id).await?;
+        Ok(self
+            .store
+            .open_requests(coop.id, self.clock.now())
+            .await?
+            .into_iter()
+            .filter(|r| r.request.requester == actor.id)
+            .map(|request| MyRequest {
+                offered: offers.iter().filter(|o| o.request == request.id).count(),
+                request,
+            })
+            .collect())
     }
 
     /// Offers waiting for the caller's answer.

@@ -18,7 +18,7 @@ use coopkit_store::{
 pub use bookings::{
     BookForm, BookingView, FeedbackForm, MarketTick, MonthOfWork, ProviderDashboard,
 };
-pub use dispatch::{BoardRow, OfferToMe, RequestForm};
+pub use dispatch::{BoardRow, MyRequest, OfferToMe, RequestForm};
 pub use tasks::{TaskForm, TaskView};
 pub(crate) use view::MarketView;
 

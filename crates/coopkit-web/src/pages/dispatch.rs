@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::market::{BoardRow, OfferToMe, RequestForm};
-use coopkit_app::records::Category;
+use coopkit_app::records::{Category, Person};
 use coopkit_app::AppError;
 use coopkit_market::matching::Point;
 use serde::Deserialize;
@@ -47,6 +47,46 @@ struct HelpPage<'a> {
     errors: FormErrors,
     form: HelpFields,
     notice: Option<String>,
+    /// The person's own requests still open.
+    mine: Vec<MyRequestRow>,
+}
+
+/// One of the person's open requests, as the help page lists it.
+struct MyRequestRow {
+    category: String,
+    when: String,
+    offered: String,
+}
+
+/// The person's open requests: what, when, and how far matching got.
+async fn my_request_rows(
+    state: &AppState,
+    v: &Viewer,
+    person: &Person,
+    slug: &str,
+    categories: &[Category],
+) -> Result<Vec<MyRequestRow>, AppError> {
+    Ok(state
+        .app
+        .my_requests(person, slug)
+        .await?
+        .iter()
+        .map(|mine| {
+            let key = &mine.request.request.category;
+            MyRequestRow {
+                category: categories
+                    .iter()
+                    .find(|c| &c.key == key)
+                    .map_or_else(|| key.clone(), |c| c.name.clone()),
+                when: when(&mine.request, &v.tr),
+                offered: v.tr.t_num(
+                    "help-offered",
+                    "count",
+                    i64::try_from(mine.offered).unwrap_or(i64::MAX),
+                ),
+            }
+        })
+        .collect())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -68,8 +108,10 @@ pub async fn help_form(
     Query(query): Query<DoneQuery>,
 ) -> PageResult {
     let person = v.person()?;
+    let categories = state.app.categories(person, &slug).await?;
     let page = HelpPage {
-        categories: state.app.categories(person, &slug).await?,
+        mine: my_request_rows(&state, &v, person, &slug, &categories).await?,
+        categories,
         notice: (query.done == "posted").then(|| v.tr.t("help-posted")),
         v: &v,
         slug,
@@ -104,8 +146,10 @@ pub async fn post_help(
         Ok(_) => Ok(Redirect::to(&format!("/c/{slug}/market/help?done=posted")).into_response()),
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            let categories = state.app.categories(person, &slug).await?;
             let page = HelpPage {
-                categories: state.app.categories(person, &slug).await?,
+                mine: my_request_rows(&state, &v, person, &slug, &categories).await?,
+                categories,
                 v: &v,
                 slug,
                 errors,

@@ -406,6 +406,13 @@ each_backend! {
         };
         help("91").await.assert_status(422);
         help("38.8905").await.assert_status(303);
+        // Ana sees her request where she posted it; Ben, who did not ask, does not.
+        let mine = ana.get("/c/sitters/market/help").await.body;
+        assert!(
+            mine.contains("Your requests still open") && mine.contains("not offered to anyone yet"),
+            "{mine}"
+        );
+        assert!(!ben.get("/c/sitters/market/help").await.body.contains("Your requests still open"));
 
         // Only coordinators dispatch; the engine offers it to Ben.
         ana.get("/c/sitters/market/dispatch")
@@ -422,6 +429,9 @@ each_backend! {
             "{}",
             board.body
         );
+
+        let mine = ana.get("/c/sitters/market/help").await.body;
+        assert!(mine.contains("offered to one provider, waiting for an answer"), "{mine}");
 
         // Ben sees the offer with his bookings and says yes.
         let offers = ben.get("/c/sitters/market/bookings").await;
