@@ -4,7 +4,7 @@
 use crate::mapping::{point, Record};
 
 /// Every field an organisation shows, in the order downloads list them.
-pub const FIELDS: [&str; 25] = [
+pub const FIELDS: [&str; 26] = [
     "id",
     "name",
     "other_name",
@@ -14,6 +14,7 @@ pub const FIELDS: [&str; 25] = [
     "region",
     "postcode",
     "country",
+    "area",
     "point",
     "website",
     "phone",
@@ -59,6 +60,7 @@ text_fields!(
     region,
     postcode,
     country,
+    area,
     website,
     phone,
     email,

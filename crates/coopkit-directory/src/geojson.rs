@@ -142,6 +142,12 @@ pub fn feature(uri: &str, record: &Record) -> Value {
         Some((lat, lon)) => json!({ "type": "Point", "coordinates": [round6(lon), round6(lat)] }),
         None => Value::Null,
     };
+    // A point the gazetteer gave is a town's or a county's middle, not the
+    // organisation's door: a map should know which.
+    if let Some(placed) = &record.placed {
+        properties.insert("placed_by".to_owned(), json!(placed.precision));
+        properties.insert("placed_at".to_owned(), json!(placed.by));
+    }
     json!({
         "type": "Feature",
         "id": uri,

@@ -16,14 +16,17 @@ pub mod merge;
 pub mod moderation;
 pub mod murmurations;
 pub mod normalize;
+pub mod placing;
 pub mod records;
 
 pub use geojson::read_geojson;
 pub use jsonld::read_jsonld;
 pub use link::{cluster, dedupe, link, LinkConfig, Pair, Reviewed};
 pub use mapping::{
-    read_csv, read_csv_rows, Field, ListFacts, Mapping, Problem, ReadError, Reading, Record,
+    read_csv, read_csv_rows, Field, LegalFormCode, ListFacts, Mapping, Problem, ReadError, Reading,
+    Record,
 };
 pub use merge::{survive, Merged, Statement};
 pub use moderation::ReviewState;
 pub use murmurations::read_murmurations;
+pub use placing::{place, Placed};

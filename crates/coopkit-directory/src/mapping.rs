@@ -28,6 +28,9 @@ pub enum Field {
     Region,
     Postcode,
     Country,
+    /// The area it serves, as the list names it: the counties an electric
+    /// co-op serves, "Accomack; Northampton".
+    Area,
     Website,
     Phone,
     Email,
@@ -73,6 +76,7 @@ impl Field {
             Field::Region => "region",
             Field::Postcode => "postcode",
             Field::Country => "country",
+            Field::Area => "area",
             Field::Website => "website",
             Field::Phone => "phone",
             Field::Email => "email",
@@ -115,6 +119,31 @@ pub struct ListFacts {
     /// register does not repeat it on every row.
     #[serde(default)]
     pub country: Option<String>,
+    /// The sector of every row that names none: a list of one kind of
+    /// co-op ("Credit union") says so once, not on every row.
+    #[serde(default)]
+    pub sector: Option<String>,
+    /// Postcodes written as numbers shorter than this are padded with
+    /// the zeros a spreadsheet took off (`6114` is the ZIP code 06114).
+    #[serde(default)]
+    pub postcode_digits: Option<usize>,
+    /// Websites by the list's ids, from a second file when the publisher
+    /// gives them apart (NCUA does): a row's own website comes first.
+    #[serde(skip)]
+    pub websites: BTreeMap<String, String>,
+    /// Legal forms the list writes as codes, by code.
+    #[serde(default)]
+    pub legal_forms: BTreeMap<String, LegalFormCode>,
+}
+
+/// A legal form a list writes as a code: its words, and what the names of
+/// organisations of that form end with when the list leaves it off (NCUA
+/// names "WOODMEN" the Woodmen Federal Credit Union).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct LegalFormCode {
+    pub words: String,
+    #[serde(default)]
+    pub name_ends: String,
 }
 
 /// One organisation as a list gives it. Missing fields are empty, and are
@@ -142,6 +171,9 @@ pub struct Record {
     pub postcode: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub country: String,
+    /// The area it serves, as the list names it.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub area: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub website: String,
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -174,9 +206,13 @@ pub struct Record {
     pub dissolved: bool,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub dissolved_on: String,
-    /// Latitude and longitude in degrees, when the list has a valid point.
+    /// Latitude and longitude in degrees: a list's valid point, or where
+    /// the gazetteer placed it (then `placed` says how).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub point: Option<(f64, f64)>,
+    /// How the gazetteer placed it, when no list gives a point.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub placed: Option<crate::Placed>,
 }
 
 /// A list read as far as it could be: the rows that were read (with their
@@ -363,6 +399,93 @@ impl Mapping {
         .in_country("GB")
     }
 
+    /// The built-in mappings, by the names the command line and the
+    /// import page give them.
+    pub const BUILT_IN: [&'static str; 4] = [
+        "coops-uk-2017",
+        "essglobal-standard",
+        "ncua-2025",
+        "eia-861",
+    ];
+
+    /// A built-in mapping by name.
+    pub fn built_in(name: &str) -> Option<Mapping> {
+        match name {
+            "coops-uk-2017" => Some(Mapping::coops_uk_2017()),
+            "essglobal-standard" => Some(Mapping::essglobal_standard()),
+            "ncua-2025" => Some(Mapping::ncua_2025()),
+            "eia-861" => Some(Mapping::eia_861()),
+            _ => None,
+        }
+    }
+
+    /// NCUA's list of active federally insured credit unions, as converted
+    /// to CSV by credit-union-datasets: its header cells break over lines,
+    /// which [`read_csv_rows`] reads as spaces, and its ZIP codes lost
+    /// their leading zeros. Websites come in a second file
+    /// ([`Mapping::with_websites`]).
+    pub fn ncua_2025() -> Mapping {
+        let mut mapping = Mapping::of(&[
+            (Field::Id, "Charter number"),
+            (Field::Name, "Credit Union name"),
+            (Field::Street, "Street (Mailing address)"),
+            (Field::Locality, "City (Mailing address)"),
+            (Field::Region, "State (Mailing address)"),
+            (Field::Postcode, "Zip code (Mailing address)"),
+            (Field::LegalForm, "Credit Union type"),
+        ])
+        .in_country("US")
+        .current();
+        mapping.list.sector = Some("Credit union".to_owned());
+        mapping.list.postcode_digits = Some(5);
+        for (code, words, name_ends) in [
+            ("1", "Federal credit union", "Federal Credit Union"),
+            ("2", "State-chartered credit union", "Credit Union"),
+        ] {
+            let form = LegalFormCode {
+                words: words.to_owned(),
+                name_ends: name_ends.to_owned(),
+            };
+            mapping.list.legal_forms.insert(code.to_owned(), form);
+        }
+        mapping
+    }
+
+    /// The electric utilities EIA-861 lists as owned by a cooperative,
+    /// with the counties each serves.
+    pub fn eia_861() -> Mapping {
+        let mut mapping = Mapping::of(&[
+            (Field::Id, "Utility Number"),
+            (Field::Name, "Utility Name"),
+            (Field::Region, "State"),
+            (Field::Area, "Counties Served"),
+        ])
+        .in_country("US");
+        mapping.list.sector = Some("Electric co-op".to_owned());
+        mapping
+    }
+
+    /// The same mapping with websites by id from a second CSV, whose first
+    /// column is the list's id and second the website ("UNKNOWN" and
+    /// empty cells are no website).
+    pub fn with_websites(mut self, bytes: &[u8]) -> Result<Mapping, ReadError> {
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+        for (at, row) in reader.records().enumerate() {
+            let row = row.map_err(|e| ReadError::Row {
+                row: at + 1,
+                reason: format!("websites: {}", csv_reason(&e)),
+            })?;
+            let (id, website) = (
+                row.get(0).unwrap_or("").trim(),
+                row.get(1).unwrap_or("").trim(),
+            );
+            if !id.is_empty() && !website.is_empty() && !website.eq_ignore_ascii_case("unknown") {
+                self.list.websites.insert(id.to_owned(), website.to_owned());
+            }
+        }
+        Ok(self)
+    }
+
     /// The ESSGlobal "standard CSV" of the Digital Commons Co-op pipeline.
     pub fn essglobal_standard() -> Mapping {
         Mapping::of(&[
@@ -445,11 +568,14 @@ pub fn read_csv_rows(bytes: &[u8], mapping: &Mapping) -> Result<Reading, ReadErr
     if !mapping.columns.contains_key(&Field::Name) {
         return Err(ReadError::Unmapped("name"));
     }
+    // Header cells that break over lines ("City\n(Mailing address)") are
+    // named by their words, as a mapping writes them.
+    let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut index = BTreeMap::new();
     for (field, column) in &mapping.columns {
         let at = headers
             .iter()
-            .position(|h| h.trim() == column.trim())
+            .position(|h| words(h) == words(column))
             .ok_or_else(|| ReadError::MissingColumn {
                 field: field.name(),
                 column: column.clone(),
@@ -525,7 +651,12 @@ pub fn read_csv_rows(bytes: &[u8], mapping: &Mapping) -> Result<Reading, ReadErr
             continue;
         }
         let mut get = |field: Field| text.remove(&field).unwrap_or_default();
-        let name = get(Field::Name);
+        let mut name = get(Field::Name);
+        let mut legal_form = get(Field::LegalForm);
+        if let Some(form) = mapping.list.legal_forms.get(&legal_form) {
+            name = named_in_full(name, &form.name_ends);
+            legal_form.clone_from(&form.words);
+        }
         if name.is_empty() {
             reading.problem(row_number, Some("name"), "no name".to_owned(), true);
             continue;
@@ -540,6 +671,15 @@ pub fn read_csv_rows(bytes: &[u8], mapping: &Mapping) -> Result<Reading, ReadErr
         let dissolved_on = get(Field::Dissolved);
         let dissolved = !dissolved_on.is_empty() || status_ends(&get(Field::Status));
         let id = get(Field::Id);
+        let website = match get(Field::Website) {
+            w if w.is_empty() => mapping.list.websites.get(&id).cloned().unwrap_or_default(),
+            w => w,
+        };
+        let sector = match get(Field::Sector) {
+            s if s.is_empty() => mapping.list.sector.clone().unwrap_or_default(),
+            s => s,
+        };
+        let postcode = padded(get(Field::Postcode), mapping.list.postcode_digits);
         let country = match get(Field::Country) {
             c if c.is_empty() => mapping.list.country.clone().unwrap_or_default(),
             c => reading.country(row_number, &c),
@@ -560,28 +700,58 @@ pub fn read_csv_rows(bytes: &[u8], mapping: &Mapping) -> Result<Reading, ReadErr
             street: get(Field::Street),
             locality: get(Field::Locality),
             region: get(Field::Region),
-            postcode: get(Field::Postcode),
+            postcode,
             country,
-            website: get(Field::Website),
+            area: get(Field::Area),
+            website,
             phone: get(Field::Phone),
             email: get(Field::Email),
             company_number: get(Field::CompanyNumber),
-            legal_form: get(Field::LegalForm),
+            legal_form,
             ownership: get(Field::Ownership),
             sic: get(Field::Sic),
             structure: get(Field::Structure),
             activity: get(Field::Activity),
-            sector: get(Field::Sector),
+            sector,
             membership_type: get(Field::MembershipType),
             founded: get(Field::Founded),
             social,
             dissolved,
             dissolved_on,
             point,
+            placed: None,
         };
         reading.keep(row_number, record, &mut seen);
     }
     Ok(reading)
+}
+
+/// A name with the words its legal form ends with, where the list left
+/// them off, in capitals when the name is.
+fn named_in_full(name: String, ends: &str) -> String {
+    let has_them = name.to_lowercase().ends_with(&ends.to_lowercase());
+    if ends.is_empty() || name.is_empty() || has_them {
+        return name;
+    }
+    if name.chars().any(char::is_lowercase) {
+        format!("{name} {ends}")
+    } else {
+        format!("{name} {}", ends.to_uppercase())
+    }
+}
+
+/// A postcode written as a number, padded back to `digits` digits.
+fn padded(postcode: String, digits: Option<usize>) -> String {
+    match digits {
+        Some(digits)
+            if !postcode.is_empty()
+                && postcode.len() < digits
+                && postcode.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            format!("{postcode:0>digits$}")
+        }
+        _ => postcode,
+    }
 }
 
 fn csv_reason(e: &csv::Error) -> String {

@@ -396,3 +396,45 @@ fn the_newest_statement_of_each_field_survives_and_empty_erases_nothing() {
     reversed.reverse();
     assert_eq!(survive(&reversed), merged, "order does not matter");
 }
+
+#[test]
+fn the_us_lists_read_with_their_quirks_mended() {
+    let websites = shared("us_ncua_credit_union_websites_2025-12.csv");
+    let ncua = read_csv_rows(
+        &shared("us_ncua_federally_insured_credit_unions_2025q3.csv"),
+        &Mapping::ncua_2025().with_websites(&websites).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(ncua.rows.len(), 4331, "{:?}", ncua.problems.first());
+    let hartford = &ncua.rows.iter().find(|(_, r)| r.id == "12").unwrap().1;
+    assert_eq!(
+        hartford.name, "FRANKLIN TRUST FEDERAL CREDIT UNION",
+        "NCUA leaves off what its names end with"
+    );
+    assert_eq!(hartford.legal_form, "Federal credit union");
+    assert_eq!(hartford.locality, "Hartford");
+    assert_eq!(
+        hartford.postcode, "06114",
+        "the ZIP code's lost zero is back"
+    );
+    assert_eq!(hartford.website, "http://www.franklintrust.org");
+    assert_eq!(
+        (hartford.country.as_str(), hartford.sector.as_str()),
+        ("US", "Credit union")
+    );
+    assert!(ncua.rows.iter().all(|(_, r)| r.website != "UNKNOWN"));
+
+    let eia = read_csv_rows(
+        &shared("us_eia861_2018_electric_cooperatives.csv"),
+        &Mapping::eia_861(),
+    )
+    .unwrap();
+    assert_eq!(eia.rows.len(), 806, "{:?}", eia.problems.first());
+    let first = &eia.rows[0].1;
+    assert_eq!(first.name, "A & N Electric Coop");
+    assert_eq!(
+        (first.region.as_str(), first.area.as_str()),
+        ("VA", "Accomack; Northampton")
+    );
+    assert_eq!(first.sector, "Electric co-op");
+}

@@ -290,3 +290,76 @@ fn reviewed_pairs_teach_the_linker_what_a_match_looks_like() {
     });
     assert!(taught.is_some(), "after the reviews");
 }
+
+/// Seen in the US lists: credit unions named for the electric co-op whose
+/// members they serve ("Black Hills" and "Black Hills Electric Coop")
+/// were merged into it on their names alone. A sector both lists give and
+/// do not share is evidence against.
+#[test]
+fn a_credit_union_is_not_the_electric_coop_whose_name_it_shares() {
+    let shared = |file: &str| {
+        std::fs::read(format!("{}/../../data/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    };
+    let electric = read_csv(
+        &shared("us_eia861_2018_electric_cooperatives.csv"),
+        &Mapping::eia_861(),
+    )
+    .unwrap();
+    let credit_unions = read_csv(
+        &shared("us_ncua_federally_insured_credit_unions_2025q3.csv"),
+        &Mapping::ncua_2025(),
+    )
+    .unwrap();
+    let merged = link(&electric, &credit_unions, &LinkConfig::default())
+        .into_iter()
+        .filter(|pair| pair.score >= 2.0)
+        .map(|pair| (&electric[pair.left].name, &credit_unions[pair.right].name))
+        .collect::<Vec<_>>();
+    assert!(merged.is_empty(), "{} sure links: {merged:?}", merged.len());
+    // Lists that say what all their rows are are not linked at all, not
+    // even for review.
+    let declared = LinkConfig {
+        threshold: -10.0,
+        left: Mapping::eia_861().list,
+        right: Mapping::ncua_2025().list,
+        ..LinkConfig::default()
+    };
+    assert_eq!(link(&electric, &credit_unions, &declared), Vec::new());
+
+    // Without the sectors, names alone would link them.
+    let unsorted = |records: &[coopkit_directory::Record]| {
+        records
+            .iter()
+            .map(|r| coopkit_directory::Record {
+                sector: String::new(),
+                ..r.clone()
+            })
+            .collect::<Vec<_>>()
+    };
+    let by_name = link(
+        &unsorted(&electric),
+        &unsorted(&credit_unions),
+        &LinkConfig::default(),
+    );
+    assert!(by_name.iter().filter(|p| p.score >= 2.0).count() > 100);
+}
+
+/// Seen importing the US lists after the UK ones: "Big Country Electric
+/// Coop" of Texas joined "Big Society Co-operative" of Tonbridge on one
+/// shared word. Records in different countries are never one organisation.
+#[test]
+fn organisations_in_different_countries_are_never_linked() {
+    let record = |name: &str, country: &str| coopkit_directory::Record {
+        name: name.to_owned(),
+        country: country.to_owned(),
+        ..Default::default()
+    };
+    let left = [record("Heartland Community Co-operative", "US")];
+    let right = [
+        record("The Heartland Community Co-operative Limited", "GB"),
+        record("Suma Wholefoods", "GB"),
+    ];
+    assert!(link(&left, &right, &LinkConfig::default()).is_empty());
+    let same_country = [record("The Heartland Community Co-operative Limited", "US")];
+    assert_eq!(link(&left, &same_country, &LinkConfig::default()).len(), 1);
+}

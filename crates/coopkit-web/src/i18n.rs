@@ -229,6 +229,20 @@ impl Tr {
         self.amount(scaled as i128, places)
     }
 
+    /// How far away something is, as people say it: "under 100 m away",
+    /// "450 m away" (to ten metres), "2.3 km away" (to a tenth).
+    pub fn distance(&self, metres: u64) -> String {
+        match metres {
+            0..100 => self.t("distance-close"),
+            100..1_000 => self.t_str("distance-m", "metres", &self.number((metres + 5) / 10 * 10)),
+            _ => self.t_str(
+                "distance-km",
+                "km",
+                &self.amount((metres + 50) / 100, 1_u32),
+            ),
+        }
+    }
+
     /// A count, grouped as this language groups it.
     pub fn number(&self, n: impl Into<i128>) -> String {
         let n = n.into();
@@ -395,6 +409,19 @@ mod tests {
                 assert!(said.contains("Dara") && !said.contains("(s)"), "{said}");
             }
         }
+    }
+
+    /// Distances as people say them: seen as "0 m away" for a provider
+    /// next door.
+    #[test]
+    fn distances_are_rounded_as_people_say_them() {
+        let i18n = I18n::load().unwrap();
+        let (en, es) = (i18n.tr(Locale::En), i18n.tr(Locale::Es));
+        assert_eq!(en.distance(0_u64), "under 100 m away");
+        assert_eq!(en.distance(447_u64), "450 m away");
+        assert_eq!(en.distance(2_345_u64), "2.3 km away");
+        assert_eq!(es.distance(2_345_u64), "a 2,3 km");
+        assert_eq!(es.distance(12_u64), "a menos de 100 m");
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod i18n;
 pub mod mail;
 mod pages;
 mod params;
+mod places;
 mod security;
 mod viewer;
 mod zones;

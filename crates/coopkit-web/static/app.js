@@ -25,3 +25,33 @@ for (const watched of document.querySelectorAll("[data-watch][id]")) {
   };
   setTimeout(check, seconds * 1000);
 }
+
+// A place field (data-places, with a <datalist>) offers the towns whose
+// names begin with what is typed. Without this the field still takes a
+// name, and the page answers with the place found and its namesakes.
+for (const field of document.querySelectorAll("input[data-places][list]")) {
+  const list = document.getElementById(field.getAttribute("list"));
+  if (!list) continue;
+  let timer = null;
+  let asked = "";
+  field.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const typed = field.value.trim();
+      if (typed.length < 2 || typed === asked) return;
+      asked = typed;
+      try {
+        const response = await fetch("/api/v1/places?limit=8&q=" + encodeURIComponent(typed));
+        if (!response.ok || field.value.trim() !== typed) return;
+        const places = await response.json();
+        list.replaceChildren(...places.map((place) => {
+          const option = document.createElement("option");
+          option.value = place.label;
+          return option;
+        }));
+      } catch (_) {
+        // Offline for a moment: the field still takes what is typed.
+      }
+    }, 200);
+  });
+}

@@ -32,9 +32,14 @@ pub struct ImportArgs {
     /// or murmurations.
     #[arg(long)]
     format: String,
-    /// The CSV's column mapping: a TOML file or a built-in name.
+    /// The CSV's column mapping: a TOML file or a built-in name
+    /// (coops-uk-2017, essglobal-standard, ncua-2025, eia-861).
     #[arg(long)]
     map: Option<String>,
+    /// A second CSV of websites by the list's ids (first column the id,
+    /// second the website), for publishers who give them apart.
+    #[arg(long)]
+    websites: Option<PathBuf>,
     /// The source's name; importing under it again updates its rows.
     #[arg(long)]
     source: String,
@@ -73,7 +78,8 @@ pub struct LinkArgs {
     #[arg(long)]
     left: PathBuf,
     /// The left list's column mapping: a TOML file with a [columns]
-    /// table, or a built-in name (coops-uk-2017, essglobal-standard).
+    /// table, or a built-in name (coops-uk-2017, essglobal-standard,
+    /// ncua-2025, eia-861).
     #[arg(long)]
     left_map: Option<String>,
     #[arg(long)]
@@ -92,15 +98,21 @@ pub struct LinkArgs {
 
 /// A mapping by built-in name or from a TOML file.
 pub fn mapping(spec: &str) -> anyhow::Result<Mapping> {
-    match spec {
-        "coops-uk-2017" => Ok(Mapping::coops_uk_2017()),
-        "essglobal-standard" => Ok(Mapping::essglobal_standard()),
-        path => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the mapping {path}"))?;
-            Mapping::from_toml(&text).map_err(|e| anyhow::anyhow!("{path}: {e}"))
-        }
+    if let Some(mapping) = Mapping::built_in(spec) {
+        return Ok(mapping);
     }
+    let text =
+        std::fs::read_to_string(spec).with_context(|| format!("cannot read the mapping {spec}"))?;
+    Mapping::from_toml(&text).map_err(|e| anyhow::anyhow!("{spec}: {e}"))
+}
+
+/// A mapping with the websites of a second file joined in by id.
+fn with_websites(mapping: Mapping, websites: &Path) -> anyhow::Result<Mapping> {
+    let bytes =
+        std::fs::read(websites).with_context(|| format!("cannot read {}", websites.display()))?;
+    mapping
+        .with_websites(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", websites.display()))
 }
 
 /// Reads a list; an error names the file and the row.
@@ -130,11 +142,16 @@ fn write_whole(path: &Path, text: String) -> anyhow::Result<()> {
 /// report of the rows that could not be read beside it.
 async fn import(app: &App, args: ImportArgs) -> anyhow::Result<String> {
     let format = match args.format.as_str() {
-        "csv" => ListFormat::Csv(mapping(
-            args.map
+        "csv" => {
+            let map = args
+                .map
                 .as_deref()
-                .ok_or_else(|| anyhow::anyhow!("a CSV list needs --map"))?,
-        )?),
+                .ok_or_else(|| anyhow::anyhow!("a CSV list needs --map"))?;
+            match &args.websites {
+                Some(websites) => ListFormat::Csv(with_websites(mapping(map)?, websites)?),
+                None => ListFormat::Csv(mapping(map)?),
+            }
+        }
         "geojson" => ListFormat::GeoJson,
         "jsonld" => ListFormat::JsonLd,
         "murmurations" => ListFormat::Murmurations,
@@ -200,6 +217,10 @@ pub async fn import_demo_lists(app: &App, data: &Path) -> anyhow::Result<()> {
         return Ok(());
     }
     let uk = "Contains Co-operatives UK open data (ODC-By 1.0)";
+    let ncua = with_websites(
+        Mapping::ncua_2025(),
+        &data.join("us_ncua_credit_union_websites_2025-12.csv"),
+    )?;
     let lists = [
         (
             "coopsuk_2017-06_organisations.csv",
@@ -224,6 +245,22 @@ pub async fn import_demo_lists(app: &App, data: &Path) -> anyhow::Result<()> {
             "ODC-By 1.0",
             uk,
             "2023-06-30",
+        ),
+        (
+            "us_eia861_2018_electric_cooperatives.csv",
+            "EIA-861 electric co-ops 2018",
+            ListFormat::Csv(Mapping::eia_861()),
+            "Public Domain (US federal government work)",
+            "U.S. Energy Information Administration",
+            "2018-12-31",
+        ),
+        (
+            "us_ncua_federally_insured_credit_unions_2025q3.csv",
+            "NCUA credit unions 2025",
+            ListFormat::Csv(ncua),
+            "Public Domain (US federal government work)",
+            "National Credit Union Administration",
+            "2025-09-30",
         ),
     ];
     for (file, source, format, licence, attribution, as_of) in lists {

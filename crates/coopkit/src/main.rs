@@ -97,6 +97,8 @@ enum BenchCommand {
     /// Changes of state with their events per second, and the event
     /// log read back through a consumer's cursor.
     Events(bench::events::EventsBench),
+    /// The bundled gazetteer: reading it, its memory, and its lookups.
+    Places(bench::places::PlacesBench),
 }
 
 #[derive(Debug, Subcommand)]
@@ -265,6 +267,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Bench(BenchCommand::Match(args)) => print(&bench::matching::run(args)?),
         Command::Bench(BenchCommand::Count(args)) => print(&bench::count::run(args)?),
+        Command::Bench(BenchCommand::Places(args)) => print(&bench::places::run(args)?),
         Command::Bench(BenchCommand::Link(args)) => print(&bench::link::run(args)?),
         Command::Bench(BenchCommand::Directory(args)) => print(&bench::directory::run(args).await?),
         Command::Bench(BenchCommand::Plays(args)) => print(&bench::plays::run(args).await?),

@@ -19,10 +19,11 @@ use std::sync::Arc;
 use coopkit_directory::cores::map_across_cores;
 use coopkit_directory::records::{DirectoryOrg, FieldChange, NewReview, NewSource, SourceRecord};
 use coopkit_directory::{
-    fields, link, read_csv_rows, read_geojson, read_jsonld, read_murmurations, survive, LinkConfig,
-    Mapping, Problem, ReadError, Reading, Record, Statement,
+    fields, link, place, read_csv_rows, read_geojson, read_jsonld, read_murmurations, survive,
+    LinkConfig, ListFacts, Mapping, Problem, ReadError, Reading, Record, Statement,
 };
 use coopkit_domain::{PersonId, Timestamp};
+use coopkit_places::Gazetteer;
 use coopkit_search::SearchIndex;
 use coopkit_store::{DirectoryWrite, NewRows, Person, StoreError};
 use futures_util::{stream, Stream};
@@ -55,6 +56,15 @@ pub enum ListFormat {
 }
 
 impl ListFormat {
+    /// What the list says of itself as a whole (a CSV's mapping may say
+    /// its rows are all current, or all of one sector).
+    fn facts(&self) -> ListFacts {
+        match self {
+            ListFormat::Csv(mapping) => mapping.list.clone(),
+            _ => ListFacts::default(),
+        }
+    }
+
     fn name(&self) -> &'static str {
         match self {
             ListFormat::Csv(_) => "csv",
@@ -172,8 +182,9 @@ impl Organisation {
     }
 }
 
-/// An organisation as `said` shows it, with the changes from what it
-/// showed `before` (nothing for a new one).
+/// An organisation as `said` shows it, placed by the gazetteer if no
+/// statement gives a point, with the changes from what it showed `before`
+/// (nothing for a new one).
 fn merge(
     id: i64,
     said: &[Statement<'_>],
@@ -183,6 +194,7 @@ fn merge(
     let merged = survive(said);
     let mut record = merged.record;
     record.id = id.to_string();
+    place(&mut record, Gazetteer::bundled());
     let provenance = Provenance {
         fields: merged.provenance,
         sources: said.iter().map(|s| s.source).collect(),
@@ -442,7 +454,13 @@ impl App {
             new_orgs,
             reviews,
         } = self
-            .link_import(reading, &known, first_new_id, &mut report)
+            .link_import(
+                reading,
+                &known,
+                first_new_id,
+                &list.format.facts(),
+                &mut report,
+            )
             .await?;
 
         // The organisations known before that this source's rows touch are
@@ -505,6 +523,7 @@ impl App {
         reading: &Reading,
         known: &HashMap<String, i64>,
         first_new_id: i64,
+        facts: &ListFacts,
         report: &mut ImportReport,
     ) -> Result<Linked> {
         let mut target: Vec<Option<i64>> = reading
@@ -515,7 +534,7 @@ impl App {
         report.updated = target.iter().filter(|t| t.is_some()).count();
         let taken: BTreeSet<i64> = known.values().copied().collect();
         let reviews = self
-            .link_new_rows(reading, &taken, &mut target, report)
+            .link_new_rows(reading, &taken, &mut target, facts, report)
             .await?;
         let (by_key, new_orgs) = number_new_orgs(reading, &mut target, first_new_id);
         report.created = new_orgs.len();
@@ -546,6 +565,7 @@ impl App {
         reading: &Reading,
         taken: &BTreeSet<i64>,
         target: &mut [Option<i64>],
+        facts: &ListFacts,
         report: &mut ImportReport,
     ) -> Result<Vec<(usize, NewReview)>> {
         let fresh: Vec<usize> = (0..target.len()).filter(|&i| target[i].is_none()).collect();
@@ -566,6 +586,7 @@ impl App {
         let config = LinkConfig {
             threshold: REVIEW_SCORE,
             reviewed: self.reviewed_pairs().await?,
+            left: facts.clone(),
             ..LinkConfig::default()
         };
         let mut reviews = Vec::new();

@@ -95,6 +95,8 @@ pub(super) struct Prepared {
     pub legal_form: u32,
     pub ownership: u32,
     pub sic: u32,
+    pub sector: u32,
+    pub country: u32,
 }
 
 /// Both lists prepared, with what the comparisons need to know of them
@@ -193,6 +195,8 @@ impl Vocabulary {
             legal_form: other("l:", record.legal_form.trim().to_lowercase()),
             ownership: other("o:", record.ownership.trim().to_lowercase()),
             sic: other("s:", sic),
+            sector: other("k:", record.sector.trim().to_lowercase()),
+            country: other("n:", record.country.trim().to_uppercase()),
             street: match normalize::name(&record.street) {
                 street if street.is_empty() => Text::none(),
                 street => self.text(&street, &[]),

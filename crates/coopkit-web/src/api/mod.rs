@@ -12,6 +12,7 @@ pub(crate) use ledger::json_lines;
 mod payment_requests;
 mod people;
 pub(crate) mod personal_data;
+mod places;
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -40,6 +41,7 @@ use crate::AppState;
         (name = "people", description = "Accounts and API tokens"),
         (name = "ledger", description = "Currencies, transfers, balances and the verifiable journal"),
         (name = "directory", description = "The open-data directory of co-ops"),
+        (name = "places", description = "Towns and ZIP codes by name, from the gazetteer coopkit ships"),
     )
 )]
 struct ApiDoc;
@@ -66,7 +68,8 @@ fn groups() -> [(Access, OpenApiRouter<AppState>); 5] {
         .routes(routes!(people::request_password_reset))
         .routes(routes!(people::reset_password))
         .routes(routes!(ledger::list_currencies))
-        .routes(routes!(directory::search));
+        .routes(routes!(directory::search))
+        .routes(routes!(places::find));
     let account = OpenApiRouter::new()
         .routes(routes!(coops::found_coop))
         .routes(routes!(coops::join, coops::leave))

@@ -9,6 +9,10 @@ use serde::Deserialize;
 /// The parameters that are counts, each a whole number from 0.
 const NUMBERS: [&str; 3] = ["offset", "limit", "page"];
 
+/// The radius of a search near a place when none is given, in km: a town
+/// and its surroundings.
+pub const NEAR_KM: f64 = 25.0;
+
 /// Results per page on the search page.
 pub const PER_PAGE: usize = 20;
 
@@ -27,8 +31,11 @@ pub struct SearchParams {
     pub source: Option<String>,
     /// A box: `south,west,north,east` in degrees.
     pub bbox: Option<String>,
-    /// A circle: `lat,lon,km`.
+    /// A circle's centre: a place's name ("Manchester", "Capitol Hill,
+    /// Washington"), a US ZIP code, `lat,lon`, or `lat,lon,km`.
     pub near: Option<String>,
+    /// The circle's radius in km, up to 20,000 (25 when not given).
+    pub km: Option<String>,
     /// The first result to give, from 0.
     pub offset: Option<usize>,
     /// How many results to give (at most 200).
@@ -135,14 +142,44 @@ impl SearchParams {
                 east,
             }));
         }
-        if let Some(text) = self.near.as_deref().filter(|t| !t.is_empty()) {
-            let [lat, lon, km] = numbers::<3>(text, "near")?;
-            if !(latitude(lat) && longitude(lon)) || km <= 0.0 || km > 20_000.0 {
-                return Err(AppError::invalid("near", "area-range"));
+        if let Some(text) = self.near.as_deref().filter(|t| !t.trim().is_empty()) {
+            // The older form gives the radius inside `near`.
+            if let Ok([lat, lon, km]) = numbers::<3>(text, "near") {
+                if !(latitude(lat) && longitude(lon)) || km <= 0.0 || km > 20_000.0 {
+                    return Err(AppError::invalid("near", "area-range"));
+                }
+                return Ok(Some(Area::Circle { lat, lon, km }));
             }
-            return Ok(Some(Area::Circle { lat, lon, km }));
+            let (lat, lon) = crate::places::read(text, "near")?.degrees();
+            return Ok(Some(Area::Circle {
+                lat,
+                lon,
+                km: self.radius_km()?,
+            }));
         }
         Ok(None)
+    }
+
+    /// The place `near` names, with its namesakes, unless it gives the
+    /// older `lat,lon,km`.
+    pub fn near_place(&self) -> Option<crate::places::Located> {
+        let text = self.near.as_deref()?;
+        if numbers::<3>(text, "near").is_ok() {
+            return None;
+        }
+        crate::places::read(text, "near").ok()
+    }
+
+    /// The radius `km` gives, or [`NEAR_KM`].
+    fn radius_km(&self) -> Result<f64, AppError> {
+        match self.km.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            None => Ok(NEAR_KM),
+            Some(text) => text
+                .parse::<f64>()
+                .ok()
+                .filter(|km| km.is_finite() && *km > 0.0 && *km <= 20_000.0)
+                .ok_or_else(|| AppError::invalid("km", "area-range")),
+        }
     }
 
     /// The search these parameters ask for; `limit` when they name none.
@@ -179,13 +216,14 @@ impl SearchParams {
                 .filter(|v| !v.is_empty())
                 .map(|v| serde_urlencoded::to_string([(key, v)]).unwrap_or_default())
         };
-        let mut parts = Vec::with_capacity(facets.len() + 3);
+        let mut parts = Vec::with_capacity(facets.len() + 4);
         parts.push(encode("q", Some(&self.q)));
         for (facet, value) in facets {
             parts.push(encode(facet.name(), value));
         }
         parts.push(encode("bbox", self.bbox.as_ref()));
         parts.push(encode("near", self.near.as_ref()));
+        parts.push(encode("km", self.km.as_ref()));
         SearchLinks {
             parts,
             filters: self.filters(),
@@ -210,7 +248,7 @@ impl SearchParams {
 }
 
 /// A search's query string in parts: `q`, each facet in [`Facet::ALL`]'s
-/// order, `bbox`, `near`; each encoded, or `None` when not given.
+/// order, `bbox`, `near`, `km`; each encoded, or `None` when not given.
 #[derive(Debug)]
 pub struct SearchLinks {
     parts: Vec<Option<String>>,

@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::{render, render_with, FormErrors, PageResult};
 use crate::directory::opendata::{org_uri, Format};
-use crate::directory::params::{SearchParams, PER_PAGE};
+use crate::directory::params::{SearchParams, NEAR_KM, PER_PAGE};
 use crate::forms::CsrfForm;
 use crate::viewer::Viewer;
 use crate::{public_base, AppState};
@@ -62,6 +62,10 @@ struct SearchPage<'a> {
     q: String,
     bbox: String,
     near: String,
+    km: String,
+    /// "Near Manchester, England, GB, within 25 km", and its namesakes as
+    /// links to the same search near them.
+    near_place: Option<(String, Vec<(String, String)>)>,
     total: usize,
     hits: Vec<HitRow>,
     facets: Vec<FacetBox>,
@@ -122,6 +126,33 @@ fn search_link(p: &SearchParams, page: usize) -> String {
         (false, 1) => format!("/directory?{query}"),
         (false, _) => format!("/directory?{query}&page={page}"),
     }
+}
+
+/// The place a search is near, said in words, and its namesakes.
+fn near_place(v: &Viewer, params: &SearchParams) -> Option<(String, Vec<(String, String)>)> {
+    let place = params.near_place()?;
+    let km = params
+        .km
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    let said = v.tr.t_args(
+        "directory-near-place",
+        &[
+            ("place", &place.label),
+            ("km", &km.map_or_else(|| NEAR_KM.to_string(), str::to_owned)),
+        ],
+    );
+    let others = place
+        .others
+        .into_iter()
+        .map(|other| {
+            let mut near = params.clone();
+            near.near = Some(other.label.clone());
+            (other.label, search_link(&near, 1))
+        })
+        .collect();
+    Some((said, others))
 }
 
 /// Each facet with values among the results, its values as links that
@@ -243,6 +274,8 @@ pub async fn search(
         q: params.q.clone(),
         bbox: params.bbox.clone().unwrap_or_default(),
         near: params.near.clone().unwrap_or_default(),
+        km: params.km.clone().unwrap_or_default(),
+        near_place: near_place(&v, &params),
         total,
         hits: hits
             .iter()
@@ -346,12 +379,26 @@ fn field_rows(
             if value.is_empty() {
                 return None;
             }
-            let (source, as_of) = org
-                .provenance
-                .fields
-                .get(*f)
-                .map(|(s, at)| (source_name(*s), v.tr.date(&coopkit_domain::Timestamp(*at))))
-                .unwrap_or_default();
+            let (source, as_of) = match (&org.record.placed, *f) {
+                // No list gave the point: the gazetteer did, and the page
+                // says how precisely.
+                (Some(placed), "point") => (
+                    v.tr.t_args(
+                        "directory-placed",
+                        &[
+                            ("precision", placed.precision.name()),
+                            ("place", &placed.by),
+                        ],
+                    ),
+                    String::new(),
+                ),
+                _ => org
+                    .provenance
+                    .fields
+                    .get(*f)
+                    .map(|(s, at)| (source_name(*s), v.tr.date(&coopkit_domain::Timestamp(*at))))
+                    .unwrap_or_default(),
+            };
             Some(FieldRow {
                 key: f,
                 label: field_label(v, f),

@@ -46,17 +46,17 @@ pub async fn import(
 ) -> PageResult {
     use coopkit_app::directory::{ImportList, ListFormat};
     let person = v.person()?;
-    let format = match upload.field("format") {
-        "coops-uk-2017" => ListFormat::Csv(coopkit_directory::Mapping::coops_uk_2017()),
-        "essglobal-standard" => ListFormat::Csv(coopkit_directory::Mapping::essglobal_standard()),
-        "csv" => match coopkit_directory::Mapping::from_toml(upload.field("mapping")) {
+    let chosen = upload.field("format");
+    let format = match (coopkit_directory::Mapping::built_in(chosen), chosen) {
+        (Some(mapping), _) => ListFormat::Csv(mapping),
+        (None, "csv") => match coopkit_directory::Mapping::from_toml(upload.field("mapping")) {
             Ok(mapping) => ListFormat::Csv(mapping),
             Err(e) => return import_failed(&v, e.to_string()),
         },
-        "geojson" => ListFormat::GeoJson,
-        "jsonld" => ListFormat::JsonLd,
-        "murmurations" => ListFormat::Murmurations,
-        _ => return Err(AppError::invalid("format", "invalid-value").into()),
+        (None, "geojson") => ListFormat::GeoJson,
+        (None, "jsonld") => ListFormat::JsonLd,
+        (None, "murmurations") => ListFormat::Murmurations,
+        (None, _) => return Err(AppError::invalid("format", "invalid-value").into()),
     };
     let Some(file) = upload.take_file("file") else {
         return Err(AppError::invalid("file", "required").into());

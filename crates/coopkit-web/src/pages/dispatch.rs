@@ -9,12 +9,15 @@ use coopkit_app::market::{BoardRow, OfferToMe, RequestForm};
 use coopkit_app::records::{Category, Person};
 use coopkit_app::AppError;
 use coopkit_market::matching::Point;
+use coopkit_places::Gazetteer;
 use serde::Deserialize;
 
-use super::market::{degrees_e6, window_of};
+use super::languages::{self, LanguageChoice};
+use super::market::window_of;
 use super::{render_with, DoneQuery, FormErrors, PageResult};
 use crate::forms::CsrfForm;
 use crate::params::person_id;
+use crate::places;
 use crate::viewer::Viewer;
 use crate::AppState;
 
@@ -24,7 +27,7 @@ pub(super) fn reasons_text(codes: &str, tr: &crate::Tr) -> String {
         .split(',')
         .filter(|code| !code.is_empty())
         .map(|code| match code.split_once(':') {
-            Some(("near", metres)) => tr.t_args("reason-near", &[("metres", metres)]),
+            Some(("near", metres)) => tr.distance(metres.parse::<u64>().unwrap_or_default()),
             Some(("needs-work", balance)) => {
                 tr.t_args("reason-needs-work", &[("balance", balance)])
             }
@@ -49,12 +52,16 @@ struct HelpPage<'a> {
     notice: Option<String>,
     /// The person's own requests still open.
     mine: Vec<MyRequestRow>,
+    languages: Vec<LanguageChoice>,
 }
 
 /// One of the person's open requests, as the help page lists it.
 struct MyRequestRow {
     category: String,
     when: String,
+    /// The town nearest the place asked for, so the asker sees what
+    /// their words were taken to mean.
+    near: Option<String>,
     offered: String,
 }
 
@@ -79,6 +86,12 @@ async fn my_request_rows(
                     .find(|c| &c.key == key)
                     .map_or_else(|| key.clone(), |c| c.name.clone()),
                 when: when(&mine.request, &v.tr),
+                near: {
+                    let place = mine.request.request.place;
+                    Gazetteer::bundled()
+                        .nearest(place.lat_e6, place.lon_e6, 5)
+                        .map(|town| town.label)
+                },
                 offered: v.tr.t_num(
                     "help-offered",
                     "count",
@@ -95,8 +108,8 @@ pub struct HelpFields {
     category: String,
     from: String,
     to: String,
-    lat: String,
-    lon: String,
+    /// Where: a town's name, a ZIP code, or degrees.
+    place: String,
     language: String,
     notes: String,
 }
@@ -112,6 +125,7 @@ pub async fn help_form(
     let page = HelpPage {
         mine: my_request_rows(&state, &v, person, &slug, &categories).await?,
         categories,
+        languages: languages::every(),
         notice: (query.done == "posted").then(|| v.tr.t("help-posted")),
         v: &v,
         slug,
@@ -132,9 +146,12 @@ pub async fn post_help(
         let request = RequestForm {
             category: form.category.clone(),
             window: window_of(&v.tr.zones, &form.from, &form.to)?,
-            place: Point {
-                lat_e6: degrees_e6(&form.lat, "lat")?,
-                lon_e6: degrees_e6(&form.lon, "lon")?,
+            place: {
+                let place = places::read(&form.place, "place")?;
+                Point {
+                    lat_e6: place.lat_e6,
+                    lon_e6: place.lon_e6,
+                }
             },
             language: form.language.clone(),
             notes: form.notes.clone(),
@@ -150,6 +167,7 @@ pub async fn post_help(
             let page = HelpPage {
                 mine: my_request_rows(&state, &v, person, &slug, &categories).await?,
                 categories,
+                languages: languages::every(),
                 v: &v,
                 slug,
                 errors,

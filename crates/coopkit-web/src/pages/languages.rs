@@ -30,17 +30,34 @@ fn choice(code: &str) -> LanguageChoice {
     }
 }
 
+/// Every ISO 639-1 language, by its own name, in that name's order.
+pub(super) fn every() -> Vec<LanguageChoice> {
+    let mut all: Vec<LanguageChoice> = isolang::languages()
+        .filter_map(|l| l.to_639_1())
+        .map(choice)
+        .collect();
+    all.sort_by_key(|l| l.name.to_lowercase());
+    all
+}
+
+/// Languages' codes as their own names, for a line of text: "English,
+/// español".
+pub(super) fn names(codes: &[String]) -> String {
+    codes
+        .iter()
+        .map(|code| choice(code).name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl LanguagePicker {
     pub(super) fn new(chosen: &[String]) -> LanguagePicker {
-        let mut others: Vec<LanguageChoice> = isolang::languages()
-            .filter_map(|l| l.to_639_1())
-            .filter(|code| !chosen.iter().any(|c| c == code))
-            .map(choice)
-            .collect();
-        others.sort_by_key(|l| l.name.to_lowercase());
         LanguagePicker {
             chosen: chosen.iter().map(|c| choice(c)).collect(),
-            others,
+            others: every()
+                .into_iter()
+                .filter(|l| !chosen.contains(&l.code))
+                .collect(),
         }
     }
 }
@@ -78,5 +95,9 @@ mod tests {
             ("bio".into(), "x".into()),
         ]);
         assert_eq!(sent(&fields), ["es", "fr"]);
+        assert_eq!(
+            super::names(&["en".to_owned(), "es".to_owned()]),
+            "English, español"
+        );
     }
 }

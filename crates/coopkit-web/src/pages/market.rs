@@ -11,13 +11,15 @@ use coopkit_app::AppError;
 use coopkit_domain::{format_minor_units, parse_minor_units};
 use coopkit_market::matching::Point;
 use coopkit_market::Window;
+use coopkit_places::Gazetteer;
 use serde::Deserialize;
 
 use super::availability::{rows_of, rows_sent, slot_text, slots_of, weekdays, SlotRow};
-use super::languages::{self, LanguagePicker};
+use super::languages::{self, LanguageChoice, LanguagePicker};
 use super::{render_with, FormErrors, PageResult};
 use crate::forms::{CsrfForm, Fields};
 use crate::params::person_id;
+use crate::places;
 use crate::viewer::Viewer;
 use crate::zones::Zones;
 use crate::AppState;
@@ -63,13 +65,24 @@ pub(super) fn service_rows(
         .collect()
 }
 
+/// A provider as the search lists them.
+struct CardRow {
+    card: ProviderCard,
+    services: Vec<ServiceRow>,
+    /// The languages they speak, by their own names.
+    languages: String,
+    /// How far they are from the place searched near, in words.
+    distance: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "market.html")]
 struct MarketPage<'a> {
     v: &'a Viewer,
     slug: String,
     categories: Vec<Category>,
-    cards: Vec<(ProviderCard, Vec<ServiceRow>)>,
+    cards: Vec<CardRow>,
+    languages: Vec<LanguageChoice>,
     query: MarketQuery,
     is_admin: bool,
     is_coordinator: bool,
@@ -85,8 +98,8 @@ pub struct MarketQuery {
     pub from: String,
     pub to: String,
     pub sort: String,
-    pub lat: String,
-    pub lon: String,
+    /// Near where: a town's name, a ZIP code, or degrees.
+    pub near: String,
 }
 
 pub async fn search(
@@ -108,12 +121,15 @@ pub async fn search(
             }
         }
     };
-    let near = if query.lat.is_empty() && query.lon.is_empty() {
+    let near = if query.near.trim().is_empty() {
         None
     } else {
-        match (degrees_e6(&query.lat, "lat"), degrees_e6(&query.lon, "lon")) {
-            (Ok(lat_e6), Ok(lon_e6)) => Some(Point { lat_e6, lon_e6 }),
-            (Err(error), _) | (_, Err(error)) => {
+        match places::read(&query.near, "near") {
+            Ok(place) => Some(Point {
+                lat_e6: place.lat_e6,
+                lon_e6: place.lon_e6,
+            }),
+            Err(error) => {
                 errors = FormErrors::from_error(error, &v.tr)?.1;
                 None
             }
@@ -140,9 +156,11 @@ pub async fn search(
     } = state.app.market_page(person, &slug, &search).await?;
     let cards = cards
         .into_iter()
-        .map(|card| {
-            let rows = service_rows(&card.listing.profile, &categories, &currencies, &v.tr);
-            (card, rows)
+        .map(|card| CardRow {
+            services: service_rows(&card.listing.profile, &categories, &currencies, &v.tr),
+            languages: languages::names(&card.listing.profile.languages),
+            distance: card.metres.map(|m| v.tr.distance(u64::from(m))),
+            card,
         })
         .collect();
     render_with(
@@ -152,6 +170,7 @@ pub async fn search(
             slug,
             categories,
             cards,
+            languages: languages::every(),
             query,
             is_admin: role.can_change_settings(),
             is_coordinator: role.can_decide_applications(),
@@ -175,6 +194,8 @@ struct ProviderView<'a> {
     slug: String,
     page: coopkit_app::market::ProviderPage,
     services: Vec<ServiceRow>,
+    /// The languages they speak, by their own names.
+    languages: String,
     slots: String,
     is_self: bool,
     is_favourite: bool,
@@ -208,6 +229,7 @@ pub(super) async fn provider_view<'a>(
     let currencies = state.app.currencies(&slug).await?;
     Ok(ProviderView {
         services: service_rows(&page.listing.profile, &page.categories, &currencies, &v.tr),
+        languages: languages::names(&page.listing.profile.languages),
         slots: slot_text(&page.listing.profile.slots, &v.tr),
         is_self: provider == person.id,
         is_coordinator: state
@@ -241,8 +263,9 @@ struct ProfilePage<'a> {
     /// The weekly availability picker's rows, and the days it offers.
     slot_rows: Vec<SlotRow>,
     weekdays: Vec<(&'static str, String)>,
-    /// Latitude, longitude (degrees) and radius (km) as typed.
-    area: (String, String, String),
+    /// The area's place (a town's name or degrees) and radius (km), as
+    /// typed.
+    area: (String, String),
     /// One `YYYY-MM-DD` a line.
     days_off: String,
     errors: FormErrors,
@@ -259,8 +282,9 @@ struct ServiceLine {
     unit_minutes: String,
 }
 
-/// A service area as the form shows it.
-fn area_fields(area: Option<ServiceArea>) -> (String, String, String) {
+/// A service area as the form shows it: its place by the town's name when
+/// it was saved as that town (so saving again keeps it), else as degrees.
+fn area_fields(area: Option<ServiceArea>) -> (String, String) {
     let degrees = |e6: i32| {
         let sign = if e6 < 0 { "-" } else { "" };
         format!(
@@ -269,11 +293,15 @@ fn area_fields(area: Option<ServiceArea>) -> (String, String, String) {
         )
     };
     area.map_or_else(Default::default, |a| {
-        (
-            degrees(a.place.lat_e6),
-            degrees(a.place.lon_e6),
-            format_minor_units(i64::from(a.radius_m), 3),
-        )
+        let Point { lat_e6, lon_e6 } = a.place;
+        let place = Gazetteer::bundled()
+            .nearest(lat_e6, lon_e6, 1)
+            .filter(|town| (town.lat_e6, town.lon_e6) == (lat_e6, lon_e6))
+            .map_or_else(
+                || format!("{}, {}", degrees(lat_e6), degrees(lon_e6)),
+                |town| town.label,
+            );
+        (place, format_minor_units(i64::from(a.radius_m), 3))
     })
 }
 
@@ -386,7 +414,7 @@ pub async fn save_profile(
         languages: LanguagePicker::new(&languages::sent(&fields)),
         slot_rows: rows_sent(&fields),
         weekdays: weekdays(&v.tr),
-        area: (field("lat"), field("lon"), field("radius_km")),
+        area: (field("place"), field("radius_km")),
         days_off: field("days_off"),
         errors,
         notice: None,
@@ -438,11 +466,7 @@ async fn profile_form(
         languages: languages::sent(fields).join(", "),
         services,
         slots: slots_of(&rows_sent(fields))?,
-        area: area_of(
-            fields.get("lat"),
-            fields.get("lon"),
-            fields.get("radius_km"),
-        )?,
+        area: area_of(fields.get("place"), fields.get("radius_km"))?,
         days_off: fields
             .get("days_off")
             .lines()
@@ -452,34 +476,20 @@ async fn profile_form(
     })
 }
 
-/// Degrees as a form gives them (`38.8899`, `-76.9905`), exactly, in
-/// millionths: no floating point between the form and the database.
-pub(super) fn degrees_e6(text: &str, field: &str) -> Result<i32, AppError> {
-    let text = text.trim();
-    let (negative, digits) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text),
-    };
-    let magnitude = parse_minor_units(digits, 6)
-        .ok()
-        .and_then(|v| i32::try_from(v).ok())
-        .ok_or_else(|| AppError::invalid(field, "place-range"))?;
-    Ok(if negative { -magnitude } else { magnitude })
-}
-
-/// A service area from its three fields; all empty: none.
-fn area_of(lat: &str, lon: &str, radius_km: &str) -> Result<Option<ServiceArea>, AppError> {
-    if [lat, lon, radius_km].iter().all(|f| f.trim().is_empty()) {
+/// A service area from its two fields; both empty: none.
+fn area_of(place: &str, radius_km: &str) -> Result<Option<ServiceArea>, AppError> {
+    if [place, radius_km].iter().all(|f| f.trim().is_empty()) {
         return Ok(None);
     }
+    let place = places::read(place, "place")?;
     let radius_m = parse_minor_units(radius_km, 3)
         .ok()
         .and_then(|v| u32::try_from(v).ok())
         .ok_or_else(|| AppError::invalid("radius_km", "radius-range"))?;
     Ok(Some(ServiceArea {
         place: Point {
-            lat_e6: degrees_e6(lat, "lat")?,
-            lon_e6: degrees_e6(lon, "lon")?,
+            lat_e6: place.lat_e6,
+            lon_e6: place.lon_e6,
         },
         radius_m,
     }))

@@ -171,7 +171,7 @@ each_backend! {
         assert_eq!(facets["count"].as_u64().unwrap() as usize, total);
         assert_eq!(whole["facets"]["sector"][0]["value"], "Housing");
 
-        let refused = client.get("/api/v1/directory/search?near=53,-2").await;
+        let refused = client.get("/api/v1/directory/search?near=53,-2,0").await;
         refused.assert_status(422);
         assert_eq!(refused.json()["errors"][0]["field"], "near");
 

@@ -24,6 +24,7 @@ mod notation;
 mod own_account;
 mod pages;
 mod password_reset;
+mod places;
 mod proposals;
 mod robustness;
 mod roles;

@@ -339,7 +339,7 @@ each_backend! {
             )
             .await
             .assert_status(303);
-        let area = |lat: &'static str| {
+        let area = |place: &'static str| {
             [
                 ("bio", "Evenings free"),
                 ("language", "en"),
@@ -349,26 +349,31 @@ each_backend! {
                 ("slot_0_day", "fri"),
                 ("slot_0_from", "18:00"),
                 ("slot_0_until", "00:00"),
-                ("lat", lat),
-                ("lon", "-76.9905"),
+                ("place", place),
                 ("radius_km", "2"),
             ]
         };
         let wrong = ben
-            .post_form("/c/sitters/market/profile", &area("north"))
+            .post_form("/c/sitters/market/profile", &area("91, -76.9905"))
             .await;
         wrong.assert_status(422);
         assert!(wrong
             .body
             .contains("Give a latitude and a longitude in degrees"));
-        ben.post_form("/c/sitters/market/profile", &area("38.8899"))
+        let unknown = ben
+            .post_form("/c/sitters/market/profile", &area("Atlantis, Narnia"))
+            .await;
+        unknown.assert_status(422);
+        assert!(unknown.body.contains("No town or ZIP code of that name is known"));
+        assert!(unknown.body.contains(r#"value="Atlantis, Narnia""#), "the place typed is kept");
+        ben.post_form("/c/sitters/market/profile", &area("38.8899, -76.9905"))
             .await
             .assert_status(303);
         assert!(ben
             .get("/c/sitters/market/profile")
             .await
             .body
-            .contains(r#"value="38.889900""#));
+            .contains(r#"value="38.889900, -76.990500""#));
 
         // Ana marks Ben a favourite and asks for Friday evening.
         let provider_page = format!("/c/sitters/market/providers/{ben_id}");
@@ -385,7 +390,7 @@ each_backend! {
             .contains("Remove from my favourites"));
         let friday = next_friday();
         let (from, to) = (at(friday, 19), at(friday, 21));
-        let help = |lat: &'static str| {
+        let help = |place: &'static str| {
             let (from, to) = (from.clone(), to.clone());
             let ana = &ana;
             async move {
@@ -395,8 +400,7 @@ each_backend! {
                         ("category", "babysitting"),
                         ("from", from.as_str()),
                         ("to", to.as_str()),
-                        ("lat", lat),
-                        ("lon", "-76.9910"),
+                        ("place", place),
                         ("language", ""),
                         ("notes", "one toddler"),
                     ],
@@ -404,12 +408,17 @@ each_backend! {
                 .await
             }
         };
-        help("91").await.assert_status(422);
-        help("38.8905").await.assert_status(303);
-        // Ana sees her request where she posted it; Ben, who did not ask, does not.
+        help("").await.assert_status(422);
+        // Found offline, in the gazetteer coopkit ships: the neighbourhood
+        // of Washington, D.C., not the ones in Canada.
+        help("Capitol Hill, Washington").await.assert_status(303);
+        // Ana sees her request where she posted it, and where it was taken
+        // to be; Ben, who did not ask, does not.
         let mine = ana.get("/c/sitters/market/help").await.body;
         assert!(
-            mine.contains("Your requests still open") && mine.contains("not offered to anyone yet"),
+            mine.contains("Your requests still open")
+                && mine.contains("near Capitol Hill, District of Columbia, US")
+                && mine.contains("not offered to anyone yet"),
             "{mine}"
         );
         assert!(!ben.get("/c/sitters/market/help").await.body.contains("Your requests still open"));

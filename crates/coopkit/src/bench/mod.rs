@@ -7,6 +7,7 @@ pub mod events;
 pub mod ledger;
 pub mod link;
 pub mod matching;
+pub mod places;
 pub mod plays;
 pub mod synthetic;
 

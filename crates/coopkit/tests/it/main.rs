@@ -5,6 +5,7 @@
 
 mod commands;
 mod crash;
+mod demo_directory;
 mod guide;
 mod mail;
 mod support;
