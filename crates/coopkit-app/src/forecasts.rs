@@ -53,6 +53,7 @@ impl TokenRules {
                 issuance_per_month: self.issuance_per_month,
                 demurrage_bp: self.demurrage_bp,
                 demurrage_threshold: self.demurrage_threshold,
+                ..Policy::default()
             },
             debit_limit: self.debit_limit,
             balance_cap: self.balance_cap,
@@ -432,6 +433,15 @@ impl App {
                 }
             }
         }
+        // A forecast changes the monthly rules; what new members are given
+        // stays as it is.
+        let joining_grant = self
+            .store
+            .currencies(coop.id)
+            .await?
+            .into_iter()
+            .find(|c| c.code == code)
+            .map_or(0, |c| c.policy.joining_grant);
         self.store
             .set_currency_rules(
                 coop.id,
@@ -443,6 +453,7 @@ impl App {
                         issuance_per_month: rules.issuance_per_month,
                         demurrage_bp: rules.demurrage_bp,
                         demurrage_threshold: rules.demurrage_threshold,
+                        joining_grant,
                     },
                 },
                 None,

@@ -13,6 +13,7 @@ pub mod directory;
 mod error;
 pub mod forecasts;
 pub mod governance;
+pub mod joining;
 pub mod ledger;
 pub mod mail;
 pub mod market;

@@ -46,6 +46,9 @@ impl App {
             .apply_for_membership(coop.id, actor.id, class.id, status, self.clock.now())
             .await?;
         tracing::info!(coop = %coop.slug, person = %actor.id, status = status.as_str(), "applied to join");
+        if membership.status.is_active() {
+            self.grant_joining_tokens(&coop, actor.id).await?;
+        }
         Ok(JoinOutcome {
             admitted: membership.status.is_active(),
             membership,
@@ -74,6 +77,7 @@ impl App {
             .ok_or(AppError::NotFound("application"))?;
         tracing::info!(coop = %coop.slug, membership = %membership, by = %actor.id, decision = decision.as_str(), "application decided");
         if admit {
+            self.grant_joining_tokens(&coop, decided.person_id).await?;
             self.reward_referral(&coop, decided.person_id).await?;
         }
         Ok(decided)

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::account::{AccountOwner, CurrencyCode};
 use crate::transfer::TransferId;
 
-/// A currency's monthly policies. All zero: none.
+/// A currency's policies: what it issues each month and to each new
+/// member, and its demurrage. All zero: none.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
     /// Tokens issued to every active member each month.
@@ -18,6 +19,10 @@ pub struct Policy {
     /// balance above `demurrage_threshold`, charged each month.
     pub demurrage_bp: u16,
     pub demurrage_threshold: u64,
+    /// Tokens issued once to each member when they are admitted: the
+    /// first sitting a new family can pay for.
+    #[serde(default)]
+    pub joining_grant: u64,
 }
 
 impl Policy {
@@ -105,9 +110,9 @@ mod tests {
     #[test]
     fn demurrage_rounds_down_and_spares_small_balances() {
         let policy = Policy {
-            issuance_per_month: 0,
             demurrage_bp: 100,
             demurrage_threshold: 10,
+            ..Policy::default()
         };
         assert_eq!(policy.demurrage(110), 1, "1% of the 100 above 10");
         assert_eq!(policy.demurrage(209), 1, "1.99 rounds down");

@@ -60,6 +60,7 @@ proptest! {
             issuance_per_month: issuance,
             demurrage_bp,
             demurrage_threshold: target_reserve,
+            ..Policy::default()
         };
         params.rules.balance_cap = cap.map(|c| c.max(params.rules.debit_limit));
         if let Some(once) = &mut params.rules.issue_once {

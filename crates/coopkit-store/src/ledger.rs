@@ -44,8 +44,8 @@ macro_rules! insert_currency {
             .transpose()?;
         sqlx::query(
             "INSERT INTO ledger_currency (coop_id, code, name, kind, scale, default_debit_limit, \
-             default_balance_cap, issuance_per_month, demurrage_bp, demurrage_threshold) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             default_balance_cap, issuance_per_month, demurrage_bp, demurrage_threshold, \
+             joining_grant) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(coop.0)
         .bind(currency.code.as_str())
@@ -57,6 +57,7 @@ macro_rules! insert_currency {
         .bind(to_i64(currency.policy.issuance_per_month, "issuance")?)
         .bind(i64::from(currency.policy.demurrage_bp))
         .bind(to_i64(currency.policy.demurrage_threshold, "threshold")?)
+        .bind(to_i64(currency.policy.joining_grant, "joining grant")?)
     }};
 }
 pub(crate) use insert_currency;
@@ -117,6 +118,7 @@ impl Store {
             .transpose()?;
         let issuance = to_i64(policy.issuance_per_month, "issuance")?;
         let threshold = to_i64(policy.demurrage_threshold, "threshold")?;
+        let joining_grant = to_i64(policy.joining_grant, "joining grant")?;
         let changed = Event::CurrencyRulesChanged {
             coop,
             currency: code.as_str().to_owned(),
@@ -126,14 +128,15 @@ impl Store {
             pool,
             sqlx::query(
                 "UPDATE ledger_currency SET default_debit_limit = $1, default_balance_cap = $2, \
-                 issuance_per_month = $3, demurrage_bp = $4, demurrage_threshold = $5 \
-                 WHERE coop_id = $6 AND code = $7",
+                 issuance_per_month = $3, demurrage_bp = $4, demurrage_threshold = $5, \
+                 joining_grant = $6 WHERE coop_id = $7 AND code = $8",
             )
             .bind(limit)
             .bind(cap)
             .bind(issuance)
             .bind(i64::from(policy.demurrage_bp))
             .bind(threshold)
+            .bind(joining_grant)
             .bind(coop.0)
             .bind(code.as_str()),
             &happened
@@ -154,11 +157,12 @@ impl Store {
             issuance_per_month: i64,
             demurrage_bp: i64,
             demurrage_threshold: i64,
+            joining_grant: i64,
         }
         let rows: Vec<Row> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT code, name, kind, scale, default_debit_limit, default_balance_cap, \
-                 issuance_per_month, demurrage_bp, demurrage_threshold \
+                 issuance_per_month, demurrage_bp, demurrage_threshold, joining_grant \
                  FROM ledger_currency WHERE coop_id = $1 ORDER BY code",
             )
             .bind(coop.0)
@@ -177,6 +181,7 @@ impl Store {
                      issuance_per_month: issuance,
                      demurrage_bp,
                      demurrage_threshold: threshold,
+                     joining_grant,
                  }| {
                     Ok(Currency {
                         code: CurrencyCode::parse(&code)
@@ -198,6 +203,7 @@ impl Store {
                                 )
                             })?,
                             demurrage_threshold: to_u64(threshold, "threshold")?,
+                            joining_grant: to_u64(joining_grant, "joining grant")?,
                         },
                     })
                 },

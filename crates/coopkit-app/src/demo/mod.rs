@@ -224,7 +224,11 @@ impl App {
             scale: 0,
             default_debit_limit: Some(0),
             default_balance_cap: None,
-            policy: Default::default(),
+            // What the co-op's page promises a new family.
+            policy: coopkit_ledger::policy::Policy {
+                joining_grant: 20,
+                ..Default::default()
+            },
         };
         self.store
             .create_currency(coop, &currency, None, self.clock.now())

@@ -147,6 +147,7 @@ async fn tickers(store: &Store, zone: Zone) -> (CoopId, PersonId, PersonId, Pers
             issuance_per_month: 4,
             demurrage_bp: 100,
             demurrage_threshold: 10,
+            ..Policy::default()
         },
     };
     store
@@ -207,5 +208,61 @@ each_backend! {
         assert_eq!(balance(app.clone()).await, 3 * (4 - 2), "three months, each paid once");
         assert_eq!(months().await, 3, "each month recorded once");
         assert!(app.monthly_tick().await.unwrap().is_empty());
+    }
+}
+
+each_backend! {
+    /// Seen in the demo: a family admitted to Capitol Hill Sitters had no
+    /// tokens ("You have no account yet") though the co-op's page promises
+    /// 20. A currency's joining grant is paid when a member is admitted,
+    /// by a coordinator or at once, and only once.
+    async fn a_new_member_is_given_the_joining_grant_once(backend: Backend) {
+        let db = TestDb::new(backend).await;
+        let store = db.store.clone();
+        let founder = person(&store, "founder").await;
+        let settings = CoopSettings {
+            joining_requires_approval: true,
+            ..CoopSettings::default()
+        };
+        let coop = coop_with(&store, "sitters", settings, founder, &[]).await;
+        let currency = Currency {
+            code: CurrencyCode::parse("HALFHOUR").unwrap(),
+            name: "Sitting token".into(),
+            kind: CurrencyKind::Time,
+            scale: 0,
+            default_debit_limit: Some(0),
+            default_balance_cap: None,
+            policy: Policy {
+                joining_grant: 20,
+                ..Policy::default()
+            },
+        };
+        store.create_currency(coop, &currency, None, Timestamp(0)).await.unwrap();
+        let app = App::new(
+            store.clone(),
+            Arc::new(ManualClock::at(TEST_START)),
+            AppConfig::default(),
+        );
+        let family = store.person(person(&store, "family").await).await.unwrap().unwrap();
+        let founder = store.person(founder).await.unwrap().unwrap();
+        let balance = || async {
+            let holdings = app.my_holdings(&family, "sitters").await.unwrap();
+            holdings.first().map_or(0, |h| h.view.balances.balance())
+        };
+
+        let applied = app.join(&family, "sitters", "member").await.unwrap();
+        assert!(!applied.admitted, "they wait for a coordinator");
+        app.decide_application(&founder, "sitters", applied.membership.id, true)
+            .await
+            .unwrap();
+        assert_eq!(balance().await, 20);
+
+        // Leaving and joining again gives nothing more.
+        app.leave(&family, "sitters").await.unwrap();
+        let again = app.join(&family, "sitters", "member").await.unwrap();
+        app.decide_application(&founder, "sitters", again.membership.id, true)
+            .await
+            .unwrap();
+        assert_eq!(balance().await, 20);
     }
 }

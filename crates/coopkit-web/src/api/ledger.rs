@@ -46,6 +46,9 @@ pub struct CurrencyDto {
     pub demurrage_bp: u16,
     #[serde(default)]
     pub demurrage_threshold: u64,
+    /// Tokens issued once to each member when they are admitted.
+    #[serde(default)]
+    pub joining_grant: u64,
 }
 
 impl From<coopkit_app::records::Currency> for CurrencyDto {
@@ -60,6 +63,7 @@ impl From<coopkit_app::records::Currency> for CurrencyDto {
             issuance_per_month: c.policy.issuance_per_month,
             demurrage_bp: c.policy.demurrage_bp,
             demurrage_threshold: c.policy.demurrage_threshold,
+            joining_grant: c.policy.joining_grant,
         }
     }
 }
@@ -113,6 +117,7 @@ impl From<CurrencyDto> for CurrencyForm {
                 issuance_per_month: request.issuance_per_month,
                 demurrage_bp: request.demurrage_bp,
                 demurrage_threshold: request.demurrage_threshold,
+                joining_grant: request.joining_grant,
             },
         }
     }

@@ -4,6 +4,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
+use coopkit_app::joining::JOINING_CAUSE;
 use coopkit_app::ledger::{
     new_transfer_id, Counterparty, CurrencyForm, Holding, LedgerOverview, StatementEntry,
     TransferForm,
@@ -41,6 +42,7 @@ struct CurrencyRow {
     credit_line: String,
     cap: String,
     issuance: String,
+    joining: String,
     demurrage: String,
 }
 
@@ -229,6 +231,7 @@ fn currency_row(c: &Currency, tr: &crate::Tr) -> CurrencyRow {
         credit_line: limit(c.default_debit_limit),
         cap: limit(c.default_balance_cap),
         issuance: amount(c.policy.issuance_per_month),
+        joining: amount(c.policy.joining_grant),
         demurrage: format!(
             "{} bp > {}",
             c.policy.demurrage_bp,
@@ -241,7 +244,12 @@ fn line_row(entry: StatementEntry, scale: u8, tr: &crate::Tr) -> LineRow {
     let amount = tr.amount(entry.line.amount, scale);
     LineRow {
         date: tr.date(&entry.line.timestamp),
-        memo: entry.line.transfer.memo,
+        // What the server pays of itself is said in the reader's language;
+        // a member's memo is theirs.
+        memo: match entry.line.transfer.cause.split(':').next() {
+            Some(JOINING_CAUSE) => tr.t("ledger-joining-memo"),
+            _ => entry.line.transfer.memo,
+        },
         counterparty: match entry.counterparty {
             Counterparty::Member(name) => name,
             Counterparty::Coop(CoopAccount::Issuance) => tr.t("ledger-coop-issuance"),
@@ -336,6 +344,7 @@ pub struct CurrencyFormFields {
     issuance_per_month: String,
     demurrage_bp: String,
     demurrage_threshold: String,
+    joining_grant: String,
 }
 
 pub async fn define_currency(
@@ -372,6 +381,7 @@ pub async fn define_currency(
             },
             demurrage_threshold: optional("demurrage_threshold", &form.demurrage_threshold)?
                 .unwrap_or(0),
+            joining_grant: optional("joining_grant", &form.joining_grant)?.unwrap_or(0),
         };
         let currency = CurrencyForm {
             code: form.code.clone(),

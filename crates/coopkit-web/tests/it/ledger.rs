@@ -530,3 +530,42 @@ each_backend! {
         assert_eq!(submit(&ben, vec![held]).await, ["created"]);
     }
 }
+
+/// Seen in the demo: a family admitted to Capitol Hill Sitters had "no
+/// account yet", though the co-op's page promises 20 tokens on joining.
+/// Now the newcomer, admitted by Ben, starts with them, and the statement
+/// says what they are in the reader's language.
+#[tokio::test]
+async fn a_family_admitted_in_the_demo_starts_with_its_joining_tokens() {
+    let server = TestServer::spawn(coopkit_testkit::backends()[0]).await;
+    server.app.load_demo().await.unwrap();
+    let newcomer = crate::roles::logged_in(&server, "newcomer@example.org").await;
+    newcomer
+        .post_form("/c/capitol-hill-sitters/join", &[("class", "family")])
+        .await
+        .assert_status(303);
+    let ben = crate::roles::logged_in(&server, "ben@sitters.example").await;
+    let approvals = ben.get("/c/capitol-hill-sitters/approvals").await.body;
+    let action = approvals
+        .split("<tr>")
+        .find(|row| row.contains("Newcomer"))
+        .and_then(|row| row.split("action=\"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .expect("the newcomer's application")
+        .to_owned();
+    ben.post_form(&action, &[("decision", "admit")])
+        .await
+        .assert_status(303);
+
+    let ledger = newcomer.get("/c/capitol-hill-sitters/ledger").await.body;
+    assert!(
+        ledger.contains("Tokens for joining") && !ledger.contains("You have no account yet"),
+        "{ledger}"
+    );
+    newcomer
+        .post_form("/lang", &[("lang", "es"), ("back", "/")])
+        .await
+        .assert_status(303);
+    let spanish = newcomer.get("/c/capitol-hill-sitters/ledger").await.body;
+    assert!(spanish.contains("Fichas de bienvenida"), "{spanish}");
+}

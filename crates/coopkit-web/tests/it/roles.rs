@@ -149,7 +149,7 @@ async fn assert_refused(client: &Client, form: &Form, who: &str) {
 }
 
 /// A demo person, logged in.
-async fn logged_in(server: &TestServer, email: &str) -> Client {
+pub(crate) async fn logged_in(server: &TestServer, email: &str) -> Client {
     let client = server.client();
     let password = coopkit_app::demo::DEMO_PASSWORD;
     client.log_in(email, password).await.assert_status(303);

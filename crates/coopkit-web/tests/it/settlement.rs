@@ -289,6 +289,7 @@ each_backend! {
                 ("kind", "money"),
                 ("scale", "2"),
                 ("issuance_per_month", "10.00"),
+                ("joining_grant", "5"),
                 ("demurrage_bp", demurrage),
                 ("demurrage_threshold", "100"),
             ]
@@ -304,7 +305,9 @@ each_backend! {
             .assert_status(303);
         let page = admin.get("/c/sitters/ledger").await.body;
         assert!(
-            page.contains(r#"<td class="num">10.00</td><td class="num">50 bp &#62; 100.00</td>"#),
+            page.contains(
+                r#"<td class="num">10.00</td><td class="num">5.00</td><td class="num">50 bp &#62; 100.00</td>"#
+            ),
             "the admin's currency table shows the policies: {page}"
         );
         let currencies = admin_api
@@ -321,9 +324,10 @@ each_backend! {
             (
                 &gbp["issuance_per_month"],
                 &gbp["demurrage_bp"],
-                &gbp["demurrage_threshold"]
+                &gbp["demurrage_threshold"],
+                &gbp["joining_grant"]
             ),
-            (&json!(1000), &json!(50), &json!(10000))
+            (&json!(1000), &json!(50), &json!(10000), &json!(500))
         );
     }
 }
