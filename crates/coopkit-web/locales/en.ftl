@@ -1374,3 +1374,51 @@ moderators-removed = Removed.
 error-no-such-account = No account on this server has this address.
 error-already-moderator = This account moderates the directory already.
 error-operators-only = Only the server's operators can do this.
+
+## Directory terms: ESSGlobal organisational structures (OS), the ICA's activities (ICA)
+## and ESSGlobal's base membership types (BMT), by code. ICA260-280 are
+## ESSGlobal 2.1's, named by the sectors Co-operatives UK gives the same
+## organisations; OS115 is left out, its label unknown.
+term-os10 = Community group
+term-os20 = Not-for-profit organisation
+term-os30 = Social enterprise
+term-os40 = Charity
+term-os50 = Company
+term-os60 = Workers' co-operative
+term-os70 = Housing co-operative
+term-os80 = Consumer co-operative
+term-os90 = Producer co-operative
+term-os100 = Multi-stakeholder co-operative
+term-os110 = Secondary co-operative
+term-os120 = Community interest company
+term-os130 = Community benefit society
+term-os140 = Employee trust
+term-os150 = Self-employed
+term-os160 = Unincorporated
+term-ica10 = Agriculture
+term-ica20 = Dairy
+term-ica30 = Forestry
+term-ica40 = Irrigation
+term-ica50 = Fishery
+term-ica60 = Crafts
+term-ica70 = Construction
+term-ica80 = Industry
+term-ica90 = Manufacturing
+term-ica100 = Mining
+term-ica110 = Professional services
+term-ica120 = Services
+term-ica130 = Tourism
+term-ica140 = Financial services
+term-ica150 = Insurance
+term-ica210 = Housing
+term-ica220 = Transport
+term-ica230 = Utilities
+term-ica260 = Retail
+term-ica270 = Education, health and social care
+term-ica280 = Other services
+term-bmt10 = Consumers
+term-bmt20 = Enterprises
+term-bmt30 = Workers
+term-bmt40 = Several kinds of member
+term-bmt50 = Residents
+term-bmt60 = A community of interest

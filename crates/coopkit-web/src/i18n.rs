@@ -182,6 +182,32 @@ impl Tr {
         self.i18n.format(self.locale, key, None)
     }
 
+    /// Whether there is a message `key` (in English, which has them all).
+    pub fn has(&self, key: &str) -> bool {
+        self.i18n
+            .bundles
+            .get(&Locale::En)
+            .is_some_and(|bundle| bundle.has_message(key))
+    }
+
+    /// A directory term in words: an ESSGlobal or ICA term (a URI or its
+    /// code: `…/activities-ica/ICA280`, `OS130`) by its label in this
+    /// language; a list's own tag ("community_garden") with its
+    /// underscores read as spaces; anything else as it is.
+    pub fn term(&self, value: &str) -> String {
+        let code = value.rsplit('/').next().unwrap_or(value);
+        let is_code = ["ICA", "OS", "BMT"].iter().any(|scheme| {
+            code.strip_prefix(scheme)
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        });
+        let key = format!("term-{}", code.to_ascii_lowercase());
+        match (is_code, value.contains("://")) {
+            (true, _) if self.has(&key) => self.t(&key),
+            (true, _) | (_, true) => code.to_owned(),
+            (false, false) => value.replace('_', " "),
+        }
+    }
+
     /// A message with one text argument.
     pub fn t_str(&self, key: &str, name: &str, value: &str) -> String {
         self.t_args(key, &[(name, value)])
@@ -409,6 +435,27 @@ mod tests {
                 assert!(said.contains("Dara") && !said.contains("(s)"), "{said}");
             }
         }
+    }
+
+    /// Seen on the directory's facets: "ICA280", "OS130", whole ESSGlobal
+    /// URIs and "other_buylocal" shown as words.
+    #[test]
+    fn directory_terms_read_as_words() {
+        let i18n = I18n::load().unwrap();
+        let (en, es) = (i18n.tr(Locale::En), i18n.tr(Locale::Es));
+        let activity = "https://dev.lod.coop/essglobal/2.1/standard/activities-ica/ICA280";
+        assert_eq!(en.term(activity), "Other services");
+        assert_eq!(es.term(activity), "Otros servicios");
+        assert_eq!(es.term("OS130"), "Sociedad de beneficio comunitario");
+        assert_eq!(en.term("BMT10"), "Consumers");
+        assert_eq!(
+            en.term("OS115"),
+            "OS115",
+            "a code whose label is unknown stays a code"
+        );
+        assert_eq!(en.term("community_garden"), "community garden");
+        assert_eq!(en.term("Housing"), "Housing");
+        assert_eq!(en.term("https://example.org/terms/other"), "other");
     }
 
     /// Distances as people say them: seen as "0 m away" for a provider

@@ -82,15 +82,6 @@ struct SearchPage<'a> {
     error: Option<String>,
 }
 
-/// An ESSGlobal term is a URI; its last segment names it well enough.
-fn label(value: &str) -> String {
-    if value.starts_with("http://") || value.starts_with("https://") {
-        value.rsplit('/').next().unwrap_or(value).to_owned()
-    } else {
-        value.to_owned()
-    }
-}
-
 /// A source's name in the reader's language where coopkit names it (the
 /// co-ops hosted here); a list's own name otherwise, as its publisher wrote it.
 fn source_label(name: &str, tr: &crate::Tr) -> String {
@@ -167,7 +158,7 @@ fn facet_boxes(
         label: if facet == Facet::Source {
             source_label(value, &v.tr)
         } else {
-            label(value)
+            v.tr.term(value)
         },
         title: value.clone(),
         count: *count,
@@ -375,7 +366,10 @@ fn field_rows(
         .iter()
         .filter(|f| **f != "id")
         .filter_map(|f| {
-            let value = org.record.get(f);
+            let value = match *f {
+                "structure" | "activity" | "membership_type" => v.tr.term(&org.record.get(f)),
+                _ => org.record.get(f),
+            };
             if value.is_empty() {
                 return None;
             }
