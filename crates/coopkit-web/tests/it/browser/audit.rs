@@ -1,9 +1,10 @@
 //! Every page a browser test visits is checked twice, at a phone's width
 //! and a desktop's, by axe-core (vendored from npm by scripts/vendor-assets)
 //! in the page itself, and at the phone's width it must not scroll
-//! sideways. A violation of impact serious or critical, or a page wider
-//! than the phone, fails the test when it stops, listed with the page, the
-//! width and the elements, so one run shows all of them.
+//! sideways; a page in Spanish must show no English word (spanish.rs). A
+//! violation of impact serious or critical, a page wider than the phone or
+//! an English word fails the test when it stops, listed with the page, the
+//! width and the elements or words, so one run shows all of them.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -83,6 +84,21 @@ impl Browser {
             .execute(&format!("{AXE}\nreturn true;"), vec![])
             .await
             .expect("inject axe-core");
+        let text = self
+            .client
+            .execute(super::spanish::TEXT, vec![])
+            .await
+            .expect("read the page's text");
+        if let Some([text, typed]) = text.as_array().map(Vec::as_slice) {
+            let (text, typed) = (text.as_str().unwrap_or(""), typed.as_str().unwrap_or(""));
+            let english = super::spanish::english_words(text, typed);
+            if !english.is_empty() {
+                self.audits.found.lock().unwrap().push(format!(
+                    "{url}: English words on a Spanish page: {}",
+                    english.join(", ")
+                ));
+            }
+        }
         // The desktop's width first, so the window ends at the phone's.
         for width in WIDTHS.iter().rev() {
             self.client

@@ -22,6 +22,7 @@ mod governance;
 mod madrid;
 mod market;
 mod members;
+mod spanish;
 
 struct Browser {
     client: Client,
