@@ -35,6 +35,8 @@ pub struct CoopPage {
     pub viewer_membership: Option<Membership>,
     /// Whether the co-op sells works or goods (has a catalogue).
     pub has_catalogue: bool,
+    /// Its currencies, so amounts are named by them.
+    pub currencies: Vec<coopkit_ledger::Currency>,
 }
 
 impl CoopPage {
@@ -88,12 +90,14 @@ impl App {
             .count_members(coop.id, MembershipStatus::Active)
             .await?;
         let has_catalogue = self.store.catalogue_settings(coop.id).await?.is_some();
+        let currencies = self.store.currencies(coop.id).await?;
         Ok(CoopPage {
             coop,
             classes,
             active_members,
             viewer_membership,
             has_catalogue,
+            currencies,
         })
     }
 

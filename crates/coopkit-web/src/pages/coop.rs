@@ -46,10 +46,13 @@ impl<'a> CoopView<'a> {
             None => v.tr.t("coop-dues-none"),
             Some(amount) => {
                 let key = format!("coop-dues-{}", settings.dues_period.as_str());
-                v.tr.t_args(
-                    &key,
-                    &[("amount", &amount), ("currency", &settings.dues_currency)],
-                )
+                // By the currency's name: its code is for programs.
+                let currency = page
+                    .currencies
+                    .iter()
+                    .find(|c| c.code.as_str() == settings.dues_currency)
+                    .map_or(settings.dues_currency.as_str(), |c| c.name.as_str());
+                v.tr.t_args(&key, &[("amount", &amount), ("currency", currency)])
             }
         };
         let joining = Joining::of(settings, page.classes.iter().map(|c| &c.spec));

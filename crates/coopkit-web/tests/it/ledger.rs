@@ -540,6 +540,13 @@ async fn a_family_admitted_in_the_demo_starts_with_its_joining_tokens() {
     let server = TestServer::spawn(coopkit_testkit::backends()[0]).await;
     server.app.load_demo().await.unwrap();
     let newcomer = crate::roles::logged_in(&server, "newcomer@example.org").await;
+    // The co-op's page names its dues by the currency's name, not
+    // "8 HALFHOUR a year".
+    let page = newcomer.get("/c/capitol-hill-sitters").await.body;
+    assert!(
+        page.contains("8 a year, in Sitting token (half an hour)"),
+        "{page}"
+    );
     newcomer
         .post_form("/c/capitol-hill-sitters/join", &[("class", "family")])
         .await

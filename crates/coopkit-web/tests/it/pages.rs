@@ -216,8 +216,8 @@ each_backend! {
         page.assert_status(200);
         assert!(page.body.contains("Log in or sign up to join this co-op."));
         assert!(
-            page.body.contains("5.00 GBP a month"),
-            "dues shown from integer pence"
+            page.body.contains("5.00 a month, in GBP"),
+            "dues shown from integer pence (a currency not defined yet goes by its code)"
         );
         let hidden = visitor.get("/c/weavers/members").await;
         hidden.assert_status(303);
