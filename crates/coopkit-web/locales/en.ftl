@@ -301,6 +301,7 @@ ledger-demurrage = Demurrage, in basis points a month
 ledger-demurrage-hint = 100 basis points are 1% a month of the balance above the threshold, paid to the co-op. 0 for none.
 ledger-demurrage-threshold = Demurrage threshold
 ledger-demurrage-threshold-hint = Balances up to this amount pay no demurrage.
+ledger-demurrage-rate = { $percent }% a month of what is above { $threshold } ({ $bp } basis points)
 requests-title = Ask to be paid
 requests-back = Back to the ledger
 requests-intro = A payment request shows as a QR code. Another member scans it with a phone, logs in and pays with one tap. Each request is paid once.

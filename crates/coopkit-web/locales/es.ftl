@@ -299,6 +299,7 @@ ledger-demurrage = Oxidación, en puntos básicos al mes
 ledger-demurrage-hint = 100 puntos básicos son un 1 % al mes del saldo por encima del umbral, que se paga a la cooperativa. 0 para ninguna.
 ledger-demurrage-threshold = Umbral de oxidación
 ledger-demurrage-threshold-hint = Los saldos hasta esta cantidad no pagan oxidación.
+ledger-demurrage-rate = { $percent } % al mes de lo que pasa de { $threshold } ({ $bp } puntos básicos)
 requests-title = Pedir un pago
 requests-back = Volver al libro de cuentas
 requests-intro = Una petición de pago se muestra como un código QR. Otro miembro lo escanea con el móvil, inicia sesión y paga con un toque. Cada petición se paga una sola vez.

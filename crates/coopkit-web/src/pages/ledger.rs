@@ -232,10 +232,14 @@ fn currency_row(c: &Currency, tr: &crate::Tr) -> CurrencyRow {
         cap: limit(c.default_balance_cap),
         issuance: amount(c.policy.issuance_per_month),
         joining: amount(c.policy.joining_grant),
-        demurrage: format!(
-            "{} bp > {}",
-            c.policy.demurrage_bp,
-            amount(c.policy.demurrage_threshold)
+        // In words, with the basis points a specialist reads beside them.
+        demurrage: tr.t_args(
+            "ledger-demurrage-rate",
+            &[
+                ("percent", &tr.amount(c.policy.demurrage_bp, 2_u32)),
+                ("threshold", &amount(c.policy.demurrage_threshold)),
+                ("bp", &c.policy.demurrage_bp.to_string()),
+            ],
         ),
     }
 }

@@ -306,7 +306,7 @@ each_backend! {
         let page = admin.get("/c/sitters/ledger").await.body;
         assert!(
             page.contains(
-                r#"<td class="num">10.00</td><td class="num">5.00</td><td class="num">50 bp &#62; 100.00</td>"#
+                r#"<td class="num">10.00</td><td class="num">5.00</td><td class="num">0.50% a month of what is above 100.00 (50 basis points)</td>"#
             ),
             "the admin's currency table shows the policies: {page}"
         );
