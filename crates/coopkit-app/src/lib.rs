@@ -3,6 +3,7 @@
 //! translates requests into these calls and their results into responses,
 //! and decides nothing.
 
+pub mod agenda;
 mod audit_log;
 mod auth;
 pub mod catalogue;

@@ -1315,6 +1315,25 @@ found-currency = The ledger's first currency
 found-currency-hint = Optional: time tokens, money or a community currency. Members start at zero and cannot go below it until an admin gives credit lines on the ledger page. Leave the code empty to add one later.
 found-submit = Found the co-op
 home-found = Found a co-op
+agenda-title = Your home
+agenda-waiting = What needs you
+agenda-nothing = Nothing waits on you now.
+agenda-more = { $count ->
+    [one] and one more
+   *[other] and { $count } more
+}
+agenda-my-coops = Your co-ops
+agenda-balance = { $currency }: { $amount }
+agenda-application = Decide the application of
+agenda-booking-accept = Accept or decline the booking with
+agenda-booking-done = Say whether it happened: the booking with
+agenda-vote = Vote on
+agenda-offer = Answer the request for help of
+agenda-order = Send the order of
+agenda-applied = applied { $date }
+agenda-starts = starts { $when }
+agenda-closes = voting closes { $when }
+agenda-ordered = ordered { $date }
 
 audit-title = What was done
 audit-intro = Who changed the co-op's rules, admitted members, gave roles, put a vote or returned a year's surplus, and when. Members' dealings with each other are not shown.

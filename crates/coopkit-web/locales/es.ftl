@@ -1313,6 +1313,25 @@ found-currency = La primera moneda del libro
 found-currency-hint = Opcional: horas, dinero o una moneda social. Los miembros empiezan en cero y no pueden bajar de ahí hasta que una persona administradora dé líneas de crédito en la página del libro. Deja el código vacío para añadirla después.
 found-submit = Fundar la cooperativa
 home-found = Fundar una cooperativa
+agenda-title = Tu inicio
+agenda-waiting = Lo que te espera
+agenda-nothing = Ahora no te espera nada.
+agenda-more = { $count ->
+    [one] y una más
+   *[other] y { $count } más
+}
+agenda-my-coops = Tus cooperativas
+agenda-balance = { $currency }: { $amount }
+agenda-application = Decidir la solicitud de
+agenda-booking-accept = Aceptar o rechazar la reserva con
+agenda-booking-done = Decir si se hizo: la reserva con
+agenda-vote = Votar sobre
+agenda-offer = Responder a la petición de ayuda de
+agenda-order = Enviar el pedido de
+agenda-applied = solicitó el { $date }
+agenda-starts = empieza el { $when }
+agenda-closes = la votación cierra el { $when }
+agenda-ordered = pedido el { $date }
 
 audit-title = Lo que se ha hecho
 audit-intro = Quién cambió las reglas de la cooperativa, admitió miembros, dio funciones, sometió algo a votación o devolvió el excedente de un año, y cuándo. Los tratos entre miembros no aparecen.

@@ -82,7 +82,7 @@ impl App {
 
     /// Whether `actor` has a ballot in on the open proposal `id`, found by
     /// their voter tag; `false` once voting has closed and tags are gone.
-    pub(super) async fn has_voted(&self, actor: &Person, id: ProposalId) -> Result<bool> {
+    pub(crate) async fn has_voted(&self, actor: &Person, id: ProposalId) -> Result<bool> {
         let Some(secret) = self.store.ballot_secret(id).await? else {
             return Ok(false);
         };

@@ -10,7 +10,7 @@ use coopkit_domain::{CoopId, PersonId, Role, Zone};
 use coopkit_ledger::{AccountOwner, Limit};
 use coopkit_market::matching::{propose, Point, Provider, Reason, Request};
 use coopkit_market::{Action, OfferAnswer, Party, Payment, ProviderProfile, Window};
-use coopkit_store::{Booking, HelpRequestId, NewRequest, Offer, OpenRequest, Person};
+use coopkit_store::{Booking, Coop, HelpRequestId, NewRequest, Offer, OpenRequest, Person};
 
 use super::bookings::BookForm;
 use super::valid_point;
@@ -259,9 +259,14 @@ impl App {
     pub async fn my_offers(&self, actor: &Person, slug: &str) -> Result<Vec<OfferToMe>> {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Member).await?;
+        self.offers_to(&coop, actor).await
+    }
+
+    /// Offers of still open requests that `provider` has not answered.
+    pub(crate) async fn offers_to(&self, coop: &Coop, provider: &Person) -> Result<Vec<OfferToMe>> {
         let mut mine = Vec::new();
         for offer in self.store.offers(coop.id).await? {
-            if offer.provider != actor.id || offer.answer != OfferAnswer::Offered {
+            if offer.provider != provider.id || offer.answer != OfferAnswer::Offered {
                 continue;
             }
             if let Some(request) = self.store.request(coop.id, offer.request).await? {

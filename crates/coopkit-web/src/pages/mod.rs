@@ -16,6 +16,7 @@ mod dispatch;
 mod forecasts;
 mod found;
 mod fund;
+mod home;
 mod languages;
 mod ledger;
 mod mail;
@@ -446,12 +447,25 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
 #[template(path = "home.html")]
 struct Home<'a> {
     v: &'a Viewer,
+    /// What waits on the person logged in, and their co-ops.
+    agenda: Option<home::AgendaView>,
     coops: Vec<CoopSummary>,
+    /// The co-ops' headings sit one level below the person's own sections.
+    card_level: u8,
 }
 
 async fn home(State(state): State<AppState>, v: Viewer) -> PageResult {
+    let agenda = match &v.person {
+        Some(person) => Some(home::agenda_view(state.app.agenda(person).await?, &v.tr)),
+        None => None,
+    };
     let coops = state.app.list_coops().await?;
-    render(&Home { v: &v, coops })
+    render(&Home {
+        card_level: if agenda.is_some() { 3 } else { 2 },
+        v: &v,
+        agenda,
+        coops,
+    })
 }
 
 async fn not_found() -> PageError {

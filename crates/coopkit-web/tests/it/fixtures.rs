@@ -80,3 +80,21 @@ pub async fn member(server: &TestServer, slug: &str, admin: &Client, name: &str)
     }
     person
 }
+
+/// Ana's motion on evening rates in the sitters co-op, open now and
+/// closing at `closes` (a wall-clock field, `2026-11-27T19:00`).
+pub async fn propose_closing_at(client: &Client, closes: &str) -> coopkit_testkit::Reply {
+    client
+        .post_form(
+            "/c/sitters/proposals",
+            &[
+                ("title", "Evening rates"),
+                ("body", "Evenings count as one and a half hours."),
+                ("kind", "motion"),
+                ("method", "majority"),
+                ("quorum", "50"),
+                ("closes", closes),
+            ],
+        )
+        .await
+}

@@ -304,19 +304,7 @@ each_backend! {
         let ana = page_client(&server, "Ana Parent").await;
         let closes = coopkit_domain::Zone::utc()
             .wall_clock_field(server.clock.now().plus_millis(2 * 24 * 3_600_000));
-        let motion = ana
-            .post_form(
-                "/c/sitters/proposals",
-                &[
-                    ("title", "Evening rates"),
-                    ("body", "Evenings count as one and a half hours."),
-                    ("kind", "motion"),
-                    ("method", "majority"),
-                    ("quorum", "50"),
-                    ("closes", &closes),
-                ],
-            )
-            .await;
+        let motion = crate::fixtures::propose_closing_at(&ana, &closes).await;
         motion.assert_status(303);
         let motion = motion.location().unwrap().to_owned();
         ana.post_form(&format!("{motion}/vote"), &[("choice", "yes")])

@@ -15,6 +15,7 @@ mod directory_edits;
 mod fixtures;
 mod forecasts;
 mod founding;
+mod home;
 mod isolation;
 mod ledger;
 mod mail;

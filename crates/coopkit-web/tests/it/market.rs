@@ -11,7 +11,8 @@ use crate::settlement::page_client;
 
 const HOUR: i64 = 3_600_000;
 
-fn next_friday() -> Timestamp {
+/// The first Friday after the test's start, at midnight UTC.
+pub(crate) fn next_friday() -> Timestamp {
     const DAY: i64 = 24 * HOUR;
     let now = TEST_START.as_millis();
     let mut day = Timestamp(now - now.rem_euclid(DAY) + DAY);

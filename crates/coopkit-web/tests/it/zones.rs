@@ -2,8 +2,9 @@
 //! its times shown in it or in a member's own, on SQLite and PostgreSQL.
 
 use coopkit_domain::Zone;
-use coopkit_testkit::{each_backend, Backend, Client, TestServer};
+use coopkit_testkit::{each_backend, Backend, TestServer};
 
+use crate::fixtures::propose_closing_at;
 use crate::ledger::sitters;
 use crate::settlement::page_client;
 
@@ -15,22 +16,6 @@ fn settings(zone: &str) -> [(&'static str, &str); 5] {
         ("dues_period", "yearly"),
         ("time_zone", zone),
     ]
-}
-
-async fn propose_closing_at(client: &Client, closes: &str) -> coopkit_testkit::Reply {
-    client
-        .post_form(
-            "/c/sitters/proposals",
-            &[
-                ("title", "Evening rates"),
-                ("body", "Evenings count as one and a half hours."),
-                ("kind", "motion"),
-                ("method", "majority"),
-                ("quorum", "50"),
-                ("closes", closes),
-            ],
-        )
-        .await
 }
 
 each_backend! {

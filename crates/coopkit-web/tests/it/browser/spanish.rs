@@ -120,7 +120,7 @@ fn no_spanish_message_is_its_english_one() {
         .iter()
         .filter(|(key, text)| {
             english.iter().any(|(k, t)| k == key && t == text)
-                && !english_words(text, "").is_empty()
+                && !english_words(&without_variables(text), "").is_empty()
         })
         .map(|(key, _)| key.as_str())
         .collect();
@@ -128,6 +128,20 @@ fn no_spanish_message_is_its_english_one() {
         copied.is_empty(),
         "Spanish messages still in English: {copied:?}"
     );
+}
+
+/// A message without its variables' names (`{ $amount }`), which are
+/// never shown.
+fn without_variables(message: &str) -> String {
+    let mut kept = String::with_capacity(message.len());
+    let mut in_name = false;
+    for c in message.chars() {
+        in_name = (in_name && (c.is_alphanumeric() || c == '_' || c == '-')) || c == '$';
+        if !in_name {
+            kept.push(c);
+        }
+    }
+    kept
 }
 
 fn words(text: &str) -> impl Iterator<Item = String> + '_ {
