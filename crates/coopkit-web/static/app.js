@@ -55,3 +55,18 @@ for (const field of document.querySelectorAll("input[data-places][list]")) {
     }, 200);
   });
 }
+
+// A part of a form that applies to some choices only
+// (data-shown-when="kind=motion bylaw budget") is hidden for the others.
+// Without this every part shows, its legend saying when it applies, and
+// the server reads only the parts of the choice made.
+for (const part of document.querySelectorAll("[data-shown-when]")) {
+  const [name, values] = part.dataset.shownWhen.split("=");
+  const chooser = part.closest("form")?.elements.namedItem(name);
+  if (!chooser) continue;
+  const show = () => {
+    part.hidden = !values.split(" ").includes(chooser.value);
+  };
+  chooser.addEventListener("change", show);
+  show();
+}

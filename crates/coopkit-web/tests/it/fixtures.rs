@@ -91,7 +91,7 @@ pub async fn propose_closing_at(client: &Client, closes: &str) -> coopkit_testki
                 ("title", "Evening rates"),
                 ("body", "Evenings count as one and a half hours."),
                 ("kind", "motion"),
-                ("method", "majority"),
+                ("motion_method", "majority"),
                 ("quorum", "50"),
                 ("closes", closes),
             ],

@@ -46,7 +46,7 @@ each_backend! {
                 ("title", "Evening rates"),
                 ("body", "Evenings count as one and a half hours."),
                 ("kind", "motion"),
-                ("method", "majority"),
+                ("motion_method", "majority"),
                 ("quorum", "50"),
                 ("closes", &closes),
             ],
@@ -58,7 +58,7 @@ each_backend! {
                 &[
                     ("title", "Board"),
                     ("kind", "election"),
-                    ("method", "irv"),
+                    ("election_method", "irv"),
                     ("options", "A\nB"),
                     ("closes", &closes),
                 ],
@@ -78,14 +78,28 @@ each_backend! {
             .post_form(
                 "/c/sitters/proposals",
                 &[
-                    ("title", "x"),
-                    ("kind", "motion"),
-                    ("method", "majority"),
+                    ("title", "Quiet hours"),
+                    ("body", "No sits after midnight."),
+                    ("kind", "bylaw"),
+                    ("motion_method", "consent"),
+                    // An election's field, which a bylaw change ignores.
+                    ("seats", "many"),
                     ("closes", "soon"),
                 ],
             )
             .await;
         bad.assert_status(422);
+        // What she typed and chose comes back with the error.
+        assert!(
+            bad.body.contains(r#"value="Quiet hours""#)
+                && bad.body.contains(">No sits after midnight.</textarea>")
+                && bad.body.contains(r#"<option value="bylaw" selected>"#)
+                && bad.body.contains(r#"<option value="consent" selected>"#)
+                && bad.body.contains(r#"value="soon""#),
+            "{}",
+            bad.body
+        );
+        assert!(!bad.body.contains("Write a whole number"), "{}", bad.body);
 
         let page = ana.get(&motion).await;
         page.assert_status(200);
@@ -158,7 +172,7 @@ each_backend! {
             &[
                 ("title", "Investor dividend policy"),
                 ("kind", "motion"),
-                ("method", "supermajority"),
+                ("motion_method", "supermajority"),
                 ("threshold", "3/4"),
                 ("class_key", "investor"),
                 ("closes", &closes),
@@ -180,7 +194,7 @@ each_backend! {
             &[
                 ("title", "Coordinator 2027"),
                 ("kind", "election"),
-                ("method", "irv"),
+                ("election_method", "irv"),
                 ("options", "Rosa\nSam\nTia"),
                 ("seats", "1"),
                 ("quorum", "0"),

@@ -41,13 +41,19 @@ struct ProposalsPage<'a> {
     /// The kinds and methods the viewer may propose: members put motions
     /// and bylaw changes, coordinators elections and budgets too.
     kinds: Vec<(&'static str, String)>,
-    methods: Vec<(&'static str, String)>,
+    /// The kinds decided as motions, space-separated, for the form's
+    /// `data-shown-when`.
+    motion_kinds: String,
+    motion_methods: Vec<(&'static str, String)>,
+    election_methods: Vec<(&'static str, String)>,
     elections: bool,
     classes: Vec<(String, String)>,
     rules: String,
     /// Whether the viewer sets the class rules (an admin).
     sets_rules: bool,
     errors: FormErrors,
+    /// What the form shows: what was typed, after an error.
+    form: ProposalFields,
 }
 
 fn row(p: &Proposal, tr: &crate::Tr) -> ProposalRow {
@@ -93,7 +99,7 @@ async fn list_page(
     state: &AppState,
     v: &Viewer,
     slug: String,
-    errors: FormErrors,
+    (form, errors): (ProposalFields, FormErrors),
     status: StatusCode,
 ) -> PageResult {
     let person = v.person()?;
@@ -119,16 +125,20 @@ async fn list_page(
                 .filter(|k| *k != ProposalKind::Allocation && (board || k.open_to_members()))
                 .map(|k| (k.as_str(), tr.t(&format!("proposal-kind-{}", k.as_str()))))
                 .collect(),
-            methods: MOTION_METHODS
-                .iter()
-                .chain(ELECTION_METHODS.iter().filter(|_| board))
-                .map(|m| (*m, tr.t(&format!("proposal-method-{m}"))))
-                .collect(),
+            motion_kinds: ProposalKind::ALL
+                .into_iter()
+                .filter(|k| *k != ProposalKind::Election)
+                .map(ProposalKind::as_str)
+                .collect::<Vec<_>>()
+                .join(" "),
+            motion_methods: methods(&MOTION_METHODS, tr),
+            election_methods: methods(&ELECTION_METHODS, tr),
             elections: board,
             classes,
             rules: describe_rules(&rules, tr),
             sets_rules,
             errors,
+            form,
             slug,
         },
     )
@@ -139,7 +149,14 @@ pub async fn list(
     v: Viewer,
     Path(slug): Path<String>,
 ) -> PageResult {
-    list_page(&state, &v, slug, FormErrors::default(), StatusCode::OK).await
+    let blank = (ProposalFields::blank(), FormErrors::default());
+    list_page(&state, &v, slug, blank, StatusCode::OK).await
+}
+
+fn methods(keys: &[&'static str], tr: &crate::Tr) -> Vec<(&'static str, String)> {
+    keys.iter()
+        .map(|m| (*m, tr.t(&format!("proposal-method-{m}"))))
+        .collect()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -148,7 +165,10 @@ pub struct ProposalFields {
     title: String,
     body: String,
     kind: String,
-    method: String,
+    /// How a motion, a bylaw change or a budget passes.
+    motion_method: String,
+    /// How an election is counted.
+    election_method: String,
     /// An election's candidates, one per line.
     options: String,
     seats: String,
@@ -158,6 +178,31 @@ pub struct ProposalFields {
     threshold: String,
     opens: String,
     closes: String,
+}
+
+impl ProposalFields {
+    /// The form as first shown: a motion by simple majority, half the
+    /// members for a quorum.
+    fn blank() -> ProposalFields {
+        ProposalFields {
+            kind: ProposalKind::Motion.as_str().to_owned(),
+            motion_method: MOTION_METHODS[0].to_owned(),
+            election_method: ELECTION_METHODS[0].to_owned(),
+            seats: "1".to_owned(),
+            quorum: "50".to_owned(),
+            threshold: "2/3".to_owned(),
+            ..ProposalFields::default()
+        }
+    }
+
+    /// The method of the kind chosen: the form has one per kind.
+    fn method(&self) -> &str {
+        if self.kind == ProposalKind::Election.as_str() {
+            &self.election_method
+        } else {
+            &self.motion_method
+        }
+    }
 }
 
 fn number(field: &str, text: &str, default: u32) -> Result<u32, AppError> {
@@ -184,7 +229,10 @@ pub async fn create(
                 v.tr.zones.read_wall_clock(field, text)
             }
         };
+        // The threshold is a supermajority's; the form shows one
+        // whatever the method, so another method's is not read.
         let threshold = match form.threshold.trim().split_once('/') {
+            _ if form.method() != "supermajority" => None,
             Some((n, d)) => Some((number("threshold", n, 2)?, number("threshold", d, 3)?)),
             None if form.threshold.trim().is_empty() => None,
             None => return Err(AppError::invalid("threshold", "number-format")),
@@ -193,9 +241,13 @@ pub async fn create(
             title: form.title.clone(),
             body: form.body.clone(),
             kind: form.kind.clone(),
-            method: form.method.clone(),
+            method: form.method().to_owned(),
             options: form.options.lines().map(str::to_owned).collect(),
-            seats: number("seats", &form.seats, 1)?,
+            seats: if form.kind == ProposalKind::Election.as_str() {
+                number("seats", &form.seats, 1)?
+            } else {
+                1
+            },
             class_key: Some(form.class_key.clone()),
             quorum_percent: number("quorum", &form.quorum, 0)?,
             threshold,
@@ -209,7 +261,7 @@ pub async fn create(
         Ok(id) => Ok(Redirect::to(&format!("/c/{slug}/proposals/{id}")).into_response()),
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error, &v.tr)?;
-            list_page(&state, &v, slug, errors, status).await
+            list_page(&state, &v, slug, (form, errors), status).await
         }
     }
 }
@@ -265,7 +317,7 @@ pub async fn set_rules(
         Ok(()) => Ok(Redirect::to(&format!("/c/{slug}/proposals")).into_response()),
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error, &v.tr)?;
-            list_page(&state, &v, slug, errors, status).await
+            list_page(&state, &v, slug, (ProposalFields::blank(), errors), status).await
         }
     }
 }

@@ -45,8 +45,23 @@ async fn members_elect_a_board_by_stv_and_approve_the_years_surplus_in_chromium(
     b.goto(&format!("{base}/c/cleaners/proposals")).await;
     b.wait_for_text("Make a proposal").await;
     b.fill("title", "Board 2027").await;
+    // The form shows the fields of the kind chosen, and a motion's
+    // threshold only for a supermajority.
+    let shown = |id: &'static str| {
+        let client = b.client.clone();
+        async move {
+            let field = client.find(Locator::Id(id)).await.unwrap();
+            field.is_displayed().await.unwrap()
+        }
+    };
+    assert!(shown("motion_method").await && !shown("options").await);
+    assert!(!shown("threshold").await);
+    b.choose("motion_method", "supermajority").await;
+    assert!(shown("threshold").await);
     b.choose("kind", "election").await;
-    b.choose("method", "scottish-stv").await;
+    assert!(!shown("motion_method").await && !shown("threshold").await);
+    assert!(shown("options").await && shown("seats").await);
+    b.choose("election_method", "scottish-stv").await;
     b.fill("options", "Rosa\nSam\nTia").await;
     b.fill("seats", "2").await;
     b.set(
