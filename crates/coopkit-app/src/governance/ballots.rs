@@ -205,6 +205,27 @@ impl App {
         }))
     }
 
+    /// A closed proposal's counted result as JSON: a motion's tallies by
+    /// class, or an election's rounds with every count exact to the five
+    /// decimal places the count used (pages show two).
+    pub async fn published_result(
+        &self,
+        actor: &Person,
+        slug: &str,
+        id: ProposalId,
+    ) -> Result<Download> {
+        let view = self.proposal(actor, slug, id).await?;
+        let outcome = view.outcome.ok_or(AppError::Conflict {
+            field: "proposal",
+            code: "result-not-yet",
+        })?;
+        Ok(Download {
+            name: format!("{slug}-proposal-{id}-result.json"),
+            content_type: "application/json",
+            body: serde_json::to_string_pretty(&outcome).map_err(AppError::because("result"))?,
+        })
+    }
+
     /// The anonymous ballots of a closed proposal, as `file` asks or, when
     /// it does not, as a BLT file for ranked methods and CSV otherwise. In
     /// CSV each line holds its receipt's SHA-256 and the choices by name

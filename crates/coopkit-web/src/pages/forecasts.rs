@@ -147,7 +147,9 @@ fn rule_rows(setup: &ForecastSetup, scale: u32, tr: &crate::Tr) -> Vec<RuleRow> 
             r.balance_cap.map_or_else(|| none.clone(), amount)
         }),
         rule("forecast-issuance", &|r| amount(r.issuance_per_month)),
-        rule("forecast-demurrage-bp", &|r| r.demurrage_bp.to_string()),
+        rule("forecast-demurrage-percent", &|r| {
+            tr.amount(r.demurrage_bp, 2_u32)
+        }),
         rule("forecast-demurrage-threshold", &|r| {
             amount(r.demurrage_threshold)
         }),
@@ -184,7 +186,8 @@ pub struct RuleFields {
     debit_limit: String,
     balance_cap: String,
     issuance_per_month: String,
-    demurrage_bp: String,
+    /// A percentage a month, such as 0.5.
+    demurrage_percent: String,
     demurrage_threshold: String,
     issue_now: String,
 }
@@ -208,7 +211,7 @@ impl RuleFields {
             debit_limit: amount(rules.debit_limit),
             balance_cap: rules.balance_cap.map(amount).unwrap_or_default(),
             issuance_per_month: amount(rules.issuance_per_month),
-            demurrage_bp: rules.demurrage_bp.to_string(),
+            demurrage_percent: tr.amount(rules.demurrage_bp, 2_u32),
             demurrage_threshold: amount(rules.demurrage_threshold),
             issue_now: amount(0),
         }
@@ -236,8 +239,11 @@ impl RuleFields {
                     Some(amount("balance_cap", &self.balance_cap)?)
                 },
                 issuance_per_month: amount("issuance_per_month", &self.issuance_per_month)?,
-                demurrage_bp: u16::try_from(whole("demurrage_bp", &self.demurrage_bp)?)
-                    .map_err(|_| AppError::invalid("demurrage_bp", "demurrage-range"))?,
+                demurrage_bp: super::ledger::basis_points(
+                    tr,
+                    "demurrage_percent",
+                    &self.demurrage_percent,
+                )?,
                 demurrage_threshold: amount("demurrage_threshold", &self.demurrage_threshold)?,
                 issue_now: amount("issue_now", &self.issue_now)?,
             },
@@ -301,7 +307,7 @@ async fn new_page(
                             },
                         ),
                         ("issuance", now.issuance_per_month.as_str()),
-                        ("demurrage", now.demurrage_bp.as_str()),
+                        ("demurrage", now.demurrage_percent.as_str()),
                     ],
                 )
             } else {

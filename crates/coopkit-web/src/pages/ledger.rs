@@ -112,6 +112,19 @@ fn payee_options(payees: &[MemberListing], chosen: &str, tr: &crate::Tr) -> Vec<
         .collect()
 }
 
+/// A rate typed as a percentage to two places ("0.5"; "0,5" in Spanish),
+/// as the basis points the ledger keeps: 0.5% is 50. Empty is none.
+pub(super) fn basis_points(tr: &crate::Tr, field: &str, text: &str) -> Result<u16, AppError> {
+    let text = text.trim().trim_end_matches('%').trim_end();
+    if text.is_empty() {
+        return Ok(0);
+    }
+    tr.parse_amount(text, 2_u32)
+        .ok()
+        .and_then(|bp| u16::try_from(bp).ok())
+        .ok_or_else(|| AppError::invalid(field, "demurrage-range"))
+}
+
 pub(super) fn limit_text(limit: Limit, scale: u8, tr: &crate::Tr) -> String {
     match limit {
         Limit::Unlimited => tr.t("ledger-unlimited"),
@@ -346,7 +359,8 @@ pub struct CurrencyFormFields {
     debit_limit: String,
     balance_cap: String,
     issuance_per_month: String,
-    demurrage_bp: String,
+    /// A percentage a month, such as 0.5.
+    demurrage_percent: String,
     demurrage_threshold: String,
     joining_grant: String,
 }
@@ -375,14 +389,7 @@ pub async fn define_currency(
         let policy = Policy {
             issuance_per_month: optional("issuance_per_month", &form.issuance_per_month)?
                 .unwrap_or(0),
-            demurrage_bp: if form.demurrage_bp.trim().is_empty() {
-                0
-            } else {
-                form.demurrage_bp
-                    .trim()
-                    .parse()
-                    .map_err(|_| AppError::invalid("demurrage_bp", "demurrage-range"))?
-            },
+            demurrage_bp: basis_points(&v.tr, "demurrage_percent", &form.demurrage_percent)?,
             demurrage_threshold: optional("demurrage_threshold", &form.demurrage_threshold)?
                 .unwrap_or(0),
             joining_grant: optional("joining_grant", &form.joining_grant)?.unwrap_or(0),

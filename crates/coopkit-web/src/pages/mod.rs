@@ -114,6 +114,7 @@ fn open_pages() -> Router<AppState> {
         .route("/c/{slug}/proposals", get(proposals::list))
         .route("/c/{slug}/proposals/{id}", get(proposals::show))
         .route("/c/{slug}/proposals/{id}/ballots", get(proposals::ballots))
+        .route("/c/{slug}/proposals/{id}/result", get(proposals::result))
         .route("/c/{slug}/forecasts/{id}", get(forecasts::show))
         .route("/c/{slug}/catalogue", get(catalogue::show))
         .route("/c/{slug}/catalogue/new", get(catalogue::new_form))

@@ -16,7 +16,7 @@ fn rules<'a>(cap: &'a str, weeks: &'a str) -> Vec<(&'a str, &'a str)> {
         ("debit_limit", "20"),
         ("balance_cap", cap),
         ("issuance_per_month", "0"),
-        ("demurrage_bp", "0"),
+        ("demurrage_percent", "0"),
         ("demurrage_threshold", "0"),
         ("issue_now", "0"),
     ]

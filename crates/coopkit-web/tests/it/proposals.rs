@@ -232,6 +232,10 @@ each_backend! {
         };
         assert!(kept(0, "1") && kept(1, "1") && kept(2, "3"), "{}", refused.body);
 
+        let early = ana.get(&format!("{election}/result")).await;
+        early.assert_status(409);
+        assert!(early.body.contains("The result is published once voting closes."));
+
         // Two days on, both are closed and counted.
         server.clock.advance_ms(2 * DAY);
         let page = ana.get(&motion).await;
@@ -252,6 +256,18 @@ each_backend! {
         assert_eq!(headline, "Elected: Rosa.", "two first preferences of three");
         assert!(page.body.contains("id=\"rounds\""));
         assert!(page.body.contains("<polyline"));
+        // The page counts to two places, with the rounds and votes named
+        // on the chart's axes; the download has the count's five places.
+        let table = page.body.split(r#"<table id="rounds">"#).nth(1).unwrap();
+        let table = table.split("</table>").next().unwrap();
+        assert!(table.contains("<td>2.00</td>") && !table.contains(".00000"), "{table}");
+        let chart = page.body.split(r#"id="rounds-chart""#).nth(1).unwrap();
+        let chart = chart.split("</svg>").next().unwrap();
+        assert!(chart.contains(">Round</text>") && chart.contains(">Votes</text>"), "{chart}");
+        let result = ben.get(&format!("{election}/result")).await;
+        result.assert_status(200);
+        assert_eq!(result.json()["outcome"]["elected"][0], "Rosa");
+        assert!(result.body.contains(r#""2.00000""#), "{}", result.body);
         let blt = ben.get(&format!("{election}/ballots")).await;
         blt.assert_status(200);
         let parsed = coopkit_governance::blt::parse(&blt.body).unwrap();

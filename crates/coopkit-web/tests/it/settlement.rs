@@ -290,17 +290,22 @@ each_backend! {
                 ("scale", "2"),
                 ("issuance_per_month", "10.00"),
                 ("joining_grant", "5"),
-                ("demurrage_bp", demurrage),
+                ("demurrage_percent", demurrage),
                 ("demurrage_threshold", "100"),
             ]
         };
         let refused = admin
-            .post_form("/c/sitters/ledger/currencies", &currency("20000"))
+            .post_form("/c/sitters/ledger/currencies", &currency("200"))
             .await;
         refused.assert_status(422);
-        assert!(refused.body.contains("Use 0 to 10000 basis points"));
+        assert!(refused.body.contains("Write a percentage from 0 to 100"));
+        let unreadable = admin
+            .post_form("/c/sitters/ledger/currencies", &currency("half"))
+            .await;
+        unreadable.assert_status(422);
+        assert!(unreadable.body.contains("Write a percentage from 0 to 100"));
         admin
-            .post_form("/c/sitters/ledger/currencies", &currency("50"))
+            .post_form("/c/sitters/ledger/currencies", &currency("0.5"))
             .await
             .assert_status(303);
         let page = admin.get("/c/sitters/ledger").await.body;

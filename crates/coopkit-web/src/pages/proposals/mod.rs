@@ -673,6 +673,20 @@ pub async fn ballots(
     Ok(super::download(file))
 }
 
+/// A closed proposal's result, its counts exact.
+pub async fn result(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((slug, id)): Path<(String, String)>,
+) -> PageResult {
+    let person = v.person()?;
+    let file = state
+        .app
+        .published_result(person, &slug, proposal_id(&id)?)
+        .await?;
+    Ok(super::download(file))
+}
+
 #[derive(Deserialize)]
 struct BallotsQuery {
     format: Option<BallotFile>,

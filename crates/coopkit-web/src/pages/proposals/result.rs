@@ -2,7 +2,7 @@
 //! classes' tallies, and an election's rounds as a table and a chart.
 
 use coopkit_app::governance::{ProposalOutcome, ProposalView};
-use coopkit_governance::count::{Action, Outcome, Round};
+use coopkit_governance::count::{Action, Outcome, Round, Votes};
 use coopkit_governance::decision::Decision;
 
 /// One round of an election, for the table.
@@ -21,6 +21,23 @@ pub(super) struct ChartLine {
     pub(super) colour: &'static str,
     /// Where its label goes.
     pub(super) label_y: i64,
+}
+
+/// A mark on an axis and its label.
+pub(super) struct Tick {
+    pub(super) at: i64,
+    pub(super) label: String,
+}
+
+/// An election's votes round by round, drawn in SVG: a line per
+/// candidate, the rounds along the bottom, votes up the side, and the
+/// quota a candidate needs as a dashed line.
+#[derive(Default)]
+pub(super) struct RoundsChart {
+    pub(super) lines: Vec<ChartLine>,
+    pub(super) rounds: Vec<Tick>,
+    pub(super) votes: Vec<Tick>,
+    pub(super) quota: Option<Tick>,
 }
 
 pub(super) struct ClassRow {
@@ -43,7 +60,7 @@ pub(super) struct ResultView {
     pub(super) block_reasons: Vec<String>,
     pub(super) candidates: Vec<String>,
     pub(super) rounds: Vec<RoundRow>,
-    pub(super) chart: Vec<ChartLine>,
+    pub(super) chart: RoundsChart,
     pub(super) quota: String,
     pub(super) seed: String,
     /// Ranked: the ballots download as BLT, and as CSV too.
@@ -53,21 +70,34 @@ pub(super) struct ResultView {
 const COLOURS: [&str; 8] = [
     "#1b6ca8", "#c0392b", "#2e8b57", "#8e44ad", "#d68910", "#16a085", "#7f8c8d", "#a04000",
 ];
-const CHART_W: i64 = 560;
-const CHART_H: i64 = 220;
+/// The plot's size in the SVG's units; the axes' labels sit outside it.
+pub(super) const CHART_W: i64 = 520;
+pub(super) const CHART_H: i64 = 220;
 
-fn rounds_chart(outcome: &Outcome, candidates: &[String]) -> Vec<ChartLine> {
-    let n = outcome.rounds.len().max(2) as i64 - 1;
+/// Votes to two places in the reader's notation, rounded half up: the
+/// page's figures (the count's own five places are in the download).
+fn votes_text(votes: Votes, tr: &crate::Tr) -> String {
+    tr.amount(votes.0.saturating_add(500) / 1_000, 2_u32)
+}
+
+fn rounds_chart(outcome: &Outcome, candidates: &[String], tr: &crate::Tr) -> RoundsChart {
+    let gaps = i64::try_from(outcome.rounds.len().max(2) - 1).unwrap_or(1);
+    let x = |round: usize| i64::try_from(round).unwrap_or(0) * CHART_W / gaps;
+    // The top is the most any candidate had, or the quota if higher, so
+    // the quota's line is always on the chart.
     let top = outcome
         .rounds
         .iter()
         .flat_map(|r| r.votes.iter().map(|(_, v)| v.0))
+        .chain(outcome.quota.map(|q| q.0))
         .max()
         .unwrap_or(1)
         .max(1);
-    let y =
-        |votes: u64| CHART_H - (i128::from(votes) * i128::from(CHART_H) / i128::from(top)) as i64;
-    candidates
+    let y = |votes: u64| {
+        let above = i128::from(votes) * i128::from(CHART_H) / i128::from(top);
+        CHART_H - i64::try_from(above).unwrap_or(CHART_H)
+    };
+    let lines = candidates
         .iter()
         .enumerate()
         .map(|(i, name)| {
@@ -79,7 +109,7 @@ fn rounds_chart(outcome: &Outcome, candidates: &[String]) -> Vec<ChartLine> {
                 .filter_map(|(r, round)| {
                     let votes = round.votes.iter().find(|(c, _)| c == name)?.1;
                     last = y(votes.0);
-                    Some(format!("{},{}", r as i64 * CHART_W / n, last))
+                    Some(format!("{},{}", x(r), last))
                 })
                 .collect();
             ChartLine {
@@ -89,7 +119,30 @@ fn rounds_chart(outcome: &Outcome, candidates: &[String]) -> Vec<ChartLine> {
                 label_y: last,
             }
         })
-        .collect()
+        .collect();
+    RoundsChart {
+        lines,
+        rounds: outcome
+            .rounds
+            .iter()
+            .enumerate()
+            .map(|(i, round)| Tick {
+                at: x(i),
+                label: tr.number(u64::try_from(round.number).unwrap_or(0)),
+            })
+            .collect(),
+        votes: [0, top / 2, top]
+            .into_iter()
+            .map(|v| Tick {
+                at: y(v),
+                label: votes_text(Votes(v), tr),
+            })
+            .collect(),
+        quota: outcome.quota.map(|q| Tick {
+            at: y(q.0),
+            label: tr.t_str("result-chart-quota", "votes", &votes_text(q, tr)),
+        }),
+    }
 }
 
 pub(super) fn result_view(p: &ProposalView, tr: &crate::Tr) -> Option<ResultView> {
@@ -171,7 +224,7 @@ fn motion_result(
         block_reasons: block_reasons.to_vec(),
         candidates: Vec::new(),
         rounds: Vec::new(),
-        chart: Vec::new(),
+        chart: RoundsChart::default(),
         quota: String::new(),
         seed: p.proposal.proposal.seed.to_string(),
         ranked: false,
@@ -209,10 +262,10 @@ fn election_result(
         quorum: quorum_text(p, quorum_met, tr),
         classes: Vec::new(),
         block_reasons: Vec::new(),
-        chart: rounds_chart(outcome, &candidates),
+        chart: rounds_chart(outcome, &candidates, tr),
         candidates,
         rounds,
-        quota: outcome.quota.map(|q| q.to_string()).unwrap_or_default(),
+        quota: outcome.quota.map(|q| votes_text(q, tr)).unwrap_or_default(),
         seed: p.proposal.proposal.seed.to_string(),
         ranked,
     }
@@ -235,9 +288,9 @@ fn round_row(r: &Round, candidates: &[String], tr: &crate::Tr) -> RoundRow {
                 r.votes
                     .iter()
                     .find(|(name, _)| name == c)
-                    .map_or_else(String::new, |(_, v)| v.to_string())
+                    .map_or_else(String::new, |(_, v)| votes_text(*v, tr))
             })
             .collect(),
-        exhausted: r.exhausted.to_string(),
+        exhausted: votes_text(r.exhausted, tr),
     }
 }

@@ -123,6 +123,18 @@ async fn members_elect_a_board_by_stv_and_approve_the_years_surplus_in_chromium(
         .find(Locator::Id("rounds-chart"))
         .await
         .expect("the rounds as a chart");
+    b.client
+        .find(Locator::Id("quota-line"))
+        .await
+        .expect("the quota on the chart");
+    b.client
+        .execute(
+            "document.getElementById('rounds-chart').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.keep_screenshot("election.png").await;
     b.goto(&allocation).await;
     b.wait_for_text("Approved and posted to the ledger").await;
     assert_eq!(b.text_of("my-amount").await, "5,250.00 USD");
