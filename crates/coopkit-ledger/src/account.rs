@@ -143,6 +143,11 @@ impl Balances {
         self.credits_posted as i128 - self.debits_posted as i128
     }
 
+    /// Whether anything was ever posted or held to or from the account.
+    pub fn has_moved(&self) -> bool {
+        *self != Balances::default()
+    }
+
     /// The balance once every pending hold is posted: what the account can
     /// count on.
     pub fn available(&self) -> i128 {

@@ -38,6 +38,25 @@ pub struct TransferRecord {
     pub amount: u64,
 }
 
+impl TransferRecord {
+    /// What this transfer did to `account`'s posted balance: a move or a
+    /// post adds to the credited account and takes from the debited one;
+    /// a hold or a void changes only what is pending.
+    pub fn posted_change(&self, account: AccountId) -> i128 {
+        let moved = match self.transfer.kind {
+            TransferKind::Move { .. } | TransferKind::Post { .. } => i128::from(self.amount),
+            TransferKind::Hold { .. } | TransferKind::Void { .. } => 0,
+        };
+        if self.credit == account {
+            moved
+        } else if self.debit == account {
+            -moved
+        } else {
+            0
+        }
+    }
+}
+
 /// Where a hold stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HoldStatus {
@@ -191,6 +210,29 @@ impl Ledger {
             .filter_map(|id| self.transfers.get(id))
             .collect();
         (page, (start > 0).then_some(start as u64))
+    }
+
+    /// The account's posted balance just after its first `position`
+    /// transfers: the balance now, less what each later transfer did to
+    /// it. A statement page shows a running balance from this; it costs a
+    /// step per transfer newer than the page.
+    pub fn balance_at(&self, account: AccountId, position: u64) -> i128 {
+        let now = self
+            .accounts
+            .get(&account)
+            .map_or(0, |entry| entry.balances.balance());
+        let Some(history) = self.history.get(&account) else {
+            return now;
+        };
+        let from = usize::try_from(position)
+            .unwrap_or(usize::MAX)
+            .min(history.len());
+        history[from..]
+            .iter()
+            .filter_map(|id| self.transfers.get(id))
+            .fold(now, |balance, record| {
+                balance - record.posted_change(account)
+            })
     }
 
     /// Every currency's totals.

@@ -133,6 +133,8 @@ pub struct StatementEntry {
     /// True when the reader received the amount.
     pub received: bool,
     pub counterparty: Counterparty,
+    /// The reader's posted balance just after this line.
+    pub balance_after: i128,
 }
 
 /// A page of a statement, and where the next (older) one starts.
@@ -218,6 +220,15 @@ impl App {
             .currencies
             .iter()
             .find(|c| c.code.as_str() == currency)
+            // Unasked, the first currency the member's account has moved
+            // in: a statement with lines rather than an empty one.
+            .or_else(|| {
+                overview
+                    .holdings
+                    .iter()
+                    .find(|h| h.view.balances.has_moved())
+                    .map(|h| &h.currency)
+            })
             .or_else(|| overview.currencies.first())
             .cloned();
         let mine = shown.as_ref().and_then(|shown| {
@@ -465,6 +476,10 @@ impl App {
     ) -> Result<StatementPage> {
         let limit = limit.clamp(1, 500) as usize;
         let (lines, next_before) = self.ledger.statement(coop.id, mine, before, limit).await?;
+        // The balance after the page's newest line; each older line's is
+        // that less what the newer lines did.
+        let end = next_before.unwrap_or(0) + lines.len() as u64;
+        let mut running = self.ledger.balance_at(coop.id, mine, end).await?;
         let others = lines
             .iter()
             .map(|line| {
@@ -499,10 +514,13 @@ impl App {
                         }),
                     None => Counterparty::FormerMember,
                 };
+                let balance_after = running;
+                running -= line.posted_change(mine);
                 StatementEntry {
                     line,
                     received,
                     counterparty,
+                    balance_after,
                 }
             })
             .collect();

@@ -149,6 +149,12 @@ enum Command {
         limit: usize,
         reply: oneshot::Sender<Result<(Vec<TransferRecord>, Option<u64>)>>,
     },
+    BalanceAt {
+        coop: CoopId,
+        account: AccountId,
+        position: u64,
+        reply: oneshot::Sender<Result<i128>>,
+    },
     PlayCounts {
         coop: CoopId,
         currency: CurrencyCode,
@@ -250,6 +256,24 @@ impl LedgerWriter {
             account,
             before,
             limit,
+            reply,
+        })
+        .await
+    }
+
+    /// An account's posted balance just after its first `position`
+    /// transfers. Positions in a history never move, so this agrees with
+    /// a statement page read before it, whatever was applied between.
+    pub async fn balance_at(
+        &self,
+        coop: CoopId,
+        account: AccountId,
+        position: u64,
+    ) -> Result<i128> {
+        self.ask(|reply| Command::BalanceAt {
+            coop,
+            account,
+            position,
             reply,
         })
         .await
@@ -446,6 +470,18 @@ impl Writer {
                     (lines.into_iter().cloned().collect(), next)
                 });
                 let _ = reply.send(page);
+            }
+            Command::BalanceAt {
+                coop,
+                account,
+                position,
+                reply,
+            } => {
+                let balance = self
+                    .current(coop)
+                    .await
+                    .map(|c| c.ledger.balance_at(account, position));
+                let _ = reply.send(balance);
             }
             Command::PlayCounts {
                 coop,

@@ -151,6 +151,20 @@ proptest! {
         for id in 1..=ACCOUNTS {
             prop_assert_eq!(rebuilt.account(AccountId(id)).map(|a| a.1), ledger.account(AccountId(id)).map(|a| a.1));
             prop_assert_eq!(rebuilt.statement(AccountId(id), None, 1000), ledger.statement(AccountId(id), None, 1000));
+            // A statement's running balance, read from any point, starts
+            // from nothing and ends at the balance the account has.
+            let account = AccountId(id);
+            let (lines, _) = ledger.statement(account, None, 1000);
+            let now = ledger.account(account).map_or(0, |a| a.1.balance());
+            prop_assert_eq!(ledger.balance_at(account, lines.len() as u64), now);
+            prop_assert_eq!(ledger.balance_at(account, 0), 0);
+            let mut running = now;
+            for (newer, line) in lines.iter().enumerate() {
+                let position = (lines.len() - newer) as u64;
+                prop_assert_eq!(ledger.balance_at(account, position), running);
+                running -= line.posted_change(account);
+            }
+            prop_assert_eq!(running, 0);
         }
     }
 

@@ -408,6 +408,9 @@ pub struct StatementLineDto {
     pub seq: u64,
     pub memo: String,
     pub cause: String,
+    /// The caller's posted balance just after this line, in minor units
+    /// (a hold or a void leaves it as it was).
+    pub balance_after: i64,
 }
 
 impl From<StatementEntry> for StatementLineDto {
@@ -426,6 +429,8 @@ impl From<StatementEntry> for StatementLineDto {
             seq: e.line.seq,
             memo: e.line.transfer.memo,
             cause: e.line.transfer.cause,
+            // The ledger keeps balances within the 64-bit range.
+            balance_after: i64::try_from(e.balance_after).unwrap_or(i64::MAX),
         }
     }
 }

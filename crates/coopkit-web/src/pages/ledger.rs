@@ -15,6 +15,7 @@ use coopkit_domain::membership::MemberListing;
 use coopkit_domain::PersonId;
 use coopkit_ledger::ledger::Applied;
 use coopkit_ledger::policy::Policy;
+use coopkit_ledger::transfer::TransferKind;
 use coopkit_ledger::{CoopAccount, Limit, TransferId};
 use serde::Deserialize;
 
@@ -52,6 +53,8 @@ struct LineRow {
     counterparty: String,
     amount: String,
     received: bool,
+    /// The balance after the line, as a bank statement runs it.
+    balance: String,
 }
 
 #[derive(Template)]
@@ -273,12 +276,16 @@ fn line_row(entry: StatementEntry, scale: u8, tr: &crate::Tr) -> LineRow {
             Counterparty::Coop(_) => tr.t("ledger-coop"),
             Counterparty::FormerMember => tr.t("ledger-former-member"),
         },
-        amount: if entry.received {
-            format!("+{amount}")
-        } else {
-            format!("−{amount}")
+        amount: match entry.line.transfer.kind {
+            // A hold sets the amount aside and a void gives it back; the
+            // balance moves only when it is paid.
+            TransferKind::Hold { .. } => tr.t_str("ledger-line-held", "amount", &amount),
+            TransferKind::Void { .. } => tr.t_str("ledger-line-released", "amount", &amount),
+            _ if entry.received => format!("+{amount}"),
+            _ => format!("−{amount}"),
         },
         received: entry.received,
+        balance: tr.amount(entry.balance_after, scale),
     }
 }
 

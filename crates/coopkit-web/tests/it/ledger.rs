@@ -205,6 +205,16 @@ each_backend! {
             .map(|l| l["amount"].as_i64().unwrap())
             .collect();
         assert_eq!(amounts, [-25, -5]);
+        // Each line with the balance just after it, on every page.
+        let balances = |page: &serde_json::Value| -> Vec<i64> {
+            page["lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["balance_after"].as_i64().unwrap())
+                .collect()
+        };
+        assert_eq!(balances(&page), [-10, 15]);
         let next = page["next_before"].as_u64().unwrap();
         let rest = ana
             .get(&format!(
@@ -219,6 +229,7 @@ each_backend! {
             .map(|l| l["amount"].as_i64().unwrap())
             .collect();
         assert_eq!(amounts, [20]);
+        assert_eq!(balances(&rest), [20]);
         assert!(rest["next_before"].is_null());
     }
 }
@@ -357,7 +368,9 @@ each_backend! {
         assert!(
             after.body.contains("Friday evening")
                 && after.body.contains("Ben Parent")
-                && after.body.contains("−5")
+                && after.body.contains(r#"<td class="num out">−5</td><td class="num">15</td>"#),
+            "the payment with the balance after it: {}",
+            after.body
         );
 
         // Sending the same form again (a double click) pays once.
@@ -575,4 +588,33 @@ async fn a_family_admitted_in_the_demo_starts_with_its_joining_tokens() {
         .assert_status(303);
     let spanish = newcomer.get("/c/capitol-hill-sitters/ledger").await.body;
     assert!(spanish.contains("Fichas de bienvenida"), "{spanish}");
+}
+
+/// Seen in the demo: an admin who holds pounds only had her ledger page
+/// open on the co-op's first currency by code, members' capital, with an
+/// empty statement. Unasked, it now opens on a currency she has used.
+#[tokio::test]
+async fn the_ledger_opens_on_a_currency_the_member_has_used() {
+    let server = TestServer::spawn(coopkit_testkit::backends()[0]).await;
+    let (admin, ana_api, _) = sitters(&server).await;
+    // EUR sorts before HOUR; Ana has only ever had hours.
+    admin
+        .post_json(
+            "/api/v1/coops/sitters/currencies",
+            &json!({"code": "EUR", "name": "Euro", "kind": "money", "scale": 2}),
+        )
+        .await
+        .assert_status(201);
+    let mut issue = pay(1, person_id(&ana_api).await, 20);
+    issue["from_issuance"] = json!(true);
+    submit(&admin, vec![issue]).await;
+    let ana = crate::settlement::page_client(&server, "Ana Parent").await;
+    let ledger = ana.get("/c/sitters/ledger").await.body;
+    let statement = ledger
+        .split(r#"<h2 id="statement">"#)
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .expect("the statement");
+    assert!(statement.starts_with("Statement in Hour"), "{statement}");
+    assert!(statement.contains("+20"), "{statement}");
 }
