@@ -300,6 +300,7 @@ ledger-issuance-hint = 0 for none.
 ledger-joining-grant = Given to each new member
 ledger-joining-grant-hint = Once, when they are admitted, from the co-op's issuance. 0 for none.
 ledger-joining-memo = Tokens for joining
+ledger-play-memo = Played “{ $title }”
 ledger-demurrage = Demurrage, % a month
 ledger-demurrage-hint = Such as 0.5: each month that share of the balance above the threshold is paid to the co-op. 0 for none.
 ledger-demurrage-threshold = Demurrage threshold
@@ -1030,11 +1031,22 @@ catalogue-list = List it
 catalogue-quantity = Quantity
 catalogue-buy = Buy
 catalogue-buy-licence = Buy this licence
+buy-title = Check and pay
+buy-item = What
+buy-licence = Licence
+buy-total = Price
+buy-balance = Your balance
+buy-balance-after = { $now } now, { $after } after paying
+buy-confirm = Pay { $total }
+buy-cancel = Go back without paying
+buy-short = This costs more than you can spend now ({ $spendable }). Buy credit, or ask your co-op for a credit line.
 catalogue-in-stock = { $count ->
     [one] one left
    *[other] { $count } left
 }
 catalogue-stream-to-own = Stream it until you own it
+catalogue-now-playing = Now playing, the whole track:
+catalogue-preview-label = A free preview of a few seconds:
 catalogue-plays = Paid plays
 catalogue-paid = Paid so far
 catalogue-left-to-own = Left to own it

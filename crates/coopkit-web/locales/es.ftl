@@ -298,6 +298,7 @@ ledger-issuance-hint = 0 para ninguna.
 ledger-joining-grant = Dado a cada miembro nuevo
 ledger-joining-grant-hint = Una vez, al ser admitido, de la emisión de la cooperativa. 0 para ninguno.
 ledger-joining-memo = Fichas de bienvenida
+ledger-play-memo = Escuchada «{ $title }»
 ledger-demurrage = Oxidación, % al mes
 ledger-demurrage-hint = Por ejemplo 0,5: cada mes esa parte del saldo por encima del umbral se paga a la cooperativa. 0 para ninguna.
 ledger-demurrage-threshold = Umbral de oxidación
@@ -1028,11 +1029,22 @@ catalogue-list = Publicar
 catalogue-quantity = Cantidad
 catalogue-buy = Comprar
 catalogue-buy-licence = Comprar esta licencia
+buy-title = Revisar y pagar
+buy-item = Qué
+buy-licence = Licencia
+buy-total = Precio
+buy-balance = Tu saldo
+buy-balance-after = { $now } ahora, { $after } después de pagar
+buy-confirm = Pagar { $total }
+buy-cancel = Volver sin pagar
+buy-short = Cuesta más de lo que puedes gastar ahora ({ $spendable }). Compra crédito o pide a tu cooperativa una línea de crédito.
 catalogue-in-stock = { $count ->
     [one] queda uno
    *[other] quedan { $count }
 }
 catalogue-stream-to-own = Escúchala hasta que sea tuya
+catalogue-now-playing = Suena ahora la pista entera:
+catalogue-preview-label = Un avance gratuito de unos segundos:
 catalogue-plays = Reproducciones pagadas
 catalogue-paid = Pagado hasta ahora
 catalogue-left-to-own = Falta para que sea tuya

@@ -4,7 +4,7 @@
 //! kept once, and a file is written aside and renamed into place: a
 //! half-written file never has a key.
 
-use std::io::{ErrorKind, Write};
+use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -23,6 +23,11 @@ pub trait FileStore: Send + Sync + std::fmt::Debug {
     /// The file with this key; `None` for a key it does not hold (or one
     /// that is not a key at all).
     fn get(&self, key: &str) -> std::io::Result<Option<Vec<u8>>>;
+    /// The size in bytes of the file with this key; `None` as for `get`.
+    fn size(&self, key: &str) -> std::io::Result<Option<u64>>;
+    /// Up to `len` bytes of the file with this key from byte `start` (fewer
+    /// at its end); `None` as for `get`.
+    fn get_part(&self, key: &str, start: u64, len: u64) -> std::io::Result<Option<Vec<u8>>>;
     /// Every key held, with when its file was kept, in key order.
     fn kept(&self) -> std::io::Result<Vec<(String, Timestamp)>>;
     /// Removes the file with this key; nothing for a key it does not hold.
@@ -101,6 +106,32 @@ impl FileStore for DataDirFiles {
             Err(error) if error.kind() == ErrorKind::NotFound => Ok(None),
             Err(error) => Err(error),
         }
+    }
+
+    fn size(&self, key: &str) -> std::io::Result<Option<u64>> {
+        let Some(path) = self.path(key) else {
+            return Ok(None);
+        };
+        match std::fs::metadata(path) {
+            Ok(metadata) => Ok(Some(metadata.len())),
+            Err(error) if error.kind() == ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    fn get_part(&self, key: &str, start: u64, len: u64) -> std::io::Result<Option<Vec<u8>>> {
+        let Some(path) = self.path(key) else {
+            return Ok(None);
+        };
+        let mut file = match std::fs::File::open(path) {
+            Ok(file) => file,
+            Err(error) if error.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        file.seek(SeekFrom::Start(start))?;
+        let mut part = Vec::new();
+        file.take(len).read_to_end(&mut part)?;
+        Ok(Some(part))
     }
 
     fn kept(&self) -> std::io::Result<Vec<(String, Timestamp)>> {

@@ -1,6 +1,7 @@
 //! A creator or goods co-op's catalogue: works and goods listed with their
 //! creators' shares, licences and orders paid as linked ledger transfers,
-//! signed expiring download links, stream-to-own plays, and what each
+//! signed expiring download links, stream-to-own plays that stream the
+//! whole track, and what each
 //! creator has earned.
 //!
 //! Every sale is divided by `coopkit_market::royalty::split`: the
@@ -14,6 +15,7 @@ mod files;
 mod fund;
 mod orders;
 mod plays;
+mod stream;
 
 use coopkit_domain::validation::Collector;
 use coopkit_domain::{ItemId, OrderId, PersonId, Role};
@@ -30,6 +32,8 @@ pub use coopkit_uploads::{
 };
 pub use files::{DataDirFiles, FileStore, SWEEP_GRACE};
 pub use fund::{FundReturn, FundView, Project, ProjectForm, INVESTOR_CLASS};
+pub use orders::Quote;
+pub use stream::{StreamLink, TrackStream, STREAM_LINK_MS, STREAM_PART_MAX};
 
 use crate::{App, AppError, Result};
 

@@ -3,16 +3,17 @@
 //! by a link signed for their buyer that expires.
 
 use coopkit_domain::{OrderId, Role};
-use coopkit_ledger::{AccountOwner, CoopAccount, TransferId};
+use coopkit_ledger::{AccountOwner, CoopAccount, Limit, TransferId};
 use coopkit_market::catalogue::{self, OrderAction};
 use coopkit_market::royalty::{split, Rate, Shares};
 use coopkit_market::{ItemKind, OrderState};
-use coopkit_store::{Coop, NewOrder, OrderLine, Person, StoreError};
+use coopkit_store::{Coop, Currency, NewOrder, OrderLine, Person, StoreError};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::{
-    refused, sale_cause, CatalogueSettings, FileDownload, Item, Order, OrderForm, DOWNLOAD_LINK_MS,
+    refused, sale_cause, CatalogueSettings, FileDownload, Item, Licence, Order, OrderForm,
+    DOWNLOAD_LINK_MS,
 };
 use crate::ledger::{linked_chain, Instruction, Payment};
 use crate::{App, AppError, Result};
@@ -72,10 +73,29 @@ fn sale_payments(
 /// What one order buys and at what price: the licence (none for goods),
 /// how many, each one's price and the co-op's rate on the sale.
 struct Terms {
-    licence: Option<String>,
+    licence: Option<Licence>,
     quantity: u64,
     unit_price: u64,
     rate_bp: u32,
+}
+
+/// What an order would cost, checked as [`App::buy`] checks it: what a
+/// page asks the buyer to confirm before anything is paid.
+#[derive(Clone, Debug)]
+pub struct Quote {
+    pub item: Item,
+    /// The licence a work is bought under; `None` for goods.
+    pub licence: Option<Licence>,
+    pub quantity: u64,
+    /// The whole price, in the catalogue's currency.
+    pub amount: u64,
+    pub currency: Currency,
+    /// The buyer's balance in that currency now; `None` before their
+    /// first payment in it.
+    pub balance: Option<i128>,
+    /// The most the buyer may spend now (what is not held, and their
+    /// credit line); `None` when their credit is unlimited.
+    pub spendable: Option<i128>,
 }
 
 impl App {
@@ -87,27 +107,17 @@ impl App {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Member).await?;
         let settings = self.catalogue_of(&coop).await?;
-        let item = self
-            .store
-            .item(coop.id, form.item)
-            .await?
-            .ok_or(AppError::NotFound("item"))?;
         let key = form.key.trim();
         if key.is_empty() || key.len() > 64 {
             return Err(AppError::invalid("key", "required"));
         }
-        let terms = self.terms(&coop, &item, &settings, &form).await?;
-        let amount = terms
-            .unit_price
-            .checked_mul(terms.quantity)
-            .filter(|a| *a <= coopkit_ledger::AMOUNT_MAX)
-            .ok_or_else(|| AppError::invalid("quantity", "amount-too-large"))?;
+        let (item, terms, amount) = self.priced(&coop, &settings, &form).await?;
         let new_order = NewOrder {
             coop: coop.id,
             key: format!("{}:{key}", actor.id.0),
             item: item.id,
             buyer: actor.id,
-            licence: terms.licence,
+            licence: terms.licence.map(|l| l.name),
             quantity: terms.quantity,
             amount,
         };
@@ -132,6 +142,72 @@ impl App {
             .order(coop.id, order.id)
             .await?
             .ok_or(AppError::internal("an order vanished"))
+    }
+
+    /// What buying as `form` asks would cost the actor, and their balance
+    /// in the catalogue's currency now.
+    pub async fn quote(&self, actor: &Person, slug: &str, form: &OrderForm) -> Result<Quote> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Member).await?;
+        let settings = self.catalogue_of(&coop).await?;
+        let (item, terms, amount) = self.priced(&coop, &settings, form).await?;
+        let currencies = self.store.currencies(coop.id).await?;
+        let currency = currencies
+            .iter()
+            .find(|c| c.code == settings.currency)
+            .cloned()
+            .ok_or(AppError::internal("a catalogue without its currency"))?;
+        let holding = self
+            .holdings_of(&coop, actor, std::slice::from_ref(&currency))
+            .await?
+            .into_iter()
+            .next();
+        let balance = holding.as_ref().map(|h| h.view.balances.balance());
+        // Before a first payment the account opens with the currency's
+        // default credit line.
+        let (available, limit) = match &holding {
+            Some(h) => (h.view.balances.available(), h.view.account.debit_limit),
+            None => (
+                0,
+                currency
+                    .default_debit_limit
+                    .map_or(Limit::Unlimited, Limit::AtMost),
+            ),
+        };
+        let spendable = match limit {
+            Limit::Unlimited => None,
+            Limit::AtMost(line) => Some(available + i128::from(line)),
+        };
+        Ok(Quote {
+            item,
+            licence: terms.licence,
+            quantity: terms.quantity,
+            amount,
+            currency,
+            balance,
+            spendable,
+        })
+    }
+
+    /// The item an order names, its terms, and its whole price.
+    async fn priced(
+        &self,
+        coop: &Coop,
+        settings: &CatalogueSettings,
+        form: &OrderForm,
+    ) -> Result<(Item, Terms, u64)> {
+        let item = self
+            .store
+            .item(coop.id, form.item)
+            .await?
+            .ok_or(AppError::NotFound("item"))?;
+        let terms = self.terms(coop, &item, settings, form).await?;
+        let amount = terms
+            .unit_price
+            .checked_mul(terms.quantity)
+            .filter(|a| *a <= coopkit_ledger::AMOUNT_MAX)
+            .ok_or_else(|| AppError::invalid("quantity", "amount-too-large"))?;
+        Ok((item, terms, amount))
     }
 
     /// The terms of buying `item` as the form asks: goods by the quantity
@@ -166,10 +242,10 @@ impl App {
             .find(|l| l.name == form.licence.trim())
             .ok_or_else(|| AppError::invalid("licence", "licence-unknown"))?;
         Ok(Terms {
-            licence: Some(licence.name),
             quantity: 1,
             unit_price: licence.price,
             rate_bp: settings.licence_rate_bp,
+            licence: Some(licence),
         })
     }
 
@@ -228,11 +304,7 @@ impl App {
     ) -> Result<(i64, String)> {
         let coop = self.coop(slug).await?;
         let order = self.downloadable(&coop, actor, order).await?;
-        let key = self
-            .store
-            .catalogue_download_key(coop.id)
-            .await?
-            .ok_or(AppError::NotFound("catalogue"))?;
+        let key = self.download_key(&coop).await?;
         let expires = self.clock.now().as_millis() + DOWNLOAD_LINK_MS;
         let mac = signature(&key, &coop, &order, expires)?;
         Ok((expires, hex::encode(mac.finalize().into_bytes())))
@@ -249,23 +321,13 @@ impl App {
         sig: &str,
     ) -> Result<FileDownload> {
         let coop = self.coop(slug).await?;
-        let key = self
-            .store
-            .catalogue_download_key(coop.id)
-            .await?
-            .ok_or(AppError::NotFound("catalogue"))?;
+        let key = self.download_key(&coop).await?;
         let found = self
             .store
             .order(coop.id, order)
             .await?
             .ok_or(AppError::NotFound("order"))?;
-        let given = hex::decode(sig).map_err(|_| AppError::Forbidden("link-invalid"))?;
-        signature(&key, &coop, &found, expires)?
-            .verify_slice(&given)
-            .map_err(|_| AppError::Forbidden("link-invalid"))?;
-        if self.clock.now().as_millis() > expires {
-            return Err(AppError::Forbidden("link-expired"));
-        }
+        self.check_link(signature(&key, &coop, &found, expires)?, sig, expires)?;
         let found = self.downloadable(&coop, actor, found.id).await?;
         let item = self
             .store

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use coopkit_domain::{ItemId, Role};
 use coopkit_ledger::ledger::Applied;
+use coopkit_ledger::transfer::TEXT_MAX_BYTES;
 use coopkit_ledger::{AccountOwner, TransferId};
 use coopkit_market::royalty::{Rate, Shares};
 use coopkit_market::stream::Standing;
@@ -14,6 +15,13 @@ use coopkit_store::{Person, StoreError};
 use super::{refused, Earning, SALE_CAUSE_PREFIX};
 use crate::ledger::{Instruction, Play};
 use crate::{App, AppError, Result};
+
+/// A title as a transfer's memo: whole when it fits the ledger's limit
+/// (a title may have 200 characters of up to four bytes), else cut at the
+/// last whole character that does.
+fn memo_of(title: &str) -> String {
+    title[..title.floor_char_boundary(TEXT_MAX_BYTES)].to_owned()
+}
 
 impl App {
     /// Plays a track: the listener's next play is charged at its
@@ -49,6 +57,7 @@ impl App {
                 StoreError::corrupt("catalogue_creator.share_bp", &track.to_string())
             })?,
             rate: Rate::new(settings.play_rate_bp).map_err(AppError::because("rate"))?,
+            title: memo_of(&item.item.title),
         };
         let result = self
             .ledger

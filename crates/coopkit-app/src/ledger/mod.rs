@@ -22,7 +22,7 @@ use coopkit_store::{Coop, Currency, CurrencyKind, MemberListing, Membership, Per
 
 pub use checkpoints::new_coop_key;
 pub use holds::Settlement;
-pub use plays::Play;
+pub use plays::{Play, PLAY_CAUSE};
 pub use requests::{PaymentRequestForm, PaymentRequestView};
 pub use tick::TickReport;
 pub use writer::{AccountView, Accounts, Instruction, LedgerWriter, Payment, TransferView};

@@ -194,8 +194,11 @@ impl CoopLedger {
         let cause = plays::cause(play.track, n);
         let start = transfers.len();
         let last = payments.len() - 1;
-        for (i, (leg, owner, amount)) in payments.into_iter().enumerate() {
-            let Some(credit) = self.account_for(&play.currency, owner, openings) else {
+        for (i, (leg, from, to, amount)) in payments.into_iter().enumerate() {
+            let accounts = self
+                .account_for(&play.currency, from, openings)
+                .zip(self.account_for(&play.currency, to, openings));
+            let Some((debit, credit)) = accounts else {
                 transfers.truncate(start);
                 return Slot::Settled(Err(Refusal::CreditAccountUnknown));
             };
@@ -207,7 +210,7 @@ impl CoopLedger {
                     amount,
                 },
                 i < last,
-                "",
+                &play.title,
                 &cause,
             ));
         }

@@ -1,7 +1,9 @@
 //! Plays of a track, as the ledger writer records them: the n-th paid play
-//! of a track by a listener is a linked chain of transfers from the
-//! listener, one to each creator with a part of the price and one to the
-//! co-op with the rest, whose cause names the track and the play's number.
+//! of a track by a listener is a linked chain whose cause names the track
+//! and the play's number: the whole price from the listener to the co-op's
+//! sales account (so the listener's statement has one line, named by the
+//! track's title), then from there each creator's part; the co-op keeps
+//! the rest.
 //!
 //! The journal is the only record of plays, so a listener's count for a
 //! track is rebuilt from it when the ledger loads, and a play and its
@@ -27,11 +29,13 @@ pub struct Play {
     pub track: i64,
     pub creators: Shares<PersonId>,
     pub rate: Rate,
+    /// The track's title, the memo of the listener's line.
+    pub title: String,
 }
 
 impl Play {
-    /// The id of leg `leg` of this play's chain: the creators in the
-    /// track's order, then the co-op.
+    /// The id of leg `leg` of this play's chain: the listener's charge,
+    /// then the creators in the track's order.
     pub fn leg_id(&self, leg: usize) -> TransferId {
         TransferId::derived(&format!("{}:{leg}", self.id))
     }
@@ -41,25 +45,32 @@ impl Play {
         self.creators.parts().len() + 1
     }
 
-    /// What play number `n` moves: each leg's number, who it pays, and how
-    /// much; legs of nothing are left out. Empty when the play is free.
-    pub fn payments(&self, n: u32) -> Vec<(usize, AccountOwner, u64)> {
-        let divided = split(play_price(n), self.rate, &self.creators);
-        divided
+    /// What play number `n` moves, leg by leg: its number, from whom, to
+    /// whom, and how much. First the price from the listener to the
+    /// co-op's sales account, then from it each creator's part; legs of
+    /// nothing are left out. Empty when the play is free.
+    pub fn payments(&self, n: u32) -> Vec<(usize, AccountOwner, AccountOwner, u64)> {
+        let price = play_price(n);
+        if price == 0 {
+            return Vec::new();
+        }
+        let sales = AccountOwner::Coop(CoopAccount::Sales);
+        let divided = split(price, self.rate, &self.creators);
+        let charge = (0, AccountOwner::Member(self.listener), sales, price);
+        let parts = divided
             .creators
             .iter()
-            .map(|(creator, paid)| (AccountOwner::Member(*creator), *paid))
-            .chain([(AccountOwner::Coop(CoopAccount::Sales), divided.coop)])
             .enumerate()
-            .filter(|(_, (_, amount))| *amount > 0)
-            .map(|(leg, (owner, amount))| (leg, owner, amount))
-            .collect()
+            .filter(|(_, (_, paid))| *paid > 0)
+            .map(|(i, (creator, paid))| (i + 1, sales, AccountOwner::Member(*creator), *paid));
+        std::iter::once(charge).chain(parts).collect()
     }
 }
 
-/// How the cause of a play's transfers begins: reserved for them, since
-/// the plays counted are read back from it.
-pub const CAUSE_PREFIX: &str = "play:";
+/// What the cause of a play's transfers begins with, before a colon:
+/// reserved for them, since the plays counted are read back from it.
+pub const PLAY_CAUSE: &str = "play";
+pub(crate) const CAUSE_PREFIX: &str = "play:";
 
 /// The cause written on each leg of play number `n` of `track`.
 pub fn cause(track: i64, n: u32) -> String {
@@ -107,35 +118,42 @@ mod tests {
             track: 42,
             creators: Shares::new(creators).unwrap(),
             rate: Rate::new(rate).unwrap(),
+            title: "Harbour Lights".into(),
         }
     }
 
     #[test]
-    fn a_play_pays_its_price_to_the_creators_by_share_and_the_rest_to_the_coop() {
+    fn a_play_charges_its_price_once_and_the_coop_pays_the_creators_their_shares() {
         let duo = play(vec![(PersonId(2), 6_000), (PersonId(3), 4_000)], 7_000);
-        // Play 4 costs 32: the creators 22 (70%, rounded), 13 and 9; the co-op 10.
+        let (listener, sales) = (
+            AccountOwner::Member(PersonId(1)),
+            AccountOwner::Coop(CoopAccount::Sales),
+        );
+        // Play 4 costs 32: the creators 22 (70%, rounded), 13 and 9; the
+        // co-op keeps 10.
         assert_eq!(
             duo.payments(4),
             vec![
-                (0, AccountOwner::Member(PersonId(2)), 13),
-                (1, AccountOwner::Member(PersonId(3)), 9),
-                (2, AccountOwner::Coop(CoopAccount::Sales), 10),
+                (0, listener, sales, 32),
+                (1, sales, AccountOwner::Member(PersonId(2)), 13),
+                (2, sales, AccountOwner::Member(PersonId(3)), 9),
             ]
         );
         // Play 0 costs 2: the creators' 1 goes to the larger share alone.
         assert_eq!(
             duo.payments(0),
             vec![
-                (0, AccountOwner::Member(PersonId(2)), 1),
-                (2, AccountOwner::Coop(CoopAccount::Sales), 1),
+                (0, listener, sales, 2),
+                (1, sales, AccountOwner::Member(PersonId(2)), 1),
             ]
         );
         assert!(duo.payments(9).is_empty(), "the tenth play is free");
-        let paid: u64 = (0..12)
+        let charged: u64 = (0..12)
             .flat_map(|n| duo.payments(n))
-            .map(|(_, _, amount)| amount)
+            .filter(|(_, from, _, _)| *from == listener)
+            .map(|(_, _, _, amount)| amount)
             .sum();
-        assert_eq!(paid, PRICE_TO_OWN);
+        assert_eq!(charged, PRICE_TO_OWN);
     }
 
     #[test]

@@ -78,6 +78,7 @@ impl Music {
             track,
             creators: Shares::new(vec![(self.ana, 6_000), (self.bo, 4_000)]).unwrap(),
             rate: Rate::new(7_000).unwrap(),
+            title: "Harbour Lights".into(),
         })
     }
 
@@ -152,6 +153,23 @@ each_backend! {
             assert!(submit(vec![m.play(id, 7)]).await.unwrap()[0].is_ok());
         }
         assert_eq!(m.count(&writer, 7).await, 9, "paid plays stop at owning");
+        // The listener's statement has one line for each paid play, named
+        // by the track, beside the credit bought. Seen in the demo: nine
+        // plays left 27 lines, each with an empty memo.
+        let account = writer
+            .accounts(m.coop)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|v| v.account.owner == AccountOwner::Member(m.listener))
+            .unwrap();
+        let (lines, _) = writer
+            .statement(m.coop, account.account.id, None, 100)
+            .await
+            .unwrap();
+        let memos: Vec<&str> = lines.iter().map(|l| l.transfer.memo.as_str()).collect();
+        assert_eq!(memos.len(), 9 + 1, "{memos:?}");
+        assert_eq!(memos.iter().filter(|m| **m == "Harbour Lights").count(), 9);
         let spent = 2_000 - m.balance(&writer, AccountOwner::Member(m.listener)).await;
         assert_eq!(spent, i128::from(PRICE_TO_OWN), "{backend:?}");
         let ana = m.balance(&writer, AccountOwner::Member(m.ana)).await;

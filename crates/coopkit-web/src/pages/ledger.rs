@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect};
 use coopkit_app::joining::JOINING_CAUSE;
 use coopkit_app::ledger::{
     new_transfer_id, Counterparty, CurrencyForm, Holding, LedgerOverview, StatementEntry,
-    TransferForm,
+    TransferForm, PLAY_CAUSE,
 };
 use coopkit_app::records::Currency;
 use coopkit_app::AppError;
@@ -268,6 +268,8 @@ fn line_row(entry: StatementEntry, scale: u8, tr: &crate::Tr) -> LineRow {
         // a member's memo is theirs.
         memo: match entry.line.transfer.cause.split(':').next() {
             Some(JOINING_CAUSE) => tr.t("ledger-joining-memo"),
+            // A play's memo is the track's title.
+            Some(PLAY_CAUSE) => tr.t_str("ledger-play-memo", "title", &entry.line.transfer.memo),
             _ => entry.line.transfer.memo,
         },
         counterparty: match entry.counterparty {

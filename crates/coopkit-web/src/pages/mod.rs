@@ -120,6 +120,8 @@ fn open_pages() -> Router<AppState> {
         .route("/c/{slug}/catalogue/new", get(catalogue::new_form))
         .route("/c/{slug}/catalogue/{id}", get(catalogue::item))
         .route("/c/{slug}/catalogue/{id}/preview", get(catalogue::preview))
+        .route("/c/{slug}/catalogue/{id}/stream", get(catalogue::stream))
+        .route("/c/{slug}/catalogue/{id}/buy", get(catalogue::confirm))
         .route("/c/{slug}/orders", get(catalogue::orders))
         .route("/c/{slug}/orders/{id}/download", get(catalogue::download))
         .route("/c/{slug}/earnings", get(catalogue::earnings))

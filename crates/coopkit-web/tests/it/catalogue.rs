@@ -85,7 +85,39 @@ each_backend! {
             .await
             .assert_status(200);
 
-        rosa.post_form(&format!("{item}/buy"), &[("key", "k1"), ("quantity", "2")])
+        // Asking for two shows the price and her balance before and after,
+        // and pays nothing; its button pays. Seen in the demo: a licence
+        // was bought in one click, with no word of its price.
+        let confirm = rosa.get(&format!("{item}/buy?quantity=2")).await;
+        confirm.assert_status(200);
+        assert!(
+            confirm.body.contains("9,00 Lens credit")
+                && confirm.body.contains("100,00 Lens credit ahora, 91,00 Lens credit después de pagar"),
+            "{}",
+            confirm.body
+        );
+        assert_eq!(rosa.get("/c/lens-commons/orders").await.body.matches("data-order=").count(), 0);
+        // More than she can spend: the page says so and offers no payment.
+        let short = rosa.get(&format!("{item}/buy?quantity=1000")).await;
+        short.assert_status(200);
+        assert!(
+            short.body.contains("Cuesta más de lo que puedes gastar ahora (100,00 Lens credit)")
+                && !short.body.contains(r#"id="buy-confirm""#),
+            "{}",
+            short.body
+        );
+        assert!(confirm.body.contains(r#"id="buy-confirm""#));
+        let too_many = rosa.get(&format!("{item}/buy?quantity=5000")).await;
+        too_many.assert_status(422);
+        assert!(too_many.body.contains("Pida entre 1 y 1000"), "{}", too_many.body);
+        let key = confirm
+            .body
+            .split(r#"name="key" value=""#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_owned();
+        rosa.post_form(&format!("{item}/buy"), &[("key", &key), ("quantity", "2")])
             .await
             .assert_status(303);
         let to_send = kwame.get("/c/lens-commons/orders").await;

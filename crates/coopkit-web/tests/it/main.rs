@@ -18,6 +18,7 @@ mod founding;
 mod home;
 mod isolation;
 mod ledger;
+mod listening;
 mod mail;
 mod market;
 mod moderators;

@@ -220,6 +220,7 @@ pub async fn run(args: PlaysBench) -> anyhow::Result<String> {
                     track: track as i64,
                     creators: catalogue[track as usize].clone(),
                     rate,
+                    title: format!("Track {track}"),
                 }));
             }
         }
@@ -295,6 +296,7 @@ pub async fn run(args: PlaysBench) -> anyhow::Result<String> {
             track: track as i64,
             creators: catalogue[track as usize].clone(),
             rate,
+            title: String::new(),
         };
         for n in 0..plays.min(PAID_PLAYS) {
             priced += play_price(n);

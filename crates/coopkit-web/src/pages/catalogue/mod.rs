@@ -3,9 +3,13 @@
 //! goods, plays). Orders, downloads and earnings are in `orders.rs`; an
 //! admin's settings in `settings.rs`; the fund in `pages/fund.rs`.
 
+mod buying;
+mod listening;
 mod orders;
 mod settings;
 
+pub use buying::{buy, confirm};
+pub use listening::{play, stream};
 pub use orders::{download, earnings, mark_sent, orders};
 pub use settings::{save_badge, save_licence, save_settings};
 use settings::{LicenceFields, SettingsFields};
@@ -16,7 +20,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use coopkit_app::catalogue::{
-    CatalogueQuery, FileDownload, ItemForm, ItemView, Licence, Listing, OrderForm, BADGES,
+    CatalogueQuery, FileDownload, ItemForm, ItemView, Licence, Listing, StreamLink, BADGES,
 };
 use coopkit_app::records::Currency;
 use coopkit_app::AppError;
@@ -26,7 +30,7 @@ use coopkit_market::ItemKind;
 use serde::Deserialize;
 
 use super::{render, render_with, FormErrors, PageResult};
-use crate::forms::{CsrfForm, CsrfUpload};
+use crate::forms::CsrfUpload;
 use crate::viewer::Viewer;
 use crate::AppState;
 
@@ -384,6 +388,16 @@ struct ItemPage<'a> {
     standing: Option<StandingRow>,
     order_key: String,
     errors: FormErrors,
+    /// Where the player streams the track from, after a play.
+    listen: Option<String>,
+}
+
+/// What the item page shows beyond the item: a form's errors, or the
+/// player a play opened.
+#[derive(Default)]
+pub(super) struct Shown {
+    pub(super) errors: FormErrors,
+    pub(super) listen: Option<StreamLink>,
 }
 
 /// A fresh name for what a form asks (an order, a play, a pledge), so the
@@ -412,12 +426,12 @@ fn standing_row(standing: &Standing, money: &Money) -> StandingRow {
     }
 }
 
-async fn item_page(
+pub(super) async fn item_page(
     state: &AppState,
     v: &Viewer,
     slug: String,
     id: ItemId,
-    errors: FormErrors,
+    shown: Shown,
     status: StatusCode,
 ) -> PageResult {
     let view: ItemView = state.app.item(v.person.as_ref(), &slug, id).await?;
@@ -444,7 +458,13 @@ async fn item_page(
             stock: item.item.stock,
             standing: view.standing.as_ref().map(|s| standing_row(s, &money)),
             order_key: form_key(),
-            errors,
+            errors: shown.errors,
+            listen: shown.listen.map(|link| {
+                format!(
+                    "/c/{slug}/catalogue/{id}/stream?expires={}&sig={}",
+                    link.expires, link.sig
+                )
+            }),
             slug,
         },
     )
@@ -454,8 +474,13 @@ pub async fn item(
     State(state): State<AppState>,
     v: Viewer,
     Path((slug, id)): Path<(String, ItemId)>,
+    Query(link): Query<listening::LinkQuery>,
 ) -> PageResult {
-    item_page(&state, &v, slug, id, FormErrors::default(), StatusCode::OK).await
+    let shown = Shown {
+        listen: link.into_link(),
+        ..Shown::default()
+    };
+    item_page(&state, &v, slug, id, shown, StatusCode::OK).await
 }
 
 pub(crate) fn file_response(file: FileDownload, attachment: bool) -> Response {
@@ -483,68 +508,4 @@ pub async fn preview(
         state.app.item_preview(&slug, id).await?,
         false,
     ))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct BuyFields {
-    key: String,
-    #[serde(default)]
-    licence: String,
-    #[serde(default)]
-    quantity: String,
-}
-
-pub async fn buy(
-    State(state): State<AppState>,
-    v: Viewer,
-    Path((slug, id)): Path<(String, ItemId)>,
-    CsrfForm(fields): CsrfForm<BuyFields>,
-) -> PageResult {
-    let person = v.person()?;
-    let quantity = match fields.quantity.trim() {
-        "" => Ok(1),
-        text => text
-            .parse::<u64>()
-            .map_err(|_| AppError::invalid("quantity", "quantity-out-of-range")),
-    };
-    let outcome = match quantity {
-        Ok(quantity) => {
-            let form = OrderForm {
-                key: fields.key,
-                item: id,
-                licence: fields.licence,
-                quantity,
-            };
-            state.app.buy(person, &slug, form).await
-        }
-        Err(error) => Err(error),
-    };
-    match outcome {
-        Ok(_) => Ok(Redirect::to(&format!("/c/{slug}/orders")).into_response()),
-        Err(error) => {
-            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
-            item_page(&state, &v, slug, id, errors, status).await
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PlayFields {
-    key: String,
-}
-
-pub async fn play(
-    State(state): State<AppState>,
-    v: Viewer,
-    Path((slug, id)): Path<(String, ItemId)>,
-    CsrfForm(fields): CsrfForm<PlayFields>,
-) -> PageResult {
-    let person = v.person()?;
-    match state.app.play(person, &slug, id, &fields.key).await {
-        Ok(_) => Ok(Redirect::to(&format!("/c/{slug}/catalogue/{id}")).into_response()),
-        Err(error) => {
-            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
-            item_page(&state, &v, slug, id, errors, status).await
-        }
-    }
 }

@@ -102,6 +102,15 @@ async fn a_licence_is_bought_and_downloaded_a_track_played_until_owned_and_a_pro
     b.wait_for_text("Web and print up to 10,000 copies").await;
     let before = balance_in(&server, rosa, "lens-commons", Some("LCR")).await;
     b.click("button[data-licence='standard']").await;
+    // The next page says what it costs; nothing is paid until she says
+    // so. Rosa reads Spanish.
+    let confirm = b.wait_for_text("Revisar y pagar").await;
+    assert!(confirm.contains("Pagar 12,00 Lens credit"), "{confirm}");
+    assert_eq!(
+        balance_in(&server, rosa, "lens-commons", Some("LCR")).await,
+        before
+    );
+    b.click("#buy-confirm").await;
     b.wait_for_attr("#orders a.download", "href", |_| true)
         .await;
     assert_eq!(
@@ -152,7 +161,29 @@ async fn a_licence_is_bought_and_downloaded_a_track_played_until_owned_and_a_pro
         b.wait_for_attr("#play-form input[name=key]", "value", |k| k != key)
             .await;
     }
-    assert_eq!(b.client.current_url().await.unwrap(), track);
+    assert_eq!(b.client.current_url().await.unwrap().path(), track.path());
+    // The player has the whole track (three seconds), not the preview's
+    // 0.8: Chromium reads its length from the stream's first range.
+    let mut duration = 0.0;
+    for _ in 0..50 {
+        let read = b
+            .client
+            .execute(
+                "return document.getElementById('track-player').duration;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        duration = read.as_f64().unwrap_or(0.0);
+        if duration > 0.0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        (2.9..3.1).contains(&duration),
+        "the player's track lasts {duration} s"
+    );
     assert_eq!(b.attr("#item-standing", "data-plays").await, "9");
     assert_eq!(b.attr("#item-standing", "data-owned").await, "true");
     let page = b.wait_for_text("Yours: it plays free.").await;
