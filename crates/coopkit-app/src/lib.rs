@@ -13,6 +13,7 @@ pub mod demo;
 pub mod directory;
 mod error;
 pub mod forecasts;
+pub mod geocoding;
 pub mod governance;
 pub mod joining;
 pub mod ledger;
@@ -83,6 +84,9 @@ pub struct AppConfig {
     pub operators: Vec<coopkit_domain::Email>,
     /// How many co-ops one account may found (operators: any number).
     pub founded_per_account: u32,
+    /// A Nominatim- or Photon-compatible search for street addresses;
+    /// empty: places are found in the bundled gazetteer only.
+    pub geocoding_url: String,
 }
 
 impl Default for AppConfig {
@@ -97,6 +101,7 @@ impl Default for AppConfig {
             founders: coopkit_domain::coop::Founders::Anyone,
             operators: Vec::new(),
             founded_per_account: 3,
+            geocoding_url: String::new(),
         }
     }
 }
@@ -117,6 +122,8 @@ pub struct App {
     /// The memory image decoding may take at once.
     decode_budget: catalogue::DecodeBudget,
     views: Arc<views::Views>,
+    /// The operator's geocoding service, if one is set.
+    geocoder: Option<geocoding::Geocoder>,
 }
 
 impl App {
@@ -134,6 +141,7 @@ impl App {
         let staging = catalogue::Staging::new(config.files_dir.join("incoming"));
         Self {
             staging,
+            geocoder: geocoding::Geocoder::new(&config.geocoding_url),
             decode_budget: catalogue::DecodeBudget::new(config.decode_memory_mib),
             store,
             clock,

@@ -2,9 +2,11 @@
 //! with its state or country after a comma when namesakes must be told
 //! apart ("Capitol Hill, Washington"), a US ZIP code, or a latitude and
 //! longitude in degrees. Names are found in the gazetteer coopkit ships,
-//! so no network is needed.
+//! so no network is needed; where the operator sets a geocoding service,
+//! a form's street address the gazetteer does not know is asked of it
+//! ([`locate`]).
 
-use coopkit_app::AppError;
+use coopkit_app::{App, AppError};
 use coopkit_domain::parse_minor_units;
 use coopkit_places::{Gazetteer, Place};
 
@@ -85,6 +87,26 @@ pub fn read(text: &str, field: &str) -> Result<Located, AppError> {
         label: place.label,
         others: found.collect(),
     })
+}
+
+/// Reads a place `field` as [`read`] does, and what the gazetteer does
+/// not know (a street address) is asked of the operator's geocoding
+/// service, where one is set.
+pub async fn locate(app: &App, text: &str, field: &str) -> Result<Located, AppError> {
+    match read(text, field) {
+        Err(AppError::Invalid(invalid)) if invalid.0.iter().any(|e| e.code == "place-unknown") => {
+            match app.geocode(text.trim()).await {
+                Some(found) => Ok(Located {
+                    lat_e6: found.lat_e6,
+                    lon_e6: found.lon_e6,
+                    label: found.label,
+                    others: Vec::new(),
+                }),
+                None => Err(AppError::Invalid(invalid)),
+            }
+        }
+        read => read,
+    }
 }
 
 #[cfg(test)]

@@ -25,6 +25,18 @@ pub struct Config {
     pub coops: Coops,
     #[serde(default)]
     pub mail: Mail,
+    #[serde(default)]
+    pub geocoding: Geocoding,
+}
+
+/// A geocoding service for street addresses, beside the bundled
+/// gazetteer of towns and ZIP codes.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Geocoding {
+    /// Nominatim's search (`https://nominatim.example.org/search`) or
+    /// Photon's (`https://photon.example.org/api`); empty: none.
+    pub url: String,
 }
 
 /// Outgoing mail.
@@ -198,6 +210,7 @@ impl Default for Config {
             uploads: Uploads::default(),
             coops: Coops::default(),
             mail: Mail::default(),
+            geocoding: Geocoding::default(),
         }
     }
 }
@@ -292,6 +305,8 @@ impl Config {
             ("smtp_url", "The SMTP server: \"smtp://host:port\" (plain, for a relay on this machine), \"smtps://user:password@host\" (TLS) or \"smtp://user:password@host?tls=required\" (STARTTLS). Empty: mail is off, and pages say so to admins."),
             ("from", "Whom messages are from, as \"Name <address@example.org>\"."),
             ("every_seconds", "Seconds between two looks at the outbox."),
+            ("[geocoding]", ""),
+            ("url", "A geocoding service for street addresses in forms, which the bundled gazetteer of towns and ZIP codes does not know: Nominatim's search (\"https://nominatim.example.org/search\") or Photon's (\"https://photon.example.org/api\"). Only addresses the gazetteer does not know are sent. Empty: none."),
         ];
         let rendered = toml::to_string(&Config::default()).unwrap_or_default();
         let mut out = String::from(

@@ -635,6 +635,7 @@ pub(crate) async fn open_app(config: &Config) -> anyhow::Result<(App, DatabaseLo
             .filter_map(|email| coopkit_domain::Email::parse(email).ok())
             .collect(),
         founded_per_account: config.coops.founded_per_account,
+        geocoding_url: config.geocoding.url.clone(),
     };
     Ok((App::new(store, Arc::new(SystemClock), app_config), location))
 }

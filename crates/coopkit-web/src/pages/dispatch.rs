@@ -147,7 +147,7 @@ pub async fn post_help(
             category: form.category.clone(),
             window: window_of(&v.tr.zones, &form.from, &form.to)?,
             place: {
-                let place = places::read(&form.place, "place")?;
+                let place = places::locate(&state.app, &form.place, "place").await?;
                 Point {
                     lat_e6: place.lat_e6,
                     lon_e6: place.lon_e6,

@@ -466,7 +466,7 @@ async fn profile_form(
         languages: languages::sent(fields).join(", "),
         services,
         slots: slots_of(&rows_sent(fields))?,
-        area: area_of(fields.get("place"), fields.get("radius_km"))?,
+        area: area_of(&state.app, fields.get("place"), fields.get("radius_km")).await?,
         days_off: fields
             .get("days_off")
             .lines()
@@ -477,11 +477,15 @@ async fn profile_form(
 }
 
 /// A service area from its two fields; both empty: none.
-fn area_of(place: &str, radius_km: &str) -> Result<Option<ServiceArea>, AppError> {
+async fn area_of(
+    app: &coopkit_app::App,
+    place: &str,
+    radius_km: &str,
+) -> Result<Option<ServiceArea>, AppError> {
     if [place, radius_km].iter().all(|f| f.trim().is_empty()) {
         return Ok(None);
     }
-    let place = places::read(place, "place")?;
+    let place = places::locate(app, place, "place").await?;
     let radius_m = parse_minor_units(radius_km, 3)
         .ok()
         .and_then(|v| u32::try_from(v).ok())

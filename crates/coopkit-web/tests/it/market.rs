@@ -26,6 +26,28 @@ fn at(friday: Timestamp, hour: i64) -> String {
     Zone::utc().wall_clock_field(friday.plus_millis(hour * HOUR))
 }
 
+/// `client` asks the sitters co-op for babysitting at `place`, from and
+/// to two wall-clock times.
+pub(crate) async fn ask_for_help(
+    client: &Client,
+    place: &str,
+    (from, to): (&str, &str),
+) -> coopkit_testkit::Reply {
+    client
+        .post_form(
+            "/c/sitters/market/help",
+            &[
+                ("category", "babysitting"),
+                ("from", from),
+                ("to", to),
+                ("place", place),
+                ("language", ""),
+                ("notes", "one toddler"),
+            ],
+        )
+        .await
+}
+
 /// The sitters co-op of `crate::ledger::sitters`, its admin and two
 /// members logged in on the pages, and the members' API clients and ids.
 struct Sitters {
@@ -391,24 +413,7 @@ each_backend! {
             .contains("Remove from my favourites"));
         let friday = next_friday();
         let (from, to) = (at(friday, 19), at(friday, 21));
-        let help = |place: &'static str| {
-            let (from, to) = (from.clone(), to.clone());
-            let ana = &ana;
-            async move {
-                ana.post_form(
-                    "/c/sitters/market/help",
-                    &[
-                        ("category", "babysitting"),
-                        ("from", from.as_str()),
-                        ("to", to.as_str()),
-                        ("place", place),
-                        ("language", ""),
-                        ("notes", "one toddler"),
-                    ],
-                )
-                .await
-            }
-        };
+        let help = |place: &'static str| ask_for_help(&ana, place, (&from, &to));
         help("").await.assert_status(422);
         // Found offline, in the gazetteer coopkit ships: the neighbourhood
         // of Washington, D.C., not the ones in Canada.

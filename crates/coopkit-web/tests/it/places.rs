@@ -218,3 +218,108 @@ async fn the_us_lists_are_placed_by_zip_town_or_county_and_say_so() {
         "{page}"
     );
 }
+
+/// A geocoding service on loopback that answers as Nominatim (`/search`)
+/// and as Photon (`/photon/api`) do: it knows one address, and keeps
+/// what it was asked.
+async fn geocoding_service() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use axum::extract::{Query, State};
+    use axum::routing::get;
+    use axum::Json;
+    use std::collections::HashMap;
+    type Asked = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+    let known = |q: &str| q.contains("1600 Pennsylvania");
+    let nominatim = move |State(asked): State<Asked>, Query(q): Query<HashMap<String, String>>| async move {
+        let text = q.get("q").cloned().unwrap_or_default();
+        asked.lock().unwrap().push(text.clone());
+        assert_eq!(q.get("format").map(String::as_str), Some("jsonv2"));
+        Json(if known(&text) {
+            serde_json::json!([{"lat": "38.8976633", "lon": "-77.0365739", "display_name": "White House, 1600 Pennsylvania Avenue NW, Washington, District of Columbia, 20500, United States"}])
+        } else {
+            serde_json::json!([])
+        })
+    };
+    let photon = move |Query(q): Query<HashMap<String, String>>| async move {
+        let text = q.get("q").cloned().unwrap_or_default();
+        Json(
+            serde_json::json!({"type": "FeatureCollection", "features": if known(&text) {
+                serde_json::json!([{"type": "Feature", "geometry": {"type": "Point", "coordinates": [-77.0365739, 38.8976633]},
+                    "properties": {"housenumber": "1600", "street": "Pennsylvania Avenue NW", "city": "Washington", "country": "United States"}}])
+            } else {
+                serde_json::json!([])
+            }}),
+        )
+    };
+    let asked = Asked::default();
+    let app = axum::Router::new()
+        .route("/search", get(nominatim))
+        .route("/photon/api", get(photon))
+        .with_state(asked.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, asked)
+}
+
+each_backend! {
+    /// Where the operator sets `geocoding.url`, a street address the
+    /// gazetteer does not know is asked of the service; names the
+    /// gazetteer knows never leave the server.
+    async fn a_street_address_is_found_by_the_operators_geocoding_service(backend: Backend) {
+        let (service, asked) = geocoding_service().await;
+        let config = coopkit_app::AppConfig {
+            geocoding_url: format!("{service}/search"),
+            ..coopkit_app::AppConfig::default()
+        };
+        let server = TestServer::spawn_with(backend, config).await;
+        let (_, _, _) = crate::ledger::sitters(&server).await;
+        let admin = crate::settlement::page_client(&server, "Ada Admin").await;
+        admin
+            .post_form("/c/sitters/market/categories", &[("key", "babysitting"), ("name", "Babysitting")])
+            .await
+            .assert_status(303);
+        let ana = crate::settlement::page_client(&server, "Ana Parent").await;
+        let friday = crate::market::next_friday();
+        let at = |hour: i64| coopkit_domain::Zone::utc().wall_clock_field(friday.plus_millis(hour * 3_600_000));
+        let (from, to) = (at(19), at(21));
+        let help = |place: &'static str| crate::market::ask_for_help(&ana, place, (&from, &to));
+        help("1600 Pennsylvania Avenue NW, Washington").await.assert_status(303);
+        let mine = ana.get("/c/sitters/market/help").await.body;
+        assert!(mine.contains("District of Columbia, US"), "{mine}");
+        let unknown = help("99 Nowhere Lane, Atlantis").await;
+        unknown.assert_status(422);
+        assert!(unknown.body.contains("No town or ZIP code of that name is known"), "{}", unknown.body);
+        help("Capitol Hill, Washington").await.assert_status(303);
+        assert_eq!(
+            *asked.lock().unwrap(),
+            ["1600 Pennsylvania Avenue NW, Washington", "99 Nowhere Lane, Atlantis"],
+            "only what the gazetteer does not know is sent"
+        );
+    }
+}
+
+#[tokio::test]
+async fn photon_answers_are_read_too_and_no_service_finds_nothing() {
+    let (service, _) = geocoding_service().await;
+    let config = coopkit_app::AppConfig {
+        geocoding_url: format!("{service}/photon/api"),
+        ..coopkit_app::AppConfig::default()
+    };
+    let server = TestServer::spawn_with(backends()[0], config).await;
+    let found = server
+        .app
+        .geocode("1600 Pennsylvania Avenue NW")
+        .await
+        .unwrap();
+    assert_eq!((found.lat_e6, found.lon_e6), (38_897_663, -77_036_573));
+    assert_eq!(
+        found.label,
+        "1600 Pennsylvania Avenue NW, Washington, United States"
+    );
+    assert_eq!(server.app.geocode("99 Nowhere Lane").await, None);
+    let without = TestServer::spawn(backends()[0]).await;
+    assert_eq!(
+        without.app.geocode("1600 Pennsylvania Avenue NW").await,
+        None
+    );
+}
