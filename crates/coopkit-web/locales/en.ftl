@@ -475,6 +475,7 @@ error-place-range = Give a latitude and a longitude in degrees on the globe, suc
 error-place-missing = Say where: a town's name, a ZIP code, or latitude and longitude.
 error-place-unknown = No town or ZIP code of that name is known. Add its state or country after a comma, or give latitude, longitude.
 place-hint = A town's name, with its state or country after a comma when several share it ("Capitol Hill, Washington"), a US ZIP code, or latitude, longitude in degrees.
+place-map-label = Map: click to pick the point
 error-radius-range = Give a distance in km, up to 100.
 help-title = Ask for help
 help-intro = Say what you need, when and where. A coordinator offers your request to providers who fit, and the first who says yes is booked.

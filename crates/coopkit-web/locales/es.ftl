@@ -473,6 +473,7 @@ error-place-range = Da una latitud y una longitud en grados sobre el globo, como
 error-place-missing = Di dónde: el nombre de una localidad, un código postal, o latitud y longitud.
 error-place-unknown = No se conoce ninguna localidad ni código postal con ese nombre. Añade su estado o país tras una coma, o da latitud, longitud.
 place-hint = El nombre de una localidad, con su estado o país tras una coma si varias lo comparten ("Capitol Hill, Washington"), un código postal de EE. UU., o latitud, longitud en grados.
+place-map-label = Mapa: haz clic para elegir el punto
 error-radius-range = Da una distancia en km, hasta 100.
 help-title = Pedir ayuda
 help-intro = Di qué necesitas, cuándo y dónde. Una coordinadora ofrece tu petición a proveedoras adecuadas, y la primera que acepta queda reservada.

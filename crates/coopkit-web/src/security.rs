@@ -14,6 +14,20 @@ const CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; st
                    img-src 'self' data:; media-src 'self'; \
                    form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// Lets a page with a map show its tiles: the usual policy, with the tile
+/// server's origin allowed for images.
+pub fn allow_tiles(response: &mut Response, tiles_origin: &str) {
+    let policy = CSP.replace(
+        "img-src 'self' data:",
+        &format!("img-src 'self' data: {tiles_origin}"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response
+            .headers_mut()
+            .insert(CONTENT_SECURITY_POLICY, value);
+    }
+}
+
 pub async fn headers(request: Request, next: Next) -> Response {
     let https = request
         .extensions()

@@ -22,8 +22,9 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Leaflet and its marker clusters (from npm, see
-/// `scripts/vendor-assets`) and coopkit's map script.
-const MAP_ASSETS: [(&str, &str, &str); 6] = [
+/// `scripts/vendor-assets`) and coopkit's map scripts: the directory's,
+/// and a place field's point picker.
+const MAP_ASSETS: [(&str, &str, &str); 7] = [
     (
         "leaflet.js",
         "text/javascript",
@@ -53,6 +54,11 @@ const MAP_ASSETS: [(&str, &str, &str); 6] = [
         "directory-map.js",
         "text/javascript",
         include_str!("../../static/directory-map.js"),
+    ),
+    (
+        "place-map.js",
+        "text/javascript",
+        include_str!("../../static/place-map.js"),
     ),
 ];
 

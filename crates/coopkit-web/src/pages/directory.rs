@@ -6,8 +6,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::header::CONTENT_SECURITY_POLICY;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use coopkit_app::directory::{Facet, Organisation, Query, HOSTED_SOURCE};
 use coopkit_app::AppError;
@@ -583,16 +582,7 @@ pub async fn map(State(state): State<AppState>, v: Viewer, RawQuery(raw): RawQue
         attribution: state.directory.tiles_attribution.clone(),
     };
     let mut response = render(&page)?;
-    let policy = format!(
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: {}; \
-         connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        state.directory.tiles_origin()
-    );
-    if let Ok(value) = HeaderValue::from_str(&policy) {
-        response
-            .headers_mut()
-            .insert(CONTENT_SECURITY_POLICY, value);
-    }
+    crate::security::allow_tiles(&mut response, &state.directory.tiles_origin());
     Ok(response)
 }
 

@@ -53,6 +53,8 @@ struct HelpPage<'a> {
     /// The person's own requests still open.
     mine: Vec<MyRequestRow>,
     languages: Vec<LanguageChoice>,
+    /// The tiles of the map the place is picked on.
+    map: &'a crate::DirectorySettings,
 }
 
 /// One of the person's open requests, as the help page lists it.
@@ -114,6 +116,13 @@ pub struct HelpFields {
     notes: String,
 }
 
+/// A page with a place map, whose tiles the page's policy allows.
+pub(super) fn with_map(page: PageResult, state: &AppState) -> PageResult {
+    let mut response = page?;
+    crate::security::allow_tiles(&mut response, &state.directory.tiles_origin());
+    Ok(response)
+}
+
 pub async fn help_form(
     State(state): State<AppState>,
     v: Viewer,
@@ -131,8 +140,9 @@ pub async fn help_form(
         slug,
         errors: FormErrors::default(),
         form: HelpFields::default(),
+        map: &state.directory,
     };
-    render_with(StatusCode::OK, &page)
+    with_map(render_with(StatusCode::OK, &page), &state)
 }
 
 pub async fn post_help(
@@ -173,8 +183,9 @@ pub async fn post_help(
                 errors,
                 form,
                 notice: None,
+                map: &state.directory,
             };
-            render_with(status, &page)
+            with_map(render_with(status, &page), &state)
         }
     }
 }

@@ -270,6 +270,8 @@ struct ProfilePage<'a> {
     days_off: String,
     errors: FormErrors,
     notice: Option<String>,
+    /// The tiles of the map the area's place is picked on.
+    map: &'a crate::DirectorySettings,
 }
 
 /// A category's line of the profile form, as shown or as typed.
@@ -367,8 +369,9 @@ pub async fn profile(
             .unwrap_or_default(),
         errors: FormErrors::default(),
         notice: (query.done == "saved").then(|| v.tr.t("market-profile-saved")),
+        map: &state.directory,
     };
-    render_with(StatusCode::OK, &page)
+    super::dispatch::with_map(render_with(StatusCode::OK, &page), &state)
 }
 
 pub async fn save_profile(
@@ -418,8 +421,9 @@ pub async fn save_profile(
         days_off: field("days_off"),
         errors,
         notice: None,
+        map: &state.directory,
     };
-    render_with(status, &page)
+    super::dispatch::with_map(render_with(status, &page), &state)
 }
 
 /// The profile form as the use case takes it: a service for each

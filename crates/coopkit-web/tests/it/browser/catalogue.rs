@@ -17,6 +17,15 @@ impl Browser {
         }
     }
 
+    /// A property of the first element `css` finds, such as a field's
+    /// `value` as it is now; empty when there is none.
+    pub(super) async fn prop(&self, css: &str, name: &str) -> String {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(element) => element.prop(name).await.ok().flatten().unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
     /// Waits until the attribute is there and `ok` says it is right.
     pub(super) async fn wait_for_attr(
         &self,

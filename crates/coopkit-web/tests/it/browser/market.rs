@@ -71,6 +71,22 @@ async fn in_the_demo_a_family_books_a_sitter_who_accepts_and_both_settle_it() {
     b.click("form.lang button").await;
     b.wait_for_text("Dispatch board").await;
 
+    // A place is picked on the map as well as typed: a click writes the
+    // point into the field as degrees.
+    b.goto(&format!("{market}/help")).await;
+    b.wait_for_text("Ask for help").await;
+    assert_eq!(b.prop("#place", "value").await, "");
+    b.click("#place-map").await;
+    let picked = b.prop("#place", "value").await;
+    let degrees: Vec<f64> = picked.split(", ").filter_map(|d| d.parse().ok()).collect();
+    assert!(
+        degrees.len() == 2
+            && picked
+                .split(", ")
+                .all(|d| d.split('.').nth(1).map(str::len) == Some(5)),
+        "the point as degrees: {picked:?}"
+    );
+
     // Ben adds Sunday mornings in the first blank row of his availability,
     // picking the day and the hours rather than typing codes.
     b.goto(&format!("{market}/profile")).await;
