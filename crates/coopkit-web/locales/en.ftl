@@ -362,11 +362,17 @@ market-sort-name = Name
 market-sort-booked = Booked before
 market-sort-rating = Would book again
 market-search = Search
-market-results = { $count } providers
+market-results = { $count ->
+    [one] One provider
+   *[other] { $count } providers
+}
 market-no-results = Nobody matches yet. Try fewer words or another time.
 market-summary = { $again } of { $reviews } would book again
-market-booked-before = you booked them { $count } times
-market-price = { $amount } { $currency } per { $minutes } minutes
+market-booked-before = { $count ->
+    [one] you booked them once
+   *[other] you booked them { $count } times
+}
+market-price = { $currency }: { $amount } per { $minutes } minutes
 market-categories = Service categories
 market-category-key = Short name
 market-category-key-hint = Lowercase letters and hyphens, such as home-care.

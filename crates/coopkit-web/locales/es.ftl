@@ -360,11 +360,17 @@ market-sort-name = Nombre
 market-sort-booked = Reservadas antes
 market-sort-rating = Volverían a reservar
 market-search = Buscar
-market-results = { $count } proveedoras
+market-results = { $count ->
+    [one] Una proveedora
+   *[other] { $count } proveedoras
+}
 market-no-results = Nadie coincide todavía. Prueba con menos palabras u otra hora.
 market-summary = { $again } de { $reviews } volverían a reservar
-market-booked-before = la reservaste { $count } veces
-market-price = { $amount } { $currency } cada { $minutes } minutos
+market-booked-before = { $count ->
+    [one] la reservaste una vez
+   *[other] la reservaste { $count } veces
+}
+market-price = { $currency }: { $amount } cada { $minutes } minutos
 market-categories = Categorías de servicios
 market-category-key = Nombre corto
 market-category-key-hint = Minúsculas y guiones, como cuidado-mayores.

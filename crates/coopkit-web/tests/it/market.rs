@@ -189,11 +189,11 @@ each_backend! {
             .get("/c/sitters/market?category=babysitting&language=es")
             .await;
         assert!(
-            found.body.contains("Ben Parent") && found.body.contains("1 Hour per 60 minutes"),
+            found.body.contains("Ben Parent") && found.body.contains("Hour: 1 per 60 minutes"),
             "{}",
             found.body
         );
-        assert!(found.body.contains("1 providers"), "{}", found.body);
+        assert!(found.body.contains("One provider"), "{}", found.body);
         assert!(ana
             .get("/c/sitters/market?q=chess")
             .await

@@ -31,7 +31,7 @@ async fn in_the_demo_a_family_books_a_sitter_who_accepts_and_both_settle_it() {
     b.wait_for_text("Services").await;
     b.fill("q", "coordinator").await;
     b.click("form[role=search] button").await;
-    b.wait_for_text("1 providers").await;
+    b.wait_for_text("One provider").await;
     b.click(".card h3 a").await;
     b.wait_for_text("Ben Okafor").await;
     let ben_page = b.client.current_url().await.unwrap();
