@@ -15,6 +15,7 @@ use coopkit_market::booking::{self, Action};
 use coopkit_market::OrderState;
 use coopkit_store::{Coop, Person};
 
+use crate::governance::schedule;
 use crate::ledger::Holding;
 use crate::{App, Result};
 
@@ -175,11 +176,7 @@ impl App {
             ));
         }
         for p in self.proposals(actor, coop.slug.as_str()).await? {
-            let schedule = proposal::Schedule {
-                opens_at_ms: p.proposal.opens_at.as_millis(),
-                closes_at_ms: p.proposal.closes_at.as_millis(),
-            };
-            if !proposal::may_vote(p.state, schedule, now.as_millis())
+            if !proposal::may_vote(p.state, schedule(&p), now.as_millis())
                 || self.store.roll_entry(p.id, actor.id).await?.is_none()
                 || self.has_voted(actor, p.id).await?
             {

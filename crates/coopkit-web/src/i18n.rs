@@ -314,6 +314,12 @@ impl Tr {
         }
     }
 
+    /// A percentage as this language writes it ("62.5", "0,5", "50%"),
+    /// in basis points: 0.5% is 50.
+    pub fn parse_basis_points(&self, text: &str) -> Result<u64, &'static str> {
+        self.parse_amount(text.trim().trim_end_matches('%').trim_end(), 2_u32)
+    }
+
     /// The message for a validation or conflict code from the domain.
     pub fn error(&self, code: &str) -> String {
         self.t(&format!("error-{code}"))

@@ -586,7 +586,7 @@ impl App {
     }
 }
 
-fn schedule(proposal: &Proposal) -> Schedule {
+pub(crate) fn schedule(proposal: &Proposal) -> Schedule {
     Schedule {
         opens_at_ms: proposal.proposal.opens_at.as_millis(),
         closes_at_ms: proposal.proposal.closes_at.as_millis(),

@@ -581,9 +581,7 @@ pub async fn map(State(state): State<AppState>, v: Viewer, RawQuery(raw): RawQue
         tiles: state.directory.tiles.clone(),
         attribution: state.directory.tiles_attribution.clone(),
     };
-    let mut response = render(&page)?;
-    crate::security::allow_tiles(&mut response, &state.directory.tiles_origin());
-    Ok(response)
+    super::with_map(render(&page), &state)
 }
 
 struct ReviewRow {

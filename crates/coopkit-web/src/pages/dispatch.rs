@@ -116,13 +116,6 @@ pub struct HelpFields {
     notes: String,
 }
 
-/// A page with a place map, whose tiles the page's policy allows.
-pub(super) fn with_map(page: PageResult, state: &AppState) -> PageResult {
-    let mut response = page?;
-    crate::security::allow_tiles(&mut response, &state.directory.tiles_origin());
-    Ok(response)
-}
-
 pub async fn help_form(
     State(state): State<AppState>,
     v: Viewer,
@@ -142,7 +135,7 @@ pub async fn help_form(
         form: HelpFields::default(),
         map: &state.directory,
     };
-    with_map(render_with(StatusCode::OK, &page), &state)
+    super::with_map(render_with(StatusCode::OK, &page), &state)
 }
 
 pub async fn post_help(
@@ -185,7 +178,7 @@ pub async fn post_help(
                 notice: None,
                 map: &state.directory,
             };
-            with_map(render_with(status, &page), &state)
+            super::with_map(render_with(status, &page), &state)
         }
     }
 }

@@ -118,11 +118,10 @@ fn payee_options(payees: &[MemberListing], chosen: &str, tr: &crate::Tr) -> Vec<
 /// A rate typed as a percentage to two places ("0.5"; "0,5" in Spanish),
 /// as the basis points the ledger keeps: 0.5% is 50. Empty is none.
 pub(super) fn basis_points(tr: &crate::Tr, field: &str, text: &str) -> Result<u16, AppError> {
-    let text = text.trim().trim_end_matches('%').trim_end();
-    if text.is_empty() {
+    if text.trim().is_empty() {
         return Ok(0);
     }
-    tr.parse_amount(text, 2_u32)
+    tr.parse_basis_points(text)
         .ok()
         .and_then(|bp| u16::try_from(bp).ok())
         .ok_or_else(|| AppError::invalid(field, "demurrage-range"))

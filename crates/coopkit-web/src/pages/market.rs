@@ -371,7 +371,7 @@ pub async fn profile(
         notice: (query.done == "saved").then(|| v.tr.t("market-profile-saved")),
         map: &state.directory,
     };
-    super::dispatch::with_map(render_with(StatusCode::OK, &page), &state)
+    super::with_map(render_with(StatusCode::OK, &page), &state)
 }
 
 pub async fn save_profile(
@@ -423,7 +423,7 @@ pub async fn save_profile(
         notice: None,
         map: &state.directory,
     };
-    super::dispatch::with_map(render_with(status, &page), &state)
+    super::with_map(render_with(status, &page), &state)
 }
 
 /// The profile form as the use case takes it: a service for each

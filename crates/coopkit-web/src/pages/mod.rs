@@ -331,6 +331,13 @@ pub fn upload_routes(state: AppState) -> Router<AppState> {
         .layer(axum::middleware::from_fn_with_state(state, viewer::resolve))
 }
 
+/// A page with a map, whose tiles the page's policy allows.
+fn with_map(page: PageResult, state: &AppState) -> PageResult {
+    let mut response = page?;
+    crate::security::allow_tiles(&mut response, &state.directory.tiles_origin());
+    Ok(response)
+}
+
 /// A file to save, such as published ballots or a statement.
 fn download(file: coopkit_app::governance::Download) -> Response {
     (

@@ -24,7 +24,7 @@ pub struct SettingsFields {
 
 /// A percentage as typed ("50" or "62.5") in basis points.
 fn basis_points(field: &'static str, text: &str, tr: &crate::Tr) -> Result<u32, AppError> {
-    tr.parse_amount(text.trim().trim_end_matches('%'), 2_u32)
+    tr.parse_basis_points(text)
         .ok()
         .and_then(|n| u32::try_from(n).ok())
         .ok_or_else(|| AppError::invalid(field, "rate-above-whole"))
