@@ -1,6 +1,6 @@
 //! Journals and checkpoints, as anyone holding a co-op's export reads them.
 
-use coopkit_ledger::{checkpoint, journal, Ledger};
+use coopkit_ledger::{checkpoint, journal, MemoryLedger};
 
 pub fn journal(input: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(input) else {
@@ -13,7 +13,7 @@ pub fn journal(input: &[u8]) -> bool {
         assert!(verified.is_err(), "a journal that does not read verified");
         return false;
     };
-    let mut ledger = Ledger::new();
+    let mut ledger = MemoryLedger::new();
     for (_, batch) in batches {
         ledger.apply(batch.events, batch.timestamp);
         for (currency, totals) in ledger.totals() {

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::account::{Account, AccountId, Limit};
+use crate::history::MemoryLedger;
+use crate::index::{BatchIndex, Recall};
 use crate::ledger::Ledger;
 use crate::transfer::{Refusal, Transfer, TransferId};
 
@@ -136,7 +138,7 @@ pub fn to_json_lines(batches: &[BatchRecord]) -> String {
 
 /// Reads and replays a JSON Lines journal, checking it whole. Blank lines
 /// are skipped; line numbers in errors count from 1.
-pub fn verify_json_lines(text: &str) -> Result<Ledger, Broken> {
+pub fn verify_json_lines(text: &str) -> Result<MemoryLedger, Broken> {
     let batches = read_json_lines(text)?;
     replay(batches.iter().map(|(line, batch)| (*line, batch)))
 }
@@ -190,65 +192,77 @@ pub enum Broken {
     },
 }
 
-/// Replays batch records in order into a fresh ledger, checking that
-/// each chains onto the one before, that its hash matches its contents,
-/// that every event passes the ledger's rules again, and that every
-/// currency balances after each batch. Returns the rebuilt ledger, or
-/// where it breaks. Lines are numbered from `first_line`.
+/// Replays batch records in order into a fresh ledger, checking each as
+/// [`replay_batch`] does. Returns the rebuilt ledger, or where it breaks.
 pub fn replay<'a>(
     batches: impl IntoIterator<Item = (usize, &'a BatchRecord)>,
-) -> Result<Ledger, Broken> {
-    let mut ledger = Ledger::new();
+) -> Result<MemoryLedger, Broken> {
+    let mut ledger = MemoryLedger::new();
     for (line, batch) in batches {
-        if batch.seq != ledger.next_seq() {
-            return Err(Broken::OutOfOrder {
-                line,
-                seq: batch.seq,
-                expected_seq: ledger.next_seq(),
-            });
-        }
-        if batch.prev_hash != ledger.head() {
-            return Err(Broken::ChainBroken {
-                line,
-                seq: batch.seq,
-            });
-        }
-        if !batch.hash_holds() {
-            return Err(Broken::HashMismatch {
-                line,
-                seq: batch.seq,
-            });
-        }
-        let outcome = ledger.apply(batch.events.clone(), batch.timestamp);
-        if let Some((event, refusal)) = outcome
-            .results
-            .iter()
-            .enumerate()
-            .find_map(|(i, r)| r.err().map(|refusal| (i, refusal)))
-        {
-            return Err(Broken::EventRefused {
-                line,
-                seq: batch.seq,
-                event,
-                refusal,
-            });
-        }
-        if outcome.record.as_ref().map(|r| r.hash) != Some(batch.hash) {
-            // Every event applied, so the ledger sealed the same body: a
-            // different hash means replayed events (idempotent repeats)
-            // were journaled, which a writer never does.
-            return Err(Broken::HashMismatch {
-                line,
-                seq: batch.seq,
-            });
-        }
-        if let Some((currency, _)) = ledger.totals().iter().find(|(_, t)| !t.is_balanced()) {
-            return Err(Broken::Unbalanced {
-                line,
-                seq: batch.seq,
-                currency: currency.to_string(),
-            });
-        }
+        ledger.replay_batch(line, batch)?;
     }
     Ok(ledger)
+}
+
+/// Applies a stored batch onto `ledger`, checking that it chains onto the
+/// batch before, that its hash matches its contents, that every event
+/// passes the ledger's rules again (`past` answering for earlier
+/// batches), and that every currency balances after it. Returns what the
+/// batch adds to the index, or where it breaks; `line` numbers it.
+pub fn replay_batch(
+    ledger: &mut Ledger,
+    line: usize,
+    batch: &BatchRecord,
+    past: &impl Recall,
+) -> Result<BatchIndex, Broken> {
+    if batch.seq != ledger.next_seq() {
+        return Err(Broken::OutOfOrder {
+            line,
+            seq: batch.seq,
+            expected_seq: ledger.next_seq(),
+        });
+    }
+    if batch.prev_hash != ledger.head() {
+        return Err(Broken::ChainBroken {
+            line,
+            seq: batch.seq,
+        });
+    }
+    if !batch.hash_holds() {
+        return Err(Broken::HashMismatch {
+            line,
+            seq: batch.seq,
+        });
+    }
+    let outcome = ledger.apply(batch.events.clone(), batch.timestamp, past);
+    if let Some((event, refusal)) = outcome
+        .results
+        .iter()
+        .enumerate()
+        .find_map(|(i, r)| r.err().map(|refusal| (i, refusal)))
+    {
+        return Err(Broken::EventRefused {
+            line,
+            seq: batch.seq,
+            event,
+            refusal,
+        });
+    }
+    if outcome.record.as_ref().map(|r| r.hash) != Some(batch.hash) {
+        // Every event applied, so the ledger sealed the same body: a
+        // different hash means replayed events (idempotent repeats) were
+        // journaled, which a writer never does.
+        return Err(Broken::HashMismatch {
+            line,
+            seq: batch.seq,
+        });
+    }
+    if let Some((currency, _)) = ledger.totals().iter().find(|(_, t)| !t.is_balanced()) {
+        return Err(Broken::Unbalanced {
+            line,
+            seq: batch.seq,
+            currency: currency.to_string(),
+        });
+    }
+    Ok(outcome.index)
 }

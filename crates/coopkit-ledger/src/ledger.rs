@@ -1,4 +1,14 @@
 //! The ledger's state and the rules every event must pass.
+//!
+//! A [`Ledger`] holds only what judging the next event needs: accounts with
+//! their balances and limits, open holds, each currency's totals and the
+//! chain's head. Its memory grows with accounts and open holds, never with
+//! history. What earlier batches did (whether an id was used, how a closed
+//! hold ended) it asks of a [`Recall`]: the ledger writer answers from the
+//! database's index of the journal, a [`MemoryLedger`](crate::history::MemoryLedger)
+//! from a history it keeps in memory. Each batch's outcome carries what it
+//! adds to that index ([`BatchIndex`]), derived from the events alone, so
+//! the index can always be rebuilt by replaying the journal.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -6,6 +16,8 @@ use coopkit_domain::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, AccountId, Balances, CurrencyCode, Limit};
+pub use crate::index::HoldStatus;
+use crate::index::{BatchIndex, Line, Recall, StatementHead};
 use crate::journal::{BatchRecord, Event, Hash};
 use crate::transfer::{
     Refusal, Transfer, TransferId, TransferKind, AMOUNT_MAX, HOLD_TIMEOUT_MAX_MS, TEXT_MAX_BYTES,
@@ -24,13 +36,16 @@ pub enum Applied {
     Replayed,
 }
 
-/// A transfer as the ledger recorded it: what was asked, when, and what it
-/// resolved to (a post names its hold's accounts).
+/// A transfer as the ledger recorded it: what was asked, where it sits in
+/// the journal, when, and what it resolved to (a post names its hold's
+/// accounts).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransferRecord {
     pub transfer: Transfer,
     /// The sequence number of the batch that holds it.
     pub seq: u64,
+    /// Its place among that batch's events, from 0.
+    pub index: u32,
     pub timestamp: Timestamp,
     pub debit: AccountId,
     pub credit: AccountId,
@@ -57,37 +72,13 @@ impl TransferRecord {
     }
 }
 
-/// Where a hold stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HoldStatus {
-    Open,
-    Posted,
-    Voided,
-    Expired,
-}
-
-impl HoldStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HoldStatus::Open => "open",
-            HoldStatus::Posted => "posted",
-            HoldStatus::Voided => "voided",
-            HoldStatus::Expired => "expired",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Hold {
-    Open {
-        debit: AccountId,
-        credit: AccountId,
-        amount: u64,
-        expires_at: Option<Timestamp>,
-    },
-    Posted,
-    Voided,
-    Expired,
+/// A hold that is still open: what it holds, between whom, until when.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenHold {
+    pub debit: AccountId,
+    pub credit: AccountId,
+    pub amount: u64,
+    pub expires_at: Option<Timestamp>,
 }
 
 /// A currency's totals across all its accounts. Double entry means the
@@ -110,39 +101,63 @@ impl Totals {
 enum Undo {
     Balances(AccountId, Balances),
     Account(AccountId, Option<Account>),
-    Transfer(TransferId),
-    /// A transfer id was pushed onto this account's history.
-    History(AccountId),
-    Hold(TransferId, Option<Hold>),
+    Lines(AccountId, StatementHead),
+    /// A line was pushed onto the batch's index.
+    Line,
+    /// A transfer was made in this batch.
+    Fresh(TransferId),
+    Hold(TransferId, Option<OpenHold>),
+    /// A hold was ended in this batch.
+    Ended(TransferId),
     Totals(CurrencyCode, Totals),
 }
 
-#[derive(Clone, Debug)]
-struct Entry {
-    account: Account,
-    balances: Balances,
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub(crate) account: Account,
+    pub(crate) balances: Balances,
+    pub(crate) lines: StatementHead,
 }
 
-/// The ledger of one co-op, in memory.
-#[derive(Clone, Debug, Default)]
+/// The ledger of one co-op, as far as judging new events needs it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ledger {
-    accounts: HashMap<AccountId, Entry>,
-    transfers: HashMap<TransferId, TransferRecord>,
-    /// Each account's transfers in the order they were applied: statements
-    /// page through it, newest first.
-    history: HashMap<AccountId, Vec<TransferId>>,
-    holds: HashMap<TransferId, Hold>,
-    totals: BTreeMap<CurrencyCode, Totals>,
-    head: Hash,
-    next_seq: u64,
+    pub(crate) accounts: HashMap<AccountId, Entry>,
+    /// Holds still open; closed ones are the journal's business.
+    pub(crate) holds: HashMap<TransferId, OpenHold>,
+    pub(crate) totals: BTreeMap<CurrencyCode, Totals>,
+    pub(crate) head: Hash,
+    pub(crate) next_seq: u64,
 }
 
-/// The outcome of a batch: one result per event, in order, and the record
-/// to persist when anything changed.
+/// The outcome of a batch: one result per event, in order, the record to
+/// persist when anything changed, and what it adds to the index.
 #[derive(Debug)]
 pub struct BatchOutcome {
     pub results: Vec<Result<Applied, Refusal>>,
     pub record: Option<BatchRecord>,
+    pub index: BatchIndex,
+}
+
+/// The batch being applied: what it has made and ended so far, since an
+/// event may refer to one before it in the same batch, which no lookup
+/// made before the batch can know.
+struct Batch<'p, P> {
+    past: &'p P,
+    /// Transfers made in this batch, by place in `index.transfers`.
+    fresh: HashMap<TransferId, usize>,
+    ended: HashMap<TransferId, HoldStatus>,
+    index: BatchIndex,
+}
+
+impl<P: Recall> Batch<'_, P> {
+    /// The transfer an id names, made in this batch or before it.
+    fn transfer(&self, id: TransferId) -> Option<&Transfer> {
+        match self.fresh.get(&id) {
+            Some(&at) => self.index.transfers.get(at).map(|r| &r.transfer),
+            None => self.past.recall(id).map(|past| &past.record.transfer),
+        }
+    }
 }
 
 impl Ledger {
@@ -168,71 +183,21 @@ impl Ledger {
         self.accounts.values().map(|e| (&e.account, e.balances))
     }
 
-    pub fn transfer(&self, id: TransferId) -> Option<&TransferRecord> {
-        self.transfers.get(&id)
+    /// Where an account's statement ends.
+    pub fn statement_head(&self, id: AccountId) -> StatementHead {
+        self.accounts
+            .get(&id)
+            .map_or_else(StatementHead::default, |e| e.lines)
     }
 
-    /// Every transfer, in no order.
-    pub fn transfers(&self) -> impl Iterator<Item = &TransferRecord> {
-        self.transfers.values()
+    /// A hold that is still open.
+    pub fn open_hold(&self, id: TransferId) -> Option<&OpenHold> {
+        self.holds.get(&id)
     }
 
-    /// Where the hold made by transfer `id` stands; `None` when `id` is
-    /// not a hold.
-    pub fn hold_status(&self, id: TransferId) -> Option<HoldStatus> {
-        self.holds.get(&id).map(|hold| match hold {
-            Hold::Open { .. } => HoldStatus::Open,
-            Hold::Posted => HoldStatus::Posted,
-            Hold::Voided => HoldStatus::Voided,
-            Hold::Expired => HoldStatus::Expired,
-        })
-    }
-
-    /// A page of an account's statement, newest first: up to `limit`
-    /// transfers before position `before` in its history (from the newest
-    /// when `None`), and the position to continue from, if there is more.
-    pub fn statement(
-        &self,
-        account: AccountId,
-        before: Option<u64>,
-        limit: usize,
-    ) -> (Vec<&TransferRecord>, Option<u64>) {
-        let Some(history) = self.history.get(&account) else {
-            return (Vec::new(), None);
-        };
-        let end = before.map_or(history.len(), |b| {
-            usize::try_from(b).unwrap_or(usize::MAX).min(history.len())
-        });
-        let start = end.saturating_sub(limit);
-        let page = history[start..end]
-            .iter()
-            .rev()
-            .filter_map(|id| self.transfers.get(id))
-            .collect();
-        (page, (start > 0).then_some(start as u64))
-    }
-
-    /// The account's posted balance just after its first `position`
-    /// transfers: the balance now, less what each later transfer did to
-    /// it. A statement page shows a running balance from this; it costs a
-    /// step per transfer newer than the page.
-    pub fn balance_at(&self, account: AccountId, position: u64) -> i128 {
-        let now = self
-            .accounts
-            .get(&account)
-            .map_or(0, |entry| entry.balances.balance());
-        let Some(history) = self.history.get(&account) else {
-            return now;
-        };
-        let from = usize::try_from(position)
-            .unwrap_or(usize::MAX)
-            .min(history.len());
-        history[from..]
-            .iter()
-            .filter_map(|id| self.transfers.get(id))
-            .fold(now, |balance, record| {
-                balance - record.posted_change(account)
-            })
+    /// Whether any open hold lapses by itself.
+    pub fn has_timed_holds(&self) -> bool {
+        self.holds.values().any(|hold| hold.expires_at.is_some())
     }
 
     /// Every currency's totals.
@@ -245,31 +210,68 @@ impl Ledger {
         let mut expired: Vec<_> = self
             .holds
             .iter()
-            .filter_map(|(id, hold)| match hold {
-                Hold::Open {
-                    expires_at: Some(at),
-                    ..
-                } if *at <= now => Some(*id),
-                _ => None,
-            })
+            .filter(|(_, hold)| hold.expires_at.is_some_and(|at| at <= now))
+            .map(|(id, _)| *id)
             .collect();
         expired.sort();
         expired
     }
 
-    /// Applies a batch of events at `now`, all or nothing per linked chain.
+    /// The ids a batch of events names that an earlier batch may have
+    /// used: every transfer's own id, and the holds that posts, voids and
+    /// expiries name unless they are open (which the ledger knows). What
+    /// a [`Recall`] for the batch must be able to answer.
+    pub fn names(&self, events: &[Event]) -> Vec<TransferId> {
+        let mut ids = Vec::new();
+        for event in events {
+            match event {
+                Event::Transfer(transfer) => {
+                    ids.push(transfer.id);
+                    if let TransferKind::Post { pending, .. } | TransferKind::Void { pending } =
+                        transfer.kind
+                    {
+                        if !self.holds.contains_key(&pending) {
+                            ids.push(pending);
+                        }
+                    }
+                }
+                Event::Expire { pending } if !self.holds.contains_key(pending) => {
+                    ids.push(*pending)
+                }
+                _ => {}
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// Applies a batch of events at `now`, all or nothing per linked chain,
+    /// asking `past` about ids that earlier batches may have used.
     /// Accepted events extend the hash chain as one record.
-    pub fn apply(&mut self, events: Vec<Event>, now: Timestamp) -> BatchOutcome {
+    pub fn apply(
+        &mut self,
+        events: Vec<Event>,
+        now: Timestamp,
+        past: &impl Recall,
+    ) -> BatchOutcome {
         if events.len() > BATCH_MAX {
             return BatchOutcome {
                 results: vec![Err(Refusal::BatchTooLarge); events.len()],
                 record: None,
+                index: BatchIndex::default(),
             };
         }
         let count = events.len();
         let mut results: Vec<Result<Applied, Refusal>> = Vec::with_capacity(count);
         let mut accepted: Vec<Event> = Vec::new();
         let mut undo: Vec<Undo> = Vec::new();
+        let mut batch = Batch {
+            past,
+            fresh: HashMap::new(),
+            ended: HashMap::new(),
+            index: BatchIndex::default(),
+        };
         let mut chain_start = 0;
         let mut chain_accepted = 0;
         let mut chain_failed = false;
@@ -278,10 +280,11 @@ impl Ledger {
             if chain_failed {
                 results.push(Err(Refusal::LinkedEventFailed));
             } else {
-                let result = self.apply_one(&event, now, &mut undo);
+                let at = u32::try_from(accepted.len()).unwrap_or(u32::MAX);
+                let result = self.apply_one(&event, now, at, &mut batch, &mut undo);
                 if result.is_err() && (linked || index > chain_start) {
                     // Take back the chain so far; its other members fail with it.
-                    self.roll_back(&mut undo);
+                    self.roll_back(&mut undo, &mut batch);
                     accepted.truncate(chain_accepted);
                     for earlier in &mut results[chain_start..] {
                         *earlier = Err(Refusal::LinkedEventFailed);
@@ -303,7 +306,7 @@ impl Ledger {
         if chain_start < count {
             // The batch ended inside a chain: nothing of it stands.
             if !chain_failed {
-                self.roll_back(&mut undo);
+                self.roll_back(&mut undo, &mut batch);
                 accepted.truncate(chain_accepted);
             }
             for open in &mut results[chain_start..] {
@@ -316,10 +319,14 @@ impl Ledger {
             self.next_seq += 1;
             record
         });
-        BatchOutcome { results, record }
+        BatchOutcome {
+            results,
+            record,
+            index: batch.index,
+        }
     }
 
-    fn roll_back(&mut self, undo: &mut Vec<Undo>) {
+    fn roll_back<P>(&mut self, undo: &mut Vec<Undo>, batch: &mut Batch<'_, P>) {
         while let Some(step) = undo.pop() {
             match step {
                 Undo::Balances(id, balances) => {
@@ -335,19 +342,27 @@ impl Ledger {
                         entry.account = account;
                     }
                 }
-                Undo::Transfer(id) => {
-                    self.transfers.remove(&id);
-                }
-                Undo::History(account) => {
-                    if let Some(history) = self.history.get_mut(&account) {
-                        history.pop();
+                Undo::Lines(id, head) => {
+                    if let Some(entry) = self.accounts.get_mut(&id) {
+                        entry.lines = head;
                     }
+                }
+                Undo::Line => {
+                    batch.index.lines.pop();
+                }
+                Undo::Fresh(id) => {
+                    batch.fresh.remove(&id);
+                    batch.index.transfers.pop();
                 }
                 Undo::Hold(id, None) => {
                     self.holds.remove(&id);
                 }
                 Undo::Hold(id, Some(hold)) => {
                     self.holds.insert(id, hold);
+                }
+                Undo::Ended(id) => {
+                    batch.ended.remove(&id);
+                    batch.index.endings.pop();
                 }
                 Undo::Totals(currency, totals) => {
                     self.totals.insert(currency, totals);
@@ -356,10 +371,12 @@ impl Ledger {
         }
     }
 
-    fn apply_one(
+    fn apply_one<P: Recall>(
         &mut self,
         event: &Event,
         now: Timestamp,
+        at: u32,
+        batch: &mut Batch<'_, P>,
         undo: &mut Vec<Undo>,
     ) -> Result<Applied, Refusal> {
         match event {
@@ -370,17 +387,14 @@ impl Ledger {
                 balance_cap,
             } => self.set_limits(*account, *debit_limit, *balance_cap, undo),
             Event::CloseAccount { account } => self.close_account(*account, undo),
-            Event::Transfer(transfer) => self.transfer_one(transfer, now, undo),
+            Event::Transfer(transfer) => self.transfer_one(transfer, now, at, batch, undo),
             Event::Expire { pending } => {
-                if self.holds.get(pending) == Some(&Hold::Expired) {
+                if self.hold_status(*pending, batch) == Some(HoldStatus::Expired) {
                     return Ok(Applied::Replayed);
                 }
-                let (debit, credit, amount) = self.open_hold(*pending, now, true)?;
-                self.release(debit, credit, amount, undo);
-                undo.push(Undo::Hold(
-                    *pending,
-                    self.holds.insert(*pending, Hold::Expired),
-                ));
+                let hold = self.hold_to_end(*pending, now, true, batch)?;
+                self.release(&hold, undo);
+                self.end_hold(*pending, HoldStatus::Expired, batch, undo);
                 Ok(Applied::New)
             }
         }
@@ -409,6 +423,7 @@ impl Ledger {
             Entry {
                 account: account.clone(),
                 balances: Balances::default(),
+                lines: StatementHead::default(),
             },
         );
         undo.push(Undo::Account(account.id, None));
@@ -452,10 +467,12 @@ impl Ledger {
         Ok(Applied::New)
     }
 
-    fn transfer_one(
+    fn transfer_one<P: Recall>(
         &mut self,
         transfer: &Transfer,
         now: Timestamp,
+        at: u32,
+        batch: &mut Batch<'_, P>,
         undo: &mut Vec<Undo>,
     ) -> Result<Applied, Refusal> {
         if transfer.id.0 == 0 {
@@ -464,8 +481,8 @@ impl Ledger {
         if transfer.memo.len() > TEXT_MAX_BYTES || transfer.cause.len() > TEXT_MAX_BYTES {
             return Err(Refusal::TextTooLong);
         }
-        if let Some(existing) = self.transfers.get(&transfer.id) {
-            return if existing.transfer == *transfer {
+        if let Some(existing) = batch.transfer(transfer.id) {
+            return if existing == transfer {
                 Ok(Applied::Replayed)
             } else {
                 Err(Refusal::ExistsWithDifferentFields)
@@ -494,7 +511,7 @@ impl Ledger {
                 self.add(*debit, *credit, *amount, &currency, true, undo);
                 // Below 2^42 ms: the sum stays far inside an i64.
                 let expires_at = timeout_ms.map(|ms| now.plus_millis(ms as i64));
-                let hold = Hold::Open {
+                let hold = OpenHold {
                     debit: *debit,
                     credit: *credit,
                     amount: *amount,
@@ -507,49 +524,101 @@ impl Ledger {
                 (*debit, *credit, *amount)
             }
             TransferKind::Post { pending, amount } => {
-                let (debit, credit, held) = self.open_hold(*pending, now, false)?;
-                let posted = amount.unwrap_or(held);
+                let hold = self.hold_to_end(*pending, now, false, batch)?;
+                let posted = amount.unwrap_or(hold.amount);
                 if posted == 0 {
                     return Err(Refusal::AmountZero);
                 }
-                if posted > held {
+                if posted > hold.amount {
                     return Err(Refusal::PostExceedsPending);
                 }
-                self.check_open(debit, credit)?;
-                self.release(debit, credit, held, undo);
-                let currency = self.currency_of(debit)?;
-                self.add(debit, credit, posted, &currency, false, undo);
-                undo.push(Undo::Hold(
-                    *pending,
-                    self.holds.insert(*pending, Hold::Posted),
-                ));
-                (debit, credit, posted)
+                self.check_open(hold.debit, hold.credit)?;
+                self.release(&hold, undo);
+                let currency = self.currency_of(hold.debit)?;
+                self.add(hold.debit, hold.credit, posted, &currency, false, undo);
+                self.end_hold(*pending, HoldStatus::Posted, batch, undo);
+                (hold.debit, hold.credit, posted)
             }
             TransferKind::Void { pending } => {
-                let (debit, credit, held) = self.open_hold(*pending, now, false)?;
-                self.release(debit, credit, held, undo);
-                undo.push(Undo::Hold(
-                    *pending,
-                    self.holds.insert(*pending, Hold::Voided),
-                ));
-                (debit, credit, held)
+                let hold = self.hold_to_end(*pending, now, false, batch)?;
+                self.release(&hold, undo);
+                self.end_hold(*pending, HoldStatus::Voided, batch, undo);
+                (hold.debit, hold.credit, hold.amount)
             }
         };
         let record = TransferRecord {
             transfer: transfer.clone(),
             seq: self.next_seq,
+            index: at,
             timestamp: now,
             debit,
             credit,
             amount,
         };
-        self.transfers.insert(transfer.id, record);
-        undo.push(Undo::Transfer(transfer.id));
         for account in [debit, credit] {
-            self.history.entry(account).or_default().push(transfer.id);
-            undo.push(Undo::History(account));
+            self.add_line(account, &record, batch, undo);
         }
+        batch.fresh.insert(transfer.id, batch.index.transfers.len());
+        batch.index.transfers.push(record);
+        undo.push(Undo::Fresh(transfer.id));
         Ok(Applied::New)
+    }
+
+    /// Puts the transfer on the account's statement.
+    fn add_line<P>(
+        &mut self,
+        account: AccountId,
+        record: &TransferRecord,
+        batch: &mut Batch<'_, P>,
+        undo: &mut Vec<Undo>,
+    ) {
+        let Some(entry) = self.accounts.get_mut(&account) else {
+            return;
+        };
+        undo.push(Undo::Lines(account, entry.lines));
+        let head = &mut entry.lines;
+        if head.last_seq != Some(record.seq) {
+            head.previous_seq = head.last_seq;
+            head.last_seq = Some(record.seq);
+        }
+        head.lines += 1;
+        batch.index.lines.push(Line {
+            account,
+            position: head.lines,
+            transfer: record.transfer.id,
+            seq: record.seq,
+            index: record.index,
+            balance_after: entry.balances.balance(),
+            previous_seq: head.previous_seq,
+        });
+        undo.push(Undo::Line);
+    }
+
+    fn end_hold<P>(
+        &mut self,
+        id: TransferId,
+        how: HoldStatus,
+        batch: &mut Batch<'_, P>,
+        undo: &mut Vec<Undo>,
+    ) {
+        undo.push(Undo::Hold(id, self.holds.remove(&id)));
+        batch.ended.insert(id, how);
+        batch.index.endings.push((id, how));
+        undo.push(Undo::Ended(id));
+    }
+
+    /// Where the hold `id` stands, if `id` names one.
+    fn hold_status<P: Recall>(&self, id: TransferId, batch: &Batch<'_, P>) -> Option<HoldStatus> {
+        if let Some(how) = batch.ended.get(&id) {
+            return Some(*how);
+        }
+        if self.holds.contains_key(&id) {
+            return Some(HoldStatus::Open);
+        }
+        if batch.fresh.contains_key(&id) {
+            return None;
+        }
+        batch.past.recall(id).and_then(|past| past.hold)
     }
 
     /// The checks a move or a hold must pass; returns the currency.
@@ -610,35 +679,34 @@ impl Ledger {
             .ok_or(Refusal::DebitAccountUnknown)
     }
 
-    /// The accounts and amount of a hold that is still open. `expiring`
-    /// lets the expiry event through at or after the deadline.
-    fn open_hold(
+    /// The hold `id` if it is still open. `expiring` lets the expiry event
+    /// through at or after the deadline, and only then.
+    fn hold_to_end<P: Recall>(
         &self,
         id: TransferId,
         now: Timestamp,
         expiring: bool,
-    ) -> Result<(AccountId, AccountId, u64), Refusal> {
-        match self.holds.get(&id) {
-            None if self.transfers.contains_key(&id) => Err(Refusal::NotPending),
-            None => Err(Refusal::PendingNotFound),
-            Some(Hold::Posted) => Err(Refusal::PendingAlreadyPosted),
-            Some(Hold::Voided) => Err(Refusal::PendingAlreadyVoided),
-            Some(Hold::Expired) => Err(Refusal::PendingExpired),
-            Some(Hold::Open {
-                debit,
-                credit,
-                amount,
-                expires_at,
-            }) => {
-                let lapsed = expires_at.is_some_and(|at| at <= now);
-                if lapsed && !expiring {
-                    Err(Refusal::PendingExpired)
-                } else if !lapsed && expiring {
-                    Err(Refusal::PendingNotFound)
-                } else {
-                    Ok((*debit, *credit, *amount))
-                }
-            }
+        batch: &Batch<'_, P>,
+    ) -> Result<OpenHold, Refusal> {
+        let Some(hold) = self.holds.get(&id) else {
+            return Err(match self.hold_status(id, batch) {
+                Some(HoldStatus::Posted) => Refusal::PendingAlreadyPosted,
+                Some(HoldStatus::Voided) => Refusal::PendingAlreadyVoided,
+                Some(HoldStatus::Expired) => Refusal::PendingExpired,
+                // An open hold is always in memory; the index lags behind
+                // only while its batch commits.
+                Some(HoldStatus::Open) => Refusal::PendingNotFound,
+                None if batch.transfer(id).is_some() => Refusal::NotPending,
+                None => Refusal::PendingNotFound,
+            });
+        };
+        let lapsed = hold.expires_at.is_some_and(|at| at <= now);
+        if lapsed && !expiring {
+            Err(Refusal::PendingExpired)
+        } else if !lapsed && expiring {
+            Err(Refusal::PendingNotFound)
+        } else {
+            Ok(*hold)
         }
     }
 
@@ -677,10 +745,10 @@ impl Ledger {
     }
 
     /// Takes a hold's amount off both sides' pending totals.
-    fn release(&mut self, debit: AccountId, credit: AccountId, amount: u64, undo: &mut Vec<Undo>) {
-        let amount = u128::from(amount);
+    fn release(&mut self, hold: &OpenHold, undo: &mut Vec<Undo>) {
+        let amount = u128::from(hold.amount);
         let mut currency = None;
-        for (id, is_debit) in [(debit, true), (credit, false)] {
+        for (id, is_debit) in [(hold.debit, true), (hold.credit, false)] {
             if let Some(entry) = self.accounts.get_mut(&id) {
                 undo.push(Undo::Balances(id, entry.balances));
                 let b = &mut entry.balances;

@@ -3,8 +3,8 @@
 
 use coopkit_domain::{PersonId, Timestamp, Zone};
 use coopkit_ledger::{
-    Account, AccountId, AccountOwner, CoopAccount, CurrencyCode, Event, Ledger, Limit, Transfer,
-    TransferId, TransferKind,
+    Account, AccountId, AccountOwner, CoopAccount, CurrencyCode, Event, Limit, MemoryLedger,
+    Transfer, TransferId, TransferKind,
 };
 use coopkit_market::availability::weekday;
 use coopkit_market::matching::{self, Point, Provider, Request};
@@ -50,7 +50,7 @@ struct Family {
 pub struct Simulation {
     params: Params,
     rng: ChaCha8Rng,
-    ledger: Ledger,
+    ledger: MemoryLedger,
     families: Vec<Family>,
     week: u32,
     next_transfer: u128,
@@ -90,7 +90,7 @@ impl Simulation {
         let mut simulation = Simulation {
             params,
             rng,
-            ledger: Ledger::new(),
+            ledger: MemoryLedger::new(),
             families,
             week: 0,
             next_transfer: 1,
@@ -119,7 +119,7 @@ impl Simulation {
         &self.params
     }
 
-    pub fn ledger(&self) -> &Ledger {
+    pub fn ledger(&self) -> &MemoryLedger {
         &self.ledger
     }
 

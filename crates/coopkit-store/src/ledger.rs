@@ -1,27 +1,18 @@
-//! The ledger's journal and statements. The store never decides whether a
-//! transfer is allowed (the ledger does, in memory); it keeps what was
-//! decided, durably, and hands it back.
+//! The ledger's currencies, signed checkpoints and dues paid in cash. The
+//! journal itself is in `ledger_journal.rs`, its index in
+//! `ledger_index.rs`.
 
-use coopkit_domain::{CoopId, Event, Happened, Payee, PersonId, Timestamp};
+use coopkit_domain::{CoopId, Event, Happened, PersonId, Timestamp};
 use coopkit_ledger::checkpoint::{Checkpoint, PublicKey, Signature};
-use coopkit_ledger::journal::BatchRecord;
 use coopkit_ledger::policy::Policy;
 use coopkit_ledger::{CurrencyCode, CurrencyRules, Hash};
 
 pub use coopkit_ledger::{Currency, CurrencyKind};
 
 use crate::error::Conflict;
-use crate::events::{compare_and_set, record_events};
+use crate::events::compare_and_set;
+use crate::ledger_journal::{to_i64, to_u64};
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
-
-/// One committed batch of one co-op.
-#[derive(Debug)]
-pub struct LedgerAppend<'a> {
-    pub coop: CoopId,
-    pub record: &'a BatchRecord,
-    /// The members another member paid in it, for its event.
-    pub payees: Vec<Payee>,
-}
 
 /// The statement that adds `$currency` (a [`Currency`]) to co-op `$coop`,
 /// its figures checked to fit the database's columns (returning
@@ -61,14 +52,6 @@ macro_rules! insert_currency {
     }};
 }
 pub(crate) use insert_currency;
-
-fn to_i64(value: u64, what: &str) -> Result<i64> {
-    i64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{what} {value} exceeds i64")))
-}
-
-fn to_u64(value: i64, what: &str) -> Result<u64> {
-    u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{what} {value} is negative")))
-}
 
 impl Store {
     /// Defines a currency for a co-op. [`StoreError::Conflict`] on
@@ -205,114 +188,6 @@ impl Store {
                             demurrage_threshold: to_u64(threshold, "threshold")?,
                             joining_grant: to_u64(joining_grant, "joining grant")?,
                         },
-                    })
-                },
-            )
-            .collect()
-    }
-
-    /// Appends committed batches, of one or several co-ops, in one
-    /// transaction: when this returns, every batch is durable, and if it
-    /// fails, none is written. One row per batch, however many transfers
-    /// it holds, and one event for it in the log (`ledger.batch_committed`):
-    /// the cost of a commit hardly grows with its size.
-    pub async fn append_ledger_batches(&self, appends: &[LedgerAppend<'_>]) -> Result<()> {
-        if appends.is_empty() {
-            return Ok(());
-        }
-        let committed = appends
-            .iter()
-            .map(|append| {
-                let event = Event::LedgerBatchCommitted {
-                    batch: append.record.seq,
-                    transfers: u32::try_from(append.record.events.len()).unwrap_or(u32::MAX),
-                    payees: append.payees.clone(),
-                };
-                Happened::new(append.coop, None, append.record.timestamp, event)
-            })
-            .collect::<Vec<_>>();
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            for append in appends {
-                let record = append.record;
-                let events = serde_json::to_string(&record.events)
-                    .map_err(|e| StoreError::Corrupt(format!("journal events: {e}")))?;
-                sqlx::query(
-                    "INSERT INTO ledger_batch (coop_id, seq, at, prev_hash, hash, events) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(append.coop.0)
-                .bind(to_i64(record.seq, "seq")?)
-                .bind(record.timestamp.as_millis())
-                .bind(&record.prev_hash.0[..])
-                .bind(&record.hash.0[..])
-                .bind(events)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::conflict_as(Conflict::LedgerBatch))?;
-            }
-            record_events!(tx, &committed);
-            tx.commit().await?;
-            Ok(())
-        })
-    }
-
-    /// The sequence number the co-op's next batch will get: how far its
-    /// journal goes.
-    pub async fn ledger_next_seq(&self, coop: CoopId) -> Result<u64> {
-        let next: i64 = on_pool!(self, |pool| {
-            sqlx::query_scalar(
-                "SELECT COALESCE(MAX(seq) + 1, 0) FROM ledger_batch WHERE coop_id = $1",
-            )
-            .bind(coop.0)
-            .fetch_one(pool)
-            .await
-        })?;
-        to_u64(next, "seq")
-    }
-
-    /// A co-op's journal, in order.
-    pub async fn ledger_journal(&self, coop: CoopId) -> Result<Vec<BatchRecord>> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            seq: i64,
-            at: i64,
-            prev_hash: Vec<u8>,
-            hash: Vec<u8>,
-            events: String,
-        }
-        let rows: Vec<Row> = on_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT seq, at, prev_hash, hash, events FROM ledger_batch WHERE coop_id = $1 ORDER BY seq",
-            )
-            .bind(coop.0)
-            .fetch_all(pool)
-            .await
-        })?;
-        rows.into_iter()
-            .map(
-                |Row {
-                     seq,
-                     at,
-                     prev_hash,
-                     hash,
-                     events,
-                 }| {
-                    let hash_of = |bytes: Vec<u8>, column: &str| -> Result<Hash> {
-                        let bytes: [u8; 32] = bytes.try_into().map_err(|_| {
-                            StoreError::Corrupt(format!(
-                                "ledger_batch.{column} of batch {seq} is not 32 bytes"
-                            ))
-                        })?;
-                        Ok(Hash(bytes))
-                    };
-                    Ok(BatchRecord {
-                        seq: to_u64(seq, "seq")?,
-                        timestamp: Timestamp(at),
-                        events: serde_json::from_str(&events).map_err(|e| {
-                            StoreError::Corrupt(format!("ledger_batch.events of batch {seq}: {e}"))
-                        })?,
-                        prev_hash: hash_of(prev_hash, "prev_hash")?,
-                        hash: hash_of(hash, "hash")?,
                     })
                 },
             )

@@ -21,6 +21,8 @@ mod forecasts;
 mod fund;
 mod governance;
 mod ledger;
+mod ledger_index;
+mod ledger_journal;
 mod ledger_months;
 mod mail;
 mod mail_links;
@@ -51,7 +53,9 @@ pub use fund::{NewProject, Project};
 pub use governance::{
     CastBallot, Comment, NewProposal, Proposal, ProposalId, RollEntry, StoredBallot,
 };
-pub use ledger::{Currency, CurrencyKind, LedgerAppend};
+pub use ledger::{Currency, CurrencyKind};
+pub use ledger_index::StatementLine;
+pub use ledger_journal::LedgerAppend;
 pub use ledger_months::MonthApplied;
 pub use market::{Badge, Category, ProviderListing, ProviderProfile, Service, ServiceArea};
 pub use orders::{NewOrder, Order, OrderLine};

@@ -432,18 +432,13 @@ async fn ledger(config_file: Option<&Path>, command: LedgerCommand) -> anyhow::R
             let mut report = String::new();
             for summary in app.all_coops().await? {
                 let slug = summary.coop.slug.to_string();
-                let journal = app.journal_for_operator(&slug).await?;
-                let ledger = replay(journal.iter().enumerate().map(|(i, b)| (i + 1, b))).map_err(
-                    |broken| {
-                        anyhow::anyhow!(
-                            "the journal of {slug} in {} does not verify: {broken}",
-                            location.redacted()
-                        )
-                    },
-                )?;
+                let ledger = app.verify_ledger(&slug).await?.map_err(|problem| {
+                    anyhow::anyhow!("the ledger of {slug} in {}: {problem}", location.redacted())
+                })?;
                 report.push_str(&verified(&slug, &ledger));
                 let signed = app.checkpoints_for_operator(&slug).await?;
                 if !signed.is_empty() {
+                    let journal = app.journal_for_operator(&slug).await?;
                     checkpoint::check(&signed, &slug, &journal, None).map_err(|broken| {
                         anyhow::anyhow!("the checkpoints of {slug} do not hold: {broken}")
                     })?;

@@ -259,6 +259,7 @@ impl App {
             let (lines, next) = self.ledger.statement(coop, fund, before, 1_000).await?;
             for line in lines
                 .iter()
+                .map(|l| &l.record)
                 .filter(|l| l.credit == fund && l.transfer.cause == PLEDGE_CAUSE)
             {
                 *capital.entry(line.debit).or_default() += line.amount;

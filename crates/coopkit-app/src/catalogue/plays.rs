@@ -105,7 +105,8 @@ impl App {
                     .ledger
                     .statement(coop.id, account.account.id, before, 1_000)
                     .await?;
-                for line in lines.iter().filter(|l| l.credit == account.account.id) {
+                let credited = lines.iter().map(|l| &l.record);
+                for line in credited.filter(|l| l.credit == account.account.id) {
                     let cause = &line.transfer.cause;
                     let (of_plays, rest) = if let Some(rest) = cause.strip_prefix("play:") {
                         (true, rest)

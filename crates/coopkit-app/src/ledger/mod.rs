@@ -5,11 +5,13 @@
 mod checkpoints;
 mod holds;
 mod limits;
+mod loading;
 mod payees;
 mod planning;
 mod plays;
 mod requests;
 mod tick;
+mod verify;
 mod writer;
 
 use coopkit_domain::validation::Collector;
@@ -18,13 +20,16 @@ use coopkit_ledger::journal::BatchRecord;
 use coopkit_ledger::ledger::{Applied, TransferRecord};
 use coopkit_ledger::policy::Policy;
 use coopkit_ledger::{AccountId, AccountOwner, CoopAccount, CurrencyCode, Refusal, TransferId};
-use coopkit_store::{Coop, Currency, CurrencyKind, MemberListing, Membership, Person};
+use coopkit_store::{
+    Coop, Currency, CurrencyKind, MemberListing, Membership, Person, StatementLine,
+};
 
 pub use checkpoints::new_coop_key;
 pub use holds::Settlement;
 pub use plays::{Play, PLAY_CAUSE};
 pub use requests::{PaymentRequestForm, PaymentRequestView};
 pub use tick::TickReport;
+pub use verify::LedgerProblem;
 pub use writer::{AccountView, Accounts, Instruction, LedgerWriter, Payment, TransferView};
 
 use crate::views::Roster;
@@ -476,17 +481,13 @@ impl App {
     ) -> Result<StatementPage> {
         let limit = limit.clamp(1, 500) as usize;
         let (lines, next_before) = self.ledger.statement(coop.id, mine, before, limit).await?;
-        // The balance after the page's newest line; each older line's is
-        // that less what the newer lines did.
-        let end = next_before.unwrap_or(0) + lines.len() as u64;
-        let mut running = self.ledger.balance_at(coop.id, mine, end).await?;
         let others = lines
             .iter()
             .map(|line| {
-                if line.credit == mine {
-                    line.debit
+                if line.record.credit == mine {
+                    line.record.debit
                 } else {
-                    line.credit
+                    line.record.credit
                 }
             })
             .collect();
@@ -502,27 +503,31 @@ impl App {
         };
         let entries = lines
             .into_iter()
-            .map(|line| {
-                let received = line.credit == mine;
-                let other = if received { line.debit } else { line.credit };
-                let counterparty = match owner(other) {
-                    Some(AccountOwner::Coop(account)) => Counterparty::Coop(account),
-                    Some(AccountOwner::Member(person)) => roster
-                        .name(person)
-                        .map_or(Counterparty::FormerMember, |name| {
-                            Counterparty::Member(name.to_owned())
-                        }),
-                    None => Counterparty::FormerMember,
-                };
-                let balance_after = running;
-                running -= line.posted_change(mine);
-                StatementEntry {
-                    line,
-                    received,
-                    counterparty,
-                    balance_after,
-                }
-            })
+            .map(
+                |StatementLine {
+                     record: line,
+                     balance_after,
+                     ..
+                 }| {
+                    let received = line.credit == mine;
+                    let other = if received { line.debit } else { line.credit };
+                    let counterparty = match owner(other) {
+                        Some(AccountOwner::Coop(account)) => Counterparty::Coop(account),
+                        Some(AccountOwner::Member(person)) => roster
+                            .name(person)
+                            .map_or(Counterparty::FormerMember, |name| {
+                                Counterparty::Member(name.to_owned())
+                            }),
+                        None => Counterparty::FormerMember,
+                    };
+                    StatementEntry {
+                        line,
+                        received,
+                        counterparty,
+                        balance_after,
+                    }
+                },
+            )
             .collect();
         Ok(StatementPage {
             entries,

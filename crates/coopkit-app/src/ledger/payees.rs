@@ -4,33 +4,30 @@
 
 use coopkit_domain::Payee;
 use coopkit_ledger::ledger::Ledger;
-use coopkit_ledger::{AccountOwner, Event, TransferKind};
+use coopkit_ledger::{AccountOwner, BatchIndex, TransferKind};
 
 /// What a payment request's transfer gives as its cause, before the
 /// request's id: how a batch tells a request paid from any other payment.
 pub(super) const REQUEST_CAUSE: &str = "payment-request:";
 
-/// The members paid by another member in `events`, a batch `ledger` has
-/// applied: by a move, or by a hold posted (a booking settled). A hold
+/// The members paid by another member in a batch `ledger` has applied,
+/// from its `index`: by a move, or by a hold posted (a booking settled). A hold
 /// moves nothing yet and a void gives nothing back to tell of; transfers
 /// from the co-op's own accounts (issuance, patronage) are told of by
 /// their own events. Each member once per way they were paid, in order.
-pub(super) fn payees(ledger: &Ledger, events: &[Event]) -> Vec<Payee> {
+pub(super) fn payees(ledger: &Ledger, index: &BatchIndex) -> Vec<Payee> {
     let owner = |account| ledger.account(account).map(|(account, _)| account.owner);
-    let mut payees: Vec<Payee> = events
+    let mut payees: Vec<Payee> = index
+        .transfers
         .iter()
-        .filter_map(|event| match event {
-            Event::Transfer(transfer) => Some(transfer),
-            _ => None,
-        })
-        .filter(|transfer| {
+        .filter(|record| {
             matches!(
-                transfer.kind,
+                record.transfer.kind,
                 TransferKind::Move { .. } | TransferKind::Post { .. }
             )
         })
-        .filter_map(|transfer| {
-            let record = ledger.transfer(transfer.id)?;
+        .filter_map(|record| {
+            let transfer = &record.transfer;
             match (owner(record.debit)?, owner(record.credit)?) {
                 (AccountOwner::Member(payer), AccountOwner::Member(member))
                     if payer != member && record.amount > 0 =>
@@ -54,7 +51,8 @@ mod tests {
     use super::*;
     use coopkit_domain::{PersonId, Timestamp};
     use coopkit_ledger::{
-        Account, AccountId, CoopAccount, CurrencyCode, Limit, Transfer, TransferId,
+        Account, AccountId, CoopAccount, CurrencyCode, Event, Limit, MemoryLedger, Transfer,
+        TransferId,
     };
 
     fn open(id: u64, owner: AccountOwner) -> Event {
@@ -90,7 +88,7 @@ mod tests {
     #[test]
     fn members_paid_by_members_are_named_once_each_way() {
         let (ana, ben, cy) = (PersonId(1), PersonId(2), PersonId(3));
-        let mut ledger = Ledger::new();
+        let mut ledger = MemoryLedger::new();
         let accounts = vec![
             open(1, AccountOwner::Coop(CoopAccount::Issuance)),
             open(2, AccountOwner::Member(ana)),
@@ -118,10 +116,10 @@ mod tests {
             // Held for Cy: nothing has reached them yet.
             transfer(14, hold, "booking:8"),
         ];
-        let outcome = ledger.apply(batch.clone(), now);
+        let outcome = ledger.apply(batch, now);
         assert!(outcome.results.iter().all(Result::is_ok));
         assert_eq!(
-            payees(&ledger, &batch),
+            payees(&ledger, &outcome.index),
             vec![
                 Payee {
                     member: ben,
@@ -141,9 +139,10 @@ mod tests {
             },
             "booking:8",
         )];
-        assert!(ledger.apply(post.clone(), now).results[0].is_ok());
+        let outcome = ledger.apply(post, now);
+        assert!(outcome.results[0].is_ok());
         assert_eq!(
-            payees(&ledger, &post),
+            payees(&ledger, &outcome.index),
             vec![Payee {
                 member: cy,
                 request: false

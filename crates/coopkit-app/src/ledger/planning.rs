@@ -5,11 +5,12 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
+use std::time::Instant;
 
 use coopkit_ledger::ledger::{Applied, Ledger};
 use coopkit_ledger::{
-    Account, AccountId, AccountOwner, CoopAccount, CurrencyCode, Event, Limit, Refusal, Transfer,
-    TransferId, TransferKind,
+    Account, AccountId, AccountOwner, CoopAccount, CurrencyCode, Event, Limit, Past, Refusal,
+    Transfer, TransferId, TransferKind,
 };
 use coopkit_store::Currency;
 
@@ -23,19 +24,21 @@ pub(super) struct CoopLedger {
     pub(super) by_owner: HashMap<(CurrencyCode, AccountOwner), AccountId>,
     pub(super) next_account: u64,
     pub(super) plays: PlayCounts,
+    /// What the index holds of the ids this round's instructions name,
+    /// looked up before they are planned.
+    pub(super) recalled: HashMap<TransferId, Past>,
+    /// Events committed since the last snapshot.
+    pub(super) unsnapshotted: u64,
+    pub(super) last_used: Instant,
 }
 
 impl CoopLedger {
-    pub(super) fn new(ledger: Ledger, currencies: Vec<Currency>) -> CoopLedger {
+    pub(super) fn new(ledger: Ledger, currencies: Vec<Currency>, plays: PlayCounts) -> CoopLedger {
         let by_owner: HashMap<_, _> = ledger
             .accounts()
             .map(|(account, _)| ((account.currency.clone(), account.owner), account.id))
             .collect();
         let next_account = by_owner.values().map(|id| id.0).max().unwrap_or(0) + 1;
-        let mut plays = PlayCounts::default();
-        for record in ledger.transfers() {
-            plays.note(record.debit, &record.transfer.cause);
-        }
         CoopLedger {
             plays,
             ledger,
@@ -45,7 +48,31 @@ impl CoopLedger {
                 .collect(),
             by_owner,
             next_account,
+            recalled: HashMap::new(),
+            unsnapshotted: 0,
+            last_used: Instant::now(),
         }
+    }
+
+    /// Takes note of a committed batch's events: the accounts it opened
+    /// (another server may have opened them) and the plays it made.
+    pub(super) fn note_committed(&mut self, events: &[Event]) {
+        for event in events {
+            match event {
+                Event::OpenAccount(account) => {
+                    self.by_owner
+                        .insert((account.currency.clone(), account.owner), account.id);
+                    self.next_account = self.next_account.max(account.id.0 + 1);
+                }
+                Event::Transfer(Transfer {
+                    kind: TransferKind::Move { debit, .. },
+                    cause,
+                    ..
+                }) => self.plays.note(*debit, cause),
+                _ => {}
+            }
+        }
+        self.unsnapshotted += events.len() as u64;
     }
 
     /// The owner's account in this currency, opening it (as an event
@@ -183,7 +210,7 @@ impl CoopLedger {
         }
         // Its legs' ids follow from its id alone, so a repeated play is
         // found whatever its number would be now.
-        if (0..play.legs()).any(|leg| self.ledger.transfer(play.leg_id(leg)).is_some()) {
+        if (0..play.legs()).any(|leg| self.recalled.contains_key(&play.leg_id(leg))) {
             return Slot::Settled(Ok(Applied::Replayed));
         }
         let n = self.plays.count(debit, play.track);

@@ -98,6 +98,27 @@ impl PlayCounts {
         }
     }
 
+    /// Every count, in a fixed order: for a snapshot.
+    pub fn to_vec(&self) -> Vec<(AccountId, i64, u32)> {
+        let mut counts: Vec<_> = self
+            .counts
+            .iter()
+            .map(|(&(account, track), &n)| (account, track, n))
+            .collect();
+        counts.sort_unstable();
+        counts
+    }
+
+    /// The counts a snapshot kept.
+    pub fn from_vec(counts: Vec<(AccountId, i64, u32)>) -> PlayCounts {
+        PlayCounts {
+            counts: counts
+                .into_iter()
+                .map(|(account, track, n)| ((account, track), n))
+                .collect(),
+        }
+    }
+
     /// The paid plays `listener` has made of `track`.
     pub fn count(&self, listener: AccountId, track: i64) -> u32 {
         self.counts.get(&(listener, track)).copied().unwrap_or(0)

@@ -1,26 +1,32 @@
-//! The ledger writer: one task per database that owns every co-op's ledger
-//! in memory. Concurrent submissions queue on its channel; it takes all
-//! that are waiting (up to a batch), applies them per co-op, commits every
-//! resulting journal batch in one database transaction, and answers each
-//! submitter only after that commit returned (group commit).
+//! The ledger writer: one task per database that owns the ledgers of the
+//! co-ops in use, in memory (balances, limits, open holds: what judging a
+//! transfer needs, not their history). Concurrent submissions queue on its
+//! channel; it takes all that are waiting (up to a batch), looks up in the
+//! journal's index the ids they name, applies them per co-op, commits
+//! every resulting journal batch with its index rows in one database
+//! transaction, and answers each submitter only after that commit returned
+//! (group commit).
 //!
 //! Because one task owns the ledgers, validation against balances needs no
 //! locks, and queries answered by the same task only ever see committed
-//! state.
+//! state. Statements, transfers and the journal are read from the
+//! database; the writer only says where an account's statement ends.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::time::Instant;
 
 use coopkit_domain::{Clock, CoopId, PersonId};
-use coopkit_ledger::journal::{replay, BatchRecord};
+use coopkit_ledger::journal::BatchRecord;
 use coopkit_ledger::ledger::{Applied, HoldStatus, TransferRecord, BATCH_MAX};
 use coopkit_ledger::{
-    Account, AccountId, AccountOwner, Balances, CurrencyCode, Event, Limit, Refusal, Transfer,
-    TransferId, TransferKind,
+    Account, AccountId, AccountOwner, Balances, CurrencyCode, Event, Limit, Refusal, StatementHead,
+    TransferId,
 };
-use coopkit_store::{LedgerAppend, Store, StoreError};
+use coopkit_store::{LedgerAppend, StatementLine, Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
+use super::loading::{self, IDLE_AFTER, SNAPSHOT_EVERY};
 use super::payees::payees;
 use super::planning::{CoopLedger, Slot};
 use super::plays::Play;
@@ -63,6 +69,15 @@ impl Instruction {
             Instruction::Post { .. } | Instruction::Void { .. } => 1,
             Instruction::SetLimits { .. } => 2,
             Instruction::Play(play) => 2 * play.legs() + 1,
+        }
+    }
+
+    /// The ids of a play's legs, which are looked up before the play is
+    /// priced: a play recorded before is not charged again.
+    fn play_legs(&self) -> Vec<TransferId> {
+        match self {
+            Instruction::Play(play) => (0..play.legs()).map(|leg| play.leg_id(leg)).collect(),
+            _ => Vec::new(),
         }
     }
 }
@@ -133,27 +148,15 @@ enum Command {
         which: Accounts,
         reply: oneshot::Sender<Result<Vec<AccountView>>>,
     },
-    Journal {
-        coop: CoopId,
-        reply: oneshot::Sender<Result<Vec<BatchRecord>>>,
-    },
     Transfer {
         coop: CoopId,
         id: TransferId,
         reply: oneshot::Sender<Result<Option<TransferView>>>,
     },
-    Statement {
+    StatementHead {
         coop: CoopId,
         account: AccountId,
-        before: Option<u64>,
-        limit: usize,
-        reply: oneshot::Sender<Result<(Vec<TransferRecord>, Option<u64>)>>,
-    },
-    BalanceAt {
-        coop: CoopId,
-        account: AccountId,
-        position: u64,
-        reply: oneshot::Sender<Result<i128>>,
+        reply: oneshot::Sender<Result<StatementHead>>,
     },
     PlayCounts {
         coop: CoopId,
@@ -165,12 +168,17 @@ enum Command {
     Forget {
         coop: CoopId,
     },
+    LetGo {
+        coop: CoopId,
+        reply: oneshot::Sender<Result<()>>,
+    },
 }
 
 /// A handle to the writer task; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct LedgerWriter {
     commands: mpsc::Sender<Command>,
+    store: Store,
 }
 
 /// Submissions waiting beyond this make submitters wait for room, so a
@@ -185,12 +193,12 @@ impl LedgerWriter {
     pub fn start(store: Store, clock: Arc<dyn Clock>) -> LedgerWriter {
         let (commands, queue) = mpsc::channel(QUEUE_DEPTH);
         let task = Writer {
-            store,
+            store: store.clone(),
             clock,
             ledgers: HashMap::new(),
         };
         tokio::spawn(task.run(queue));
-        LedgerWriter { commands }
+        LedgerWriter { commands, store }
     }
 
     async fn ask<T>(
@@ -231,9 +239,10 @@ impl LedgerWriter {
             .await
     }
 
-    /// The co-op's journal as committed.
+    /// The co-op's journal as committed: read from the database, since
+    /// it is what a member should be able to check.
     pub async fn journal(&self, coop: CoopId) -> Result<Vec<BatchRecord>> {
-        self.ask(|reply| Command::Journal { coop, reply }).await
+        Ok(self.store.ledger_journal(coop).await?)
     }
 
     /// A transfer of this co-op by id, as committed.
@@ -242,41 +251,29 @@ impl LedgerWriter {
             .await
     }
 
-    /// A page of an account's statement, newest first, from before
-    /// position `before` in its history; and where the next page starts.
+    /// A page of an account's statement, newest first: up to `limit`
+    /// lines at positions up to `before`, and where the next page starts.
+    /// The writer says where the statement ends (having caught up with
+    /// any batch another server committed); the lines are read from the
+    /// index outside it, so a long statement holds up no payment.
     pub async fn statement(
         &self,
         coop: CoopId,
         account: AccountId,
         before: Option<u64>,
         limit: usize,
-    ) -> Result<(Vec<TransferRecord>, Option<u64>)> {
-        self.ask(|reply| Command::Statement {
-            coop,
-            account,
-            before,
-            limit,
-            reply,
-        })
-        .await
-    }
-
-    /// An account's posted balance just after its first `position`
-    /// transfers. Positions in a history never move, so this agrees with
-    /// a statement page read before it, whatever was applied between.
-    pub async fn balance_at(
-        &self,
-        coop: CoopId,
-        account: AccountId,
-        position: u64,
-    ) -> Result<i128> {
-        self.ask(|reply| Command::BalanceAt {
-            coop,
-            account,
-            position,
-            reply,
-        })
-        .await
+    ) -> Result<(Vec<StatementLine>, Option<u64>)> {
+        let head = self
+            .ask(|reply| Command::StatementHead {
+                coop,
+                account,
+                reply,
+            })
+            .await?;
+        Ok(self
+            .store
+            .ledger_statement(coop, account, head, before, limit)
+            .await?)
     }
 
     /// How many paid plays `listener` has made of each of `tracks`.
@@ -297,6 +294,12 @@ impl LedgerWriter {
         .await
     }
 
+    /// Keeps a snapshot of a co-op's ledger and lets go of it, as when it
+    /// is left idle.
+    pub async fn let_go(&self, coop: CoopId) -> Result<()> {
+        self.ask(|reply| Command::LetGo { coop, reply }).await
+    }
+
     /// Drops a co-op's ledger from memory, so the next use reloads it
     /// (after its currencies change, say).
     pub async fn forget(&self, coop: CoopId) {
@@ -309,6 +312,15 @@ struct Writer {
     clock: Arc<dyn Clock>,
     ledgers: HashMap<CoopId, CoopLedger>,
 }
+
+/// A batch on its way to the database: its co-op, record, index and the
+/// snapshot to keep with it, if it is time for one.
+type Committing = (
+    CoopId,
+    BatchRecord,
+    coopkit_ledger::BatchIndex,
+    Option<String>,
+);
 
 /// A submission waiting for the next group commit.
 type Submission = (CoopId, Vec<Instruction>, oneshot::Sender<Result<Results>>);
@@ -334,6 +346,7 @@ impl Writer {
                 },
                 _ = expiry.tick() => {
                     self.expire_holds().await;
+                    self.let_go_of_idle().await;
                     continue;
                 }
             };
@@ -377,39 +390,80 @@ impl Writer {
                 .into_iter()
                 .map(|pending| Event::Expire { pending })
                 .collect();
-            records.extend(
-                coop_ledger
-                    .ledger
-                    .apply(events, now)
-                    .record
-                    .map(|r| (*coop, r)),
-            );
+            // Expiries name only open holds, which the ledger holds itself.
+            let outcome = coop_ledger.ledger.apply(events, now, &HashMap::new());
+            if let Some(record) = outcome.record {
+                coop_ledger.note_committed(&record.events);
+                records.push((*coop, record, outcome.index, None));
+            }
         }
         // On failure the ledgers are forgotten; the holds expire again on reload.
         let _ = self.persist(&records).await;
     }
 
+    /// Lets go of the ledgers of co-ops unused for [`IDLE_AFTER`], after
+    /// keeping a snapshot of any batches since the last. A co-op with a
+    /// hold that lapses by itself stays, so that it lapses on time.
+    async fn let_go_of_idle(&mut self) {
+        let idle: Vec<CoopId> = self
+            .ledgers
+            .iter()
+            .filter(|(_, c)| c.last_used.elapsed() >= IDLE_AFTER && !c.ledger.has_timed_holds())
+            .map(|(coop, _)| *coop)
+            .collect();
+        for coop in idle {
+            if let Err(error) = self.let_go(coop).await {
+                tracing::warn!(coop = %coop, %error, "no snapshot of an idle ledger; the next load replays more");
+            }
+        }
+    }
+
+    /// Keeps a snapshot of the batches since the last, if any, and lets go
+    /// of the co-op's ledger.
+    async fn let_go(&mut self, coop: CoopId) -> Result<()> {
+        let Some(held) = self.ledgers.remove(&coop) else {
+            return Ok(());
+        };
+        if held.unsnapshotted == 0 || held.ledger.next_seq() == 0 {
+            return Ok(());
+        }
+        let seq = held.ledger.next_seq() - 1;
+        let state = held.snapshot()?;
+        Ok(self.store.add_ledger_snapshot(coop, seq, &state).await?)
+    }
+
     /// Commits the records in one transaction. If that fails, memory has
     /// run ahead of the database: the co-ops concerned are forgotten, so
     /// their next use replays what was committed.
-    async fn persist(&mut self, records: &[(CoopId, BatchRecord)]) -> Result<(), StoreError> {
+    async fn persist(&mut self, records: &[Committing]) -> Result<(), StoreError> {
         let appends: Vec<LedgerAppend<'_>> = records
             .iter()
-            .map(|(coop, record)| LedgerAppend {
+            .map(|(coop, record, index, snapshot)| LedgerAppend {
                 coop: *coop,
                 record,
+                index,
                 payees: self
                     .ledgers
                     .get(coop)
-                    .map(|c| payees(&c.ledger, &record.events))
+                    .map(|c| payees(&c.ledger, index))
                     .unwrap_or_default(),
+                snapshot: snapshot.clone(),
             })
             .collect();
         let committed = self.store.append_ledger_batches(&appends).await;
-        if let Err(error) = &committed {
-            tracing::error!(%error, "ledger batches not committed");
-            for (coop, _) in records {
-                self.ledgers.remove(coop);
+        match &committed {
+            Err(error) => {
+                tracing::error!(%error, "ledger batches not committed");
+                for (coop, ..) in records {
+                    self.ledgers.remove(coop);
+                }
+            }
+            Ok(()) => {
+                for (coop, _, _, snapshot) in records {
+                    if let (Some(held), Some(_)) = (self.ledgers.get_mut(coop), snapshot) {
+                        held.unsnapshotted = 0;
+                    }
+                }
             }
         }
         committed
@@ -433,55 +487,19 @@ impl Writer {
                 });
                 let _ = reply.send(views);
             }
-            Command::Journal { coop, reply } => {
-                // The journal is read from the store: it is what was
-                // committed, which is what a member should be able to check.
-                let _ = reply.send(
-                    self.store
-                        .ledger_journal(coop)
-                        .await
-                        .map_err(AppError::from),
-                );
-            }
             Command::Transfer { coop, id, reply } => {
-                let view = self.current(coop).await.map(|c| {
-                    let record = c.ledger.transfer(id)?.clone();
-                    let (debit, _) = c.ledger.account(record.debit)?;
-                    let (credit, _) = c.ledger.account(record.credit)?;
-                    Some(TransferView {
-                        currency: debit.currency.clone(),
-                        debit_owner: debit.owner,
-                        credit_owner: credit.owner,
-                        hold: c.ledger.hold_status(id),
-                        record,
-                    })
-                });
-                let _ = reply.send(view);
+                let _ = reply.send(self.transfer_view(coop, id).await);
             }
-            Command::Statement {
+            Command::StatementHead {
                 coop,
                 account,
-                before,
-                limit,
                 reply,
             } => {
-                let page = self.current(coop).await.map(|c| {
-                    let (lines, next) = c.ledger.statement(account, before, limit);
-                    (lines.into_iter().cloned().collect(), next)
-                });
-                let _ = reply.send(page);
-            }
-            Command::BalanceAt {
-                coop,
-                account,
-                position,
-                reply,
-            } => {
-                let balance = self
+                let head = self
                     .current(coop)
                     .await
-                    .map(|c| c.ledger.balance_at(account, position));
-                let _ = reply.send(balance);
+                    .map(|c| c.ledger.statement_head(account));
+                let _ = reply.send(head);
             }
             Command::PlayCounts {
                 coop,
@@ -504,41 +522,72 @@ impl Writer {
             Command::Forget { coop } => {
                 self.ledgers.remove(&coop);
             }
+            Command::LetGo { coop, reply } => {
+                let _ = reply.send(self.let_go(coop).await);
+            }
             Command::Submit { .. } => {}
         }
+    }
+
+    /// A transfer with its owners and, for a hold, how it stands.
+    async fn transfer_view(
+        &mut self,
+        coop: CoopId,
+        id: TransferId,
+    ) -> Result<Option<TransferView>> {
+        self.current(coop).await?;
+        let Some(past) = self.store.ledger_transfer(coop, id).await? else {
+            return Ok(None);
+        };
+        let Some(held) = self.ledgers.get(&coop) else {
+            return Ok(None);
+        };
+        let record = past.record;
+        let (Some((debit, _)), Some((credit, _))) = (
+            held.ledger.account(record.debit),
+            held.ledger.account(record.credit),
+        ) else {
+            return Ok(None);
+        };
+        Ok(Some(TransferView {
+            currency: debit.currency.clone(),
+            debit_owner: debit.owner,
+            credit_owner: credit.owner,
+            hold: past.hold,
+            record,
+        }))
     }
 
     /// The co-op's ledger as the database has it now, for a read: another
     /// app server on the same database may have committed batches since
     /// this one last wrote, and a page must not show balances from before
-    /// them. One indexed lookup of the journal's end; replayed again only
-    /// when it moved.
+    /// them. One indexed lookup of the journal's end; the batches after
+    /// the ledger's own are applied when it moved.
     async fn current(&mut self, coop: CoopId) -> Result<&mut CoopLedger> {
-        if let Some(held) = self.ledgers.get(&coop) {
+        if let Some(held) = self.ledgers.get_mut(&coop) {
             let stored = self.store.ledger_next_seq(coop).await?;
             if stored != held.ledger.next_seq() {
-                self.ledgers.remove(&coop);
+                if let Err(error) = loading::catch_up(&self.store, coop, held, false).await {
+                    self.ledgers.remove(&coop);
+                    return Err(error);
+                }
             }
         }
         self.loaded(coop).await
     }
 
-    /// The co-op's ledger, replayed from its journal on first use.
+    /// The co-op's ledger, loaded on first use.
     async fn loaded(&mut self, coop: CoopId) -> Result<&mut CoopLedger> {
         if !self.ledgers.contains_key(&coop) {
-            let journal = self.store.ledger_journal(coop).await?;
-            let ledger =
-                replay(journal.iter().enumerate().map(|(i, b)| (i + 1, b))).map_err(|broken| {
-                    tracing::error!(coop = %coop, %broken, "the stored journal does not verify");
-                    AppError::internal("the co-op's ledger journal does not verify")
-                })?;
-            let currencies = self.store.currencies(coop).await?;
-            self.ledgers
-                .insert(coop, CoopLedger::new(ledger, currencies));
+            let loaded = loading::load(&self.store, coop).await?;
+            self.ledgers.insert(coop, loaded);
         }
-        self.ledgers
+        let held = self
+            .ledgers
             .get_mut(&coop)
-            .ok_or(AppError::internal("ledger vanished while loading"))
+            .ok_or(AppError::internal("ledger vanished while loading"))?;
+        held.last_used = Instant::now();
+        Ok(held)
     }
 
     /// Applies the submissions and commits their batches, then answers
@@ -633,6 +682,7 @@ impl Writer {
         let mut pending: Vec<Result<Pending>> = Vec::with_capacity(work.len());
         for (coop, instructions) in work {
             let coop = *coop;
+            let store = self.store.clone();
             let coop_ledger = match self.loaded(coop).await {
                 Ok(c) => c,
                 Err(error) => {
@@ -640,6 +690,21 @@ impl Writer {
                     continue;
                 }
             };
+            // A play's price depends on whether it was recorded before.
+            let legs: Vec<TransferId> = instructions
+                .iter()
+                .flat_map(Instruction::play_legs)
+                .collect();
+            if !legs.is_empty() {
+                let next_seq = coop_ledger.ledger.next_seq();
+                match store.ledger_recall(coop, &legs, next_seq).await {
+                    Ok(recalled) => coop_ledger.recalled.extend(recalled),
+                    Err(error) => {
+                        pending.push(Err(error.into()));
+                        continue;
+                    }
+                }
+            }
             let events = merged.entry(coop).or_default();
             // Judged before planning, which opens accounts: a submission
             // that might overfill the batch waits whole for the next one.
@@ -684,26 +749,35 @@ impl Writer {
         }
 
         let mut outcomes: HashMap<CoopId, Results> = HashMap::new();
-        let mut records: Vec<(CoopId, BatchRecord)> = Vec::new();
+        let mut records: Vec<Committing> = Vec::new();
         for (coop, events) in merged {
             let Some(coop_ledger) = self.ledgers.get_mut(&coop) else {
                 continue;
             };
-            let outcome = coop_ledger.ledger.apply(events, now);
-            // Counted now; if the commit fails the ledger is forgotten and
-            // its counts rebuilt from what was committed.
-            for event in outcome.record.iter().flat_map(|r| &r.events) {
-                if let Event::Transfer(Transfer {
-                    kind: TransferKind::Move { debit, .. },
-                    cause,
-                    ..
-                }) = event
-                {
-                    coop_ledger.plays.note(*debit, cause);
-                }
+            coop_ledger.recalled.clear();
+            let names = coop_ledger.ledger.names(&events);
+            let next_seq = coop_ledger.ledger.next_seq();
+            let recalled = self.store.ledger_recall(coop, &names, next_seq).await?;
+            let Some(coop_ledger) = self.ledgers.get_mut(&coop) else {
+                continue;
+            };
+            let outcome = coop_ledger.ledger.apply(events, now, &recalled);
+            // Noted now; if the commit fails the ledger is forgotten and
+            // reloaded from what was committed.
+            if let Some(record) = outcome.record {
+                coop_ledger.note_committed(&record.events);
+                let snapshot = if coop_ledger.unsnapshotted >= SNAPSHOT_EVERY {
+                    Some(
+                        coop_ledger
+                            .snapshot()
+                            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    )
+                } else {
+                    None
+                };
+                records.push((coop, record, outcome.index, snapshot));
             }
             outcomes.insert(coop, outcome.results);
-            records.extend(outcome.record.map(|r| (coop, r)));
         }
         self.persist(&records).await?;
         Ok(pending

@@ -10,6 +10,7 @@ mod forecasts;
 mod founding;
 mod governance;
 mod holds;
+mod ledger_memory;
 mod market;
 
 mod patronage;

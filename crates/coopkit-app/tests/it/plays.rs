@@ -167,7 +167,7 @@ each_backend! {
             .statement(m.coop, account.account.id, None, 100)
             .await
             .unwrap();
-        let memos: Vec<&str> = lines.iter().map(|l| l.transfer.memo.as_str()).collect();
+        let memos: Vec<&str> = lines.iter().map(|l| l.record.transfer.memo.as_str()).collect();
         assert_eq!(memos.len(), 9 + 1, "{memos:?}");
         assert_eq!(memos.iter().filter(|m| **m == "Harbour Lights").count(), 9);
         let spent = 2_000 - m.balance(&writer, AccountOwner::Member(m.listener)).await;

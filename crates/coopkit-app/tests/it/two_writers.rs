@@ -101,6 +101,10 @@ each_backend! {
         };
         assert_eq!(balance(one.clone(), ana.clone()).await, -6);
         assert_eq!(balance(two.clone(), ben.clone()).await, 6);
+        // And its statement has the line, with the running balance.
+        let page = one.my_statement(&ana, "twins", "HOUR", None, 10).await.unwrap();
+        let newest = &page.entries[0];
+        assert_eq!((newest.line.transfer.id, newest.balance_after), (TransferId(3), -6));
 
         let journal = one.journal_for_operator("twins").await.unwrap();
         let text = coopkit_ledger::journal::to_json_lines(&journal);

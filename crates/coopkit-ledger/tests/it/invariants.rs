@@ -1,13 +1,14 @@
 //! Property tests: whatever is submitted, in whatever order, the ledger
 //! stays double-entry, never breaches a limit, and its journal rebuilds it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use coopkit_ledger::journal::replay;
-use coopkit_ledger::ledger::{Applied, Ledger};
+use coopkit_ledger::ledger::Applied;
 use coopkit_ledger::{
     AccountId, BatchRecord, CurrencyCode, Event, Limit, AMOUNT_MAX, HOLD_TIMEOUT_MAX_MS,
 };
+use coopkit_ledger::{Ledger, MemoryLedger, Past, Recall, TransferId};
 use proptest::prelude::*;
 
 use crate::support::*;
@@ -71,7 +72,7 @@ fn batch() -> impl Strategy<Value = Vec<Event>> {
 
 /// Every invariant the ledger promises, checked from the accounts up
 /// rather than trusted from the running totals.
-fn check_invariants(ledger: &Ledger) -> Result<(), TestCaseError> {
+fn check_invariants(ledger: &MemoryLedger) -> Result<(), TestCaseError> {
     let mut sums: BTreeMap<CurrencyCode, (i128, u128, u128)> = BTreeMap::new();
     for (account, b) in ledger.accounts() {
         let sum = sums.entry(account.currency.clone()).or_default();
@@ -125,7 +126,7 @@ proptest! {
 
     #[test]
     fn balances_sum_to_zero_and_limits_hold(accounts in open_accounts(), batches in proptest::collection::vec(batch(), 1..12)) {
-        let mut ledger = Ledger::new();
+        let mut ledger = MemoryLedger::new();
         let mut records: Vec<BatchRecord> = Vec::new();
         records.extend(ledger.apply(accounts, T0).record);
         for (i, batch) in batches.into_iter().enumerate() {
@@ -151,20 +152,45 @@ proptest! {
         for id in 1..=ACCOUNTS {
             prop_assert_eq!(rebuilt.account(AccountId(id)).map(|a| a.1), ledger.account(AccountId(id)).map(|a| a.1));
             prop_assert_eq!(rebuilt.statement(AccountId(id), None, 1000), ledger.statement(AccountId(id), None, 1000));
-            // A statement's running balance, read from any point, starts
-            // from nothing and ends at the balance the account has.
+            // A statement's running balance starts from nothing, ends at
+            // the balance the account has, and each line's is the one
+            // before it plus what the line did; positions count from 1.
             let account = AccountId(id);
             let (lines, _) = ledger.statement(account, None, 1000);
             let now = ledger.account(account).map_or(0, |a| a.1.balance());
-            prop_assert_eq!(ledger.balance_at(account, lines.len() as u64), now);
-            prop_assert_eq!(ledger.balance_at(account, 0), 0);
+            prop_assert_eq!(lines.first().map_or(0, |(line, _)| line.balance_after), now);
             let mut running = now;
-            for (newer, line) in lines.iter().enumerate() {
-                let position = (lines.len() - newer) as u64;
-                prop_assert_eq!(ledger.balance_at(account, position), running);
-                running -= line.posted_change(account);
+            for (newer, (line, record)) in lines.iter().enumerate() {
+                prop_assert_eq!(line.position, (lines.len() - newer) as u64);
+                prop_assert_eq!(line.balance_after, running);
+                running -= record.posted_change(account);
             }
             prop_assert_eq!(running, 0);
+        }
+    }
+
+    /// The server's ledger keeps no history: before each batch it looks
+    /// up only the ids the batch names. Judged that way, every batch comes
+    /// out exactly as it does with the whole history at hand.
+    #[test]
+    fn a_lookup_of_the_named_ids_is_all_a_batch_needs(accounts in open_accounts(), batches in proptest::collection::vec(batch(), 1..12)) {
+        let mut whole = MemoryLedger::new();
+        let mut bounded = Ledger::new();
+        let mut all = accounts;
+        all.extend(batches.into_iter().flatten());
+        for (i, events) in all.chunks(5).enumerate() {
+            let now = T0.plus_millis(i as i64);
+            let looked_up: HashMap<TransferId, Past> = bounded
+                .names(events)
+                .into_iter()
+                .filter_map(|id| Some((id, whole.history().recall(id)?.clone())))
+                .collect();
+            let expected = whole.apply(events.to_vec(), now);
+            let outcome = bounded.apply(events.to_vec(), now, &looked_up);
+            prop_assert_eq!(&outcome.results, &expected.results);
+            prop_assert_eq!(&outcome.record, &expected.record);
+            prop_assert_eq!(&outcome.index, &expected.index);
+            prop_assert_eq!(&bounded, &*whole);
         }
     }
 
@@ -174,10 +200,10 @@ proptest! {
         let h = hour();
         let open = vec![issuance(1, &h), member(2, &h, Limit::AtMost(0), Limit::Unlimited), member(3, &h, Limit::AtMost(0), Limit::Unlimited)];
         let events: Vec<Event> = amounts.iter().enumerate().map(|(i, a)| mv(i as u128 + 1, 1, 2 + (i as u64 % 2), *a)).collect();
-        let mut forward = Ledger::new();
+        let mut forward = MemoryLedger::new();
         forward.apply(open.clone(), T0);
         forward.apply(events.clone(), T0);
-        let mut backward = Ledger::new();
+        let mut backward = MemoryLedger::new();
         backward.apply(open, T0);
         backward.apply(events.into_iter().rev().collect(), T0);
         for id in 1..=3 {

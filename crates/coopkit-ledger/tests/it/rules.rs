@@ -1,5 +1,6 @@
 use coopkit_ledger::journal::{replay, Broken};
-use coopkit_ledger::ledger::{Applied, Ledger};
+use coopkit_ledger::ledger::Applied;
+use coopkit_ledger::MemoryLedger;
 use coopkit_ledger::{
     AccountId, Event, HoldStatus, Limit, Refusal, TransferId, AMOUNT_MAX, HOLD_TIMEOUT_MAX_MS,
 };
@@ -8,8 +9,8 @@ use crate::support::*;
 
 /// A ledger with issuance (1) and members 2, 3 (debit limit 10, cap 100)
 /// and 4 (no credit, cap 20), each member given 50 hours... except 4.
-fn sitters() -> Ledger {
-    let mut ledger = Ledger::new();
+fn sitters() -> MemoryLedger {
+    let mut ledger = MemoryLedger::new();
     let h = hour();
     let outcome = ledger.apply(
         vec![
@@ -30,11 +31,11 @@ fn sitters() -> Ledger {
     ledger
 }
 
-fn balance(ledger: &Ledger, id: u64) -> i128 {
+fn balance(ledger: &MemoryLedger, id: u64) -> i128 {
     ledger.account(AccountId(id)).unwrap().1.balance()
 }
 
-fn refusal(ledger: &mut Ledger, event: Event) -> Refusal {
+fn refusal(ledger: &mut MemoryLedger, event: Event) -> Refusal {
     let outcome = ledger.apply(vec![event], T0);
     assert!(outcome.record.is_none(), "a refused event writes nothing");
     outcome.results[0].unwrap_err()
@@ -324,7 +325,7 @@ fn oversized_batches_are_refused_whole() {
 
 #[test]
 fn the_journal_replays_and_tampering_is_found() {
-    let mut l = Ledger::new();
+    let mut l = MemoryLedger::new();
     let h = hour();
     let mut records = Vec::new();
     for batch in [
@@ -391,8 +392,10 @@ fn statements_page_newest_first_and_forget_refused_chains() {
     }
     // A refused chain leaves no trace in anyone's history.
     l.apply(vec![linked(mv(200, 2, 3, 1)), mv(201, 4, 3, 1)], T0);
-    let ids = |page: Vec<&coopkit_ledger::TransferRecord>| {
-        page.iter().map(|r| r.transfer.id.0).collect::<Vec<_>>()
+    let ids = |page: Vec<(&coopkit_ledger::Line, &coopkit_ledger::TransferRecord)>| {
+        page.iter()
+            .map(|(_, r)| r.transfer.id.0)
+            .collect::<Vec<_>>()
     };
     let (first, next) = l.statement(AccountId(2), None, 3);
     assert_eq!(ids(first), [104, 103, 102]);
@@ -400,7 +403,7 @@ fn statements_page_newest_first_and_forget_refused_chains() {
     assert_eq!(ids(second), [101, 100, 1]);
     assert_eq!(next, None, "the issue from batch 0 was the first line");
     assert_eq!(
-        l.statement(AccountId(2), None, 1).0[0].seq,
+        l.statement(AccountId(2), None, 1).0[0].0.seq,
         5,
         "each line knows its batch"
     );

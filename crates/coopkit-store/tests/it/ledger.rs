@@ -1,10 +1,10 @@
-//! The ledger's storage on both backends: currencies and the journal.
+//! The ledger's storage on both backends: currencies, the journal and its
+//! index, which must answer as a ledger with its history in memory does.
 
 use coopkit_domain::{ClassKey, PersonId, Timestamp};
-use coopkit_ledger::ledger::Ledger;
 use coopkit_ledger::{
-    Account, AccountId, AccountOwner, CoopAccount, CurrencyCode, Event, Limit, Transfer,
-    TransferId, TransferKind,
+    Account, AccountId, AccountOwner, BatchIndex, CoopAccount, CurrencyCode, Event, Ledger, Limit,
+    MemoryLedger, Transfer, TransferId, TransferKind,
 };
 use coopkit_store::{Conflict, Currency, CurrencyKind, LedgerAppend, StoreError};
 use coopkit_testkit::{each_backend, Backend, TestDb};
@@ -74,7 +74,7 @@ each_backend! {
         assert_eq!(store.currencies(coop.id).await.unwrap(), vec![hour]);
 
         // Three batches: open accounts, then two batches of moves.
-        let mut ledger = Ledger::new();
+        let mut ledger = MemoryLedger::new();
         let batches = vec![
             vec![
                 open(1, AccountOwner::Coop(CoopAccount::Issuance)),
@@ -86,15 +86,15 @@ each_backend! {
         ];
         let mut records = Vec::new();
         for (i, events) in batches.into_iter().enumerate() {
-            let record = ledger
-                .apply(events, Timestamp(T0.0 + i as i64))
-                .record
-                .unwrap();
+            let outcome = ledger.apply(events, Timestamp(T0.0 + i as i64));
+            let record = outcome.record.unwrap();
             store
                 .append_ledger_batches(&[LedgerAppend {
                     coop: coop.id,
                     record: &record,
+                    index: &outcome.index,
                     payees: Vec::new(),
+                    snapshot: None,
                 }])
                 .await
                 .unwrap();
@@ -111,10 +111,166 @@ each_backend! {
             .append_ledger_batches(&[LedgerAppend {
                 coop: coop.id,
                 record: &records[2],
+                index: &BatchIndex::default(),
                 payees: Vec::new(),
+                snapshot: None,
             }])
             .await;
         assert!(twice.is_err());
         assert_eq!(store.ledger_journal(coop.id).await.unwrap().len(), 3);
+    }
+}
+
+/// A small deterministic generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
+    }
+}
+
+/// Random moves, holds, posts and voids among six accounts, some linked,
+/// some refused, in batches large enough to span several stored parts.
+fn random_batches(rng: &mut Rng) -> Vec<Vec<Event>> {
+    let mut batches = vec![(1..=6)
+        .map(|id| {
+            let owner = if id == 1 {
+                AccountOwner::Coop(CoopAccount::Issuance)
+            } else {
+                AccountOwner::Member(PersonId(id as i64))
+            };
+            open(id, owner)
+        })
+        .collect::<Vec<_>>()];
+    let mut next_id = 1u128;
+    for size in [3, 300, 1, 200, 140] {
+        let mut events = Vec::new();
+        for _ in 0..size {
+            next_id += 1;
+            let (debit, credit) = (1 + rng.below(6), 1 + rng.below(6));
+            let amount = 1 + rng.below(4);
+            let kind = match rng.below(6) {
+                0..=2 => TransferKind::Move {
+                    debit: AccountId(debit),
+                    credit: AccountId(credit),
+                    amount,
+                },
+                3 => TransferKind::Hold {
+                    debit: AccountId(debit),
+                    credit: AccountId(credit),
+                    amount,
+                    timeout_ms: None,
+                },
+                4 => TransferKind::Post {
+                    pending: TransferId(1 + u128::from(rng.below(next_id as u64))),
+                    amount: None,
+                },
+                _ => TransferKind::Void {
+                    pending: TransferId(1 + u128::from(rng.below(next_id as u64))),
+                },
+            };
+            // Now and then an id used before: a replay, or a refusal.
+            let id = if rng.below(20) == 0 {
+                1 + u128::from(rng.below(next_id as u64))
+            } else {
+                next_id
+            };
+            events.push(Event::Transfer(Transfer {
+                id: TransferId(id),
+                kind,
+                linked: rng.below(8) == 0,
+                memo: format!("memo {id}"),
+                cause: String::new(),
+            }));
+        }
+        batches.push(events);
+    }
+    batches
+}
+
+each_backend! {
+    async fn the_index_answers_as_a_ledger_with_its_history_in_memory(backend: Backend) {
+        let db = TestDb::new(backend).await;
+        let store = &db.store;
+        let founder = person(store, "Founder").await;
+        let coop = store
+            .create_coop(&new_coop("indexed"), founder.id, &ClassKey::parse("worker").unwrap(), None, T0)
+            .await
+            .unwrap();
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut memory = MemoryLedger::new();
+        let mut bounded = Ledger::new();
+        for (i, events) in random_batches(&mut rng).into_iter().enumerate() {
+            let now = Timestamp(T0.0 + i as i64);
+            // The server's way: look up the ids the batch names, then apply.
+            let names = bounded.names(&events);
+            let past = store.ledger_recall(coop.id, &names, bounded.next_seq()).await.unwrap();
+            let outcome = bounded.apply(events.clone(), now, &past);
+            let expected = memory.apply(events, now);
+            assert_eq!(outcome.results, expected.results, "{backend:?}: batch {i}");
+            let Some(record) = outcome.record else { continue };
+            store
+                .append_ledger_batches(&[LedgerAppend {
+                    coop: coop.id,
+                    record: &record,
+                    index: &outcome.index,
+                    payees: Vec::new(),
+                    snapshot: Some(serde_json::to_string(&bounded.snapshot()).unwrap()),
+                }])
+                .await
+                .unwrap();
+        }
+        assert!(memory.transfer(TransferId(2)).is_some(), "the batches made transfers");
+
+        // Every id reads back as the ledger with its history has it.
+        let ids: Vec<TransferId> = (1..=700).map(TransferId).collect();
+        let recalled = store.ledger_recall(coop.id, &ids, u64::MAX >> 1).await.unwrap();
+        for id in &ids {
+            assert_eq!(
+                recalled.get(id).map(|p| (&p.record, p.hold)),
+                memory.transfer(*id).map(|r| (r, memory.hold_status(*id))),
+                "{backend:?}: transfer {id}"
+            );
+        }
+
+        // Every statement, in pages of every size, reads the same lines.
+        for account in (1..=6).map(AccountId) {
+            let head = bounded.statement_head(account);
+            for limit in [1, 7, 1000] {
+                let mut before = None;
+                loop {
+                    let (lines, next) = store
+                        .ledger_statement(coop.id, account, head, before, limit)
+                        .await
+                        .unwrap();
+                    let (expected, expected_next) = memory.statement(account, before, limit);
+                    let expected: Vec<_> = expected
+                        .into_iter()
+                        .map(|(line, record)| (record.clone(), line.position, line.balance_after))
+                        .collect();
+                    let read: Vec<_> = lines
+                        .into_iter()
+                        .map(|l| (l.record, l.position, l.balance_after))
+                        .collect();
+                    assert_eq!(read, expected, "{backend:?}: account {account:?}, page of {limit} before {before:?}");
+                    assert_eq!(next, expected_next);
+                    match next {
+                        Some(next) => before = Some(next),
+                        None => break,
+                    }
+                }
+            }
+        }
+
+        // The newest snapshot is the ledger's state, and only two are kept.
+        let (seq, state) = store.ledger_snapshot(coop.id).await.unwrap().unwrap();
+        assert_eq!(seq + 1, bounded.next_seq());
+        let snapshot: coopkit_ledger::Snapshot = serde_json::from_str(&state).unwrap();
+        assert_eq!(Ledger::from_snapshot(snapshot), bounded);
+        assert_eq!(store.ledger_snapshots(coop.id, 10).await.unwrap().len(), 2);
     }
 }

@@ -1,18 +1,20 @@
 //! `coopkit bench ledger`: how fast the ledger writer commits durable
 //! transfers, against the baseline of one locked, checked database
-//! transaction per transfer, in the same process on the same database.
+//! transaction per transfer, in the same process on the same database;
+//! how long a fresh writer takes to load the co-op again; and how fast a
+//! busy account's statement reads.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use coopkit_app::ledger::{Instruction, LedgerWriter, Payment};
+use coopkit_app::ledger::{Accounts, Instruction, LedgerWriter, Payment};
 use coopkit_domain::{PersonId, SystemClock};
 use coopkit_ledger::ledger::Applied;
 use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, TransferId};
 use coopkit_store::{BaselineOutcome, Currency, CurrencyKind};
 use serde::Serialize;
 
-use super::{bench_coop, open_store};
+use super::{bench_coop, open_store, peak_memory_mib};
 
 #[derive(Debug, clap::Args)]
 pub struct LedgerBench {
@@ -28,6 +30,11 @@ pub struct LedgerBench {
     /// Transfers per client request (the API takes up to 8,190).
     #[arg(long, default_value_t = 1000)]
     request: u64,
+    /// One transfer in this many of each client's involves member 1, so
+    /// that one account has a long statement to read (10,000,000
+    /// transfers give it 100,000 lines at the default).
+    #[arg(long, default_value_t = 100)]
+    busy_every: u64,
     /// Transfers for the baseline (one transaction each); it is slow, so
     /// fewer are enough for a steady rate.
     #[arg(long, default_value_t = 20_000)]
@@ -57,6 +64,18 @@ struct Report {
     speedup: f64,
     clients: u64,
     request: u64,
+    /// A fresh writer on the same database: seconds from its start until
+    /// its first transfer is committed.
+    reload_seconds: f64,
+    /// After the reload, a transfer from the first batch sent again is
+    /// answered as existing, not applied twice.
+    replayed_exists: bool,
+    /// Lines on member 1's statement.
+    busy_lines: u64,
+    /// Reading a page of 20 lines of it: the newest, and from anywhere.
+    statement_newest_p99_ms: f64,
+    statement_anywhere_p99_ms: f64,
+    peak_memory_mib: Option<u64>,
 }
 
 /// A small deterministic generator (xorshift64*), so every run moves the
@@ -106,7 +125,7 @@ pub async fn run(args: LedgerBench) -> anyhow::Result<String> {
         )
         .await?;
     let writer = LedgerWriter::start(store.clone(), Arc::new(SystemClock));
-    let pay = |id: u128, from: AccountOwner, to: AccountOwner, amount: u64| {
+    let pay = move |id: u128, from: AccountOwner, to: AccountOwner, amount: u64| {
         Instruction::Pay(Payment {
             id: TransferId(id),
             currency: currency.clone(),
@@ -132,34 +151,39 @@ pub async fn run(args: LedgerBench) -> anyhow::Result<String> {
         writer.submit(coop, batch).await?;
     }
 
-    // Timed: clients submit their share of random transfers concurrently.
+    // Timed: clients submit their share of random transfers concurrently,
+    // each request made as it is sent, so the benchmark's own memory does
+    // not grow with the transfers.
     let started = Instant::now();
     let mut tasks = Vec::new();
     for client in 0..args.clients {
         let writer = writer.clone();
+        let pay = pay.clone();
         let share =
             args.transfers / args.clients + u64::from(client < args.transfers % args.clients);
-        let requests: Vec<Vec<Instruction>> = {
+        let (accounts, request, busy_every) = (args.accounts, args.request, args.busy_every.max(1));
+        tasks.push(tokio::spawn(async move {
             let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (client + 1));
             let first_id = 1_000_000_000_000_u128 * u128::from(client + 1);
-            (0..share)
-                .map(|i| {
-                    let (from, to) = rng.pair(args.accounts);
-                    pay(
-                        first_id + u128::from(i),
-                        member(from),
-                        member(to),
-                        1 + rng.next() % 10,
-                    )
-                })
-                .collect::<Vec<_>>()
-                .chunks(args.request as usize)
-                .map(<[Instruction]>::to_vec)
-                .collect()
-        };
-        tasks.push(tokio::spawn(async move {
             let (mut created, mut refused) = (0u64, 0u64);
-            for request in requests {
+            let mut sent = 0;
+            while sent < share {
+                let size = request.min(share - sent);
+                let request = (sent..sent + size)
+                    .map(|i| {
+                        let (mut from, to) = rng.pair(accounts);
+                        if i % busy_every == 0 && to != 1 {
+                            from = 1;
+                        }
+                        pay(
+                            first_id + u128::from(i),
+                            member(from),
+                            member(to),
+                            1 + rng.next() % 10,
+                        )
+                    })
+                    .collect();
+                sent += size;
                 for result in writer.submit(coop, request).await? {
                     match result {
                         Ok(Applied::New) => created += 1,
@@ -185,6 +209,53 @@ pub async fn run(args: LedgerBench) -> anyhow::Result<String> {
         sum == 0,
         "the ledger does not sum to zero after the benchmark: {sum}"
     );
+    drop(accounts);
+
+    // A fresh writer on the same database, as after a restart: until its
+    // first transfer is committed; then the first transfer made, again.
+    drop(writer);
+    let reloading = Instant::now();
+    let writer = LedgerWriter::start(store.clone(), Arc::new(SystemClock));
+    let after = writer
+        .submit(
+            coop,
+            vec![pay(u128::from(u64::MAX), member(2), member(3), 1)],
+        )
+        .await?;
+    let reload_seconds = reloading.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        after == [Ok(Applied::New)],
+        "the first transfer after the reload was not made: {after:?}"
+    );
+    let again = writer
+        .submit(coop, vec![pay(1, issuance, member(1), 1000)])
+        .await?;
+    let replayed_exists = again == [Ok(Applied::Replayed)];
+
+    // Member 1's statement: its newest page, and pages from anywhere.
+    let busy = writer
+        .accounts_where(coop, Accounts::OwnedBy(member(1)))
+        .await?
+        .first()
+        .map(|v| v.account.id)
+        .ok_or_else(|| anyhow::anyhow!("member 1 has no account"))?;
+    let (_, next) = writer.statement(coop, busy, None, 1).await?;
+    let busy_lines = next.map_or(1, |n| n + 1);
+    let mut rng = Rng(0xA076_1D64_78BD_642F);
+    let mut newest = Vec::new();
+    let mut anywhere = Vec::new();
+    for round in 0..400 {
+        let before = (round % 2 == 1).then(|| 1 + rng.next() % busy_lines);
+        let reading = Instant::now();
+        let (lines, _) = writer.statement(coop, busy, before, 20).await?;
+        anyhow::ensure!(!lines.is_empty(), "a statement page came back empty");
+        let took = reading.elapsed();
+        if before.is_none() {
+            newest.push(took);
+        } else {
+            anywhere.push(took);
+        }
+    }
 
     // The baseline, on the same database.
     store.baseline_setup(args.accounts, 1_000_000).await?;
@@ -237,6 +308,12 @@ pub async fn run(args: LedgerBench) -> anyhow::Result<String> {
         speedup: transfers_per_s / naive_transfers_per_s,
         clients: args.clients,
         request: args.request,
+        reload_seconds,
+        replayed_exists,
+        busy_lines,
+        statement_newest_p99_ms: p99_ms(&mut newest),
+        statement_anywhere_p99_ms: p99_ms(&mut anywhere),
+        peak_memory_mib: peak_memory_mib(),
     };
     Ok(if args.json {
         serde_json::to_string(&report)? + "\n"
@@ -244,8 +321,22 @@ pub async fn run(args: LedgerBench) -> anyhow::Result<String> {
         format!(
             "{backend}: {} transfers over {} accounts in {seconds:.2} s: {transfers_per_s:.0} transfers/s \
              ({created} made, {refused} refused); one transaction each: {naive_transfers_per_s:.0} transfers/s; \
-             {:.1}x\n",
-            args.transfers, args.accounts, report.speedup
+             {:.1}x; reloaded in {reload_seconds:.2} s (first transfer again: {}); a page of a \
+             {busy_lines}-line statement: p99 {:.2} ms newest, {:.2} ms anywhere; peak memory {} MiB\n",
+            args.transfers,
+            args.accounts,
+            report.speedup,
+            if replayed_exists { "exists" } else { "APPLIED TWICE" },
+            report.statement_newest_p99_ms,
+            report.statement_anywhere_p99_ms,
+            report.peak_memory_mib.map_or("?".into(), |m| m.to_string()),
         )
     })
+}
+
+/// The 99th percentile of `times`, in milliseconds.
+fn p99_ms(times: &mut [Duration]) -> f64 {
+    times.sort();
+    let at = (times.len() * 99 / 100).min(times.len().saturating_sub(1));
+    times.get(at).map_or(0.0, |t| t.as_secs_f64() * 1000.0)
 }

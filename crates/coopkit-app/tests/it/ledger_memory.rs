@@ -1,0 +1,217 @@
+//! The ledger writer holds a co-op's balances, not its history: what a
+//! co-op did before comes back from the journal's index and snapshots, and
+//! a ledger let go of (as when idle) or loaded from a journal with no
+//! index answers as it did before.
+
+use std::sync::Arc;
+
+use coopkit_app::ledger::{Settlement, StatementPage, TransferForm};
+use coopkit_app::{App, AppConfig};
+use coopkit_domain::{CoopId, CoopSettings, ManualClock};
+use coopkit_ledger::{
+    Account, AccountId, AccountOwner, Applied, BatchIndex, CoopAccount, CurrencyCode, Event, Limit,
+    MemoryLedger, Refusal, Transfer, TransferId, TransferKind,
+};
+use coopkit_store::{Currency, CurrencyKind, LedgerAppend, Person, Store};
+use coopkit_testkit::{each_backend, Backend, TestDb, TEST_START};
+
+use crate::support::{coop_with, load, person};
+
+fn hour() -> Currency {
+    Currency {
+        code: CurrencyCode::parse("HOUR").unwrap(),
+        name: "Hour".into(),
+        kind: CurrencyKind::Time,
+        scale: 0,
+        default_debit_limit: Some(50),
+        default_balance_cap: None,
+        policy: Default::default(),
+    }
+}
+
+fn pay(id: u128, to: &Person, amount: u64, hold: bool) -> TransferForm {
+    TransferForm {
+        id: TransferId(id),
+        currency: "HOUR".into(),
+        to: to.id,
+        amount,
+        from_issuance: false,
+        hold: hold.then_some(None),
+        linked: false,
+        memo: format!("payment {id}"),
+        cause: String::new(),
+    }
+}
+
+struct Members {
+    slug: &'static str,
+    app: App,
+    store: Store,
+    coop: CoopId,
+    ana: Person,
+    ben: Person,
+}
+
+async fn members(db: &TestDb, slug: &'static str) -> Members {
+    let store = db.store.clone();
+    let [founder, ana, ben] = [
+        person(&store, &format!("{slug}-founder")).await,
+        person(&store, &format!("{slug}-ana")).await,
+        person(&store, &format!("{slug}-ben")).await,
+    ];
+    let coop = coop_with(&store, slug, CoopSettings::default(), founder, &[ana, ben]).await;
+    store
+        .create_currency(coop, &hour(), None, coopkit_domain::Timestamp(0))
+        .await
+        .unwrap();
+    let app = App::new(
+        store.clone(),
+        Arc::new(ManualClock::at(TEST_START)),
+        AppConfig::default(),
+    );
+    let (ana, ben) = (load(&store, ana).await, load(&store, ben).await);
+    Members {
+        slug,
+        app,
+        store,
+        coop,
+        ana,
+        ben,
+    }
+}
+
+/// Everything a member reads of the ledger: balances and the whole
+/// statement, with running balances.
+async fn everything(m: &Members, who: &Person) -> (Vec<i128>, Vec<(u128, i128, bool)>) {
+    let slug = m.slug;
+    let holdings = m.app.my_holdings(who, slug).await.unwrap();
+    let balances = holdings.iter().map(|h| h.view.balances.balance()).collect();
+    let StatementPage { entries, .. } = m
+        .app
+        .my_statement(who, slug, "HOUR", None, 500)
+        .await
+        .unwrap();
+    let lines = entries
+        .iter()
+        .map(|e| (e.line.transfer.id.0, e.balance_after, e.received))
+        .collect();
+    (balances, lines)
+}
+
+each_backend! {
+    async fn a_ledger_let_go_of_comes_back_from_its_snapshot(backend: Backend) {
+        let db = TestDb::new(backend).await;
+        let m = members(&db, "snapshots").await;
+        let (ana, ben) = (&m.ana, &m.ben);
+        let made = m
+            .app
+            .transfer(ana, "snapshots", vec![pay(1, ben, 5, false), pay(2, ben, 7, true), pay(3, ben, 2, true)])
+            .await
+            .unwrap();
+        assert_eq!(made, vec![Ok(Applied::New); 3]);
+        let posted = m
+            .app
+            .settle_hold(ana, "snapshots", TransferId(2), TransferId(4), Settlement::Post { amount: Some(6) })
+            .await
+            .unwrap();
+        assert_eq!(posted, Ok(Applied::New));
+        let before = (everything(&m, ana).await, everything(&m, ben).await);
+        assert_eq!(before.0 .0, vec![-11], "5 paid and 6 of the hold of 7 posted");
+
+        m.app.let_go_of_ledger("snapshots").await.unwrap();
+        let (seq, _) = m.store.ledger_snapshot(m.coop).await.unwrap().expect("a snapshot was kept");
+        assert_eq!(seq, 1, "after the second batch");
+
+        // Loaded again from the snapshot: the same balances and statements,
+        // and what was done before is known by its ids.
+        assert_eq!((everything(&m, ana).await, everything(&m, ben).await), before);
+        let again = m.app.transfer(ana, "snapshots", vec![pay(1, ben, 5, false)]).await.unwrap();
+        assert_eq!(again, vec![Ok(Applied::Replayed)]);
+        let changed = m.app.transfer(ana, "snapshots", vec![pay(1, ben, 6, false)]).await.unwrap();
+        assert_eq!(changed, vec![Err(Refusal::ExistsWithDifferentFields)]);
+        let twice = m
+            .app
+            .settle_hold(ana, "snapshots", TransferId(2), TransferId(5), Settlement::Void)
+            .await
+            .unwrap();
+        assert_eq!(twice, Err(Refusal::PendingAlreadyPosted));
+        // The hold still open was kept in the snapshot, and can be voided.
+        let voided = m
+            .app
+            .settle_hold(ana, "snapshots", TransferId(3), TransferId(6), Settlement::Void)
+            .await
+            .unwrap();
+        assert_eq!(voided, Ok(Applied::New));
+
+        // `coopkit ledger verify` replays the journal and checks the
+        // snapshot; a snapshot that disagrees is refused by its batch.
+        let ledger = m.app.verify_ledger("snapshots").await.unwrap().unwrap();
+        assert_eq!(ledger.next_seq(), 3);
+        let (_, state) = m.store.ledger_snapshot(m.coop).await.unwrap().unwrap();
+        let forged = state.replacen("\"debits_posted\":11", "\"debits_posted\":1", 1);
+        assert_ne!(forged, state, "the snapshot holds Ana's debits");
+        m.store.add_ledger_snapshot(m.coop, 0, &forged).await.unwrap();
+        let problem = m.app.verify_ledger("snapshots").await.unwrap().unwrap_err();
+        assert_eq!(problem.to_string(), "the snapshot after batch 0 does not agree with the journal");
+    }
+
+    async fn a_journal_without_its_index_is_indexed_when_loaded(backend: Backend) {
+        // As after the migration that added the index: batches in the
+        // journal, no index rows and no snapshot.
+        let db = TestDb::new(backend).await;
+        let m = members(&db, "unindexed").await;
+        let hour = CurrencyCode::parse("HOUR").unwrap();
+        let open = |id: u64, owner| {
+            Event::OpenAccount(Account {
+                id: AccountId(id),
+                currency: hour.clone(),
+                owner,
+                debit_limit: Limit::AtMost(50),
+                balance_cap: Limit::Unlimited,
+                closed: false,
+            })
+        };
+        let mv = |id: u128, debit: u64, credit: u64, amount: u64| {
+            Event::Transfer(Transfer {
+                id: TransferId(id),
+                kind: TransferKind::Move { debit: AccountId(debit), credit: AccountId(credit), amount },
+                linked: false,
+                memo: format!("old {id}"),
+                cause: String::new(),
+            })
+        };
+        let batches = vec![
+            vec![
+                open(1, AccountOwner::Coop(CoopAccount::Issuance)),
+                open(2, AccountOwner::Member(m.ana.id)),
+                open(3, AccountOwner::Member(m.ben.id)),
+            ],
+            (10..14).map(|id| mv(id, 2, 3, 1)).collect(),
+            vec![mv(20, 3, 2, 3)],
+        ];
+        let mut memory = MemoryLedger::new();
+        for (i, events) in batches.into_iter().enumerate() {
+            let outcome = memory.apply(events, coopkit_domain::Timestamp(i as i64));
+            let record = outcome.record.unwrap();
+            m.store
+                .append_ledger_batches(&[LedgerAppend {
+                    coop: m.coop,
+                    record: &record,
+                    index: &BatchIndex::default(),
+                    payees: Vec::new(),
+                    snapshot: None,
+                }])
+                .await
+                .unwrap();
+        }
+        let (balances, lines) = everything(&m, &m.ana).await;
+        assert_eq!(balances, vec![-1]);
+        assert_eq!(
+            lines,
+            vec![(20, -1, true), (13, -4, false), (12, -3, false), (11, -2, false), (10, -1, false)]
+        );
+        assert!(m.store.ledger_snapshot(m.coop).await.unwrap().is_some(), "a snapshot once indexed");
+        let again = m.app.transfer(&m.ana, "unindexed", vec![TransferForm { memo: "old 10".into(), ..pay(10, &m.ben, 1, false) }]).await.unwrap();
+        assert_eq!(again, vec![Ok(Applied::Replayed)], "an old id is known");
+    }
+}
