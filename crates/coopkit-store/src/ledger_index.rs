@@ -13,7 +13,7 @@ use coopkit_ledger::{
     AccountId, BatchIndex, Event, Past, StatementHead, Transfer, TransferId, TransferKind,
 };
 
-use crate::ledger_journal::{to_i64, to_u64, PART_EVENTS, PRUNE_SNAPSHOTS, SNAPSHOTS_KEPT};
+use crate::ledger_journal::{to_i64, to_u64, PART_EVENTS};
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 /// What an index row that is already there means: a bug when committing
@@ -68,11 +68,11 @@ pub(crate) struct HoldRow {
     pub(crate) amount: i64,
 }
 
-/// A batch's index as rows: its transfers, the holds it made (standing as
+/// A batch's index as rows (but its transfers' ids: see
+/// [`SnapshotWrite`]): the holds it made (standing as
 /// they do once the batch is done), statement rows by account, and the
 /// earlier holds it ended.
-pub(crate) struct IndexRows<'a> {
-    pub(crate) transfers: Vec<&'a TransferRecord>,
+pub(crate) struct IndexRows {
     pub(crate) holds: Vec<HoldRow>,
     pub(crate) lines: Vec<LineRow>,
     /// (account, mark) of each line at a multiple of [`LINES_PER_MARK`].
@@ -80,7 +80,7 @@ pub(crate) struct IndexRows<'a> {
     pub(crate) endings: Vec<(TransferId, HoldStatus)>,
 }
 
-pub(crate) fn index_rows(index: &BatchIndex) -> Result<IndexRows<'_>> {
+pub(crate) fn index_rows(index: &BatchIndex) -> Result<IndexRows> {
     let ended: HashMap<TransferId, HoldStatus> = index.endings.iter().copied().collect();
     let mut holds = Vec::new();
     for record in &index.transfers {
@@ -146,7 +146,6 @@ pub(crate) fn index_rows(index: &BatchIndex) -> Result<IndexRows<'_>> {
         })
         .collect::<Result<_>>()?;
     Ok(IndexRows {
-        transfers: index.transfers.iter().collect(),
         holds,
         lines,
         marks,
@@ -165,21 +164,6 @@ macro_rules! insert_index {
             $index.transfers.first().map_or(0, |t| t.seq),
             "seq",
         )?;
-        for chunk in rows.transfers.chunks($crate::ledger_index::ROWS_PER_INSERT) {
-            let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO ledger_transfer (coop_id, id_high, id_low, seq, idx) ",
-            );
-            insert.push_values(chunk, |mut row, record| {
-                let (high, low) = $crate::ledger_index::id_columns(record.transfer.id);
-                row.push_bind(coop.0)
-                    .push_bind(high)
-                    .push_bind(low)
-                    .push_bind(seq)
-                    .push_bind(i32::try_from(record.index).unwrap_or(i32::MAX));
-            });
-            insert.push(on_conflict.clause());
-            insert.build().execute(&mut *$tx).await?;
-        }
         for chunk in rows.holds.chunks($crate::ledger_index::ROWS_PER_INSERT) {
             let mut insert = sqlx::QueryBuilder::new(
                 "INSERT INTO ledger_hold (coop_id, id_high, id_low, status, debit_id, credit_id, amount) ",
@@ -240,6 +224,66 @@ macro_rules! insert_index {
     }};
 }
 pub(crate) use insert_index;
+
+/// A snapshot to keep after batch `seq`, with where each transfer
+/// committed since the last snapshot sits. The writer holds those ids in
+/// memory and writes them to `ledger_transfer` only here, sorted, many at
+/// a time: ids are often random (a play's legs are hashes), and written
+/// with their batch each would dirty a page of the index of its own.
+#[derive(Debug)]
+pub struct SnapshotWrite {
+    pub seq: u64,
+    pub state: String,
+    pub ids: Vec<(TransferId, u64, u32)>,
+}
+
+/// Writes `$snapshot` (a [`SnapshotWrite`]) of `$coop` in transaction
+/// `$tx`: the ids (any already there are kept), the snapshot, and the
+/// pruning of older ones.
+macro_rules! insert_snapshot {
+    ($tx:expr, $coop:expr, $snapshot:expr) => {{
+        let coop: coopkit_domain::CoopId = $coop;
+        let snapshot: &$crate::ledger_index::SnapshotWrite = $snapshot;
+        let mut ids: Vec<_> = snapshot
+            .ids
+            .iter()
+            .map(|(id, seq, idx)| {
+                let (high, low) = $crate::ledger_index::id_columns(*id);
+                let seq = $crate::ledger_journal::to_i64(*seq, "seq")?;
+                Ok((high, low, seq, i32::try_from(*idx).unwrap_or(i32::MAX)))
+            })
+            .collect::<$crate::Result<_>>()?;
+        ids.sort_unstable();
+        for chunk in ids.chunks($crate::ledger_index::ROWS_PER_INSERT) {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO ledger_transfer (coop_id, id_high, id_low, seq, idx) ",
+            );
+            insert.push_values(chunk, |mut row, (high, low, seq, idx)| {
+                row.push_bind(coop.0)
+                    .push_bind(*high)
+                    .push_bind(*low)
+                    .push_bind(*seq)
+                    .push_bind(*idx);
+            });
+            insert.push(" ON CONFLICT DO NOTHING");
+            insert.build().execute(&mut *$tx).await?;
+        }
+        sqlx::query(
+            "INSERT INTO ledger_snapshot (coop_id, seq, state) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(coop.0)
+        .bind($crate::ledger_journal::to_i64(snapshot.seq, "seq")?)
+        .bind(&snapshot.state)
+        .execute(&mut *$tx)
+        .await?;
+        sqlx::query($crate::ledger_journal::PRUNE_SNAPSHOTS)
+            .bind(coop.0)
+            .bind($crate::ledger_journal::SNAPSHOTS_KEPT)
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+pub(crate) use insert_snapshot;
 
 /// A `ledger_transfer` row, with its hold's standing if it made one.
 #[derive(sqlx::FromRow)]
@@ -319,6 +363,45 @@ impl Store {
             })?;
             found.extend(rows);
         }
+        self.records(coop, found).await
+    }
+
+    /// The records of transfers whose place the writer knows (committed
+    /// since its last snapshot), with how each hold stands.
+    pub async fn ledger_located(
+        &self,
+        coop: CoopId,
+        located: &[(TransferId, u64, u32)],
+    ) -> Result<HashMap<TransferId, Past>> {
+        let mut rows = Vec::with_capacity(located.len());
+        for (id, seq, idx) in located {
+            let (id_high, id_low) = id_columns(*id);
+            let status: Option<String> = on_pool!(self, |pool| {
+                sqlx::query_scalar(
+                    "SELECT status FROM ledger_hold WHERE coop_id = $1 AND id_high = $2 AND id_low = $3",
+                )
+                .bind(coop.0)
+                .bind(id_high)
+                .bind(id_low)
+                .fetch_optional(pool)
+                .await
+            })?;
+            rows.push(TransferRow {
+                id_high,
+                id_low,
+                seq: to_i64(*seq, "seq")?,
+                idx: i32::try_from(*idx).unwrap_or(i32::MAX),
+                status,
+            });
+        }
+        self.records(coop, rows).await
+    }
+
+    async fn records(
+        &self,
+        coop: CoopId,
+        found: Vec<TransferRow>,
+    ) -> Result<HashMap<TransferId, Past>> {
         let mut parts = Parts::default();
         let mut recalled = HashMap::with_capacity(found.len());
         for row in found {
@@ -590,25 +673,15 @@ impl Store {
             .collect()
     }
 
-    /// Writes a snapshot outside a commit: when a co-op leaves memory, or
-    /// after its index was rebuilt. A snapshot at the same batch is kept.
-    pub async fn add_ledger_snapshot(&self, coop: CoopId, seq: u64, state: &str) -> Result<()> {
+    /// Writes a snapshot outside a commit, with the ids since the last:
+    /// when a co-op is let go of, or while its index is rebuilt. A
+    /// snapshot at the same batch is kept.
+    pub async fn add_ledger_snapshot(&self, coop: CoopId, snapshot: &SnapshotWrite) -> Result<()> {
         on_pool!(self, |pool| {
-            sqlx::query(
-                "INSERT INTO ledger_snapshot (coop_id, seq, state) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            )
-            .bind(coop.0)
-            .bind(to_i64(seq, "seq")?)
-            .bind(state)
-            .execute(pool)
-            .await?;
-            sqlx::query(PRUNE_SNAPSHOTS)
-                .bind(coop.0)
-                .bind(SNAPSHOTS_KEPT)
-                .execute(pool)
-                .await?;
-            Ok::<_, StoreError>(())
-        })?;
-        Ok(())
+            let mut tx = pool.begin_write().await?;
+            insert_snapshot!(tx, coop, snapshot);
+            tx.commit().await?;
+            Ok(())
+        })
     }
 }

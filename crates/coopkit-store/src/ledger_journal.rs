@@ -12,7 +12,7 @@ use coopkit_ledger::{BatchIndex, Hash};
 
 use crate::error::Conflict;
 use crate::events::record_events;
-use crate::ledger_index::{insert_index, OnConflict};
+use crate::ledger_index::{insert_index, insert_snapshot, OnConflict, SnapshotWrite};
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 /// The most events a stored part of a batch holds: a statement line reads
@@ -27,8 +27,9 @@ pub struct LedgerAppend<'a> {
     pub index: &'a BatchIndex,
     /// The members another member paid in it, for its event.
     pub payees: Vec<Payee>,
-    /// The writer's state after this batch, when it is time to keep one.
-    pub snapshot: Option<String>,
+    /// The writer's state after this batch, when it is time to keep one,
+    /// with the ids committed since the last.
+    pub snapshot: Option<&'a SnapshotWrite>,
 }
 
 /// Snapshots kept per co-op: the newest, and one before it in case the
@@ -93,20 +94,8 @@ impl Store {
                 .await
                 .map_err(StoreError::conflict_as(Conflict::LedgerBatch))?;
                 insert_index!(tx, append.coop, append.index, OnConflict::Fail);
-                if let Some(state) = &append.snapshot {
-                    sqlx::query(
-                        "INSERT INTO ledger_snapshot (coop_id, seq, state) VALUES ($1, $2, $3)",
-                    )
-                    .bind(append.coop.0)
-                    .bind(seq)
-                    .bind(state)
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query(PRUNE_SNAPSHOTS)
-                        .bind(append.coop.0)
-                        .bind(SNAPSHOTS_KEPT)
-                        .execute(&mut *tx)
-                        .await?;
+                if let Some(snapshot) = append.snapshot {
+                    insert_snapshot!(tx, append.coop, snapshot);
                 }
             }
             for (coop, seq, first, events) in &parts {

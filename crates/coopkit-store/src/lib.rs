@@ -54,7 +54,7 @@ pub use governance::{
     CastBallot, Comment, NewProposal, Proposal, ProposalId, RollEntry, StoredBallot,
 };
 pub use ledger::{Currency, CurrencyKind};
-pub use ledger_index::StatementLine;
+pub use ledger_index::{SnapshotWrite, StatementLine};
 pub use ledger_journal::LedgerAppend;
 pub use ledger_months::MonthApplied;
 pub use market::{Badge, Category, ProviderListing, ProviderProfile, Service, ServiceArea};

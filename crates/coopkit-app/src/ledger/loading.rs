@@ -14,8 +14,10 @@ use std::time::Duration;
 
 use coopkit_domain::CoopId;
 use coopkit_ledger::journal::replay_batch;
-use coopkit_ledger::{AccountId, Ledger, Snapshot};
-use coopkit_store::Store;
+use std::collections::HashMap;
+
+use coopkit_ledger::{AccountId, Ledger, Past, Snapshot, TransferId};
+use coopkit_store::{SnapshotWrite, Store};
 use serde::{Deserialize, Serialize};
 
 use super::planning::CoopLedger;
@@ -41,14 +43,66 @@ struct WriterState {
 }
 
 impl CoopLedger {
-    /// The state to keep as a snapshot after the ledger's last batch.
-    pub(super) fn snapshot(&self) -> Result<String> {
+    /// The snapshot to keep after the ledger's last batch, with the ids
+    /// committed since the last one. `None` before the first batch.
+    pub(super) fn snapshot(&self) -> Result<Option<SnapshotWrite>> {
+        let Some(seq) = self.ledger.next_seq().checked_sub(1) else {
+            return Ok(None);
+        };
         let state = WriterState {
             ledger: self.ledger.snapshot(),
             plays: self.plays.to_vec(),
         };
-        serde_json::to_string(&state).map_err(AppError::because("a ledger snapshot"))
+        let state =
+            serde_json::to_string(&state).map_err(AppError::because("a ledger snapshot"))?;
+        let ids = self
+            .unflushed
+            .iter()
+            .map(|(id, (seq, index))| (*id, *seq, *index))
+            .collect();
+        Ok(Some(SnapshotWrite { seq, state, ids }))
     }
+
+    /// Notes that the snapshot was kept.
+    pub(super) fn snapshot_kept(&mut self) {
+        self.unflushed.clear();
+        self.unsnapshotted = 0;
+    }
+
+    /// Keeps a snapshot now, outside a commit.
+    pub(super) async fn keep_snapshot(&mut self, store: &Store, coop: CoopId) -> Result<()> {
+        if let Some(snapshot) = self.snapshot()? {
+            store.add_ledger_snapshot(coop, &snapshot).await?;
+        }
+        self.snapshot_kept();
+        Ok(())
+    }
+}
+
+/// What earlier batches did with `ids`, as of before batch `before_seq`:
+/// from the writer's memory for transfers since its last snapshot, from
+/// the index for the rest.
+pub(super) async fn recall(
+    store: &Store,
+    coop: CoopId,
+    held: &CoopLedger,
+    ids: &[TransferId],
+    before_seq: u64,
+) -> Result<HashMap<TransferId, Past>> {
+    let (located, elsewhere): (Vec<_>, Vec<_>) =
+        ids.iter().partition(|id| held.unflushed.contains_key(id));
+    let located: Vec<(TransferId, u64, u32)> = located
+        .into_iter()
+        .filter_map(|id| {
+            let (seq, index) = held.unflushed.get(&id)?;
+            (*seq < before_seq).then_some((id, *seq, *index))
+        })
+        .collect();
+    let mut found = store.ledger_recall(coop, &elsewhere, before_seq).await?;
+    if !located.is_empty() {
+        found.extend(store.ledger_located(coop, &located).await?);
+    }
+    Ok(found)
 }
 
 /// The ledger's part of a stored snapshot.
@@ -78,12 +132,8 @@ pub(super) async fn load(store: &Store, coop: CoopId) -> Result<CoopLedger> {
     let currencies = store.currencies(coop).await?;
     let mut loaded = CoopLedger::new(ledger, currencies, plays);
     catch_up(store, coop, &mut loaded, rebuilding).await?;
-    if rebuilding && loaded.ledger.next_seq() > 0 {
-        let seq = loaded.ledger.next_seq() - 1;
-        store
-            .add_ledger_snapshot(coop, seq, &loaded.snapshot()?)
-            .await?;
-        loaded.unsnapshotted = 0;
+    if rebuilding {
+        loaded.keep_snapshot(store, coop).await?;
     }
     Ok(loaded)
 }
@@ -105,7 +155,7 @@ pub(super) async fn catch_up(
         }
         for batch in &batches {
             let names = held.ledger.names(&batch.events);
-            let past = store.ledger_recall(coop, &names, batch.seq).await?;
+            let past = recall(store, coop, held, &names, batch.seq).await?;
             let line = usize::try_from(batch.seq).map_or(usize::MAX, |seq| seq + 1);
             let index = replay_batch(&mut held.ledger, line, batch, &past).map_err(|broken| {
                 tracing::error!(coop = %coop, %broken, "the stored journal does not verify");
@@ -114,7 +164,12 @@ pub(super) async fn catch_up(
             if reindex {
                 store.index_ledger_batch(coop, &index).await?;
             }
-            held.note_committed(&batch.events);
+            held.note_committed(&batch.events, &index);
+            // What is held since the last snapshot stays bounded, however
+            // long the replay.
+            if held.unsnapshotted >= SNAPSHOT_EVERY {
+                held.keep_snapshot(store, coop).await?;
+            }
         }
     }
 }

@@ -2,6 +2,7 @@
 //! statements and the journal. Who may move what is decided here; whether
 //! the ledger allows it, in `coopkit-ledger`, inside the writer.
 
+mod answers;
 mod checkpoints;
 mod holds;
 mod limits;

@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use coopkit_ledger::ledger::{Applied, Ledger};
 use coopkit_ledger::{
-    Account, AccountId, AccountOwner, CoopAccount, CurrencyCode, Event, Limit, Past, Refusal,
-    Transfer, TransferId, TransferKind,
+    Account, AccountId, AccountOwner, BatchIndex, CoopAccount, CurrencyCode, Event, Limit, Past,
+    Refusal, Transfer, TransferId, TransferKind,
 };
 use coopkit_store::Currency;
 
@@ -25,10 +25,16 @@ pub(super) struct CoopLedger {
     pub(super) next_account: u64,
     pub(super) plays: PlayCounts,
     /// What the index holds of the ids this round's instructions name,
-    /// looked up before they are planned.
+    /// looked up before they are planned (plays' legs), and which ids
+    /// were looked up, found or not: the batch looks up only the rest.
     pub(super) recalled: HashMap<TransferId, Past>,
+    pub(super) looked_up: HashSet<TransferId>,
     /// Events committed since the last snapshot.
     pub(super) unsnapshotted: u64,
+    /// Where each transfer committed since the last snapshot sits: the
+    /// index has them only once the next snapshot is kept (see
+    /// `coopkit_store::SnapshotWrite`).
+    pub(super) unflushed: HashMap<TransferId, (u64, u32)>,
     pub(super) last_used: Instant,
 }
 
@@ -49,14 +55,21 @@ impl CoopLedger {
             by_owner,
             next_account,
             recalled: HashMap::new(),
+            looked_up: HashSet::new(),
             unsnapshotted: 0,
+            unflushed: HashMap::new(),
             last_used: Instant::now(),
         }
     }
 
-    /// Takes note of a committed batch's events: the accounts it opened
-    /// (another server may have opened them) and the plays it made.
-    pub(super) fn note_committed(&mut self, events: &[Event]) {
+    /// Takes note of a committed batch: the accounts it opened (another
+    /// server may have opened them), the plays it made, and where its
+    /// transfers sit.
+    pub(super) fn note_committed(&mut self, events: &[Event], index: &BatchIndex) {
+        for record in &index.transfers {
+            self.unflushed
+                .insert(record.transfer.id, (record.seq, record.index));
+        }
         for event in events {
             match event {
                 Event::OpenAccount(account) => {

@@ -18,14 +18,14 @@ use std::time::Instant;
 
 use coopkit_domain::{Clock, CoopId, PersonId};
 use coopkit_ledger::journal::BatchRecord;
-use coopkit_ledger::ledger::{Applied, HoldStatus, TransferRecord, BATCH_MAX};
+use coopkit_ledger::ledger::{Applied, BATCH_MAX};
 use coopkit_ledger::{
-    Account, AccountId, AccountOwner, Balances, CurrencyCode, Event, Limit, Refusal, StatementHead,
-    TransferId,
+    AccountId, AccountOwner, CurrencyCode, Event, Limit, Refusal, StatementHead, TransferId,
 };
-use coopkit_store::{LedgerAppend, StatementLine, Store, StoreError};
+use coopkit_store::{LedgerAppend, SnapshotWrite, StatementLine, Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
+pub use super::answers::{AccountView, Accounts, TransferView};
 use super::loading::{self, IDLE_AFTER, SNAPSHOT_EVERY};
 use super::payees::payees;
 use super::planning::{CoopLedger, Slot};
@@ -98,44 +98,7 @@ pub struct Payment {
     pub cause: String,
 }
 
-/// An account with its balances, as queries return it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccountView {
-    pub account: Account,
-    pub balances: Balances,
-}
-
-/// A transfer found by id, with the owners and state a use case needs to
-/// decide who may act on it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TransferView {
-    pub record: TransferRecord,
-    pub currency: CurrencyCode,
-    pub debit_owner: AccountOwner,
-    pub credit_owner: AccountOwner,
-    /// `Some` when the transfer made a hold.
-    pub hold: Option<HoldStatus>,
-}
-
 pub(super) type Results = Vec<Result<Applied, Refusal>>;
-
-/// Which of a co-op's accounts to read.
-#[derive(Debug)]
-pub enum Accounts {
-    All,
-    OwnedBy(AccountOwner),
-    Ids(Vec<AccountId>),
-}
-
-impl Accounts {
-    fn includes(&self, account: &Account) -> bool {
-        match self {
-            Accounts::All => true,
-            Accounts::OwnedBy(owner) => account.owner == *owner,
-            Accounts::Ids(ids) => ids.contains(&account.id),
-        }
-    }
-}
 
 enum Command {
     Submit {
@@ -319,7 +282,7 @@ type Committing = (
     CoopId,
     BatchRecord,
     coopkit_ledger::BatchIndex,
-    Option<String>,
+    Option<SnapshotWrite>,
 );
 
 /// A submission waiting for the next group commit.
@@ -393,7 +356,7 @@ impl Writer {
             // Expiries name only open holds, which the ledger holds itself.
             let outcome = coop_ledger.ledger.apply(events, now, &HashMap::new());
             if let Some(record) = outcome.record {
-                coop_ledger.note_committed(&record.events);
+                coop_ledger.note_committed(&record.events, &outcome.index);
                 records.push((*coop, record, outcome.index, None));
             }
         }
@@ -421,15 +384,13 @@ impl Writer {
     /// Keeps a snapshot of the batches since the last, if any, and lets go
     /// of the co-op's ledger.
     async fn let_go(&mut self, coop: CoopId) -> Result<()> {
-        let Some(held) = self.ledgers.remove(&coop) else {
+        let Some(mut held) = self.ledgers.remove(&coop) else {
             return Ok(());
         };
-        if held.unsnapshotted == 0 || held.ledger.next_seq() == 0 {
+        if held.unsnapshotted == 0 {
             return Ok(());
         }
-        let seq = held.ledger.next_seq() - 1;
-        let state = held.snapshot()?;
-        Ok(self.store.add_ledger_snapshot(coop, seq, &state).await?)
+        held.keep_snapshot(&self.store, coop).await
     }
 
     /// Commits the records in one transaction. If that fails, memory has
@@ -447,7 +408,7 @@ impl Writer {
                     .get(coop)
                     .map(|c| payees(&c.ledger, index))
                     .unwrap_or_default(),
-                snapshot: snapshot.clone(),
+                snapshot: snapshot.as_ref(),
             })
             .collect();
         let committed = self.store.append_ledger_batches(&appends).await;
@@ -461,7 +422,7 @@ impl Writer {
             Ok(()) => {
                 for (coop, _, _, snapshot) in records {
                     if let (Some(held), Some(_)) = (self.ledgers.get_mut(coop), snapshot) {
-                        held.unsnapshotted = 0;
+                        held.snapshot_kept();
                     }
                 }
             }
@@ -535,8 +496,11 @@ impl Writer {
         coop: CoopId,
         id: TransferId,
     ) -> Result<Option<TransferView>> {
-        self.current(coop).await?;
-        let Some(past) = self.store.ledger_transfer(coop, id).await? else {
+        let store = self.store.clone();
+        let held = self.current(coop).await?;
+        let before = held.ledger.next_seq();
+        let found = loading::recall(&store, coop, held, &[id], before).await?;
+        let Some(past) = found.into_values().next() else {
             return Ok(None);
         };
         let Some(held) = self.ledgers.get(&coop) else {
@@ -690,6 +654,11 @@ impl Writer {
                     continue;
                 }
             };
+            if !merged.contains_key(&coop) {
+                // What an earlier round looked up may have changed since.
+                coop_ledger.recalled.clear();
+                coop_ledger.looked_up.clear();
+            }
             // A play's price depends on whether it was recorded before.
             let legs: Vec<TransferId> = instructions
                 .iter()
@@ -697,10 +666,13 @@ impl Writer {
                 .collect();
             if !legs.is_empty() {
                 let next_seq = coop_ledger.ledger.next_seq();
-                match store.ledger_recall(coop, &legs, next_seq).await {
-                    Ok(recalled) => coop_ledger.recalled.extend(recalled),
+                match loading::recall(&store, coop, coop_ledger, &legs, next_seq).await {
+                    Ok(recalled) => {
+                        coop_ledger.recalled.extend(recalled);
+                        coop_ledger.looked_up.extend(legs);
+                    }
                     Err(error) => {
-                        pending.push(Err(error.into()));
+                        pending.push(Err(error));
                         continue;
                     }
                 }
@@ -754,10 +726,19 @@ impl Writer {
             let Some(coop_ledger) = self.ledgers.get_mut(&coop) else {
                 continue;
             };
-            coop_ledger.recalled.clear();
-            let names = coop_ledger.ledger.names(&events);
+            let mut recalled = std::mem::take(&mut coop_ledger.recalled);
+            let looked_up = std::mem::take(&mut coop_ledger.looked_up);
+            let names: Vec<TransferId> = coop_ledger
+                .ledger
+                .names(&events)
+                .into_iter()
+                .filter(|id| !looked_up.contains(id))
+                .collect();
             let next_seq = coop_ledger.ledger.next_seq();
-            let recalled = self.store.ledger_recall(coop, &names, next_seq).await?;
+            let more = loading::recall(&self.store, coop, coop_ledger, &names, next_seq)
+                .await
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            recalled.extend(more);
             let Some(coop_ledger) = self.ledgers.get_mut(&coop) else {
                 continue;
             };
@@ -765,13 +746,11 @@ impl Writer {
             // Noted now; if the commit fails the ledger is forgotten and
             // reloaded from what was committed.
             if let Some(record) = outcome.record {
-                coop_ledger.note_committed(&record.events);
+                coop_ledger.note_committed(&record.events, &outcome.index);
                 let snapshot = if coop_ledger.unsnapshotted >= SNAPSHOT_EVERY {
-                    Some(
-                        coop_ledger
-                            .snapshot()
-                            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    )
+                    coop_ledger
+                        .snapshot()
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?
                 } else {
                     None
                 };

@@ -115,6 +115,17 @@ each_backend! {
             .await
             .unwrap();
         assert_eq!(posted, Ok(Applied::New));
+        // Known before any snapshot, from the writer's memory; and on a
+        // server started afresh, which replays the journal.
+        let again = m.app.transfer(ana, "snapshots", vec![pay(1, ben, 5, false)]).await.unwrap();
+        assert_eq!(again, vec![Ok(Applied::Replayed)]);
+        let restarted = App::new(
+            m.store.clone(),
+            Arc::new(ManualClock::at(TEST_START)),
+            AppConfig::default(),
+        );
+        let again = restarted.transfer(ana, "snapshots", vec![pay(1, ben, 5, false)]).await.unwrap();
+        assert_eq!(again, vec![Ok(Applied::Replayed)]);
         let before = (everything(&m, ana).await, everything(&m, ben).await);
         assert_eq!(before.0 .0, vec![-11], "5 paid and 6 of the hold of 7 posted");
 
@@ -150,7 +161,12 @@ each_backend! {
         let (_, state) = m.store.ledger_snapshot(m.coop).await.unwrap().unwrap();
         let forged = state.replacen("\"debits_posted\":11", "\"debits_posted\":1", 1);
         assert_ne!(forged, state, "the snapshot holds Ana's debits");
-        m.store.add_ledger_snapshot(m.coop, 0, &forged).await.unwrap();
+        let forged = coopkit_store::SnapshotWrite {
+            seq: 0,
+            state: forged,
+            ids: Vec::new(),
+        };
+        m.store.add_ledger_snapshot(m.coop, &forged).await.unwrap();
         let problem = m.app.verify_ledger("snapshots").await.unwrap().unwrap_err();
         assert_eq!(problem.to_string(), "the snapshot after batch 0 does not agree with the journal");
     }

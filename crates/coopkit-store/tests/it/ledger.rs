@@ -6,7 +6,7 @@ use coopkit_ledger::{
     Account, AccountId, AccountOwner, BatchIndex, CoopAccount, CurrencyCode, Event, Ledger, Limit,
     MemoryLedger, Transfer, TransferId, TransferKind,
 };
-use coopkit_store::{Conflict, Currency, CurrencyKind, LedgerAppend, StoreError};
+use coopkit_store::{Conflict, Currency, CurrencyKind, LedgerAppend, SnapshotWrite, StoreError};
 use coopkit_testkit::{each_backend, Backend, TestDb};
 
 use crate::story::{new_coop, person, T0};
@@ -219,7 +219,17 @@ each_backend! {
                     record: &record,
                     index: &outcome.index,
                     payees: Vec::new(),
-                    snapshot: Some(serde_json::to_string(&bounded.snapshot()).unwrap()),
+                    // Ids reach the index with a snapshot: here, every batch.
+                    snapshot: Some(&SnapshotWrite {
+                        seq: record.seq,
+                        state: serde_json::to_string(&bounded.snapshot()).unwrap(),
+                        ids: outcome
+                            .index
+                            .transfers
+                            .iter()
+                            .map(|r| (r.transfer.id, r.seq, r.index))
+                            .collect(),
+                    }),
                 }])
                 .await
                 .unwrap();
