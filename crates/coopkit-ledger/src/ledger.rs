@@ -190,11 +190,6 @@ impl Ledger {
             .map_or_else(StatementHead::default, |e| e.lines)
     }
 
-    /// A hold that is still open.
-    pub fn open_hold(&self, id: TransferId) -> Option<&OpenHold> {
-        self.holds.get(&id)
-    }
-
     /// Whether any open hold lapses by itself.
     pub fn has_timed_holds(&self) -> bool {
         self.holds.values().any(|hold| hold.expires_at.is_some())

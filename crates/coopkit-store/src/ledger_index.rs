@@ -419,14 +419,6 @@ impl Store {
         Ok(recalled)
     }
 
-    /// A transfer by id, with how it stands if it is a hold.
-    pub async fn ledger_transfer(&self, coop: CoopId, id: TransferId) -> Result<Option<Past>> {
-        Ok(self
-            .ledger_recall(coop, &[id], u64::MAX >> 1)
-            .await?
-            .remove(&id))
-    }
-
     /// The record a `ledger_transfer` row points at, its event read from
     /// the journal.
     async fn record_of(

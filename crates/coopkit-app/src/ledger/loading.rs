@@ -17,7 +17,7 @@ use coopkit_ledger::journal::replay_batch;
 use std::collections::HashMap;
 
 use coopkit_ledger::{AccountId, Ledger, Past, Snapshot, TransferId};
-use coopkit_store::{SnapshotWrite, Store};
+use coopkit_store::{SnapshotWrite, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 use super::planning::CoopLedger;
@@ -88,7 +88,7 @@ pub(super) async fn recall(
     held: &CoopLedger,
     ids: &[TransferId],
     before_seq: u64,
-) -> Result<HashMap<TransferId, Past>> {
+) -> Result<HashMap<TransferId, Past>, StoreError> {
     let (located, elsewhere): (Vec<_>, Vec<_>) =
         ids.iter().partition(|id| held.unflushed.contains_key(id));
     let located: Vec<(TransferId, u64, u32)> = located

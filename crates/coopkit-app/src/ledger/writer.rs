@@ -672,7 +672,7 @@ impl Writer {
                         coop_ledger.looked_up.extend(legs);
                     }
                     Err(error) => {
-                        pending.push(Err(error));
+                        pending.push(Err(error.into()));
                         continue;
                     }
                 }
@@ -735,9 +735,7 @@ impl Writer {
                 .filter(|id| !looked_up.contains(id))
                 .collect();
             let next_seq = coop_ledger.ledger.next_seq();
-            let more = loading::recall(&self.store, coop, coop_ledger, &names, next_seq)
-                .await
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let more = loading::recall(&self.store, coop, coop_ledger, &names, next_seq).await?;
             recalled.extend(more);
             let Some(coop_ledger) = self.ledgers.get_mut(&coop) else {
                 continue;
