@@ -10,11 +10,11 @@
 //! never replays more than that; a co-op idle for `IDLE_AFTER` is
 //! snapshotted and let go.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use coopkit_domain::CoopId;
 use coopkit_ledger::journal::replay_batch;
-use std::collections::HashMap;
 
 use coopkit_ledger::{AccountId, Ledger, Past, Snapshot, TransferId};
 use coopkit_store::{SnapshotWrite, Store, StoreError};
@@ -27,6 +27,11 @@ use crate::{AppError, Result};
 /// Events committed after which the writer keeps a new snapshot: what a
 /// load replays at most.
 pub(super) const SNAPSHOT_EVERY: u64 = 500_000;
+
+/// Transfers the writer locates itself, since their co-op's last snapshot,
+/// across all the co-ops it holds (see `CoopLedger::unflushed`). One co-op
+/// reaches `SNAPSHOT_EVERY` first; many small ones reach this together.
+const UNFLUSHED_MAX: usize = SNAPSHOT_EVERY as usize;
 
 /// How long a co-op's ledger stays in memory unused.
 pub(super) const IDLE_AFTER: Duration = Duration::from_secs(10 * 60);
@@ -65,7 +70,9 @@ impl CoopLedger {
 
     /// Notes that the snapshot was kept.
     pub(super) fn snapshot_kept(&mut self) {
-        self.unflushed.clear();
+        // Not `clear`, which keeps the table's room: thousands of co-ops
+        // would each keep room for what they once held.
+        self.unflushed = HashMap::new();
         self.unsnapshotted = 0;
     }
 
@@ -77,6 +84,48 @@ impl CoopLedger {
         self.snapshot_kept();
         Ok(())
     }
+}
+
+/// Keeps the transfers located in memory under [`UNFLUSHED_MAX`] however
+/// many co-ops are held, so that thousands of small busy co-ops take no
+/// more memory than one large one: snapshots (which write their
+/// transfers' ids to the index) the co-ops [`to_snapshot`] names. A
+/// snapshot that fails leaves its co-op as it was, to try again later.
+pub(super) async fn bound_unflushed(store: &Store, ledgers: &mut HashMap<CoopId, CoopLedger>) {
+    let located = ledgers
+        .iter()
+        .map(|(coop, held)| (*coop, held.unflushed.len()))
+        .collect();
+    for coop in to_snapshot(located, UNFLUSHED_MAX) {
+        let Some(held) = ledgers.get_mut(&coop) else {
+            continue;
+        };
+        if let Err(error) = held.keep_snapshot(store, coop).await {
+            tracing::warn!(coop = %coop, %error, "no snapshot to bound the writer's memory");
+            return;
+        }
+    }
+}
+
+/// Given how many transfers each co-op has located in memory: none when
+/// they total at most `budget`; otherwise the co-ops holding most, until
+/// what the rest hold is at most half of it, so that snapshots come in
+/// bursts, not one with every commit.
+fn to_snapshot(mut located: Vec<(CoopId, usize)>, budget: usize) -> Vec<CoopId> {
+    let mut total: usize = located.iter().map(|(_, n)| n).sum();
+    if total <= budget {
+        return Vec::new();
+    }
+    located.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut chosen = Vec::new();
+    for (coop, n) in located {
+        if total <= budget / 2 {
+            break;
+        }
+        chosen.push(coop);
+        total -= n;
+    }
+    chosen
 }
 
 /// What earlier batches did with `ids`, as of before batch `before_seq`:
@@ -171,5 +220,33 @@ pub(super) async fn catch_up(
                 held.keep_snapshot(store, coop).await?;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_coops_holding_most_are_snapshotted_until_half_the_budget_is_left() {
+        let located = |counts: &[usize]| -> Vec<(CoopId, usize)> {
+            counts
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (CoopId(i as i64 + 1), *n))
+                .collect()
+        };
+        // Within the budget: nothing, however many co-ops.
+        assert!(to_snapshot(located(&[40, 40]), 80).is_empty());
+        assert!(to_snapshot(located(&[1; 1000]), 1000).is_empty());
+        // 110 of 80: the 50 and the 30 go, leaving 30, at most 40.
+        assert_eq!(
+            to_snapshot(located(&[10, 30, 50, 20]), 80),
+            vec![CoopId(3), CoopId(2)]
+        );
+        // Many small co-ops: as many as it takes, ties in order of id.
+        let chosen = to_snapshot(located(&[3; 100]), 200);
+        assert_eq!(chosen.len(), 67);
+        assert_eq!(chosen[..2], [CoopId(1), CoopId(2)]);
     }
 }

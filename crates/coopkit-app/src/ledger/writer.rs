@@ -757,6 +757,7 @@ impl Writer {
             outcomes.insert(coop, outcome.results);
         }
         self.persist(&records).await?;
+        loading::bound_unflushed(&self.store, &mut self.ledgers).await;
         Ok(pending
             .into_iter()
             .map(|p| {

@@ -2,7 +2,8 @@
 //! transfers, against the baseline of one locked, checked database
 //! transaction per transfer, in the same process on the same database;
 //! how long a fresh writer takes to load the co-op again; and how fast a
-//! busy account's statement reads.
+//! busy account's statement reads. With `--coops` the same transfers are
+//! spread over many small co-ops, as on a server that hosts them.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,12 +19,20 @@ use super::{bench_coop, open_store, peak_memory_mib};
 
 #[derive(Debug, clap::Args)]
 pub struct LedgerBench {
-    /// Member accounts to spread transfers over.
+    /// Member accounts to spread transfers over, shared evenly among the
+    /// co-ops.
     #[arg(long, default_value_t = 100_000)]
     accounts: u64,
-    /// Transfers to commit through the ledger writer.
+    /// Transfers to commit through the ledger writer, shared evenly among
+    /// the co-ops.
     #[arg(long, default_value_t = 2_000_000)]
     transfers: u64,
+    /// Co-ops, each with its share of the accounts and transfers, all in
+    /// use at once (5,000 co-ops of 2,000 transfers: `--coops 5000
+    /// --transfers 10000000`). The reload and the statement are measured
+    /// on the first.
+    #[arg(long, default_value_t = 1)]
+    coops: u64,
     /// Concurrent clients submitting.
     #[arg(long, default_value_t = 8)]
     clients: u64,
@@ -52,6 +61,7 @@ pub struct LedgerBench {
 #[derive(Debug, Serialize)]
 struct Report {
     backend: &'static str,
+    coops: u64,
     accounts: u64,
     transfers: u64,
     created: u64,
@@ -98,32 +108,47 @@ impl Rng {
     }
 }
 
+/// `total` shared evenly over `parts`: the `part`th share.
+fn share(total: u64, parts: u64, part: u64) -> u64 {
+    total / parts + u64::from(part < total % parts)
+}
+
 pub async fn run(args: LedgerBench) -> anyhow::Result<String> {
-    anyhow::ensure!(args.accounts >= 2, "--accounts must be at least 2");
+    anyhow::ensure!(args.coops >= 1, "--coops must be at least 1");
+    anyhow::ensure!(
+        args.accounts >= 2 * args.coops,
+        "--accounts must be at least 2 for each co-op"
+    );
     anyhow::ensure!(
         args.clients >= 1 && args.request >= 1,
         "--clients and --request must be at least 1"
     );
     let (store, _scratch) = open_store(args.database_url.as_deref()).await?;
     let backend = store.backend().as_str();
-    let coop = bench_coop(&store).await?;
     let currency = CurrencyCode::parse("BENCH").map_err(anyhow::Error::msg)?;
-    store
-        .create_currency(
-            coop,
-            &Currency {
-                code: currency.clone(),
-                name: "Benchmark token".into(),
-                kind: CurrencyKind::Community,
-                scale: 0,
-                default_debit_limit: Some(1_000_000),
-                default_balance_cap: None,
-                policy: Default::default(),
-            },
-            None,
-            coopkit_domain::Clock::now(&SystemClock),
-        )
-        .await?;
+    let mut coops = Vec::new();
+    for _ in 0..args.coops {
+        let coop = bench_coop(&store).await?;
+        store
+            .create_currency(
+                coop,
+                &Currency {
+                    code: currency.clone(),
+                    name: "Benchmark token".into(),
+                    kind: CurrencyKind::Community,
+                    scale: 0,
+                    default_debit_limit: Some(1_000_000),
+                    default_balance_cap: None,
+                    policy: Default::default(),
+                },
+                None,
+                coopkit_domain::Clock::now(&SystemClock),
+            )
+            .await?;
+        coops.push(coop);
+    }
+    let coops = Arc::new(coops);
+    let first = coops[0];
     let writer = LedgerWriter::start(store.clone(), Arc::new(SystemClock));
     let pay = move |id: u128, from: AccountOwner, to: AccountOwner, amount: u64| {
         Instruction::Pay(Payment {
@@ -139,55 +164,64 @@ pub async fn run(args: LedgerBench) -> anyhow::Result<String> {
         })
     };
     let member = |n: u64| AccountOwner::Member(PersonId(n as i64));
+    let accounts_of = |k: usize| share(args.accounts, args.coops, k as u64);
 
     // Untimed: open every account with an issue of 1,000 tokens.
     let issuance = AccountOwner::Coop(CoopAccount::Issuance);
-    let opening: Vec<u64> = (1..=args.accounts).collect();
-    for chunk in opening.chunks(4000) {
-        let batch = chunk
-            .iter()
-            .map(|n| pay(u128::from(*n), issuance, member(*n), 1000))
-            .collect();
-        writer.submit(coop, batch).await?;
+    for (k, coop) in coops.iter().enumerate() {
+        let opening: Vec<u64> = (1..=accounts_of(k)).collect();
+        for chunk in opening.chunks(4000) {
+            let batch = chunk
+                .iter()
+                .map(|n| pay(u128::from(*n), issuance, member(*n), 1000))
+                .collect();
+            writer.submit(*coop, batch).await?;
+        }
     }
 
     // Timed: clients submit their share of random transfers concurrently,
-    // each request made as it is sent, so the benchmark's own memory does
-    // not grow with the transfers.
+    // a request to each co-op in turn, each made as it is sent, so the
+    // benchmark's own memory does not grow with the transfers.
     let started = Instant::now();
     let mut tasks = Vec::new();
     for client in 0..args.clients {
-        let writer = writer.clone();
-        let pay = pay.clone();
-        let share =
-            args.transfers / args.clients + u64::from(client < args.transfers % args.clients);
-        let (accounts, request, busy_every) = (args.accounts, args.request, args.busy_every.max(1));
+        let (writer, pay, coops) = (writer.clone(), pay.clone(), coops.clone());
+        let shares: Vec<u64> = (0..args.coops)
+            .map(|k| share(share(args.transfers, args.coops, k), args.clients, client))
+            .collect();
+        let accounts: Vec<u64> = (0..coops.len()).map(accounts_of).collect();
+        let (request, busy_every) = (args.request, args.busy_every.max(1));
         tasks.push(tokio::spawn(async move {
             let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (client + 1));
             let first_id = 1_000_000_000_000_u128 * u128::from(client + 1);
             let (mut created, mut refused) = (0u64, 0u64);
-            let mut sent = 0;
-            while sent < share {
-                let size = request.min(share - sent);
-                let request = (sent..sent + size)
-                    .map(|i| {
-                        let (mut from, to) = rng.pair(accounts);
-                        if i % busy_every == 0 && to != 1 {
-                            from = 1;
+            let mut sent = vec![0; coops.len()];
+            while sent.iter().zip(&shares).any(|(sent, share)| sent < share) {
+                for (k, coop) in coops.iter().enumerate() {
+                    let size = request.min(shares[k] - sent[k]);
+                    if size == 0 {
+                        continue;
+                    }
+                    let request = (sent[k]..sent[k] + size)
+                        .map(|i| {
+                            let (mut from, to) = rng.pair(accounts[k]);
+                            if i % busy_every == 0 && to != 1 {
+                                from = 1;
+                            }
+                            pay(
+                                first_id + u128::from(i),
+                                member(from),
+                                member(to),
+                                1 + rng.next() % 10,
+                            )
+                        })
+                        .collect();
+                    sent[k] += size;
+                    for result in writer.submit(*coop, request).await? {
+                        match result {
+                            Ok(Applied::New) => created += 1,
+                            _ => refused += 1,
                         }
-                        pay(
-                            first_id + u128::from(i),
-                            member(from),
-                            member(to),
-                            1 + rng.next() % 10,
-                        )
-                    })
-                    .collect();
-                sent += size;
-                for result in writer.submit(coop, request).await? {
-                    match result {
-                        Ok(Applied::New) => created += 1,
-                        _ => refused += 1,
                     }
                 }
             }
@@ -202,14 +236,15 @@ pub async fn run(args: LedgerBench) -> anyhow::Result<String> {
     }
     let seconds = started.elapsed().as_secs_f64();
 
-    // The ledger still balances.
-    let accounts = writer.accounts(coop).await?;
-    let sum: i128 = accounts.iter().map(|v| v.balances.balance()).sum();
-    anyhow::ensure!(
-        sum == 0,
-        "the ledger does not sum to zero after the benchmark: {sum}"
-    );
-    drop(accounts);
+    // Every ledger still balances.
+    for coop in coops.iter() {
+        let accounts = writer.accounts(*coop).await?;
+        let sum: i128 = accounts.iter().map(|v| v.balances.balance()).sum();
+        anyhow::ensure!(
+            sum == 0,
+            "a ledger does not sum to zero after the benchmark: {sum}"
+        );
+    }
 
     // A fresh writer on the same database, as after a restart: until its
     // first transfer is committed; then the first transfer made, again.
@@ -218,7 +253,7 @@ pub async fn run(args: LedgerBench) -> anyhow::Result<String> {
     let writer = LedgerWriter::start(store.clone(), Arc::new(SystemClock));
     let after = writer
         .submit(
-            coop,
+            first,
             vec![pay(u128::from(u64::MAX), member(2), member(3), 1)],
         )
         .await?;
@@ -228,18 +263,18 @@ pub async fn run(args: LedgerBench) -> anyhow::Result<String> {
         "the first transfer after the reload was not made: {after:?}"
     );
     let again = writer
-        .submit(coop, vec![pay(1, issuance, member(1), 1000)])
+        .submit(first, vec![pay(1, issuance, member(1), 1000)])
         .await?;
     let replayed_exists = again == [Ok(Applied::Replayed)];
 
     // Member 1's statement: its newest page, and pages from anywhere.
     let busy = writer
-        .accounts_where(coop, Accounts::OwnedBy(member(1)))
+        .accounts_where(first, Accounts::OwnedBy(member(1)))
         .await?
         .first()
         .map(|v| v.account.id)
         .ok_or_else(|| anyhow::anyhow!("member 1 has no account"))?;
-    let (_, next) = writer.statement(coop, busy, None, 1).await?;
+    let (_, next) = writer.statement(first, busy, None, 1).await?;
     let busy_lines = next.map_or(1, |n| n + 1);
     let mut rng = Rng(0xA076_1D64_78BD_642F);
     let mut newest = Vec::new();
@@ -247,7 +282,7 @@ pub async fn run(args: LedgerBench) -> anyhow::Result<String> {
     for round in 0..400 {
         let before = (round % 2 == 1).then(|| 1 + rng.next() % busy_lines);
         let reading = Instant::now();
-        let (lines, _) = writer.statement(coop, busy, before, 20).await?;
+        let (lines, _) = writer.statement(first, busy, before, 20).await?;
         anyhow::ensure!(!lines.is_empty(), "a statement page came back empty");
         let took = reading.elapsed();
         if before.is_none() {
@@ -296,6 +331,7 @@ pub async fn run(args: LedgerBench) -> anyhow::Result<String> {
     let naive_transfers_per_s = naive_done as f64 / naive_seconds;
     let report = Report {
         backend,
+        coops: args.coops,
         accounts: args.accounts,
         transfers: args.transfers,
         created,
@@ -319,12 +355,13 @@ pub async fn run(args: LedgerBench) -> anyhow::Result<String> {
         serde_json::to_string(&report)? + "\n"
     } else {
         format!(
-            "{backend}: {} transfers over {} accounts in {seconds:.2} s: {transfers_per_s:.0} transfers/s \
+            "{backend}: {} transfers over {} accounts in {} co-op(s) in {seconds:.2} s: {transfers_per_s:.0} transfers/s \
              ({created} made, {refused} refused); one transaction each: {naive_transfers_per_s:.0} transfers/s; \
              {:.1}x; reloaded in {reload_seconds:.2} s (first transfer again: {}); a page of a \
              {busy_lines}-line statement: p99 {:.2} ms newest, {:.2} ms anywhere; peak memory {} MiB\n",
             args.transfers,
             args.accounts,
+            args.coops,
             report.speedup,
             if replayed_exists { "exists" } else { "APPLIED TWICE" },
             report.statement_newest_p99_ms,
