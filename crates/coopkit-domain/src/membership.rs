@@ -37,6 +37,12 @@ impl Role {
         self >= Role::Coordinator
     }
 
+    /// Coordinators and admins read the journal whole: every member's name
+    /// and memo, which a member's download keeps sealed.
+    pub fn reads_whole_journal(self) -> bool {
+        self >= Role::Coordinator
+    }
+
     /// Only admins change the bylaws' settings and others' roles.
     pub fn can_change_settings(self) -> bool {
         self == Role::Admin

@@ -137,13 +137,13 @@ pub enum CheckpointBroken {
 }
 
 /// Checks checkpoints (numbered from 1 in errors) against a co-op's
-/// journal, whose chain the caller has already verified: each is signed
-/// for `coop`, by `trusted` when given, and names a batch the journal holds
-/// with exactly that hash.
+/// journal, given as the hash of each batch in order, whose chain the
+/// caller has already verified: each is signed for `coop`, by `trusted`
+/// when given, and names a batch the journal holds with exactly that hash.
 pub fn check(
     checkpoints: &[Checkpoint],
     coop: &str,
-    journal: &[BatchRecord],
+    journal: &[Hash],
     trusted: Option<&PublicKey>,
 ) -> Result<(), CheckpointBroken> {
     for (index, checkpoint) in checkpoints.iter().enumerate() {
@@ -166,7 +166,7 @@ pub fn check(
             return Err(CheckpointBroken::BadSignature { index });
         }
         // Batches are numbered from 0 without gaps in a verified journal.
-        let batch = usize::try_from(checkpoint.seq)
+        let hash = usize::try_from(checkpoint.seq)
             .ok()
             .and_then(|seq| journal.get(seq))
             .ok_or(CheckpointBroken::BeyondJournal {
@@ -174,7 +174,7 @@ pub fn check(
                 seq: checkpoint.seq,
                 batches: journal.len(),
             })?;
-        if batch.hash != checkpoint.hash {
+        if *hash != checkpoint.hash {
             return Err(CheckpointBroken::HashDiffers {
                 index,
                 seq: checkpoint.seq,
@@ -208,42 +208,7 @@ pub fn from_json_lines(text: &str) -> Result<Vec<Checkpoint>, String> {
         .collect()
 }
 
-impl std::fmt::Display for PublicKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&hex::encode(self.0))
-    }
-}
-
-impl std::str::FromStr for PublicKey {
-    type Err = &'static str;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let mut bytes = [0u8; 32];
-        hex::decode_to_slice(text.trim(), &mut bytes).map_err(|_| "not-a-public-key")?;
-        Ok(PublicKey(bytes))
-    }
-}
-
-/// Serde for fixed-size byte arrays as hex strings.
-macro_rules! hex_serde {
-    ($type:ident, $len:literal, $what:literal) => {
-        impl Serialize for $type {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(&hex::encode(self.0))
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $type {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = String::deserialize(deserializer)?;
-                let mut bytes = [0u8; $len];
-                hex::decode_to_slice(&text, &mut bytes)
-                    .map_err(|_| serde::de::Error::custom($what))?;
-                Ok($type(bytes))
-            }
-        }
-    };
-}
+hex_text!(PublicKey, "not-a-public-key");
 
 hex_serde!(PublicKey, 32, "a public key is 64 hex digits");
 hex_serde!(Signature, 64, "a signature is 128 hex digits");
@@ -253,17 +218,23 @@ mod tests {
     use coopkit_domain::Timestamp;
 
     use super::*;
+    use crate::seal::SealKey;
 
     fn journal(n: u64) -> Vec<BatchRecord> {
         let mut prev = Hash::default();
         (0..n)
             .map(|seq| {
+                let at = Timestamp::from_millis(seq as i64);
                 let batch =
-                    BatchRecord::seal(seq, Timestamp::from_millis(seq as i64), prev, Vec::new());
+                    BatchRecord::seal(seq, at, prev, Vec::new(), &SealKey::from_bytes([1; 32]));
                 prev = batch.hash;
                 batch
             })
             .collect()
+    }
+
+    fn hashes(journal: &[BatchRecord]) -> Vec<Hash> {
+        journal.iter().map(|batch| batch.hash).collect()
     }
 
     fn key(byte: u8) -> CoopKey {
@@ -277,7 +248,7 @@ mod tests {
         assert!(checkpoint.signature_holds());
         let trusted = key(7).public_key();
         assert_eq!(
-            check(&[checkpoint], "sitters", &journal, Some(&trusted)),
+            check(&[checkpoint], "sitters", &hashes(&journal), Some(&trusted)),
             Ok(())
         );
     }
@@ -291,24 +262,34 @@ mod tests {
         forged.seq = 2;
         forged.hash = journal[2].hash;
         assert_eq!(
-            check(&[forged], "sitters", &journal, None),
+            check(&[forged], "sitters", &hashes(&journal), None),
             Err(CheckpointBroken::BadSignature { index: 1 })
         );
         assert!(matches!(
-            check(std::slice::from_ref(&good), "cleaners", &journal, None),
+            check(
+                std::slice::from_ref(&good),
+                "cleaners",
+                &hashes(&journal),
+                None
+            ),
             Err(CheckpointBroken::OtherCoop { index: 1, .. })
         ));
         assert!(matches!(
             check(
                 std::slice::from_ref(&good),
                 "sitters",
-                &journal,
+                &hashes(&journal),
                 Some(&key(8).public_key())
             ),
             Err(CheckpointBroken::Untrusted { index: 1, .. })
         ));
         assert_eq!(
-            check(std::slice::from_ref(&good), "sitters", &journal[..1], None),
+            check(
+                std::slice::from_ref(&good),
+                "sitters",
+                &hashes(&journal[..1]),
+                None
+            ),
             Err(CheckpointBroken::BeyondJournal {
                 index: 1,
                 seq: 1,
@@ -317,10 +298,16 @@ mod tests {
         );
         // The same length of history, but rewritten: a different chain.
         let mut rewritten = journal.clone();
-        rewritten[1] =
-            BatchRecord::seal(1, Timestamp::from_millis(99), journal[0].hash, Vec::new());
+        let key = SealKey::from_bytes([1; 32]);
+        rewritten[1] = BatchRecord::seal(
+            1,
+            Timestamp::from_millis(99),
+            journal[0].hash,
+            Vec::new(),
+            &key,
+        );
         assert_eq!(
-            check(&[good], "sitters", &rewritten, None),
+            check(&[good], "sitters", &hashes(&rewritten), None),
             Err(CheckpointBroken::HashDiffers { index: 1, seq: 1 })
         );
     }

@@ -11,8 +11,9 @@ use coopkit_domain::Timestamp;
 
 use crate::account::AccountId;
 use crate::index::{BatchIndex, Line, Past, Recall};
-use crate::journal::{self, BatchRecord, Broken, Event};
+use crate::journal::{self, BatchRecord, Broken, Event, PublishedBatch};
 use crate::ledger::{BatchOutcome, HoldStatus, Ledger, TransferRecord};
+use crate::seal::{Opening, SealKey};
 use crate::transfer::{TransferId, TransferKind};
 
 /// Every transfer and statement line a ledger has made.
@@ -52,7 +53,7 @@ impl History {
 }
 
 /// A [`Ledger`] that remembers everything it applied.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct MemoryLedger {
     ledger: Ledger,
     history: History,
@@ -68,8 +69,12 @@ impl Deref for MemoryLedger {
 }
 
 impl MemoryLedger {
-    pub fn new() -> MemoryLedger {
-        MemoryLedger::default()
+    /// An empty ledger, sealing its batches with `seal`.
+    pub fn new(seal: SealKey) -> MemoryLedger {
+        MemoryLedger {
+            ledger: Ledger::new(seal),
+            history: History::default(),
+        }
     }
 
     /// Applies a batch, as [`Ledger::apply`], recalling from and adding to
@@ -80,10 +85,24 @@ impl MemoryLedger {
         outcome
     }
 
-    /// Applies a stored batch after checking it, as [`journal::replay`]
-    /// does.
+    /// Applies a stored batch after checking it, as
+    /// [`journal::replay_batch`] does.
     pub fn replay_batch(&mut self, line: usize, batch: &BatchRecord) -> Result<(), Broken> {
         let index = journal::replay_batch(&mut self.ledger, line, batch, &self.history)?;
+        self.history.remember(&index);
+        Ok(())
+    }
+
+    /// Applies a published batch after checking it, as
+    /// [`journal::replay_published`] does.
+    pub fn replay_published(
+        &mut self,
+        line: usize,
+        batch: &PublishedBatch,
+        openings: &[Opening],
+    ) -> Result<(), Broken> {
+        let index =
+            journal::replay_published(&mut self.ledger, line, batch, openings, &self.history)?;
         self.history.remember(&index);
         Ok(())
     }

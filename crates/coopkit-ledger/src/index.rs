@@ -7,9 +7,46 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use coopkit_domain::Timestamp;
+
 use crate::account::AccountId;
-use crate::ledger::TransferRecord;
-use crate::transfer::TransferId;
+use crate::transfer::{Transfer, TransferId, TransferKind};
+
+/// A transfer as the ledger recorded it: what was asked, where it sits in
+/// the journal, when, and what it resolved to (a post names its hold's
+/// accounts).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferRecord {
+    pub transfer: Transfer,
+    /// The sequence number of the batch that holds it.
+    pub seq: u64,
+    /// Its place among that batch's events, from 0.
+    pub index: u32,
+    pub timestamp: Timestamp,
+    pub debit: AccountId,
+    pub credit: AccountId,
+    /// What moved (a move or post), or was held or released.
+    pub amount: u64,
+}
+
+impl TransferRecord {
+    /// What this transfer did to `account`'s posted balance: a move or a
+    /// post adds to the credited account and takes from the debited one;
+    /// a hold or a void changes only what is pending.
+    pub fn posted_change(&self, account: AccountId) -> i128 {
+        let moved = match self.transfer.kind {
+            TransferKind::Move { .. } | TransferKind::Post { .. } => i128::from(self.amount),
+            TransferKind::Hold { .. } | TransferKind::Void { .. } => 0,
+        };
+        if self.credit == account {
+            moved
+        } else if self.debit == account {
+            -moved
+        } else {
+            0
+        }
+    }
+}
 
 /// Where a hold stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

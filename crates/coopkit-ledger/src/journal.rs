@@ -3,39 +3,31 @@
 //! can recompute every balance and check that nothing was altered.
 //!
 //! A batch's hash is `SHA-256(previous hash ‖ canonical bytes)`, where the
-//! canonical bytes are the batch's body (`seq`, `timestamp`, `events`)
-//! serialised as compact JSON with fields in declaration order. The
-//! exported journal is JSON Lines: one batch per line.
+//! canonical bytes are the batch's sealed body (`seq`, `timestamp`, and
+//! `events` as [`SealedEvent`]s, whose memos and owners are commitments:
+//! see [`crate::seal`]) serialised as compact JSON with fields in
+//! declaration order. The server stores each [`BatchRecord`] with its
+//! events whole; what it hands out is a [`PublishedBatch`]: sealed, with
+//! the openings its reader may have. The exported journal is JSON Lines,
+//! one batch per line.
 
 use coopkit_domain::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::account::{Account, AccountId, Limit};
+use crate::auditor::Envelope;
 use crate::history::MemoryLedger;
 use crate::index::{BatchIndex, Recall};
-use crate::ledger::Ledger;
+use crate::ledger::{Applied, Ledger};
+use crate::seal::{Opening, SealKey, SealedEvent};
 use crate::transfer::{Refusal, Transfer, TransferId};
 
 /// A SHA-256 digest, written as 64 hex digits.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Hash(pub [u8; 32]);
 
-impl Serialize for Hash {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&hex::encode(self.0))
-    }
-}
-
-impl<'de> Deserialize<'de> for Hash {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        let mut bytes = [0u8; 32];
-        hex::decode_to_slice(&text, &mut bytes)
-            .map_err(|_| serde::de::Error::custom("a hash is 64 hex digits"))?;
-        Ok(Hash(bytes))
-    }
-}
+hex_serde!(Hash, 32, "a hash is 64 hex digits");
 
 impl std::fmt::Display for Hash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -71,13 +63,13 @@ impl Event {
 }
 
 #[derive(Serialize)]
-struct Body<'a> {
+struct Body<'a, E> {
     seq: u64,
     timestamp: Timestamp,
-    events: &'a [Event],
+    events: &'a [E],
 }
 
-/// One committed batch, as stored and exported.
+/// One committed batch with its events whole, as the server stores it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchRecord {
     pub seq: u64,
@@ -88,14 +80,17 @@ pub struct BatchRecord {
 }
 
 impl BatchRecord {
-    /// Makes the record of a batch, hashing it onto `prev_hash`.
+    /// Makes the record of a batch, hashing its sealed body onto
+    /// `prev_hash`.
     pub fn seal(
         seq: u64,
         timestamp: Timestamp,
         prev_hash: Hash,
         events: Vec<Event>,
+        key: &SealKey,
     ) -> BatchRecord {
-        let hash = chain_hash(&prev_hash, seq, timestamp, &events);
+        let sealed = sealed_events(&events, key, seq);
+        let hash = chain_hash(&prev_hash, seq, timestamp, &sealed);
         BatchRecord {
             seq,
             timestamp,
@@ -106,12 +101,55 @@ impl BatchRecord {
     }
 
     /// Whether the stored hash is the hash of this record's contents.
-    pub fn hash_holds(&self) -> bool {
+    pub fn hash_holds(&self, key: &SealKey) -> bool {
+        let sealed = sealed_events(&self.events, key, self.seq);
+        chain_hash(&self.prev_hash, self.seq, self.timestamp, &sealed) == self.hash
+    }
+
+    /// Whether the stored hash is this record's as chained before
+    /// journals were sealed, over the events whole. Such a journal is
+    /// checked this way once, then chained again under the co-op's key.
+    pub fn legacy_hash_holds(&self) -> bool {
         chain_hash(&self.prev_hash, self.seq, self.timestamp, &self.events) == self.hash
+    }
+
+    /// The batch as published: sealed, with every event's opening when
+    /// `opened` (for the co-op's coordinators), with none otherwise.
+    pub fn published(&self, key: &SealKey, opened: bool) -> PublishedBatch {
+        PublishedBatch {
+            seq: self.seq,
+            timestamp: self.timestamp,
+            events: sealed_events(&self.events, key, self.seq),
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+            openings: if opened {
+                self.openings(key)
+            } else {
+                Vec::new()
+            },
+            for_auditor: None,
+        }
+    }
+
+    /// Every event's opening.
+    pub fn openings(&self, key: &SealKey) -> Vec<Opening> {
+        self.events
+            .iter()
+            .enumerate()
+            .filter_map(|(index, event)| event.opening(key, self.seq, index))
+            .collect()
     }
 }
 
-fn chain_hash(prev: &Hash, seq: u64, timestamp: Timestamp, events: &[Event]) -> Hash {
+fn sealed_events(events: &[Event], key: &SealKey, seq: u64) -> Vec<SealedEvent> {
+    events
+        .iter()
+        .enumerate()
+        .map(|(index, event)| event.sealed(key, seq, index))
+        .collect()
+}
+
+fn chain_hash<E: Serialize>(prev: &Hash, seq: u64, timestamp: Timestamp, events: &[E]) -> Hash {
     let body = Body {
         seq,
         timestamp,
@@ -125,33 +163,61 @@ fn chain_hash(prev: &Hash, seq: u64, timestamp: Timestamp, events: &[Event]) -> 
     Hash(hasher.finalize().into())
 }
 
-/// The journal as JSON Lines: one batch record per line.
-pub fn to_json_lines(batches: &[BatchRecord]) -> String {
+/// One batch as a reader downloads it: its events sealed, the openings
+/// the reader may have (every one for the co-op's coordinators, none for
+/// a member), and the openings sealed for the co-op's auditor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedBatch {
+    pub seq: u64,
+    pub timestamp: Timestamp,
+    pub events: Vec<SealedEvent>,
+    pub prev_hash: Hash,
+    pub hash: Hash,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub openings: Vec<Opening>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_auditor: Option<Envelope>,
+}
+
+impl PublishedBatch {
+    /// Whether the hash is the hash of this batch's sealed contents.
+    pub fn hash_holds(&self) -> bool {
+        chain_hash(&self.prev_hash, self.seq, self.timestamp, &self.events) == self.hash
+    }
+}
+
+/// A journal as JSON Lines: one batch per line.
+pub fn to_json_lines<T: Serialize>(batches: &[T]) -> String {
     let mut out = String::new();
     for batch in batches {
-        // Records are plain structs, integers and strings: this cannot fail.
+        // Batches are plain structs, integers and strings: this cannot fail.
         out.push_str(&serde_json::to_string(batch).unwrap_or_default());
         out.push('\n');
     }
     out
 }
 
-/// Reads and replays a JSON Lines journal, checking it whole. Blank lines
-/// are skipped; line numbers in errors count from 1.
+/// Reads and replays a published journal, checking it whole, with the
+/// openings it carries. Blank lines are skipped; line numbers in errors
+/// count from 1.
 pub fn verify_json_lines(text: &str) -> Result<MemoryLedger, Broken> {
     let batches = read_json_lines(text)?;
-    replay(batches.iter().map(|(line, batch)| (*line, batch)))
+    replay(
+        batches
+            .iter()
+            .map(|(line, batch)| (*line, batch, &batch.openings[..])),
+    )
 }
 
-/// Reads a JSON Lines journal without checking it: each batch with its
+/// Reads a published journal without checking it: each batch with its
 /// line number (from 1). Blank lines are skipped.
-pub fn read_json_lines(text: &str) -> Result<Vec<(usize, BatchRecord)>, Broken> {
+pub fn read_json_lines(text: &str) -> Result<Vec<(usize, PublishedBatch)>, Broken> {
     let mut batches = Vec::new();
     for (index, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let batch: BatchRecord = serde_json::from_str(line).map_err(|e| Broken::Unreadable {
+        let batch: PublishedBatch = serde_json::from_str(line).map_err(|e| Broken::Unreadable {
             line: index + 1,
             reason: e.to_string(),
         })?;
@@ -184,6 +250,10 @@ pub enum Broken {
         event: usize,
         refusal: Refusal,
     },
+    #[error("line {line}: batch {seq}, event {event}: repeats an earlier event, which a writer never journals")]
+    Repeated { line: usize, seq: u64, event: usize },
+    #[error("line {line}: batch {seq}, event {event}: the opening does not match the event's commitment")]
+    OpeningWrong { line: usize, seq: u64, event: u32 },
     #[error("line {line}: batch {seq} leaves currency {currency} unbalanced")]
     Unbalanced {
         line: usize,
@@ -192,16 +262,67 @@ pub enum Broken {
     },
 }
 
-/// Replays batch records in order into a fresh ledger, checking each as
-/// [`replay_batch`] does. Returns the rebuilt ledger, or where it breaks.
+/// Replays a published journal in order into a fresh ledger, with the
+/// openings given for each batch, checking each as [`replay_published`]
+/// does. Returns the rebuilt ledger, or where it breaks.
 pub fn replay<'a>(
-    batches: impl IntoIterator<Item = (usize, &'a BatchRecord)>,
+    batches: impl IntoIterator<Item = (usize, &'a PublishedBatch, &'a [Opening])>,
 ) -> Result<MemoryLedger, Broken> {
-    let mut ledger = MemoryLedger::new();
-    for (line, batch) in batches {
-        ledger.replay_batch(line, batch)?;
+    // The replayed batches come sealed, with their hashes: this ledger
+    // never seals one itself, so its key is never used.
+    let mut ledger = MemoryLedger::new(SealKey::from_bytes([0; 32]));
+    for (line, batch, openings) in batches {
+        ledger.replay_published(line, batch, openings)?;
     }
     Ok(ledger)
+}
+
+/// Applies a published batch onto `ledger`, after checking that its hash
+/// matches its sealed contents and that each of `openings` opens its
+/// event's commitment; opened events replay with their texts and owners,
+/// the rest without. Otherwise as [`replay_batch`].
+pub fn replay_published(
+    ledger: &mut Ledger,
+    line: usize,
+    batch: &PublishedBatch,
+    openings: &[Opening],
+    past: &impl Recall,
+) -> Result<BatchIndex, Broken> {
+    let (seq, hash) = (batch.seq, batch.hash);
+    if !batch.hash_holds() {
+        return Err(Broken::HashMismatch { line, seq });
+    }
+    let mut opened = vec![None; batch.events.len()];
+    for opening in openings {
+        let event = usize::try_from(opening.event).unwrap_or(usize::MAX);
+        let holds = batch
+            .events
+            .get(event)
+            .and_then(SealedEvent::commitment)
+            .is_some_and(|c| c == opening.private.commit(&opening.salt));
+        if !holds {
+            return Err(Broken::OpeningWrong {
+                line,
+                seq,
+                event: opening.event,
+            });
+        }
+        opened[event] = Some(&opening.private);
+    }
+    let events = batch
+        .events
+        .iter()
+        .zip(opened)
+        .map(|(event, opened)| event.unsealed(opened))
+        .collect();
+    let checked = Checked {
+        line,
+        seq,
+        prev_hash: batch.prev_hash,
+        hash,
+        timestamp: batch.timestamp,
+    };
+    checked.apply(ledger, events, past)
 }
 
 /// Applies a stored batch onto `ledger`, checking that it chains onto the
@@ -215,54 +336,80 @@ pub fn replay_batch(
     batch: &BatchRecord,
     past: &impl Recall,
 ) -> Result<BatchIndex, Broken> {
-    if batch.seq != ledger.next_seq() {
-        return Err(Broken::OutOfOrder {
-            line,
-            seq: batch.seq,
-            expected_seq: ledger.next_seq(),
-        });
-    }
-    if batch.prev_hash != ledger.head() {
-        return Err(Broken::ChainBroken {
-            line,
-            seq: batch.seq,
-        });
-    }
-    if !batch.hash_holds() {
+    if !batch.hash_holds(ledger.seal_key()) {
         return Err(Broken::HashMismatch {
             line,
             seq: batch.seq,
         });
     }
-    let outcome = ledger.apply(batch.events.clone(), batch.timestamp, past);
-    if let Some((event, refusal)) = outcome
-        .results
-        .iter()
-        .enumerate()
-        .find_map(|(i, r)| r.err().map(|refusal| (i, refusal)))
-    {
-        return Err(Broken::EventRefused {
+    let checked = Checked {
+        line,
+        seq: batch.seq,
+        prev_hash: batch.prev_hash,
+        hash: batch.hash,
+        timestamp: batch.timestamp,
+    };
+    checked.apply(ledger, batch.events.clone(), past)
+}
+
+/// A batch whose hash holds, about to be replayed.
+struct Checked {
+    line: usize,
+    seq: u64,
+    prev_hash: Hash,
+    hash: Hash,
+    timestamp: Timestamp,
+}
+
+impl Checked {
+    /// Applies the batch's events after checking that it follows the
+    /// ledger's last batch, then checks that every event was new and
+    /// every currency balances.
+    fn apply(
+        self,
+        ledger: &mut Ledger,
+        events: Vec<Event>,
+        past: &impl Recall,
+    ) -> Result<BatchIndex, Broken> {
+        let Checked {
             line,
-            seq: batch.seq,
-            event,
-            refusal,
-        });
+            seq,
+            prev_hash,
+            hash,
+            timestamp,
+        } = self;
+        if seq != ledger.next_seq() {
+            return Err(Broken::OutOfOrder {
+                line,
+                seq,
+                expected_seq: ledger.next_seq(),
+            });
+        }
+        if prev_hash != ledger.head() {
+            return Err(Broken::ChainBroken { line, seq });
+        }
+        let outcome = ledger.apply_sealed(events, timestamp, past, hash);
+        for (event, result) in outcome.results.iter().enumerate() {
+            match result {
+                Ok(Applied::New) => {}
+                Ok(Applied::Replayed) => return Err(Broken::Repeated { line, seq, event }),
+                Err(refusal) => {
+                    return Err(Broken::EventRefused {
+                        line,
+                        seq,
+                        event,
+                        refusal: *refusal,
+                    })
+                }
+            }
+        }
+        if let Some((currency, _)) = ledger.totals().iter().find(|(_, t)| !t.is_balanced()) {
+            return Err(Broken::Unbalanced {
+                line,
+                seq,
+                currency: currency.to_string(),
+            });
+        }
+        Ok(outcome.index)
     }
-    if outcome.record.as_ref().map(|r| r.hash) != Some(batch.hash) {
-        // Every event applied, so the ledger sealed the same body: a
-        // different hash means replayed events (idempotent repeats) were
-        // journaled, which a writer never does.
-        return Err(Broken::HashMismatch {
-            line,
-            seq: batch.seq,
-        });
-    }
-    if let Some((currency, _)) = ledger.totals().iter().find(|(_, t)| !t.is_balanced()) {
-        return Err(Broken::Unbalanced {
-            line,
-            seq: batch.seq,
-            currency: currency.to_string(),
-        });
-    }
-    Ok(outcome.index)
 }

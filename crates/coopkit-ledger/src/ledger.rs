@@ -16,9 +16,10 @@ use coopkit_domain::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, AccountId, Balances, CurrencyCode, Limit};
-pub use crate::index::HoldStatus;
 use crate::index::{BatchIndex, Line, Recall, StatementHead};
+pub use crate::index::{HoldStatus, TransferRecord};
 use crate::journal::{BatchRecord, Event, Hash};
+use crate::seal::SealKey;
 use crate::transfer::{
     Refusal, Transfer, TransferId, TransferKind, AMOUNT_MAX, HOLD_TIMEOUT_MAX_MS, TEXT_MAX_BYTES,
 };
@@ -34,42 +35,6 @@ pub enum Applied {
     /// The same event was applied before (same id, same fields): nothing
     /// changed, and the first result stands.
     Replayed,
-}
-
-/// A transfer as the ledger recorded it: what was asked, where it sits in
-/// the journal, when, and what it resolved to (a post names its hold's
-/// accounts).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TransferRecord {
-    pub transfer: Transfer,
-    /// The sequence number of the batch that holds it.
-    pub seq: u64,
-    /// Its place among that batch's events, from 0.
-    pub index: u32,
-    pub timestamp: Timestamp,
-    pub debit: AccountId,
-    pub credit: AccountId,
-    /// What moved (a move or post), or was held or released.
-    pub amount: u64,
-}
-
-impl TransferRecord {
-    /// What this transfer did to `account`'s posted balance: a move or a
-    /// post adds to the credited account and takes from the debited one;
-    /// a hold or a void changes only what is pending.
-    pub fn posted_change(&self, account: AccountId) -> i128 {
-        let moved = match self.transfer.kind {
-            TransferKind::Move { .. } | TransferKind::Post { .. } => i128::from(self.amount),
-            TransferKind::Hold { .. } | TransferKind::Void { .. } => 0,
-        };
-        if self.credit == account {
-            moved
-        } else if self.debit == account {
-            -moved
-        } else {
-            0
-        }
-    }
 }
 
 /// A hold that is still open: what it holds, between whom, until when.
@@ -120,7 +85,7 @@ pub(crate) struct Entry {
 }
 
 /// The ledger of one co-op, as far as judging new events needs it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ledger {
     pub(crate) accounts: HashMap<AccountId, Entry>,
     /// Holds still open; closed ones are the journal's business.
@@ -128,6 +93,8 @@ pub struct Ledger {
     pub(crate) totals: BTreeMap<CurrencyCode, Totals>,
     pub(crate) head: Hash,
     pub(crate) next_seq: u64,
+    /// What salts the commitments of the batches it seals.
+    pub(crate) seal: SealKey,
 }
 
 /// The outcome of a batch: one result per event, in order, the record to
@@ -161,8 +128,20 @@ impl<P: Recall> Batch<'_, P> {
 }
 
 impl Ledger {
-    pub fn new() -> Ledger {
-        Ledger::default()
+    /// An empty ledger, sealing its batches with `seal`.
+    pub fn new(seal: SealKey) -> Ledger {
+        Ledger {
+            accounts: HashMap::new(),
+            holds: HashMap::new(),
+            totals: BTreeMap::new(),
+            head: Hash::default(),
+            next_seq: 0,
+            seal,
+        }
+    }
+
+    pub fn seal_key(&self) -> &SealKey {
+        &self.seal
     }
 
     /// The hash of the last committed batch (zeros before the first).
@@ -250,12 +229,55 @@ impl Ledger {
         now: Timestamp,
         past: &impl Recall,
     ) -> BatchOutcome {
+        let (results, accepted, index) = self.judge(events, now, past);
+        let record = (!accepted.is_empty()).then(|| {
+            let record = BatchRecord::seal(self.next_seq, now, self.head, accepted, &self.seal);
+            self.head = record.hash;
+            self.next_seq += 1;
+            record
+        });
+        BatchOutcome {
+            results,
+            record,
+            index,
+        }
+    }
+
+    /// Applies a batch someone else sealed, whose hash the caller checked
+    /// (a published journal's, whose memos and owners the ledger may not
+    /// know): as [`Ledger::apply`], but the chain's new head is `hash`,
+    /// and there is no record to keep.
+    pub fn apply_sealed(
+        &mut self,
+        events: Vec<Event>,
+        now: Timestamp,
+        past: &impl Recall,
+        hash: Hash,
+    ) -> BatchOutcome {
+        let (results, accepted, index) = self.judge(events, now, past);
+        if !accepted.is_empty() {
+            self.head = hash;
+            self.next_seq += 1;
+        }
+        BatchOutcome {
+            results,
+            record: None,
+            index,
+        }
+    }
+
+    /// Judges a batch's events in order, changing the ledger's accounts
+    /// and holds but not its chain: each event's result, the events that
+    /// changed something, and what they add to the index.
+    fn judge(
+        &mut self,
+        events: Vec<Event>,
+        now: Timestamp,
+        past: &impl Recall,
+    ) -> (Vec<Result<Applied, Refusal>>, Vec<Event>, BatchIndex) {
         if events.len() > BATCH_MAX {
-            return BatchOutcome {
-                results: vec![Err(Refusal::BatchTooLarge); events.len()],
-                record: None,
-                index: BatchIndex::default(),
-            };
+            let refused = vec![Err(Refusal::BatchTooLarge); events.len()];
+            return (refused, Vec::new(), BatchIndex::default());
         }
         let count = events.len();
         let mut results: Vec<Result<Applied, Refusal>> = Vec::with_capacity(count);
@@ -308,17 +330,7 @@ impl Ledger {
                 *open = Err(Refusal::LinkedChainOpen);
             }
         }
-        let record = (!accepted.is_empty()).then(|| {
-            let record = BatchRecord::seal(self.next_seq, now, self.head, accepted);
-            self.head = record.hash;
-            self.next_seq += 1;
-            record
-        });
-        BatchOutcome {
-            results,
-            record,
-            index: batch.index,
-        }
+        (results, accepted, batch.index)
     }
 
     fn roll_back<P>(&mut self, undo: &mut Vec<Undo>, batch: &mut Batch<'_, P>) {

@@ -11,6 +11,7 @@ use crate::account::{Account, Balances, CurrencyCode};
 use crate::index::StatementHead;
 use crate::journal::Hash;
 use crate::ledger::{Entry, Ledger, OpenHold, Totals};
+use crate::seal::SealKey;
 use crate::transfer::TransferId;
 
 /// An account as a snapshot holds it.
@@ -57,8 +58,9 @@ impl Ledger {
         }
     }
 
-    /// The ledger a snapshot was taken of.
-    pub fn from_snapshot(snapshot: Snapshot) -> Ledger {
+    /// The ledger a snapshot was taken of, sealing with `seal` (which a
+    /// snapshot does not hold: it is the co-op's secret).
+    pub fn from_snapshot(snapshot: Snapshot, seal: SealKey) -> Ledger {
         Ledger {
             accounts: snapshot
                 .accounts
@@ -76,6 +78,7 @@ impl Ledger {
             totals: snapshot.totals,
             head: snapshot.head,
             next_seq: snapshot.next_seq,
+            seal,
         }
     }
 }

@@ -4,7 +4,7 @@
 use coopkit_domain::{PersonId, Timestamp, Zone};
 use coopkit_ledger::{
     Account, AccountId, AccountOwner, CoopAccount, CurrencyCode, Event, Limit, MemoryLedger,
-    Transfer, TransferId, TransferKind,
+    SealKey, Transfer, TransferId, TransferKind,
 };
 use coopkit_market::availability::weekday;
 use coopkit_market::matching::{self, Point, Provider, Request};
@@ -90,7 +90,9 @@ impl Simulation {
         let mut simulation = Simulation {
             params,
             rng,
-            ledger: MemoryLedger::new(),
+            // A simulated journal is never published, so its commitments
+            // need no secret salt.
+            ledger: MemoryLedger::new(SealKey::from_bytes([0; 32])),
             families,
             week: 0,
             next_transfer: 1,

@@ -4,6 +4,7 @@ mod admin;
 mod bench;
 mod config;
 mod directory;
+mod ledger;
 mod mail;
 mod periodic;
 mod simulate;
@@ -58,7 +59,7 @@ enum Command {
     Config,
     /// Export or verify a co-op's ledger journal.
     #[command(subcommand)]
-    Ledger(LedgerCommand),
+    Ledger(ledger::LedgerCommand),
     /// Count a BLT ballot file and print the result, round by round.
     Count(CountArgs),
     /// Compare lists of co-ops: which rows are the same organisation.
@@ -99,75 +100,6 @@ enum BenchCommand {
     Events(bench::events::EventsBench),
     /// The bundled gazetteer: reading it, its memory, and its lookups.
     Places(bench::places::PlacesBench),
-}
-
-#[derive(Debug, Subcommand)]
-enum LedgerCommand {
-    /// Write a co-op's journal as JSON Lines (to standard output, or --out).
-    Export {
-        /// The co-op's slug.
-        #[arg(long)]
-        coop: String,
-        /// Write here instead of standard output.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Also write the co-op's signed checkpoints here, as JSON Lines.
-        #[arg(long)]
-        checkpoints: Option<PathBuf>,
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
-    /// Apply one month's policies to a co-op (issuance, demurrage, dues).
-    /// Running it twice for the same month changes nothing the second time.
-    Tick {
-        /// The co-op's slug.
-        #[arg(long)]
-        coop: String,
-        /// The month, as YYYY-MM.
-        #[arg(long)]
-        period: String,
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
-    /// Check a journal: every hash in the chain, every event against the
-    /// ledger's rules, every currency summing to zero, and the signed
-    /// checkpoints against it. Give a file, or a database to check every
-    /// co-op in it.
-    Verify {
-        /// A JSON Lines journal from `coopkit ledger export` or a co-op's
-        /// ledger page.
-        #[arg(long, conflicts_with_all = ["data", "database_url"])]
-        file: Option<PathBuf>,
-        /// The co-op's signed checkpoints (JSON Lines) to check against
-        /// the journal file.
-        #[arg(long, requires = "file")]
-        checkpoints: Option<PathBuf>,
-        /// Accept only checkpoints signed by this key (64 hex digits), as
-        /// the co-op publishes it.
-        #[arg(long, requires = "checkpoints")]
-        public_key: Option<String>,
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
-    /// Make a co-op signing key: the secret goes to --out (readable by
-    /// you only), the public key to standard output, to publish.
-    Keygen {
-        /// Where to write the secret key; an existing file is not replaced.
-        #[arg(long)]
-        out: PathBuf,
-    },
-    /// Sign the head of a co-op's journal with its key and store the
-    /// checkpoint, which members can then check their copy against.
-    Checkpoint {
-        /// The co-op's slug.
-        #[arg(long)]
-        coop: String,
-        /// The secret key file from `coopkit ledger keygen`.
-        #[arg(long)]
-        key: PathBuf,
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -260,7 +192,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!(database = %location.redacted(), "serving");
             serve(&config, app, &[]).await
         }
-        Command::Ledger(command) => ledger(config_file, command).await,
+        Command::Ledger(command) => ledger::run(config_file, command).await,
         Command::Bench(BenchCommand::Ledger(args)) => {
             let report = bench::ledger::run(args).await?;
             print(&report)
@@ -303,150 +235,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .map(|l| format!("  {:<40} {}", l.email, l.who)),
             );
             serve(&config, app, &lines).await
-        }
-    }
-}
-
-async fn ledger(config_file: Option<&Path>, command: LedgerCommand) -> anyhow::Result<()> {
-    use coopkit_ledger::checkpoint;
-    use coopkit_ledger::journal::{read_json_lines, replay, to_json_lines};
-    match command {
-        LedgerCommand::Export {
-            coop,
-            out,
-            checkpoints,
-            database,
-        } => {
-            let config = Config::load(config_file, database.into())?;
-            let (app, _) = open_app(&config).await?;
-            let journal = app
-                .journal_for_operator(&coop)
-                .await
-                .with_context(|| format!("cannot read the journal of {coop}"))?;
-            if let Some(path) = checkpoints {
-                let signed = app.checkpoints_for_operator(&coop).await?;
-                std::fs::write(&path, checkpoint::to_json_lines(&signed))
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-            }
-            let text = to_json_lines(&journal);
-            match out {
-                Some(path) => std::fs::write(&path, text)
-                    .with_context(|| format!("cannot write {}", path.display()))?,
-                None => print(&text)?,
-            }
-            Ok(())
-        }
-        LedgerCommand::Keygen { out } => {
-            let key = coopkit_app::ledger::new_coop_key();
-            write_secret(&out, &format!("{}\n", key.secret_hex()))?;
-            print(&format!(
-                "secret key written to {}; keep it safe and offline\npublic key: {}\n",
-                out.display(),
-                key.public_key()
-            ))
-        }
-        LedgerCommand::Checkpoint {
-            coop,
-            key,
-            database,
-        } => {
-            let text = std::fs::read_to_string(&key)
-                .with_context(|| format!("cannot read {}", key.display()))?;
-            let key = checkpoint::CoopKey::parse(&text).map_err(|_| {
-                anyhow::anyhow!(
-                    "{}: not a coopkit secret key (64 hex digits)",
-                    key.display()
-                )
-            })?;
-            let config = Config::load(config_file, database.into())?;
-            let (app, _) = open_app(&config).await?;
-            let signed = app
-                .sign_checkpoint(&coop, &key)
-                .await
-                .with_context(|| format!("cannot sign the journal of {coop}"))?;
-            print(&checkpoint::to_json_lines(&[signed]))
-        }
-        LedgerCommand::Tick {
-            coop,
-            period,
-            database,
-        } => {
-            let config = Config::load(config_file, database.into())?;
-            let (app, _) = open_app(&config).await?;
-            let report = app
-                .tick(&coop, &period)
-                .await
-                .with_context(|| format!("cannot apply {period} to {coop}"))?;
-            let mut text = format!(
-                "{coop} {period}: {} transfers made, {} already made, {} refused, {} dues paid in cash\n",
-                report.applied,
-                report.already,
-                report.refused.len(),
-                report.paid_in_cash
-            );
-            for (person, reason) in &report.refused {
-                text.push_str(&format!("  person {person}: {reason}\n"));
-            }
-            print(&text)
-        }
-        LedgerCommand::Verify {
-            file: Some(file),
-            checkpoints,
-            public_key,
-            ..
-        } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let journal = read_json_lines(&text)
-                .map_err(|broken| anyhow::anyhow!("{}: {broken}", file.display()))?;
-            let ledger = replay(journal.iter().map(|(line, batch)| (*line, batch)))
-                .map_err(|broken| anyhow::anyhow!("{}: {broken}", file.display()))?;
-            let mut report = verified(&file.display().to_string(), &ledger);
-            if let Some(path) = checkpoints {
-                let trusted = public_key
-                    .map(|key| {
-                        key.parse::<checkpoint::PublicKey>().map_err(|_| {
-                            anyhow::anyhow!("--public-key: not a public key (64 hex digits)")
-                        })
-                    })
-                    .transpose()?;
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
-                let signed = checkpoint::from_json_lines(&text)
-                    .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
-                let batches: Vec<_> = journal.into_iter().map(|(_, batch)| batch).collect();
-                let coop = signed.first().map_or("", |c| c.coop.as_str());
-                checkpoint::check(&signed, coop, &batches, trusted.as_ref())
-                    .map_err(|broken| anyhow::anyhow!("{}: {broken}", path.display()))?;
-                report.push_str(&checkpoints_held(coop, &signed, trusted.is_some()));
-            }
-            print(&report)
-        }
-        LedgerCommand::Verify {
-            file: None,
-            database,
-            ..
-        } => {
-            let config = Config::load(config_file, database.into())?;
-            let (app, location) = open_app(&config).await?;
-            let mut report = String::new();
-            for summary in app.all_coops().await? {
-                let slug = summary.coop.slug.to_string();
-                let ledger = app.verify_ledger(&slug).await?.map_err(|problem| {
-                    anyhow::anyhow!("the ledger of {slug} in {}: {problem}", location.redacted())
-                })?;
-                report.push_str(&verified(&slug, &ledger));
-                let signed = app.checkpoints_for_operator(&slug).await?;
-                if !signed.is_empty() {
-                    let journal = app.journal_for_operator(&slug).await?;
-                    checkpoint::check(&signed, &slug, &journal, None).map_err(|broken| {
-                        anyhow::anyhow!("the checkpoints of {slug} do not hold: {broken}")
-                    })?;
-                    report.push_str(&checkpoints_held(&slug, &signed, false));
-                }
-            }
-            print(&report)?;
-            Ok(())
         }
     }
 }
@@ -495,57 +283,6 @@ fn count(args: CountArgs) -> anyhow::Result<String> {
         ));
     }
     Ok(text)
-}
-
-/// One line saying which checkpoints held.
-fn checkpoints_held(
-    coop: &str,
-    signed: &[coopkit_ledger::checkpoint::Checkpoint],
-    trusted: bool,
-) -> String {
-    let keys: std::collections::BTreeSet<String> =
-        signed.iter().map(|c| c.public_key.to_string()).collect();
-    format!(
-        "{coop}: {} signed checkpoint(s) hold, up to batch {}, signed by {}{}\n",
-        signed.len(),
-        signed.iter().map(|c| c.seq).max().unwrap_or(0),
-        keys.into_iter().collect::<Vec<_>>().join(", "),
-        if trusted { " (the trusted key)" } else { "" }
-    )
-}
-
-/// Writes a secret readable by its owner only, refusing to replace a file.
-fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| {
-            format!(
-                "cannot create {} (an existing key is never replaced)",
-                path.display()
-            )
-        })?;
-    file.write_all(text.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))
-}
-
-/// One line saying what was checked.
-fn verified(name: &str, ledger: &coopkit_ledger::Ledger) -> String {
-    let currencies: Vec<String> = ledger
-        .totals()
-        .keys()
-        .map(|c| format!("{c} sums to 0"))
-        .collect();
-    format!(
-        "{name}: verified {} journal batch(es), head {}{}{}\n",
-        ledger.next_seq(),
-        ledger.head(),
-        if currencies.is_empty() { "" } else { "; " },
-        currencies.join(", ")
-    )
 }
 
 impl From<DatabaseArgs> for Overrides {

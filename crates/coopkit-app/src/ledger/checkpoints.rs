@@ -8,6 +8,7 @@ use coopkit_domain::Role;
 use coopkit_ledger::checkpoint::{Checkpoint, CoopKey};
 use coopkit_store::Person;
 
+use super::sealing::seal_key;
 use crate::{App, AppError, Result};
 
 /// A fresh signing key from the operating system's random source.
@@ -23,6 +24,9 @@ impl App {
     /// with the same key again changes nothing.
     pub async fn sign_checkpoint(&self, slug: &str, key: &CoopKey) -> Result<Checkpoint> {
         let coop = self.coop(slug).await?;
+        // A journal from before sealing is chained again (dropping the
+        // checkpoints of its old chain) before its head is signed.
+        seal_key(&self.store, coop.id).await?;
         let journal = self.ledger.journal(coop.id).await?;
         let head = journal.last().ok_or(AppError::Conflict {
             field: "journal",

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::planning::CoopLedger;
 use super::plays::PlayCounts;
+use super::sealing::seal_key;
 use crate::{AppError, Result};
 
 /// Events committed after which the writer keeps a new snapshot: what a
@@ -37,7 +38,7 @@ const UNFLUSHED_MAX: usize = SNAPSHOT_EVERY as usize;
 pub(super) const IDLE_AFTER: Duration = Duration::from_secs(10 * 60);
 
 /// Batches read from the journal at a time while replaying.
-const REPLAY_BATCHES: u64 = 32;
+pub(super) const REPLAY_BATCHES: u64 = 32;
 
 /// What a snapshot row holds: the ledger's state, and the plays counted,
 /// which only the causes of the journal's transfers record.
@@ -163,6 +164,8 @@ pub(super) fn snapshot_ledger(state: &str) -> Result<Snapshot, String> {
 
 /// A co-op's ledger from its newest snapshot and the batches after it.
 pub(super) async fn load(store: &Store, coop: CoopId) -> Result<CoopLedger> {
+    // First: sealing a journal from before sealing drops its snapshots.
+    let key = seal_key(store, coop).await?;
     let snapshot = store.ledger_snapshot(coop).await?;
     let rebuilding = snapshot.is_none();
     let (ledger, plays) = match snapshot {
@@ -172,11 +175,11 @@ pub(super) async fn load(store: &Store, coop: CoopId) -> Result<CoopLedger> {
                 AppError::internal("the co-op's ledger snapshot does not read")
             })?;
             (
-                Ledger::from_snapshot(state.ledger),
+                Ledger::from_snapshot(state.ledger, key),
                 PlayCounts::from_vec(state.plays),
             )
         }
-        None => (Ledger::new(), PlayCounts::default()),
+        None => (Ledger::new(key), PlayCounts::default()),
     };
     let currencies = store.currencies(coop).await?;
     let mut loaded = CoopLedger::new(ledger, currencies, plays);

@@ -11,13 +11,13 @@ mod payees;
 mod planning;
 mod plays;
 mod requests;
+mod sealing;
 mod tick;
 mod verify;
 mod writer;
 
 use coopkit_domain::validation::Collector;
 use coopkit_domain::{PersonId, Role};
-use coopkit_ledger::journal::BatchRecord;
 use coopkit_ledger::ledger::{Applied, TransferRecord};
 use coopkit_ledger::policy::Policy;
 use coopkit_ledger::{AccountId, AccountOwner, CoopAccount, CurrencyCode, Refusal, TransferId};
@@ -29,6 +29,7 @@ pub use checkpoints::new_coop_key;
 pub use holds::Settlement;
 pub use plays::{Play, PLAY_CAUSE};
 pub use requests::{PaymentRequestForm, PaymentRequestView};
+pub use sealing::new_auditor_key;
 pub use tick::TickReport;
 pub use verify::LedgerProblem;
 pub use writer::{AccountView, Accounts, Instruction, LedgerWriter, Payment, TransferView};
@@ -170,6 +171,8 @@ pub struct LedgerOverview {
     pub payees: Vec<MemberListing>,
     pub is_admin: bool,
     pub may_issue: bool,
+    /// Whether the reader's journal download opens every name and memo.
+    pub journal_opened: bool,
 }
 
 /// Payments as one linked chain: each stands or falls with the rest, and
@@ -280,6 +283,7 @@ impl App {
             payees,
             is_admin: membership.role.can_change_settings(),
             may_issue: membership.role.can_decide_applications(),
+            journal_opened: membership.role.reads_whole_journal(),
         })
     }
 
@@ -534,19 +538,5 @@ impl App {
             entries,
             next_before,
         })
-    }
-
-    /// The co-op's whole journal, for any member to download and verify.
-    pub async fn journal(&self, actor: &Person, slug: &str) -> Result<Vec<BatchRecord>> {
-        let coop = self.coop(slug).await?;
-        self.require_role(&coop, actor, Role::Member).await?;
-        self.ledger.journal(coop.id).await
-    }
-
-    /// The journal of a co-op by slug, for the command line (no actor: the
-    /// operator of the server).
-    pub async fn journal_for_operator(&self, slug: &str) -> Result<Vec<BatchRecord>> {
-        let coop = self.coop(slug).await?;
-        Ok(self.store.ledger_journal(coop.id).await?)
     }
 }

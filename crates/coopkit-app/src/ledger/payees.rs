@@ -51,8 +51,8 @@ mod tests {
     use super::*;
     use coopkit_domain::{PersonId, Timestamp};
     use coopkit_ledger::{
-        Account, AccountId, CoopAccount, CurrencyCode, Event, Limit, MemoryLedger, Transfer,
-        TransferId,
+        Account, AccountId, CoopAccount, CurrencyCode, Event, Limit, MemoryLedger, SealKey,
+        Transfer, TransferId,
     };
 
     fn open(id: u64, owner: AccountOwner) -> Event {
@@ -88,7 +88,7 @@ mod tests {
     #[test]
     fn members_paid_by_members_are_named_once_each_way() {
         let (ana, ben, cy) = (PersonId(1), PersonId(2), PersonId(3));
-        let mut ledger = MemoryLedger::new();
+        let mut ledger = MemoryLedger::new(SealKey::from_bytes([1; 32]));
         let accounts = vec![
             open(1, AccountOwner::Coop(CoopAccount::Issuance)),
             open(2, AccountOwner::Member(ana)),

@@ -7,6 +7,7 @@ use coopkit_ledger::journal::Broken;
 use coopkit_ledger::MemoryLedger;
 
 use super::loading::snapshot_ledger;
+use super::sealing::seal_key;
 use crate::{App, Result};
 
 /// Why a co-op's stored ledger does not hold.
@@ -27,9 +28,10 @@ impl App {
     /// snapshot kept against it; the ledger it rebuilds, or what is wrong.
     pub async fn verify_ledger(&self, slug: &str) -> Result<Result<MemoryLedger, LedgerProblem>> {
         let coop = self.coop(slug).await?;
+        let key = seal_key(&self.store, coop.id).await?;
         let journal = self.store.ledger_journal(coop.id).await?;
         let snapshots = self.store.ledger_snapshots(coop.id, i64::MAX).await?;
-        let mut ledger = MemoryLedger::new();
+        let mut ledger = MemoryLedger::new(key);
         for (line, batch) in journal.iter().enumerate() {
             if let Err(broken) = ledger.replay_batch(line + 1, batch) {
                 return Ok(Err(LedgerProblem::Journal(broken)));

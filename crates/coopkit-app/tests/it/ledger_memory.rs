@@ -5,12 +5,12 @@
 
 use std::sync::Arc;
 
-use coopkit_app::ledger::{Settlement, StatementPage, TransferForm};
+use coopkit_app::ledger::{new_coop_key, Settlement, StatementPage, TransferForm};
 use coopkit_app::{App, AppConfig};
 use coopkit_domain::{CoopId, CoopSettings, ManualClock};
 use coopkit_ledger::{
-    Account, AccountId, AccountOwner, Applied, BatchIndex, CoopAccount, CurrencyCode, Event, Limit,
-    MemoryLedger, Refusal, Transfer, TransferId, TransferKind,
+    Account, AccountId, AccountOwner, Applied, BatchIndex, BatchRecord, CoopAccount, CurrencyCode,
+    Event, Hash, Limit, MemoryLedger, Refusal, SealKey, Transfer, TransferId, TransferKind,
 };
 use coopkit_store::{Currency, CurrencyKind, LedgerAppend, Person, Store};
 use coopkit_testkit::{each_backend, Backend, TestDb, TEST_START};
@@ -171,9 +171,10 @@ each_backend! {
         assert_eq!(problem.to_string(), "the snapshot after batch 0 does not agree with the journal");
     }
 
-    async fn a_journal_without_its_index_is_indexed_when_loaded(backend: Backend) {
-        // As after the migration that added the index: batches in the
-        // journal, no index rows and no snapshot.
+    async fn a_journal_from_before_the_index_and_sealing_is_indexed_and_chained_again(backend: Backend) {
+        // As after the migrations that added the index and the seal key:
+        // batches chained the old way, over their events whole, with no
+        // index rows, no snapshot and no seal key.
         let db = TestDb::new(backend).await;
         let m = members(&db, "unindexed").await;
         let hour = CurrencyCode::parse("HOUR").unwrap();
@@ -205,10 +206,13 @@ each_backend! {
             (10..14).map(|id| mv(id, 2, 3, 1)).collect(),
             vec![mv(20, 3, 2, 3)],
         ];
-        let mut memory = MemoryLedger::new();
-        for (i, events) in batches.into_iter().enumerate() {
-            let outcome = memory.apply(events, coopkit_domain::Timestamp(i as i64));
-            let record = outcome.record.unwrap();
+        let mut memory = MemoryLedger::new(SealKey::from_bytes([3; 32]));
+        let records: Vec<BatchRecord> = batches
+            .into_iter()
+            .enumerate()
+            .map(|(i, events)| memory.apply(events, coopkit_domain::Timestamp(i as i64)).record.unwrap())
+            .collect();
+        for record in chained_the_old_way(records) {
             m.store
                 .append_ledger_batches(&[LedgerAppend {
                     coop: m.coop,
@@ -220,6 +224,9 @@ each_backend! {
                 .await
                 .unwrap();
         }
+        let key = new_coop_key();
+        m.app.sign_checkpoint("unindexed", &key).await.unwrap();
+        assert_eq!(m.store.checkpoints(m.coop).await.unwrap().len(), 1, "signed once sealed");
         let (balances, lines) = everything(&m, &m.ana).await;
         assert_eq!(balances, vec![-1]);
         assert_eq!(
@@ -229,5 +236,69 @@ each_backend! {
         assert!(m.store.ledger_snapshot(m.coop).await.unwrap().is_some(), "a snapshot once indexed");
         let again = m.app.transfer(&m.ana, "unindexed", vec![TransferForm { memo: "old 10".into(), ..pay(10, &m.ben, 1, false) }]).await.unwrap();
         assert_eq!(again, vec![Ok(Applied::Replayed)], "an old id is known");
+        // Chained again under the co-op's seal key, and whole.
+        let journal = m.store.ledger_journal(m.coop).await.unwrap();
+        let seal = m.store.ledger_seal(m.coop).await.unwrap().unwrap();
+        assert!(journal.iter().all(|batch| batch.hash_holds(&seal.key)));
+        assert!(!journal.iter().any(BatchRecord::legacy_hash_holds));
+        let ledger = m.app.verify_ledger("unindexed").await.unwrap().unwrap();
+        assert_eq!(ledger.next_seq(), 3);
     }
+
+    async fn a_journal_from_before_sealing_that_was_altered_is_refused(backend: Backend) {
+        let db = TestDb::new(backend).await;
+        let m = members(&db, "altered").await;
+        let made = m.app.transfer(&m.ana, "altered", vec![pay(1, &m.ben, 5, false)]).await.unwrap();
+        assert_eq!(made, vec![Ok(Applied::New)]);
+        // Put the journal back as it was chained before sealing, but with
+        // the amount changed after it was hashed.
+        let mut journal = chained_the_old_way(m.store.ledger_journal(m.coop).await.unwrap());
+        let last = journal.last_mut().unwrap();
+        if let Some(Event::Transfer(Transfer { kind: TransferKind::Move { amount, .. }, .. })) = last.events.last_mut() {
+            *amount = 500;
+        }
+        let db2 = TestDb::new(backend).await;
+        let fresh = members(&db2, "altered").await;
+        for record in &journal {
+            fresh.store
+                .append_ledger_batches(&[LedgerAppend { coop: fresh.coop, record, index: &BatchIndex::default(), payees: Vec::new(), snapshot: None }])
+                .await
+                .unwrap();
+        }
+        let refused = fresh.app.transfer(&fresh.ana, "altered", vec![pay(2, &fresh.ben, 1, false)]).await;
+        assert!(refused.is_err(), "{refused:?}");
+        assert!(fresh.store.ledger_seal(fresh.coop).await.unwrap().is_none(), "nothing sealed over it");
+    }
+}
+
+/// Chains records as journals were chained before sealing: each hash over
+/// the previous and the batch's events whole.
+fn chained_the_old_way(records: Vec<BatchRecord>) -> Vec<BatchRecord> {
+    use sha2::{Digest, Sha256};
+    #[derive(serde::Serialize)]
+    struct Body<'a> {
+        seq: u64,
+        timestamp: coopkit_domain::Timestamp,
+        events: &'a [Event],
+    }
+    let mut prev = Hash::default();
+    records
+        .into_iter()
+        .map(|mut record| {
+            let body = Body {
+                seq: record.seq,
+                timestamp: record.timestamp,
+                events: &record.events,
+            };
+            let digest = Sha256::new()
+                .chain_update(prev.0)
+                .chain_update(serde_json::to_vec(&body).unwrap())
+                .finalize();
+            record.prev_hash = prev;
+            record.hash = Hash(digest.into());
+            prev = record.hash;
+            assert!(record.legacy_hash_holds());
+            record
+        })
+        .collect()
 }

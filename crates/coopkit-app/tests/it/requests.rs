@@ -283,7 +283,12 @@ each_backend! {
         let checkpoints = app.checkpoints(&carol, "market").await.unwrap();
         assert_eq!(checkpoints, vec![signed.clone()]);
         assert_eq!(
-            checkpoint::check(&checkpoints, "market", &journal, Some(&key.public_key())),
+            checkpoint::check(
+                &checkpoints,
+                "market",
+                &journal.iter().map(|b| b.hash).collect::<Vec<_>>(),
+                Some(&key.public_key())
+            ),
             Ok(())
         );
         assert_eq!(app.sign_checkpoint("market", &key).await.unwrap(), signed);

@@ -126,7 +126,7 @@ proptest! {
 
     #[test]
     fn balances_sum_to_zero_and_limits_hold(accounts in open_accounts(), batches in proptest::collection::vec(batch(), 1..12)) {
-        let mut ledger = MemoryLedger::new();
+        let mut ledger = MemoryLedger::new(key());
         let mut records: Vec<BatchRecord> = Vec::new();
         records.extend(ledger.apply(accounts, T0).record);
         for (i, batch) in batches.into_iter().enumerate() {
@@ -146,11 +146,18 @@ proptest! {
             }
         }
 
-        // The journal alone rebuilds the same ledger.
-        let rebuilt = replay(records.iter().enumerate().map(|(i, r)| (i + 1, r))).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        // The journal alone rebuilds the same ledger: published with
+        // every opening, exactly; sealed, with the same balances.
+        let opened: Vec<_> = records.iter().map(|r| r.published(&key(), true)).collect();
+        let sealed: Vec<_> = records.iter().map(|r| r.published(&key(), false)).collect();
+        let rebuilt = replay(opened.iter().enumerate().map(|(i, b)| (i + 1, b, &b.openings[..]))).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let from_sealed = replay(sealed.iter().enumerate().map(|(i, b)| (i + 1, b, &[][..]))).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(rebuilt.head(), ledger.head());
+        prop_assert_eq!(from_sealed.head(), ledger.head());
+        prop_assert_eq!(from_sealed.totals(), ledger.totals());
         for id in 1..=ACCOUNTS {
             prop_assert_eq!(rebuilt.account(AccountId(id)).map(|a| a.1), ledger.account(AccountId(id)).map(|a| a.1));
+            prop_assert_eq!(from_sealed.account(AccountId(id)).map(|a| a.1), ledger.account(AccountId(id)).map(|a| a.1));
             prop_assert_eq!(rebuilt.statement(AccountId(id), None, 1000), ledger.statement(AccountId(id), None, 1000));
             // A statement's running balance starts from nothing, ends at
             // the balance the account has, and each line's is the one
@@ -174,8 +181,8 @@ proptest! {
     /// out exactly as it does with the whole history at hand.
     #[test]
     fn a_lookup_of_the_named_ids_is_all_a_batch_needs(accounts in open_accounts(), batches in proptest::collection::vec(batch(), 1..12)) {
-        let mut whole = MemoryLedger::new();
-        let mut bounded = Ledger::new();
+        let mut whole = MemoryLedger::new(key());
+        let mut bounded = Ledger::new(key());
         let mut all = accounts;
         all.extend(batches.into_iter().flatten());
         for (i, events) in all.chunks(5).enumerate() {
@@ -200,10 +207,10 @@ proptest! {
         let h = hour();
         let open = vec![issuance(1, &h), member(2, &h, Limit::AtMost(0), Limit::Unlimited), member(3, &h, Limit::AtMost(0), Limit::Unlimited)];
         let events: Vec<Event> = amounts.iter().enumerate().map(|(i, a)| mv(i as u128 + 1, 1, 2 + (i as u64 % 2), *a)).collect();
-        let mut forward = MemoryLedger::new();
+        let mut forward = MemoryLedger::new(key());
         forward.apply(open.clone(), T0);
         forward.apply(events.clone(), T0);
-        let mut backward = MemoryLedger::new();
+        let mut backward = MemoryLedger::new(key());
         backward.apply(open, T0);
         backward.apply(events.into_iter().rev().collect(), T0);
         for id in 1..=3 {

@@ -1,16 +1,18 @@
-use coopkit_ledger::journal::{replay, Broken};
+use coopkit_ledger::journal::{replay, to_json_lines, verify_json_lines, Broken};
 use coopkit_ledger::ledger::Applied;
+use coopkit_ledger::seal::Private;
 use coopkit_ledger::MemoryLedger;
 use coopkit_ledger::{
     AccountId, Event, HoldStatus, Limit, Refusal, TransferId, AMOUNT_MAX, HOLD_TIMEOUT_MAX_MS,
 };
+use coopkit_ledger::{PublishedBatch, SealedEvent, TransferKind};
 
 use crate::support::*;
 
 /// A ledger with issuance (1) and members 2, 3 (debit limit 10, cap 100)
 /// and 4 (no credit, cap 20), each member given 50 hours... except 4.
 fn sitters() -> MemoryLedger {
-    let mut ledger = MemoryLedger::new();
+    let mut ledger = MemoryLedger::new(key());
     let h = hour();
     let outcome = ledger.apply(
         vec![
@@ -323,9 +325,21 @@ fn oversized_batches_are_refused_whole() {
     assert!(outcome.record.is_none());
 }
 
+/// Replays published batches, each with the openings it carries.
+fn replay_all<'a>(
+    batches: impl IntoIterator<Item = &'a PublishedBatch>,
+) -> Result<MemoryLedger, Broken> {
+    replay(
+        batches
+            .into_iter()
+            .enumerate()
+            .map(|(i, b)| (i + 1, b, &b.openings[..])),
+    )
+}
+
 #[test]
 fn the_journal_replays_and_tampering_is_found() {
-    let mut l = MemoryLedger::new();
+    let mut l = MemoryLedger::new(key());
     let h = hour();
     let mut records = Vec::new();
     for batch in [
@@ -339,8 +353,9 @@ fn the_journal_replays_and_tampering_is_found() {
     ] {
         records.push(l.apply(batch, T0).record.unwrap());
     }
-    let numbered = || records.iter().enumerate().map(|(i, r)| (i + 1, r));
-    let rebuilt = replay(numbered()).unwrap();
+    let published: Vec<PublishedBatch> =
+        records.iter().map(|r| r.published(&key(), false)).collect();
+    let rebuilt = replay_all(&published).unwrap();
     assert_eq!(rebuilt.head(), l.head());
     for id in 1..=3 {
         assert_eq!(
@@ -350,30 +365,38 @@ fn the_journal_replays_and_tampering_is_found() {
     }
 
     // Change an amount: the hash no longer matches.
-    let mut altered = records.clone();
-    if let Event::Transfer(t) = &mut altered[1].events[0] {
+    let mut altered = published.clone();
+    if let SealedEvent::Transfer(t) = &mut altered[1].events[0] {
         t.kind = coopkit_ledger::TransferKind::Move {
             debit: AccountId(1),
             credit: AccountId(2),
             amount: 2000,
         };
     }
-    let broken = replay(altered.iter().enumerate().map(|(i, r)| (i + 1, r))).unwrap_err();
+    let broken = replay_all(&altered).unwrap_err();
     assert_eq!(broken, Broken::HashMismatch { line: 2, seq: 1 });
 
     // Re-hash the altered batch: the next one no longer chains onto it.
-    altered[1] = coopkit_ledger::BatchRecord::seal(
+    let mut rewritten = records.clone();
+    if let Event::Transfer(t) = &mut rewritten[1].events[0] {
+        t.memo = "rewritten".into();
+    }
+    rewritten[1] = coopkit_ledger::BatchRecord::seal(
         1,
-        altered[1].timestamp,
-        altered[1].prev_hash,
-        altered[1].events.clone(),
+        rewritten[1].timestamp,
+        rewritten[1].prev_hash,
+        rewritten[1].events.clone(),
+        &key(),
     );
-    let broken = replay(altered.iter().enumerate().map(|(i, r)| (i + 1, r))).unwrap_err();
+    let rewritten: Vec<_> = rewritten
+        .iter()
+        .map(|r| r.published(&key(), false))
+        .collect();
+    let broken = replay_all(&rewritten).unwrap_err();
     assert_eq!(broken, Broken::ChainBroken { line: 3, seq: 2 });
 
     // Drop a batch: out of order.
-    let dropped = [&records[0], &records[2]];
-    let broken = replay(dropped.into_iter().enumerate().map(|(i, r)| (i + 1, r))).unwrap_err();
+    let broken = replay_all([&published[0], &published[2]]).unwrap_err();
     assert_eq!(
         broken,
         Broken::OutOfOrder {
@@ -382,6 +405,74 @@ fn the_journal_replays_and_tampering_is_found() {
             expected_seq: 1
         }
     );
+}
+
+#[test]
+fn the_published_journal_names_no_member_and_shows_no_memo() {
+    let mut l = MemoryLedger::new(key());
+    let h = hour();
+    let mut paid = transfer(
+        1,
+        TransferKind::Move {
+            debit: AccountId(1),
+            credit: AccountId(2),
+            amount: 20,
+        },
+    );
+    paid.memo = "Friday evening, 3 hours".into();
+    paid.cause = "booking:42".into();
+    let mut records = Vec::new();
+    for batch in [
+        vec![
+            issuance(1, &h),
+            member(2, &h, Limit::AtMost(10), Limit::Unlimited),
+        ],
+        vec![Event::Transfer(paid.clone())],
+    ] {
+        records.push(l.apply(batch, T0).record.unwrap());
+    }
+    let text = to_json_lines(
+        &records
+            .iter()
+            .map(|r| r.published(&key(), false))
+            .collect::<Vec<_>>(),
+    );
+    assert!(!text.contains("Friday"), "{text}");
+    assert!(!text.contains("booking"), "{text}");
+    // Member 2's owner is person 2: no "id":2 beside "member".
+    assert!(!text.contains(r#""kind":"member","id""#), "{text}");
+    assert!(text.contains(r#""kind":"coop","id":"issuance""#), "{text}");
+    // It verifies, and the rebuilt transfer has its amount but no memo.
+    let sealed = verify_json_lines(&text).unwrap();
+    assert_eq!(sealed.head(), l.head());
+    let seen = sealed.transfer(TransferId(1)).unwrap();
+    assert_eq!((seen.amount, seen.transfer.memo.as_str()), (20, ""));
+
+    // The coordinators' download carries the openings, and they hold.
+    let opened: Vec<_> = records.iter().map(|r| r.published(&key(), true)).collect();
+    let whole = verify_json_lines(&to_json_lines(&opened)).unwrap();
+    assert_eq!(whole.transfer(TransferId(1)).unwrap().transfer, paid);
+
+    // An opening that claims another memo does not match its commitment.
+    let mut lying = opened.clone();
+    if let Private::Transfer { memo, .. } = &mut lying[1].openings[0].private {
+        *memo = "Saturday".into();
+    }
+    assert_eq!(
+        replay_all(&lying).unwrap_err(),
+        Broken::OpeningWrong {
+            line: 2,
+            seq: 1,
+            event: 0
+        }
+    );
+    // Nor does a salt from another event: each opens its own.
+    let mut borrowed = opened;
+    borrowed[1].openings[0].salt = key().salt(0, 0);
+    assert!(matches!(
+        replay_all(&borrowed),
+        Err(Broken::OpeningWrong { .. })
+    ));
 }
 
 #[test]

@@ -1,10 +1,15 @@
 use coopkit_domain::{PersonId, Timestamp};
 use coopkit_ledger::{
-    Account, AccountId, AccountOwner, CoopAccount, CurrencyCode, Event, Limit, Transfer,
+    Account, AccountId, AccountOwner, CoopAccount, CurrencyCode, Event, Limit, SealKey, Transfer,
     TransferId, TransferKind,
 };
 
 pub const T0: Timestamp = Timestamp::from_millis(1_800_000_000_000);
+
+/// The co-op's secret for its journal's commitments.
+pub fn key() -> SealKey {
+    SealKey::from_bytes([7; 32])
+}
 
 pub fn hour() -> CurrencyCode {
     CurrencyCode::parse("HOUR").unwrap()

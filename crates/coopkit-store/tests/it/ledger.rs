@@ -2,9 +2,10 @@
 //! index, which must answer as a ledger with its history in memory does.
 
 use coopkit_domain::{ClassKey, PersonId, Timestamp};
+use coopkit_ledger::auditor::AuditorKey;
 use coopkit_ledger::{
-    Account, AccountId, AccountOwner, BatchIndex, CoopAccount, CurrencyCode, Event, Ledger, Limit,
-    MemoryLedger, Transfer, TransferId, TransferKind,
+    Account, AccountId, AccountOwner, BatchIndex, BatchRecord, CoopAccount, CurrencyCode, Event,
+    Hash, Ledger, Limit, MemoryLedger, SealKey, Transfer, TransferId, TransferKind,
 };
 use coopkit_store::{Conflict, Currency, CurrencyKind, LedgerAppend, SnapshotWrite, StoreError};
 use coopkit_testkit::{each_backend, Backend, TestDb};
@@ -74,7 +75,7 @@ each_backend! {
         assert_eq!(store.currencies(coop.id).await.unwrap(), vec![hour]);
 
         // Three batches: open accounts, then two batches of moves.
-        let mut ledger = MemoryLedger::new();
+        let mut ledger = MemoryLedger::new(key());
         let batches = vec![
             vec![
                 open(1, AccountOwner::Coop(CoopAccount::Issuance)),
@@ -118,7 +119,39 @@ each_backend! {
             .await;
         assert!(twice.is_err());
         assert_eq!(store.ledger_journal(coop.id).await.unwrap().len(), 3);
+
+        // Sealing keeps the key and the journal's new hashes in one go,
+        // drops what named the old ones, and happens once.
+        let snapshot = SnapshotWrite { seq: 2, state: "{}".into(), ids: Vec::new() };
+        store.add_ledger_snapshot(coop.id, &snapshot).await.unwrap();
+        assert!(store.ledger_seal(coop.id).await.unwrap().is_none());
+        let other = SealKey::from_bytes([8; 32]);
+        let mut prev = Hash::default();
+        let rechained: Vec<_> = records
+            .iter()
+            .map(|r| {
+                let sealed = BatchRecord::seal(r.seq, r.timestamp, prev, r.events.clone(), &other);
+                prev = sealed.hash;
+                (sealed.seq, sealed.prev_hash, sealed.hash)
+            })
+            .collect();
+        assert!(store.seal_ledger(coop.id, &other, &rechained).await.unwrap());
+        let journal = store.ledger_journal(coop.id).await.unwrap();
+        assert!(journal.iter().all(|batch| batch.hash_holds(&other)), "{backend:?}");
+        assert!(store.ledger_snapshot(coop.id).await.unwrap().is_none());
+        let seal = store.ledger_seal(coop.id).await.unwrap().unwrap();
+        assert_eq!((seal.key, seal.auditor), (other, None));
+        assert!(!store.seal_ledger(coop.id, &key(), &[]).await.unwrap(), "sealed once");
+        assert_eq!(store.ledger_seal(coop.id).await.unwrap().unwrap().key, SealKey::from_bytes([8; 32]));
+        let auditor = Some(AuditorKey([4; 32]));
+        assert!(store.set_ledger_auditor(coop.id, auditor).await.unwrap());
+        assert_eq!(store.ledger_seal(coop.id).await.unwrap().unwrap().auditor, auditor);
     }
+}
+
+/// The co-op's secret for its journal's commitments.
+fn key() -> SealKey {
+    SealKey::from_bytes([1; 32])
 }
 
 /// A small deterministic generator (xorshift64*).
@@ -202,8 +235,8 @@ each_backend! {
             .await
             .unwrap();
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-        let mut memory = MemoryLedger::new();
-        let mut bounded = Ledger::new();
+        let mut memory = MemoryLedger::new(key());
+        let mut bounded = Ledger::new(key());
         for (i, events) in random_batches(&mut rng).into_iter().enumerate() {
             let now = Timestamp(T0.0 + i as i64);
             // The server's way: look up the ids the batch names, then apply.
@@ -280,7 +313,7 @@ each_backend! {
         let (seq, state) = store.ledger_snapshot(coop.id).await.unwrap().unwrap();
         assert_eq!(seq + 1, bounded.next_seq());
         let snapshot: coopkit_ledger::Snapshot = serde_json::from_str(&state).unwrap();
-        assert_eq!(Ledger::from_snapshot(snapshot), bounded);
+        assert_eq!(Ledger::from_snapshot(snapshot, key()), bounded);
         assert_eq!(store.ledger_snapshots(coop.id, 10).await.unwrap().len(), 2);
     }
 }

@@ -499,8 +499,12 @@ pub fn json_lines(filename: &str, body: String) -> Response {
         .into_response()
 }
 
-/// The co-op's journal as JSON Lines: one hash-chained batch per line.
-/// `coopkit ledger verify --file` checks it offline.
+/// The co-op's journal as JSON Lines: one hash-chained batch per line,
+/// sealed: accounts by number, each memo and member owner replaced by a
+/// salted commitment the hashes cover. A coordinator's copy also carries
+/// every event's opening; a member's, the openings sealed for the co-op's
+/// auditor when it has one. `coopkit ledger verify --file` checks it
+/// offline.
 #[utoipa::path(get, path = "/api/v1/coops/{slug}/journal", tag = "ledger",
     security(("bearer" = [])),
     params(("slug" = String, Path)),

@@ -287,6 +287,22 @@ each_backend! {
         let mut expected = vec![i128::from(ana_balance), i128::from(ben_balance)];
         expected.sort();
         assert_eq!(member_balances, expected);
+        // A member's download names no member and shows no memo...
+        assert!(!download.body.contains("evening"), "a memo in the clear");
+        assert!(!download.body.contains(r#""kind":"member","id""#), "an owner in the clear");
+        assert!(!download.body.contains("openings"));
+        // ...where the admin's carries every opening, which holds.
+        let whole = admin.get("/api/v1/coops/sitters/journal").await;
+        whole.assert_status(200);
+        assert!(whole.body.contains("an evening's sitting"));
+        let opened = coopkit_ledger::journal::verify_json_lines(&whole.body).unwrap();
+        let ben_owns = |ledger: &coopkit_ledger::MemoryLedger| {
+            ledger
+                .accounts()
+                .any(|(a, _)| a.owner == coopkit_ledger::AccountOwner::Member(coopkit_domain::PersonId(ben_id)))
+        };
+        assert!(ben_owns(&opened) && !ben_owns(&rebuilt), "{backend:?}");
+        assert_eq!(opened.head(), rebuilt.head(), "one chain, however it is read");
 
         // Tampering with one amount is found, with its line.
         let tampered = download

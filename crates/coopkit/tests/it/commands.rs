@@ -99,7 +99,7 @@ async fn demo_serves_the_demo_coops_and_stops_cleanly() {
     assert_eq!(code, 1);
     assert!(stderr.contains("line 1: batch 0 was altered"), "{stderr}");
 
-    signed_checkpoints_catch_a_rewritten_history(data.path());
+    crate::ledger_commands::signed_checkpoints_catch_a_rewritten_history(data.path());
     admin_grants_and_revokes_roles_by_address(data_dir);
 
     assert_eq!(server.terminate(), Some(0), "graceful shutdown exits 0");
@@ -254,12 +254,15 @@ fn the_ledger_benchmark_reports_every_field_and_balances() {
         "500",
         "--naive-transfers",
         "40",
+        "--coops",
+        "3",
         "--json",
     ]);
     assert_eq!(code, 0, "{stderr}");
     let report: Value = serde_json::from_str(stdout.trim()).unwrap();
     for field in [
         "backend",
+        "coops",
         "accounts",
         "transfers",
         "seconds",
@@ -276,6 +279,12 @@ fn the_ledger_benchmark_reports_every_field_and_balances() {
     );
     assert_eq!(created + refused, 500);
     assert!(report["transfers_per_s"].as_f64().unwrap() > 0.0);
+    assert_eq!(report["coops"], 3);
+    assert_eq!(report["replayed_exists"], true);
+
+    let (code, _, stderr) = run(&["bench", "ledger", "--accounts", "50", "--coops", "30"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("at least 2 for each co-op"), "{stderr}");
 }
 
 #[test]
@@ -355,112 +364,6 @@ fn admin_grants_and_revokes_roles_by_address(data_dir: &str) {
     let (code, _, stderr) = admin("grant", "ben@sitters.example", "root");
     assert_eq!(code, 2, "a usage error");
     assert!(stderr.contains("say operator or moderator"), "{stderr}");
-}
-
-fn signed_checkpoints_catch_a_rewritten_history(data: &Path) {
-    use coopkit_ledger::journal::{read_json_lines, to_json_lines, BatchRecord, Event};
-    let data_dir = data.to_str().unwrap();
-    let path = |name: &str| data.join(name).to_str().unwrap().to_owned();
-    let (code, stdout, stderr) = run(&["ledger", "keygen", "--out", &path("coop.key")]);
-    assert_eq!(code, 0, "{stderr}");
-    let public_key = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("public key: "))
-        .unwrap()
-        .to_owned();
-    let (code, _, stderr) = run(&["ledger", "keygen", "--out", &path("coop.key")]);
-    assert_eq!(code, 1, "an existing key is never replaced");
-    assert!(stderr.contains("never replaced"), "{stderr}");
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path("coop.key"))
-        .unwrap()
-        .permissions()
-        .mode();
-    assert_eq!(
-        mode & 0o777,
-        0o600,
-        "the secret is readable by its owner only"
-    );
-
-    let slug = "capitol-hill-sitters";
-    let (code, stdout, stderr) = run(&[
-        "ledger",
-        "checkpoint",
-        "--coop",
-        slug,
-        "--key",
-        &path("coop.key"),
-        "--data",
-        data_dir,
-    ]);
-    assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains(&public_key), "{stdout}");
-    let (code, _, stderr) = run(&[
-        "ledger",
-        "export",
-        "--coop",
-        slug,
-        "--data",
-        data_dir,
-        "--out",
-        &path("j.jsonl"),
-        "--checkpoints",
-        &path("c.jsonl"),
-    ]);
-    assert_eq!(code, 0, "{stderr}");
-    let verify = |journal: &str, key: &str| {
-        run(&[
-            "ledger",
-            "verify",
-            "--file",
-            &path(journal),
-            "--checkpoints",
-            &path("c.jsonl"),
-            "--public-key",
-            key,
-        ])
-    };
-    let (code, stdout, stderr) = verify("j.jsonl", &public_key);
-    assert_eq!(code, 0, "{stderr}");
-    assert!(
-        stdout.contains("1 signed checkpoint(s) hold, up to batch 0"),
-        "{stdout}"
-    );
-    assert!(stdout.contains("(the trusted key)"), "{stdout}");
-    let (code, _, stderr) = verify("j.jsonl", &"ab".repeat(32));
-    assert_eq!(code, 1);
-    assert!(stderr.contains("not by the trusted key"), "{stderr}");
-    let (code, stdout, _) = run(&["ledger", "verify", "--data", data_dir]);
-    assert_eq!(code, 0);
-    assert!(
-        stdout.contains(&format!("{slug}: 1 signed checkpoint(s) hold")),
-        "{stdout}"
-    );
-
-    // Rewrite a memo and re-seal every batch: a consistent chain, but not
-    // the one the co-op signed.
-    let text = std::fs::read_to_string(path("j.jsonl")).unwrap();
-    let mut prev = Default::default();
-    let rewritten: Vec<BatchRecord> = read_json_lines(&text)
-        .unwrap()
-        .into_iter()
-        .map(|(_, mut batch)| {
-            for event in &mut batch.events {
-                if let Event::Transfer(transfer) = event {
-                    transfer.memo = "nothing to see here".into();
-                }
-            }
-            let sealed = BatchRecord::seal(batch.seq, batch.timestamp, prev, batch.events);
-            prev = sealed.hash;
-            sealed
-        })
-        .collect();
-    std::fs::write(path("rewritten.jsonl"), to_json_lines(&rewritten)).unwrap();
-    let (code, _, stderr) = run(&["ledger", "verify", "--file", &path("rewritten.jsonl")]);
-    assert_eq!(code, 0, "the chain alone cannot tell: {stderr}");
-    let (code, _, stderr) = verify("rewritten.jsonl", &public_key);
-    assert_eq!(code, 1);
-    assert!(stderr.contains("history was rewritten"), "{stderr}");
 }
 
 #[test]

@@ -7,5 +7,6 @@ mod commands;
 mod crash;
 mod demo_directory;
 mod guide;
+mod ledger_commands;
 mod mail;
 mod support;

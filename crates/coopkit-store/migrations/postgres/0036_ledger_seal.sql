@@ -1,0 +1,12 @@
+-- The journal members download is sealed: each event's memo, cause and
+-- owner are replaced by a salted commitment, and the chain's hashes cover
+-- the commitments (see coopkit_ledger::seal). The salts derive from the
+-- co-op's seal key, kept here and never published; the writer makes it on
+-- the co-op's first use, re-chaining under it a journal written before
+-- journals were sealed. An auditor's public key, once the co-op registers
+-- one, receives every event's opening, sealed, in each member's download.
+CREATE TABLE ledger_seal (
+    coop_id     BIGINT PRIMARY KEY REFERENCES coop (id) ON DELETE CASCADE,
+    seal_key    BYTEA NOT NULL CHECK (octet_length(seal_key) = 32),
+    auditor_key BYTEA CHECK (auditor_key IS NULL OR octet_length(auditor_key) = 32)
+);

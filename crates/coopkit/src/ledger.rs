@@ -1,0 +1,397 @@
+//! `coopkit ledger ...`: a co-op's journal exported, verified, signed
+//! and ticked from the command line.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Subcommand;
+
+use coopkit_ledger::auditor::{AuditorKey, AuditorSecret};
+
+use crate::config::Config;
+use crate::{open_app, print, DatabaseArgs};
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Write a co-op's journal as JSON Lines (to standard output, or --out).
+    Export {
+        /// The co-op's slug.
+        #[arg(long)]
+        coop: String,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also write the co-op's signed checkpoints here, as JSON Lines.
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Apply one month's policies to a co-op (issuance, demurrage, dues).
+    /// Running it twice for the same month changes nothing the second time.
+    Tick {
+        /// The co-op's slug.
+        #[arg(long)]
+        coop: String,
+        /// The month, as YYYY-MM.
+        #[arg(long)]
+        period: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Check a journal: every hash in the chain, every event against the
+    /// ledger's rules, every currency summing to zero, and the signed
+    /// checkpoints against it. Give a file, or a database to check every
+    /// co-op in it.
+    Verify {
+        /// A JSON Lines journal from `coopkit ledger export` or a co-op's
+        /// ledger page.
+        #[arg(long, conflicts_with_all = ["data", "database_url"])]
+        file: Option<PathBuf>,
+        /// The co-op's signed checkpoints (JSON Lines) to check against
+        /// the journal file.
+        #[arg(long, requires = "file")]
+        checkpoints: Option<PathBuf>,
+        /// Accept only checkpoints signed by this key (64 hex digits), as
+        /// the co-op publishes it.
+        #[arg(long, requires = "checkpoints")]
+        public_key: Option<String>,
+        /// The auditor's secret key (from `coopkit ledger keygen
+        /// --auditor`): opens and checks every memo and owner the journal
+        /// file carries sealed for the auditor.
+        #[arg(long, requires = "file")]
+        auditor_key: Option<PathBuf>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Make a co-op signing key (or with --auditor, an auditor's key): the
+    /// secret goes to --out (readable by you only), the public key to
+    /// standard output, to publish.
+    Keygen {
+        /// Where to write the secret key; an existing file is not replaced.
+        #[arg(long)]
+        out: PathBuf,
+        /// An auditor's key, which opens the memos and owners sealed in
+        /// the journal members download, instead of a signing key.
+        #[arg(long)]
+        auditor: bool,
+    },
+    /// Register a co-op's auditor: each member's journal download then
+    /// carries every memo and owner sealed to this key, which `coopkit
+    /// ledger verify --auditor-key` opens.
+    Auditor {
+        /// The co-op's slug.
+        #[arg(long)]
+        coop: String,
+        /// The auditor's public key, from `coopkit ledger keygen --auditor`.
+        #[arg(long, required_unless_present = "remove")]
+        public_key: Option<String>,
+        /// Stop sealing anything for an auditor.
+        #[arg(long, conflicts_with = "public_key")]
+        remove: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Sign the head of a co-op's journal with its key and store the
+    /// checkpoint, which members can then check their copy against.
+    Checkpoint {
+        /// The co-op's slug.
+        #[arg(long)]
+        coop: String,
+        /// The secret key file from `coopkit ledger keygen`.
+        #[arg(long)]
+        key: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+pub async fn run(config_file: Option<&Path>, command: LedgerCommand) -> anyhow::Result<()> {
+    use coopkit_ledger::checkpoint;
+    use coopkit_ledger::journal::{read_json_lines, replay, to_json_lines};
+    match command {
+        LedgerCommand::Export {
+            coop,
+            out,
+            checkpoints,
+            database,
+        } => {
+            let config = Config::load(config_file, database.into())?;
+            let (app, _) = open_app(&config).await?;
+            let journal = app
+                .journal_for_operator(&coop)
+                .await
+                .with_context(|| format!("cannot read the journal of {coop}"))?;
+            if let Some(path) = checkpoints {
+                let signed = app.checkpoints_for_operator(&coop).await?;
+                std::fs::write(&path, checkpoint::to_json_lines(&signed))
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            let text = to_json_lines(&journal);
+            match out {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                None => print(&text)?,
+            }
+            Ok(())
+        }
+        LedgerCommand::Keygen {
+            out,
+            auditor: false,
+        } => {
+            let key = coopkit_app::ledger::new_coop_key();
+            write_secret(&out, &format!("{}\n", key.secret_hex()))?;
+            print(&format!(
+                "secret key written to {}; keep it safe and offline\npublic key: {}\n",
+                out.display(),
+                key.public_key()
+            ))
+        }
+        LedgerCommand::Keygen { out, auditor: true } => {
+            let key = coopkit_app::ledger::new_auditor_key();
+            write_secret(&out, &format!("{}\n", key.secret_hex()))?;
+            print(&format!(
+                "auditor's secret key written to {}; give it to the auditor only\npublic key: {}\n\
+                 register it with: coopkit ledger auditor --coop SLUG --public-key {}\n",
+                out.display(),
+                key.public_key(),
+                key.public_key()
+            ))
+        }
+        LedgerCommand::Auditor {
+            coop,
+            public_key,
+            remove,
+            database,
+        } => {
+            let auditor = match (public_key, remove) {
+                (Some(key), false) => Some(key.parse::<AuditorKey>().map_err(|_| {
+                    anyhow::anyhow!("--public-key: not an auditor's public key (64 hex digits)")
+                })?),
+                _ => None,
+            };
+            let config = Config::load(config_file, database.into())?;
+            let (app, _) = open_app(&config).await?;
+            app.set_auditor(&coop, auditor)
+                .await
+                .with_context(|| format!("cannot set the auditor of {coop}"))?;
+            print(&match auditor {
+                Some(key) => format!(
+                    "{coop}: members' journal downloads now carry every memo and owner sealed for auditor {key}\n"
+                ),
+                None => format!("{coop}: members' journal downloads carry nothing for an auditor\n"),
+            })
+        }
+        LedgerCommand::Checkpoint {
+            coop,
+            key,
+            database,
+        } => {
+            let text = std::fs::read_to_string(&key)
+                .with_context(|| format!("cannot read {}", key.display()))?;
+            let key = checkpoint::CoopKey::parse(&text).map_err(|_| {
+                anyhow::anyhow!(
+                    "{}: not a coopkit secret key (64 hex digits)",
+                    key.display()
+                )
+            })?;
+            let config = Config::load(config_file, database.into())?;
+            let (app, _) = open_app(&config).await?;
+            let signed = app
+                .sign_checkpoint(&coop, &key)
+                .await
+                .with_context(|| format!("cannot sign the journal of {coop}"))?;
+            print(&checkpoint::to_json_lines(&[signed]))
+        }
+        LedgerCommand::Tick {
+            coop,
+            period,
+            database,
+        } => {
+            let config = Config::load(config_file, database.into())?;
+            let (app, _) = open_app(&config).await?;
+            let report = app
+                .tick(&coop, &period)
+                .await
+                .with_context(|| format!("cannot apply {period} to {coop}"))?;
+            let mut text = format!(
+                "{coop} {period}: {} transfers made, {} already made, {} refused, {} dues paid in cash\n",
+                report.applied,
+                report.already,
+                report.refused.len(),
+                report.paid_in_cash
+            );
+            for (person, reason) in &report.refused {
+                text.push_str(&format!("  person {person}: {reason}\n"));
+            }
+            print(&text)
+        }
+        LedgerCommand::Verify {
+            file: Some(file),
+            checkpoints,
+            public_key,
+            auditor_key,
+            ..
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let auditor = auditor_key
+                .as_deref()
+                .map(read_auditor_secret)
+                .transpose()?;
+            let journal = read_json_lines(&text)
+                .map_err(|broken| anyhow::anyhow!("{}: {broken}", file.display()))?;
+            // Each batch's openings: those it carries, and for the auditor
+            // those sealed for them.
+            let mut openings = Vec::with_capacity(journal.len());
+            for (line, batch) in &journal {
+                let mut opened = batch.openings.clone();
+                if let (Some(secret), Some(envelope)) = (&auditor, &batch.for_auditor) {
+                    opened.extend(envelope.open(secret).map_err(|error| {
+                        anyhow::anyhow!("{}: line {line}: {error}", file.display())
+                    })?);
+                }
+                openings.push(opened);
+            }
+            let ledger = replay(
+                journal
+                    .iter()
+                    .zip(&openings)
+                    .map(|((line, batch), opened)| (*line, batch, &opened[..])),
+            )
+            .map_err(|broken| anyhow::anyhow!("{}: {broken}", file.display()))?;
+            let mut report = verified(&file.display().to_string(), &ledger);
+            let sealed: usize = journal
+                .iter()
+                .map(|(_, batch)| {
+                    batch
+                        .events
+                        .iter()
+                        .filter(|e| e.commitment().is_some())
+                        .count()
+                })
+                .sum();
+            let opened: usize = openings.iter().map(Vec::len).sum();
+            report.push_str(&match opened {
+                0 => format!(
+                    "{}: {sealed} memos and owners sealed, none opened\n",
+                    file.display()
+                ),
+                _ => format!(
+                    "{}: {opened} of {sealed} sealed memos and owners opened, each matching its commitment\n",
+                    file.display()
+                ),
+            });
+            if let Some(path) = checkpoints {
+                let trusted = public_key
+                    .map(|key| {
+                        key.parse::<checkpoint::PublicKey>().map_err(|_| {
+                            anyhow::anyhow!("--public-key: not a public key (64 hex digits)")
+                        })
+                    })
+                    .transpose()?;
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let signed = checkpoint::from_json_lines(&text)
+                    .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
+                let hashes: Vec<_> = journal.iter().map(|(_, batch)| batch.hash).collect();
+                let coop = signed.first().map_or("", |c| c.coop.as_str());
+                checkpoint::check(&signed, coop, &hashes, trusted.as_ref())
+                    .map_err(|broken| anyhow::anyhow!("{}: {broken}", path.display()))?;
+                report.push_str(&checkpoints_held(coop, &signed, trusted.is_some()));
+            }
+            print(&report)
+        }
+        LedgerCommand::Verify {
+            file: None,
+            database,
+            ..
+        } => {
+            let config = Config::load(config_file, database.into())?;
+            let (app, location) = open_app(&config).await?;
+            let mut report = String::new();
+            for summary in app.all_coops().await? {
+                let slug = summary.coop.slug.to_string();
+                let ledger = app.verify_ledger(&slug).await?.map_err(|problem| {
+                    anyhow::anyhow!("the ledger of {slug} in {}: {problem}", location.redacted())
+                })?;
+                report.push_str(&verified(&slug, &ledger));
+                let signed = app.checkpoints_for_operator(&slug).await?;
+                if !signed.is_empty() {
+                    let journal = app.journal_for_operator(&slug).await?;
+                    let hashes: Vec<_> = journal.iter().map(|batch| batch.hash).collect();
+                    checkpoint::check(&signed, &slug, &hashes, None).map_err(|broken| {
+                        anyhow::anyhow!("the checkpoints of {slug} do not hold: {broken}")
+                    })?;
+                    report.push_str(&checkpoints_held(&slug, &signed, false));
+                }
+            }
+            print(&report)?;
+            Ok(())
+        }
+    }
+}
+
+/// An auditor's secret key file.
+fn read_auditor_secret(path: &Path) -> anyhow::Result<AuditorSecret> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    AuditorSecret::parse(&text).map_err(|_| {
+        anyhow::anyhow!(
+            "{}: not an auditor's secret key (64 hex digits)",
+            path.display()
+        )
+    })
+}
+
+/// One line saying which checkpoints held.
+fn checkpoints_held(
+    coop: &str,
+    signed: &[coopkit_ledger::checkpoint::Checkpoint],
+    trusted: bool,
+) -> String {
+    let keys: std::collections::BTreeSet<String> =
+        signed.iter().map(|c| c.public_key.to_string()).collect();
+    format!(
+        "{coop}: {} signed checkpoint(s) hold, up to batch {}, signed by {}{}\n",
+        signed.len(),
+        signed.iter().map(|c| c.seq).max().unwrap_or(0),
+        keys.into_iter().collect::<Vec<_>>().join(", "),
+        if trusted { " (the trusted key)" } else { "" }
+    )
+}
+
+/// Writes a secret readable by its owner only, refusing to replace a file.
+fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| {
+            format!(
+                "cannot create {} (an existing key is never replaced)",
+                path.display()
+            )
+        })?;
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// One line saying what was checked.
+fn verified(name: &str, ledger: &coopkit_ledger::Ledger) -> String {
+    let currencies: Vec<String> = ledger
+        .totals()
+        .keys()
+        .map(|c| format!("{c} sums to 0"))
+        .collect();
+    format!(
+        "{name}: verified {} journal batch(es), head {}{}{}\n",
+        ledger.next_seq(),
+        ledger.head(),
+        if currencies.is_empty() { "" } else { "; " },
+        currencies.join(", ")
+    )
+}
