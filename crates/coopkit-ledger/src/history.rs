@@ -30,6 +30,16 @@ impl Recall for History {
 }
 
 impl History {
+    /// Every transfer's id, in no order.
+    pub fn transfer_ids(&self) -> impl Iterator<Item = TransferId> + '_ {
+        self.transfers.keys().copied()
+    }
+
+    /// What a transfer did, as a [`Recall`] answers it.
+    pub fn past(&self, id: TransferId) -> Option<&Past> {
+        self.transfers.get(&id)
+    }
+
     /// Adds what a batch made.
     pub fn remember(&mut self, index: &BatchIndex) {
         for record in &index.transfers {

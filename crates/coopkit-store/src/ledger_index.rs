@@ -648,6 +648,28 @@ impl Store {
         Ok(self.ledger_snapshots(coop, 1).await?.pop())
     }
 
+    /// Drops everything of a co-op's index and its snapshots in one
+    /// transaction, for the writer to write again from the journal.
+    pub async fn drop_ledger_index(&self, coop: CoopId) -> Result<()> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            for table in [
+                "ledger_transfer",
+                "ledger_hold",
+                "ledger_line",
+                "ledger_line_mark",
+                "ledger_snapshot",
+            ] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE coop_id = $1"))
+                    .bind(coop.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
     /// Up to `count` of a co-op's snapshots, the newest last.
     pub async fn ledger_snapshots(&self, coop: CoopId, count: i64) -> Result<Vec<(u64, String)>> {
         let rows: Vec<(i64, String)> = on_pool!(self, |pool| {

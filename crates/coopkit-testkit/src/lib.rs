@@ -172,6 +172,29 @@ impl TestDb {
         }
     }
 
+    /// Runs `sql` on a connection of the test's own, as someone who writes
+    /// under the store (damaging what it keeps) would.
+    pub async fn execute(&self, sql: &str) {
+        use sqlx::Connection;
+        match &self.location {
+            DatabaseLocation::SqliteFile(path) => {
+                let url = format!("sqlite://{}", path.display());
+                let mut connection = sqlx::SqliteConnection::connect(&url).await.expect("open");
+                sqlx::query(sql)
+                    .execute(&mut connection)
+                    .await
+                    .expect("execute");
+            }
+            DatabaseLocation::Postgres(url) => {
+                let mut connection = sqlx::PgConnection::connect(url).await.expect("connect");
+                sqlx::query(sql)
+                    .execute(&mut connection)
+                    .await
+                    .expect("execute");
+            }
+        }
+    }
+
     /// Every byte the engine keeps on disk for `tables`, as someone who
     /// copies the database's files would read them: the SQLite file and
     /// its WAL whole, or PostgreSQL's files of those tables after a

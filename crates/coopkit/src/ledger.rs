@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Subcommand;
 
+use coopkit_app::ledger::LedgerProblem;
 use coopkit_ledger::auditor::{AuditorKey, AuditorSecret};
 
 use crate::config::Config;
@@ -62,6 +63,10 @@ pub enum LedgerCommand {
         /// file carries sealed for the auditor.
         #[arg(long, requires = "file")]
         auditor_key: Option<PathBuf>,
+        /// When a co-op's index disagrees with its journal, rebuild the
+        /// index from the journal. Stop the servers first.
+        #[arg(long, conflicts_with = "file")]
+        repair: bool,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -306,6 +311,7 @@ pub async fn run(config_file: Option<&Path>, command: LedgerCommand) -> anyhow::
         LedgerCommand::Verify {
             file: None,
             database,
+            repair,
             ..
         } => {
             let config = Config::load(config_file, database.into())?;
@@ -313,7 +319,13 @@ pub async fn run(config_file: Option<&Path>, command: LedgerCommand) -> anyhow::
             let mut report = String::new();
             for summary in app.all_coops().await? {
                 let slug = summary.coop.slug.to_string();
-                let ledger = app.verify_ledger(&slug).await?.map_err(|problem| {
+                let mut verified_ledger = app.verify_ledger(&slug).await?;
+                if repair && matches!(verified_ledger, Err(LedgerProblem::Index(_))) {
+                    app.rebuild_ledger_index(&slug).await?;
+                    report.push_str(&format!("{slug}: the index was rebuilt from the journal\n"));
+                    verified_ledger = app.verify_ledger(&slug).await?;
+                }
+                let ledger = verified_ledger.map_err(|problem| {
                     anyhow::anyhow!("the ledger of {slug} in {}: {problem}", location.redacted())
                 })?;
                 report.push_str(&verified(&slug, &ledger));

@@ -5,6 +5,7 @@
 mod answers;
 mod checkpoints;
 mod holds;
+mod index_check;
 mod limits;
 mod loading;
 mod payees;

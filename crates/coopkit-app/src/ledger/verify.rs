@@ -1,7 +1,8 @@
 //! The operator's check of a co-op's ledger (`coopkit ledger verify`):
-//! the journal replayed from its first batch, and each snapshot the writer
+//! the journal replayed from its first batch, each snapshot the writer
 //! kept compared with the replay at its batch, since a load trusts the
-//! newest snapshot instead of replaying what came before it.
+//! newest snapshot instead of replaying what came before it, and the
+//! index compared with the replay (`index_check.rs`).
 
 use coopkit_ledger::journal::Broken;
 use coopkit_ledger::MemoryLedger;
@@ -21,6 +22,10 @@ pub enum LedgerProblem {
     SnapshotUnreadable { seq: u64, reason: String },
     #[error("there is a snapshot after batch {seq}, beyond the journal")]
     SnapshotBeyondJournal { seq: u64 },
+    #[error(
+        "the index disagrees with the journal ({0}); `coopkit ledger verify --repair` rebuilds it"
+    )]
+    Index(String),
 }
 
 impl App {
@@ -50,6 +55,10 @@ impl App {
         }
         if let Some((seq, _)) = snapshots.iter().find(|(seq, _)| *seq >= ledger.next_seq()) {
             return Ok(Err(LedgerProblem::SnapshotBeyondJournal { seq: *seq }));
+        }
+        let newest = snapshots.iter().map(|(seq, _)| *seq).max();
+        if let Some(place) = self.index_disagreement(coop.id, &ledger, newest).await? {
+            return Ok(Err(LedgerProblem::Index(place)));
         }
         Ok(Ok(ledger))
     }

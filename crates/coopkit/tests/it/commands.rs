@@ -104,6 +104,29 @@ async fn demo_serves_the_demo_coops_and_stops_cleanly() {
 
     assert_eq!(server.terminate(), Some(0), "graceful shutdown exits 0");
 
+    // A damaged index is named by verify, and rebuilt from the journal
+    // with --repair, the servers stopped.
+    {
+        use sqlx::Connection;
+        let file = data.path().join("coopkit.sqlite");
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+            .await
+            .unwrap();
+        sqlx::query("UPDATE ledger_line SET entries = '[]'")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let (code, _, stderr) = run(&["ledger", "verify", "--data", data_dir]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("--repair` rebuilds it"), "{stderr}");
+    let (code, stdout, stderr) = run(&["ledger", "verify", "--data", data_dir, "--repair"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("the index was rebuilt from the journal"),
+        "{stdout}"
+    );
+
     // Running the demo again on the same directory loads nothing twice.
     let again = Running::start(&["demo", "--data", data_dir]);
     let (_, coops) = again.get("/api/v1/coops").await;
