@@ -87,6 +87,8 @@ pub struct AppConfig {
     /// A Nominatim- or Photon-compatible search for street addresses;
     /// empty: places are found in the bundled gazetteer only.
     pub geocoding_url: String,
+    /// When the ledger writer keeps snapshots and lets go of idle co-ops.
+    pub ledger: ledger::LedgerLimits,
 }
 
 impl Default for AppConfig {
@@ -102,6 +104,7 @@ impl Default for AppConfig {
             operators: Vec::new(),
             founded_per_account: 3,
             geocoding_url: String::new(),
+            ledger: ledger::LedgerLimits::default(),
         }
     }
 }
@@ -136,7 +139,7 @@ impl App {
     /// must be called inside a Tokio runtime. Files are kept in the
     /// config's directory; [`App::with_files`] puts them elsewhere.
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: AppConfig) -> Self {
-        let ledger = ledger::LedgerWriter::start(store.clone(), clock.clone());
+        let ledger = ledger::LedgerWriter::start_with(store.clone(), clock.clone(), config.ledger);
         let files = Arc::new(catalogue::DataDirFiles::new(config.files_dir.clone()));
         let staging = catalogue::Staging::new(config.files_dir.join("incoming"));
         Self {

@@ -23,6 +23,7 @@ mod governance;
 mod ledger;
 mod ledger_index;
 mod ledger_journal;
+mod ledger_lock;
 mod ledger_months;
 mod ledger_seal;
 mod mail;
@@ -57,6 +58,7 @@ pub use governance::{
 pub use ledger::{Currency, CurrencyKind};
 pub use ledger_index::{SnapshotWrite, StatementLine};
 pub use ledger_journal::LedgerAppend;
+pub use ledger_lock::LedgerLock;
 pub use ledger_months::MonthApplied;
 pub use ledger_seal::{LedgerSeal, Rechained};
 pub use market::{Badge, Category, ProviderListing, ProviderProfile, Service, ServiceArea};

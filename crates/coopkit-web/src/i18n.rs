@@ -213,6 +213,15 @@ impl Tr {
         self.t_args(key, &[(name, value)])
     }
 
+    /// A message around one argument that people wrote (a co-op's or a
+    /// currency's name): the text before it and after it, so that a page
+    /// can mark the name itself `translate="no"`.
+    pub fn t_around(&self, key: &str, name: &str) -> (String, String) {
+        let text = self.t_str(key, name, "\u{0}");
+        let (before, after) = text.split_once('\u{0}').unwrap_or((&text, ""));
+        (before.to_owned(), after.to_owned())
+    }
+
     /// A message with text arguments.
     pub fn t_args(&self, key: &str, values: &[(&str, &str)]) -> String {
         let mut args = FluentArgs::new();
@@ -398,6 +407,14 @@ mod tests {
             let missing: Vec<_> = made.iter().filter(|k| !keys.contains(k)).collect();
             assert!(missing.is_empty(), "{locale:?} lacks {missing:?}");
         }
+    }
+
+    #[test]
+    fn a_message_splits_around_a_name_people_wrote() {
+        let i18n = I18n::load().unwrap();
+        let around = |locale| i18n.tr(locale).t_around("ledger-title", "coop");
+        assert_eq!(around(Locale::En), ("Ledger of ".into(), String::new()));
+        assert_eq!(around(Locale::Es), ("Cuentas de ".into(), String::new()));
     }
 
     #[test]

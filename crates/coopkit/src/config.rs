@@ -27,6 +27,30 @@ pub struct Config {
     pub mail: Mail,
     #[serde(default)]
     pub geocoding: Geocoding,
+    #[serde(default)]
+    pub ledger: Ledger,
+}
+
+/// When the ledger writer keeps snapshots of a co-op's balances and lets
+/// go of a co-op left idle.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ledger {
+    /// Events committed to a co-op after which a snapshot is kept: what a
+    /// restart replays at most.
+    pub snapshot_every: u64,
+    /// Seconds a co-op's ledger stays in memory unused.
+    pub idle_seconds: u64,
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        let limits = coopkit_app::ledger::LedgerLimits::default();
+        Ledger {
+            snapshot_every: limits.snapshot_every,
+            idle_seconds: limits.idle_after.as_secs(),
+        }
+    }
 }
 
 /// A geocoding service for street addresses, beside the bundled
@@ -211,6 +235,7 @@ impl Default for Config {
             coops: Coops::default(),
             mail: Mail::default(),
             geocoding: Geocoding::default(),
+            ledger: Ledger::default(),
         }
     }
 }
@@ -264,6 +289,10 @@ impl Config {
             config.mail.every_seconds > 0,
             "invalid configuration: mail.every_seconds must be at least 1"
         );
+        anyhow::ensure!(
+            config.ledger.snapshot_every > 0 && config.ledger.idle_seconds > 0,
+            "invalid configuration: ledger.snapshot_every and ledger.idle_seconds must be at least 1"
+        );
         for email in &config.coops.operators {
             anyhow::ensure!(
                 coopkit_domain::Email::parse(email).is_ok(),
@@ -305,6 +334,9 @@ impl Config {
             ("smtp_url", "The SMTP server: \"smtp://host:port\" (plain, for a relay on this machine), \"smtps://user:password@host\" (TLS) or \"smtp://user:password@host?tls=required\" (STARTTLS). Empty: mail is off, and pages say so to admins."),
             ("from", "Whom messages are from, as \"Name <address@example.org>\"."),
             ("every_seconds", "Seconds between two looks at the outbox."),
+            ("[ledger]", ""),
+            ("snapshot_every", "Events committed to a co-op after which the ledger keeps a snapshot of its balances: what a restart replays at most. Lower: quicker restarts, more writing."),
+            ("idle_seconds", "Seconds a co-op's ledger stays in memory unused; then it is snapshotted and let go, and read back on its next use."),
             ("[geocoding]", ""),
             ("url", "A geocoding service for street addresses in forms, which the bundled gazetteer of towns and ZIP codes does not know: Nominatim's search (\"https://nominatim.example.org/search\") or Photon's (\"https://photon.example.org/api\"). Only addresses the gazetteer does not know are sent. Empty: none."),
         ];

@@ -368,6 +368,10 @@ pub(crate) async fn open_app(config: &Config) -> anyhow::Result<(App, DatabaseLo
             .collect(),
         founded_per_account: config.coops.founded_per_account,
         geocoding_url: config.geocoding.url.clone(),
+        ledger: coopkit_app::ledger::LedgerLimits {
+            snapshot_every: config.ledger.snapshot_every,
+            idle_after: Duration::from_secs(config.ledger.idle_seconds),
+        },
     };
     Ok((App::new(store, Arc::new(SystemClock), app_config), location))
 }

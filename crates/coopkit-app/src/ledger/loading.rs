@@ -5,10 +5,10 @@
 //! answering for earlier batches. A co-op with batches but no snapshot
 //! (its journal predates the index, or the index was lost) is replayed
 //! from its first batch and its index written again on the way, so the
-//! index is always what the journal says. Every `SNAPSHOT_EVERY` events
-//! the writer keeps a new snapshot with the batch it commits, so a load
-//! never replays more than that; a co-op idle for `IDLE_AFTER` is
-//! snapshotted and let go.
+//! index is always what the journal says. Every so many events (see
+//! [`LedgerLimits`]) the writer keeps a new snapshot with the batch it
+//! commits, so a load never replays more than that; a co-op idle for a
+//! while is snapshotted and let go.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -26,7 +26,8 @@ use super::sealing::seal_key;
 use crate::{AppError, Result};
 
 /// Events committed after which the writer keeps a new snapshot: what a
-/// load replays at most.
+/// load replays at most. A replay keeps one this often however the writer
+/// is configured, so that its memory stays bounded.
 pub(super) const SNAPSHOT_EVERY: u64 = 500_000;
 
 /// Transfers the writer locates itself, since their co-op's last snapshot,
@@ -34,8 +35,24 @@ pub(super) const SNAPSHOT_EVERY: u64 = 500_000;
 /// reaches `SNAPSHOT_EVERY` first; many small ones reach this together.
 const UNFLUSHED_MAX: usize = SNAPSHOT_EVERY as usize;
 
-/// How long a co-op's ledger stays in memory unused.
-pub(super) const IDLE_AFTER: Duration = Duration::from_secs(10 * 60);
+/// When the writer keeps snapshots and lets go of co-ops: the operator's
+/// trade of memory and write load against how much a load replays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LedgerLimits {
+    /// Events committed to a co-op after which a new snapshot is kept.
+    pub snapshot_every: u64,
+    /// How long a co-op's ledger stays in memory unused.
+    pub idle_after: Duration,
+}
+
+impl Default for LedgerLimits {
+    fn default() -> Self {
+        LedgerLimits {
+            snapshot_every: SNAPSHOT_EVERY,
+            idle_after: Duration::from_secs(10 * 60),
+        }
+    }
+}
 
 /// Batches read from the journal at a time while replaying.
 pub(super) const REPLAY_BATCHES: u64 = 32;

@@ -28,6 +28,7 @@ use coopkit_store::{
 
 pub use checkpoints::new_coop_key;
 pub use holds::Settlement;
+pub use loading::LedgerLimits;
 pub use plays::{Play, PLAY_CAUSE};
 pub use requests::{PaymentRequestForm, PaymentRequestView};
 pub use sealing::new_auditor_key;

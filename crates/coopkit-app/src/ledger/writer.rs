@@ -9,7 +9,8 @@
 //!
 //! Because one task owns the ledgers, validation against balances needs no
 //! locks, and queries answered by the same task only ever see committed
-//! state. Statements, transfers and the journal are read from the
+//! state. Across servers on one PostgreSQL, a round holds its co-ops'
+//! advisory locks from catching up until it commits. Statements, transfers and the journal are read from the
 //! database; the writer only says where an account's statement ends.
 
 use std::collections::{HashMap, HashSet};
@@ -26,7 +27,7 @@ use coopkit_store::{LedgerAppend, SnapshotWrite, StatementLine, Store, StoreErro
 use tokio::sync::{mpsc, oneshot};
 
 pub use super::answers::{AccountView, Accounts, TransferView};
-use super::loading::{self, IDLE_AFTER, SNAPSHOT_EVERY};
+use super::loading::{self, LedgerLimits};
 use super::payees::payees;
 use super::planning::{CoopLedger, Slot};
 use super::plays::Play;
@@ -154,10 +155,17 @@ const EXPIRY_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(1
 impl LedgerWriter {
     /// Starts the writer task on the current Tokio runtime.
     pub fn start(store: Store, clock: Arc<dyn Clock>) -> LedgerWriter {
+        LedgerWriter::start_with(store, clock, LedgerLimits::default())
+    }
+
+    /// Starts the writer task, keeping snapshots and letting go of idle
+    /// co-ops as `limits` say.
+    pub fn start_with(store: Store, clock: Arc<dyn Clock>, limits: LedgerLimits) -> LedgerWriter {
         let (commands, queue) = mpsc::channel(QUEUE_DEPTH);
         let task = Writer {
             store: store.clone(),
             clock,
+            limits,
             ledgers: HashMap::new(),
         };
         tokio::spawn(task.run(queue));
@@ -273,6 +281,7 @@ impl LedgerWriter {
 struct Writer {
     store: Store,
     clock: Arc<dyn Clock>,
+    limits: LedgerLimits,
     ledgers: HashMap<CoopId, CoopLedger>,
 }
 
@@ -364,14 +373,16 @@ impl Writer {
         let _ = self.persist(&records).await;
     }
 
-    /// Lets go of the ledgers of co-ops unused for [`IDLE_AFTER`], after
+    /// Lets go of the ledgers of co-ops unused for a while, after
     /// keeping a snapshot of any batches since the last. A co-op with a
     /// hold that lapses by itself stays, so that it lapses on time.
     async fn let_go_of_idle(&mut self) {
         let idle: Vec<CoopId> = self
             .ledgers
             .iter()
-            .filter(|(_, c)| c.last_used.elapsed() >= IDLE_AFTER && !c.ledger.has_timed_holds())
+            .filter(|(_, c)| {
+                c.last_used.elapsed() >= self.limits.idle_after && !c.ledger.has_timed_holds()
+            })
             .map(|(coop, _)| *coop)
             .collect();
         for coop in idle {
@@ -596,10 +607,20 @@ impl Writer {
                     )
                 })
                 .collect();
-            let mut outcome = self.apply_and_persist(&round).await;
+            let coops: Vec<CoopId> = round.iter().map(|(coop, _)| *coop).collect();
+            let mut outcome = match self.store.lock_ledgers(&coops).await {
+                Ok(lock) => {
+                    let outcome = self.apply_and_persist(&round, lock.is_held()).await;
+                    if let Err(error) = lock.release().await {
+                        tracing::warn!(%error, "a ledger lock was not released; its connection closes");
+                    }
+                    outcome
+                }
+                Err(error) => Err(error),
+            };
             if matches!(outcome, Err(StoreError::Conflict(_))) {
                 tracing::warn!("another ledger writer committed first; reloaded and retrying");
-                outcome = self.apply_and_persist(&round).await;
+                outcome = self.apply_and_persist(&round, false).await;
             }
             let Ok(outcome) = outcome else {
                 for (s, _) in &open {
@@ -635,10 +656,13 @@ impl Writer {
 
     /// One round of a group commit: each submission's outcomes, or the
     /// store's error when the batches could not be committed (nothing of
-    /// this round was).
+    /// this round was). `locked`: the round holds its co-ops' ledger locks
+    /// (`Store::lock_ledgers`), so each ledger first takes in what other
+    /// servers committed, and no other can commit before it.
     async fn apply_and_persist(
         &mut self,
         work: &[(CoopId, Vec<Instruction>)],
+        locked: bool,
     ) -> Result<Vec<Result<Vec<Outcome>>>, StoreError> {
         let now = self.clock.now();
         let mut merged: HashMap<CoopId, Vec<Event>> = HashMap::new();
@@ -647,7 +671,12 @@ impl Writer {
         for (coop, instructions) in work {
             let coop = *coop;
             let store = self.store.clone();
-            let coop_ledger = match self.loaded(coop).await {
+            let held = if locked && !merged.contains_key(&coop) {
+                self.current(coop).await
+            } else {
+                self.loaded(coop).await
+            };
+            let coop_ledger = match held {
                 Ok(c) => c,
                 Err(error) => {
                     pending.push(Err(error));
@@ -745,7 +774,7 @@ impl Writer {
             // reloaded from what was committed.
             if let Some(record) = outcome.record {
                 coop_ledger.note_committed(&record.events, &outcome.index);
-                let snapshot = if coop_ledger.unsnapshotted >= SNAPSHOT_EVERY {
+                let snapshot = if coop_ledger.unsnapshotted >= self.limits.snapshot_every {
                     coop_ledger
                         .snapshot()
                         .map_err(|e| StoreError::Corrupt(e.to_string()))?

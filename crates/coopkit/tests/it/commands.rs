@@ -138,15 +138,9 @@ async fn demo_serves_the_demo_coops_and_stops_cleanly() {
 
 #[tokio::test]
 async fn serve_and_migrate_on_postgresql() {
-    if std::env::var("COOPKIT_TEST_POSTGRES_URL").is_err() {
-        assert!(
-            std::env::var("COOPKIT_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-            "PostgreSQL required"
-        );
-        eprintln!("skipping: COOPKIT_TEST_POSTGRES_URL is not set");
+    let Some(db) = crate::support::postgres_db().await else {
         return;
-    }
-    let db = coopkit_testkit::TestDb::new(coopkit_store::Backend::Postgres).await;
+    };
     let coopkit_store::DatabaseLocation::Postgres(url) = &db.location else {
         unreachable!()
     };

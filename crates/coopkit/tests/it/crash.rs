@@ -14,6 +14,37 @@ use crate::support::{run, Running};
 
 const PASSWORD: &str = "a long crash-test password";
 
+/// A co-op `slug` founded by a new admin, with a currency HOUR of ample
+/// credit, and four new members who joined it: their clients and ids.
+pub(crate) async fn coop_of_four(base: &str, slug: &str) -> Vec<(Client, i64)> {
+    let (admin, _) = person(base, &format!("{slug}-admin")).await;
+    admin
+        .post_json(
+            "/api/v1/coops",
+            &json!({"slug": slug, "name": "Crash co-op", "joining_requires_approval": false, "dues": null,
+                    "classes": [{"key": "member", "name": "Member", "open_to_join": true}], "founder_class": "member"}),
+        )
+        .await
+        .assert_status(201);
+    admin
+        .post_json(&format!("/api/v1/coops/{slug}/currencies"), &json!({"code": "HOUR", "name": "Hour", "kind": "time", "scale": 0, "default_debit_limit": 1000000}))
+        .await
+        .assert_status(201);
+    let mut members = Vec::new();
+    for i in 0..4 {
+        let (client, id) = person(base, &format!("member{i}")).await;
+        client
+            .post_json(
+                &format!("/api/v1/coops/{slug}/membership"),
+                &json!({"class": "member"}),
+            )
+            .await
+            .assert_status(201);
+        members.push((client, id));
+    }
+    members
+}
+
 async fn person(base: &str, name: &str) -> (Client, i64) {
     let client = Client::new(base);
     let email = format!("{name}@crash.example");
@@ -58,31 +89,7 @@ each_backend! {
         let base = server.base_url.clone();
 
         // A co-op, a currency with credit, and four members.
-        let (admin, _) = person(&base, "admin").await;
-        admin
-            .post_json(
-                "/api/v1/coops",
-                &json!({"slug": "crashers", "name": "Crash co-op", "joining_requires_approval": false, "dues": null,
-                        "classes": [{"key": "member", "name": "Member", "open_to_join": true}], "founder_class": "member"}),
-            )
-            .await
-            .assert_status(201);
-        admin
-            .post_json("/api/v1/coops/crashers/currencies", &json!({"code": "HOUR", "name": "Hour", "kind": "time", "scale": 0, "default_debit_limit": 1000000}))
-            .await
-            .assert_status(201);
-        let mut members = Vec::new();
-        for i in 0..4 {
-            let (client, id) = person(&base, &format!("member{i}")).await;
-            client
-                .post_json(
-                    "/api/v1/coops/crashers/membership",
-                    &json!({"class": "member"}),
-                )
-                .await
-                .assert_status(201);
-            members.push((client, id));
-        }
+        let members = coop_of_four(&base, "crashers").await;
         let ids: Vec<i64> = members.iter().map(|(_, id)| *id).collect();
 
         // Stream transfers from four clients; remember what was acknowledged.

@@ -5,6 +5,7 @@
 
 mod commands;
 mod crash;
+mod crash_two_servers;
 mod demo_directory;
 mod guide;
 mod ledger_commands;

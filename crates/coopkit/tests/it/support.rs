@@ -111,3 +111,17 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
 }
+
+/// A fresh PostgreSQL database for a test, or `None` (the test skips)
+/// when none is configured and none is required.
+pub async fn postgres_db() -> Option<coopkit_testkit::TestDb> {
+    if std::env::var("COOPKIT_TEST_POSTGRES_URL").is_err() {
+        assert!(
+            std::env::var("COOPKIT_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "PostgreSQL required"
+        );
+        eprintln!("skipping: COOPKIT_TEST_POSTGRES_URL is not set");
+        return None;
+    }
+    Some(coopkit_testkit::TestDb::new(coopkit_store::Backend::Postgres).await)
+}
