@@ -1,6 +1,7 @@
 //! Durability: kill the server with SIGKILL while clients stream
-//! transfers at it, restart it, and check that every acknowledged transfer
-//! is there, that nothing was half-applied, that the chain verifies and
+//! transfers at it (snapshots kept every few batches), restart it, and
+//! check that every acknowledged transfer is there, that nothing was
+//! half-applied, that the chain, the snapshots and the index verify and
 //! that balances sum to zero. On SQLite and on PostgreSQL.
 
 use std::sync::{Arc, Mutex};
@@ -13,6 +14,13 @@ use serde_json::json;
 use crate::support::{run, Running};
 
 const PASSWORD: &str = "a long crash-test password";
+
+/// Snapshots every 50 events, and co-ops let go of after a second idle, so
+/// that a kill lands among snapshots and reloads.
+pub(crate) const LIMITS: [(&str, &str); 2] = [
+    ("COOPKIT__LEDGER__SNAPSHOT_EVERY", "50"),
+    ("COOPKIT__LEDGER__IDLE_SECONDS", "1"),
+];
 
 /// A co-op `slug` founded by a new admin, with a currency HOUR of ample
 /// credit, and four new members who joined it: their clients and ids.
@@ -85,7 +93,7 @@ each_backend! {
         };
         let serve_args = args("serve");
         let serve: Vec<&str> = serve_args.iter().map(String::as_str).collect();
-        let server = Running::start(&serve);
+        let server = Running::start_with(&serve, &LIMITS);
         let base = server.base_url.clone();
 
         // A co-op, a currency with credit, and four members.
@@ -131,7 +139,7 @@ each_backend! {
         );
 
         // Restart on the same database; the journal is whole and verifies.
-        let server = Running::start(&serve);
+        let server = Running::start_with(&serve, &LIMITS);
         let reader =
             Client::new(&server.base_url).with_bearer(&members_token(&server.base_url).await);
         let journal = reader.get("/api/v1/coops/crashers/journal").await;

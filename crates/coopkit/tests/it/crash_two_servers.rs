@@ -13,14 +13,8 @@ use coopkit_store::DatabaseLocation;
 use coopkit_testkit::Client;
 use serde_json::json;
 
-use crate::crash::coop_of_four;
+use crate::crash::{coop_of_four, LIMITS};
 use crate::support::{postgres_db, run, Running};
-
-/// Snapshots every 50 events, and co-ops let go of after a second.
-const LIMITS: [(&str, &str); 2] = [
-    ("COOPKIT__LEDGER__SNAPSHOT_EVERY", "50"),
-    ("COOPKIT__LEDGER__IDLE_SECONDS", "1"),
-];
 
 fn pay(id: u128, to: i64) -> serde_json::Value {
     json!({"transfers": [{"id": id.to_string(), "currency": "HOUR", "to": to, "amount": 1 + (id % 5) as u64}]})
