@@ -10,6 +10,7 @@
 //! adds to that index ([`BatchIndex`]), derived from the events alone, so
 //! the index can always be rebuilt by replaying the journal.
 
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, HashMap};
 
 use coopkit_domain::Timestamp;
@@ -87,7 +88,10 @@ pub(crate) struct Entry {
 /// The ledger of one co-op, as far as judging new events needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ledger {
-    pub(crate) accounts: HashMap<AccountId, Entry>,
+    /// By number: numbers are the ledger's own, never chosen by a client,
+    /// so a fast hash that an adversary could collide is safe here (ids of
+    /// transfers, which clients choose, keep the standard one).
+    pub(crate) accounts: FxHashMap<AccountId, Entry>,
     /// Holds still open; closed ones are the journal's business.
     pub(crate) holds: HashMap<TransferId, OpenHold>,
     pub(crate) totals: BTreeMap<CurrencyCode, Totals>,
@@ -131,7 +135,7 @@ impl Ledger {
     /// An empty ledger, sealing its batches with `seal`.
     pub fn new(seal: SealKey) -> Ledger {
         Ledger {
-            accounts: HashMap::new(),
+            accounts: FxHashMap::default(),
             holds: HashMap::new(),
             totals: BTreeMap::new(),
             head: Hash::default(),

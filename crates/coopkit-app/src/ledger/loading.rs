@@ -11,12 +11,15 @@
 //! while is snapshotted and let go.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use coopkit_domain::CoopId;
 use coopkit_ledger::journal::replay_batch;
 
-use coopkit_ledger::{AccountId, Ledger, Past, Snapshot, TransferId};
+use coopkit_ledger::{
+    AccountId, BatchIndex, HoldStatus, Ledger, Past, Snapshot, TransferId, TransferKind,
+};
 use coopkit_store::{SnapshotWrite, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -67,8 +70,9 @@ struct WriterState {
 
 impl CoopLedger {
     /// The snapshot to keep after the ledger's last batch, with the ids
-    /// committed since the last one. `None` before the first batch.
-    pub(super) fn snapshot(&self) -> Result<Option<SnapshotWrite>> {
+    /// committed since the last one; events are counted from here on.
+    /// `None` before the first batch.
+    pub(super) fn take_snapshot(&mut self) -> Result<Option<SnapshotWrite>> {
         let Some(seq) = self.ledger.next_seq().checked_sub(1) else {
             return Ok(None);
         };
@@ -83,25 +87,79 @@ impl CoopLedger {
             .iter()
             .map(|(id, (seq, index))| (*id, *seq, *index))
             .collect();
+        self.unsnapshotted = 0;
         Ok(Some(SnapshotWrite { seq, state, ids }))
     }
 
-    /// Notes that the snapshot was kept.
-    pub(super) fn snapshot_kept(&mut self) {
-        // Not `clear`, which keeps the table's room: thousands of co-ops
-        // would each keep room for what they once held.
-        self.unflushed = HashMap::new();
-        self.unsnapshotted = 0;
+    /// Takes note that batch `seq` is committed, with a snapshot at
+    /// `snapshot` if it kept one: the index now has the ids up to it.
+    pub(super) fn committed(&mut self, seq: u64, snapshot: Option<u64>) {
+        if self
+            .in_flight
+            .as_ref()
+            .is_some_and(|batch| batch.seq == seq)
+        {
+            self.in_flight = None;
+        }
+        if let Some(snapshot) = snapshot {
+            self.unflushed.retain(|_, (seq, _)| *seq > snapshot);
+            if self.unflushed.is_empty() {
+                // Not `clear`, which keeps the table's room: thousands of
+                // co-ops would each keep room for what they once held.
+                self.unflushed = HashMap::new();
+            }
+        }
     }
 
-    /// Keeps a snapshot now, outside a commit.
+    /// Keeps a snapshot now, outside a commit (nothing is in flight).
     pub(super) async fn keep_snapshot(&mut self, store: &Store, coop: CoopId) -> Result<()> {
-        if let Some(snapshot) = self.snapshot()? {
+        if let Some(snapshot) = self.take_snapshot()? {
             store.add_ledger_snapshot(coop, &snapshot).await?;
+            self.committed(snapshot.seq, Some(snapshot.seq));
         }
-        self.snapshot_kept();
         Ok(())
     }
+}
+
+/// A co-op's batch on its way to the database: the index answers for it
+/// only once it is committed, and until then the writer does.
+pub(super) struct InFlightBatch {
+    seq: u64,
+    index: Arc<BatchIndex>,
+    ended: HashMap<TransferId, HoldStatus>,
+}
+
+impl InFlightBatch {
+    pub(super) fn new(seq: u64, index: Arc<BatchIndex>) -> InFlightBatch {
+        InFlightBatch {
+            seq,
+            ended: index.endings.iter().copied().collect(),
+            index,
+        }
+    }
+
+    /// Transfer `index` of the batch, as the index will give it.
+    fn past(&self, index: u32) -> Option<Past> {
+        let at = self
+            .index
+            .transfers
+            .binary_search_by_key(&index, |record| record.index)
+            .ok()?;
+        let record = self.index.transfers[at].clone();
+        let id = record.transfer.id;
+        let hold = matches!(record.transfer.kind, TransferKind::Hold { .. })
+            .then(|| self.ended.get(&id).copied().unwrap_or(HoldStatus::Open));
+        Some(Past { record, hold })
+    }
+}
+
+/// Whether the co-ops held locate more transfers than [`UNFLUSHED_MAX`].
+pub(super) fn over_budget(ledgers: &HashMap<CoopId, CoopLedger>) -> bool {
+    ledgers
+        .values()
+        .map(|held| held.unflushed.len())
+        .sum::<usize>()
+        > UNFLUSHED_MAX
 }
 
 /// Keeps the transfers located in memory under [`UNFLUSHED_MAX`] however
@@ -156,18 +214,34 @@ pub(super) async fn recall(
     ids: &[TransferId],
     before_seq: u64,
 ) -> Result<HashMap<TransferId, Past>, StoreError> {
-    let (located, elsewhere): (Vec<_>, Vec<_>) =
-        ids.iter().partition(|id| held.unflushed.contains_key(id));
-    let located: Vec<(TransferId, u64, u32)> = located
-        .into_iter()
-        .filter_map(|id| {
-            let (seq, index) = held.unflushed.get(&id)?;
-            (*seq < before_seq).then_some((id, *seq, *index))
-        })
-        .collect();
-    let mut found = store.ledger_recall(coop, &elsewhere, before_seq).await?;
+    let in_flight = held
+        .in_flight
+        .as_ref()
+        .filter(|batch| batch.seq < before_seq);
+    let mut found = HashMap::new();
+    let mut located = Vec::new();
+    let mut elsewhere = Vec::new();
+    for id in ids {
+        match held.unflushed.get(id) {
+            Some((seq, _)) if *seq >= before_seq => {}
+            Some((seq, index)) => match in_flight.filter(|batch| batch.seq == *seq) {
+                Some(batch) => found.extend(batch.past(*index).map(|past| (*id, past))),
+                None => located.push((*id, *seq, *index)),
+            },
+            None => elsewhere.push(*id),
+        }
+    }
+    found.extend(store.ledger_recall(coop, &elsewhere, before_seq).await?);
     if !located.is_empty() {
         found.extend(store.ledger_located(coop, &located).await?);
+    }
+    // A hold the batch in flight ended stands as that batch left it.
+    if let Some(batch) = in_flight {
+        for (id, past) in &mut found {
+            if let (Some(hold), Some(ended)) = (&mut past.hold, batch.ended.get(id)) {
+                *hold = *ended;
+            }
+        }
     }
     Ok(found)
 }

@@ -4,6 +4,7 @@
 
 mod answers;
 mod checkpoints;
+mod commit;
 mod holds;
 mod index_check;
 mod limits;

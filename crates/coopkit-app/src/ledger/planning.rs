@@ -7,6 +7,8 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::time::Instant;
 
+use rustc_hash::FxHashMap;
+
 use coopkit_ledger::ledger::{Applied, Ledger};
 use coopkit_ledger::{
     Account, AccountId, AccountOwner, BatchIndex, CoopAccount, CurrencyCode, Event, Limit, Past,
@@ -14,6 +16,7 @@ use coopkit_ledger::{
 };
 use coopkit_store::Currency;
 
+use super::loading::InFlightBatch;
 use super::plays::{self, Play, PlayCounts};
 use super::writer::{Instruction, Outcome, Payment, Results};
 
@@ -21,7 +24,7 @@ use super::writer::{Instruction, Outcome, Payment, Results};
 pub(super) struct CoopLedger {
     pub(super) ledger: Ledger,
     pub(super) currencies: HashMap<CurrencyCode, Currency>,
-    pub(super) by_owner: HashMap<(CurrencyCode, AccountOwner), AccountId>,
+    pub(super) by_owner: Owners,
     pub(super) next_account: u64,
     pub(super) plays: PlayCounts,
     /// What the index holds of the ids this round's instructions name,
@@ -35,16 +38,44 @@ pub(super) struct CoopLedger {
     /// index has them only once the next snapshot is kept (see
     /// `coopkit_store::SnapshotWrite`).
     pub(super) unflushed: HashMap<TransferId, (u64, u32)>,
+    /// The co-op's batch being committed, if any: what the database does
+    /// not answer for yet.
+    pub(super) in_flight: Option<InFlightBatch>,
     pub(super) last_used: Instant,
+}
+
+/// Each owner's account in each currency: looked up for every transfer,
+/// by the currency's code without copying it. Owners are people's and the
+/// co-op's own numbers, never chosen by a client, so the fast hash is safe.
+#[derive(Default)]
+pub(super) struct Owners(HashMap<CurrencyCode, FxHashMap<AccountOwner, AccountId>>);
+
+impl Owners {
+    pub(super) fn get(&self, currency: &CurrencyCode, owner: AccountOwner) -> Option<AccountId> {
+        self.0.get(currency)?.get(&owner).copied()
+    }
+
+    fn insert(&mut self, currency: &CurrencyCode, owner: AccountOwner, id: AccountId) {
+        match self.0.get_mut(currency) {
+            Some(owners) => {
+                owners.insert(owner, id);
+            }
+            None => {
+                let owners = FxHashMap::from_iter([(owner, id)]);
+                self.0.insert(currency.clone(), owners);
+            }
+        }
+    }
 }
 
 impl CoopLedger {
     pub(super) fn new(ledger: Ledger, currencies: Vec<Currency>, plays: PlayCounts) -> CoopLedger {
-        let by_owner: HashMap<_, _> = ledger
-            .accounts()
-            .map(|(account, _)| ((account.currency.clone(), account.owner), account.id))
-            .collect();
-        let next_account = by_owner.values().map(|id| id.0).max().unwrap_or(0) + 1;
+        let mut by_owner = Owners::default();
+        let mut next_account = 1;
+        for (account, _) in ledger.accounts() {
+            by_owner.insert(&account.currency, account.owner, account.id);
+            next_account = next_account.max(account.id.0 + 1);
+        }
         CoopLedger {
             plays,
             ledger,
@@ -58,6 +89,7 @@ impl CoopLedger {
             looked_up: HashSet::new(),
             unsnapshotted: 0,
             unflushed: HashMap::new(),
+            in_flight: None,
             last_used: Instant::now(),
         }
     }
@@ -74,7 +106,7 @@ impl CoopLedger {
             match event {
                 Event::OpenAccount(account) => {
                     self.by_owner
-                        .insert((account.currency.clone(), account.owner), account.id);
+                        .insert(&account.currency, account.owner, account.id);
                     self.next_account = self.next_account.max(account.id.0 + 1);
                 }
                 Event::Transfer(Transfer {
@@ -96,8 +128,8 @@ impl CoopLedger {
         owner: AccountOwner,
         events: &mut Vec<Event>,
     ) -> Option<AccountId> {
-        if let Some(id) = self.by_owner.get(&(currency.clone(), owner)) {
-            return Some(*id);
+        if let Some(id) = self.by_owner.get(currency, owner) {
+            return Some(id);
         }
         let defaults = self.currencies.get(currency)?;
         let limit = |value: Option<u64>| value.map_or(Limit::Unlimited, Limit::AtMost);
@@ -112,7 +144,7 @@ impl CoopLedger {
         };
         let id = AccountId(self.next_account);
         self.next_account += 1;
-        self.by_owner.insert((currency.clone(), owner), id);
+        self.by_owner.insert(currency, owner, id);
         events.push(Event::OpenAccount(Account {
             id,
             currency: currency.clone(),

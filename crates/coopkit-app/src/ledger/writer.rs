@@ -5,15 +5,16 @@
 //! journal's index the ids they name, applies them per co-op, commits
 //! every resulting journal batch with its index rows in one database
 //! transaction, and answers each submitter only after that commit returned
-//! (group commit).
+//! (group commit, pipelined: see `commit.rs`).
 //!
 //! Because one task owns the ledgers, validation against balances needs no
 //! locks, and queries answered by the same task only ever see committed
 //! state. Across servers on one PostgreSQL, a round holds its co-ops'
-//! advisory locks from catching up until it commits. Statements, transfers and the journal are read from the
-//! database; the writer only says where an account's statement ends.
+//! advisory locks from catching up until it commits. Statements, transfers
+//! and the journal are read from the database; the writer only says where
+//! an account's statement ends.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -23,13 +24,13 @@ use coopkit_ledger::ledger::{Applied, BATCH_MAX};
 use coopkit_ledger::{
     AccountId, AccountOwner, CurrencyCode, Event, Limit, Refusal, StatementHead, TransferId,
 };
-use coopkit_store::{LedgerAppend, SnapshotWrite, StatementLine, Store, StoreError};
+use coopkit_store::{StatementLine, Store};
 use tokio::sync::{mpsc, oneshot};
 
 pub use super::answers::{AccountView, Accounts, TransferView};
+use super::commit::{Group, InFlight};
 use super::loading::{self, LedgerLimits};
-use super::payees::payees;
-use super::planning::{CoopLedger, Slot};
+use super::planning::CoopLedger;
 use super::plays::Play;
 use crate::{AppError, Result};
 
@@ -64,7 +65,7 @@ pub enum Instruction {
 impl Instruction {
     /// The most events the instruction can become, accounts it opens
     /// included: what a batch must have room for.
-    fn most_events(&self) -> usize {
+    pub(super) fn most_events(&self) -> usize {
         match self {
             Instruction::Pay(_) => 3,
             Instruction::Post { .. } | Instruction::Void { .. } => 1,
@@ -75,7 +76,7 @@ impl Instruction {
 
     /// The ids of a play's legs, which are looked up before the play is
     /// priced: a play recorded before is not charged again.
-    fn play_legs(&self) -> Vec<TransferId> {
+    pub(super) fn play_legs(&self) -> Vec<TransferId> {
         match self {
             Instruction::Play(play) => (0..play.legs()).map(|leg| play.leg_id(leg)).collect(),
             _ => Vec::new(),
@@ -167,6 +168,7 @@ impl LedgerWriter {
             clock,
             limits,
             ledgers: HashMap::new(),
+            in_flight: None,
         };
         tokio::spawn(task.run(queue));
         LedgerWriter { commands, store }
@@ -278,29 +280,13 @@ impl LedgerWriter {
     }
 }
 
-struct Writer {
-    store: Store,
-    clock: Arc<dyn Clock>,
-    limits: LedgerLimits,
-    ledgers: HashMap<CoopId, CoopLedger>,
-}
-
-/// A batch on its way to the database: its co-op, record, index and the
-/// snapshot to keep with it, if it is time for one.
-type Committing = (
-    CoopId,
-    BatchRecord,
-    coopkit_ledger::BatchIndex,
-    Option<SnapshotWrite>,
-);
-
-/// A submission waiting for the next group commit.
-type Submission = (CoopId, Vec<Instruction>, oneshot::Sender<Result<Results>>);
-
-/// Where one submission's events sit in its co-op's merged batch.
-struct Pending {
-    coop: CoopId,
-    slots: Vec<Slot>,
+pub(super) struct Writer {
+    pub(super) store: Store,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) limits: LedgerLimits,
+    pub(super) ledgers: HashMap<CoopId, CoopLedger>,
+    /// The last round's batches, being committed.
+    pub(super) in_flight: Option<InFlight>,
 }
 
 /// An instruction's result, or `None` while it waits for the next round.
@@ -314,9 +300,21 @@ impl Writer {
             let first = tokio::select! {
                 command = queue.recv() => match command {
                     Some(command) => command,
-                    None => return,
+                    None => {
+                        self.settle_in_flight().await;
+                        return;
+                    }
                 },
+                committed = InFlight::settled(&mut self.in_flight) => {
+                    if let Some(in_flight) = self.in_flight.take() {
+                        if let Err(Some(retry)) = self.finish(in_flight, committed) {
+                            self.commit(retry).await;
+                        }
+                    }
+                    continue;
+                }
                 _ = expiry.tick() => {
+                    self.settle_in_flight().await;
                     self.expire_holds().await;
                     self.let_go_of_idle().await;
                     continue;
@@ -342,7 +340,7 @@ impl Writer {
                 }
             }
             if !submissions.is_empty() {
-                self.commit(submissions).await;
+                self.commit(Group::new(submissions)).await;
             }
         }
     }
@@ -366,11 +364,12 @@ impl Writer {
             let outcome = coop_ledger.ledger.apply(events, now, &HashMap::new());
             if let Some(record) = outcome.record {
                 coop_ledger.note_committed(&record.events, &outcome.index);
-                records.push((*coop, record, outcome.index, None));
+                records.push((*coop, record, Arc::new(outcome.index), None));
             }
         }
         // On failure the ledgers are forgotten; the holds expire again on reload.
-        let _ = self.persist(&records).await;
+        let outgoing = self.outgoing(records);
+        let _ = self.persist(outgoing).await;
     }
 
     /// Lets go of the ledgers of co-ops unused for a while, after
@@ -398,50 +397,15 @@ impl Writer {
         let Some(mut held) = self.ledgers.remove(&coop) else {
             return Ok(());
         };
-        if held.unsnapshotted == 0 {
+        if held.unsnapshotted == 0 && held.unflushed.is_empty() {
             return Ok(());
         }
         held.keep_snapshot(&self.store, coop).await
     }
 
-    /// Commits the records in one transaction. If that fails, memory has
-    /// run ahead of the database: the co-ops concerned are forgotten, so
-    /// their next use replays what was committed.
-    async fn persist(&mut self, records: &[Committing]) -> Result<(), StoreError> {
-        let appends: Vec<LedgerAppend<'_>> = records
-            .iter()
-            .map(|(coop, record, index, snapshot)| LedgerAppend {
-                coop: *coop,
-                record,
-                index,
-                payees: self
-                    .ledgers
-                    .get(coop)
-                    .map(|c| payees(&c.ledger, index))
-                    .unwrap_or_default(),
-                snapshot: snapshot.as_ref(),
-            })
-            .collect();
-        let committed = self.store.append_ledger_batches(&appends).await;
-        match &committed {
-            Err(error) => {
-                tracing::error!(%error, "ledger batches not committed");
-                for (coop, ..) in records {
-                    self.ledgers.remove(coop);
-                }
-            }
-            Ok(()) => {
-                for (coop, _, _, snapshot) in records {
-                    if let (Some(held), Some(_)) = (self.ledgers.get_mut(coop), snapshot) {
-                        held.snapshot_kept();
-                    }
-                }
-            }
-        }
-        committed
-    }
-
     async fn answer(&mut self, command: Command) {
+        // Reads see only what is committed.
+        self.settle_in_flight().await;
         match command {
             Command::Accounts { coop, which, reply } => {
                 let views = self.current(coop).await.map(|c| {
@@ -482,9 +446,9 @@ impl Writer {
             } => {
                 let counts = self.current(coop).await.map(|c| {
                     let owner = AccountOwner::Member(listener);
-                    match c.by_owner.get(&(currency, owner)) {
+                    match c.by_owner.get(&currency, owner) {
                         Some(account) => {
-                            tracks.iter().map(|t| c.plays.count(*account, *t)).collect()
+                            tracks.iter().map(|t| c.plays.count(account, *t)).collect()
                         }
                         None => vec![0; tracks.len()],
                     }
@@ -538,7 +502,7 @@ impl Writer {
     /// this one last wrote, and a page must not show balances from before
     /// them. One indexed lookup of the journal's end; the batches after
     /// the ledger's own are applied when it moved.
-    async fn current(&mut self, coop: CoopId) -> Result<&mut CoopLedger> {
+    pub(super) async fn current(&mut self, coop: CoopId) -> Result<&mut CoopLedger> {
         if let Some(held) = self.ledgers.get_mut(&coop) {
             let stored = self.store.ledger_next_seq(coop).await?;
             if stored != held.ledger.next_seq() {
@@ -552,7 +516,7 @@ impl Writer {
     }
 
     /// The co-op's ledger, loaded on first use.
-    async fn loaded(&mut self, coop: CoopId) -> Result<&mut CoopLedger> {
+    pub(super) async fn loaded(&mut self, coop: CoopId) -> Result<&mut CoopLedger> {
         if !self.ledgers.contains_key(&coop) {
             let loaded = loading::load(&self.store, coop).await?;
             self.ledgers.insert(coop, loaded);
@@ -563,237 +527,5 @@ impl Writer {
             .ok_or(AppError::internal("ledger vanished while loading"))?;
         held.last_used = Instant::now();
         Ok(held)
-    }
-
-    /// Applies the submissions and commits their batches, then answers
-    /// each submitter. If another writer (another app server on the same
-    /// database) committed first, the journal's (co-op, seq) key refuses
-    /// the whole transaction; the ledgers are reloaded with what that
-    /// writer committed and the submissions judged once more against it.
-    /// What a round leaves for later (a second play of a track by its
-    /// listener, a submission that would overfill the batch) is committed
-    /// in the next round, before anyone is answered.
-    async fn commit(&mut self, submissions: Vec<Submission>) {
-        let (work, replies): (Vec<_>, Vec<_>) = submissions
-            .into_iter()
-            .map(|(coop, instructions, reply)| ((coop, instructions), reply))
-            .unzip();
-        let mut answers: Vec<Result<Vec<Outcome>>> = work
-            .iter()
-            .map(|(_, instructions)| Ok(vec![None; instructions.len()]))
-            .collect();
-        // Each round settles at least one submission's worth, so rounds end.
-        loop {
-            let open: Vec<(usize, Vec<usize>)> = answers
-                .iter()
-                .enumerate()
-                .filter_map(|(s, answer)| {
-                    let answer = answer.as_ref().ok()?;
-                    let open: Vec<usize> =
-                        (0..answer.len()).filter(|&i| answer[i].is_none()).collect();
-                    (!open.is_empty()).then_some((s, open))
-                })
-                .collect();
-            if open.is_empty() {
-                break;
-            }
-            let round: Vec<(CoopId, Vec<Instruction>)> = open
-                .iter()
-                .map(|(s, open)| {
-                    let (coop, instructions) = &work[*s];
-                    (
-                        *coop,
-                        open.iter().map(|&i| instructions[i].clone()).collect(),
-                    )
-                })
-                .collect();
-            let coops: Vec<CoopId> = round.iter().map(|(coop, _)| *coop).collect();
-            let mut outcome = match self.store.lock_ledgers(&coops).await {
-                Ok(lock) => {
-                    let outcome = self.apply_and_persist(&round, lock.is_held()).await;
-                    if let Err(error) = lock.release().await {
-                        tracing::warn!(%error, "a ledger lock was not released; its connection closes");
-                    }
-                    outcome
-                }
-                Err(error) => Err(error),
-            };
-            if matches!(outcome, Err(StoreError::Conflict(_))) {
-                tracing::warn!("another ledger writer committed first; reloaded and retrying");
-                outcome = self.apply_and_persist(&round, false).await;
-            }
-            let Ok(outcome) = outcome else {
-                for (s, _) in &open {
-                    answers[*s] = Err(AppError::internal(
-                        "the ledger could not commit; repeating the request is safe, \
-                         since its ids make it happen once",
-                    ));
-                }
-                break;
-            };
-            for ((s, open), outcome) in open.iter().zip(outcome) {
-                match (outcome, &mut answers[*s]) {
-                    (Ok(outcomes), Ok(answer)) => {
-                        for (&i, outcome) in open.iter().zip(outcomes) {
-                            answer[i] = outcome;
-                        }
-                    }
-                    (Err(error), answer) => *answer = Err(error),
-                    (Ok(_), Err(_)) => {}
-                }
-            }
-        }
-        for (reply, answer) in replies.into_iter().zip(answers) {
-            let answer = answer.map(|outcomes| {
-                outcomes
-                    .into_iter()
-                    .map(|o| o.unwrap_or(Err(Refusal::LinkedEventFailed)))
-                    .collect()
-            });
-            let _ = reply.send(answer);
-        }
-    }
-
-    /// One round of a group commit: each submission's outcomes, or the
-    /// store's error when the batches could not be committed (nothing of
-    /// this round was). `locked`: the round holds its co-ops' ledger locks
-    /// (`Store::lock_ledgers`), so each ledger first takes in what other
-    /// servers committed, and no other can commit before it.
-    async fn apply_and_persist(
-        &mut self,
-        work: &[(CoopId, Vec<Instruction>)],
-        locked: bool,
-    ) -> Result<Vec<Result<Vec<Outcome>>>, StoreError> {
-        let now = self.clock.now();
-        let mut merged: HashMap<CoopId, Vec<Event>> = HashMap::new();
-        let mut playing: HashMap<CoopId, HashSet<(AccountId, i64)>> = HashMap::new();
-        let mut pending: Vec<Result<Pending>> = Vec::with_capacity(work.len());
-        for (coop, instructions) in work {
-            let coop = *coop;
-            let store = self.store.clone();
-            let held = if locked && !merged.contains_key(&coop) {
-                self.current(coop).await
-            } else {
-                self.loaded(coop).await
-            };
-            let coop_ledger = match held {
-                Ok(c) => c,
-                Err(error) => {
-                    pending.push(Err(error));
-                    continue;
-                }
-            };
-            if !merged.contains_key(&coop) {
-                // What an earlier round looked up may have changed since.
-                coop_ledger.recalled.clear();
-                coop_ledger.looked_up.clear();
-            }
-            // A play's price depends on whether it was recorded before.
-            let legs: Vec<TransferId> = instructions
-                .iter()
-                .flat_map(Instruction::play_legs)
-                .collect();
-            if !legs.is_empty() {
-                let next_seq = coop_ledger.ledger.next_seq();
-                match loading::recall(&store, coop, coop_ledger, &legs, next_seq).await {
-                    Ok(recalled) => {
-                        coop_ledger.recalled.extend(recalled);
-                        coop_ledger.looked_up.extend(legs);
-                    }
-                    Err(error) => {
-                        pending.push(Err(error.into()));
-                        continue;
-                    }
-                }
-            }
-            let events = merged.entry(coop).or_default();
-            // Judged before planning, which opens accounts: a submission
-            // that might overfill the batch waits whole for the next one.
-            let most: usize = instructions.iter().map(Instruction::most_events).sum();
-            if !events.is_empty() && events.len() + most > BATCH_MAX {
-                let slots = vec![Slot::Later; instructions.len()];
-                pending.push(Ok(Pending { coop, slots }));
-                continue;
-            }
-            // A submission may not leave a chain open into the next one,
-            // nor chain a payment into a play (which may wait a round).
-            let linked = |i: &Instruction| matches!(i, Instruction::Pay(p) if p.linked);
-            let open_chain = instructions.last().is_some_and(linked)
-                || (instructions.iter().any(linked)
-                    && instructions
-                        .iter()
-                        .any(|i| matches!(i, Instruction::Play(_))));
-            // Accounts are opened ahead of the submission's transfers, so an
-            // opening never falls between two linked transfers.
-            let mut openings = Vec::new();
-            let mut transfers = Vec::with_capacity(instructions.len());
-            let mut slots = Vec::with_capacity(instructions.len());
-            let playing = playing.entry(coop).or_default();
-            for instruction in instructions {
-                slots.push(if open_chain {
-                    Slot::Settled(Err(Refusal::LinkedChainOpen))
-                } else {
-                    coop_ledger.plan(instruction, &mut openings, &mut transfers, playing)
-                });
-            }
-            let base = events.len() + openings.len();
-            events.extend(openings);
-            events.extend(transfers);
-            let slots = slots
-                .into_iter()
-                .map(|slot| match slot {
-                    Slot::Events(range) => Slot::Events(base + range.start..base + range.end),
-                    other => other,
-                })
-                .collect();
-            pending.push(Ok(Pending { coop, slots }));
-        }
-
-        let mut outcomes: HashMap<CoopId, Results> = HashMap::new();
-        let mut records: Vec<Committing> = Vec::new();
-        for (coop, events) in merged {
-            let Some(coop_ledger) = self.ledgers.get_mut(&coop) else {
-                continue;
-            };
-            let mut recalled = std::mem::take(&mut coop_ledger.recalled);
-            let looked_up = std::mem::take(&mut coop_ledger.looked_up);
-            let names: Vec<TransferId> = coop_ledger
-                .ledger
-                .names(&events)
-                .into_iter()
-                .filter(|id| !looked_up.contains(id))
-                .collect();
-            let next_seq = coop_ledger.ledger.next_seq();
-            let more = loading::recall(&self.store, coop, coop_ledger, &names, next_seq).await?;
-            recalled.extend(more);
-            let Some(coop_ledger) = self.ledgers.get_mut(&coop) else {
-                continue;
-            };
-            let outcome = coop_ledger.ledger.apply(events, now, &recalled);
-            // Noted now; if the commit fails the ledger is forgotten and
-            // reloaded from what was committed.
-            if let Some(record) = outcome.record {
-                coop_ledger.note_committed(&record.events, &outcome.index);
-                let snapshot = if coop_ledger.unsnapshotted >= self.limits.snapshot_every {
-                    coop_ledger
-                        .snapshot()
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?
-                } else {
-                    None
-                };
-                records.push((coop, record, outcome.index, snapshot));
-            }
-            outcomes.insert(coop, outcome.results);
-        }
-        self.persist(&records).await?;
-        loading::bound_unflushed(&self.store, &mut self.ledgers).await;
-        Ok(pending
-            .into_iter()
-            .map(|p| {
-                let p = p?;
-                let results = outcomes.get(&p.coop);
-                Ok(p.slots.iter().map(|slot| slot.result(results)).collect())
-            })
-            .collect())
     }
 }

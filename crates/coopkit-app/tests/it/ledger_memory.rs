@@ -333,3 +333,65 @@ fn chained_the_old_way(records: Vec<BatchRecord>) -> Vec<BatchRecord> {
         })
         .collect()
 }
+
+each_backend! {
+    async fn a_transfer_sent_again_while_its_batch_commits_is_made_once(backend: Backend) {
+        // Eight clients send the same 90 transfers (a third of them holds,
+        // each then posted) in different orders, four times over, so that
+        // many arrive while the batch holding their first copy is still
+        // being committed and the writer, not the index, must know them.
+        let db = TestDb::new(backend).await;
+        let m = Arc::new(members(&db, "pipeline").await);
+        const IDS: u128 = 90;
+        let mut clients = Vec::new();
+        for client in 0..8u128 {
+            let m = m.clone();
+            clients.push(tokio::spawn(async move {
+                let mut results = Vec::new();
+                for base in [0, 10_000, 20_000, 30_000] {
+                    let ids = (0..IDS).map(|step| 1 + (step + 11 * client) % IDS);
+                    for id in ids.clone() {
+                        // Alternating ways, so no limit is reached in any order.
+                        let (from, to) = if id % 2 == 0 { (&m.ana, &m.ben) } else { (&m.ben, &m.ana) };
+                        let made = m.app.transfer(from, m.slug, vec![pay(base + id, to, 1, id % 3 == 0)]).await;
+                        results.push((base + id, made.unwrap()[0]));
+                    }
+                    for id in ids.filter(|id| id % 3 == 0) {
+                        let from = if id % 2 == 0 { &m.ana } else { &m.ben };
+                        let (pending, post) = (TransferId(base + id), TransferId(base + 1000 + id));
+                        let posted = m.app.settle_hold(from, m.slug, pending, post, Settlement::Post { amount: None }).await;
+                        results.push((post.0, posted.unwrap()));
+                    }
+                }
+                results
+            }));
+        }
+        let mut made = std::collections::BTreeMap::<u128, Vec<Result<Applied, Refusal>>>::new();
+        for client in clients {
+            for (id, result) in client.await.unwrap() {
+                made.entry(id).or_default().push(result);
+            }
+        }
+        assert_eq!(made.len(), 4 * (90 + 30));
+        for (id, results) in &made {
+            let new = results.iter().filter(|r| **r == Ok(Applied::New)).count();
+            let replayed = results.iter().filter(|r| **r == Ok(Applied::Replayed)).count();
+            assert_eq!((new, replayed), (1, 7), "{backend:?}: transfer {id}: {results:?}");
+        }
+        // Each in the journal once, and the journal verifies.
+        let journal = m.store.ledger_journal(m.coop).await.unwrap();
+        let mut ids: Vec<u128> = journal
+            .iter()
+            .flat_map(|batch| &batch.events)
+            .filter_map(|event| match event {
+                Event::Transfer(transfer) => Some(transfer.id.0),
+                _ => None,
+            })
+            .collect();
+        ids.sort_unstable();
+        assert_eq!(ids, made.keys().copied().collect::<Vec<_>>());
+        let ledger = m.app.verify_ledger(m.slug).await.unwrap().unwrap();
+        let balances: Vec<i128> = ledger.accounts().map(|(_, b)| b.balance()).collect();
+        assert_eq!(balances, vec![0, 0], "45 hours each way");
+    }
+}
