@@ -14,7 +14,7 @@ use coopkit_ledger::{
 };
 
 use crate::ledger_journal::{to_i64, to_u64, PART_EVENTS};
-use crate::{on_pool, BeginWrite, Result, Store, StoreError};
+use crate::{on_pool, BeginWrite, Pool, Result, Store, StoreError};
 
 /// What an index row that is already there means: a bug when committing
 /// (the batch is new), nothing when rebuilding (it was written before).
@@ -334,33 +334,58 @@ impl Store {
         let before_seq = to_i64(before_seq, "seq")?;
         let mut found = Vec::new();
         for chunk in ids.chunks(ROWS_PER_INSERT) {
-            let rows: Vec<TransferRow> = on_pool!(self, |pool| {
-                // Joined from a list of values, which SQLite looks up by
-                // key one by one; `(id_high, id_low) IN (...)` would scan
-                // the co-op's whole index.
-                let mut select = sqlx::QueryBuilder::new(
-                    "SELECT t.id_high, t.id_low, t.seq, t.idx, h.status FROM (VALUES ",
-                );
-                let mut values = select.separated(", ");
-                for id in chunk {
-                    let (high, low) = id_columns(*id);
-                    values.push("(");
-                    values.push_bind_unseparated(high);
-                    values.push_unseparated(", ");
-                    values.push_bind_unseparated(low);
-                    values.push_unseparated(")");
+            let rows: Vec<TransferRow> = match &self.pool {
+                // Joined from a list of values, which SQLite looks up by key
+                // one by one; `(id_high, id_low) IN (...)` would scan the
+                // co-op's whole index.
+                Pool::Sqlite(pool) => {
+                    let mut select = sqlx::QueryBuilder::new(
+                        "SELECT t.id_high, t.id_low, t.seq, t.idx, h.status FROM (VALUES ",
+                    );
+                    let mut values = select.separated(", ");
+                    for id in chunk {
+                        let (high, low) = id_columns(*id);
+                        values.push("(");
+                        values.push_bind_unseparated(high);
+                        values.push_unseparated(", ");
+                        values.push_bind_unseparated(low);
+                        values.push_unseparated(")");
+                    }
+                    select.push(
+                        ") AS v CROSS JOIN ledger_transfer t LEFT JOIN ledger_hold h \
+                         ON h.coop_id = t.coop_id AND h.id_high = t.id_high AND h.id_low = t.id_low \
+                         WHERE t.id_high = v.column1 AND t.id_low = v.column2 AND t.coop_id = ",
+                    );
+                    select
+                        .push_bind(coop.0)
+                        .push(" AND t.seq < ")
+                        .push_bind(before_seq);
+                    select.build_query_as().fetch_all(pool).await?
                 }
-                select.push(
-                    ") AS v CROSS JOIN ledger_transfer t LEFT JOIN ledger_hold h \
-                     ON h.coop_id = t.coop_id AND h.id_high = t.id_high AND h.id_low = t.id_low \
-                     WHERE t.id_high = v.column1 AND t.id_low = v.column2 AND t.coop_id = ",
-                );
-                select
-                    .push_bind(coop.0)
-                    .push(" AND t.seq < ")
-                    .push_bind(before_seq);
-                select.build_query_as().fetch_all(pool).await
-            })?;
+                // Each id a keyed lookup of its own: given a join of
+                // values, PostgreSQL hashed 3,000 ids against a scan of the
+                // co-op's whole index (48 ms at 900,000 rows, growing with
+                // them); a LATERAL subquery with a LIMIT cannot be turned
+                // back into such a join (7 ms).
+                Pool::Postgres(pool) => {
+                    let (high, low): (Vec<i64>, Vec<i64>) =
+                        chunk.iter().map(|id| id_columns(*id)).unzip();
+                    sqlx::query_as(
+                        "SELECT t.id_high, t.id_low, t.seq, t.idx, h.status \
+                         FROM unnest($1::bigint[], $2::bigint[]) AS v(high, low) \
+                         CROSS JOIN LATERAL (SELECT * FROM ledger_transfer \
+                             WHERE coop_id = $3 AND id_high = v.high AND id_low = v.low AND seq < $4 LIMIT 1) t \
+                         LEFT JOIN ledger_hold h \
+                         ON h.coop_id = t.coop_id AND h.id_high = t.id_high AND h.id_low = t.id_low",
+                    )
+                    .bind(high)
+                    .bind(low)
+                    .bind(coop.0)
+                    .bind(before_seq)
+                    .fetch_all(pool)
+                    .await?
+                }
+            };
             found.extend(rows);
         }
         self.records(coop, found).await
