@@ -226,7 +226,7 @@ impl Writer {
                 };
                 if lock.is_held() {
                     // Locks span catching up to committing: one round at a time.
-                    if let Some(retry) = self.drain().await {
+                    if let Err(Some(retry)) = self.drain().await {
                         groups.push(retry);
                     }
                     let outcome = match self.judge(&work, true).await {
@@ -240,15 +240,12 @@ impl Writer {
                     continue;
                 }
                 let judged = self.judge(&work, false).await;
-                if let Some(mut previous) = self.in_flight.take() {
-                    let committed = previous.committed().await;
-                    if let Err(retry) = self.finish(previous, committed) {
-                        // This round was judged on top of what failed.
-                        self.forget(&coops);
-                        groups.push(group);
-                        groups.extend(retry);
-                        continue 'groups;
-                    }
+                if let Err(retry) = self.drain().await {
+                    // This round was judged on top of what failed.
+                    self.forget(&coops);
+                    groups.push(group);
+                    groups.extend(retry);
+                    continue 'groups;
                 }
                 let (outcomes, outgoing) = match judged {
                     Ok(judged) => judged,
@@ -289,19 +286,21 @@ impl Writer {
         }
     }
 
-    /// Waits for the batches in flight and answers their group. Returns a
-    /// group to settle again if another writer committed first.
-    async fn drain(&mut self) -> Option<Group> {
-        let mut previous = self.in_flight.take()?;
+    /// Waits for the batches in flight, if any, and takes in how they
+    /// ended (see [`Writer::finish`]).
+    async fn drain(&mut self) -> std::result::Result<(), Option<Group>> {
+        let Some(mut previous) = self.in_flight.take() else {
+            return Ok(());
+        };
         let committed = previous.committed().await;
-        self.finish(previous, committed).err().flatten()
+        self.finish(previous, committed)
     }
 
     /// Settles everything in flight, groups judged again included: what
     /// comes before a read, or anything else that must see memory and
     /// database agree.
     pub(super) async fn settle_in_flight(&mut self) {
-        while let Some(retry) = self.drain().await {
+        while let Err(Some(retry)) = self.drain().await {
             self.commit(retry).await;
         }
     }
