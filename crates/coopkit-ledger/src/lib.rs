@@ -74,6 +74,7 @@ pub mod schedule;
 pub mod seal;
 pub mod snapshot;
 pub mod transfer;
+pub mod used_ids;
 
 pub use account::{Account, AccountId, AccountOwner, Balances, CoopAccount, CurrencyCode, Limit};
 pub use currency::{Currency, CurrencyKind, CurrencyRules};
@@ -84,3 +85,4 @@ pub use ledger::{Applied, BatchOutcome, HoldStatus, Ledger, Totals, TransferReco
 pub use seal::{Opening, SealKey, SealedEvent};
 pub use snapshot::Snapshot;
 pub use transfer::{Refusal, Transfer, TransferId, TransferKind, AMOUNT_MAX, HOLD_TIMEOUT_MAX_MS};
+pub use used_ids::UsedIds;

@@ -14,6 +14,7 @@ use coopkit_ledger::{
 };
 
 use crate::ledger_journal::{to_i64, to_u64, PART_EVENTS};
+use crate::ledger_rows::ROWS_PER_INSERT;
 use crate::{on_pool, BeginWrite, Pool, Result, Store, StoreError};
 
 /// What an index row that is already there means: a bug when committing
@@ -36,9 +37,6 @@ impl OnConflict {
 /// Every this many lines of an account's statement, a mark says which
 /// batch holds the line (`ledger_line_mark`).
 pub(crate) const LINES_PER_MARK: u64 = 64;
-
-/// Rows per multi-row INSERT: SQLite binds at most 32,766 values.
-pub(crate) const ROWS_PER_INSERT: usize = 3_000;
 
 /// A transfer id as the two signed 64-bit columns that hold it.
 pub(crate) fn id_columns(id: TransferId) -> (i64, i64) {
@@ -164,51 +162,10 @@ macro_rules! insert_index {
             $index.transfers.first().map_or(0, |t| t.seq),
             "seq",
         )?;
-        for chunk in rows.holds.chunks($crate::ledger_index::ROWS_PER_INSERT) {
-            let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO ledger_hold (coop_id, id_high, id_low, status, debit_id, credit_id, amount) ",
-            );
-            insert.push_values(chunk, |mut row, hold| {
-                let (high, low) = $crate::ledger_index::id_columns(hold.id);
-                row.push_bind(coop.0)
-                    .push_bind(high)
-                    .push_bind(low)
-                    .push_bind(hold.status.as_str())
-                    .push_bind(hold.debit)
-                    .push_bind(hold.credit)
-                    .push_bind(hold.amount);
-            });
-            insert.push(on_conflict.clause());
-            insert.build().execute(&mut *$tx).await?;
-        }
-        for chunk in rows.lines.chunks($crate::ledger_index::ROWS_PER_INSERT) {
-            let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO ledger_line (coop_id, seq, account_id, previous_seq, first_position, entries) ",
-            );
-            insert.push_values(chunk, |mut row, line| {
-                row.push_bind(coop.0)
-                    .push_bind(seq)
-                    .push_bind(line.account)
-                    .push_bind(line.previous_seq)
-                    .push_bind(line.first_position)
-                    .push_bind(&line.entries);
-            });
-            insert.push(on_conflict.clause());
-            insert.build().execute(&mut *$tx).await?;
-        }
-        for chunk in rows.marks.chunks($crate::ledger_index::ROWS_PER_INSERT) {
-            let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO ledger_line_mark (coop_id, account_id, mark, seq) ",
-            );
-            insert.push_values(chunk, |mut row, (account, mark)| {
-                row.push_bind(coop.0)
-                    .push_bind(*account)
-                    .push_bind(*mark)
-                    .push_bind(seq);
-            });
-            insert.push(on_conflict.clause());
-            insert.build().execute(&mut *$tx).await?;
-        }
+        use $crate::ledger_rows::LedgerRows;
+        $tx.insert_holds(coop, &rows.holds, on_conflict).await?;
+        $tx.insert_lines(coop, seq, &rows.lines, on_conflict).await?;
+        $tx.insert_marks(coop, seq, &rows.marks, on_conflict).await?;
         for (id, how) in rows.endings {
             let (high, low) = $crate::ledger_index::id_columns(id);
             sqlx::query(
@@ -230,11 +187,15 @@ pub(crate) use insert_index;
 /// memory and writes them to `ledger_transfer` only here, sorted, many at
 /// a time: ids are often random (a play's legs are hashes), and written
 /// with their batch each would dirty a page of the index of its own.
+/// `used_ids` is the filter of every id used up to `seq`
+/// (`coopkit_ledger::UsedIds`, as bytes), which only the newest snapshot
+/// keeps.
 #[derive(Debug)]
 pub struct SnapshotWrite {
     pub seq: u64,
     pub state: String,
     pub ids: Vec<(TransferId, u64, u32)>,
+    pub used_ids: Vec<u8>,
 }
 
 /// Writes `$snapshot` (a [`SnapshotWrite`]) of `$coop` in transaction
@@ -254,26 +215,24 @@ macro_rules! insert_snapshot {
             })
             .collect::<$crate::Result<_>>()?;
         ids.sort_unstable();
-        for chunk in ids.chunks($crate::ledger_index::ROWS_PER_INSERT) {
-            let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO ledger_transfer (coop_id, id_high, id_low, seq, idx) ",
-            );
-            insert.push_values(chunk, |mut row, (high, low, seq, idx)| {
-                row.push_bind(coop.0)
-                    .push_bind(*high)
-                    .push_bind(*low)
-                    .push_bind(*seq)
-                    .push_bind(*idx);
-            });
-            insert.push(" ON CONFLICT DO NOTHING");
-            insert.build().execute(&mut *$tx).await?;
-        }
+        $crate::ledger_rows::LedgerRows::insert_transfers(&mut *$tx, coop, &ids).await?;
+        let seq = $crate::ledger_journal::to_i64(snapshot.seq, "seq")?;
         sqlx::query(
-            "INSERT INTO ledger_snapshot (coop_id, seq, state) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            "INSERT INTO ledger_snapshot (coop_id, seq, state, used_ids) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING",
         )
         .bind(coop.0)
-        .bind($crate::ledger_journal::to_i64(snapshot.seq, "seq")?)
+        .bind(seq)
         .bind(&snapshot.state)
+        .bind(&snapshot.used_ids)
+        .execute(&mut *$tx)
+        .await?;
+        sqlx::query(
+            "UPDATE ledger_snapshot SET used_ids = NULL \
+             WHERE coop_id = $1 AND seq < $2 AND used_ids IS NOT NULL",
+        )
+        .bind(coop.0)
+        .bind(seq)
         .execute(&mut *$tx)
         .await?;
         sqlx::query($crate::ledger_journal::PRUNE_SNAPSHOTS)
@@ -671,6 +630,41 @@ impl Store {
     /// follows.
     pub async fn ledger_snapshot(&self, coop: CoopId) -> Result<Option<(u64, String)>> {
         Ok(self.ledger_snapshots(coop, 1).await?.pop())
+    }
+
+    /// The filter of used ids kept with the co-op's snapshot at `seq`, if
+    /// it has one.
+    pub async fn ledger_used_ids(&self, coop: CoopId, seq: u64) -> Result<Option<Vec<u8>>> {
+        let seq = to_i64(seq, "seq")?;
+        let row: Option<(Option<Vec<u8>>,)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT used_ids FROM ledger_snapshot WHERE coop_id = $1 AND seq = $2")
+                .bind(coop.0)
+                .bind(seq)
+                .fetch_optional(pool)
+                .await
+        })?;
+        Ok(row.and_then(|(bytes,)| bytes))
+    }
+
+    /// Calls `each` with every transfer id in a co-op's index, streamed:
+    /// for a filter of used ids where a snapshot has none.
+    pub async fn ledger_indexed_ids(
+        &self,
+        coop: CoopId,
+        mut each: impl FnMut(TransferId) + Send,
+    ) -> Result<()> {
+        use futures_util::TryStreamExt;
+        on_pool!(self, |pool| {
+            let mut rows = sqlx::query_as::<_, (i64, i64)>(
+                "SELECT id_high, id_low FROM ledger_transfer WHERE coop_id = $1",
+            )
+            .bind(coop.0)
+            .fetch(pool);
+            while let Some((high, low)) = rows.try_next().await? {
+                each(id_from_columns(high, low));
+            }
+            Ok(())
+        })
     }
 
     /// Drops everything of a co-op's index and its snapshots in one

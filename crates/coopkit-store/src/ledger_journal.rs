@@ -13,6 +13,7 @@ use coopkit_ledger::{BatchIndex, Hash};
 use crate::error::Conflict;
 use crate::events::record_events;
 use crate::ledger_index::{insert_index, insert_snapshot, OnConflict, SnapshotWrite};
+use crate::ledger_rows::LedgerRows;
 use crate::{on_pool, BeginWrite, Result, Store, StoreError};
 
 /// The most events a stored part of a batch holds: a statement line reads
@@ -74,7 +75,9 @@ impl Store {
             for (first, events) in append.record.events.chunks(PART_EVENTS).enumerate() {
                 let events = serde_json::to_string(events)
                     .map_err(|e| StoreError::Corrupt(format!("journal events: {e}")))?;
-                parts.push((append.coop, append.record.seq, first * PART_EVENTS, events));
+                let seq = to_i64(append.record.seq, "seq")?;
+                let first = i32::try_from(first * PART_EVENTS).unwrap_or(i32::MAX);
+                parts.push((append.coop, seq, first, events));
             }
         }
         on_pool!(self, |pool| {
@@ -98,17 +101,7 @@ impl Store {
                     insert_snapshot!(tx, append.coop, snapshot);
                 }
             }
-            for (coop, seq, first, events) in &parts {
-                sqlx::query(
-                    "INSERT INTO ledger_batch_part (coop_id, seq, first, events) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(coop.0)
-                .bind(to_i64(*seq, "seq")?)
-                .bind(i32::try_from(*first).unwrap_or(i32::MAX))
-                .bind(events)
-                .execute(&mut *tx)
-                .await?;
-            }
+            LedgerRows::insert_parts(&mut *tx, &parts).await?;
             record_events!(tx, &committed);
             tx.commit().await?;
             Ok(())

@@ -25,6 +25,7 @@ mod ledger_index;
 mod ledger_journal;
 mod ledger_lock;
 mod ledger_months;
+mod ledger_rows;
 mod ledger_seal;
 mod mail;
 mod mail_links;

@@ -9,8 +9,9 @@
 //! memory that runs ahead of the database: every read first waits for the
 //! batch in flight. If a batch fails, the round judged on top of it is
 //! judged again once the co-ops are reloaded. Across servers on
-//! PostgreSQL a round holds its co-ops' ledger locks from catching up to
-//! its commit, so there rounds are not pipelined.
+//! PostgreSQL the writer holds its co-ops' ledger locks from catching up
+//! to the commit, and keeps them across rounds that name the same co-ops
+//! (`turns.rs`), so there rounds are pipelined too.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -216,30 +217,20 @@ impl Writer {
                 }
                 let work = group.instructions(&round);
                 let coops: Vec<CoopId> = work.iter().map(|(coop, _)| *coop).collect();
-                let lock = match self.store.lock_ledgers(&coops).await {
-                    Ok(lock) => lock,
-                    Err(error) => {
+                let catch_up = !self.has_turn(&coops);
+                if catch_up {
+                    // What was committed under the locks held is durable
+                    // before they go.
+                    if let Err(retry) = self.drain().await {
+                        groups.extend(retry);
+                    }
+                    if let Err(error) = self.take_turn(&coops).await {
                         tracing::error!(%error, "no ledger lock");
                         group.fail(&round);
                         continue;
                     }
-                };
-                if lock.is_held() {
-                    // Locks span catching up to committing: one round at a time.
-                    if let Err(Some(retry)) = self.drain().await {
-                        groups.push(retry);
-                    }
-                    let outcome = match self.judge(&work, true).await {
-                        Ok((outcomes, outgoing)) => self.persist(outgoing).await.map(|()| outcomes),
-                        Err(error) => Err(error),
-                    };
-                    if let Err(error) = lock.release().await {
-                        tracing::warn!(%error, "a ledger lock was not released; its connection closes");
-                    }
-                    self.settled(&mut group, &round, outcome);
-                    continue;
                 }
-                let judged = self.judge(&work, false).await;
+                let judged = self.judge(&work, catch_up).await;
                 if let Err(retry) = self.drain().await {
                     // This round was judged on top of what failed.
                     self.forget(&coops);
@@ -329,6 +320,8 @@ impl Writer {
             return Ok(());
         };
         tracing::error!(%error, "ledger batches not committed");
+        // The locks' connection may be what failed: closed, and taken anew.
+        self.turn = None;
         let coops: Vec<CoopId> = batches.iter().map(|(coop, ..)| *coop).collect();
         self.forget(&coops);
         group.unsettle(&round);
@@ -389,6 +382,7 @@ impl Writer {
         }
         if let Err(error) = &committed {
             tracing::error!(%error, "ledger batches not committed");
+            self.turn = None;
         }
         loading::bound_unflushed(&self.store, &mut self.ledgers).await;
         committed
@@ -416,16 +410,16 @@ impl Writer {
     }
 
     /// Judges one round in memory: each submission's outcomes, and the
-    /// batches to commit. `locked`: the round holds its co-ops' ledger
-    /// locks (`Store::lock_ledgers`), so each ledger first takes in what
-    /// other servers committed. If the round cannot be judged (a lookup
-    /// failed), its co-ops are forgotten, since some may have applied.
+    /// batches to commit. `catch_up`: the round's ledger locks were just
+    /// taken (see `turns.rs`), so each ledger first takes in what other
+    /// servers committed. If the round cannot be judged (a lookup failed),
+    /// its co-ops are forgotten, since some may have applied.
     async fn judge(
         &mut self,
         work: &[(CoopId, Vec<Instruction>)],
-        locked: bool,
+        catch_up: bool,
     ) -> Result<(Vec<Result<Vec<Outcome>>>, Vec<Outgoing>), StoreError> {
-        let judged = self.judge_round(work, locked).await;
+        let judged = self.judge_round(work, catch_up).await;
         if judged.is_err() {
             let coops: Vec<CoopId> = work.iter().map(|(coop, _)| *coop).collect();
             self.forget(&coops);
@@ -436,7 +430,7 @@ impl Writer {
     async fn judge_round(
         &mut self,
         work: &[(CoopId, Vec<Instruction>)],
-        locked: bool,
+        catch_up: bool,
     ) -> Result<(Vec<Result<Vec<Outcome>>>, Vec<Outgoing>), StoreError> {
         let now = self.clock.now();
         let mut merged: HashMap<CoopId, Vec<Event>> = HashMap::new();
@@ -445,7 +439,7 @@ impl Writer {
         for (coop, instructions) in work {
             let coop = *coop;
             let store = self.store.clone();
-            let held = if locked && !merged.contains_key(&coop) {
+            let held = if catch_up && !merged.contains_key(&coop) {
                 self.current(coop).await
             } else {
                 self.loaded(coop).await

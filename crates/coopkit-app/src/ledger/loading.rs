@@ -18,7 +18,7 @@ use coopkit_domain::CoopId;
 use coopkit_ledger::journal::replay_batch;
 
 use coopkit_ledger::{
-    AccountId, BatchIndex, HoldStatus, Ledger, Past, Snapshot, TransferId, TransferKind,
+    AccountId, BatchIndex, HoldStatus, Ledger, Past, Snapshot, TransferId, TransferKind, UsedIds,
 };
 use coopkit_store::{SnapshotWrite, Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -88,7 +88,12 @@ impl CoopLedger {
             .map(|(id, (seq, index))| (*id, *seq, *index))
             .collect();
         self.unsnapshotted = 0;
-        Ok(Some(SnapshotWrite { seq, state, ids }))
+        Ok(Some(SnapshotWrite {
+            seq,
+            state,
+            ids,
+            used_ids: self.used.to_bytes(),
+        }))
     }
 
     /// Takes note that batch `seq` is committed, with a snapshot at
@@ -206,7 +211,7 @@ fn to_snapshot(mut located: Vec<(CoopId, usize)>, budget: usize) -> Vec<CoopId> 
 
 /// What earlier batches did with `ids`, as of before batch `before_seq`:
 /// from the writer's memory for transfers since its last snapshot, from
-/// the index for the rest.
+/// the index for the rest but those the filter of used ids rules out.
 pub(super) async fn recall(
     store: &Store,
     coop: CoopId,
@@ -231,6 +236,8 @@ pub(super) async fn recall(
             None => elsewhere.push(*id),
         }
     }
+    // Those never used need no lookup.
+    let elsewhere = held.used.maybe_used(&elsewhere);
     found.extend(store.ledger_recall(coop, &elsewhere, before_seq).await?);
     if !located.is_empty() {
         found.extend(store.ledger_located(coop, &located).await?);
@@ -259,7 +266,7 @@ pub(super) async fn load(store: &Store, coop: CoopId) -> Result<CoopLedger> {
     let key = seal_key(store, coop).await?;
     let snapshot = store.ledger_snapshot(coop).await?;
     let rebuilding = snapshot.is_none();
-    let (ledger, plays) = match snapshot {
+    let (ledger, plays, used) = match snapshot {
         Some((seq, state)) => {
             let state: WriterState = serde_json::from_str(&state).map_err(|error| {
                 tracing::error!(coop = %coop, seq, %error, "a ledger snapshot does not read");
@@ -268,17 +275,34 @@ pub(super) async fn load(store: &Store, coop: CoopId) -> Result<CoopLedger> {
             (
                 Ledger::from_snapshot(state.ledger, key),
                 PlayCounts::from_vec(state.plays),
+                used_ids(store, coop, seq).await?,
             )
         }
-        None => (Ledger::new(key), PlayCounts::default()),
+        None => (Ledger::new(key), PlayCounts::default(), UsedIds::new()),
     };
     let currencies = store.currencies(coop).await?;
-    let mut loaded = CoopLedger::new(ledger, currencies, plays);
+    let mut loaded = CoopLedger::new(ledger, currencies, plays, used);
     catch_up(store, coop, &mut loaded, rebuilding).await?;
     if rebuilding {
         loaded.keep_snapshot(store, coop).await?;
     }
     Ok(loaded)
+}
+
+/// The ids a co-op used up to its snapshot at `seq`: the filter kept with
+/// it, or, for a snapshot kept without one (before filters were kept) or
+/// one that does not read, a filter of the index's ids, which the index
+/// holds up to the snapshot.
+async fn used_ids(store: &Store, coop: CoopId, seq: u64) -> Result<UsedIds> {
+    if let Some(bytes) = store.ledger_used_ids(coop, seq).await? {
+        match UsedIds::from_bytes(&bytes) {
+            Ok(used) => return Ok(used),
+            Err(error) => tracing::warn!(coop = %coop, seq, %error, "rebuilt from the index"),
+        }
+    }
+    let mut used = UsedIds::new();
+    store.ledger_indexed_ids(coop, |id| used.insert(id)).await?;
+    Ok(used)
 }
 
 /// Applies the batches committed after the ledger's last one (by another

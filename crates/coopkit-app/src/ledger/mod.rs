@@ -15,6 +15,7 @@ mod plays;
 mod requests;
 mod sealing;
 mod tick;
+mod turns;
 mod verify;
 mod writer;
 

@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 use coopkit_ledger::ledger::{Applied, Ledger};
 use coopkit_ledger::{
     Account, AccountId, AccountOwner, BatchIndex, CoopAccount, CurrencyCode, Event, Limit, Past,
-    Refusal, Transfer, TransferId, TransferKind,
+    Refusal, Transfer, TransferId, TransferKind, UsedIds,
 };
 use coopkit_store::Currency;
 
@@ -38,6 +38,9 @@ pub(super) struct CoopLedger {
     /// index has them only once the next snapshot is kept (see
     /// `coopkit_store::SnapshotWrite`).
     pub(super) unflushed: HashMap<TransferId, (u64, u32)>,
+    /// Every transfer id committed: an id it has not seen is new, and
+    /// needs no lookup in the index.
+    pub(super) used: UsedIds,
     /// The co-op's batch being committed, if any: what the database does
     /// not answer for yet.
     pub(super) in_flight: Option<InFlightBatch>,
@@ -69,7 +72,12 @@ impl Owners {
 }
 
 impl CoopLedger {
-    pub(super) fn new(ledger: Ledger, currencies: Vec<Currency>, plays: PlayCounts) -> CoopLedger {
+    pub(super) fn new(
+        ledger: Ledger,
+        currencies: Vec<Currency>,
+        plays: PlayCounts,
+        used: UsedIds,
+    ) -> CoopLedger {
         let mut by_owner = Owners::default();
         let mut next_account = 1;
         for (account, _) in ledger.accounts() {
@@ -89,6 +97,7 @@ impl CoopLedger {
             looked_up: HashSet::new(),
             unsnapshotted: 0,
             unflushed: HashMap::new(),
+            used,
             in_flight: None,
             last_used: Instant::now(),
         }
@@ -101,6 +110,7 @@ impl CoopLedger {
         for record in &index.transfers {
             self.unflushed
                 .insert(record.transfer.id, (record.seq, record.index));
+            self.used.insert(record.transfer.id);
         }
         for event in events {
             match event {

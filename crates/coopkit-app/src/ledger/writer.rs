@@ -32,6 +32,7 @@ use super::commit::{Group, InFlight};
 use super::loading::{self, LedgerLimits};
 use super::planning::CoopLedger;
 use super::plays::Play;
+use super::turns::Turn;
 use crate::{AppError, Result};
 
 /// What a submitter asks the ledger to do. Payments name owners, not
@@ -169,6 +170,7 @@ impl LedgerWriter {
             limits,
             ledgers: HashMap::new(),
             in_flight: None,
+            turn: None,
         };
         tokio::spawn(task.run(queue));
         LedgerWriter { commands, store }
@@ -287,6 +289,8 @@ pub(super) struct Writer {
     pub(super) ledgers: HashMap<CoopId, CoopLedger>,
     /// The last round's batches, being committed.
     pub(super) in_flight: Option<InFlight>,
+    /// The ledger locks held across rounds, on PostgreSQL.
+    pub(super) turn: Option<Turn>,
 }
 
 /// An instruction's result, or `None` while it waits for the next round.
@@ -302,6 +306,7 @@ impl Writer {
                     Some(command) => command,
                     None => {
                         self.settle_in_flight().await;
+                        self.end_turn().await;
                         return;
                     }
                 },
@@ -311,6 +316,10 @@ impl Writer {
                             self.commit(retry).await;
                         }
                     }
+                    continue;
+                }
+                () = Turn::over(&self.turn), if self.in_flight.is_none() => {
+                    self.end_turn().await;
                     continue;
                 }
                 _ = expiry.tick() => {

@@ -10,63 +10,63 @@ use coopkit_app::{App, AppConfig};
 use coopkit_domain::{CoopSettings, ManualClock};
 use coopkit_ledger::journal::verify_json_lines;
 use coopkit_ledger::{Applied, CurrencyCode, TransferId};
-use coopkit_store::{Currency, CurrencyKind};
+use coopkit_store::{Currency, CurrencyKind, Person};
 use coopkit_testkit::{each_backend, Backend, TestDb, TEST_START};
 
 use crate::support::{coop_with, load, person};
 
+/// Two app servers on `db`, and Ana and Ben, members of co-op `slug`
+/// with an HOUR currency of debit limit `limit`.
+async fn two_servers(db: &TestDb, slug: &str, limit: Option<u64>) -> ([App; 2], Person, Person) {
+    let store = db.store.clone();
+    let [founder, ana, ben] = [
+        person(&store, &format!("{slug}-founder")).await,
+        person(&store, &format!("{slug}-ana")).await,
+        person(&store, &format!("{slug}-ben")).await,
+    ];
+    let coop = coop_with(&store, slug, CoopSettings::default(), founder, &[ana, ben]).await;
+    let hour = Currency {
+        code: CurrencyCode::parse("HOUR").unwrap(),
+        name: "Hour".into(),
+        kind: CurrencyKind::Time,
+        scale: 0,
+        default_debit_limit: limit,
+        default_balance_cap: None,
+        policy: Default::default(),
+    };
+    store
+        .create_currency(coop, &hour, None, coopkit_domain::Timestamp(0))
+        .await
+        .unwrap();
+    let server = || {
+        App::new(
+            store.clone(),
+            Arc::new(ManualClock::at(TEST_START)),
+            AppConfig::default(),
+        )
+    };
+    let (ana, ben) = (load(&store, ana).await, load(&store, ben).await);
+    ([server(), server()], ana, ben)
+}
+
+fn pay(id: u128, to: &Person, amount: u64) -> TransferForm {
+    TransferForm {
+        id: TransferId(id),
+        currency: "HOUR".into(),
+        to: to.id,
+        amount,
+        from_issuance: false,
+        hold: None,
+        linked: false,
+        memo: String::new(),
+        cause: String::new(),
+    }
+}
+
 each_backend! {
     async fn a_second_writer_never_forks_the_journal(backend: Backend) {
         let db = TestDb::new(backend).await;
-        let store = db.store.clone();
-        let [founder, ana, ben] = [
-            person(&store, "founder").await,
-            person(&store, "ana").await,
-            person(&store, "ben").await,
-        ];
-        let coop = coop_with(
-            &store,
-            "twins",
-            CoopSettings::default(),
-            founder,
-            &[ana, ben],
-        )
-        .await;
-        store
-            .create_currency(
-                coop,
-                &Currency {
-                    code: CurrencyCode::parse("HOUR").unwrap(),
-                    name: "Hour".into(),
-                    kind: CurrencyKind::Time,
-                    scale: 0,
-                    default_debit_limit: Some(10),
-                    default_balance_cap: None,
-                    policy: Default::default(),
-                }, None, coopkit_domain::Timestamp(0),
-            )
-            .await
-            .unwrap();
-        let server = || {
-            App::new(
-                store.clone(),
-                Arc::new(ManualClock::at(TEST_START)),
-                AppConfig::default(),
-            )
-        };
-        let (one, two) = (server(), server());
-        let (ana, ben) = (load(&store, ana).await, load(&store, ben).await);
-        let pay = |id: u128, to: &coopkit_store::Person, amount| TransferForm {
-            id: TransferId(id),
-            currency: "HOUR".into(),
-            to: to.id,
-            amount,
-            from_issuance: false,
-            hold: None,
-            linked: false,
-            memo: String::new(),
-            cause: String::new(),
-        };
+        let ([one, two], ana, ben) = two_servers(&db, "twins", Some(10)).await;
         // Both servers load the (empty) ledger.
         one.my_holdings(&ana, "twins").await.unwrap();
         two.my_holdings(&ana, "twins").await.unwrap();
@@ -95,7 +95,7 @@ each_backend! {
         // Server one, which has not written since, reads what server two
         // committed: a page never shows balances from before another
         // server's batch.
-        let balance = |app: App, who: coopkit_store::Person| async move {
+        let balance = |app: App, who: Person| async move {
             let holdings = app.my_holdings(&who, "twins").await.unwrap();
             holdings[0].view.balances.balance()
         };
@@ -117,4 +117,73 @@ each_backend! {
             "{balances:?}"
         );
     }
+}
+
+/// A writer keeps its co-ops' locks across rounds while it is busy, but
+/// only for a while: a server waiting for the same co-op is answered while
+/// the first is still busy, not after. PostgreSQL only: servers share a
+/// database there, and take turns by its locks.
+#[tokio::test]
+async fn a_busy_server_lets_another_take_its_turn() {
+    let Some(backend) = coopkit_testkit::postgres() else {
+        return;
+    };
+    let db = TestDb::new(backend).await;
+    let ([busy, other], ana, ben) = two_servers(&db, "turns", None).await;
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let made = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut clients = Vec::new();
+    for client in 0..8u128 {
+        let (busy, ana, ben, done, made) = (
+            busy.clone(),
+            ana.clone(),
+            ben.clone(),
+            done.clone(),
+            made.clone(),
+        );
+        clients.push(tokio::spawn(async move {
+            let mut n = 0u128;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let forms = (0..50)
+                    .map(|i| pay((client << 64) | (n * 50 + i + 1), &ben, 1))
+                    .collect();
+                let answers = busy.transfer(&ana, "turns", forms).await.unwrap();
+                assert!(
+                    answers.iter().all(|a| *a == Ok(Applied::New)),
+                    "{answers:?}"
+                );
+                made.fetch_add(50, std::sync::atomic::Ordering::Relaxed);
+                n += 1;
+            }
+        }));
+    }
+    while made.load(std::sync::atomic::Ordering::Relaxed) < 2_000 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let waited = std::time::Instant::now();
+    let answer = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        other.transfer(&ben, "turns", vec![pay(u128::MAX, &ana, 1)]),
+    )
+    .await
+    .expect("the other server was answered while the first was busy");
+    let waited = waited.elapsed();
+    let busy_still = !clients.iter().any(|c| c.is_finished());
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    for client in clients {
+        client.await.unwrap();
+    }
+    assert_eq!(answer.unwrap(), vec![Ok(Applied::New)], "after {waited:?}");
+    assert!(busy_still, "the first server's clients were still at work");
+    let journal = busy.journal_for_operator("turns").await.unwrap();
+    let ledger = verify_json_lines(&coopkit_ledger::journal::to_json_lines(&journal)).unwrap();
+    let transfers = made.load(std::sync::atomic::Ordering::Relaxed) + 1;
+    assert_eq!(
+        ledger
+            .totals()
+            .values()
+            .map(|t| t.debits_posted)
+            .sum::<u128>(),
+        u128::from(transfers)
+    );
 }

@@ -122,7 +122,7 @@ each_backend! {
 
         // Sealing keeps the key and the journal's new hashes in one go,
         // drops what named the old ones, and happens once.
-        let snapshot = SnapshotWrite { seq: 2, state: "{}".into(), ids: Vec::new() };
+        let snapshot = SnapshotWrite { seq: 2, state: "{}".into(), ids: Vec::new(), used_ids: Vec::new() };
         store.add_ledger_snapshot(coop.id, &snapshot).await.unwrap();
         assert!(store.ledger_seal(coop.id).await.unwrap().is_none());
         let other = SealKey::from_bytes([8; 32]);
@@ -262,6 +262,7 @@ each_backend! {
                             .iter()
                             .map(|r| (r.transfer.id, r.seq, r.index))
                             .collect(),
+                        used_ids: record.seq.to_le_bytes().to_vec(),
                     }),
                 }])
                 .await
@@ -315,5 +316,16 @@ each_backend! {
         let snapshot: coopkit_ledger::Snapshot = serde_json::from_str(&state).unwrap();
         assert_eq!(Ledger::from_snapshot(snapshot, key()), bounded);
         assert_eq!(store.ledger_snapshots(coop.id, 10).await.unwrap().len(), 2);
+        // Only the newest keeps its filter of used ids, as it was written.
+        let used = store.ledger_used_ids(coop.id, seq).await.unwrap();
+        assert_eq!(used, Some(seq.to_le_bytes().to_vec()));
+        let (older, _) = store.ledger_snapshots(coop.id, 2).await.unwrap()[0].clone();
+        assert_eq!(store.ledger_used_ids(coop.id, older).await.unwrap(), None);
+        // The index names every id used, for a filter built from it.
+        let mut indexed = Vec::new();
+        store.ledger_indexed_ids(coop.id, |id| indexed.push(id)).await.unwrap();
+        indexed.sort();
+        let used: Vec<TransferId> = ids.iter().copied().filter(|id| memory.transfer(*id).is_some()).collect();
+        assert_eq!(indexed, used);
     }
 }
