@@ -124,8 +124,8 @@ pub async fn run(config_file: Option<&Path>, command: LedgerCommand) -> anyhow::
         } => {
             let config = Config::load(config_file, database.into())?;
             let (app, _) = open_app(&config).await?;
-            let journal = app
-                .journal_for_operator(&coop)
+            let mut journal = app
+                .publishing_for_operator(&coop)
                 .await
                 .with_context(|| format!("cannot read the journal of {coop}"))?;
             if let Some(path) = checkpoints {
@@ -133,11 +133,35 @@ pub async fn run(config_file: Option<&Path>, command: LedgerCommand) -> anyhow::
                 std::fs::write(&path, checkpoint::to_json_lines(&signed))
                     .with_context(|| format!("cannot write {}", path.display()))?;
             }
-            let text = to_json_lines(&journal);
-            match out {
-                Some(path) => std::fs::write(&path, text)
-                    .with_context(|| format!("cannot write {}", path.display()))?,
-                None => print(&text)?,
+            // Written a few batches at a time as they are read; to a file,
+            // under a temporary name until the last, so that a failure
+            // leaves no journal cut short behind.
+            let mut file = match &out {
+                Some(path) => {
+                    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+                    let file = tempfile::NamedTempFile::new_in(dir.unwrap_or(Path::new(".")))
+                        .with_context(|| format!("cannot write beside {}", path.display()))?;
+                    Some(file)
+                }
+                None => None,
+            };
+            loop {
+                let batches = journal
+                    .next_batches()
+                    .await
+                    .with_context(|| format!("cannot read the journal of {coop}"))?;
+                if batches.is_empty() {
+                    break;
+                }
+                let text = to_json_lines(&batches);
+                match &mut file {
+                    Some(file) => file.write_all(text.as_bytes())?,
+                    None => print(&text)?,
+                }
+            }
+            if let (Some(file), Some(path)) = (file, &out) {
+                file.persist(path)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
             }
             Ok(())
         }

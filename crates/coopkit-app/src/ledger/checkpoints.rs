@@ -27,12 +27,17 @@ impl App {
         // A journal from before sealing is chained again (dropping the
         // checkpoints of its old chain) before its head is signed.
         seal_key(&self.store, coop.id).await?;
-        let journal = self.ledger.journal(coop.id).await?;
-        let head = journal.last().ok_or(AppError::Conflict {
+        // Only the head is signed: read it alone, not the journal.
+        let end = self.store.ledger_next_seq(coop.id).await?;
+        let head = match end.checked_sub(1) {
+            Some(last) => self.store.ledger_batches(coop.id, last, 1).await?.pop(),
+            None => None,
+        };
+        let head = head.ok_or(AppError::Conflict {
             field: "journal",
             code: "journal-empty",
         })?;
-        let checkpoint = key.sign(coop.slug.as_str(), head);
+        let checkpoint = key.sign(coop.slug.as_str(), &head);
         self.store
             .add_checkpoint(coop.id, &checkpoint, self.clock.now())
             .await?;

@@ -33,7 +33,7 @@ pub use holds::Settlement;
 pub use loading::LedgerLimits;
 pub use plays::{Play, PLAY_CAUSE};
 pub use requests::{PaymentRequestForm, PaymentRequestView};
-pub use sealing::new_auditor_key;
+pub use sealing::{new_auditor_key, Publishing};
 pub use tick::TickReport;
 pub use verify::LedgerProblem;
 pub use writer::{AccountView, Accounts, Instruction, LedgerWriter, Payment, TransferView};

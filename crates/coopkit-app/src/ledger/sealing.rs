@@ -78,45 +78,123 @@ async fn rechain(store: &Store, coop: CoopId, key: &SealKey) -> Result<Vec<Recha
     }
 }
 
-impl App {
-    /// The co-op's journal as `actor` may download it: with every opening
-    /// for a coordinator or admin; for a member, sealed, with the
-    /// openings sealed for the co-op's auditor if it has one.
-    pub async fn journal(&self, actor: &Person, slug: &str) -> Result<Vec<PublishedBatch>> {
-        let coop = self.coop(slug).await?;
-        let membership = self.require_role(&coop, actor, Role::Member).await?;
-        let opened = membership.role.reads_whole_journal();
-        self.published_journal(coop.id, opened).await
-    }
+/// A co-op's journal as one reader may download it, read from the
+/// database a few batches at a time: a download of any length holds a few
+/// batches in memory, not the journal.
+pub struct Publishing {
+    store: Store,
+    coop: CoopId,
+    key: SealKey,
+    /// Whoever reads every opening needs none sealed for the auditor.
+    auditor: Option<AuditorKey>,
+    opened: bool,
+    next_seq: u64,
+    /// Where the journal ended when the download began: batches committed
+    /// since are left for the next, so a slow reader cannot chase a busy
+    /// co-op's journal for ever.
+    end_seq: u64,
+}
 
-    /// The journal of a co-op by slug with every opening, for the command
-    /// line (no actor: the operator of the server).
-    pub async fn journal_for_operator(&self, slug: &str) -> Result<Vec<PublishedBatch>> {
-        let coop = self.coop(slug).await?;
-        self.published_journal(coop.id, true).await
+impl std::fmt::Debug for Publishing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publishing")
+            .field("coop", &self.coop)
+            .field("opened", &self.opened)
+            .field("next_seq", &self.next_seq)
+            .field("end_seq", &self.end_seq)
+            .finish_non_exhaustive()
     }
+}
 
-    async fn published_journal(&self, coop: CoopId, opened: bool) -> Result<Vec<PublishedBatch>> {
-        let key = seal_key(&self.store, coop).await?;
-        // Whoever reads every opening needs none sealed for the auditor.
-        let auditor = if opened {
-            None
-        } else {
-            self.store.ledger_seal(coop).await?.and_then(|s| s.auditor)
-        };
-        let journal = self.store.ledger_journal(coop).await?;
-        journal
+impl Publishing {
+    /// The next batches, as published; none at the end.
+    pub async fn next_batches(&mut self) -> Result<Vec<PublishedBatch>> {
+        let count = REPLAY_BATCHES.min(self.end_seq.saturating_sub(self.next_seq));
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        let batches = self
+            .store
+            .ledger_batches(self.coop, self.next_seq, count)
+            .await?;
+        if let Some(last) = batches.last() {
+            self.next_seq = last.seq + 1;
+        }
+        batches
             .iter()
             .map(|batch| {
-                let mut published = batch.published(&key, opened);
-                if let Some(auditor) = auditor {
-                    let envelope = Envelope::seal(&batch.openings(&key), auditor, random32())
+                let mut published = batch.published(&self.key, self.opened);
+                if let Some(auditor) = self.auditor {
+                    let envelope = Envelope::seal(&batch.openings(&self.key), auditor, random32())
                         .map_err(|_| AppError::internal("the co-op's auditor key is unusable"))?;
                     published.for_auditor = Some(envelope);
                 }
                 Ok(published)
             })
             .collect()
+    }
+
+    /// The rest of the journal as JSON Lines, a few batches a piece.
+    pub fn into_lines(self) -> impl futures_util::Stream<Item = Result<String>> + Send {
+        futures_util::stream::try_unfold(self, |mut publishing| async move {
+            let batches = publishing.next_batches().await?;
+            let lines = coopkit_ledger::journal::to_json_lines(&batches);
+            Ok((!batches.is_empty()).then_some((lines, publishing)))
+        })
+    }
+
+    /// The rest of the journal, whole: for the command line and tests.
+    pub async fn all(mut self) -> Result<Vec<PublishedBatch>> {
+        let mut journal = Vec::new();
+        loop {
+            let batches = self.next_batches().await?;
+            if batches.is_empty() {
+                return Ok(journal);
+            }
+            journal.extend(batches);
+        }
+    }
+}
+
+impl App {
+    /// The co-op's journal as `actor` may download it: with every opening
+    /// for a coordinator or admin; for a member, sealed, with the
+    /// openings sealed for the co-op's auditor if it has one.
+    pub async fn journal(&self, actor: &Person, slug: &str) -> Result<Publishing> {
+        let coop = self.coop(slug).await?;
+        let membership = self.require_role(&coop, actor, Role::Member).await?;
+        let opened = membership.role.reads_whole_journal();
+        self.publishing(coop.id, opened).await
+    }
+
+    /// The journal of a co-op by slug with every opening, for the command
+    /// line (no actor: the operator of the server).
+    pub async fn journal_for_operator(&self, slug: &str) -> Result<Vec<PublishedBatch>> {
+        self.publishing_for_operator(slug).await?.all().await
+    }
+
+    /// The same, read a few batches at a time.
+    pub async fn publishing_for_operator(&self, slug: &str) -> Result<Publishing> {
+        let coop = self.coop(slug).await?;
+        self.publishing(coop.id, true).await
+    }
+
+    async fn publishing(&self, coop: CoopId, opened: bool) -> Result<Publishing> {
+        let key = seal_key(&self.store, coop).await?;
+        let auditor = if opened {
+            None
+        } else {
+            self.store.ledger_seal(coop).await?.and_then(|s| s.auditor)
+        };
+        Ok(Publishing {
+            end_seq: self.store.ledger_next_seq(coop).await?,
+            store: self.store.clone(),
+            coop,
+            key,
+            auditor,
+            opened,
+            next_seq: 0,
+        })
     }
 
     /// Registers the co-op's auditor, whose key opens every event of the

@@ -19,7 +19,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use coopkit_domain::{Clock, CoopId, PersonId};
-use coopkit_ledger::journal::BatchRecord;
 use coopkit_ledger::ledger::{Applied, BATCH_MAX};
 use coopkit_ledger::{
     AccountId, AccountOwner, CurrencyCode, Event, Limit, Refusal, StatementHead, TransferId,
@@ -212,12 +211,6 @@ impl LedgerWriter {
     pub async fn accounts_where(&self, coop: CoopId, which: Accounts) -> Result<Vec<AccountView>> {
         self.ask(|reply| Command::Accounts { coop, which, reply })
             .await
-    }
-
-    /// The co-op's journal as committed: read from the database, since
-    /// it is what a member should be able to check.
-    pub async fn journal(&self, coop: CoopId) -> Result<Vec<BatchRecord>> {
-        Ok(self.store.ledger_journal(coop).await?)
     }
 
     /// A transfer of this co-op by id, as committed.

@@ -410,3 +410,28 @@ each_backend! {
         assert_eq!(balances, vec![0, 0], "45 hours each way");
     }
 }
+
+each_backend! {
+    async fn a_journal_download_reads_in_pieces_up_to_where_the_journal_ended(backend: Backend) {
+        let db = TestDb::new(backend).await;
+        let m = members(&db, "pieces").await;
+        // Forty batches, more than the download reads at a time.
+        for id in 1..=40 {
+            let made = m.app.transfer(&m.ana, "pieces", vec![pay(id, &m.ben, 1, false)]).await.unwrap();
+            assert_eq!(made, vec![Ok(Applied::New)]);
+        }
+        let end = m.store.ledger_next_seq(m.coop).await.unwrap();
+        let download = m.app.journal(&m.ana, "pieces").await.unwrap();
+        // Committed once the download began: left for the next one.
+        let made = m.app.transfer(&m.ana, "pieces", vec![pay(41, &m.ben, 1, false)]).await.unwrap();
+        assert_eq!(made, vec![Ok(Applied::New)]);
+        let pieces: Vec<String> = futures_util::TryStreamExt::try_collect(download.into_lines()).await.unwrap();
+        assert!(pieces.len() > 1, "{} pieces", pieces.len());
+        let text = pieces.concat();
+        assert_eq!(text.lines().count() as u64, end);
+        let replayed = coopkit_ledger::journal::verify_json_lines(&text).unwrap();
+        assert_eq!(replayed.next_seq(), end);
+        let balances: Vec<i128> = replayed.accounts().map(|(_, b)| b.balance()).collect();
+        assert!(balances.contains(&-40) && balances.contains(&40), "{balances:?}");
+    }
+}

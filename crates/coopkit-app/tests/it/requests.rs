@@ -278,7 +278,7 @@ each_backend! {
         // The co-op signs the head of its journal; any member checks it.
         let key = new_coop_key();
         let signed = app.sign_checkpoint("market", &key).await.unwrap();
-        let journal = app.journal(&carol, "market").await.unwrap();
+        let journal = app.journal(&carol, "market").await.unwrap().all().await.unwrap();
         assert_eq!(signed.seq, journal.last().unwrap().seq);
         let checkpoints = app.checkpoints(&carol, "market").await.unwrap();
         assert_eq!(checkpoints, vec![signed.clone()]);

@@ -485,7 +485,23 @@ pub async fn checkpoints(
 }
 
 /// A JSON Lines download.
-pub fn json_lines(filename: &str, body: String) -> Response {
+/// The journal as a JSON Lines download, sent a few batches at a time as
+/// they are read. A read that fails midway is logged and cuts the
+/// download short, which `coopkit ledger verify` reports as a journal
+/// that ends early against the co-op's checkpoints.
+pub fn journal_download(slug: &str, publishing: coopkit_app::ledger::Publishing) -> Response {
+    use futures_util::TryStreamExt;
+    let lines = publishing.into_lines().map_err(|error| {
+        tracing::error!(%error, "a journal download was cut short");
+        std::io::Error::other("the journal could not be read")
+    });
+    json_lines(
+        &format!("{slug}-journal.jsonl"),
+        axum::body::Body::from_stream(lines),
+    )
+}
+
+pub fn json_lines(filename: &str, body: impl Into<axum::body::Body>) -> Response {
     (
         [
             (CONTENT_TYPE, "application/jsonl".to_owned()),
@@ -494,7 +510,7 @@ pub fn json_lines(filename: &str, body: String) -> Response {
                 format!("attachment; filename=\"{filename}\""),
             ),
         ],
-        body,
+        body.into(),
     )
         .into_response()
 }
@@ -514,7 +530,6 @@ pub async fn journal(
     ApiCaller(person): ApiCaller,
     Path(slug): Path<String>,
 ) -> Result<Response, ApiError> {
-    let batches = state.app.journal(&person, &slug).await?;
-    let body = coopkit_ledger::journal::to_json_lines(&batches);
-    Ok(json_lines(&format!("{slug}-journal.jsonl"), body))
+    let publishing = state.app.journal(&person, &slug).await?;
+    Ok(journal_download(&slug, publishing))
 }

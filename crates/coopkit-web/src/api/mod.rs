@@ -8,7 +8,7 @@ pub mod dto;
 pub mod extract;
 mod holds;
 mod ledger;
-pub(crate) use ledger::json_lines;
+pub(crate) use ledger::{journal_download, json_lines};
 mod payment_requests;
 mod people;
 pub(crate) mod personal_data;

@@ -20,7 +20,7 @@ use coopkit_ledger::{CoopAccount, Limit, TransferId};
 use serde::Deserialize;
 
 use super::{form_currency, render_with, FormErrors, PageResult};
-use crate::api::json_lines;
+use crate::api::{journal_download, json_lines};
 use crate::forms::CsrfForm;
 use crate::viewer::Viewer;
 use crate::AppState;
@@ -436,9 +436,8 @@ pub async fn journal(
     Path(slug): Path<String>,
 ) -> PageResult {
     let person = v.person()?;
-    let batches = state.app.journal(person, &slug).await?;
-    let body = coopkit_ledger::journal::to_json_lines(&batches);
-    Ok(json_lines(&format!("{slug}-journal.jsonl"), body))
+    let publishing = state.app.journal(person, &slug).await?;
+    Ok(journal_download(&slug, publishing))
 }
 
 /// The co-op's signed checkpoints, to check the journal against.

@@ -266,6 +266,17 @@ each_backend! {
         for task in tasks {
             task.await.unwrap();
         }
+        // Forty more batches, one payment each: more than the download
+        // reads at a time (32), so it is sent in pieces.
+        let (rich, poor, rich_id, poor_id) = if balance(&ana).await >= balance(&ben).await {
+            (&ana, &ben, ana_id, ben_id)
+        } else {
+            (&ben, &ana, ben_id, ana_id)
+        };
+        for i in 0..20u64 {
+            assert_eq!(submit(rich, vec![pay(5000 + 2 * i, poor_id, 1)]).await, ["created"]);
+            assert_eq!(submit(poor, vec![pay(5001 + 2 * i, rich_id, 1)]).await, ["created"]);
+        }
         let (ana_balance, ben_balance) = (balance(&ana).await, balance(&ben).await);
         assert_eq!(
             ana_balance + ben_balance,
@@ -276,6 +287,7 @@ each_backend! {
         let download = ben.get("/api/v1/coops/sitters/journal").await;
         download.assert_status(200);
         assert_eq!(download.headers["content-type"], "application/jsonl");
+        assert!(download.body.lines().count() > 41, "every batch, in pieces");
         let rebuilt = coopkit_ledger::journal::verify_json_lines(&download.body)
             .expect("the journal verifies");
         let mut member_balances: Vec<i128> = rebuilt
