@@ -217,6 +217,24 @@ fn unnest_insert(
     )
 }
 
+/// Inserts `rows` into PostgreSQL with `sql`, [`ROWS_PER_ARRAY`] at a
+/// time, `bind` binding a chunk's columns as arrays.
+async fn insert_arrays<'q, T: Sync>(
+    connection: &mut PgConnection,
+    sql: &'q str,
+    rows: &'q [T],
+    bind: impl Fn(PgQuery<'q>, &'q [T]) -> PgQuery<'q>,
+) -> Result<()> {
+    for chunk in rows.chunks(ROWS_PER_ARRAY) {
+        bind(sqlx::query(sql), chunk)
+            .execute(&mut *connection)
+            .await?;
+    }
+    Ok(())
+}
+
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
 impl LedgerRows for PgConnection {
     async fn insert_holds(
         &mut self,
@@ -231,9 +249,9 @@ impl LedgerRows for PgConnection {
             &["int8", "int8", "text", "int8", "int8", "int8"],
             on_conflict,
         );
-        for chunk in rows.chunks(ROWS_PER_ARRAY) {
+        insert_arrays(self, &sql, rows, |query, chunk| {
             let (high, low): (Vec<i64>, Vec<i64>) = chunk.iter().map(|h| id_columns(h.id)).unzip();
-            sqlx::query(&sql)
+            query
                 .bind(coop.0)
                 .bind(high)
                 .bind(low)
@@ -241,10 +259,8 @@ impl LedgerRows for PgConnection {
                 .bind(chunk.iter().map(|h| h.debit).collect::<Vec<_>>())
                 .bind(chunk.iter().map(|h| h.credit).collect::<Vec<_>>())
                 .bind(chunk.iter().map(|h| h.amount).collect::<Vec<_>>())
-                .execute(&mut *self)
-                .await?;
-        }
-        Ok(())
+        })
+        .await
     }
 
     async fn insert_lines(
@@ -261,18 +277,16 @@ impl LedgerRows for PgConnection {
             &["int8", "int8", "int8", "text"],
             on_conflict,
         );
-        for chunk in rows.chunks(ROWS_PER_ARRAY) {
-            sqlx::query(&sql)
+        insert_arrays(self, &sql, rows, |query, chunk| {
+            query
                 .bind(coop.0)
                 .bind(seq)
                 .bind(chunk.iter().map(|l| l.account).collect::<Vec<_>>())
                 .bind(chunk.iter().map(|l| l.previous_seq).collect::<Vec<_>>())
                 .bind(chunk.iter().map(|l| l.first_position).collect::<Vec<_>>())
                 .bind(chunk.iter().map(|l| l.entries.as_str()).collect::<Vec<_>>())
-                .execute(&mut *self)
-                .await?;
-        }
-        Ok(())
+        })
+        .await
     }
 
     async fn insert_marks(
@@ -289,17 +303,11 @@ impl LedgerRows for PgConnection {
             &["int8", "int8"],
             on_conflict,
         );
-        for chunk in rows.chunks(ROWS_PER_ARRAY) {
+        insert_arrays(self, &sql, rows, |query, chunk| {
             let (accounts, marks): (Vec<i64>, Vec<i64>) = chunk.iter().copied().unzip();
-            sqlx::query(&sql)
-                .bind(coop.0)
-                .bind(seq)
-                .bind(accounts)
-                .bind(marks)
-                .execute(&mut *self)
-                .await?;
-        }
-        Ok(())
+            query.bind(coop.0).bind(seq).bind(accounts).bind(marks)
+        })
+        .await
     }
 
     async fn insert_transfers(&mut self, coop: CoopId, rows: &[IdRow]) -> Result<()> {
@@ -310,32 +318,28 @@ impl LedgerRows for PgConnection {
             &["int8", "int8", "int8", "int4"],
             OnConflict::Keep,
         );
-        for chunk in rows.chunks(ROWS_PER_ARRAY) {
-            sqlx::query(&sql)
+        insert_arrays(self, &sql, rows, |query, chunk| {
+            query
                 .bind(coop.0)
                 .bind(chunk.iter().map(|r| r.0).collect::<Vec<_>>())
                 .bind(chunk.iter().map(|r| r.1).collect::<Vec<_>>())
                 .bind(chunk.iter().map(|r| r.2).collect::<Vec<_>>())
                 .bind(chunk.iter().map(|r| r.3).collect::<Vec<_>>())
-                .execute(&mut *self)
-                .await?;
-        }
-        Ok(())
+        })
+        .await
     }
 
     async fn insert_parts(&mut self, rows: &[PartRow]) -> Result<()> {
         // Parts of several co-ops' batches: the co-op is a column here.
         let sql = "INSERT INTO ledger_batch_part (coop_id, seq, first, events) \
                    SELECT * FROM unnest($1::int8[], $2::int8[], $3::int4[], $4::text[])";
-        for chunk in rows.chunks(ROWS_PER_ARRAY) {
-            sqlx::query(sql)
+        insert_arrays(self, sql, rows, |query, chunk| {
+            query
                 .bind(chunk.iter().map(|p| p.0 .0).collect::<Vec<_>>())
                 .bind(chunk.iter().map(|p| p.1).collect::<Vec<_>>())
                 .bind(chunk.iter().map(|p| p.2).collect::<Vec<_>>())
                 .bind(chunk.iter().map(|p| p.3.as_str()).collect::<Vec<_>>())
-                .execute(&mut *self)
-                .await?;
-        }
-        Ok(())
+        })
+        .await
     }
 }
