@@ -43,7 +43,7 @@ pub(crate) fn id_columns(id: TransferId) -> (i64, i64) {
     ((id.0 >> 64) as u64 as i64, id.0 as u64 as i64)
 }
 
-fn id_from_columns(high: i64, low: i64) -> TransferId {
+pub(crate) fn id_from_columns(high: i64, low: i64) -> TransferId {
     TransferId((u128::from(high as u64) << 64) | u128::from(low as u64))
 }
 
@@ -471,20 +471,10 @@ impl Store {
 
     /// A hold's accounts and amount.
     async fn hold_of(&self, coop: CoopId, id: TransferId) -> Result<(AccountId, AccountId, u64)> {
-        let (high, low) = id_columns(id);
-        let row: Option<(i64, i64, i64)> = on_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT debit_id, credit_id, amount FROM ledger_hold \
-                 WHERE coop_id = $1 AND id_high = $2 AND id_low = $3",
-            )
-            .bind(coop.0)
-            .bind(high)
-            .bind(low)
-            .fetch_optional(pool)
-            .await
-        })?;
-        let (debit, credit, amount) =
-            row.ok_or_else(|| StoreError::Corrupt(format!("hold {id} is not in the index")))?;
+        let (_, debit, credit, amount) = self
+            .stored_hold(coop, id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("hold {id} is not in the index")))?;
         Ok((
             AccountId(to_u64(debit, "account")?),
             AccountId(to_u64(credit, "account")?),

@@ -18,7 +18,7 @@ use sqlx::query_builder::Separated;
 use sqlx::{PgConnection, QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::ledger_index::{id_columns, HoldRow, LineRow, OnConflict};
-use crate::Result;
+use crate::{Result, StoreError};
 
 /// Rows per multi-row INSERT on SQLite, which binds at most 32,766 values.
 pub(crate) const ROWS_PER_INSERT: usize = 3_000;
@@ -233,6 +233,31 @@ async fn insert_arrays<'q, T: Sync>(
     Ok(())
 }
 
+/// Inserts `ledger_transfer` rows on PostgreSQL.
+async fn insert_ids(
+    connection: &mut PgConnection,
+    coop: CoopId,
+    rows: &[IdRow],
+    on_conflict: OnConflict,
+) -> Result<()> {
+    let sql = unnest_insert(
+        "ledger_transfer",
+        "coop_id, id_high, id_low, seq, idx",
+        &[],
+        &["int8", "int8", "int8", "int4"],
+        on_conflict,
+    );
+    insert_arrays(connection, &sql, rows, |query, chunk| {
+        query
+            .bind(coop.0)
+            .bind(chunk.iter().map(|r| r.0).collect::<Vec<_>>())
+            .bind(chunk.iter().map(|r| r.1).collect::<Vec<_>>())
+            .bind(chunk.iter().map(|r| r.2).collect::<Vec<_>>())
+            .bind(chunk.iter().map(|r| r.3).collect::<Vec<_>>())
+    })
+    .await
+}
+
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
 impl LedgerRows for PgConnection {
@@ -310,23 +335,22 @@ impl LedgerRows for PgConnection {
         .await
     }
 
+    /// Asked to keep rows already there, PostgreSQL looks for each row's
+    /// key before inserting it (a speculative insertion), which took twice
+    /// as long as a plain insert: 1.17 s against 0.55 s for 500,000 rows.
+    /// Ids are nearly always new, so they go in plainly under a savepoint;
+    /// only when one was already there (a snapshot taken again after a
+    /// crash, or by another server) are they written again, keeping it.
     async fn insert_transfers(&mut self, coop: CoopId, rows: &[IdRow]) -> Result<()> {
-        let sql = unnest_insert(
-            "ledger_transfer",
-            "coop_id, id_high, id_low, seq, idx",
-            &[],
-            &["int8", "int8", "int8", "int4"],
-            OnConflict::Keep,
-        );
-        insert_arrays(self, &sql, rows, |query, chunk| {
-            query
-                .bind(coop.0)
-                .bind(chunk.iter().map(|r| r.0).collect::<Vec<_>>())
-                .bind(chunk.iter().map(|r| r.1).collect::<Vec<_>>())
-                .bind(chunk.iter().map(|r| r.2).collect::<Vec<_>>())
-                .bind(chunk.iter().map(|r| r.3).collect::<Vec<_>>())
-        })
-        .await
+        let mut attempt = sqlx::Connection::begin(&mut *self).await?;
+        match insert_ids(&mut attempt, coop, rows, OnConflict::Fail).await {
+            Ok(()) => Ok(attempt.commit().await?),
+            Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => {
+                attempt.rollback().await?;
+                insert_ids(self, coop, rows, OnConflict::Keep).await
+            }
+            Err(e) => Err(e),
+        }
     }
 
     async fn insert_parts(&mut self, rows: &[PartRow]) -> Result<()> {

@@ -21,6 +21,7 @@ mod forecasts;
 mod fund;
 mod governance;
 mod ledger;
+mod ledger_audit;
 mod ledger_index;
 mod ledger_journal;
 mod ledger_lock;

@@ -1,82 +1,75 @@
 //! The journal's index checked against the journal (`coopkit ledger
-//! verify`), and rebuilt from it (`--repair`). The index answers whether an
+//! verify`), a batch at a time as the replay reaches it, and rebuilt from
+//! it (`--repair`). The index answers whether an
 //! id was used and what a statement holds, so a damaged row would answer
 //! wrongly while the journal itself still verifies; it is rebuilt from the
 //! journal, never trusted over it.
 
 use coopkit_domain::CoopId;
-use coopkit_ledger::{MemoryLedger, TransferId};
+use coopkit_ledger::{BatchIndex, Ledger, TransferId};
 use coopkit_store::StoreError;
 
 use super::loading;
 use crate::{App, Result};
 
-/// Ids looked up in the index at a time.
-const IDS_AT_ONCE: usize = 1000;
-
 impl App {
-    /// Where the co-op's index disagrees with `replayed`, its journal
-    /// replayed from the first batch, if anywhere (a row the store finds
-    /// corrupt on reading counts as such). Transfers since the
-    /// newest snapshot may be missing from it (the writer holds where they
-    /// are until its next snapshot), but never wrong.
-    pub(super) async fn index_disagreement(
+    /// Where the co-op's index disagrees with batch `seq` replayed, its
+    /// `index`, if anywhere (a row the store finds corrupt on reading
+    /// counts as such). Where each transfer sits is written with
+    /// snapshots: a batch after the newest snapshot (not `indexed`) may
+    /// lack it, but never have it wrong.
+    pub(super) async fn batch_index_disagreement(
         &self,
         coop: CoopId,
-        replayed: &MemoryLedger,
-        snapshot_seq: Option<u64>,
+        seq: u64,
+        index: &BatchIndex,
+        indexed: bool,
     ) -> Result<Option<String>> {
-        let mut ids: Vec<TransferId> = replayed.history().transfer_ids().collect();
-        ids.sort_unstable();
-        for chunk in ids.chunks(IDS_AT_ONCE) {
-            let found = match self
-                .store
-                .ledger_recall(coop, chunk, replayed.next_seq())
-                .await
-            {
-                Ok(found) => found,
-                Err(StoreError::Corrupt(what)) => return Ok(Some(what)),
-                Err(error) => return Err(error.into()),
-            };
-            for id in chunk {
-                let Some(expected) = replayed.history().past(*id) else {
-                    continue;
-                };
-                match found.get(id) {
-                    Some(indexed) if indexed != expected => {
-                        return Ok(Some(format!("transfer {id}")));
-                    }
-                    None if snapshot_seq.is_some_and(|seq| expected.record.seq <= seq) => {
-                        return Ok(Some(format!("transfer {id}, which it lacks")));
-                    }
-                    _ => {}
+        let ids: Vec<TransferId> = index.transfers.iter().map(|r| r.transfer.id).collect();
+        let found = match self.store.ledger_recall(coop, &ids, seq + 1).await {
+            Ok(found) => found,
+            Err(StoreError::Corrupt(what)) => return Ok(Some(what)),
+            Err(error) => return Err(error.into()),
+        };
+        for record in &index.transfers {
+            let id = record.transfer.id;
+            match found.get(&id) {
+                Some(indexed) if indexed.record != *record => {
+                    return Ok(Some(format!("transfer {id}")));
                 }
+                None if indexed => return Ok(Some(format!("transfer {id}, which it lacks"))),
+                _ => {}
             }
         }
-        for (account, _) in replayed.accounts() {
-            let head = replayed.statement_head(account.id);
-            let every = usize::try_from(head.lines).unwrap_or(usize::MAX);
-            let statement = self
-                .store
-                .ledger_statement(coop, account.id, head, None, every)
-                .await;
-            let indexed = match statement {
-                Ok((indexed, _)) => indexed,
-                Err(StoreError::Corrupt(what)) => return Ok(Some(what)),
-                Err(error) => return Err(error.into()),
-            };
-            let (expected, _) = replayed.statement(account.id, None, every);
-            let agrees = indexed.len() == expected.len()
-                && indexed.iter().zip(&expected).all(|(line, (want, record))| {
-                    line.position == want.position
-                        && line.balance_after == want.balance_after
-                        && line.record == **record
-                });
-            if !agrees {
-                return Ok(Some(format!("the statement of account {}", account.id.0)));
-            }
+        match self.store.ledger_batch_disagreement(coop, seq, index).await {
+            Ok(found) => Ok(found),
+            Err(StoreError::Corrupt(what)) => Ok(Some(what)),
+            Err(error) => Err(error.into()),
         }
-        Ok(None)
+    }
+
+    /// Where the holds the index has as open differ from those `replayed`,
+    /// the whole journal replayed, holds open.
+    pub(super) async fn open_holds_disagreement(
+        &self,
+        coop: CoopId,
+        replayed: &Ledger,
+    ) -> Result<Option<String>> {
+        let stored = self.store.ledger_open_holds(coop).await?;
+        let open = replayed.snapshot().holds;
+        if let Some((id, _)) = open.iter().find(|(id, _)| !stored.contains(id)) {
+            return Ok(Some(format!(
+                "transfer {id}, a hold still open it has as ended"
+            )));
+        }
+        let mut ended: Vec<_> = stored
+            .into_iter()
+            .filter(|id| open.binary_search_by_key(id, |(open, _)| *open).is_err())
+            .collect();
+        ended.sort_unstable();
+        Ok(ended
+            .first()
+            .map(|id| format!("transfer {id}, a hold ended it has as open")))
     }
 
     /// Drops a co-op's index and snapshots and writes them again by

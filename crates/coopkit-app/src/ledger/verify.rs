@@ -2,12 +2,15 @@
 //! the journal replayed from its first batch, each snapshot the writer
 //! kept compared with the replay at its batch, since a load trusts the
 //! newest snapshot instead of replaying what came before it, and the
-//! index compared with the replay (`index_check.rs`).
+//! index compared with the replay batch by batch (`index_check.rs`).
 
-use coopkit_ledger::journal::Broken;
-use coopkit_ledger::MemoryLedger;
+use coopkit_ledger::journal::{replay_batch, Broken};
+use coopkit_ledger::{Ledger, UsedIds};
+use coopkit_store::StoreError;
 
-use super::loading::snapshot_ledger;
+use super::loading::{self, snapshot_ledger, REPLAY_BATCHES};
+use super::planning::CoopLedger;
+use super::plays::PlayCounts;
 use super::sealing::seal_key;
 use crate::{App, Result};
 
@@ -29,38 +32,83 @@ pub enum LedgerProblem {
 }
 
 impl App {
-    /// Replays a co-op's journal from its first batch, checking every
-    /// snapshot kept against it; the ledger it rebuilds, or what is wrong.
-    pub async fn verify_ledger(&self, slug: &str) -> Result<Result<MemoryLedger, LedgerProblem>> {
+    /// Replays a co-op's journal from its first batch, a few batches read
+    /// at a time, checking each snapshot kept and the index against it;
+    /// the ledger it rebuilds (balances, not history), or what is wrong.
+    ///
+    /// It holds what the writer holds: the ledger's state, a filter of the
+    /// ids used, and where the ids since the newest snapshot sit. Earlier
+    /// transfers an event names are looked up in the index, whose rows for
+    /// each batch are checked against the replay when it reaches that
+    /// batch, before any later batch relies on them.
+    pub async fn verify_ledger(&self, slug: &str) -> Result<Result<Ledger, LedgerProblem>> {
         let coop = self.coop(slug).await?;
         let key = seal_key(&self.store, coop.id).await?;
-        let journal = self.store.ledger_journal(coop.id).await?;
         let snapshots = self.store.ledger_snapshots(coop.id, i64::MAX).await?;
-        let mut ledger = MemoryLedger::new(key);
-        for (line, batch) in journal.iter().enumerate() {
-            if let Err(broken) = ledger.replay_batch(line + 1, batch) {
-                return Ok(Err(LedgerProblem::Journal(broken)));
+        // The index holds every id up to the newest snapshot.
+        let indexed_to = snapshots.iter().map(|(seq, _)| *seq).max();
+        let currencies = self.store.currencies(coop.id).await?;
+        let ledger = Ledger::new(key);
+        let mut replay = CoopLedger::new(ledger, currencies, PlayCounts::default(), UsedIds::new());
+        loop {
+            let batches = self
+                .store
+                .ledger_batches(coop.id, replay.ledger.next_seq(), REPLAY_BATCHES)
+                .await?;
+            if batches.is_empty() {
+                break;
             }
-            for (seq, state) in snapshots.iter().filter(|(seq, _)| *seq == batch.seq) {
-                let kept = match snapshot_ledger(state) {
-                    Ok(kept) => kept,
-                    Err(reason) => {
-                        return Ok(Err(LedgerProblem::SnapshotUnreadable { seq: *seq, reason }))
-                    }
+            for batch in &batches {
+                let names = replay.ledger.names(&batch.events);
+                let past = loading::recall(&self.store, coop.id, &replay, &names, batch.seq).await;
+                let past = match past {
+                    Ok(past) => past,
+                    Err(StoreError::Corrupt(what)) => return Ok(Err(LedgerProblem::Index(what))),
+                    Err(error) => return Err(error.into()),
                 };
-                if kept != ledger.snapshot() {
-                    return Ok(Err(LedgerProblem::Snapshot { seq: *seq }));
+                let line = usize::try_from(batch.seq).map_or(usize::MAX, |seq| seq + 1);
+                let index = match replay_batch(&mut replay.ledger, line, batch, &past) {
+                    Ok(index) => index,
+                    Err(broken) => return Ok(Err(LedgerProblem::Journal(broken))),
+                };
+                let indexed = indexed_to.is_some_and(|seq| batch.seq <= seq);
+                let disagreement = self
+                    .batch_index_disagreement(coop.id, batch.seq, &index, indexed)
+                    .await?;
+                if let Some(place) = disagreement {
+                    return Ok(Err(LedgerProblem::Index(place)));
+                }
+                replay.note_committed(&batch.events, &index);
+                if indexed {
+                    // From here on the index answers for this batch's ids.
+                    replay.committed(batch.seq, Some(batch.seq));
+                }
+                for (seq, state) in snapshots.iter().filter(|(seq, _)| *seq == batch.seq) {
+                    let kept = match snapshot_ledger(state) {
+                        Ok(kept) => kept,
+                        Err(reason) => {
+                            return Ok(Err(LedgerProblem::SnapshotUnreadable { seq: *seq, reason }))
+                        }
+                    };
+                    if kept != replay.ledger.snapshot() {
+                        return Ok(Err(LedgerProblem::Snapshot { seq: *seq }));
+                    }
                 }
             }
         }
-        if let Some((seq, _)) = snapshots.iter().find(|(seq, _)| *seq >= ledger.next_seq()) {
+        if let Some((seq, _)) = snapshots
+            .iter()
+            .find(|(seq, _)| *seq >= replay.ledger.next_seq())
+        {
             return Ok(Err(LedgerProblem::SnapshotBeyondJournal { seq: *seq }));
         }
-        let newest = snapshots.iter().map(|(seq, _)| *seq).max();
-        if let Some(place) = self.index_disagreement(coop.id, &ledger, newest).await? {
+        if let Some(place) = self
+            .open_holds_disagreement(coop.id, &replay.ledger)
+            .await?
+        {
             return Ok(Err(LedgerProblem::Index(place)));
         }
-        Ok(Ok(ledger))
+        Ok(Ok(replay.ledger))
     }
 
     /// Lets go of a co-op's ledger in memory, keeping a snapshot first, as

@@ -278,7 +278,8 @@ each_backend! {
         let coop = m.coop.0;
         for (damage, named) in [
             (format!("UPDATE ledger_line SET entries = '[]' WHERE coop_id = {coop}"), "the statement of account"),
-            (format!("UPDATE ledger_hold SET status = 'voided' WHERE coop_id = {coop}"), "transfer 2"),
+            (format!("UPDATE ledger_hold SET status = 'voided' WHERE coop_id = {coop}"), "transfer 2, a hold still open"),
+            (format!("UPDATE ledger_hold SET amount = amount + 1 WHERE coop_id = {coop}"), "transfer 2, a hold made at batch 0"),
             (format!("UPDATE ledger_transfer SET idx = idx + 1 WHERE coop_id = {coop} AND id_low = 1"), "puts transfer 1 where"),
             (format!("DELETE FROM ledger_transfer WHERE coop_id = {coop} AND id_low = 2"), "transfer 2, which it lacks"),
         ] {

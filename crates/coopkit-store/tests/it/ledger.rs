@@ -270,8 +270,8 @@ each_backend! {
         }
         assert!(memory.transfer(TransferId(2)).is_some(), "the batches made transfers");
 
-        // Every id reads back as the ledger with its history has it.
         let ids: Vec<TransferId> = (1..=700).map(TransferId).collect();
+        // Every id reads back as the ledger with its history has it.
         let recalled = store.ledger_recall(coop.id, &ids, u64::MAX >> 1).await.unwrap();
         for id in &ids {
             assert_eq!(
@@ -327,5 +327,24 @@ each_backend! {
         indexed.sort();
         let used: Vec<TransferId> = ids.iter().copied().filter(|id| memory.transfer(*id).is_some()).collect();
         assert_eq!(indexed, used);
+
+        // A snapshot taken again (after a crash, or by another server)
+        // names ids the index has, with a place of its own: it is written,
+        // an id new to the index goes in, and the others keep their place.
+        let new_id = TransferId(1 << 100);
+        let again = SnapshotWrite {
+            seq,
+            state: "{}".into(),
+            ids: used.iter().chain([&new_id]).map(|id| (*id, 0, 0)).collect(),
+            used_ids: Vec::new(),
+        };
+        store.add_ledger_snapshot(coop.id, &again).await.unwrap();
+        let mut indexed = Vec::new();
+        store.ledger_indexed_ids(coop.id, |id| indexed.push(id)).await.unwrap();
+        assert!(indexed.contains(&new_id), "{backend:?}");
+        let recalled = store.ledger_recall(coop.id, &used, u64::MAX >> 1).await.unwrap();
+        for id in &used {
+            assert_eq!(recalled.get(id).map(|p| &p.record), memory.transfer(*id), "{backend:?}: {id}");
+        }
     }
 }
