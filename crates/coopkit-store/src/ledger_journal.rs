@@ -122,6 +122,27 @@ impl Store {
         to_u64(next, "seq")
     }
 
+    /// Each of a co-op's batches' hash, in order: what its checkpoints
+    /// sign, read without the batches' events.
+    pub async fn ledger_hashes(&self, coop: CoopId) -> Result<Vec<Hash>> {
+        let rows: Vec<(i64, Vec<u8>)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT seq, hash FROM ledger_batch WHERE coop_id = $1 ORDER BY seq")
+                .bind(coop.0)
+                .fetch_all(pool)
+                .await
+        })?;
+        rows.into_iter()
+            .map(|(seq, hash)| {
+                let hash = hash.try_into().map_err(|_| {
+                    StoreError::Corrupt(format!(
+                        "ledger_batch.hash of batch {seq} has the wrong length"
+                    ))
+                })?;
+                Ok(Hash(hash))
+            })
+            .collect()
+    }
+
     /// A co-op's whole journal, in order.
     pub async fn ledger_journal(&self, coop: CoopId) -> Result<Vec<BatchRecord>> {
         self.ledger_batches(coop, 0, u64::MAX).await

@@ -355,16 +355,7 @@ pub async fn run(config_file: Option<&Path>, command: LedgerCommand) -> anyhow::
                 report.push_str(&verified(&slug, &ledger));
                 let signed = app.checkpoints_for_operator(&slug).await?;
                 if !signed.is_empty() {
-                    // Each batch's hash, read a few batches at a time.
-                    let mut publishing = app.publishing_for_operator(&slug).await?;
-                    let mut hashes = Vec::new();
-                    loop {
-                        let batches = publishing.next_batches().await?;
-                        if batches.is_empty() {
-                            break;
-                        }
-                        hashes.extend(batches.iter().map(|batch| batch.hash));
-                    }
+                    let hashes = app.journal_hashes_for_operator(&slug).await?;
                     checkpoint::check(&signed, &slug, &hashes, None).map_err(|broken| {
                         anyhow::anyhow!("the checkpoints of {slug} do not hold: {broken}")
                     })?;

@@ -6,6 +6,7 @@
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use coopkit_domain::Role;
 use coopkit_ledger::checkpoint::{Checkpoint, CoopKey};
+use coopkit_ledger::Hash;
 use coopkit_store::Person;
 
 use super::sealing::seal_key;
@@ -51,6 +52,13 @@ impl App {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Member).await?;
         Ok(self.store.checkpoints(coop.id).await?)
+    }
+
+    /// Each batch's hash, in order, for the command line to hold the
+    /// checkpoints against.
+    pub async fn journal_hashes_for_operator(&self, slug: &str) -> Result<Vec<Hash>> {
+        let coop = self.coop(slug).await?;
+        Ok(self.store.ledger_hashes(coop.id).await?)
     }
 
     /// The checkpoints of a co-op by slug, for the command line.

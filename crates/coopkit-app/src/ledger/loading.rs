@@ -15,10 +15,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use coopkit_domain::CoopId;
-use coopkit_ledger::journal::replay_batch;
+use coopkit_ledger::journal::{replay_batch, Broken};
 
 use coopkit_ledger::{
-    AccountId, BatchIndex, HoldStatus, Ledger, Past, Snapshot, TransferId, TransferKind, UsedIds,
+    AccountId, BatchIndex, BatchRecord, HoldStatus, Ledger, Past, Snapshot, TransferId,
+    TransferKind, UsedIds,
 };
 use coopkit_store::{SnapshotWrite, Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -305,6 +306,20 @@ async fn used_ids(store: &Store, coop: CoopId, seq: u64) -> Result<UsedIds> {
     Ok(used)
 }
 
+/// Replays `batch`, the ledger's next, with the earlier transfers it
+/// names: what it adds to the index, or how the journal is broken there.
+pub(super) async fn replay_next(
+    store: &Store,
+    coop: CoopId,
+    held: &mut CoopLedger,
+    batch: &BatchRecord,
+) -> Result<Result<BatchIndex, Broken>, StoreError> {
+    let names = held.ledger.names(&batch.events);
+    let past = recall(store, coop, held, &names, batch.seq).await?;
+    let line = usize::try_from(batch.seq).map_or(usize::MAX, |seq| seq + 1);
+    Ok(replay_batch(&mut held.ledger, line, batch, &past))
+}
+
 /// Applies the batches committed after the ledger's last one (by another
 /// server, or since its snapshot), writing their index when `reindex`.
 pub(super) async fn catch_up(
@@ -321,13 +336,12 @@ pub(super) async fn catch_up(
             return Ok(());
         }
         for batch in &batches {
-            let names = held.ledger.names(&batch.events);
-            let past = recall(store, coop, held, &names, batch.seq).await?;
-            let line = usize::try_from(batch.seq).map_or(usize::MAX, |seq| seq + 1);
-            let index = replay_batch(&mut held.ledger, line, batch, &past).map_err(|broken| {
-                tracing::error!(coop = %coop, %broken, "the stored journal does not verify");
-                AppError::internal("the co-op's ledger journal does not verify")
-            })?;
+            let index = replay_next(store, coop, held, batch)
+                .await?
+                .map_err(|broken| {
+                    tracing::error!(coop = %coop, %broken, "the stored journal does not verify");
+                    AppError::internal("the co-op's ledger journal does not verify")
+                })?;
             if reindex {
                 store.index_ledger_batch(coop, &index).await?;
             }

@@ -4,7 +4,7 @@
 //! newest snapshot instead of replaying what came before it, and the
 //! index compared with the replay batch by batch (`index_check.rs`).
 
-use coopkit_ledger::journal::{replay_batch, Broken};
+use coopkit_ledger::journal::Broken;
 use coopkit_ledger::{Ledger, UsedIds};
 use coopkit_store::StoreError;
 
@@ -59,17 +59,13 @@ impl App {
                 break;
             }
             for batch in &batches {
-                let names = replay.ledger.names(&batch.events);
-                let past = loading::recall(&self.store, coop.id, &replay, &names, batch.seq).await;
-                let past = match past {
-                    Ok(past) => past,
+                let index = match loading::replay_next(&self.store, coop.id, &mut replay, batch)
+                    .await
+                {
+                    Ok(Ok(index)) => index,
+                    Ok(Err(broken)) => return Ok(Err(LedgerProblem::Journal(broken))),
                     Err(StoreError::Corrupt(what)) => return Ok(Err(LedgerProblem::Index(what))),
                     Err(error) => return Err(error.into()),
-                };
-                let line = usize::try_from(batch.seq).map_or(usize::MAX, |seq| seq + 1);
-                let index = match replay_batch(&mut replay.ledger, line, batch, &past) {
-                    Ok(index) => index,
-                    Err(broken) => return Ok(Err(LedgerProblem::Journal(broken))),
                 };
                 let indexed = indexed_to.is_some_and(|seq| batch.seq <= seq);
                 let disagreement = self
