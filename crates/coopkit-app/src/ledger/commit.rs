@@ -477,7 +477,10 @@ impl Writer {
             let events = merged.entry(coop).or_default();
             // Judged before planning, which opens accounts: a submission
             // that might overfill the batch waits whole for the next one.
-            let most: usize = instructions.iter().map(Instruction::most_events).sum();
+            let most: usize = instructions
+                .iter()
+                .map(|i| coop_ledger.most_events(i))
+                .sum();
             if !events.is_empty() && events.len() + most > BATCH_MAX {
                 let slots = vec![Slot::Later; instructions.len()];
                 pending.push(Ok(Pending { coop, slots }));

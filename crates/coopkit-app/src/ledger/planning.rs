@@ -130,6 +130,28 @@ impl CoopLedger {
         self.unsnapshotted += events.len() as u64;
     }
 
+    /// The most events `instruction` can become now: its transfers, and
+    /// an opening for each account it names that does not exist yet (an
+    /// account two instructions open is counted twice). What a batch must
+    /// have room for before the instruction is planned, since planning
+    /// opens accounts.
+    pub(super) fn most_events(&self, instruction: &Instruction) -> usize {
+        let missing = |currency: &CurrencyCode, owner: AccountOwner| {
+            usize::from(self.by_owner.get(currency, owner).is_none())
+        };
+        match instruction {
+            Instruction::Pay(p) => 1 + missing(&p.currency, p.from) + missing(&p.currency, p.to),
+            Instruction::Post { .. } | Instruction::Void { .. } => 1,
+            Instruction::SetLimits {
+                currency, owner, ..
+            } => 1 + missing(currency, *owner),
+            Instruction::Play(play) => {
+                let parties = play.parties();
+                play.legs() + parties.filter(|o| missing(&play.currency, *o) == 1).count()
+            }
+        }
+    }
+
     /// The owner's account in this currency, opening it (as an event
     /// pushed onto `events`) if it does not exist yet.
     fn account_for(
@@ -345,5 +367,145 @@ impl Slot {
                 })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use coopkit_domain::PersonId;
+    use coopkit_ledger::policy::Policy;
+    use coopkit_ledger::{CurrencyKind, SealKey};
+    use coopkit_market::royalty::{Rate, Shares};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn coop_ledger() -> CoopLedger {
+        let currency = Currency {
+            code: CurrencyCode::parse("CRD").unwrap(),
+            name: "Credits".into(),
+            kind: CurrencyKind::Community,
+            scale: 3,
+            default_debit_limit: Some(0),
+            default_balance_cap: None,
+            policy: Policy::default(),
+        };
+        let ledger = Ledger::new(SealKey::from_bytes([7; 32]));
+        CoopLedger::new(
+            ledger,
+            vec![currency],
+            PlayCounts::default(),
+            UsedIds::new(),
+        )
+    }
+
+    fn owner(n: i64) -> AccountOwner {
+        match n {
+            0 => AccountOwner::Coop(CoopAccount::Sales),
+            n => AccountOwner::Member(PersonId(n)),
+        }
+    }
+
+    /// A play or a payment between a few people, so that later
+    /// instructions find some of their accounts open.
+    fn instruction() -> impl Strategy<Value = Instruction> {
+        let play = (
+            1..6i64,
+            1..4i64,
+            prop::sample::subsequence(vec![1i64, 2, 3, 4, 5, 6], 1..=3),
+            any::<u128>(),
+        )
+            .prop_map(|(listener, track, creators, id)| {
+                let rest = 10_000 - 1_000 * (creators.len() as u32 - 1);
+                let parts = creators
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (PersonId(*c), if i == 0 { rest } else { 1_000 }))
+                    .collect();
+                Instruction::Play(Play {
+                    id: TransferId(id),
+                    currency: CurrencyCode::parse("CRD").unwrap(),
+                    listener: PersonId(listener),
+                    track,
+                    creators: Shares::new(parts).unwrap(),
+                    rate: Rate::new(7_000).unwrap(),
+                    title: "Harbour Lights".into(),
+                })
+            });
+        let pay = (0..7i64, 0..7i64, any::<u128>()).prop_map(|(from, to, id)| {
+            Instruction::Pay(Payment {
+                id: TransferId(id),
+                currency: CurrencyCode::parse("CRD").unwrap(),
+                from: owner(from),
+                to: owner(to),
+                amount: 5,
+                hold: None,
+                linked: false,
+                memo: String::new(),
+                cause: String::new(),
+            })
+        });
+        prop_oneof![play, pay]
+    }
+
+    proptest! {
+        /// A batch is filled by the bound before planning, so planning
+        /// must never make more events than it said: an overfull batch
+        /// is refused whole.
+        #[test]
+        fn planning_makes_no_more_events_than_the_bound(
+            instructions in prop::collection::vec(instruction(), 1..60),
+        ) {
+            let mut coop = coop_ledger();
+            let (mut openings, mut transfers) = (Vec::new(), Vec::new());
+            let mut playing = HashSet::new();
+            for instruction in &instructions {
+                let most = coop.most_events(instruction);
+                let before = openings.len() + transfers.len();
+                coop.plan(instruction, &mut openings, &mut transfers, &mut playing);
+                let made = openings.len() + transfers.len() - before;
+                prop_assert!(made <= most, "{made} events of {instruction:?}, bound {most}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_play_whose_accounts_are_open_is_bounded_by_its_legs() {
+        let mut coop = coop_ledger();
+        let duo = Shares::new(vec![(PersonId(2), 6_000), (PersonId(3), 4_000)]).unwrap();
+        let play = |id, listener| {
+            Instruction::Play(Play {
+                id: TransferId(id),
+                currency: CurrencyCode::parse("CRD").unwrap(),
+                listener: PersonId(listener),
+                track: 42,
+                creators: duo.clone(),
+                rate: Rate::new(7_000).unwrap(),
+                title: "Harbour Lights".into(),
+            })
+        };
+        // Nobody has an account: the listener's, the sales account and
+        // both creators' would open beside the three legs.
+        assert_eq!(coop.most_events(&play(1, 1)), 3 + 4);
+        let (mut openings, mut transfers) = (Vec::new(), Vec::new());
+        coop.plan(
+            &play(1, 1),
+            &mut openings,
+            &mut transfers,
+            &mut HashSet::new(),
+        );
+        // Play 0 costs 2: the creators' 1 goes to the larger share alone,
+        // so the second creator's account is not needed yet.
+        assert_eq!(openings.len(), 3);
+        assert_eq!(coop.most_events(&play(2, 1)), 3 + 1);
+        let second = Instruction::SetLimits {
+            currency: CurrencyCode::parse("CRD").unwrap(),
+            owner: AccountOwner::Member(PersonId(3)),
+            debit_limit: Limit::AtMost(0),
+            balance_cap: Limit::Unlimited,
+        };
+        coop.plan(&second, &mut openings, &mut transfers, &mut HashSet::new());
+        assert_eq!(coop.most_events(&play(2, 1)), 3, "only its legs");
+        assert_eq!(coop.most_events(&play(3, 9)), 3 + 1, "a new listener");
     }
 }

@@ -45,6 +45,18 @@ impl Play {
         self.creators.parts().len() + 1
     }
 
+    /// Every owner the chain may move value between: the listener, the
+    /// co-op's sales account and each creator.
+    pub fn parties(&self) -> impl Iterator<Item = AccountOwner> + '_ {
+        let creators = self.creators.parts().iter();
+        [
+            AccountOwner::Member(self.listener),
+            AccountOwner::Coop(CoopAccount::Sales),
+        ]
+        .into_iter()
+        .chain(creators.map(|(creator, _)| AccountOwner::Member(*creator)))
+    }
+
     /// What play number `n` moves, leg by leg: its number, from whom, to
     /// whom, and how much. First the price from the listener to the
     /// co-op's sales account, then from it each creator's part; legs of

@@ -63,14 +63,12 @@ pub enum Instruction {
 }
 
 impl Instruction {
-    /// The most events the instruction can become, accounts it opens
-    /// included: what a batch must have room for.
-    pub(super) fn most_events(&self) -> usize {
+    /// The most transfers the instruction can become: what it takes of a
+    /// batch once its accounts are open.
+    fn transfers(&self) -> usize {
         match self {
-            Instruction::Pay(_) => 3,
-            Instruction::Post { .. } | Instruction::Void { .. } => 1,
-            Instruction::SetLimits { .. } => 2,
-            Instruction::Play(play) => 2 * play.legs() + 1,
+            Instruction::Play(play) => play.legs(),
+            _ => 1,
         }
     }
 
@@ -323,7 +321,7 @@ impl Writer {
                 }
             };
             let mut submissions = Vec::new();
-            let mut waiting_events = 0;
+            let mut waiting_transfers = 0;
             let mut next = Some(first);
             while let Some(command) = next.take() {
                 match command {
@@ -332,12 +330,18 @@ impl Writer {
                         instructions,
                         reply,
                     } => {
-                        waiting_events += instructions.len();
+                        let transfers = instructions.iter().map(Instruction::transfers);
+                        waiting_transfers += transfers.sum::<usize>();
                         submissions.push((coop, instructions, reply));
                     }
                     other => self.answer(other).await,
                 }
-                if waiting_events < BATCH_MAX / 2 {
+                // Up to about one batch: only a group's last round is
+                // committed while the next group is judged (`commit.rs`),
+                // so a group that fills more than one batch waits for its
+                // own commits. Counted in transfers, a play's legs
+                // included, with room left for accounts to open.
+                if waiting_transfers < BATCH_MAX * 3 / 4 {
                     next = queue.try_recv().ok();
                 }
             }
