@@ -1,6 +1,6 @@
 //! Journals and checkpoints, as anyone holding a co-op's export reads them.
 
-use coopkit_ledger::{checkpoint, journal, MemoryLedger, SealKey};
+use coopkit_ledger::{checkpoint, journal, offline, MemoryLedger, SealKey};
 
 pub fn journal(input: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(input) else {
@@ -9,6 +9,14 @@ pub fn journal(input: &[u8]) -> bool {
     // The verifier checks the chain before the rules; most fuzzed inputs
     // break the chain, so the rules are also driven directly below.
     let verified = journal::verify_json_lines(text);
+    // Read twice, remembering only what may be named again, the same
+    // journal gets the same verdict.
+    let streamed = offline::verify(input, input);
+    match (&verified, &streamed) {
+        (Ok(whole), Ok(streamed)) => assert_eq!(streamed, &**whole, "the ledgers differ"),
+        (Err(whole), Err(streamed)) => assert_eq!(streamed, whole, "the verdicts differ"),
+        _ => panic!("one verifier accepted what the other refused"),
+    }
     let Ok(batches) = journal::read_json_lines(text) else {
         assert!(verified.is_err(), "a journal that does not read verified");
         return false;

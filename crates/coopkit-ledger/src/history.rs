@@ -42,22 +42,32 @@ impl History {
 
     /// Adds what a batch made.
     pub fn remember(&mut self, index: &BatchIndex) {
-        for record in &index.transfers {
-            let hold = matches!(record.transfer.kind, TransferKind::Hold { .. })
-                .then_some(HoldStatus::Open);
-            let past = Past {
-                record: record.clone(),
-                hold,
-            };
-            self.transfers.insert(record.transfer.id, past);
-        }
-        for (id, how) in &index.endings {
-            if let Some(past) = self.transfers.get_mut(id) {
-                past.hold = Some(*how);
-            }
-        }
+        remember_transfers(&mut self.transfers, index, |_| true);
         for line in &index.lines {
             self.lines.entry(line.account).or_default().push(*line);
+        }
+    }
+}
+
+/// Adds to `transfers` what a batch made of those that `keep` says, and
+/// how the holds among them ended.
+pub(crate) fn remember_transfers(
+    transfers: &mut HashMap<TransferId, Past>,
+    index: &BatchIndex,
+    keep: impl Fn(TransferId) -> bool,
+) {
+    for record in index.transfers.iter().filter(|r| keep(r.transfer.id)) {
+        let hold =
+            matches!(record.transfer.kind, TransferKind::Hold { .. }).then_some(HoldStatus::Open);
+        let past = Past {
+            record: record.clone(),
+            hold,
+        };
+        transfers.insert(record.transfer.id, past);
+    }
+    for (id, how) in &index.endings {
+        if let Some(past) = transfers.get_mut(id) {
+            past.hold = Some(*how);
         }
     }
 }

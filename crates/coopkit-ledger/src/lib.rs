@@ -68,6 +68,7 @@ pub mod history;
 pub mod index;
 pub mod journal;
 pub mod ledger;
+pub mod offline;
 pub mod policy;
 pub mod request;
 pub mod schedule;

@@ -114,7 +114,10 @@ pub enum LedgerCommand {
 
 pub async fn run(config_file: Option<&Path>, command: LedgerCommand) -> anyhow::Result<()> {
     use coopkit_ledger::checkpoint;
-    use coopkit_ledger::journal::{read_json_lines, replay, to_json_lines};
+    use coopkit_ledger::journal::{to_json_lines, Broken};
+    use coopkit_ledger::offline::{Batches, Replay, Suspects};
+    use std::fs::File;
+    use std::io::BufReader;
     match command {
         LedgerCommand::Export {
             coop,
@@ -263,53 +266,49 @@ pub async fn run(config_file: Option<&Path>, command: LedgerCommand) -> anyhow::
             auditor_key,
             ..
         } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
             let auditor = auditor_key
                 .as_deref()
                 .map(read_auditor_secret)
                 .transpose()?;
-            let journal = read_json_lines(&text)
-                .map_err(|broken| anyhow::anyhow!("{}: {broken}", file.display()))?;
-            // Each batch's openings: those it carries, and for the auditor
-            // those sealed for them.
-            let mut openings = Vec::with_capacity(journal.len());
-            for (line, batch) in &journal {
-                let mut opened = batch.openings.clone();
+            let name = file.display();
+            let broken = |broken: Broken| anyhow::anyhow!("{name}: {broken}");
+            // Read twice, so that memory follows the ledger's accounts and
+            // open holds, not its history (`coopkit_ledger::offline`).
+            let batches = || -> anyhow::Result<_> {
+                let opened = File::open(&file).with_context(|| format!("cannot read {name}"))?;
+                Ok(Batches::new(BufReader::new(opened)))
+            };
+            let mut replay = Replay::new(Suspects::find(batches()?).map_err(broken)?);
+            let (mut sealed, mut opened) = (0, 0);
+            // Each batch's hash, for the checkpoints: 32 bytes a batch.
+            let mut hashes = Vec::new();
+            for batch in batches()? {
+                let (line, mut batch) = batch.map_err(broken)?;
+                // Its openings: those it carries, and for the auditor those
+                // sealed for them.
+                let mut openings = std::mem::take(&mut batch.openings);
                 if let (Some(secret), Some(envelope)) = (&auditor, &batch.for_auditor) {
-                    opened.extend(envelope.open(secret).map_err(|error| {
-                        anyhow::anyhow!("{}: line {line}: {error}", file.display())
-                    })?);
+                    let more = envelope
+                        .open(secret)
+                        .map_err(|error| anyhow::anyhow!("{name}: line {line}: {error}"))?;
+                    openings.extend(more);
                 }
-                openings.push(opened);
-            }
-            let ledger = replay(
-                journal
+                replay.batch(line, &batch, &openings).map_err(broken)?;
+                sealed += batch
+                    .events
                     .iter()
-                    .zip(&openings)
-                    .map(|((line, batch), opened)| (*line, batch, &opened[..])),
-            )
-            .map_err(|broken| anyhow::anyhow!("{}: {broken}", file.display()))?;
-            let mut report = verified(&file.display().to_string(), &ledger);
-            let sealed: usize = journal
-                .iter()
-                .map(|(_, batch)| {
-                    batch
-                        .events
-                        .iter()
-                        .filter(|e| e.commitment().is_some())
-                        .count()
-                })
-                .sum();
-            let opened: usize = openings.iter().map(Vec::len).sum();
+                    .filter(|e| e.commitment().is_some())
+                    .count();
+                opened += openings.len();
+                if checkpoints.is_some() {
+                    hashes.push(batch.hash);
+                }
+            }
+            let mut report = verified(&name.to_string(), replay.ledger());
             report.push_str(&match opened {
-                0 => format!(
-                    "{}: {sealed} memos and owners sealed, none opened\n",
-                    file.display()
-                ),
+                0 => format!("{name}: {sealed} memos and owners sealed, none opened\n"),
                 _ => format!(
-                    "{}: {opened} of {sealed} sealed memos and owners opened, each matching its commitment\n",
-                    file.display()
+                    "{name}: {opened} of {sealed} sealed memos and owners opened, each matching its commitment\n"
                 ),
             });
             if let Some(path) = checkpoints {
@@ -324,7 +323,6 @@ pub async fn run(config_file: Option<&Path>, command: LedgerCommand) -> anyhow::
                     .with_context(|| format!("cannot read {}", path.display()))?;
                 let signed = checkpoint::from_json_lines(&text)
                     .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
-                let hashes: Vec<_> = journal.iter().map(|(_, batch)| batch.hash).collect();
                 let coop = signed.first().map_or("", |c| c.coop.as_str());
                 checkpoint::check(&signed, coop, &hashes, trusted.as_ref())
                     .map_err(|broken| anyhow::anyhow!("{}: {broken}", path.display()))?;

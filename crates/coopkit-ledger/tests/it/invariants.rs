@@ -3,8 +3,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use coopkit_ledger::journal::replay;
+use coopkit_ledger::journal::{replay, to_json_lines, verify_json_lines};
 use coopkit_ledger::ledger::Applied;
+use coopkit_ledger::offline;
 use coopkit_ledger::{
     AccountId, BatchRecord, CurrencyCode, Event, Limit, AMOUNT_MAX, HOLD_TIMEOUT_MAX_MS,
 };
@@ -198,6 +199,47 @@ proptest! {
             prop_assert_eq!(&outcome.record, &expected.record);
             prop_assert_eq!(&outcome.index, &expected.index);
             prop_assert_eq!(&bounded, &*whole);
+        }
+    }
+
+    /// A journal read twice from a file, remembering only the ids that may
+    /// repeat (`offline`), reaches the same verdict as the memory ledger
+    /// that remembers every transfer: on a true journal, and on one with a
+    /// last batch of any events sealed onto its chain without being judged
+    /// (a forger with the co-op's key: repeats, posts of holds already
+    /// ended), which only the replay can catch.
+    #[test]
+    fn a_journal_read_twice_is_judged_as_with_its_whole_history(
+        accounts in open_accounts(),
+        batches in proptest::collection::vec(batch(), 1..12),
+        forged in proptest::option::of((batch(), proptest::bool::ANY)),
+        openings in proptest::bool::ANY,
+    ) {
+        let mut ledger = MemoryLedger::new(key());
+        let mut records: Vec<BatchRecord> = Vec::new();
+        records.extend(ledger.apply(accounts, T0).record);
+        for (i, batch) in batches.into_iter().enumerate() {
+            records.extend(ledger.apply(batch, T0.plus_millis(i as i64)).record);
+        }
+        if let (Some((mut events, fresh)), Some(last)) = (forged, records.last()) {
+            // With ids of their own, its posts, voids and expiries are
+            // judged by the holds they name rather than refused as repeats.
+            for (i, event) in events.iter_mut().enumerate().filter(|_| fresh) {
+                if let Event::Transfer(transfer) = event {
+                    transfer.id = TransferId(1_000 + i as u128);
+                }
+            }
+            let (seq, prev) = (last.seq + 1, last.hash);
+            records.push(BatchRecord::seal(seq, T0.plus_millis(100), prev, events, &key()));
+        }
+        let published: Vec<_> = records.iter().map(|r| r.published(&key(), openings)).collect();
+        let text = to_json_lines(&published);
+        let whole = verify_json_lines(&text);
+        let streamed = offline::verify(text.as_bytes(), text.as_bytes());
+        match (whole, streamed) {
+            (Ok(whole), Ok(streamed)) => prop_assert_eq!(&streamed, &*whole),
+            (Err(whole), Err(streamed)) => prop_assert_eq!(streamed, whole),
+            (whole, streamed) => prop_assert!(false, "memory: {:?}\ntwo passes: {:?}", whole.map(|l| l.head()), streamed.map(|l| l.head())),
         }
     }
 

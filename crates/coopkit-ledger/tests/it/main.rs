@@ -3,5 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 mod invariants;
+mod offline;
 mod rules;
 mod support;
