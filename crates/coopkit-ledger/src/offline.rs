@@ -65,8 +65,10 @@ impl<R: BufRead> Iterator for Batches<R> {
             }
             // Without its line ending, as `str::lines` gives it, so that
             // an error reads as the memory ledger's does.
-            let text = self.text.strip_suffix('\n').unwrap_or(&self.text);
-            let text = text.strip_suffix('\r').unwrap_or(text);
+            let text = match self.text.strip_suffix('\n') {
+                Some(text) => text.strip_suffix('\r').unwrap_or(text),
+                None => &self.text,
+            };
             return match serde_json::from_str(text) {
                 Ok(batch) => Some(Ok((line, batch))),
                 Err(error) => unreadable(error.to_string()),

@@ -98,4 +98,9 @@ fn an_unreadable_line_is_named_as_the_memory_ledger_names_it() {
         matches!(broken, Broken::Unreadable { line: 7, .. }),
         "{broken}"
     );
+    // A carriage return ends a line only before a line feed (found by the
+    // fuzzer: the two passes took it off the last line, and named another
+    // column).
+    let broken = both("{\"seq\": 5,\r").unwrap_err();
+    assert!(broken.to_string().contains("column 11"), "{broken}");
 }
