@@ -248,14 +248,17 @@ fn currency_row(c: &Currency, tr: &crate::Tr) -> CurrencyRow {
         issuance: amount(c.policy.issuance_per_month),
         joining: amount(c.policy.joining_grant),
         // In words, with the basis points a specialist reads beside them.
-        demurrage: tr.t_args(
-            "ledger-demurrage-rate",
-            &[
-                ("percent", &tr.amount(c.policy.demurrage_bp, 2_u32)),
-                ("threshold", &amount(c.policy.demurrage_threshold)),
-                ("bp", &c.policy.demurrage_bp.to_string()),
-            ],
-        ),
+        demurrage: match c.policy.demurrage_bp {
+            0 => tr.t("ledger-demurrage-none"),
+            bp => tr.t_args(
+                "ledger-demurrage-rate",
+                &[
+                    ("percent", &tr.amount(bp, 2_u32)),
+                    ("threshold", &amount(c.policy.demurrage_threshold)),
+                    ("bp", &bp.to_string()),
+                ],
+            ),
+        },
     }
 }
 

@@ -315,6 +315,11 @@ each_backend! {
             ),
             "the admin's currency table shows the policies: {page}"
         );
+        // A currency without demurrage says so in a word.
+        assert!(
+            page.contains(r#"<td class="num">0</td><td class="num">none</td></tr>"#),
+            "{page}"
+        );
         let currencies = admin_api
             .get("/api/v1/coops/sitters/currencies")
             .await
