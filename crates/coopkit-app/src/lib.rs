@@ -27,6 +27,7 @@ mod personal_data;
 pub mod referrals;
 mod server_roles;
 mod views;
+pub mod webhooks;
 
 use std::sync::{Arc, OnceLock};
 
@@ -89,6 +90,10 @@ pub struct AppConfig {
     pub geocoding_url: String,
     /// When the ledger writer keeps snapshots and lets go of idle co-ops.
     pub ledger: ledger::LedgerLimits,
+    /// Whether webhooks may be delivered to `http://` on this machine's
+    /// loopback (a receiver beside the server); off, a co-op's admins
+    /// could point the server at services only it can reach.
+    pub webhooks_on_loopback: bool,
 }
 
 impl Default for AppConfig {
@@ -105,6 +110,7 @@ impl Default for AppConfig {
             founded_per_account: 3,
             geocoding_url: String::new(),
             ledger: ledger::LedgerLimits::default(),
+            webhooks_on_loopback: false,
         }
     }
 }

@@ -16,7 +16,7 @@ pub use crate::subject::Subject;
 use crate::{
     AllocationId, BookingId, CoopId, ForecastId, HelpRequestId, ItemId, MemberClassId,
     MembershipId, OrderId, PaymentRequestId, PersonId, ProjectId, ProposalId, Role, TaskId,
-    Timestamp,
+    Timestamp, WebhookId,
 };
 
 /// An event's place in the log: given in the order transactions commit,
@@ -284,6 +284,19 @@ pub enum Event {
     /// outcome.
     #[serde(rename = "forecast.settled")]
     ForecastSettled { forecast: ForecastId },
+
+    /// An admin registered an endpoint for some kinds of event.
+    #[serde(rename = "webhook.added")]
+    WebhookAdded { webhook: WebhookId },
+    /// Deliveries to it wait: an admin paused it, or (`failing`) a
+    /// delivery was not accepted for a day.
+    #[serde(rename = "webhook.paused")]
+    WebhookPaused { webhook: WebhookId, failing: bool },
+    #[serde(rename = "webhook.resumed")]
+    WebhookResumed { webhook: WebhookId },
+    /// Removed with its deliveries.
+    #[serde(rename = "webhook.removed")]
+    WebhookRemoved { webhook: WebhookId },
 }
 
 /// A member whom another member paid in a ledger batch: directly, for a
@@ -387,6 +400,10 @@ impl Event {
         "forecast.made",
         "forecast.attached",
         "forecast.settled",
+        "webhook.added",
+        "webhook.paused",
+        "webhook.resumed",
+        "webhook.removed",
     ];
 
     /// The kind as the log and webhooks name it.
@@ -454,6 +471,10 @@ impl Event {
             E::ProjectApproved { .. } => "project.approved",
             E::ProjectRejected { .. } => "project.rejected",
             E::ProjectFunded { .. } => "project.funded",
+            E::WebhookAdded { .. } => "webhook.added",
+            E::WebhookPaused { .. } => "webhook.paused",
+            E::WebhookResumed { .. } => "webhook.resumed",
+            E::WebhookRemoved { .. } => "webhook.removed",
         }
     }
 
@@ -561,6 +582,10 @@ impl Event {
             | E::ProjectApproved { project }
             | E::ProjectRejected { project }
             | E::ProjectFunded { project } => Subject::Project(project),
+            E::WebhookAdded { webhook }
+            | E::WebhookPaused { webhook, .. }
+            | E::WebhookResumed { webhook }
+            | E::WebhookRemoved { webhook } => Subject::Webhook(webhook),
         }
     }
 

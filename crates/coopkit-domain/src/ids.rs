@@ -87,6 +87,14 @@ id_type!(
     /// An edit to a directory organisation, waiting for a moderator.
     EditId
 );
+id_type!(
+    /// An address a co-op's events are delivered to.
+    WebhookId
+);
+id_type!(
+    /// One event on its way to one webhook.
+    DeliveryId
+);
 
 /// A payment request. Random, so its address cannot be guessed; the
 /// transfer that pays it takes the same number. Written in JSON as a

@@ -20,6 +20,7 @@ pub mod subject;
 pub mod throttle;
 pub mod validation;
 pub mod values;
+pub mod webhook;
 pub mod zone;
 
 pub use amount_text::{format_minor_units, parse_minor_units, parse_written_amount, Separators};
@@ -27,9 +28,9 @@ pub use clock::{CivilTime, Clock, ManualClock, SystemClock, Timestamp};
 pub use coop::{join_outcome, CoopSettings, DuesPeriod, Joining, MemberClassSpec, NewCoop};
 pub use event::{Event, EventSeq, Happened, LoggedEvent, Payee, SettingsPart, Subject};
 pub use ids::{
-    AllocationId, ApiTokenId, BookingId, CoopId, EditId, ForecastId, HelpRequestId, ItemId, MailId,
-    MemberClassId, MembershipId, OrderId, PaymentRequestId, PersonId, ProjectId, ProposalId,
-    ReviewId, TaskId,
+    AllocationId, ApiTokenId, BookingId, CoopId, DeliveryId, EditId, ForecastId, HelpRequestId,
+    ItemId, MailId, MemberClassId, MembershipId, OrderId, PaymentRequestId, PersonId, ProjectId,
+    ProposalId, ReviewId, TaskId, WebhookId,
 };
 pub use membership::{MembershipStatus, Reason, Role};
 pub use notice::{Audience, Delivery, NoticeKind};

@@ -55,10 +55,13 @@ pub enum NoticeKind {
     /// A moderator accepted or rejected an edit they suggested to the
     /// directory.
     DirectoryEditDecided,
+    /// A webhook's receiver refused its deliveries for a day, so it was
+    /// paused: to the co-op's admins.
+    WebhookPaused,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 24] = [
+    pub const ALL: [NoticeKind; 25] = [
         NoticeKind::VerifyEmail,
         NoticeKind::PasswordReset,
         NoticeKind::ApplicationReceived,
@@ -83,6 +86,7 @@ impl NoticeKind {
         NoticeKind::OrderSent,
         NoticeKind::PatronageNotice,
         NoticeKind::DirectoryEditDecided,
+        NoticeKind::WebhookPaused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -111,6 +115,7 @@ impl NoticeKind {
             NoticeKind::OrderSent => "order_sent",
             NoticeKind::PatronageNotice => "patronage_notice",
             NoticeKind::DirectoryEditDecided => "directory_edit_decided",
+            NoticeKind::WebhookPaused => "webhook_paused",
         }
     }
 
@@ -166,6 +171,8 @@ pub enum Audience {
     Person(PersonId),
     /// The co-op's active coordinators and admins.
     Coordinators,
+    /// The co-op's active admins.
+    Admins,
     /// Every active member.
     Members,
     /// The requester and the provider.
@@ -220,6 +227,8 @@ pub fn audiences(event: &Event) -> Vec<(NoticeKind, Audience)> {
         E::OrderPaid { order } => vec![(K::OrderPaid, A::OrderSellers(order))],
         E::OrderSent { order } => vec![(K::OrderSent, A::OrderBuyer(order))],
         E::AllocationPosted { .. } => vec![(K::PatronageNotice, A::Members)],
+        // Paused by an admin, the admins know; by failing, they are told.
+        E::WebhookPaused { failing: true, .. } => vec![(K::WebhookPaused, A::Admins)],
         _ => Vec::new(),
     }
 }
@@ -296,6 +305,19 @@ mod tests {
     use super::*;
     use crate::MembershipId;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_webhook_paused_by_failing_tells_the_admins_and_one_paused_by_them_nobody() {
+        let paused = |failing| Event::WebhookPaused {
+            webhook: crate::WebhookId(2),
+            failing,
+        };
+        assert_eq!(
+            audiences(&paused(true)),
+            vec![(NoticeKind::WebhookPaused, Audience::Admins)]
+        );
+        assert!(audiences(&paused(false)).is_empty());
+    }
 
     #[test]
     fn kinds_and_deliveries_read_back_from_their_names() {

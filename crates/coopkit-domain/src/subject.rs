@@ -3,7 +3,7 @@
 
 use crate::{
     AllocationId, BookingId, CoopId, ForecastId, HelpRequestId, ItemId, MembershipId, OrderId,
-    PaymentRequestId, PersonId, ProjectId, ProposalId, TaskId,
+    PaymentRequestId, PersonId, ProjectId, ProposalId, TaskId, WebhookId,
 };
 
 /// What an event is about: its kind of entity and that entity's id.
@@ -26,6 +26,7 @@ pub enum Subject {
     Allocation(AllocationId),
     Order(OrderId),
     Project(ProjectId),
+    Webhook(WebhookId),
 }
 
 impl std::fmt::Display for Subject {
@@ -47,6 +48,7 @@ impl std::fmt::Display for Subject {
             Subject::Allocation(id) => write!(f, "allocation:{id}"),
             Subject::Order(id) => write!(f, "order:{id}"),
             Subject::Project(id) => write!(f, "project:{id}"),
+            Subject::Webhook(id) => write!(f, "webhook:{id}"),
         }
     }
 }

@@ -44,6 +44,7 @@ mod server_roles;
 mod sessions;
 mod standing;
 mod tasks;
+mod webhooks;
 
 pub use baseline::BaselineOutcome;
 pub use bookings::{Booking, Feedback, NewBooking, Stepped};

@@ -82,6 +82,14 @@ fn audience_query(audience: Audience) -> Option<(String, Option<i64>)> {
             ),
             None,
         ),
+        Audience::Admins => (
+            format!(
+                "SELECT person_id FROM membership \
+                 WHERE coop_id = $1 AND status = {active} AND role = {admin}",
+                admin = sql_words([Role::Admin.as_str()])
+            ),
+            None,
+        ),
         Audience::Members => (
             format!("SELECT person_id FROM membership WHERE coop_id = $1 AND status = {active}"),
             None,

@@ -29,6 +29,28 @@ pub struct Config {
     pub geocoding: Geocoding,
     #[serde(default)]
     pub ledger: Ledger,
+    #[serde(default)]
+    pub webhooks: Webhooks,
+}
+
+/// Delivering co-ops' events to the endpoints their admins register.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Webhooks {
+    /// Whether endpoints may be `http://` addresses on this machine's
+    /// loopback; off, only `https://`.
+    pub loopback: bool,
+    /// Seconds between two looks for deliveries due.
+    pub send_every_seconds: u64,
+}
+
+impl Default for Webhooks {
+    fn default() -> Self {
+        Webhooks {
+            loopback: false,
+            send_every_seconds: 5,
+        }
+    }
 }
 
 /// When the ledger writer keeps snapshots of a co-op's balances and lets
@@ -236,6 +258,7 @@ impl Default for Config {
             mail: Mail::default(),
             geocoding: Geocoding::default(),
             ledger: Ledger::default(),
+            webhooks: Webhooks::default(),
         }
     }
 }
@@ -286,8 +309,8 @@ impl Config {
             config.log.format
         );
         anyhow::ensure!(
-            config.mail.every_seconds > 0,
-            "invalid configuration: mail.every_seconds must be at least 1"
+            config.mail.every_seconds > 0 && config.webhooks.send_every_seconds > 0,
+            "invalid configuration: mail.every_seconds and webhooks.send_every_seconds must be at least 1"
         );
         anyhow::ensure!(
             config.ledger.snapshot_every > 0 && config.ledger.idle_seconds > 0,
@@ -337,6 +360,9 @@ impl Config {
             ("[ledger]", ""),
             ("snapshot_every", "Events committed to a co-op after which the ledger keeps a snapshot of its balances: what a restart replays at most. Lower: quicker restarts, more writing."),
             ("idle_seconds", "Seconds a co-op's ledger stays in memory unused; then it is snapshotted and let go, and read back on its next use."),
+            ("[webhooks]", ""),
+            ("loopback", "Whether co-ops' webhooks may be delivered to http:// addresses on this machine (127.0.0.1, localhost): for a receiver beside the server. Off, only https:// addresses receive them, and a co-op's admins cannot point the server at services only it can reach."),
+            ("send_every_seconds", "Seconds between two looks for webhook deliveries due."),
             ("[geocoding]", ""),
             ("url", "A geocoding service for street addresses in forms, which the bundled gazetteer of towns and ZIP codes does not know: Nominatim's search (\"https://nominatim.example.org/search\") or Photon's (\"https://photon.example.org/api\"). Only addresses the gazetteer does not know are sent. Empty: none."),
         ];

@@ -372,6 +372,7 @@ pub(crate) async fn open_app(config: &Config) -> anyhow::Result<(App, DatabaseLo
             snapshot_every: config.ledger.snapshot_every,
             idle_after: Duration::from_secs(config.ledger.idle_seconds),
         },
+        webhooks_on_loopback: config.webhooks.loopback,
     };
     Ok((App::new(store, Arc::new(SystemClock), app_config), location))
 }
@@ -414,6 +415,10 @@ async fn serve(config: &Config, app: App, banner: &[String]) -> anyhow::Result<(
         Duration::from_secs(config.mail.every_seconds),
     ));
     let market = tokio::spawn(periodic::tick_every_minute(app.clone(), base));
+    let webhooks = tokio::spawn(periodic::deliver_webhooks(
+        app.clone(),
+        Duration::from_secs(config.webhooks.send_every_seconds),
+    ));
     let trusted_proxies =
         coopkit_web::client::TrustedProxies::parse(&config.server.trusted_proxies)
             .map_err(|problem| anyhow::anyhow!("server.trusted_proxies: {problem}"))?;
@@ -439,6 +444,7 @@ async fn serve(config: &Config, app: App, banner: &[String]) -> anyhow::Result<(
     purge.abort();
     market.abort();
     mail.abort();
+    webhooks.abort();
     app.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -1,6 +1,6 @@
 //! What the server does on its own schedule, while it serves: forgetting
-//! what has expired, and each minute's steps of bookings, votes, months
-//! and the directory.
+//! what has expired, each minute's steps of bookings, votes, months and
+//! the directory, and delivering webhooks.
 
 use std::time::Duration;
 
@@ -74,6 +74,35 @@ pub async fn tick_every_minute(app: App, base: String) {
             Ok(Some(report)) => tracing::info!(coops = report.rows_read, "hosted co-ops listed"),
             Ok(None) => {}
             Err(error) => tracing::warn!(%error, "listing the hosted co-ops failed"),
+        }
+    }
+}
+
+/// Queues webhook deliveries for new events and posts what is due, every
+/// `every`, for as long as the server runs (`coopkit_app::webhooks`).
+pub async fn deliver_webhooks(app: App, every: Duration) {
+    let http = match coopkit_app::webhooks::client() {
+        Ok(http) => http,
+        Err(error) => {
+            tracing::error!(%error, "webhooks are off");
+            return;
+        }
+    };
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match app.queue_webhook_deliveries().await {
+            Ok(0) => {}
+            Ok(queued) => tracing::debug!(queued, "webhook deliveries queued"),
+            Err(error) => tracing::warn!(%error, "queueing webhook deliveries failed"),
+        }
+        match app.send_due_webhooks(&http).await {
+            Ok(run) if run != Default::default() => {
+                tracing::info!(delivered = run.delivered, refused = run.refused, "webhooks")
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "sending webhooks failed"),
         }
     }
 }

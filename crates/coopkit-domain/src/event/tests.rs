@@ -190,6 +190,19 @@ fn one_of_each() -> Vec<Event> {
         Event::ProjectApproved { project: pj },
         Event::ProjectRejected { project: pj },
         Event::ProjectFunded { project: pj },
+        Event::WebhookAdded {
+            webhook: WebhookId(4),
+        },
+        Event::WebhookPaused {
+            webhook: WebhookId(4),
+            failing: true,
+        },
+        Event::WebhookResumed {
+            webhook: WebhookId(4),
+        },
+        Event::WebhookRemoved {
+            webhook: WebhookId(4),
+        },
     ]
 }
 

@@ -13,6 +13,7 @@ mod payment_requests;
 mod people;
 pub(crate) mod personal_data;
 mod places;
+mod webhooks;
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -42,6 +43,7 @@ use crate::AppState;
         (name = "ledger", description = "Currencies, transfers, balances and the verifiable journal"),
         (name = "directory", description = "The open-data directory of co-ops"),
         (name = "places", description = "Towns and ZIP codes by name, from the gazetteer coopkit ships"),
+        (name = "webhooks", description = "A co-op's events posted to its endpoints, signed as Standard Webhooks says"),
     )
 )]
 struct ApiDoc;
@@ -96,7 +98,12 @@ fn groups() -> [(Access, OpenApiRouter<AppState>); 5] {
         .routes(routes!(coops::update_settings))
         .routes(routes!(coops::change_role))
         .routes(routes!(ledger::define_currency))
-        .routes(routes!(ledger::set_limits));
+        .routes(routes!(ledger::set_limits))
+        .routes(routes!(webhooks::add, webhooks::list))
+        .routes(routes!(webhooks::remove))
+        .routes(routes!(webhooks::pause))
+        .routes(routes!(webhooks::resume))
+        .routes(routes!(webhooks::deliveries));
     [
         (Access::Anyone, anyone),
         (Access::Account, account),

@@ -32,4 +32,5 @@ mod robustness;
 mod roles;
 mod settlement;
 mod standing;
+mod webhooks;
 mod zones;
