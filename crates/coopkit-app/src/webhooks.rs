@@ -62,6 +62,17 @@ pub struct AddedWebhook {
     pub secret: String,
 }
 
+/// A co-op's endpoints as its admins' page shows them, each with its
+/// latest deliveries.
+#[derive(Clone, Debug)]
+pub struct WebhooksOverview {
+    pub coop_name: String,
+    pub endpoints: Vec<(Endpoint, Vec<DeliveryListing>)>,
+}
+
+/// How many of an endpoint's latest deliveries its admins' page shows.
+const DELIVERIES_ON_PAGE: u32 = 10;
+
 /// What one pass of the sender did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WebhookRun {
@@ -134,6 +145,25 @@ impl App {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Admin).await?;
         Ok(self.store.webhooks(coop.id).await?)
+    }
+
+    /// The co-op's endpoints, each with its latest deliveries; admins
+    /// only.
+    pub async fn webhooks_overview(&self, actor: &Person, slug: &str) -> Result<WebhooksOverview> {
+        let coop = self.coop(slug).await?;
+        self.require_role(&coop, actor, Role::Admin).await?;
+        let mut endpoints = Vec::new();
+        for endpoint in self.store.webhooks(coop.id).await? {
+            let deliveries = self
+                .store
+                .webhook_deliveries(coop.id, endpoint.id, DELIVERIES_ON_PAGE)
+                .await?;
+            endpoints.push((endpoint, deliveries));
+        }
+        Ok(WebhooksOverview {
+            coop_name: coop.name.to_string(),
+            endpoints,
+        })
     }
 
     /// An endpoint's latest deliveries, newest first; admins only.

@@ -1483,3 +1483,27 @@ term-bmt30 = Workers
 term-bmt40 = Several kinds of member
 term-bmt50 = Residents
 term-bmt60 = A community of interest
+
+# A co-op's webhooks, for its admins.
+webhooks-title = Webhooks
+webhooks-intro = A webhook posts the co-op's events of the kinds you choose to an address of yours, as they happen: for a bot, a chat, or your other tools. Each is signed with its secret, as Standard Webhooks says, and tried again for a day until the address accepts it.
+webhooks-secret-title = The new webhook's secret
+webhooks-secret-once = Copy it now into the receiver: it is not shown again. It checks that each delivery came from this server.
+webhooks-endpoints = Addresses
+webhooks-none = No webhooks yet.
+webhooks-kinds = Kinds of event
+webhooks-active = Active: deliveries go out.
+webhooks-paused = Paused: deliveries wait until it is resumed.
+webhooks-pause = Pause
+webhooks-resume = Resume
+webhooks-remove = Remove
+webhooks-deliveries = Latest deliveries
+webhooks-no-deliveries = Nothing delivered yet.
+webhooks-add = Add a webhook
+webhooks-url = Address
+webhooks-url-hint = Starting https://, such as https://hooks.example.org/coopkit.
+webhooks-add-button = Add webhook
+webhooks-state-queued = waiting
+webhooks-state-failing = not accepted yet
+webhooks-state-delivered = delivered
+webhooks-state-failed = failed

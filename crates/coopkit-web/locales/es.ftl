@@ -1478,3 +1478,27 @@ term-bmt30 = Personas trabajadoras
 term-bmt40 = Varios tipos de socio
 term-bmt50 = Residentes
 term-bmt60 = Una comunidad de interés
+
+# A co-op's webhooks, for its admins.
+webhooks-title = Webhooks
+webhooks-intro = Un webhook envía los sucesos de la cooperativa de los tipos que elijas a una dirección tuya, según ocurren: para un bot, un chat u otras herramientas. Cada envío va firmado con su secreto, como dice Standard Webhooks, y se reintenta durante un día hasta que la dirección lo acepta.
+webhooks-secret-title = El secreto del nuevo webhook
+webhooks-secret-once = Cópialo ahora en el receptor: no se vuelve a mostrar. Sirve para comprobar que cada envío viene de este servidor.
+webhooks-endpoints = Direcciones
+webhooks-none = Aún no hay webhooks.
+webhooks-kinds = Tipos de suceso
+webhooks-active = Activo: los envíos salen.
+webhooks-paused = En pausa: los envíos esperan hasta que se reanude.
+webhooks-pause = Pausar
+webhooks-resume = Reanudar
+webhooks-remove = Quitar
+webhooks-deliveries = Últimos envíos
+webhooks-no-deliveries = Aún no se ha enviado nada.
+webhooks-add = Añadir un webhook
+webhooks-url = Dirección
+webhooks-url-hint = Que empiece por https://, como https://hooks.example.org/coopkit.
+webhooks-add-button = Añadir webhook
+webhooks-state-queued = en espera
+webhooks-state-failing = aún no aceptado
+webhooks-state-delivered = entregado
+webhooks-state-failed = fallido

@@ -124,6 +124,7 @@ fn path(notice: &Notice) -> String {
         Event::OrderPaid { .. } | Event::OrderSent { .. } => format!("{base}/orders"),
         Event::AllocationPosted { allocation } => format!("{base}/patronage/{allocation}"),
         Event::LedgerBatchCommitted { .. } => format!("{base}/ledger"),
+        Event::WebhookPaused { .. } => format!("{base}/webhooks"),
         _ => base,
     }
 }

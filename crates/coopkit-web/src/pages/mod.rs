@@ -30,6 +30,7 @@ mod session;
 mod settings;
 mod standing;
 mod tasks;
+mod webhooks;
 
 use askama::Template;
 use axum::extract::{FromRequestParts, State};
@@ -252,6 +253,11 @@ fn admin_actions() -> Router<AppState> {
             "/c/{slug}/settings",
             get(settings::show).post(settings::save),
         )
+        .route(
+            "/c/{slug}/webhooks",
+            get(webhooks::show).post(webhooks::add),
+        )
+        .route("/c/{slug}/webhooks/{id}/{action}", post(webhooks::change))
         .route(
             "/c/{slug}/settings/profile",
             post(coop_profile::save_profile),

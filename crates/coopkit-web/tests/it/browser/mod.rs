@@ -23,6 +23,7 @@ mod madrid;
 mod market;
 mod members;
 mod spanish;
+mod webhooks;
 
 struct Browser {
     client: Client,
