@@ -332,9 +332,18 @@ impl App {
             .send()
             .await;
         Ok(match sent {
-            Ok(answer) => {
+            Ok(mut answer) => {
                 let status = answer.status();
-                let text = answer.text().await.unwrap_or_default();
+                // Only the start of the body is kept, so only that much is
+                // read: a receiver cannot fill the server's memory.
+                let mut start = Vec::new();
+                while start.len() < ANSWER_KEPT {
+                    match answer.chunk().await {
+                        Ok(Some(chunk)) => start.extend_from_slice(&chunk),
+                        Ok(None) | Err(_) => break,
+                    }
+                }
+                let text = String::from_utf8_lossy(&start);
                 let kept: String = text.chars().take(ANSWER_KEPT).collect();
                 let said = format!("{} {kept}", status.as_u16()).trim_end().to_owned();
                 if status.is_success() {

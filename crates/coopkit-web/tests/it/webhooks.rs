@@ -57,12 +57,24 @@ async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Str
     }
 }
 
+/// Accepts, and then answers without end.
+async fn endless() -> axum::response::Response {
+    let chunk = || Ok::<_, std::convert::Infallible>(bytes_of_a_kilobyte());
+    let body = futures_util::stream::repeat_with(chunk);
+    axum::response::Response::new(axum::body::Body::from_stream(body))
+}
+
+fn bytes_of_a_kilobyte() -> String {
+    "x".repeat(1024)
+}
+
 /// Starts a receiver on a free loopback port; its URL.
 async fn start_receiver(receiver: Receiver) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hooks", listener.local_addr().unwrap());
     let app = axum::Router::new()
         .route("/hooks", post(receive))
+        .route("/endless", post(endless))
         .with_state(receiver);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     url
@@ -230,6 +242,22 @@ each_backend! {
         let last = receiver.received.lock().unwrap().last().unwrap().id.clone();
         assert_ne!(last, received[0].id);
         assert_eq!(deliveries[0]["event"].to_string(), last);
+    }
+
+    async fn a_receiver_that_answers_without_end_is_read_no_further_than_kept(backend: Backend) {
+        let server = TestServer::spawn_with(backend, loopback()).await;
+        let url = start_receiver(Receiver::default()).await.replace("/hooks", "/endless");
+        let admin = coop(&server, "menders", "Mara Admin", true).await;
+        let path = "/api/v1/coops/menders/webhooks";
+        let body = json!({"url": url, "kinds": ["membership.admitted"]});
+        let id = admin.post_json(path, &body).await.json()["id"].as_i64().unwrap();
+        member(&server, "menders", &admin, "Pat Worker").await;
+        // Read whole, the answer would end only at the ten-second limit,
+        // and the try count as unanswered.
+        assert_eq!(deliver(&server).await.delivered, 1);
+        let deliveries = admin.get(&format!("{path}/{id}/deliveries")).await.json();
+        let answer = deliveries[0]["answer"].as_str().unwrap();
+        assert!(answer.starts_with("200 xxx") && answer.len() <= 210, "{answer}");
     }
 
     async fn only_a_coops_admins_manage_its_webhooks(backend: Backend) {
