@@ -42,6 +42,9 @@ const ANSWER_WITHIN: Duration = Duration::from_secs(10);
 const CLAIM_BATCH: u32 = 50;
 /// Events read from the log at a time.
 const EVENT_BATCH: u32 = 500;
+/// The most endpoints a co-op may have: each event goes to each, so more
+/// would let one co-op's admins multiply the server's work.
+pub const WEBHOOKS_MAX: usize = 20;
 /// How much of a receiver's answer is kept for its admins.
 const ANSWER_KEPT: usize = 200;
 /// How many of an endpoint's latest deliveries its admins see.
@@ -126,6 +129,12 @@ impl App {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Admin).await?;
         let (url, kinds) = form.checked()?;
+        if self.store.webhooks(coop.id).await?.len() >= WEBHOOKS_MAX {
+            return Err(AppError::Conflict {
+                field: "url",
+                code: "webhook-too-many",
+            });
+        }
         let mut bytes = [0u8; 32];
         hex::decode_to_slice(crate::new_secret(), &mut bytes)
             .map_err(AppError::because("making a webhook secret"))?;

@@ -211,6 +211,7 @@ error-webhook-url-https = Use an address starting https:// (http:// only on this
 error-webhook-url-malformed = Use an address with a host name, and no password in it.
 error-webhook-kinds = Choose at least one kind of event, among those the log records.
 error-webhook-already = The endpoint is like that already.
+error-webhook-too-many = A co-op may have at most 20 webhooks: remove one first.
 error-dues-period-unknown = Choose monthly or yearly.
 error-at-least-one-class = A co-op needs at least one member class.
 error-duplicate = This appears twice.

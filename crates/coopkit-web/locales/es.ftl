@@ -210,6 +210,7 @@ error-webhook-url-https = Usa una dirección que empiece por https:// (http:// s
 error-webhook-url-malformed = Usa una dirección con un nombre de servidor y sin contraseña.
 error-webhook-kinds = Elige al menos un tipo de suceso de los que registra el historial.
 error-webhook-already = El punto de entrega ya está así.
+error-webhook-too-many = Una cooperativa puede tener como mucho 20 webhooks: quita uno antes.
 error-dues-period-unknown = Elige mensual o anual.
 error-at-least-one-class = Una cooperativa necesita al menos una clase de socios.
 error-duplicate = Aparece dos veces.

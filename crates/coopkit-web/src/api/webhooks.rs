@@ -106,6 +106,7 @@ impl From<DeliveryListing> for DeliveryDto {
         (status = 201, body = AddedWebhookDto),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The co-op has 20 webhooks already", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn add(

@@ -312,5 +312,13 @@ each_backend! {
             .assert_status(204);
         let listed = admin.get(path).await.json();
         assert_eq!(listed.as_array().unwrap().len(), 1);
+
+        // Each event goes to each endpoint: a co-op has at most 20.
+        for _ in 1..coopkit_app::webhooks::WEBHOOKS_MAX {
+            admin.post_json(path, &body).await.assert_status(201);
+        }
+        let one_more = admin.post_json(path, &body).await;
+        one_more.assert_status(409);
+        assert!(one_more.body.contains("at most 20"), "{}", one_more.body);
     }
 }
