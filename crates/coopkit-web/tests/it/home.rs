@@ -89,43 +89,8 @@ each_backend! {
 
         // A booking waits on its provider to accept, then, once it has
         // started, on each side to say it happened.
-        admin
-            .post_form("/c/sitters/market/categories", &[("key", "babysitting"), ("name", "Babysitting")])
-            .await
-            .assert_status(303);
-        ben.post_form(
-            "/c/sitters/market/profile",
-            &[
-                ("bio", "Retired teacher"),
-                ("language", "en"),
-                ("price_babysitting", "1"),
-                ("currency_babysitting", "HOUR"),
-                ("unit_babysitting", "60"),
-                ("slot_0_day", "fri"),
-                ("slot_0_from", "18:00"),
-                ("slot_0_until", "23:00"),
-            ],
-        )
-        .await
-        .assert_status(303);
-        let ben_id = ben_api.get("/api/v1/me").await.json()["id"].as_i64().unwrap();
+        let booking = crate::market::ana_books_ben(&admin, &ana, &ben, &ben_api).await;
         let friday = next_friday();
-        let field = |hour: i64| Zone::utc().wall_clock_field(friday.plus_millis(hour * HOUR));
-        let booked = ana
-            .post_form(
-                "/c/sitters/market/bookings",
-                &[
-                    ("provider", ben_id.to_string().as_str()),
-                    ("category", "babysitting"),
-                    ("from", field(19).as_str()),
-                    ("to", field(21).as_str()),
-                    ("payment", "ledger"),
-                    ("notes", ""),
-                ],
-            )
-            .await;
-        booked.assert_status(303);
-        let booking = booked.location().unwrap().to_owned();
         let bookings = |list: Vec<String>| -> Vec<String> {
             list.into_iter().filter(|l| l.contains("the booking with")).collect()
         };

@@ -48,6 +48,64 @@ pub(crate) async fn ask_for_help(
         .await
 }
 
+/// The sitters' admin (on the pages) adds the babysitting category.
+async fn add_babysitting(admin: &Client) {
+    admin
+        .post_form(
+            "/c/sitters/market/categories",
+            &[("key", "babysitting"), ("name", "Babysitting")],
+        )
+        .await
+        .assert_status(303);
+}
+
+/// In the sitters co-op: the admin (`admin`, on the pages) adds
+/// babysitting, Ben (`ben`, with his API client `ben_api`) offers Friday
+/// evenings at an hour token an hour, and Ana (`ana`) books him from 19:00
+/// to 21:00 next Friday. The booking's page.
+pub(crate) async fn ana_books_ben(
+    admin: &Client,
+    ana: &Client,
+    ben: &Client,
+    ben_api: &Client,
+) -> String {
+    add_babysitting(admin).await;
+    ben.post_form(
+        "/c/sitters/market/profile",
+        &[
+            ("bio", "Retired teacher"),
+            ("language", "en"),
+            ("price_babysitting", "1"),
+            ("currency_babysitting", "HOUR"),
+            ("unit_babysitting", "60"),
+            ("slot_0_day", "fri"),
+            ("slot_0_from", "18:00"),
+            ("slot_0_until", "23:00"),
+        ],
+    )
+    .await
+    .assert_status(303);
+    let ben_id = ben_api.get("/api/v1/me").await.json()["id"]
+        .as_i64()
+        .unwrap();
+    let friday = next_friday();
+    let booked = ana
+        .post_form(
+            "/c/sitters/market/bookings",
+            &[
+                ("provider", ben_id.to_string().as_str()),
+                ("category", "babysitting"),
+                ("from", at(friday, 19).as_str()),
+                ("to", at(friday, 21).as_str()),
+                ("payment", "ledger"),
+                ("notes", ""),
+            ],
+        )
+        .await;
+    booked.assert_status(303);
+    booked.location().unwrap().to_owned()
+}
+
 /// The sitters co-op of `crate::ledger::sitters`, its admin and two
 /// members logged in on the pages, and the members' API clients and ids.
 struct Sitters {
@@ -91,13 +149,7 @@ each_backend! {
         )
         .await
         .assert_status(403);
-        admin
-            .post_form(
-                "/c/sitters/market/categories",
-                &[("key", "babysitting"), ("name", "Babysitting")],
-            )
-            .await
-            .assert_status(303);
+        add_babysitting(&admin).await;
 
         // Ben offers Friday evenings at one HOUR token an hour, picking
         // the day and the hours in a row of the form.
@@ -355,13 +407,7 @@ each_backend! {
             ben_id,
             ..
         } = logged_in(&server).await;
-        admin
-            .post_form(
-                "/c/sitters/market/categories",
-                &[("key", "babysitting"), ("name", "Babysitting")],
-            )
-            .await
-            .assert_status(303);
+        add_babysitting(&admin).await;
         let area = |place: &'static str| {
             [
                 ("bio", "Evenings free"),

@@ -178,6 +178,35 @@ each_backend! {
         assert_eq!(deliveries[0]["answer"], "204");
     }
 
+    async fn a_booking_accepted_reaches_the_receiver_signed(backend: Backend) {
+        let server = TestServer::spawn_with(backend, loopback()).await;
+        let receiver = Receiver::default();
+        let url = start_receiver(receiver.clone()).await;
+        let (admin_api, _, ben_api) = crate::ledger::sitters(&server).await;
+        let secret = admin_api
+            .post_json(
+                "/api/v1/coops/sitters/webhooks",
+                &json!({"url": url, "kinds": ["booking.accepted"]}),
+            )
+            .await
+            .json()["secret"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let page = |name| crate::settlement::page_client(&server, name);
+        let (admin, ana, ben) = (page("Ada Admin").await, page("Ana Parent").await, page("Ben Parent").await);
+        let booking = crate::market::ana_books_ben(&admin, &ana, &ben, &ben_api).await;
+        assert_eq!(deliver(&server).await, Default::default(), "requested, not accepted");
+        ben.post_form(&format!("{booking}/accept"), &[]).await.assert_status(303);
+        assert_eq!(deliver(&server).await.delivered, 1);
+        let received = receiver.received.lock().unwrap().clone();
+        assert!(signed_by(&secret, &received[0]), "{:?}", received[0]);
+        let body: serde_json::Value = serde_json::from_str(&received[0].body).unwrap();
+        assert_eq!(body["type"], "booking.accepted");
+        let id = booking.rsplit('/').next().unwrap();
+        assert_eq!(body["data"]["booking"].to_string(), id);
+    }
+
     async fn a_receiver_down_for_a_day_pauses_its_endpoint_until_resumed(backend: Backend) {
         let server = TestServer::spawn_with(backend, loopback()).await;
         let receiver = Receiver::default();
