@@ -37,6 +37,14 @@ impl Timestamp {
         Zone::utc().date(self)
     }
 
+    /// Reads an instant written as RFC 3339 with its offset
+    /// (`2026-12-04T19:00:00Z`, `2026-12-04T20:00:00+01:00`), as the API
+    /// takes them.
+    pub fn parse_rfc3339(text: &str) -> Result<Timestamp, &'static str> {
+        let at: jiff::Timestamp = text.trim().parse().map_err(|_| "instant-format")?;
+        Ok(Timestamp(at.as_millisecond()))
+    }
+
     /// Reads a calendar day in UTC, `YYYY-MM-DD`, as its first millisecond.
     pub fn parse_date(text: &str) -> Result<Timestamp, &'static str> {
         Zone::utc().read_date(text)

@@ -8,6 +8,7 @@ pub mod dto;
 pub mod extract;
 mod holds;
 mod ledger;
+mod market;
 pub(crate) use ledger::{journal_download, json_lines};
 mod payment_requests;
 mod people;
@@ -41,6 +42,7 @@ use crate::AppState;
         (name = "memberships", description = "Joining, leaving, admitting"),
         (name = "people", description = "Accounts and API tokens"),
         (name = "ledger", description = "Currencies, transfers, balances and the verifiable journal"),
+        (name = "market", description = "Bookings of members' services, through their whole life"),
         (name = "directory", description = "The open-data directory of co-ops"),
         (name = "places", description = "Towns and ZIP codes by name, from the gazetteer coopkit ships"),
         (name = "webhooks", description = "A co-op's events posted to its endpoints, signed as Standard Webhooks says"),
@@ -89,7 +91,10 @@ fn groups() -> [(Access, OpenApiRouter<AppState>); 5] {
         .routes(routes!(holds::void))
         .routes(routes!(payment_requests::create))
         .routes(routes!(payment_requests::get))
-        .routes(routes!(payment_requests::pay));
+        .routes(routes!(payment_requests::pay))
+        .routes(routes!(market::list_bookings, market::request_booking))
+        .routes(routes!(market::get_booking))
+        .routes(routes!(market::step_booking));
     let coordinators = OpenApiRouter::new()
         .routes(routes!(coops::list_applications))
         .routes(routes!(coops::decide_application))

@@ -21,6 +21,7 @@ mod ledger;
 mod listening;
 mod mail;
 mod market;
+mod market_api;
 mod moderators;
 mod notation;
 mod own_account;

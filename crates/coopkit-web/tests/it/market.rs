@@ -22,7 +22,7 @@ pub(crate) fn next_friday() -> Timestamp {
     day
 }
 
-fn at(friday: Timestamp, hour: i64) -> String {
+pub(crate) fn at(friday: Timestamp, hour: i64) -> String {
     Zone::utc().wall_clock_field(friday.plus_millis(hour * HOUR))
 }
 
@@ -60,15 +60,9 @@ async fn add_babysitting(admin: &Client) {
 }
 
 /// In the sitters co-op: the admin (`admin`, on the pages) adds
-/// babysitting, Ben (`ben`, with his API client `ben_api`) offers Friday
-/// evenings at an hour token an hour, and Ana (`ana`) books him from 19:00
-/// to 21:00 next Friday. The booking's page.
-pub(crate) async fn ana_books_ben(
-    admin: &Client,
-    ana: &Client,
-    ben: &Client,
-    ben_api: &Client,
-) -> String {
+/// babysitting, and Ben (`ben`) offers Friday evenings, 18:00 to 23:00, at
+/// an hour token an hour.
+pub(crate) async fn ben_offers_fridays(admin: &Client, ben: &Client) {
     add_babysitting(admin).await;
     ben.post_form(
         "/c/sitters/market/profile",
@@ -85,6 +79,18 @@ pub(crate) async fn ana_books_ben(
     )
     .await
     .assert_status(303);
+}
+
+/// As [`ben_offers_fridays`], and then Ana (`ana`) books Ben (whose API
+/// client is `ben_api`) from 19:00 to 21:00 next Friday. The booking's
+/// page.
+pub(crate) async fn ana_books_ben(
+    admin: &Client,
+    ana: &Client,
+    ben: &Client,
+    ben_api: &Client,
+) -> String {
+    ben_offers_fridays(admin, ben).await;
     let ben_id = ben_api.get("/api/v1/me").await.json()["id"]
         .as_i64()
         .unwrap();

@@ -1,0 +1,83 @@
+//! Bookings through the JSON API, through their life, on SQLite and
+//! PostgreSQL: asked for, refused in words, accepted by the provider only,
+//! seen by its sides only.
+
+use coopkit_domain::Zone;
+use coopkit_testkit::{each_backend, Backend, TestServer};
+use serde_json::json;
+
+use crate::fixtures::coop;
+use crate::ledger::sitters;
+use crate::market::{ben_offers_fridays, next_friday};
+use crate::settlement::page_client;
+
+const HOUR: i64 = 3_600_000;
+
+each_backend! {
+    async fn a_booking_is_asked_for_accepted_and_seen_through_the_api(backend: Backend) {
+        let server = TestServer::spawn(backend).await;
+        let (_, ana, ben) = sitters(&server).await;
+        let pages = |name| page_client(&server, name);
+        ben_offers_fridays(&pages("Ada Admin").await, &pages("Ben Parent").await).await;
+        let ben_id = ben.get("/api/v1/me").await.json()["id"].as_i64().unwrap();
+        let friday = next_friday();
+        let at = |hour: i64| Zone::utc().rfc3339(friday.plus_millis(hour * HOUR));
+        let ask = |from: String, to: String| {
+            json!({"provider": ben_id, "category": "babysitting", "starts_at": from, "ends_at": to})
+        };
+        let path = "/api/v1/coops/sitters/bookings";
+
+        // Refusals say what and where.
+        let unreadable = ana.post_json(path, &ask("Friday at seven".into(), at(21))).await;
+        unreadable.assert_status(422);
+        assert!(unreadable.body.contains("starts_at") && unreadable.body.contains("RFC 3339"), "{}", unreadable.body);
+        let backwards = ana.post_json(path, &ask(at(21), at(19))).await;
+        backwards.assert_status(422);
+        assert!(backwards.body.contains("The end must come after the start."), "{}", backwards.body);
+        let early = ana.post_json(path, &ask(at(15), at(17))).await;
+        early.assert_status(409);
+        assert!(early.body.contains("The provider is not available then."), "{}", early.body);
+
+        let made = ana.post_json(path, &ask(at(19), at(21))).await;
+        made.assert_status(201);
+        let made = made.json();
+        assert_eq!(made["state"], "requested");
+        assert_eq!(made["side"], "requester");
+        assert_eq!(made["amount"], 2);
+        assert_eq!(made["provider"]["name"], "Ben Parent");
+        assert_eq!(made["starts_at"], at(19));
+        assert_eq!(made["steps"], json!(["cancel"]));
+        let id = made["id"].as_i64().unwrap();
+        let one = format!("{path}/{id}");
+
+        // The provider's steps are his; hers are refused.
+        let his = ben.get(&one).await.json();
+        assert_eq!((his["side"].as_str(), his["steps"].clone()), (Some("provider"), json!(["accept", "decline", "cancel"])));
+        ana.post_json(&format!("{one}/accept"), &json!({})).await.assert_status(409);
+        ben.post_json(&format!("{one}/eat"), &json!({})).await.assert_status(404);
+        ben.post_json(&format!("{one}/auto-complete"), &json!({})).await.assert_status(404);
+        let accepted = ben.post_json(&format!("{one}/accept"), &json!({})).await;
+        accepted.assert_status(200);
+        assert_eq!(accepted.json()["state"], "confirmed");
+        assert_eq!(ana.get(path).await.json()[0]["state"], "confirmed");
+
+        // Nobody else reads it.
+        let olga = coop(&server, "elsewhere", "Olga Outsider", false).await;
+        olga.get(&one).await.assert_status(403);
+        let stranger = crate::fixtures::api_person(&server, "Dee Stranger").await;
+        stranger.get(&one).await.assert_status(403);
+    }
+}
+
+#[tokio::test]
+async fn the_market_is_in_the_openapi_document() {
+    let doc = serde_json::to_value(coopkit_web::openapi()).unwrap();
+    let market = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|path| path.as_object().unwrap().values())
+        .filter(|op| op["tags"][0] == "market")
+        .count();
+    assert!(market >= 3, "{market} market operations");
+}
