@@ -6,6 +6,7 @@ mod coops;
 mod directory;
 pub mod dto;
 pub mod extract;
+mod governance;
 mod holds;
 mod ledger;
 mod market;
@@ -43,6 +44,7 @@ use crate::AppState;
         (name = "people", description = "Accounts and API tokens"),
         (name = "ledger", description = "Currencies, transfers, balances and the verifiable journal"),
         (name = "market", description = "Bookings of members' services, through their whole life"),
+        (name = "governance", description = "Proposals, ballots with receipts, and their counts"),
         (name = "directory", description = "The open-data directory of co-ops"),
         (name = "places", description = "Towns and ZIP codes by name, from the gazetteer coopkit ships"),
         (name = "webhooks", description = "A co-op's events posted to its endpoints, signed as Standard Webhooks says"),
@@ -94,7 +96,11 @@ fn groups() -> [(Access, OpenApiRouter<AppState>); 5] {
         .routes(routes!(payment_requests::pay))
         .routes(routes!(market::list_bookings, market::request_booking))
         .routes(routes!(market::get_booking))
-        .routes(routes!(market::step_booking));
+        .routes(routes!(market::step_booking))
+        .routes(routes!(governance::list_proposals))
+        .routes(routes!(governance::get_proposal))
+        .routes(routes!(governance::cast_ballot))
+        .routes(routes!(governance::check_receipt));
     let coordinators = OpenApiRouter::new()
         .routes(routes!(coops::list_applications))
         .routes(routes!(coops::decide_application))

@@ -15,6 +15,7 @@ mod directory_edits;
 mod fixtures;
 mod forecasts;
 mod founding;
+mod governance_api;
 mod home;
 mod isolation;
 mod ledger;
