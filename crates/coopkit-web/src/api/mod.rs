@@ -6,6 +6,7 @@ mod coops;
 mod directory;
 pub mod dto;
 pub mod extract;
+mod fund;
 mod governance;
 mod holds;
 mod ledger;
@@ -45,6 +46,7 @@ use crate::AppState;
         (name = "ledger", description = "Currencies, transfers, balances and the verifiable journal"),
         (name = "market", description = "Bookings of members' services, through their whole life"),
         (name = "governance", description = "Proposals, ballots with receipts, and their counts"),
+        (name = "fund", description = "The co-op's fund: pledges, and projects the members vote on"),
         (name = "directory", description = "The open-data directory of co-ops"),
         (name = "places", description = "Towns and ZIP codes by name, from the gazetteer coopkit ships"),
         (name = "webhooks", description = "A co-op's events posted to its endpoints, signed as Standard Webhooks says"),
@@ -100,7 +102,10 @@ fn groups() -> [(Access, OpenApiRouter<AppState>); 5] {
         .routes(routes!(governance::list_proposals))
         .routes(routes!(governance::get_proposal))
         .routes(routes!(governance::cast_ballot))
-        .routes(routes!(governance::check_receipt));
+        .routes(routes!(governance::check_receipt))
+        .routes(routes!(fund::get_fund))
+        .routes(routes!(fund::pledge))
+        .routes(routes!(fund::propose_project));
     let coordinators = OpenApiRouter::new()
         .routes(routes!(coops::list_applications))
         .routes(routes!(coops::decide_application))

@@ -15,6 +15,7 @@ mod directory_edits;
 mod fixtures;
 mod forecasts;
 mod founding;
+mod fund_api;
 mod governance_api;
 mod home;
 mod isolation;
