@@ -2,6 +2,7 @@
 //! `/api/openapi.json`. Routes are registered through utoipa-axum, so a
 //! route cannot exist without its entry in the document.
 
+mod catalogue;
 mod coops;
 mod directory;
 pub mod dto;
@@ -47,6 +48,7 @@ use crate::AppState;
         (name = "market", description = "Bookings of members' services, through their whole life"),
         (name = "governance", description = "Proposals, ballots with receipts, and their counts"),
         (name = "fund", description = "The co-op's fund: pledges, and projects the members vote on"),
+        (name = "catalogue", description = "Works and goods, licences and orders, creators' earnings"),
         (name = "directory", description = "The open-data directory of co-ops"),
         (name = "places", description = "Towns and ZIP codes by name, from the gazetteer coopkit ships"),
         (name = "webhooks", description = "A co-op's events posted to its endpoints, signed as Standard Webhooks says"),
@@ -76,6 +78,8 @@ fn groups() -> [(Access, OpenApiRouter<AppState>); 5] {
         .routes(routes!(people::request_password_reset))
         .routes(routes!(people::reset_password))
         .routes(routes!(ledger::list_currencies))
+        .routes(routes!(catalogue::list_items))
+        .routes(routes!(catalogue::get_item))
         .routes(routes!(directory::search))
         .routes(routes!(places::find));
     let account = OpenApiRouter::new()
@@ -105,7 +109,9 @@ fn groups() -> [(Access, OpenApiRouter<AppState>); 5] {
         .routes(routes!(governance::check_receipt))
         .routes(routes!(fund::get_fund))
         .routes(routes!(fund::pledge))
-        .routes(routes!(fund::propose_project));
+        .routes(routes!(fund::propose_project))
+        .routes(routes!(catalogue::buy, catalogue::my_orders))
+        .routes(routes!(catalogue::my_earnings));
     let coordinators = OpenApiRouter::new()
         .routes(routes!(coops::list_applications))
         .routes(routes!(coops::decide_application))

@@ -8,6 +8,7 @@ mod api;
 mod audit_log;
 mod browser;
 mod catalogue;
+mod catalogue_api;
 mod clients;
 mod coop_profile;
 mod directory;
