@@ -94,9 +94,14 @@ const API_TOKEN_PREFIX: &str = "coopkit_";
 /// 32 random bytes from the OS, as 64 hex digits: session secrets, CSRF
 /// tokens, API tokens.
 pub fn new_secret() -> String {
+    hex::encode(random_bytes())
+}
+
+/// 32 bytes from the operating system's generator: a key.
+pub fn random_bytes() -> [u8; 32] {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
+    bytes
 }
 
 /// The CSRF token of a logged-in browser's forms: an HMAC keyed by its

@@ -135,10 +135,7 @@ impl App {
                 code: "webhook-too-many",
             });
         }
-        let mut bytes = [0u8; 32];
-        hex::decode_to_slice(crate::new_secret(), &mut bytes)
-            .map_err(AppError::because("making a webhook secret"))?;
-        let secret = WebhookSecret(bytes);
+        let secret = WebhookSecret(crate::auth::random_bytes());
         let endpoint = self
             .store
             .add_webhook(coop.id, &url, &kinds, &secret, actor.id, self.clock.now())

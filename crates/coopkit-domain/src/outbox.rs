@@ -99,11 +99,14 @@ pub struct NotPending(pub MailState);
 
 /// The wait before try number `attempts + 1`, after `attempts` failures.
 pub fn backoff(attempts: u32) -> i64 {
+    doubling_wait(FIRST_RETRY_MS, LONGEST_RETRY_MS, attempts)
+}
+
+/// A wait of `first` ms after the first failure, doubling with each
+/// failure after it, never more than `longest`: mail's and webhooks'.
+pub fn doubling_wait(first: i64, longest: i64, attempts: u32) -> i64 {
     let doublings = attempts.saturating_sub(1).min(32);
-    FIRST_RETRY_MS
-        .checked_shl(doublings)
-        .unwrap_or(LONGEST_RETRY_MS)
-        .min(LONGEST_RETRY_MS)
+    first.checked_shl(doublings).unwrap_or(longest).min(longest)
 }
 
 /// Whether a message queued so long ago must not be sent any more (mail

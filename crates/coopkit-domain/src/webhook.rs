@@ -242,11 +242,7 @@ pub struct NotPending(pub DeliveryState);
 
 /// The wait before try number `attempts + 1`, after `attempts` failures.
 pub fn backoff(attempts: u32) -> i64 {
-    let doublings = attempts.saturating_sub(1).min(32);
-    FIRST_RETRY_MS
-        .checked_shl(doublings)
-        .unwrap_or(LONGEST_RETRY_MS)
-        .min(LONGEST_RETRY_MS)
+    crate::outbox::doubling_wait(FIRST_RETRY_MS, LONGEST_RETRY_MS, attempts)
 }
 
 /// Where a delivery stands after a try at `now`; a delivery that fails

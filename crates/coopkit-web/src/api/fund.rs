@@ -47,7 +47,7 @@ pub struct PledgeDto {
     #[schema(minimum = 1)]
     pub amount: u64,
     /// Names the pledge: sent again with the same key, it is made once.
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 64)]
     pub key: String,
 }
 
@@ -128,14 +128,10 @@ pub async fn pledge(
     Path(slug): Path<String>,
     ApiJson(pledge): ApiJson<PledgeDto>,
 ) -> Result<(StatusCode, Json<FundDto>), ApiError> {
-    let key = pledge.key.trim();
-    if key.is_empty() {
-        return Err(AppError::invalid("key", "required").into());
-    }
-    if key.chars().count() > 100 {
-        return Err(AppError::invalid("key", "too-long").into());
-    }
-    state.app.pledge(&person, &slug, pledge.amount, key).await?;
+    state
+        .app
+        .pledge(&person, &slug, pledge.amount, &pledge.key)
+        .await?;
     let fund = state.app.fund(&person, &slug).await?;
     Ok((StatusCode::CREATED, Json(dto(fund))))
 }
