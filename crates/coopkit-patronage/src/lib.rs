@@ -38,6 +38,17 @@ pub enum Measure {
     Purchases,
 }
 
+impl Measure {
+    /// The name the bylaws and the API give it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Measure::Hours => "hours",
+            Measure::Sales => "sales",
+            Measure::Purchases => "purchases",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClassPool {
     pub class: String,

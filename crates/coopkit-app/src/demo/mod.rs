@@ -410,13 +410,21 @@ impl App {
     ) -> Result<Vec<PersonId>> {
         let mut ids = Vec::with_capacity(count);
         for i in 0..count {
-            // Offset into the name lists so each co-op has its own people.
-            let (name, _) = family(i * 7 + domain.len() * 31);
-            let email = format!("{}{i}@{domain}.example", ascii_slug(&name));
+            let (name, email) = demo_person_at(domain, i);
             ids.push(self.demo_person(seed, &name, &email, Locale::En).await?);
         }
         Ok(ids)
     }
+}
+
+/// The name and address of the demo's `i`th person at `domain` (such as
+/// `brighthomes` for Bright Homes' worker-owners), who signs in with
+/// [`DEMO_PASSWORD`].
+pub fn demo_person_at(domain: &str, i: usize) -> (String, String) {
+    // Offset into the name lists so each co-op has its own people.
+    let (name, _) = family(i * 7 + domain.len() * 31);
+    let email = format!("{}{i}@{domain}.example", ascii_slug(&name));
+    (name, email)
 }
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;

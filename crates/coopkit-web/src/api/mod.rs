@@ -13,6 +13,7 @@ mod holds;
 mod ledger;
 mod market;
 pub(crate) use ledger::{journal_download, json_lines};
+mod patronage;
 mod payment_requests;
 mod people;
 pub(crate) mod personal_data;
@@ -48,6 +49,7 @@ use crate::AppState;
         (name = "market", description = "Bookings of members' services, through their whole life"),
         (name = "governance", description = "Proposals, ballots with receipts, and their counts"),
         (name = "fund", description = "The co-op's fund: pledges, and projects the members vote on"),
+        (name = "patronage", description = "Closed years: each member's share of the surplus, and their statements"),
         (name = "catalogue", description = "Works and goods, licences and orders, creators' earnings"),
         (name = "directory", description = "The open-data directory of co-ops"),
         (name = "places", description = "Towns and ZIP codes by name, from the gazetteer coopkit ships"),
@@ -111,7 +113,10 @@ fn groups() -> [(Access, OpenApiRouter<AppState>); 5] {
         .routes(routes!(fund::pledge))
         .routes(routes!(fund::propose_project))
         .routes(routes!(catalogue::buy, catalogue::my_orders))
-        .routes(routes!(catalogue::my_earnings));
+        .routes(routes!(catalogue::my_earnings))
+        .routes(routes!(patronage::list_years, patronage::close_year))
+        .routes(routes!(patronage::get_year))
+        .routes(routes!(patronage::my_statement));
     let coordinators = OpenApiRouter::new()
         .routes(routes!(coops::list_applications))
         .routes(routes!(coops::decide_application))

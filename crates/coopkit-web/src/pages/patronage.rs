@@ -47,7 +47,7 @@ fn describe(settings: &PatronageSettings, tr: &crate::Tr) -> String {
                 "{} {}% ({})",
                 p.class,
                 p.percent,
-                tr.t(&format!("measure-{}", measure_key(p.measure)))
+                tr.t(&format!("measure-{}", p.measure.as_str()))
             )
         })
         .collect();
@@ -64,14 +64,6 @@ fn describe(settings: &PatronageSettings, tr: &crate::Tr) -> String {
             ("capital", settings.capital_currency.as_str()),
         ],
     )
-}
-
-fn measure_key(measure: Measure) -> &'static str {
-    match measure {
-        Measure::Hours => "hours",
-        Measure::Sales => "sales",
-        Measure::Purchases => "purchases",
-    }
 }
 
 async fn patronage_page(
@@ -395,7 +387,7 @@ fn allocation_notice(
 fn pool_row(pool: &PoolAllocation, coop: &CoopPage, scale: u32, tr: &crate::Tr) -> PoolRow {
     PoolRow {
         class: class_name(coop, &pool.class),
-        measure: tr.t(&format!("measure-{}", measure_key(pool.measure))),
+        measure: tr.t(&format!("measure-{}", pool.measure.as_str())),
         amount: tr.amount(pool.amount, scale),
         total: patronage_text(Some(pool.measure), pool.total_patronage, scale, tr),
     }

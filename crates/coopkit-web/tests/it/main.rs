@@ -30,6 +30,7 @@ mod notation;
 mod own_account;
 mod pages;
 mod password_reset;
+mod patronage_api;
 mod places;
 mod proposals;
 mod robustness;
