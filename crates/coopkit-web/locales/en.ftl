@@ -459,6 +459,7 @@ error-unit-minutes-range = Use 1 to 1440 minutes.
 error-slots-overlap = Two stretches of time overlap.
 error-slot-format = Write one stretch per line, such as: fri 18:00-24:00
 error-slot-range = A stretch must end after it starts, by 24:00.
+error-sort-unknown = Sort by name, booked, rating or distance.
 error-time-format = Write a time such as 18:30.
 error-weekday-range = Use a day from mon to sun.
 error-password-wrong = That is not your current password.

@@ -457,6 +457,7 @@ error-unit-minutes-range = Usa de 1 a 1440 minutos.
 error-slots-overlap = Dos tramos de tiempo se solapan.
 error-slot-format = Escribe un tramo por línea, como: fri 18:00-24:00
 error-slot-range = Un tramo debe terminar después de empezar, como tarde a las 24:00.
+error-sort-unknown = Ordena por name, booked, rating o distance.
 error-time-format = Escribe una hora como 18:30.
 error-weekday-range = Usa un día de mon a sun.
 error-password-wrong = Esa no es tu contraseña actual.

@@ -13,16 +13,14 @@ use coopkit_domain::{
 };
 use coopkit_ledger::{AccountOwner, CoopAccount, CurrencyCode, TransferId};
 use coopkit_market::matching::Point;
-use coopkit_market::{Price, WeeklySlot};
-use coopkit_store::{
-    Category, Currency, CurrencyKind, NewPerson, ProviderProfile, Service, ServiceArea,
-};
+use coopkit_store::{Currency, CurrencyKind, NewPerson};
 
 use crate::ledger::{Instruction, Payment};
 
 mod catalogue;
 mod coops;
 mod governance;
+mod market;
 
 use crate::auth::hash_password;
 use crate::{App, AppError, Result};
@@ -193,6 +191,8 @@ impl App {
 
         self.demo_bright_year(bright.coop, rosa, &bright.workers, &bright.households)
             .await?;
+        self.demo_bright_market(bright.coop, &bright.workers, seed.clock.tick())
+            .await?;
         self.demo_lens_votes(lens.founder, &lens.artists).await?;
         self.demo_lens_catalogue(lens.founder, &lens.artists, rosa)
             .await?;
@@ -281,89 +281,6 @@ impl App {
         Ok(())
     }
 
-    /// Sitters who offer their evenings: Ben every evening, and every
-    /// sixth family on a weekday evening and one weekend night each.
-    async fn demo_market(
-        &self,
-        coop: coopkit_domain::CoopId,
-        ben: PersonId,
-        families: &[PersonId],
-        now: Timestamp,
-    ) -> Result<()> {
-        self.store
-            .set_categories(
-                coop,
-                &[
-                    Category {
-                        key: "babysitting".into(),
-                        name: "Babysitting".into(),
-                    },
-                    Category {
-                        key: "homework-help".into(),
-                        name: "Homework help".into(),
-                    },
-                ],
-                None,
-                now,
-            )
-            .await?;
-        let slot = |day: u8, from: u16, to: u16| {
-            WeeklySlot::new(day, from * 60, to * 60)
-                .map_err(|code| AppError::invalid("slots", code))
-        };
-        let sitting = |category: &str| -> Result<Service> {
-            Ok(Service {
-                category: category.into(),
-                currency: CurrencyCode::parse("HALFHOUR")
-                    .map_err(|code| AppError::invalid("currency", code))?,
-                // One token per half hour, the Capitol Hill rule.
-                price: Price::new(1, 30).map_err(|code| AppError::invalid("price", code))?,
-            })
-        };
-        let bios = [
-            "Two kids of our own; happy to read bedtime stories.",
-            "Nurse on day shifts, free most evenings. First-aid trained.",
-            "Retired teacher. Board games, homework, early nights.",
-            "Student at the university nearby; bilingual household.",
-        ];
-        let mut profiles = vec![ProviderProfile {
-            person: ben,
-            bio: "Coordinator and father of three. Evenings are my sitting time.".into(),
-            languages: vec!["en".into()],
-            services: vec![sitting("babysitting")?, sitting("homework-help")?],
-            slots: (0..7).map(|day| slot(day, 17, 24)).collect::<Result<_>>()?,
-            area: Some(ServiceArea {
-                place: CAPITOL_HILL,
-                radius_m: 3_000,
-            }),
-            days_off: Vec::new(),
-        }];
-        for (i, family) in families.iter().enumerate().filter(|(i, _)| i % 6 == 3) {
-            let weekday = (i % 5) as u8;
-            let weekend = 4 + (i % 2) as u8;
-            profiles.push(ProviderProfile {
-                person: *family,
-                bio: bios[i % bios.len()].into(),
-                languages: if i % 5 == 0 {
-                    vec!["en".into(), "es".into()]
-                } else {
-                    vec!["en".into()]
-                },
-                services: vec![sitting("babysitting")?],
-                slots: vec![slot(weekday, 18, 23)?, slot(weekend, 18, 24)?],
-                area: Some(ServiceArea {
-                    place: near_capitol_hill(i),
-                    radius_m: 1_500 + (i % 4) as u32 * 500,
-                }),
-                days_off: Vec::new(),
-            });
-        }
-        for profile in &profiles {
-            self.store.save_provider(coop, profile, now).await?;
-        }
-        Ok(())
-    }
-
     async fn join_many(
         &self,
         coop: coopkit_domain::CoopId,
@@ -430,7 +347,7 @@ pub fn demo_person_at(domain: &str, i: usize) -> (String, String) {
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// Lincoln Park, Capitol Hill, Washington DC.
-const CAPITOL_HILL: Point = Point {
+pub(super) const CAPITOL_HILL: Point = Point {
     lat_e6: 38_889_900,
     lon_e6: -76_990_500,
 };

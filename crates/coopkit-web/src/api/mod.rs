@@ -18,6 +18,7 @@ mod payment_requests;
 mod people;
 pub(crate) mod personal_data;
 mod places;
+mod providers;
 mod webhooks;
 
 use axum::routing::get;
@@ -46,7 +47,7 @@ use crate::AppState;
         (name = "memberships", description = "Joining, leaving, admitting"),
         (name = "people", description = "Accounts and API tokens"),
         (name = "ledger", description = "Currencies, transfers, balances and the verifiable journal"),
-        (name = "market", description = "Bookings of members' services, through their whole life"),
+        (name = "market", description = "Providers, their services and hours, and bookings of them through their whole life"),
         (name = "governance", description = "Proposals, ballots with receipts, and their counts"),
         (name = "fund", description = "The co-op's fund: pledges, and projects the members vote on"),
         (name = "patronage", description = "Closed years: each member's share of the surplus, and their statements"),
@@ -102,6 +103,10 @@ fn groups() -> [(Access, OpenApiRouter<AppState>); 5] {
         .routes(routes!(payment_requests::create))
         .routes(routes!(payment_requests::get))
         .routes(routes!(payment_requests::pay))
+        .routes(routes!(providers::categories))
+        .routes(routes!(providers::search))
+        .routes(routes!(providers::provider))
+        .routes(routes!(providers::save_profile))
         .routes(routes!(market::list_bookings, market::request_booking))
         .routes(routes!(market::get_booking))
         .routes(routes!(market::step_booking))

@@ -9,7 +9,7 @@ use crate::forms::Fields;
 
 /// The days as the form's values, Monday first (`WeeklySlot::weekday` 0),
 /// and with `weekday-` in front, the keys of their names.
-const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+pub(crate) const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// Blank rows offered below the saved ones, to add more.
 const BLANK_ROWS: usize = 2;

@@ -6,6 +6,7 @@ mod account;
 mod accounts;
 mod audit_log;
 mod availability;
+pub(crate) use availability::WEEKDAYS;
 mod bookings;
 mod catalogue;
 mod coop;

@@ -34,11 +34,7 @@ each_backend! {
             .clone();
         server.client().get(&format!("{catalogue}/999999")).await.assert_status(404);
 
-        let token = server
-            .client()
-            .api_token("rosa@brighthomes.example", coopkit_app::demo::DEMO_PASSWORD)
-            .await;
-        let rosa = server.client().with_bearer(&token);
+        let rosa = crate::fixtures::demo_client(&server, "rosa@brighthomes.example").await;
         let orders = "/api/v1/coops/lens-commons/orders";
         let order = json!({"key": "rosa-1", "item": id, "licence": "standard"});
         let bought = rosa.post_json(orders, &order).await;

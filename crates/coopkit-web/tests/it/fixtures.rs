@@ -21,6 +21,15 @@ pub async fn api_person(server: &TestServer, name: &str) -> Client {
     client.with_bearer(&token)
 }
 
+/// A client holding the API token of a demo account.
+pub async fn demo_client(server: &TestServer, email: &str) -> Client {
+    let token = server
+        .client()
+        .api_token(email, coopkit_app::demo::DEMO_PASSWORD)
+        .await;
+    server.client().with_bearer(&token)
+}
+
 pub fn email_of(name: &str) -> String {
     format!("{}@example.coop", name.to_lowercase().replace(' ', "."))
 }

@@ -11,15 +11,9 @@ each_backend! {
     async fn members_pledge_and_propose_projects_through_the_api(backend: Backend) {
         let server = TestServer::spawn(backend).await;
         server.app.load_demo().await.unwrap();
-        let client = |email: &str| {
-            let server = &server;
-            let email = email.to_owned();
-            async move {
-                let token = server.client().api_token(&email, coopkit_app::demo::DEMO_PASSWORD).await;
-                server.client().with_bearer(&token)
-            }
-        };
-        let (lena, mae) = (client("lena@harboursound.example").await, client("mae@harboursound.example").await);
+        let client = crate::fixtures::demo_client;
+        let lena = client(&server, "lena@harboursound.example").await;
+        let mae = client(&server, "mae@harboursound.example").await;
         let fund = "/api/v1/coops/harbour-sound/fund";
         let before = lena.get(fund).await.json();
         let balance = before["balance"].as_i64().unwrap();

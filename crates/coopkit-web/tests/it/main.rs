@@ -33,6 +33,7 @@ mod password_reset;
 mod patronage_api;
 mod places;
 mod proposals;
+mod providers_api;
 mod robustness;
 mod roles;
 mod settlement;

@@ -13,10 +13,16 @@ const HOUR: i64 = 3_600_000;
 
 /// The first Friday after the test's start, at midnight UTC.
 pub(crate) fn next_friday() -> Timestamp {
+    next_weekday(4)
+}
+
+/// The first midnight (UTC) after the tests' start that begins `weekday`
+/// (0 for Monday).
+pub(crate) fn next_weekday(weekday: u8) -> Timestamp {
     const DAY: i64 = 24 * HOUR;
     let now = TEST_START.as_millis();
     let mut day = Timestamp(now - now.rem_euclid(DAY) + DAY);
-    while coopkit_market::availability::weekday(&Zone::utc(), day) != 4 {
+    while coopkit_market::availability::weekday(&Zone::utc(), day) != weekday {
         day = day.plus_millis(DAY);
     }
     day

@@ -70,14 +70,25 @@ each_backend! {
 }
 
 #[tokio::test]
-async fn the_market_is_in_the_openapi_document() {
+async fn each_feature_has_its_operations_in_the_openapi_document() {
     let doc = serde_json::to_value(coopkit_web::openapi()).unwrap();
-    let market = doc["paths"]
-        .as_object()
-        .unwrap()
-        .values()
-        .flat_map(|path| path.as_object().unwrap().values())
-        .filter(|op| op["tags"][0] == "market")
-        .count();
-    assert!(market >= 3, "{market} market operations");
+    let operations = |tag: &str| {
+        doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|path| path.as_object().unwrap().values())
+            .filter(|op| op["tags"][0] == tag)
+            .count()
+    };
+    for tag in [
+        "market",
+        "governance",
+        "catalogue",
+        "fund",
+        "patronage",
+        "webhooks",
+    ] {
+        assert!(operations(tag) >= 3, "{} {tag} operations", operations(tag));
+    }
 }

@@ -2,17 +2,14 @@
 //! year the demo closes), on SQLite and PostgreSQL: the years, a year's
 //! lines, a member's own statement, and closing a year.
 
-use coopkit_app::demo::{demo_person_at, DEMO_PASSWORD};
-use coopkit_testkit::{each_backend, Backend, Client, TestServer, TEST_START};
+use coopkit_app::demo::demo_person_at;
+use coopkit_testkit::{each_backend, Backend, TestServer, TEST_START};
+
+use crate::fixtures::demo_client as client;
 use serde_json::json;
 
 const DAY: i64 = 24 * 60 * 60 * 1000;
 const YEARS: &str = "/api/v1/coops/bright-homes/patronage/years";
-
-async fn client(server: &TestServer, email: &str) -> Client {
-    let token = server.client().api_token(email, DEMO_PASSWORD).await;
-    server.client().with_bearer(&token)
-}
 
 fn rfc3339(days_from_start: i64) -> String {
     coopkit_domain::Zone::utc().rfc3339(TEST_START.plus_millis(days_from_start * DAY))

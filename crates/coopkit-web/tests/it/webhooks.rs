@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
+use coopkit_app::demo::demo_person_at;
 use coopkit_app::AppConfig;
 use coopkit_testkit::{each_backend, Backend, TestServer};
 use hmac::{Hmac, Mac};
@@ -178,14 +179,19 @@ each_backend! {
         assert_eq!(deliveries[0]["answer"], "204");
     }
 
-    async fn a_booking_accepted_reaches_the_receiver_signed(backend: Backend) {
+    async fn a_cleaning_booked_and_accepted_in_the_demo_reaches_the_receiver_on_its_third_try(backend: Backend) {
         let server = TestServer::spawn_with(backend, loopback()).await;
+        server.app.load_demo().await.unwrap();
         let receiver = Receiver::default();
+        *receiver.failures_left.lock().unwrap() = 2;
         let url = start_receiver(receiver.clone()).await;
-        let (admin_api, _, ben_api) = crate::ledger::sitters(&server).await;
-        let secret = admin_api
+        let client = crate::fixtures::demo_client;
+        let rosa = client(&server, "rosa@brighthomes.example").await;
+        let household = client(&server, &demo_person_at("households", 0).1).await;
+        let cleaner = client(&server, &demo_person_at("brighthomes", 0).1).await;
+        let secret = rosa
             .post_json(
-                "/api/v1/coops/sitters/webhooks",
+                "/api/v1/coops/bright-homes/webhooks",
                 &json!({"url": url, "kinds": ["booking.accepted"]}),
             )
             .await
@@ -193,18 +199,40 @@ each_backend! {
             .as_str()
             .unwrap()
             .to_owned();
-        let page = |name| crate::settlement::page_client(&server, name);
-        let (admin, ana, ben) = (page("Ada Admin").await, page("Ana Parent").await, page("Ben Parent").await);
-        let booking = crate::market::ana_books_ben(&admin, &ana, &ben, &ben_api).await;
+
+        // A household books a cleaner for next Monday morning, in cash.
+        let cleaner_id = cleaner.get("/api/v1/me").await.json()["id"].as_i64().unwrap();
+        let monday = crate::market::next_weekday(0);
+        let at = |hour: i64| coopkit_domain::Zone::utc().rfc3339(monday.plus_millis(hour * 3_600_000));
+        let asked = household
+            .post_json(
+                "/api/v1/coops/bright-homes/bookings",
+                &json!({"provider": cleaner_id, "category": "cleaning", "starts_at": at(10), "ends_at": at(12), "payment": "cash"}),
+            )
+            .await;
+        asked.assert_status(201);
+        let booking = asked.json()["id"].as_i64().unwrap();
         assert_eq!(deliver(&server).await, Default::default(), "requested, not accepted");
-        ben.post_form(&format!("{booking}/accept"), &[]).await.assert_status(303);
+        cleaner
+            .post_json(&format!("/api/v1/coops/bright-homes/bookings/{booking}/accept"), &json!({}))
+            .await
+            .assert_status(200);
+
+        // Refused twice, then accepted: the same event each time.
+        assert_eq!(deliver(&server).await.refused, 1);
+        server.clock.advance_ms(30_000);
+        assert_eq!(deliver(&server).await.refused, 1);
+        server.clock.advance_ms(60_000);
         assert_eq!(deliver(&server).await.delivered, 1);
         let received = receiver.received.lock().unwrap().clone();
-        assert!(signed_by(&secret, &received[0]), "{:?}", received[0]);
+        assert_eq!(received.len(), 3);
+        for got in &received {
+            assert!(signed_by(&secret, got), "{got:?}");
+            assert_eq!((&got.id, &got.body), (&received[0].id, &received[0].body));
+        }
         let body: serde_json::Value = serde_json::from_str(&received[0].body).unwrap();
-        assert_eq!(body["type"], "booking.accepted");
-        let id = booking.rsplit('/').next().unwrap();
-        assert_eq!(body["data"]["booking"].to_string(), id);
+        assert_eq!((body["type"].as_str(), body["coop"].as_str()), (Some("booking.accepted"), Some("bright-homes")));
+        assert_eq!(body["data"]["booking"], booking);
     }
 
     async fn a_receiver_down_for_a_day_pauses_its_endpoint_until_resumed(backend: Backend) {
