@@ -135,7 +135,7 @@ impl App {
         new.validate()?;
         let founder_class = founder_class
             .filter(|key| new.classes.iter().any(|class| &class.key == key))
-            .ok_or_else(|| AppError::invalid("founder_class", "class-unknown"))?;
+            .ok_or_else(|| AppError::absent("founder_class", "class-unknown"))?;
         let coop = self
             .store
             .create_coop(

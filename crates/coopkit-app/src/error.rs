@@ -65,6 +65,11 @@ impl AppError {
         AppError::Invalid(Invalid(vec![FieldError::new(field, code)]))
     }
 
+    /// A well-formed field naming what the co-op does not have.
+    pub fn absent(field: &str, code: &'static str) -> Self {
+        AppError::Invalid(Invalid(vec![FieldError::absent(field, code)]))
+    }
+
     /// A failure inside the server with no further cause.
     pub fn internal(what: &'static str) -> Self {
         AppError::Internal { what, source: None }

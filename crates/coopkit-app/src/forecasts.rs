@@ -222,7 +222,7 @@ impl App {
             .await?
             .into_iter()
             .find(|c| c.code.as_str() == form.currency.trim() && c.kind != CurrencyKind::Money)
-            .ok_or_else(|| AppError::invalid("currency", "currency-unknown"))?;
+            .ok_or_else(|| AppError::absent("currency", "currency-unknown"))?;
         let current = current_rules(&currency)
             .ok_or_else(|| AppError::invalid("currency", "forecast-unlimited-credit"))?;
         let members = self

@@ -25,7 +25,7 @@ impl App {
         let class = classes
             .iter()
             .find(|class| class.spec.key.as_str() == class_key.trim())
-            .ok_or_else(|| AppError::invalid("class", "class-unknown"))?;
+            .ok_or_else(|| AppError::absent("class", "class-unknown"))?;
         let admitted_at_once = join_outcome(&coop.settings, &class.spec)
             .map_err(|code| AppError::invalid("class", code))?
             .is_active();

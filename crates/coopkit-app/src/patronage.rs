@@ -290,7 +290,7 @@ impl App {
             self.coop_currency(&coop, &money).await?;
             self.coop_currency(&coop, &capital)
                 .await
-                .map_err(|_| AppError::invalid("capital_currency", "currency-unknown"))?;
+                .map_err(|_| AppError::absent("capital_currency", "currency-unknown"))?;
         }
         let json =
             serde_json::to_string(&settings).map_err(AppError::because("patronage rules"))?;

@@ -13,6 +13,12 @@ use serde::Serialize;
 pub struct FieldError {
     pub field: String,
     pub code: &'static str,
+    /// The field is well formed but names what the co-op does not have (a
+    /// class, a currency, a licence): wrong for the co-op as it is now, not
+    /// in itself. The API answers such errors alone with 409, not 422, so
+    /// that what its document allows is refused only by the co-op's state.
+    #[serde(skip)]
+    pub absent: bool,
 }
 
 impl FieldError {
@@ -20,6 +26,15 @@ impl FieldError {
         Self {
             field: field.into(),
             code,
+            absent: false,
+        }
+    }
+
+    /// A well-formed field naming what the co-op does not have.
+    pub fn absent(field: impl Into<String>, code: &'static str) -> Self {
+        Self {
+            absent: true,
+            ..Self::new(field, code)
         }
     }
 }
@@ -32,6 +47,12 @@ pub struct Invalid(pub Vec<FieldError>);
 impl Invalid {
     pub fn one(field: impl Into<String>, code: &'static str) -> Self {
         Self(vec![FieldError::new(field, code)])
+    }
+
+    /// Whether every field is well formed, and only names what the co-op
+    /// does not have.
+    pub fn only_absent(&self) -> bool {
+        !self.0.is_empty() && self.0.iter().all(|e| e.absent)
     }
 }
 
@@ -60,6 +81,11 @@ impl Collector {
 
     pub fn push(&mut self, field: &str, code: &'static str) {
         self.errors.push(FieldError::new(field, code));
+    }
+
+    /// Records a well-formed field that names what the co-op does not have.
+    pub fn push_absent(&mut self, field: &str, code: &'static str) {
+        self.errors.push(FieldError::absent(field, code));
     }
 
     pub fn push_all(&mut self, errors: &mut Vec<FieldError>) {

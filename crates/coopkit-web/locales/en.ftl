@@ -216,6 +216,7 @@ error-dues-period-unknown = Choose monthly or yearly.
 error-at-least-one-class = A co-op needs at least one member class.
 error-duplicate = This appears twice.
 error-invalid-value = This value has the wrong type or form.
+error-not-in-coop = This co-op has nothing by that name.
 error-page-number = The page number must be a whole number from 1.
 error-ballot-format = Ballots download as BLT (format=blt) or CSV (format=csv).
 error-blt-ranked-only = Only ranked ballots download as BLT; this vote's download as CSV.
@@ -459,7 +460,6 @@ error-unit-minutes-range = Use 1 to 1440 minutes.
 error-slots-overlap = Two stretches of time overlap.
 error-slot-format = Write one stretch per line, such as: fri 18:00-24:00
 error-slot-range = A stretch must end after it starts, by 24:00.
-error-sort-unknown = Sort by name, booked, rating or distance.
 error-time-format = Write a time such as 18:30.
 error-weekday-range = Use a day from mon to sun.
 error-password-wrong = That is not your current password.

@@ -215,6 +215,7 @@ error-dues-period-unknown = Elige mensual o anual.
 error-at-least-one-class = Una cooperativa necesita al menos una clase de socios.
 error-duplicate = Aparece dos veces.
 error-invalid-value = Este valor no tiene el tipo o la forma correctos.
+error-not-in-coop = Esta cooperativa no tiene nada con ese nombre.
 error-page-number = El número de página debe ser un número entero a partir de 1.
 error-ballot-format = Las papeletas se descargan en BLT (format=blt) o CSV (format=csv).
 error-blt-ranked-only = Solo las papeletas ordenadas se descargan en BLT; las de esta votación, en CSV.
@@ -457,7 +458,6 @@ error-unit-minutes-range = Usa de 1 a 1440 minutos.
 error-slots-overlap = Dos tramos de tiempo se solapan.
 error-slot-format = Escribe un tramo por línea, como: fri 18:00-24:00
 error-slot-range = Un tramo debe terminar después de empezar, como tarde a las 24:00.
-error-sort-unknown = Ordena por name, booked, rating o distance.
 error-time-format = Escribe una hora como 18:30.
 error-weekday-range = Usa un día de mon a sun.
 error-password-wrong = Esa no es tu contraseña actual.

@@ -18,6 +18,8 @@ pub enum WebError {
     Csrf,
     /// The request could not be read at all.
     BadRequest,
+    /// A path or query of the wrong form, with what was wrong.
+    Unreadable(String),
     UnsupportedMediaType,
     /// The JSON body parsed but did not fit (422), or did not parse (400).
     Json {
@@ -63,7 +65,9 @@ impl Failure {
             // A page with no form to show the field's error beside (a
             // download's link) says what was wrong with the field itself.
             None => match self.fields.first() {
-                Some(field) if self.code == "invalid-value" => tr.error(field.code),
+                Some(field) if ["invalid-value", "not-in-coop"].contains(&self.code) => {
+                    tr.error(field.code)
+                }
                 _ => tr.error(self.code),
             },
         }
@@ -74,6 +78,10 @@ impl WebError {
     pub(crate) fn failure(&self) -> Failure {
         match self {
             WebError::App(error) => match error {
+                AppError::Invalid(invalid) if invalid.only_absent() => Failure {
+                    fields: invalid.0.clone(),
+                    ..Failure::new(StatusCode::CONFLICT, "not-in-coop")
+                },
                 AppError::Invalid(invalid) => Failure {
                     fields: invalid.0.clone(),
                     ..Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-value")
@@ -108,6 +116,10 @@ impl WebError {
             },
             WebError::Csrf => Failure::new(StatusCode::FORBIDDEN, "csrf"),
             WebError::BadRequest => Failure::new(StatusCode::BAD_REQUEST, "bad-request"),
+            WebError::Unreadable(detail) => Failure {
+                detail: Some(detail.clone()),
+                ..Failure::new(StatusCode::BAD_REQUEST, "bad-request")
+            },
             WebError::UnsupportedMediaType => {
                 Failure::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type")
             }

@@ -66,7 +66,7 @@ pub fn read(text: &str, field: &str) -> Result<Located, AppError> {
         let (lat, lon) = text.split_once(',').unwrap_or((text, ""));
         let (lat_e6, lon_e6) = (degrees_e6(lat, field)?, degrees_e6(lon, field)?);
         if lat_e6.abs() > 90_000_000 || lon_e6.abs() > 180_000_000 {
-            return Err(AppError::invalid(field, "place-range"));
+            return Err(AppError::absent(field, "place-range"));
         }
         return Ok(Located {
             lat_e6,
@@ -80,7 +80,7 @@ pub fn read(text: &str, field: &str) -> Result<Located, AppError> {
         .into_iter();
     let place = found
         .next()
-        .ok_or_else(|| AppError::invalid(field, "place-unknown"))?;
+        .ok_or_else(|| AppError::absent(field, "place-unknown"))?;
     Ok(Located {
         lat_e6: place.lat_e6,
         lon_e6: place.lon_e6,

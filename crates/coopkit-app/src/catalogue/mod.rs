@@ -218,7 +218,7 @@ impl App {
         let currency = coopkit_ledger::CurrencyCode::parse(setup.currency.trim());
         match &currency {
             Ok(code) if self.coop_currency(&coop, code).await.is_ok() => {}
-            _ => errors.push("currency", "currency-unknown"),
+            _ => errors.push_absent("currency", "currency-unknown"),
         }
         for (field, rate) in [
             ("licence_rate_bp", setup.licence_rate_bp),
@@ -312,7 +312,7 @@ impl App {
         let coop = self.coop(slug).await?;
         self.require_role(&coop, actor, Role::Coordinator).await?;
         if !BADGES.contains(&badge) {
-            return Err(AppError::invalid("badge", "badge-unknown"));
+            return Err(AppError::absent("badge", "badge-unknown"));
         }
         if !self.is_active_member(&coop, seller).await? {
             return Err(AppError::invalid("seller", "not-a-member"));

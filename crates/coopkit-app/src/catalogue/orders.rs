@@ -240,7 +240,7 @@ impl App {
             .await?
             .into_iter()
             .find(|l| l.name == form.licence.trim())
-            .ok_or_else(|| AppError::invalid("licence", "licence-unknown"))?;
+            .ok_or_else(|| AppError::absent("licence", "licence-unknown"))?;
         Ok(Terms {
             quantity: 1,
             unit_price: licence.price,

@@ -193,6 +193,6 @@ impl App {
             .await?
             .into_iter()
             .find(|c| c.code == *code)
-            .ok_or_else(|| AppError::invalid("currency", "currency-unknown"))
+            .ok_or_else(|| AppError::absent("currency", "currency-unknown"))
     }
 }

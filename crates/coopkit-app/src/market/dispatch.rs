@@ -85,7 +85,7 @@ impl App {
             .iter()
             .any(|c| c.key == form.category)
         {
-            errors.push("category", "category-unknown");
+            errors.push_absent("category", "category-unknown");
         }
         if form.window.start.as_millis() <= self.clock.now().as_millis() {
             errors.push("from", "booking-in-past");

@@ -82,7 +82,7 @@ fn services_of(
     for (i, service) in forms.iter().enumerate() {
         let field = |name: &str| format!("services[{i}].{name}");
         if !categories.iter().any(|c| c.key == service.category) {
-            errors.push(&field("category"), "category-unknown");
+            errors.push_absent(&field("category"), "category-unknown");
         }
         if services.iter().any(|s| s.category == service.category) {
             errors.push(&field("category"), "duplicate");
@@ -91,7 +91,7 @@ fn services_of(
             .ok()
             .filter(|code| currencies.iter().any(|c| c.code == *code));
         if currency.is_none() {
-            errors.push(&field("currency"), "currency-unknown");
+            errors.push_absent(&field("currency"), "currency-unknown");
         }
         let price = Price::new(service.price, service.unit_minutes);
         let price = errors.check(&field("price"), price);

@@ -104,7 +104,7 @@ pub fn class_changes(
                     },
                     ..class.clone()
                 }),
-                None => errors.push(&field("name"), "class-unknown"),
+                None => errors.push_absent(&field("name"), "class-unknown"),
             },
             None => match class_key_for(&name, current.len() + changes.added.len() + 1) {
                 Ok(key)

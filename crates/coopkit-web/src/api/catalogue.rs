@@ -2,7 +2,7 @@
 //! goods, and a member's orders and earnings, as the catalogue's pages
 //! offer them (`pages/catalogue`).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use coopkit_app::catalogue::{CatalogueQuery, Earning, Item, OrderForm, OrderLine};
@@ -11,7 +11,7 @@ use coopkit_market::ItemKind;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{ApiCaller, ApiJson};
+use super::extract::{ApiCaller, ApiJson, ApiPath, ApiQuery};
 use crate::error::{ApiError, Problem};
 use crate::AppState;
 
@@ -137,8 +137,8 @@ fn order_dto(line: OrderLine) -> OrderDto {
     ))]
 pub async fn list_items(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
-    Query(params): Query<CatalogueParams>,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(params): ApiQuery<CatalogueParams>,
 ) -> Result<Json<Vec<ItemDto>>, ApiError> {
     let query = CatalogueQuery {
         text: params.q,
@@ -164,7 +164,7 @@ pub async fn list_items(
     ))]
 pub async fn get_item(
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> Result<Json<ItemDetailDto>, ApiError> {
     let view = state.app.item(None, &slug, ItemId(id)).await?;
     Ok(Json(ItemDetailDto {
@@ -197,7 +197,7 @@ pub async fn get_item(
 pub async fn buy(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(order): ApiJson<NewOrderDto>,
 ) -> Result<(StatusCode, Json<OrderDto>), ApiError> {
     let form = OrderForm {
@@ -234,7 +234,7 @@ pub async fn buy(
 pub async fn my_orders(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<Vec<OrderDto>>, ApiError> {
     let orders = state.app.my_orders(&person, &slug).await?;
     Ok(Json(orders.into_iter().map(order_dto).collect()))
@@ -252,7 +252,7 @@ pub async fn my_orders(
 pub async fn my_earnings(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<Vec<EarningDto>>, ApiError> {
     let earnings = state.app.my_earnings(&person, &slug).await?;
     Ok(Json(

@@ -1,6 +1,6 @@
 //! Co-ops and memberships.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use coopkit_app::{AppError, FoundCoop};
@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::dto::{
     CoopDto, CoopSummaryDto, DuesDto, FoundCoopRequest, JoinRequest, MemberDto, MembershipStateDto,
 };
-use super::extract::{ApiCaller, ApiJson};
+use super::extract::{ApiCaller, ApiJson, ApiPath};
 use crate::error::{ApiError, Problem};
 use crate::params::membership_id;
 use crate::AppState;
@@ -105,7 +105,7 @@ fn found_coop_form(request: FoundCoopRequest) -> Result<FoundCoop, AppError> {
     ))]
 pub async fn get_coop(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<CoopDto>, ApiError> {
     let page = state.app.coop_page(None, &slug).await?;
     Ok(Json(page.into()))
@@ -123,7 +123,7 @@ pub async fn get_coop(
 pub async fn list_members(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<Vec<MemberDto>>, ApiError> {
     let members = state.app.member_list(&person, &slug).await?;
     Ok(Json(members.into_iter().map(Into::into).collect()))
@@ -143,7 +143,7 @@ pub async fn list_members(
 pub async fn join(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(request): ApiJson<JoinRequest>,
 ) -> Result<(StatusCode, Json<MembershipStateDto>), ApiError> {
     let outcome = state.app.join(&person, &slug, &request.class).await?;
@@ -162,7 +162,7 @@ pub async fn join(
 pub async fn leave(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     state.app.leave(&person, &slug).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -179,7 +179,7 @@ pub async fn leave(
 pub async fn list_applications(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<Vec<MemberDto>>, ApiError> {
     let pending = state.app.pending_applications(&person, &slug).await?;
     Ok(Json(pending.into_iter().map(Into::into).collect()))
@@ -211,7 +211,7 @@ pub struct DecisionRequest {
 pub async fn decide_application(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path((slug, id)): Path<(String, String)>,
+    ApiPath((slug, id)): ApiPath<(String, String)>,
     ApiJson(request): ApiJson<DecisionRequest>,
 ) -> Result<Json<MembershipStateDto>, ApiError> {
     let id = membership_id(&id, "application")?;
@@ -244,7 +244,7 @@ pub struct RoleRequest {
 pub async fn change_role(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path((slug, id)): Path<(String, String)>,
+    ApiPath((slug, id)): ApiPath<(String, String)>,
     ApiJson(request): ApiJson<RoleRequest>,
 ) -> Result<Json<MembershipStateDto>, ApiError> {
     let id = membership_id(&id, "membership")?;
@@ -276,7 +276,7 @@ pub struct SettingsRequest {
 pub async fn update_settings(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(request): ApiJson<SettingsRequest>,
 ) -> Result<Json<CoopDto>, ApiError> {
     let period = DuesPeriod::parse(&request.dues.period)

@@ -85,7 +85,7 @@ pub async fn search(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Json<DirectorySearchDto>, ApiError> {
-    let params = SearchParams::parse(raw.as_deref())?;
+    let params = SearchParams::parse_strictly(raw.as_deref())?;
     let page = state
         .app
         .search_directory(&params.query(PAGE_MAX.min(50))?)

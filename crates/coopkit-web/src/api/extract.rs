@@ -39,19 +39,29 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 /// Deserialises `body`, naming the field that failed.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, WebError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let syntax = |error: &serde_json::Error| WebError::Json {
-        syntax: true,
-        errors: Vec::new(),
-        detail: error.to_string(),
-    };
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    // Read whole first, so that anything after the value (`{...} trailing`)
+    // is malformed too, and integers written as `2.0` can be read as 2.
+    let mut json: serde_json::Value =
+        serde_json::from_slice(body).map_err(|error| WebError::Json {
+            syntax: true,
+            errors: Vec::new(),
+            detail: error.to_string(),
+        })?;
+    whole_numbers_as_integers(&mut json);
+    // Every body the API takes is an object. serde would read a struct
+    // from an array of its fields too, and one whose fields all have
+    // defaults from `[]`: the document allows neither.
+    if !json.is_object() {
+        return Err(WebError::Json {
+            syntax: false,
+            errors: vec![FieldError::new("body", "invalid-value")],
+            detail: "the body must be a JSON object".to_owned(),
+        });
+    }
+    serde_path_to_error::deserialize(json).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
         let detail = inner.to_string();
-        if inner.is_syntax() || inner.is_eof() {
-            return syntax(&inner);
-        }
         // serde reports a missing field at its parent's path, with the
         // field's name in the message: put the two together. (An unknown
         // field's path already ends with its name.)
@@ -79,10 +89,64 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, WebError> {
             errors: vec![FieldError::new(field, code)],
             detail,
         }
-    })?;
-    // Anything after the value (`{...} trailing`) is malformed too.
-    deserializer.end().map_err(|error| syntax(&error))?;
-    Ok(value)
+    })
+}
+
+/// JSON has one kind of number, and JSON Schema counts `2.0` an integer as
+/// much as `2`; serde does not. So a whole number written with a point is
+/// made an integer before the body is read into its type (which reads a
+/// number it wants as a fraction from either, so loses nothing).
+fn whole_numbers_as_integers(json: &mut serde_json::Value) {
+    use serde_json::Value;
+    match json {
+        Value::Number(number) => {
+            let whole = number
+                .as_f64()
+                .filter(|f| number.is_f64() && f.fract() == 0.0);
+            // Only where the integer is exact: beyond 2^53 a float's value
+            // is not the number written.
+            const EXACT: f64 = 9_007_199_254_740_992.0;
+            if let Some(f) = whole.filter(|f| f.abs() <= EXACT) {
+                #[allow(clippy::cast_possible_truncation)]
+                let integer = f as i64;
+                *number = integer.into();
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        Value::String(_) | Value::Bool(_) | Value::Null => {}
+    }
+}
+
+/// A path's parts. Unlike axum's `Path`, one of the wrong form is answered
+/// as a problem document, as every API failure is.
+#[derive(Debug)]
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => Err(ApiError(WebError::Unreadable(rejection.body_text()))),
+        }
+    }
+}
+
+/// A query string, answered as [`ApiPath`] is when it cannot be read.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(ApiError(WebError::Unreadable(rejection.body_text()))),
+        }
+    }
 }
 
 /// The person calling, from `Authorization: Bearer <token>` (looked up
@@ -164,9 +228,40 @@ mod tests {
             (false, "classes[0].colour".into(), "unknown-field")
         );
         assert_eq!(field_of(r#"{"name": "#), (true, String::new(), ""));
+        // A struct is read from an object only, not from its fields in a row.
+        assert_eq!(
+            field_of(r#"["x", []]"#),
+            (false, "body".into(), "invalid-value")
+        );
         assert_eq!(
             field_of(r#"{"name": "x", "classes": []} trailing"#),
             (true, String::new(), "")
         );
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Amounts {
+        amount: u64,
+        ids: Vec<i64>,
+    }
+
+    #[test]
+    fn whole_numbers_written_with_a_point_are_integers() {
+        let read = parse_json::<Amounts>(br#"{"amount": 287.0, "ids": [-3.0, 4, 1e3]}"#);
+        assert_eq!(
+            read.ok(),
+            Some(Amounts {
+                amount: 287,
+                ids: vec![-3, 4, 1_000]
+            })
+        );
+        let fraction = parse_json::<Amounts>(br#"{"amount": 287.5, "ids": []}"#);
+        assert!(
+            matches!(&fraction, Err(WebError::Json { errors, .. }) if errors[0].field == "amount"),
+            "{fraction:?}"
+        );
+        // Past 2^53 a float is not the number written: refused, not rounded.
+        let vast = parse_json::<Amounts>(br#"{"amount": 1e19, "ids": []}"#);
+        assert!(vast.is_err(), "{vast:?}");
     }
 }

@@ -2,7 +2,7 @@
 //! it, and proposing a project to the members' vote, as the fund's page
 //! offers them (`pages/fund.rs`).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use coopkit_app::catalogue::{FundView, ProjectForm};
@@ -11,7 +11,7 @@ use coopkit_domain::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::extract::{ApiCaller, ApiJson};
+use super::extract::{ApiCaller, ApiJson, ApiPath};
 use crate::error::{ApiError, Problem};
 use crate::AppState;
 
@@ -63,6 +63,7 @@ pub struct NewProjectDto {
     #[schema(minimum = 1)]
     pub budget: u64,
     /// When the members' vote closes: RFC 3339 with an offset.
+    #[schema(format = DateTime)]
     pub closes_at: String,
 }
 
@@ -105,7 +106,7 @@ fn dto(view: FundView) -> FundDto {
 pub async fn get_fund(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<FundDto>, ApiError> {
     Ok(Json(dto(state.app.fund(&person, &slug).await?)))
 }
@@ -125,7 +126,7 @@ pub async fn get_fund(
 pub async fn pledge(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(pledge): ApiJson<PledgeDto>,
 ) -> Result<(StatusCode, Json<FundDto>), ApiError> {
     state
@@ -151,7 +152,7 @@ pub async fn pledge(
 pub async fn propose_project(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(project): ApiJson<NewProjectDto>,
 ) -> Result<(StatusCode, Json<ProposedDto>), ApiError> {
     let closes_at = Timestamp::parse_rfc3339(&project.closes_at)

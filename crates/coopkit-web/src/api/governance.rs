@@ -2,7 +2,7 @@
 //! and checking a receipt once the vote has closed, as the pages offer
 //! them (`pages/proposals`).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use coopkit_app::governance::VoteForm;
@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::dto::instant;
-use super::extract::{ApiCaller, ApiJson};
+use super::extract::{ApiCaller, ApiJson, ApiPath};
 use crate::error::{ApiError, Problem};
 use crate::AppState;
 
@@ -120,7 +120,7 @@ impl From<Proposal> for ProposalDto {
 pub async fn list_proposals(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<Vec<ProposalDto>>, ApiError> {
     let proposals = state.app.proposals(&person, &slug).await?;
     Ok(Json(proposals.into_iter().map(Into::into).collect()))
@@ -138,7 +138,7 @@ pub async fn list_proposals(
 pub async fn get_proposal(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> Result<Json<ProposalDetailDto>, ApiError> {
     let view = state.app.proposal(&person, &slug, ProposalId(id)).await?;
     Ok(Json(ProposalDetailDto {
@@ -166,7 +166,7 @@ pub async fn get_proposal(
 pub async fn cast_ballot(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
     ApiJson(ballot): ApiJson<BallotDto>,
 ) -> Result<(StatusCode, Json<ReceiptDto>), ApiError> {
     let form = VoteForm {
@@ -192,7 +192,7 @@ pub async fn cast_ballot(
 pub async fn check_receipt(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
     ApiJson(check): ApiJson<ReceiptCheckDto>,
 ) -> Result<Json<CountedDto>, ApiError> {
     let counted = state

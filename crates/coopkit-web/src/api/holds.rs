@@ -1,6 +1,6 @@
 //! One transfer by id, and settling holds: post (in full or part) or void.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use coopkit_app::ledger::{Settlement, TransferView};
 use coopkit_ledger::{AccountOwner, TransferId};
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::dto::instant;
-use super::extract::{ApiCaller, ApiJson};
+use super::extract::{ApiCaller, ApiJson, ApiPath};
 use super::ledger::TransferResult;
 use super::payment_requests::settled;
 use crate::error::{ApiError, Problem};
@@ -91,7 +91,7 @@ impl From<TransferView> for TransferDto {
 pub async fn get(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path((slug, id)): Path<(String, String)>,
+    ApiPath((slug, id)): ApiPath<(String, String)>,
 ) -> Result<Json<TransferDto>, ApiError> {
     let id = transfer_id(&id, "transfer")?;
     let view = state.app.transfer_view(&person, &slug, id).await?;
@@ -132,7 +132,7 @@ pub struct VoidRequest {
 pub async fn post(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path((slug, pending)): Path<(String, String)>,
+    ApiPath((slug, pending)): ApiPath<(String, String)>,
     ApiJson(request): ApiJson<PostRequest>,
 ) -> Result<Json<TransferResult>, ApiError> {
     let pending = transfer_id(&pending, "transfer")?;
@@ -161,7 +161,7 @@ pub async fn post(
 pub async fn void(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path((slug, pending)): Path<(String, String)>,
+    ApiPath((slug, pending)): ApiPath<(String, String)>,
     ApiJson(request): ApiJson<VoidRequest>,
 ) -> Result<Json<TransferResult>, ApiError> {
     let pending = transfer_id(&pending, "transfer")?;

@@ -1,7 +1,7 @@
 //! The ledger over HTTP: currencies, transfers, balances, statements and
 //! the journal.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::dto::instant;
-use super::extract::{ApiCaller, ApiJson};
+use super::extract::{ApiCaller, ApiJson, ApiPath, ApiQuery};
 use crate::error::{ApiError, Problem};
 use crate::AppState;
 
@@ -74,7 +74,7 @@ impl From<coopkit_app::records::Currency> for CurrencyDto {
     responses((status = 200, body = [CurrencyDto]), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_currencies(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<Vec<CurrencyDto>>, ApiError> {
     let currencies = state.app.currencies(&slug).await?;
     Ok(Json(currencies.into_iter().map(Into::into).collect()))
@@ -94,7 +94,7 @@ pub async fn list_currencies(
 pub async fn define_currency(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(request): ApiJson<CurrencyDto>,
 ) -> Result<(StatusCode, Json<CurrencyDto>), ApiError> {
     let currency = state
@@ -217,7 +217,7 @@ pub struct TransferBatchResult {
 pub async fn submit_transfers(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(batch): ApiJson<TransferBatch>,
 ) -> Result<Json<TransferBatchResult>, ApiError> {
     if batch.transfers.len() > BATCH_MAX {
@@ -303,7 +303,7 @@ impl From<AccountView> for BalanceDto {
 pub async fn my_balances(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<Vec<BalanceDto>>, ApiError> {
     let holdings = state.app.my_holdings(&person, &slug).await?;
     Ok(Json(holdings.into_iter().map(|h| h.view.into()).collect()))
@@ -326,7 +326,7 @@ pub struct AccountDto {
 pub async fn coop_accounts(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<Vec<AccountDto>>, ApiError> {
     let accounts = state.app.coop_accounts(&person, &slug).await?;
     Ok(Json(
@@ -365,7 +365,7 @@ pub struct LimitsRequest {
 pub async fn set_limits(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path((slug, member, currency)): Path<(String, String, String)>,
+    ApiPath((slug, member, currency)): ApiPath<(String, String, String)>,
     ApiJson(request): ApiJson<LimitsRequest>,
 ) -> Result<Json<BalanceDto>, ApiError> {
     let member = crate::params::person_id(&member, "member")?;
@@ -385,8 +385,10 @@ pub async fn set_limits(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct StatementQuery {
+    /// One of the co-op's currencies.
+    #[param(pattern = "^[A-Z]{3,8}$")]
     pub currency: String,
     /// Where the previous page ended: its `next_before`.
     pub before: Option<u64>,
@@ -450,8 +452,8 @@ pub struct StatementDto {
 pub async fn my_statement(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
-    Query(query): Query<StatementQuery>,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(query): ApiQuery<StatementQuery>,
 ) -> Result<Json<StatementDto>, ApiError> {
     let page = state
         .app
@@ -477,7 +479,7 @@ pub async fn my_statement(
 pub async fn checkpoints(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let signed = state.app.checkpoints(&person, &slug).await?;
     let body = coopkit_ledger::checkpoint::to_json_lines(&signed);
@@ -528,7 +530,7 @@ pub fn json_lines(filename: &str, body: impl Into<axum::body::Body>) -> Response
 pub async fn journal(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let publishing = state.app.journal(&person, &slug).await?;
     Ok(journal_download(&slug, publishing))

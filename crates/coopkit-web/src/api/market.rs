@@ -1,7 +1,7 @@
 //! The marketplace over HTTP: a member's bookings through their whole
 //! life, as the pages offer them (`pages/bookings.rs`).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use coopkit_app::market::{BookForm, BookingView};
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::dto::instant;
-use super::extract::{ApiCaller, ApiJson};
+use super::extract::{ApiCaller, ApiJson, ApiPath};
 use crate::error::{ApiError, Problem};
 use crate::AppState;
 
@@ -26,7 +26,9 @@ pub struct NewBookingDto {
     /// One of the co-op's categories of service, by key.
     pub category: String,
     /// RFC 3339 with an offset, such as `2026-12-04T19:00:00Z`.
+    #[schema(format = DateTime)]
     pub starts_at: String,
+    #[schema(format = DateTime)]
     pub ends_at: String,
     /// `ledger` (held on acceptance, paid on settlement) or `cash`.
     #[serde(default = "ledger")]
@@ -149,7 +151,7 @@ impl NewBookingDto {
 pub async fn list_bookings(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<Vec<BookingDto>>, ApiError> {
     let now = state.app.now();
     let views = state.app.my_bookings(&person, &slug).await?;
@@ -173,7 +175,7 @@ pub async fn list_bookings(
 pub async fn request_booking(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(request): ApiJson<NewBookingDto>,
 ) -> Result<(StatusCode, Json<BookingDto>), ApiError> {
     let booking = state.app.book(&person, &slug, request.form()?).await?;
@@ -193,7 +195,7 @@ pub async fn request_booking(
 pub async fn get_booking(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> Result<Json<BookingDto>, ApiError> {
     let view = state.app.booking(&person, &slug, BookingId(id)).await?;
     Ok(Json(dto(view, state.app.now())))
@@ -215,7 +217,7 @@ pub async fn get_booking(
 pub async fn step_booking(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path((slug, id, step)): Path<(String, i64, String)>,
+    ApiPath((slug, id, step)): ApiPath<(String, i64, String)>,
 ) -> Result<Json<BookingDto>, ApiError> {
     // The clock's own step is not a person's to take.
     let action = Action::parse(&step)

@@ -3,6 +3,7 @@
 //! route cannot exist without its entry in the document.
 
 mod catalogue;
+mod contract;
 mod coops;
 mod directory;
 pub mod dto;
@@ -145,25 +146,30 @@ fn groups() -> [(Access, OpenApiRouter<AppState>); 5] {
     ]
 }
 
-/// Every operation, each group behind its access check (with `state`) and
-/// documented with it.
-fn documented_routes(state: Option<&AppState>) -> OpenApiRouter<AppState> {
-    groups().into_iter().fold(
-        OpenApiRouter::with_openapi(ApiDoc::openapi()),
-        |all, (access, group)| all.merge(access::api(group, state, access)),
-    )
+/// Every operation, each group behind its access check (with `state`),
+/// and the document describing them all.
+fn documented_routes(state: Option<&AppState>) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = groups()
+        .into_iter()
+        .fold(
+            OpenApiRouter::with_openapi(ApiDoc::openapi()),
+            |all, (access, group)| all.merge(access::api(group, state, access)),
+        )
+        .split_for_parts();
+    contract::add_common_answers(&mut doc);
+    (router, doc)
 }
 
 /// The API routes and `/api/openapi.json`.
 pub fn routes(state: &AppState) -> Router<AppState> {
-    let (router, doc) = documented_routes(Some(state)).split_for_parts();
+    let (router, doc) = documented_routes(Some(state));
     let doc = serde_json::to_value(&doc).unwrap_or_default();
     router.route("/api/openapi.json", get(move || async move { Json(doc) }))
 }
 
 /// The OpenAPI document, generated from the routes' annotations.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented_routes(None).split_for_parts().1
+    documented_routes(None).1
 }
 
 /// The answer for an `/api/` path that matches no route.

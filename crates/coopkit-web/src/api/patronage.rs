@@ -2,7 +2,7 @@
 //! line by line, a member's own statement, and closing a year, as the
 //! patronage pages offer them (`pages/patronage.rs`).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use coopkit_app::patronage::{AllocationView, CloseYearForm, NamedLine};
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::dto::instant;
-use super::extract::{ApiCaller, ApiJson};
+use super::extract::{ApiCaller, ApiJson, ApiPath};
 use crate::error::{ApiError, Problem};
 use crate::AppState;
 
@@ -87,7 +87,7 @@ pub struct AllocationDto {
 
 /// The caller's statement for a year.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct StatementDto {
+pub struct YearStatementDto {
     #[serde(flatten)]
     pub year: YearDto,
     pub line: LineDto,
@@ -101,12 +101,15 @@ pub struct CloseYearDto {
     #[schema(min_length = 1, max_length = 40)]
     pub year: String,
     /// RFC 3339 with an offset: the bookings settled from here …
+    #[schema(format = DateTime)]
     pub period_start: String,
     /// … to here count as the year's patronage.
+    #[schema(format = DateTime)]
     pub period_end: String,
     /// In the currency's minor unit; negative for a loss.
     pub net: i64,
     /// When the members' vote closes: RFC 3339 with an offset.
+    #[schema(format = DateTime)]
     pub vote_closes_at: String,
     #[serde(default = "half")]
     #[schema(default = 50, minimum = 1, maximum = 100)]
@@ -187,7 +190,7 @@ fn allocation_dto(view: AllocationView) -> AllocationDto {
 pub async fn list_years(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<Vec<YearDto>>, ApiError> {
     let years = state.app.allocations(&person, &slug).await?;
     Ok(Json(years.into_iter().map(year_dto).collect()))
@@ -210,7 +213,7 @@ pub async fn list_years(
 pub async fn close_year(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(close): ApiJson<CloseYearDto>,
 ) -> Result<(StatusCode, Json<ClosedDto>), ApiError> {
     let at = |field: &'static str, text: &str| {
@@ -244,7 +247,7 @@ pub async fn close_year(
 pub async fn get_year(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> Result<Json<AllocationDto>, ApiError> {
     let view = state
         .app
@@ -259,15 +262,15 @@ pub async fn get_year(
     security(("bearer" = [])),
     params(("slug" = String, Path), ("id" = i64, Path)),
     responses(
-        (status = 200, body = StatementDto),
+        (status = 200, body = YearStatementDto),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such year, or the caller has no part in it", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn my_statement(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path((slug, id)): Path<(String, i64)>,
-) -> Result<Json<StatementDto>, ApiError> {
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
+) -> Result<Json<YearStatementDto>, ApiError> {
     let mut view = state
         .app
         .allocation(&person, &slug, AllocationId(id))
@@ -278,7 +281,7 @@ pub async fn my_statement(
         .position(|l| l.line.person == person.id)
         .ok_or(AppError::NotFound("statement"))?;
     let line = line_dto(view.lines.swap_remove(position));
-    Ok(Json(StatementDto {
+    Ok(Json(YearStatementDto {
         year: year_dto(view.record),
         line,
     }))

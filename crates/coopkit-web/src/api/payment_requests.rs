@@ -1,6 +1,6 @@
 //! Payment requests over HTTP: ask to be paid, look a request up, pay it.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use coopkit_app::ledger::{PaymentRequestForm, PaymentRequestView};
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::dto::instant;
-use super::extract::{ApiCaller, ApiJson};
+use super::extract::{ApiCaller, ApiJson, ApiPath};
 use super::ledger::TransferResult;
 use crate::error::{ApiError, Problem};
 use crate::params::transfer_id;
@@ -83,7 +83,7 @@ impl PaymentRequestDto {
 pub async fn create(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(request): ApiJson<PaymentRequestRequest>,
 ) -> Result<(StatusCode, Json<PaymentRequestDto>), ApiError> {
     let form = PaymentRequestForm {
@@ -110,7 +110,7 @@ pub async fn create(
 pub async fn get(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path((slug, id)): Path<(String, String)>,
+    ApiPath((slug, id)): ApiPath<(String, String)>,
 ) -> Result<Json<PaymentRequestDto>, ApiError> {
     let id = transfer_id(&id, "payment request")?;
     let view = state.app.payment_request(&person, &slug, id).await?;
@@ -132,7 +132,7 @@ pub async fn get(
 pub async fn pay(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path((slug, id)): Path<(String, String)>,
+    ApiPath((slug, id)): ApiPath<(String, String)>,
 ) -> Result<Json<TransferResult>, ApiError> {
     let id = transfer_id(&id, "payment request")?;
     let result = state.app.pay_request(&person, &slug, id).await?;

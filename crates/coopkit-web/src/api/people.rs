@@ -1,16 +1,16 @@
 //! Accounts: signing up, tokens, who am I, and a forgotten password.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use coopkit_app::{LoginAttempt, SignUp};
+use coopkit_app::{AppError, LoginAttempt, SignUp};
 use coopkit_domain::Locale;
 
 use super::dto::{
     MeDto, NewPasswordRequest, PasswordResetRequest, PersonDto, SignUpRequest, TokenDto,
     TokenRequest,
 };
-use super::extract::{ApiCaller, ApiJson};
+use super::extract::{ApiCaller, ApiJson, ApiPath};
 use crate::error::{ApiError, Problem};
 use crate::pages::ClientAddr;
 use crate::AppState;
@@ -69,7 +69,8 @@ pub async fn sign_up(
     request_body = TokenRequest,
     responses(
         (status = 201, body = TokenDto),
-        (status = 422, description = "Wrong email address or password", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong email address or password", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field missing or of the wrong type", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create_token(
@@ -86,7 +87,15 @@ pub async fn create_token(
             // Programs hold tokens, not device cookies.
             device: None,
         })
-        .await?
+        .await
+        .map_err(|error| match error {
+            // The page shows it beside the password; a program is told
+            // plainly that it is not signed in.
+            AppError::Invalid(invalid) if invalid.0.iter().any(|e| e.code == "login-failed") => {
+                AppError::Unauthenticated
+            }
+            error => error,
+        })?
         .person;
     let token = state.app.create_api_token(&person, &request.name).await?;
     Ok((
@@ -133,7 +142,7 @@ pub async fn request_password_reset(
     ))]
 pub async fn reset_password(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    ApiPath(token): ApiPath<String>,
     ApiJson(request): ApiJson<NewPasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
     state.app.reset_password(&token, &request.password).await?;

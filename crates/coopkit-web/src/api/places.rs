@@ -1,11 +1,13 @@
 //! Finding places by name, for the pages' place fields (which offer the
 //! matches as someone types) and for programs.
 
-use axum::extract::Query;
 use axum::Json;
 use coopkit_places::{Gazetteer, MAX_MATCHES};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+
+use super::extract::ApiQuery;
+use crate::error::ApiError;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -39,10 +41,10 @@ pub struct PlaceDto {
 #[utoipa::path(get, path = "/api/v1/places", tag = "places",
     params(PlacesQuery),
     responses((status = 200, body = [PlaceDto])))]
-pub async fn find(Query(query): Query<PlacesQuery>) -> Json<Vec<PlaceDto>> {
+pub async fn find(ApiQuery(query): ApiQuery<PlacesQuery>) -> Result<Json<Vec<PlaceDto>>, ApiError> {
     let limit = query.limit.unwrap_or(8).min(MAX_MATCHES);
     let found = Gazetteer::bundled().find(&query.q, limit, true);
-    Json(
+    Ok(Json(
         found
             .into_iter()
             .map(|place| {
@@ -56,5 +58,5 @@ pub async fn find(Query(query): Query<PlacesQuery>) -> Json<Vec<PlaceDto>> {
                 }
             })
             .collect(),
-    )
+    ))
 }

@@ -3,7 +3,7 @@
 //! they offer, at what price, which hours of the week), as the market's
 //! pages offer them (`pages/market.rs`).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::Json;
 use coopkit_app::market::{
     ProfileForm, ProviderCard, ProviderPage, SearchQuery, ServiceForm, SortBy,
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::dto::instant;
-use super::extract::{ApiCaller, ApiJson};
+use super::extract::{ApiCaller, ApiJson, ApiPath, ApiQuery};
 use crate::error::{ApiError, Problem};
 use crate::pages::WEEKDAYS;
 use crate::AppState;
@@ -136,7 +136,7 @@ pub struct ProviderPageDto {
 /// The caller's profile: what they offer, and when.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ProfileDto {
+pub struct OfferDto {
     #[serde(default)]
     #[schema(max_length = 2000)]
     pub bio: String,
@@ -151,6 +151,7 @@ pub struct ProfileDto {
     pub area: Option<AreaDto>,
     /// Any instant of each whole day away (RFC 3339 with an offset).
     #[serde(default)]
+    #[schema(value_type = Vec<Instant>)]
     pub days_off: Vec<String>,
 }
 
@@ -167,16 +168,33 @@ pub struct SearchParams {
     pub language: String,
     /// With `available_until`: only providers whose week covers this
     /// window and who are not booked in it (RFC 3339 with an offset).
-    pub available_from: String,
-    pub available_until: String,
+    #[param(format = DateTime)]
+    pub available_from: Option<String>,
+    #[param(format = DateTime)]
+    pub available_until: Option<String>,
     /// Where the service is wanted: a town's name, a ZIP code, or degrees
     /// (`53.48,-2.24`). Providers whose area does not reach it are left out.
     pub near: String,
-    /// `name` (the default), `booked` (most booked by the caller first),
-    /// `rating` or `distance`.
-    #[param(pattern = "^(name|booked|rating|distance)?$")]
-    pub sort: String,
+    /// Most booked by the caller first, the best rated first, or the
+    /// nearest first; by name when not given.
+    #[param(inline)]
+    pub sort: Option<Sort>,
 }
+
+/// How search orders the providers it finds.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    Name,
+    Booked,
+    Rating,
+    Distance,
+}
+
+/// An instant: RFC 3339 with an offset, such as `2026-12-04T19:00:00Z`.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = DateTime)]
+pub struct Instant(#[allow(dead_code)] String);
 
 fn slot_dto(slot: &WeeklySlot) -> SlotDto {
     let clock = |minute: u16| format!("{:02}:{:02}", minute / 60, minute % 60);
@@ -258,14 +276,11 @@ fn rfc3339(field: &'static str, text: &str) -> Result<Timestamp, AppError> {
 
 impl SearchParams {
     fn query(self) -> Result<SearchQuery, AppError> {
-        let available = match (
-            self.available_from.is_empty(),
-            self.available_until.is_empty(),
-        ) {
-            (true, true) => None,
-            _ => {
-                let from = rfc3339("available_from", &self.available_from)?;
-                let until = rfc3339("available_until", &self.available_until)?;
+        let available = match (self.available_from, self.available_until) {
+            (None, None) => None,
+            (from, until) => {
+                let from = rfc3339("available_from", from.as_deref().unwrap_or_default())?;
+                let until = rfc3339("available_until", until.as_deref().unwrap_or_default())?;
                 let window = Window::new(from, until)
                     .map_err(|refusal| AppError::invalid("available_until", refusal.code()))?;
                 Some(window)
@@ -287,18 +302,17 @@ impl SearchParams {
             language: self.language.trim().to_ascii_lowercase(),
             available,
             near,
-            sort: match self.sort.as_str() {
-                "" | "name" => SortBy::Name,
-                "booked" => SortBy::BookedBefore,
-                "rating" => SortBy::Rating,
-                "distance" => SortBy::Distance,
-                _ => return Err(AppError::invalid("sort", "sort-unknown")),
+            sort: match self.sort {
+                None | Some(Sort::Name) => SortBy::Name,
+                Some(Sort::Booked) => SortBy::BookedBefore,
+                Some(Sort::Rating) => SortBy::Rating,
+                Some(Sort::Distance) => SortBy::Distance,
             },
         })
     }
 }
 
-impl ProfileDto {
+impl OfferDto {
     fn form(self) -> Result<ProfileForm, AppError> {
         let mut slots = Vec::with_capacity(self.slots.len());
         for (i, slot) in self.slots.iter().enumerate() {
@@ -358,7 +372,7 @@ impl ProfileDto {
 pub async fn categories(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<Vec<CategoryDto>>, ApiError> {
     let categories = state.app.categories(&person, &slug).await?;
     Ok(Json(
@@ -386,8 +400,8 @@ pub async fn categories(
 pub async fn search(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
-    Query(params): Query<SearchParams>,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<Vec<FoundDto>>, ApiError> {
     let query = params.query()?;
     let page = state.app.market_page(&person, &slug, &query).await?;
@@ -407,7 +421,7 @@ pub async fn search(
 pub async fn provider(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> Result<Json<ProviderPageDto>, ApiError> {
     let page = state
         .app
@@ -422,7 +436,7 @@ pub async fn provider(
 #[utoipa::path(put, path = "/api/v1/coops/{slug}/market/profile", tag = "market",
     security(("bearer" = [])),
     params(("slug" = String, Path)),
-    request_body = ProfileDto,
+    request_body = OfferDto,
     responses(
         (status = 200, body = ProviderPageDto),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -432,8 +446,8 @@ pub async fn provider(
 pub async fn save_profile(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
-    ApiJson(profile): ApiJson<ProfileDto>,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(profile): ApiJson<OfferDto>,
 ) -> Result<Json<ProviderPageDto>, ApiError> {
     state
         .app

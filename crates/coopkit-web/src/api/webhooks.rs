@@ -1,7 +1,7 @@
 //! Webhooks over HTTP: a co-op's admins register endpoints for kinds of
 //! event, pause, resume and remove them, and read their deliveries.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use coopkit_app::records::Person;
@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::dto::instant;
-use super::extract::{ApiCaller, ApiJson};
+use super::extract::{ApiCaller, ApiJson, ApiPath};
 use crate::error::{ApiError, Problem};
 use crate::AppState;
 
@@ -112,7 +112,7 @@ impl From<DeliveryListing> for DeliveryDto {
 pub async fn add(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(request): ApiJson<NewWebhookDto>,
 ) -> Result<(StatusCode, Json<AddedWebhookDto>), ApiError> {
     let form = WebhookForm {
@@ -139,7 +139,7 @@ pub async fn add(
 pub async fn list(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> Result<Json<Vec<WebhookDto>>, ApiError> {
     let endpoints = state.app.webhooks(&person, &slug).await?;
     Ok(Json(endpoints.into_iter().map(Into::into).collect()))
@@ -157,7 +157,7 @@ pub async fn list(
 pub async fn remove(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> Result<StatusCode, ApiError> {
     state
         .app
@@ -179,7 +179,7 @@ pub async fn remove(
 pub async fn pause(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> Result<Json<WebhookDto>, ApiError> {
     change(&state, &person, &slug, id, EndpointChange::Pause).await
 }
@@ -197,7 +197,7 @@ pub async fn pause(
 pub async fn resume(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> Result<Json<WebhookDto>, ApiError> {
     change(&state, &person, &slug, id, EndpointChange::Resume).await
 }
@@ -229,7 +229,7 @@ async fn change(
 pub async fn deliveries(
     State(state): State<AppState>,
     ApiCaller(person): ApiCaller,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> Result<Json<Vec<DeliveryDto>>, ApiError> {
     let (_, deliveries) = state
         .app

@@ -77,6 +77,20 @@ impl SearchParams {
         }
     }
 
+    /// Reads a query string for a program, which gets no number left
+    /// empty (`offset=`) as the pages' forms send them: each is refused.
+    pub fn parse_strictly(raw: Option<&str>) -> Result<SearchParams, AppError> {
+        let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(raw.unwrap_or(""))
+            .map_err(|_| AppError::invalid("query", "invalid-value"))?;
+        if let Some((key, _)) = pairs
+            .iter()
+            .find(|(key, value)| NUMBERS.contains(&key.as_str()) && value.is_empty())
+        {
+            return Err(AppError::invalid(key, "invalid-value"));
+        }
+        Self::parse(raw)
+    }
+
     /// Reads a query string for a page: a number that is not one (a
     /// `page=abc`) is left out and reported, and the rest of the search
     /// kept, so the page can show it again with what was wrong.

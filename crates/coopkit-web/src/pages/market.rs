@@ -449,7 +449,7 @@ async fn profile_form(
         let currency = currencies
             .iter()
             .find(|c| c.code.as_str() == code)
-            .ok_or_else(|| AppError::invalid(&name("currency"), "currency-unknown"))?;
+            .ok_or_else(|| AppError::absent(&name("currency"), "currency-unknown"))?;
         let amount =
             v.tr.parse_amount(price, currency.scale)
                 .map_err(|code| AppError::invalid(&name("price"), code))?;

@@ -414,6 +414,10 @@ impl FormErrors {
     /// Field errors to show on the form, with the status to show them
     /// with; any other failure goes on as a page error.
     fn from_error(error: AppError, tr: &Tr) -> Result<(StatusCode, FormErrors), PageError> {
+        // A form sent back with its fields marked is 422, whatever they
+        // name; only the API tells apart a well-formed name of what the
+        // co-op lacks (409).
+        let marked = matches!(error, AppError::Invalid(_));
         let failure = WebError::App(error);
         let details = failure.failure();
         if details.fields.is_empty() {
@@ -424,7 +428,12 @@ impl FormErrors {
             .iter()
             .map(|e| (e.field.clone(), tr.error(e.code)))
             .collect();
-        Ok((details.status, FormErrors(messages)))
+        let status = if marked {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            details.status
+        };
+        Ok((status, FormErrors(messages)))
     }
 }
 
@@ -440,7 +449,7 @@ async fn form_currency(
         .await?
         .into_iter()
         .find(|c| c.code.as_str() == code)
-        .ok_or_else(|| AppError::invalid("currency", "currency-unknown"))
+        .ok_or_else(|| AppError::absent("currency", "currency-unknown"))
 }
 
 /// The client's address, for per-client login limits: the socket's peer,

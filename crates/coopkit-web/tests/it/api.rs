@@ -178,8 +178,8 @@ async fn the_api_needs_a_valid_bearer_token() {
             &json!({"email": email_of("Tess Token"), "password": "not the password", "name": "x"}),
         )
         .await;
-    wrong.assert_status(422);
-    assert_eq!(wrong.json()["errors"][0]["code"], "login-failed");
+    wrong.assert_status(401);
+    assert_eq!(wrong.json()["type"], "urn:coopkit:problem:unauthenticated");
 }
 
 each_backend! {
@@ -199,7 +199,7 @@ each_backend! {
             }
         };
         for _ in 0..5 {
-            attempt("wrong password!").await.assert_status(422);
+            attempt("wrong password!").await.assert_status(401);
         }
         // Even the right password is refused while the limit holds.
         let limited = attempt(PASSWORD).await;

@@ -29,7 +29,7 @@ async fn log_in(client: &Client, email: &str, password: &str) -> Reply {
 async fn guess(client: &Client) {
     for n in 0..3 {
         let email = format!("nobody{n}@example.coop");
-        log_in(client, &email, "guessing").await.assert_status(422);
+        log_in(client, &email, "guessing").await.assert_status(401);
     }
     log_in(client, "nobody@example.coop", "guessing")
         .await
@@ -93,7 +93,7 @@ each_backend! {
 
         let attacker = server.client_from(loopback(3));
         for _ in 0..5 {
-            log_in(&attacker, &email, "guessing").await.assert_status(422);
+            log_in(&attacker, &email, "guessing").await.assert_status(401);
         }
         // The attacker's own pair is spent for the window.
         let spent = log_in(&attacker, &email, PASSWORD).await;

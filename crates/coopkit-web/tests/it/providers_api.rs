@@ -62,14 +62,15 @@ each_backend! {
         let service = &cleaning[0]["services"][0];
         assert_eq!((service["currency"].as_str(), service["price"].as_i64()), (Some("GBP"), Some(1_800)));
 
-        // What the search cannot read, it names.
-        for (query, field) in [
-            ("sort=loudest", "sort"),
-            ("available_from=monday&available_until=tuesday", "available_from"),
-            ("near=%20Nowhere%20Atall%20Zz", "near"),
+        // What the search cannot read, it names; a place it does not know
+        // is well formed, but names nothing (409).
+        for (query, status, field) in [
+            ("sort=loudest", 400, "sort"),
+            ("available_from=monday&available_until=tuesday", 422, "available_from"),
+            ("near=%20Nowhere%20Atall%20Zz", 409, "near"),
         ] {
             let refused = household.get(&format!("{PROVIDERS}?{query}")).await;
-            refused.assert_status(422);
+            refused.assert_status(status);
             assert!(refused.body.contains(field), "{query}: {}", refused.body);
         }
 
@@ -93,16 +94,19 @@ each_backend! {
         let found = household.get(&format!("{PROVIDERS}?q=windows&language=pt")).await.json();
         assert_eq!(ids(&found), [cleaner_id]);
 
-        // Each wrong part is named by its place; nothing is saved.
-        for (part, field) in [
-            (json!({"slots": [{"day": "funday", "from": "08:00", "until": "12:00"}]}), "slots[0].day"),
-            (json!({"slots": [{"day": "mon", "from": "12:00", "until": "08:00"}]}), "slots[0].until"),
-            (json!({"services": [{"category": "cleaning", "currency": "XYZ", "price": 1, "unit_minutes": 60}]}), "services[0].currency"),
-            (json!({"services": [{"category": "gardening", "currency": "GBP", "price": 1, "unit_minutes": 60}]}), "services[0].category"),
-            (json!({"area": {"lat_e6": 0, "lon_e6": 0, "radius_m": 500_000}}), "radius"),
+        // Each wrong part is named by its place; nothing is saved. A
+        // currency or a category the co-op does not keep is well formed,
+        // but names nothing (409).
+        for (part, status, field) in [
+            (json!({"slots": [{"day": "funday", "from": "08:00", "until": "12:00"}]}), 422, "slots[0].day"),
+            (json!({"slots": [{"day": "mon", "from": "12:00", "until": "08:00"}]}), 422, "slots[0].until"),
+            (json!({"services": [{"category": "cleaning", "currency": "XYZ", "price": 1, "unit_minutes": 60}]}), 409, "services[0].currency"),
+            (json!({"services": [{"category": "gardening", "currency": "GBP", "price": 1, "unit_minutes": 60}]}), 409, "services[0].category"),
+            (json!({"services": [{"category": "gardening", "currency": "GBP", "price": 0, "unit_minutes": 60}]}), 422, "services[0].price"),
+            (json!({"area": {"lat_e6": 0, "lon_e6": 0, "radius_m": 500_000}}), 422, "radius"),
         ] {
             let refused = cleaner.put_json(profile, &part).await;
-            refused.assert_status(422);
+            refused.assert_status(status);
             assert!(refused.body.contains(field), "{part}: {}", refused.body);
         }
         assert_eq!(household.get(&format!("{PROVIDERS}/{cleaner_id}")).await.json()["bio"], "Windows too.");
