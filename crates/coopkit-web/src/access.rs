@@ -91,23 +91,14 @@ pub fn api(
         }
         _ => router,
     };
-    for item in router.get_openapi_mut().paths.paths.values_mut() {
-        let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ];
-        for operation in operations.into_iter().flatten() {
-            let declared = ExtensionsBuilder::new()
-                .add("x-coopkit-access", access.as_str())
-                .build();
-            operation
-                .extensions
-                .get_or_insert_with(Default::default)
-                .merge(declared);
-        }
+    for operation in crate::api::operations_mut(&mut router.get_openapi_mut().paths) {
+        let declared = ExtensionsBuilder::new()
+            .add("x-coopkit-access", access.as_str())
+            .build();
+        operation
+            .extensions
+            .get_or_insert_with(Default::default)
+            .merge(declared);
     }
     router
 }

@@ -12,7 +12,7 @@
 //! have (a class, a currency) is a 409; and the rate limits answer 429
 //! anywhere.
 
-use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::path::{Operation, ParameterIn, Paths};
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr};
 
@@ -76,24 +76,30 @@ pub fn add_common_answers(doc: &mut OpenApi) {
             .responses
             .insert(format!("Status{status}"), RefOr::T(problem(description)));
     }
-    for item in doc.paths.paths.values_mut() {
-        let operations = [
+    for operation in operations_mut(&mut doc.paths) {
+        for status in statuses(operation) {
+            operation
+                .responses
+                .responses
+                .entry(status.to_owned())
+                .or_insert_with(|| {
+                    RefOr::Ref(Ref::new(format!("#/components/responses/Status{status}")))
+                });
+        }
+    }
+}
+
+/// Every operation of the document, whatever its method.
+pub(crate) fn operations_mut(paths: &mut Paths) -> impl Iterator<Item = &mut Operation> {
+    paths.paths.values_mut().flat_map(|item| {
+        [
             &mut item.get,
             &mut item.put,
             &mut item.post,
             &mut item.delete,
             &mut item.patch,
-        ];
-        for operation in operations.into_iter().flatten() {
-            for status in statuses(operation) {
-                operation
-                    .responses
-                    .responses
-                    .entry(status.to_owned())
-                    .or_insert_with(|| {
-                        RefOr::Ref(Ref::new(format!("#/components/responses/Status{status}")))
-                    });
-            }
-        }
-    }
+        ]
+        .into_iter()
+        .flatten()
+    })
 }

@@ -4,6 +4,7 @@
 
 mod catalogue;
 mod contract;
+pub(crate) use contract::operations_mut;
 mod coops;
 mod directory;
 pub mod dto;
