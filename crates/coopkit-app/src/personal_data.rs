@@ -33,6 +33,8 @@ pub struct PersonalData {
     pub accounts: Vec<PersonalAccount>,
     /// The events they caused, in every co-op, oldest first.
     pub events: Vec<LoggedEvent>,
+    /// What they wrote in bookings' threads, with the booking each is on.
+    pub messages: Vec<(coopkit_market::BookingId, coopkit_store::Message)>,
 }
 
 impl App {
@@ -58,6 +60,7 @@ impl App {
             notices: self.notice_preferences(person).await?,
             sessions: self.my_sessions(person, None).await?,
             api_tokens: self.store.api_tokens_of(person.id).await?,
+            messages: self.store.messages_by(person.id).await?,
             memberships,
             accounts,
             events,

@@ -15,8 +15,8 @@ pub use crate::subject::Subject;
 
 use crate::{
     AllocationId, BookingId, CoopId, ForecastId, HelpRequestId, ItemId, MemberClassId,
-    MembershipId, OrderId, PaymentRequestId, PersonId, ProjectId, ProposalId, Role, TaskId,
-    Timestamp, WebhookId,
+    MembershipId, MessageId, OrderId, PaymentRequestId, PersonId, ProjectId, ProposalId, Role,
+    TaskId, Timestamp, WebhookId,
 };
 
 /// An event's place in the log: given in the order transactions commit,
@@ -168,6 +168,12 @@ pub enum Event {
     /// The provider answered the feedback.
     #[serde(rename = "booking.feedback_answered")]
     FeedbackAnswered { booking: BookingId },
+    /// One side of a booking wrote to the other in its thread.
+    #[serde(rename = "booking.message_written")]
+    BookingMessageWritten {
+        booking: BookingId,
+        message: MessageId,
+    },
     /// A provider's profile (services, prices, hours, area) was saved.
     #[serde(rename = "provider.profile_saved")]
     ProviderProfileSaved { provider: PersonId },
@@ -367,6 +373,7 @@ impl Event {
         "booking.step_undone",
         "booking.feedback_given",
         "booking.feedback_answered",
+        "booking.message_written",
         "provider.profile_saved",
         "provider.favourite_changed",
         "referral.made",
@@ -427,6 +434,7 @@ impl Event {
             E::PaymentRequested { .. } => "payment_request.created",
             E::FeedbackGiven { .. } => "booking.feedback_given",
             E::FeedbackAnswered { .. } => "booking.feedback_answered",
+            E::BookingMessageWritten { .. } => "booking.message_written",
             E::ProviderProfileSaved { .. } => "provider.profile_saved",
             E::ItemListed { .. } => "item.listed",
             E::ForecastMade { .. } => "forecast.made",
@@ -560,7 +568,8 @@ impl Event {
             | E::BookingRefunded { booking }
             | E::BookingStepUndone { booking }
             | E::FeedbackGiven { booking, .. }
-            | E::FeedbackAnswered { booking } => Subject::Booking(booking),
+            | E::FeedbackAnswered { booking }
+            | E::BookingMessageWritten { booking, .. } => Subject::Booking(booking),
             E::TaskPosted { task, .. }
             | E::TaskClaimed { task, .. }
             | E::TaskDelivered { task }

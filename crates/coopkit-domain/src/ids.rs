@@ -47,6 +47,10 @@ id_type!(
     BookingId
 );
 id_type!(
+    /// A message one side of a booking wrote to the other.
+    MessageId
+);
+id_type!(
     /// A member's request for help, matched to providers by the dispatch board.
     HelpRequestId
 );

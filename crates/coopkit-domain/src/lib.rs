@@ -29,8 +29,8 @@ pub use coop::{join_outcome, CoopSettings, DuesPeriod, Joining, MemberClassSpec,
 pub use event::{Event, EventSeq, Happened, LoggedEvent, Payee, SettingsPart, Subject};
 pub use ids::{
     AllocationId, ApiTokenId, BookingId, CoopId, DeliveryId, EditId, ForecastId, HelpRequestId,
-    ItemId, MailId, MemberClassId, MembershipId, OrderId, PaymentRequestId, PersonId, ProjectId,
-    ProposalId, ReviewId, TaskId, WebhookId,
+    ItemId, MailId, MemberClassId, MembershipId, MessageId, OrderId, PaymentRequestId, PersonId,
+    ProjectId, ProposalId, ReviewId, TaskId, WebhookId,
 };
 pub use membership::{MembershipStatus, Reason, Role};
 pub use notice::{Audience, Delivery, NoticeKind};

@@ -35,6 +35,8 @@ pub enum NoticeKind {
     BookingDisputed,
     /// A coordinator refunded a disputed booking.
     BookingDecided,
+    /// The other side of a booking wrote in its thread.
+    BookingMessage,
     /// The dispatch board offered a provider a request.
     DispatchOffer,
     VoteOpened,
@@ -61,7 +63,7 @@ pub enum NoticeKind {
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 25] = [
+    pub const ALL: [NoticeKind; 26] = [
         NoticeKind::VerifyEmail,
         NoticeKind::PasswordReset,
         NoticeKind::ApplicationReceived,
@@ -74,6 +76,7 @@ impl NoticeKind {
         NoticeKind::BookingToMarkDone,
         NoticeKind::BookingDisputed,
         NoticeKind::BookingDecided,
+        NoticeKind::BookingMessage,
         NoticeKind::DispatchOffer,
         NoticeKind::VoteOpened,
         NoticeKind::VoteReminder,
@@ -103,6 +106,7 @@ impl NoticeKind {
             NoticeKind::BookingToMarkDone => "booking_to_mark_done",
             NoticeKind::BookingDisputed => "booking_disputed",
             NoticeKind::BookingDecided => "booking_decided",
+            NoticeKind::BookingMessage => "booking_message",
             NoticeKind::DispatchOffer => "dispatch_offer",
             NoticeKind::VoteOpened => "vote_opened",
             NoticeKind::VoteReminder => "vote_reminder",
@@ -219,6 +223,10 @@ pub fn audiences(event: &Event) -> Vec<(NoticeKind, Audience)> {
             (K::BookingDisputed, A::Coordinators),
         ],
         E::BookingRefunded { booking } => vec![(K::BookingDecided, A::BookingSides(booking))],
+        // The writer is one of the sides, and never told of their own.
+        E::BookingMessageWritten { booking, .. } => {
+            vec![(K::BookingMessage, A::BookingSides(booking))]
+        }
         E::HelpRequestOffered { provider, .. } => vec![(K::DispatchOffer, A::Person(provider))],
         E::VoteOpened { proposal, .. } => vec![(K::VoteOpened, A::Voters(proposal))],
         E::VoteClosed { proposal } => vec![(K::VoteResult, A::Voters(proposal))],

@@ -21,6 +21,7 @@ pub mod request;
 pub mod royalty;
 pub mod stream;
 pub mod task;
+pub mod thread;
 
 pub use availability::{WeeklySlot, Window};
 pub use booking::{

@@ -44,6 +44,7 @@ mod server_roles;
 mod sessions;
 mod standing;
 mod tasks;
+mod threads;
 mod webhooks;
 
 pub use baseline::BaselineOutcome;
@@ -70,6 +71,7 @@ pub use own_account::SessionRecord;
 pub use password_resets::ResetRequests;
 pub use records::*;
 pub use tasks::{NewTask, Task, TaskId};
+pub use threads::Message;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;

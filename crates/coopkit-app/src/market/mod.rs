@@ -5,6 +5,7 @@ mod bookings;
 mod dispatch;
 mod profile;
 mod tasks;
+mod threads;
 mod view;
 
 use coopkit_domain::validation::Collector;
@@ -20,6 +21,7 @@ pub use bookings::{
 };
 pub use dispatch::{BoardRow, MyRequest, OfferToMe, RequestForm};
 pub use tasks::{TaskForm, TaskView};
+pub use threads::ThreadView;
 pub(crate) use view::MarketView;
 
 use crate::{App, AppError, Result};

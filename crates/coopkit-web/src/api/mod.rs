@@ -21,6 +21,7 @@ mod people;
 pub(crate) mod personal_data;
 mod places;
 mod providers;
+mod threads;
 mod webhooks;
 
 use axum::routing::get;
@@ -112,6 +113,7 @@ fn groups() -> [(Access, OpenApiRouter<AppState>); 5] {
         .routes(routes!(market::list_bookings, market::request_booking))
         .routes(routes!(market::get_booking))
         .routes(routes!(market::step_booking))
+        .routes(routes!(threads::thread, threads::write))
         .routes(routes!(governance::list_proposals))
         .routes(routes!(governance::get_proposal))
         .routes(routes!(governance::cast_ballot))

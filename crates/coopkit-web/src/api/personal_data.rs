@@ -80,6 +80,16 @@ pub struct PersonalDataDto {
     pub accounts: Vec<PersonalAccountDto>,
     /// What they did, in every co-op, oldest first.
     pub events: Vec<PersonalEventDto>,
+    /// What they wrote in bookings' threads, oldest first.
+    pub messages: Vec<WrittenMessageDto>,
+}
+
+/// A message they wrote to the other side of a booking.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WrittenMessageDto {
+    pub booking: i64,
+    pub body: String,
+    pub written_at: String,
 }
 
 impl From<PersonalData> for PersonalDataDto {
@@ -127,6 +137,15 @@ impl From<PersonalData> for PersonalDataDto {
                     currency: a.holding.currency.code.to_string(),
                     balance: i64::try_from(a.holding.view.balances.balance()).unwrap_or(i64::MAX),
                     statement: a.statement.into_iter().map(Into::into).collect(),
+                })
+                .collect(),
+            messages: data
+                .messages
+                .into_iter()
+                .map(|(booking, m)| WrittenMessageDto {
+                    booking: booking.0,
+                    body: m.body,
+                    written_at: instant(m.written_at),
                 })
                 .collect(),
             events: data

@@ -218,12 +218,28 @@ pub async fn list(
     )
 }
 
+/// A message in a booking's thread, as its page shows it.
+struct MessageRow {
+    author: String,
+    /// Written by the viewer.
+    mine: bool,
+    body: String,
+    when: String,
+}
+
+/// The thread, for those who read it.
+struct ThreadRows {
+    messages: Vec<MessageRow>,
+    may_write: bool,
+}
+
 #[derive(Template)]
 #[template(path = "booking.html")]
 struct BookingPage<'a> {
     v: &'a Viewer,
     slug: String,
     b: BookingRow,
+    thread: Option<ThreadRows>,
     error: Option<String>,
     errors: FormErrors,
 }
@@ -259,12 +275,31 @@ async fn booking_page(
     let view = state.app.booking(person, &slug, id).await?;
     let currencies = state.app.currencies(&slug).await?;
     let b = row(state, &slug, view, &currencies, &v.tr);
+    // A coordinator reads the thread only while the booking is disputed.
+    let thread = match state.app.booking_thread(person, &slug, id).await {
+        Ok(thread) => Some(ThreadRows {
+            messages: thread
+                .messages
+                .into_iter()
+                .map(|m| MessageRow {
+                    mine: m.author == person.id,
+                    author: m.author_name,
+                    body: m.body,
+                    when: v.tr.date_time(&m.written_at),
+                })
+                .collect(),
+            may_write: thread.may_write,
+        }),
+        Err(AppError::Forbidden(_)) => None,
+        Err(other) => return Err(other.into()),
+    };
     render_with(
         status,
         &BookingPage {
             v,
             slug,
             b,
+            thread,
             error,
             errors,
         },
@@ -341,6 +376,36 @@ pub async fn feedback(
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/c/{slug}/market/bookings/{id}")).into_response()),
+        Err(error) => {
+            let (status, errors) = FormErrors::from_error(error, &v.tr)?;
+            booking_page(&state, &v, slug, &id, None, errors, status).await
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MessageFields {
+    body: String,
+}
+
+/// A message in the booking's thread, to the other side.
+pub async fn write(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path((slug, id)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<MessageFields>,
+) -> PageResult {
+    let person = v.person()?;
+    let booking = booking_id(&id)?;
+    match state
+        .app
+        .write_on_booking(person, &slug, booking, &form.body)
+        .await
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/c/{slug}/market/bookings/{id}#messages")).into_response())
+        }
         Err(error) => {
             let (status, errors) = FormErrors::from_error(error, &v.tr)?;
             booking_page(&state, &v, slug, &id, None, errors, status).await

@@ -194,6 +194,10 @@ fn member_actions() -> Router<AppState> {
             post(bookings::feedback),
         )
         .route(
+            "/c/{slug}/market/bookings/{id}/messages",
+            post(bookings::write),
+        )
+        .route(
             "/c/{slug}/market/bookings/{id}/answer",
             post(bookings::answer),
         )

@@ -38,5 +38,6 @@ mod robustness;
 mod roles;
 mod settlement;
 mod standing;
+mod threads;
 mod webhooks;
 mod zones;

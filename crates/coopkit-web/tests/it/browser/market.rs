@@ -58,6 +58,10 @@ async fn in_the_demo_a_family_books_a_sitter_who_accepts_and_both_settle_it() {
     b.click("#book-submit").await;
     b.wait_for_text("Waiting for the provider").await;
     let booking_url = b.client.current_url().await.unwrap();
+    // The family writes to Ben in the booking's thread.
+    b.fill("message-body", "Our door code is 4512.").await;
+    b.click("#message-send").await;
+    b.wait_for_text("Our door code is 4512.").await;
     b.log_out().await;
 
     // Ben's market page, a coordinator's with one link more, fits the
@@ -109,9 +113,15 @@ async fn in_the_demo_a_family_books_a_sitter_who_accepts_and_both_settle_it() {
     b.goto(ben_page.as_str()).await;
     b.wait_for_text("Sunday 09:00–12:00").await;
 
-    // Ben accepts: the family's tokens are held, not yet paid.
+    // Ben reads the family's message and answers it; then accepts: the
+    // family's tokens are held, not yet paid.
     b.goto(booking_url.as_str()).await;
     b.wait_for_text("Two children, asleep by eight").await;
+    b.wait_for_text("Our door code is 4512.").await;
+    b.fill("message-body", "Thanks, I will be there at seven.")
+        .await;
+    b.click("#message-send").await;
+    b.wait_for_text("Thanks, I will be there at seven.").await;
     b.click("#booking-accept").await;
     b.wait_for_text("Confirmed").await;
     assert_eq!(

@@ -1,0 +1,11 @@
+-- The thread on a booking: what its two sides write to each other
+-- (coopkit_market::thread), in the order written.
+
+CREATE TABLE booking_message (
+    id         INTEGER PRIMARY KEY,
+    booking_id INTEGER NOT NULL REFERENCES booking (id) ON DELETE CASCADE,
+    author_id  INTEGER NOT NULL REFERENCES person (id),
+    body       TEXT    NOT NULL CHECK (length(body) BETWEEN 1 AND 8000),
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX booking_message_thread ON booking_message (booking_id, id);
