@@ -18,7 +18,7 @@ import secrets
 import sys
 
 from coopkit_client import AuthenticatedClient, Client
-from coopkit_client.api.market import request_booking, save_profile, search, step_booking
+from coopkit_client.api.market import request_booking, save_profile, search_providers, step_booking
 from coopkit_client.api.memberships import decide_application, join
 from coopkit_client.api.people import create_token, sign_up
 from coopkit_client.models import (
@@ -87,7 +87,7 @@ def main(base):
         expect(MembershipStateDto, admitted)
 
     start, end = next_monday_at(10), next_monday_at(12)
-    found = search.sync(slug=COOP, client=nico, category="cleaning", available_from=start, available_until=end)
+    found = search_providers.sync(slug=COOP, client=nico, category="cleaning", available_from=start, available_until=end)
     if rosa_id not in [provider.id for provider in found]:
         sys.exit(f"Rosa ({rosa_id}) not found free on {start}")
 

@@ -85,6 +85,7 @@ impl From<TransferView> for TransferDto {
 
 /// A transfer of the co-op, for a party to it or a coordinator.
 #[utoipa::path(get, path = "/api/v1/coops/{slug}/transfers/{id}", tag = "ledger",
+    operation_id = "get_transfer",
     security(("bearer" = [])),
     params(("slug" = String, Path), ("id" = String, Path)),
     responses((status = 200, body = TransferDto), (status = 404, body = Problem, content_type = "application/problem+json")))]

@@ -160,19 +160,20 @@ fn documented_routes(state: Option<&AppState>) -> (Router<AppState>, utoipa::ope
         )
         .split_for_parts();
     contract::add_common_answers(&mut doc);
+    contract::link_created_ids(&mut doc);
     (router, doc)
 }
 
 /// The API routes and `/api/openapi.json`.
 pub fn routes(state: &AppState) -> Router<AppState> {
     let (router, doc) = documented_routes(Some(state));
-    let doc = serde_json::to_value(&doc).unwrap_or_default();
+    let doc = contract::to_json(&doc);
     router.route("/api/openapi.json", get(move || async move { Json(doc) }))
 }
 
-/// The OpenAPI document, generated from the routes' annotations.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented_routes(None).1
+/// The OpenAPI document, generated from the routes' annotations, as JSON.
+pub fn openapi() -> serde_json::Value {
+    contract::to_json(&documented_routes(None).1)
 }
 
 /// The answer for an `/api/` path that matches no route.

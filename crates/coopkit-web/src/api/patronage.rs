@@ -259,6 +259,7 @@ pub async fn get_year(
 /// The caller's own statement for a year: what they were allocated, in
 /// cash and retained.
 #[utoipa::path(get, path = "/api/v1/coops/{slug}/patronage/years/{id}/statement", tag = "patronage",
+    operation_id = "my_year_statement",
     security(("bearer" = [])),
     params(("slug" = String, Path), ("id" = i64, Path)),
     responses(

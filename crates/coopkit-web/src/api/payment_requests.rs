@@ -104,6 +104,7 @@ pub async fn create(
 
 /// A payment request of the co-op, for any member.
 #[utoipa::path(get, path = "/api/v1/coops/{slug}/payment-requests/{id}", tag = "ledger",
+    operation_id = "get_payment_request",
     security(("bearer" = [])),
     params(("slug" = String, Path), ("id" = String, Path)),
     responses((status = 200, body = PaymentRequestDto), (status = 404, body = Problem, content_type = "application/problem+json")))]

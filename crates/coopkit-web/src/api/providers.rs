@@ -389,6 +389,7 @@ pub async fn categories(
 /// The co-op's providers that match the search, by name unless sorted
 /// otherwise: members only.
 #[utoipa::path(get, path = "/api/v1/coops/{slug}/market/providers", tag = "market",
+    operation_id = "search_providers",
     security(("bearer" = [])),
     params(("slug" = String, Path), SearchParams),
     responses(

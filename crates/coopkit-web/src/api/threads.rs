@@ -65,6 +65,7 @@ fn dto(thread: ThreadView) -> ThreadDto {
 /// The thread on a booking: its two sides read it, and the co-op's
 /// coordinators while it is disputed.
 #[utoipa::path(get, path = "/api/v1/coops/{slug}/bookings/{id}/messages", tag = "market",
+    operation_id = "booking_thread",
     security(("bearer" = [])),
     params(("slug" = String, Path), ("id" = i64, Path)),
     responses(
@@ -87,6 +88,7 @@ pub async fn thread(
 /// Writes to the other side of a booking, who is told by mail; the answer
 /// is the thread after it.
 #[utoipa::path(post, path = "/api/v1/coops/{slug}/bookings/{id}/messages", tag = "market",
+    operation_id = "write_on_booking",
     security(("bearer" = [])),
     params(("slug" = String, Path), ("id" = i64, Path)),
     request_body = NewMessageDto,

@@ -91,4 +91,31 @@ async fn each_feature_has_its_operations_in_the_openapi_document() {
     ] {
         assert!(operations(tag) >= 3, "{} {tag} operations", operations(tag));
     }
+    // Each operation has its own id, and a booking asked for links to it.
+    let mut ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|path| path.as_object().unwrap().values())
+        .map(|op| op["operationId"].as_str().unwrap())
+        .collect();
+    let all = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), all, "an operation id given twice");
+    let asked = &doc["paths"]["/api/v1/coops/{slug}/bookings"]["post"]["responses"]["201"]["links"];
+    assert_eq!(asked["get_booking"]["operationId"], "get_booking");
+    assert_eq!(
+        asked["get_booking"]["parameters"]["id"],
+        "$response.body#/id"
+    );
+    assert_eq!(
+        asked["write_on_booking"]["parameters"]["slug"],
+        "$request.path.slug"
+    );
+    let founded = &doc["paths"]["/api/v1/coops"]["post"]["responses"]["201"]["links"];
+    assert_eq!(
+        founded["get_coop"]["parameters"]["slug"],
+        "$response.body#/slug"
+    );
 }
