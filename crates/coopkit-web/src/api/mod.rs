@@ -21,6 +21,7 @@ mod people;
 pub(crate) mod personal_data;
 mod places;
 mod providers;
+mod tasks;
 mod threads;
 mod webhooks;
 
@@ -114,6 +115,8 @@ fn groups() -> [(Access, OpenApiRouter<AppState>); 5] {
         .routes(routes!(market::get_booking))
         .routes(routes!(market::step_booking))
         .routes(routes!(threads::thread, threads::write))
+        .routes(routes!(tasks::list_tasks, tasks::post_task))
+        .routes(routes!(tasks::step_task))
         .routes(routes!(governance::list_proposals))
         .routes(routes!(governance::get_proposal))
         .routes(routes!(governance::cast_ballot))

@@ -38,6 +38,7 @@ mod robustness;
 mod roles;
 mod settlement;
 mod standing;
+mod tasks_api;
 mod threads;
 mod webhooks;
 mod zones;
