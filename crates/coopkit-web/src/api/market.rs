@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use coopkit_app::market::{BookForm, BookingView};
+use coopkit_app::market::{BookForm, BookingView, FeedbackForm};
 use coopkit_app::AppError;
 use coopkit_domain::{PersonId, Timestamp};
 use coopkit_market::availability::Window;
@@ -73,6 +73,54 @@ pub struct BookingDto {
     /// The steps the caller may take now, as `…/bookings/{id}/{step}` names
     /// them.
     pub steps: Vec<String>,
+    /// What the requester wrote once it settled, with the provider's
+    /// answer.
+    pub feedback: Option<FeedbackDto>,
+}
+
+/// What a requester wrote after a settled booking.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedbackDto {
+    pub booking: i64,
+    pub went_well: String,
+    pub could_be_better: String,
+    pub would_book_again: bool,
+    /// The provider's answer; empty until they give one.
+    pub answer: String,
+    pub written_at: String,
+}
+
+impl From<coopkit_market::Feedback> for FeedbackDto {
+    fn from(f: coopkit_market::Feedback) -> Self {
+        FeedbackDto {
+            booking: f.booking.0,
+            went_well: f.went_well,
+            could_be_better: f.could_be_better,
+            would_book_again: f.would_book_again,
+            answer: f.answer,
+            written_at: instant(f.created_at),
+        }
+    }
+}
+
+/// The requester's feedback on a settled booking, given once.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewFeedbackDto {
+    #[schema(min_length = 1, max_length = 2000)]
+    pub went_well: String,
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub could_be_better: String,
+    pub would_book_again: bool,
+}
+
+/// The provider's answer to the feedback on their booking.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackAnswerDto {
+    #[schema(max_length = 2000)]
+    pub answer: String,
 }
 
 fn side_name(party: Party) -> &'static str {
@@ -112,6 +160,7 @@ fn dto(view: BookingView, now: Timestamp) -> BookingDto {
         notes: b.notes,
         side: side_name(view.party).to_owned(),
         steps,
+        feedback: view.feedback.map(Into::into),
     }
 }
 
@@ -226,6 +275,62 @@ pub async fn step_booking(
     let view = state
         .app
         .act_on_booking(&person, &slug, BookingId(id), action)
+        .await?;
+    Ok(Json(dto(view, state.app.now())))
+}
+
+/// The requester's feedback on their settled booking, once: what went
+/// well, what could be better, and whether they would book again.
+#[utoipa::path(post, path = "/api/v1/coops/{slug}/bookings/{id}/feedback", tag = "market",
+    security(("bearer" = [])),
+    params(("slug" = String, Path), ("id" = i64, Path)),
+    request_body = NewFeedbackDto,
+    responses(
+        (status = 201, body = BookingDto),
+        (status = 403, description = "Not the booking's requester", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not settled, or feedback given already", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn give_feedback(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
+    ApiJson(feedback): ApiJson<NewFeedbackDto>,
+) -> Result<(StatusCode, Json<BookingDto>), ApiError> {
+    let form = FeedbackForm {
+        went_well: feedback.went_well,
+        could_be_better: feedback.could_be_better,
+        would_book_again: feedback.would_book_again,
+    };
+    let view = state
+        .app
+        .leave_feedback(&person, &slug, BookingId(id), form)
+        .await?;
+    Ok((StatusCode::CREATED, Json(dto(view, state.app.now()))))
+}
+
+/// The provider's answer to the feedback on their booking (given again,
+/// it replaces the first).
+#[utoipa::path(put, path = "/api/v1/coops/{slug}/bookings/{id}/feedback/answer", tag = "market",
+    security(("bearer" = [])),
+    params(("slug" = String, Path), ("id" = i64, Path)),
+    request_body = FeedbackAnswerDto,
+    responses(
+        (status = 200, body = BookingDto),
+        (status = 403, description = "Not the booking's provider", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such booking, or no feedback on it yet", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn answer_feedback(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
+    ApiJson(answer): ApiJson<FeedbackAnswerDto>,
+) -> Result<Json<BookingDto>, ApiError> {
+    let view = state
+        .app
+        .answer_feedback(&person, &slug, BookingId(id), &answer.answer)
         .await?;
     Ok(Json(dto(view, state.app.now())))
 }

@@ -114,6 +114,8 @@ fn groups() -> [(Access, OpenApiRouter<AppState>); 5] {
         .routes(routes!(market::list_bookings, market::request_booking))
         .routes(routes!(market::get_booking))
         .routes(routes!(market::step_booking))
+        .routes(routes!(market::give_feedback))
+        .routes(routes!(market::answer_feedback))
         .routes(routes!(threads::thread, threads::write))
         .routes(routes!(tasks::list_tasks, tasks::post_task))
         .routes(routes!(tasks::step_task))

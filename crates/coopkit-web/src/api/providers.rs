@@ -18,6 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::dto::instant;
 use super::extract::{ApiCaller, ApiJson, ApiPath, ApiQuery};
+use super::market::FeedbackDto;
 use crate::error::{ApiError, Problem};
 use crate::pages::WEEKDAYS;
 use crate::AppState;
@@ -110,18 +111,6 @@ pub struct BadgeDto {
     /// `YYYY-MM-DD`.
     pub done_on: String,
     pub confirmed_by: String,
-}
-
-/// What a requester wrote after a settled booking.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FeedbackDto {
-    pub booking: i64,
-    pub went_well: String,
-    pub could_be_better: String,
-    pub would_book_again: bool,
-    /// The provider's answer; empty until they give one.
-    pub answer: String,
-    pub written_at: String,
 }
 
 /// A provider with their badges and feedback.
@@ -255,18 +244,7 @@ fn page_dto(page: ProviderPage) -> ProviderPageDto {
                 confirmed_by: b.confirmed_by_name,
             })
             .collect(),
-        feedback: page
-            .feedback
-            .into_iter()
-            .map(|f| FeedbackDto {
-                booking: f.booking.0,
-                went_well: f.went_well,
-                could_be_better: f.could_be_better,
-                would_book_again: f.would_book_again,
-                answer: f.answer,
-                written_at: instant(f.created_at),
-            })
-            .collect(),
+        feedback: page.feedback.into_iter().map(Into::into).collect(),
     }
 }
 

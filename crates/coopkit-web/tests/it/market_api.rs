@@ -69,6 +69,46 @@ each_backend! {
     }
 }
 
+each_backend! {
+    async fn a_settled_booking_gets_feedback_and_its_answer_through_the_api(backend: Backend) {
+        let server = TestServer::spawn(backend).await;
+        let (_, ana, ben) = sitters(&server).await;
+        let pages = |name| page_client(&server, name);
+        ben_offers_fridays(&pages("Ada Admin").await, &pages("Ben Parent").await).await;
+        let ben_id = ben.get("/api/v1/me").await.json()["id"].as_i64().unwrap();
+        let friday = next_friday();
+        let at = |hour: i64| Zone::utc().rfc3339(friday.plus_millis(hour * HOUR));
+        let path = "/api/v1/coops/sitters/bookings";
+        let ask = json!({"provider": ben_id, "category": "babysitting", "starts_at": at(19), "ends_at": at(21)});
+        let id = ana.post_json(path, &ask).await.json()["id"].as_i64().unwrap();
+        let one = format!("{path}/{id}");
+        let feedback = json!({"went_well": "Bedtime stories", "would_book_again": true});
+        // Not before it settles.
+        ana.post_json(&format!("{one}/feedback"), &feedback).await.assert_status(409);
+
+        ben.post_json(&format!("{one}/accept"), &json!({})).await.assert_status(200);
+        server.clock.advance_ms(friday.plus_millis(22 * HOUR).as_millis() - server.app.now().as_millis());
+        ben.post_json(&format!("{one}/done"), &json!({})).await.assert_status(200);
+        let settled = ana.post_json(&format!("{one}/done"), &json!({})).await.json();
+        assert_eq!(settled["state"], "settled");
+
+        // The provider does not review himself; the requester does, once.
+        ben.post_json(&format!("{one}/feedback"), &feedback).await.assert_status(403);
+        let given = ana.post_json(&format!("{one}/feedback"), &feedback).await;
+        given.assert_status(201);
+        assert_eq!(given.json()["feedback"]["went_well"], "Bedtime stories");
+        ana.post_json(&format!("{one}/feedback"), &feedback).await.assert_status(409);
+        let answer = json!({"answer": "Thank you!"});
+        ana.put_json(&format!("{one}/feedback/answer"), &answer).await.assert_status(403);
+        let answered = ben.put_json(&format!("{one}/feedback/answer"), &answer).await;
+        answered.assert_status(200);
+        assert_eq!(answered.json()["feedback"]["answer"], "Thank you!");
+        // Other members read it on the provider.
+        let provider = ana.get(&format!("/api/v1/coops/sitters/market/providers/{ben_id}")).await.json();
+        assert_eq!((provider["reviews"].as_i64(), provider["feedback"][0]["answer"].as_str()), (Some(1), Some("Thank you!")));
+    }
+}
+
 #[tokio::test]
 async fn each_feature_has_its_operations_in_the_openapi_document() {
     let doc = serde_json::to_value(coopkit_web::openapi()).unwrap();
