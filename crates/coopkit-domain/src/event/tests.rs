@@ -82,6 +82,10 @@ fn one_of_each() -> Vec<Event> {
         Event::FeedbackAnswered {
             booking: BookingId(3),
         },
+        Event::BookingMessageWritten {
+            booking: BookingId(3),
+            message: crate::MessageId(8),
+        },
         Event::ProviderProfileSaved { provider: p },
         Event::ItemListed { item: ItemId(10) },
         Event::ForecastMade {

@@ -11,6 +11,7 @@ pub mod dto;
 pub mod extract;
 mod fund;
 mod governance;
+mod help;
 mod holds;
 mod ledger;
 mod market;
@@ -119,6 +120,9 @@ fn groups() -> [(Access, OpenApiRouter<AppState>); 5] {
         .routes(routes!(threads::thread, threads::write))
         .routes(routes!(tasks::list_tasks, tasks::post_task))
         .routes(routes!(tasks::step_task))
+        .routes(routes!(help::my_requests, help::ask_for_help))
+        .routes(routes!(help::my_offers))
+        .routes(routes!(help::answer_offer))
         .routes(routes!(governance::list_proposals))
         .routes(routes!(governance::get_proposal))
         .routes(routes!(governance::cast_ballot))
@@ -134,7 +138,9 @@ fn groups() -> [(Access, OpenApiRouter<AppState>); 5] {
     let coordinators = OpenApiRouter::new()
         .routes(routes!(coops::list_applications))
         .routes(routes!(coops::decide_application))
-        .routes(routes!(ledger::coop_accounts));
+        .routes(routes!(ledger::coop_accounts))
+        .routes(routes!(help::dispatch_board))
+        .routes(routes!(help::run_matching));
     let admins = OpenApiRouter::new()
         .routes(routes!(coops::update_settings))
         .routes(routes!(coops::change_role))

@@ -18,6 +18,7 @@ mod forecasts;
 mod founding;
 mod fund_api;
 mod governance_api;
+mod help_api;
 mod home;
 mod isolation;
 mod ledger;

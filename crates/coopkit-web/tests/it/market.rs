@@ -55,7 +55,7 @@ pub(crate) async fn ask_for_help(
 }
 
 /// The sitters' admin (on the pages) adds the babysitting category.
-async fn add_babysitting(admin: &Client) {
+pub(crate) async fn add_babysitting(admin: &Client) {
     admin
         .post_form(
             "/c/sitters/market/categories",
