@@ -2,8 +2,8 @@
 //! PostgreSQL: asked for, refused in words, accepted by the provider only,
 //! seen by its sides only.
 
-use coopkit_domain::Zone;
-use coopkit_testkit::{each_backend, Backend, TestServer};
+use coopkit_domain::{Timestamp, Zone};
+use coopkit_testkit::{each_backend, Backend, Client, TestServer};
 use serde_json::json;
 
 use crate::fixtures::coop;
@@ -13,14 +13,35 @@ use crate::settlement::page_client;
 
 const HOUR: i64 = 3_600_000;
 
+/// The sitters co-op (as [`sitters`]) through the API, with Ben offering
+/// Friday evenings (as [`ben_offers_fridays`]).
+pub(crate) struct Fridays {
+    pub admin: Client,
+    pub ana: Client,
+    pub ben: Client,
+    pub ben_id: i64,
+    /// The first Friday after the tests' start, at midnight.
+    pub friday: Timestamp,
+}
+
+pub(crate) async fn ben_on_fridays(server: &TestServer) -> Fridays {
+    let (admin, ana, ben) = sitters(server).await;
+    let pages = |name| page_client(server, name);
+    ben_offers_fridays(&pages("Ada Admin").await, &pages("Ben Parent").await).await;
+    let ben_id = ben.get("/api/v1/me").await.json()["id"].as_i64().unwrap();
+    Fridays {
+        admin,
+        ana,
+        ben,
+        ben_id,
+        friday: next_friday(),
+    }
+}
+
 each_backend! {
     async fn a_booking_is_asked_for_accepted_and_seen_through_the_api(backend: Backend) {
         let server = TestServer::spawn(backend).await;
-        let (_, ana, ben) = sitters(&server).await;
-        let pages = |name| page_client(&server, name);
-        ben_offers_fridays(&pages("Ada Admin").await, &pages("Ben Parent").await).await;
-        let ben_id = ben.get("/api/v1/me").await.json()["id"].as_i64().unwrap();
-        let friday = next_friday();
+        let Fridays { ana, ben, ben_id, friday, .. } = ben_on_fridays(&server).await;
         let at = |hour: i64| Zone::utc().rfc3339(friday.plus_millis(hour * HOUR));
         let ask = |from: String, to: String| {
             json!({"provider": ben_id, "category": "babysitting", "starts_at": from, "ends_at": to})
@@ -72,11 +93,7 @@ each_backend! {
 each_backend! {
     async fn a_settled_booking_gets_feedback_and_its_answer_through_the_api(backend: Backend) {
         let server = TestServer::spawn(backend).await;
-        let (_, ana, ben) = sitters(&server).await;
-        let pages = |name| page_client(&server, name);
-        ben_offers_fridays(&pages("Ada Admin").await, &pages("Ben Parent").await).await;
-        let ben_id = ben.get("/api/v1/me").await.json()["id"].as_i64().unwrap();
-        let friday = next_friday();
+        let Fridays { ana, ben, ben_id, friday, .. } = ben_on_fridays(&server).await;
         let at = |hour: i64| Zone::utc().rfc3339(friday.plus_millis(hour * HOUR));
         let path = "/api/v1/coops/sitters/bookings";
         let ask = json!({"provider": ben_id, "category": "babysitting", "starts_at": at(19), "ends_at": at(21)});

@@ -8,8 +8,7 @@ use coopkit_testkit::{each_backend, Backend, TestServer};
 use serde_json::json;
 
 use crate::fixtures::member;
-use crate::ledger::sitters;
-use crate::market::{ben_offers_fridays, next_friday};
+use crate::market_api::{ben_on_fridays, Fridays};
 use crate::settlement::page_client;
 
 const HOUR: i64 = 3_600_000;
@@ -17,12 +16,8 @@ const HOUR: i64 = 3_600_000;
 each_backend! {
     async fn the_two_sides_of_a_booking_write_to_each_other_and_nobody_else_reads_it(backend: Backend) {
         let server = TestServer::spawn(backend).await;
-        let (admin, ana, ben) = sitters(&server).await;
-        let pages = |name| page_client(&server, name);
-        let ben_page = pages("Ben Parent").await;
-        ben_offers_fridays(&pages("Ada Admin").await, &ben_page).await;
-        let ben_id = ben.get("/api/v1/me").await.json()["id"].as_i64().unwrap();
-        let friday = next_friday();
+        let Fridays { admin, ana, ben, ben_id, friday } = ben_on_fridays(&server).await;
+        let ben_page = page_client(&server, "Ben Parent").await;
         let at = |hour: i64| Zone::utc().rfc3339(friday.plus_millis(hour * HOUR));
         let booking = ana
             .post_json(
