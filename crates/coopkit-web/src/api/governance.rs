@@ -5,8 +5,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use coopkit_app::governance::VoteForm;
-use coopkit_domain::ProposalId;
+use coopkit_app::governance::{ProposalForm, VoteForm};
+use coopkit_app::records::Person;
+use coopkit_app::AppError;
+use coopkit_domain::{ProposalId, Timestamp};
 use coopkit_governance::Proposal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -55,6 +57,82 @@ pub struct ProposalDetailDto {
     pub can_vote: bool,
     /// Whether the caller has a ballot in, while the vote is open.
     pub voted_before: bool,
+    /// The members' discussion, oldest first.
+    pub comments: Vec<CommentDto>,
+}
+
+/// A member's word in a proposal's discussion.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentDto {
+    pub author: String,
+    pub body: String,
+    pub written_at: String,
+}
+
+/// A proposal to put to the members.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProposalDto {
+    #[schema(max_length = 200)]
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    /// `motion` or `bylaw` (any member); `budget` or `election`
+    /// (coordinators).
+    pub kind: String,
+    /// A motion's `majority`, `supermajority` or `consent`; an election's
+    /// `plurality`, `approval`, `irv`, `scottish-stv` or `meek-stv`.
+    #[serde(default = "majority")]
+    #[schema(default = "majority")]
+    pub method: String,
+    /// An election's candidates.
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// An election's seats.
+    #[serde(default = "one")]
+    #[schema(default = 1, minimum = 1)]
+    pub seats: u32,
+    /// Only this class votes, by key; every member when absent.
+    #[serde(default)]
+    pub class: Option<String>,
+    /// The share of the roll that must vote, in per cent.
+    #[serde(default)]
+    #[schema(maximum = 100)]
+    pub quorum_percent: u32,
+    /// A supermajority's threshold, such as 2 of 3.
+    #[serde(default)]
+    pub threshold: Option<ThresholdDto>,
+    /// When voting opens (RFC 3339 with an offset); now when absent.
+    #[serde(default)]
+    #[schema(format = DateTime)]
+    pub opens_at: Option<String>,
+    /// When voting closes.
+    #[schema(format = DateTime)]
+    pub closes_at: String,
+}
+
+/// A supermajority's threshold: `numerator` of every `denominator` votes.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdDto {
+    pub numerator: u32,
+    pub denominator: u32,
+}
+
+fn majority() -> String {
+    "majority".to_owned()
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A member's word in the discussion.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCommentDto {
+    #[schema(min_length = 1, max_length = 4000)]
+    pub body: String,
 }
 
 /// A ballot: a motion's `choice` (`yes`, `no`, `abstain`; under consent
@@ -140,14 +218,107 @@ pub async fn get_proposal(
     ApiCaller(person): ApiCaller,
     ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> Result<Json<ProposalDetailDto>, ApiError> {
-    let view = state.app.proposal(&person, &slug, ProposalId(id)).await?;
-    Ok(Json(ProposalDetailDto {
+    Ok(Json(detail(&state, &person, &slug, ProposalId(id)).await?))
+}
+
+/// A proposal with where `person` stands on it and its discussion.
+async fn detail(
+    state: &AppState,
+    person: &Person,
+    slug: &str,
+    id: ProposalId,
+) -> Result<ProposalDetailDto, ApiError> {
+    let view = state.app.proposal(person, slug, id).await?;
+    Ok(ProposalDetailDto {
         eligible: view.eligible,
         voted: view.voted,
         can_vote: view.can_vote,
         voted_before: view.voted_before,
+        comments: view
+            .comments
+            .into_iter()
+            .map(|c| CommentDto {
+                author: c.author_name,
+                body: c.body,
+                written_at: instant(c.created_at),
+            })
+            .collect(),
         proposal: view.proposal.into(),
-    }))
+    })
+}
+
+/// Puts a proposal to the members: a motion or bylaw change by any member,
+/// an election or a budget by a coordinator.
+#[utoipa::path(post, path = "/api/v1/coops/{slug}/proposals", tag = "governance",
+    security(("bearer" = [])),
+    params(("slug" = String, Path)),
+    request_body = NewProposalDto,
+    responses(
+        (status = 201, body = ProposalDetailDto),
+        (status = 403, description = "An election or budget by a member who does not coordinate", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn propose(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(new): ApiJson<NewProposalDto>,
+) -> Result<(StatusCode, Json<ProposalDetailDto>), ApiError> {
+    let at = |field: &'static str, text: &str| {
+        Timestamp::parse_rfc3339(text).map_err(|code| AppError::invalid(field, code))
+    };
+    let form = ProposalForm {
+        title: new.title,
+        body: new.body,
+        kind: new.kind,
+        method: new.method,
+        options: new.options,
+        seats: new.seats,
+        class_key: new.class,
+        quorum_percent: new.quorum_percent,
+        threshold: new.threshold.map(|t| (t.numerator, t.denominator)),
+        opens_at: match new.opens_at {
+            Some(text) => at("opens_at", &text)?,
+            None => state.app.now(),
+        },
+        closes_at: at("closes_at", &new.closes_at)?,
+    };
+    let id = state.app.create_proposal(&person, &slug, form).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(detail(&state, &person, &slug, id).await?),
+    ))
+}
+
+/// Adds the caller's word to a proposal's discussion, while it is not
+/// closed; the answer is the proposal after it.
+#[utoipa::path(post, path = "/api/v1/coops/{slug}/proposals/{id}/comments", tag = "governance",
+    security(("bearer" = [])),
+    params(("slug" = String, Path), ("id" = i64, Path)),
+    request_body = NewCommentDto,
+    responses(
+        (status = 201, body = ProposalDetailDto),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The vote has closed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn comment(
+    State(state): State<AppState>,
+    ApiCaller(person): ApiCaller,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
+    ApiJson(comment): ApiJson<NewCommentDto>,
+) -> Result<(StatusCode, Json<ProposalDetailDto>), ApiError> {
+    let id = ProposalId(id);
+    state
+        .app
+        .comment_on_proposal(&person, &slug, id, &comment.body)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(detail(&state, &person, &slug, id).await?),
+    ))
 }
 
 /// Casts the caller's ballot, replacing any earlier one (whose receipt

@@ -65,3 +65,37 @@ each_backend! {
         assert!(counted(first).await.is_null(), "a replaced ballot's receipt matches nothing");
     }
 }
+
+each_backend! {
+    async fn members_propose_and_discuss_through_the_api(backend: Backend) {
+        let server = TestServer::spawn(backend).await;
+        let (ada, ana, ben) = sitters(&server).await;
+        let proposals = "/api/v1/coops/sitters/proposals";
+        let closes = Zone::utc().rfc3339(TEST_START.plus_millis(72 * HOUR));
+        let motion = json!({"title": "Weekend rates", "body": "Two tokens an hour at weekends.", "kind": "motion", "closes_at": closes});
+
+        let mut unreadable = motion.clone();
+        unreadable["closes_at"] = json!("on Sunday");
+        let refused = ana.post_json(proposals, &unreadable).await;
+        refused.assert_status(422);
+        assert!(refused.body.contains("closes_at"), "{}", refused.body);
+        // Elections are the coordinators' to call.
+        let election = json!({"title": "Treasurer", "kind": "election", "method": "irv", "options": ["Ana", "Ben"], "closes_at": closes});
+        ana.post_json(proposals, &election).await.assert_status(403);
+        ada.post_json(proposals, &election).await.assert_status(201);
+
+        let made = ana.post_json(proposals, &motion).await;
+        made.assert_status(201);
+        let made = made.json();
+        assert_eq!((made["title"].as_str(), made["state"].as_str(), made["can_vote"].as_bool()), (Some("Weekend rates"), Some("open"), Some(true)));
+        let id = made["id"].as_i64().unwrap();
+
+        let said = ben.post_json(&format!("{proposals}/{id}/comments"), &json!({"body": "Fair, weekends are harder."})).await;
+        said.assert_status(201);
+        assert_eq!(said.json()["comments"][0]["author"], "Ben Parent");
+        assert_eq!(ana.get(&format!("{proposals}/{id}")).await.json()["comments"][0]["body"], "Fair, weekends are harder.");
+        let stranger = api_person(&server, "Dee Stranger").await;
+        stranger.post_json(proposals, &motion).await.assert_status(403);
+        stranger.post_json(&format!("{proposals}/{id}/comments"), &json!({"body": "Hi"})).await.assert_status(403);
+    }
+}
