@@ -115,7 +115,7 @@ fn item_dto(item: Item) -> ItemDto {
     }
 }
 
-fn order_dto(line: OrderLine) -> OrderDto {
+pub(super) fn order_dto(line: OrderLine) -> OrderDto {
     let order = line.order;
     OrderDto {
         id: order.id.0,

@@ -21,6 +21,7 @@ mod payment_requests;
 mod people;
 pub(crate) mod personal_data;
 mod places;
+mod plays;
 mod providers;
 mod tasks;
 mod threads;
@@ -133,6 +134,9 @@ fn groups() -> [(Access, OpenApiRouter<AppState>); 5] {
         .routes(routes!(fund::propose_project))
         .routes(routes!(catalogue::buy, catalogue::my_orders))
         .routes(routes!(catalogue::my_earnings))
+        .routes(routes!(plays::play))
+        .routes(routes!(plays::to_send))
+        .routes(routes!(plays::mark_sent))
         .routes(routes!(patronage::list_years, patronage::close_year))
         .routes(routes!(patronage::get_year))
         .routes(routes!(patronage::my_statement));

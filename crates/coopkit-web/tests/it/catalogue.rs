@@ -7,7 +7,7 @@ use coopkit_testkit::{each_backend, Backend, Client, Part, TestServer};
 const PASSWORD: &str = coopkit_app::demo::DEMO_PASSWORD;
 
 /// A small PNG, as a seller's photo of their goods.
-fn png() -> Vec<u8> {
+pub(crate) fn png() -> Vec<u8> {
     let mut bytes = Vec::new();
     let mut encoder = png::Encoder::new(&mut bytes, 32, 24);
     encoder.set_color(png::ColorType::Rgb);
@@ -17,7 +17,7 @@ fn png() -> Vec<u8> {
     bytes
 }
 
-async fn logged_in(server: &TestServer, email: &str) -> Client {
+pub(crate) async fn logged_in(server: &TestServer, email: &str) -> Client {
     let client = server.client();
     client.log_in(email, PASSWORD).await.assert_status(303);
     client

@@ -61,3 +61,51 @@ each_backend! {
         stranger.get("/api/v1/coops/lens-commons/earnings").await.assert_status(403);
     }
 }
+
+each_backend! {
+    async fn a_listener_plays_and_a_seller_sends_through_the_api(backend: Backend) {
+        let server = TestServer::spawn(backend).await;
+        server.app.load_demo().await.unwrap();
+        let client = crate::fixtures::demo_client;
+
+        // Lena plays a track of the music co-op: each key one play.
+        let lena = client(&server, "lena@harboursound.example").await;
+        let tracks = server.client().get("/api/v1/coops/harbour-sound/catalogue").await.json();
+        let track = tracks.as_array().unwrap().iter().find(|i| i["kind"] == "track").unwrap()["id"].as_i64().unwrap();
+        let plays = format!("/api/v1/coops/harbour-sound/catalogue/{track}/plays");
+        let first = lena.post_json(&plays, &json!({"key": "evening-1"})).await;
+        first.assert_status(201);
+        let first = first.json();
+        lena.post_json(&plays, &json!({"key": "evening-1"})).await.assert_status(201);
+        let second = lena.post_json(&plays, &json!({"key": "evening-2"})).await.json();
+        assert_eq!(second["plays"].as_i64().unwrap(), first["plays"].as_i64().unwrap() + 1, "a key sent twice is one play");
+        assert!(second["paid"].as_i64() > first["paid"].as_i64() || second["owned"] == true, "{second}");
+        let rosa = client(&server, "rosa@brighthomes.example").await;
+        rosa.post_json(&plays, &json!({"key": "x"})).await.assert_status(403);
+
+        // Kwame lists a photo book; Rosa buys one; he alone sends it.
+        let kwame_pages = crate::catalogue::logged_in(&server, "kwame@lenscommons.example").await;
+        let fields = [("kind", "good"), ("title", "Photo book"), ("tags", "books"), ("price", "4.50"), ("stock", "3")];
+        let listed = kwame_pages
+            .post_upload("/c/lens-commons/catalogue/items", &fields, ("file", "book.png", &crate::catalogue::png()))
+            .await;
+        listed.assert_status(303);
+        let item: i64 = listed.location().unwrap().rsplit('/').next().unwrap().parse().unwrap();
+        let bought = rosa
+            .post_json("/api/v1/coops/lens-commons/orders", &json!({"key": "book-1", "item": item}))
+            .await;
+        bought.assert_status(201);
+        let order = bought.json()["id"].as_i64().unwrap();
+        let kwame = client(&server, "kwame@lenscommons.example").await;
+        let sales = kwame.get("/api/v1/coops/lens-commons/sales").await.json();
+        assert_eq!(sales[0]["id"], order);
+        let sent = format!("/api/v1/coops/lens-commons/sales/{order}/sent");
+        rosa.post_json(&sent, &json!({})).await.assert_status(403);
+        kwame.post_json(&sent, &json!({})).await.assert_status(204);
+        // Marked again, nothing changes.
+        kwame.post_json(&sent, &json!({})).await.assert_status(204);
+        assert_eq!(kwame.get("/api/v1/coops/lens-commons/sales").await.json()[0]["state"], "sent");
+        let mine = rosa.get("/api/v1/coops/lens-commons/orders").await.json();
+        assert_eq!(mine.as_array().unwrap().iter().find(|o| o["id"] == order).unwrap()["state"], "sent");
+    }
+}
